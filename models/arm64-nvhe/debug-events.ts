@@ -1,0 +1,277 @@
+/**
+ * arm64 events outside the vCPU lifecycle: the host's debug users (perf hw_breakpoint, ptrace,
+ * kgdb through arch/arm64/kernel/hw_breakpoint.c) arming and disarming slots on a CPU while it runs
+ * host code, and host or guest code executing and accessing data where breakpoints may match.
+ */
+import type { Executor } from '../../src/execute.js';
+import type { HitObservation } from '../../src/invariant.js';
+import type { EventKind } from '../../src/model.js';
+import { CTX_HOST } from '../../src/world.js';
+import { breakpointHits, routesToEl2, watchpointHits } from './hardware.js';
+import {
+  bcr,
+  DBG_MDSCR_KDE,
+  DBG_MDSCR_MDE,
+  DBGBCR,
+  DBGBVR,
+  DBGWCR,
+  DBGWVR,
+  LSC_LOAD,
+  LSC_STORE,
+  MDSCR_EL1,
+  PRIV_EL0,
+  PRIV_EL1,
+  wcr,
+} from './registers.js';
+
+/** The abstract address domain: host and guest kernels use the same virtual addresses. */
+export const ADDRESSES: readonly number[] = [0x1000, 0x2000];
+
+const KINDS = ['bp', 'wp'] as const;
+const LEVELS = ['el0', 'el1'] as const;
+const RW = ['read', 'write'] as const;
+
+function hostCpus(x: Executor, k = -1): number {
+  let n = 0;
+  for (let c = 0; c < x.world.cpuContext.length; c++) {
+    if (x.world.cpuContext[c] === CTX_HOST) {
+      if (n === k) return c;
+      n++;
+    }
+  }
+  return k >= 0 ? -1 : n;
+}
+
+/** Picks a CPU running host code into `ev[1]`; returns what is left of the raw choice. */
+function pickHostCpu(x: Executor, r: number, ev: Float64Array): number {
+  const n = hostCpus(x);
+  ev[1] = hostCpus(x, r % n);
+  return Math.floor(r / n);
+}
+
+const isHostCpu = (x: Executor, cpu: number): boolean => x.world.cpuContext[cpu] === CTX_HOST;
+
+/** The registers of host slot `slot` of `kind` (0 bp, 1 wp). */
+const slotRegs = (kind: number, slot: number): [value: number, ctrl: number] =>
+  kind === 0 ? [DBGBVR(slot), DBGBCR(slot)] : [DBGWVR(slot), DBGWCR(slot)];
+
+/**
+ * MDSCR_EL1 as the host's debug monitors leave it: MDE while any slot is armed, KDE while any
+ * kernel (EL1) slot is armed (enable_debug_monitors / disable_debug_monitors).
+ */
+function hostMdscr(x: Executor, cpu: number, brps: number, wrps: number): number {
+  const o = cpu * x.regs;
+  const intent = x.world.hostIntent;
+  let mdscr = 0;
+  for (let kind = 0; kind < 2; kind++) {
+    for (let n = 0; n < (kind === 0 ? brps : wrps); n++) {
+      const ctrl = intent[o + slotRegs(kind, n)[1]] as number;
+      if ((ctrl & 1) === 0) continue;
+      mdscr |= DBG_MDSCR_MDE;
+      if ((ctrl >> 1) & PRIV_EL1) mdscr |= DBG_MDSCR_KDE;
+    }
+  }
+  return mdscr;
+}
+
+/** The host programs a register on its own CPU: hardware and host intent change together. */
+function hostWrite(x: Executor, cpu: number, reg: number, value: number): void {
+  x.world.hw[cpu * x.regs + reg] = value;
+  x.setHostIntent(cpu, reg, value);
+}
+
+/** Builds the arm64 debug events for a CPU with `brps` breakpoints and `wrps` watchpoints. */
+export function arm64DebugEvents(brps: number, wrps: number): EventKind[] {
+  const count = (kind: number): number => (kind === 0 ? brps : wrps);
+  const hit: HitObservation = { cpu: 0, vcpu: -1, level: 0, what: 'execute', addr: 0, hw: 0, intended: 0, toGuest: false };
+
+  const armedHostSlots = (x: Executor, k = -1, ev?: Float64Array): number => {
+    let n = 0;
+    for (let c = 0; c < x.world.cpuContext.length; c++) {
+      if (!isHostCpu(x, c)) continue;
+      for (let kind = 0; kind < 2; kind++) {
+        for (let s = 0; s < count(kind); s++) {
+          if (((x.world.hostIntent[c * x.regs + slotRegs(kind, s)[1]] as number) & 1) === 0) continue;
+          if (n === k && ev) {
+            ev[1] = c;
+            ev[2] = kind;
+            ev[3] = s;
+            return n;
+          }
+          n++;
+        }
+      }
+    }
+    return n;
+  };
+
+  const evaluate = (x: Executor, cpu: number, vcpu: number, level: number, what: HitObservation['what'], addr: number): void => {
+    const o = cpu * x.regs;
+    const w = x.world;
+    const intent = vcpu < 0 ? w.hostIntent : w.guestIntent;
+    const io = vcpu < 0 ? o : vcpu * x.regs;
+    const store = what === 'store';
+    hit.cpu = cpu;
+    hit.vcpu = vcpu;
+    hit.level = level;
+    hit.what = what;
+    hit.addr = addr;
+    hit.hw =
+      what === 'execute' ? breakpointHits(w.hw, o, level, addr, brps, wrps) : watchpointHits(w.hw, o, level, addr, store, brps, wrps);
+    hit.intended =
+      what === 'execute' ? breakpointHits(intent, io, level, addr, brps, wrps) : watchpointHits(intent, io, level, addr, store, brps, wrps);
+    hit.toGuest = vcpu >= 0 && !routesToEl2(w.hw, o);
+    x.observeHit(hit);
+    if (x.violation) return;
+    // A debug exception routed to EL2 is a guest exit (KVM_EXIT_DEBUG to userspace).
+    if (vcpu >= 0 && hit.hw !== 0 && !hit.toGuest) x.exit(vcpu, 4);
+    else x.settle(cpu);
+  };
+
+  const guestEvent = (type: string, machineEvent: string, what: 'execute' | 'access'): EventKind => {
+    let e = -1;
+    const id = (x: Executor): number => (e >= 0 ? e : (e = x.lifecycleEvent(machineEvent)));
+    const inGuest = (x: Executor, k = -1): number => {
+      let n = 0;
+      for (let v = 0; v < x.world.vcpuState.length; v++) {
+        if (x.can(v, id(x))) {
+          if (n === k) return v;
+          n++;
+        }
+      }
+      return k >= 0 ? -1 : n;
+    };
+    return {
+      type,
+      weight: 2,
+      operands:
+        what === 'execute'
+          ? [
+              ['vcpu', 'vcpu'],
+              ['addr', 'value'],
+              ['el', LEVELS],
+            ]
+          : [
+              ['vcpu', 'vcpu'],
+              ['addr', 'value'],
+              ['rw', RW],
+              ['el', LEVELS],
+            ],
+      enabled: (x) => inGuest(x) > 0,
+      decode(x, r, ev) {
+        const n = inGuest(x);
+        ev[1] = inGuest(x, r % n);
+        let rest = Math.floor(r / n);
+        ev[2] = ADDRESSES[rest % ADDRESSES.length] as number;
+        rest = Math.floor(rest / ADDRESSES.length);
+        if (what === 'execute') ev[3] = rest % 2;
+        else {
+          ev[3] = rest % 2;
+          ev[4] = Math.floor(rest / 2) % 2;
+        }
+      },
+      accepts: (x, ev) => x.can(ev[1] as number, id(x)),
+      apply(x, ev) {
+        const v = ev[1] as number;
+        const cpu = x.world.loadedOn[v] as number;
+        if (what === 'execute') evaluate(x, cpu, v, ev[3] as number, 'execute', ev[2] as number);
+        else evaluate(x, cpu, v, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
+      },
+    };
+  };
+
+  return [
+    {
+      type: 'HOST_SET_BREAKPOINT',
+      weight: 3,
+      operands: [
+        ['cpu', 'cpu'],
+        ['kind', KINDS],
+        ['slot', 'slot'],
+        ['el', LEVELS],
+        ['addr', 'value'],
+      ],
+      enabled: (x) => hostCpus(x) > 0,
+      decode(x, r, ev) {
+        let rest = pickHostCpu(x, r, ev);
+        const kind = rest % 2;
+        rest = Math.floor(rest / 2);
+        ev[2] = kind;
+        ev[3] = rest % count(kind);
+        rest = Math.floor(rest / count(kind));
+        ev[4] = rest % 2;
+        ev[5] = ADDRESSES[Math.floor(rest / 2) % ADDRESSES.length] as number;
+      },
+      accepts: (x, ev) => isHostCpu(x, ev[1] as number) && (ev[3] as number) < count(ev[2] as number),
+      apply(x, ev) {
+        const [cpu, kind, slot, el, addr] = [ev[1], ev[2], ev[3], ev[4], ev[5]] as number[] as [number, number, number, number, number];
+        const [valueReg, ctrlReg] = slotRegs(kind, slot);
+        const priv = el === 1 ? PRIV_EL1 : PRIV_EL0;
+        hostWrite(x, cpu, valueReg, addr);
+        hostWrite(x, cpu, ctrlReg, kind === 0 ? bcr(priv) : wcr(priv, LSC_LOAD | LSC_STORE));
+        hostWrite(x, cpu, MDSCR_EL1, hostMdscr(x, cpu, brps, wrps));
+        x.settle(cpu);
+      },
+    },
+    {
+      type: 'HOST_CLEAR_BREAKPOINT',
+      weight: 1,
+      operands: [
+        ['cpu', 'cpu'],
+        ['kind', KINDS],
+        ['slot', 'slot'],
+      ],
+      enabled: (x) => armedHostSlots(x) > 0,
+      decode(x, r, ev) {
+        armedHostSlots(x, r % armedHostSlots(x), ev);
+      },
+      accepts: (x, ev) => isHostCpu(x, ev[1] as number) && (ev[3] as number) < count(ev[2] as number),
+      apply(x, ev) {
+        const cpu = ev[1] as number;
+        // arch_uninstall_hw_breakpoint writes the control register only.
+        hostWrite(x, cpu, slotRegs(ev[2] as number, ev[3] as number)[1], 0);
+        hostWrite(x, cpu, MDSCR_EL1, hostMdscr(x, cpu, brps, wrps));
+        x.settle(cpu);
+      },
+    },
+    {
+      type: 'HOST_EXECUTE',
+      weight: 1,
+      operands: [
+        ['cpu', 'cpu'],
+        ['addr', 'value'],
+        ['el', LEVELS],
+      ],
+      enabled: (x) => hostCpus(x) > 0,
+      decode(x, r, ev) {
+        const rest = pickHostCpu(x, r, ev);
+        ev[2] = ADDRESSES[rest % ADDRESSES.length] as number;
+        ev[3] = Math.floor(rest / ADDRESSES.length) % 2;
+      },
+      accepts: (x, ev) => isHostCpu(x, ev[1] as number),
+      apply: (x, ev) => evaluate(x, ev[1] as number, -1, ev[3] as number, 'execute', ev[2] as number),
+    },
+    {
+      type: 'HOST_ACCESS',
+      weight: 1,
+      operands: [
+        ['cpu', 'cpu'],
+        ['addr', 'value'],
+        ['rw', RW],
+        ['el', LEVELS],
+      ],
+      enabled: (x) => hostCpus(x) > 0,
+      decode(x, r, ev) {
+        let rest = pickHostCpu(x, r, ev);
+        ev[2] = ADDRESSES[rest % ADDRESSES.length] as number;
+        rest = Math.floor(rest / ADDRESSES.length);
+        ev[3] = rest % 2;
+        ev[4] = Math.floor(rest / 2) % 2;
+      },
+      accepts: (x, ev) => isHostCpu(x, ev[1] as number),
+      apply: (x, ev) => evaluate(x, ev[1] as number, -1, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number),
+    },
+    guestEvent('GUEST_EXECUTE', 'GUEST_EXECUTE', 'execute'),
+    guestEvent('GUEST_ACCESS', 'GUEST_ACCESS', 'access'),
+  ];
+}

@@ -1,0 +1,152 @@
+/**
+ * The arm64 non-VHE model: register file, hardware, lifecycle machine and events, configured with
+ * the CPU's breakpoint and watchpoint counts (default 6 + 4, as Cortex-A57).
+ */
+import { compileLifecycle } from '../../src/lifecycle.js';
+import type { ArchModel, DebugView, ModelConfig, ModelInstance } from '../../src/model.js';
+import type { HookContext, Hooks } from '../../src/policy.js';
+import type { World } from '../../src/world.js';
+import { ADDRESSES, arm64DebugEvents } from './debug-events.js';
+import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
+import { arm64NvheLifecycle } from './lifecycle.machine.js';
+import {
+  arm64RegisterFile,
+  bcr,
+  DBG_MDSCR_KDE,
+  DBG_MDSCR_MDE,
+  DBGBCR,
+  DBGBVR,
+  DBGWCR,
+  DBGWVR,
+  ID_AA64DFR0_EL1,
+  LSC_LOAD,
+  LSC_STORE,
+  MDCCINT_EL1,
+  MDCCINT_RX,
+  MDCCINT_TX,
+  MDCR_EL2,
+  MDSCR_EL1,
+  PRIV_EL0,
+  PRIV_EL1,
+  REGISTER_COUNT,
+  wcr,
+} from './registers.js';
+
+/** A vCPU's in-memory state, where KVM/arm64 keeps it (struct kvm_vcpu_arch). */
+export interface Arm64Vcpu {
+  readonly id: number;
+  /** vcpu->arch.ctxt.sys_regs: the guest's EL1 system registers (MDSCR_EL1, MDCCINT_EL1, ...). */
+  readonly ctxt: Float64Array;
+  /** vcpu->arch.vcpu_debug_state: the guest's breakpoint and watchpoint registers. */
+  readonly debugState: Float64Array;
+  /** vcpu->arch.host_debug_state: the host's breakpoint and watchpoint registers, saved at entry. */
+  readonly hostDebugState: Float64Array;
+  /** vcpu->arch.debug_flags (e.g. KVM_ARM64_DEBUG_DIRTY). */
+  debugFlags: number;
+  /** vcpu->arch.mdcr_el2: the MDCR_EL2 value computed for the next entry. */
+  mdcrEl2: number;
+  /** Words for a policy's own state (kept in the world, so it is canonical and replayable). */
+  readonly scratch: Float64Array;
+}
+
+/** The host's per-CPU state (kvm_host_cpu_state). */
+export interface Arm64Host {
+  /** host_cpu_context->sys_regs. */
+  readonly ctxt: Float64Array;
+}
+
+/** The hook context an arm64 policy receives. */
+export type Arm64Context = HookContext<Arm64Vcpu, Arm64Host>;
+/** The hooks an arm64 policy provides. */
+export type Arm64Hooks = Hooks<Arm64Vcpu, Arm64Host>;
+
+/** Whether `reg` is one of the breakpoint/watchpoint registers kept in vcpu_debug_state. */
+export const isDebugStateReg = (reg: number): boolean => reg <= DBGWCR(15);
+
+/** Where KVM_GET/SET_ONE_REG and reset find a register: vcpu_debug_state or ctxt.sys_regs. */
+const storage = (vcpu: Arm64Vcpu, reg: number): Float64Array => (isDebugStateReg(reg) ? vcpu.debugState : vcpu.ctxt);
+
+/** KVM's generic sys_regs.c paths, used when a policy does not override them (Linux 4.5). */
+const commonCode: Arm64Hooks = {
+  getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(ID_AA64DFR0_EL1) : (storage(k.vcpu, reg)[reg] as number)),
+  setReg: (k, reg, value) => {
+    storage(k.vcpu, reg)[reg] = value;
+  },
+  vcpuReset: (k) => {
+    // kvm_reset_sys_regs: reset_val() for MDSCR_EL1/MDCCINT_EL1, reset_bvr()/... for the debug state.
+    k.vcpu.debugState.fill(0);
+    k.vcpu.ctxt[MDSCR_EL1] = 0;
+    k.vcpu.ctxt[MDCCINT_EL1] = 0;
+  },
+};
+
+const range = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
+
+/** The arm64 non-VHE architecture model. */
+export const arm64Nvhe: ArchModel = {
+  id: 'arm64-nvhe',
+  summary: 'arm64 without VHE: host kernel at EL1, world switch at EL2 (Linux 4.5-style __guest_run)',
+  options: [
+    { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
+    { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
+    { name: 'brps', describe: 'breakpoint register pairs (ID_AA64DFR0_EL1.BRPs + 1)', default: 6, min: 2, max: 16 },
+    { name: 'wrps', describe: 'watchpoint register pairs (ID_AA64DFR0_EL1.WRPs + 1)', default: 4, min: 2, max: 16 },
+  ],
+  instantiate(config: ModelConfig): ModelInstance {
+    const brps = config.brps ?? 6;
+    const wrps = config.wrps ?? 4;
+    const registers = arm64RegisterFile({ brps, wrps });
+    const slotRegs = new Int32Array([
+      ...Array.from({ length: brps }, (_, n) => [DBGBVR(n), DBGBCR(n)]).flat(),
+      ...Array.from({ length: wrps }, (_, n) => [DBGWVR(n), DBGWCR(n)]).flat(),
+    ]);
+    const slotDebugRegs = [...slotRegs];
+    const view: DebugView = {
+      hostState: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, MDCR_EL2]),
+      guestVisible: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
+      slotRegs,
+      slotNames: [...range(brps, (n) => n).map((n) => `bp${n}`), ...range(wrps, (n) => n).map((n) => `wp${n}`)],
+      gateRegs: new Int32Array([MDSCR_EL1, MDCR_EL2]),
+      hostLevels: [0, 1],
+      guestLevels: [0, 1],
+      effective: (r, o, level) => effectiveSlots(r, o, level, brps, wrps),
+      deliversToGuest: (r, o) => !routesToEl2(r, o),
+    };
+    const bcrs = [0, bcr(PRIV_EL1), bcr(PRIV_EL0), bcr(PRIV_EL0 | PRIV_EL1)];
+    const wcrs = [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE), wcr(PRIV_EL1, LSC_STORE)];
+    const domain = (reg: number): readonly number[] => {
+      if (reg === MDSCR_EL1) return [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE, DBG_MDSCR_KDE];
+      if (reg === MDCCINT_EL1) return [0, MDCCINT_TX, MDCCINT_RX];
+      if (reg >= DBGWCR(0)) return wcrs;
+      if (reg >= DBGBCR(0) && reg < DBGWVR(0)) return bcrs;
+      return ADDRESSES;
+    };
+    return {
+      arch: 'arm64-nvhe',
+      config: { cpus: 2, vcpus: 1, ...config, brps, wrps },
+      registers,
+      lifecycle: compileLifecycle(arm64NvheLifecycle),
+      memory: { vcpuAreas: ['ctxt', 'debugState', 'hostDebugState'], hostAreas: ['ctxt'], vcpuScalars: ['debugFlags', 'mdcrEl2'] },
+      view,
+      guestWritable: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1]),
+      valueDomain: domain,
+      traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
+      events: arm64DebugEvents(brps, wrps),
+      defaultHooks: commonCode as Hooks<never, never>,
+      reset(w: World) {
+        const R = REGISTER_COUNT;
+        for (let c = 0; c < w.shape.cpus; c++) {
+          w.hw.set(registers.reset, c * R);
+          w.hostIntent.set(registers.reset, c * R);
+        }
+        for (let v = 0; v < w.shape.vcpus; v++) {
+          w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
+          for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
+        }
+      },
+      // Until the cost table lands (DESIGN §6 cost.ts), every access costs one unit.
+      readCost: () => 1,
+      writeCost: () => 1,
+    };
+  },
+};

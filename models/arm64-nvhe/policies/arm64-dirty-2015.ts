@@ -1,0 +1,60 @@
+/**
+ * Lazy switching with a dirty flag, as merged in Linux 4.5 (arch/arm64/kvm/hyp/debug-sr.c):
+ * guest debug registers trap (MDCR_EL2.TDA) until the guest writes one; the flag is also set on
+ * entry whenever the guest's MDSCR_EL1 has KDE or MDE, and then host and guest state switch in full.
+ */
+import { definePolicy } from '../../../src/policy.js';
+import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
+import { DBG_MDSCR_KDE, DBG_MDSCR_MDE, DBGBCR, DBGBVR, DBGWCR, DBGWVR, ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1 } from '../registers.js';
+import { type DebugSr, guest_run_enter, guest_run_exit, KVM_ARM64_DEBUG_DIRTY, restore_debug, save_debug, trap_debug_regs } from './hyp.js';
+
+/** debug-sr.c as merged: the dirty test inside save/restore, KDE || MDE in the host-save condition. */
+export const debugSr2015: DebugSr = {
+  __debug_save_state(k: Arm64Context, dbg: Float64Array, ctxt: Float64Array): void {
+    if (!(k.vcpu.debugFlags & KVM_ARM64_DEBUG_DIRTY)) return;
+    const aa64dfr0 = k.hw.read(ID_AA64DFR0_EL1);
+    const brps = (aa64dfr0 >> 12) & 0xf;
+    const wrps = (aa64dfr0 >> 20) & 0xf;
+    save_debug(k.hw, dbg, DBGBCR, brps);
+    save_debug(k.hw, dbg, DBGBVR, brps);
+    save_debug(k.hw, dbg, DBGWCR, wrps);
+    save_debug(k.hw, dbg, DBGWVR, wrps);
+    ctxt[MDCCINT_EL1] = k.hw.read(MDCCINT_EL1);
+  },
+
+  __debug_restore_state(k: Arm64Context, dbg: Float64Array, ctxt: Float64Array): void {
+    if (!(k.vcpu.debugFlags & KVM_ARM64_DEBUG_DIRTY)) return;
+    const aa64dfr0 = k.hw.read(ID_AA64DFR0_EL1);
+    const brps = (aa64dfr0 >> 12) & 0xf;
+    const wrps = (aa64dfr0 >> 20) & 0xf;
+    restore_debug(k.hw, dbg, DBGBCR, brps);
+    restore_debug(k.hw, dbg, DBGBVR, brps);
+    restore_debug(k.hw, dbg, DBGWCR, wrps);
+    restore_debug(k.hw, dbg, DBGWVR, wrps);
+    k.hw.write(MDCCINT_EL1, ctxt[MDCCINT_EL1] as number);
+  },
+
+  __debug_cond_save_host_state(k: Arm64Context): void {
+    // If any of KDE, MDE or KVM_ARM64_DEBUG_DIRTY is set, perform a full save/restore cycle.
+    if ((k.vcpu.ctxt[MDSCR_EL1] as number) & DBG_MDSCR_KDE || (k.vcpu.ctxt[MDSCR_EL1] as number) & DBG_MDSCR_MDE) {
+      k.vcpu.debugFlags |= KVM_ARM64_DEBUG_DIRTY;
+    }
+    this.__debug_save_state(k, k.vcpu.hostDebugState, k.host.ctxt);
+  },
+
+  __debug_cond_restore_host_state(k: Arm64Context): void {
+    this.__debug_restore_state(k, k.vcpu.hostDebugState, k.host.ctxt);
+    if (k.vcpu.debugFlags & KVM_ARM64_DEBUG_DIRTY) k.vcpu.debugFlags &= ~KVM_ARM64_DEBUG_DIRTY;
+  },
+};
+
+export default definePolicy<Arm64Vcpu, Arm64Host>({
+  name: 'arm64-dirty-2015',
+  arch: 'arm64-nvhe',
+  summary: 'dirty-flag lazy switch as merged in Linux 4.5 (KDE || MDE forces a full switch)',
+  hooks: {
+    guestEnter: (k) => guest_run_enter(k, debugSr2015),
+    guestExit: (k) => guest_run_exit(k, debugSr2015),
+    trap: trap_debug_regs,
+  },
+});

@@ -1,0 +1,57 @@
+/**
+ * Eager switching: on every entry save all of the host's debug registers and load all of the
+ * guest's, on every exit the reverse; guest accesses never trap. The correctness baseline and the
+ * cost ceiling (DESIGN §8).
+ */
+import { definePolicy } from '../../../src/policy.js';
+import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
+import {
+  DBGBCR,
+  DBGBVR,
+  DBGWCR,
+  DBGWVR,
+  ID_AA64DFR0_EL1,
+  MDCCINT_EL1,
+  MDCR_EL2,
+  MDCR_EL2_HPMN_MASK,
+  MDCR_EL2_TDOSA,
+  MDCR_EL2_TDRA,
+} from '../registers.js';
+import { __activate_traps, __deactivate_traps, __sysreg_restore_state, __sysreg_save_state, restore_debug, save_debug } from './hyp.js';
+
+function switchDebug(
+  k: Arm64Context,
+  save: { dbg: Float64Array; ctxt: Float64Array },
+  load: { dbg: Float64Array; ctxt: Float64Array },
+): void {
+  const aa64dfr0 = k.hw.read(ID_AA64DFR0_EL1);
+  const brps = (aa64dfr0 >> 12) & 0xf;
+  const wrps = (aa64dfr0 >> 20) & 0xf;
+  for (const bank of [DBGBCR, DBGBVR]) save_debug(k.hw, save.dbg, bank, brps);
+  for (const bank of [DBGWCR, DBGWVR]) save_debug(k.hw, save.dbg, bank, wrps);
+  save.ctxt[MDCCINT_EL1] = k.hw.read(MDCCINT_EL1);
+  for (const bank of [DBGBCR, DBGBVR]) restore_debug(k.hw, load.dbg, bank, brps);
+  for (const bank of [DBGWCR, DBGWVR]) restore_debug(k.hw, load.dbg, bank, wrps);
+  k.hw.write(MDCCINT_EL1, load.ctxt[MDCCINT_EL1] as number);
+}
+
+export default definePolicy<Arm64Vcpu, Arm64Host>({
+  name: 'eager',
+  arch: 'arm64-nvhe',
+  summary: 'always switch every debug register on entry and exit; never trap (baseline, cost ceiling)',
+  hooks: {
+    guestEnter(k) {
+      k.vcpu.mdcrEl2 = ((k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
+      __sysreg_save_state(k, k.host.ctxt);
+      __activate_traps(k);
+      __sysreg_restore_state(k, k.vcpu.ctxt);
+      switchDebug(k, { dbg: k.vcpu.hostDebugState, ctxt: k.host.ctxt }, { dbg: k.vcpu.debugState, ctxt: k.vcpu.ctxt });
+    },
+    guestExit(k) {
+      __sysreg_save_state(k, k.vcpu.ctxt);
+      __deactivate_traps(k);
+      __sysreg_restore_state(k, k.host.ctxt);
+      switchDebug(k, { dbg: k.vcpu.debugState, ctxt: k.vcpu.ctxt }, { dbg: k.vcpu.hostDebugState, ctxt: k.host.ctxt });
+    },
+  },
+});

@@ -1,0 +1,104 @@
+/**
+ * The parts of KVM/arm64's world switch that every debug policy of the Linux 4.5 era shares,
+ * transliterated from arch/arm64/kvm/{debug.c, sys_regs.c, hyp/switch.c, hyp/sysreg-sr.c}.
+ * Only the registers this model has are touched (MDSCR_EL1 among the EL1 sysregs, MDCR_EL2 among
+ * the traps); everything else those functions do is outside the debug state.
+ */
+import type { Hw, TrapParams } from '../../../src/policy.js';
+import type { Arm64Context } from '../model.js';
+import { isDebugStateReg } from '../model.js';
+import {
+  MDCR_EL2,
+  MDCR_EL2_HPMN_MASK,
+  MDCR_EL2_TDA,
+  MDCR_EL2_TDOSA,
+  MDCR_EL2_TDRA,
+  MDCR_EL2_TPM,
+  MDCR_EL2_TPMCR,
+  MDSCR_EL1,
+} from '../registers.js';
+
+/** kvm_host.h: KVM_ARM64_DEBUG_DIRTY_SHIFT 0. */
+export const KVM_ARM64_DEBUG_DIRTY = 1 << 0;
+
+/** save_debug(ptr, reg, nr): registers nr..0 of bank `reg` into `ptr` (the C switch falls through). */
+export function save_debug(hw: Hw, ptr: Float64Array, reg: (n: number) => number, nr: number): void {
+  for (let n = Math.min(nr, 15); n >= 0; n--) ptr[reg(n)] = hw.read(reg(n));
+}
+
+/** restore_debug(ptr, reg, nr): registers nr..0 of bank `reg` from `ptr`. */
+export function restore_debug(hw: Hw, ptr: Float64Array, reg: (n: number) => number, nr: number): void {
+  for (let n = Math.min(nr, 15); n >= 0; n--) hw.write(reg(n), ptr[reg(n)] as number);
+}
+
+/** hyp/sysreg-sr.c __sysreg_save_state: of the debug state, MDSCR_EL1 is switched with the EL1 sysregs. */
+export function __sysreg_save_state(k: Arm64Context, ctxt: Float64Array): void {
+  ctxt[MDSCR_EL1] = k.hw.read(MDSCR_EL1);
+}
+
+/** hyp/sysreg-sr.c __sysreg_restore_state. */
+export function __sysreg_restore_state(k: Arm64Context, ctxt: Float64Array): void {
+  k.hw.write(MDSCR_EL1, ctxt[MDSCR_EL1] as number);
+}
+
+/** hyp/switch.c __activate_traps: MDCR_EL2 from vcpu->arch.mdcr_el2. */
+export function __activate_traps(k: Arm64Context): void {
+  k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
+}
+
+/** hyp/switch.c __deactivate_traps: back to the host's MDCR_EL2 (HPMN only). */
+export function __deactivate_traps(k: Arm64Context): void {
+  k.hw.write(MDCR_EL2, k.hw.read(MDCR_EL2) & MDCR_EL2_HPMN_MASK);
+}
+
+/**
+ * debug.c kvm_arm_setup_debug (4.5, no KVM_SET_GUEST_DEBUG): trap debug register accesses unless
+ * the guest's debug state is already dirty. The per-CPU mdcr_el2 saved at init is kept in host ctxt.
+ */
+export function kvm_arm_setup_debug(k: Arm64Context): void {
+  const trap_debug = !(k.vcpu.debugFlags & KVM_ARM64_DEBUG_DIRTY);
+  k.vcpu.mdcrEl2 = (k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK;
+  k.vcpu.mdcrEl2 |= MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
+  if (trap_debug) k.vcpu.mdcrEl2 |= MDCR_EL2_TDA;
+}
+
+/**
+ * sys_regs.c trap_bvr/trap_bcr/trap_wvr/trap_wcr (reg_to_dbg, dbg_to_reg) and trap_debug_regs:
+ * emulate the access on the memory copy; a write marks the debug state dirty.
+ */
+export function trap_debug_regs(k: Arm64Context, p: TrapParams): void {
+  const mem = isDebugStateReg(p.reg) ? k.vcpu.debugState : k.vcpu.ctxt;
+  if (p.isWrite) {
+    mem[p.reg] = p.regval;
+    k.vcpu.debugFlags |= KVM_ARM64_DEBUG_DIRTY;
+  } else {
+    p.regval = mem[p.reg] as number;
+  }
+}
+
+/** The debug-sr.c entry points __guest_run calls: what differs between the 2015 policies. */
+export interface DebugSr {
+  __debug_cond_save_host_state(k: Arm64Context): void;
+  __debug_restore_state(k: Arm64Context, dbg: Float64Array, ctxt: Float64Array): void;
+  __debug_save_state(k: Arm64Context, dbg: Float64Array, ctxt: Float64Array): void;
+  __debug_cond_restore_host_state(k: Arm64Context): void;
+}
+
+/** kvm_arch_vcpu_ioctl_run's kvm_arm_setup_debug, then hyp/switch.c __guest_run up to __guest_enter. */
+export function guest_run_enter(k: Arm64Context, sr: DebugSr): void {
+  kvm_arm_setup_debug(k);
+  __sysreg_save_state(k, k.host.ctxt);
+  sr.__debug_cond_save_host_state(k);
+  __activate_traps(k);
+  __sysreg_restore_state(k, k.vcpu.ctxt);
+  sr.__debug_restore_state(k, k.vcpu.debugState, k.vcpu.ctxt);
+}
+
+/** hyp/switch.c __guest_run after the guest exits. */
+export function guest_run_exit(k: Arm64Context, sr: DebugSr): void {
+  __sysreg_save_state(k, k.vcpu.ctxt);
+  __deactivate_traps(k);
+  __sysreg_restore_state(k, k.host.ctxt);
+  sr.__debug_save_state(k, k.vcpu.debugState, k.vcpu.ctxt);
+  sr.__debug_cond_restore_host_state(k);
+}

@@ -1,0 +1,92 @@
+/**
+ * arm64 self-hosted debug registers as KVM/arm64 sees them on a non-VHE host.
+ * Sources: Arm ARM (DDI 0487) D13.3 (DBGB/W{V,C}R<n>_EL1, MDSCR_EL1, MDCCINT_EL1),
+ * D13.2 (ID_AA64DFR0_EL1, MDCR_EL2); kernel asm/debug-monitors.h, asm/kvm_arm.h.
+ */
+import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
+
+/** Architectural maximum of breakpoint and of watchpoint register pairs (BRPs/WRPs are 4-bit fields). */
+export const MAX_SLOTS = 16;
+
+/** Register ids: DBGBVR0..15, DBGBCR0..15, DBGWVR0..15, DBGWCR0..15, then the singletons. */
+export const DBGBVR = (n: number): number => n;
+export const DBGBCR = (n: number): number => 16 + n;
+export const DBGWVR = (n: number): number => 32 + n;
+export const DBGWCR = (n: number): number => 48 + n;
+export const MDSCR_EL1 = 64;
+export const MDCCINT_EL1 = 65;
+export const MDCR_EL2 = 66;
+export const ID_AA64DFR0_EL1 = 67;
+export const REGISTER_COUNT = 68;
+
+// asm/debug-monitors.h
+export const DBG_MDSCR_SS = 1 << 0;
+export const DBG_MDSCR_KDE = 1 << 13;
+export const DBG_MDSCR_MDE = 1 << 15;
+
+// asm/kvm_arm.h
+export const MDCR_EL2_HPMN_MASK = 0x1f;
+export const MDCR_EL2_TPMCR = 1 << 5;
+export const MDCR_EL2_TPM = 1 << 6;
+export const MDCR_EL2_TDE = 1 << 8;
+export const MDCR_EL2_TDA = 1 << 9;
+export const MDCR_EL2_TDOSA = 1 << 10;
+export const MDCR_EL2_TDRA = 1 << 11;
+
+// Arm ARM D13.3.2 DBGBCR<n>_EL1 / D13.3.11 DBGWCR<n>_EL1
+export const BCR_E = 1 << 0;
+export const BCR_PMC_SHIFT = 1; // [2:1]: 0b01 EL1, 0b10 EL0, 0b11 EL1 and EL0 (HMC = 0, SSC = 0)
+export const BCR_BAS_A64 = 0xf << 5; // [8:5]: 0b1111 for an A64 instruction
+export const WCR_E = 1 << 0;
+export const WCR_PAC_SHIFT = 1; // [2:1], as PMC
+export const WCR_LSC_SHIFT = 3; // [4:3]: 0b01 load, 0b10 store, 0b11 both
+export const WCR_BAS_ALL = 0xff << 5; // [12:5]: all eight bytes of the doubleword
+export const PRIV_EL1 = 0b01;
+export const PRIV_EL0 = 0b10;
+export const LSC_LOAD = 0b01;
+export const LSC_STORE = 0b10;
+
+// Arm ARM D13.3.7 MDCCINT_EL1: TX bit 29, RX bit 30
+export const MDCCINT_TX = 1 << 29;
+export const MDCCINT_RX = 1 << 30;
+
+/** A breakpoint control value: enabled, A64 byte select, privilege `pmc`. */
+export const bcr = (pmc: number): number => BCR_E | (pmc << BCR_PMC_SHIFT) | BCR_BAS_A64;
+/** A watchpoint control value: enabled, all bytes, privilege `pac`, loads/stores `lsc`. */
+export const wcr = (pac: number, lsc: number): number => WCR_E | (pac << WCR_PAC_SHIFT) | (lsc << WCR_LSC_SHIFT) | WCR_BAS_ALL;
+
+/** The CPU's debug resources: numbers of breakpoint and watchpoint pairs (each 2..16). */
+export interface DebugCpu {
+  readonly brps: number;
+  readonly wrps: number;
+}
+
+/**
+ * ID_AA64DFR0_EL1 for `cpu`: Cortex-A57's 0x10305106 (DebugVer 6, PMUVer 1, CTX_CMPs 2) with
+ * BRPs [15:12] and WRPs [23:20] holding "count - 1" (Arm ARM D13.2.51).
+ */
+export function idAa64dfr0(cpu: DebugCpu): number {
+  return (0x10005106 | ((cpu.brps - 1) << 12) | ((cpu.wrps - 1) << 20)) >>> 0;
+}
+
+/** Builds the register file of a CPU with `cpu.brps` breakpoints and `cpu.wrps` watchpoints. */
+export function arm64RegisterFile(cpu: DebugCpu): RegisterFile {
+  const specs: RegisterSpec[] = [];
+  for (const [prefix, width] of [
+    ['DBGBVR', 64],
+    ['DBGBCR', 32],
+    ['DBGWVR', 64],
+    ['DBGWCR', 32],
+  ] as const) {
+    for (let n = 0; n < MAX_SLOTS; n++) specs.push({ name: `${prefix}${n}_EL1`, width, reset: 0, write: 'rw' });
+  }
+  specs.push({ name: 'MDSCR_EL1', width: 32, reset: 0, write: 'rw' });
+  specs.push({ name: 'MDCCINT_EL1', width: 32, reset: 0, write: 'rw' });
+  specs.push({ name: 'MDCR_EL2', width: 32, reset: 0, write: 'rw' });
+  specs.push({ name: 'ID_AA64DFR0_EL1', width: 64, reset: idAa64dfr0(cpu), write: 'ro' });
+  return defineRegisterFile(specs, (id) => {
+    if (id >= MDSCR_EL1) return true;
+    const n = id % MAX_SLOTS;
+    return id < DBGWVR(0) ? n < cpu.brps : n < cpu.wrps;
+  });
+}

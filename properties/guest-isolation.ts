@@ -1,0 +1,42 @@
+import type { Executor } from '../src/execute.js';
+import { hex } from '../src/hex.js';
+import { defineInvariant, type Finding } from '../src/invariant.js';
+import { CTX_GUEST } from '../src/world.js';
+
+/** A guest-visible value that is the host's, not the guest's: a leak. */
+function hostValue(x: Executor, v: number, cpu: number, reg: number, value: number, how: string): Finding | undefined {
+  const own = x.world.guestIntent[v * x.regs + reg] as number;
+  const host = x.world.hostIntent[cpu * x.regs + reg] as number;
+  if (value === own || value !== host || host === x.model.registers.reset[reg]) return undefined;
+  const register = x.model.registers.names[reg] ?? String(reg);
+  return {
+    message: `vcpu${v} ${how} ${register} = ${hex(value)}, the host's value on cpu${cpu}; its own is ${hex(own)}`,
+    cpu,
+    vcpu: v,
+    register,
+    expected: own,
+    actual: value,
+    setAt: x.world.hostIntentAt[cpu * x.regs + reg] as number,
+  };
+}
+
+/**
+ * The guest never sees a host value. (Its writes reaching host state show up as
+ * host-breakpoints-preserved when the host runs again.)
+ */
+export default defineInvariant({
+  name: 'guest-isolation',
+  claim: 'the guest never reads a host value and never changes host state',
+  contexts: 1 << CTX_GUEST,
+  state(x, cpu) {
+    const v = x.world.running[cpu] as number;
+    const o = cpu * x.regs;
+    for (const reg of x.model.view.guestVisible) {
+      if (x.model.traps(x.world.hw, o, reg, false)) continue;
+      const f = hostValue(x, v, cpu, reg, x.world.hw[o + reg] as number, 'can read untrapped');
+      if (f) return f;
+    }
+    return undefined;
+  },
+  read: (x, r) => (r.by === 'vmm' ? undefined : hostValue(x, r.vcpu, r.cpu, r.reg, r.value, 'read')),
+});

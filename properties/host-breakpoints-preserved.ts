@@ -1,0 +1,36 @@
+import { hex } from '../src/hex.js';
+import { defineInvariant } from '../src/invariant.js';
+import { CTX_HOST } from '../src/world.js';
+import { lowestSlot } from './slot-compare.js';
+
+/** Whenever a CPU runs host code, its debug registers hold what the host's debug users programmed. */
+export default defineInvariant({
+  name: 'host-breakpoints-preserved',
+  claim: 'whenever a CPU runs host code, its bp/wp/control registers equal what the host programmed',
+  contexts: 1 << CTX_HOST,
+  state(x, cpu) {
+    const o = cpu * x.regs;
+    const { hw, hostIntent, hostIntentAt } = x.world;
+    for (const reg of x.model.view.hostState) {
+      const actual = hw[o + reg] as number;
+      const expected = hostIntent[o + reg] as number;
+      if (actual === expected) continue;
+      const register = x.model.registers.names[reg] ?? String(reg);
+      return {
+        message: `cpu${cpu} runs host code with ${register} = ${hex(actual)}; the host programmed ${hex(expected)}`,
+        cpu,
+        register,
+        expected,
+        actual,
+        setAt: hostIntentAt[o + reg] as number,
+      };
+    }
+    return undefined;
+  },
+  hit(x, h) {
+    const lost = h.vcpu < 0 ? h.intended & ~h.hw : 0;
+    if (lost === 0) return undefined;
+    const slot = x.model.view.slotNames[lowestSlot(lost)];
+    return { message: `host ${h.what} at ${hex(h.addr)} on cpu${h.cpu} should hit the host's ${slot} but did not`, cpu: h.cpu };
+  },
+});

@@ -1,0 +1,48 @@
+import { hex } from '../src/hex.js';
+import { defineInvariant } from '../src/invariant.js';
+import { CTX_GUEST } from '../src/world.js';
+
+const READERS = { guest: 'the guest', trap: 'trap emulation', vmm: 'KVM_GET_ONE_REG' } as const;
+
+/** Every read returns the guest's architectural value; hardware the guest reads directly holds it. */
+export default defineInvariant({
+  name: 'no-stale-read',
+  claim: 'every read (guest, trap emulation, userspace) returns the guest-intended value; hardware is never reloaded from a stale copy',
+  contexts: 1 << CTX_GUEST,
+  state(x, cpu) {
+    const { hw, guestIntent, guestIntentAt, running } = x.world;
+    const v = running[cpu] as number;
+    const o = cpu * x.regs;
+    for (const reg of x.model.view.guestVisible) {
+      const expected = guestIntent[v * x.regs + reg] as number;
+      const actual = hw[o + reg] as number;
+      if (actual === expected || x.model.traps(hw, o, reg, false)) continue;
+      const register = x.model.registers.names[reg] ?? String(reg);
+      return {
+        message: `vcpu${v} reads ${register} untrapped on cpu${cpu} and would see ${hex(actual)}; its value is ${hex(expected)}`,
+        cpu,
+        vcpu: v,
+        register,
+        expected,
+        actual,
+        setAt: guestIntentAt[v * x.regs + reg] as number,
+      };
+    }
+    return undefined;
+  },
+  read(x, r) {
+    const i = r.vcpu * x.regs + r.reg;
+    const expected = x.world.guestIntent[i] as number;
+    if (r.value === expected) return undefined;
+    const register = x.model.registers.names[r.reg] ?? String(r.reg);
+    return {
+      message: `${READERS[r.by]} read ${register} of vcpu${r.vcpu} as ${hex(r.value)}; its value is ${hex(expected)}`,
+      cpu: r.cpu,
+      vcpu: r.vcpu,
+      register,
+      expected,
+      actual: r.value,
+      setAt: x.world.guestIntentAt[i] as number,
+    };
+  },
+});

@@ -1,0 +1,66 @@
+/**
+ * Comparing breakpoint/watchpoint slots on hardware with an intent: a slot is "the same" when it
+ * is effective in both and its value and control registers are equal.
+ */
+import type { Executor } from '../src/execute.js';
+import { hex } from '../src/hex.js';
+import type { Finding } from '../src/invariant.js';
+import type { DebugView } from '../src/model.js';
+
+function differing(view: DebugView, a: Float64Array, ao: number, b: Float64Array, bo: number, mask: number): number {
+  let out = 0;
+  for (let s = 0; mask >> s !== 0; s++) {
+    if ((mask & (1 << s)) === 0) continue;
+    const value = view.slotRegs[2 * s] as number;
+    const ctrl = view.slotRegs[2 * s + 1] as number;
+    if (a[ao + value] !== b[bo + value] || a[ao + ctrl] !== b[bo + ctrl]) out |= 1 << s;
+  }
+  return out;
+}
+
+/** Slots effective on hardware at `level` that the intent does not arm identically. */
+export function foreignSlots(view: DebugView, hw: Float64Array, o: number, intent: Float64Array, io: number, level: number): number {
+  const onHw = view.effective(hw, o, level);
+  if (onHw === 0) return 0;
+  const intended = view.effective(intent, io, level);
+  return (onHw & ~intended) | differing(view, hw, o, intent, io, onHw & intended);
+}
+
+/** Slots the intent arms at `level` that are not effective, identically, on hardware. */
+export function missingSlots(view: DebugView, hw: Float64Array, o: number, intent: Float64Array, io: number, level: number): number {
+  const intended = view.effective(intent, io, level);
+  if (intended === 0) return 0;
+  const onHw = view.effective(hw, o, level);
+  return (intended & ~onHw) | differing(view, hw, o, intent, io, intended & onHw);
+}
+
+/** Index of the lowest set bit of a non-zero mask. */
+export const lowestSlot = (mask: number): number => 31 - Math.clz32(mask & -mask);
+
+/**
+ * The register that explains why slot `s` differs between hardware and intent (its control or
+ * value register, else the first gating register that differs), as a finding's register fields.
+ */
+export function culprit(
+  x: Executor,
+  s: number,
+  hw: Float64Array,
+  o: number,
+  intent: Float64Array,
+  intentAt: Int32Array,
+  io: number,
+): Pick<Finding, 'register' | 'expected' | 'actual' | 'setAt'> & { text: string } {
+  const { view } = x.model;
+  const candidates = [view.slotRegs[2 * s + 1] as number, view.slotRegs[2 * s] as number, ...view.gateRegs];
+  const reg = candidates.find((r) => hw[o + r] !== intent[io + r]) ?? (candidates[0] as number);
+  const expected = intent[io + reg] as number;
+  const actual = hw[o + reg] as number;
+  const register = x.model.registers.names[reg] ?? String(reg);
+  return {
+    register,
+    expected,
+    actual,
+    setAt: intentAt[io + reg] as number,
+    text: `${register} is ${hex(actual)}, expected ${hex(expected)}`,
+  };
+}

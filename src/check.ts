@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { lifecycleEvents } from './events.js';
+import { CheckerCrash, EVENT_WIDTH, Executor, POLICY_TOTAL, type Warning } from './execute.js';
+import { interleavings } from './interleave.js';
+import type { Invariant, Violation } from './invariant.js';
+import type { ArchModel, ModelConfig } from './model.js';
+import type { Policy } from './policy.js';
+import { type TraceEvent, unpackTrace } from './trace.js';
+
+/** Defaults of `check` (and of the CLI). */
+export const CHECK_DEFAULTS = { runs: 1000, seed: 1, maxSteps: 40 } as const;
+
+/** What `check` takes besides the policy. */
+export interface CheckOptions {
+  readonly arch: ArchModel;
+  readonly invariants: readonly Invariant[];
+  readonly config?: ModelConfig;
+  readonly runs?: number;
+  readonly seed?: number;
+  readonly maxSteps?: number;
+  /** fast-check replay path, to jump straight to a known counterexample. */
+  readonly path?: string;
+}
+
+/** The outcome of checking one policy: held, violated (with a shrunk trace) or crashed. */
+export interface CheckResult {
+  readonly verdict: 'held' | 'violated' | 'crashed';
+  readonly policy: string;
+  readonly arch: string;
+  readonly config: ModelConfig;
+  readonly invariants: readonly string[];
+  readonly runs: number;
+  readonly seed: number;
+  readonly maxSteps: number;
+  readonly path?: string;
+  readonly shrinks: number;
+  readonly violation?: Violation;
+  readonly trace: readonly TraceEvent[];
+  readonly warnings: readonly Warning[];
+  readonly error?: string;
+  readonly stats: { readonly events: number };
+}
+
+/** Makes an executor for `policy` on `arch` configured with `config`. */
+export function makeExecutor(policy: Policy, arch: ArchModel, invariants: readonly Invariant[], config: ModelConfig = {}): Executor {
+  const instance = arch.instantiate(config);
+  return new Executor(instance, policy, invariants, lifecycleEvents(instance));
+}
+
+/**
+ * Checks `policy` on random interleavings; never throws for a violation. The first invariant that
+ * breaks is the one shrinking keeps: a shrunk trace breaks the same invariant as the original.
+ */
+export function check(policy: Policy, options: CheckOptions): CheckResult {
+  const runs = options.runs ?? CHECK_DEFAULTS.runs;
+  const seed = options.seed ?? CHECK_DEFAULTS.seed;
+  const maxSteps = options.maxSteps ?? CHECK_DEFAULTS.maxSteps;
+  const x = makeExecutor(policy, options.arch, options.invariants, options.config);
+  const base = {
+    policy: policy.name,
+    arch: options.arch.id,
+    config: x.model.config,
+    invariants: [POLICY_TOTAL, ...options.invariants.map((i) => i.name).filter((n) => n !== POLICY_TOTAL)],
+    seed,
+    maxSteps,
+  };
+  let locked: string | undefined;
+  let crash: unknown;
+  const property = fc.property(interleavings(maxSteps), (choices) => {
+    if (crash !== undefined) return true;
+    try {
+      x.runChoices(choices);
+    } catch (e) {
+      crash = e;
+      return true;
+    }
+    const v = x.violation;
+    if (v === undefined) return true;
+    locked ??= v.invariant;
+    return v.invariant !== locked;
+  });
+  const out = fc.check(property, { seed, numRuns: runs, ...(options.path ? { path: options.path } : {}) });
+  if (crash !== undefined) {
+    const message = crash instanceof CheckerCrash ? crash.message : `${String((crash as Error)?.stack ?? crash)}`;
+    return {
+      ...base,
+      verdict: 'crashed',
+      runs: out.numRuns,
+      shrinks: 0,
+      trace: [],
+      warnings: [],
+      error: message,
+      stats: { events: x.eventsExecuted },
+    };
+  }
+  if (!out.failed || out.counterexample === null) {
+    return { ...base, verdict: 'held', runs: out.numRuns, shrinks: 0, trace: [], warnings: [], stats: { events: x.eventsExecuted } };
+  }
+  const [choices] = out.counterexample;
+  const buffer = new Float64Array(maxSteps * EVENT_WIDTH);
+  const steps = x.runChoices(choices, buffer);
+  return {
+    ...base,
+    verdict: 'violated',
+    runs: out.numRuns,
+    path: out.counterexamplePath ?? undefined,
+    shrinks: out.numShrinks,
+    violation: x.violation,
+    trace: unpackTrace(x, buffer, steps),
+    warnings: [...x.warnings],
+    stats: { events: x.eventsExecuted },
+  } as CheckResult;
+}

@@ -1,0 +1,532 @@
+import type { Finding, HitObservation, Invariant, ReadObservation, Violation } from './invariant.js';
+import { HOOK_NAMES } from './lifecycle.js';
+import type { EventKind, ModelInstance } from './model.js';
+import type { HookContext, Hooks, Hw, Policy, TrapParams } from './policy.js';
+import { writeResult } from './register-file.js';
+import { CTX_GUEST, CTX_HOST, World } from './world.js';
+
+/** Thrown through a policy hook to stop it at an observation point where an invariant broke. */
+const STOP: unknown = Object.freeze({ worldswitch: 'stop' });
+
+/** The checker itself, or an invariant, threw: not a finding about the policy (exit code 3). */
+export class CheckerCrash extends Error {
+  readonly code = 'ERR_CHECKER_CRASH';
+}
+
+/** Register accesses one hook may make before it counts as looping. */
+export const HOOK_ACCESS_BUDGET = 10_000;
+
+/** The name of the invariant the executor reports a policy's own failures under. */
+export const POLICY_TOTAL = 'policy-total';
+
+/** A WARN() a policy hook raised, kept for the report. */
+export interface Warning {
+  readonly step: number;
+  readonly hook: string;
+  readonly message: string;
+}
+
+/** Number of Float64 words one event occupies in a trace buffer: the kind and up to five operands. */
+export const EVENT_WIDTH = 6;
+
+type HookFn = (k: HookContext<unknown, unknown>, a?: unknown, b?: unknown) => unknown;
+
+/** Exit reasons a guest exit hook receives; `trap` and `debug` are raised by the hardware model. */
+export const EXIT_REASONS = ['irq', 'hvc', 'mmio', 'trap', 'debug'] as const;
+
+/**
+ * Executes events against one world with one policy and checks invariants at every observation
+ * point: after every hardware write inside a hook and after every event. One executor is reused
+ * across runs (reset in place), so a run allocates nothing unless it finds a violation.
+ */
+export class Executor {
+  readonly world: World;
+  readonly regs: number;
+  readonly kinds: readonly EventKind[];
+  /** 1-based index of the event being executed. */
+  step = 0;
+  violation: Violation | undefined;
+  readonly warnings: Warning[] = [];
+  /** Cycles charged for hardware accesses since the last reset (DESIGN §6 cost). */
+  cycles = 0;
+  hwAccesses = 0;
+  /** Events executed since the executor was made, across runs. */
+  eventsExecuted = 0;
+  /** The trap parameters passed to the policy's trap hook (reused). */
+  readonly params: TrapParams = { reg: 0, isWrite: false, regval: 0 };
+
+  private readonly initial: World;
+  private readonly stateChecks: Invariant[][];
+  private readonly readChecks: Invariant[];
+  private readonly hitChecks: Invariant[];
+  private readonly hookFns: (HookFn | undefined)[];
+  private readonly vcpuViews: unknown[];
+  private readonly hostViews: unknown[];
+  private readonly k: { hw: Hw; vcpu: unknown; host: unknown; cpu: number; bug(m: string): never; warn(m: string): void };
+  private readonly enabledWeight: Float64Array;
+  private hookCpu = -1;
+  private hookIndex = -1;
+  private hookOps = 0;
+  private hookWrites = 0;
+  private lastReg = 0;
+  private lastValue = 0;
+  private readonly read: ReadObservation = { by: 'guest', vcpu: 0, cpu: 0, reg: 0, value: 0 };
+  private readonly ev: Record<string, number>;
+
+  constructor(
+    readonly model: ModelInstance,
+    readonly policy: Policy,
+    invariants: readonly Invariant[],
+    generic: readonly EventKind[],
+  ) {
+    const { registers, memory, config, lifecycle } = model;
+    this.regs = registers.count;
+    const shape = {
+      cpus: config.cpus ?? 2,
+      vcpus: config.vcpus ?? 1,
+      regs: registers.count,
+      vcpuAreas: memory.vcpuAreas.length,
+      hostAreas: memory.hostAreas.length,
+      vcpuScalars: memory.vcpuScalars.length + SCRATCH_WORDS,
+    };
+    this.world = new World(shape);
+    this.initial = new World(shape);
+    this.initial.running.fill(-1);
+    this.initial.loadedOn.fill(-1);
+    this.initial.vcpuState.fill(lifecycle.initial);
+    model.reset(this.initial);
+    this.world.copyFrom(this.initial);
+    this.kinds = [...generic, ...model.events];
+    this.enabledWeight = new Float64Array(this.kinds.length);
+    this.stateChecks = [0, 1, 2].map((c) => invariants.filter((i) => i.state && (i.contexts ?? 7) & (1 << c)));
+    this.readChecks = invariants.filter((i) => i.read);
+    this.hitChecks = invariants.filter((i) => i.hit);
+    const defaults = model.defaultHooks as Hooks<unknown, unknown>;
+    const hooks = policy.hooks as Hooks<unknown, unknown>;
+    this.hookFns = HOOK_NAMES.map((h) => (hooks[h] ?? defaults[h]) as HookFn | undefined);
+    this.vcpuViews = Array.from({ length: shape.vcpus }, (_, v) => this.makeVcpuView(v));
+    this.hostViews = Array.from({ length: shape.cpus }, (_, c) => this.makeHostView(c));
+    const x = this;
+    this.k = {
+      hw: { read: (reg) => x.hwRead(reg), write: (reg, value) => x.hwWrite(reg, value) },
+      vcpu: undefined,
+      host: undefined,
+      cpu: -1,
+      bug(message: string): never {
+        return x.stopTotal(`BUG() in ${x.hookName()}: ${message}`);
+      },
+      warn(message: string) {
+        x.warnings.push({ step: x.step, hook: x.hookName(), message });
+      },
+    };
+    this.ev = Object.fromEntries(lifecycle.events.map((e, i) => [e, i]));
+  }
+
+  /** Puts the world back into its initial state and forgets the last run. */
+  reset(): void {
+    this.world.copyFrom(this.initial);
+    this.step = 0;
+    this.violation = undefined;
+    this.warnings.length = 0;
+    this.cycles = 0;
+    this.hwAccesses = 0;
+  }
+
+  /** The initial world (read-only by convention). */
+  get initialWorld(): World {
+    return this.initial;
+  }
+
+  /**
+   * Decodes the raw choice `c` into the `c`-th enabled event (weighted by kind) and writes it to `ev`.
+   * Returns false when no event is enabled.
+   */
+  decode(c: number, ev: Float64Array): boolean {
+    const kinds = this.kinds;
+    const w = this.enabledWeight;
+    let total = 0;
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i] as EventKind;
+      const weight = kind.enabled(this) ? kind.weight : 0;
+      w[i] = weight;
+      total += weight;
+    }
+    if (total === 0) return false;
+    let pick = c % total;
+    const r = Math.floor(c / total);
+    for (let i = 0; i < kinds.length; i++) {
+      const weight = w[i] as number;
+      if (pick < weight) {
+        ev.fill(0);
+        ev[0] = i;
+        (kinds[i] as EventKind).decode(this, r, ev);
+        return true;
+      }
+      pick -= weight;
+    }
+    return false;
+  }
+
+  /** Executes one concrete event; afterwards `violation` says whether an invariant broke. */
+  apply(ev: Float64Array): void {
+    this.step++;
+    this.eventsExecuted++;
+    (this.kinds[ev[0] as number] as EventKind).apply(this, ev);
+  }
+
+  /** Runs the events a list of raw choices decodes to, from the initial world; returns the steps taken. */
+  runChoices(choices: readonly number[], trace?: Float64Array): number {
+    this.reset();
+    const ev = this.scratchEvent;
+    let n = 0;
+    for (const c of choices) {
+      if (!this.decode(c, ev)) break;
+      if (trace) trace.set(ev, n * EVENT_WIDTH);
+      n++;
+      this.apply(ev);
+      if (this.violation) break;
+    }
+    return n;
+  }
+
+  private readonly scratchEvent = new Float64Array(EVENT_WIDTH);
+
+  // ---- lifecycle operations the events call ------------------------------------------------
+
+  /** Whether vCPU `v`'s lifecycle machine enables `event` in its current state. */
+  can(v: number, event: number): boolean {
+    const lc = this.model.lifecycle;
+    return (lc.next[(this.world.vcpuState[v] as number) * lc.events.length + event] as number) >= 0;
+  }
+
+  /** Index of a lifecycle machine event by name. */
+  lifecycleEvent(name: string): number {
+    const e = this.ev[name];
+    if (e === undefined) throw new CheckerCrash(`Lifecycle machine has no event ${name}.`);
+    return e;
+  }
+
+  /** Fires lifecycle `event` on vCPU `v`, running the transition's hook on the vCPU's CPU. */
+  fire(v: number, event: number, a?: unknown, b?: unknown): unknown {
+    const lc = this.model.lifecycle;
+    const w = this.world;
+    const i = (w.vcpuState[v] as number) * lc.events.length + event;
+    const target = lc.next[i] as number;
+    if (target < 0) {
+      throw new CheckerCrash(`Event ${lc.events[event]} is not enabled in state ${lc.states[w.vcpuState[v] as number]} of vCPU ${v}.`);
+    }
+    w.vcpuState[v] = target;
+    const cpu = w.loadedOn[v] as number;
+    const ctx = lc.context[target] as number;
+    if (cpu >= 0 && ctx >= 0) w.cpuContext[cpu] = ctx;
+    const hook = lc.hook[i] as number;
+    return hook >= 0 ? this.runHook(hook, v, cpu, a, b) : undefined;
+  }
+
+  /** vcpu_load on `cpu`. */
+  load(v: number, cpu: number): void {
+    this.world.loadedOn[v] = cpu;
+    this.world.running[cpu] = v;
+    this.fire(v, this.lifecycleEvent('VCPU_LOAD'));
+    this.settle(cpu);
+  }
+
+  /** vcpu_put. */
+  put(v: number): void {
+    const cpu = this.world.loadedOn[v] as number;
+    this.fire(v, this.lifecycleEvent('VCPU_PUT'));
+    this.world.loadedOn[v] = -1;
+    this.world.running[cpu] = -1;
+    this.world.cpuContext[cpu] = CTX_HOST;
+    this.settle(cpu);
+  }
+
+  /** KVM_RUN's entry path up to the guest. */
+  enter(v: number): void {
+    this.fire(v, this.lifecycleEvent('GUEST_ENTER'));
+    if (this.violation) return;
+    this.fire(v, this.lifecycleEvent('ENTERED'));
+    this.settle(this.world.loadedOn[v] as number);
+  }
+
+  /** A guest exit for `reason` (an index into EXIT_REASONS), back to the host's run loop. */
+  exit(v: number, reason: number): void {
+    this.fire(v, this.lifecycleEvent('GUEST_EXIT'), EXIT_REASONS[reason]);
+    if (this.violation) return;
+    this.fire(v, this.lifecycleEvent('EXITED'));
+    this.settle(this.world.loadedOn[v] as number);
+  }
+
+  /** A guest register access that traps: a full exit, then the trap handler in the host. */
+  private trapAccess(v: number, reg: number, isWrite: boolean, value: number): number {
+    this.fire(v, this.lifecycleEvent('TRAP'), 'trap');
+    if (this.violation) return 0;
+    const p = this.params;
+    p.reg = reg;
+    p.isWrite = isWrite;
+    p.regval = value;
+    this.fire(v, this.lifecycleEvent('TRAPPED'), p);
+    return p.regval;
+  }
+
+  /** The guest reads `reg`: from hardware, or through the trap handler when the access traps. */
+  guestRead(v: number, reg: number): void {
+    const w = this.world;
+    const cpu = w.loadedOn[v] as number;
+    const o = cpu * this.regs;
+    const trapped = this.model.traps(w.hw, o, reg, false);
+    const value = trapped ? this.trapAccess(v, reg, false, 0) : (w.hw[o + reg] as number);
+    if (this.violation) return;
+    this.observeRead(trapped ? 'trap' : 'guest', v, cpu, reg, value);
+    if (this.violation) return;
+    this.settle(cpu);
+  }
+
+  /** The guest writes `reg`: to hardware, or through the trap handler when the access traps. */
+  guestWrite(v: number, reg: number, value: number): void {
+    const w = this.world;
+    const cpu = w.loadedOn[v] as number;
+    const o = cpu * this.regs;
+    const sem = this.model.registers.semantics[reg] as number;
+    this.setGuestIntent(v, reg, writeResult(sem, w.guestIntent[v * this.regs + reg] as number, value));
+    if (this.model.traps(w.hw, o, reg, true)) this.trapAccess(v, reg, true, value);
+    else w.hw[o + reg] = writeResult(sem, w.hw[o + reg] as number, value);
+    if (this.violation) return;
+    this.settle(cpu);
+  }
+
+  /** KVM_GET_ONE_REG. */
+  vmmGet(v: number, reg: number): void {
+    const value = this.fire(v, this.lifecycleEvent('VMM_GET_REG'), reg) as number;
+    if (this.violation) return;
+    const cpu = this.world.loadedOn[v] as number;
+    this.observeRead('vmm', v, cpu, reg, Number(value));
+    if (this.violation) return;
+    this.settle(cpu);
+  }
+
+  /** KVM_SET_ONE_REG. */
+  vmmSet(v: number, reg: number, value: number): void {
+    this.setGuestIntent(v, reg, value);
+    this.fire(v, this.lifecycleEvent('VMM_SET_REG'), reg, value);
+    this.settle(this.world.loadedOn[v] as number);
+  }
+
+  /** vCPU reset: every guest-visible register goes back to its reset value. */
+  resetVcpu(v: number): void {
+    const reset = this.model.registers.reset;
+    for (const reg of this.model.view.guestVisible) this.setGuestIntent(v, reg, reset[reg] as number);
+    this.fire(v, this.lifecycleEvent('VCPU_RESET'));
+    this.settle(this.world.loadedOn[v] as number);
+  }
+
+  /** Records that the guest's architectural value of `reg` is now `value`, set at this step. */
+  setGuestIntent(v: number, reg: number, value: number): void {
+    const i = v * this.regs + reg;
+    this.world.guestIntent[i] = value;
+    this.world.guestIntentAt[i] = this.step;
+  }
+
+  /** Records that the host's debug users programmed `reg` on `cpu` to `value` at this step. */
+  setHostIntent(cpu: number, reg: number, value: number): void {
+    const i = cpu * this.regs + reg;
+    this.world.hostIntent[i] = value;
+    this.world.hostIntentAt[i] = this.step;
+  }
+
+  // ---- observation points ---------------------------------------------------------------------
+
+  /** Checks the state invariants that apply to `cpu`'s context; records and returns true on a violation. */
+  checkState(cpu: number): boolean {
+    if (cpu < 0 || this.violation) return this.violation !== undefined;
+    const list = this.stateChecks[this.world.cpuContext[cpu] as number] as Invariant[];
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
+      let f: Finding | undefined;
+      try {
+        f = (inv.state as NonNullable<Invariant['state']>)(this, cpu);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) {
+        this.record(inv.name, f);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The end of an event: state invariants on the CPU it ran on. */
+  settle(cpu: number): void {
+    if (!this.violation) this.checkState(cpu);
+  }
+
+  /** Runs the read invariants on a value someone read. */
+  observeRead(by: ReadObservation['by'], vcpu: number, cpu: number, reg: number, value: number): void {
+    const r = this.read;
+    r.by = by;
+    r.vcpu = vcpu;
+    r.cpu = cpu;
+    r.reg = reg;
+    r.value = value;
+    for (const inv of this.readChecks) {
+      let f: Finding | undefined;
+      try {
+        f = (inv.read as NonNullable<Invariant['read']>)(this, r);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) {
+        this.record(inv.name, f);
+        return;
+      }
+    }
+  }
+
+  /** Runs the hit invariants on a debug event evaluated by the hardware model. */
+  observeHit(h: HitObservation): void {
+    for (const inv of this.hitChecks) {
+      let f: Finding | undefined;
+      try {
+        f = (inv.hit as NonNullable<Invariant['hit']>)(this, h);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) {
+        this.record(inv.name, f);
+        return;
+      }
+    }
+  }
+
+  // ---- hooks and their hardware accesses -------------------------------------------------------
+
+  private runHook(hook: number, v: number, cpu: number, a: unknown, b: unknown): unknown {
+    const fn = this.hookFns[hook];
+    if (fn === undefined) return undefined;
+    this.hookIndex = hook;
+    this.hookCpu = cpu;
+    this.hookOps = 0;
+    this.hookWrites = 0;
+    const k = this.k;
+    k.vcpu = this.vcpuViews[v];
+    k.host = cpu >= 0 ? this.hostViews[cpu] : undefined;
+    k.cpu = cpu;
+    try {
+      return fn(k, a, b);
+    } catch (e) {
+      if (e === STOP) return undefined;
+      if (e instanceof CheckerCrash) throw e;
+      this.record(POLICY_TOTAL, { message: `${this.hookName()} threw: ${describeError(e)}`, vcpu: v, cpu });
+      return undefined;
+    } finally {
+      this.hookIndex = -1;
+      this.hookCpu = -1;
+    }
+  }
+
+  private hookName(): string {
+    return HOOK_NAMES[this.hookIndex] ?? 'a hook';
+  }
+
+  private hwRead(reg: number): number {
+    this.checkAccess(reg, 'reads');
+    this.cycles += this.model.readCost(reg);
+    return this.world.hw[this.hookCpu * this.regs + reg] as number;
+  }
+
+  private hwWrite(reg: number, value: number): void {
+    this.checkAccess(reg, 'writes');
+    const sem = this.model.registers.semantics[reg] as number;
+    if (sem === 1) this.stopTotal(`${this.hookName()} writes read-only ${this.model.registers.names[reg]} (UNDEFINED).`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      this.stopTotal(`${this.hookName()} writes ${String(value)} to ${this.model.registers.names[reg]}; expected a number.`);
+    }
+    this.cycles += this.model.writeCost(reg);
+    const o = this.hookCpu * this.regs + reg;
+    this.world.hw[o] = writeResult(sem, this.world.hw[o] as number, value);
+    this.hookWrites++;
+    this.lastReg = reg;
+    this.lastValue = value;
+    if (this.checkState(this.hookCpu)) throw STOP;
+  }
+
+  private checkAccess(reg: number, verb: string): void {
+    this.hwAccesses++;
+    if (++this.hookOps > HOOK_ACCESS_BUDGET) {
+      this.stopTotal(`${this.hookName()} made more than ${HOOK_ACCESS_BUDGET} register accesses: it does not terminate.`);
+    }
+    if (this.hookCpu < 0) this.stopTotal(`${this.hookName()} ${verb} a register while the vCPU is on no CPU.`);
+    const r = this.model.registers;
+    if (!(reg >= 0 && reg < r.count && r.implemented[reg] === 1)) {
+      const name = r.names[reg] ?? `register #${String(reg)}`;
+      this.stopTotal(`${this.hookName()} ${verb} ${name}, which this CPU does not implement (UNDEFINED).`);
+    }
+  }
+
+  private stopTotal(message: string): never {
+    this.record(POLICY_TOTAL, { message, cpu: this.hookCpu });
+    throw STOP;
+  }
+
+  private record(invariant: string, f: Finding): void {
+    if (this.violation) return;
+    const at =
+      this.hookIndex >= 0
+        ? this.hookWrites > 0
+          ? `in ${this.hookName()}, after hardware write #${this.hookWrites} (${this.model.registers.names[this.lastReg]} = 0x${this.lastValue.toString(16)})`
+          : `in ${this.hookName()}`
+        : 'after the event';
+    this.violation = { ...f, invariant, step: this.step, at };
+  }
+
+  private makeVcpuView(v: number): unknown {
+    const { memory } = this.model;
+    const { regs } = this;
+    const w = this.world;
+    const view: Record<string, unknown> = { id: v };
+    memory.vcpuAreas.forEach((name, a) => {
+      const base = (v * memory.vcpuAreas.length + a) * regs;
+      view[name] = w.vcpuMem.subarray(base, base + regs);
+    });
+    const words = memory.vcpuScalars.length + SCRATCH_WORDS;
+    memory.vcpuScalars.forEach((name, s) => {
+      const i = v * words + s;
+      Object.defineProperty(view, name, {
+        get: () => w.vcpuScalar[i],
+        set: (value: number) => {
+          w.vcpuScalar[i] = value;
+        },
+        enumerable: true,
+      });
+    });
+    const base = v * words + memory.vcpuScalars.length;
+    view.scratch = w.vcpuScalar.subarray(base, base + SCRATCH_WORDS);
+    return Object.seal(view);
+  }
+
+  private makeHostView(cpu: number): unknown {
+    const { memory } = this.model;
+    const view: Record<string, unknown> = { cpu };
+    memory.hostAreas.forEach((name, a) => {
+      const base = (cpu * memory.hostAreas.length + a) * this.regs;
+      view[name] = this.world.hostMem.subarray(base, base + this.regs);
+    });
+    return Object.freeze(view);
+  }
+}
+
+/** Policy-private words every vCPU has beyond the model's named scalars. */
+export const SCRATCH_WORDS = 8;
+
+/** The guest's context number, re-exported for events that test it. */
+export const GUEST = CTX_GUEST;
+
+function crash(inv: Invariant, e: unknown): CheckerCrash {
+  return new CheckerCrash(`Invariant ${inv.name} threw: ${describeError(e)}`);
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}

@@ -1,0 +1,25 @@
+/** The public API of worldswitch: write policies, check them, render results. Every export is named. */
+export { CHECK_DEFAULTS, type CheckOptions, type CheckResult, check, makeExecutor } from './check.js';
+export { CheckerCrash, EVENT_WIDTH, Executor, HOOK_ACCESS_BUDGET, POLICY_TOTAL, type Warning } from './execute.js';
+export { hex } from './hex.js';
+export { interleavings } from './interleave.js';
+export { defineInvariant, type Finding, type HitObservation, type Invariant, type ReadObservation, type Violation } from './invariant.js';
+export { compileLifecycle, HOOK_NAMES, type HookName, LIFECYCLE_EVENTS, type Lifecycle } from './lifecycle.js';
+export type { ArchModel, DebugView, EventKind, MemoryLayout, ModelConfig, ModelInstance, ModelOption } from './model.js';
+export {
+  definePolicy,
+  type HookContext,
+  type Hooks,
+  type Hw,
+  isPolicy,
+  type Policy,
+  type PolicyDefinition,
+  PolicyError,
+  type TrapParams,
+} from './policy.js';
+export { defineRegisterFile, type RegisterFile, type RegisterSpec, type WriteSemantics, writeResult } from './register-file.js';
+export { REPORT_VERSION, toJsonReport } from './render/json.js';
+export { formatEvent, renderTable, renderText } from './render/text.js';
+export { type Replay, replay, TraceError } from './replay.js';
+export { eventFromJSON, eventToJSON, type TraceEvent } from './trace.js';
+export { CONTEXT_NAMES, CTX_GUEST, CTX_HOST, CTX_HYP, World, type WorldShape } from './world.js';

@@ -1,0 +1,65 @@
+import type { Executor } from './execute.js';
+
+/** What an invariant reports when its claim fails; the executor adds where and when. */
+export interface Finding {
+  readonly message: string;
+  readonly cpu?: number;
+  readonly vcpu?: number;
+  readonly register?: string;
+  readonly expected?: number;
+  readonly actual?: number;
+  /** The step (1-based) whose event set the expected value; 0 for the initial state. */
+  readonly setAt?: number;
+}
+
+/** A broken invariant: the finding, the invariant's name, the step and the observation point. */
+export interface Violation extends Finding {
+  readonly invariant: string;
+  /** 1-based index of the event during which the invariant broke. */
+  readonly step: number;
+  /** The observation point: `after the event`, or the hook and its hardware write. */
+  readonly at: string;
+}
+
+/** A register value someone read: the guest (from hardware or through a trap) or userspace. */
+export interface ReadObservation {
+  by: 'guest' | 'trap' | 'vmm';
+  vcpu: number;
+  cpu: number;
+  reg: number;
+  value: number;
+}
+
+/** A debug event evaluated on hardware against what the intent says should happen. */
+export interface HitObservation {
+  cpu: number;
+  /** The vCPU running on the CPU, or -1 for host code. */
+  vcpu: number;
+  level: number;
+  what: 'execute' | 'load' | 'store';
+  addr: number;
+  /** Slots that hit on hardware. */
+  hw: number;
+  /** Slots that should hit, evaluated on the intent of the world that runs. */
+  intended: number;
+  /** For guest code: whether the hardware delivers the exception to the guest. */
+  toGuest: boolean;
+}
+
+/** A claim checked after every observation point (DESIGN §5). Pure: reads the executor, changes nothing. */
+export interface Invariant {
+  readonly name: string;
+  readonly claim: string;
+  /** Architectures the invariant applies to; all when absent. */
+  readonly archs?: readonly string[];
+  /** Bitmask of CPU contexts (1 << CTX_*) in which `state` applies. */
+  readonly contexts?: number;
+  state?(x: Executor, cpu: number): Finding | undefined;
+  read?(x: Executor, r: ReadObservation): Finding | undefined;
+  hit?(x: Executor, h: HitObservation): Finding | undefined;
+}
+
+/** Names the invariant; kept as a function so every property file reads the same way. */
+export function defineInvariant(invariant: Invariant): Invariant {
+  return Object.freeze(invariant);
+}

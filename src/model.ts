@@ -1,0 +1,97 @@
+import type { Executor } from './execute.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Hooks } from './policy.js';
+import type { RegisterFile } from './register-file.js';
+import type { World } from './world.js';
+
+/** A number a model can be configured with (CPU count, breakpoint count, ...). */
+export interface ModelOption {
+  readonly name: string;
+  readonly describe: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The configuration of one model instance: option name → value (always includes cpus and vcpus). */
+export type ModelConfig = Readonly<Record<string, number>>;
+
+/** How an operand is written in a saved trace and a report. */
+export type OperandKind = 'cpu' | 'vcpu' | 'slot' | 'reg' | 'value' | readonly string[];
+
+/** One event of the interleaving alphabet (DESIGN §4), with its operands packed into a Float64Array. */
+export interface EventKind {
+  readonly type: string;
+  /** Relative frequency among enabled events. */
+  readonly weight: number;
+  readonly operands: readonly (readonly [name: string, kind: OperandKind])[];
+  /** Whether any instance of the event is enabled in the current world. */
+  enabled(x: Executor): boolean;
+  /** Writes the operands picked by the raw choice `r` into `ev[1..]`; called only when enabled. */
+  decode(x: Executor, r: number, ev: Float64Array): void;
+  /** Whether the concrete event `ev` is enabled now (replay of saved traces). */
+  accepts(x: Executor, ev: Float64Array): boolean;
+  apply(x: Executor, ev: Float64Array): void;
+}
+
+/**
+ * What the architecture-neutral invariants ask of a model: which registers make up host and guest
+ * debug state, and when a breakpoint or watchpoint slot is effective.
+ */
+export interface DebugView {
+  /** Registers whose hardware value the host owns while it runs (compared with hostIntent). */
+  readonly hostState: Int32Array;
+  /** Registers the guest can read (compared with guestIntent). */
+  readonly guestVisible: Int32Array;
+  /** Breakpoint and watchpoint slots: `slotRegs[2s]` the value register, `slotRegs[2s+1]` the control register. */
+  readonly slotRegs: Int32Array;
+  readonly slotNames: readonly string[];
+  /** Registers whose bits gate every slot (e.g. MDSCR_EL1, MDCR_EL2): named when slots agree but effectiveness differs. */
+  readonly gateRegs: Int32Array;
+  /** Exception levels (or privilege levels) host code and guest code run at. */
+  readonly hostLevels: readonly number[];
+  readonly guestLevels: readonly number[];
+  /** Bitmask of slots that are armed and enabled for code at `level`, given register file `r` at offset `o`. */
+  effective(r: Float64Array, o: number, level: number): number;
+  /** Whether a debug exception raised by guest code at `level` is taken by the guest itself. */
+  deliversToGuest(r: Float64Array, o: number, level: number): boolean;
+}
+
+/** Names of the memory a policy sees: register-indexed areas and scalar words. */
+export interface MemoryLayout {
+  readonly vcpuAreas: readonly string[];
+  readonly hostAreas: readonly string[];
+  readonly vcpuScalars: readonly string[];
+}
+
+/** An architecture variant configured for one check. */
+export interface ModelInstance {
+  readonly arch: string;
+  readonly config: ModelConfig;
+  readonly registers: RegisterFile;
+  readonly lifecycle: Lifecycle;
+  readonly memory: MemoryLayout;
+  readonly view: DebugView;
+  /** Registers the guest may write, and the values the generator writes to each. */
+  readonly guestWritable: Int32Array;
+  valueDomain(reg: number): readonly number[];
+  /** Whether a guest access to `reg` traps to the hypervisor under the live trap configuration. */
+  traps(hw: Float64Array, o: number, reg: number, isWrite: boolean): boolean;
+  /** Architecture-specific events (host debug users, guest execution and data accesses). */
+  readonly events: readonly EventKind[];
+  /** Hooks the architecture's common code provides when a policy does not (e.g. KVM_GET_ONE_REG). */
+  readonly defaultHooks: Hooks<never, never>;
+  /** Puts the architecture's reset state into `w` (hardware, vCPU memory, intents). */
+  reset(w: World): void;
+  /** Cycle cost of a hardware read and write of `reg` (DESIGN §6 cost.ts). */
+  readCost(reg: number): number;
+  writeCost(reg: number): number;
+}
+
+/** An architecture variant: its options and how to instantiate it. */
+export interface ArchModel {
+  readonly id: string;
+  readonly summary: string;
+  readonly options: readonly ModelOption[];
+  instantiate(config: ModelConfig): ModelInstance;
+}

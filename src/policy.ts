@@ -1,0 +1,87 @@
+import { HOOK_NAMES } from './lifecycle.js';
+
+/** The physical registers of the CPU a hook runs on. Every access is charged and observed. */
+export interface Hw {
+  read(reg: number): number;
+  write(reg: number, value: number): void;
+}
+
+/** A trapped register access, as the kernel's `struct sys_reg_params`: set `regval` on a read. */
+export interface TrapParams {
+  reg: number;
+  isWrite: boolean;
+  regval: number;
+}
+
+/** What a hook sees: hardware, the vCPU's memory state, the host's per-CPU state, and BUG/WARN. */
+export interface HookContext<V = unknown, H = unknown> {
+  readonly hw: Hw;
+  /** The vCPU's in-memory state, laid out where the kernel keeps it (the model names the fields). */
+  readonly vcpu: V;
+  /** The per-CPU host state of the CPU the hook runs on. */
+  readonly host: H;
+  /** smp_processor_id(). */
+  readonly cpu: number;
+  /** BUG(): stops the hook; reported as a `policy-total` violation. */
+  bug(message: string): never;
+  /** WARN(): recorded and shown in the trace; the hook goes on. */
+  warn(message: string): void;
+}
+
+/** The hooks a policy may provide (DESIGN §3); a missing one does nothing or, for register access, the model's default. */
+export interface Hooks<V = unknown, H = unknown> {
+  vcpuLoad?(k: HookContext<V, H>): void;
+  vcpuPut?(k: HookContext<V, H>): void;
+  guestEnter?(k: HookContext<V, H>): void;
+  guestExit?(k: HookContext<V, H>, reason: string): void;
+  trap?(k: HookContext<V, H>, p: TrapParams): void;
+  getReg?(k: HookContext<V, H>, reg: number): number;
+  setReg?(k: HookContext<V, H>, reg: number, value: number): void;
+  vcpuReset?(k: HookContext<V, H>): void;
+}
+
+/** What `definePolicy` takes. */
+export interface PolicyDefinition<V = unknown, H = unknown> {
+  /** `<name>`, unique within its architecture. */
+  readonly name: string;
+  /** The architecture variant the policy is written for, e.g. `arm64-nvhe`. */
+  readonly arch: string;
+  /** One line: the strategy and where it comes from. */
+  readonly summary: string;
+  readonly hooks: Hooks<V, H>;
+}
+
+/** A switch policy, ready to check. */
+export interface Policy<V = unknown, H = unknown> extends PolicyDefinition<V, H> {
+  readonly kind: 'worldswitch-policy';
+}
+
+/** A policy definition the checker cannot take. */
+export class PolicyError extends Error {
+  readonly code = 'ERR_POLICY_DEFINITION';
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** Validates a policy definition and marks it as a policy. */
+export function definePolicy<V = unknown, H = unknown>(def: PolicyDefinition<V, H>): Policy<V, H> {
+  if (typeof def !== 'object' || def === null) throw new PolicyError('definePolicy expects an object { name, arch, summary, hooks }.');
+  if (typeof def.name !== 'string' || !NAME.test(def.name)) {
+    throw new PolicyError(`Policy name ${JSON.stringify(def.name)} is not valid: use lower-case letters, digits, ".", "_" and "-".`);
+  }
+  if (typeof def.arch !== 'string') throw new PolicyError(`Policy "${def.name}" has no arch; set arch, e.g. "arm64-nvhe".`);
+  for (const key of Object.keys(def.hooks ?? {})) {
+    if (!(HOOK_NAMES as readonly string[]).includes(key)) {
+      throw new PolicyError(`Policy "${def.name}" has an unknown hook "${key}". Expected some of: ${HOOK_NAMES.join(', ')}.`);
+    }
+    if (typeof (def.hooks as Record<string, unknown>)[key] !== 'function') {
+      throw new PolicyError(`Policy "${def.name}": hook "${key}" is not a function.`);
+    }
+  }
+  return Object.freeze({ ...def, hooks: Object.freeze({ ...def.hooks }), kind: 'worldswitch-policy' as const });
+}
+
+/** Whether `value` is a policy made by `definePolicy` (from any copy of this package). */
+export function isPolicy(value: unknown): value is Policy {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'worldswitch-policy';
+}

@@ -1,0 +1,52 @@
+/** How a write to a register behaves: read-write, read-only (writes are UNDEFINED), or write-1-to-clear. */
+export type WriteSemantics = 'rw' | 'ro' | 'w1c';
+
+/** One architectural register as a model declares it. */
+export interface RegisterSpec {
+  readonly name: string;
+  readonly width: 32 | 64;
+  readonly reset: number;
+  readonly write: WriteSemantics;
+}
+
+/** A model's register file: names, ids, reset values and write semantics, indexed by register id. */
+export interface RegisterFile {
+  readonly count: number;
+  readonly names: readonly string[];
+  readonly reset: Float64Array;
+  /** 0 = rw, 1 = ro, 2 = w1c, by register id. */
+  readonly semantics: Uint8Array;
+  /** 1 where the configured CPU implements the register; an access to any other is UNDEFINED. */
+  readonly implemented: Uint8Array;
+  id(name: string): number | undefined;
+}
+
+const SEMANTICS: Record<WriteSemantics, number> = { rw: 0, ro: 1, w1c: 2 };
+
+/** Builds a register file; `specs[i]` gets id `i`, `implemented(i)` says which ids the CPU has. */
+export function defineRegisterFile(specs: readonly RegisterSpec[], implemented: (id: number) => boolean): RegisterFile {
+  const byName = new Map<string, number>();
+  const reset = new Float64Array(specs.length);
+  const semantics = new Uint8Array(specs.length);
+  const impl = new Uint8Array(specs.length);
+  specs.forEach((s, i) => {
+    byName.set(s.name, i);
+    reset[i] = s.reset;
+    semantics[i] = SEMANTICS[s.write];
+    impl[i] = implemented(i) ? 1 : 0;
+  });
+  return {
+    count: specs.length,
+    names: specs.map((s) => s.name),
+    reset,
+    semantics,
+    implemented: impl,
+    id: (name) => byName.get(name),
+  };
+}
+
+/** The value a register holds after `value` is written to it, given its current value and semantics. */
+export function writeResult(semantics: number, current: number, value: number): number {
+  if (semantics === 2) return (current & ~value) >>> 0; // write-1-to-clear
+  return value;
+}

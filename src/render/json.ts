@@ -1,0 +1,27 @@
+import type { CheckResult } from '../check.js';
+
+/** Version of the JSON report; bumped on any change a parser could notice. */
+export const REPORT_VERSION = 1;
+
+/** The JSON form of one check result (DESIGN §7), with the wall-clock time it took. */
+export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown> {
+  return {
+    reportVersion: REPORT_VERSION,
+    policy: r.policy,
+    arch: r.arch,
+    config: r.config,
+    verdict: r.verdict,
+    invariant: r.violation?.invariant ?? null,
+    invariants: r.invariants,
+    runs: r.runs,
+    seed: r.seed,
+    maxSteps: r.maxSteps,
+    path: r.path ?? null,
+    shrinks: r.shrinks,
+    violation: r.violation ?? null,
+    trace: r.trace,
+    warnings: r.warnings,
+    error: r.error ?? null,
+    stats: { events: r.stats.events, ms: Math.round(ms * 1000) / 1000 },
+  };
+}

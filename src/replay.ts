@@ -1,0 +1,33 @@
+import type { Executor } from './execute.js';
+import type { Violation } from './invariant.js';
+import { eventFromJSON, type TraceEvent } from './trace.js';
+import type { World } from './world.js';
+
+/** A trace re-executed step by step: the world after each step (index 0 is the initial world). */
+export interface Replay {
+  readonly states: readonly World[];
+  readonly violation: Violation | undefined;
+  /** Steps executed (stops at the first violation). */
+  readonly steps: number;
+}
+
+/** A saved trace names an event or operand the model does not have, or an event that is not enabled. */
+export class TraceError extends Error {
+  readonly code = 'ERR_TRACE';
+}
+
+/** Re-executes a saved trace from the initial world, keeping a snapshot after every step. */
+export function replay(x: Executor, trace: readonly TraceEvent[]): Replay {
+  x.reset();
+  const states: World[] = [x.world.clone()];
+  for (const [i, e] of trace.entries()) {
+    const ev = eventFromJSON(x, e);
+    if (typeof ev === 'string') throw new TraceError(`step ${i + 1}: ${ev}`);
+    const kind = x.kinds[ev[0] as number];
+    if (!kind?.accepts(x, ev)) throw new TraceError(`step ${i + 1}: ${e.event} is not enabled in this state`);
+    x.apply(ev);
+    states.push(x.world.clone());
+    if (x.violation) break;
+  }
+  return { states, violation: x.violation, steps: states.length - 1 };
+}
