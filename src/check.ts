@@ -3,6 +3,7 @@ import { lifecycleEvents } from './events.js';
 import { CheckerCrash, EVENT_WIDTH, Executor, POLICY_TOTAL, type Warning } from './execute.js';
 import { interleavings } from './interleave.js';
 import type { Invariant, Violation } from './invariant.js';
+import { breaksAt, minimizeTrace } from './minimize.js';
 import type { ArchModel, ModelConfig } from './model.js';
 import type { Policy } from './policy.js';
 import { type TraceEvent, unpackTrace } from './trace.js';
@@ -20,6 +21,8 @@ export interface CheckOptions {
   readonly maxSteps?: number;
   /** fast-check replay path, to jump straight to a known counterexample. */
   readonly path?: string;
+  /** Shrink a counterexample (default); false stops at the first failing interleaving. */
+  readonly shrink?: boolean;
 }
 
 /** The outcome of checking one policy: held, violated (with a shrunk trace) or crashed. */
@@ -64,23 +67,28 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     seed,
     maxSteps,
   };
-  let locked: string | undefined;
   let crash: unknown;
-  const property = fc.property(interleavings(maxSteps), (choices) => {
-    if (crash !== undefined) return true;
-    try {
-      x.runChoices(choices);
-    } catch (e) {
-      crash = e;
-      return true;
-    }
-    const v = x.violation;
-    if (v === undefined) return true;
-    locked ??= v.invariant;
-    return v.invariant !== locked;
-  });
-  const out = fc.check(property, { seed, numRuns: runs, ...(options.path ? { path: options.path } : {}) });
-  if (crash !== undefined) {
+  /** One fast-check search; only violations of `only` (once known) count as failures. */
+  const search = (searchSeed: number, numRuns: number, steps: number, shrink: boolean, only?: string, path?: string) => {
+    let locked = only;
+    const property = fc.property(interleavings(steps), (choices) => {
+      if (crash !== undefined) return true;
+      try {
+        x.runChoices(choices);
+      } catch (e) {
+        crash = e;
+        return true;
+      }
+      const v = x.violation;
+      if (v === undefined) return true;
+      locked ??= v.invariant;
+      return v.invariant !== locked;
+    });
+    return fc.check(property, { seed: searchSeed, numRuns, endOnFailure: !shrink, ...(path ? { path } : {}) });
+  };
+  const shrink = options.shrink !== false;
+  const out = search(seed, runs, maxSteps, shrink, undefined, options.path);
+  const crashed = (): CheckResult => {
     const message = crash instanceof CheckerCrash ? crash.message : `${String((crash as Error)?.stack ?? crash)}`;
     return {
       ...base,
@@ -92,13 +100,21 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
       error: message,
       stats: { events: x.eventsExecuted },
     };
-  }
+  };
+  if (crash !== undefined) return crashed();
   if (!out.failed || out.counterexample === null) {
     return { ...base, verdict: 'held', runs: out.numRuns, shrinks: 0, trace: [], warnings: [], stats: { events: x.eventsExecuted } };
   }
-  const [choices] = out.counterexample;
-  const buffer = new Float64Array(maxSteps * EVENT_WIDTH);
-  const steps = x.runChoices(choices, buffer);
+  const raw = new Float64Array(maxSteps * EVENT_WIDTH);
+  const rawSteps = x.runChoices(out.counterexample[0], raw);
+  const invariant = x.violation?.invariant ?? '';
+  const best = shrink ? minimizeTrace(x, raw, rawSteps, invariant) : { buffer: raw, steps: rawSteps };
+  const { buffer, steps } = best;
+  breaksAt(
+    x,
+    Array.from({ length: steps }, (_, i) => buffer.subarray(i * EVENT_WIDTH, (i + 1) * EVENT_WIDTH)),
+    invariant,
+  );
   return {
     ...base,
     verdict: 'violated',
