@@ -1,6 +1,7 @@
 import fc from 'fast-check';
+import { bfs, traceAlphabet } from './bfs.js';
 import { lifecycleEvents } from './events.js';
-import { CheckerCrash, EVENT_WIDTH, Executor, POLICY_TOTAL, type Warning } from './execute.js';
+import { CheckerCrash, EVENT_WIDTH, Executor, POLICY_TOTAL, type Warning, type Watch } from './execute.js';
 import { interleavings } from './interleave.js';
 import type { Invariant, Violation } from './invariant.js';
 import { breaksAt, minimizeTrace } from './minimize.js';
@@ -23,6 +24,8 @@ export interface CheckOptions {
   readonly path?: string;
   /** Shrink a counterexample (default); false stops at the first failing interleaving. */
   readonly shrink?: boolean;
+  /** Shared memory for a watchdog (checks of user policy files run in a worker). */
+  readonly watch?: Watch;
 }
 
 /** The outcome of checking one policy: held, violated (with a shrunk trace) or crashed. */
@@ -41,6 +44,8 @@ export interface CheckResult {
   readonly trace: readonly TraceEvent[];
   readonly warnings: readonly Warning[];
   readonly error?: string;
+  /** The last step's hook never returned: the watchdog stopped the check (the trace is not shrunk). */
+  readonly hung?: boolean;
   readonly stats: { readonly events: number };
 }
 
@@ -59,6 +64,7 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
   const seed = options.seed ?? CHECK_DEFAULTS.seed;
   const maxSteps = options.maxSteps ?? CHECK_DEFAULTS.maxSteps;
   const x = makeExecutor(policy, options.arch, options.invariants, options.config);
+  x.watch = options.watch;
   const base = {
     policy: policy.name,
     arch: options.arch.id,
@@ -109,7 +115,20 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
   const rawSteps = x.runChoices(out.counterexample[0], raw);
   const invariant = x.violation?.invariant ?? '';
   const best = shrink ? minimizeTrace(x, raw, rawSteps, invariant) : { buffer: raw, steps: rawSteps };
-  const { buffer, steps } = best;
+  let { buffer, steps } = best;
+  if (shrink && steps > 2) {
+    // Shrinking and minimising stop at local minima; a breadth-first search over the
+    // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
+    const events = Array.from({ length: steps }, (_, i) => buffer.slice(i * EVENT_WIDTH, (i + 1) * EVENT_WIDTH));
+    const shortest = bfs(x, { depth: steps - 1, only: invariant, alphabet: traceAlphabet(x, events), maxTransitions: RESEARCH_BUDGET });
+    if (shortest.outcome === 'violated' && shortest.trace) {
+      steps = shortest.trace.length;
+      buffer = new Float64Array(steps * EVENT_WIDTH);
+      shortest.trace.forEach((ev, i) => {
+        buffer.set(ev, i * EVENT_WIDTH);
+      });
+    }
+  }
   breaksAt(
     x,
     Array.from({ length: steps }, (_, i) => buffer.subarray(i * EVENT_WIDTH, (i + 1) * EVENT_WIDTH)),
@@ -127,3 +146,6 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     stats: { events: x.eventsExecuted },
   } as CheckResult;
 }
+
+/** Transitions the shortest-trace re-search may try after shrinking. */
+const RESEARCH_BUDGET = 100_000;

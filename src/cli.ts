@@ -4,17 +4,20 @@
  * (0 held, 1 violation, 2 usage or input error, 3 the checker or an invariant crashed).
  */
 import { writeFileSync } from 'node:fs';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { architectures, policies as builtins } from '../models/catalog.js';
 import { invariants as allInvariants, invariantsFor } from '../properties/suites.js';
 import { CHECK_DEFAULTS, type CheckResult, check, makeExecutor } from './check.js';
-import { POLICY_TOTAL } from './execute.js';
+import { EVENT_WIDTH, POLICY_TOTAL } from './execute.js';
+import { HOOK_NAMES } from './lifecycle.js';
 import { loadPolicyFile } from './load-policy.js';
 import type { ArchModel } from './model.js';
 import type { Policy } from './policy.js';
 import { toJsonReport } from './render/json.js';
 import { renderTable, renderText } from './render/text.js';
 import { isPolicyFile, selectPolicies } from './select-policies.js';
+import { unpackTrace } from './trace.js';
 import { UsageError } from './usage-error.js';
 
 /** Where the CLI writes; tests pass their own. */
@@ -42,7 +45,111 @@ interface CheckFlags {
   path?: string;
   json?: boolean;
   out?: string;
+  hookTimeout: number;
   [option: string]: unknown;
+}
+
+/** What the CLI sends a worker that checks a user's policy file. */
+interface WorkerJob {
+  readonly file: string;
+  readonly policy: string;
+  readonly arch: string;
+  readonly invariants: readonly string[];
+  readonly config: Record<string, number>;
+  readonly runs: number;
+  readonly seed: number;
+  readonly maxSteps: number;
+  readonly path?: string;
+  readonly beat: SharedArrayBuffer;
+  readonly trace: SharedArrayBuffer;
+}
+
+/** Runs in the worker: loads the file again, checks the named policy with the shared watch memory. */
+async function workerMain(job: WorkerJob): Promise<void> {
+  const found = (await loadPolicyFile(job.file)).find((p) => p.name === job.policy && p.arch === job.arch);
+  const arch = architectures.find((a) => a.id === job.arch);
+  if (!found || !arch) throw new Error(`worker cannot find ${job.arch}/${job.policy} in ${job.file}`);
+  const invariants = invariantsFor(arch.id).filter((i) => job.invariants.includes(i.name));
+  const watch = { beat: new Int32Array(job.beat), trace: new Float64Array(job.trace) };
+  const { runs, seed, maxSteps, path, config } = job;
+  parentPort?.postMessage(check(found, { arch, invariants, config, runs, seed, maxSteps, path, watch }));
+}
+
+if (!isMainThread && (workerData as { worldswitchJob?: WorkerJob } | undefined)?.worldswitchJob) {
+  workerMain((workerData as { worldswitchJob: WorkerJob }).worldswitchJob).catch((e: unknown) => {
+    parentPort?.postMessage({ workerError: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  });
+}
+
+/**
+ * Checks a policy from a user's file in a worker thread, with a watchdog: a hook that has not
+ * returned after `timeoutMs` is a policy-total finding (it does not terminate), reported with the
+ * trace that led to it, and the worker is stopped.
+ */
+function checkInWorker(job: Omit<WorkerJob, 'beat' | 'trace'>, policy: Policy, arch: ArchModel, timeoutMs: number): Promise<CheckResult> {
+  const beat = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
+  const trace = new SharedArrayBuffer(job.maxSteps * EVENT_WIDTH * Float64Array.BYTES_PER_ELEMENT);
+  const beats = new Int32Array(beat);
+  const data = { workerData: { worldswitchJob: { ...job, beat, trace } } };
+  // Run from TypeScript sources (the test suite), the worker loads this module through tsx.
+  const self = JSON.stringify(import.meta.url);
+  const worker = import.meta.url.endsWith('.ts')
+    ? new Worker(`import('tsx/esm/api').then((m) => m.tsImport(${self}, ${self}));`, { ...data, eval: true })
+    : new Worker(new URL(import.meta.url), data);
+  return new Promise((resolve, reject) => {
+    let last = -1;
+    let since = performance.now();
+    const timer = setInterval(
+      () => {
+        const now = performance.now();
+        const b = Atomics.load(beats, 0);
+        if (b !== last || beats[1] === 0) {
+          last = b;
+          since = now;
+          return;
+        }
+        if (now - since < timeoutMs) return;
+        clearInterval(timer);
+        void worker.terminate();
+        const invariants = invariantsFor(arch.id).filter((i) => job.invariants.includes(i.name));
+        const x = makeExecutor(policy, arch, invariants, job.config);
+        const steps = beats[2] as number;
+        const hook = HOOK_NAMES[(beats[1] as number) - 1] ?? 'a hook';
+        resolve({
+          verdict: 'violated',
+          hung: true,
+          policy: policy.name,
+          arch: arch.id,
+          config: x.model.config,
+          invariants: job.invariants,
+          runs: beats[3] as number,
+          seed: job.seed,
+          maxSteps: job.maxSteps,
+          shrinks: 0,
+          violation: {
+            invariant: POLICY_TOTAL,
+            message: `${hook} did not return within ${timeoutMs / 1000} s: it does not terminate`,
+            step: steps,
+            at: `in ${hook}`,
+          },
+          trace: unpackTrace(x, new Float64Array(trace), steps),
+          warnings: [],
+          stats: { events: -1 },
+        });
+      },
+      Math.min(100, timeoutMs / 4),
+    );
+    worker.once('message', (result: CheckResult | { workerError: string }) => {
+      clearInterval(timer);
+      void worker.terminate();
+      if ('workerError' in result) reject(new Error(result.workerError));
+      else resolve(result);
+    });
+    worker.once('error', (e) => {
+      clearInterval(timer);
+      reject(e);
+    });
+  });
 }
 
 const MODEL_OPTIONS = [...new Map(architectures.flatMap((a) => a.options).map((o) => [o.name, o])).values()];
@@ -56,12 +163,12 @@ function archOf(policy: Policy): ArchModel {
   return arch;
 }
 
-async function resolvePolicies(args: readonly string[]): Promise<{ policy: Policy; arg: string }[]> {
+async function resolvePolicies(args: readonly string[]): Promise<{ policy: Policy; arg: string; file?: string }[]> {
   if (args.length === 0) return builtins.map((p) => ({ policy: p, arg: `${p.arch}/${p.name}` }));
-  const out: { policy: Policy; arg: string }[] = [];
+  const out: { policy: Policy; arg: string; file?: string }[] = [];
   for (const arg of args) {
-    const found = isPolicyFile(arg) ? await loadPolicyFile(arg) : selectPolicies(arg, builtins, architectures);
-    for (const policy of found) out.push({ policy, arg: isPolicyFile(arg) ? arg : `${policy.arch}/${policy.name}` });
+    if (isPolicyFile(arg)) for (const policy of await loadPolicyFile(arg)) out.push({ policy, arg, file: arg });
+    else for (const policy of selectPolicies(arg, builtins, architectures)) out.push({ policy, arg: `${policy.arch}/${policy.name}` });
   }
   return out;
 }
@@ -75,7 +182,7 @@ async function runCheck(args: string[], flags: CheckFlags, io: Io): Promise<numb
   }
   const selected = await resolvePolicies(args);
   const results: { result: CheckResult; ms: number; text: string }[] = [];
-  for (const { policy, arg } of selected) {
+  for (const { policy, arg, file } of selected) {
     const arch = archOf(policy);
     const config: Record<string, number> = {};
     const flagsForReplay: string[] = [];
@@ -92,15 +199,16 @@ async function runCheck(args: string[], flags: CheckFlags, io: Io): Promise<numb
     if (flags.maxSteps !== CHECK_DEFAULTS.maxSteps) flagsForReplay.push(`--max-steps ${flags.maxSteps}`);
     if (flags.runs !== CHECK_DEFAULTS.runs) flagsForReplay.push(`--runs ${flags.runs}`);
     const started = performance.now();
-    const result = check(policy, {
-      arch,
-      invariants,
-      config,
-      runs: flags.runs,
-      seed: flags.seed,
-      maxSteps: flags.maxSteps,
-      path: flags.path,
-    });
+    const options = { runs: flags.runs, seed: flags.seed, maxSteps: flags.maxSteps, path: flags.path };
+    const result =
+      file === undefined
+        ? check(policy, { arch, invariants, config, ...options })
+        : await checkInWorker(
+            { file, policy: policy.name, arch: arch.id, invariants: invariants.map((i) => i.name), config, ...options },
+            policy,
+            arch,
+            flags.hookTimeout * 1000,
+          );
     const ms = performance.now() - started;
     const renderer = makeExecutor(policy, arch, invariants, config);
     results.push({ result, ms, text: renderText(result, renderer, { policyArg: arg, flags: flagsForReplay }) });
@@ -162,6 +270,12 @@ function program(io: Io, exit: { code: number }): Command {
     )
     .option('--max-steps <k>', 'events per interleaving, at most', integer('--max-steps', 1, 10_000), CHECK_DEFAULTS.maxSteps)
     .option('--path <p>', 'fast-check replay path printed with a counterexample')
+    .option(
+      '--hook-timeout <s>',
+      'seconds a hook of a policy file may run before it counts as looping',
+      integer('--hook-timeout', 1, 3600),
+      10,
+    )
     .option('--json', 'print the versioned JSON report instead of text')
     .option('--out <file>', 'also write the JSON report to a file');
   for (const o of MODEL_OPTIONS) {

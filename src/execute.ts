@@ -26,6 +26,16 @@ export interface Warning {
   readonly message: string;
 }
 
+/**
+ * Shared memory a watchdog thread reads while a check runs in a worker: `beat` [heartbeat, hook
+ * index + 1 of the hook running (0 none), steps of the current run, runs started]; `trace` the
+ * current run's events. A hook that stops beating is a hook that does not return.
+ */
+export interface Watch {
+  readonly beat: Int32Array;
+  readonly trace: Float64Array;
+}
+
 /** Number of Float64 words one event occupies in a trace buffer: the kind and up to five operands. */
 export const EVENT_WIDTH = 6;
 
@@ -52,6 +62,8 @@ export class Executor {
   hwAccesses = 0;
   /** Events executed since the executor was made, across runs. */
   eventsExecuted = 0;
+  /** Set by a worker-run check so a watchdog can see a hook that never returns. */
+  watch: Watch | undefined;
   /** The trap parameters passed to the policy's trap hook (reused). */
   readonly params: TrapParams = { reg: 0, isWrite: false, regval: 0 };
 
@@ -178,11 +190,17 @@ export class Executor {
   runChoices(choices: readonly number[], trace?: Float64Array): number {
     this.reset();
     const ev = this.scratchEvent;
+    const watch = this.watch;
+    if (watch) watch.beat[3] = (watch.beat[3] as number) + 1;
     let n = 0;
     for (const c of choices) {
       if (!this.decode(c, ev)) break;
       if (trace) trace.set(ev, n * EVENT_WIDTH);
       n++;
+      if (watch && n * EVENT_WIDTH <= watch.trace.length) {
+        watch.trace.set(ev, (n - 1) * EVENT_WIDTH);
+        watch.beat[2] = n;
+      }
       this.apply(ev);
       if (this.violation) break;
     }
@@ -406,6 +424,11 @@ export class Executor {
     if (fn === undefined) return undefined;
     this.hookIndex = hook;
     this.hookCpu = cpu;
+    const watch = this.watch;
+    if (watch) {
+      Atomics.add(watch.beat, 0, 1);
+      watch.beat[1] = hook + 1;
+    }
     this.hookOps = 0;
     this.hookWrites = 0;
     const k = this.k;
@@ -422,6 +445,7 @@ export class Executor {
     } finally {
       this.hookIndex = -1;
       this.hookCpu = -1;
+      if (watch) watch.beat[1] = 0;
     }
   }
 

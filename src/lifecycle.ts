@@ -79,6 +79,8 @@ export function compileLifecycle(machine: AnyStateMachine): Lifecycle {
       if (defs.length > 1 || def.guard !== undefined) {
         throw new Error(`Lifecycle transition ${key} --${ev}--> is guarded; decide it in hardware.ts instead.`);
       }
+      // XState's snapshot.can() counts a transition with neither target nor actions as forbidden.
+      if (def.target === undefined && def.actions.length === 0) continue;
       const e = events.indexOf(ev);
       const target = def.target?.[0]?.key ?? key;
       next[s * events.length + e] = index.get(target) ?? -1;

@@ -47,13 +47,14 @@ export interface PolicyDefinition<V = unknown, H = unknown> {
   /** The architecture variant the policy is written for, e.g. `arm64-nvhe`. */
   readonly arch: string;
   /** One line: the strategy and where it comes from. */
-  readonly summary: string;
+  readonly summary?: string;
   readonly hooks: Hooks<V, H>;
 }
 
 /** A switch policy, ready to check. */
 export interface Policy<V = unknown, H = unknown> extends PolicyDefinition<V, H> {
   readonly kind: 'worldswitch-policy';
+  readonly summary: string;
 }
 
 /** A policy definition the checker cannot take. */
@@ -78,7 +79,7 @@ export function definePolicy<V = unknown, H = unknown>(def: PolicyDefinition<V, 
       throw new PolicyError(`Policy "${def.name}": hook "${key}" is not a function.`);
     }
   }
-  return Object.freeze({ ...def, hooks: Object.freeze({ ...def.hooks }), kind: 'worldswitch-policy' as const });
+  return Object.freeze({ ...def, summary: def.summary ?? '', hooks: Object.freeze({ ...def.hooks }), kind: 'worldswitch-policy' as const });
 }
 
 /** Whether `value` is a policy made by `definePolicy` (from any copy of this package). */

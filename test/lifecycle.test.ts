@@ -24,7 +24,7 @@ describe('compiled arm64-nvhe lifecycle table', () => {
   it('agrees with the XState machine on enabledness and target state along random walks', () => {
     const taken = new Set<string>();
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...LIFECYCLE_EVENTS), { minLength: 1, maxLength: 80 }), (walk) => {
+      fc.property(fc.array(fc.constantFrom(...LIFECYCLE_EVENTS), { minLength: 1, maxLength: 80, size: 'max' }), (walk) => {
         const actor = createActor(arm64NvheLifecycle).start();
         let state = table.initial;
         expect(actor.getSnapshot().value).toBe(table.states[state]);

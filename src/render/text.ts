@@ -55,7 +55,8 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
     `Counterexample: ${r.trace.length} steps (${config})`,
     '',
   ];
-  const rep = replay(x, r.trace);
+  // A hung hook is not re-run: the states shown stop before the step that never returned.
+  const rep = replay(x, r.hung ? r.trace.slice(0, -1) : r.trace);
   lines.push('State 0: initial');
   r.trace.forEach((e, i) => {
     const failed = v !== undefined && i + 1 === v.step;

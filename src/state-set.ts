@@ -1,0 +1,77 @@
+/**
+ * A set of 64-bit state fingerprints in open addressing (two Uint32Arrays, linear probing, grown
+ * at half load): hash compaction as in Spin's -DHC mode. Two distinct states collide with
+ * probability about n²/2⁶⁵ (under 3·10⁻⁶ at ten million states), which the explore verdict states.
+ */
+export class StateSet {
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(capacity = 1 << 16) {
+    let n = 1;
+    while (n < capacity * 2) n <<= 1;
+    this.hi = new Uint32Array(n);
+    this.lo = new Uint32Array(n);
+    this.mask = n - 1;
+  }
+
+  /** Adds the fingerprint (hi, lo); returns false when it was already present. (0, 0) is remapped. */
+  add(hi: number, lo: number): boolean {
+    if (hi === 0 && lo === 0) lo = 1;
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const h = this.hi[i] as number;
+      const l = this.lo[i] as number;
+      if (h === 0 && l === 0) break;
+      if (h === hi >>> 0 && l === lo >>> 0) return false;
+      i = (i + 1) & this.mask;
+    }
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    if (++this.size * 2 > this.mask) this.grow();
+    return true;
+  }
+
+  /** Bytes the table occupies. */
+  get bytes(): number {
+    return this.hi.byteLength + this.lo.byteLength;
+  }
+
+  private grow(): void {
+    const { hi, lo } = this;
+    const n = hi.length * 2;
+    this.hi = new Uint32Array(n);
+    this.lo = new Uint32Array(n);
+    this.mask = n - 1;
+    this.size = 0;
+    for (let i = 0; i < hi.length; i++) if (hi[i] !== 0 || lo[i] !== 0) this.add(hi[i] as number, lo[i] as number);
+  }
+}
+
+/** 64-bit fingerprint of `words` Float64 values at `offset`, as two 32-bit halves (murmur3-style mixing). */
+export function fingerprint(data: Float64Array, offset: number, words: number, out: Uint32Array): void {
+  const ints = new Uint32Array(data.buffer, data.byteOffset + offset * 8, words * 2);
+  let h1 = 0x811c9dc5;
+  let h2 = 0x27d4eb2f;
+  for (let i = 0; i < ints.length; i++) {
+    let k = ints[i] as number;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h2 ^= Math.imul(k, 0x85ebca6b) ^ (h2 >>> 16);
+    h2 = Math.imul(h2, 0xc2b2ae35) + i;
+  }
+  h1 ^= h1 >>> 16;
+  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 ^= h1 >>> 13;
+  h2 ^= h2 >>> 15;
+  h2 = Math.imul(h2, 0x2c1b3c6d);
+  h2 ^= h2 >>> 12;
+  out[0] = h1 >>> 0;
+  out[1] = h2 >>> 0;
+}

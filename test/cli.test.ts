@@ -1,0 +1,148 @@
+/**
+ * The CLI contract (DESIGN §7): exit codes, one-line usage errors, the versioned JSON report and
+ * the text report, which is an API and is locked by a snapshot. Most cases call `main` in-process;
+ * one spawns the real binary to pin what a user's shell sees.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { policies } from '../models/catalog.js';
+import { invariants } from '../properties/suites.js';
+import { main } from '../src/cli.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs the CLI in-process, capturing what it writes. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l.length > 0);
+
+describe('usage errors: exit 2, one line on stderr, no stack', () => {
+  it.each([
+    ['an unknown policy', ['check', 'no-such-policy']],
+    ['a --runs that is not a number', ['check', 'eager', '--runs', 'abc']],
+    ['--runs 0', ['check', 'eager', '--runs', '0']],
+    ['an unknown invariant', ['check', 'eager', '--invariant', 'no-such-invariant']],
+    ['a policy file that does not exist', ['check', 'test/fixtures/no-such-file.ts']],
+  ])('rejects %s', async (_what, argv) => {
+    const r = await cli(...argv);
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toHaveLength(1);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.out).toBe('');
+  });
+
+  it('names what it was given and what it expected for an unknown policy', async () => {
+    const r = await cli('check', 'no-such-policy');
+    expect(r.err).toContain('"no-such-policy"');
+    for (const p of policies) expect(r.err).toContain(`${p.arch}/${p.name}`);
+  });
+});
+
+describe('check', () => {
+  it('exits 1 with the versioned JSON report when the v2 policy is violated (--json)', async () => {
+    const r = await cli('check', 'arm64-dirty-2015-v2', '--seed', '1', '--json');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('');
+    const json = JSON.parse(r.out) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      reportVersion: 1,
+      policy: 'arm64-dirty-2015-v2',
+      arch: 'arm64-nvhe',
+      verdict: 'violated',
+      runs: expect.any(Number),
+      seed: 1,
+      stats: { events: expect.any(Number), ms: expect.any(Number) },
+    });
+    expect(['guest-breakpoints-effective', 'host-breakpoints-quiet-in-guest']).toContain(json.invariant);
+    const trace = json.trace as Record<string, unknown>[];
+    expect(trace.length).toBeGreaterThan(0);
+    for (const step of trace) expect(typeof step.event).toBe('string');
+    expect((json.stats as { events: number }).events).toBeGreaterThan(0);
+  });
+
+  it('writes the same JSON report to --out as it prints with --json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worldswitch-'));
+    try {
+      const file = join(dir, 'report.json');
+      const r = await cli('check', 'arm64-dirty-2015-v2', '--seed', '1', '--json', '--out', file);
+      expect(r.code).toBe(1);
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const printed = JSON.parse(r.out) as Record<string, unknown>;
+      expect(saved).toEqual(printed);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with no policy, checks every built-in one, prints a verdict table and exits 1 if any is violated', async () => {
+    const r = await cli('check', '--runs', '300', '--seed', '1');
+    expect(r.code).toBe(1);
+    const table = lines(r.out.split('\n\n')[0] ?? '');
+    expect(table[0]).toMatch(/^policy\s+verdict\s+invariant\s+steps\s+runs$/);
+    for (const p of policies) expect(table.some((row) => row.startsWith(`${p.arch}/${p.name} `))).toBe(true);
+    expect(table.some((row) => /\sviolated\s/.test(row))).toBe(true);
+  });
+
+  it('exits 0 when the merged policy holds', async () => {
+    const r = await cli('check', 'arm64-dirty-2015', '--runs', '300', '--seed', '1');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('held');
+    expect(r.out).toContain('300 random interleavings');
+  });
+
+  it('reports a user policy file whose hook throws under policy-total (exit 1)', async () => {
+    const r = await cli('check', 'test/fixtures/throwing-policy.ts', '--runs', '100');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('policy-total');
+    expect(r.out).toContain('fixture hook failed on purpose');
+  });
+
+  it('prints a byte-identical text report for the same seed, locked by a snapshot', async () => {
+    const a = await cli('check', 'arm64-dirty-2015-v2', '--seed', '1');
+    const b = await cli('check', 'arm64-dirty-2015-v2', '--seed', '1');
+    expect(a.code).toBe(1);
+    expect(b.out).toBe(a.out);
+    expect(a.out).toMatchSnapshot();
+  });
+});
+
+describe('list', () => {
+  it('exits 0 and names every built-in policy and invariant', async () => {
+    const r = await cli('list');
+    expect(r.code).toBe(0);
+    for (const p of policies) expect(r.out).toContain(`${p.arch}/${p.name}`);
+    for (const i of invariants) expect(r.out).toContain(i.name);
+  });
+});
+
+describe('the worldswitch binary', () => {
+  beforeAll(() => {
+    const build = spawnSync('npx', ['tsc', '-p', '.'], { cwd: root, encoding: 'utf8' });
+    expect(build.status, build.stdout + build.stderr).toBe(0);
+  });
+
+  const bin = (...argv: string[]) => spawnSync(process.execPath, ['bin/worldswitch.js', ...argv], { cwd: root, encoding: 'utf8' });
+
+  it('exits 2 with one line on stderr and no stack for an unknown policy', () => {
+    const r = bin('check', 'no-such-policy');
+    expect(r.status).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^worldswitch: Unknown policy "no-such-policy"/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 1 and prints JSON a parser can read for a violated policy', () => {
+    const r = bin('check', 'arm64-dirty-2015-v2', '--seed', '1', '--json');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ reportVersion: 1, verdict: 'violated', seed: 1 });
+  });
+});
