@@ -13,8 +13,14 @@ export interface BfsOptions {
   readonly only?: string;
   /** Transitions to try before giving up (the result says `budget`). */
   readonly maxTransitions?: number;
-  /** Called after each completed depth. */
+  /** Called after each completed depth; returning false stops the search. */
   readonly onLevel?: (depth: number, states: number, transitions: number) => boolean | undefined;
+  /** Identify states that differ only by a permutation of CPUs (see WorldCodec.canonicalizeCpus). */
+  readonly symmetry?: boolean;
+  /** Polled every 1024 transitions (e.g. Ctrl-C); true stops the search with the depth completed so far. */
+  readonly shouldStop?: () => boolean;
+  /** Called every 1024 transitions with the depth under way, states and transitions so far. */
+  readonly onProgress?: (depth: number, states: number, transitions: number) => void;
 }
 
 /** The outcome of a breadth-first search. */
@@ -64,8 +70,9 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const eventIndex = new Map<string, number>();
   let parents = new Int32Array(1024);
   let via = new Int32Array(1024);
+  let perms = new Int8Array(1024);
   let nodes = 0;
-  const addNode = (parent: number, ev: number): number => {
+  const addNode = (parent: number, ev: number, perm: number): number => {
     if (nodes === parents.length) {
       const p = new Int32Array(nodes * 2);
       p.set(parents);
@@ -73,9 +80,13 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       const v = new Int32Array(nodes * 2);
       v.set(via);
       via = v;
+      const q = new Int8Array(nodes * 2);
+      q.set(perms);
+      perms = q;
     }
     parents[nodes] = parent;
     via[nodes] = ev;
+    perms[nodes] = perm;
     return nodes++;
   };
   const internEvent = (ev: Float64Array): number => {
@@ -88,23 +99,46 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     }
     return i;
   };
+  /**
+   * The concrete events from the initial world to `node`, then `last`. With symmetry each state is
+   * stored in its canonical CPU numbering; composing the stored permutations maps every event's CPU
+   * operands back to the numbering of the real run.
+   */
   const path = (node: number, last: Float64Array): Float64Array[] => {
-    const out = [last.slice()];
-    for (let n = node; n > 0; n = parents[n] as number) {
+    const chain: number[] = [];
+    for (let n = node; n > 0; n = parents[n] as number) chain.push(n);
+    chain.reverse();
+    let frame = Int8Array.from({ length: x.world.shape.cpus }, (_, i) => i);
+    const out: Float64Array[] = [];
+    const actual = (ev: Float64Array): Float64Array => {
+      const copy = ev.slice();
+      x.kinds[ev[0] as number]?.operands.forEach(([, k], i) => {
+        if (k === 'cpu') copy[i + 1] = frame[ev[i + 1] as number] as number;
+      });
+      return copy;
+    };
+    for (const n of chain) {
       const e = via[n] as number;
-      out.push(events.data.slice(e * EVENT_WIDTH, (e + 1) * EVENT_WIDTH));
+      out.push(actual(events.data.subarray(e * EVENT_WIDTH, (e + 1) * EVENT_WIDTH)));
+      const perm = codec.perms[perms[n] as number] as Int8Array;
+      const before = frame;
+      frame = Int8Array.from(perm, (old) => before[old] as number);
     }
-    return out.reverse();
+    out.push(actual(last));
+    return out;
   };
 
   x.reset();
+  const template = x.world.clone();
   let frontier = new Growable(W + 1);
   let o = frontier.push();
   codec.encode(x.world, frontier.data, o);
-  frontier.data[o + W] = addNode(-1, -1);
-  fingerprint(frontier.data, o, W, fp);
-  seen.add(fp[0] as number, fp[1] as number);
+  frontier.data[o + W] = addNode(-1, -1, 0);
   const scratch = new Float64Array(W);
+  const scratchInts = new Uint32Array(scratch.buffer);
+  codec.encode(x.world, scratch, 0);
+  fingerprint(scratchInts, 0, W, fp);
+  seen.add(fp[0] as number, fp[1] as number);
   const pending: Float64Array[] = [];
   let pendingCount = 0;
   const collect = (ev: Float64Array): void => {
@@ -128,28 +162,33 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     for (let s = 0; s < frontier.length; s++) {
       const so = s * (W + 1);
       const node = frontier.data[so + W] as number;
-      codec.decode(frontier.data, so, x.world);
+      codec.decode(frontier.data, so, template);
+      x.world.copyFrom(template);
       pendingCount = 0;
       options.alphabet(x, collect);
       for (let e = 0; e < pendingCount; e++) {
         const ev = pending[e] as Float64Array;
-        if (e > 0) codec.decode(frontier.data, so, x.world);
+        if (e > 0) x.world.copyFrom(template);
         x.step = d - 1;
         x.violation = undefined;
         x.warnings.length = 0;
         x.apply(ev);
-        transitions++;
+        if ((++transitions & 1023) === 0) {
+          options.onProgress?.(d, seen.size, transitions);
+          if (options.shouldStop?.()) return result('stopped', d - 1);
+        }
         const v = x.violation as { invariant: string } | undefined;
         if (v !== undefined) {
           if (options.only === undefined || v.invariant === options.only) return result('violated', d - 1, path(node, ev));
           continue;
         }
-        codec.encode(x.world, scratch, 0);
-        fingerprint(scratch, 0, W, fp);
+        const perm = options.symmetry ? codec.order(x.world) : 0;
+        codec.encode(x.world, scratch, 0, perm);
+        fingerprint(scratchInts, 0, W, fp);
         if (!seen.add(fp[0] as number, fp[1] as number)) continue;
         o = next.push();
         next.data.set(scratch, o);
-        next.data[o + W] = addNode(node, internEvent(ev));
+        next.data[o + W] = addNode(node, internEvent(ev), perm);
       }
       if (transitions > max) return result('budget', d - 1);
     }

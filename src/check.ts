@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { bfs, traceAlphabet } from './bfs.js';
+import { type Coverage, coverageOf } from './coverage.js';
 import { lifecycleEvents } from './events.js';
 import { CheckerCrash, EVENT_WIDTH, Executor, POLICY_TOTAL, type Warning, type Watch } from './execute.js';
 import { interleavings } from './interleave.js';
@@ -26,6 +27,8 @@ export interface CheckOptions {
   readonly shrink?: boolean;
   /** Shared memory for a watchdog (checks of user policy files run in a worker). */
   readonly watch?: Watch;
+  /** Count lifecycle transitions and events exercised (`CheckResult.coverage`). */
+  readonly coverage?: boolean;
 }
 
 /** The outcome of checking one policy: held, violated (with a shrunk trace) or crashed. */
@@ -46,6 +49,7 @@ export interface CheckResult {
   readonly error?: string;
   /** The last step's hook never returned: the watchdog stopped the check (the trace is not shrunk). */
   readonly hung?: boolean;
+  readonly coverage?: Coverage;
   readonly stats: { readonly events: number };
 }
 
@@ -65,6 +69,7 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
   const maxSteps = options.maxSteps ?? CHECK_DEFAULTS.maxSteps;
   const x = makeExecutor(policy, options.arch, options.invariants, options.config);
   x.watch = options.watch;
+  if (options.coverage) x.enableCoverage();
   const base = {
     policy: policy.name,
     arch: options.arch.id,
@@ -109,7 +114,16 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
   };
   if (crash !== undefined) return crashed();
   if (!out.failed || out.counterexample === null) {
-    return { ...base, verdict: 'held', runs: out.numRuns, shrinks: 0, trace: [], warnings: [], stats: { events: x.eventsExecuted } };
+    return {
+      ...base,
+      verdict: 'held',
+      runs: out.numRuns,
+      shrinks: 0,
+      trace: [],
+      warnings: [],
+      stats: { events: x.eventsExecuted },
+      ...withCoverage(x),
+    };
   }
   const raw = new Float64Array(maxSteps * EVENT_WIDTH);
   const rawSteps = x.runChoices(out.counterexample[0], raw);
@@ -144,8 +158,14 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     trace: unpackTrace(x, buffer, steps),
     warnings: [...x.warnings],
     stats: { events: x.eventsExecuted },
+    ...withCoverage(x),
   } as CheckResult;
 }
 
 /** Transitions the shortest-trace re-search may try after shrinking. */
 const RESEARCH_BUDGET = 100_000;
+
+const withCoverage = (x: Executor): { coverage?: Coverage } => {
+  const coverage = coverageOf(x);
+  return coverage ? { coverage } : {};
+};

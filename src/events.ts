@@ -30,9 +30,12 @@ function vcpuEvent(
     operands?: EventKind['operands'];
     decode?(x: Executor, r: number, ev: Float64Array): void;
     accepts?(x: Executor, ev: Float64Array): boolean;
+    /** Emits every operand combination after the vCPU (already in ev[1]). */
+    each?(x: Executor, ev: Float64Array, emit: (ev: Float64Array) => void): void;
     apply(x: Executor, ev: Float64Array): void;
   },
 ): EventKind {
+  const buffer = new Float64Array(6);
   let e = -1;
   const id = (x: Executor): number => {
     if (e < 0) e = x.lifecycleEvent(machineEvent);
@@ -51,6 +54,16 @@ function vcpuEvent(
       const v = ev[1] as number;
       return v >= 0 && v < x.world.vcpuState.length && x.can(v, id(x)) && (more.accepts?.(x, ev) ?? true);
     },
+    enumerate(x, emit) {
+      const vcpus = x.world.vcpuState.length;
+      for (let v = 0; v < vcpus; v++) {
+        if (!x.can(v, id(x))) continue;
+        buffer.fill(0);
+        buffer[1] = v;
+        if (more.each) more.each(x, buffer, emit);
+        else emit(buffer);
+      }
+    },
     apply: more.apply,
   };
 }
@@ -63,15 +76,31 @@ const GENERATED_EXITS = 3; // irq, hvc, mmio: EXIT_REASONS' first three
  * lifecycle machine. Register operands and written values come from the model's domains.
  */
 export function lifecycleEvents(m: ModelInstance): EventKind[] {
-  const visible = m.view.guestVisible;
+  const visible = m.guestReadable;
   const writable = m.guestWritable;
-  const isVisible = (reg: number): boolean => visible.includes(reg);
-  const isWritable = (reg: number): boolean => writable.includes(reg);
+  // Replay accepts any guest-visible register, and any writable one, whatever the generator's domain.
+  const isVisible = (reg: number): boolean => m.view.guestVisible.includes(reg);
+  const isWritable = (reg: number): boolean => isVisible(reg) && m.registers.semantics[reg] !== 1;
   const pickValue = (reg: number, r: number): number => {
     const d = m.valueDomain(reg);
     return d[r % d.length] ?? 0;
   };
   const cpus = m.config.cpus ?? 2;
+  const eachReg = (_x: Executor, ev: Float64Array, emit: (ev: Float64Array) => void): void => {
+    for (const reg of visible) {
+      ev[2] = reg;
+      emit(ev);
+    }
+  };
+  const eachRegValue = (_x: Executor, ev: Float64Array, emit: (ev: Float64Array) => void): void => {
+    for (const reg of writable) {
+      ev[2] = reg;
+      for (const value of m.valueDomain(reg)) {
+        ev[3] = value;
+        emit(ev);
+      }
+    }
+  };
   const freeCpu = (x: Executor, k = -1): number => {
     let n = 0;
     for (let c = 0; c < cpus; c++) {
@@ -88,6 +117,13 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
       ev[2] = freeCpu(x, r % freeCpu(x));
     },
     accepts: (x, ev) => x.world.running[ev[2] as number] === -1,
+    each(x, ev, emit) {
+      for (let c = 0; c < cpus; c++) {
+        if (x.world.running[c] !== -1) continue;
+        ev[2] = c;
+        emit(ev);
+      }
+    },
     apply: (x, ev) => x.load(ev[1] as number, ev[2] as number),
   });
   const loadEnabled = load.enabled;
@@ -101,6 +137,12 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
         ev[2] = r % GENERATED_EXITS;
       },
       accepts: (_x, ev) => (ev[2] as number) < GENERATED_EXITS,
+      each(_x, ev, emit) {
+        for (let r = 0; r < GENERATED_EXITS; r++) {
+          ev[2] = r;
+          emit(ev);
+        }
+      },
       apply: (x, ev) => x.exit(ev[1] as number, ev[2] as number),
     }),
     vcpuEvent('GUEST_READ', 'GUEST_READ', 4, {
@@ -109,6 +151,7 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
         ev[2] = visible[r % visible.length] as number;
       },
       accepts: (_x, ev) => isVisible(ev[2] as number),
+      each: eachReg,
       apply: (x, ev) => x.guestRead(ev[1] as number, ev[2] as number),
     }),
     vcpuEvent('GUEST_WRITE', 'GUEST_WRITE', 7, {
@@ -122,6 +165,7 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
         ev[3] = pickValue(reg, Math.floor(r / writable.length));
       },
       accepts: (_x, ev) => isWritable(ev[2] as number),
+      each: eachRegValue,
       apply: (x, ev) => x.guestWrite(ev[1] as number, ev[2] as number, ev[3] as number),
     }),
     vcpuEvent('VMM_GET_REG', 'VMM_GET_REG', 1, {
@@ -130,6 +174,7 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
         ev[2] = visible[r % visible.length] as number;
       },
       accepts: (_x, ev) => isVisible(ev[2] as number),
+      each: eachReg,
       apply: (x, ev) => x.vmmGet(ev[1] as number, ev[2] as number),
     }),
     vcpuEvent('VMM_SET_REG', 'VMM_SET_REG', 1, {
@@ -143,6 +188,7 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
         ev[3] = pickValue(reg, Math.floor(r / writable.length));
       },
       accepts: (_x, ev) => isWritable(ev[2] as number),
+      each: eachRegValue,
       apply: (x, ev) => x.vmmSet(ev[1] as number, ev[2] as number, ev[3] as number),
     }),
     vcpuEvent('VCPU_RESET', 'VCPU_RESET', 1, { apply: (x, ev) => x.resetVcpu(ev[1] as number) }),

@@ -62,6 +62,11 @@ export class Executor {
   hwAccesses = 0;
   /** Events executed since the executor was made, across runs. */
   eventsExecuted = 0;
+  /**
+   * With coverage on: how often each lifecycle transition fired (`state * events + event`) and each
+   * event kind was applied. Undefined (and free) otherwise.
+   */
+  coverage: { transitions: Float64Array; kinds: Float64Array } | undefined;
   /** Set by a worker-run check so a watchdog can see a hook that never returns. */
   watch: Watch | undefined;
   /** The trap parameters passed to the policy's trap hook (reused). */
@@ -134,6 +139,12 @@ export class Executor {
     this.ev = Object.fromEntries(lifecycle.events.map((e, i) => [e, i]));
   }
 
+  /** Starts counting lifecycle transitions and events (see `coverage`). */
+  enableCoverage(): void {
+    const lc = this.model.lifecycle;
+    this.coverage = { transitions: new Float64Array(lc.states.length * lc.events.length), kinds: new Float64Array(this.kinds.length) };
+  }
+
   /** Puts the world back into its initial state and forgets the last run. */
   reset(): void {
     this.world.copyFrom(this.initial);
@@ -183,6 +194,7 @@ export class Executor {
   apply(ev: Float64Array): void {
     this.step++;
     this.eventsExecuted++;
+    if (this.coverage) this.coverage.kinds[ev[0] as number] = (this.coverage.kinds[ev[0] as number] as number) + 1;
     (this.kinds[ev[0] as number] as EventKind).apply(this, ev);
   }
 
@@ -234,6 +246,7 @@ export class Executor {
       throw new CheckerCrash(`Event ${lc.events[event]} is not enabled in state ${lc.states[w.vcpuState[v] as number]} of vCPU ${v}.`);
     }
     w.vcpuState[v] = target;
+    if (this.coverage) this.coverage.transitions[i] = (this.coverage.transitions[i] as number) + 1;
     const cpu = w.loadedOn[v] as number;
     const ctx = lc.context[target] as number;
     if (cpu >= 0 && ctx >= 0) w.cpuContext[cpu] = ctx;
@@ -293,6 +306,7 @@ export class Executor {
     const cpu = w.loadedOn[v] as number;
     const o = cpu * this.regs;
     const trapped = this.model.traps(w.hw, o, reg, false);
+    if (!trapped) this.fire(v, this.lifecycleEvent('GUEST_READ'));
     const value = trapped ? this.trapAccess(v, reg, false, 0) : (w.hw[o + reg] as number);
     if (this.violation) return;
     this.observeRead(trapped ? 'trap' : 'guest', v, cpu, reg, value);
@@ -308,7 +322,10 @@ export class Executor {
     const sem = this.model.registers.semantics[reg] as number;
     this.setGuestIntent(v, reg, writeResult(sem, w.guestIntent[v * this.regs + reg] as number, value));
     if (this.model.traps(w.hw, o, reg, true)) this.trapAccess(v, reg, true, value);
-    else w.hw[o + reg] = writeResult(sem, w.hw[o + reg] as number, value);
+    else {
+      this.fire(v, this.lifecycleEvent('GUEST_WRITE'));
+      w.hw[o + reg] = writeResult(sem, w.hw[o + reg] as number, value);
+    }
     if (this.violation) return;
     this.settle(cpu);
   }

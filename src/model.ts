@@ -31,6 +31,8 @@ export interface EventKind {
   decode(x: Executor, r: number, ev: Float64Array): void;
   /** Whether the concrete event `ev` is enabled now (replay of saved traces). */
   accepts(x: Executor, ev: Float64Array): boolean;
+  /** Emits every enabled instance over the model's operand domains (exhaustive exploration); `ev` is reused. */
+  enumerate(x: Executor, emit: (ev: Float64Array) => void): void;
   apply(x: Executor, ev: Float64Array): void;
 }
 
@@ -72,6 +74,8 @@ export interface ModelInstance {
   readonly lifecycle: Lifecycle;
   readonly memory: MemoryLayout;
   readonly view: DebugView;
+  /** Registers the generator has the guest (and userspace) read. */
+  readonly guestReadable: Int32Array;
   /** Registers the guest may write, and the values the generator writes to each. */
   readonly guestWritable: Int32Array;
   valueDomain(reg: number): readonly number[];
@@ -88,10 +92,19 @@ export interface ModelInstance {
   writeCost(reg: number): number;
 }
 
+/**
+ * Operand domains: `full` for random checking, `small` for exhaustive exploration (fewer slots,
+ * addresses and values; the same model and semantics). Passed to `instantiate` as config.domain.
+ */
+export const DOMAIN_FULL = 0;
+export const DOMAIN_SMALL = 1;
+
 /** An architecture variant: its options and how to instantiate it. */
 export interface ArchModel {
   readonly id: string;
   readonly summary: string;
   readonly options: readonly ModelOption[];
+  /** One line describing the small (explore) domain, printed with every explore verdict. */
+  readonly smallDomain: string;
   instantiate(config: ModelConfig): ModelInstance;
 }

@@ -50,26 +50,27 @@ export class StateSet {
   }
 }
 
-/** 64-bit fingerprint of `words` Float64 values at `offset`, as two 32-bit halves (murmur3-style mixing). */
-export function fingerprint(data: Float64Array, offset: number, words: number, out: Uint32Array): void {
-  const ints = new Uint32Array(data.buffer, data.byteOffset + offset * 8, words * 2);
-  let h1 = 0x811c9dc5;
-  let h2 = 0x27d4eb2f;
-  for (let i = 0; i < ints.length; i++) {
-    let k = ints[i] as number;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h1 ^= k;
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-    h2 ^= Math.imul(k, 0x85ebca6b) ^ (h2 >>> 16);
-    h2 = Math.imul(h2, 0xc2b2ae35) + i;
+/**
+ * 64-bit fingerprint of `words` Float64 values of `data` at `offset`, as two 32-bit halves
+ * (murmur3-style mixing over the 32-bit words). `ints` must be a Uint32Array view of `data`'s buffer.
+ */
+export function fingerprint(ints: Uint32Array, offset: number, words: number, out: Uint32Array): void {
+  // Two independent 32-bit lanes; every intermediate stays an int32 (no float fallback in V8).
+  let h1 = 0x811c9dc5 | 0;
+  let h2 = 0x27d4eb2f | 0;
+  const end = (offset + words) * 2;
+  for (let i = offset * 2; i < end; i++) {
+    const k = ints[i] as number;
+    h1 = Math.imul(h1 ^ k, 0x01000193);
+    h2 = Math.imul((h2 ^ k) + i, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
   }
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);
   h1 ^= h1 >>> 13;
-  h2 ^= h2 >>> 15;
+  h1 = Math.imul(h1, 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  h2 ^= h2 >>> 13;
   h2 = Math.imul(h2, 0x2c1b3c6d);
   h2 ^= h2 >>> 12;
   out[0] = h1 >>> 0;

@@ -2,44 +2,89 @@ import type { ModelInstance } from './model.js';
 import type { World } from './world.js';
 
 /**
- * Packs the parts of a world that can differ between states into one Float64 vector and back:
- * implemented registers only, every area, contexts and lifecycle states. The step stamps of the
- * intents are not packed: two paths to the same state are the same state.
+ * Packs the parts of a world that can differ between states into one Float64 vector and back
+ * (implemented registers only, every area, contexts and lifecycle states), fingerprints a world,
+ * and puts CPUs in a canonical order for symmetry reduction. The intents' step stamps are not
+ * packed: two paths to the same state are the same state.
+ *
+ * Symmetry: CPUs are sorted by their per-CPU record (hardware, host intent, host memory, context,
+ * running vCPU). The record includes the running vCPU, so two CPUs tie only when swapping them
+ * changes nothing; the sorted order is therefore a function of the state's orbit. Sound when CPUs
+ * are identical and the policy keeps no CPU numbers in its own state.
  */
 export class WorldCodec {
   /** Words per packed world. */
   readonly width: number;
-  private readonly regIds: Int32Array;
+  /** CPU orders: `perms[p][i]` is the CPU that becomes CPU i. perms[0] is the identity. */
+  readonly perms: readonly Int8Array[];
+  private readonly ids: Int32Array;
+  private readonly shape: World['shape'];
+  private readonly inverse: Int8Array[];
+  private readonly sortBuffer: number[];
 
   constructor(model: ModelInstance, shape: World['shape']) {
+    this.shape = shape;
+    this.perms = permutations(shape.cpus);
+    this.inverse = this.perms.map((p) => {
+      const inv = new Int8Array(p.length);
+      p.forEach((old, i) => {
+        inv[old] = i;
+      });
+      return inv;
+    });
+    this.sortBuffer = Array.from({ length: shape.cpus }, (_, i) => i);
     const ids: number[] = [];
     for (let r = 0; r < model.registers.count; r++) if (model.registers.implemented[r] === 1) ids.push(r);
-    this.regIds = Int32Array.from(ids);
+    this.ids = Int32Array.from(ids);
     const n = ids.length;
     const files = shape.cpus * 2 + shape.vcpus * (shape.vcpuAreas + 1) + shape.cpus * shape.hostAreas;
     this.width = files * n + shape.cpus * 2 + shape.vcpus * 2 + shape.vcpus * shape.vcpuScalars;
   }
 
-  /** Writes `w` into `out` at `offset`. */
-  encode(w: World, out: Float64Array, offset: number): void {
+  /** Index into `perms` of the canonical CPU order of `w` (0 without symmetry or with one CPU). */
+  order(w: World): number {
+    const cpus = this.shape.cpus;
+    if (cpus < 2) return 0;
+    if (cpus === 2) return this.compareCpus(w, 0, 1) > 0 ? 1 : 0;
+    const b = this.sortBuffer;
+    for (let i = 0; i < cpus; i++) b[i] = i;
+    b.sort((p, q) => this.compareCpus(w, p, q) || p - q);
+    return this.perms.findIndex((p) => p.every((c, i) => c === b[i]));
+  }
+
+  /** Writes `w`, with its CPUs in order `perm`, into `out` at `offset`. */
+  encode(w: World, out: Float64Array, offset: number, perm = 0): void {
     let o = offset;
-    const ids = this.regIds;
+    const ids = this.ids;
+    const n = ids.length;
     const R = w.shape.regs;
-    const files = (a: Float64Array, count: number): void => {
-      for (let f = 0; f < count; f++) for (let i = 0; i < ids.length; i++) out[o++] = a[f * R + (ids[i] as number)] as number;
-    };
-    files(w.hw, w.shape.cpus);
-    files(w.hostIntent, w.shape.cpus);
-    files(w.vcpuMem, w.shape.vcpus * w.shape.vcpuAreas);
-    files(w.guestIntent, w.shape.vcpus);
-    files(w.hostMem, w.shape.cpus * w.shape.hostAreas);
-    for (let c = 0; c < w.shape.cpus; c++) {
-      out[o++] = w.cpuContext[c] as number;
-      out[o++] = w.running[c] as number;
+    const { cpus, vcpus, vcpuAreas, hostAreas } = w.shape;
+    const order = this.perms[perm] as Int8Array;
+    const inverse = this.inverse[perm] as Int8Array;
+    for (let i = 0; i < cpus; i++) {
+      const base = (order[i] as number) * R;
+      for (let k = 0; k < n; k++) out[o++] = w.hw[base + (ids[k] as number)] as number;
     }
-    for (let v = 0; v < w.shape.vcpus; v++) {
+    for (let i = 0; i < cpus; i++) {
+      const base = (order[i] as number) * R;
+      for (let k = 0; k < n; k++) out[o++] = w.hostIntent[base + (ids[k] as number)] as number;
+    }
+    for (let f = 0; f < vcpus * vcpuAreas; f++) for (let k = 0; k < n; k++) out[o++] = w.vcpuMem[f * R + (ids[k] as number)] as number;
+    for (let f = 0; f < vcpus; f++) for (let k = 0; k < n; k++) out[o++] = w.guestIntent[f * R + (ids[k] as number)] as number;
+    for (let i = 0; i < cpus; i++) {
+      for (let a = 0; a < hostAreas; a++) {
+        const base = ((order[i] as number) * hostAreas + a) * R;
+        for (let k = 0; k < n; k++) out[o++] = w.hostMem[base + (ids[k] as number)] as number;
+      }
+    }
+    for (let i = 0; i < cpus; i++) {
+      out[o++] = w.cpuContext[order[i] as number] as number;
+      out[o++] = w.running[order[i] as number] as number;
+    }
+    for (let v = 0; v < vcpus; v++) {
       out[o++] = w.vcpuState[v] as number;
-      out[o++] = w.loadedOn[v] as number;
+      const on = w.loadedOn[v] as number;
+      out[o++] = on >= 0 ? (inverse[on] as number) : on;
     }
     for (let i = 0; i < w.vcpuScalar.length; i++) out[o++] = w.vcpuScalar[i] as number;
   }
@@ -47,24 +92,56 @@ export class WorldCodec {
   /** Restores `w` from `src` at `offset` (registers the codec does not pack keep their values). */
   decode(src: Float64Array, offset: number, w: World): void {
     let o = offset;
-    const ids = this.regIds;
+    const ids = this.ids;
+    const n = ids.length;
     const R = w.shape.regs;
-    const files = (a: Float64Array, count: number): void => {
-      for (let f = 0; f < count; f++) for (let i = 0; i < ids.length; i++) a[f * R + (ids[i] as number)] = src[o++] as number;
-    };
-    files(w.hw, w.shape.cpus);
-    files(w.hostIntent, w.shape.cpus);
-    files(w.vcpuMem, w.shape.vcpus * w.shape.vcpuAreas);
-    files(w.guestIntent, w.shape.vcpus);
-    files(w.hostMem, w.shape.cpus * w.shape.hostAreas);
-    for (let c = 0; c < w.shape.cpus; c++) {
+    const { cpus, vcpus, vcpuAreas, hostAreas } = w.shape;
+    for (let f = 0; f < cpus; f++) for (let k = 0; k < n; k++) w.hw[f * R + (ids[k] as number)] = src[o++] as number;
+    for (let f = 0; f < cpus; f++) for (let k = 0; k < n; k++) w.hostIntent[f * R + (ids[k] as number)] = src[o++] as number;
+    for (let f = 0; f < vcpus * vcpuAreas; f++) for (let k = 0; k < n; k++) w.vcpuMem[f * R + (ids[k] as number)] = src[o++] as number;
+    for (let f = 0; f < vcpus; f++) for (let k = 0; k < n; k++) w.guestIntent[f * R + (ids[k] as number)] = src[o++] as number;
+    for (let f = 0; f < cpus * hostAreas; f++) for (let k = 0; k < n; k++) w.hostMem[f * R + (ids[k] as number)] = src[o++] as number;
+    for (let c = 0; c < cpus; c++) {
       w.cpuContext[c] = src[o++] as number;
       w.running[c] = src[o++] as number;
     }
-    for (let v = 0; v < w.shape.vcpus; v++) {
+    for (let v = 0; v < vcpus; v++) {
       w.vcpuState[v] = src[o++] as number;
       w.loadedOn[v] = src[o++] as number;
     }
     for (let i = 0; i < w.vcpuScalar.length; i++) w.vcpuScalar[i] = src[o++] as number;
   }
+
+  /** Compares the per-CPU records of CPUs `p` and `q` of `w` (negative, zero, positive). */
+  private compareCpus(w: World, p: number, q: number): number {
+    const ids = this.ids;
+    const R = w.shape.regs;
+    const cmp = (a: Float64Array, pb: number, qb: number): number => {
+      for (let k = 0; k < ids.length; k++) {
+        const x = a[pb + (ids[k] as number)] as number;
+        const y = a[qb + (ids[k] as number)] as number;
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return 0;
+    };
+    const hostAreas = w.shape.hostAreas;
+    return (
+      cmp(w.hw, p * R, q * R) ||
+      cmp(w.hostIntent, p * R, q * R) ||
+      cmp(w.hostMem, p * hostAreas * R, q * hostAreas * R) ||
+      (w.cpuContext[p] as number) - (w.cpuContext[q] as number) ||
+      (w.running[p] as number) - (w.running[q] as number)
+    );
+  }
+}
+
+/** Every permutation of 0..n-1, identity first. */
+function permutations(n: number): Int8Array[] {
+  const out: Int8Array[] = [];
+  const walk = (prefix: number[]): void => {
+    if (prefix.length === n) out.push(Int8Array.from(prefix));
+    else for (let i = 0; i < n; i++) if (!prefix.includes(i)) walk([...prefix, i]);
+  };
+  walk([]);
+  return out;
 }

@@ -27,6 +27,13 @@ import {
 /** The abstract address domain: host and guest kernels use the same virtual addresses. */
 export const ADDRESSES: readonly number[] = [0x1000, 0x2000];
 
+/** The operands the debug events draw from: addresses, and which breakpoint / watchpoint slots. */
+export interface DebugDomain {
+  readonly addresses: readonly number[];
+  /** Slot numbers per kind: [breakpoints, watchpoints]. */
+  readonly slots: readonly [readonly number[], readonly number[]];
+}
+
 const KINDS = ['bp', 'wp'] as const;
 const LEVELS = ['el0', 'el1'] as const;
 const RW = ['read', 'write'] as const;
@@ -81,8 +88,23 @@ function hostWrite(x: Executor, cpu: number, reg: number, value: number): void {
 }
 
 /** Builds the arm64 debug events for a CPU with `brps` breakpoints and `wrps` watchpoints. */
-export function arm64DebugEvents(brps: number, wrps: number): EventKind[] {
+export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain): EventKind[] {
   const count = (kind: number): number => (kind === 0 ? brps : wrps);
+  const { addresses } = domain;
+  const buffer = new Float64Array(6);
+  /** Emits `ev` once per host CPU (ev[1]), with `more` filling the other operands. */
+  const eachHostCpu = (
+    x: Executor,
+    emit: (ev: Float64Array) => void,
+    more: (ev: Float64Array, emit: (ev: Float64Array) => void) => void,
+  ): void => {
+    for (let c = 0; c < x.world.cpuContext.length; c++) {
+      if (!isHostCpu(x, c)) continue;
+      buffer.fill(0);
+      buffer[1] = c;
+      more(buffer, emit);
+    }
+  };
   const hit: HitObservation = { cpu: 0, vcpu: -1, level: 0, what: 'execute', addr: 0, hw: 0, intended: 0, toGuest: false };
 
   const armedHostSlots = (x: Executor, k = -1, ev?: Float64Array): number => {
@@ -162,8 +184,8 @@ export function arm64DebugEvents(brps: number, wrps: number): EventKind[] {
         const n = inGuest(x);
         ev[1] = inGuest(x, r % n);
         let rest = Math.floor(r / n);
-        ev[2] = ADDRESSES[rest % ADDRESSES.length] as number;
-        rest = Math.floor(rest / ADDRESSES.length);
+        ev[2] = addresses[rest % addresses.length] as number;
+        rest = Math.floor(rest / addresses.length);
         if (what === 'execute') ev[3] = rest % 2;
         else {
           ev[3] = rest % 2;
@@ -171,8 +193,24 @@ export function arm64DebugEvents(brps: number, wrps: number): EventKind[] {
         }
       },
       accepts: (x, ev) => x.can(ev[1] as number, id(x)),
+      enumerate(x, emit) {
+        for (let v = 0; v < x.world.vcpuState.length; v++) {
+          if (!x.can(v, id(x))) continue;
+          buffer.fill(0);
+          buffer[1] = v;
+          for (const addr of addresses) {
+            buffer[2] = addr;
+            for (let a = 0; a < 2; a++) {
+              buffer[3] = a;
+              if (what === 'execute') emit(buffer);
+              else for (let b = 0; b < 2; b++) emit(((buffer[4] = b), buffer));
+            }
+          }
+        }
+      },
       apply(x, ev) {
         const v = ev[1] as number;
+        x.fire(v, id(x));
         const cpu = x.world.loadedOn[v] as number;
         if (what === 'execute') evaluate(x, cpu, v, ev[3] as number, 'execute', ev[2] as number);
         else evaluate(x, cpu, v, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
@@ -197,12 +235,26 @@ export function arm64DebugEvents(brps: number, wrps: number): EventKind[] {
         const kind = rest % 2;
         rest = Math.floor(rest / 2);
         ev[2] = kind;
-        ev[3] = rest % count(kind);
-        rest = Math.floor(rest / count(kind));
+        const slots = domain.slots[kind] as readonly number[];
+        ev[3] = slots[rest % slots.length] as number;
+        rest = Math.floor(rest / slots.length);
         ev[4] = rest % 2;
-        ev[5] = ADDRESSES[Math.floor(rest / 2) % ADDRESSES.length] as number;
+        ev[5] = addresses[Math.floor(rest / 2) % addresses.length] as number;
       },
       accepts: (x, ev) => isHostCpu(x, ev[1] as number) && (ev[3] as number) < count(ev[2] as number),
+      enumerate: (x, emit) =>
+        eachHostCpu(x, emit, (ev, out) => {
+          for (let kind = 0; kind < 2; kind++) {
+            ev[2] = kind;
+            for (const slot of domain.slots[kind] as readonly number[]) {
+              ev[3] = slot;
+              for (let el = 0; el < 2; el++) {
+                ev[4] = el;
+                for (const addr of addresses) out(((ev[5] = addr), ev));
+              }
+            }
+          }
+        }),
       apply(x, ev) {
         const [cpu, kind, slot, el, addr] = [ev[1], ev[2], ev[3], ev[4], ev[5]] as number[] as [number, number, number, number, number];
         const [valueReg, ctrlReg] = slotRegs(kind, slot);
@@ -226,6 +278,14 @@ export function arm64DebugEvents(brps: number, wrps: number): EventKind[] {
         armedHostSlots(x, r % armedHostSlots(x), ev);
       },
       accepts: (x, ev) => isHostCpu(x, ev[1] as number) && (ev[3] as number) < count(ev[2] as number),
+      enumerate(x, emit) {
+        const n = armedHostSlots(x);
+        for (let k = 0; k < n; k++) {
+          buffer.fill(0);
+          armedHostSlots(x, k, buffer);
+          emit(buffer);
+        }
+      },
       apply(x, ev) {
         const cpu = ev[1] as number;
         // arch_uninstall_hw_breakpoint writes the control register only.
@@ -245,10 +305,14 @@ export function arm64DebugEvents(brps: number, wrps: number): EventKind[] {
       enabled: (x) => hostCpus(x) > 0,
       decode(x, r, ev) {
         const rest = pickHostCpu(x, r, ev);
-        ev[2] = ADDRESSES[rest % ADDRESSES.length] as number;
-        ev[3] = Math.floor(rest / ADDRESSES.length) % 2;
+        ev[2] = addresses[rest % addresses.length] as number;
+        ev[3] = Math.floor(rest / addresses.length) % 2;
       },
       accepts: (x, ev) => isHostCpu(x, ev[1] as number),
+      enumerate: (x, emit) =>
+        eachHostCpu(x, emit, (ev, out) => {
+          for (const addr of addresses) for (let el = 0; el < 2; el++) out(((ev[2] = addr), (ev[3] = el), ev));
+        }),
       apply: (x, ev) => evaluate(x, ev[1] as number, -1, ev[3] as number, 'execute', ev[2] as number),
     },
     {
@@ -263,12 +327,17 @@ export function arm64DebugEvents(brps: number, wrps: number): EventKind[] {
       enabled: (x) => hostCpus(x) > 0,
       decode(x, r, ev) {
         let rest = pickHostCpu(x, r, ev);
-        ev[2] = ADDRESSES[rest % ADDRESSES.length] as number;
-        rest = Math.floor(rest / ADDRESSES.length);
+        ev[2] = addresses[rest % addresses.length] as number;
+        rest = Math.floor(rest / addresses.length);
         ev[3] = rest % 2;
         ev[4] = Math.floor(rest / 2) % 2;
       },
       accepts: (x, ev) => isHostCpu(x, ev[1] as number),
+      enumerate: (x, emit) =>
+        eachHostCpu(x, emit, (ev, out) => {
+          for (const addr of addresses)
+            for (let rw = 0; rw < 2; rw++) for (let el = 0; el < 2; el++) out(((ev[2] = addr), (ev[3] = rw), (ev[4] = el), ev));
+        }),
       apply: (x, ev) => evaluate(x, ev[1] as number, -1, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number),
     },
     guestEvent('GUEST_EXECUTE', 'GUEST_EXECUTE', 'execute'),

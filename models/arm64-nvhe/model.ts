@@ -3,7 +3,7 @@
  * the CPU's breakpoint and watchpoint counts (default 6 + 4, as Cortex-A57).
  */
 import { compileLifecycle } from '../../src/lifecycle.js';
-import type { ArchModel, DebugView, ModelConfig, ModelInstance } from '../../src/model.js';
+import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { ADDRESSES, arm64DebugEvents } from './debug-events.js';
@@ -92,9 +92,13 @@ export const arm64Nvhe: ArchModel = {
     { name: 'brps', describe: 'breakpoint register pairs (ID_AA64DFR0_EL1.BRPs + 1)', default: 6, min: 2, max: 16 },
     { name: 'wrps', describe: 'watchpoint register pairs (ID_AA64DFR0_EL1.WRPs + 1)', default: 4, min: 2, max: 16 },
   ],
+  smallDomain:
+    'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}',
   instantiate(config: ModelConfig): ModelInstance {
-    const brps = config.brps ?? 6;
-    const wrps = config.wrps ?? 4;
+    const { domain: domainOption, ...options } = config;
+    const small = domainOption === DOMAIN_SMALL;
+    const brps = options.brps ?? 6;
+    const wrps = options.wrps ?? 4;
     const registers = arm64RegisterFile({ brps, wrps });
     const slotRegs = new Int32Array([
       ...Array.from({ length: brps }, (_, n) => [DBGBVR(n), DBGBCR(n)]).flat(),
@@ -112,26 +116,34 @@ export const arm64Nvhe: ArchModel = {
       effective: (r, o, level) => effectiveSlots(r, o, level, brps, wrps),
       deliversToGuest: (r, o) => !routesToEl2(r, o),
     };
-    const bcrs = [0, bcr(PRIV_EL1), bcr(PRIV_EL0), bcr(PRIV_EL0 | PRIV_EL1)];
-    const wcrs = [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE), wcr(PRIV_EL1, LSC_STORE)];
+    const bcrs = small ? [0, bcr(PRIV_EL1), bcr(PRIV_EL0)] : [0, bcr(PRIV_EL1), bcr(PRIV_EL0), bcr(PRIV_EL0 | PRIV_EL1)];
+    const wcrs = small
+      ? [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE)]
+      : [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE), wcr(PRIV_EL1, LSC_STORE)];
+    const addresses = small ? ADDRESSES.slice(0, 1) : ADDRESSES;
     const domain = (reg: number): readonly number[] => {
-      if (reg === MDSCR_EL1) return [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE, DBG_MDSCR_KDE];
-      if (reg === MDCCINT_EL1) return [0, MDCCINT_TX, MDCCINT_RX];
+      if (reg === MDSCR_EL1)
+        return small ? [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE] : [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE, DBG_MDSCR_KDE];
+      if (reg === MDCCINT_EL1) return small ? [0, MDCCINT_TX] : [0, MDCCINT_TX, MDCCINT_RX];
       if (reg >= DBGWCR(0)) return wcrs;
       if (reg >= DBGBCR(0) && reg < DBGWVR(0)) return bcrs;
-      return ADDRESSES;
+      return addresses;
     };
+    const bpSlots = small ? [brps - 1] : Array.from({ length: brps }, (_, n) => n);
+    const wpSlots = small ? [wrps - 1] : Array.from({ length: wrps }, (_, n) => n);
+    const generated = [...bpSlots.flatMap((n) => [DBGBVR(n), DBGBCR(n)]), ...wpSlots.flatMap((n) => [DBGWVR(n), DBGWCR(n)])];
     return {
       arch: 'arm64-nvhe',
-      config: { cpus: 2, vcpus: 1, ...config, brps, wrps },
+      config: { cpus: 2, vcpus: 1, ...options, brps, wrps },
       registers,
       lifecycle: compileLifecycle(arm64NvheLifecycle),
       memory: { vcpuAreas: ['ctxt', 'debugState', 'hostDebugState'], hostAreas: ['ctxt'], vcpuScalars: ['debugFlags', 'mdcrEl2'] },
       view,
-      guestWritable: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1]),
+      guestReadable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
+      guestWritable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
-      events: arm64DebugEvents(brps, wrps),
+      events: arm64DebugEvents(brps, wrps, { addresses, slots: [bpSlots, wpSlots] }),
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
         const R = REGISTER_COUNT;

@@ -1,4 +1,5 @@
 import type { CheckResult } from '../check.js';
+import type { ExploreResult } from '../explore.js';
 
 /** Version of the JSON report; bumped on any change a parser could notice. */
 export const REPORT_VERSION = 1;
@@ -7,6 +8,7 @@ export const REPORT_VERSION = 1;
 export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown> {
   return {
     reportVersion: REPORT_VERSION,
+    command: 'check',
     policy: r.policy,
     arch: r.arch,
     config: r.config,
@@ -22,6 +24,36 @@ export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown
     trace: r.trace,
     warnings: r.warnings,
     error: r.error ?? null,
+    ...(r.coverage ? { coverage: r.coverage } : {}),
     stats: { events: r.stats.events, ms: Math.round(ms * 1000) / 1000 },
+  };
+}
+
+/** The JSON form of an exploration (same `reportVersion`; `command` tells the two apart). */
+export function toExploreJsonReport(r: ExploreResult, ms: number): Record<string, unknown> {
+  return {
+    reportVersion: REPORT_VERSION,
+    command: 'explore',
+    policy: r.policy,
+    arch: r.arch,
+    config: r.config,
+    verdict: r.verdict,
+    invariant: r.violation?.invariant ?? null,
+    invariants: r.invariants,
+    depth: r.depth,
+    depthCompleted: r.depthCompleted,
+    domain: r.domain,
+    symmetry: r.symmetry,
+    violation: r.violation ?? null,
+    trace: r.trace,
+    error: r.error ?? null,
+    ...(r.coverage ? { coverage: r.coverage } : {}),
+    stats: {
+      states: r.states,
+      transitions: r.transitions,
+      ms: Math.round(ms * 1000) / 1000,
+      statesPerSecond: ms > 0 ? Math.round(r.states / (ms / 1000)) : null,
+      peakBytes: r.peakBytes,
+    },
   };
 }

@@ -1,6 +1,10 @@
 import type { CheckResult } from '../check.js';
-import type { Executor } from '../execute.js';
+import { type Coverage, renderCoverage } from '../coverage.js';
+import type { Executor, Warning } from '../execute.js';
+import type { ExploreResult } from '../explore.js';
 import { hex } from '../hex.js';
+import type { Violation } from '../invariant.js';
+import type { ModelConfig } from '../model.js';
 import { replay } from '../replay.js';
 import type { TraceEvent } from '../trace.js';
 import { diffWorlds } from './diff.js';
@@ -13,7 +17,7 @@ export function formatEvent(e: TraceEvent): string {
   return ops.length ? `${e.event} { ${ops.join(', ')} }` : e.event;
 }
 
-/** Options that differ from the defaults, as CLI flags, so a printed command reproduces the run. */
+/** How to re-run what produced a report: the policy as the user named it and the non-default flags. */
 export interface ReplayFlags {
   readonly policyArg: string;
   readonly flags: readonly string[];
@@ -26,45 +30,32 @@ export function replayCommand(r: CheckResult, how: ReplayFlags): string {
   return parts.join(' ');
 }
 
-/**
- * The text report of one check, TLC-style: a fast-check header, then numbered states showing only
- * what changed, the failing step marked, the finding, and the replay command. Deterministic.
- */
-export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): string {
-  const name = `${r.arch}/${r.policy}`;
-  const config = Object.entries(r.config)
+const configText = (config: ModelConfig): string =>
+  Object.entries(config)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  if (r.verdict === 'held') {
-    return [
-      `${name}: held`,
-      `  no violation in ${r.runs} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed}; ${config})`,
-      `  invariants: ${r.invariants.join(', ')}`,
-      '',
-    ].join('\n');
-  }
-  if (r.verdict === 'crashed') {
-    return [`${name}: the checker crashed (exit 3)`, `  ${r.error ?? 'unknown error'}`, `  seed ${r.seed}; ${config}`, ''].join('\n');
-  }
-  const v = r.violation;
-  const lines = [
-    `${name}: violated ${v?.invariant ?? '?'}`,
-    `Property failed after ${r.runs} tests`,
-    `{ seed: ${r.seed}, path: "${r.path ?? ''}" }`,
-    `Shrunk ${r.shrinks} time(s)`,
-    `Counterexample: ${r.trace.length} steps (${config})`,
-    '',
-  ];
-  // A hung hook is not re-run: the states shown stop before the step that never returned.
-  const rep = replay(x, r.hung ? r.trace.slice(0, -1) : r.trace);
+
+/**
+ * A counterexample TLC-style: numbered states showing only what changed, the failing step marked,
+ * then the finding. The trace is re-executed on `x` to compute the diffs; a hung last step is not.
+ */
+export function renderTrace(
+  x: Executor,
+  trace: readonly TraceEvent[],
+  v: Violation | undefined,
+  warnings: readonly Warning[],
+  hung = false,
+): string[] {
+  const lines: string[] = [];
+  const rep = replay(x, hung ? trace.slice(0, -1) : trace);
   lines.push('State 0: initial');
-  r.trace.forEach((e, i) => {
+  trace.forEach((e, i) => {
     const failed = v !== undefined && i + 1 === v.step;
     lines.push(`State ${i + 1}: ${formatEvent(e)}${failed ? `   <== ${v.invariant} broke here (${v.at})` : ''}`);
     const before = rep.states[i];
     const after = rep.states[i + 1];
     if (before && after) for (const c of diffWorlds(x, before, after)) lines.push(`    ${c.name}: ${c.from} -> ${c.to}`);
-    for (const w of r.warnings) if (w.step === i + 1) lines.push(`    WARN in ${w.hook}: ${w.message}`);
+    for (const w of warnings) if (w.step === i + 1) lines.push(`    WARN in ${w.hook}: ${w.message}`);
   });
   lines.push('');
   if (v) {
@@ -74,8 +65,75 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
       lines.push(`  ${v.register}: expected ${hex(v.expected)} (set at ${when}), actual ${hex(v.actual)}`);
     }
   }
-  lines.push('', `Replay: ${replayCommand(r, how)}`, '');
+  return lines;
+}
+
+const coverageLines = (c: Coverage | undefined): string[] => (c ? ['', renderCoverage(c).trimEnd()] : []);
+
+/**
+ * The text report of one check: a fast-check-style header, the counterexample, and the replay
+ * command; or the verdict and what it covers. Deterministic for a seed.
+ */
+export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): string {
+  const name = `${r.arch}/${r.policy}`;
+  const config = configText(r.config);
+  if (r.verdict === 'held') {
+    return [
+      `${name}: held`,
+      `  no violation in ${r.runs} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed}; ${config})`,
+      `  invariants: ${r.invariants.join(', ')}`,
+      ...coverageLines(r.coverage),
+      '',
+    ].join('\n');
+  }
+  if (r.verdict === 'crashed') {
+    return [`${name}: the checker crashed (exit 3)`, `  ${r.error ?? 'unknown error'}`, `  seed ${r.seed}; ${config}`, ''].join('\n');
+  }
+  const lines = [
+    `${name}: violated ${r.violation?.invariant ?? '?'}`,
+    `Property failed after ${r.runs} tests`,
+    `{ seed: ${r.seed}, path: "${r.path ?? ''}" }`,
+    `Shrunk ${r.shrinks} time(s)`,
+    `Counterexample: ${r.trace.length} steps (${config})`,
+    '',
+    ...renderTrace(x, r.trace, r.violation, r.warnings, r.hung),
+    ...coverageLines(r.coverage),
+    '',
+    `Replay: ${replayCommand(r, how)}`,
+    '',
+  ];
   return lines.join('\n');
+}
+
+/** The text report of an exploration: the guarantee it gives, or the shortest counterexample. */
+export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlags): string {
+  const name = `${r.arch}/${r.policy}`;
+  const scope = [
+    `  domain: ${r.domain}; ${configText(r.config)}`,
+    `  symmetry: ${r.symmetry.length ? r.symmetry.join('; ') : 'none'}`,
+    `  invariants: ${r.invariants.join(', ')}`,
+    `  ${r.states} distinct states, ${r.transitions} transitions`,
+  ];
+  const command = ['npx worldswitch explore', how.policyArg, `--depth ${r.depth}`, ...how.flags].join(' ');
+  if (r.verdict === 'crashed') return [`${name}: the checker crashed (exit 3)`, `  ${r.error ?? 'unknown error'}`, ''].join('\n');
+  if (r.verdict === 'held' || r.verdict === 'stopped') {
+    const head =
+      r.verdict === 'held'
+        ? `${name}: held for every interleaving of at most ${r.depthCompleted} events (exhaustive, breadth-first)`
+        : `${name}: stopped; held for every interleaving of at most ${r.depthCompleted} events (depth ${r.depth} not completed)`;
+    return [head, ...scope, ...coverageLines(r.coverage), ''].join('\n');
+  }
+  return [
+    `${name}: violated ${r.violation?.invariant ?? '?'}`,
+    `Shortest counterexample: ${r.trace.length} steps (breadth-first: none shorter exists in the explored domain)`,
+    ...scope,
+    '',
+    ...renderTrace(x, r.trace, r.violation, []),
+    ...coverageLines(r.coverage),
+    '',
+    `Replay: ${command}`,
+    '',
+  ].join('\n');
 }
 
 /** The verdict table `check` prints for several policies. */

@@ -1,0 +1,100 @@
+import { writeFileSync } from 'node:fs';
+import { type CheckResult, check, makeExecutor } from '../check.js';
+import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
+import { toJsonReport } from '../render/json.js';
+import { renderTable, renderText } from '../render/text.js';
+import { unpackTrace } from '../trace.js';
+import { runInWorker } from '../worker-run.js';
+import type { Catalog } from './catalog.js';
+import type { Io } from './io.js';
+import { checkInvariantNames, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+
+/** The flags of `worldswitch check`. */
+export interface CheckFlags {
+  invariant?: string[];
+  runs: number;
+  seed: number;
+  maxSteps: number;
+  path?: string;
+  json?: boolean;
+  out?: string;
+  coverage?: boolean;
+  hookTimeout: number;
+  [option: string]: unknown;
+}
+
+/**
+ * `worldswitch check`: random interleavings for each selected policy (user policy files in a
+ * worker, under a watchdog), a text or JSON report, and the exit code (0 held, 1 violated, 3 crashed).
+ */
+export async function checkCommand(args: string[], flags: CheckFlags, io: Io, catalog: Catalog, workerEntry: string): Promise<number> {
+  const names = flags.invariant ?? [];
+  checkInvariantNames(names, catalog);
+  const selected = await selectAll(args, catalog);
+  const results: { result: CheckResult; ms: number; text: string }[] = [];
+  for (const { policy, arch, arg, file } of selected) {
+    const invariants = invariantsToCheck(arch, names, catalog);
+    const { config, replay } = modelConfig(arch, flags);
+    const options = {
+      runs: flags.runs,
+      seed: flags.seed,
+      maxSteps: flags.maxSteps,
+      coverage: flags.coverage === true,
+      ...(flags.path ? { path: flags.path } : {}),
+    };
+    const started = performance.now();
+    const result =
+      file === undefined
+        ? check(policy, { arch, invariants, config, ...options })
+        : await runInWorker(
+            workerEntry,
+            { kind: 'check', file, policy: policy.name, arch: arch.id, invariants: invariants.map((i) => i.name), config, check: options },
+            flags.maxSteps,
+            {
+              io,
+              hookTimeoutMs: flags.hookTimeout * 1000,
+              onHang: (hang): CheckResult => {
+                const x = makeExecutor(policy, arch, invariants, config);
+                return {
+                  verdict: 'violated',
+                  hung: true,
+                  policy: policy.name,
+                  arch: arch.id,
+                  config: x.model.config,
+                  invariants: invariants.map((i) => i.name),
+                  runs: hang.runs,
+                  seed: flags.seed,
+                  maxSteps: flags.maxSteps,
+                  shrinks: 0,
+                  violation: {
+                    invariant: POLICY_TOTAL,
+                    message: `${hang.hook} did not return within ${flags.hookTimeout} s: it does not terminate`,
+                    step: hang.steps,
+                    at: `in ${hang.hook}`,
+                  },
+                  trace: unpackTrace(x, hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH)),
+                  warnings: [],
+                  stats: { events: -1 },
+                };
+              },
+            },
+          );
+    const ms = performance.now() - started;
+    const renderer = makeExecutor(policy, arch, invariants, config);
+    const how = { policyArg: arg, flags: [...replay, ...checkReplayFlags(names, flags)] };
+    results.push({ result, ms, text: renderText(result, renderer, how) });
+  }
+  const json =
+    results.length === 1 && results[0]
+      ? toJsonReport(results[0].result, results[0].ms)
+      : { reportVersion: 1, results: results.map((r) => toJsonReport(r.result, r.ms)) };
+  if (flags.out) writeFileSync(flags.out, `${JSON.stringify(json, null, 2)}\n`);
+  if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
+  else if (results.length === 1) io.out(results[0]?.text ?? '');
+  else {
+    io.out(renderTable(results.map((r) => r.result)));
+    for (const r of results) if (r.result.verdict !== 'held' || flags.coverage) io.out(`\n${r.text}`);
+  }
+  if (results.some((r) => r.result.verdict === 'crashed')) return 3;
+  return results.some((r) => r.result.verdict === 'violated') ? 1 : 0;
+}

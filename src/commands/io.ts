@@ -1,0 +1,9 @@
+/** Where a command writes, and the terminal services only `cli.ts` may provide (it alone touches `process`). */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** A transient status line (stderr, TTY only); absent when there is no terminal. */
+  status?(line: string): void;
+  /** Subscribes to Ctrl-C; returns the unsubscribe function. Absent outside a terminal session. */
+  onInterrupt?(handler: () => void): () => void;
+}

@@ -1,0 +1,129 @@
+import { type Alphabet, bfs } from './bfs.js';
+import { makeExecutor } from './check.js';
+import { type Coverage, coverageOf } from './coverage.js';
+import { CheckerCrash, type Executor, POLICY_TOTAL, type Watch } from './execute.js';
+import type { Invariant, Violation } from './invariant.js';
+import { breaksAt } from './minimize.js';
+import { type ArchModel, DOMAIN_SMALL, type ModelConfig } from './model.js';
+import type { Policy } from './policy.js';
+import { type TraceEvent, unpackTrace } from './trace.js';
+
+/** What `explore` takes besides the policy. */
+export interface ExploreOptions {
+  readonly arch: ArchModel;
+  readonly invariants: readonly Invariant[];
+  readonly config?: ModelConfig;
+  readonly depth: number;
+  /** Identify states that differ only by a permutation of CPUs (default true). */
+  readonly symmetry?: boolean;
+  readonly shouldStop?: () => boolean;
+  readonly onProgress?: (depth: number, states: number, transitions: number) => void;
+  /** Count lifecycle transitions and events exercised (`ExploreResult.coverage`). */
+  readonly coverage?: boolean;
+  /** Shared memory for a watchdog (user policy files run in a worker). */
+  readonly watch?: Watch;
+}
+
+/** The outcome of bounded exhaustive exploration, with the guarantee it gives. */
+export interface ExploreResult {
+  /** held: no interleaving of at most `depthCompleted` events breaks an invariant; stopped: interrupted. */
+  readonly verdict: 'held' | 'violated' | 'stopped' | 'crashed';
+  readonly policy: string;
+  readonly arch: string;
+  readonly config: ModelConfig;
+  readonly invariants: readonly string[];
+  readonly depth: number;
+  readonly depthCompleted: number;
+  readonly states: number;
+  readonly transitions: number;
+  readonly peakBytes: number;
+  /** The abstract domain explored, in words. */
+  readonly domain: string;
+  /** The symmetry reductions applied, in words (empty: none). */
+  readonly symmetry: readonly string[];
+  readonly violation?: Violation;
+  /** The shortest counterexample (breadth-first: no shorter one exists in the domain). */
+  readonly trace: readonly TraceEvent[];
+  readonly error?: string;
+  readonly coverage?: Coverage;
+}
+
+/** An alphabet of every event of the model that is enabled in the executor's world. */
+export function fullAlphabet(): Alphabet {
+  let kind = 0;
+  let sink: (ev: Float64Array) => void = () => {};
+  const tagged = (ev: Float64Array): void => {
+    ev[0] = kind;
+    sink(ev);
+  };
+  return (x, emit) => {
+    sink = emit;
+    for (kind = 0; kind < x.kinds.length; kind++) x.kinds[kind]?.enumerate(x, tagged);
+  };
+}
+
+/** Makes the executor explore runs on: the model instantiated on its small (explore) domain. */
+export function makeExploreExecutor(policy: Policy, arch: ArchModel, invariants: readonly Invariant[], config: ModelConfig = {}): Executor {
+  return makeExecutor(policy, arch, invariants, { ...config, domain: DOMAIN_SMALL });
+}
+
+/**
+ * Bounded exhaustive exploration: breadth-first over canonical world states up to `depth` events,
+ * every enabled event over the model's small domain, the same `execute` semantics as `check`.
+ */
+export function explore(policy: Policy, options: ExploreOptions): ExploreResult {
+  const x = makeExploreExecutor(policy, options.arch, options.invariants, options.config);
+  const symmetry = options.symmetry !== false && x.world.shape.cpus > 1;
+  if (options.coverage) x.enableCoverage();
+  x.watch = options.watch;
+  const base = {
+    policy: policy.name,
+    arch: options.arch.id,
+    config: x.model.config,
+    invariants: [POLICY_TOTAL, ...options.invariants.map((i) => i.name).filter((n) => n !== POLICY_TOTAL)],
+    depth: options.depth,
+    domain: options.arch.smallDomain,
+    symmetry: symmetry ? ['CPUs (identical pCPUs; assumes the policy keeps no CPU numbers in its own state)'] : [],
+  };
+  let r: ReturnType<typeof bfs>;
+  try {
+    r = bfs(x, {
+      depth: options.depth,
+      alphabet: fullAlphabet(),
+      symmetry,
+      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } catch (e) {
+    const error = e instanceof CheckerCrash ? e.message : String((e as Error)?.stack ?? e);
+    return { ...base, verdict: 'crashed', depthCompleted: 0, states: 0, transitions: 0, peakBytes: 0, trace: [], error };
+  }
+  const coverage = coverageOf(x);
+  const stats = {
+    depthCompleted: r.depthCompleted,
+    states: r.states,
+    transitions: r.transitions,
+    peakBytes: r.peakBytes,
+    ...(coverage ? { coverage } : {}),
+  };
+  if (r.outcome !== 'violated' || !r.trace) {
+    return { ...base, ...stats, verdict: r.outcome === 'held' ? 'held' : 'stopped', trace: [] };
+  }
+  // Re-run the path from the initial world: the reported violation and its step stamps are the real ones.
+  breaksAt(x, r.trace, '');
+  const violation = x.violation;
+  if (violation === undefined) {
+    return {
+      ...base,
+      ...stats,
+      verdict: 'crashed',
+      trace: [],
+      error: 'the counterexample found by exploration does not replay (symmetry bug?)',
+    };
+  }
+  const buffer = new Float64Array(r.trace.length * 6);
+  r.trace.forEach((ev, i) => {
+    buffer.set(ev, i * 6);
+  });
+  return { ...base, ...stats, verdict: 'violated', violation, trace: unpackTrace(x, buffer, r.trace.length) };
+}
