@@ -1,97 +1,125 @@
 /**
- * `npm run bench [-- --json]`: events checked per second for every built-in policy (all invariants
- * on, one core) and, for every policy with a seeded bug, time to the first and to the shrunk
- * counterexample over 20 seeds. Medians and spreads; never run as a timed test.
+ * `npm run bench [-- --json]`: worldswitch's speed, measured side by side in one process on one
+ * core (DESIGN §9). Per built-in policy: events checked per second with every invariant on,
+ * the same model run the textbook way (bench/textbook.ts) and the ratio, explore states per
+ * second and bytes per stored state. Per seeded bug: median time to the first and to the shrunk
+ * counterexample over 20 seeds. Medians over repeats; never run as a timed test.
  */
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { check } from '../src/check.js';
+import { check, makeExecutor } from '../src/check.js';
+import { explore } from '../src/explore.js';
+import type { ArchModel } from '../src/model.js';
+import type { Policy } from '../src/policy.js';
+import { textbookRun } from './textbook.js';
 
-const median = (xs: number[]): number => {
+const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
-const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-const THROUGHPUT_RUNS = 4000;
 const REPEATS = 5;
+const SLICE_MS = 600;
+const MAX_STEPS = 40;
+const EXPLORE_DEPTH = Number(process.env.WS_BENCH_DEPTH ?? 6);
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 
-const throughput: { policy: string; arch: string; eventsPerSecond: number; spread: [number, number]; verdict: string }[] = [];
-const bugs: {
-  policy: string;
-  arch: string;
-  medianFirstMs: number;
-  medianShrunkMs: number;
-  shrunkSpreadMs: [number, number];
-  medianSteps: number;
-  found: number;
-}[] = [];
+/** Events per second of `run(seed)` (returns events), repeated over seeds for one time slice. */
+function rate(run: (seed: number) => number): number {
+  let events = 0;
+  let seed = 1;
+  const start = performance.now();
+  while (performance.now() - start < SLICE_MS) events += run(seed++);
+  return events / ((performance.now() - start) / 1000);
+}
 
-for (const policy of policies) {
-  const arch = architectures.find((a) => a.id === policy.arch);
-  if (!arch) continue;
+function measure(policy: Policy, arch: ArchModel) {
   const invariants = invariantsFor(arch.id);
-  // Warm up the JIT, then time repeated held-or-not runs with shrinking off (pure exploration speed).
-  check(policy, { arch, invariants, runs: 500, seed: 99, shrink: false });
-  const rates: number[] = [];
-  let verdict = 'held';
+  const ours = (seed: number): number =>
+    check(policy, { arch, invariants, runs: 500, seed, maxSteps: MAX_STEPS, shrink: false }).stats.events;
+  const x = makeExecutor(policy, arch, invariants);
+  const textbook = (seed: number): number => textbookRun(x, 100, MAX_STEPS, seed).events;
+  ours(99);
+  textbook(99); // warm both up
+  const oursRates: number[] = [];
+  const textbookRates: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
-    const t = performance.now();
-    const result = check(policy, { arch, invariants, runs: THROUGHPUT_RUNS, seed: 1000 + r, shrink: false });
-    const ms = performance.now() - t;
-    rates.push(result.stats.events / (ms / 1000));
-    if (result.verdict !== 'held') verdict = result.verdict;
+    oursRates.push(rate(ours));
+    textbookRates.push(rate(textbook));
   }
-  throughput.push({
+  const t = performance.now();
+  const e = explore(policy, { arch, invariants, depth: EXPLORE_DEPTH });
+  const exploreMs = performance.now() - t;
+  const eventsPerSecond = Math.round(median(oursRates));
+  const textbookEventsPerSecond = Math.round(median(textbookRates));
+  return {
     policy: `${arch.id}/${policy.name}`,
-    arch: arch.id,
-    eventsPerSecond: Math.round(median(rates)),
-    spread: [Math.round(Math.min(...rates)), Math.round(Math.max(...rates))],
-    verdict,
-  });
+    eventsPerSecond,
+    eventsPerSecondRange: [Math.round(Math.min(...oursRates)), Math.round(Math.max(...oursRates))],
+    textbookEventsPerSecond,
+    ratio: round(eventsPerSecond / textbookEventsPerSecond, 2),
+    exploreDepth: EXPLORE_DEPTH,
+    exploreVerdict: e.verdict,
+    exploreStates: e.states,
+    exploreStatesPerSecond: Math.round(e.states / (exploreMs / 1000)),
+    bytesPerState: e.states ? Math.round(e.peakBytes / e.states) : null,
+  };
+}
 
-  const probe = check(policy, { arch, invariants, runs: 2000, seed: 1 });
-  if (probe.verdict !== 'violated') continue;
+function seededBug(policy: Policy, arch: ArchModel) {
+  const invariants = invariantsFor(arch.id);
+  if (check(policy, { arch, invariants, runs: 2000, seed: 1 }).verdict !== 'violated') return undefined;
   const first: number[] = [];
   const shrunk: number[] = [];
   const steps: number[] = [];
-  let found = 0;
   for (const seed of SEEDS) {
     let t = performance.now();
-    const f = check(policy, { arch, invariants, runs: 100_000, seed, shrink: false });
+    check(policy, { arch, invariants, runs: 100_000, seed, shrink: false });
     first.push(performance.now() - t);
     t = performance.now();
     const s = check(policy, { arch, invariants, runs: 100_000, seed });
     shrunk.push(performance.now() - t);
-    if (f.verdict === 'violated' && s.verdict === 'violated') found++;
     steps.push(s.trace.length);
   }
-  bugs.push({
+  return {
     policy: `${arch.id}/${policy.name}`,
-    arch: arch.id,
-    medianFirstMs: round(median(first)),
-    medianShrunkMs: round(median(shrunk)),
-    shrunkSpreadMs: [round(Math.min(...shrunk)), round(Math.max(...shrunk))],
+    medianFirstMs: round(median(first), 2),
+    medianShrunkMs: round(median(shrunk), 2),
+    shrunkRangeMs: [round(Math.min(...shrunk), 2), round(Math.max(...shrunk), 2)],
     medianSteps: median(steps),
-    found,
-  });
+  };
 }
 
-const report = { node: process.version, date: new Date().toISOString().slice(0, 10), throughput, bugs };
+const perPolicy = [];
+const bugs = [];
+for (const policy of policies) {
+  const arch = architectures.find((a) => a.id === policy.arch);
+  if (!arch) continue;
+  perPolicy.push(measure(policy, arch));
+  const bug = seededBug(policy, arch);
+  if (bug) bugs.push(bug);
+}
+
+const report = { node: process.version, cpus: 1, date: new Date().toISOString().slice(0, 10), policies: perPolicy, bugs };
 if (process.argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } else {
-  process.stdout.write(`Random checking, all invariants, one core (${REPEATS} x ${THROUGHPUT_RUNS} runs, median [min, max]):\n`);
-  for (const t of throughput)
-    process.stdout.write(
-      `  ${t.policy.padEnd(34)} ${String(t.eventsPerSecond).padStart(9)} events/s  [${t.spread.join(', ')}]  ${t.verdict}\n`,
+  const out = (s: string): boolean => process.stdout.write(`${s}\n`);
+  out(`worldswitch bench (${report.node}, one core; medians of ${REPEATS} x ${SLICE_MS} ms slices; explore depth ${EXPLORE_DEPTH})`);
+  out('');
+  out('policy                           events/s   textbook/s   ratio   explore states/s   bytes/state');
+  for (const p of perPolicy) {
+    out(
+      `${p.policy.padEnd(32)} ${String(p.eventsPerSecond).padStart(9)}  ${String(p.textbookEventsPerSecond).padStart(11)}  ${p.ratio.toFixed(2).padStart(6)}   ${String(p.exploreStatesPerSecond).padStart(16)}   ${String(p.bytesPerState).padStart(11)}`,
     );
-  process.stdout.write(`\nSeeded bugs, ${SEEDS.length} seeds (median ms; shrunk spread [min, max]):\n`);
+  }
+  out('');
+  out(`seeded bug                       first ms   shrunk ms (min-max)      steps   (median of ${SEEDS.length} seeds)`);
   for (const b of bugs) {
-    process.stdout.write(
-      `  ${b.policy.padEnd(34)} first ${b.medianFirstMs} ms, shrunk ${b.medianShrunkMs} ms [${b.shrunkSpreadMs.join(', ')}], ${b.medianSteps} steps, found ${b.found}/${SEEDS.length}\n`,
+    out(
+      `${b.policy.padEnd(32)} ${String(b.medianFirstMs).padStart(8)}   ${String(b.medianShrunkMs).padStart(9)} (${b.shrunkRangeMs.join('-')})   ${b.medianSteps}`,
     );
   }
 }

@@ -45,7 +45,7 @@ function vcpuEvent(
     type,
     weight,
     operands: [['vcpu', 'vcpu'], ...(more.operands ?? [])],
-    enabled: (x) => vcpuWhere(x, id(x)) > 0,
+    enabled: (x) => x.vcpusEnabling(id(x)) > 0,
     decode(x, r, ev) {
       const rest = pickVcpu(x, id(x), r, ev);
       more.decode?.(x, rest, ev);

@@ -79,8 +79,11 @@ export class Executor {
   private readonly hookFns: (HookFn | undefined)[];
   private readonly vcpuViews: unknown[];
   private readonly hostViews: unknown[];
-  private readonly k: { hw: Hw; vcpu: unknown; host: unknown; cpu: number; bug(m: string): never; warn(m: string): void };
+  private readonly k: { hw: Hw; vcpu: unknown; host: unknown; readonly cpu: number; bug(m: string): never; warn(m: string): void };
+  /** Set once any hook asked for its CPU number (k.cpu or k.host.cpu): CPU symmetry is then unsound. */
+  cpuNumberRead = false;
   private readonly enabledWeight: Float64Array;
+  /** The CPU the running hook runs on (-1 outside hooks). */
   private hookCpu = -1;
   private hookIndex = -1;
   private hookOps = 0;
@@ -128,7 +131,11 @@ export class Executor {
       hw: { read: (reg) => x.hwRead(reg), write: (reg, value) => x.hwWrite(reg, value) },
       vcpu: undefined,
       host: undefined,
-      cpu: -1,
+      // smp_processor_id(): a policy that asks depends on CPU numbers, which CPU symmetry must know.
+      get cpu(): number {
+        x.cpuNumberRead = true;
+        return x.hookCpu;
+      },
       bug(message: string): never {
         return x.stopTotal(`BUG() in ${x.hookName()}: ${message}`);
       },
@@ -137,6 +144,7 @@ export class Executor {
       },
     };
     this.ev = Object.fromEntries(lifecycle.events.map((e, i) => [e, i]));
+    this.enabledCounts = new Int32Array(lifecycle.events.length);
   }
 
   /** Starts counting lifecycle transitions and events (see `coverage`). */
@@ -165,6 +173,7 @@ export class Executor {
    * Returns false when no event is enabled.
    */
   decode(c: number, ev: Float64Array): boolean {
+    this.refreshEnabled();
     const kinds = this.kinds;
     const w = this.enabledWeight;
     let total = 0;
@@ -220,6 +229,37 @@ export class Executor {
   }
 
   private readonly scratchEvent = new Float64Array(EVENT_WIDTH);
+
+  /**
+   * How many vCPUs' machines enable lifecycle event `e` in the current step. Valid only while
+   * `decode` runs (EventKind.enabled and .decode); elsewhere use `can`.
+   */
+  vcpusEnabling(e: number): number {
+    return this.enabledCounts[e] as number;
+  }
+
+  /** How many CPUs run host code in the current step (valid only while `decode` runs). */
+  hostCpuCount(): number {
+    return this.hostCpus;
+  }
+
+  private readonly enabledCounts: Int32Array;
+  private hostCpus = 0;
+
+  private refreshEnabled(): void {
+    const lc = this.model.lifecycle;
+    const E = lc.events.length;
+    const w = this.world;
+    const counts = this.enabledCounts;
+    counts.fill(0);
+    for (let v = 0; v < w.vcpuState.length; v++) {
+      const base = (w.vcpuState[v] as number) * E;
+      for (let e = 0; e < E; e++) if ((lc.next[base + e] as number) >= 0) counts[e] = (counts[e] as number) + 1;
+    }
+    let h = 0;
+    for (let c = 0; c < w.cpuContext.length; c++) if (w.cpuContext[c] === CTX_HOST) h++;
+    this.hostCpus = h;
+  }
 
   // ---- lifecycle operations the events call ------------------------------------------------
 
@@ -310,8 +350,8 @@ export class Executor {
     const value = trapped ? this.trapAccess(v, reg, false, 0) : (w.hw[o + reg] as number);
     if (this.violation) return;
     this.observeRead(trapped ? 'trap' : 'guest', v, cpu, reg, value);
-    if (this.violation) return;
-    this.settle(cpu);
+    // An untrapped read changes nothing: the state already passed its checks.
+    if (trapped) this.settle(cpu);
   }
 
   /** The guest writes `reg`: to hardware, or through the trap handler when the access traps. */
@@ -451,7 +491,6 @@ export class Executor {
     const k = this.k;
     k.vcpu = this.vcpuViews[v];
     k.host = cpu >= 0 ? this.hostViews[cpu] : undefined;
-    k.cpu = cpu;
     try {
       return fn(k, a, b);
     } catch (e) {
@@ -548,7 +587,14 @@ export class Executor {
 
   private makeHostView(cpu: number): unknown {
     const { memory } = this.model;
-    const view: Record<string, unknown> = { cpu };
+    const view: Record<string, unknown> = {};
+    Object.defineProperty(view, 'cpu', {
+      get: () => {
+        this.cpuNumberRead = true;
+        return cpu;
+      },
+      enumerable: true,
+    });
     memory.hostAreas.forEach((name, a) => {
       const base = (cpu * memory.hostAreas.length + a) * this.regs;
       view[name] = this.world.hostMem.subarray(base, base + this.regs);

@@ -72,8 +72,19 @@ export function makeExploreExecutor(policy: Policy, arch: ArchModel, invariants:
  * every enabled event over the model's small domain, the same `execute` semantics as `check`.
  */
 export function explore(policy: Policy, options: ExploreOptions): ExploreResult {
+  const result = exploreOnce(policy, options, options.symmetry !== false);
+  // A policy that asks for its CPU number (k.cpu) may treat CPUs differently: CPU symmetry would
+  // merge states that are not equivalent, so the search starts again without it.
+  if (result.cpuNumberRead && options.symmetry !== false) {
+    const plain = exploreOnce(policy, options, false);
+    return { ...plain, symmetry: ['none: the policy reads its CPU number (k.cpu), so CPUs are not interchangeable'] };
+  }
+  return result;
+}
+
+function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): ExploreResult & { cpuNumberRead?: boolean } {
   const x = makeExploreExecutor(policy, options.arch, options.invariants, options.config);
-  const symmetry = options.symmetry !== false && x.world.shape.cpus > 1;
+  const symmetry = wanted && x.world.shape.cpus > 1;
   if (options.coverage) x.enableCoverage();
   x.watch = options.watch;
   const base = {
@@ -91,13 +102,15 @@ export function explore(policy: Policy, options: ExploreOptions): ExploreResult 
       depth: options.depth,
       alphabet: fullAlphabet(),
       symmetry,
-      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      shouldStop: () => (symmetry && x.cpuNumberRead) || (options.shouldStop?.() ?? false),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   } catch (e) {
     const error = e instanceof CheckerCrash ? e.message : String((e as Error)?.stack ?? e);
     return { ...base, verdict: 'crashed', depthCompleted: 0, states: 0, transitions: 0, peakBytes: 0, trace: [], error };
   }
+  if (symmetry && x.cpuNumberRead)
+    return { ...base, depthCompleted: 0, states: 0, transitions: 0, peakBytes: 0, verdict: 'stopped', trace: [], cpuNumberRead: true };
   const coverage = coverageOf(x);
   const stats = {
     depthCompleted: r.depthCompleted,

@@ -25,7 +25,10 @@ export interface EventKind {
   /** Relative frequency among enabled events. */
   readonly weight: number;
   readonly operands: readonly (readonly [name: string, kind: OperandKind])[];
-  /** Whether any instance of the event is enabled in the current world. */
+  /**
+   * Whether any instance of the event is enabled in the current world. Called by Executor.decode
+   * only, so it may use the executor's per-step counts (vcpusEnabling, hostCpuCount).
+   */
   enabled(x: Executor): boolean;
   /** Writes the operands picked by the raw choice `r` into `ev[1..]`; called only when enabled. */
   decode(x: Executor, r: number, ev: Float64Array): void;

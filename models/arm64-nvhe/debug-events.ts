@@ -58,9 +58,9 @@ function pickHostCpu(x: Executor, r: number, ev: Float64Array): number {
 
 const isHostCpu = (x: Executor, cpu: number): boolean => x.world.cpuContext[cpu] === CTX_HOST;
 
-/** The registers of host slot `slot` of `kind` (0 bp, 1 wp). */
-const slotRegs = (kind: number, slot: number): [value: number, ctrl: number] =>
-  kind === 0 ? [DBGBVR(slot), DBGBCR(slot)] : [DBGWVR(slot), DBGWCR(slot)];
+/** The value and control registers of slot `slot` of `kind` (0 bp, 1 wp). */
+const valueReg = (kind: number, slot: number): number => (kind === 0 ? DBGBVR(slot) : DBGWVR(slot));
+const ctrlReg = (kind: number, slot: number): number => (kind === 0 ? DBGBCR(slot) : DBGWCR(slot));
 
 /**
  * MDSCR_EL1 as the host's debug monitors leave it: MDE while any slot is armed, KDE while any
@@ -72,7 +72,7 @@ function hostMdscr(x: Executor, cpu: number, brps: number, wrps: number): number
   let mdscr = 0;
   for (let kind = 0; kind < 2; kind++) {
     for (let n = 0; n < (kind === 0 ? brps : wrps); n++) {
-      const ctrl = intent[o + slotRegs(kind, n)[1]] as number;
+      const ctrl = intent[o + ctrlReg(kind, n)] as number;
       if ((ctrl & 1) === 0) continue;
       mdscr |= DBG_MDSCR_MDE;
       if ((ctrl >> 1) & PRIV_EL1) mdscr |= DBG_MDSCR_KDE;
@@ -113,7 +113,7 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
       if (!isHostCpu(x, c)) continue;
       for (let kind = 0; kind < 2; kind++) {
         for (let s = 0; s < count(kind); s++) {
-          if (((x.world.hostIntent[c * x.regs + slotRegs(kind, s)[1]] as number) & 1) === 0) continue;
+          if (((x.world.hostIntent[c * x.regs + ctrlReg(kind, s)] as number) & 1) === 0) continue;
           if (n === k && ev) {
             ev[1] = c;
             ev[2] = kind;
@@ -145,9 +145,9 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
     hit.toGuest = vcpu >= 0 && !routesToEl2(w.hw, o);
     x.observeHit(hit);
     if (x.violation) return;
-    // A debug exception routed to EL2 is a guest exit (KVM_EXIT_DEBUG to userspace).
+    // A debug exception routed to EL2 is a guest exit (KVM_EXIT_DEBUG to userspace); otherwise
+    // evaluating a hit changes nothing, and the state already passed its checks.
     if (vcpu >= 0 && hit.hw !== 0 && !hit.toGuest) x.exit(vcpu, 4);
-    else x.settle(cpu);
   };
 
   const guestEvent = (type: string, machineEvent: string, what: 'execute' | 'access'): EventKind => {
@@ -179,7 +179,7 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
               ['rw', RW],
               ['el', LEVELS],
             ],
-      enabled: (x) => inGuest(x) > 0,
+      enabled: (x) => x.vcpusEnabling(id(x)) > 0,
       decode(x, r, ev) {
         const n = inGuest(x);
         ev[1] = inGuest(x, r % n);
@@ -203,7 +203,12 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
             for (let a = 0; a < 2; a++) {
               buffer[3] = a;
               if (what === 'execute') emit(buffer);
-              else for (let b = 0; b < 2; b++) emit(((buffer[4] = b), buffer));
+              else {
+                for (let b = 0; b < 2; b++) {
+                  buffer[4] = b;
+                  emit(buffer);
+                }
+              }
             }
           }
         }
@@ -229,7 +234,7 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
         ['el', LEVELS],
         ['addr', 'value'],
       ],
-      enabled: (x) => hostCpus(x) > 0,
+      enabled: (x) => x.hostCpuCount() > 0,
       decode(x, r, ev) {
         let rest = pickHostCpu(x, r, ev);
         const kind = rest % 2;
@@ -250,17 +255,21 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
               ev[3] = slot;
               for (let el = 0; el < 2; el++) {
                 ev[4] = el;
-                for (const addr of addresses) out(((ev[5] = addr), ev));
+                for (const addr of addresses) {
+                  ev[5] = addr;
+                  out(ev);
+                }
               }
             }
           }
         }),
       apply(x, ev) {
-        const [cpu, kind, slot, el, addr] = [ev[1], ev[2], ev[3], ev[4], ev[5]] as number[] as [number, number, number, number, number];
-        const [valueReg, ctrlReg] = slotRegs(kind, slot);
-        const priv = el === 1 ? PRIV_EL1 : PRIV_EL0;
-        hostWrite(x, cpu, valueReg, addr);
-        hostWrite(x, cpu, ctrlReg, kind === 0 ? bcr(priv) : wcr(priv, LSC_LOAD | LSC_STORE));
+        const cpu = ev[1] as number;
+        const kind = ev[2] as number;
+        const slot = ev[3] as number;
+        const priv = ev[4] === 1 ? PRIV_EL1 : PRIV_EL0;
+        hostWrite(x, cpu, valueReg(kind, slot), ev[5] as number);
+        hostWrite(x, cpu, ctrlReg(kind, slot), kind === 0 ? bcr(priv) : wcr(priv, LSC_LOAD | LSC_STORE));
         hostWrite(x, cpu, MDSCR_EL1, hostMdscr(x, cpu, brps, wrps));
         x.settle(cpu);
       },
@@ -289,7 +298,7 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
       apply(x, ev) {
         const cpu = ev[1] as number;
         // arch_uninstall_hw_breakpoint writes the control register only.
-        hostWrite(x, cpu, slotRegs(ev[2] as number, ev[3] as number)[1], 0);
+        hostWrite(x, cpu, ctrlReg(ev[2] as number, ev[3] as number), 0);
         hostWrite(x, cpu, MDSCR_EL1, hostMdscr(x, cpu, brps, wrps));
         x.settle(cpu);
       },
@@ -302,7 +311,7 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
         ['addr', 'value'],
         ['el', LEVELS],
       ],
-      enabled: (x) => hostCpus(x) > 0,
+      enabled: (x) => x.hostCpuCount() > 0,
       decode(x, r, ev) {
         const rest = pickHostCpu(x, r, ev);
         ev[2] = addresses[rest % addresses.length] as number;
@@ -311,7 +320,13 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
       accepts: (x, ev) => isHostCpu(x, ev[1] as number),
       enumerate: (x, emit) =>
         eachHostCpu(x, emit, (ev, out) => {
-          for (const addr of addresses) for (let el = 0; el < 2; el++) out(((ev[2] = addr), (ev[3] = el), ev));
+          for (const addr of addresses) {
+            for (let el = 0; el < 2; el++) {
+              ev[2] = addr;
+              ev[3] = el;
+              out(ev);
+            }
+          }
         }),
       apply: (x, ev) => evaluate(x, ev[1] as number, -1, ev[3] as number, 'execute', ev[2] as number),
     },
@@ -324,7 +339,7 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
         ['rw', RW],
         ['el', LEVELS],
       ],
-      enabled: (x) => hostCpus(x) > 0,
+      enabled: (x) => x.hostCpuCount() > 0,
       decode(x, r, ev) {
         let rest = pickHostCpu(x, r, ev);
         ev[2] = addresses[rest % addresses.length] as number;
@@ -335,8 +350,16 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
       accepts: (x, ev) => isHostCpu(x, ev[1] as number),
       enumerate: (x, emit) =>
         eachHostCpu(x, emit, (ev, out) => {
-          for (const addr of addresses)
-            for (let rw = 0; rw < 2; rw++) for (let el = 0; el < 2; el++) out(((ev[2] = addr), (ev[3] = rw), (ev[4] = el), ev));
+          for (const addr of addresses) {
+            for (let rw = 0; rw < 2; rw++) {
+              for (let el = 0; el < 2; el++) {
+                ev[2] = addr;
+                ev[3] = rw;
+                ev[4] = el;
+                out(ev);
+              }
+            }
+          }
         }),
       apply: (x, ev) => evaluate(x, ev[1] as number, -1, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number),
     },

@@ -1,0 +1,79 @@
+/**
+ * The `worldswitch explore` contract (DESIGN §7): exit codes, one-line usage errors, the versioned
+ * JSON report, the text report's counterexample and replay command, and a stdout that is the same
+ * on every run (timings go to stderr). Runs `main` in-process; exploration itself runs in a worker.
+ */
+import { describe, expect, it } from 'vitest';
+import { arm64Nvhe } from '../models/arm64-nvhe/model.js';
+import { main } from '../src/cli.js';
+
+/** Runs the CLI in-process, capturing what it writes. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l.length > 0);
+
+describe('worldswitch explore', () => {
+  it('exits 1 on the v2 policy at depth 6 with the shortest counterexample and its replay command', async () => {
+    const r = await cli('explore', 'arm64-dirty-2015-v2', '--depth', '6');
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toContain('Shortest counterexample');
+    expect(r.out).toContain('Replay: npx worldswitch explore');
+    expect(r.out).toMatch(/^Replay: npx worldswitch explore (arm64-nvhe\/)?arm64-dirty-2015-v2 --depth 6$/m);
+  });
+
+  it('exits 0 with the versioned JSON report when the merged policy holds at depth 4 (--json)', async () => {
+    const r = await cli('explore', 'arm64-dirty-2015', '--depth', '4', '--json');
+    expect(r.code, r.err).toBe(0);
+    const json = JSON.parse(r.out) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      reportVersion: 1,
+      command: 'explore',
+      policy: 'arm64-dirty-2015',
+      arch: 'arm64-nvhe',
+      verdict: 'held',
+      invariant: null,
+      depth: 4,
+      depthCompleted: 4,
+      domain: arm64Nvhe.smallDomain,
+      trace: [],
+      stats: { states: expect.any(Number), transitions: expect.any(Number), peakBytes: expect.any(Number) },
+    });
+    const stats = json.stats as { states: number; transitions: number; peakBytes: number };
+    expect(stats.states).toBeGreaterThan(0);
+    expect(stats.transitions).toBeGreaterThanOrEqual(stats.states - 1);
+    expect(stats.peakBytes).toBeGreaterThan(0);
+    expect(json.symmetry).toEqual([expect.stringContaining('CPUs')]);
+  });
+
+  it.each([
+    ['no --depth', ['explore', 'eager']],
+    ['--depth 0', ['explore', 'eager', '--depth', '0']],
+  ])('rejects %s: exit 2, one line on stderr, no stack', async (_what, argv) => {
+    const r = await cli(...argv);
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toHaveLength(1);
+    expect(r.err).toContain('--depth');
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.out).toBe('');
+  });
+
+  it('reports lifecycle coverage with --coverage', async () => {
+    const r = await cli('explore', 'eager', '--depth', '3', '--coverage');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('Coverage of lifecycle machine');
+  });
+
+  it('prints a byte-identical report for the same exploration, with its timing on stderr only', async () => {
+    const a = await cli('explore', 'arm64-dirty-2015-v2', '--depth', '6');
+    const b = await cli('explore', 'arm64-dirty-2015-v2', '--depth', '6');
+    expect(a.code).toBe(1);
+    expect(b.out).toBe(a.out);
+    expect(a.err).toMatch(/states\/s/);
+    expect(a.out).not.toMatch(/states\/s/);
+  });
+});
