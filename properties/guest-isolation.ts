@@ -31,9 +31,11 @@ export default defineInvariant({
   state(x, cpu) {
     const v = x.world.running[cpu] as number;
     const o = cpu * x.regs;
+    const { hw, guestIntent } = x.world;
     for (const reg of x.model.view.guestVisible) {
-      if (x.model.traps(x.world.hw, o, reg, false)) continue;
-      const f = hostValue(x, v, cpu, reg, x.world.hw[o + reg] as number, 'can read untrapped');
+      const value = hw[o + reg] as number;
+      if (value === guestIntent[v * x.regs + reg] || x.model.traps(hw, o, reg, false)) continue;
+      const f = hostValue(x, v, cpu, reg, value, 'can read untrapped');
       if (f) return f;
     }
     return undefined;

@@ -94,7 +94,7 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
     invariants: [POLICY_TOTAL, ...options.invariants.map((i) => i.name).filter((n) => n !== POLICY_TOTAL)],
     depth: options.depth,
     domain: options.arch.smallDomain,
-    symmetry: symmetry ? ['CPUs (identical pCPUs; assumes the policy keeps no CPU numbers in its own state)'] : [],
+    symmetry: symmetry ? ['CPUs (identical pCPUs; dropped by itself when the policy reads its CPU number)'] : [],
   };
   let r: ReturnType<typeof bfs>;
   try {
