@@ -5,17 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { arm64Nvhe } from '../models/arm64-nvhe/model.js';
-import { main } from '../src/cli.js';
-
-/** Runs the CLI in-process, capturing what it writes. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
-
-const lines = (s: string): string[] => s.split('\n').filter((l) => l.length > 0);
+import { cli, lines } from './cli-harness.js';
 
 describe('worldswitch explore', () => {
   it('exits 1 on the v2 policy at depth 6 with the shortest counterexample and its replay command', async () => {

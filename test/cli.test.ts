@@ -11,19 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { policies } from '../models/catalog.js';
 import { invariants } from '../properties/suites.js';
-import { main } from '../src/cli.js';
+import { cli, lines } from './cli-harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** Runs the CLI in-process, capturing what it writes. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
-
-const lines = (s: string): string[] => s.split('\n').filter((l) => l.length > 0);
 
 describe('usage errors: exit 2, one line on stderr, no stack', () => {
   it.each([

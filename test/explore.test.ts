@@ -39,20 +39,22 @@ const explored = memo((p: Policy): ExploreResult => run(p, 9));
 /** Exploration of the one invariant `check` reports for the policy. */
 const exploredForChecked = memo((p: Policy): ExploreResult => run(p, 9, { invariants: only(checked(p).violation?.invariant) }));
 
-/** Sets up the eager switch on CPU 0 only: a vCPU run on any other CPU shares the host's debug registers. */
-const cpu0Only = definePolicy({
-  name: 'eager-on-cpu0-only',
-  arch: 'arm64-nvhe',
-  summary: 'eager switch when smp_processor_id() == 0, nothing elsewhere',
-  hooks: {
-    guestEnter(k) {
-      if (k.cpu === 0) eager.hooks.guestEnter?.(k as never);
+/** The eager switch on CPU `only` alone: a vCPU run on any other CPU shares the host's debug registers. */
+const eagerOnlyOnCpu = (only: number) =>
+  definePolicy({
+    name: `eager-on-cpu${only}-only`,
+    arch: 'arm64-nvhe',
+    summary: `eager switch when smp_processor_id() == ${only}, nothing elsewhere`,
+    hooks: {
+      guestEnter(k) {
+        if (k.cpu === only) eager.hooks.guestEnter?.(k as never);
+      },
+      guestExit(k, reason) {
+        if (k.cpu === only) eager.hooks.guestExit?.(k as never, reason);
+      },
     },
-    guestExit(k, reason) {
-      if (k.cpu === 0) eager.hooks.guestExit?.(k as never, reason);
-    },
-  },
-});
+  });
+const cpu0Only = eagerOnlyOnCpu(0);
 // The policy branches on the CPU number: explore notices (k.cpu) and drops CPU symmetry by itself; explicit here too.
 const exploredCpu0Only = memo((_: 'cpu0'): ExploreResult => run(cpu0Only, 9, { symmetry: false }));
 
@@ -191,19 +193,7 @@ describe('stopping', () => {
 
 describe('CPU symmetry stays sound for a policy that reads its CPU number', () => {
   /** Switches only on CPU 1: with CPUs merged by symmetry this bug was once reported as held. */
-  const cpu1Only = definePolicy({
-    name: 'eager-on-cpu1-only',
-    arch: 'arm64-nvhe',
-    summary: 'eager switch when smp_processor_id() == 1, nothing elsewhere',
-    hooks: {
-      guestEnter(k) {
-        if (k.cpu === 1) eager.hooks.guestEnter?.(k as never);
-      },
-      guestExit(k, reason) {
-        if (k.cpu === 1) eager.hooks.guestExit?.(k as never, reason);
-      },
-    },
-  });
+  const cpu1Only = eagerOnlyOnCpu(1);
 
   it('finds the CPU-1-only bug with the default symmetry, as without symmetry, and says symmetry was dropped', () => {
     const withDefault = run(cpu1Only, 4);

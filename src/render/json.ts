@@ -4,17 +4,26 @@ import type { ExploreResult } from '../explore.js';
 /** Version of the JSON report; bumped on any change a parser could notice. */
 export const REPORT_VERSION = 1;
 
-/** The JSON form of one check result (DESIGN §7), with the wall-clock time it took. */
-export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown> {
+const ms3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/** The fields every report has, in the order they print. */
+function common(command: 'check' | 'explore', r: CheckResult | ExploreResult): Record<string, unknown> {
   return {
     reportVersion: REPORT_VERSION,
-    command: 'check',
+    command,
     policy: r.policy,
     arch: r.arch,
     config: r.config,
     verdict: r.verdict,
     invariant: r.violation?.invariant ?? null,
     invariants: r.invariants,
+  };
+}
+
+/** The JSON form of one check result (DESIGN §7), with the wall-clock time it took. */
+export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown> {
+  return {
+    ...common('check', r),
     runs: r.runs,
     seed: r.seed,
     maxSteps: r.maxSteps,
@@ -25,21 +34,14 @@ export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown
     warnings: r.warnings,
     error: r.error ?? null,
     ...(r.coverage ? { coverage: r.coverage } : {}),
-    stats: { events: r.stats.events, ms: Math.round(ms * 1000) / 1000 },
+    stats: { events: r.stats.events, ms: ms3(ms) },
   };
 }
 
 /** The JSON form of an exploration (same `reportVersion`; `command` tells the two apart). */
 export function toExploreJsonReport(r: ExploreResult, ms: number): Record<string, unknown> {
   return {
-    reportVersion: REPORT_VERSION,
-    command: 'explore',
-    policy: r.policy,
-    arch: r.arch,
-    config: r.config,
-    verdict: r.verdict,
-    invariant: r.violation?.invariant ?? null,
-    invariants: r.invariants,
+    ...common('explore', r),
     depth: r.depth,
     depthCompleted: r.depthCompleted,
     domain: r.domain,
@@ -51,7 +53,7 @@ export function toExploreJsonReport(r: ExploreResult, ms: number): Record<string
     stats: {
       states: r.states,
       transitions: r.transitions,
-      ms: Math.round(ms * 1000) / 1000,
+      ms: ms3(ms),
       statesPerSecond: ms > 0 ? Math.round(r.states / (ms / 1000)) : null,
       peakBytes: r.peakBytes,
     },
