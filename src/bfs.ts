@@ -1,5 +1,5 @@
 import { EVENT_WIDTH, type Executor } from './execute.js';
-import { fingerprint, StateSet } from './state-set.js';
+import { StateSet } from './state-set.js';
 import { WorldCodec } from './world-codec.js';
 
 /** Enumerates the concrete events enabled in the executor's current world; `emit` may reuse nothing it is given. */
@@ -135,9 +135,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   codec.encode(x.world, frontier.data, o);
   frontier.data[o + W] = addNode(-1, -1, 0);
   const scratch = new Float64Array(W);
-  const scratchInts = new Uint32Array(scratch.buffer);
-  codec.encode(x.world, scratch, 0);
-  fingerprint(scratchInts, 0, W, fp);
+  codec.encode(x.world, scratch, 0, 0, fp);
   seen.add(fp[0] as number, fp[1] as number);
   const pending: Float64Array[] = [];
   let pendingCount = 0;
@@ -163,16 +161,19 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       const so = s * (W + 1);
       const node = frontier.data[so + W] as number;
       codec.decode(frontier.data, so, template);
-      x.world.copyFrom(template);
+      x.world.copyStateFrom(template);
       pendingCount = 0;
       options.alphabet(x, collect);
+      let changed = false;
       for (let e = 0; e < pendingCount; e++) {
         const ev = pending[e] as Float64Array;
-        if (e > 0) x.world.copyFrom(template);
+        if (changed) x.world.copyStateFrom(template);
         x.step = d - 1;
         x.violation = undefined;
         x.warnings.length = 0;
+        const mutations = x.mutations;
         x.apply(ev);
+        changed = x.mutations !== mutations;
         if ((++transitions & 1023) === 0) {
           options.onProgress?.(d, seen.size, transitions);
           if (options.shouldStop?.()) return result('stopped', d - 1);
@@ -182,9 +183,10 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
           if (options.only === undefined || v.invariant === options.only) return result('violated', d - 1, path(node, ev));
           continue;
         }
+        // Nothing changed (a read, a hit that raised nothing): the successor is this state, already seen.
+        if (!changed) continue;
         const perm = options.symmetry ? codec.order(x.world) : 0;
-        codec.encode(x.world, scratch, 0, perm);
-        fingerprint(scratchInts, 0, W, fp);
+        codec.encode(x.world, scratch, 0, perm, fp);
         if (!seen.add(fp[0] as number, fp[1] as number)) continue;
         o = next.push();
         next.data.set(scratch, o);

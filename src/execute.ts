@@ -63,6 +63,12 @@ export class Executor {
   /** Events executed since the executor was made, across runs. */
   eventsExecuted = 0;
   /**
+   * Counts everything that can change the world: hooks run (they may write memory), hardware
+   * writes, intent changes, lifecycle transitions that change a state. Unchanged across an event
+   * means the event changed nothing (exploration skips packing such states).
+   */
+  mutations = 0;
+  /**
    * With coverage on: how often each lifecycle transition fired (`state * events + event`) and each
    * event kind was applied. Undefined (and free) otherwise.
    */
@@ -285,6 +291,7 @@ export class Executor {
     if (target < 0) {
       throw new CheckerCrash(`Event ${lc.events[event]} is not enabled in state ${lc.states[w.vcpuState[v] as number]} of vCPU ${v}.`);
     }
+    if (target !== w.vcpuState[v]) this.mutations++;
     w.vcpuState[v] = target;
     if (this.coverage) this.coverage.transitions[i] = (this.coverage.transitions[i] as number) + 1;
     const cpu = w.loadedOn[v] as number;
@@ -397,6 +404,7 @@ export class Executor {
 
   /** Records that the guest's architectural value of `reg` is now `value`, set at this step. */
   setGuestIntent(v: number, reg: number, value: number): void {
+    this.mutations++;
     const i = v * this.regs + reg;
     this.world.guestIntent[i] = value;
     this.world.guestIntentAt[i] = this.step;
@@ -404,6 +412,7 @@ export class Executor {
 
   /** Records that the host's debug users programmed `reg` on `cpu` to `value` at this step. */
   setHostIntent(cpu: number, reg: number, value: number): void {
+    this.mutations++;
     const i = cpu * this.regs + reg;
     this.world.hostIntent[i] = value;
     this.world.hostIntentAt[i] = this.step;
@@ -479,6 +488,7 @@ export class Executor {
   private runHook(hook: number, v: number, cpu: number, a: unknown, b: unknown): unknown {
     const fn = this.hookFns[hook];
     if (fn === undefined) return undefined;
+    this.mutations++;
     this.hookIndex = hook;
     this.hookCpu = cpu;
     const watch = this.watch;
@@ -523,6 +533,7 @@ export class Executor {
       this.stopTotal(`${this.hookName()} writes ${String(value)} to ${this.model.registers.names[reg]}; expected a number.`);
     }
     this.cycles += this.model.writeCost(reg);
+    this.mutations++;
     const o = this.hookCpu * this.regs + reg;
     this.world.hw[o] = writeResult(sem, this.world.hw[o] as number, value);
     this.hookWrites++;

@@ -49,30 +49,3 @@ export class StateSet {
     for (let i = 0; i < hi.length; i++) if (hi[i] !== 0 || lo[i] !== 0) this.add(hi[i] as number, lo[i] as number);
   }
 }
-
-/**
- * 64-bit fingerprint of `words` Float64 values of `data` at `offset`, as two 32-bit halves
- * (murmur3-style mixing over the 32-bit words). `ints` must be a Uint32Array view of `data`'s buffer.
- */
-export function fingerprint(ints: Uint32Array, offset: number, words: number, out: Uint32Array): void {
-  // Two independent 32-bit lanes; every intermediate stays an int32 (no float fallback in V8).
-  let h1 = 0x811c9dc5 | 0;
-  let h2 = 0x27d4eb2f | 0;
-  const end = (offset + words) * 2;
-  for (let i = offset * 2; i < end; i++) {
-    const k = ints[i] as number;
-    h1 = Math.imul(h1 ^ k, 0x01000193);
-    h2 = Math.imul((h2 ^ k) + i, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
-  }
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h1 = Math.imul(h1, 0xc2b2ae35);
-  h1 ^= h1 >>> 16;
-  h2 ^= h2 >>> 13;
-  h2 = Math.imul(h2, 0x2c1b3c6d);
-  h2 ^= h2 >>> 12;
-  out[0] = h1 >>> 0;
-  out[1] = h2 >>> 0;
-}

@@ -52,8 +52,11 @@ export class WorldCodec {
     return this.perms.findIndex((p) => p.every((c, i) => c === b[i]));
   }
 
-  /** Writes `w`, with its CPUs in order `perm`, into `out` at `offset`. */
-  encode(w: World, out: Float64Array, offset: number, perm = 0): void {
+  /**
+   * Writes `w`, with its CPUs in order `perm`, into `out` at `offset`, and its 64-bit fingerprint
+   * into `fp` (two 32-bit halves) in the same pass.
+   */
+  encode(w: World, out: Float64Array, offset: number, perm = 0, fp?: Uint32Array): void {
     let o = offset;
     const ids = this.ids;
     const n = ids.length;
@@ -61,17 +64,12 @@ export class WorldCodec {
     const { cpus, vcpus, vcpuAreas, hostAreas } = w.shape;
     const order = this.perms[perm] as Int8Array;
     const inverse = this.inverse[perm] as Int8Array;
+    o = gather(w.hw, order, R, ids, out, o);
+    o = gather(w.hostIntent, order, R, ids, out, o);
+    o = gather(w.vcpuMem, this.identity(vcpus * vcpuAreas), R, ids, out, o);
+    o = gather(w.guestIntent, this.identity(vcpus), R, ids, out, o);
     for (let i = 0; i < cpus; i++) {
-      const base = (order[i] as number) * R;
-      for (let k = 0; k < n; k++) out[o++] = w.hw[base + (ids[k] as number)] as number;
-    }
-    for (let i = 0; i < cpus; i++) {
-      const base = (order[i] as number) * R;
-      for (let k = 0; k < n; k++) out[o++] = w.hostIntent[base + (ids[k] as number)] as number;
-    }
-    for (let f = 0; f < vcpus * vcpuAreas; f++) for (let k = 0; k < n; k++) out[o++] = w.vcpuMem[f * R + (ids[k] as number)] as number;
-    for (let f = 0; f < vcpus; f++) for (let k = 0; k < n; k++) out[o++] = w.guestIntent[f * R + (ids[k] as number)] as number;
-    for (let i = 0; i < cpus; i++) {
+      // hostMem is cpu-major: area a of CPU c is file c * hostAreas + a (decode reads it in this order).
       for (let a = 0; a < hostAreas; a++) {
         const base = ((order[i] as number) * hostAreas + a) * R;
         for (let k = 0; k < n; k++) out[o++] = w.hostMem[base + (ids[k] as number)] as number;
@@ -87,6 +85,17 @@ export class WorldCodec {
       out[o++] = on >= 0 ? (inverse[on] as number) : on;
     }
     for (let i = 0; i < w.vcpuScalar.length; i++) out[o++] = w.vcpuScalar[i] as number;
+    if (fp) fingerprintWords(out, offset, o - offset, fp);
+  }
+
+  private readonly identities = new Map<number, Int8Array>();
+  private identity(n: number): Int8Array {
+    let id = this.identities.get(n);
+    if (!id) {
+      id = Int8Array.from({ length: n }, (_, i) => i);
+      this.identities.set(n, id);
+    }
+    return id;
   }
 
   /** Restores `w` from `src` at `offset` (registers the codec does not pack keep their values). */
@@ -144,4 +153,43 @@ function permutations(n: number): Int8Array[] {
   };
   walk([]);
   return out;
+}
+
+/**
+ * 64-bit fingerprint (two 32-bit lanes) of `words` Float64 values at `offset`. Register values are
+ * integers, nearly always int32: each is mixed once as `v | 0`, and both 32-bit halves only when
+ * it is not an int32. Every intermediate stays an int32, so V8 keeps it in integer registers.
+ */
+export function fingerprintWords(data: Float64Array, offset: number, words: number, out: Uint32Array): void {
+  let h1 = 0x811c9dc5 | 0;
+  let h2 = 0x27d4eb2f | 0;
+  const end = offset + words;
+  for (let i = offset; i < end; i++) {
+    const v = data[i] as number;
+    let k = v | 0;
+    if (k !== v) k = (k ^ Math.imul((v / 4294967296) | 0, 0x9e3779b1) ^ 0x7fc00001) | 0;
+    h1 = Math.imul(h1 ^ k, 0x01000193);
+    h2 = (Math.imul(h2 ^ k, 0x5bd1e995) + i) | 0;
+    h2 ^= h2 >>> 15;
+  }
+  h1 ^= h1 >>> 16;
+  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 ^= h1 >>> 13;
+  h1 = Math.imul(h1, 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  h2 ^= h2 >>> 13;
+  h2 = Math.imul(h2, 0x2c1b3c6d);
+  h2 ^= h2 >>> 12;
+  out[0] = h1 >>> 0;
+  out[1] = h2 >>> 0;
+}
+
+/** Copies the implemented registers `ids` of files `order[0..]` of `from` (R words each) into `out` at `o`. */
+function gather(from: Float64Array, order: Int8Array, R: number, ids: Int32Array, out: Float64Array, o: number): number {
+  const n = ids.length;
+  for (let i = 0; i < order.length; i++) {
+    const base = (order[i] as number) * R;
+    for (let k = 0; k < n; k++) out[o++] = from[base + (ids[k] as number)] as number;
+  }
+  return o;
 }

@@ -72,6 +72,20 @@ export class World {
     this.guestIntentAt.set(other.guestIntentAt);
   }
 
+  /** Like `copyFrom`, without the intents' step stamps (exploration restores states this way). */
+  copyStateFrom(other: World): void {
+    this.hw.set(other.hw);
+    this.cpuContext.set(other.cpuContext);
+    this.running.set(other.running);
+    this.vcpuState.set(other.vcpuState);
+    this.loadedOn.set(other.loadedOn);
+    this.vcpuMem.set(other.vcpuMem);
+    this.vcpuScalar.set(other.vcpuScalar);
+    this.hostMem.set(other.hostMem);
+    this.hostIntent.set(other.hostIntent);
+    this.guestIntent.set(other.guestIntent);
+  }
+
   /** A copy of this world. */
   clone(): World {
     const w = new World(this.shape);
