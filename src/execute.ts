@@ -1,4 +1,4 @@
-import type { Finding, HitObservation, Invariant, ReadObservation, Violation } from './invariant.js';
+import type { DeliveryObservation, Finding, HitObservation, Invariant, ReadObservation, Violation } from './invariant.js';
 import { HOOK_NAMES } from './lifecycle.js';
 import type { EventKind, ModelInstance } from './model.js';
 import type { HookContext, Hooks, Hw, Policy, TrapParams } from './policy.js';
@@ -82,6 +82,7 @@ export class Executor {
   private readonly stateChecks: Invariant[][];
   private readonly readChecks: Invariant[];
   private readonly hitChecks: Invariant[];
+  private readonly deliveryChecks: Invariant[];
   private readonly hookFns: (HookFn | undefined)[];
   private readonly vcpuViews: unknown[];
   private readonly hostViews: unknown[];
@@ -114,6 +115,8 @@ export class Executor {
       vcpuAreas: memory.vcpuAreas.length,
       hostAreas: memory.hostAreas.length,
       vcpuScalars: memory.vcpuScalars.length + SCRATCH_WORDS,
+      cpuGhost: model.ghost?.cpu.length ?? 0,
+      vcpuGhost: model.ghost?.vcpu.length ?? 0,
     };
     this.world = new World(shape);
     this.initial = new World(shape);
@@ -127,6 +130,7 @@ export class Executor {
     this.stateChecks = [0, 1, 2].map((c) => invariants.filter((i) => i.state && (i.contexts ?? 7) & (1 << c)));
     this.readChecks = invariants.filter((i) => i.read);
     this.hitChecks = invariants.filter((i) => i.hit);
+    this.deliveryChecks = invariants.filter((i) => i.delivery);
     const defaults = model.defaultHooks as Hooks<unknown, unknown>;
     const hooks = policy.hooks as Hooks<unknown, unknown>;
     this.hookFns = HOOK_NAMES.map((h) => (hooks[h] ?? defaults[h]) as HookFn | undefined);
@@ -440,9 +444,19 @@ export class Executor {
     return false;
   }
 
-  /** The end of an event: state invariants on the CPU it ran on. */
+  /** The end of an event: the hardware acts (model.observe), then state invariants on the CPU it ran on. */
   settle(cpu: number): void {
-    if (!this.violation) this.checkState(cpu);
+    if (this.violation) return;
+    if (cpu >= 0 && this.model.observe) {
+      this.model.observe(this, cpu, false);
+      if (this.violation) return;
+    }
+    this.checkState(cpu);
+  }
+
+  /** Whether a policy hook is running (observation points inside hooks are mid-switch states). */
+  get inHook(): boolean {
+    return this.hookIndex >= 0;
   }
 
   /** Runs the read invariants on a value someone read. */
@@ -473,6 +487,22 @@ export class Executor {
       let f: Finding | undefined;
       try {
         f = (inv.hit as NonNullable<Invariant['hit']>)(this, h);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) {
+        this.record(inv.name, f);
+        return;
+      }
+    }
+  }
+
+  /** Runs the delivery invariants on a debug interrupt the hardware model took. */
+  observeDelivery(d: DeliveryObservation): void {
+    for (const inv of this.deliveryChecks) {
+      let f: Finding | undefined;
+      try {
+        f = (inv.delivery as NonNullable<Invariant['delivery']>)(this, d);
       } catch (e) {
         throw crash(inv, e);
       }
@@ -539,6 +569,11 @@ export class Executor {
     this.hookWrites++;
     this.lastReg = reg;
     this.lastValue = value;
+    // The hook's own next instruction runs on this hardware: the model may latch or take a debug event.
+    if (this.model.observe) {
+      this.model.observe(this, this.hookCpu, true);
+      if (this.violation) throw STOP;
+    }
     if (this.checkState(this.hookCpu)) throw STOP;
   }
 

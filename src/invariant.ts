@@ -46,6 +46,30 @@ export interface HitObservation {
   toGuest: boolean;
 }
 
+/**
+ * A debug interrupt the hardware model took: the status bits it delivered, whom they were owed to
+ * (ghost), and who received them. Architecture-neutral; the model fills it in.
+ */
+export interface DeliveryObservation {
+  cpu: number;
+  /** The vCPU loaded on the CPU, or -1. */
+  vcpu: number;
+  /** Who received it: the host kernel, the guest itself, or userspace (KVM_EXIT_DEBUG). */
+  to: 'host' | 'guest' | 'vmm';
+  /** Event bits delivered (e.g. PowerPC DBSR), and the names of those bits for messages. */
+  status: number;
+  /** Of `status`: raised by host code on a slot the host armed. */
+  host: number;
+  /** Of `status`: raised by guest code on a slot the guest's world (guest or its userspace debugger) armed. */
+  guest: number;
+  /** Of `status`: raised by code on a slot its own world did not arm. */
+  spurious: number;
+  /** Of `status`: already delivered once and not raised since. */
+  again: number;
+  /** Names the bits of a status mask. */
+  describe(mask: number): string;
+}
+
 /** A claim checked after every observation point (DESIGN §5). Pure: reads the executor, changes nothing. */
 export interface Invariant {
   readonly name: string;
@@ -57,6 +81,7 @@ export interface Invariant {
   state?(x: Executor, cpu: number): Finding | undefined;
   read?(x: Executor, r: ReadObservation): Finding | undefined;
   hit?(x: Executor, h: HitObservation): Finding | undefined;
+  delivery?(x: Executor, d: DeliveryObservation): Finding | undefined;
 }
 
 /** Names the invariant; kept as a function so every property file reads the same way. */

@@ -20,7 +20,17 @@ export const LIFECYCLE_EVENTS = [
 ] as const;
 
 /** The names of the hooks a policy may provide (DESIGN §3). */
-export const HOOK_NAMES = ['vcpuLoad', 'vcpuPut', 'guestEnter', 'guestExit', 'trap', 'getReg', 'setReg', 'vcpuReset'] as const;
+export const HOOK_NAMES = [
+  'vcpuLoad',
+  'vcpuPut',
+  'guestEnter',
+  'guestExit',
+  'trap',
+  'getReg',
+  'setReg',
+  'vcpuReset',
+  'setGuestDebug',
+] as const;
 /** One of `HOOK_NAMES`. */
 export type HookName = (typeof HOOK_NAMES)[number];
 

@@ -60,6 +60,8 @@ export interface DebugView {
   effective(r: Float64Array, o: number, level: number): number;
   /** Whether a debug exception raised by guest code at `level` is taken by the guest itself. */
   deliversToGuest(r: Float64Array, o: number, level: number): boolean;
+  /** The debug status register, for models that latch debug events (e.g. PowerPC DBSR); see debug-status.ts. */
+  readonly status?: { readonly reg: number; readonly events: number; describe(mask: number): string };
 }
 
 /** Names of the memory a policy sees: register-indexed areas and scalar words. */
@@ -90,6 +92,17 @@ export interface ModelInstance {
   readonly defaultHooks: Hooks<never, never>;
   /** Puts the architecture's reset state into `w` (hardware, vCPU memory, intents). */
   reset(w: World): void;
+  /**
+   * Ghost words the model keeps for its invariants, by name: per CPU and per vCPU (default none).
+   * Part of the world (copied, packed, diffed in reports); never visible to a policy.
+   */
+  readonly ghost?: { readonly cpu: readonly string[]; readonly vcpu: readonly string[] };
+  /**
+   * What the hardware does between two instructions, at every observation point: after each hardware
+   * write inside a hook (`inHook`) and at the end of each event, before the state invariants run.
+   * It may latch status and take interrupts; outside hooks it may fire lifecycle events (an exit).
+   */
+  observe?(x: Executor, cpu: number, inHook: boolean): void;
   /** Cycle cost of a hardware read and write of `reg` (DESIGN §6 cost.ts). */
   readCost(reg: number): number;
   writeCost(reg: number): number;

@@ -13,6 +13,16 @@ export interface TrapParams {
   regval: number;
 }
 
+/** What userspace passed to KVM_SET_GUEST_DEBUG (struct kvm_guest_debug, as far as it is modelled). */
+export interface GuestDebug {
+  /** KVM_GUESTDBG_ENABLE. */
+  readonly enable: boolean;
+  /** KVM_GUESTDBG_USE_HW_BP: `bps` are hardware breakpoints. */
+  readonly useHw: boolean;
+  /** Breakpoint addresses, in the order userspace gave them. */
+  readonly bps: readonly number[];
+}
+
 /** What a hook sees: hardware, the vCPU's memory state, the host's per-CPU state, and BUG/WARN. */
 export interface HookContext<V = unknown, H = unknown> {
   readonly hw: Hw;
@@ -38,6 +48,8 @@ export interface Hooks<V = unknown, H = unknown> {
   getReg?(k: HookContext<V, H>, reg: number): number;
   setReg?(k: HookContext<V, H>, reg: number, value: number): void;
   vcpuReset?(k: HookContext<V, H>): void;
+  /** KVM_SET_GUEST_DEBUG; the return value is the ioctl's (0 or a negative errno). */
+  setGuestDebug?(k: HookContext<V, H>, dbg: GuestDebug): number | undefined;
 }
 
 /** What `definePolicy` takes. */

@@ -8,7 +8,7 @@ import type { World } from './world.js';
  * packed: two paths to the same state are the same state.
  *
  * Symmetry: CPUs are sorted by their per-CPU record (hardware, host intent, host memory, context,
- * running vCPU). The record includes the running vCPU, so two CPUs tie only when swapping them
+ * running vCPU, ghost words). The record includes the running vCPU, so two CPUs tie only when swapping them
  * changes nothing; the sorted order is therefore a function of the state's orbit. Sound when CPUs
  * are identical and the policy keeps no CPU numbers in its own state.
  */
@@ -21,6 +21,7 @@ export class WorldCodec {
   private readonly shape: World['shape'];
   private readonly inverse: Int8Array[];
   private readonly sortBuffer: number[];
+  private readonly cpuGhost: number;
 
   constructor(model: ModelInstance, shape: World['shape']) {
     this.shape = shape;
@@ -38,7 +39,14 @@ export class WorldCodec {
     this.ids = Int32Array.from(ids);
     const n = ids.length;
     const files = shape.cpus * 2 + shape.vcpus * (shape.vcpuAreas + 1) + shape.cpus * shape.hostAreas;
-    this.width = files * n + shape.cpus * 2 + shape.vcpus * 2 + shape.vcpus * shape.vcpuScalars;
+    this.cpuGhost = shape.cpuGhost ?? 0;
+    this.width =
+      files * n +
+      shape.cpus * 2 +
+      shape.vcpus * 2 +
+      shape.vcpus * shape.vcpuScalars +
+      shape.cpus * this.cpuGhost +
+      shape.vcpus * (shape.vcpuGhost ?? 0);
   }
 
   /** Index into `perms` of the canonical CPU order of `w` (0 without symmetry or with one CPU). */
@@ -85,6 +93,9 @@ export class WorldCodec {
       out[o++] = on >= 0 ? (inverse[on] as number) : on;
     }
     for (let i = 0; i < w.vcpuScalar.length; i++) out[o++] = w.vcpuScalar[i] as number;
+    const g = this.cpuGhost;
+    for (let i = 0; i < cpus; i++) for (let k = 0; k < g; k++) out[o++] = w.cpuGhost[(order[i] as number) * g + k] as number;
+    for (let i = 0; i < w.vcpuGhost.length; i++) out[o++] = w.vcpuGhost[i] as number;
     if (fp) fingerprintWords(out, offset, o - offset, fp);
   }
 
@@ -119,6 +130,8 @@ export class WorldCodec {
       w.loadedOn[v] = src[o++] as number;
     }
     for (let i = 0; i < w.vcpuScalar.length; i++) w.vcpuScalar[i] = src[o++] as number;
+    for (let i = 0; i < w.cpuGhost.length; i++) w.cpuGhost[i] = src[o++] as number;
+    for (let i = 0; i < w.vcpuGhost.length; i++) w.vcpuGhost[i] = src[o++] as number;
   }
 
   /** Compares the per-CPU records of CPUs `p` and `q` of `w` (negative, zero, positive). */
@@ -134,12 +147,16 @@ export class WorldCodec {
       return 0;
     };
     const hostAreas = w.shape.hostAreas;
+    const g = this.cpuGhost;
+    let ghost = 0;
+    for (let k = 0; k < g && ghost === 0; k++) ghost = (w.cpuGhost[p * g + k] as number) - (w.cpuGhost[q * g + k] as number);
     return (
       cmp(w.hw, p * R, q * R) ||
       cmp(w.hostIntent, p * R, q * R) ||
       cmp(w.hostMem, p * hostAreas * R, q * hostAreas * R) ||
       (w.cpuContext[p] as number) - (w.cpuContext[q] as number) ||
-      (w.running[p] as number) - (w.running[q] as number)
+      (w.running[p] as number) - (w.running[q] as number) ||
+      ghost
     );
   }
 }

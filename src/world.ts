@@ -16,6 +16,10 @@ export interface WorldShape {
   readonly hostAreas: number;
   /** Scalar words per vCPU (flags, saved control values, scratch). */
   readonly vcpuScalars: number;
+  /** Ghost words per CPU the model keeps for its invariants (e.g. pending debug status); never seen by a policy. */
+  readonly cpuGhost?: number;
+  /** Ghost words per vCPU (e.g. what userspace asked for with KVM_SET_GUEST_DEBUG). */
+  readonly vcpuGhost?: number;
 }
 
 /**
@@ -39,6 +43,10 @@ export class World {
   readonly hostIntentAt: Int32Array;
   readonly guestIntent: Float64Array;
   readonly guestIntentAt: Int32Array;
+  /** Per-CPU ghost words (`shape.cpuGhost` each), CPU-major. */
+  readonly cpuGhost: Float64Array;
+  /** Per-vCPU ghost words (`shape.vcpuGhost` each), vCPU-major. */
+  readonly vcpuGhost: Float64Array;
 
   constructor(readonly shape: WorldShape) {
     const { cpus, vcpus, regs } = shape;
@@ -54,6 +62,8 @@ export class World {
     this.hostIntentAt = new Int32Array(cpus * regs);
     this.guestIntent = new Float64Array(vcpus * regs);
     this.guestIntentAt = new Int32Array(vcpus * regs);
+    this.cpuGhost = new Float64Array(cpus * (shape.cpuGhost ?? 0));
+    this.vcpuGhost = new Float64Array(vcpus * (shape.vcpuGhost ?? 0));
   }
 
   /** Makes this world equal to `other` (same shape), in place. */
@@ -70,6 +80,8 @@ export class World {
     this.hostIntentAt.set(other.hostIntentAt);
     this.guestIntent.set(other.guestIntent);
     this.guestIntentAt.set(other.guestIntentAt);
+    this.cpuGhost.set(other.cpuGhost);
+    this.vcpuGhost.set(other.vcpuGhost);
   }
 
   /** Like `copyFrom`, without the intents' step stamps (exploration restores states this way). */
@@ -84,6 +96,8 @@ export class World {
     this.hostMem.set(other.hostMem);
     this.hostIntent.set(other.hostIntent);
     this.guestIntent.set(other.guestIntent);
+    this.cpuGhost.set(other.cpuGhost);
+    this.vcpuGhost.set(other.vcpuGhost);
   }
 
   /** A copy of this world. */

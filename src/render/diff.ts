@@ -58,5 +58,18 @@ export function diffWorlds(x: Executor, a: World, b: World): Change[] {
   }
   for (let c = 0; c < cpus; c++) regs(`hostIntent[cpu${c}]`, a.hostIntent, b.hostIntent, c * R);
   for (let v = 0; v < vcpus; v++) regs(`guestIntent[vcpu${v}]`, a.guestIntent, b.guestIntent, v * R);
+  const ghost = (label: string, names: readonly string[], av: Float64Array, bv: Float64Array, n: number): void => {
+    for (let i = 0; i < n; i++) {
+      names.forEach((name, k) => {
+        const p = av[i * names.length + k] as number;
+        const q = bv[i * names.length + k] as number;
+        if (p !== q) out.push({ name: `ghost.${label}${i}.${name}`, from: hex(p), to: hex(q) });
+      });
+    }
+  };
+  if (x.model.ghost) {
+    ghost('cpu', x.model.ghost.cpu, a.cpuGhost, b.cpuGhost, cpus);
+    ghost('vcpu', x.model.ghost.vcpu, a.vcpuGhost, b.vcpuGhost, vcpus);
+  }
   return out;
 }
