@@ -1,0 +1,270 @@
+/**
+ * Book E events outside the vCPU lifecycle: a host kernel debugger arming supervisor-only IACs and
+ * DACs (DBCR1/DBCR2 Sup/User = 0b10) on a CPU, userspace's KVM_SET_GUEST_DEBUG, and guest code
+ * executing and accessing data where comparators may match. Host debuggers never arm the switch
+ * code itself (it is NOKPROBE); userspace's guest breakpoints may land anywhere.
+ */
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/debug-status.js';
+import type { Executor } from '../../src/execute.js';
+import type { HitObservation } from '../../src/invariant.js';
+import type { EventKind, OperandKind } from '../../src/model.js';
+import type { GuestDebug } from '../../src/policy.js';
+import { CTX_HOST } from '../../src/world.js';
+import { debugEnabled, guestDebugInterrupt, latch } from './debug-interrupt.js';
+import { dacHits, debugInterruptPending, iacHits, USER } from './hardware.js';
+import {
+  DAC,
+  DBCR0,
+  DBCR0_DAC,
+  DBCR0_IAC,
+  DBCR0_IDM,
+  DBCR1,
+  DBCR1_IACUS,
+  DBCR2,
+  DBCR2_DACUS,
+  IAC,
+  IACS,
+  usSupervisor,
+} from './registers.js';
+
+/** Operand domains of the Book E events (the full or the small exploration domain). */
+export interface BookeDomain {
+  /** Addresses guest code executes and accesses. */
+  readonly addresses: readonly number[];
+  /** Addresses host debuggers arm. */
+  readonly hostAddresses: readonly number[];
+  /** Host slots: [IAC numbers, DAC numbers] (0-based). */
+  readonly slots: readonly [readonly number[], readonly number[]];
+  /** Userspace breakpoint lists, as indices into BP_LISTS. */
+  readonly bpLists: readonly number[];
+}
+
+/** The breakpoint lists userspace passes (hardware breakpoints, packed from the first). */
+export const BP_LISTS: readonly (readonly number[])[] = [[], [0x1000], [0x2000], [0x1000, 0x2000]];
+const BP_NAMES = BP_LISTS.map((l) => (l.length === 0 ? 'none' : l.map((a) => `0x${a.toString(16)}`).join('+')));
+const KINDS = ['iac', 'dac'] as const;
+const RW = ['read', 'write'] as const;
+const OFF_ON = ['off', 'on'] as const;
+
+type Operand = readonly [name: string, kind: OperandKind, values: (x: Executor, ev: Float64Array) => readonly number[]];
+
+/**
+ * An event on `ev[1]` (a host CPU or a vCPU, from `subjects`) with further operands each drawn from
+ * its own domain; decode, accepts and enumerate all follow from the domains.
+ */
+function event(
+  type: string,
+  weight: number,
+  subject: readonly [string, OperandKind],
+  subjects: (x: Executor) => readonly number[],
+  operands: readonly Operand[],
+  apply: (x: Executor, ev: Float64Array) => void,
+): EventKind {
+  const buffer = new Float64Array(6);
+  const fill = (x: Executor, ev: Float64Array, i: number, emit: (ev: Float64Array) => void): void => {
+    const op = operands[i];
+    if (op === undefined) {
+      emit(ev);
+      return;
+    }
+    for (const value of op[2](x, ev)) {
+      ev[i + 2] = value;
+      fill(x, ev, i + 1, emit);
+    }
+  };
+  return {
+    type,
+    weight,
+    operands: [subject, ...operands.map(([name, kind]) => [name, kind] as const)],
+    enabled: (x) => subjects(x).length > 0,
+    decode(x, r, ev) {
+      const s = subjects(x);
+      ev[1] = s[r % s.length] as number;
+      let rest = Math.floor(r / s.length);
+      operands.forEach(([, , values], i) => {
+        const d = values(x, ev);
+        ev[i + 2] = d[rest % d.length] as number;
+        rest = Math.floor(rest / d.length);
+      });
+    },
+    accepts: (x, ev) =>
+      subjects(x).includes(ev[1] as number) && operands.every(([, , values], i) => values(x, ev).includes(ev[i + 2] as number)),
+    enumerate(x, emit) {
+      for (const s of subjects(x)) {
+        buffer.fill(0);
+        buffer[1] = s;
+        fill(x, buffer, 0, emit);
+      }
+    },
+    apply,
+  };
+}
+
+/** The host programs a register on its own CPU: hardware, host intent and current->thread.debug change together. */
+function hostWrite(x: Executor, cpu: number, reg: number, value: number): void {
+  x.world.hw[cpu * x.regs + reg] = value >>> 0;
+  x.setHostIntent(cpu, reg, value >>> 0);
+  const areas = x.model.memory.hostAreas.length;
+  x.world.hostMem[cpu * areas * x.regs + reg] = value >>> 0; // host area 0: thread (current->thread.debug)
+}
+
+const ENABLES = (DBCR0_IAC.reduce((a, b) => a | b, 0) | 0x000f0000) >>> 0;
+
+/** Builds the Book E debug events over `domain`. */
+export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
+  const hostCpus = (x: Executor): number[] => {
+    const out: number[] = [];
+    for (let c = 0; c < x.world.cpuContext.length; c++) if (x.world.cpuContext[c] === CTX_HOST) out.push(c);
+    return out;
+  };
+  const armedHostCpus = (x: Executor): number[] =>
+    hostCpus(x).filter((c) => ((x.world.hostIntent[c * x.regs + DBCR0] as number) & ENABLES) !== 0);
+  const vcpusIn = (machineEvent: string) => {
+    let e = -1;
+    return (x: Executor): number[] => {
+      if (e < 0) e = x.lifecycleEvent(machineEvent);
+      const out: number[] = [];
+      for (let v = 0; v < x.world.vcpuState.length; v++) if (x.can(v, e)) out.push(v);
+      return out;
+    };
+  };
+  const slotsOf = (_x: Executor, ev: Float64Array): readonly number[] => domain.slots[ev[2] as number] as readonly number[];
+  const armedSlots = (x: Executor, ev: Float64Array, kind = ev[2] as number): readonly number[] => {
+    const dbcr0 = x.world.hostIntent[(ev[1] as number) * x.regs + DBCR0] as number;
+    return (domain.slots[kind] as readonly number[]).filter((n) =>
+      kind === 0 ? (dbcr0 & (DBCR0_IAC[n] as number)) !== 0 : (dbcr0 & ((DBCR0_DAC[n] as readonly number[])[0] as number)) !== 0,
+    );
+  };
+  const hit: HitObservation = { cpu: 0, vcpu: 0, level: USER, what: 'execute', addr: 0, hw: 0, intended: 0, toGuest: true };
+
+  /** Guest code at `addr` (user level): comparators latch, and a debug interrupt is taken if enabled. */
+  const guestRuns = (x: Executor, v: number, what: HitObservation['what'], addr: number): void => {
+    const cpu = x.world.loadedOn[v] as number;
+    const o = cpu * x.regs;
+    const io = v * x.regs;
+    const store = what === 'store';
+    const hw = what === 'execute' ? iacHits(x.world.hw, o, USER, addr) : dacHits(x.world.hw, o, USER, addr, store);
+    const intended =
+      what === 'execute' ? iacHits(x.world.guestIntent, io, USER, addr) : dacHits(x.world.guestIntent, io, USER, addr, store);
+    hit.cpu = cpu;
+    hit.vcpu = v;
+    hit.what = what;
+    hit.addr = addr;
+    hit.hw = hw;
+    hit.intended = intended;
+    x.observeHit(hit);
+    if (x.violation) return;
+    latch(x, cpu, v, hw, intended, store);
+    // A precise debug interrupt: CSRR0 is the instruction that matched.
+    if (debugInterruptPending(x.world.hw, o, debugEnabled(x, cpu))) guestDebugInterrupt(x, v, cpu, addr);
+    if (x.violation) return;
+    x.settle(cpu);
+  };
+
+  let setGuestDebugEvent = -1;
+  return [
+    event(
+      'HOST_SET_BREAKPOINT',
+      3,
+      ['cpu', 'cpu'],
+      hostCpus,
+      [
+        ['kind', KINDS, () => [0, 1]],
+        ['slot', 'slot', slotsOf],
+        ['addr', 'value', () => domain.hostAddresses],
+      ],
+      (x, ev) => {
+        const cpu = ev[1] as number;
+        const slot = ev[3] as number;
+        const intent = (reg: number): number => x.world.hostIntent[cpu * x.regs + reg] as number;
+        if (ev[2] === 0) {
+          const us = DBCR1_IACUS[slot] as number;
+          hostWrite(x, cpu, IAC(slot), ev[4] as number);
+          hostWrite(x, cpu, DBCR1, (intent(DBCR1) & ~us) | usSupervisor(us));
+          hostWrite(x, cpu, DBCR0, intent(DBCR0) | DBCR0_IDM | (DBCR0_IAC[slot] as number));
+        } else {
+          const us = DBCR2_DACUS[slot] as number;
+          const [rd, wr] = DBCR0_DAC[slot] as readonly [number, number];
+          hostWrite(x, cpu, DAC(slot), ev[4] as number);
+          hostWrite(x, cpu, DBCR2, (intent(DBCR2) & ~us) | usSupervisor(us));
+          hostWrite(x, cpu, DBCR0, intent(DBCR0) | DBCR0_IDM | rd | wr);
+        }
+        x.settle(cpu);
+      },
+    ),
+    event(
+      'HOST_CLEAR_BREAKPOINT',
+      1,
+      ['cpu', 'cpu'],
+      armedHostCpus,
+      [
+        ['kind', KINDS, (x, ev) => [0, 1].filter((kind) => armedSlots(x, ev, kind).length > 0)],
+        ['slot', 'slot', (x, ev) => armedSlots(x, ev)],
+      ],
+      (x, ev) => {
+        const cpu = ev[1] as number;
+        const slot = ev[3] as number;
+        const dbcr0 = x.world.hostIntent[cpu * x.regs + DBCR0] as number;
+        const enable = ev[2] === 0 ? (DBCR0_IAC[slot] as number) : (DBCR0_DAC[slot] as readonly number[]).reduce((a, b) => a | b, 0);
+        const left = dbcr0 & ~enable & ENABLES;
+        hostWrite(x, cpu, DBCR0, left === 0 ? 0 : dbcr0 & ~enable);
+        x.settle(cpu);
+      },
+    ),
+    event(
+      'VMM_SET_GUEST_DEBUG',
+      2,
+      ['vcpu', 'vcpu'],
+      vcpusIn('VMM_SET_GUEST_DEBUG'),
+      [
+        ['enable', OFF_ON, () => [0, 1]],
+        ['useHw', OFF_ON, (_x, ev) => (ev[2] === 1 ? [0, 1] : [0])],
+        ['bps', BP_NAMES, (_x, ev) => (ev[2] === 1 && ev[3] === 1 ? domain.bpLists : [0])],
+      ],
+      (x, ev) => {
+        const v = ev[1] as number;
+        const enable = ev[2] === 1;
+        const useHw = enable && ev[3] === 1;
+        const bps = useHw ? (BP_LISTS[ev[4] as number] ?? []) : [];
+        x.world.vcpuGhost[v * VMM_GHOST.length + VMM_DEBUG] = (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0);
+        // What the vCPU's comparators must hold while it runs: userspace's breakpoints, user level only.
+        let dbcr0 = 0;
+        let dbcr1 = 0;
+        for (let n = 0; n < IACS; n++) {
+          const addr = bps[n];
+          x.setGuestIntent(v, IAC(n), addr ?? 0);
+          if (addr === undefined) continue;
+          dbcr0 |= DBCR0_IDM | (DBCR0_IAC[n] as number);
+          dbcr1 |= DBCR1_IACUS[n] as number;
+        }
+        x.setGuestIntent(v, DBCR0, dbcr0 >>> 0);
+        x.setGuestIntent(v, DBCR1, dbcr1 >>> 0);
+        if (setGuestDebugEvent < 0) setGuestDebugEvent = x.lifecycleEvent('VMM_SET_GUEST_DEBUG');
+        const dbg: GuestDebug = { enable, useHw, bps };
+        x.fire(v, setGuestDebugEvent, dbg);
+        if (x.violation) return;
+        x.settle(x.world.loadedOn[v] as number);
+      },
+    ),
+    event('GUEST_EXECUTE', 2, ['vcpu', 'vcpu'], vcpusIn('GUEST_EXECUTE'), [['addr', 'value', () => domain.addresses]], (x, ev) => {
+      const v = ev[1] as number;
+      x.fire(v, x.lifecycleEvent('GUEST_EXECUTE'));
+      guestRuns(x, v, 'execute', ev[2] as number);
+    }),
+    event(
+      'GUEST_ACCESS',
+      1,
+      ['vcpu', 'vcpu'],
+      vcpusIn('GUEST_ACCESS'),
+      [
+        ['addr', 'value', () => domain.addresses],
+        ['rw', RW, () => [0, 1]],
+      ],
+      (x, ev) => {
+        const v = ev[1] as number;
+        x.fire(v, x.lifecycleEvent('GUEST_ACCESS'));
+        guestRuns(x, v, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
+      },
+    ),
+  ];
+}

@@ -1,0 +1,142 @@
+/**
+ * When a Book E core latches a debug event and when it takes the debug interrupt, and the ghost
+ * bookkeeping of who each latched DBSR bit is owed to. The world-switch code is host kernel text at
+ * SWITCH_CODE: after each of its register writes its next instruction executes there, at supervisor
+ * level, against whatever IACs are live (the review's "IAC[0] = 0xc0001080 ... IAC1 matched").
+ */
+import {
+  STATUS_DELIVERED,
+  STATUS_GHOST,
+  STATUS_GUEST,
+  STATUS_HOST,
+  STATUS_SPURIOUS,
+  VMM_DEBUG,
+  VMM_GHOST,
+} from '../../src/debug-status.js';
+import { type Executor, SCRATCH_WORDS } from '../../src/execute.js';
+import type { DeliveryObservation } from '../../src/invariant.js';
+import { CTX_GUEST } from '../../src/world.js';
+import { debugInterruptPending, iacHits, SUPERVISOR, statusBits } from './hardware.js';
+import { CSRR0, DBSR, DBSR_EVENTS, DBSR_IDE, describeDbsr, MSR, MSR_DE } from './registers.js';
+
+/** The abstract address domain: host and guest kernels use the same effective addresses. */
+export const ADDRESSES: readonly number[] = [0x1000, 0x2000];
+/** Where the world-switch code (kvm_arch_vcpu_ioctl_run and the exit handler) lives in host text. */
+export const SWITCH_CODE = 0x2000;
+/** run->exit_reason KVM_EXIT_DEBUG (uapi/linux/kvm.h): what a ppc guestExit hook returns for a debug exit. */
+export const KVM_EXIT_DEBUG = 4;
+
+/** vcpuScalars of the ppc model, in order (see model.ts BookeVcpu). */
+export const VCPU_SCALARS = ['guestDebug', 'shadowMsr', 'hostMsr', 'dbsr', 'bp0', 'bp1', 'bp2', 'bp3'] as const;
+const SHADOW_MSR = VCPU_SCALARS.indexOf('shadowMsr');
+const G = STATUS_GHOST.length;
+const words = VCPU_SCALARS.length + SCRATCH_WORDS;
+
+/** The vCPU's userspace debug flags (ghost). */
+export const vmmDebug = (x: Executor, v: number): number => x.world.vcpuGhost[v * VMM_GHOST.length + VMM_DEBUG] as number;
+
+/** MSR[DE] of the code running on `cpu`: the guest runs with its shadow MSR, the host with the MSR register. */
+export function debugEnabled(x: Executor, cpu: number): boolean {
+  const w = x.world;
+  if (w.cpuContext[cpu] === CTX_GUEST) return ((w.vcpuScalar[(w.running[cpu] as number) * words + SHADOW_MSR] as number) & MSR_DE) !== 0;
+  return ((w.hw[cpu * x.regs + MSR] as number) & MSR_DE) !== 0;
+}
+
+/**
+ * Latches the DBSR bits of slot hits `hits` raised by code of `vcpu` (-1: host code); `intended`
+ * are the hits the world of that code armed. Bits it did not arm are spurious.
+ */
+export function latch(x: Executor, cpu: number, vcpu: number, hits: number, intended: number, store: boolean): void {
+  if (hits === 0) return;
+  const bits = statusBits(hits, store);
+  const own = statusBits(hits & intended, store);
+  const g = x.world.cpuGhost;
+  const b = cpu * G;
+  const owner = b + (vcpu < 0 ? STATUS_HOST : STATUS_GUEST);
+  g[owner] = ((g[owner] as number) | own) >>> 0;
+  g[b + STATUS_SPURIOUS] = ((g[b + STATUS_SPURIOUS] as number) | (bits & ~own)) >>> 0;
+  g[b + STATUS_DELIVERED] = ((g[b + STATUS_DELIVERED] as number) & ~bits) >>> 0;
+  const o = cpu * x.regs + DBSR;
+  x.world.hw[o] = ((x.world.hw[o] as number) | bits | (debugEnabled(x, cpu) ? 0 : DBSR_IDE)) >>> 0;
+  x.mutations++;
+}
+
+const delivery: DeliveryObservation = {
+  cpu: 0,
+  vcpu: -1,
+  to: 'host',
+  status: 0,
+  host: 0,
+  guest: 0,
+  spurious: 0,
+  again: 0,
+  describe: describeDbsr,
+};
+
+/** Classifies the event bits the interrupt delivers and moves them to "delivered" (ghost). */
+function take(x: Executor, cpu: number): number {
+  const events = ((x.world.hw[cpu * x.regs + DBSR] as number) & DBSR_EVENTS) >>> 0;
+  const g = x.world.cpuGhost;
+  const b = cpu * G;
+  delivery.cpu = cpu;
+  delivery.vcpu = x.world.running[cpu] as number;
+  delivery.status = events;
+  delivery.host = (g[b + STATUS_HOST] as number) & events;
+  delivery.guest = (g[b + STATUS_GUEST] as number) & events;
+  delivery.spurious = (g[b + STATUS_SPURIOUS] as number) & events;
+  delivery.again = (g[b + STATUS_DELIVERED] as number) & events;
+  for (const k of [STATUS_HOST, STATUS_GUEST, STATUS_SPURIOUS]) g[b + k] = ((g[b + k] as number) & ~events) >>> 0;
+  g[b + STATUS_DELIVERED] = ((g[b + STATUS_DELIVERED] as number) | events) >>> 0;
+  x.mutations++;
+  return events;
+}
+
+/**
+ * A debug interrupt in the guest: an exit to KVM (BOOKE_INTERRUPT_DEBUG) with CSRR0 = `pc`. The
+ * policy's guestExit returns KVM_EXIT_DEBUG when the exit goes on to userspace.
+ */
+export function guestDebugInterrupt(x: Executor, v: number, cpu: number, pc: number): void {
+  take(x, cpu);
+  const seen = { ...delivery };
+  x.world.hw[cpu * x.regs + CSRR0] = pc;
+  const reason = x.fire(v, x.lifecycleEvent('GUEST_EXIT'), 'debug');
+  if (x.violation) return;
+  x.fire(v, x.lifecycleEvent('EXITED'));
+  if (x.violation) return;
+  x.observeDelivery({ ...seen, to: reason === KVM_EXIT_DEBUG ? 'vmm' : 'guest' });
+}
+
+/** A debug interrupt in the host: the host kernel's DebugException handles and clears the events. */
+function hostDebugInterrupt(x: Executor, cpu: number): void {
+  const events = take(x, cpu);
+  const o = cpu * x.regs + DBSR;
+  x.world.hw[o] = ((x.world.hw[o] as number) & ~(events | DBSR_IDE)) >>> 0;
+  const g = x.world.cpuGhost;
+  g[cpu * G + STATUS_DELIVERED] = ((g[cpu * G + STATUS_DELIVERED] as number) & ~events) >>> 0;
+  delivery.to = 'host';
+  x.observeDelivery(delivery);
+}
+
+/** ModelInstance.observe: the hardware between two instructions on `cpu`. */
+export function observe(x: Executor, cpu: number, inHook: boolean): void {
+  const w = x.world;
+  const o = cpu * x.regs;
+  const dbsr = w.hw[o + DBSR] as number;
+  // Status bits software cleared are no longer owed to anyone.
+  for (let k = 0; k < G; k++) {
+    const before = w.cpuGhost[cpu * G + k] as number;
+    const after = (before & dbsr) >>> 0;
+    if (after !== before) {
+      w.cpuGhost[cpu * G + k] = after;
+      x.mutations++;
+    }
+  }
+  const inGuest = w.cpuContext[cpu] === CTX_GUEST;
+  if (inHook && !inGuest) {
+    // The switch code's next instruction, at supervisor level, against the live comparators.
+    latch(x, cpu, -1, iacHits(w.hw, o, SUPERVISOR, SWITCH_CODE), iacHits(w.hostIntent, o, SUPERVISOR, SWITCH_CODE), false);
+  }
+  if (!debugInterruptPending(w.hw, o, debugEnabled(x, cpu))) return;
+  if (!inGuest) hostDebugInterrupt(x, cpu);
+  else if (!inHook) guestDebugInterrupt(x, w.running[cpu] as number, cpu, 0);
+}
