@@ -1,5 +1,6 @@
 /** The invariants, in the order they are checked: the more specific claim first, so it names the bug. */
 import type { Invariant } from '../src/invariant.js';
+import debugStatusConsumed from './debug-status-consumed.js';
 import guestBreakpointsEffective from './guest-breakpoints-effective.js';
 import guestBreakpointsQuietInHost from './guest-breakpoints-quiet-in-host.js';
 import guestIsolation from './guest-isolation.js';
@@ -7,6 +8,7 @@ import hostBreakpointsPreserved from './host-breakpoints-preserved.js';
 import hostBreakpointsQuietInGuest from './host-breakpoints-quiet-in-guest.js';
 import noStaleRead from './no-stale-read.js';
 import policyTotal from './policy-total.js';
+import userspaceDebugHonored from './userspace-debug-honored.js';
 
 /** Every invariant, in checking order. */
 export const invariants: readonly Invariant[] = [
@@ -17,6 +19,8 @@ export const invariants: readonly Invariant[] = [
   guestBreakpointsQuietInHost,
   hostBreakpointsPreserved,
   noStaleRead,
+  userspaceDebugHonored,
+  debugStatusConsumed,
 ];
 
 /** The invariants that apply to `arch`. */

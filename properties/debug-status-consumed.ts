@@ -1,0 +1,63 @@
+import { STATUS_DELIVERED, STATUS_GHOST, STATUS_SPURIOUS } from '../src/debug-status.js';
+import type { Executor } from '../src/execute.js';
+import { defineInvariant, type Finding } from '../src/invariant.js';
+import { CONTEXT_NAMES } from '../src/world.js';
+
+const G = STATUS_GHOST.length;
+const WHO = { host: 'the host kernel', guest: 'the guest', vmm: 'userspace as KVM_EXIT_DEBUG' } as const;
+
+/** Latched status bits that must not stay latched once the event that ran is over. */
+function stale(x: Executor, cpu: number): Finding | undefined {
+  const status = x.model.view.status;
+  if (status === undefined || x.inHook) return undefined;
+  const value = x.world.hw[cpu * x.regs + status.reg] as number;
+  const g = x.world.cpuGhost;
+  const delivered = value & (g[cpu * G + STATUS_DELIVERED] as number);
+  const spurious = value & (g[cpu * G + STATUS_SPURIOUS] as number);
+  if (delivered === 0 && spurious === 0) return undefined;
+  const register = x.model.registers.names[status.reg] ?? String(status.reg);
+  const where = `cpu${cpu} (${CONTEXT_NAMES[x.world.cpuContext[cpu] as number]})`;
+  return {
+    message:
+      delivered !== 0
+        ? `${status.describe(delivered)} stays set on ${where} after its debug interrupt was handled: it fires again as soon as debug interrupts are enabled`
+        : `${status.describe(spurious)} was latched on ${where} by code that did not arm that comparator, and is still pending: it will be delivered to the wrong world`,
+    cpu,
+    register,
+    expected: (value & ~(delivered | spurious)) >>> 0,
+    actual: value >>> 0,
+  };
+}
+
+/** Every debug event is delivered exactly once, to the world that raised it; handled status never lingers. */
+export default defineInvariant({
+  name: 'debug-status-consumed',
+  claim:
+    'every debug event is delivered exactly once to the right world; after it is handled no stale status bits (e.g. DBSR) remain, so it cannot fire again',
+  archs: ['ppc-booke'],
+  state: stale,
+  delivery(_x, d) {
+    const to = WHO[d.to];
+    if (d.again !== 0) {
+      return {
+        message: `${d.describe(d.again)} on cpu${d.cpu} was delivered to ${to} a second time: its status was never cleared`,
+        cpu: d.cpu,
+      };
+    }
+    if (d.spurious !== 0) {
+      return {
+        message: `${d.describe(d.spurious)} was raised on cpu${d.cpu} by code whose world did not arm that comparator (e.g. the world-switch code on a guest breakpoint), and delivered to ${to}`,
+        cpu: d.cpu,
+        ...(d.vcpu >= 0 ? { vcpu: d.vcpu } : {}),
+      };
+    }
+    const foreign = d.to === 'host' ? d.guest : d.host;
+    if (foreign !== 0) {
+      return {
+        message: `${d.describe(foreign)} raised by ${d.to === 'host' ? 'the guest' : 'the host'} on cpu${d.cpu} was delivered to ${to}`,
+        cpu: d.cpu,
+      };
+    }
+    return undefined;
+  },
+});

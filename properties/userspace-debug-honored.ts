@@ -1,0 +1,65 @@
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../src/debug-status.js';
+import type { Executor } from '../src/execute.js';
+import { hex } from '../src/hex.js';
+import { defineInvariant } from '../src/invariant.js';
+import { CTX_GUEST } from '../src/world.js';
+import { culprit, lowestSlot, missingSlots } from './slot-compare.js';
+
+const DEBUG_HW = VMM_DEBUG_ENABLE | VMM_DEBUG_HW;
+const flags = (x: Executor, v: number): number => (x.world.vcpuGhost[v * VMM_GHOST.length + VMM_DEBUG] as number) ?? 0;
+
+/**
+ * While userspace (a gdb stub) debugs a vCPU with hardware breakpoints: its breakpoints are
+ * effective while the guest runs, their hits exit to userspace, and the guest still reads its own values.
+ */
+export default defineInvariant({
+  name: 'userspace-debug-honored',
+  claim:
+    "while userspace debugs a vCPU with hardware breakpoints, its breakpoints are effective, hits exit to userspace, and the guest's own register view is preserved",
+  archs: ['ppc-booke'],
+  contexts: 1 << CTX_GUEST,
+  state(x, cpu) {
+    const v = x.world.running[cpu] as number;
+    if ((flags(x, v) & DEBUG_HW) !== DEBUG_HW) return undefined;
+    const { view } = x.model;
+    const o = cpu * x.regs;
+    const io = v * x.regs;
+    for (const level of view.guestLevels) {
+      const missing = missingSlots(view, x.world.hw, o, x.world.guestIntent, io, level);
+      if (missing === 0) continue;
+      const s = lowestSlot(missing);
+      const { text, ...c } = culprit(x, s, x.world.hw, o, x.world.guestIntent, x.world.guestIntentAt, io);
+      return {
+        message: `userspace's breakpoint ${view.slotNames[s]} for vcpu${v} is not effective on cpu${cpu} (${text})`,
+        cpu,
+        vcpu: v,
+        ...c,
+      };
+    }
+    return undefined;
+  },
+  delivery(x, d) {
+    if (d.vcpu < 0 || d.guest === 0 || (flags(x, d.vcpu) & DEBUG_HW) !== DEBUG_HW || d.to === 'vmm') return undefined;
+    return {
+      message: `vcpu${d.vcpu} hit userspace's breakpoint (${d.describe(d.guest)}), but the exit went to ${d.to === 'host' ? 'the host kernel' : 'the guest'}, not to userspace`,
+      cpu: d.cpu,
+      vcpu: d.vcpu,
+    };
+  },
+  read(x, r) {
+    if (r.by === 'vmm' || (flags(x, r.vcpu) & VMM_DEBUG_ENABLE) === 0) return undefined;
+    const i = r.vcpu * x.regs + r.reg;
+    const own = x.world.guestIntent[i] as number;
+    if (r.value === own) return undefined;
+    const register = x.model.registers.names[r.reg] ?? String(r.reg);
+    return {
+      message: `while userspace debugs vcpu${r.vcpu}, the guest read ${register} as ${hex(r.value)}; its own value is ${hex(own)}`,
+      cpu: r.cpu,
+      vcpu: r.vcpu,
+      register,
+      expected: own,
+      actual: r.value,
+      setAt: x.world.guestIntentAt[i] as number,
+    };
+  },
+});
