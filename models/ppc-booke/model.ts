@@ -141,6 +141,7 @@ export const ppcBooke: ArchModel = {
         for (let c = 0; c < w.shape.cpus; c++) {
           w.hw.set(registers.reset, c * R);
           w.hostIntent.set(registers.reset, c * R);
+          w.hostMem.set(registers.reset, c * R); // current->thread.debug after set_debug_reg_defaults
         }
         for (let v = 0; v < w.shape.vcpus; v++) {
           for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;

@@ -3,7 +3,7 @@
  * always runs with MSR[PR]=1). Bit values: Linux arch/powerpc/include/asm/reg_booke.h (CONFIG_BOOKE
  * branch) and reg.h (MSR_DE); field semantics: Power ISA 2.06 Book III-E ch. 8 "Debug Facilities".
  */
-import { defineRegisterFile, type RegisterFile } from '../../src/register-file.js';
+import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
 
 /** Register ids. IAC1..IAC4 and DAC1..DAC2 are the comparators; DBSR is write-1-to-clear. */
 export const IAC = (n: number): number => n; // IAC1..IAC4 (SPRN_IAC1 0x138 ... SPRN_IAC4 0x13B)
@@ -96,18 +96,23 @@ export function describeDbsr(mask: number): string {
   return `DBSR[${names.join('|') || '0'}]`;
 }
 
+/**
+ * DBCR1/DBCR2 as Linux leaves them (kernel/process.c set_debug_reg_defaults, CONFIG_BOOKE): every
+ * comparator qualified user-only (0b11, MSR[PR]=1), the "safe" values of a task that arms nothing.
+ */
+export const DBCR1_DEFAULT = (DBCR1_IAC1US | DBCR1_IAC2US | DBCR1_IAC3US | DBCR1_IAC4US) >>> 0;
+export const DBCR2_DEFAULT = (DBCR2_DAC1US | DBCR2_DAC2US) >>> 0;
+
 /** The register file: every register is implemented; DBSR is write-1-to-clear. */
 export function bookeRegisterFile(): RegisterFile {
-  const specs = [
-    ...['IAC1', 'IAC2', 'IAC3', 'IAC4', 'DAC1', 'DAC2', 'DBCR0', 'DBCR1', 'DBCR2'].map((name) => ({
-      name,
-      width: 32 as const,
-      reset: 0,
-      write: 'rw' as const,
-    })),
-    { name: 'DBSR', width: 32 as const, reset: 0, write: 'w1c' as const },
-    { name: 'MSR', width: 32 as const, reset: 0, write: 'rw' as const },
-    { name: 'CSRR0', width: 32 as const, reset: 0, write: 'rw' as const },
+  const rw = (name: string, reset = 0): RegisterSpec => ({ name, width: 32, reset, write: 'rw' });
+  const specs: RegisterSpec[] = [
+    ...['IAC1', 'IAC2', 'IAC3', 'IAC4', 'DAC1', 'DAC2', 'DBCR0'].map((name) => rw(name)),
+    rw('DBCR1', DBCR1_DEFAULT),
+    rw('DBCR2', DBCR2_DEFAULT),
+    { name: 'DBSR', width: 32, reset: 0, write: 'w1c' },
+    rw('MSR'),
+    rw('CSRR0'),
   ];
   return defineRegisterFile(specs, () => true);
 }
