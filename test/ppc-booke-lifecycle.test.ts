@@ -1,0 +1,43 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import { bookeLifecycle } from '../models/ppc-booke/lifecycle.machine.js';
+import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
+
+const table = compileLifecycle(bookeLifecycle);
+const E = table.events.length;
+const at = (state: string, event: string): number => table.states.indexOf(state) * E + table.event(event);
+
+describe('compiled ppc-booke lifecycle table', () => {
+  it('agrees with the XState machine on enabledness and target state along random walks', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...table.events), { minLength: 1, maxLength: 80, size: 'max' }), (walk) => {
+        const actor = createActor(bookeLifecycle).start();
+        let state = table.initial;
+        for (const type of walk) {
+          const can = actor.getSnapshot().can({ type, cpu: 0 } as never);
+          const next = table.next[state * E + table.event(type)] as number;
+          expect(next >= 0).toBe(can);
+          if (!can) continue;
+          actor.send({ type, cpu: 0 } as never);
+          state = next;
+          expect(actor.getSnapshot().value).toBe(table.states[state]);
+        }
+        actor.stop();
+      }),
+      { seed: 20260102, numRuns: 300 },
+    );
+  });
+
+  it('makes a debug interrupt in the guest an exit that returns to the host (KVM_EXIT_DEBUG goes to userspace from loaded)', () => {
+    expect(table.states[table.next[at('guest', 'GUEST_EXIT')] as number]).toBe('exiting');
+    expect(HOOK_NAMES[table.hook[at('guest', 'GUEST_EXIT')] as number]).toBe('guestExit');
+    expect(table.states[table.next[at('exiting', 'EXITED')] as number]).toBe('loaded');
+  });
+
+  it('takes KVM_SET_GUEST_DEBUG only with the vCPU loaded and outside KVM_RUN', () => {
+    const enabledIn = table.states.filter((_, s) => (table.next[s * E + table.event('VMM_SET_GUEST_DEBUG')] as number) >= 0);
+    expect(enabledIn).toEqual(['loaded']);
+    expect(HOOK_NAMES[table.hook[at('loaded', 'VMM_SET_GUEST_DEBUG')] as number]).toBe('setGuestDebug');
+  });
+});
