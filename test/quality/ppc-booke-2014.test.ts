@@ -1,9 +1,9 @@
 /**
  * The upstream design (Linux 3.15+) against the same checks. It holds every invariant except one
- * narrow case the engine finds on its own: prime_debug_regs() writes DBCR0 before DBCR1, so for one
- * instruction the guest's IACs are enabled under the host's DBCR1 qualifiers. When a host debugger
- * holds a supervisor-mode IAC in the slot a gdb breakpoint lands in, and that breakpoint is on the
- * switch code's own address, the switch code latches an event that reaches userspace.
+ * narrow case the engine finds on its own: prime_debug_regs() writes the IACs first and DBCR0/DBCR1
+ * last, so a comparator the host armed for supervisor code is retargeted while still armed. When a
+ * gdb breakpoint on the switch code's own address lands in that slot, the switch code latches an
+ * event that reaches userspace. (Upstream Book E kernels program no supervisor-mode IACs.)
  */
 import { describe, expect, it } from 'vitest';
 import { ppcBooke } from '../../models/ppc-booke/model.js';
