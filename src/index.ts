@@ -1,13 +1,33 @@
 /** The public API of worldswitch: write policies, check them, render results. Every export is named. */
 export { CHECK_DEFAULTS, type CheckOptions, type CheckResult, check, makeExecutor } from './check.js';
+export {
+  STATUS_DELIVERED,
+  STATUS_GHOST,
+  STATUS_GUEST,
+  STATUS_HOST,
+  STATUS_SPURIOUS,
+  VMM_DEBUG,
+  VMM_DEBUG_ENABLE,
+  VMM_DEBUG_HW,
+  VMM_GHOST,
+} from './debug-status.js';
 export { CheckerCrash, EVENT_WIDTH, Executor, HOOK_ACCESS_BUDGET, POLICY_TOTAL, type Warning } from './execute.js';
 export { hex } from './hex.js';
 export { interleavings } from './interleave.js';
-export { defineInvariant, type Finding, type HitObservation, type Invariant, type ReadObservation, type Violation } from './invariant.js';
+export {
+  type DeliveryObservation,
+  defineInvariant,
+  type Finding,
+  type HitObservation,
+  type Invariant,
+  type ReadObservation,
+  type Violation,
+} from './invariant.js';
 export { compileLifecycle, HOOK_NAMES, type HookName, LIFECYCLE_EVENTS, type Lifecycle } from './lifecycle.js';
 export type { ArchModel, DebugView, EventKind, MemoryLayout, ModelConfig, ModelInstance, ModelOption } from './model.js';
 export {
   definePolicy,
+  type GuestDebug,
   type HookContext,
   type Hooks,
   type Hw,

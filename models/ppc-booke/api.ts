@@ -1,0 +1,37 @@
+/**
+ * What a Book E policy file imports: register ids and bits, the vCPU/host memory types, the
+ * KVM_EXIT_DEBUG a debug exit returns, and the upstream helpers. Published as `worldswitch/ppc-booke`.
+ */
+export { KVM_EXIT_DEBUG, SWITCH_CODE } from './debug-interrupt.js';
+export type { BookeContext, BookeHooks, BookeHost, BookeVcpu } from './model.js';
+export {
+  KVM_GUESTDBG_ENABLE,
+  KVM_GUESTDBG_USE_HW_BP,
+  kvm_arch_vcpu_ioctl_set_guest_debug,
+  kvmppc_clear_dbsr,
+  kvmppc_vcpu_sync_debug,
+  prime_debug_regs,
+} from './policies/ppc-booke-2014.js';
+export {
+  CSRR0,
+  DAC,
+  DBCR0,
+  DBCR0_DAC,
+  DBCR0_IAC,
+  DBCR0_IDM,
+  DBCR1,
+  DBCR1_DEFAULT,
+  DBCR1_IACUS,
+  DBCR2,
+  DBCR2_DACUS,
+  DBCR2_DEFAULT,
+  DBSR,
+  DBSR_DAC,
+  DBSR_EVENTS,
+  DBSR_IAC,
+  DBSR_IDE,
+  describeDbsr,
+  IAC,
+  MSR,
+  MSR_DE,
+} from './registers.js';
