@@ -86,6 +86,7 @@ function seededBug(policy: Policy, arch: ArchModel) {
   return {
     policy: `${arch.id}/${policy.name}`,
     medianFirstMs: round(median(first), 2),
+    firstRangeMs: [round(Math.min(...first), 2), round(Math.max(...first), 2)],
     medianShrunkMs: round(median(shrunk), 2),
     shrunkRangeMs: [round(Math.min(...shrunk), 2), round(Math.max(...shrunk), 2)],
     medianSteps: median(steps),

@@ -3,7 +3,7 @@ import { HOOK_NAMES } from './lifecycle.js';
 import type { EventKind, ModelInstance } from './model.js';
 import type { HookContext, Hooks, Hw, Policy, TrapParams } from './policy.js';
 import { writeResult } from './register-file.js';
-import { CTX_GUEST, CTX_HOST, World } from './world.js';
+import { CTX_HOST, World } from './world.js';
 
 /** Thrown through a policy hook to stop it at an observation point where an invariant broke. */
 const STOP: unknown = Object.freeze({ worldswitch: 'stop' });
@@ -651,9 +651,6 @@ export class Executor {
 
 /** Policy-private words every vCPU has beyond the model's named scalars. */
 export const SCRATCH_WORDS = 8;
-
-/** The guest's context number, re-exported for events that test it. */
-export const GUEST = CTX_GUEST;
 
 function crash(inv: Invariant, e: unknown): CheckerCrash {
   return new CheckerCrash(`Invariant ${inv.name} threw: ${describeError(e)}`);

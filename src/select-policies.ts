@@ -1,9 +1,14 @@
+import { existsSync, statSync } from 'node:fs';
 import type { ArchModel } from './model.js';
 import type { Policy } from './policy.js';
 import { UsageError } from './usage-error.js';
 
-/** A policy argument that names a file rather than a built-in policy. */
-export const isPolicyFile = (arg: string): boolean => /[\\/]/.test(arg) || /\.(ts|mts|js|mjs)$/.test(arg);
+/**
+ * A policy argument that names a file rather than a built-in policy: a script extension, an
+ * explicit path (`./`, `../`, `/`), or an existing file. `arm64-nvhe/eager` is a built-in name.
+ */
+export const isPolicyFile = (arg: string): boolean =>
+  /\.(ts|mts|js|mjs)$/.test(arg) || /^(\.{1,2}[\\/]|[\\/])/.test(arg) || (existsSync(arg) && statSync(arg).isFile());
 
 /**
  * Resolves `<arch>/<name>` or a bare `<name>` against the built-in policies (DESIGN §7): a bare

@@ -136,3 +136,28 @@ describe('the worldswitch binary', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ reportVersion: 1, verdict: 'violated', seed: 1 });
   });
 });
+
+describe('the printed replay command reproduces the report', () => {
+  it('re-running the Replay line of a counterexample gives the byte-identical report', async () => {
+    const first = await cli('check', 'arm64-dirty-2015-v2', '--seed', '3');
+    expect(first.code).toBe(1);
+    const line = first.out.split('\n').find((l) => l.startsWith('Replay: npx worldswitch '));
+    expect(line).toBeDefined();
+    // Split the printed command like a shell would (the path is the only quoted argument).
+    const argv =
+      (line ?? '')
+        .slice('Replay: npx worldswitch '.length)
+        .match(/"[^"]*"|\S+/g)
+        ?.map((a) => a.replace(/^"|"$/g, '')) ?? [];
+    const again = await cli(...argv);
+    expect(again.err).toBe('');
+    expect(again.code).toBe(1);
+    expect(again.out).toBe(first.out);
+  });
+
+  it('takes <arch>/<name> as a built-in policy, not as a file path', async () => {
+    const r = await cli('check', 'arm64-nvhe/eager', '--runs', '20');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+  });
+});

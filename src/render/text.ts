@@ -23,11 +23,12 @@ export interface ReplayFlags {
   readonly flags: readonly string[];
 }
 
-/** The command that re-runs a check and lands on the same counterexample. */
+/**
+ * The command that re-runs a check and prints this very report: the seed reproduces the whole run.
+ * (`--path` from the header jumps straight to the counterexample, with fast-check's replay counts.)
+ */
 export function replayCommand(r: CheckResult, how: ReplayFlags): string {
-  const parts = ['npx worldswitch check', how.policyArg, `--seed ${r.seed}`, ...how.flags];
-  if (r.path !== undefined) parts.push(`--path "${r.path}"`);
-  return parts.join(' ');
+  return ['npx worldswitch check', how.policyArg, `--seed ${r.seed}`, ...how.flags].join(' ');
 }
 
 const configText = (config: ModelConfig): string =>
