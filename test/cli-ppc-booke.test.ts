@@ -1,6 +1,7 @@
 /**
  * The ppc-booke model through the CLI: `check` with one invariant finds the 2008 posting's bugs
- * with exit code 1, `explore` runs on the small Book E domain, and `list` shows the policies.
+ * with exit code 1, `explore` runs on the small Book E domain (the 2008 posting and its reviewed fix
+ * are violated, the upstream design holds), and `list` shows the policies.
  */
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli-harness.js';
@@ -16,14 +17,25 @@ describe('worldswitch on ppc-booke', () => {
     },
   );
 
-  it('explore finds the switch-code event of the 2008 posting in 3 steps and proves the reviewed fix to depth 5', async () => {
-    const bad = await cli('explore', 'ppc-booke-gdb-2008', '--depth', '5');
+  it('explore finds the switch-code event of the 2008 posting in 3 steps and proves the upstream design to depth 5', async () => {
+    const bad = await cli('explore', 'ppc-booke-gdb-2008', '--depth', '5', '--invariant', 'debug-status-consumed');
     expect(bad.code, bad.err).toBe(1);
     expect(bad.out).toContain('violated debug-status-consumed');
     expect(bad.out).toContain('Shortest counterexample: 3 steps');
-    const good = await cli('explore', 'ppc-booke-gdb-2008-fixed', '--depth', '5');
+    expect(bad.out).toContain('VMM_SET_GUEST_DEBUG { vcpu: 0, enable: on, useHw: on, bps: 0x2000 }');
+    expect(bad.out).not.toContain('HOST_SET_BREAKPOINT');
+    const good = await cli('explore', 'ppc-booke-2014', '--depth', '5');
     expect(good.code, good.err).toBe(0);
     expect(good.out).toContain('held for every interleaving of at most 5 events');
+  });
+
+  it('explore finds a host comparator armed in the guest under the reviewed 2008 fix in 3 steps', async () => {
+    const r = await cli('explore', 'ppc-booke-gdb-2008-fixed', '--depth', '5');
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toContain('violated host-breakpoints-quiet-in-guest');
+    expect(r.out).toContain('Shortest counterexample: 3 steps');
+    expect(r.out).toContain('HOST_SET_BREAKPOINT');
+    expect(r.out).not.toContain('VMM_SET_GUEST_DEBUG');
   });
 
   it('lists the Book E policies', async () => {

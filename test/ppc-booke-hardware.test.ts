@@ -18,9 +18,11 @@ import {
   DBSR_IDE,
   IAC,
   REGISTER_COUNT,
-  usSupervisor,
 } from '../models/ppc-booke/registers.js';
 import { writeResult } from '../src/register-file.js';
+
+/** The "supervisor only" (0b10) value of a Sup/User field `mask` (no world in the model arms it). */
+const usSupervisor = (mask: number): number => (mask & (mask << 1)) >>> 0;
 
 const file = (set: Record<number, number>): Float64Array => {
   const r = new Float64Array(REGISTER_COUNT);

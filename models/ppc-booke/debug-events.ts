@@ -1,8 +1,11 @@
 /**
- * Book E events outside the vCPU lifecycle: a host kernel debugger arming supervisor-only IACs and
- * DACs (DBCR1/DBCR2 Sup/User = 0b10) on a CPU, userspace's KVM_SET_GUEST_DEBUG, and guest code
- * executing and accessing data where comparators may match. Host debuggers never arm the switch
- * code itself (it is NOKPROBE); userspace's guest breakpoints may land anywhere.
+ * Book E events outside the vCPU lifecycle: a host debugger (ptrace on the current thread, as
+ * upstream Book E: ptrace-adv.c) arming IACs and DACs qualified for user code only (DBCR1/DBCR2
+ * Sup/User = 0b11, MSR[PR]=1, the set_debug_reg_defaults() value) on a CPU, userspace's
+ * KVM_SET_GUEST_DEBUG, and guest code executing and accessing data where comparators may match.
+ * The host kernel arms no comparator for itself, so host comparators never match the (supervisor)
+ * switch code; but a KVM Book E guest runs with MSR[PR]=1, so a host comparator left armed while a
+ * guest runs matches guest code. Userspace's guest breakpoints may land anywhere.
  */
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/debug-status.js';
 import type { Executor } from '../../src/execute.js';
@@ -12,26 +15,13 @@ import type { GuestDebug } from '../../src/policy.js';
 import { CTX_HOST } from '../../src/world.js';
 import { debugEnabled, guestDebugInterrupt, latch } from './debug-interrupt.js';
 import { dacHits, debugInterruptPending, iacHits, USER } from './hardware.js';
-import {
-  DAC,
-  DBCR0,
-  DBCR0_DAC,
-  DBCR0_IAC,
-  DBCR0_IDM,
-  DBCR1,
-  DBCR1_IACUS,
-  DBCR2,
-  DBCR2_DACUS,
-  IAC,
-  IACS,
-  usSupervisor,
-} from './registers.js';
+import { DAC, DBCR0, DBCR0_DAC, DBCR0_IAC, DBCR0_IDM, DBCR1, DBCR1_IACUS, DBCR2, DBCR2_DACUS, IAC, IACS } from './registers.js';
 
 /** Operand domains of the Book E events (the full or the small exploration domain). */
 export interface BookeDomain {
   /** Addresses guest code executes and accesses. */
   readonly addresses: readonly number[];
-  /** Addresses host debuggers arm. */
+  /** Addresses the host's (ptrace) breakpoints arm. */
   readonly hostAddresses: readonly number[];
   /** Host slots: [IAC numbers, DAC numbers] (0-based). */
   readonly slots: readonly [readonly number[], readonly number[]];
@@ -180,13 +170,13 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
         if (ev[2] === 0) {
           const us = DBCR1_IACUS[slot] as number;
           hostWrite(x, cpu, IAC(slot), ev[4] as number);
-          hostWrite(x, cpu, DBCR1, (intent(DBCR1) & ~us) | usSupervisor(us));
+          hostWrite(x, cpu, DBCR1, intent(DBCR1) | us); // user only (0b11): the set_debug_reg_defaults() value ptrace keeps
           hostWrite(x, cpu, DBCR0, intent(DBCR0) | DBCR0_IDM | (DBCR0_IAC[slot] as number));
         } else {
           const us = DBCR2_DACUS[slot] as number;
           const [rd, wr] = DBCR0_DAC[slot] as readonly [number, number];
           hostWrite(x, cpu, DAC(slot), ev[4] as number);
-          hostWrite(x, cpu, DBCR2, (intent(DBCR2) & ~us) | usSupervisor(us));
+          hostWrite(x, cpu, DBCR2, intent(DBCR2) | us); // user only (0b11): the set_debug_reg_defaults() value ptrace keeps
           hostWrite(x, cpu, DBCR0, intent(DBCR0) | DBCR0_IDM | rd | wr);
         }
         x.settle(cpu);

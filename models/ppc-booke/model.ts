@@ -1,7 +1,7 @@
 /**
  * The Book E (PowerPC 440/e500v2, BookE-PR) model: the debug register file, the hardware's event
- * latching and debug interrupts, the lifecycle machine, and the events: host kernel debuggers,
- * KVM_SET_GUEST_DEBUG, guest code running into comparators, and the guest's emulated mfmsr/mtmsr.
+ * latching and debug interrupts, the lifecycle machine, and the events: host (ptrace, user-only)
+ * breakpoints, KVM_SET_GUEST_DEBUG, guest code running into comparators, and the guest's emulated mfmsr/mtmsr.
  */
 import { STATUS_GHOST, VMM_GHOST } from '../../src/debug-status.js';
 import { compileLifecycle } from '../../src/lifecycle.js';

@@ -53,8 +53,6 @@ export const DBCR1_IACUS = [DBCR1_IAC1US, DBCR1_IAC2US, DBCR1_IAC3US, DBCR1_IAC4
 export const DBCR2_DAC1US = 0xc0000000;
 export const DBCR2_DAC2US = 0x0c000000;
 export const DBCR2_DACUS = [DBCR2_DAC1US, DBCR2_DAC2US] as const;
-/** The "supervisor only" (0b10) value of a Sup/User field `mask`. */
-export const usSupervisor = (mask: number): number => (mask & (mask << 1)) >>> 0;
 
 // reg_booke.h, CONFIG_BOOKE: DBSR (DBSR_IDE from Linux 3.15's reg_booke.h)
 export const DBSR_IDE = 0x80000000; // Imprecise Debug Event: the event happened while MSR[DE]=0

@@ -3,7 +3,13 @@
  * guest and never restores it, and arms the guest's IACs for every privilege level, so the
  * world-switch code itself latches a debug event on a gdb breakpoint placed at its address; the
  * event reaches userspace as a spurious KVM_EXIT_DEBUG and stays latched in DBSR. The checker must
- * find both from the engine alone, shrink them, and let the reviewed fix and the baseline hold.
+ * find both from the engine alone and shrink them; the reviewed fix must not show either.
+ *
+ * The host arms its comparators as upstream Book E does (ptrace of the current thread, user-only,
+ * MSR[PR]=1), and the guest runs with MSR[PR]=1. Both 2008 variants switch the debug registers only
+ * while userspace debugs the vCPU, so a host comparator stays armed, and effective, while the guest
+ * runs: host-breakpoints-quiet-in-guest is violated by the posting and by the reviewed fix alike,
+ * and an event such a comparator raises in the guest is delivered to userspace (debug-status-consumed).
  */
 import { describe, expect, it } from 'vitest';
 import { ppcBooke } from '../../models/ppc-booke/model.js';
@@ -12,11 +18,15 @@ import gdb2008 from '../../models/ppc-booke/policies/ppc-booke-gdb-2008.js';
 import gdb2008Fixed from '../../models/ppc-booke/policies/ppc-booke-gdb-2008-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { type CheckResult, check } from '../../src/check.js';
+import type { TraceEvent } from '../../src/trace.js';
 
 const all = invariantsFor('ppc-booke');
 const only = (name: string) => all.filter((i) => i.name === name);
+const except = (...names: string[]) => all.filter((i) => !names.includes(i.name));
 const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
 const steps = (r: CheckResult): string => r.trace.map((e) => e.event).join(', ');
+const hostArms = (t: readonly TraceEvent[]): boolean => t.some((e) => e.event === 'HOST_SET_BREAKPOINT');
+const userspaceDebugs = (t: readonly TraceEvent[]): boolean => t.some((e) => e.event === 'VMM_SET_GUEST_DEBUG' && e.enable === 'on');
 
 describe('ppc-booke-gdb-2008 (as posted)', () => {
   it.each(seeds)('violates debug-status-consumed alone, with a shrunk trace (seed %i)', (seed) => {
@@ -24,8 +34,19 @@ describe('ppc-booke-gdb-2008 (as posted)', () => {
     expect(r.verdict).toBe('violated');
     expect(r.violation?.invariant).toBe('debug-status-consumed');
     expect(r.trace.length, steps(r)).toBeLessThanOrEqual(5);
-    // The shortest story: userspace arms a breakpoint, and the next entry delivers an event it did not raise.
-    expect(r.trace.map((e) => e.event)).toContain('VMM_SET_GUEST_DEBUG');
+    // Someone armed the comparator whose event was misdelivered: userspace (a gdb breakpoint the
+    // switch code hits) or the host (a user-only comparator left armed in the guest).
+    expect(userspaceDebugs(r.trace) || hostArms(r.trace), steps(r)).toBe(true);
+  });
+
+  it('finds both debug-status-consumed stories over seeds 1..20: the switch-code event and the host comparator in the guest', () => {
+    const traces = seeds.map(
+      (seed) => check(gdb2008, { arch: ppcBooke, invariants: only('debug-status-consumed'), seed, runs: 1000 }).trace,
+    );
+    // The review's finding: no host comparator at all, a gdb breakpoint, and the entry alone latches it.
+    expect(traces.some((t) => userspaceDebugs(t) && !hostArms(t))).toBe(true);
+    // The host comparator left armed while the guest runs, with userspace not debugging.
+    expect(traces.some((t) => hostArms(t) && !userspaceDebugs(t))).toBe(true);
   });
 
   it.each(seeds)('violates host-breakpoints-preserved alone on DBCR1, with a shrunk trace (seed %i)', (seed) => {
@@ -35,19 +56,46 @@ describe('ppc-booke-gdb-2008 (as posted)', () => {
     expect(r.trace.length, steps(r)).toBeLessThanOrEqual(6);
   });
 
-  it('finds both with every invariant on over seeds 1..20', () => {
+  it('reports host-breakpoints-quiet-in-guest and guest-breakpoints-quiet-in-host first with every invariant on over seeds 1..20', () => {
     const found = new Set(seeds.map((seed) => check(gdb2008, { arch: ppcBooke, invariants: all, seed, runs: 1000 }).violation?.invariant));
-    expect(found).toContain('debug-status-consumed');
-    expect(found).toContain('host-breakpoints-preserved');
+    expect([...found].sort()).toEqual(['guest-breakpoints-quiet-in-host', 'host-breakpoints-quiet-in-guest']);
   });
 });
 
-describe('the fixes hold', () => {
-  it.each([
-    ['the reviewed fix ppc-booke-gdb-2008-fixed', gdb2008Fixed],
-    ['the eager baseline', eager],
-  ])('%s holds every invariant on 2000 interleavings (seed 1)', (_label, policy) => {
-    const r = check(policy, { arch: ppcBooke, invariants: all, seed: 1, runs: 2000 });
+describe('ppc-booke-gdb-2008-fixed (as the review asked)', () => {
+  it('leaves a host comparator armed while the guest runs and userspace does not debug (host-breakpoints-quiet-in-guest)', () => {
+    const r = check(gdb2008Fixed, { arch: ppcBooke, invariants: all, seed: 1, runs: 2000 });
+    expect(r.violation?.invariant).toBe('host-breakpoints-quiet-in-guest');
+    expect(hostArms(r.trace), steps(r)).toBe(true);
+    expect(userspaceDebugs(r.trace), steps(r)).toBe(false);
+    expect(r.trace.at(-1)?.event).toBe('GUEST_ENTER');
+  });
+
+  it('delivers an event of that host comparator to userspace (debug-status-consumed), never a switch-code event', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const r = check(gdb2008Fixed, { arch: ppcBooke, invariants: only('debug-status-consumed'), seed, runs: 2000 });
+      expect(r.violation?.invariant).toBe('debug-status-consumed');
+      expect(hostArms(r.trace), steps(r)).toBe(true);
+      expect(userspaceDebugs(r.trace), steps(r)).toBe(false);
+    }
+  });
+
+  it('holds every other invariant, host-breakpoints-preserved included, on 2000 interleavings (seed 1)', () => {
+    const r = check(gdb2008Fixed, {
+      arch: ppcBooke,
+      invariants: except('host-breakpoints-quiet-in-guest', 'debug-status-consumed'),
+      seed: 1,
+      runs: 2000,
+    });
+    expect(r.violation).toBeUndefined();
+    expect(r.verdict).toBe('held');
+    expect(r.warnings).toEqual([]);
+  });
+});
+
+describe('the eager baseline', () => {
+  it('holds every invariant on 2000 interleavings (seed 1)', () => {
+    const r = check(eager, { arch: ppcBooke, invariants: all, seed: 1, runs: 2000 });
     expect(r.violation).toBeUndefined();
     expect(r.verdict).toBe('held');
     expect(r.warnings).toEqual([]);
