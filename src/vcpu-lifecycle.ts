@@ -1,0 +1,103 @@
+/**
+ * The vCPU lifecycle every architecture shares (DESIGN §3), as one XState v5 machine builder:
+ * unloaded → loaded → entering → guest ⇄ exiting → trapped → entering …, with the policy's hooks as
+ * named placeholder actions. An architecture's `lifecycle.machine.ts` says where its world switch
+ * runs and whether userspace can take the guest's debug resources, and documents its control flow.
+ */
+import { assign, setup } from 'xstate';
+
+/** Events the lifecycle machines take; operands other than the CPU live in the world, not here. */
+export type VcpuLifecycleEvent =
+  | { type: 'VCPU_LOAD'; cpu: number }
+  | {
+      type:
+        | 'VCPU_PUT'
+        | 'GUEST_ENTER'
+        | 'ENTERED'
+        | 'GUEST_EXIT'
+        | 'TRAP'
+        | 'EXITED'
+        | 'TRAPPED'
+        | 'GUEST_READ'
+        | 'GUEST_WRITE'
+        | 'GUEST_EXECUTE'
+        | 'GUEST_ACCESS'
+        | 'VMM_GET_REG'
+        | 'VMM_SET_REG'
+        | 'VMM_SET_GUEST_DEBUG'
+        | 'VCPU_RESET';
+    };
+
+/** How an architecture's lifecycle differs from the shared shape. */
+export interface VcpuLifecycleOptions {
+  readonly id: string;
+  /** The CPU context while the world switch (entering, exiting) runs: `hyp` for nVHE and Book E PR, `host` for VHE. */
+  readonly switchContext: 'hyp' | 'host';
+  /** Whether userspace can debug the vCPU with KVM_SET_GUEST_DEBUG (the `setGuestDebug` hook). */
+  readonly guestDebug: boolean;
+}
+
+const hook = (): void => {};
+
+/** Builds an architecture's vCPU lifecycle machine. */
+export function vcpuLifecycle(options: VcpuLifecycleOptions) {
+  return setup({
+    types: { context: {} as { cpu: number }, events: {} as VcpuLifecycleEvent },
+    actions: {
+      vcpuLoad: hook,
+      vcpuPut: hook,
+      guestEnter: hook,
+      guestExit: hook,
+      trap: hook,
+      getReg: hook,
+      setReg: hook,
+      vcpuReset: hook,
+      setGuestDebug: hook,
+    },
+  }).createMachine({
+    id: options.id,
+    initial: 'unloaded',
+    context: { cpu: -1 },
+    states: {
+      unloaded: {
+        on: {
+          VCPU_LOAD: {
+            target: 'loaded',
+            actions: [assign({ cpu: ({ event }) => (event.type === 'VCPU_LOAD' ? event.cpu : -1) }), 'vcpuLoad'],
+          },
+        },
+      },
+      loaded: {
+        meta: { cpu: 'host' },
+        on: {
+          VCPU_PUT: { target: 'unloaded', actions: ['vcpuPut', assign({ cpu: -1 })] },
+          GUEST_ENTER: { target: 'entering', actions: 'guestEnter' },
+          VMM_GET_REG: { actions: 'getReg' },
+          VMM_SET_REG: { actions: 'setReg' },
+          ...(options.guestDebug ? { VMM_SET_GUEST_DEBUG: { actions: 'setGuestDebug' as const } } : {}),
+          VCPU_RESET: { actions: 'vcpuReset' },
+        },
+      },
+      entering: { meta: { cpu: options.switchContext }, on: { ENTERED: 'guest' } },
+      guest: {
+        meta: { cpu: 'guest' },
+        on: {
+          GUEST_EXIT: { target: 'exiting', actions: 'guestExit' },
+          TRAP: { target: 'exiting', actions: 'guestExit' },
+          GUEST_READ: { target: 'guest' },
+          GUEST_WRITE: { target: 'guest' },
+          GUEST_EXECUTE: { target: 'guest' },
+          GUEST_ACCESS: { target: 'guest' },
+        },
+      },
+      exiting: { meta: { cpu: options.switchContext }, on: { EXITED: 'loaded', TRAPPED: { target: 'trapped', actions: 'trap' } } },
+      trapped: {
+        meta: { cpu: 'host' },
+        on: {
+          GUEST_ENTER: { target: 'entering', actions: 'guestEnter' },
+          VCPU_PUT: { target: 'unloaded', actions: ['vcpuPut', assign({ cpu: -1 })] },
+        },
+      },
+    },
+  });
+}
