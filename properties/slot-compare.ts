@@ -9,7 +9,8 @@ import type { DebugView } from '../src/model.js';
 
 function differing(view: DebugView, a: Float64Array, ao: number, b: Float64Array, bo: number, mask: number): number {
   let out = 0;
-  for (let s = 0; mask >> s !== 0; s++) {
+  // Unsigned shift: with 32 slots bit 31 is set and the mask is negative.
+  for (let s = 0; s < 32 && mask >>> s !== 0; s++) {
     if ((mask & (1 << s)) === 0) continue;
     const value = view.slotRegs[2 * s] as number;
     const ctrl = view.slotRegs[2 * s + 1] as number;

@@ -114,6 +114,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 /** Entry point of the `worldswitch` binary. */
 export async function run(): Promise<void> {
+  // A reader that stops early (`| head`) closes the pipe: end quietly, as Unix tools do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   const tty = process.stderr.isTTY === true && !process.env.CI;
   const io: Io = {
     out: (s) => process.stdout.write(s),

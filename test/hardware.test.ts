@@ -138,9 +138,15 @@ describe('ID_AA64DFR0_EL1', () => {
     expect(idAa64dfr0({ brps: 6, wrps: 4 })).toBe(0x10305106);
   });
 
-  it('holds the counts minus one in BRPs [15:12] and WRPs [23:20]', () => {
-    const v = idAa64dfr0({ brps: 16, wrps: 2 });
-    expect((v >>> 12) & 0xf).toBe(15);
-    expect((v >>> 20) & 0xf).toBe(1);
+  it.each([
+    [16, 2],
+    [2, 16],
+    [15, 3],
+    [2, 2],
+  ])('holds the counts minus one in BRPs [15:12] and WRPs [23:20] (%i breakpoints, %i watchpoints)', (brps, wrps) => {
+    const v = idAa64dfr0({ brps, wrps });
+    expect((v >>> 12) & 0xf).toBe(brps - 1);
+    expect((v >>> 20) & 0xf).toBe(wrps - 1);
+    expect(v & ~(0xf << 12) & ~(0xf << 20)).toBe(0x10000106);
   });
 });

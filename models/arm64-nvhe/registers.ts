@@ -63,10 +63,11 @@ export interface DebugCpu {
 
 /**
  * ID_AA64DFR0_EL1 for `cpu`: Cortex-A57's 0x10305106 (DebugVer 6, PMUVer 1, CTX_CMPs 2) with
- * BRPs [15:12] and WRPs [23:20] holding "count - 1" (Arm ARM D13.2.51).
+ * BRPs [15:12] and WRPs [23:20] holding "count - 1" (Arm ARM D13.2.51): the fixed fields are
+ * 0x10000106, and the two counts are filled in.
  */
 export function idAa64dfr0(cpu: DebugCpu): number {
-  return (0x10005106 | ((cpu.brps - 1) << 12) | ((cpu.wrps - 1) << 20)) >>> 0;
+  return (0x10000106 | ((cpu.brps - 1) << 12) | ((cpu.wrps - 1) << 20)) >>> 0;
 }
 
 /** Builds the register file of a CPU with `cpu.brps` breakpoints and `cpu.wrps` watchpoints. */

@@ -50,3 +50,18 @@ describe('the fixes hold', () => {
     expect(r.runs).toBe(2000);
   });
 });
+
+describe('every CPU size the model accepts', () => {
+  // 16 + 16 slots put a breakpoint in bit 31 of the slot masks (negative as an int32); 2 + 2 and
+  // 15 + 3 make ID_AA64DFR0_EL1 report counts other than Cortex-A57's.
+  it.each([
+    [16, 16],
+    [2, 2],
+    [15, 3],
+  ])('the eager baseline and the merged policy hold with %i breakpoints and %i watchpoints', (brps, wrps) => {
+    for (const policy of [eager, arm64Dirty2015]) {
+      const r = check(policy, { arch: arm64Nvhe, invariants: invariantsFor('arm64-nvhe'), config: { brps, wrps }, runs: 300, seed: 6 });
+      expect(r.verdict, `${policy.name}: ${r.violation?.message ?? r.error ?? ''}`).toBe('held');
+    }
+  });
+});
