@@ -68,20 +68,9 @@ export class World {
 
   /** Makes this world equal to `other` (same shape), in place. */
   copyFrom(other: World): void {
-    this.hw.set(other.hw);
-    this.cpuContext.set(other.cpuContext);
-    this.running.set(other.running);
-    this.vcpuState.set(other.vcpuState);
-    this.loadedOn.set(other.loadedOn);
-    this.vcpuMem.set(other.vcpuMem);
-    this.vcpuScalar.set(other.vcpuScalar);
-    this.hostMem.set(other.hostMem);
-    this.hostIntent.set(other.hostIntent);
+    this.copyStateFrom(other);
     this.hostIntentAt.set(other.hostIntentAt);
-    this.guestIntent.set(other.guestIntent);
     this.guestIntentAt.set(other.guestIntentAt);
-    this.cpuGhost.set(other.cpuGhost);
-    this.vcpuGhost.set(other.vcpuGhost);
   }
 
   /** Like `copyFrom`, without the intents' step stamps (exploration restores states this way). */
