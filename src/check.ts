@@ -5,10 +5,10 @@ import { lifecycleEvents } from './events.js';
 import { CheckerCrash, EVENT_WIDTH, Executor, POLICY_TOTAL, type Warning, type Watch } from './execute.js';
 import { interleavings } from './interleave.js';
 import type { Invariant, Violation } from './invariant.js';
-import { breaksAt, minimizeTrace } from './minimize.js';
+import { minimizeTrace, rerun, splitEvents } from './minimize.js';
 import type { ArchModel, ModelConfig } from './model.js';
 import type { Policy } from './policy.js';
-import { type TraceEvent, unpackTrace } from './trace.js';
+import { type TraceEvent, tracesToJSON } from './trace.js';
 
 /** Defaults of `check` (and of the CLI). */
 export const CHECK_DEFAULTS = { runs: 1000, seed: 1, maxSteps: 40 } as const;
@@ -126,28 +126,19 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     };
   }
   const raw = new Float64Array(maxSteps * EVENT_WIDTH);
-  const rawSteps = x.runChoices(out.counterexample[0], raw);
+  let trace = splitEvents(raw, x.runChoices(out.counterexample[0], raw));
   const invariant = x.violation?.invariant ?? '';
-  const best = shrink ? minimizeTrace(x, raw, rawSteps, invariant) : { buffer: raw, steps: rawSteps };
-  let { buffer, steps } = best;
-  if (shrink && steps > 2) {
-    // Shrinking and minimising stop at local minima; a breadth-first search over the
-    // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
-    const events = Array.from({ length: steps }, (_, i) => buffer.slice(i * EVENT_WIDTH, (i + 1) * EVENT_WIDTH));
-    const shortest = bfs(x, { depth: steps - 1, only: invariant, alphabet: traceAlphabet(x, events), maxTransitions: RESEARCH_BUDGET });
-    if (shortest.outcome === 'violated' && shortest.trace) {
-      steps = shortest.trace.length;
-      buffer = new Float64Array(steps * EVENT_WIDTH);
-      shortest.trace.forEach((ev, i) => {
-        buffer.set(ev, i * EVENT_WIDTH);
-      });
+  if (shrink) {
+    trace = minimizeTrace(x, trace, invariant);
+    if (trace.length > 2) {
+      // Shrinking and minimising stop at local minima; a breadth-first search over the
+      // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
+      const alphabet = traceAlphabet(x, trace);
+      const shortest = bfs(x, { depth: trace.length - 1, only: invariant, alphabet, maxTransitions: RESEARCH_BUDGET });
+      if (shortest.outcome === 'violated' && shortest.trace) trace = [...shortest.trace];
     }
   }
-  breaksAt(
-    x,
-    Array.from({ length: steps }, (_, i) => buffer.subarray(i * EVENT_WIDTH, (i + 1) * EVENT_WIDTH)),
-    invariant,
-  );
+  rerun(x, trace); // the report's violation and step stamps come from the final trace
   return {
     ...base,
     verdict: 'violated',
@@ -155,7 +146,7 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     path: out.counterexamplePath ?? undefined,
     shrinks: out.numShrinks,
     violation: x.violation,
-    trace: unpackTrace(x, buffer, steps),
+    trace: tracesToJSON(x, trace),
     warnings: [...x.warnings],
     stats: { events: x.eventsExecuted },
     ...withCoverage(x),

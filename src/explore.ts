@@ -3,10 +3,10 @@ import { makeExecutor } from './check.js';
 import { type Coverage, coverageOf } from './coverage.js';
 import { CheckerCrash, type Executor, POLICY_TOTAL, type Watch } from './execute.js';
 import type { Invariant, Violation } from './invariant.js';
-import { breaksAt } from './minimize.js';
+import { rerun } from './minimize.js';
 import { type ArchModel, DOMAIN_SMALL, type ModelConfig } from './model.js';
 import type { Policy } from './policy.js';
-import { type TraceEvent, unpackTrace } from './trace.js';
+import { type TraceEvent, tracesToJSON } from './trace.js';
 
 /** What `explore` takes besides the policy. */
 export interface ExploreOptions {
@@ -123,7 +123,7 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
     return { ...base, ...stats, verdict: r.outcome === 'held' ? 'held' : 'stopped', trace: [] };
   }
   // Re-run the path from the initial world: the reported violation and its step stamps are the real ones.
-  breaksAt(x, r.trace, '');
+  rerun(x, r.trace);
   const violation = x.violation;
   if (violation === undefined) {
     return {
@@ -134,9 +134,5 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       error: 'the counterexample found by exploration does not replay (symmetry bug?)',
     };
   }
-  const buffer = new Float64Array(r.trace.length * 6);
-  r.trace.forEach((ev, i) => {
-    buffer.set(ev, i * 6);
-  });
-  return { ...base, ...stats, verdict: 'violated', violation, trace: unpackTrace(x, buffer, r.trace.length) };
+  return { ...base, ...stats, verdict: 'violated', violation, trace: tracesToJSON(x, r.trace) };
 }

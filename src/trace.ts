@@ -36,9 +36,7 @@ export function eventFromJSON(x: Executor, e: TraceEvent): Float64Array | string
   return ev;
 }
 
-/** Unpacks `steps` events from a trace buffer. */
-export function unpackTrace(x: Executor, buffer: Float64Array, steps: number): TraceEvent[] {
-  const out: TraceEvent[] = [];
-  for (let i = 0; i < steps; i++) out.push(eventToJSON(x, buffer.subarray(i * EVENT_WIDTH, (i + 1) * EVENT_WIDTH)));
-  return out;
+/** The saved form of a list of packed events. */
+export function tracesToJSON(x: Executor, events: readonly Float64Array[]): TraceEvent[] {
+  return events.map((ev) => eventToJSON(x, ev));
 }

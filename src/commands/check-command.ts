@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { type CheckResult, check, makeExecutor } from '../check.js';
 import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
+import { splitEvents } from '../minimize.js';
 import { toJsonReport } from '../render/json.js';
 import { renderTable, renderText } from '../render/text.js';
-import { unpackTrace } from '../trace.js';
+import { tracesToJSON } from '../trace.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import type { Io } from './io.js';
@@ -72,7 +73,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
                     step: hang.steps,
                     at: `in ${hang.hook}`,
                   },
-                  trace: unpackTrace(x, hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH)),
+                  trace: tracesToJSON(x, splitEvents(hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH))),
                   warnings: [],
                   stats: { events: -1 },
                 };
