@@ -14,6 +14,7 @@ import { type CheckFlags, checkCommand } from './commands/check-command.js';
 import { type ExploreFlags, exploreCommand } from './commands/explore-command.js';
 import type { Io } from './commands/io.js';
 import { listCommand } from './commands/list-command.js';
+import { type ReplayCommandFlags, replayCommand } from './commands/replay-command.js';
 import { explore } from './explore.js';
 import { loadPolicyFile } from './load-policy.js';
 import { UsageError } from './usage-error.js';
@@ -50,7 +51,9 @@ function addModelOptions(c: Command): Command {
       10,
     )
     .option('--json', 'print the versioned JSON report instead of text')
-    .option('--out <file>', 'also write the JSON report to a file');
+    .option('--out <file>', 'save the counterexample as a replayable trace file (worldswitch replay <file>)')
+    .option('--html <file>', 'write the counterexample as a self-contained HTML sequence diagram')
+    .option('--quiet', 'no progress bar or timing lines on stderr (for CI)');
 }
 
 function program(io: Io, exit: { code: number }): Command {
@@ -91,6 +94,16 @@ function program(io: Io, exit: { code: number }): Command {
   ).action(async (args: string[], flags: ExploreFlags) => {
     exit.code = await exploreCommand(args, flags, io, catalog, import.meta.url);
   });
+  cmd
+    .command('replay')
+    .description('re-execute a saved counterexample (check/explore --out); exit 1 if it still violates, 0 if not')
+    .argument('<trace.json>', 'a trace file saved with --out')
+    .option('--policy <policy>', 'replay against this policy instead of the saved one (<arch>/<name>, a bare <name>, or a policy file)')
+    .option('--html <file>', 'write the replay as a self-contained HTML sequence diagram')
+    .option('--json', 'print the versioned JSON report instead of text')
+    .action(async (file: string, flags: ReplayCommandFlags) => {
+      exit.code = await replayCommand(file, flags, io, catalog);
+    });
   return cmd;
 }
 
