@@ -89,7 +89,8 @@ const pathText = (path: readonly PropertyKey[]): string =>
 export function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.length > 0 ? `${pathText(issue.path)}: ` : '';
   const missing = issue.code === 'invalid_type' && issue.input === undefined;
-  const seen = issue.input === undefined || typeof issue.input === 'object' ? '' : ` (got ${JSON.stringify(issue.input)})`;
+  const input = JSON.stringify(issue.input);
+  const seen = issue.input === undefined || typeof issue.input === 'object' || issue.message.includes(input) ? '' : ` (got ${input})`;
   return `${where}${missing ? `missing (expected ${issue.expected})` : `${issue.message}${seen}`}`;
 }
 

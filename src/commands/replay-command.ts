@@ -32,7 +32,10 @@ function readText(file: string): string {
 /** The policy to replay against: `--policy` if given (on the trace's architecture), else the saved one. */
 async function policyFor(saved: TraceFile, file: string, flag: string | undefined, catalog: Catalog): Promise<Selected> {
   const arg = flag ?? saved.policyFile ?? `${saved.arch}/${saved.policy}`;
-  const found = (await selectAll([arg], catalog)).filter((s) => s.arch.id === saved.arch && (flag || s.policy.name === saved.policy));
+  const all = await selectAll([arg], catalog).catch((e: unknown) => {
+    throw e instanceof UsageError && !flag ? new UsageError(`${file}: ${e.message}`) : e;
+  });
+  const found = all.filter((s) => s.arch.id === saved.arch && (flag || s.policy.name === saved.policy));
   const first = found[0];
   if (first === undefined || found.length > 1) {
     const what = flag ? `--policy ${flag}` : `${file}: policy "${saved.policy}"`;
@@ -89,6 +92,7 @@ export async function replayCommand(file: string, flags: ReplayCommandFlags, io:
     saved,
     policy: selected.policy.name,
     ...(flags.policy ? { policyArg: flags.policy } : {}),
+    ...(selected.file ? { policyFile: selected.file } : {}),
     arch: selected.arch.id,
     config: x.model.config,
     invariants: saved.invariants,

@@ -15,6 +15,8 @@ export interface ReplayOutcome {
   /** The policy it was replayed against (the saved one unless `--policy`), and how the user named it. */
   readonly policy: string;
   readonly policyArg?: string;
+  /** The user's policy file the replayed policy came from, if any. */
+  readonly policyFile?: string;
   readonly arch: string;
   readonly config: ModelConfig;
   readonly invariants: readonly string[];
@@ -68,7 +70,7 @@ export function renderReplayText(o: ReplayOutcome, x: Executor): string {
         config: o.config,
         invariant: o.violation.invariant,
         trace: o.trace.slice(0, o.steps),
-        ...(o.saved.policyFile && !o.policyArg ? { policyFile: o.saved.policyFile } : {}),
+        ...(o.policyFile ? { policyFile: o.policyFile } : {}),
       }),
     );
   }
