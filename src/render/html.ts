@@ -61,11 +61,13 @@ function laneCells(e: TraceEvent, before: World | undefined, after: World | unde
   return cells.map((html, lane) => `<td class="lane l${lane}" data-lane="${lane}">${html}</td>`).join('');
 }
 
-/** The register changes of a step, the violated register marked. */
-function changeList(changes: readonly Change[], v: Violation | undefined, failed: boolean): string {
+/** The register changes of a step; changes of the violated register (on its CPU, when known) are marked. */
+function changeList(changes: readonly Change[], v: Violation | undefined): string {
   if (changes.length === 0) return '<p class="none">no state changed</p>';
+  const isHot = (name: string): boolean =>
+    v?.register !== undefined && (v.cpu === undefined ? name.endsWith(`.${v.register}`) : name === `cpu${v.cpu}.${v.register}`);
   const items = changes.map((c) => {
-    const hot = failed && v?.register !== undefined && c.name.endsWith(`.${v.register}`);
+    const hot = isHot(c.name);
     return `<li${hot ? ' class="hot"' : ''}><code>${esc(c.name)}</code>: ${esc(c.from)} &rarr; <b>${esc(c.to)}</b></li>`;
   });
   return `<ul class="changes">${items.join('')}</ul>`;
@@ -113,7 +115,7 @@ export function renderHtml(x: Executor, page: HtmlTrace): string {
     const at = failed ? `<p class="at">&#9888; ${esc(v.invariant)} broke here (${esc(v.at)})</p>` : '';
     return (
       `<tr id="step-${step}" class="step${failed ? ' failing' : ''}" data-step="${step}" title="${esc(formatEvent(e))}"><td class="num">${step}</td>${laneCells(e, before, after, names.length)}</tr>` +
-      `<tr id="detail-${step}" class="detail${failed ? ' failing' : ''}"><td colspan="${names.length + 1}"><code>${esc(formatEvent(e))}</code>${at}${changeList(changes, v, failed)}${warns.join('')}</td></tr>`
+      `<tr id="detail-${step}" class="detail${failed ? ' failing' : ''}"><td colspan="${names.length + 1}"><code>${esc(formatEvent(e))}</code>${at}${changeList(changes, v)}${warns.join('')}</td></tr>`
     );
   });
   const head = `<tr><th>step</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}</tr>`;
