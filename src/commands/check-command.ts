@@ -8,7 +8,7 @@ import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { type Io, quiet } from './io.js';
 import { progressBar } from './progress-bar.js';
-import { checkSavesOne, saveTrace, writeHtmlReport } from './save-file.js';
+import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch check`. */
@@ -91,16 +91,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
           );
     const ms = performance.now() - started;
     const renderer = makeExecutor(policy, arch, invariants, config);
-    const savedTo = flags.out ? saveTrace(flags.out, result, file, io) : undefined;
-    if (flags.html) {
-      writeHtmlReport(flags.html, renderer, {
-        title: `${name}: ${result.verdict}${result.violation ? ` ${result.violation.invariant}` : ''} (check --seed ${result.seed})`,
-        trace: result.trace,
-        violation: result.violation,
-        warnings: result.warnings,
-        ...(result.hung ? { hung: true } : {}),
-      });
-    }
+    const savedTo = saveOutputs(flags, result, renderer, io, { file, run: `check --seed ${result.seed}` });
     const how = {
       policyArg: arg,
       flags: [...replay, ...checkReplayFlags(names, flags)],

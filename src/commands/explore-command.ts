@@ -5,7 +5,7 @@ import { renderExploreText } from '../render/text.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { type Io, quiet } from './io.js';
-import { checkSavesOne, saveTrace, writeHtmlReport } from './save-file.js';
+import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch explore`. */
@@ -87,15 +87,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     );
     const ms = performance.now() - started;
     const x = makeExploreExecutor(policy, arch, invariants, config);
-    const savedTo = flags.out ? saveTrace(flags.out, result, file, io) : undefined;
-    if (flags.html) {
-      writeHtmlReport(flags.html, x, {
-        title: `${name}: ${result.verdict}${result.violation ? ` ${result.violation.invariant}` : ''} (explore --depth ${flags.depth})`,
-        trace: result.trace,
-        violation: result.violation,
-        warnings: [],
-      });
-    }
+    const savedTo = saveOutputs(flags, result, x, io, { file, run: `explore --depth ${flags.depth}` });
     const how = {
       policyArg: arg,
       flags: [...replay, ...names.map((n) => `--invariant ${n}`), ...(flags.symmetry ? [] : ['--no-symmetry'])],

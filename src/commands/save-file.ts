@@ -44,3 +44,23 @@ export function saveTrace(out: string, r: CheckResult | ExploreResult, file: str
   saveFile(out, `${JSON.stringify(saved, null, 2)}\n`);
   return out;
 }
+
+/** Writes what `--html` and `--out` ask for from one result; returns where the trace was saved, if it was. */
+export function saveOutputs(
+  flags: { out?: string; html?: string },
+  r: CheckResult | ExploreResult,
+  x: Executor,
+  io: Io,
+  source: { file: string | undefined; run: string },
+): string | undefined {
+  if (flags.html) {
+    writeHtmlReport(flags.html, x, {
+      title: `${r.arch}/${r.policy}: ${r.verdict}${r.violation ? ` ${r.violation.invariant}` : ''} (${source.run})`,
+      trace: r.trace,
+      violation: r.violation,
+      warnings: 'warnings' in r ? r.warnings : [],
+      ...('hung' in r && r.hung ? { hung: true } : {}),
+    });
+  }
+  return flags.out ? saveTrace(flags.out, r, source.file, io) : undefined;
+}
