@@ -89,7 +89,7 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
         ...(maxSteps ? { maxSteps } : {}),
       });
       if (r.verdict === 'held') return r;
-      const how = { policyArg: builtIn ? name : '<your policy file>', flags: [], ...(builtIn ? {} : { policyFile: '<your policy file>' }) };
+      const how = { policyArg: builtIn ? name : '<your policy file>', flags: [], ...(builtIn ? {} : { policyFile: './your-policy.js' }) };
       throw new PolicyViolation(renderText(r, makeExecutor(policy, arch, invariants, config), how));
     },
     toHoldOn(events, options = {}) {

@@ -29,7 +29,8 @@ export interface CheckFlags {
 
 /**
  * `worldswitch check`: random interleavings for each selected policy (user policy files in a
- * worker, under a watchdog), a text or JSON report, and the exit code (0 held, 1 violated, 3 crashed).
+ * worker, under a watchdog; every policy on a terminal, for the progress bar), a text or JSON
+ * report, `--out` and `--html` files, and the exit code (0 held, 1 violated, 3 crashed).
  */
 export async function checkCommand(args: string[], flags: CheckFlags, io: Io, catalog: Catalog, workerEntry: string): Promise<number> {
   const names = flags.invariant ?? [];
@@ -61,8 +62,8 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
             {
               io,
               ...(file ? { hookTimeoutMs: flags.hookTimeout * 1000 } : {}),
-              describeProgress: (_p, ms, started) =>
-                `check ${name} ${progressBar(started, flags.runs)} ${Math.min(started, flags.runs)}/${flags.runs} runs, ${(ms / 1000).toFixed(1)} s`,
+              describeProgress: (_p, ms, runsStarted) =>
+                `check ${name} ${progressBar(runsStarted, flags.runs)} ${Math.min(runsStarted, flags.runs)}/${flags.runs} runs, ${(ms / 1000).toFixed(1)} s`,
               onHang: (hang): CheckResult => {
                 const x = makeExecutor(policy, arch, invariants, config);
                 return {

@@ -24,6 +24,10 @@ function eventLiteral(e: TraceEvent): string {
   return `{ ${fields.join(', ')} }`;
 }
 
+/** How a test imports the policy file: relative, and `.ts` as `.js` (as TypeScript and vitest resolve it). */
+const importPath = (file: string): string =>
+  (/^(\.{1,2}\/|\/)/.test(file) ? file : `./${file}`).replace(/\.ts$/, '.js').replace(/\.mts$/, '.mjs');
+
 const configLiteral = (config: ModelConfig): string =>
   `{ ${Object.entries(config)
     .map(([k, v]) => `${k}: ${v}`)
@@ -38,7 +42,7 @@ export function regressionTest(r: Reproduction): string[] {
   return [
     "import { it } from 'vitest';",
     "import { expectPolicy } from 'worldswitch/vitest';",
-    ...(r.policyFile ? [`import policy from '${r.policyFile}';`] : []),
+    ...(r.policyFile ? [`import policy from '${importPath(r.policyFile)}'; // relative to where the check ran`] : []),
     '',
     `it('${r.arch}/${r.policy} keeps ${r.invariant} on this trace', () => {`,
     `  expectPolicy(${subject}).toHoldOn(`,
