@@ -60,26 +60,28 @@ export function toTraceFile(r: CheckResult | ExploreResult, policyFile?: string)
 
 const envelope = z.looseObject({
   format: z.literal(TRACE_FORMAT, { error: `not a worldswitch trace file (expected "format": "${TRACE_FORMAT}")` }),
-  version: z.number({ error: 'version: missing (expected a number)' }),
+  version: z.number(),
 });
 
-const header = z.strictObject({
-  format: z.literal(TRACE_FORMAT),
-  version: z.literal(TRACE_VERSION),
-  command: z.enum(['check', 'explore']),
-  policy: z.string().min(1),
-  arch: z.string().min(1),
-  policyFile: z.string().min(1).optional(),
-  config: z.record(z.string(), z.int()),
-  domain: z.enum(['full', 'small']),
-  seed: z.int().optional(),
-  path: z.string().optional(),
-  invariants: z.array(z.string()).min(1),
-  invariant: z.string().min(1),
-  step: z.int().min(1),
-  message: z.string(),
-  events: z.array(z.looseObject({ event: z.string() })).min(1, 'the trace has no events'),
-});
+const header = z
+  .strictObject({
+    format: z.literal(TRACE_FORMAT),
+    version: z.literal(TRACE_VERSION),
+    command: z.enum(['check', 'explore']),
+    policy: z.string().min(1),
+    arch: z.string().min(1),
+    policyFile: z.string().min(1).optional(),
+    config: z.record(z.string(), z.int()),
+    domain: z.enum(['full', 'small']),
+    seed: z.int().optional(),
+    path: z.string().optional(),
+    invariants: z.array(z.string()).min(1),
+    invariant: z.string().min(1),
+    step: z.int().min(1),
+    message: z.string(),
+    events: z.array(z.looseObject({ event: z.string() })).min(1, 'the trace has no events'),
+  })
+  .refine((t) => t.step <= t.events.length, { path: ['step'], message: 'the step that broke is beyond the last event' });
 
 /** `events[3].cpu` from a zod issue path. */
 const pathText = (path: readonly PropertyKey[]): string =>

@@ -120,6 +120,11 @@ describe('a bad trace file: exit 2, one line on stderr, no stack', () => {
         }),
       /invariant: missing \(expected string\)/,
     ],
+    [
+      'a failing step beyond the last event',
+      () => variant('step', (t) => ({ ...t, step: 99 })),
+      /step: the step that broke is beyond the last event/,
+    ],
     ['an unknown architecture', () => variant('arch', (t) => ({ ...t, arch: 'sparc64' })), /unknown architecture "sparc64"/],
     [
       'an unknown policy',
