@@ -178,6 +178,7 @@ describe('a bad trace file: exit 2, one line on stderr, no stack', () => {
       () =>
         variant('order', (t) => {
           t.events.splice(1, 1); // drop VCPU_LOAD: the guest cannot be entered
+          t.step = t.events.length;
         }),
       /events\[1\]: GUEST_ENTER is not enabled at step 2: the trace does not replay/,
     ],
