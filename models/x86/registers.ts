@@ -16,7 +16,7 @@ export const DEBUGCTL = 6;
 export const EXIT_QUAL = 7;
 /**
  * The CPU's live VM-execution DR controls, loaded from the VMCS/VMCB at VM entry: VMX
- * CPU_BASED_MOV_DR_EXITING, SVM the DR read/write intercept bits. Not a register software reads;
+ * CPU_BASED_MOV_DR_EXITING, SVM the DR read/write intercept bits. Not a register software uses;
  * the model keeps it so the trap decision follows what the CPU entered with.
  */
 export const DR_CONTROLS = 8;
@@ -86,7 +86,7 @@ export function describeDr6(mask: number): string {
   return `DR6[${names.join('|') || '0'}]`;
 }
 
-/** The register file; EXIT_QUAL exists on VMX only, and DR_CONTROLS is never accessed by software. */
+/** The register file; EXIT_QUAL exists on VMX only, and software cannot write DR_CONTROLS. */
 export function x86RegisterFile(vmx: boolean): RegisterFile {
   const rw = (name: string, reset = 0): RegisterSpec => ({ name, width: 64, reset, write: 'rw' });
   const specs: RegisterSpec[] = [
@@ -98,7 +98,8 @@ export function x86RegisterFile(vmx: boolean): RegisterFile {
     { ...rw('DR7', DR7_FIXED_1), fixed1: DR7_FIXED_1 },
     rw('IA32_DEBUGCTL'),
     { name: 'EXIT_QUALIFICATION', width: 64, reset: 0, write: 'ro' },
-    rw(vmx ? 'MOV_DR_EXITING' : 'DR_INTERCEPTS'),
+    // Read-only to software: only VM entry loads it (the world codec packs implemented registers).
+    { name: vmx ? 'MOV_DR_EXITING' : 'DR_INTERCEPTS', width: 32, reset: 0, write: 'ro' },
   ];
-  return defineRegisterFile(specs, (id) => id < EXIT_QUAL || (id === EXIT_QUAL && vmx));
+  return defineRegisterFile(specs, (id) => id !== EXIT_QUAL || vmx);
 }

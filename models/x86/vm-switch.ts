@@ -96,9 +96,10 @@ const delivery: DeliveryObservation = {
 /**
  * A #DB in guest code reporting DR6 bits `bits`, of which `owed` belong to the guest's world (the
  * guest, or userspace debugging it): KVM intercepts it, and the exit handler injects it into the guest
- * or returns KVM_EXIT_DEBUG.
+ * or returns KVM_EXIT_DEBUG. The guest's own bits (`own`) reach its DR6 only when it is injected; a
+ * #DB handed to userspace leaves the guest's state alone (userspace re-injecting it is not modelled).
  */
-export function debugExit(x: Executor, v: number, cpu: number, bits: number, owed: number, vmx: boolean): void {
+export function debugExit(x: Executor, v: number, cpu: number, bits: number, owed: number, own: number, vmx: boolean): void {
   const o = cpu * x.regs;
   if (vmx) x.world.hw[o + EXIT_QUAL] = bits;
   else x.world.hw[o + DR6] = latchDr6(x.world.hw[o + DR6] as number, bits);
@@ -107,6 +108,7 @@ export function debugExit(x: Executor, v: number, cpu: number, bits: number, owe
   if (x.violation) return;
   x.fire(v, x.lifecycleEvent('EXITED'));
   if (x.violation) return;
+  if (own !== 0 && reason !== KVM_EXIT_DEBUG) guestTakesDebug(x, v, own);
   delivery.cpu = cpu;
   delivery.vcpu = v;
   delivery.to = reason === KVM_EXIT_DEBUG ? 'vmm' : 'guest';
@@ -154,8 +156,8 @@ export function generalDetect(vmx: boolean, traps: (hw: Float64Array, o: number,
     }
     x.fire(v, x.lifecycleEvent(isWrite ? 'GUEST_WRITE' : 'GUEST_READ'));
     if (live) {
-      if (architectural) guestTakesDebug(x, v, DR6_BD);
-      debugExit(x, v, cpu, DR6_BD, architectural ? DR6_BD : 0, vmx);
+      const own = architectural ? DR6_BD : 0;
+      debugExit(x, v, cpu, DR6_BD, own, own, vmx);
       return true;
     }
     // The hardware does not see the GD the guest set: the access executes.
