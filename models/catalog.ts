@@ -13,6 +13,7 @@ import ppcBookeGdb2008Fixed from './ppc-booke/policies/ppc-booke-gdb-2008-fixed.
 import { x86Svm, x86Vmx } from './x86/model.js';
 import { x86EagerSvm, x86EagerVmx } from './x86/policies/eager.js';
 import { x86Lazy2014Svm, x86Lazy2014Vmx } from './x86/policies/x86-lazy-2014.js';
+import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from './x86/policies/x86-lazy-2014-fixed.js';
 
 /** Every built-in architecture, by id. */
 export const architectures: readonly ArchModel[] = [arm64Nvhe, ppcBooke, x86Vmx, x86Svm];
@@ -30,4 +31,6 @@ export const policies: readonly Policy[] = [
   x86EagerSvm,
   x86Lazy2014Vmx,
   x86Lazy2014Svm,
+  x86Lazy2014FixedVmx,
+  x86Lazy2014FixedSvm,
 ] as readonly Policy[];

@@ -1,7 +1,7 @@
 /** The VMX side of KVM's debug-register handling (Linux arch/x86/kvm/vmx/vmx.c, as of 6.17). */
 import type { TrapParams } from '../../../src/policy.js';
 import type { X86Context } from '../model.js';
-import { CPU_BASED_MOV_DR_EXITING, DEBUGCTL, DR, DR_CONTROLS, DR6, DR7, EXIT_QUAL, SLOTS } from '../registers.js';
+import { CPU_BASED_MOV_DR_EXITING, DEBUGCTL, DR, DR_CONTROLS, DR6, DR6_ACTIVE_LOW, DR7, EXIT_QUAL, SLOTS } from '../registers.js';
 import {
   emulate_dr_access,
   emulate_general_detect,
@@ -24,6 +24,8 @@ export function vmx_sync_dirty_debug_regs(k: X86Context): void {
   k.vcpu.arch[DR7] = k.vcpu.vmcs[DR7] as number; // vmcs_readl(GUEST_DR7)
   k.vcpu.switchDbRegs &= ~KVM_DEBUGREG_WONT_EXIT;
   vmx_mov_dr_exiting(k, true);
+  // do_debug expects dr6 to be cleared after it runs, avoid that it sees a stale dr6 from the guest.
+  k.hw.write(DR6, DR6_ACTIVE_LOW); // set_debugreg(DR6_RESERVED, 6)
 }
 
 /** handle_dr (CPL 0 guest code; kvm_require_dr and #GP checks not modelled). */
