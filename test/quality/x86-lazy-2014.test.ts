@@ -43,13 +43,13 @@ describe.each(VARIANTS)('%s', (id, arch, upstream, fixed, eager) => {
   it.each([
     ['x86-lazy-2014-fixed', fixed],
     ['eager', eager],
-  ] as const)('%s holds every invariant on 2000 interleavings and every interleaving of at most 8 events', (_name, policy) => {
+  ] as const)('%s holds every invariant on 2000 interleavings and every interleaving of at most 7 events', (_name, policy) => {
     const r = check(policy, { arch, invariants: all, seed: 1, runs: 2000 });
     expect(r.violation).toBeUndefined();
     expect(r.verdict).toBe('held');
     expect(r.warnings).toEqual([]);
-    const e = explore(policy, { arch, invariants: all, depth: 8 });
+    const e = explore(policy, { arch, invariants: all, depth: 7 });
     expect(e.violation).toBeUndefined();
-    expect(e.depthCompleted).toBe(8);
+    expect(e.depthCompleted).toBe(7);
   });
 });
