@@ -86,3 +86,32 @@ export function hostProgram(x: Executor, cpu: number, reg: number, value: number
   const areas = x.model.memory.hostAreas.length;
   x.world.hostMem[cpu * areas * x.regs + reg] = value >>> 0;
 }
+
+/** What guest code does in a model: the hardware evaluates its breakpoints and may take a debug exception. */
+export type GuestRuns = (x: Executor, v: number, what: 'execute' | 'load' | 'store', addr: number) => void;
+
+/** GUEST_EXECUTE {vcpu, addr} and GUEST_ACCESS {vcpu, addr, rw} over `addresses`, each run by `guestRuns`. */
+export function guestCodeEvents(addresses: readonly number[], guestRuns: GuestRuns): EventKind[] {
+  return [
+    operandEvent('GUEST_EXECUTE', 2, ['vcpu', 'vcpu'], vcpusIn('GUEST_EXECUTE'), [['addr', 'value', () => addresses]], (x, ev) => {
+      const v = ev[1] as number;
+      x.fire(v, x.lifecycleEvent('GUEST_EXECUTE'));
+      guestRuns(x, v, 'execute', ev[2] as number);
+    }),
+    operandEvent(
+      'GUEST_ACCESS',
+      1,
+      ['vcpu', 'vcpu'],
+      vcpusIn('GUEST_ACCESS'),
+      [
+        ['addr', 'value', () => addresses],
+        ['rw', ['read', 'write'], () => [0, 1]],
+      ],
+      (x, ev) => {
+        const v = ev[1] as number;
+        x.fire(v, x.lifecycleEvent('GUEST_ACCESS'));
+        guestRuns(x, v, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
+      },
+    ),
+  ];
+}

@@ -11,7 +11,7 @@ import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/
 import type { Executor } from '../../src/execute.js';
 import type { HitObservation } from '../../src/invariant.js';
 import type { EventKind } from '../../src/model.js';
-import { operandEvent as event, hostCpus, hostProgram, vcpusIn } from '../../src/operand-event.js';
+import { operandEvent as event, guestCodeEvents, hostCpus, hostProgram, vcpusIn } from '../../src/operand-event.js';
 import type { GuestDebug } from '../../src/policy.js';
 import { debugEnabled, guestDebugInterrupt, latch } from './debug-interrupt.js';
 import { dacHits, debugInterruptPending, iacHits, USER } from './hardware.js';
@@ -33,7 +33,6 @@ export interface BookeDomain {
 export const BP_LISTS: readonly (readonly number[])[] = [[], [0x1000], [0x2000], [0x1000, 0x2000]];
 const BP_NAMES = BP_LISTS.map((l) => (l.length === 0 ? 'none' : l.map((a) => `0x${a.toString(16)}`).join('+')));
 const KINDS = ['iac', 'dac'] as const;
-const RW = ['read', 'write'] as const;
 const OFF_ON = ['off', 'on'] as const;
 
 /** The host programs a register on its own CPU; host area 0 is current->thread.debug. */
@@ -163,25 +162,6 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
         x.settle(x.world.loadedOn[v] as number);
       },
     ),
-    event('GUEST_EXECUTE', 2, ['vcpu', 'vcpu'], vcpusIn('GUEST_EXECUTE'), [['addr', 'value', () => domain.addresses]], (x, ev) => {
-      const v = ev[1] as number;
-      x.fire(v, x.lifecycleEvent('GUEST_EXECUTE'));
-      guestRuns(x, v, 'execute', ev[2] as number);
-    }),
-    event(
-      'GUEST_ACCESS',
-      1,
-      ['vcpu', 'vcpu'],
-      vcpusIn('GUEST_ACCESS'),
-      [
-        ['addr', 'value', () => domain.addresses],
-        ['rw', RW, () => [0, 1]],
-      ],
-      (x, ev) => {
-        const v = ev[1] as number;
-        x.fire(v, x.lifecycleEvent('GUEST_ACCESS'));
-        guestRuns(x, v, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
-      },
-    ),
+    ...guestCodeEvents(domain.addresses, guestRuns),
   ];
 }

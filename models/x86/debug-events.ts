@@ -10,7 +10,7 @@ import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/debug-statu
 import type { Executor } from '../../src/execute.js';
 import type { HitObservation } from '../../src/invariant.js';
 import type { EventKind } from '../../src/model.js';
-import { hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/operand-event.js';
+import { guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/operand-event.js';
 import type { GuestDebug } from '../../src/policy.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
 import { DEBUGCTL, DR, DR_LEN_4, DR_RW_EXECUTE, DR_RW_WRITE, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, dr7Slot, SLOTS } from './registers.js';
@@ -38,7 +38,6 @@ const KIND_BITS = [
   [DR_RW_EXECUTE, 0],
   [DR_RW_WRITE, DR_LEN_4],
 ] as const;
-const RW = ['read', 'write'] as const;
 const OFF_ON = ['off', 'on'] as const;
 
 /** QEMU's struct kvm_guest_debug_arch for execution breakpoints `bps`: debugreg[0..3], [6] unused, [7]. */
@@ -147,26 +146,7 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
         x.settle(x.world.loadedOn[v] as number);
       },
     ),
-    operandEvent('GUEST_EXECUTE', 2, ['vcpu', 'vcpu'], vcpusIn('GUEST_EXECUTE'), [['addr', 'value', () => domain.addresses]], (x, ev) => {
-      const v = ev[1] as number;
-      x.fire(v, x.lifecycleEvent('GUEST_EXECUTE'));
-      guestRuns(x, v, 'execute', ev[2] as number);
-    }),
-    operandEvent(
-      'GUEST_ACCESS',
-      1,
-      ['vcpu', 'vcpu'],
-      vcpusIn('GUEST_ACCESS'),
-      [
-        ['addr', 'value', () => domain.addresses],
-        ['rw', RW, () => [0, 1]],
-      ],
-      (x, ev) => {
-        const v = ev[1] as number;
-        x.fire(v, x.lifecycleEvent('GUEST_ACCESS'));
-        guestRuns(x, v, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
-      },
-    ),
+    ...guestCodeEvents(domain.addresses, guestRuns),
     operandEvent('FASTPATH_EXIT', 2, ['vcpu', 'vcpu'], vcpusIn('FASTPATH_EXIT'), [], (x, ev) => {
       const v = ev[1] as number;
       // e.g. a TSC-deadline WRMSR handled by handle_fastpath_set_msr_irqoff: exit and re-entry, interrupts off.

@@ -5,17 +5,15 @@
  * host's from hw_breakpoint's per-CPU copy, and IA32_DEBUGCTL. The correctness baseline and the
  * cost ceiling (DESIGN §8).
  */
-import { definePolicy, type Policy } from '../../../src/policy.js';
-import type { X86Context, X86Host, X86Vcpu } from '../model.js';
+import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, SLOTS } from '../registers.js';
 import { hw_breakpoint_restore, type KvmX86Ops, kvm_update_dr7, kvm_update_dr0123 } from './kvm-x86.js';
-import { svmOps } from './svm.js';
-import { vmxOps } from './vmx.js';
+import { x86Policies } from './vendors.js';
 import { lazyHooks } from './x86-lazy-2014.js';
 
 const guestOwns = (k: X86Context): boolean => k.vcpu.guestDebug === 0;
 
-function eagerHooks(ops: KvmX86Ops, vmx: boolean) {
+function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
   const upstream = lazyHooks(ops);
   return {
     ...upstream,
@@ -46,21 +44,9 @@ function eagerHooks(ops: KvmX86Ops, vmx: boolean) {
   };
 }
 
-const SUMMARY =
-  'always switch: DR accesses never exit, every entry loads DR0-3/DR6/DR7, every exit saves them and restores the host (baseline)';
-
-/** eager on VMX. */
-export const x86EagerVmx: Policy<X86Vcpu, X86Host> = definePolicy<X86Vcpu, X86Host>({
-  name: 'eager',
-  arch: 'x86-vmx',
-  summary: SUMMARY,
-  hooks: eagerHooks(vmxOps, true),
-});
-
-/** eager on SVM. */
-export const x86EagerSvm: Policy<X86Vcpu, X86Host> = definePolicy<X86Vcpu, X86Host>({
-  name: 'eager',
-  arch: 'x86-svm',
-  summary: SUMMARY,
-  hooks: eagerHooks(svmOps, false),
-});
+/** eager on VMX and on SVM. */
+export const [x86EagerVmx, x86EagerSvm] = x86Policies(
+  'eager',
+  'always switch: DR accesses never exit, every entry loads DR0-3/DR6/DR7, every exit saves them and restores the host (baseline)',
+  eagerHooks,
+);

@@ -4,15 +4,14 @@
  * returns to userspace before re-entering (a pending signal), userspace's KVM_SET_GUEST_DEBUG finds DR
  * exits off. Here KVM_SET_GUEST_DEBUG drops the pending WONT_EXIT and turns DR exits back on first.
  */
-import { definePolicy, type GuestDebug, type Policy } from '../../../src/policy.js';
-import type { X86Context, X86Host, X86Vcpu } from '../model.js';
+import type { GuestDebug } from '../../../src/policy.js';
+import type { X86Context, X86Hooks } from '../model.js';
 import { KVM_DEBUGREG_WONT_EXIT, type KvmX86Ops, kvm_arch_vcpu_ioctl_set_guest_debug } from './kvm-x86.js';
-import { svmOps } from './svm.js';
-import { vmxOps } from './vmx.js';
+import { x86Policies } from './vendors.js';
 import { lazyHooks } from './x86-lazy-2014.js';
 
 /** The fixed hooks over vendor `ops`. */
-export function lazyFixedHooks(ops: KvmX86Ops) {
+export function lazyFixedHooks(ops: KvmX86Ops): X86Hooks {
   return {
     ...lazyHooks(ops),
     setGuestDebug(k: X86Context, dbg: GuestDebug): number {
@@ -26,20 +25,9 @@ export function lazyFixedHooks(ops: KvmX86Ops) {
   };
 }
 
-const SUMMARY = 'x86-lazy-2014 + KVM_SET_GUEST_DEBUG re-arms DR exits left off by a DR exit just before KVM_RUN returned (proposed fix)';
-
-/** x86-lazy-2014-fixed on VMX. */
-export const x86Lazy2014FixedVmx: Policy<X86Vcpu, X86Host> = definePolicy<X86Vcpu, X86Host>({
-  name: 'x86-lazy-2014-fixed',
-  arch: 'x86-vmx',
-  summary: SUMMARY,
-  hooks: lazyFixedHooks(vmxOps),
-});
-
-/** x86-lazy-2014-fixed on SVM. */
-export const x86Lazy2014FixedSvm: Policy<X86Vcpu, X86Host> = definePolicy<X86Vcpu, X86Host>({
-  name: 'x86-lazy-2014-fixed',
-  arch: 'x86-svm',
-  summary: SUMMARY,
-  hooks: lazyFixedHooks(svmOps),
-});
+/** x86-lazy-2014-fixed on VMX and on SVM. */
+export const [x86Lazy2014FixedVmx, x86Lazy2014FixedSvm] = x86Policies(
+  'x86-lazy-2014-fixed',
+  'x86-lazy-2014 + KVM_SET_GUEST_DEBUG re-arms DR exits left off by a DR exit just before KVM_RUN returned (proposed fix)',
+  lazyFixedHooks,
+);

@@ -5,8 +5,7 @@
  * exit syncs them back; DR0-DR3 are loaded only while the guest or userspace enables a breakpoint, and
  * the host's are restored after the run loop only when hw_breakpoint_active().
  */
-import { definePolicy, type Policy } from '../../../src/policy.js';
-import type { X86Hooks, X86Host, X86Vcpu } from '../model.js';
+import type { X86Hooks } from '../model.js';
 import {
   type KvmX86Ops,
   kvm_arch_vcpu_ioctl_set_guest_debug,
@@ -16,8 +15,7 @@ import {
   load_guest_debug_regs,
   put_guest_debug_regs,
 } from './kvm-x86.js';
-import { svmOps } from './svm.js';
-import { vmxOps } from './vmx.js';
+import { x86Policies } from './vendors.js';
 
 /** The upstream hooks over vendor `ops`. */
 export function lazyHooks(ops: KvmX86Ops): X86Hooks {
@@ -41,20 +39,9 @@ export function lazyHooks(ops: KvmX86Ops): X86Hooks {
   };
 }
 
-const SUMMARY = 'upstream lazy switching (3.15+): DR exits off after the first access (WONT_EXIT), synced at the next exit';
-
-/** x86-lazy-2014 on VMX. */
-export const x86Lazy2014Vmx: Policy<X86Vcpu, X86Host> = definePolicy<X86Vcpu, X86Host>({
-  name: 'x86-lazy-2014',
-  arch: 'x86-vmx',
-  summary: SUMMARY,
-  hooks: lazyHooks(vmxOps),
-});
-
-/** x86-lazy-2014 on SVM. */
-export const x86Lazy2014Svm: Policy<X86Vcpu, X86Host> = definePolicy<X86Vcpu, X86Host>({
-  name: 'x86-lazy-2014',
-  arch: 'x86-svm',
-  summary: SUMMARY,
-  hooks: lazyHooks(svmOps),
-});
+/** x86-lazy-2014 on VMX and on SVM. */
+export const [x86Lazy2014Vmx, x86Lazy2014Svm] = x86Policies(
+  'x86-lazy-2014',
+  'upstream lazy switching (3.15+): DR exits off after the first access (WONT_EXIT), synced at the next exit',
+  lazyHooks,
+);
