@@ -6,7 +6,9 @@ import { CTX_GUEST } from '../src/world.js';
 import { culprit, guestSlotIntent, lowestSlot, missingSlots } from './slot-compare.js';
 
 const DEBUG_HW = VMM_DEBUG_ENABLE | VMM_DEBUG_HW;
-const flags = (x: Executor, v: number): number => (x.world.vcpuGhost[v * VMM_GHOST.length + VMM_DEBUG] as number) ?? 0;
+/** The vCPU's userspace debug flags: the first of its ghost words (VMM_GHOST leads every model's list). */
+const flags = (x: Executor, v: number): number =>
+  (x.world.vcpuGhost[v * (x.model.ghost?.vcpu.length ?? VMM_GHOST.length) + VMM_DEBUG] as number) ?? 0;
 
 /**
  * While userspace (a gdb stub) debugs a vCPU with hardware breakpoints: its breakpoints are
