@@ -131,9 +131,9 @@ export function guestTakesDebug(x: Executor, v: number, bits: number): void {
 
 /**
  * ModelInstance.guestAccess: MOV to or from a debug register while DR7.GD is set raises #DB(BD)
- * before the instruction executes (SDM 18.2.4). On VMX a MOV-DR exit takes priority over it (SDM
- * 25.1.1), so KVM must emulate it (handle_dr); on SVM the #DB comes before the DR intercept, as KVM
- * assumes (dr_interception has no GD emulation). The guest's own GD is in force unless userspace
+ * before the instruction executes (SDM 18.2.4). On VMX a MOV-DR exit takes priority over it
+ * (vmx.c handle_dr: "the vm-exit takes precedence over the debug trap"), so KVM must emulate it; on
+ * SVM the #DB comes before the DR intercept, as KVM assumes (dr_interception has no GD emulation). The guest's own GD is in force unless userspace
  * debugs it with hardware breakpoints (its DR7 is then userspace's).
  */
 export function generalDetect(vmx: boolean, traps: (hw: Float64Array, o: number, reg: number, isWrite: boolean) => boolean) {
