@@ -10,9 +10,13 @@ import ppcBookeEager from './ppc-booke/policies/eager.js';
 import ppcBooke2014 from './ppc-booke/policies/ppc-booke-2014.js';
 import ppcBookeGdb2008 from './ppc-booke/policies/ppc-booke-gdb-2008.js';
 import ppcBookeGdb2008Fixed from './ppc-booke/policies/ppc-booke-gdb-2008-fixed.js';
+import { x86Svm, x86Vmx } from './x86/model.js';
+import { x86EagerSvm, x86EagerVmx } from './x86/policies/eager.js';
+import { x86Lazy2014Svm, x86Lazy2014Vmx } from './x86/policies/x86-lazy-2014.js';
+import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from './x86/policies/x86-lazy-2014-fixed.js';
 
 /** Every built-in architecture, by id. */
-export const architectures: readonly ArchModel[] = [arm64Nvhe, ppcBooke];
+export const architectures: readonly ArchModel[] = [arm64Nvhe, ppcBooke, x86Vmx, x86Svm];
 
 /** Every built-in policy; each names its architecture. */
 export const policies: readonly Policy[] = [
@@ -23,4 +27,10 @@ export const policies: readonly Policy[] = [
   ppcBookeGdb2008,
   ppcBookeGdb2008Fixed,
   ppcBooke2014,
+  x86EagerVmx,
+  x86EagerSvm,
+  x86Lazy2014Vmx,
+  x86Lazy2014Svm,
+  x86Lazy2014FixedVmx,
+  x86Lazy2014FixedSvm,
 ] as readonly Policy[];

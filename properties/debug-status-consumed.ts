@@ -34,7 +34,7 @@ export default defineInvariant({
   name: 'debug-status-consumed',
   claim:
     'every debug event is delivered exactly once to the right world; after it is handled no stale status bits (e.g. DBSR) remain, so it cannot fire again',
-  archs: ['ppc-booke'],
+  archs: ['ppc-booke', 'x86-vmx', 'x86-svm'],
   state: stale,
   delivery(_x, d) {
     const to = WHO[d.to];

@@ -1,7 +1,7 @@
 import { hex } from '../src/hex.js';
 import { defineInvariant } from '../src/invariant.js';
 import { CTX_GUEST } from '../src/world.js';
-import { culprit, lowestSlot, missingSlots } from './slot-compare.js';
+import { culprit, guestSlotIntent, lowestSlot, missingSlots } from './slot-compare.js';
 
 /** While a guest runs, every breakpoint and watchpoint it armed is effective and delivered to it. */
 export default defineInvariant({
@@ -10,15 +10,15 @@ export default defineInvariant({
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
     const { view } = x.model;
-    const { hw, guestIntent, guestIntentAt, running } = x.world;
+    const { hw, guestIntentAt, running } = x.world;
     const v = running[cpu] as number;
     const o = cpu * x.regs;
-    const io = v * x.regs;
+    const { r: intent, o: io } = guestSlotIntent(x, v);
     for (const level of view.guestLevels) {
-      const missing = missingSlots(view, hw, o, guestIntent, io, level);
+      const missing = missingSlots(view, hw, o, intent, io, level);
       if (missing !== 0) {
         const s = lowestSlot(missing);
-        const { text, ...c } = culprit(x, s, hw, o, guestIntent, guestIntentAt, io);
+        const { text, ...c } = culprit(x, s, hw, o, intent, guestIntentAt, io);
         return {
           message: `vcpu${v} armed ${view.slotNames[s]} for level-${level} code, but it is not effective on cpu${cpu} (${text})`,
           cpu,
@@ -26,7 +26,7 @@ export default defineInvariant({
           ...c,
         };
       }
-      if (view.effective(guestIntent, io, level) !== 0 && !view.deliversToGuest(hw, o, level)) {
+      if (view.effective(intent, io, level) !== 0 && !view.deliversToGuest(hw, o, level)) {
         return { message: `vcpu${v} has breakpoints armed, but cpu${cpu} routes its debug exceptions away from the guest`, cpu, vcpu: v };
       }
     }

@@ -1,7 +1,7 @@
 import { hex } from '../src/hex.js';
 import { defineInvariant } from '../src/invariant.js';
 import { CTX_GUEST } from '../src/world.js';
-import { culprit, foreignSlots, lowestSlot } from './slot-compare.js';
+import { culprit, foreignSlots, guestSlotIntent, lowestSlot } from './slot-compare.js';
 
 /** While a guest runs, no breakpoint or watchpoint it did not arm itself is effective. */
 export default defineInvariant({
@@ -10,14 +10,15 @@ export default defineInvariant({
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
     const { view } = x.model;
-    const { hw, guestIntent, guestIntentAt, running } = x.world;
+    const { hw, guestIntentAt, running } = x.world;
     const v = running[cpu] as number;
     const o = cpu * x.regs;
+    const intent = guestSlotIntent(x, v);
     for (const level of view.guestLevels) {
-      const foreign = foreignSlots(view, hw, o, guestIntent, v * x.regs, level);
+      const foreign = foreignSlots(view, hw, o, intent.r, intent.o, level);
       if (foreign === 0) continue;
       const s = lowestSlot(foreign);
-      const { text, ...c } = culprit(x, s, hw, o, guestIntent, guestIntentAt, v * x.regs);
+      const { text, ...c } = culprit(x, s, hw, o, intent.r, guestIntentAt, intent.o);
       return {
         message: `${view.slotNames[s]} is effective for guest level-${level} code of vcpu${v} on cpu${cpu}, but the guest did not arm it (${text})`,
         cpu,

@@ -35,6 +35,11 @@ export function missingSlots(view: DebugView, hw: Float64Array, o: number, inten
   return (intended & ~onHw) | differing(view, hw, o, intent, io, intended & onHw);
 }
 
+/** Where the slots vCPU `v` must have while it runs are kept: the model's `slotIntent`, else `guestIntent`. */
+export function guestSlotIntent(x: Executor, v: number): { readonly r: Float64Array; readonly o: number } {
+  return x.model.view.slotIntent?.(x, v) ?? { r: x.world.guestIntent, o: v * x.regs };
+}
+
 /** Index of the lowest set bit of a non-zero mask. */
 export const lowestSlot = (mask: number): number => 31 - Math.clz32(mask & -mask);
 

@@ -3,10 +3,12 @@ import type { Executor } from '../src/execute.js';
 import { hex } from '../src/hex.js';
 import { defineInvariant } from '../src/invariant.js';
 import { CTX_GUEST } from '../src/world.js';
-import { culprit, lowestSlot, missingSlots } from './slot-compare.js';
+import { culprit, guestSlotIntent, lowestSlot, missingSlots } from './slot-compare.js';
 
 const DEBUG_HW = VMM_DEBUG_ENABLE | VMM_DEBUG_HW;
-const flags = (x: Executor, v: number): number => (x.world.vcpuGhost[v * VMM_GHOST.length + VMM_DEBUG] as number) ?? 0;
+/** The vCPU's userspace debug flags: the first of its ghost words (VMM_GHOST leads every model's list). */
+const flags = (x: Executor, v: number): number =>
+  (x.world.vcpuGhost[v * (x.model.ghost?.vcpu.length ?? VMM_GHOST.length) + VMM_DEBUG] as number) ?? 0;
 
 /**
  * While userspace (a gdb stub) debugs a vCPU with hardware breakpoints: its breakpoints are
@@ -16,19 +18,19 @@ export default defineInvariant({
   name: 'userspace-debug-honored',
   claim:
     "while userspace debugs a vCPU with hardware breakpoints, its breakpoints are effective, hits exit to userspace, and the guest's own register view is preserved",
-  archs: ['ppc-booke'],
+  archs: ['ppc-booke', 'x86-vmx', 'x86-svm'],
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
     const v = x.world.running[cpu] as number;
     if ((flags(x, v) & DEBUG_HW) !== DEBUG_HW) return undefined;
     const { view } = x.model;
     const o = cpu * x.regs;
-    const io = v * x.regs;
+    const { r: intent, o: io } = guestSlotIntent(x, v);
     for (const level of view.guestLevels) {
-      const missing = missingSlots(view, x.world.hw, o, x.world.guestIntent, io, level);
+      const missing = missingSlots(view, x.world.hw, o, intent, io, level);
       if (missing === 0) continue;
       const s = lowestSlot(missing);
-      const { text, ...c } = culprit(x, s, x.world.hw, o, x.world.guestIntent, x.world.guestIntentAt, io);
+      const { text, ...c } = culprit(x, s, x.world.hw, o, intent, x.world.guestIntentAt, io);
       return {
         message: `userspace's breakpoint ${view.slotNames[s]} for vcpu${v} is not effective on cpu${cpu} (${text})`,
         cpu,

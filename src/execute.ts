@@ -2,7 +2,7 @@ import type { DeliveryObservation, Finding, HitObservation, Invariant, ReadObser
 import { HOOK_NAMES } from './lifecycle.js';
 import type { EventKind, ModelInstance } from './model.js';
 import type { HookContext, Hooks, Hw, Policy, TrapParams } from './policy.js';
-import { writeResult } from './register-file.js';
+import { hwWriteResult, writeResult } from './register-file.js';
 import { CTX_HOST, World } from './world.js';
 
 /** Thrown through a policy hook to stop it at an observation point where an invariant broke. */
@@ -301,6 +301,7 @@ export class Executor {
     const cpu = w.loadedOn[v] as number;
     const ctx = lc.context[target] as number;
     if (cpu >= 0 && ctx >= 0) w.cpuContext[cpu] = ctx;
+    this.model.transition?.(this, v, cpu, event, target);
     const hook = lc.hook[i] as number;
     return hook >= 0 ? this.runHook(hook, v, cpu, a, b) : undefined;
   }
@@ -339,8 +340,8 @@ export class Executor {
     this.settle(this.world.loadedOn[v] as number);
   }
 
-  /** A guest register access that traps: a full exit, then the trap handler in the host. */
-  private trapAccess(v: number, reg: number, isWrite: boolean, value: number): number {
+  /** A guest register access that traps: a full exit, then the trap handler in the host; returns the value read. */
+  trapAccess(v: number, reg: number, isWrite: boolean, value: number): number {
     this.fire(v, this.lifecycleEvent('TRAP'), 'trap');
     if (this.violation) return 0;
     const p = this.params;
@@ -353,6 +354,7 @@ export class Executor {
 
   /** The guest reads `reg`: from hardware, or through the trap handler when the access traps. */
   guestRead(v: number, reg: number): void {
+    if (this.model.guestAccess?.(this, v, reg, false, 0)) return;
     const w = this.world;
     const cpu = w.loadedOn[v] as number;
     const o = cpu * this.regs;
@@ -367,6 +369,7 @@ export class Executor {
 
   /** The guest writes `reg`: to hardware, or through the trap handler when the access traps. */
   guestWrite(v: number, reg: number, value: number): void {
+    if (this.model.guestAccess?.(this, v, reg, true, value)) return;
     const w = this.world;
     const cpu = w.loadedOn[v] as number;
     const o = cpu * this.regs;
@@ -375,7 +378,7 @@ export class Executor {
     if (this.model.traps(w.hw, o, reg, true)) this.trapAccess(v, reg, true, value);
     else {
       this.fire(v, this.lifecycleEvent('GUEST_WRITE'));
-      w.hw[o + reg] = writeResult(sem, w.hw[o + reg] as number, value);
+      w.hw[o + reg] = hwWriteResult(this.model.registers, reg, w.hw[o + reg] as number, value);
     }
     if (this.violation) return;
     this.settle(cpu);
@@ -565,7 +568,7 @@ export class Executor {
     this.cycles += this.model.writeCost(reg);
     this.mutations++;
     const o = this.hookCpu * this.regs + reg;
-    this.world.hw[o] = writeResult(sem, this.world.hw[o] as number, value);
+    this.world.hw[o] = hwWriteResult(this.model.registers, reg, this.world.hw[o] as number, value);
     this.hookWrites++;
     this.lastReg = reg;
     this.lastValue = value;

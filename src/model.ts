@@ -60,6 +60,11 @@ export interface DebugView {
   effective(r: Float64Array, o: number, level: number): number;
   /** Whether a debug exception raised by guest code at `level` is taken by the guest itself. */
   deliversToGuest(r: Float64Array, o: number, level: number): boolean;
+  /**
+   * Where the bp/wp slots vCPU `v` must have while it runs are kept, when not in `guestIntent` (e.g.
+   * x86 userspace breakpoints share DR0-DR7 with the guest's own values): a register-indexed array and offset.
+   */
+  slotIntent?(x: Executor, v: number): { readonly r: Float64Array; readonly o: number };
   /** The debug status register, for models that latch debug events (e.g. PowerPC DBSR); see debug-status.ts. */
   readonly status?: { readonly reg: number; readonly events: number; describe(mask: number): string };
 }
@@ -103,6 +108,16 @@ export interface ModelInstance {
    * It may latch status and take interrupts; outside hooks it may fire lifecycle events (an exit).
    */
   observe?(x: Executor, cpu: number, inHook: boolean): void;
+  /**
+   * What the CPU does by itself on a lifecycle transition, before the transition's hook runs (x86 VM
+   * entry loads DR7 from the VMCS, VM exit resets it). `event` and `target` index the lifecycle.
+   */
+  transition?(x: Executor, v: number, cpu: number, event: number, target: number): void;
+  /**
+   * A guest register access the architecture faults before it executes (x86 DR7.GD): the model
+   * updates the intents and takes the trap or exception itself, and returns true; false to go on normally.
+   */
+  guestAccess?(x: Executor, v: number, reg: number, isWrite: boolean, value: number): boolean;
   /** Cycle cost of a hardware read and write of `reg` (DESIGN §6 cost.ts). */
   readCost(reg: number): number;
   writeCost(reg: number): number;

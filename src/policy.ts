@@ -21,6 +21,10 @@ export interface GuestDebug {
   readonly useHw: boolean;
   /** Breakpoint addresses, in the order userspace gave them. */
   readonly bps: readonly number[];
+  /** KVM_GUESTDBG_SINGLESTEP (architectures that model it). */
+  readonly singleStep?: boolean;
+  /** struct kvm_guest_debug_arch as userspace filled it, where the architecture has one (x86: debugreg[0..7]). */
+  readonly arch?: readonly number[];
 }
 
 /** What a hook sees: hardware, the vCPU's memory state, the host's per-CPU state, and BUG/WARN. */
@@ -50,6 +54,8 @@ export interface Hooks<V = unknown, H = unknown> {
   vcpuReset?(k: HookContext<V, H>): void;
   /** KVM_SET_GUEST_DEBUG; the return value is the ioctl's (0 or a negative errno). */
   setGuestDebug?(k: HookContext<V, H>, dbg: GuestDebug): number | undefined;
+  /** A fast-path exit handled with interrupts off, re-entering the guest without leaving the run loop (x86). */
+  fastpath?(k: HookContext<V, H>): void;
 }
 
 /** What `definePolicy` takes. */

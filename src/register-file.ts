@@ -7,6 +7,8 @@ export interface RegisterSpec {
   readonly width: 32 | 64;
   readonly reset: number;
   readonly write: WriteSemantics;
+  /** Bits that read as 1 whatever is written (e.g. x86 DR7 bit 10). */
+  readonly fixed1?: number;
 }
 
 /** A model's register file: names, ids, reset values and write semantics, indexed by register id. */
@@ -18,6 +20,8 @@ export interface RegisterFile {
   readonly semantics: Uint8Array;
   /** 1 where the configured CPU implements the register; an access to any other is UNDEFINED. */
   readonly implemented: Uint8Array;
+  /** Bits that read as 1 whatever is written, by register id (0: none). */
+  readonly fixed1: Float64Array;
   id(name: string): number | undefined;
 }
 
@@ -29,7 +33,9 @@ export function defineRegisterFile(specs: readonly RegisterSpec[], implemented: 
   const reset = new Float64Array(specs.length);
   const semantics = new Uint8Array(specs.length);
   const impl = new Uint8Array(specs.length);
+  const fixed1 = new Float64Array(specs.length);
   specs.forEach((s, i) => {
+    fixed1[i] = s.fixed1 ?? 0;
     byName.set(s.name, i);
     reset[i] = s.reset;
     semantics[i] = SEMANTICS[s.write];
@@ -41,6 +47,7 @@ export function defineRegisterFile(specs: readonly RegisterSpec[], implemented: 
     reset,
     semantics,
     implemented: impl,
+    fixed1,
     id: (name) => byName.get(name),
   };
 }
@@ -49,4 +56,11 @@ export function defineRegisterFile(specs: readonly RegisterSpec[], implemented: 
 export function writeResult(semantics: number, current: number, value: number): number {
   if (semantics === 2) return (current & ~value) >>> 0; // write-1-to-clear
   return value;
+}
+
+/** The value hardware register `reg` of `file` holds after `value` is written to it: `writeResult` plus its fixed-1 bits. */
+export function hwWriteResult(file: RegisterFile, reg: number, current: number, value: number): number {
+  const v = writeResult(file.semantics[reg] as number, current, value);
+  const fixed = file.fixed1[reg] as number;
+  return fixed === 0 ? v : (v | fixed) >>> 0;
 }

@@ -25,7 +25,9 @@ export type VcpuLifecycleEvent =
         | 'VMM_GET_REG'
         | 'VMM_SET_REG'
         | 'VMM_SET_GUEST_DEBUG'
-        | 'VCPU_RESET';
+        | 'VCPU_RESET'
+        | 'FASTPATH_EXIT'
+        | 'REENTERED';
     };
 
 /** How an architecture's lifecycle differs from the shared shape. */
@@ -35,6 +37,12 @@ export interface VcpuLifecycleOptions {
   readonly switchContext: 'hyp' | 'host';
   /** Whether userspace can debug the vCPU with KVM_SET_GUEST_DEBUG (the `setGuestDebug` hook). */
   readonly guestDebug: boolean;
+  /**
+   * Whether some exits are handled on a fast path (x86 EXIT_FASTPATH_REENTER_GUEST): the exit's
+   * `fastpath` hook runs with interrupts off in the `fastpath` state and the guest is re-entered
+   * without leaving the inner run loop, so neither guestExit nor guestEnter runs.
+   */
+  readonly fastPath?: boolean;
 }
 
 const hook = (): void => {};
@@ -53,6 +61,7 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
       setReg: hook,
       vcpuReset: hook,
       setGuestDebug: hook,
+      fastpath: hook,
     },
   }).createMachine({
     id: options.id,
@@ -88,8 +97,10 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
           GUEST_WRITE: { target: 'guest' },
           GUEST_EXECUTE: { target: 'guest' },
           GUEST_ACCESS: { target: 'guest' },
+          ...(options.fastPath ? { FASTPATH_EXIT: { target: 'fastpath' as const, actions: 'fastpath' as const } } : {}),
         },
       },
+      ...(options.fastPath ? { fastpath: { meta: { cpu: options.switchContext }, on: { REENTERED: 'guest' } } } : {}),
       exiting: { meta: { cpu: options.switchContext }, on: { EXITED: 'loaded', TRAPPED: { target: 'trapped', actions: 'trap' } } },
       trapped: {
         meta: { cpu: 'host' },

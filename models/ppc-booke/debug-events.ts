@@ -10,9 +10,9 @@
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/debug-status.js';
 import type { Executor } from '../../src/execute.js';
 import type { HitObservation } from '../../src/invariant.js';
-import type { EventKind, OperandKind } from '../../src/model.js';
+import type { EventKind } from '../../src/model.js';
+import { operandEvent as event, guestCodeEvents, hostCpus, hostProgram, vcpusIn } from '../../src/operand-event.js';
 import type { GuestDebug } from '../../src/policy.js';
-import { CTX_HOST } from '../../src/world.js';
 import { debugEnabled, guestDebugInterrupt, latch } from './debug-interrupt.js';
 import { dacHits, debugInterruptPending, iacHits, USER } from './hardware.js';
 import { DAC, DBCR0, DBCR0_DAC, DBCR0_IAC, DBCR0_IDM, DBCR1, DBCR1_IACUS, DBCR2, DBCR2_DACUS, IAC, IACS } from './registers.js';
@@ -33,91 +33,17 @@ export interface BookeDomain {
 export const BP_LISTS: readonly (readonly number[])[] = [[], [0x1000], [0x2000], [0x1000, 0x2000]];
 const BP_NAMES = BP_LISTS.map((l) => (l.length === 0 ? 'none' : l.map((a) => `0x${a.toString(16)}`).join('+')));
 const KINDS = ['iac', 'dac'] as const;
-const RW = ['read', 'write'] as const;
 const OFF_ON = ['off', 'on'] as const;
 
-type Operand = readonly [name: string, kind: OperandKind, values: (x: Executor, ev: Float64Array) => readonly number[]];
-
-/**
- * An event on `ev[1]` (a host CPU or a vCPU, from `subjects`) with further operands each drawn from
- * its own domain; decode, accepts and enumerate all follow from the domains.
- */
-function event(
-  type: string,
-  weight: number,
-  subject: readonly [string, OperandKind],
-  subjects: (x: Executor) => readonly number[],
-  operands: readonly Operand[],
-  apply: (x: Executor, ev: Float64Array) => void,
-): EventKind {
-  const buffer = new Float64Array(6);
-  const fill = (x: Executor, ev: Float64Array, i: number, emit: (ev: Float64Array) => void): void => {
-    const op = operands[i];
-    if (op === undefined) {
-      emit(ev);
-      return;
-    }
-    for (const value of op[2](x, ev)) {
-      ev[i + 2] = value;
-      fill(x, ev, i + 1, emit);
-    }
-  };
-  return {
-    type,
-    weight,
-    operands: [subject, ...operands.map(([name, kind]) => [name, kind] as const)],
-    enabled: (x) => subjects(x).length > 0,
-    decode(x, r, ev) {
-      const s = subjects(x);
-      ev[1] = s[r % s.length] as number;
-      let rest = Math.floor(r / s.length);
-      operands.forEach(([, , values], i) => {
-        const d = values(x, ev);
-        ev[i + 2] = d[rest % d.length] as number;
-        rest = Math.floor(rest / d.length);
-      });
-    },
-    accepts: (x, ev) =>
-      subjects(x).includes(ev[1] as number) && operands.every(([, , values], i) => values(x, ev).includes(ev[i + 2] as number)),
-    enumerate(x, emit) {
-      for (const s of subjects(x)) {
-        buffer.fill(0);
-        buffer[1] = s;
-        fill(x, buffer, 0, emit);
-      }
-    },
-    apply,
-  };
-}
-
-/** The host programs a register on its own CPU: hardware, host intent and current->thread.debug change together. */
-function hostWrite(x: Executor, cpu: number, reg: number, value: number): void {
-  x.world.hw[cpu * x.regs + reg] = value >>> 0;
-  x.setHostIntent(cpu, reg, value >>> 0);
-  const areas = x.model.memory.hostAreas.length;
-  x.world.hostMem[cpu * areas * x.regs + reg] = value >>> 0; // host area 0: thread (current->thread.debug)
-}
+/** The host programs a register on its own CPU; host area 0 is current->thread.debug. */
+const hostWrite = hostProgram;
 
 const ENABLES = (DBCR0_IAC.reduce((a, b) => a | b, 0) | 0x000f0000) >>> 0;
 
 /** Builds the Book E debug events over `domain`. */
 export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
-  const hostCpus = (x: Executor): number[] => {
-    const out: number[] = [];
-    for (let c = 0; c < x.world.cpuContext.length; c++) if (x.world.cpuContext[c] === CTX_HOST) out.push(c);
-    return out;
-  };
   const armedHostCpus = (x: Executor): number[] =>
     hostCpus(x).filter((c) => ((x.world.hostIntent[c * x.regs + DBCR0] as number) & ENABLES) !== 0);
-  const vcpusIn = (machineEvent: string) => {
-    let e = -1;
-    return (x: Executor): number[] => {
-      if (e < 0) e = x.lifecycleEvent(machineEvent);
-      const out: number[] = [];
-      for (let v = 0; v < x.world.vcpuState.length; v++) if (x.can(v, e)) out.push(v);
-      return out;
-    };
-  };
   const slotsOf = (_x: Executor, ev: Float64Array): readonly number[] => domain.slots[ev[2] as number] as readonly number[];
   const armedSlots = (x: Executor, ev: Float64Array, kind = ev[2] as number): readonly number[] => {
     const dbcr0 = x.world.hostIntent[(ev[1] as number) * x.regs + DBCR0] as number;
@@ -236,25 +162,6 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
         x.settle(x.world.loadedOn[v] as number);
       },
     ),
-    event('GUEST_EXECUTE', 2, ['vcpu', 'vcpu'], vcpusIn('GUEST_EXECUTE'), [['addr', 'value', () => domain.addresses]], (x, ev) => {
-      const v = ev[1] as number;
-      x.fire(v, x.lifecycleEvent('GUEST_EXECUTE'));
-      guestRuns(x, v, 'execute', ev[2] as number);
-    }),
-    event(
-      'GUEST_ACCESS',
-      1,
-      ['vcpu', 'vcpu'],
-      vcpusIn('GUEST_ACCESS'),
-      [
-        ['addr', 'value', () => domain.addresses],
-        ['rw', RW, () => [0, 1]],
-      ],
-      (x, ev) => {
-        const v = ev[1] as number;
-        x.fire(v, x.lifecycleEvent('GUEST_ACCESS'));
-        guestRuns(x, v, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
-      },
-    ),
+    ...guestCodeEvents(domain.addresses, guestRuns),
   ];
 }

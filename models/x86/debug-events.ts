@@ -1,0 +1,160 @@
+/**
+ * x86 events outside the vCPU lifecycle: perf hw_breakpoint users arming and disarming breakpoints
+ * and changing IA32_DEBUGCTL on a CPU from interrupt context (arch/x86/kernel/hw_breakpoint.c
+ * arch_install_hw_breakpoint: DRn, cpu_debugreg[n], cpu_dr7 |= encode_dr7(), DR7), userspace's
+ * KVM_SET_GUEST_DEBUG as QEMU fills it (kvm_arch_update_guest_debug: debugreg[7] = 0x600 | Gn and
+ * R/W, LEN per breakpoint), guest code executing and accessing data, and fast-path exits that
+ * re-enter the guest inside vcpu_enter_guest's loop (EXIT_FASTPATH_REENTER_GUEST).
+ */
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/debug-status.js';
+import type { Executor } from '../../src/execute.js';
+import type { HitObservation } from '../../src/invariant.js';
+import type { EventKind } from '../../src/model.js';
+import { guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/operand-event.js';
+import type { GuestDebug } from '../../src/policy.js';
+import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
+import { DEBUGCTL, DR, DR_LEN_4, DR_RW_EXECUTE, DR_RW_WRITE, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, dr7Slot, SLOTS } from './registers.js';
+import { debugExit, slotIntent, userspaceHw, VCPU_GHOST } from './vm-switch.js';
+
+/** Operand domains of the x86 events (the full or the small exploration domain). */
+export interface X86Domain {
+  readonly addresses: readonly number[];
+  readonly hostAddresses: readonly number[];
+  readonly hostSlots: readonly number[];
+  /** Host breakpoint kinds, as indices into KINDS. */
+  readonly hostKinds: readonly number[];
+  readonly debugctl: readonly number[];
+  /** Userspace breakpoint lists, as indices into BP_LISTS. */
+  readonly bpLists: readonly number[];
+  readonly singleStep: readonly number[];
+}
+
+/** The execution breakpoints userspace passes, packed from DR0. */
+export const BP_LISTS: readonly (readonly number[])[] = [[], [0x1000], [0x2000], [0x1000, 0x2000]];
+const BP_NAMES = BP_LISTS.map((l) => (l.length === 0 ? 'none' : l.map((a) => `0x${a.toString(16)}`).join('+')));
+/** Host breakpoint kinds: [R/W, LEN] as hw_breakpoint.c encodes X86_BREAKPOINT_EXECUTE / WRITE with LEN_X / LEN_4. */
+const KINDS = ['execute', 'write'] as const;
+const KIND_BITS = [
+  [DR_RW_EXECUTE, 0],
+  [DR_RW_WRITE, DR_LEN_4],
+] as const;
+const OFF_ON = ['off', 'on'] as const;
+
+/** QEMU's struct kvm_guest_debug_arch for execution breakpoints `bps`: debugreg[0..3], [6] unused, [7]. */
+function guestDebugArch(bps: readonly number[]): number[] {
+  const debugreg = [0, 0, 0, 0, 0, 0, 0, 0x600];
+  bps.forEach((addr, n) => {
+    debugreg[n] = addr;
+    debugreg[7] = ((debugreg[7] as number) | dr7Slot(n, DR_RW_EXECUTE, 0, true)) >>> 0;
+  });
+  return debugreg;
+}
+
+/** Builds the x86 debug events over `domain`; `vmx` selects how a #DB reaches KVM. */
+export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
+  const cpuDr7 = (x: Executor, cpu: number): number => x.world.hostMem[cpu * x.model.memory.hostAreas.length * x.regs + DR7] as number;
+  const armedHostCpus = (x: Executor): number[] => hostCpus(x).filter((c) => (cpuDr7(x, c) & 0xff) !== 0);
+  const armedSlots = (x: Executor, ev: Float64Array): number[] =>
+    domain.hostSlots.filter((n) => ((cpuDr7(x, ev[1] as number) >>> (2 * n)) & 3) !== 0);
+  const hit: HitObservation = { cpu: 0, vcpu: 0, level: 0, what: 'execute', addr: 0, hw: 0, intended: 0, toGuest: true };
+
+  /** Guest code touches `addr`: enabled breakpoints that match raise a #DB, which KVM intercepts. */
+  const guestRuns = (x: Executor, v: number, what: HitObservation['what'], addr: number): void => {
+    const cpu = x.world.loadedOn[v] as number;
+    const kind = what === 'execute' ? EXECUTE : what === 'store' ? STORE : 1;
+    const hwHits = matchingSlots(x.world.hw, cpu * x.regs, addr, kind);
+    const intent = slotIntent(x, v);
+    const intended = matchingSlots(intent.r, intent.o, addr, kind);
+    hit.cpu = cpu;
+    hit.vcpu = v;
+    hit.what = what;
+    hit.addr = addr;
+    hit.hw = hwHits;
+    hit.intended = intended;
+    x.observeHit(hit);
+    if (x.violation) return;
+    if (hwHits === 0) {
+      x.settle(cpu);
+      return;
+    }
+    const owed = trapBits(hwHits & intended);
+    debugExit(x, v, cpu, trapBits(hwHits), owed, userspaceHw(x, v) ? 0 : owed, vmx);
+  };
+
+  let setGuestDebugEvent = -1;
+  return [
+    operandEvent(
+      'HOST_SET_BREAKPOINT',
+      3,
+      ['cpu', 'cpu'],
+      hostCpus,
+      [
+        ['slot', 'slot', () => domain.hostSlots],
+        ['kind', KINDS, () => domain.hostKinds],
+        ['addr', 'value', () => domain.hostAddresses],
+      ],
+      (x, ev) => {
+        const cpu = ev[1] as number;
+        const n = ev[2] as number;
+        const [rw, len] = KIND_BITS[ev[3] as number] ?? KIND_BITS[0];
+        // arch_install_hw_breakpoint; encode_dr7 also sets GE (bit 9), which P6 and later ignore (SDM 18.2.4): left out.
+        hostProgram(x, cpu, DR(n), ev[4] as number);
+        const cleared = cpuDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false));
+        hostProgram(x, cpu, DR7, (cleared | dr7Slot(n, rw, len, true)) >>> 0);
+        x.settle(cpu);
+      },
+    ),
+    operandEvent('HOST_CLEAR_BREAKPOINT', 1, ['cpu', 'cpu'], armedHostCpus, [['slot', 'slot', armedSlots]], (x, ev) => {
+      const cpu = ev[1] as number;
+      const n = ev[2] as number;
+      // arch_uninstall_hw_breakpoint: cpu_dr7 &= ~__encode_dr7(n, len, type); DR7 = cpu_dr7. DRn keeps its value.
+      hostProgram(x, cpu, DR7, (cpuDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false))) >>> 0);
+      x.settle(cpu);
+    }),
+    operandEvent('HOST_SET_DEBUGCTL', 1, ['cpu', 'cpu'], hostCpus, [['value', 'value', () => domain.debugctl]], (x, ev) => {
+      // perf (LBR, BTS) updates IA32_DEBUGCTL on its CPU, e.g. from an SMP function call.
+      hostProgram(x, ev[1] as number, DEBUGCTL, ev[2] as number);
+      x.settle(ev[1] as number);
+    }),
+    operandEvent(
+      'VMM_SET_GUEST_DEBUG',
+      2,
+      ['vcpu', 'vcpu'],
+      vcpusIn('VMM_SET_GUEST_DEBUG'),
+      [
+        ['enable', OFF_ON, () => [0, 1]],
+        ['useHw', OFF_ON, (_x, ev) => (ev[2] === 1 ? [0, 1] : [0])],
+        ['singleStep', OFF_ON, (_x, ev) => (ev[2] === 1 ? domain.singleStep : [0])],
+        ['bps', BP_NAMES, (_x, ev) => (ev[2] === 1 && ev[3] === 1 ? domain.bpLists : [0])],
+      ],
+      (x, ev) => {
+        const v = ev[1] as number;
+        const enable = ev[2] === 1;
+        const useHw = enable && ev[3] === 1;
+        const bps = useHw ? (BP_LISTS[ev[5] as number] ?? []) : [];
+        const debugreg = guestDebugArch(bps);
+        const g = v * VCPU_GHOST.length;
+        x.world.vcpuGhost[g + VMM_DEBUG] = (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0);
+        for (let n = 0; n < SLOTS; n++) x.world.vcpuGhost[g + 1 + DR(n)] = debugreg[n] as number;
+        x.world.vcpuGhost[g + 1 + DR6] = DR6_ACTIVE_LOW;
+        x.world.vcpuGhost[g + 1 + DR7] = ((debugreg[7] as number) | DR7_FIXED_1) >>> 0;
+        x.mutations++;
+        if (setGuestDebugEvent < 0) setGuestDebugEvent = x.lifecycleEvent('VMM_SET_GUEST_DEBUG');
+        const dbg: GuestDebug = { enable, useHw, singleStep: enable && ev[4] === 1, bps, arch: debugreg };
+        x.fire(v, setGuestDebugEvent, dbg);
+        if (x.violation) return;
+        x.settle(x.world.loadedOn[v] as number);
+      },
+    ),
+    ...guestCodeEvents(domain.addresses, guestRuns),
+    operandEvent('FASTPATH_EXIT', 2, ['vcpu', 'vcpu'], vcpusIn('FASTPATH_EXIT'), [], (x, ev) => {
+      const v = ev[1] as number;
+      // e.g. a TSC-deadline WRMSR handled by handle_fastpath_set_msr_irqoff: exit and re-entry, interrupts off.
+      x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'));
+      if (x.violation) return;
+      x.fire(v, x.lifecycleEvent('REENTERED'));
+      if (x.violation) return;
+      x.settle(x.world.loadedOn[v] as number);
+    }),
+  ];
+}

@@ -1,0 +1,14 @@
+/**
+ * The vCPU lifecycle of KVM/x86 (virt/kvm/kvm_main.c, arch/x86/kvm/x86.c vcpu_run and
+ * vcpu_enter_guest). `entering` is vcpu_enter_guest with interrupts off up to VMLAUNCH/VMRUN, which
+ * loads the guest's DR7 (and on VMX DEBUGCTL) from the VMCS/VMCB; `exiting` is the VM exit and the
+ * code after the run loop (the dirty-DR sync, hw_breakpoint_restore) before interrupts are enabled
+ * again; `trapped` is the exit handler (handle_dr / dr_interception) in the host. A fast-path exit
+ * (EXIT_FASTPATH_REENTER_GUEST) re-enters from inside the loop: `fastpath` runs with interrupts off
+ * and neither the entry nor the exit path runs. A #DB is always intercepted: an exit with reason
+ * `debug` that returns to userspace (KVM_EXIT_DEBUG) or re-enters after injecting it.
+ */
+import { vcpuLifecycle } from '../../src/vcpu-lifecycle.js';
+
+/** The x86 vCPU lifecycle machine, shared by VMX and SVM; hook actions are placeholders a policy provides. */
+export const x86Lifecycle = vcpuLifecycle({ id: 'x86-vcpu', switchContext: 'hyp', guestDebug: true, fastPath: true });

@@ -1,0 +1,210 @@
+/**
+ * The x86 models, VMX (Intel) and SVM (AMD): DR0-DR3, DR6, DR7 and IA32_DEBUGCTL, what the CPU
+ * switches at VM entry and exit, the MOV-DR exiting control or DR intercepts, and the events: perf
+ * hw_breakpoint users, KVM_SET_GUEST_DEBUG, guest code running into breakpoints, fast-path exits.
+ */
+import { STATUS_GHOST } from '../../src/debug-status.js';
+import { compileLifecycle } from '../../src/lifecycle.js';
+import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
+import type { HookContext, Hooks } from '../../src/policy.js';
+import type { World } from '../../src/world.js';
+import { type X86Domain, x86DebugEvents } from './debug-events.js';
+import { effectiveSlots } from './hardware.js';
+import { x86Lifecycle } from './lifecycle.machine.js';
+import {
+  CPU_BASED_MOV_DR_EXITING,
+  DEBUGCTL,
+  DEBUGCTLMSR_LBR,
+  DR,
+  DR_CONTROLS,
+  DR_LEN_4,
+  DR_RW_EXECUTE,
+  DR_RW_WRITE,
+  DR6,
+  DR6_ACTIVE_LOW,
+  DR6_EVENTS,
+  DR7,
+  DR7_FIXED_1,
+  DR7_GD,
+  describeDr6,
+  dr7Slot,
+  drIntercept,
+  drNumber,
+  REGISTER_COUNT,
+  SVM_DR_INTERCEPTS,
+  x86RegisterFile,
+} from './registers.js';
+import { generalDetect, slotIntent, VCPU_AREAS, VCPU_GHOST, vmTransitions } from './vm-switch.js';
+
+/** A vCPU's in-memory state, where KVM/x86 keeps it (struct kvm_vcpu_arch and the VMCS/VMCB). */
+export interface X86Vcpu {
+  readonly id: number;
+  /** vcpu->arch.db[0..3] at DR0-DR3, vcpu->arch.dr6 at DR6, vcpu->arch.dr7 at DR7 (register ids). */
+  readonly arch: Float64Array;
+  /** vcpu->arch.eff_db[0..3] at DR0-DR3: what KVM loads into DR0-DR3 (the guest's, or userspace's). */
+  readonly effDb: Float64Array;
+  /**
+   * VMX: the VMCS fields GUEST_DR7 (at DR7), GUEST_IA32_DEBUGCTL (at IA32_DEBUGCTL) and the primary
+   * processor-based controls (at DR_CONTROLS). SVM: the VMCB save.dr6, save.dr7 and DR intercepts.
+   */
+  readonly vmcs: Float64Array;
+  /** vcpu->arch.switch_db_regs (KVM_DEBUGREG_*). */
+  switchDbRegs: number;
+  /** vcpu->guest_debug (KVM_GUESTDBG_*). */
+  guestDebug: number;
+  /** vcpu->arch.guest_debug_dr7: userspace's DR7. */
+  guestDebugDr7: number;
+  /** vcpu->arch.host_debugctl: the host's IA32_DEBUGCTL, read with interrupts off before entry. */
+  hostDebugctl: number;
+  /** Words for a policy's own state. */
+  readonly scratch: Float64Array;
+}
+
+/** The host's per-CPU state. */
+export interface X86Host {
+  /** hw_breakpoint.c per-CPU cpu_debugreg[0..3] (at DR0-DR3) and cpu_dr7 (at DR7). */
+  readonly hwBreakpoint: Float64Array;
+}
+
+/** The hook context an x86 policy receives. */
+export type X86Context = HookContext<X86Vcpu, X86Host>;
+/** The hooks an x86 policy provides. */
+export type X86Hooks = Hooks<X86Vcpu, X86Host>;
+
+const VCPU_SCALARS = ['switchDbRegs', 'guestDebug', 'guestDebugDr7', 'hostDebugctl'] as const;
+const GUEST_REGS = [DR(0), DR(1), DR(2), DR(3), DR6, DR7];
+const L0_EXEC = (DR7_FIXED_1 | dr7Slot(0, DR_RW_EXECUTE, 0, false)) >>> 0;
+
+/** KVM_GET_DEBUGREGS for one register when a policy gives no getReg: the in-memory value. */
+const commonCode: X86Hooks = { getReg: (k, reg) => k.vcpu.arch[reg] as number };
+
+function full(): { domain: X86Domain; values: (reg: number) => readonly number[]; readable: number[]; writable: number[] } {
+  const dr7 = [
+    DR7_FIXED_1,
+    L0_EXEC,
+    (DR7_FIXED_1 | dr7Slot(0, DR_RW_WRITE, DR_LEN_4, false)) >>> 0,
+    (DR7_FIXED_1 | dr7Slot(0, DR_RW_EXECUTE, 0, true)) >>> 0,
+    (DR7_FIXED_1 | dr7Slot(1, DR_RW_EXECUTE, 0, false)) >>> 0,
+    (DR7_FIXED_1 | DR7_GD) >>> 0,
+    (L0_EXEC | DR7_GD) >>> 0,
+  ];
+  return {
+    domain: {
+      addresses: [0x1000, 0x2000],
+      hostAddresses: [0x1000, 0x2000],
+      hostSlots: [0, 1, 2, 3],
+      hostKinds: [0, 1],
+      debugctl: [0, DEBUGCTLMSR_LBR],
+      bpLists: [0, 1, 2, 3],
+      singleStep: [0, 1],
+    },
+    values: (reg) => (reg === DR7 ? dr7 : reg === DR6 ? [DR6_ACTIVE_LOW, (DR6_ACTIVE_LOW | 1) >>> 0] : [0, 0x1000, 0x2000]),
+    readable: GUEST_REGS,
+    writable: GUEST_REGS,
+  };
+}
+
+function small(): ReturnType<typeof full> {
+  return {
+    domain: {
+      addresses: [0x1000, 0x2000],
+      hostAddresses: [0x1000],
+      hostSlots: [0],
+      hostKinds: [0],
+      debugctl: [DEBUGCTLMSR_LBR],
+      bpLists: [0, 2],
+      singleStep: [0],
+    },
+    values: (reg) => (reg === DR7 ? [L0_EXEC, (DR7_FIXED_1 | DR7_GD) >>> 0] : [0x2000]),
+    readable: [DR(0), DR6, DR7],
+    writable: [DR(0), DR7],
+  };
+}
+
+/** The small explore domain, in words (shared by both variants). */
+const SMALL_DOMAIN =
+  'DR0 on one pCPU slot: host perf execute breakpoint at 0x1000, guest writes DR0=0x2000 and DR7 {L0 execute, GD}, reads DR0/DR6/DR7, executes/accesses 0x1000 and 0x2000; host DEBUGCTL {LBR}; userspace hw breakpoint lists {none, [0x2000]}, no single-step';
+
+function x86Model(vmx: boolean): ArchModel {
+  const id = vmx ? 'x86-vmx' : 'x86-svm';
+  return {
+    id,
+    summary: vmx
+      ? 'x86 Intel VMX: DR0-3, DR6, DR7, IA32_DEBUGCTL; VMCS GUEST_DR7/DEBUGCTL loaded at entry, DR7=0x400 and DEBUGCTL=0 at exit; MOV-DR exiting'
+      : 'x86 AMD SVM: DR0-3, DR6, DR7, IA32_DEBUGCTL; VMCB DR6/DR7 switched by VMRUN/#VMEXIT, DR0-3 not; DR read/write intercepts',
+    options: [
+      { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
+      { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
+    ],
+    smallDomain: SMALL_DOMAIN,
+    instantiate(config: ModelConfig): ModelInstance {
+      const { domain: domainOption, ...options } = config;
+      const d = domainOption === DOMAIN_SMALL ? small() : full();
+      const registers = x86RegisterFile(vmx);
+      const traps = vmx
+        ? (hw: Float64Array, o: number) => ((hw[o + DR_CONTROLS] as number) & CPU_BASED_MOV_DR_EXITING) !== 0
+        : (hw: Float64Array, o: number, reg: number, isWrite: boolean) =>
+            ((hw[o + DR_CONTROLS] as number) & drIntercept(drNumber(reg), isWrite)) !== 0;
+      const view: DebugView = {
+        // DR0-DR3 of breakpoints the host does not enable are "don't care" (x86.c: "If we don't have
+        // active breakpoints in the host, we don't care about the messed up debug address registers"):
+        // enabled host slots are compared by guest-breakpoints-quiet-in-host and the host hit checks.
+        hostState: new Int32Array([DR7, DEBUGCTL]),
+        guestVisible: new Int32Array(GUEST_REGS),
+        slotRegs: new Int32Array([0, 1, 2, 3].flatMap((n) => [DR(n), DR7])),
+        slotNames: ['DR0', 'DR1', 'DR2', 'DR3'],
+        gateRegs: new Int32Array([DR7]),
+        hostLevels: [0],
+        guestLevels: [0],
+        effective: effectiveSlots,
+        // Every #DB is intercepted and KVM injects it into the guest or hands it to userspace.
+        deliversToGuest: () => true,
+        slotIntent,
+        status: { reg: DR6, events: DR6_EVENTS, describe: describeDr6 },
+      };
+      return {
+        arch: id,
+        config: { cpus: 2, vcpus: 1, ...options },
+        registers,
+        lifecycle: compileLifecycle(x86Lifecycle),
+        memory: { vcpuAreas: VCPU_AREAS, hostAreas: ['hwBreakpoint'], vcpuScalars: VCPU_SCALARS },
+        view,
+        guestReadable: new Int32Array(d.readable),
+        guestWritable: new Int32Array(d.writable),
+        valueDomain: d.values,
+        traps,
+        events: x86DebugEvents(d.domain, vmx),
+        defaultHooks: commonCode as Hooks<never, never>,
+        ghost: { cpu: STATUS_GHOST, vcpu: VCPU_GHOST },
+        transition: vmTransitions(vmx),
+        guestAccess: generalDetect(vmx, traps),
+        reset(w: World) {
+          const R = REGISTER_COUNT;
+          const A = VCPU_AREAS.length;
+          for (let c = 0; c < w.shape.cpus; c++) {
+            w.hw.set(registers.reset, c * R);
+            w.hostIntent.set(registers.reset, c * R);
+          }
+          for (let v = 0; v < w.shape.vcpus; v++) {
+            for (const reg of GUEST_REGS) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
+            const arch = v * A * R;
+            w.vcpuMem[arch + DR6] = DR6_ACTIVE_LOW; // kvm_vcpu_reset
+            w.vcpuMem[arch + DR7] = DR7_FIXED_1;
+            const vmcs = (v * A + VCPU_AREAS.indexOf('vmcs')) * R;
+            w.vcpuMem[vmcs + DR7] = DR7_FIXED_1;
+            // VMX: init_vmcs sets MOV-DR exiting; SVM: init_vmcb set_dr_intercepts(), save.dr6 = DR6_ACTIVE_LOW.
+            w.vcpuMem[vmcs + DR_CONTROLS] = vmx ? CPU_BASED_MOV_DR_EXITING : SVM_DR_INTERCEPTS;
+            if (!vmx) w.vcpuMem[vmcs + DR6] = DR6_ACTIVE_LOW;
+          }
+        },
+        readCost: () => 1,
+        writeCost: () => 1,
+      };
+    },
+  };
+}
+
+/** The Intel VMX model. */
+export const x86Vmx: ArchModel = x86Model(true);
+/** The AMD SVM model. */
+export const x86Svm: ArchModel = x86Model(false);

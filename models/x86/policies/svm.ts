@@ -1,0 +1,48 @@
+/** The SVM side of KVM's debug-register handling (Linux arch/x86/kvm/svm/svm.c, as of 6.17; no SEV-ES). */
+import type { TrapParams } from '../../../src/policy.js';
+import type { X86Context } from '../model.js';
+import { DR, DR_CONTROLS, DR6, DR6_ACTIVE_LOW, DR7, SLOTS, SVM_DR_INTERCEPTS } from '../registers.js';
+import { emulate_dr_access, handle_db_payload, KVM_DEBUGREG_WONT_EXIT, KVM_RUN_LOAD_GUEST_DR6, type KvmX86Ops } from './kvm-x86.js';
+
+/** set_dr_intercepts / clr_dr_intercepts. */
+export function svm_dr_intercepts(k: X86Context, on: boolean): void {
+  k.vcpu.vmcs[DR_CONTROLS] = on ? SVM_DR_INTERCEPTS : 0;
+}
+
+/** svm_sync_dirty_debug_regs. */
+export function svm_sync_dirty_debug_regs(k: X86Context): void {
+  for (let i = 0; i < SLOTS; i++) k.vcpu.arch[DR(i)] = k.hw.read(DR(i));
+  k.vcpu.arch[DR6] = k.vcpu.vmcs[DR6] as number; // svm->vmcb->save.dr6
+  k.vcpu.arch[DR7] = k.vcpu.vmcs[DR7] as number;
+  k.vcpu.switchDbRegs &= ~KVM_DEBUGREG_WONT_EXIT;
+  svm_dr_intercepts(k, true);
+}
+
+/** dr_interception (with decode assists). */
+export function dr_interception(k: X86Context, p: TrapParams): void {
+  if (k.vcpu.guestDebug === 0) {
+    // No more DR vmexits; force a reload of the debug registers and reenter on this instruction
+    // (modelled as emulated now, as in vmx.ts).
+    svm_dr_intercepts(k, false);
+    k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
+  }
+  emulate_dr_access(k, svmOps, p);
+}
+
+/** The kvm_x86_ops of SVM. */
+export const svmOps: KvmX86Ops = {
+  set_dr7(k, value) {
+    k.vcpu.vmcs[DR7] = value; // svm->vmcb->save.dr7
+  },
+  dr_exits: svm_dr_intercepts,
+  sync_dirty_debug_regs: svm_sync_dirty_debug_regs,
+  handle_dr: dr_interception,
+  // db_interception: payload = svm->vmcb->save.dr6 ^ DR6_ACTIVE_LOW.
+  handle_db: (k) => handle_db_payload(k, svmOps, ((k.vcpu.vmcs[DR6] as number) ^ DR6_ACTIVE_LOW) >>> 0),
+  run_enter(k, run_flags) {
+    // Run with all-zero DR6 unless the guest can write DR6 freely, so that KVM can get the exact cause of a #DB.
+    if (run_flags & KVM_RUN_LOAD_GUEST_DR6) k.vcpu.vmcs[DR6] = k.vcpu.arch[DR6] as number;
+    else if (!(k.vcpu.switchDbRegs & KVM_DEBUGREG_WONT_EXIT)) k.vcpu.vmcs[DR6] = DR6_ACTIVE_LOW;
+  },
+  run_exit() {},
+};

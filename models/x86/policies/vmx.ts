@@ -1,0 +1,59 @@
+/** The VMX side of KVM's debug-register handling (Linux arch/x86/kvm/vmx/vmx.c, as of 6.17). */
+import type { TrapParams } from '../../../src/policy.js';
+import type { X86Context } from '../model.js';
+import { CPU_BASED_MOV_DR_EXITING, DEBUGCTL, DR, DR_CONTROLS, DR6, DR6_ACTIVE_LOW, DR7, EXIT_QUAL, SLOTS } from '../registers.js';
+import {
+  emulate_dr_access,
+  emulate_general_detect,
+  handle_db_payload,
+  KVM_DEBUGREG_WONT_EXIT,
+  KVM_RUN_LOAD_GUEST_DR6,
+  type KvmX86Ops,
+} from './kvm-x86.js';
+
+/** exec_controls_setbit / exec_controls_clearbit on CPU_BASED_MOV_DR_EXITING. */
+export function vmx_mov_dr_exiting(k: X86Context, on: boolean): void {
+  const ctl = k.vcpu.vmcs[DR_CONTROLS] as number;
+  k.vcpu.vmcs[DR_CONTROLS] = (on ? ctl | CPU_BASED_MOV_DR_EXITING : ctl & ~CPU_BASED_MOV_DR_EXITING) >>> 0;
+}
+
+/** vmx_sync_dirty_debug_regs. */
+export function vmx_sync_dirty_debug_regs(k: X86Context): void {
+  for (let i = 0; i < SLOTS; i++) k.vcpu.arch[DR(i)] = k.hw.read(DR(i));
+  k.vcpu.arch[DR6] = k.hw.read(DR6);
+  k.vcpu.arch[DR7] = k.vcpu.vmcs[DR7] as number; // vmcs_readl(GUEST_DR7)
+  k.vcpu.switchDbRegs &= ~KVM_DEBUGREG_WONT_EXIT;
+  vmx_mov_dr_exiting(k, true);
+  // do_debug expects dr6 to be cleared after it runs, avoid that it sees a stale dr6 from the guest.
+  k.hw.write(DR6, DR6_ACTIVE_LOW); // set_debugreg(DR6_RESERVED, 6)
+}
+
+/** handle_dr (CPL 0 guest code; kvm_require_dr and #GP checks not modelled). */
+export function handle_dr(k: X86Context, p: TrapParams): void {
+  if (emulate_general_detect(k, vmxOps, k.vcpu.vmcs[DR7] as number)) return;
+  if (k.vcpu.guestDebug === 0) {
+    vmx_mov_dr_exiting(k, false);
+    // No more DR vmexits; force a reload of the debug registers and reenter on this instruction. The
+    // re-executed MOV is modelled as emulated now: after the reload it has the same architectural effect.
+    k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
+  }
+  emulate_dr_access(k, vmxOps, p);
+}
+
+/** The kvm_x86_ops of VMX. */
+export const vmxOps: KvmX86Ops = {
+  set_dr7(k, value) {
+    k.vcpu.vmcs[DR7] = value; // vmcs_writel(GUEST_DR7, val)
+  },
+  dr_exits: vmx_mov_dr_exiting,
+  sync_dirty_debug_regs: vmx_sync_dirty_debug_regs,
+  handle_dr,
+  handle_db: (k) => handle_db_payload(k, vmxOps, k.hw.read(EXIT_QUAL)),
+  run_enter(k, run_flags) {
+    if (run_flags & KVM_RUN_LOAD_GUEST_DR6) k.hw.write(DR6, k.vcpu.arch[DR6] as number);
+  },
+  run_exit(k) {
+    // MSR_IA32_DEBUGCTLMSR is zeroed on vmexit. Restore it if needed.
+    if (k.vcpu.hostDebugctl) k.hw.write(DEBUGCTL, k.vcpu.hostDebugctl);
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * KVM/x86's lazy debug-register switching, introduced in Linux 3.15 (2014, "KVM: x86: Allow the guest
+ * to run with dirty debug registers") and written here as upstream has it today: the first DR access
+ * turns DR exits off (KVM_DEBUGREG_WONT_EXIT) and the guest runs with its registers live until the next
+ * exit syncs them back; DR0-DR3 are loaded only while the guest or userspace enables a breakpoint, and
+ * the host's are restored after the run loop only when hw_breakpoint_active().
+ */
+import type { X86Hooks } from '../model.js';
+import {
+  type KvmX86Ops,
+  kvm_arch_vcpu_ioctl_set_guest_debug,
+  kvm_get_dr,
+  kvm_vcpu_ioctl_x86_set_debugregs,
+  kvm_vcpu_reset,
+  load_guest_debug_regs,
+  put_guest_debug_regs,
+} from './kvm-x86.js';
+import { x86Policies } from './vendors.js';
+
+/** The upstream hooks over vendor `ops`. */
+export function lazyHooks(ops: KvmX86Ops): X86Hooks {
+  return {
+    guestEnter: (k) => load_guest_debug_regs(k, ops),
+    guestExit(k, reason) {
+      ops.run_exit(k);
+      put_guest_debug_regs(k, ops);
+      return reason === 'debug' ? ops.handle_db(k) : undefined;
+    },
+    fastpath(k) {
+      // EXIT_FASTPATH_REENTER_GUEST: vcpu_run returns and is called again with run_flags = 0.
+      ops.run_exit(k);
+      ops.run_enter(k, 0);
+    },
+    trap: ops.handle_dr,
+    getReg: kvm_get_dr,
+    setReg: (k, reg, value) => kvm_vcpu_ioctl_x86_set_debugregs(k, ops, reg, value),
+    vcpuReset: (k) => kvm_vcpu_reset(k, ops),
+    setGuestDebug: (k, dbg) => kvm_arch_vcpu_ioctl_set_guest_debug(k, ops, dbg),
+  };
+}
+
+/** x86-lazy-2014 on VMX and on SVM. */
+export const [x86Lazy2014Vmx, x86Lazy2014Svm] = x86Policies(
+  'x86-lazy-2014',
+  'upstream lazy switching (3.15+): DR exits off after the first access (WONT_EXIT), synced at the next exit',
+  lazyHooks,
+);

@@ -1,0 +1,170 @@
+/**
+ * What the CPU itself does when it enters and leaves a guest, and the debug exceptions a guest
+ * raises. VMX (SDM vol. 3 26.3.2.1, 27.3.1, 27.5.1): VM entry loads DR7 and IA32_DEBUGCTL from the
+ * VMCS guest-state area ("load debug controls"); VM exit saves them there ("save debug controls") and
+ * sets DR7 to 0x400 and IA32_DEBUGCTL to 0; DR0-DR3 and DR6 are not switched; a #DB that causes a VM
+ * exit leaves DR6 and DR7 unchanged and reports its bits in the exit qualification. SVM (APM vol. 2
+ * 15.5, 15.6): VMRUN loads DR6 and DR7 from the VMCB save area and #VMEXIT saves them there, DR7 then
+ * reads 0x400 (x86.c vcpu_enter_guest: "at least dr7 will be disabled while returning to the host");
+ * DR0-DR3 and DEBUGCTL (without LBR virtualisation) are not switched; a #DB updates DR6 before its
+ * intercept (db_interception reads vmcb->save.dr6). Both vendors: KVM intercepts every #DB.
+ */
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/debug-status.js';
+import type { Executor } from '../../src/execute.js';
+import type { DeliveryObservation } from '../../src/invariant.js';
+import { latchDr6 } from './hardware.js';
+import { DEBUGCTL, DR_CONTROLS, DR6, DR6_BD, DR7, DR7_FIXED_1, DR7_GD, describeDr6, EXIT_QUAL } from './registers.js';
+
+/** run->exit_reason KVM_EXIT_DEBUG (uapi/linux/kvm.h): what guestExit returns for a #DB that goes to userspace. */
+export const KVM_EXIT_DEBUG = 4;
+
+/** vCPU memory areas: vcpu->arch.db/dr6/dr7, vcpu->arch.eff_db, and the VMCS (VMX) or VMCB (SVM) fields. */
+export const VCPU_AREAS = ['arch', 'effDb', 'vmcs'] as const;
+const VMCS = VCPU_AREAS.indexOf('vmcs');
+/** Per-vCPU ghost words: userspace's debug flags, then its debugreg[] indexed by register id (DR0-DR3, DR6, DR7). */
+export const VCPU_GHOST = [...VMM_GHOST, 'vmmDr0', 'vmmDr1', 'vmmDr2', 'vmmDr3', 'vmmDr6', 'vmmDr7'] as const;
+const VMM_REGS = VMM_GHOST.length;
+const DEBUG_HW = VMM_DEBUG_ENABLE | VMM_DEBUG_HW;
+
+/** Whether userspace debugs vCPU `v` with hardware breakpoints (its DR7 is then in force, not the guest's). */
+export function userspaceHw(x: Executor, v: number): boolean {
+  return ((x.world.vcpuGhost[v * VCPU_GHOST.length + VMM_DEBUG] as number) & DEBUG_HW) === DEBUG_HW;
+}
+
+/** The register-indexed intent the vCPU's breakpoint slots must match while it runs. */
+export function slotIntent(x: Executor, v: number): { r: Float64Array; o: number } {
+  if (userspaceHw(x, v)) return { r: x.world.vcpuGhost, o: v * VCPU_GHOST.length + VMM_REGS };
+  return { r: x.world.guestIntent, o: v * x.regs };
+}
+
+const vmcsBase = (x: Executor, v: number): number => (v * VCPU_AREAS.length + VMCS) * x.regs;
+
+/** The CPU's VM entry on `cpu` for vCPU `v`. */
+function vmEntry(x: Executor, v: number, cpu: number, vmx: boolean): void {
+  const { hw, vcpuMem } = x.world;
+  const o = cpu * x.regs;
+  const b = vmcsBase(x, v);
+  hw[o + DR7] = ((vcpuMem[b + DR7] as number) | DR7_FIXED_1) >>> 0;
+  hw[o + DR_CONTROLS] = vcpuMem[b + DR_CONTROLS] as number;
+  if (vmx) hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;
+  else hw[o + DR6] = vcpuMem[b + DR6] as number;
+  x.mutations++;
+}
+
+/** The CPU's VM exit on `cpu` from vCPU `v`. */
+function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
+  const { hw, vcpuMem } = x.world;
+  const o = cpu * x.regs;
+  const b = vmcsBase(x, v);
+  vcpuMem[b + DR7] = hw[o + DR7] as number;
+  if (vmx) {
+    vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
+    hw[o + DEBUGCTL] = 0;
+  } else vcpuMem[b + DR6] = hw[o + DR6] as number;
+  hw[o + DR7] = DR7_FIXED_1;
+  hw[o + DR_CONTROLS] = 0;
+  x.mutations++;
+}
+
+/** ModelInstance.transition: VM entry on ENTERED/REENTERED, VM exit on GUEST_EXIT/TRAP/FASTPATH_EXIT. */
+export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: number, event: number) => void {
+  let entries = 0;
+  let exits = 0;
+  return (x, v, cpu, event) => {
+    if (entries === 0) {
+      entries = (1 << x.lifecycleEvent('ENTERED')) | (1 << x.lifecycleEvent('REENTERED'));
+      exits = (1 << x.lifecycleEvent('GUEST_EXIT')) | (1 << x.lifecycleEvent('TRAP')) | (1 << x.lifecycleEvent('FASTPATH_EXIT'));
+    }
+    if (cpu < 0) return;
+    if (entries & (1 << event)) vmEntry(x, v, cpu, vmx);
+    else if (exits & (1 << event)) vmExit(x, v, cpu, vmx);
+  };
+}
+
+const delivery: DeliveryObservation = {
+  cpu: 0,
+  vcpu: 0,
+  to: 'guest',
+  status: 0,
+  host: 0,
+  guest: 0,
+  spurious: 0,
+  again: 0,
+  describe: describeDr6,
+};
+
+/**
+ * A #DB in guest code reporting DR6 bits `bits`, of which `owed` belong to the guest's world (the
+ * guest, or userspace debugging it): KVM intercepts it, and the exit handler injects it into the guest
+ * or returns KVM_EXIT_DEBUG. The guest's own bits (`own`) reach its DR6 only when it is injected; a
+ * #DB handed to userspace leaves the guest's state alone (userspace re-injecting it is not modelled).
+ */
+export function debugExit(x: Executor, v: number, cpu: number, bits: number, owed: number, own: number, vmx: boolean): void {
+  const o = cpu * x.regs;
+  if (vmx) x.world.hw[o + EXIT_QUAL] = bits;
+  else x.world.hw[o + DR6] = latchDr6(x.world.hw[o + DR6] as number, bits);
+  x.mutations++;
+  const reason = x.fire(v, x.lifecycleEvent('GUEST_EXIT'), 'debug');
+  if (x.violation) return;
+  x.fire(v, x.lifecycleEvent('EXITED'));
+  if (x.violation) return;
+  if (own !== 0 && reason !== KVM_EXIT_DEBUG) guestTakesDebug(x, v, own);
+  delivery.cpu = cpu;
+  delivery.vcpu = v;
+  delivery.to = reason === KVM_EXIT_DEBUG ? 'vmm' : 'guest';
+  delivery.status = bits;
+  delivery.guest = bits & owed;
+  delivery.spurious = bits & ~owed;
+  x.observeDelivery(delivery);
+  if (x.violation) return;
+  x.settle(cpu);
+}
+
+/** The guest's architectural DR6 after a #DB with `bits` is delivered to it. */
+export function guestTakesDebug(x: Executor, v: number, bits: number): void {
+  const io = v * x.regs;
+  x.setGuestIntent(v, DR6, latchDr6(x.world.guestIntent[io + DR6] as number, bits));
+  const dr7 = x.world.guestIntent[io + DR7] as number;
+  // SDM 18.2.4: the processor clears GD when it enters the #DB handler.
+  if (dr7 & DR7_GD) x.setGuestIntent(v, DR7, (dr7 & ~DR7_GD) >>> 0);
+}
+
+/**
+ * ModelInstance.guestAccess: MOV to or from a debug register while DR7.GD is set raises #DB(BD)
+ * before the instruction executes (SDM 18.2.4). On VMX a MOV-DR exit takes priority over it
+ * (vmx.c handle_dr: "the vm-exit takes precedence over the debug trap"), so KVM must emulate it; on
+ * SVM the #DB comes before the DR intercept, as KVM assumes (dr_interception has no GD emulation). The guest's own GD is in force unless userspace
+ * debugs it with hardware breakpoints (its DR7 is then userspace's).
+ */
+export function generalDetect(vmx: boolean, traps: (hw: Float64Array, o: number, reg: number, isWrite: boolean) => boolean) {
+  return (x: Executor, v: number, reg: number, isWrite: boolean, value: number): boolean => {
+    const { hw, guestIntent } = x.world;
+    const cpu = x.world.loadedOn[v] as number;
+    const o = cpu * x.regs;
+    const architectural = ((guestIntent[v * x.regs + DR7] as number) & DR7_GD) !== 0 && !userspaceHw(x, v);
+    const live = ((hw[o + DR7] as number) & DR7_GD) !== 0;
+    if (!architectural && !live) return false;
+    const trapped = traps(hw, o, reg, isWrite);
+    if (trapped && (vmx || !live)) {
+      if (architectural) guestTakesDebug(x, v, DR6_BD);
+      else if (isWrite) x.setGuestIntent(v, reg, value);
+      const read = x.trapAccess(v, reg, isWrite, value);
+      if (x.violation) return true;
+      if (!architectural && !isWrite) x.observeRead('trap', v, cpu, reg, read);
+      if (!x.violation) x.settle(cpu);
+      return true;
+    }
+    x.fire(v, x.lifecycleEvent(isWrite ? 'GUEST_WRITE' : 'GUEST_READ'));
+    if (live) {
+      const own = architectural ? DR6_BD : 0;
+      debugExit(x, v, cpu, DR6_BD, own, own, vmx);
+      return true;
+    }
+    // The hardware does not see the GD the guest set: the access executes.
+    guestTakesDebug(x, v, DR6_BD);
+    if (isWrite) hw[o + reg] = reg === DR7 ? (value | DR7_FIXED_1) >>> 0 : value;
+    else x.observeRead('guest', v, cpu, reg, hw[o + reg] as number);
+    if (!x.violation) x.settle(cpu);
+    return true;
+  };
+}

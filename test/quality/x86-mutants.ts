@@ -1,0 +1,99 @@
+/**
+ * Mutants of x86-lazy-2014, each one plausible slip a reviewer could miss, built on the fixed policy
+ * (x86-lazy-2014-fixed) so that the planted slip is the only thing wrong. The checker must find each
+ * by running the engine, never by looking it up by name.
+ */
+import type { X86Context, X86Host, X86Vcpu } from '../../models/x86/model.js';
+import {
+  emulate_dr_access,
+  hw_breakpoint_active,
+  KVM_DEBUGREG_WONT_EXIT,
+  KVM_GUESTDBG_ENABLE,
+  KVM_GUESTDBG_SINGLESTEP,
+  KVM_GUESTDBG_USE_HW_BP,
+  type KvmX86Ops,
+  kvm_update_dr7,
+  kvm_update_dr0123,
+} from '../../models/x86/policies/kvm-x86.js';
+import { svmOps } from '../../models/x86/policies/svm.js';
+import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
+import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
+import { DR, DR6, DR6_ACTIVE_LOW, DR7, SLOTS } from '../../models/x86/registers.js';
+import { definePolicy, type GuestDebug, type Hooks, type Policy } from '../../src/policy.js';
+
+type X86Hooks = Hooks<X86Vcpu, X86Host>;
+type Mutant = Policy<X86Vcpu, X86Host>;
+
+function mutant(name: string, arch: 'x86-vmx' | 'x86-svm', hooks: X86Hooks): Mutant {
+  return definePolicy<X86Vcpu, X86Host>({ name, arch, summary: `mutant of x86-lazy-2014: ${name}`, hooks });
+}
+
+const opsOf = (arch: 'x86-vmx' | 'x86-svm'): KvmX86Ops => (arch === 'x86-vmx' ? vmxOps : svmOps);
+
+/** After the run loop, hw_breakpoint_restore() forgets DR0-DR3: the host's DR7 comes back over the guest's addresses. */
+export function hostAddressesNotRestored(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  const ops = opsOf(arch);
+  const fixed = lazyFixedHooks(ops);
+  return mutant('host-dr0-3-not-restored', arch, {
+    ...fixed,
+    guestExit(k, reason) {
+      ops.run_exit(k);
+      if (k.vcpu.switchDbRegs & KVM_DEBUGREG_WONT_EXIT) {
+        ops.sync_dirty_debug_regs(k);
+        kvm_update_dr0123(k);
+        kvm_update_dr7(k, ops);
+      }
+      if (hw_breakpoint_active(k)) {
+        k.hw.write(DR6, DR6_ACTIVE_LOW);
+        k.hw.write(DR7, k.host.hwBreakpoint[DR7] as number); // set_debugreg(cpu_debugreg[0..3]) forgotten
+      }
+      return reason === 'debug' ? ops.handle_db(k) : undefined;
+    },
+  });
+}
+
+/** sync_dirty_debug_regs clears KVM_DEBUGREG_WONT_EXIT but does not turn DR exits back on. */
+export function exitsNotRearmed(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  const ops = opsOf(arch);
+  const sync = (k: X86Context): void => {
+    for (let i = 0; i < SLOTS; i++) k.vcpu.arch[DR(i)] = k.hw.read(DR(i));
+    k.vcpu.arch[DR6] = arch === 'x86-vmx' ? k.hw.read(DR6) : (k.vcpu.vmcs[DR6] as number);
+    k.vcpu.arch[DR7] = k.vcpu.vmcs[DR7] as number;
+    k.vcpu.switchDbRegs &= ~KVM_DEBUGREG_WONT_EXIT;
+    // exec_controls_setbit(vmx, CPU_BASED_MOV_DR_EXITING) / set_dr_intercepts(svm) forgotten
+  };
+  return mutant('mov-dr-exiting-not-rearmed', arch, lazyFixedHooks({ ...ops, sync_dirty_debug_regs: sync }));
+}
+
+/** VMX handle_dr without the DR7.GD test: the MOV-DR exit swallows the guest's general-detect #DB. */
+export const generalDetectNotEmulated: Mutant = mutant('guest-dr7-gd-not-emulated', 'x86-vmx', {
+  ...lazyFixedHooks(vmxOps),
+  trap(k, p) {
+    if (k.vcpu.guestDebug === 0) {
+      vmx_mov_dr_exiting(k, false);
+      k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
+    }
+    emulate_dr_access(k, vmxOps, p);
+  },
+});
+
+/** KVM_SET_GUEST_DEBUG stores userspace's debugreg[] but never calls kvm_update_dr7(): nothing loads them. */
+export function userspaceBreakpointsNotLoaded(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  const fixed = lazyFixedHooks(opsOf(arch));
+  return mutant('userspace-breakpoints-not-loaded', arch, {
+    ...fixed,
+    setGuestDebug(k, dbg: GuestDebug) {
+      let control = dbg.enable ? KVM_GUESTDBG_ENABLE : 0;
+      if (dbg.enable && dbg.useHw) control |= KVM_GUESTDBG_USE_HW_BP;
+      if (dbg.enable && dbg.singleStep) control |= KVM_GUESTDBG_SINGLESTEP;
+      k.vcpu.guestDebug = control;
+      const debugreg = dbg.arch ?? [];
+      if (control & KVM_GUESTDBG_USE_HW_BP) {
+        for (let i = 0; i < SLOTS; i++) k.vcpu.effDb[DR(i)] = debugreg[i] ?? 0;
+        k.vcpu.guestDebugDr7 = debugreg[7] ?? 0;
+      }
+      // kvm_update_dr7(vcpu) forgotten
+      return 0;
+    },
+  });
+}

@@ -1,0 +1,117 @@
+/** The x86 lifecycle machine and what the CPU does at VM entry and exit, run through the executor. */
+import { describe, expect, it } from 'vitest';
+import { x86Lifecycle } from '../models/x86/lifecycle.machine.js';
+import { x86Svm, x86Vmx } from '../models/x86/model.js';
+import { x86EagerSvm, x86EagerVmx } from '../models/x86/policies/eager.js';
+import { x86Lazy2014Vmx } from '../models/x86/policies/x86-lazy-2014.js';
+import { CPU_BASED_MOV_DR_EXITING, DEBUGCTL, DEBUGCTLMSR_LBR, DR, DR_CONTROLS, DR6, DR7, DR7_GD } from '../models/x86/registers.js';
+import { makeExecutor } from '../src/check.js';
+import type { Executor } from '../src/execute.js';
+import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
+import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
+
+const table = compileLifecycle(x86Lifecycle);
+const E = table.events.length;
+const at = (state: string, event: string): number => table.states.indexOf(state) * E + table.event(event);
+const R = 9;
+
+/** Applies the model event `type` with operands `ops` (after the kind). */
+function apply(x: Executor, type: string, ...ops: number[]): void {
+  const ev = new Float64Array(6);
+  ev[0] = x.kinds.findIndex((k) => k.type === type);
+  ops.forEach((o, i) => {
+    ev[i + 1] = o;
+  });
+  x.apply(ev);
+}
+
+describe('compiled x86 lifecycle table', () => {
+  it('agrees with the XState machine on enabledness and target state along random walks', () => {
+    expectTableAgreesWithMachine(x86Lifecycle, 20260110);
+  });
+
+  it('re-enters from a fast-path exit without the entry or exit path: guest -> fastpath -> guest', () => {
+    expect(table.states[table.next[at('guest', 'FASTPATH_EXIT')] as number]).toBe('fastpath');
+    expect(HOOK_NAMES[table.hook[at('guest', 'FASTPATH_EXIT')] as number]).toBe('fastpath');
+    expect(table.states[table.next[at('fastpath', 'REENTERED')] as number]).toBe('guest');
+    expect(table.next[at('fastpath', 'EXITED')]).toBe(-1);
+    expect(table.context[table.states.indexOf('fastpath')]).toBe(1); // hyp: interrupts off, no host debug user runs
+  });
+});
+
+describe('VMX entry and exit', () => {
+  it('loads DR7 and DEBUGCTL from the VMCS at entry, and leaves DR7 = 0x400, DEBUGCTL = 0 at exit', () => {
+    const x = makeExecutor(x86Lazy2014Vmx, x86Vmx, []);
+    x.reset();
+    apply(x, 'HOST_SET_DEBUGCTL', 0, DEBUGCTLMSR_LBR);
+    x.load(0, 0);
+    x.enter(0);
+    expect(x.world.hw[DR7]).toBe(0x400);
+    expect(x.world.hw[DEBUGCTL]).toBe(0); // GUEST_IA32_DEBUGCTL
+    expect(x.world.hw[DR_CONTROLS]).toBe(CPU_BASED_MOV_DR_EXITING);
+    x.guestWrite(0, DR7, 0x401); // MOV-DR exit: handle_dr turns exits off and (re-executed) writes DR7
+    x.enter(0);
+    expect(x.world.hw[DR7]).toBe(0x401);
+    expect(x.world.hw[DR_CONTROLS]).toBe(0);
+    apply(x, 'FASTPATH_EXIT', 0);
+    expect(x.world.hw[DR7]).toBe(0x401); // saved to GUEST_DR7 and loaded again
+    x.exit(0, 0);
+    expect(x.world.hw[DR7]).toBe(0x400);
+    expect(x.world.hw[DEBUGCTL]).toBe(DEBUGCTLMSR_LBR); // vmx_vcpu_run restores host_debugctl
+    expect(x.violation).toBeUndefined();
+  });
+
+  it('traps a guest DR access while MOV-DR exiting is on and lets it reach hardware once it is off', () => {
+    const x = makeExecutor(x86Lazy2014Vmx, x86Vmx, []);
+    x.reset();
+    x.load(0, 0);
+    x.enter(0);
+    x.guestWrite(0, DR(0), 0x2000);
+    expect(x.world.hw[DR(0)]).toBe(0); // trapped: emulated into vcpu->arch.db[0]
+    x.enter(0);
+    expect(x.world.hw[DR(0)]).toBe(0x2000); // WONT_EXIT: eff_db loaded
+    x.guestWrite(0, DR(1), 0x1000);
+    expect(x.world.hw[R + DR(1)]).toBe(0);
+    expect(x.world.hw[DR(1)]).toBe(0x1000); // untrapped
+  });
+});
+
+describe('SVM entry and exit', () => {
+  it('switches DR6 and DR7 through the VMCB and leaves DR0-DR3 and DEBUGCTL alone', () => {
+    const x = makeExecutor(x86EagerSvm, x86Svm, []);
+    x.reset();
+    apply(x, 'HOST_SET_DEBUGCTL', 0, DEBUGCTLMSR_LBR);
+    x.load(0, 0);
+    x.enter(0);
+    x.guestWrite(0, DR6, 0xffff0ff1);
+    x.guestWrite(0, DR(2), 0x1000);
+    expect(x.world.hw[DR6]).toBe(0xffff0ff1);
+    expect(x.world.hw[DEBUGCTL]).toBe(DEBUGCTLMSR_LBR);
+    apply(x, 'FASTPATH_EXIT', 0);
+    expect(x.world.hw[DR6]).toBe(0xffff0ff1); // saved to and reloaded from save.dr6
+    x.exit(0, 0);
+    expect(x.world.hw[DR7]).toBe(0x400);
+    expect(x.world.hw[DR(2)]).toBe(0); // eager restored the host's
+    expect(x.world.vcpuMem[DR(2)]).toBe(0x1000); // vcpu->arch.db[2]
+    expect(x.violation).toBeUndefined();
+  });
+});
+
+describe('DR7.GD', () => {
+  it.each([
+    ['x86-vmx', x86EagerVmx, x86Vmx],
+    ['x86-svm', x86EagerSvm, x86Svm],
+  ] as const)('on %s, a guest MOV DR with GD set raises #DB(BD) instead of executing, and GD clears', (_arch, policy, arch) => {
+    const x = makeExecutor(policy, arch, []);
+    x.reset();
+    x.load(0, 0);
+    x.enter(0);
+    x.guestWrite(0, DR7, 0x400 | DR7_GD);
+    x.guestWrite(0, DR(0), 0x2000);
+    expect(x.world.guestIntent[DR(0)]).toBe(0);
+    expect(x.world.guestIntent[DR6]).toBe(0xffff2ff0);
+    expect(x.world.guestIntent[DR7]).toBe(0x400);
+    expect(x.world.vcpuMem[DR6]).toBe(0xffff2ff0); // KVM injected the payload into vcpu->arch.dr6
+    expect(x.world.vcpuMem[DR7]).toBe(0x400);
+  });
+});
