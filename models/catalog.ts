@@ -5,6 +5,13 @@ import { arm64Nvhe } from './arm64-nvhe/model.js';
 import arm64Dirty2015 from './arm64-nvhe/policies/arm64-dirty-2015.js';
 import arm64Dirty2015V2 from './arm64-nvhe/policies/arm64-dirty-2015-v2.js';
 import arm64NvheEager from './arm64-nvhe/policies/eager.js';
+import { armv7 } from './armv7/model.js';
+import armv7CtrlCheck from './armv7/policies/armv7-ctrl-check.js';
+import armv7Dirty2015 from './armv7/policies/armv7-dirty-2015.js';
+import armv7HwbpEnabled from './armv7/policies/armv7-hwbp-enabled.js';
+import armv7None from './armv7/policies/armv7-none.js';
+import armv7OwnerTrap from './armv7/policies/armv7-owner-trap.js';
+import armv7Eager from './armv7/policies/eager.js';
 import { ppcBooke } from './ppc-booke/model.js';
 import ppcBookeEager from './ppc-booke/policies/eager.js';
 import ppcBooke2014 from './ppc-booke/policies/ppc-booke-2014.js';
@@ -12,7 +19,7 @@ import ppcBookeGdb2008 from './ppc-booke/policies/ppc-booke-gdb-2008.js';
 import ppcBookeGdb2008Fixed from './ppc-booke/policies/ppc-booke-gdb-2008-fixed.js';
 
 /** Every built-in architecture, by id. */
-export const architectures: readonly ArchModel[] = [arm64Nvhe, ppcBooke];
+export const architectures: readonly ArchModel[] = [arm64Nvhe, ppcBooke, armv7];
 
 /** Every built-in policy; each names its architecture. */
 export const policies: readonly Policy[] = [
@@ -23,4 +30,10 @@ export const policies: readonly Policy[] = [
   ppcBookeGdb2008,
   ppcBookeGdb2008Fixed,
   ppcBooke2014,
+  armv7Eager,
+  armv7None,
+  armv7Dirty2015,
+  armv7CtrlCheck,
+  armv7OwnerTrap,
+  armv7HwbpEnabled,
 ] as readonly Policy[];

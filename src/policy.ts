@@ -50,6 +50,11 @@ export interface Hooks<V = unknown, H = unknown> {
   vcpuReset?(k: HookContext<V, H>): void;
   /** KVM_SET_GUEST_DEBUG; the return value is the ioctl's (0 or a negative errno). */
   setGuestDebug?(k: HookContext<V, H>, dbg: GuestDebug): number | undefined;
+  /**
+   * A host register access that traps to the hypervisor (e.g. ARMv7 HDCR.TDA left set while the host
+   * runs): emulate it. `k.vcpu` is the vCPU loaded on the CPU, or undefined when none is.
+   */
+  hostTrap?(k: HookContext<V, H>, p: TrapParams): void;
 }
 
 /** What `definePolicy` takes. */
