@@ -33,9 +33,11 @@ const ctrlReg = (kind: number, slot: number): number => (kind === 0 ? DBGBCR(slo
 
 /** write_wb_reg() from the host kernel: goes to hardware, or to Hyp mode when HDCR traps the host's CP14 accesses. */
 function hostCp14Write(x: Executor, cpu: number, reg: number, value: number): void {
-  if (!trapsToHyp(x.world.hw, cpu * x.regs, reg)) return hostWrite(x, cpu, reg, value);
-  x.setHostIntent(cpu, reg, value);
-  x.hostTrap(cpu, reg, true, value);
+  if (!trapsToHyp(x.world.hw, cpu * x.regs, reg)) hostWrite(x, cpu, reg, value);
+  else {
+    x.setHostIntent(cpu, reg, value);
+    x.hostTrap(cpu, reg, true, value);
+  }
 }
 
 /** Marks slot `reg` (a control register id) taken or free in the CPU's bp_on_reg/wp_on_reg. */
