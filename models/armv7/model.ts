@@ -7,6 +7,7 @@ import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
+import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { ADDRESSES, armv7DebugEvents } from './debug-events.js';
 import { effectiveSlots, routesToHyp, trapsToHyp } from './hardware.js';
 import { armv7Lifecycle } from './lifecycle.machine.js';
@@ -20,7 +21,6 @@ import {
   armv7RegisterFile,
   bcr,
   DBGBCR,
-  DBGBVR,
   DBGDCCINT,
   DBGDCCINT_RX,
   DBGDCCINT_TX,
@@ -111,16 +111,13 @@ export const armv7: ArchModel = {
     const wrps = options.wrps ?? 4;
     const mdbgen = options.mdbgen === 1;
     const registers = armv7RegisterFile({ brps, wrps });
-    const slotRegs = new Int32Array([
-      ...Array.from({ length: brps }, (_, n) => [DBGBVR(n), DBGBCR(n)]).flat(),
-      ...Array.from({ length: wrps }, (_, n) => [DBGWVR(n), DBGWCR(n)]).flat(),
-    ]);
+    const { slotRegs, slotNames, bpSlots, wpSlots, generated } = slotLayout(brps, wrps, small);
     const view: DebugView = {
       // HDCR belongs to Hyp mode, not to the host kernel: a TDE left set shows as a host breakpoint that never fires.
       hostState: new Int32Array([...slotRegs, DBGDSCRext, DBGDCCINT]),
       guestVisible: new Int32Array([...slotRegs, DBGDSCRext, DBGDCCINT, DBGDIDR]),
       slotRegs,
-      slotNames: [...Array.from({ length: brps }, (_, n) => `bp${n}`), ...Array.from({ length: wrps }, (_, n) => `wp${n}`)],
+      slotNames,
       gateRegs: new Int32Array([DBGDSCRext]),
       hostLevels: [0, 1],
       guestLevels: [0, 1],
@@ -142,9 +139,6 @@ export const armv7: ArchModel = {
       if (reg >= DBGBCR(0) && reg < DBGWVR(0)) return bcrs;
       return addresses;
     };
-    const bpSlots = small ? [brps - 1] : Array.from({ length: brps }, (_, n) => n);
-    const wpSlots = small ? [wrps - 1] : Array.from({ length: wrps }, (_, n) => n);
-    const generated = [...bpSlots.flatMap((n) => [DBGBVR(n), DBGBCR(n)]), ...wpSlots.flatMap((n) => [DBGWVR(n), DBGWCR(n)])];
     return {
       arch: 'armv7',
       config: { cpus: 2, vcpus: 1, ...options, brps, wrps, mdbgen: mdbgen ? 1 : 0 },
@@ -160,20 +154,16 @@ export const armv7: ArchModel = {
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
         const R = REGISTER_COUNT;
+        resetArmWorld(w, registers, view.guestVisible);
+        // hw_breakpoint.c reset_ctrl_regs() -> enable_monitor_mode() at boot: the host keeps MDBGen set.
         for (let c = 0; c < w.shape.cpus; c++) {
-          w.hw.set(registers.reset, c * R);
-          w.hostIntent.set(registers.reset, c * R);
-          // hw_breakpoint.c reset_ctrl_regs() -> enable_monitor_mode() at boot: the host keeps MDBGen set.
           w.hw[c * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
           w.hostIntent[c * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
         }
-        for (let v = 0; v < w.shape.vcpus; v++) {
-          for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
-          // The guest kernel's own enable_monitor_mode() at boot, trapped and emulated long ago.
-          if (mdbgen) {
-            w.vcpuMem[v * w.shape.vcpuAreas * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
-            w.guestIntent[v * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
-          }
+        // The guest kernel's own enable_monitor_mode() at boot, trapped and emulated long ago.
+        for (let v = 0; mdbgen && v < w.shape.vcpus; v++) {
+          w.vcpuMem[v * w.shape.vcpuAreas * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
+          w.guestIntent[v * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
         }
       },
       readCost: () => ARMV7_COSTS.read,

@@ -4,15 +4,16 @@
  * DBGDCCINT), B4.1.80 HDCR; kernel arch/arm/include/asm/hw_breakpoint.h, asm/kvm_arm.h.
  */
 import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
+import { slotBcr, slotBvr, slotWcr, slotWvr } from '../arm-slots.js';
 
 /** Architectural maximum of breakpoint and of watchpoint register pairs (hw_breakpoint.h ARM_MAX_BRP/WRP). */
 export const MAX_SLOTS = 16;
 
-/** Register ids: DBGBVR0..15, DBGBCR0..15, DBGWVR0..15, DBGWCR0..15, then the singletons. */
-export const DBGBVR = (n: number): number => n;
-export const DBGBCR = (n: number): number => 16 + n;
-export const DBGWVR = (n: number): number => 32 + n;
-export const DBGWCR = (n: number): number => 48 + n;
+/** Register ids: DBGBVR0..15, DBGBCR0..15, DBGWVR0..15, DBGWCR0..15 (the ARM slot layout), then the singletons. */
+export const DBGBVR = slotBvr;
+export const DBGBCR = slotBcr;
+export const DBGWVR = slotWvr;
+export const DBGWCR = slotWcr;
 export const DBGDSCRext = 64;
 export const DBGDCCINT = 65;
 export const HDCR = 66;

@@ -52,32 +52,27 @@ function read_hw_dbg_num(k: Armv7Context): { brps: number; wrps: number } {
   return didrCounts(k.hw.read(DBGDIDR));
 }
 
+/** Calls `f` on the registers cp14_read_and_str / cp14_ldr_and_write walk, in order: every BVR, BCR, WVR, WCR the CPU has. */
+function eachSlotRegister(k: Armv7Context, f: (reg: number) => void): void {
+  const { brps, wrps } = read_hw_dbg_num(k);
+  for (let i = 0; i < brps; i++) f(DBGBVR(i));
+  for (let i = 0; i < brps; i++) f(DBGBCR(i));
+  for (let i = 0; i < wrps; i++) f(DBGWVR(i));
+  for (let i = 0; i < wrps; i++) f(DBGWCR(i));
+}
+
 /** save_debug_state: every BVR, BCR, WVR, WCR (cp14_read_and_str), then DBGDSCRext and DBGDCCINT, into `cp14`. */
 export function save_debug_state(k: Armv7Context, cp14: Float64Array): void {
-  const { brps, wrps } = read_hw_dbg_num(k);
-  for (const [bank, n] of [
-    [DBGBVR, brps],
-    [DBGBCR, brps],
-    [DBGWVR, wrps],
-    [DBGWCR, wrps],
-  ] as const) {
-    for (let i = 0; i < n; i++) cp14[bank(i)] = k.hw.read(bank(i));
-  }
+  eachSlotRegister(k, (reg) => {
+    cp14[reg] = k.hw.read(reg);
+  });
   cp14[DBGDSCRext] = k.hw.read(DBGDSCRext);
   cp14[DBGDCCINT] = k.hw.read(DBGDCCINT);
 }
 
 /** restore_debug_state: the same registers from `cp14` (cp14_ldr_and_write). */
 export function restore_debug_state(k: Armv7Context, cp14: Float64Array): void {
-  const { brps, wrps } = read_hw_dbg_num(k);
-  for (const [bank, n] of [
-    [DBGBVR, brps],
-    [DBGBCR, brps],
-    [DBGWVR, wrps],
-    [DBGWCR, wrps],
-  ] as const) {
-    for (let i = 0; i < n; i++) k.hw.write(bank(i), cp14[bank(i)] as number);
-  }
+  eachSlotRegister(k, (reg) => k.hw.write(reg, cp14[reg] as number));
   k.hw.write(DBGDSCRext, cp14[DBGDSCRext] as number);
   k.hw.write(DBGDCCINT, cp14[DBGDCCINT] as number);
 }
