@@ -40,6 +40,12 @@ describe('worldswitch cost', () => {
     expect(r.err).toContain(message);
   });
 
+  it('reports a policy that throws as stopped, under policy-total, with exit 1', async () => {
+    const r = await cli('cost', 'test/fixtures/throwing-policy.ts', '--rounds', '2');
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toContain('stopped: neither: policy-total: guestEnter threw: Error: fixture hook failed on purpose');
+  });
+
   it('lists armv7 and its policies', async () => {
     const r = await cli('list');
     expect(r.out).toMatch(/^ {2}armv7 /m);
