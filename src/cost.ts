@@ -132,8 +132,8 @@ function resume(x: Executor): boolean {
 }
 
 /**
- * One generated guest run: entry, guest activity drawn from `choices`, exit. Adds its cycles and
- * traps to `sum` when `measure` is set.
+ * One generated guest run: entry, guest activity drawn from `choices` (a trapped access runs its
+ * exit, handler and re-entry), exit. With `sum`, adds [entry, exit, traps, trap cycles] to it.
  */
 function guestRun(x: Executor, guestUsesDebug: boolean, choices: readonly number[], sum: number[] | undefined): void {
   const readable = x.model.guestReadable;
