@@ -9,13 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { armv7 } from '../../models/armv7/model.js';
 import armv7CtrlCheck from '../../models/armv7/policies/armv7-ctrl-check.js';
 import armv7Dirty2015 from '../../models/armv7/policies/armv7-dirty-2015.js';
-import armv7HwbpEnabled from '../../models/armv7/policies/armv7-hwbp-enabled.js';
+import armv7HwbpEnabled, { hw_breakpoint_enabled } from '../../models/armv7/policies/armv7-hwbp-enabled.js';
 import armv7None from '../../models/armv7/policies/armv7-none.js';
 import armv7OwnerTrap from '../../models/armv7/policies/armv7-owner-trap.js';
 import eager from '../../models/armv7/policies/eager.js';
+import { switchWhenEnabled } from '../../models/armv7/policies/hyp.js';
+import { CTRL_E, DBGBCR, DBGDIDR, didrCounts } from '../../models/armv7/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { check } from '../../src/check.js';
 import { explore } from '../../src/explore.js';
+import { definePolicy } from '../../src/policy.js';
 
 const invariants = invariantsFor('armv7');
 const seeds = [1, 2, 3, 4, 5];
@@ -48,6 +51,20 @@ describe('armv7-hwbp-enabled (asks hw_breakpoint_enabled())', () => {
     expect(r.violation?.register).toBe('DBGBCR5');
     const arm = r.trace.find((e) => e.event === 'HOST_SET_BREAKPOINT');
     expect(arm).toMatchObject({ kind: 'bp', slot: 5 });
+  });
+
+  it("holds once the reserved breakpoint is asked about too (Will Deacon's remark, applied)", () => {
+    const withReserved = definePolicy({
+      name: 'hwbp-enabled-with-reserved',
+      arch: 'armv7',
+      hooks: switchWhenEnabled((k) => {
+        const reserved = didrCounts(k.hw.read(DBGDIDR)).brps - 1;
+        return hw_breakpoint_enabled(k) || (k.hw.read(DBGBCR(reserved)) & CTRL_E) !== 0;
+      }),
+    });
+    const r = check(withReserved, { arch: armv7, invariants, seed: 1, runs: 2000 });
+    expect(r.violation?.message).toBeUndefined();
+    expect(r.verdict).toBe('held');
   });
 
   it('follows the reserved slot to the CPU size: with 4 breakpoints it is bp3', () => {

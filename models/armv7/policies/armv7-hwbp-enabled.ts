@@ -13,7 +13,7 @@ import { switchWhenEnabled } from './hyp.js';
  * The proposed hw_breakpoint_enabled(): any taken slot in bp_on_reg[0..core_num_brps) or
  * wp_on_reg[0..core_num_wrps). Memory only; the reserved breakpoint has no bp_on_reg entry.
  */
-function hw_breakpoint_enabled(k: Armv7Context): boolean {
+export function hw_breakpoint_enabled(k: Armv7Context): boolean {
   for (let i = 0; i < 16; i++) {
     if (k.host.onReg[DBGBCR(i)] || k.host.onReg[DBGWCR(i)]) return true;
   }
