@@ -15,6 +15,7 @@ import { type CostFlags, costCommand } from './commands/cost-command.js';
 import { type ExploreFlags, exploreCommand } from './commands/explore-command.js';
 import type { Io } from './commands/io.js';
 import { listCommand } from './commands/list-command.js';
+import { type ReplayCommandFlags, replayCommand } from './commands/replay-command.js';
 import { COST_DEFAULTS } from './cost.js';
 import { explore } from './explore.js';
 import { loadPolicyFile } from './load-policy.js';
@@ -56,7 +57,9 @@ function addModelOptions(c: Command): Command {
       10,
     )
     .option('--json', 'print the versioned JSON report instead of text')
-    .option('--out <file>', 'also write the JSON report to a file');
+    .option('--out <file>', 'save the counterexample as a replayable trace file (worldswitch replay <file>)')
+    .option('--html <file>', 'write the counterexample as a self-contained HTML sequence diagram')
+    .option('--quiet', 'no progress bar or timing lines on stderr (for CI)');
 }
 
 function program(io: Io, exit: { code: number }): Command {
@@ -113,6 +116,16 @@ function program(io: Io, exit: { code: number }): Command {
   ).action(async (args: string[], flags: CostFlags) => {
     exit.code = await costCommand(args, flags, io, catalog);
   });
+  cmd
+    .command('replay')
+    .description('re-execute a saved counterexample (check/explore --out); exit 1 if it still violates, 0 if not')
+    .argument('<trace.json>', 'a trace file saved with --out')
+    .option('--policy <policy>', 'replay against this policy instead of the saved one (<arch>/<name>, a bare <name>, or a policy file)')
+    .option('--html <file>', 'write the replay as a self-contained HTML sequence diagram')
+    .option('--json', 'print the versioned JSON report instead of text')
+    .action(async (file: string, flags: ReplayCommandFlags) => {
+      exit.code = await replayCommand(file, flags, io, catalog);
+    });
   return cmd;
 }
 

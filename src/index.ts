@@ -40,8 +40,11 @@ export {
   type TrapParams,
 } from './policy.js';
 export { defineRegisterFile, type RegisterFile, type RegisterSpec, type WriteSemantics, writeResult } from './register-file.js';
+export { type HtmlTrace, renderHtml } from './render/html.js';
 export { REPORT_VERSION, toJsonReport } from './render/json.js';
 export { formatEvent, renderTable, renderText } from './render/text.js';
 export { type Replay, replay, TraceError } from './replay.js';
 export { eventFromJSON, eventToJSON, type TraceEvent } from './trace.js';
+export { readTraceFile, TRACE_FORMAT, TRACE_VERSION, type TraceFile, toTraceFile } from './trace-file.js';
+export { traceEventsSchema } from './trace-schema.js';
 export { CONTEXT_NAMES, CTX_GUEST, CTX_HOST, CTX_HYP, World, type WorldShape } from './world.js';

@@ -43,8 +43,11 @@ export interface WorkerWatch<R> {
   /** A hook that has not returned for this long is a hang (user policy files). */
   readonly hookTimeoutMs?: number;
   readonly onHang: (hang: Hang) => R;
-  /** Progress text for the status line, from [depth, states, transitions]; shown after two seconds. */
-  readonly describeProgress?: (progress: Float64Array, elapsedMs: number) => string;
+  /**
+   * Progress text for the status line, shown after two seconds: from [depth, states, transitions]
+   * (explore) or the count of interleavings started (check, shrinking included).
+   */
+  readonly describeProgress?: (progress: Float64Array, elapsedMs: number, runsStarted: number) => string;
 }
 
 /**
@@ -93,7 +96,7 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
         const now = performance.now();
         if (watch.describeProgress && watch.io.status && now - started > 2000) {
           statusShown = true;
-          watch.io.status(watch.describeProgress(progress, now - started));
+          watch.io.status(watch.describeProgress(progress, now - started, Atomics.load(beats, 3)));
         }
         if (watch.hookTimeoutMs === undefined) return;
         const b = Atomics.load(beats, 0);

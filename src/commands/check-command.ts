@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { type CheckResult, check, makeExecutor } from '../check.js';
 import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
 import { splitEvents } from '../minimize.js';
@@ -7,7 +6,9 @@ import { renderTable, renderText } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
-import type { Io } from './io.js';
+import { type Io, quiet } from './io.js';
+import { progressBar } from './progress-bar.js';
+import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch check`. */
@@ -19,6 +20,8 @@ export interface CheckFlags {
   path?: string;
   json?: boolean;
   out?: string;
+  html?: string;
+  quiet?: boolean;
   coverage?: boolean;
   hookTimeout: number;
   [option: string]: unknown;
@@ -26,12 +29,15 @@ export interface CheckFlags {
 
 /**
  * `worldswitch check`: random interleavings for each selected policy (user policy files in a
- * worker, under a watchdog), a text or JSON report, and the exit code (0 held, 1 violated, 3 crashed).
+ * worker, under a watchdog; every policy on a terminal, for the progress bar), a text or JSON
+ * report, `--out` and `--html` files, and the exit code (0 held, 1 violated, 3 crashed).
  */
 export async function checkCommand(args: string[], flags: CheckFlags, io: Io, catalog: Catalog, workerEntry: string): Promise<number> {
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
   const selected = await selectAll(args, catalog);
+  checkSavesOne(selected, flags);
+  io = flags.quiet ? quiet(io) : io;
   const results: { result: CheckResult; ms: number; text: string }[] = [];
   for (const { policy, arch, arg, file } of selected) {
     const invariants = invariantsToCheck(arch, names, catalog);
@@ -44,8 +50,10 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...(flags.path ? { path: flags.path } : {}),
     };
     const started = performance.now();
+    const name = `${arch.id}/${policy.name}`;
+    // A policy file runs in a worker under a watchdog; a built-in one does too on a terminal, for the progress bar.
     const result =
-      file === undefined
+      file === undefined && io.status === undefined
         ? check(policy, { arch, invariants, config, ...options })
         : await runInWorker(
             workerEntry,
@@ -53,7 +61,9 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
             flags.maxSteps,
             {
               io,
-              hookTimeoutMs: flags.hookTimeout * 1000,
+              ...(file ? { hookTimeoutMs: flags.hookTimeout * 1000 } : {}),
+              describeProgress: (_p, ms, runsStarted) =>
+                `check ${name} ${progressBar(runsStarted, flags.runs)} ${Math.min(runsStarted, flags.runs)}/${flags.runs} runs, ${(ms / 1000).toFixed(1)} s`,
               onHang: (hang): CheckResult => {
                 const x = makeExecutor(policy, arch, invariants, config);
                 return {
@@ -82,14 +92,19 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
           );
     const ms = performance.now() - started;
     const renderer = makeExecutor(policy, arch, invariants, config);
-    const how = { policyArg: arg, flags: [...replay, ...checkReplayFlags(names, flags)] };
+    const savedTo = saveOutputs(flags, result, renderer, io, { file, run: `check --seed ${result.seed}` });
+    const how = {
+      policyArg: arg,
+      flags: [...replay, ...checkReplayFlags(names, flags)],
+      ...(file ? { policyFile: file } : {}),
+      ...(savedTo ? { savedTo } : {}),
+    };
     results.push({ result, ms, text: renderText(result, renderer, how) });
   }
   const json =
     results.length === 1 && results[0]
       ? toJsonReport(results[0].result, results[0].ms)
       : { reportVersion: 1, results: results.map((r) => toJsonReport(r.result, r.ms)) };
-  if (flags.out) writeFileSync(flags.out, `${JSON.stringify(json, null, 2)}\n`);
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
   else if (results.length === 1) io.out(results[0]?.text ?? '');
   else {

@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
 import { POLICY_TOTAL } from '../execute.js';
 import { type ExploreResult, makeExploreExecutor } from '../explore.js';
 import { toExploreJsonReport } from '../render/json.js';
 import { renderExploreText } from '../render/text.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
-import type { Io } from './io.js';
+import { type Io, quiet } from './io.js';
+import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch explore`. */
@@ -15,6 +15,8 @@ export interface ExploreFlags {
   symmetry: boolean;
   json?: boolean;
   out?: string;
+  html?: string;
+  quiet?: boolean;
   coverage?: boolean;
   hookTimeout: number;
   [option: string]: unknown;
@@ -31,6 +33,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
   const selected = await selectAll(args, catalog);
+  checkSavesOne(selected, flags);
+  io = flags.quiet ? quiet(io) : io;
   const reports: Record<string, unknown>[] = [];
   let code = 0;
   for (const { policy, arch, arg, file } of selected) {
@@ -83,22 +87,25 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     );
     const ms = performance.now() - started;
     const x = makeExploreExecutor(policy, arch, invariants, config);
+    const savedTo = saveOutputs(flags, result, x, io, { file, run: `explore --depth ${flags.depth}` });
     const how = {
       policyArg: arg,
       flags: [...replay, ...names.map((n) => `--invariant ${n}`), ...(flags.symmetry ? [] : ['--no-symmetry'])],
+      ...(file ? { policyFile: file } : {}),
+      ...(savedTo ? { savedTo } : {}),
     };
     reports.push(toExploreJsonReport(result, ms));
     if (!flags.json) io.out(`${renderExploreText(result, x, how)}${selected.length > 1 ? '\n' : ''}`);
-    // Timings go to stderr, so that stdout is the same on every run.
-    io.err(
-      `explore ${name}: ${count(result.states)} states, ${count(result.transitions)} transitions in ${(ms / 1000).toFixed(1)} s (${count(result.states / (ms / 1000))} states/s), peak ${(result.peakBytes / 2 ** 20).toFixed(1)} MiB\n`,
-    );
+    // Timings go to stderr, so that stdout is the same on every run; --quiet drops them.
+    if (!flags.quiet)
+      io.err(
+        `explore ${name}: ${count(result.states)} states, ${count(result.transitions)} transitions in ${(ms / 1000).toFixed(1)} s (${count(result.states / (ms / 1000))} states/s), peak ${(result.peakBytes / 2 ** 20).toFixed(1)} MiB\n`,
+      );
     if (result.verdict === 'crashed') code = Math.max(code, 3);
     else if (result.verdict === 'violated') code = Math.max(code, 1);
     else if (result.verdict === 'stopped') code = 130;
   }
   const json = reports.length === 1 ? reports[0] : { reportVersion: 1, results: reports };
-  if (flags.out) writeFileSync(flags.out, `${JSON.stringify(json, null, 2)}\n`);
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
   return code;
 }

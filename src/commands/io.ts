@@ -7,3 +7,6 @@ export interface Io {
   /** Subscribes to Ctrl-C; returns the unsubscribe function. Absent outside a terminal session. */
   onInterrupt?(handler: () => void): () => void;
 }
+
+/** `--quiet`: the same io without the status line (no progress bar). */
+export const quiet = (io: Io): Io => ({ out: io.out, err: io.err, ...(io.onInterrupt ? { onInterrupt: io.onInterrupt } : {}) });

@@ -8,6 +8,7 @@ import type { ModelConfig } from '../model.js';
 import { replay } from '../replay.js';
 import type { TraceEvent } from '../trace.js';
 import { diffWorlds } from './diff.js';
+import { reproductionLines } from './reproduce.js';
 
 /** A saved event as one line: `GUEST_WRITE { vcpu: 0, reg: MDSCR_EL1, value: 0x8000 }`. */
 export function formatEvent(e: TraceEvent): string {
@@ -21,7 +22,28 @@ export function formatEvent(e: TraceEvent): string {
 export interface ReplayFlags {
   readonly policyArg: string;
   readonly flags: readonly string[];
+  /** The user's policy file the policy came from, if any. */
+  readonly policyFile?: string;
+  /** Where `--out` saved the trace, if it did. */
+  readonly savedTo?: string;
 }
+
+/** The replay command and regression test closing a counterexample (none for a hook that never returned). */
+const reproduction = (r: CheckResult | ExploreResult, how: ReplayFlags): string[] =>
+  r.violation && !('hung' in r && r.hung)
+    ? [
+        '',
+        ...reproductionLines({
+          arch: r.arch,
+          policy: r.policy,
+          config: r.config,
+          invariant: r.violation.invariant,
+          trace: r.trace,
+          ...(how.policyFile ? { policyFile: how.policyFile } : {}),
+          ...(how.savedTo ? { savedTo: how.savedTo } : {}),
+        }),
+      ]
+    : [];
 
 /**
  * The command that re-runs a check and prints this very report: the seed reproduces the whole run.
@@ -31,7 +53,8 @@ export function replayCommand(r: CheckResult, how: ReplayFlags): string {
   return ['npx worldswitch check', how.policyArg, `--seed ${r.seed}`, ...how.flags].join(' ');
 }
 
-const configText = (config: ModelConfig): string =>
+/** A model configuration as the report prints it: `cpus=2 vcpus=1 brps=6 wrps=4`. */
+export const configText = (config: ModelConfig): string =>
   Object.entries(config)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
@@ -101,6 +124,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
     ...coverageLines(r.coverage),
     '',
     `Replay: ${replayCommand(r, how)}`,
+    ...reproduction(r, how),
     '',
   ];
   return lines.join('\n');
@@ -133,6 +157,7 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
     ...coverageLines(r.coverage),
     '',
     `Replay: ${command}`,
+    ...reproduction(r, how),
     '',
   ].join('\n');
 }

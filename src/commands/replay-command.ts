@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import { makeExecutor } from '../check.js';
+import type { Executor } from '../execute.js';
+import { rerun } from '../minimize.js';
+import { DOMAIN_SMALL } from '../model.js';
+import { type ReplayOutcome, renderReplayText, toReplayJsonReport } from '../render/replay-report.js';
+import { parseOrThrow, readTraceFile, type TraceFile } from '../trace-file.js';
+import { configSchema, packTraceEvents } from '../trace-schema.js';
+import { UsageError } from '../usage-error.js';
+import type { Catalog } from './catalog.js';
+import type { Io } from './io.js';
+import { writeHtmlReport } from './save-file.js';
+import { type Selected, selectAll } from './selection.js';
+
+/** The flags of `worldswitch replay`. */
+export interface ReplayCommandFlags {
+  policy?: string;
+  html?: string;
+  json?: boolean;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as Error).message})`;
+    throw new UsageError(`Trace file ${file} ${why}.`);
+  }
+}
+
+/** The policy to replay against: `--policy` if given (on the trace's architecture), else the saved one. */
+async function policyFor(saved: TraceFile, file: string, flag: string | undefined, catalog: Catalog): Promise<Selected> {
+  const arg = flag ?? saved.policyFile ?? `${saved.arch}/${saved.policy}`;
+  const all = await selectAll([arg], catalog).catch((e: unknown) => {
+    throw e instanceof UsageError && !flag ? new UsageError(`${file}: ${e.message}`) : e;
+  });
+  const found = all.filter((s) => s.arch.id === saved.arch && (flag || s.policy.name === saved.policy));
+  const first = found[0];
+  if (first === undefined || found.length > 1) {
+    const what = flag ? `--policy ${flag}` : `${file}: policy "${saved.policy}"`;
+    throw new UsageError(
+      `${what} names ${found.length === 0 ? 'no' : 'more than one'} policy for arch ${saved.arch}; name one as <arch>/<name>.`,
+    );
+  }
+  return first;
+}
+
+/** Loads and validates a trace file against the catalog: the architecture, policy, invariants, configuration and events. */
+async function loadTrace(file: string, flags: ReplayCommandFlags, catalog: Catalog) {
+  const saved = readTraceFile(readText(file), file);
+  const arch = catalog.architectures.find((a) => a.id === saved.arch);
+  if (!arch) {
+    throw new UsageError(
+      `${file}: arch: unknown architecture "${saved.arch}". Expected one of: ${catalog.architectures.map((a) => a.id).join(', ')}.`,
+    );
+  }
+  const selected = await policyFor(saved, file, flags.policy, catalog);
+  const known = catalog.invariantsFor(arch.id).map((i) => i.name) as [string, ...string[]];
+  const names = parseOrThrow(
+    z.object({ invariants: z.array(z.enum(known)), invariant: z.enum(known) }),
+    saved,
+    `${file} (arch ${arch.id})`,
+  );
+  const config = parseOrThrow(z.object({ config: configSchema(arch) }), saved, file).config;
+  const invariants = catalog.invariantsFor(arch.id).filter((i) => names.invariants.includes(i.name));
+  const x = makeExecutor(selected.policy, arch, invariants, { ...config, ...(saved.domain === 'small' ? { domain: DOMAIN_SMALL } : {}) });
+  return { saved, selected, x, ...packTraceEvents(x, saved.events, file) };
+}
+
+/** Re-executes a validated trace; the executor is left in the state the outcome describes. */
+function execute(x: Executor, packed: readonly Float64Array[]): { steps: number; verdict: ReplayOutcome['verdict'] } {
+  const steps = rerun(x, packed);
+  if (x.violation) return { steps, verdict: 'violated' };
+  return { steps, verdict: steps === packed.length ? 'held' : 'diverged' };
+}
+
+/**
+ * `worldswitch replay`: re-executes a saved counterexample against its policy (or `--policy`
+ * another one) and prints the same report as `check`. Exit 1 if it still violates an invariant,
+ * 0 if not, 2 for a trace file that cannot be used.
+ */
+export async function replayCommand(file: string, flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
+  const { saved, selected, x, trace, packed } = await loadTrace(file, flags, catalog);
+  const { steps, verdict } = execute(x, packed);
+  if (verdict === 'diverged' && flags.policy === undefined) {
+    const e = trace[steps];
+    throw new UsageError(`${file}: events[${steps}]: ${e?.event ?? '?'} is not enabled at step ${steps + 1}: the trace does not replay.`);
+  }
+  const outcome: ReplayOutcome = {
+    file,
+    saved,
+    policy: selected.policy.name,
+    ...(flags.policy ? { policyArg: flags.policy } : {}),
+    ...(selected.file ? { policyFile: selected.file } : {}),
+    arch: selected.arch.id,
+    config: x.model.config,
+    invariants: saved.invariants,
+    verdict,
+    trace,
+    steps,
+    violation: x.violation,
+    warnings: [...x.warnings],
+  };
+  if (flags.html) {
+    writeHtmlReport(flags.html, x, {
+      title: `${outcome.arch}/${outcome.policy}: replay of ${file}`,
+      trace: trace.slice(0, verdict === 'diverged' ? steps : trace.length),
+      violation: outcome.violation,
+      warnings: outcome.warnings,
+    });
+  }
+  io.out(flags.json ? `${JSON.stringify(toReplayJsonReport(outcome), null, 2)}\n` : renderReplayText(outcome, x));
+  return verdict === 'violated' ? 1 : 0;
+}

@@ -1,0 +1,107 @@
+/**
+ * `worldswitch/vitest`: assertions for a kernel developer's own property suite, kept next to the
+ * patch. Like cli.ts, an edge of the library that reads the catalog, so a test names only its
+ * policy. Plain throws, so it works under any test runner; vitest prints the thrown report.
+ */
+
+import * as z from 'zod';
+import { architectures, policies } from '../models/catalog.js';
+import { invariantsFor } from '../properties/suites.js';
+import { type CheckResult, check, makeExecutor } from './check.js';
+import { POLICY_TOTAL } from './execute.js';
+import { rerun } from './minimize.js';
+import type { ArchModel, ModelConfig } from './model.js';
+import type { Policy } from './policy.js';
+import { configText, renderText, renderTrace } from './render/text.js';
+import { selectPolicies } from './select-policies.js';
+import { parseOrThrow } from './trace-file.js';
+import { configSchema, packTraceEvents } from './trace-schema.js';
+import { UsageError } from './usage-error.js';
+
+/** What `toHold` and `toHoldOn` take: the model configuration and the invariants (default all). */
+export interface ModelOptions {
+  readonly config?: ModelConfig;
+  /** Invariant names to check (policy-total is always on). */
+  readonly invariants?: readonly string[];
+}
+
+/** What `toHold` takes: the random search, as `worldswitch check` flags. */
+export interface HoldOptions extends ModelOptions {
+  readonly runs?: number;
+  readonly seed?: number;
+  readonly maxSteps?: number;
+}
+
+/** A policy broke an invariant: the message is the rendered counterexample. */
+export class PolicyViolation extends Error {
+  readonly code = 'ERR_POLICY_VIOLATED';
+  override readonly name = 'PolicyViolation';
+}
+
+/** The assertions `expectPolicy` returns. */
+export interface PolicyExpectation {
+  /** Checks the policy on random interleavings; throws a PolicyViolation with the counterexample unless it holds. */
+  toHold(options?: HoldOptions): CheckResult;
+  /**
+   * Replays saved events (a regression trace); throws a PolicyViolation with the trace if an
+   * invariant breaks. Events must be well-formed (else a UsageError); like `replay --policy`, the
+   * replay ends quietly at an event the policy's own behaviour no longer enables.
+   */
+  toHoldOn(events: readonly Readonly<Record<string, string | number>>[], options?: ModelOptions): void;
+}
+
+function resolve(policy: Policy | string): { policy: Policy; arch: ArchModel; builtIn: boolean } {
+  const found = typeof policy === 'string' ? selectPolicies(policy, policies, architectures) : [policy];
+  const p = found[0];
+  if (p === undefined || found.length > 1)
+    throw new UsageError(`expectPolicy("${String(policy)}") names several policies: use <arch>/<name>.`);
+  const arch = architectures.find((a) => a.id === p.arch);
+  if (!arch)
+    throw new UsageError(
+      `Policy "${p.name}" names an unknown arch "${p.arch}". Expected one of: ${architectures.map((a) => a.id).join(', ')}.`,
+    );
+  return { policy: p, arch, builtIn: policies.includes(p) };
+}
+
+function setup(arch: ArchModel, options: ModelOptions) {
+  const known = invariantsFor(arch.id);
+  const names = options.invariants ?? [];
+  parseOrThrow(z.array(z.enum(known.map((i) => i.name) as [string, ...string[]])), names, 'invariants');
+  const config = parseOrThrow(configSchema(arch), options.config ?? {}, 'config');
+  const invariants = known.filter((i) => names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL);
+  return { invariants, config };
+}
+
+/** Assertions on a policy: a built-in one by name (`'arm64-nvhe/eager'`) or your own `definePolicy` object. */
+export function expectPolicy(subject: Policy | string): PolicyExpectation {
+  const { policy, arch, builtIn } = resolve(subject);
+  const name = `${arch.id}/${policy.name}`;
+  return {
+    toHold(options = {}) {
+      const { invariants, config } = setup(arch, options);
+      const { runs, seed, maxSteps } = options;
+      const r = check(policy, {
+        arch,
+        invariants,
+        config,
+        ...(runs ? { runs } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(maxSteps ? { maxSteps } : {}),
+      });
+      if (r.verdict === 'held') return r;
+      const how = { policyArg: builtIn ? name : '<your policy file>', flags: [], ...(builtIn ? {} : { policyFile: './your-policy.js' }) };
+      throw new PolicyViolation(renderText(r, makeExecutor(policy, arch, invariants, config), how));
+    },
+    toHoldOn(events, options = {}) {
+      const { invariants, config } = setup(arch, options);
+      const x = makeExecutor(policy, arch, invariants, config);
+      const { trace, packed } = packTraceEvents(x, events, 'toHoldOn events');
+      const steps = rerun(x, packed);
+      const v = x.violation;
+      // As `replay --policy`: a trace that stops applying (an event this policy does not enable) held up to there.
+      if (v === undefined) return;
+      const head = [`${name}: violated ${v.invariant} on the given trace (${configText(x.model.config)})`, ''];
+      throw new PolicyViolation([...head, ...renderTrace(x, trace.slice(0, steps), v, [...x.warnings])].join('\n'));
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { hex } from '../hex.js';
+import type { ModelConfig } from '../model.js';
+import type { TraceEvent } from '../trace.js';
+
+/** What a counterexample is reproduced from: the policy as the user named it, and the trace. */
+export interface Reproduction {
+  readonly arch: string;
+  readonly policy: string;
+  /** The user's policy file, when the policy came from one. */
+  readonly policyFile?: string;
+  readonly config: ModelConfig;
+  readonly invariant: string;
+  readonly trace: readonly TraceEvent[];
+  /** Where `--out` saved the trace, if it did. */
+  readonly savedTo?: string;
+}
+
+/** A saved event as a TypeScript object literal; addresses and values in hex, as the report prints them. */
+function eventLiteral(e: TraceEvent): string {
+  const fields = Object.entries(e).map(([k, v]) => {
+    const value = typeof v === 'number' ? (k === 'value' || k === 'addr' ? hex(v) : String(v)) : `'${v}'`;
+    return `${k}: ${value}`;
+  });
+  return `{ ${fields.join(', ')} }`;
+}
+
+/** How a test imports the policy file: relative, and `.ts` as `.js` (as TypeScript and vitest resolve it). */
+const importPath = (file: string): string =>
+  (/^(\.{1,2}\/|\/)/.test(file) ? file : `./${file}`).replace(/\.ts$/, '.js').replace(/\.mts$/, '.mjs');
+
+const configLiteral = (config: ModelConfig): string =>
+  `{ ${Object.entries(config)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ')} }`;
+
+/**
+ * The counterexample as a vitest test to paste next to a patch (Hypothesis prints a failing case
+ * as a short program): it fails while the policy still breaks the invariant on this trace.
+ */
+export function regressionTest(r: Reproduction): string[] {
+  const subject = r.policyFile ? 'policy' : `'${r.arch}/${r.policy}'`;
+  return [
+    "import { it } from 'vitest';",
+    "import { expectPolicy } from 'worldswitch/vitest';",
+    ...(r.policyFile ? [`import policy from '${importPath(r.policyFile)}'; // relative to where the check ran`] : []),
+    '',
+    `it('${r.arch}/${r.policy} keeps ${r.invariant} on this trace', () => {`,
+    `  expectPolicy(${subject}).toHoldOn(`,
+    '    [',
+    ...r.trace.map((e) => `      ${eventLiteral(e)},`),
+    '    ],',
+    `    { config: ${configLiteral(r.config)} },`,
+    '  );',
+    '});',
+  ];
+}
+
+/** The report's closing lines: how to replay the saved trace, and the regression test. */
+export function reproductionLines(r: Reproduction): string[] {
+  const replay = r.savedTo
+    ? `Replay the saved trace: npx worldswitch replay ${r.savedTo}`
+    : 'Save the trace with --out trace.json, then: npx worldswitch replay trace.json';
+  return [replay, '', 'As a regression test (vitest):', ...regressionTest(r)];
+}

@@ -1,0 +1,69 @@
+/**
+ * The vitest helper for users' own suites (`worldswitch/vitest`): `toHold` passes on a policy that
+ * holds and fails with the rendered counterexample on one that does not, and the regression test
+ * a report prints runs as pasted: it fails on the buggy policy and passes on the merged fix.
+ */
+import { describe, expect, it } from 'vitest';
+import { expectPolicy, PolicyViolation } from '../src/expect-policy.js';
+import { UsageError } from '../src/usage-error.js';
+import { cli } from './cli-harness.js';
+import throwing from './fixtures/throwing-policy.js';
+
+describe('expectPolicy(policy).toHold', () => {
+  it('passes on the merged arm64-dirty-2015 and returns the held result', () => {
+    const r = expectPolicy('arm64-nvhe/arm64-dirty-2015').toHold({ runs: 200, seed: 1 });
+    expect(r.verdict).toBe('held');
+    expect(r.runs).toBe(200);
+  });
+
+  it('fails on arm64-dirty-2015-v2 with the same counterexample `check` prints', async () => {
+    const report = (await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '1')).out;
+    let thrown: unknown;
+    try {
+      expectPolicy('arm64-nvhe/arm64-dirty-2015-v2').toHold({ seed: 1 });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(PolicyViolation);
+    expect((thrown as Error).message).toContain('violated host-breakpoints-quiet-in-guest');
+    expect(`${(thrown as Error).message}`).toBe(report);
+  });
+
+  it('takes a definePolicy object and reports its finding (a hook that throws) under policy-total', () => {
+    expect(() => expectPolicy(throwing).toHold({ runs: 50, seed: 1 })).toThrow(
+      /violated policy-total[\s\S]*fixture hook failed on purpose/,
+    );
+  });
+
+  it('rejects an unknown invariant name as a usage error', () => {
+    expect(() => expectPolicy('arm64-nvhe/eager').toHold({ invariants: ['no-such-invariant'] })).toThrow(UsageError);
+  });
+});
+
+describe('the regression test a report prints', () => {
+  /** The pasteable test from a report, run with a stand-in for vitest's `it`. */
+  const runPasted = (code: string): void => {
+    const body = code
+      .split('\n')
+      .filter((l) => !l.startsWith('import '))
+      .join('\n');
+    const itNow = (_name: string, fn: () => void): void => fn();
+    new Function('it', 'expectPolicy', body)(itNow, expectPolicy);
+  };
+
+  it('fails with the counterexample on the policy it came from and passes on the merged fix', async () => {
+    const report = (await cli('check', 'arm64-dirty-2015-v2', '--seed', '1')).out;
+    const marker = 'As a regression test (vitest):\n';
+    expect(report).toContain(marker);
+    const code = report.slice(report.indexOf(marker) + marker.length);
+    expect(code).toContain("expectPolicy('arm64-nvhe/arm64-dirty-2015-v2').toHoldOn(");
+    expect(() => runPasted(code)).toThrow(/violated host-breakpoints-quiet-in-guest on the given trace[\s\S]*broke here/);
+    expect(() => runPasted(code.replaceAll('arm64-dirty-2015-v2', 'arm64-dirty-2015'))).not.toThrow();
+  });
+
+  it('rejects malformed events with one line naming the event', () => {
+    expect(() => expectPolicy('arm64-nvhe/eager').toHoldOn([{ event: 'VCPU_LOAD', vcpu: 0, cpu: 9 }])).toThrow(
+      /toHoldOn events: events\[0\]\.cpu: cpu 9 does not exist/,
+    );
+  });
+});
