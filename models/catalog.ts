@@ -5,6 +5,13 @@ import { arm64Nvhe } from './arm64-nvhe/model.js';
 import arm64Dirty2015 from './arm64-nvhe/policies/arm64-dirty-2015.js';
 import arm64Dirty2015V2 from './arm64-nvhe/policies/arm64-dirty-2015-v2.js';
 import arm64NvheEager from './arm64-nvhe/policies/eager.js';
+import { armv7 } from './armv7/model.js';
+import armv7CtrlCheck from './armv7/policies/armv7-ctrl-check.js';
+import armv7Dirty2015 from './armv7/policies/armv7-dirty-2015.js';
+import armv7HwbpEnabled from './armv7/policies/armv7-hwbp-enabled.js';
+import armv7None from './armv7/policies/armv7-none.js';
+import armv7OwnerTrap from './armv7/policies/armv7-owner-trap.js';
+import armv7Eager from './armv7/policies/eager.js';
 import { ppcBooke } from './ppc-booke/model.js';
 import ppcBookeEager from './ppc-booke/policies/eager.js';
 import ppcBooke2014 from './ppc-booke/policies/ppc-booke-2014.js';
@@ -16,7 +23,7 @@ import { x86Lazy2014Svm, x86Lazy2014Vmx } from './x86/policies/x86-lazy-2014.js'
 import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from './x86/policies/x86-lazy-2014-fixed.js';
 
 /** Every built-in architecture, by id. */
-export const architectures: readonly ArchModel[] = [arm64Nvhe, ppcBooke, x86Vmx, x86Svm];
+export const architectures: readonly ArchModel[] = [arm64Nvhe, armv7, ppcBooke, x86Vmx, x86Svm];
 
 /** Every built-in policy; each names its architecture. */
 export const policies: readonly Policy[] = [
@@ -33,4 +40,10 @@ export const policies: readonly Policy[] = [
   x86Lazy2014Svm,
   x86Lazy2014FixedVmx,
   x86Lazy2014FixedSvm,
+  armv7Eager,
+  armv7None,
+  armv7Dirty2015,
+  armv7CtrlCheck,
+  armv7OwnerTrap,
+  armv7HwbpEnabled,
 ] as readonly Policy[];

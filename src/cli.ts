@@ -11,10 +11,12 @@ import { invariants, invariantsFor } from '../properties/suites.js';
 import { CHECK_DEFAULTS, check } from './check.js';
 import type { Catalog } from './commands/catalog.js';
 import { type CheckFlags, checkCommand } from './commands/check-command.js';
+import { type CostFlags, costCommand } from './commands/cost-command.js';
 import { type ExploreFlags, exploreCommand } from './commands/explore-command.js';
 import type { Io } from './commands/io.js';
 import { listCommand } from './commands/list-command.js';
 import { type ReplayCommandFlags, replayCommand } from './commands/replay-command.js';
+import { COST_DEFAULTS } from './cost.js';
 import { explore } from './explore.js';
 import { loadPolicyFile } from './load-policy.js';
 import { UsageError } from './usage-error.js';
@@ -37,11 +39,15 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 const MODEL_OPTIONS = [...new Map(architectures.flatMap((a) => a.options).map((o) => [o.name, o])).values()];
 
-function addModelOptions(c: Command): Command {
+function addArchOptions(c: Command): Command {
   for (const o of MODEL_OPTIONS) {
     c.addOption(new Option(`--${o.name} <n>`, `model: ${o.describe} (default ${o.default})`).argParser(integer(`--${o.name}`, 0, 64)));
   }
-  return c
+  return c;
+}
+
+function addModelOptions(c: Command): Command {
+  return addArchOptions(c)
     .option('--invariant <name>', 'check only this invariant (repeatable; policy-total is always on)', collect)
     .option('--coverage', 'report which lifecycle states, transitions and events were exercised')
     .option(
@@ -93,6 +99,22 @@ function program(io: Io, exit: { code: number }): Command {
       .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs'),
   ).action(async (args: string[], flags: ExploreFlags) => {
     exit.code = await exploreCommand(args, flags, io, catalog, import.meta.url);
+  });
+  addArchOptions(
+    cmd
+      .command('cost')
+      .description('cycles per world switch (entry + exit) in each usage case, measured on generated workloads')
+      .argument('[policy...]', '<arch>/<name>, a bare <name>, or a policy file; with none, every built-in policy')
+      .option('--rounds <n>', 'measured guest runs per case', integer('--rounds', 1, 100_000), COST_DEFAULTS.rounds)
+      .option(
+        '--seed <n>',
+        'fast-check seed of the generated guest activity',
+        integer('--seed', -0x80000000, 0x7fffffff),
+        COST_DEFAULTS.seed,
+      )
+      .option('--json', 'print the versioned JSON report instead of text'),
+  ).action(async (args: string[], flags: CostFlags) => {
+    exit.code = await costCommand(args, flags, io, catalog);
   });
   cmd
     .command('replay')

@@ -352,6 +352,19 @@ export class Executor {
     return p.regval;
   }
 
+  /**
+   * The host's access to `reg` on `cpu` traps to the hypervisor: the policy's hostTrap hook (or the
+   * model's) emulates it while the CPU stays in host context. Returns the value a read gets.
+   */
+  hostTrap(cpu: number, reg: number, isWrite: boolean, value: number): number {
+    const p = this.params;
+    p.reg = reg;
+    p.isWrite = isWrite;
+    p.regval = value;
+    this.runHook(HOST_TRAP, this.world.running[cpu] as number, cpu, p, undefined);
+    return p.regval;
+  }
+
   /** The guest reads `reg`: from hardware, or through the trap handler when the access traps. */
   guestRead(v: number, reg: number): void {
     if (this.model.guestAccess?.(this, v, reg, false, 0)) return;
@@ -651,6 +664,8 @@ export class Executor {
     return Object.freeze(view);
   }
 }
+
+const HOST_TRAP = HOOK_NAMES.indexOf('hostTrap');
 
 /** Policy-private words every vCPU has beyond the model's named scalars. */
 export const SCRATCH_WORDS = 8;

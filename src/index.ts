@@ -1,5 +1,7 @@
 /** The public API of worldswitch: write policies, check them, render results. Every export is named. */
+export { breakpointEvents, hostWrite, type SlotHardware } from './breakpoint-events.js';
 export { CHECK_DEFAULTS, type CheckOptions, type CheckResult, check, makeExecutor } from './check.js';
+export { BASE_COST_CASES, type CaseCost, COST_DEFAULTS, type CostOptions, type CostResult, cost, costCases } from './cost.js';
 export {
   STATUS_DELIVERED,
   STATUS_GHOST,
@@ -24,7 +26,7 @@ export {
   type Violation,
 } from './invariant.js';
 export { compileLifecycle, HOOK_NAMES, type HookName, LIFECYCLE_EVENTS, type Lifecycle } from './lifecycle.js';
-export type { ArchModel, DebugView, EventKind, MemoryLayout, ModelConfig, ModelInstance, ModelOption } from './model.js';
+export type { ArchModel, CostCase, DebugView, EventKind, MemoryLayout, ModelConfig, ModelInstance, ModelOption } from './model.js';
 export {
   definePolicy,
   type GuestDebug,

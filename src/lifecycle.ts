@@ -31,6 +31,7 @@ export const HOOK_NAMES = [
   'vcpuReset',
   'setGuestDebug',
   'fastpath',
+  'hostTrap',
 ] as const;
 /** One of `HOOK_NAMES`. */
 export type HookName = (typeof HOOK_NAMES)[number];

@@ -130,6 +130,18 @@ export interface ModelInstance {
 export const DOMAIN_FULL = 0;
 export const DOMAIN_SMALL = 1;
 
+/** A usage case `worldswitch cost` measures on an architecture beyond the four every one has. */
+export interface CostCase {
+  /** The key in the JSON report, e.g. `mdbgenAlways`. */
+  readonly name: string;
+  readonly describe: string;
+  /** Model options the case sets (e.g. a guest kernel that keeps debug enabled). */
+  readonly config: ModelConfig;
+  /** Whether the host's debug users and the guest arm slots in this case. */
+  readonly host: boolean;
+  readonly guest: boolean;
+}
+
 /** An architecture variant: its options and how to instantiate it. */
 export interface ArchModel {
   readonly id: string;
@@ -137,5 +149,9 @@ export interface ArchModel {
   readonly options: readonly ModelOption[];
   /** One line describing the small (explore) domain, printed with every explore verdict. */
   readonly smallDomain: string;
+  /** Where the cycle costs of `readCost`/`writeCost` come from (a source, or stated as an estimate). */
+  readonly costNote?: string;
+  /** Usage cases `cost` measures besides neither, hostOnly, guestOnly and both. */
+  readonly costCases?: readonly CostCase[];
   instantiate(config: ModelConfig): ModelInstance;
 }

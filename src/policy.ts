@@ -56,6 +56,11 @@ export interface Hooks<V = unknown, H = unknown> {
   setGuestDebug?(k: HookContext<V, H>, dbg: GuestDebug): number | undefined;
   /** A fast-path exit handled with interrupts off, re-entering the guest without leaving the run loop (x86). */
   fastpath?(k: HookContext<V, H>): void;
+  /**
+   * A host register access that traps to the hypervisor (e.g. ARMv7 HDCR.TDA left set while the host
+   * runs): emulate it. `k.vcpu` is the vCPU loaded on the CPU, or undefined when none is.
+   */
+  hostTrap?(k: HookContext<V, H>, p: TrapParams): void;
 }
 
 /** What `definePolicy` takes. */

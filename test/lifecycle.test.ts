@@ -1,8 +1,7 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
 import { arm64NvheLifecycle } from '../models/arm64-nvhe/lifecycle.machine.js';
-import { compileLifecycle, HOOK_NAMES, LIFECYCLE_EVENTS } from '../src/lifecycle.js';
+import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
+import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 
 const table = compileLifecycle(arm64NvheLifecycle);
 const E = table.events.length;
@@ -22,32 +21,7 @@ function targetOf(state: string, event: string): string | undefined {
 
 describe('compiled arm64-nvhe lifecycle table', () => {
   it('agrees with the XState machine on enabledness and target state along random walks', () => {
-    const taken = new Set<string>();
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...LIFECYCLE_EVENTS), { minLength: 1, maxLength: 80, size: 'max' }), (walk) => {
-        const actor = createActor(arm64NvheLifecycle).start();
-        let state = table.initial;
-        expect(actor.getSnapshot().value).toBe(table.states[state]);
-        for (const [i, type] of walk.entries()) {
-          const where = `step ${i + 1}: ${table.states[state]} --${type}-->`;
-          const canMachine = actor.getSnapshot().can({ type, cpu: 0 });
-          const next = table.next[state * E + table.event(type)] as number;
-          expect(next >= 0, `${where} enabled in the table vs snapshot.can()`).toBe(canMachine);
-          if (!canMachine) continue;
-          actor.send({ type, cpu: 0 });
-          taken.add(`${table.states[state]} --${type}-->`);
-          state = next;
-          expect(actor.getSnapshot().value, where).toBe(table.states[state]);
-        }
-        actor.stop();
-      }),
-      { seed: 20260101, numRuns: 300 },
-    );
-    // The walks must have exercised every transition the table enables, or agreement proves little.
-    const enabled = table.states.flatMap((s, i) =>
-      table.events.filter((_, e) => (table.next[i * E + e] as number) >= 0).map((e) => `${s} --${e}-->`),
-    );
-    expect([...taken].sort()).toEqual(enabled.sort());
+    expectTableAgreesWithMachine(arm64NvheLifecycle, 20260101);
   });
 
   it('starts unloaded, with the CPU context of every state taken from its meta.cpu', () => {

@@ -81,6 +81,9 @@ const commonCode: BookeHooks = {
   },
 };
 
+/** Cycle costs of mfspr/mtspr of a debug SPR: an ESTIMATE (no published figure is used). */
+const PPC_COSTS = { read: 4, write: 4, note: 'ESTIMATE: mfspr 4 cycles, mtspr 4 cycles (no published figure)' };
+
 /** The Book E architecture model. */
 export const ppcBooke: ArchModel = {
   id: 'ppc-booke',
@@ -91,6 +94,7 @@ export const ppcBooke: ArchModel = {
   ],
   smallDomain:
     'host IAC1 and DAC1 at 0x1000, guest code at 0x1000 and the switch code 0x2000, gdb breakpoint lists {none, [0x2000]}, guest MSR {0, DE}',
+  costNote: PPC_COSTS.note,
   instantiate(config: ModelConfig): ModelInstance {
     const { domain: domainOption, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
@@ -147,8 +151,8 @@ export const ppcBooke: ArchModel = {
           for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
         }
       },
-      readCost: () => 1,
-      writeCost: () => 1,
+      readCost: () => PPC_COSTS.read,
+      writeCost: () => PPC_COSTS.write,
     };
   },
 };

@@ -8,6 +8,7 @@ export function listCommand(io: Io, catalog: Catalog): number {
     lines.push(`  ${a.id.padEnd(14)} ${a.summary}`);
     lines.push(`  ${''.padEnd(14)} options: ${a.options.map((o) => `--${o.name} (${o.min}-${o.max}, default ${o.default})`).join(', ')}`);
     lines.push(`  ${''.padEnd(14)} explore domain: ${a.smallDomain}`);
+    if (a.costNote) lines.push(`  ${''.padEnd(14)} cycle costs: ${a.costNote}`);
   }
   lines.push('', 'Policies:');
   const width = Math.max(...catalog.policies.map((p) => p.arch.length + p.name.length + 1));

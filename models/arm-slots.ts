@@ -1,0 +1,59 @@
+/**
+ * What the two ARM models share about their breakpoint and watchpoint slots: register ids laid out
+ * as BVR n, BCR 16 + n, WVR 32 + n, WCR 48 + n (arm64's DBGB/W{V,C}R<n>_EL1 and ARMv7's CP14
+ * DBGB/W{V,C}Rn alike, up to 16 pairs each), the slots a check draws from, and the reset world.
+ */
+import type { RegisterFile } from '../src/register-file.js';
+import type { World } from '../src/world.js';
+
+/** Breakpoint value/control and watchpoint value/control register ids of slot `n`. */
+export const slotBvr = (n: number): number => n;
+export const slotBcr = (n: number): number => 16 + n;
+export const slotWvr = (n: number): number => 32 + n;
+export const slotWcr = (n: number): number => 48 + n;
+
+/** The slots of a CPU with `brps` breakpoints and `wrps` watchpoints, and those the generator uses. */
+export interface SlotLayout {
+  /** `[BVR0, BCR0, …, WVR0, WCR0, …]`: DebugView.slotRegs. */
+  readonly slotRegs: Int32Array;
+  readonly slotNames: readonly string[];
+  /** Slot numbers the events and guest accesses draw from: the last of each kind on the small domain. */
+  readonly bpSlots: readonly number[];
+  readonly wpSlots: readonly number[];
+  /** Value and control registers of those slots, for guest reads and writes. */
+  readonly generated: readonly number[];
+}
+
+const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** Lays out `brps` + `wrps` slots; `small` keeps only the last of each kind for the generator. */
+export function slotLayout(brps: number, wrps: number, small: boolean): SlotLayout {
+  const bpSlots = small ? [brps - 1] : upTo(brps);
+  const wpSlots = small ? [wrps - 1] : upTo(wrps);
+  return {
+    slotRegs: new Int32Array([
+      ...upTo(brps).flatMap((n) => [slotBvr(n), slotBcr(n)]),
+      ...upTo(wrps).flatMap((n) => [slotWvr(n), slotWcr(n)]),
+    ]),
+    slotNames: [...upTo(brps).map((n) => `bp${n}`), ...upTo(wrps).map((n) => `wp${n}`)],
+    bpSlots,
+    wpSlots,
+    generated: [...bpSlots.flatMap((n) => [slotBvr(n), slotBcr(n)]), ...wpSlots.flatMap((n) => [slotWvr(n), slotWcr(n)])],
+  };
+}
+
+/**
+ * The reset world: every CPU's hardware and host intent, and every vCPU's first memory area, at the
+ * register file's reset values; the guest's intent of each guest-visible register likewise.
+ */
+export function resetArmWorld(w: World, registers: RegisterFile, guestVisible: Int32Array): void {
+  const R = registers.count;
+  for (let c = 0; c < w.shape.cpus; c++) {
+    w.hw.set(registers.reset, c * R);
+    w.hostIntent.set(registers.reset, c * R);
+  }
+  for (let v = 0; v < w.shape.vcpus; v++) {
+    w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R);
+    for (const reg of guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
+  }
+}

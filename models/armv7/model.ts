@@ -1,0 +1,173 @@
+/**
+ * The ARMv7 model (32-bit KVM/arm, 2015): CP14 register file, hardware, lifecycle machine and
+ * events, configured with the CPU's breakpoint and watchpoint counts (default 6 + 4, as Cortex-A15)
+ * and with whether the guest kernel keeps DBGDSCRext.MDBGen set.
+ */
+import { compileLifecycle } from '../../src/lifecycle.js';
+import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
+import type { HookContext, Hooks } from '../../src/policy.js';
+import type { World } from '../../src/world.js';
+import { resetArmWorld, slotLayout } from '../arm-slots.js';
+import { ADDRESSES, armv7DebugEvents } from './debug-events.js';
+import { effectiveSlots, routesToHyp, trapsToHyp } from './hardware.js';
+import { armv7Lifecycle } from './lifecycle.machine.js';
+import {
+  ARM_BREAKPOINT_LOAD,
+  ARM_BREAKPOINT_PRIV,
+  ARM_BREAKPOINT_STORE,
+  ARM_BREAKPOINT_USER,
+  ARM_DSCR_MDBGEN,
+  ARMV7_COSTS,
+  armv7RegisterFile,
+  bcr,
+  DBGBCR,
+  DBGDCCINT,
+  DBGDCCINT_RX,
+  DBGDCCINT_TX,
+  DBGDIDR,
+  DBGDSCRext,
+  DBGWCR,
+  DBGWVR,
+  REGISTER_COUNT,
+  wcr,
+} from './registers.js';
+
+/** A vCPU's in-memory state, where 32-bit KVM/arm keeps it (struct kvm_vcpu_arch). */
+export interface Armv7Vcpu {
+  readonly id: number;
+  /** vcpu->arch.cp14: the guest's CP14 debug registers. */
+  readonly cp14: Float64Array;
+  /** vcpu->arch.debug_flags (KVM_ARM_DEBUG_DIRTY). */
+  debugFlags: number;
+  /** Words for a policy's own state (kept in the world, so it is canonical and replayable). */
+  readonly scratch: Float64Array;
+}
+
+/** The host's per-CPU state. */
+export interface Armv7Host {
+  /** kvm_host_cpu_state's cp14: the host's debug registers, saved at entry. */
+  readonly cp14: Float64Array;
+  /** hw_breakpoint.c's per-CPU bp_on_reg[n] / wp_on_reg[n], as 1 at DBGBCRn / DBGWCRn while slot n is taken. Read-only to KVM. */
+  readonly onReg: Float64Array;
+  /** KVM's own per-CPU words (e.g. a debug-register owner). */
+  readonly percpu: Float64Array;
+}
+
+/** The hook context an ARMv7 policy receives. */
+export type Armv7Context = HookContext<Armv7Vcpu, Armv7Host>;
+/** The hooks an ARMv7 policy provides. */
+export type Armv7Hooks = Hooks<Armv7Vcpu, Armv7Host>;
+
+/** KVM's generic coproc.c paths, used when a policy does not override them. */
+const commonCode: Armv7Hooks = {
+  getReg: (k, reg) => (reg === DBGDIDR ? k.hw.read(DBGDIDR) : (k.vcpu.cp14[reg] as number)),
+  setReg: (k, reg, value) => {
+    k.vcpu.cp14[reg] = value;
+  },
+  // kvm_reset_coprocs: the CP14 debug registers reset to 0.
+  vcpuReset: (k) => {
+    k.vcpu.cp14.fill(0);
+  },
+  // A host CP14 access trapped to Hyp mode with no handler of the policy's: performed as asked.
+  hostTrap: (k, p) => {
+    if (p.isWrite) k.hw.write(p.reg, p.regval);
+    else p.regval = k.hw.read(p.reg);
+  },
+};
+
+/** The ARMv7 architecture model. */
+export const armv7: ArchModel = {
+  id: 'armv7',
+  summary: '32-bit KVM/arm (2015): host kernel in SVC mode, world switch in Hyp mode, CP14 debug registers',
+  options: [
+    { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
+    { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
+    { name: 'brps', describe: 'breakpoint register pairs (DBGDIDR.BRPs + 1)', default: 6, min: 2, max: 16 },
+    { name: 'wrps', describe: 'watchpoint register pairs (DBGDIDR.WRPs + 1)', default: 4, min: 2, max: 16 },
+    {
+      name: 'mdbgen',
+      describe: 'guest kernel built with CONFIG_HAVE_HW_BREAKPOINT: sets DBGDSCRext.MDBGen at boot and keeps it (0 or 1)',
+      default: 0,
+      min: 0,
+      max: 1,
+    },
+  ],
+  smallDomain:
+    'the reserved (last) breakpoint and the last watchpoint slot, one address (0x1000), DBGBCR {off, PL1, PL0}, DBGWCR {off, any}, DBGDSCRext {0, MDBGen}, DBGDCCINT {0, TX}',
+  costNote: ARMV7_COSTS.note,
+  costCases: [
+    {
+      name: 'mdbgenAlways',
+      describe: 'neither side arms a slot, but the guest kernel keeps MDBGen set (CONFIG_HAVE_HW_BREAKPOINT)',
+      config: { mdbgen: 1 },
+      host: false,
+      guest: false,
+    },
+  ],
+  instantiate(config: ModelConfig): ModelInstance {
+    const { domain: domainOption, ...options } = config;
+    const small = domainOption === DOMAIN_SMALL;
+    const brps = options.brps ?? 6;
+    const wrps = options.wrps ?? 4;
+    const mdbgen = options.mdbgen === 1;
+    const registers = armv7RegisterFile({ brps, wrps });
+    const { slotRegs, slotNames, bpSlots, wpSlots, generated } = slotLayout(brps, wrps, small);
+    const view: DebugView = {
+      // HDCR belongs to Hyp mode, not to the host kernel: a TDE left set shows as a host breakpoint that never fires.
+      hostState: new Int32Array([...slotRegs, DBGDSCRext, DBGDCCINT]),
+      guestVisible: new Int32Array([...slotRegs, DBGDSCRext, DBGDCCINT, DBGDIDR]),
+      slotRegs,
+      slotNames,
+      gateRegs: new Int32Array([DBGDSCRext]),
+      hostLevels: [0, 1],
+      guestLevels: [0, 1],
+      effective: (r, o, pl) => effectiveSlots(r, o, pl, brps, wrps),
+      deliversToGuest: (r, o) => !routesToHyp(r, o),
+    };
+    const any = ARM_BREAKPOINT_PRIV | ARM_BREAKPOINT_USER;
+    const bcrs = small
+      ? [0, bcr(ARM_BREAKPOINT_PRIV), bcr(ARM_BREAKPOINT_USER)]
+      : [0, bcr(ARM_BREAKPOINT_PRIV), bcr(ARM_BREAKPOINT_USER), bcr(any)];
+    const both = ARM_BREAKPOINT_LOAD | ARM_BREAKPOINT_STORE;
+    const wcrs = small ? [0, wcr(any, both)] : [0, wcr(any, both), wcr(ARM_BREAKPOINT_PRIV, ARM_BREAKPOINT_STORE)];
+    const dscr = mdbgen ? [ARM_DSCR_MDBGEN] : [0, ARM_DSCR_MDBGEN];
+    const addresses = small ? ADDRESSES.slice(0, 1) : ADDRESSES;
+    const domain = (reg: number): readonly number[] => {
+      if (reg === DBGDSCRext) return dscr;
+      if (reg === DBGDCCINT) return small ? [0, DBGDCCINT_TX] : [0, DBGDCCINT_TX, DBGDCCINT_RX];
+      if (reg >= DBGWCR(0)) return wcrs;
+      if (reg >= DBGBCR(0) && reg < DBGWVR(0)) return bcrs;
+      return addresses;
+    };
+    return {
+      arch: 'armv7',
+      config: { cpus: 2, vcpus: 1, ...options, brps, wrps, mdbgen: mdbgen ? 1 : 0 },
+      registers,
+      lifecycle: compileLifecycle(armv7Lifecycle),
+      memory: { vcpuAreas: ['cp14'], hostAreas: ['cp14', 'onReg', 'percpu'], vcpuScalars: ['debugFlags'] },
+      view,
+      guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT, DBGDIDR]),
+      guestWritable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT]),
+      valueDomain: domain,
+      traps: (hw, o, reg) => trapsToHyp(hw, o, reg),
+      events: armv7DebugEvents(brps, wrps, { addresses, slots: [bpSlots, wpSlots] }),
+      defaultHooks: commonCode as Hooks<never, never>,
+      reset(w: World) {
+        const R = REGISTER_COUNT;
+        resetArmWorld(w, registers, view.guestVisible);
+        // hw_breakpoint.c reset_ctrl_regs() -> enable_monitor_mode() at boot: the host keeps MDBGen set.
+        for (let c = 0; c < w.shape.cpus; c++) {
+          w.hw[c * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
+          w.hostIntent[c * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
+        }
+        // The guest kernel's own enable_monitor_mode() at boot, trapped and emulated long ago.
+        for (let v = 0; mdbgen && v < w.shape.vcpus; v++) {
+          w.vcpuMem[v * w.shape.vcpuAreas * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
+          w.guestIntent[v * R + DBGDSCRext] = ARM_DSCR_MDBGEN;
+        }
+      },
+      readCost: () => ARMV7_COSTS.read,
+      writeCost: () => ARMV7_COSTS.write,
+    };
+  },
+};

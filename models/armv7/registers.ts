@@ -1,0 +1,98 @@
+/**
+ * ARMv7-A CP14 debug registers as 32-bit KVM/arm (2015) sees them, and the Hyp trap register.
+ * Sources: ARMv7-A/R ARM (DDI 0406C) C11.11 (DBGDIDR, DBGDSCR, DBGBVR/DBGBCR, DBGWVR/DBGWCR,
+ * DBGDCCINT), B4.1.80 HDCR; kernel arch/arm/include/asm/hw_breakpoint.h, asm/kvm_arm.h.
+ */
+import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
+import { slotBcr, slotBvr, slotWcr, slotWvr } from '../arm-slots.js';
+
+/** Architectural maximum of breakpoint and of watchpoint register pairs (hw_breakpoint.h ARM_MAX_BRP/WRP). */
+export const MAX_SLOTS = 16;
+
+/** Register ids: DBGBVR0..15, DBGBCR0..15, DBGWVR0..15, DBGWCR0..15 (the ARM slot layout), then the singletons. */
+export const DBGBVR = slotBvr;
+export const DBGBCR = slotBcr;
+export const DBGWVR = slotWvr;
+export const DBGWCR = slotWcr;
+export const DBGDSCRext = 64;
+export const DBGDCCINT = 65;
+export const HDCR = 66;
+export const DBGDIDR = 67;
+export const REGISTER_COUNT = 68;
+
+// hw_breakpoint.h: DSCR monitor/halting bits
+export const ARM_DSCR_HDBGEN = 1 << 14;
+export const ARM_DSCR_MDBGEN = 1 << 15;
+
+// kvm_arm.h (arch/arm): Hyp Debug Configuration Register
+export const HDCR_HPMN_MASK = 0x1f;
+export const HDCR_TPMCR = 1 << 5;
+export const HDCR_TPM = 1 << 6;
+export const HDCR_TDE = 1 << 8;
+export const HDCR_TDA = 1 << 9;
+export const HDCR_TDOSA = 1 << 10;
+export const HDCR_TDRA = 1 << 11;
+
+// hw_breakpoint.h encode_ctrl_reg(): (mismatch << 22) | (len << 5) | (type << 3) | (privilege << 1) | enabled
+export const CTRL_E = 1 << 0;
+export const ARM_BREAKPOINT_PRIV = 1; // PMC/PAC 0b01: PL1 only
+export const ARM_BREAKPOINT_USER = 2; // 0b10: PL0 (User) only
+export const ARM_BREAKPOINT_LOAD = 1; // LSC [4:3]
+export const ARM_BREAKPOINT_STORE = 2;
+export const ARM_BREAKPOINT_LEN_4 = 0xf; // BAS: a word (an ARM instruction)
+export const BCR_MISMATCH = 1 << 22; // BT [23:20] = 0b0100: unlinked instruction address mismatch
+
+// ARMv7 ARM C11.11.? DBGDCCINT: RX bit 30, TX bit 29
+export const DBGDCCINT_TX = 1 << 29;
+export const DBGDCCINT_RX = 1 << 30;
+
+/** encode_ctrl_reg() for an enabled breakpoint at `privilege`; `mismatch` for the single-step breakpoint. */
+export const bcr = (privilege: number, mismatch = false): number =>
+  ((mismatch ? BCR_MISMATCH : 0) | (ARM_BREAKPOINT_LEN_4 << 5) | (privilege << 1) | CTRL_E) >>> 0;
+/** encode_ctrl_reg() for an enabled word watchpoint at `privilege` on loads/stores `type`. */
+export const wcr = (privilege: number, type: number): number => (ARM_BREAKPOINT_LEN_4 << 5) | (type << 3) | (privilege << 1) | CTRL_E;
+
+/** The CPU's debug resources: numbers of breakpoint and watchpoint pairs (each 2..16). */
+export interface DebugCpu {
+  readonly brps: number;
+  readonly wrps: number;
+}
+
+/**
+ * DBGDIDR for `cpu` (ARMv7 ARM C11.11.15): WRPs [31:28] and BRPs [27:24] hold "count - 1",
+ * CTX_CMPs [23:20] = 1, Version [19:16] = 5 (ARM_DEBUG_ARCH_V7_1), DEVID_imp, nSUHD_imp, PCSR_imp
+ * and SE_imp [15:12] set: Cortex-A15's 0x3515F000 (DDI 0438) for the default 6 + 4.
+ */
+export function dbgdidr(cpu: DebugCpu): number {
+  return (((cpu.wrps - 1) << 28) | ((cpu.brps - 1) << 24) | 0x0015f000) >>> 0;
+}
+
+/** BRPs and WRPs as hw_breakpoint.c get_num_brp_resources()/get_num_wrps() read them from DBGDIDR. */
+export function didrCounts(didr: number): DebugCpu {
+  return { brps: ((didr >>> 24) & 0xf) + 1, wrps: ((didr >>> 28) & 0xf) + 1 };
+}
+
+/** Builds the register file of a CPU with `cpu.brps` breakpoints and `cpu.wrps` watchpoints. */
+export function armv7RegisterFile(cpu: DebugCpu): RegisterFile {
+  const specs: RegisterSpec[] = [];
+  for (const prefix of ['DBGBVR', 'DBGBCR', 'DBGWVR', 'DBGWCR']) {
+    for (let n = 0; n < MAX_SLOTS; n++) specs.push({ name: `${prefix}${n}`, width: 32, reset: 0, write: 'rw' });
+  }
+  specs.push({ name: 'DBGDSCRext', width: 32, reset: 0, write: 'rw' });
+  specs.push({ name: 'DBGDCCINT', width: 32, reset: 0, write: 'rw' });
+  specs.push({ name: 'HDCR', width: 32, reset: 0, write: 'rw' });
+  specs.push({ name: 'DBGDIDR', width: 32, reset: dbgdidr(cpu), write: 'ro' });
+  return defineRegisterFile(specs, (id) => {
+    if (id >= DBGDSCRext) return true;
+    const n = id % MAX_SLOTS;
+    return id < DBGWVR(0) ? n < cpu.brps : n < cpu.wrps;
+  });
+}
+
+/**
+ * The cost of a hardware access, in cycles. MRC p14 8 and MCR p14 5: measured on a D01 board
+ * (Cortex-A15) by Zhichao Huang, kvm list, 13 July 2015 (the armv7-debug-dirty-bit-2015 seed).
+ * HDCR is a CP15 register (MRC/MCR p15, 4, c1, c1, 1) with no published figure: an ESTIMATE, charged
+ * as a CP14 access.
+ */
+export const ARMV7_COSTS = { read: 8, write: 5, note: 'MRC p14 8 cycles, MCR p14 5 cycles (D01 board, seed); HDCR (p15) estimated as p14' };

@@ -1,0 +1,339 @@
+/**
+ * Events outside the vCPU lifecycle that every architecture with breakpoint and watchpoint slots
+ * shares: the host's debug users arming and disarming slots on a CPU while it runs host code, and
+ * host or guest code executing and accessing data where breakpoints may match. The architecture
+ * says how a slot is programmed and how the hardware matches; this file knows no architecture.
+ */
+import type { Executor } from './execute.js';
+import type { HitObservation } from './invariant.js';
+import type { EventKind } from './model.js';
+import { CTX_HOST } from './world.js';
+
+/** What the shared events ask of an architecture's breakpoint hardware and host debug users. */
+export interface SlotHardware {
+  readonly brps: number;
+  readonly wrps: number;
+  /** The abstract address domain: host and guest kernels use the same virtual addresses. */
+  readonly addresses: readonly number[];
+  /** Slot numbers the events draw, per kind: [breakpoints, watchpoints]. */
+  readonly slots: readonly [readonly number[], readonly number[]];
+  /** The value and control registers of slot `slot` of `kind` (0 bp, 1 wp); control bit 0 is the enable. */
+  valueReg(kind: number, slot: number): number;
+  ctrlReg(kind: number, slot: number): number;
+  /** Breakpoints (slot mask) matching an instruction at `addr` executed at `level`. */
+  breakpointHits(r: Float64Array, o: number, level: number, addr: number): number;
+  /** Watchpoints (slot mask, breakpoints first) matching a load or store at `addr` from `level`. */
+  watchpointHits(r: Float64Array, o: number, level: number, addr: number, isStore: boolean): number;
+  /** Whether the debug exception of guest code is taken by the guest (not routed to the hypervisor). */
+  takenByGuest(r: Float64Array, o: number): boolean;
+  /** Whether the debug exception of host code is taken by the host (default: always). */
+  takenByHost?(r: Float64Array, o: number): boolean;
+  /** The host's debug user arms slot `slot` of `kind` for code at `level` (0 or 1) on `cpu`, watching `addr`. */
+  hostArm(x: Executor, cpu: number, kind: number, slot: number, level: number, addr: number): void;
+  /** The host's debug user disarms the slot (arch_uninstall_hw_breakpoint). */
+  hostDisarm(x: Executor, cpu: number, kind: number, slot: number): void;
+  /** Whether some CPU running host code has a slot armed: a cheaper test than the slot scan, if the arch has one. */
+  hostArmed?(x: Executor): boolean;
+}
+
+const KINDS = ['bp', 'wp'] as const;
+const LEVELS = ['el0', 'el1'] as const;
+const RW = ['read', 'write'] as const;
+
+function hostCpus(x: Executor, k = -1): number {
+  let n = 0;
+  for (let c = 0; c < x.world.cpuContext.length; c++) {
+    if (x.world.cpuContext[c] === CTX_HOST) {
+      if (n === k) return c;
+      n++;
+    }
+  }
+  return k >= 0 ? -1 : n;
+}
+
+/** Picks a CPU running host code into `ev[1]`; returns what is left of the raw choice. */
+function pickHostCpu(x: Executor, r: number, ev: Float64Array): number {
+  const n = hostCpus(x);
+  ev[1] = hostCpus(x, r % n);
+  return Math.floor(r / n);
+}
+
+const isHostCpu = (x: Executor, cpu: number): boolean => x.world.cpuContext[cpu] === CTX_HOST;
+
+/** The host programs a register on its own CPU: hardware and host intent change together. */
+export function hostWrite(x: Executor, cpu: number, reg: number, value: number): void {
+  x.world.hw[cpu * x.regs + reg] = value;
+  x.setHostIntent(cpu, reg, value);
+}
+
+/** Builds HOST_SET/CLEAR_BREAKPOINT, HOST_EXECUTE, HOST_ACCESS, GUEST_EXECUTE and GUEST_ACCESS over `hw`. */
+export function breakpointEvents(hw: SlotHardware): EventKind[] {
+  const { brps, wrps, addresses } = hw;
+  const count = (kind: number): number => (kind === 0 ? brps : wrps);
+  const buffer = new Float64Array(6);
+  /** Emits `ev` once per host CPU (ev[1]), with `more` filling the other operands. */
+  const eachHostCpu = (
+    x: Executor,
+    emit: (ev: Float64Array) => void,
+    more: (ev: Float64Array, emit: (ev: Float64Array) => void) => void,
+  ): void => {
+    for (let c = 0; c < x.world.cpuContext.length; c++) {
+      if (!isHostCpu(x, c)) continue;
+      buffer.fill(0);
+      buffer[1] = c;
+      more(buffer, emit);
+    }
+  };
+  const hit: HitObservation = { cpu: 0, vcpu: -1, level: 0, what: 'execute', addr: 0, hw: 0, intended: 0, toGuest: false };
+
+  const armedHostSlots = (x: Executor, k = -1, ev?: Float64Array): number => {
+    let n = 0;
+    for (let c = 0; c < x.world.cpuContext.length; c++) {
+      if (!isHostCpu(x, c)) continue;
+      for (let kind = 0; kind < 2; kind++) {
+        for (let s = 0; s < count(kind); s++) {
+          if (((x.world.hostIntent[c * x.regs + hw.ctrlReg(kind, s)] as number) & 1) === 0) continue;
+          if (n === k && ev) {
+            ev[1] = c;
+            ev[2] = kind;
+            ev[3] = s;
+            return n;
+          }
+          n++;
+        }
+      }
+    }
+    return n;
+  };
+
+  const hits = (r: Float64Array, o: number, level: number, what: HitObservation['what'], addr: number): number =>
+    what === 'execute' ? hw.breakpointHits(r, o, level, addr) : hw.watchpointHits(r, o, level, addr, what === 'store');
+
+  const evaluate = (x: Executor, cpu: number, vcpu: number, level: number, what: HitObservation['what'], addr: number): void => {
+    const o = cpu * x.regs;
+    const w = x.world;
+    hit.cpu = cpu;
+    hit.vcpu = vcpu;
+    hit.level = level;
+    hit.what = what;
+    hit.addr = addr;
+    hit.hw = vcpu >= 0 || (hw.takenByHost?.(w.hw, o) ?? true) ? hits(w.hw, o, level, what, addr) : 0;
+    hit.intended = vcpu < 0 ? hits(w.hostIntent, o, level, what, addr) : hits(w.guestIntent, vcpu * x.regs, level, what, addr);
+    hit.toGuest = vcpu >= 0 && hw.takenByGuest(w.hw, o);
+    x.observeHit(hit);
+    if (x.violation) return;
+    // A debug exception routed to the hypervisor is a guest exit (KVM_EXIT_DEBUG to userspace);
+    // otherwise evaluating a hit changes nothing, and the state already passed its checks.
+    if (vcpu >= 0 && hit.hw !== 0 && !hit.toGuest) x.exit(vcpu, 4);
+  };
+
+  const guestEvent = (type: string, machineEvent: string, what: 'execute' | 'access'): EventKind => {
+    let e = -1;
+    const id = (x: Executor): number => (e >= 0 ? e : (e = x.lifecycleEvent(machineEvent)));
+    const inGuest = (x: Executor, k = -1): number => {
+      let n = 0;
+      for (let v = 0; v < x.world.vcpuState.length; v++) {
+        if (x.can(v, id(x))) {
+          if (n === k) return v;
+          n++;
+        }
+      }
+      return k >= 0 ? -1 : n;
+    };
+    return {
+      type,
+      weight: 2,
+      operands:
+        what === 'execute'
+          ? [
+              ['vcpu', 'vcpu'],
+              ['addr', 'value'],
+              ['el', LEVELS],
+            ]
+          : [
+              ['vcpu', 'vcpu'],
+              ['addr', 'value'],
+              ['rw', RW],
+              ['el', LEVELS],
+            ],
+      enabled: (x) => x.vcpusEnabling(id(x)) > 0,
+      decode(x, r, ev) {
+        const n = inGuest(x);
+        ev[1] = inGuest(x, r % n);
+        let rest = Math.floor(r / n);
+        ev[2] = addresses[rest % addresses.length] as number;
+        rest = Math.floor(rest / addresses.length);
+        if (what === 'execute') ev[3] = rest % 2;
+        else {
+          ev[3] = rest % 2;
+          ev[4] = Math.floor(rest / 2) % 2;
+        }
+      },
+      accepts: (x, ev) => x.can(ev[1] as number, id(x)),
+      enumerate(x, emit) {
+        for (let v = 0; v < x.world.vcpuState.length; v++) {
+          if (!x.can(v, id(x))) continue;
+          buffer.fill(0);
+          buffer[1] = v;
+          for (const addr of addresses) {
+            buffer[2] = addr;
+            for (let a = 0; a < 2; a++) {
+              buffer[3] = a;
+              if (what === 'execute') emit(buffer);
+              else {
+                for (let b = 0; b < 2; b++) {
+                  buffer[4] = b;
+                  emit(buffer);
+                }
+              }
+            }
+          }
+        }
+      },
+      apply(x, ev) {
+        const v = ev[1] as number;
+        x.fire(v, id(x));
+        const cpu = x.world.loadedOn[v] as number;
+        if (what === 'execute') evaluate(x, cpu, v, ev[3] as number, 'execute', ev[2] as number);
+        else evaluate(x, cpu, v, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
+      },
+    };
+  };
+
+  return [
+    {
+      type: 'HOST_SET_BREAKPOINT',
+      weight: 3,
+      operands: [
+        ['cpu', 'cpu'],
+        ['kind', KINDS],
+        ['slot', 'slot'],
+        ['el', LEVELS],
+        ['addr', 'value'],
+      ],
+      enabled: (x) => x.hostCpuCount() > 0,
+      decode(x, r, ev) {
+        let rest = pickHostCpu(x, r, ev);
+        const kind = rest % 2;
+        rest = Math.floor(rest / 2);
+        ev[2] = kind;
+        const slots = hw.slots[kind] as readonly number[];
+        ev[3] = slots[rest % slots.length] as number;
+        rest = Math.floor(rest / slots.length);
+        ev[4] = rest % 2;
+        ev[5] = addresses[Math.floor(rest / 2) % addresses.length] as number;
+      },
+      accepts: (x, ev) => isHostCpu(x, ev[1] as number) && (ev[3] as number) < count(ev[2] as number),
+      enumerate: (x, emit) =>
+        eachHostCpu(x, emit, (ev, out) => {
+          for (let kind = 0; kind < 2; kind++) {
+            ev[2] = kind;
+            for (const slot of hw.slots[kind] as readonly number[]) {
+              ev[3] = slot;
+              for (let el = 0; el < 2; el++) {
+                ev[4] = el;
+                for (const addr of addresses) {
+                  ev[5] = addr;
+                  out(ev);
+                }
+              }
+            }
+          }
+        }),
+      apply(x, ev) {
+        const cpu = ev[1] as number;
+        hw.hostArm(x, cpu, ev[2] as number, ev[3] as number, ev[4] as number, ev[5] as number);
+        x.settle(cpu);
+      },
+    },
+    {
+      type: 'HOST_CLEAR_BREAKPOINT',
+      weight: 1,
+      operands: [
+        ['cpu', 'cpu'],
+        ['kind', KINDS],
+        ['slot', 'slot'],
+      ],
+      enabled: (x) => hw.hostArmed?.(x) ?? armedHostSlots(x) > 0,
+      decode(x, r, ev) {
+        armedHostSlots(x, r % armedHostSlots(x), ev);
+      },
+      accepts: (x, ev) => isHostCpu(x, ev[1] as number) && (ev[3] as number) < count(ev[2] as number),
+      enumerate(x, emit) {
+        const n = armedHostSlots(x);
+        for (let k = 0; k < n; k++) {
+          buffer.fill(0);
+          armedHostSlots(x, k, buffer);
+          emit(buffer);
+        }
+      },
+      apply(x, ev) {
+        const cpu = ev[1] as number;
+        hw.hostDisarm(x, cpu, ev[2] as number, ev[3] as number);
+        x.settle(cpu);
+      },
+    },
+    {
+      type: 'HOST_EXECUTE',
+      weight: 1,
+      operands: [
+        ['cpu', 'cpu'],
+        ['addr', 'value'],
+        ['el', LEVELS],
+      ],
+      enabled: (x) => x.hostCpuCount() > 0,
+      decode(x, r, ev) {
+        const rest = pickHostCpu(x, r, ev);
+        ev[2] = addresses[rest % addresses.length] as number;
+        ev[3] = Math.floor(rest / addresses.length) % 2;
+      },
+      accepts: (x, ev) => isHostCpu(x, ev[1] as number),
+      enumerate: (x, emit) =>
+        eachHostCpu(x, emit, (ev, out) => {
+          for (const addr of addresses) {
+            for (let el = 0; el < 2; el++) {
+              ev[2] = addr;
+              ev[3] = el;
+              out(ev);
+            }
+          }
+        }),
+      apply: (x, ev) => evaluate(x, ev[1] as number, -1, ev[3] as number, 'execute', ev[2] as number),
+    },
+    {
+      type: 'HOST_ACCESS',
+      weight: 1,
+      operands: [
+        ['cpu', 'cpu'],
+        ['addr', 'value'],
+        ['rw', RW],
+        ['el', LEVELS],
+      ],
+      enabled: (x) => x.hostCpuCount() > 0,
+      decode(x, r, ev) {
+        let rest = pickHostCpu(x, r, ev);
+        ev[2] = addresses[rest % addresses.length] as number;
+        rest = Math.floor(rest / addresses.length);
+        ev[3] = rest % 2;
+        ev[4] = Math.floor(rest / 2) % 2;
+      },
+      accepts: (x, ev) => isHostCpu(x, ev[1] as number),
+      enumerate: (x, emit) =>
+        eachHostCpu(x, emit, (ev, out) => {
+          for (const addr of addresses) {
+            for (let rw = 0; rw < 2; rw++) {
+              for (let el = 0; el < 2; el++) {
+                ev[2] = addr;
+                ev[3] = rw;
+                ev[4] = el;
+                out(ev);
+              }
+            }
+          }
+        }),
+      apply: (x, ev) => evaluate(x, ev[1] as number, -1, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number),
+    },
+    guestEvent('GUEST_EXECUTE', 'GUEST_EXECUTE', 'execute'),
+    guestEvent('GUEST_ACCESS', 'GUEST_ACCESS', 'access'),
+  ];
+}

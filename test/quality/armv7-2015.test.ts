@@ -1,0 +1,106 @@
+/**
+ * "Planted bug must be found" for the 2015 ARMv7 debug review: the checker must find, by running
+ * the engine, that arm32 KVM without debug switching lets the guest read the host's DBGDSCRext,
+ * that the posted dirty bit leaves the host's breakpoints live in a guest that does not debug, and
+ * that hw_breakpoint_enabled() misses the host's reserved (single-step) breakpoint; while the
+ * control-register check, the owner-tracking trap and the eager baseline hold on random runs.
+ */
+import { describe, expect, it } from 'vitest';
+import { armv7 } from '../../models/armv7/model.js';
+import armv7CtrlCheck from '../../models/armv7/policies/armv7-ctrl-check.js';
+import armv7Dirty2015 from '../../models/armv7/policies/armv7-dirty-2015.js';
+import armv7HwbpEnabled, { hw_breakpoint_enabled } from '../../models/armv7/policies/armv7-hwbp-enabled.js';
+import armv7None from '../../models/armv7/policies/armv7-none.js';
+import armv7OwnerTrap from '../../models/armv7/policies/armv7-owner-trap.js';
+import eager from '../../models/armv7/policies/eager.js';
+import { switchWhenEnabled } from '../../models/armv7/policies/hyp.js';
+import { CTRL_E, DBGBCR, DBGDIDR, didrCounts } from '../../models/armv7/registers.js';
+import { invariantsFor } from '../../properties/suites.js';
+import { check } from '../../src/check.js';
+import { explore } from '../../src/explore.js';
+import { definePolicy } from '../../src/policy.js';
+
+const invariants = invariantsFor('armv7');
+const seeds = [1, 2, 3, 4, 5];
+
+describe('armv7-none (debug registers neither trapped nor switched)', () => {
+  it.each(seeds)('finds that the guest reads the host DBGDSCRext (guest-isolation), seed %i', (seed) => {
+    const r = check(armv7None, { arch: armv7, invariants, seed, runs: 2000 });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.invariant).toBe('guest-isolation');
+    expect(r.trace.length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('armv7-dirty-2015 (the patch as posted)', () => {
+  it.each(seeds)('finds a host breakpoint left live in a guest that neither writes debug registers nor sets MDBGen, seed %i', (seed) => {
+    const r = check(armv7Dirty2015, { arch: armv7, invariants, seed, runs: 2000 });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.invariant).toBe('host-breakpoints-quiet-in-guest');
+    expect(r.trace.map((e) => e.event)).toContain('HOST_SET_BREAKPOINT');
+    expect(r.trace.length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('armv7-hwbp-enabled (asks hw_breakpoint_enabled())', () => {
+  it.each(seeds)('finds the reserved breakpoint it misses, seed %i', (seed) => {
+    const r = check(armv7HwbpEnabled, { arch: armv7, invariants, seed, runs: 2000 });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.invariant).toBe('host-breakpoints-quiet-in-guest');
+    // The host breakpoint the guest runs on is the last one: the slot bp_on_reg[] does not cover.
+    expect(r.violation?.register).toBe('DBGBCR5');
+    const arm = r.trace.find((e) => e.event === 'HOST_SET_BREAKPOINT');
+    expect(arm).toMatchObject({ kind: 'bp', slot: 5 });
+  });
+
+  it("holds once the reserved breakpoint is asked about too (Will Deacon's remark, applied)", () => {
+    const withReserved = definePolicy({
+      name: 'hwbp-enabled-with-reserved',
+      arch: 'armv7',
+      hooks: switchWhenEnabled((k) => {
+        const reserved = didrCounts(k.hw.read(DBGDIDR)).brps - 1;
+        return hw_breakpoint_enabled(k) || (k.hw.read(DBGBCR(reserved)) & CTRL_E) !== 0;
+      }),
+    });
+    const r = check(withReserved, { arch: armv7, invariants, seed: 1, runs: 2000 });
+    expect(r.violation?.message).toBeUndefined();
+    expect(r.verdict).toBe('held');
+  });
+
+  it('follows the reserved slot to the CPU size: with 4 breakpoints it is bp3', () => {
+    const r = check(armv7HwbpEnabled, { arch: armv7, invariants, config: { brps: 4 }, seed: 1, runs: 2000 });
+    expect(r.violation?.register).toBe('DBGBCR3');
+  });
+});
+
+describe('the review alternatives and the baseline', () => {
+  it.each([
+    ['armv7-ctrl-check', armv7CtrlCheck],
+    ['armv7-owner-trap', armv7OwnerTrap],
+    ['eager', eager],
+  ])('%s holds on 2000 interleavings (seed 1)', (_name, policy) => {
+    const r = check(policy, { arch: armv7, invariants, seed: 1, runs: 2000 });
+    expect(r.violation).toBeUndefined();
+    expect(r.verdict).toBe('held');
+  });
+
+  it('the control-register check and eager hold with a guest that keeps MDBGen set', () => {
+    for (const policy of [armv7CtrlCheck, eager]) {
+      const r = check(policy, { arch: armv7, invariants, config: { mdbgen: 1 }, seed: 2, runs: 500 });
+      expect(r.verdict, r.violation?.message).toBe('held');
+    }
+  });
+
+  it('explore finds what random runs missed in armv7-owner-trap: a KVM_SET_ONE_REG write makes no owner', () => {
+    const r = explore(armv7OwnerTrap, { arch: armv7, invariants, depth: 4 });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.invariant).toBe('guest-breakpoints-effective');
+    expect(r.trace.map((e) => e.event)).toContain('VMM_SET_REG');
+    expect(r.trace.map((e) => e.event)).not.toContain('GUEST_WRITE');
+  });
+
+  it('explore proves the control-register check to depth 4 on the small domain', () => {
+    const r = explore(armv7CtrlCheck, { arch: armv7, invariants, depth: 4 });
+    expect(r.verdict).toBe('held');
+  });
+});
