@@ -30,6 +30,8 @@ export const HOOK_NAMES = [
   'setReg',
   'vcpuReset',
   'setGuestDebug',
+  'hypReadReg',
+  'hypWriteReg',
 ] as const;
 /** One of `HOOK_NAMES`. */
 export type HookName = (typeof HOOK_NAMES)[number];
