@@ -147,8 +147,10 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
   const evaluate = (x: Executor, cpu: number, vcpu: number, level: number, what: HitObservation['what'], addr: number): void => {
     const o = cpu * x.regs;
     const w = x.world;
-    const intent = vcpu < 0 ? w.hostIntent : w.guestIntent;
-    const io = vcpu < 0 ? o : vcpu * x.regs;
+    // Guest code hits what its world armed: userspace's breakpoints while it debugs the vCPU, else the guest's.
+    const vmm = vcpu < 0 ? undefined : x.model.view.vmmIntent?.(x, vcpu);
+    const intent = vcpu < 0 ? w.hostIntent : (vmm ?? w.guestIntent);
+    const io = vcpu < 0 ? o : vmm ? 0 : vcpu * x.regs;
     hit.cpu = cpu;
     hit.vcpu = vcpu;
     hit.level = level;

@@ -1,8 +1,8 @@
 /**
  * The hypervisor's own accesses to a loaded vCPU's registers: an exit handler or an ioctl reads a
  * guest register for itself (vcpu_has_cache_enabled reading SCTLR_EL1 in kvm_toggle_cache, the
- * debug code reading MDSCR_EL1) or writes one (ESR_EL1/FAR_EL1 when injecting an abort). With the
- * EL1 registers deferred to vcpu_put, such a reader must know where the value lives.
+ * debug code reading MDSCR_EL1) or writes a VM register (ESR_EL1/FAR_EL1 when injecting an abort).
+ * With the EL1 registers deferred to vcpu_put, such a reader must know where the value lives.
  */
 import { vcpuEvent } from '../../src/events.js';
 import type { EventKind } from '../../src/model.js';

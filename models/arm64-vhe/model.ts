@@ -12,8 +12,20 @@ import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1 } from '../arm64-nvhe/registers
 import { vheEffectiveSlots, vheTrapsToEl2 } from './hardware.js';
 import { hypAccessEvents } from './hyp-events.js';
 import { arm64VheLifecycle } from './lifecycle.machine.js';
-import { HCR_EL2, HCR_TVM, OSLSR_EL1, SCTLR_C, SCTLR_EL1, SCTLR_M, SCTLR_RESET, VM_REGS, vheRegisterFile } from './registers.js';
+import {
+  HCR_EL2,
+  HCR_TVM,
+  OSLSR_EL1,
+  OSLSR_OSLM_IMPLEMENTED,
+  SCTLR_C,
+  SCTLR_EL1,
+  SCTLR_M,
+  SCTLR_RESET,
+  VM_REGS,
+  vheRegisterFile,
+} from './registers.js';
 import { vheDebugEvents } from './vhe-debug-events.js';
+import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64, vmmIntent } from './vmm-debug-events.js';
 
 /** A VHE vCPU's in-memory state: the nVHE fields and what VHE and the 6.14 debug code add (struct kvm_vcpu_arch). */
 export interface Arm64VheVcpu extends Arm64Vcpu {
@@ -62,6 +74,7 @@ export function resetSysRegs(vcpu: Arm64VheVcpu): void {
   vcpu.ctxt[MDCCINT_EL1] = 0;
   for (const reg of VM_REGS) vcpu.ctxt[reg] = 0;
   vcpu.ctxt[SCTLR_EL1] = SCTLR_RESET;
+  vcpu.ctxt[OSLSR_EL1] = OSLSR_OSLM_IMPLEMENTED;
   vcpu.hcrEl2 = HCR_TVM;
 }
 
@@ -69,18 +82,25 @@ export function resetSysRegs(vcpu: Arm64VheVcpu): void {
 export const arm64Vhe: ArchModel = {
   id: 'arm64-vhe',
   summary: 'arm64 with VHE: host kernel at EL2, EL1 sysregs deferred to vcpu_load/vcpu_put (Linux 4.17 onwards)',
-  options: arm64Nvhe.options,
+  options: [
+    ...arm64Nvhe.options,
+    { name: 'gdb', describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)', default: 0, min: 0, max: 1 },
+    { name: 'oslock', describe: 'guests lock their OS Lock (1), or only unlock it, as Linux does at boot (0)', default: 0, min: 0, max: 1 },
+  ],
   smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}`,
   instantiate(config: ModelConfig): ModelInstance {
-    const base = arm64Nvhe.instantiate(config);
+    const { gdb = 0, oslock = 0, ...nvheConfig } = config;
+    const base = arm64Nvhe.instantiate(nvheConfig);
     const small = config.domain === DOMAIN_SMALL;
     const { brps, wrps } = base.config as { brps: number; wrps: number };
     const registers = vheRegisterFile({ brps, wrps });
+    const vmmBuffer = new Float64Array(registers.count);
     const view: DebugView = {
       ...base.view,
       hostState: new Int32Array([...base.view.hostState, HCR_EL2]),
       guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
       effective: (r, o, level) => vheEffectiveSlots(r, o, level, brps, wrps),
+      vmmIntent: (x, v) => vmmIntent(x, v, vmmBuffer),
     };
     const vmValues = small ? [0, 0x1000] : [0, 0x1000, 0x2000];
     const sctlrValues = [SCTLR_RESET, SCTLR_RESET | SCTLR_M | SCTLR_C];
@@ -94,6 +114,7 @@ export const arm64Vhe: ArchModel = {
     return {
       ...base,
       arch: 'arm64-vhe',
+      config: { ...base.config, gdb, oslock },
       registers,
       lifecycle: compileLifecycle(arm64VheLifecycle),
       memory: { vcpuAreas: ['ctxt', 'debugState', 'hostDebugState', 'externalDebugState'], hostAreas: ['ctxt'], vcpuScalars: VCPU_SCALARS },
@@ -102,7 +123,13 @@ export const arm64Vhe: ArchModel = {
       guestWritable,
       valueDomain,
       traps: vheTrapsToEl2,
-      events: [...vheDebugEvents(brps, wrps, small), ...hypAccessEvents(guestReadable, guestWritable, valueDomain)],
+      events: [
+        ...vheDebugEvents(brps, wrps, small),
+        ...hypAccessEvents(guestReadable, new Int32Array(VM_REGS), valueDomain),
+        ...(gdb ? [setGuestDebugEvent()] : []),
+        ...(oslock ? [guestOsLockEvent()] : []),
+      ],
+      ghost: { cpu: [], vcpu: VMM_GHOST_ARM64 },
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
         const R = registers.count;

@@ -62,8 +62,8 @@ export function renderTrace(
   if (v) {
     lines.push(`${v.invariant}: ${v.message}`);
     if (v.register !== undefined && v.expected !== undefined && v.actual !== undefined) {
-      const when = v.setAt === 0 ? 'the initial state' : `step ${v.setAt}`;
-      lines.push(`  ${v.register}: expected ${hex(v.expected)} (set at ${when}), actual ${hex(v.actual)}`);
+      const when = v.setAt === undefined ? '' : v.setAt === 0 ? ' (set at the initial state)' : ` (set at step ${v.setAt})`;
+      lines.push(`  ${v.register}: expected ${hex(v.expected)}${when}, actual ${hex(v.actual)}`);
     }
   }
   return lines;

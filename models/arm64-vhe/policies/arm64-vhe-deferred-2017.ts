@@ -66,9 +66,12 @@ export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
   };
 }
 
+/** vcpu_read_sys_reg / vcpu_write_sys_reg as merged: the CPU for a deferred register while loaded, else memory. */
+export const vcpuSysRegAccess: SysRegAccess = vcpuSysReg(inMemory);
+
 export default definePolicy<Arm64VheVcpu, Arm64Host>({
   name: 'arm64-vhe-deferred-2017',
   arch: 'arm64-vhe',
   summary: 'VM sysregs deferred to vcpu_load/put behind vcpu_read/write_sys_reg, used by every reader (as merged in 4.17)',
-  hooks: accessorHooks(vcpuSysReg(inMemory)),
+  hooks: accessorHooks(vcpuSysRegAccess),
 });
