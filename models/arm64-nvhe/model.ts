@@ -53,6 +53,10 @@ export interface Arm64Vcpu {
   guestDebug: number;
   /** vcpu->arch.external_mdscr_el1 (6.14): the MDSCR_EL1 the guest runs with while the host owns debug. */
   externalMdscrEl1: number;
+  /** *vcpu_cpsr(vcpu): the guest's PSTATE while it is not running (only SS, DBG_SPSR_SS, is modelled). */
+  pstate: number;
+  /** vcpu->arch.iflags GUEST_SS_ACTIVE_PENDING / HOST_SS_ACTIVE_PENDING (6.14 single-step state). */
+  ssFlags: number;
   /** Words for a policy's own state (kept in the world, so it is canonical and replayable). */
   readonly scratch: Float64Array;
 }
@@ -69,7 +73,7 @@ export type Arm64Context = HookContext<Arm64Vcpu, Arm64Host>;
 export type Arm64Hooks = Hooks<Arm64Vcpu, Arm64Host>;
 
 /** The scalar words of Arm64Vcpu, in memory order. */
-export const ARM64_VCPU_SCALARS = ['debugFlags', 'mdcrEl2', 'debugOwner', 'guestDebug', 'externalMdscrEl1'] as const;
+export const ARM64_VCPU_SCALARS = ['debugFlags', 'mdcrEl2', 'debugOwner', 'guestDebug', 'externalMdscrEl1', 'pstate', 'ssFlags'] as const;
 
 /** Whether `reg` is one of the breakpoint/watchpoint registers kept in vcpu_debug_state. */
 export const isDebugStateReg = (reg: number): boolean => reg <= DBGWCR(15);

@@ -24,6 +24,7 @@ import {
   VM_REGS,
   vheRegisterFile,
 } from './registers.js';
+import { softwareStep } from './software-step.js';
 import { vheDebugEvents } from './vhe-debug-events.js';
 import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64, vmmIntent } from './vmm-debug-events.js';
 
@@ -122,6 +123,7 @@ export const arm64Vhe: ArchModel = {
         ...(oslock ? [guestOsLockEvent()] : []),
       ],
       ghost: { cpu: [], vcpu: VMM_GHOST_ARM64 },
+      instruction: softwareStep,
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
         const R = registers.count;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Arm64Host } from '../../models/arm64-nvhe/model.js';
 import { type Arm64Vcpu, arm64Nvhe, storage } from '../../models/arm64-nvhe/model.js';
 import nvheOwner2025 from '../../models/arm64-nvhe/policies/arm64-owner-2025.js';
-import { VCPU_DEBUG_FREE } from '../../models/arm64-nvhe/policies/debug-owner.js';
+import { DBG_SPSR_SS, VCPU_DEBUG_FREE } from '../../models/arm64-nvhe/policies/debug-owner.js';
 import { DBGWCR, MDCCINT_EL1, MDCR_EL2_TDA, MDSCR_EL1 } from '../../models/arm64-nvhe/registers.js';
 import { type Arm64VheVcpu, arm64Vhe } from '../../models/arm64-vhe/model.js';
 import owner2025 from '../../models/arm64-vhe/policies/arm64-owner-2025.js';
@@ -32,6 +32,43 @@ describe('arm64-owner-2025 on arm64-vhe holds', () => {
   ])('with %s on 1000 interleavings (seed 1)', (_what, config) => {
     const r = check(owner2025, { arch: arm64Vhe, invariants, config, seed: 1, runs: 1000 });
     expect(r.verdict, r.violation?.message).toBe('held');
+  });
+});
+
+describe('single-step: every instruction stepped exactly once, userspace sees each step', () => {
+  const gdb = { gdb: 1 };
+  it.each([
+    [
+      // The emulated instruction completes in KVM, but PSTATE.SS stays set: the next instruction runs before its step is reported.
+      'trap emulation that does not advance the step state (no kvm_skip_instr)',
+      mutant('no-skip-step', {
+        trap(k, p) {
+          const ss = k.vcpu.pstate & DBG_SPSR_SS;
+          hooks.trap(k, p);
+          k.vcpu.pstate = (k.vcpu.pstate & ~DBG_SPSR_SS) | ss;
+        },
+      }),
+    ],
+    [
+      // After a step exit PSTATE.SS stays 0 (active-pending): the next entry steps again without executing anything.
+      'a step exit that does not re-arm PSTATE.SS',
+      mutant('step-not-rearmed', { guestExit: (k, reason) => hooks.guestExit(k, reason === 'step' ? 'debug' : reason) }),
+    ],
+    [
+      // vcpu_put without kvm_vcpu_put_debug: an active-pending step is lost across preemption.
+      'vcpu_put that does not save the step state',
+      mutant('put-loses-step', {
+        vcpuPut(k) {
+          const { pstate, ssFlags } = k.vcpu;
+          hooks.vcpuPut(k);
+          k.vcpu.pstate = pstate;
+          k.vcpu.ssFlags = ssFlags;
+        },
+      }),
+    ],
+  ] as const)('finds %s', (_slip, policy) => {
+    const r = check(policy, { arch: arm64Vhe, invariants, config: gdb, seed: 1, runs: 3000 });
+    expect(r.violation?.invariant, r.violation?.message).toBe('debug-status-consumed');
   });
 });
 

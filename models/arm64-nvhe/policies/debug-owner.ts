@@ -10,6 +10,7 @@ import { type Arm64Context, type Arm64Vcpu, storage } from '../model.js';
 import {
   DBG_MDSCR_KDE,
   DBG_MDSCR_MDE,
+  DBG_MDSCR_SS,
   DBGBCR,
   DBGBVR,
   MDCR_EL2,
@@ -28,9 +29,15 @@ import { __debug_restore_state, __debug_save_state, __sysreg_restore_state, __sy
 export const VCPU_DEBUG_FREE = 0;
 export const VCPU_DEBUG_HOST_OWNED = 1;
 export const VCPU_DEBUG_GUEST_OWNED = 2;
-/** uapi linux/kvm.h KVM_GUESTDBG_ENABLE; arm64 uapi KVM_GUESTDBG_USE_HW (1 << 17). */
+/** uapi linux/kvm.h KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP; arm64 uapi KVM_GUESTDBG_USE_HW (1 << 17). */
 export const KVM_GUESTDBG_ENABLE = 1 << 0;
+export const KVM_GUESTDBG_SINGLESTEP = 1 << 1;
 export const KVM_GUESTDBG_USE_HW = 1 << 17;
+/** asm/debug-monitors.h DBG_SPSR_SS: PSTATE.SS in a saved PSTATE. */
+export const DBG_SPSR_SS = 1 << 21;
+/** vcpu iflags: the guest's own step state was active-pending / userspace's step state was. */
+export const GUEST_SS_ACTIVE_PENDING = 1 << 0;
+export const HOST_SS_ACTIVE_PENDING = 1 << 1;
 
 const kvm_host_owns_debug_regs = (v: Arm64Vcpu): boolean => v.debugOwner === VCPU_DEBUG_HOST_OWNED;
 const kvm_guest_owns_debug_regs = (v: Arm64Vcpu): boolean => v.debugOwner === VCPU_DEBUG_GUEST_OWNED;
@@ -45,12 +52,35 @@ function kvm_arm_setup_mdcr_el2(k: Arm64Context): void {
   k.vcpu.mdcrEl2 = mdcr;
 }
 
+/** setup_external_mdscr: SS for userspace's single-step, MDE and KDE for its breakpoints; nothing under the OS Lock alone. */
+function setup_external_mdscr(k: Arm64Context): void {
+  let mdscr = 0;
+  if (k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP) mdscr |= DBG_MDSCR_SS;
+  if (k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW) mdscr |= DBG_MDSCR_MDE | DBG_MDSCR_KDE;
+  k.vcpu.externalMdscrEl1 = mdscr;
+}
+
+const setFlag = (v: Arm64Vcpu, flag: number, on: boolean): void => {
+  v.ssFlags = on ? v.ssFlags | flag : v.ssFlags & ~flag;
+};
+
+/** kvm_vcpu_put_debug: save userspace's software-step state and give the guest its own back. */
+export function kvm_vcpu_put_debug(k: Arm64Context): void {
+  if (!(k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP)) return;
+  setFlag(k.vcpu, HOST_SS_ACTIVE_PENDING, (k.vcpu.pstate & DBG_SPSR_SS) === 0);
+  k.vcpu.pstate = k.vcpu.ssFlags & GUEST_SS_ACTIVE_PENDING ? k.vcpu.pstate & ~DBG_SPSR_SS : k.vcpu.pstate | DBG_SPSR_SS;
+}
+
 /** kvm_vcpu_load_debug: decide who owns the debug registers (and the external MDSCR_EL1), then MDCR_EL2. */
 export function kvm_vcpu_load_debug(k: Arm64Context, osLockEnabled: (v: Arm64Vcpu) => boolean): void {
   if (k.vcpu.guestDebug || osLockEnabled(k.vcpu)) {
     k.vcpu.debugOwner = VCPU_DEBUG_HOST_OWNED;
-    // setup_external_mdscr: MDE and KDE for userspace's breakpoints; nothing enabled under the OS Lock alone.
-    k.vcpu.externalMdscrEl1 = k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW ? DBG_MDSCR_MDE | DBG_MDSCR_KDE : 0;
+    setup_external_mdscr(k);
+    // Steal the guest's software-step state machine if userspace wants to single-step it.
+    if (k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP) {
+      setFlag(k.vcpu, GUEST_SS_ACTIVE_PENDING, (k.vcpu.pstate & DBG_SPSR_SS) === 0);
+      k.vcpu.pstate = k.vcpu.ssFlags & HOST_SS_ACTIVE_PENDING ? k.vcpu.pstate & ~DBG_SPSR_SS : k.vcpu.pstate | DBG_SPSR_SS;
+    }
   } else {
     const mdscr = k.vcpu.ctxt[MDSCR_EL1] as number;
     k.vcpu.debugOwner = mdscr & (DBG_MDSCR_KDE | DBG_MDSCR_MDE) ? VCPU_DEBUG_GUEST_OWNED : VCPU_DEBUG_FREE;
@@ -89,6 +119,16 @@ export function debug_switch_to_host(k: Arm64Context): void {
   __debug_restore_state(k, k.vcpu.hostDebugState, k.host.ctxt);
 }
 
+/** kvm_skip_instr after an emulated instruction: advance the software-step state machine (PSTATE.SS = 0). */
+export function kvm_skip_instr(k: Arm64Context): void {
+  k.vcpu.pstate &= ~DBG_SPSR_SS;
+}
+
+/** kvm_handle_guest_debug on a software-step exit: the next instruction is to be stepped (active-not-pending). */
+export function kvm_handle_guest_debug(k: Arm64Context, reason: string): void {
+  if (reason === 'step') k.vcpu.pstate |= DBG_SPSR_SS;
+}
+
 /** trap_bvr / trap_bcr / trap_wvr / trap_wcr / trap_debug_regs: the memory copy (none is deferred), then ownership. */
 export function trap_debug_owner(k: Arm64Context, p: TrapParams): void {
   const mem = storage(k.vcpu, p.reg);
@@ -101,9 +141,10 @@ export function trap_debug_owner(k: Arm64Context, p: TrapParams): void {
 export function kvm_arch_vcpu_ioctl_set_guest_debug(k: Arm64Context, dbg: GuestDebug, bcr: number): void {
   if (!dbg.enable) {
     k.vcpu.guestDebug = 0;
+    setFlag(k.vcpu, HOST_SS_ACTIVE_PENDING, false);
     return;
   }
-  k.vcpu.guestDebug = KVM_GUESTDBG_ENABLE | (dbg.useHw ? KVM_GUESTDBG_USE_HW : 0);
+  k.vcpu.guestDebug = KVM_GUESTDBG_ENABLE | (dbg.useHw ? KVM_GUESTDBG_USE_HW : 0) | (dbg.singleStep ? KVM_GUESTDBG_SINGLESTEP : 0);
   if (!dbg.useHw) return;
   k.vcpu.externalDebugState.fill(0);
   dbg.bps.forEach((addr, n) => {

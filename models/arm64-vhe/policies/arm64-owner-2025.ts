@@ -2,20 +2,24 @@
  * The upstream 6.14 debug-owner design on VHE (arm64-nvhe/policies/debug-owner.ts) with what VHE
  * adds: the VM registers deferred to vcpu_load/vcpu_put behind vcpu_read/write_sys_reg, HCR_EL2 in
  * the run loop, KVM_SET_GUEST_DEBUG (HOST_OWNED, userspace's breakpoints in external_debug_state)
- * and the OS Lock (OSLAR_EL1 trapped, OSLSR_EL1.OSLK kept in memory, ownership decided again).
+ * with single-step (the step state kept across load/put), and the OS Lock (OSLAR_EL1 trapped,
+ * OSLSR_EL1.OSLK kept in memory, ownership decided again).
  */
-import { definePolicy, type GuestDebug, type TrapParams } from '../../../src/policy.js';
+import { definePolicy, type TrapParams } from '../../../src/policy.js';
 import type { Arm64Host, Arm64Vcpu } from '../../arm64-nvhe/model.js';
 import {
   debug_switch_to_guest,
   debug_switch_to_host,
   kvm_arch_vcpu_ioctl_set_guest_debug,
+  kvm_handle_guest_debug,
+  kvm_skip_instr,
   kvm_vcpu_load_debug,
+  kvm_vcpu_put_debug,
   trap_debug_owner,
 } from '../../arm64-nvhe/policies/debug-owner.js';
 import { ID_AA64DFR0_EL1 } from '../../arm64-nvhe/registers.js';
 import { type Arm64VheContext, type Arm64VheVcpu, resetSysRegs } from '../model.js';
-import { HCR_EL2, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK } from '../registers.js';
+import { HCR_EL2, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
 import { GDB_BCR } from '../vmm-debug-events.js';
 import { vcpuSysRegAccess as sysReg } from './arm64-vhe-deferred-2017.js';
 import { access_vm_reg, HCR_HOST_VHE_FLAGS, kvm_vcpu_load_sysregs, kvm_vcpu_put_sysregs } from './vhe.js';
@@ -29,20 +33,21 @@ function kvm_arch_vcpu_load(k: Arm64VheContext): void {
   kvm_vcpu_load_sysregs(k);
 }
 
-/** kvm_arch_vcpu_put, then kvm_arch_vcpu_load: what an ioctl changing ownership inputs leads to before KVM_RUN. */
-function reload(k: Arm64VheContext): void {
+/** kvm_arch_vcpu_put: the deferred sysregs back to memory, then the step state (kvm_vcpu_put_debug). */
+function kvm_arch_vcpu_put(k: Arm64VheContext): void {
   kvm_vcpu_put_sysregs(k);
-  kvm_arch_vcpu_load(k);
+  kvm_vcpu_put_debug(k);
 }
 
 /** kvm_debug_handle_oslar: record OSLK, then put and load the vCPU so ownership is decided again. */
 function kvm_debug_handle_oslar(k: Arm64VheContext, val: number): void {
   const oslsr = k.vcpu.ctxt[OSLSR_EL1] as number;
   k.vcpu.ctxt[OSLSR_EL1] = val & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr & ~OSLSR_OSLK;
-  reload(k);
+  kvm_arch_vcpu_put(k);
+  kvm_arch_vcpu_load(k);
 }
 
-/** The 6.14 sys_regs.c handlers for the trapped registers the model has. */
+/** The 6.14 sys_regs.c handlers for the trapped registers the model has, then the skip past the instruction. */
 function trap(k: Arm64VheContext, p: TrapParams): void {
   if (isVmReg(p.reg)) access_vm_reg(k, p, sysReg, sysReg);
   else if (p.reg === OSLAR_EL1) {
@@ -50,16 +55,18 @@ function trap(k: Arm64VheContext, p: TrapParams): void {
   } else if (p.reg === OSLSR_EL1) {
     if (!p.isWrite) p.regval = k.vcpu.ctxt[OSLSR_EL1] as number; // trap_oslsr_el1
   } else trap_debug_owner(k, p);
+  kvm_skip_instr(k);
 }
 
 /**
- * KVM_SET_GUEST_DEBUG; ownership is decided at the vcpu_load that KVM_RUN does next, which this
- * model's still-loaded vCPU stands for with a put and a load.
+ * An ioctl that changes what vcpu_load decides (KVM_SET_GUEST_DEBUG, KVM_SET_ONE_REG) runs between
+ * the vcpu_put ending one KVM_RUN and the vcpu_load starting the next; this model's still-loaded
+ * vCPU stands for both with a put before and a load after.
  */
-function setGuestDebug(k: Arm64VheContext, dbg: GuestDebug): number {
-  kvm_arch_vcpu_ioctl_set_guest_debug(k, dbg, GDB_BCR);
-  reload(k);
-  return 0;
+function betweenRuns(k: Arm64VheContext, ioctl: () => void): void {
+  kvm_arch_vcpu_put(k);
+  ioctl();
+  kvm_arch_vcpu_load(k);
 }
 
 export default definePolicy<Arm64VheVcpu, Arm64Host>({
@@ -68,29 +75,33 @@ export default definePolicy<Arm64VheVcpu, Arm64Host>({
   summary: 'upstream 6.14 debug owner (FREE / HOST_OWNED / GUEST_OWNED at vcpu_load, promoted on the first trap), VM sysregs deferred',
   hooks: {
     vcpuLoad: kvm_arch_vcpu_load,
-    vcpuPut: kvm_vcpu_put_sysregs,
-    // __kvm_vcpu_run_vhe. 6.14 writes MDCR_EL2 at vcpu_load on VHE; here MDCR_EL2 gates host debug too, so it switches at entry.
+    vcpuPut: kvm_arch_vcpu_put,
+    // __kvm_vcpu_run_vhe, ending in ERET with the guest's PSTATE. 6.14 writes MDCR_EL2 at vcpu_load on
+    // VHE; here MDCR_EL2 gates host debug too, so it switches at entry.
     guestEnter(k) {
       k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
       debug_switch_to_guest(k);
+      k.hw.write(SPSR_EL2, k.vcpu.pstate);
     },
-    guestExit(k) {
+    // The exit saves the guest's PSTATE (__sysreg_save_el2_return_state); handle_exit then sees a step exit.
+    guestExit(k, reason) {
+      k.vcpu.pstate = k.hw.read(SPSR_EL2);
       k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
       debug_switch_to_host(k);
+      kvm_handle_guest_debug(k, reason);
     },
     trap,
     getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(reg) : sysReg.read(k, reg)),
-    // KVM_SET_ONE_REG, then the vcpu_load of the next KVM_RUN.
-    setReg(k, reg, value) {
-      sysReg.write(k, reg, value);
-      reload(k);
-    },
+    setReg: (k, reg, value) => betweenRuns(k, () => sysReg.write(k, reg, value)),
     hypReadReg: sysReg.read,
     hypWriteReg: sysReg.write,
-    setGuestDebug,
+    setGuestDebug(k, dbg) {
+      betweenRuns(k, () => kvm_arch_vcpu_ioctl_set_guest_debug(k, dbg, GDB_BCR));
+      return 0;
+    },
     // kvm_reset_vcpu: put, reset the memory copy, load.
     vcpuReset(k) {
-      kvm_vcpu_put_sysregs(k);
+      kvm_arch_vcpu_put(k);
       resetSysRegs(k.vcpu);
       kvm_arch_vcpu_load(k);
     },
