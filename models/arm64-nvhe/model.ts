@@ -28,7 +28,6 @@ import {
   MDSCR_EL1,
   PRIV_EL0,
   PRIV_EL1,
-  REGISTER_COUNT,
   wcr,
 } from './registers.js';
 
@@ -94,6 +93,19 @@ export const commonCode: Required<Pick<Arm64Hooks, 'getReg' | 'setReg' | 'vcpuRe
     k.vcpu.ctxt[MDCCINT_EL1] = 0;
   },
 };
+
+/** An arm64 world at reset: every CPU's registers (and the host's intent) and every vCPU's ctxt and guest intent at their reset values. */
+export function resetArm64World(w: World, reset: Float64Array, guestVisible: Int32Array): void {
+  const R = reset.length;
+  for (let c = 0; c < w.shape.cpus; c++) {
+    w.hw.set(reset, c * R);
+    w.hostIntent.set(reset, c * R);
+  }
+  for (let v = 0; v < w.shape.vcpus; v++) {
+    w.vcpuMem.set(reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
+    for (const reg of guestVisible) w.guestIntent[v * R + reg] = reset[reg] as number;
+  }
+}
 
 const range = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
 
@@ -164,17 +176,7 @@ export const arm64Nvhe: ArchModel = {
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
       events: arm64DebugEvents(brps, wrps, debug),
       defaultHooks: commonCode as Hooks<never, never>,
-      reset(w: World) {
-        const R = REGISTER_COUNT;
-        for (let c = 0; c < w.shape.cpus; c++) {
-          w.hw.set(registers.reset, c * R);
-          w.hostIntent.set(registers.reset, c * R);
-        }
-        for (let v = 0; v < w.shape.vcpus; v++) {
-          w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
-          for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
-        }
-      },
+      reset: (w: World) => resetArm64World(w, registers.reset, view.guestVisible),
       // Until the cost table lands (DESIGN §6 cost.ts), every access costs one unit.
       readCost: () => 1,
       writeCost: () => 1,

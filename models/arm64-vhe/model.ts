@@ -7,7 +7,7 @@ import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
-import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, storage } from '../arm64-nvhe/model.js';
+import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
 import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
 import { vheEffectiveSlots, vheTrapsToEl2 } from './hardware.js';
 import { hypAccessEvents } from './hyp-events.js';
@@ -126,16 +126,9 @@ export const arm64Vhe: ArchModel = {
       instruction: softwareStep,
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
-        const R = registers.count;
-        for (let c = 0; c < w.shape.cpus; c++) {
-          w.hw.set(registers.reset, c * R);
-          w.hostIntent.set(registers.reset, c * R);
-        }
-        for (let v = 0; v < w.shape.vcpus; v++) {
-          w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
-          for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
-          w.vcpuScalar[v * w.shape.vcpuScalars + hcr] = HCR_TVM; // vcpu_reset_hcr: HCR_GUEST_FLAGS has HCR_TVM
-        }
+        resetArm64World(w, registers.reset, view.guestVisible);
+        // vcpu_reset_hcr: HCR_GUEST_FLAGS has HCR_TVM.
+        for (let v = 0; v < w.shape.vcpus; v++) w.vcpuScalar[v * w.shape.vcpuScalars + hcr] = HCR_TVM;
       },
     };
   },
