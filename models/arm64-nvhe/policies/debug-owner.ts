@@ -51,7 +51,11 @@ function kvm_arm_setup_mdcr_el2(k: Arm64Context): void {
   k.vcpu.mdcrEl2 = mdcr;
 }
 
-/** setup_external_mdscr: SS for userspace's single-step, MDE and KDE for its breakpoints; nothing under the OS Lock alone. */
+/**
+ * setup_external_mdscr: the guest's MDSCR_EL1 without SS, MDE and KDE (the only bits modelled, so
+ * nothing is left), then SS for userspace's single-step and MDE|KDE for its breakpoints; under the
+ * OS Lock alone MDE stays clear, masking every debug exception it blocks.
+ */
 function setup_external_mdscr(k: Arm64Context): void {
   let mdscr = 0;
   if (k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP) mdscr |= DBG_MDSCR_SS;
