@@ -4,7 +4,14 @@ import type { Policy } from '../src/policy.js';
 import { arm64Nvhe } from './arm64-nvhe/model.js';
 import arm64Dirty2015 from './arm64-nvhe/policies/arm64-dirty-2015.js';
 import arm64Dirty2015V2 from './arm64-nvhe/policies/arm64-dirty-2015-v2.js';
+import arm64NvheOwner2025 from './arm64-nvhe/policies/arm64-owner-2025.js';
 import arm64NvheEager from './arm64-nvhe/policies/eager.js';
+import { arm64Vhe } from './arm64-vhe/model.js';
+import arm64VheOwner2025 from './arm64-vhe/policies/arm64-owner-2025.js';
+import arm64VheDeferred2017 from './arm64-vhe/policies/arm64-vhe-deferred-2017.js';
+import arm64VheDeferred2017V2 from './arm64-vhe/policies/arm64-vhe-deferred-2017-v2.js';
+import arm64VheDeferred2017Warn from './arm64-vhe/policies/arm64-vhe-deferred-2017-warn.js';
+import arm64VheEager from './arm64-vhe/policies/eager.js';
 import { armv7 } from './armv7/model.js';
 import armv7CtrlCheck from './armv7/policies/armv7-ctrl-check.js';
 import armv7Dirty2015 from './armv7/policies/armv7-dirty-2015.js';
@@ -23,13 +30,19 @@ import { x86Lazy2014Svm, x86Lazy2014Vmx } from './x86/policies/x86-lazy-2014.js'
 import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from './x86/policies/x86-lazy-2014-fixed.js';
 
 /** Every built-in architecture, by id. */
-export const architectures: readonly ArchModel[] = [arm64Nvhe, armv7, ppcBooke, x86Vmx, x86Svm];
+export const architectures: readonly ArchModel[] = [arm64Nvhe, arm64Vhe, armv7, ppcBooke, x86Vmx, x86Svm];
 
 /** Every built-in policy; each names its architecture. */
 export const policies: readonly Policy[] = [
   arm64NvheEager,
   arm64Dirty2015V2,
   arm64Dirty2015,
+  arm64NvheOwner2025,
+  arm64VheEager,
+  arm64VheDeferred2017V2,
+  arm64VheDeferred2017,
+  arm64VheDeferred2017Warn,
+  arm64VheOwner2025,
   ppcBookeEager,
   ppcBookeGdb2008,
   ppcBookeGdb2008Fixed,

@@ -18,12 +18,13 @@ export default defineInvariant({
       const foreign = foreignSlots(view, hw, o, intent.r, intent.o, level);
       if (foreign === 0) continue;
       const s = lowestSlot(foreign);
-      const { text, ...c } = culprit(x, s, hw, o, intent.r, guestIntentAt, intent.o);
+      const { text, setAt, ...c } = culprit(x, s, hw, o, intent.r, guestIntentAt, intent.o);
       return {
-        message: `${view.slotNames[s]} is effective for guest level-${level} code of vcpu${v} on cpu${cpu}, but the guest did not arm it (${text})`,
+        message: `${view.slotNames[s]} is effective for guest level-${level} code of vcpu${v} on cpu${cpu}, but ${intent.vmm ? 'userspace' : 'the guest'} did not arm it (${text})`,
         cpu,
         vcpu: v,
         ...c,
+        ...(intent.vmm ? {} : { setAt }),
       };
     }
     return undefined;

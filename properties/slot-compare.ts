@@ -35,9 +35,17 @@ export function missingSlots(view: DebugView, hw: Float64Array, o: number, inten
   return (intended & ~onHw) | differing(view, hw, o, intent, io, intended & onHw);
 }
 
-/** Where the slots vCPU `v` must have while it runs are kept: the model's `slotIntent`, else `guestIntent`. */
-export function guestSlotIntent(x: Executor, v: number): { readonly r: Float64Array; readonly o: number } {
-  return x.model.view.slotIntent?.(x, v) ?? { r: x.world.guestIntent, o: v * x.regs };
+/**
+ * Where the slots vCPU `v` must have while it runs are kept: userspace's own register file while it
+ * debugs the vCPU with the debug registers (`vmmIntent`, arm64; `vmm` is then true and the slots
+ * have no intent step), else the model's `slotIntent` (x86), else `guestIntent`.
+ */
+export function guestSlotIntent(x: Executor, v: number): { readonly r: Float64Array; readonly o: number; readonly vmm: boolean } {
+  const { view } = x.model;
+  const vmm = view.vmmIntent?.(x, v);
+  if (vmm) return { r: vmm, o: 0, vmm: true };
+  const slot = view.slotIntent?.(x, v);
+  return slot ? { r: slot.r, o: slot.o, vmm: false } : { r: x.world.guestIntent, o: v * x.regs, vmm: false };
 }
 
 /** Index of the lowest set bit of a non-zero mask. */

@@ -7,7 +7,7 @@
 import type { Executor } from './execute.js';
 import type { HitObservation } from './invariant.js';
 import type { EventKind } from './model.js';
-import { CTX_HOST } from './world.js';
+import { CTX_GUEST, CTX_HOST } from './world.js';
 
 /** What the shared events ask of an architecture's breakpoint hardware and host debug users. */
 export interface SlotHardware {
@@ -32,6 +32,8 @@ export interface SlotHardware {
   hostArm(x: Executor, cpu: number, kind: number, slot: number, level: number, addr: number): void;
   /** The host's debug user disarms the slot (arch_uninstall_hw_breakpoint). */
   hostDisarm(x: Executor, cpu: number, kind: number, slot: number): void;
+  /** Whether a lock (arm64 OS Lock) blocks every debug exception for code running on register file `r` at `o`. */
+  readonly locked?: (r: Float64Array, o: number) => boolean;
   /** Whether some CPU running host code has a slot armed: a cheaper test than the slot scan, if the arch has one. */
   hostArmed?(x: Executor): boolean;
 }
@@ -106,19 +108,29 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
     return n;
   };
 
-  const hits = (r: Float64Array, o: number, level: number, what: HitObservation['what'], addr: number): number =>
-    what === 'execute' ? hw.breakpointHits(r, o, level, addr) : hw.watchpointHits(r, o, level, addr, what === 'store');
+  /** Slots that hit on register file `r` at `o` for `what` at `addr` from `level`. */
+  const hits = (r: Float64Array, o: number, level: number, what: HitObservation['what'], addr: number): number => {
+    if (hw.locked?.(r, o)) return 0;
+    return what === 'execute' ? hw.breakpointHits(r, o, level, addr) : hw.watchpointHits(r, o, level, addr, what === 'store');
+  };
 
   const evaluate = (x: Executor, cpu: number, vcpu: number, level: number, what: HitObservation['what'], addr: number): void => {
     const o = cpu * x.regs;
     const w = x.world;
+    // Guest code hits what its world armed: userspace's breakpoints while it debugs the vCPU (vmmIntent), else the guest's.
+    const vmm = vcpu < 0 ? undefined : x.model.view.vmmIntent?.(x, vcpu);
     hit.cpu = cpu;
     hit.vcpu = vcpu;
     hit.level = level;
     hit.what = what;
     hit.addr = addr;
     hit.hw = vcpu >= 0 || (hw.takenByHost?.(w.hw, o) ?? true) ? hits(w.hw, o, level, what, addr) : 0;
-    hit.intended = vcpu < 0 ? hits(w.hostIntent, o, level, what, addr) : hits(w.guestIntent, vcpu * x.regs, level, what, addr);
+    hit.intended =
+      vcpu < 0
+        ? hits(w.hostIntent, o, level, what, addr)
+        : vmm
+          ? hits(vmm, 0, level, what, addr)
+          : hits(w.guestIntent, vcpu * x.regs, level, what, addr);
     hit.toGuest = vcpu >= 0 && hw.takenByGuest(w.hw, o);
     x.observeHit(hit);
     if (x.violation) return;
@@ -192,10 +204,14 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
       },
       apply(x, ev) {
         const v = ev[1] as number;
+        const step = x.model.instruction;
+        if (step?.before(x, v) || x.violation) return;
         x.fire(v, id(x));
         const cpu = x.world.loadedOn[v] as number;
         if (what === 'execute') evaluate(x, cpu, v, ev[3] as number, 'execute', ev[2] as number);
         else evaluate(x, cpu, v, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
+        // A breakpoint or watchpoint exception is taken before the instruction executes; else it completed.
+        if (step && !x.violation && x.world.cpuContext[cpu] === CTX_GUEST) step.after(x, v, false);
       },
     };
   };

@@ -21,9 +21,9 @@ export interface Violation extends Finding {
   readonly at: string;
 }
 
-/** A register value someone read: the guest (from hardware or through a trap) or userspace. */
+/** A register value someone read: the guest (from hardware or through a trap), the hypervisor itself, or userspace. */
 export interface ReadObservation {
-  by: 'guest' | 'trap' | 'vmm';
+  by: 'guest' | 'trap' | 'hyp' | 'vmm';
   vcpu: number;
   cpu: number;
   reg: number;
@@ -66,6 +66,8 @@ export interface DeliveryObservation {
   spurious: number;
   /** Of `status`: already delivered once and not raised since. */
   again: number;
+  /** Events owed to userspace that were lost: the vCPU ran on past them (a software step never reported). */
+  missed?: number;
   /** Names the bits of a status mask. */
   describe(mask: number): string;
 }

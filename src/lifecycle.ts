@@ -32,6 +32,8 @@ export const HOOK_NAMES = [
   'setGuestDebug',
   'fastpath',
   'hostTrap',
+  'hypReadReg',
+  'hypWriteReg',
 ] as const;
 /** One of `HOOK_NAMES`. */
 export type HookName = (typeof HOOK_NAMES)[number];

@@ -65,6 +65,12 @@ export interface DebugView {
    * x86 userspace breakpoints share DR0-DR7 with the guest's own values): a register-indexed array and offset.
    */
   slotIntent?(x: Executor, v: number): { readonly r: Float64Array; readonly o: number };
+  /**
+   * For models whose userspace debugger takes the guest's own debug registers (arm64 KVM_SET_GUEST_DEBUG):
+   * while it debugs vCPU `v`, the register file (offset 0) whose breakpoints must be effective instead
+   * of the guest's, with hits exiting to userspace; otherwise undefined.
+   */
+  vmmIntent?(x: Executor, v: number): Float64Array | undefined;
   /** The debug status register, for models that latch debug events (e.g. PowerPC DBSR); see debug-status.ts. */
   readonly status?: { readonly reg: number; readonly events: number; describe(mask: number): string };
 }
@@ -74,6 +80,14 @@ export interface MemoryLayout {
   readonly vcpuAreas: readonly string[];
   readonly hostAreas: readonly string[];
   readonly vcpuScalars: readonly string[];
+}
+
+/** What the hardware does around each guest instruction (arm64 software step: MDSCR_EL1.SS, PSTATE.SS). */
+export interface InstructionHooks {
+  /** Before a guest instruction on vCPU `v`: whether an exception is taken instead, so the instruction does not execute. */
+  before(x: Executor, v: number): boolean;
+  /** After it completed: on hardware (`trapped` false), or emulated by the hypervisor after it trapped. */
+  after(x: Executor, v: number, trapped: boolean): void;
 }
 
 /** An architecture variant configured for one check. */
@@ -118,6 +132,8 @@ export interface ModelInstance {
    * updates the intents and takes the trap or exception itself, and returns true; false to go on normally.
    */
   guestAccess?(x: Executor, v: number, reg: number, isWrite: boolean, value: number): boolean;
+  /** Software step, for models that have it: called around every guest instruction event. */
+  readonly instruction?: InstructionHooks;
   /** Cycle cost of a hardware read and write of `reg` (DESIGN §6 cost.ts). */
   readCost(reg: number): number;
   writeCost(reg: number): number;

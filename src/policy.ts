@@ -61,6 +61,10 @@ export interface Hooks<V = unknown, H = unknown> {
    * runs): emulate it. `k.vcpu` is the vCPU loaded on the CPU, or undefined when none is.
    */
   hostTrap?(k: HookContext<V, H>, p: TrapParams): void;
+  /** The hypervisor reads a guest register for itself (exception injection, kvm_toggle_cache): vcpu_read_sys_reg. */
+  hypReadReg?(k: HookContext<V, H>, reg: number): number;
+  /** The hypervisor writes a guest register for itself (e.g. ESR_EL1/FAR_EL1 when injecting an abort): vcpu_write_sys_reg. */
+  hypWriteReg?(k: HookContext<V, H>, reg: number, value: number): void;
 }
 
 /** What `definePolicy` takes. */

@@ -64,3 +64,31 @@ export function hwWriteResult(file: RegisterFile, reg: number, current: number, 
   const fixed = file.fixed1[reg] as number;
   return fixed === 0 ? v : (v | fixed) >>> 0;
 }
+
+/** A register file with `base`'s registers (same ids) followed by `more` (ids from `base.count`), all implemented. */
+export function extendRegisterFile(base: RegisterFile, more: readonly RegisterSpec[]): RegisterFile {
+  const byName = new Map(base.names.map((name, i) => [name, i]));
+  const reset = new Float64Array(base.count + more.length);
+  reset.set(base.reset);
+  const semantics = new Uint8Array(reset.length);
+  semantics.set(base.semantics);
+  const implemented = new Uint8Array(reset.length).fill(1);
+  implemented.set(base.implemented);
+  const fixed1 = new Float64Array(reset.length);
+  fixed1.set(base.fixed1);
+  more.forEach((s, i) => {
+    byName.set(s.name, base.count + i);
+    reset[base.count + i] = s.reset;
+    semantics[base.count + i] = SEMANTICS[s.write];
+    fixed1[base.count + i] = s.fixed1 ?? 0;
+  });
+  return {
+    count: reset.length,
+    names: [...base.names, ...more.map((s) => s.name)],
+    reset,
+    semantics,
+    implemented,
+    fixed1,
+    id: (name) => byName.get(name),
+  };
+}

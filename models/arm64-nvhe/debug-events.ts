@@ -32,6 +32,16 @@ export interface DebugDomain {
   readonly addresses: readonly number[];
   /** Slot numbers per kind: [breakpoints, watchpoints]. */
   readonly slots: readonly [readonly number[], readonly number[]];
+  /** Whether the OS Lock blocks every debug exception for code running on register file `r` at `o` (none when absent). */
+  readonly locked?: (r: Float64Array, o: number) => boolean;
+}
+
+/** The full domain (every slot, both addresses) or the small one (the last slot of each kind, one address). */
+export function debugDomain(brps: number, wrps: number, small: boolean): DebugDomain {
+  return {
+    addresses: small ? ADDRESSES.slice(0, 1) : ADDRESSES,
+    slots: small ? [[brps - 1], [wrps - 1]] : [Array.from({ length: brps }, (_, n) => n), Array.from({ length: wrps }, (_, n) => n)],
+  };
 }
 
 /** The value and control registers of slot `slot` of `kind` (0 bp, 1 wp). */

@@ -7,7 +7,7 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
-import { ADDRESSES, arm64DebugEvents } from './debug-events.js';
+import { arm64DebugEvents, debugDomain } from './debug-events.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
 import { arm64NvheLifecycle } from './lifecycle.machine.js';
 import {
@@ -44,6 +44,18 @@ export interface Arm64Vcpu {
   debugFlags: number;
   /** vcpu->arch.mdcr_el2: the MDCR_EL2 value computed for the next entry. */
   mdcrEl2: number;
+  /** vcpu->arch.external_debug_state (Linux 4.2+): userspace's breakpoints (KVM_SET_GUEST_DEBUG with KVM_GUESTDBG_USE_HW). */
+  readonly externalDebugState: Float64Array;
+  /** vcpu->arch.debug_owner (6.14): VCPU_DEBUG_FREE / HOST_OWNED / GUEST_OWNED. */
+  debugOwner: number;
+  /** vcpu->guest_debug: the KVM_GUESTDBG_* bits userspace set. */
+  guestDebug: number;
+  /** vcpu->arch.external_mdscr_el1 (6.14): the MDSCR_EL1 the guest runs with while the host owns debug. */
+  externalMdscrEl1: number;
+  /** *vcpu_cpsr(vcpu): the guest's PSTATE while it is not running (only SS, DBG_SPSR_SS, is modelled). */
+  pstate: number;
+  /** vcpu->arch.iflags GUEST_SS_ACTIVE_PENDING / HOST_SS_ACTIVE_PENDING (6.14 single-step state). */
+  ssFlags: number;
   /** Words for a policy's own state (kept in the world, so it is canonical and replayable). */
   readonly scratch: Float64Array;
 }
@@ -59,14 +71,17 @@ export type Arm64Context = HookContext<Arm64Vcpu, Arm64Host>;
 /** The hooks an arm64 policy provides. */
 export type Arm64Hooks = Hooks<Arm64Vcpu, Arm64Host>;
 
+/** The scalar words of Arm64Vcpu, in memory order. */
+export const ARM64_VCPU_SCALARS = ['debugFlags', 'mdcrEl2', 'debugOwner', 'guestDebug', 'externalMdscrEl1', 'pstate', 'ssFlags'] as const;
+
 /** Whether `reg` is one of the breakpoint/watchpoint registers kept in vcpu_debug_state. */
 export const isDebugStateReg = (reg: number): boolean => reg <= DBGWCR(15);
 
 /** Where KVM_GET/SET_ONE_REG and reset find a register: vcpu_debug_state or ctxt.sys_regs. */
-const storage = (vcpu: Arm64Vcpu, reg: number): Float64Array => (isDebugStateReg(reg) ? vcpu.debugState : vcpu.ctxt);
+export const storage = (vcpu: Arm64Vcpu, reg: number): Float64Array => (isDebugStateReg(reg) ? vcpu.debugState : vcpu.ctxt);
 
 /** KVM's generic sys_regs.c paths, used when a policy does not override them (Linux 4.5). */
-const commonCode: Arm64Hooks = {
+export const commonCode: Required<Pick<Arm64Hooks, 'getReg' | 'setReg' | 'vcpuReset'>> = {
   getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(ID_AA64DFR0_EL1) : (storage(k.vcpu, reg)[reg] as number)),
   setReg: (k, reg, value) => {
     storage(k.vcpu, reg)[reg] = value;
@@ -84,7 +99,11 @@ const commonCode: Arm64Hooks = {
  * for Cortex-A57, so the ARMv7 CP14 figures measured on a Cortex-A15 in 2015 (MRC 8, MCR 5; the
  * armv7-debug-dirty-bit-2015 seed) stand in for them.
  */
-const ARM64_COSTS = { read: 8, write: 5, note: 'ESTIMATE: MRS 8 cycles, MSR 5 cycles (the 2015 Cortex-A15 CP14 figures; no A57 figure)' };
+export const ARM64_COSTS = {
+  read: 8,
+  write: 5,
+  note: 'ESTIMATE: MRS 8 cycles, MSR 5 cycles (the 2015 Cortex-A15 CP14 figures; no A57 figure)',
+};
 
 /** The arm64 non-VHE architecture model. */
 export const arm64Nvhe: ArchModel = {
@@ -105,7 +124,7 @@ export const arm64Nvhe: ArchModel = {
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
     const registers = arm64RegisterFile({ brps, wrps });
-    const { slotRegs, slotNames, bpSlots, wpSlots, generated } = slotLayout(brps, wrps, small);
+    const { slotRegs, slotNames, generated } = slotLayout(brps, wrps, small);
     const slotDebugRegs = [...slotRegs];
     const view: DebugView = {
       hostState: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, MDCR_EL2]),
@@ -122,7 +141,8 @@ export const arm64Nvhe: ArchModel = {
     const wcrs = small
       ? [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE)]
       : [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE), wcr(PRIV_EL1, LSC_STORE)];
-    const addresses = small ? ADDRESSES.slice(0, 1) : ADDRESSES;
+    const debug = debugDomain(brps, wrps, small);
+    const { addresses } = debug;
     const domain = (reg: number): readonly number[] => {
       if (reg === MDSCR_EL1)
         return small ? [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE] : [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE, DBG_MDSCR_KDE];
@@ -136,13 +156,17 @@ export const arm64Nvhe: ArchModel = {
       config: { cpus: 2, vcpus: 1, ...options, brps, wrps },
       registers,
       lifecycle: compileLifecycle(arm64NvheLifecycle),
-      memory: { vcpuAreas: ['ctxt', 'debugState', 'hostDebugState'], hostAreas: ['ctxt'], vcpuScalars: ['debugFlags', 'mdcrEl2'] },
+      memory: {
+        vcpuAreas: ['ctxt', 'debugState', 'hostDebugState', 'externalDebugState'],
+        hostAreas: ['ctxt'],
+        vcpuScalars: ARM64_VCPU_SCALARS,
+      },
       view,
       guestReadable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
       guestWritable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
-      events: arm64DebugEvents(brps, wrps, { addresses, slots: [bpSlots, wpSlots] }),
+      events: arm64DebugEvents(brps, wrps, debug),
       defaultHooks: commonCode as Hooks<never, never>,
       // ctxt.sys_regs as kvm_reset_sys_regs leaves them.
       reset: (w: World) => resetArmWorld(w, registers, view.guestVisible),
