@@ -132,6 +132,7 @@ function x86Model(vmx: boolean): ArchModel {
     summary: vmx
       ? 'x86 Intel VMX: DR0-3, DR6, DR7, IA32_DEBUGCTL; VMCS GUEST_DR7/DEBUGCTL loaded at entry, DR7=0x400 and DEBUGCTL=0 at exit; MOV-DR exiting'
       : 'x86 AMD SVM: DR0-3, DR6, DR7, IA32_DEBUGCTL; VMCB DR6/DR7 switched by VMRUN/#VMEXIT, DR0-3 not; DR read/write intercepts',
+    costNote: X86_COSTS.note,
     options: [
       { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
       { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
@@ -197,12 +198,24 @@ function x86Model(vmx: boolean): ArchModel {
             if (!vmx) w.vcpuMem[vmcs + DR6] = DR6_ACTIVE_LOW;
           }
         },
-        readCost: () => 1,
-        writeCost: () => 1,
+        readCost: (reg) => (reg === DEBUGCTL ? X86_COSTS.msr : X86_COSTS.drRead),
+        writeCost: (reg) => (reg === DEBUGCTL ? X86_COSTS.msr : X86_COSTS.drWrite),
       };
     },
   };
 }
+
+/**
+ * Cycle costs of a debug-register access: an ESTIMATE, no vendor publishes one. MOV to a debug
+ * register is serializing (SDM Vol. 3 "Serializing Instructions"), so writes are charged twice
+ * reads; RDMSR/WRMSR of IA32_DEBUGCTL as a typical MSR access.
+ */
+const X86_COSTS = {
+  drRead: 20,
+  drWrite: 40,
+  msr: 100,
+  note: 'ESTIMATE: MOV from DRn 20 cycles, MOV to DRn 40 (serializing), RDMSR/WRMSR IA32_DEBUGCTL 100; no published figure',
+};
 
 /** The Intel VMX model. */
 export const x86Vmx: ArchModel = x86Model(true);
