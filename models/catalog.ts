@@ -4,6 +4,8 @@ import type { Policy } from '../src/policy.js';
 import { arm64Nvhe } from './arm64-nvhe/model.js';
 import arm64Dirty2015 from './arm64-nvhe/policies/arm64-dirty-2015.js';
 import arm64Dirty2015V2 from './arm64-nvhe/policies/arm64-dirty-2015-v2.js';
+import arm64Trfcr2023 from './arm64-nvhe/policies/arm64-trfcr-2023.js';
+import arm64Trfcr2025 from './arm64-nvhe/policies/arm64-trfcr-2025.js';
 import arm64NvheEager from './arm64-nvhe/policies/eager.js';
 import { ppcBooke } from './ppc-booke/model.js';
 import ppcBookeEager from './ppc-booke/policies/eager.js';
@@ -19,6 +21,8 @@ export const policies: readonly Policy[] = [
   arm64NvheEager,
   arm64Dirty2015V2,
   arm64Dirty2015,
+  arm64Trfcr2023,
+  arm64Trfcr2025,
   ppcBookeEager,
   ppcBookeGdb2008,
   ppcBookeGdb2008Fixed,

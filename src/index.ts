@@ -42,4 +42,5 @@ export { REPORT_VERSION, toJsonReport } from './render/json.js';
 export { formatEvent, renderTable, renderText } from './render/text.js';
 export { type Replay, replay, TraceError } from './replay.js';
 export { eventFromJSON, eventToJSON, type TraceEvent } from './trace.js';
+export { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST, TRACE_NO_SESSION, type TraceView } from './trace-session.js';
 export { CONTEXT_NAMES, CTX_GUEST, CTX_HOST, CTX_HYP, World, type WorldShape } from './world.js';

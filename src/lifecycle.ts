@@ -30,6 +30,7 @@ export const HOOK_NAMES = [
   'setReg',
   'vcpuReset',
   'setGuestDebug',
+  'setGuestTrace',
 ] as const;
 /** One of `HOOK_NAMES`. */
 export type HookName = (typeof HOOK_NAMES)[number];

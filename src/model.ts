@@ -2,6 +2,7 @@ import type { Executor } from './execute.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Hooks } from './policy.js';
 import type { RegisterFile } from './register-file.js';
+import type { TraceView } from './trace-session.js';
 import type { World } from './world.js';
 
 /** A number a model can be configured with (CPU count, breakpoint count, ...). */
@@ -60,6 +61,8 @@ export interface DebugView {
   effective(r: Float64Array, o: number, level: number): number;
   /** Whether a debug exception raised by guest code at `level` is taken by the guest itself. */
   deliversToGuest(r: Float64Array, o: number, level: number): boolean;
+  /** Self-hosted trace filtering, for models that have it (`trace-filter-honored`). */
+  readonly trace?: TraceView;
   /** The debug status register, for models that latch debug events (e.g. PowerPC DBSR); see debug-status.ts. */
   readonly status?: { readonly reg: number; readonly events: number; describe(mask: number): string };
 }
@@ -69,6 +72,8 @@ export interface MemoryLayout {
   readonly vcpuAreas: readonly string[];
   readonly hostAreas: readonly string[];
   readonly vcpuScalars: readonly string[];
+  /** Scalar words of the host's per-CPU data (default none). */
+  readonly hostScalars?: readonly string[];
 }
 
 /** An architecture variant configured for one check. */

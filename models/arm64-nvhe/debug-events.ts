@@ -50,13 +50,14 @@ function hostCpus(x: Executor, k = -1): number {
 }
 
 /** Picks a CPU running host code into `ev[1]`; returns what is left of the raw choice. */
-function pickHostCpu(x: Executor, r: number, ev: Float64Array): number {
+export function pickHostCpu(x: Executor, r: number, ev: Float64Array): number {
   const n = hostCpus(x);
   ev[1] = hostCpus(x, r % n);
   return Math.floor(r / n);
 }
 
-const isHostCpu = (x: Executor, cpu: number): boolean => x.world.cpuContext[cpu] === CTX_HOST;
+/** Whether `cpu` runs host code now. */
+export const isHostCpu = (x: Executor, cpu: number): boolean => x.world.cpuContext[cpu] === CTX_HOST;
 
 /** The value and control registers of slot `slot` of `kind` (0 bp, 1 wp). */
 const valueReg = (kind: number, slot: number): number => (kind === 0 ? DBGBVR(slot) : DBGWVR(slot));
@@ -82,7 +83,7 @@ function hostMdscr(x: Executor, cpu: number, brps: number, wrps: number): number
 }
 
 /** The host programs a register on its own CPU: hardware and host intent change together. */
-function hostWrite(x: Executor, cpu: number, reg: number, value: number): void {
+export function hostWrite(x: Executor, cpu: number, reg: number, value: number): void {
   x.world.hw[cpu * x.regs + reg] = value;
   x.setHostIntent(cpu, reg, value);
 }

@@ -5,6 +5,7 @@
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
+import { TRACE_NO_SESSION } from '../../src/trace-session.js';
 import type { World } from '../../src/world.js';
 import { ADDRESSES, arm64DebugEvents } from './debug-events.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
@@ -29,8 +30,11 @@ import {
   PRIV_EL0,
   PRIV_EL1,
   REGISTER_COUNT,
+  TRFCR_EL1,
+  TRFCR_EL2,
   wcr,
 } from './registers.js';
+import { arm64TraceEvents, NVHE_DRIVER, nvheTrace, TRACE_GHOST } from './trace.js';
 
 /** A vCPU's in-memory state, where KVM/arm64 keeps it (struct kvm_vcpu_arch). */
 export interface Arm64Vcpu {
@@ -45,6 +49,8 @@ export interface Arm64Vcpu {
   debugFlags: number;
   /** vcpu->arch.mdcr_el2: the MDCR_EL2 value computed for the next entry. */
   mdcrEl2: number;
+  /** vcpu->arch.host_debug_state.guest_trfcr_el1 (2023 trace series): the per-CPU guest TRFCR, copied before each run. */
+  guestTrfcrEl1: number;
   /** Words for a policy's own state (kept in the world, so it is canonical and replayable). */
   readonly scratch: Float64Array;
 }
@@ -53,6 +59,12 @@ export interface Arm64Vcpu {
 export interface Arm64Host {
   /** host_cpu_context->sys_regs. */
   readonly ctxt: Float64Array;
+  /** The TRFCR_EL1 value guests run with on this CPU: per-CPU guest_trfcr (2023), host_data->trfcr_while_in_guest (6.14). */
+  trfcrWhileInGuest: number;
+  /** host_data->host_debug_state.trfcr_el1 (6.14): the host's TRFCR_EL1, saved while a guest runs. */
+  hostTrfcrEl1: number;
+  /** host_data->flags (6.14: TRBE_ENABLED, EL1_TRACING_CONFIGURED, ...). */
+  hostDataFlags: number;
 }
 
 /** The hook context an arm64 policy receives. */
@@ -91,22 +103,33 @@ export const arm64Nvhe: ArchModel = {
     { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
     { name: 'brps', describe: 'breakpoint register pairs (ID_AA64DFR0_EL1.BRPs + 1)', default: 6, min: 2, max: 16 },
     { name: 'wrps', describe: 'watchpoint register pairs (ID_AA64DFR0_EL1.WRPs + 1)', default: 4, min: 2, max: 16 },
+    { name: 'trf', describe: 'FEAT_TRF, TRFCR_EL1/EL2 and host trace sessions (ID_AA64DFR0_EL1.TraceFilt)', default: 1, min: 0, max: 1 },
+    {
+      name: 'trbe',
+      describe: 'FEAT_TRBE, TRBLIMITR_EL1 (ID_AA64DFR0_EL1.TraceBuffer); the host never enables it',
+      default: 0,
+      min: 0,
+      max: 1,
+    },
   ],
   smallDomain:
-    'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}',
+    'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}, trace sessions {in, ex}clude guest × host',
   instantiate(config: ModelConfig): ModelInstance {
     const { domain: domainOption, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
-    const registers = arm64RegisterFile({ brps, wrps });
+    const trf = options.trf ?? 1;
+    const trbe = options.trbe ?? 0;
+    const registers = arm64RegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
+    const traceRegs = trf ? [TRFCR_EL1, TRFCR_EL2] : [];
     const slotRegs = new Int32Array([
       ...Array.from({ length: brps }, (_, n) => [DBGBVR(n), DBGBCR(n)]).flat(),
       ...Array.from({ length: wrps }, (_, n) => [DBGWVR(n), DBGWCR(n)]).flat(),
     ]);
     const slotDebugRegs = [...slotRegs];
     const view: DebugView = {
-      hostState: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, MDCR_EL2]),
+      hostState: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, MDCR_EL2, ...traceRegs]),
       guestVisible: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
       slotRegs,
       slotNames: [...range(brps, (n) => n).map((n) => `bp${n}`), ...range(wrps, (n) => n).map((n) => `wp${n}`)],
@@ -115,6 +138,7 @@ export const arm64Nvhe: ArchModel = {
       guestLevels: [0, 1],
       effective: (r, o, level) => effectiveSlots(r, o, level, brps, wrps),
       deliversToGuest: (r, o) => !routesToEl2(r, o),
+      ...(trf ? { trace: nvheTrace } : {}),
     };
     const bcrs = small ? [0, bcr(PRIV_EL1), bcr(PRIV_EL0)] : [0, bcr(PRIV_EL1), bcr(PRIV_EL0), bcr(PRIV_EL0 | PRIV_EL1)];
     const wcrs = small
@@ -137,19 +161,26 @@ export const arm64Nvhe: ArchModel = {
       config: { cpus: 2, vcpus: 1, ...options, brps, wrps },
       registers,
       lifecycle: compileLifecycle(arm64NvheLifecycle),
-      memory: { vcpuAreas: ['ctxt', 'debugState', 'hostDebugState'], hostAreas: ['ctxt'], vcpuScalars: ['debugFlags', 'mdcrEl2'] },
+      memory: {
+        vcpuAreas: ['ctxt', 'debugState', 'hostDebugState'],
+        hostAreas: ['ctxt'],
+        vcpuScalars: ['debugFlags', 'mdcrEl2', 'guestTrfcrEl1'],
+        hostScalars: ['trfcrWhileInGuest', 'hostTrfcrEl1', 'hostDataFlags'],
+      },
+      ghost: { cpu: TRACE_GHOST, vcpu: [] },
       view,
       guestReadable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
       guestWritable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
-      events: arm64DebugEvents(brps, wrps, { addresses, slots: [bpSlots, wpSlots] }),
+      events: [...arm64DebugEvents(brps, wrps, { addresses, slots: [bpSlots, wpSlots] }), ...(trf ? arm64TraceEvents(NVHE_DRIVER) : [])],
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
         const R = REGISTER_COUNT;
         for (let c = 0; c < w.shape.cpus; c++) {
           w.hw.set(registers.reset, c * R);
           w.hostIntent.set(registers.reset, c * R);
+          w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
         }
         for (let v = 0; v < w.shape.vcpus; v++) {
           w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
