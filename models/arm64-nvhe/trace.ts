@@ -109,6 +109,7 @@ export function arm64TraceEvents(driver: TraceDriver): EventKind[] {
       decode: (x, r, ev) => decodeExcludes(pickHostCpu(x, r, ev), ev, 2),
       accepts: (x, ev) => isHostCpu(x, ev[1] as number) && x.hasHook('setGuestTrace'),
       enumerate(x, emit) {
+        if (!x.hasHook('setGuestTrace')) return;
         for (let c = 0; c < x.world.cpuContext.length; c++) {
           if (!isHostCpu(x, c)) continue;
           buffer.fill(0);
@@ -130,6 +131,7 @@ export function arm64TraceEvents(driver: TraceDriver): EventKind[] {
       decode: (x, r, ev) => decodeExcludes(pickVcpu(x, enterEvent(x), r, ev), ev, 2),
       accepts: (x, ev) => x.can(ev[1] as number, enterEvent(x)) && x.hasHook('setGuestTrace'),
       enumerate(x, emit) {
+        if (!x.hasHook('setGuestTrace')) return;
         for (let v = 0; v < x.world.vcpuState.length; v++) {
           if (!x.can(v, enterEvent(x))) continue;
           buffer.fill(0);

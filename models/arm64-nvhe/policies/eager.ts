@@ -1,8 +1,7 @@
 /**
  * Eager switching: on every entry save all of the host's debug registers and load all of the
- * guest's, on every exit the reverse; guest accesses never trap. With FEAT_TRF, TRFCR_EL1 too: the
- * host's is saved and the per-CPU value the trace driver set for guests is loaded, read with
- * interrupts off. The correctness baseline and the cost ceiling (DESIGN §8).
+ * guest's, on every exit the reverse; guest accesses never trap. The correctness baseline and the
+ * cost ceiling (DESIGN §8).
  */
 import { definePolicy } from '../../../src/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
@@ -17,9 +16,7 @@ import {
   MDCR_EL2_HPMN_MASK,
   MDCR_EL2_TDOSA,
   MDCR_EL2_TDRA,
-  TRFCR_EL1,
 } from '../registers.js';
-import { traceFiltOf } from '../trace.js';
 import { __activate_traps, __deactivate_traps, __sysreg_restore_state, __sysreg_save_state, restore_debug, save_debug } from './hyp.js';
 
 function switchDebug(
@@ -38,35 +35,23 @@ function switchDebug(
   k.hw.write(MDCCINT_EL1, load.ctxt[MDCCINT_EL1] as number);
 }
 
-/** Whether the CPU has FEAT_TRF, so TRFCR_EL1 exists. */
-const hasTrf = (k: Arm64Context): boolean => traceFiltOf(k.hw.read(ID_AA64DFR0_EL1)) !== 0;
-
 export default definePolicy<Arm64Vcpu, Arm64Host>({
   name: 'eager',
   arch: 'arm64-nvhe',
   summary: 'always switch every debug register on entry and exit; never trap (baseline, cost ceiling)',
   hooks: {
-    setGuestTrace(k, value) {
-      k.host.trfcrWhileInGuest = value;
-    },
     guestEnter(k) {
-      k.localIrqDisable();
       k.vcpu.mdcrEl2 = ((k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
       __sysreg_save_state(k, k.host.ctxt);
       __activate_traps(k);
       __sysreg_restore_state(k, k.vcpu.ctxt);
       switchDebug(k, { dbg: k.vcpu.hostDebugState, ctxt: k.host.ctxt }, { dbg: k.vcpu.debugState, ctxt: k.vcpu.ctxt });
-      if (hasTrf(k)) {
-        k.vcpu.hostDebugState[TRFCR_EL1] = k.hw.read(TRFCR_EL1);
-        k.hw.write(TRFCR_EL1, k.host.trfcrWhileInGuest);
-      }
     },
     guestExit(k) {
       __sysreg_save_state(k, k.vcpu.ctxt);
       __deactivate_traps(k);
       __sysreg_restore_state(k, k.host.ctxt);
       switchDebug(k, { dbg: k.vcpu.debugState, ctxt: k.vcpu.ctxt }, { dbg: k.vcpu.hostDebugState, ctxt: k.host.ctxt });
-      if (hasTrf(k)) k.hw.write(TRFCR_EL1, k.vcpu.hostDebugState[TRFCR_EL1] as number);
     },
   },
 });
