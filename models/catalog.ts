@@ -7,6 +7,14 @@ import arm64Dirty2015V2 from './arm64-nvhe/policies/arm64-dirty-2015-v2.js';
 import arm64Trfcr2023 from './arm64-nvhe/policies/arm64-trfcr-2023.js';
 import arm64Trfcr2025 from './arm64-nvhe/policies/arm64-trfcr-2025.js';
 import arm64NvheEager from './arm64-nvhe/policies/eager.js';
+import { arm64Vhe } from './arm64-vhe/model.js';
+import arm64VheOwner2025 from './arm64-vhe/policies/arm64-owner-2025.js';
+import arm64VheTrfcr2023 from './arm64-vhe/policies/arm64-trfcr-2023.js';
+import arm64VheTrfcr2025 from './arm64-vhe/policies/arm64-trfcr-2025.js';
+import arm64VheDeferred2017 from './arm64-vhe/policies/arm64-vhe-deferred-2017.js';
+import arm64VheDeferred2017V2 from './arm64-vhe/policies/arm64-vhe-deferred-2017-v2.js';
+import arm64VheDeferred2017Warn from './arm64-vhe/policies/arm64-vhe-deferred-2017-warn.js';
+import arm64VheEager from './arm64-vhe/policies/eager.js';
 import { ppcBooke } from './ppc-booke/model.js';
 import ppcBookeEager from './ppc-booke/policies/eager.js';
 import ppcBooke2014 from './ppc-booke/policies/ppc-booke-2014.js';
@@ -14,7 +22,7 @@ import ppcBookeGdb2008 from './ppc-booke/policies/ppc-booke-gdb-2008.js';
 import ppcBookeGdb2008Fixed from './ppc-booke/policies/ppc-booke-gdb-2008-fixed.js';
 
 /** Every built-in architecture, by id. */
-export const architectures: readonly ArchModel[] = [arm64Nvhe, ppcBooke];
+export const architectures: readonly ArchModel[] = [arm64Nvhe, arm64Vhe, ppcBooke];
 
 /** Every built-in policy; each names its architecture. */
 export const policies: readonly Policy[] = [
@@ -23,6 +31,13 @@ export const policies: readonly Policy[] = [
   arm64Dirty2015,
   arm64Trfcr2023,
   arm64Trfcr2025,
+  arm64VheEager,
+  arm64VheDeferred2017V2,
+  arm64VheDeferred2017,
+  arm64VheDeferred2017Warn,
+  arm64VheOwner2025,
+  arm64VheTrfcr2023,
+  arm64VheTrfcr2025,
   ppcBookeEager,
   ppcBookeGdb2008,
   ppcBookeGdb2008Fixed,

@@ -12,6 +12,8 @@ export default defineInvariant({
     const { view } = x.model;
     const { hw, guestIntent, guestIntentAt, running } = x.world;
     const v = running[cpu] as number;
+    // While userspace debugs the vCPU with the debug registers, they are userspace's (userspace-debug-honored).
+    if (view.vmmIntent?.(x, v)) return undefined;
     const o = cpu * x.regs;
     const io = v * x.regs;
     for (const level of view.guestLevels) {
@@ -33,7 +35,7 @@ export default defineInvariant({
     return undefined;
   },
   hit(x, h) {
-    if (h.vcpu < 0) return undefined;
+    if (h.vcpu < 0 || x.model.view.vmmIntent?.(x, h.vcpu)) return undefined;
     const missed = h.intended & ~h.hw;
     if (missed !== 0) {
       const slot = x.model.view.slotNames[lowestSlot(missed)];

@@ -40,5 +40,5 @@ export default defineInvariant({
     }
     return undefined;
   },
-  read: (x, r) => (r.by === 'vmm' ? undefined : hostValue(x, r.vcpu, r.cpu, r.reg, r.value, 'read')),
+  read: (x, r) => (r.by === 'vmm' || r.by === 'hyp' ? undefined : hostValue(x, r.vcpu, r.cpu, r.reg, r.value, 'read')),
 });

@@ -13,16 +13,21 @@ export default defineInvariant({
     const { hw, guestIntent, guestIntentAt, running } = x.world;
     const v = running[cpu] as number;
     const o = cpu * x.regs;
+    // While userspace debugs the vCPU with the debug registers, its breakpoints are the vCPU's.
+    const vmm = view.vmmIntent?.(x, v);
+    const intent = vmm ?? guestIntent;
+    const io = vmm ? 0 : v * x.regs;
     for (const level of view.guestLevels) {
-      const foreign = foreignSlots(view, hw, o, guestIntent, v * x.regs, level);
+      const foreign = foreignSlots(view, hw, o, intent, io, level);
       if (foreign === 0) continue;
       const s = lowestSlot(foreign);
-      const { text, ...c } = culprit(x, s, hw, o, guestIntent, guestIntentAt, v * x.regs);
+      const { text, setAt, ...c } = culprit(x, s, hw, o, intent, guestIntentAt, io);
       return {
-        message: `${view.slotNames[s]} is effective for guest level-${level} code of vcpu${v} on cpu${cpu}, but the guest did not arm it (${text})`,
+        message: `${view.slotNames[s]} is effective for guest level-${level} code of vcpu${v} on cpu${cpu}, but ${vmm ? 'userspace' : 'the guest'} did not arm it (${text})`,
         cpu,
         vcpu: v,
         ...c,
+        ...(vmm ? {} : { setAt }),
       };
     }
     return undefined;

@@ -2,12 +2,13 @@ import { hex } from '../src/hex.js';
 import { defineInvariant } from '../src/invariant.js';
 import { CTX_GUEST } from '../src/world.js';
 
-const READERS = { guest: 'the guest', trap: 'trap emulation', vmm: 'KVM_GET_ONE_REG' } as const;
+const READERS = { guest: 'the guest', trap: 'trap emulation', hyp: 'the hypervisor', vmm: 'KVM_GET_ONE_REG' } as const;
 
 /** Every read returns the guest's architectural value; hardware the guest reads directly holds it. */
 export default defineInvariant({
   name: 'no-stale-read',
-  claim: 'every read (guest, trap emulation, userspace) returns the guest-intended value; hardware is never reloaded from a stale copy',
+  claim:
+    'every read (guest, trap emulation, hypervisor, userspace) returns the guest-intended value; hardware is never reloaded from a stale copy',
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
     const { hw, guestIntent, guestIntentAt, running } = x.world;

@@ -6,11 +6,11 @@ import { CTX_GUEST, CTX_HOST } from '../src/world.js';
 /** Bitmask (bit `1 << level`) of `levels`. */
 const maskOf = (levels: readonly number[]): number => levels.reduce((m, l) => m | (1 << l), 0);
 
-/** Names the levels of a level mask: `EL0, EL1`. */
-const levelNames = (mask: number): string =>
-  [0, 1, 2]
+/** Names the levels of a level mask as exception levels, level 1 being `kernelEl`: `EL0, EL1`. */
+const levelNames = (mask: number, kernelEl: number): string =>
+  [0, 1]
     .filter((l) => mask & (1 << l))
-    .map((l) => `EL${l}`)
+    .map((l) => `EL${l === 1 ? kernelEl : l}`)
     .join(', ');
 
 /**
@@ -39,10 +39,11 @@ export default defineInvariant({
     const who = guest ? `guest code of vcpu${w.running[cpu]}` : 'host code';
     const setAt = w.hostIntentAt[cpu * x.regs + trace.hostFilterReg] as number;
     const sessionAt = `the trace session set at step ${setAt}`;
+    const kernelEl = guest ? 1 : trace.hostKernelEl;
     const problem =
       actual & ~expected
-        ? `is traced at ${levelNames(actual & ~expected)}, but ${setAt === 0 ? 'no trace session runs' : `${sessionAt} excludes it`}`
-        : `is not traced at ${levelNames(expected & ~actual)}, but ${sessionAt} includes it`;
+        ? `is traced at ${levelNames(actual & ~expected, kernelEl)}, but ${setAt === 0 ? 'no trace session runs' : `${sessionAt} excludes it`}`
+        : `is not traced at ${levelNames(expected & ~actual, kernelEl)}, but ${sessionAt} includes it`;
     return { message: `cpu${cpu} runs ${who}, which ${problem} (${register} = ${hex(value)})`, cpu, register, actual: value, setAt };
   },
 });

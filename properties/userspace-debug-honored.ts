@@ -1,4 +1,4 @@
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../src/debug-status.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../src/debug-status.js';
 import type { Executor } from '../src/execute.js';
 import { hex } from '../src/hex.js';
 import { defineInvariant } from '../src/invariant.js';
@@ -6,7 +6,7 @@ import { CTX_GUEST } from '../src/world.js';
 import { culprit, lowestSlot, missingSlots } from './slot-compare.js';
 
 const DEBUG_HW = VMM_DEBUG_ENABLE | VMM_DEBUG_HW;
-const flags = (x: Executor, v: number): number => (x.world.vcpuGhost[v * VMM_GHOST.length + VMM_DEBUG] as number) ?? 0;
+const flags = (x: Executor, v: number): number => (x.world.vcpuGhost[v * (x.world.shape.vcpuGhost ?? 0) + VMM_DEBUG] as number) ?? 0;
 
 /**
  * While userspace (a gdb stub) debugs a vCPU with hardware breakpoints: its breakpoints are
@@ -16,24 +16,29 @@ export default defineInvariant({
   name: 'userspace-debug-honored',
   claim:
     "while userspace debugs a vCPU with hardware breakpoints, its breakpoints are effective, hits exit to userspace, and the guest's own register view is preserved",
-  archs: ['ppc-booke'],
+  archs: ['ppc-booke', 'arm64-vhe'],
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
     const v = x.world.running[cpu] as number;
     if ((flags(x, v) & DEBUG_HW) !== DEBUG_HW) return undefined;
     const { view } = x.model;
     const o = cpu * x.regs;
-    const io = v * x.regs;
+    // Where userspace's breakpoints are kept: a register file of their own, or (PowerPC) the guest intent.
+    const vmm = view.vmmIntent?.(x, v);
+    const intent = vmm ?? x.world.guestIntent;
+    const io = vmm ? 0 : v * x.regs;
     for (const level of view.guestLevels) {
-      const missing = missingSlots(view, x.world.hw, o, x.world.guestIntent, io, level);
+      const missing = missingSlots(view, x.world.hw, o, intent, io, level);
       if (missing === 0) continue;
       const s = lowestSlot(missing);
-      const { text, ...c } = culprit(x, s, x.world.hw, o, x.world.guestIntent, x.world.guestIntentAt, io);
+      const { text, setAt, ...c } = culprit(x, s, x.world.hw, o, intent, x.world.guestIntentAt, io);
       return {
         message: `userspace's breakpoint ${view.slotNames[s]} for vcpu${v} is not effective on cpu${cpu} (${text})`,
         cpu,
         vcpu: v,
         ...c,
+        // A register file of userspace's own has no step stamps.
+        ...(vmm ? {} : { setAt }),
       };
     }
     return undefined;
@@ -45,6 +50,26 @@ export default defineInvariant({
       cpu: d.cpu,
       vcpu: d.vcpu,
     };
+  },
+  // Models that take debug interrupts report deliveries (above); arm64 reports hits, routed by MDCR_EL2.TDE.
+  hit(x, h) {
+    if (h.vcpu < 0 || !x.model.view.vmmIntent?.(x, h.vcpu)) return undefined;
+    const slot = (mask: number): string => x.model.view.slotNames[lowestSlot(mask)] ?? '?';
+    if ((h.intended & ~h.hw) !== 0) {
+      return {
+        message: `guest ${h.what} at ${hex(h.addr)} on cpu${h.cpu} should hit userspace's ${slot(h.intended & ~h.hw)} but did not`,
+        cpu: h.cpu,
+        vcpu: h.vcpu,
+      };
+    }
+    if ((h.intended & h.hw) !== 0 && h.toGuest) {
+      return {
+        message: `vcpu${h.vcpu} hit userspace's ${slot(h.intended & h.hw)}, but the exception went to the guest, not to userspace`,
+        cpu: h.cpu,
+        vcpu: h.vcpu,
+      };
+    }
+    return undefined;
   },
   read(x, r) {
     if (r.by === 'vmm' || (flags(x, r.vcpu) & VMM_DEBUG_ENABLE) === 0) return undefined;

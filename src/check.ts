@@ -50,7 +50,8 @@ export interface CheckResult {
   /** The last step's hook never returned: the watchdog stopped the check (the trace is not shrunk). */
   readonly hung?: boolean;
   readonly coverage?: Coverage;
-  readonly stats: { readonly events: number };
+  /** Events executed, and WARN()s policy hooks reached, over every run (and shrink) of the check. */
+  readonly stats: { readonly events: number; readonly warnings: number };
 }
 
 /** Makes an executor for `policy` on `arch` configured with `config`. */
@@ -109,7 +110,7 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
       trace: [],
       warnings: [],
       error: message,
-      stats: { events: x.eventsExecuted },
+      stats: { events: x.eventsExecuted, warnings: x.warningsHit },
     };
   };
   if (crash !== undefined) return crashed();
@@ -121,7 +122,7 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
       shrinks: 0,
       trace: [],
       warnings: [],
-      stats: { events: x.eventsExecuted },
+      stats: { events: x.eventsExecuted, warnings: x.warningsHit },
       ...withCoverage(x),
     };
   }
@@ -148,7 +149,7 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     violation: x.violation,
     trace: tracesToJSON(x, trace),
     warnings: [...x.warnings],
-    stats: { events: x.eventsExecuted },
+    stats: { events: x.eventsExecuted, warnings: x.warningsHit },
     ...withCoverage(x),
   } as CheckResult;
 }

@@ -22,7 +22,7 @@ export function pickVcpu(x: Executor, e: number, r: number, ev: Float64Array): n
 }
 
 /** A lifecycle event with a vCPU operand, enabled where the machine enables `machineEvent`. */
-function vcpuEvent(
+export function vcpuEvent(
   type: string,
   machineEvent: string,
   weight: number,

@@ -62,6 +62,8 @@ export class Executor {
   hwAccesses = 0;
   /** Events executed since the executor was made, across runs. */
   eventsExecuted = 0;
+  /** WARN()s policy hooks reached since the executor was made, across runs. */
+  warningsHit = 0;
   /**
    * Counts everything that can change the world: hooks run (they may write memory), hardware
    * writes, intent changes, lifecycle transitions that change a state. Unchanged across an event
@@ -162,6 +164,7 @@ export class Executor {
         return x.stopTotal(`BUG() in ${x.hookName()}: ${message}`);
       },
       warn(message: string) {
+        x.warningsHit++;
         x.warnings.push({ step: x.step, hook: x.hookName(), message });
       },
       localIrqDisable() {

@@ -21,9 +21,9 @@ export interface Violation extends Finding {
   readonly at: string;
 }
 
-/** A register value someone read: the guest (from hardware or through a trap) or userspace. */
+/** A register value someone read: the guest (from hardware or through a trap), the hypervisor itself, or userspace. */
 export interface ReadObservation {
-  by: 'guest' | 'trap' | 'vmm';
+  by: 'guest' | 'trap' | 'hyp' | 'vmm';
   vcpu: number;
   cpu: number;
   reg: number;

@@ -30,6 +30,8 @@ export const HOOK_NAMES = [
   'setReg',
   'vcpuReset',
   'setGuestDebug',
+  'hypReadReg',
+  'hypWriteReg',
   'setGuestTrace',
 ] as const;
 /** One of `HOOK_NAMES`. */

@@ -61,6 +61,12 @@ export interface DebugView {
   effective(r: Float64Array, o: number, level: number): number;
   /** Whether a debug exception raised by guest code at `level` is taken by the guest itself. */
   deliversToGuest(r: Float64Array, o: number, level: number): boolean;
+  /**
+   * For models whose userspace debugger takes the guest's own debug registers (arm64 KVM_SET_GUEST_DEBUG):
+   * while it debugs vCPU `v`, the register file (offset 0) whose breakpoints must be effective instead
+   * of the guest's, with hits exiting to userspace; otherwise undefined.
+   */
+  vmmIntent?(x: Executor, v: number): Float64Array | undefined;
   /** Self-hosted trace filtering, for models that have it (`trace-filter-honored`). */
   readonly trace?: TraceView;
   /** The debug status register, for models that latch debug events (e.g. PowerPC DBSR); see debug-status.ts. */

@@ -55,6 +55,10 @@ export interface Hooks<V = unknown, H = unknown> {
   vcpuReset?(k: HookContext<V, H>): void;
   /** KVM_SET_GUEST_DEBUG; the return value is the ioctl's (0 or a negative errno). */
   setGuestDebug?(k: HookContext<V, H>, dbg: GuestDebug): number | undefined;
+  /** The hypervisor reads a guest register for itself (exception injection, kvm_toggle_cache): vcpu_read_sys_reg. */
+  hypReadReg?(k: HookContext<V, H>, reg: number): number;
+  /** The hypervisor writes a guest register for itself (e.g. ESR_EL1/FAR_EL1 when injecting an abort): vcpu_write_sys_reg. */
+  hypWriteReg?(k: HookContext<V, H>, reg: number, value: number): void;
   /**
    * The interface a host trace driver calls on its own CPU, preemption disabled, to say which trace
    * filter value guests must run with (Linux: kvm_etm_set_guest_trfcr, kvm_tracing_set_el1_configuration).

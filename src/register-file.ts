@@ -50,3 +50,27 @@ export function writeResult(semantics: number, current: number, value: number): 
   if (semantics === 2) return (current & ~value) >>> 0; // write-1-to-clear
   return value;
 }
+
+/** A register file with `base`'s registers (same ids) followed by `more` (ids from `base.count`), all implemented. */
+export function extendRegisterFile(base: RegisterFile, more: readonly RegisterSpec[]): RegisterFile {
+  const byName = new Map(base.names.map((name, i) => [name, i]));
+  const reset = new Float64Array(base.count + more.length);
+  reset.set(base.reset);
+  const semantics = new Uint8Array(reset.length);
+  semantics.set(base.semantics);
+  const implemented = new Uint8Array(reset.length).fill(1);
+  implemented.set(base.implemented);
+  more.forEach((s, i) => {
+    byName.set(s.name, base.count + i);
+    reset[base.count + i] = s.reset;
+    semantics[base.count + i] = SEMANTICS[s.write];
+  });
+  return {
+    count: reset.length,
+    names: [...base.names, ...more.map((s) => s.name)],
+    reset,
+    semantics,
+    implemented,
+    id: (name) => byName.get(name),
+  };
+}

@@ -18,6 +18,8 @@ export interface TraceView {
   readonly hostFilterReg: number;
   /** The register that filters guest code (named in findings). */
   readonly guestFilterReg: number;
+  /** The exception level host kernel code runs at (1, or 2 on a VHE host), for findings: level 1 of the host view. */
+  readonly hostKernelEl: number;
   /** Bitmask (bit `1 << level`) of the levels at which host code (`guest` false) or guest code is traced, given register file `r` at `o`. */
   traced(r: Float64Array, o: number, guest: boolean): number;
 }

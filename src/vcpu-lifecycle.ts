@@ -25,7 +25,9 @@ export type VcpuLifecycleEvent =
         | 'VMM_GET_REG'
         | 'VMM_SET_REG'
         | 'VMM_SET_GUEST_DEBUG'
-        | 'VCPU_RESET';
+        | 'VCPU_RESET'
+        | 'HYP_READ_REG'
+        | 'HYP_WRITE_REG';
     };
 
 /** How an architecture's lifecycle differs from the shared shape. */
@@ -35,12 +37,21 @@ export interface VcpuLifecycleOptions {
   readonly switchContext: 'hyp' | 'host';
   /** Whether userspace can debug the vCPU with KVM_SET_GUEST_DEBUG (the `setGuestDebug` hook). */
   readonly guestDebug: boolean;
+  /**
+   * Whether the hypervisor's own accesses to guest registers while the vCPU is loaded are events
+   * (`hypReadReg` / `hypWriteReg` hooks): they matter where registers stay on the CPU (VHE).
+   */
+  readonly hypAccess?: boolean;
 }
 
 const hook = (): void => {};
 
 /** Builds an architecture's vCPU lifecycle machine. */
 export function vcpuLifecycle(options: VcpuLifecycleOptions) {
+  // In `loaded` and `trapped` the host runs with the vCPU loaded: exit handlers and ioctls may access its registers.
+  const hypAccess = options.hypAccess
+    ? { HYP_READ_REG: { actions: 'hypReadReg' as const }, HYP_WRITE_REG: { actions: 'hypWriteReg' as const } }
+    : {};
   return setup({
     types: { context: {} as { cpu: number }, events: {} as VcpuLifecycleEvent },
     actions: {
@@ -53,6 +64,8 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
       setReg: hook,
       vcpuReset: hook,
       setGuestDebug: hook,
+      hypReadReg: hook,
+      hypWriteReg: hook,
     },
   }).createMachine({
     id: options.id,
@@ -76,6 +89,7 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
           VMM_SET_REG: { actions: 'setReg' },
           ...(options.guestDebug ? { VMM_SET_GUEST_DEBUG: { actions: 'setGuestDebug' as const } } : {}),
           VCPU_RESET: { actions: 'vcpuReset' },
+          ...hypAccess,
         },
       },
       entering: { meta: { cpu: options.switchContext }, on: { ENTERED: 'guest' } },
@@ -96,6 +110,7 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
         on: {
           GUEST_ENTER: { target: 'entering', actions: 'guestEnter' },
           VCPU_PUT: { target: 'unloaded', actions: ['vcpuPut', assign({ cpu: -1 })] },
+          ...hypAccess,
         },
       },
     },

@@ -32,6 +32,16 @@ export interface DebugDomain {
   readonly addresses: readonly number[];
   /** Slot numbers per kind: [breakpoints, watchpoints]. */
   readonly slots: readonly [readonly number[], readonly number[]];
+  /** Whether the OS Lock blocks every debug exception for code running on register file `r` at `o` (none when absent). */
+  readonly locked?: (r: Float64Array, o: number) => boolean;
+}
+
+/** The full domain (every slot, both addresses) or the small one (the last slot of each kind, one address). */
+export function debugDomain(brps: number, wrps: number, small: boolean): DebugDomain {
+  return {
+    addresses: small ? ADDRESSES.slice(0, 1) : ADDRESSES,
+    slots: small ? [[brps - 1], [wrps - 1]] : [Array.from({ length: brps }, (_, n) => n), Array.from({ length: wrps }, (_, n) => n)],
+  };
 }
 
 const KINDS = ['bp', 'wp'] as const;
@@ -91,7 +101,7 @@ export function hostWrite(x: Executor, cpu: number, reg: number, value: number):
 /** Builds the arm64 debug events for a CPU with `brps` breakpoints and `wrps` watchpoints. */
 export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain): EventKind[] {
   const count = (kind: number): number => (kind === 0 ? brps : wrps);
-  const { addresses } = domain;
+  const { addresses, locked } = domain;
   const buffer = new Float64Array(6);
   /** Emits `ev` once per host CPU (ev[1]), with `more` filling the other operands. */
   const eachHostCpu = (
@@ -128,21 +138,27 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
     return n;
   };
 
+  /** Slots that hit on register file `r` at `o` for `what` at `addr` from `level`. */
+  const hitsOn = (r: Float64Array, o: number, level: number, what: HitObservation['what'], addr: number): number => {
+    if (locked?.(r, o)) return 0;
+    if (what === 'execute') return breakpointHits(r, o, level, addr, brps, wrps);
+    return watchpointHits(r, o, level, addr, what === 'store', brps, wrps);
+  };
+
   const evaluate = (x: Executor, cpu: number, vcpu: number, level: number, what: HitObservation['what'], addr: number): void => {
     const o = cpu * x.regs;
     const w = x.world;
-    const intent = vcpu < 0 ? w.hostIntent : w.guestIntent;
-    const io = vcpu < 0 ? o : vcpu * x.regs;
-    const store = what === 'store';
+    // Guest code hits what its world armed: userspace's breakpoints while it debugs the vCPU, else the guest's.
+    const vmm = vcpu < 0 ? undefined : x.model.view.vmmIntent?.(x, vcpu);
+    const intent = vcpu < 0 ? w.hostIntent : (vmm ?? w.guestIntent);
+    const io = vcpu < 0 ? o : vmm ? 0 : vcpu * x.regs;
     hit.cpu = cpu;
     hit.vcpu = vcpu;
     hit.level = level;
     hit.what = what;
     hit.addr = addr;
-    hit.hw =
-      what === 'execute' ? breakpointHits(w.hw, o, level, addr, brps, wrps) : watchpointHits(w.hw, o, level, addr, store, brps, wrps);
-    hit.intended =
-      what === 'execute' ? breakpointHits(intent, io, level, addr, brps, wrps) : watchpointHits(intent, io, level, addr, store, brps, wrps);
+    hit.hw = hitsOn(w.hw, o, level, what, addr);
+    hit.intended = hitsOn(intent, io, level, what, addr);
     hit.toGuest = vcpu >= 0 && !routesToEl2(w.hw, o);
     x.observeHit(hit);
     if (x.violation) return;

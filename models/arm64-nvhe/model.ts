@@ -7,7 +7,7 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/policy.js';
 import { TRACE_NO_SESSION } from '../../src/trace-session.js';
 import type { World } from '../../src/world.js';
-import { ADDRESSES, arm64DebugEvents } from './debug-events.js';
+import { arm64DebugEvents, debugDomain } from './debug-events.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
 import { arm64NvheLifecycle } from './lifecycle.machine.js';
 import {
@@ -34,7 +34,7 @@ import {
   TRFCR_EL2,
   wcr,
 } from './registers.js';
-import { arm64TraceEvents, NVHE_DRIVER, nvheTrace, TRACE_GHOST } from './trace.js';
+import { arm64TraceEvents, NVHE_DRIVER, nvheTrace, TRACE_GHOST, traceOptions } from './trace.js';
 
 /** A vCPU's in-memory state, where KVM/arm64 keeps it (struct kvm_vcpu_arch). */
 export interface Arm64Vcpu {
@@ -76,7 +76,7 @@ export type Arm64Hooks = Hooks<Arm64Vcpu, Arm64Host>;
 export const isDebugStateReg = (reg: number): boolean => reg <= DBGWCR(15);
 
 /** Where KVM_GET/SET_ONE_REG and reset find a register: vcpu_debug_state or ctxt.sys_regs. */
-const storage = (vcpu: Arm64Vcpu, reg: number): Float64Array => (isDebugStateReg(reg) ? vcpu.debugState : vcpu.ctxt);
+export const storage = (vcpu: Arm64Vcpu, reg: number): Float64Array => (isDebugStateReg(reg) ? vcpu.debugState : vcpu.ctxt);
 
 /** KVM's generic sys_regs.c paths, used when a policy does not override them (Linux 4.5). */
 const commonCode: Arm64Hooks = {
@@ -119,8 +119,7 @@ export const arm64Nvhe: ArchModel = {
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
-    const trf = options.trf ?? 1;
-    const trbe = options.trbe ?? 0;
+    const { trf, trbe } = traceOptions(options);
     const registers = arm64RegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
     const traceRegs = trf ? [TRFCR_EL1, TRFCR_EL2] : [];
     const slotRegs = new Int32Array([
@@ -144,7 +143,8 @@ export const arm64Nvhe: ArchModel = {
     const wcrs = small
       ? [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE)]
       : [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE), wcr(PRIV_EL1, LSC_STORE)];
-    const addresses = small ? ADDRESSES.slice(0, 1) : ADDRESSES;
+    const debug = debugDomain(brps, wrps, small);
+    const { addresses } = debug;
     const domain = (reg: number): readonly number[] => {
       if (reg === MDSCR_EL1)
         return small ? [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE] : [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE, DBG_MDSCR_KDE];
@@ -153,8 +153,7 @@ export const arm64Nvhe: ArchModel = {
       if (reg >= DBGBCR(0) && reg < DBGWVR(0)) return bcrs;
       return addresses;
     };
-    const bpSlots = small ? [brps - 1] : Array.from({ length: brps }, (_, n) => n);
-    const wpSlots = small ? [wrps - 1] : Array.from({ length: wrps }, (_, n) => n);
+    const [bpSlots, wpSlots] = debug.slots;
     const generated = [...bpSlots.flatMap((n) => [DBGBVR(n), DBGBCR(n)]), ...wpSlots.flatMap((n) => [DBGWVR(n), DBGWCR(n)])];
     return {
       arch: 'arm64-nvhe',
@@ -173,7 +172,7 @@ export const arm64Nvhe: ArchModel = {
       guestWritable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
-      events: [...arm64DebugEvents(brps, wrps, { addresses, slots: [bpSlots, wpSlots] }), ...(trf ? arm64TraceEvents(NVHE_DRIVER) : [])],
+      events: [...arm64DebugEvents(brps, wrps, debug), ...(trf ? arm64TraceEvents(NVHE_DRIVER) : [])],
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
         const R = REGISTER_COUNT;

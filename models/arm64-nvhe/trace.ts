@@ -37,6 +37,7 @@ export const nvheTrace: TraceView = {
   sessionGhost: 0,
   hostFilterReg: TRFCR_EL1,
   guestFilterReg: TRFCR_EL1,
+  hostKernelEl: 1,
   traced: (r, o) => (r[o + TRFCR_EL1] as number) & TRFCR_ENABLES,
 };
 
@@ -156,3 +157,8 @@ export const traceFiltOf = (dfr0: number): number => Math.floor(dfr0 / 2 ** 40) 
 export const traceBufferOf = (dfr0: number): number => Math.floor(dfr0 / 2 ** 44) & 0xf;
 /** TRBLIMITR_EL1.E (bit 0): the trace buffer unit is enabled. */
 export const TRBLIMITR_EL1_E = 1 << 0;
+
+/** The FEAT_TRF and FEAT_TRBE model options of `config`, with their defaults (a v8.4 CPU: TRF, no TRBE). */
+export function traceOptions(config: Readonly<Record<string, number>>): { trf: number; trbe: number } {
+  return { trf: config.trf ?? 1, trbe: config.trbe ?? 0 };
+}

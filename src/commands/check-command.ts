@@ -75,7 +75,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
                   },
                   trace: tracesToJSON(x, splitEvents(hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH))),
                   warnings: [],
-                  stats: { events: -1 },
+                  stats: { events: -1, warnings: 0 },
                 };
               },
             },

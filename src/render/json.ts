@@ -34,7 +34,7 @@ export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown
     warnings: r.warnings,
     error: r.error ?? null,
     ...(r.coverage ? { coverage: r.coverage } : {}),
-    stats: { events: r.stats.events, ms: ms3(ms) },
+    stats: { events: r.stats.events, warnings: r.stats.warnings, ms: ms3(ms) },
   };
 }
 

@@ -62,12 +62,15 @@ export function renderTrace(
   if (v) {
     lines.push(`${v.invariant}: ${v.message}`);
     if (v.register !== undefined && v.expected !== undefined && v.actual !== undefined) {
-      const when = v.setAt === 0 ? 'the initial state' : `step ${v.setAt}`;
-      lines.push(`  ${v.register}: expected ${hex(v.expected)} (set at ${when}), actual ${hex(v.actual)}`);
+      const when = v.setAt === undefined ? '' : v.setAt === 0 ? ' (set at the initial state)' : ` (set at step ${v.setAt})`;
+      lines.push(`  ${v.register}: expected ${hex(v.expected)}${when}, actual ${hex(v.actual)}`);
     }
   }
   return lines;
 }
+
+/** How many WARN()s the policy reached over the whole check (none: no line). */
+const warningLines = (r: CheckResult): string[] => (r.stats.warnings > 0 ? [`  WARN() reached ${r.stats.warnings} time(s)`] : []);
 
 const coverageLines = (c: Coverage | undefined): string[] => (c ? ['', renderCoverage(c).trimEnd()] : []);
 
@@ -83,6 +86,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
       `${name}: held`,
       `  no violation in ${r.runs} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed}; ${config})`,
       `  invariants: ${r.invariants.join(', ')}`,
+      ...warningLines(r),
       ...coverageLines(r.coverage),
       '',
     ].join('\n');
@@ -96,6 +100,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
     `{ seed: ${r.seed}, path: "${r.path ?? ''}" }`,
     `Shrunk ${r.shrinks} time(s)`,
     `Counterexample: ${r.trace.length} steps (${config})`,
+    ...warningLines(r),
     '',
     ...renderTrace(x, r.trace, r.violation, r.warnings, r.hung),
     ...coverageLines(r.coverage),

@@ -8,6 +8,12 @@ import type { Hw, TrapParams } from '../../../src/policy.js';
 import type { Arm64Context } from '../model.js';
 import { isDebugStateReg } from '../model.js';
 import {
+  DBGBCR,
+  DBGBVR,
+  DBGWCR,
+  DBGWVR,
+  ID_AA64DFR0_EL1,
+  MDCCINT_EL1,
   MDCR_EL2,
   MDCR_EL2_HPMN_MASK,
   MDCR_EL2_TDA,
@@ -29,6 +35,30 @@ export function save_debug(hw: Hw, ptr: Float64Array, reg: (n: number) => number
 /** restore_debug(ptr, reg, nr): registers nr..0 of bank `reg` from `ptr`. */
 export function restore_debug(hw: Hw, ptr: Float64Array, reg: (n: number) => number, nr: number): void {
   for (let n = Math.min(nr, 15); n >= 0; n--) hw.write(reg(n), ptr[reg(n)] as number);
+}
+
+/** debug-sr.h __debug_save_state: every implemented bp/wp register into `dbg`, MDCCINT_EL1 into `ctxt`. */
+export function __debug_save_state(k: Arm64Context, dbg: Float64Array, ctxt: Float64Array): void {
+  const aa64dfr0 = k.hw.read(ID_AA64DFR0_EL1);
+  const brps = (aa64dfr0 >> 12) & 0xf;
+  const wrps = (aa64dfr0 >> 20) & 0xf;
+  save_debug(k.hw, dbg, DBGBCR, brps);
+  save_debug(k.hw, dbg, DBGBVR, brps);
+  save_debug(k.hw, dbg, DBGWCR, wrps);
+  save_debug(k.hw, dbg, DBGWVR, wrps);
+  ctxt[MDCCINT_EL1] = k.hw.read(MDCCINT_EL1);
+}
+
+/** debug-sr.h __debug_restore_state: every implemented bp/wp register from `dbg`, MDCCINT_EL1 from `ctxt`. */
+export function __debug_restore_state(k: Arm64Context, dbg: Float64Array, ctxt: Float64Array): void {
+  const aa64dfr0 = k.hw.read(ID_AA64DFR0_EL1);
+  const brps = (aa64dfr0 >> 12) & 0xf;
+  const wrps = (aa64dfr0 >> 20) & 0xf;
+  restore_debug(k.hw, dbg, DBGBCR, brps);
+  restore_debug(k.hw, dbg, DBGBVR, brps);
+  restore_debug(k.hw, dbg, DBGWCR, wrps);
+  restore_debug(k.hw, dbg, DBGWVR, wrps);
+  k.hw.write(MDCCINT_EL1, ctxt[MDCCINT_EL1] as number);
 }
 
 /** hyp/sysreg-sr.c __sysreg_save_state: of the debug state, MDSCR_EL1 is switched with the EL1 sysregs. */

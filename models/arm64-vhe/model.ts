@@ -1,0 +1,156 @@
+/**
+ * The arm64 VHE model: the arm64-nvhe registers, hardware and debug events, plus the EL1 VM
+ * registers that KVM keeps on the CPU from vcpu_load to vcpu_put, HCR_EL2's VM-register traps, the
+ * OS Lock, KVM_SET_GUEST_DEBUG, and the hypervisor's own accesses to a loaded vCPU's registers.
+ */
+import { compileLifecycle } from '../../src/lifecycle.js';
+import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
+import type { HookContext, Hooks } from '../../src/policy.js';
+import { TRACE_NO_SESSION } from '../../src/trace-session.js';
+import type { World } from '../../src/world.js';
+import { type Arm64Host, type Arm64Vcpu, arm64Nvhe, storage } from '../arm64-nvhe/model.js';
+import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
+import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
+import { vheEffectiveSlots, vheTrapsToEl2 } from './hardware.js';
+import { hypAccessEvents } from './hyp-events.js';
+import { arm64VheLifecycle } from './lifecycle.machine.js';
+import {
+  HCR_EL2,
+  HCR_TVM,
+  OSLSR_EL1,
+  OSLSR_OSLM_IMPLEMENTED,
+  SCTLR_C,
+  SCTLR_EL1,
+  SCTLR_M,
+  SCTLR_RESET,
+  VM_REGS,
+  vheRegisterFile,
+} from './registers.js';
+import { VHE_DRIVER, vheTrace } from './trace.js';
+import { vheDebugEvents } from './vhe-debug-events.js';
+import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64, vmmIntent } from './vmm-debug-events.js';
+
+/** A VHE vCPU's in-memory state: the nVHE fields and what VHE and the 6.14 debug code add (struct kvm_vcpu_arch). */
+export interface Arm64VheVcpu extends Arm64Vcpu {
+  /** vcpu->arch.external_debug_state: userspace's breakpoints (KVM_SET_GUEST_DEBUG with KVM_GUESTDBG_USE_HW). */
+  readonly externalDebugState: Float64Array;
+  /** vcpu->arch.sysregs_loaded_on_cpu (SYSREGS_ON_CPU in 6.14): 1 while the EL1 registers live on the CPU. */
+  sysregsLoadedOnCpu: number;
+  /** vcpu->arch.hcr_el2: the HCR_EL2 value for the next entry (HCR_TVM while the guest's caches are off). */
+  hcrEl2: number;
+  /** vcpu->arch.debug_owner (6.14): VCPU_DEBUG_FREE / HOST_OWNED / GUEST_OWNED. */
+  debugOwner: number;
+  /** vcpu->guest_debug: KVM_GUESTDBG_* bits userspace set. */
+  guestDebug: number;
+  /** vcpu->arch.external_mdscr_el1 (6.14): the MDSCR_EL1 the guest runs with while the host owns debug. */
+  externalMdscrEl1: number;
+}
+
+/** The hook context a VHE policy receives. */
+export type Arm64VheContext = HookContext<Arm64VheVcpu, Arm64Host>;
+/** The hooks a VHE policy provides. */
+export type Arm64VheHooks = Hooks<Arm64VheVcpu, Arm64Host>;
+
+/** Scalar words of a VHE vCPU, in order (see Arm64VheVcpu). */
+const VCPU_SCALARS = ['debugFlags', 'mdcrEl2', 'sysregsLoadedOnCpu', 'hcrEl2', 'debugOwner', 'guestDebug', 'externalMdscrEl1'] as const;
+
+/**
+ * KVM's common code before the deferral series: every access goes to the memory copy
+ * (vcpu_sys_reg()), and reset (kvm_reset_sys_regs, vcpu_reset_hcr) writes memory only.
+ */
+const commonCode: Arm64VheHooks = {
+  getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(ID_AA64DFR0_EL1) : (storage(k.vcpu, reg)[reg] as number)),
+  setReg(k, reg, value) {
+    storage(k.vcpu, reg)[reg] = value;
+  },
+  hypReadReg: (k, reg) => storage(k.vcpu, reg)[reg] as number,
+  hypWriteReg(k, reg, value) {
+    storage(k.vcpu, reg)[reg] = value;
+  },
+  vcpuReset: (k) => resetSysRegs(k.vcpu),
+};
+
+/** kvm_reset_sys_regs and vcpu_reset_hcr on the memory copy: debug state, MDSCR/MDCCINT, VM registers, HCR_EL2. */
+export function resetSysRegs(vcpu: Arm64VheVcpu): void {
+  vcpu.debugState.fill(0);
+  vcpu.ctxt[MDSCR_EL1] = 0;
+  vcpu.ctxt[MDCCINT_EL1] = 0;
+  for (const reg of VM_REGS) vcpu.ctxt[reg] = 0;
+  vcpu.ctxt[SCTLR_EL1] = SCTLR_RESET;
+  vcpu.ctxt[OSLSR_EL1] = OSLSR_OSLM_IMPLEMENTED;
+  vcpu.hcrEl2 = HCR_TVM;
+}
+
+/** The arm64 VHE architecture model. */
+export const arm64Vhe: ArchModel = {
+  id: 'arm64-vhe',
+  summary: 'arm64 with VHE: host kernel at EL2, EL1 sysregs deferred to vcpu_load/vcpu_put (Linux 4.17 onwards)',
+  options: [
+    ...arm64Nvhe.options,
+    { name: 'gdb', describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)', default: 0, min: 0, max: 1 },
+    { name: 'oslock', describe: 'guests lock their OS Lock (1), or only unlock it, as Linux does at boot (0)', default: 0, min: 0, max: 1 },
+  ],
+  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}`,
+  instantiate(config: ModelConfig): ModelInstance {
+    const { gdb = 0, oslock = 0, ...nvheConfig } = config;
+    const base = arm64Nvhe.instantiate(nvheConfig);
+    const small = config.domain === DOMAIN_SMALL;
+    const { brps, wrps } = base.config as { brps: number; wrps: number };
+    const { trf, trbe } = traceOptions(nvheConfig);
+    const registers = vheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
+    const vmmBuffer = new Float64Array(registers.count);
+    const view: DebugView = {
+      ...base.view,
+      // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
+      hostState: new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]),
+      guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
+      effective: (r, o, level) => vheEffectiveSlots(r, o, level, brps, wrps),
+      vmmIntent: (x, v) => vmmIntent(x, v, vmmBuffer),
+      ...(trf ? { trace: vheTrace } : {}),
+    };
+    const vmValues = small ? [0, 0x1000] : [0, 0x1000, 0x2000];
+    const sctlrValues = [SCTLR_RESET, SCTLR_RESET | SCTLR_M | SCTLR_C];
+    const valueDomain = (reg: number): readonly number[] => {
+      if (reg === SCTLR_EL1) return sctlrValues;
+      return VM_REGS.includes(reg) ? vmValues : base.valueDomain(reg);
+    };
+    const guestReadable = new Int32Array([...base.guestReadable, ...VM_REGS, OSLSR_EL1]);
+    const guestWritable = new Int32Array([...base.guestWritable, ...VM_REGS]);
+    const hcr = VCPU_SCALARS.indexOf('hcrEl2');
+    return {
+      ...base,
+      arch: 'arm64-vhe',
+      config: { ...base.config, gdb, oslock },
+      registers,
+      lifecycle: compileLifecycle(arm64VheLifecycle),
+      memory: { vcpuAreas: ['ctxt', 'debugState', 'hostDebugState', 'externalDebugState'], hostAreas: ['ctxt'], vcpuScalars: VCPU_SCALARS },
+      view,
+      guestReadable,
+      guestWritable,
+      valueDomain,
+      traps: vheTrapsToEl2,
+      events: [
+        ...vheDebugEvents(brps, wrps, small),
+        ...hypAccessEvents(guestReadable, new Int32Array(VM_REGS), valueDomain),
+        ...(gdb ? [setGuestDebugEvent()] : []),
+        ...(oslock ? [guestOsLockEvent()] : []),
+        ...(trf ? arm64TraceEvents(VHE_DRIVER) : []),
+      ],
+      ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },
+      defaultHooks: commonCode as Hooks<never, never>,
+      reset(w: World) {
+        const R = registers.count;
+        for (let c = 0; c < w.shape.cpus; c++) {
+          w.hw.set(registers.reset, c * R);
+          w.hostIntent.set(registers.reset, c * R);
+          w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
+        }
+        for (let v = 0; v < w.shape.vcpus; v++) {
+          w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
+          for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
+          w.vcpuScalar[v * w.shape.vcpuScalars + hcr] = HCR_TVM; // vcpu_reset_hcr: HCR_GUEST_FLAGS has HCR_TVM
+        }
+      },
+    };
+  },
+};

@@ -1,0 +1,49 @@
+/**
+ * "[PATCH v2 22/36] KVM: arm64: Prepare to handle traps on deferred VM sysregs" as posted (Dec 2017):
+ * the VM registers stay on the CPU from vcpu_load to vcpu_put, and only the trapped VM-register
+ * write goes through read_/write_deferrable_vm_reg (BUG() on an unlisted register). Every other
+ * reader — kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG — uses the memory copy.
+ */
+import { definePolicy } from '../../../src/policy.js';
+import type { Arm64Host } from '../../arm64-nvhe/model.js';
+import type { Arm64VheContext, Arm64VheVcpu } from '../model.js';
+import { isVmReg, REGISTER_NAMES } from '../registers.js';
+import {
+  emulate_sys_reg_2017,
+  kvm_vcpu_load_sysregs,
+  kvm_vcpu_put_sysregs,
+  kvm_vcpu_run_vhe_enter,
+  kvm_vcpu_run_vhe_exit,
+  memoryCopy,
+  type SysRegAccess,
+} from './vhe.js';
+
+/** read_deferrable_vm_reg / write_deferrable_vm_reg: the CPU while loaded (a listed register), else memory. */
+const deferrableVmReg: SysRegAccess = {
+  read(k: Arm64VheContext, reg: number): number {
+    if (!k.vcpu.sysregsLoadedOnCpu) return k.vcpu.ctxt[reg] as number;
+    if (!isVmReg(reg)) return k.bug(`read_deferrable_vm_reg: no case for ${REGISTER_NAMES[reg]}`);
+    return k.hw.read(reg);
+  },
+  write(k: Arm64VheContext, reg: number, value: number): void {
+    if (!k.vcpu.sysregsLoadedOnCpu) {
+      k.vcpu.ctxt[reg] = value;
+      return;
+    }
+    if (!isVmReg(reg)) k.bug(`write_deferrable_vm_reg: no case for ${REGISTER_NAMES[reg]}`);
+    k.hw.write(reg, value);
+  },
+};
+
+export default definePolicy<Arm64VheVcpu, Arm64Host>({
+  name: 'arm64-vhe-deferred-2017-v2',
+  arch: 'arm64-vhe',
+  summary: 'VM sysregs deferred to vcpu_load/put as posted in v2: only trapped writes see the CPU copy (stale reads elsewhere)',
+  hooks: {
+    vcpuLoad: kvm_vcpu_load_sysregs,
+    vcpuPut: kvm_vcpu_put_sysregs,
+    guestEnter: kvm_vcpu_run_vhe_enter,
+    guestExit: kvm_vcpu_run_vhe_exit,
+    trap: (k, p) => emulate_sys_reg_2017(k, p, deferrableVmReg, memoryCopy),
+  },
+});

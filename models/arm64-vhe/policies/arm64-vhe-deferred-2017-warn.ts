@@ -1,0 +1,28 @@
+/**
+ * The review's alternative to BUG(): every access goes through one giant switch of deferred
+ * registers, and while the vCPU is loaded a register it has no case for is WARN()ed and read as
+ * zero / written to nowhere (Christoffer Dall: "reads could be WARN+RAZ, and writes could be
+ * WARN+WI"). It never stops a hook; whether the zeros it returns are right is for the checker to say.
+ */
+import { definePolicy } from '../../../src/policy.js';
+import type { Arm64Host } from '../../arm64-nvhe/model.js';
+import type { Arm64VheVcpu } from '../model.js';
+import { REGISTER_NAMES } from '../registers.js';
+import { accessorHooks, vcpuSysReg } from './arm64-vhe-deferred-2017.js';
+
+export default definePolicy<Arm64VheVcpu, Arm64Host>({
+  name: 'arm64-vhe-deferred-2017-warn',
+  arch: 'arm64-vhe',
+  summary: 'deferred VM sysregs behind one accessor that WARNs and reads-as-zero / ignores writes to registers it has no case for',
+  hooks: accessorHooks(
+    vcpuSysReg({
+      read(k, reg) {
+        k.warn(`vcpu_read_sys_reg: ${REGISTER_NAMES[reg]} is not deferred (RAZ)`);
+        return 0;
+      },
+      write(k, reg) {
+        k.warn(`vcpu_write_sys_reg: ${REGISTER_NAMES[reg]} is not deferred (WI)`);
+      },
+    }),
+  ),
+});

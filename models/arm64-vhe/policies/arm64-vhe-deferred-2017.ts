@@ -1,0 +1,77 @@
+/**
+ * The deferral as the review converged on (merged in Linux 4.17): vcpu_read_sys_reg /
+ * vcpu_write_sys_reg hide where a register lives — on the CPU for a deferred register while the
+ * vCPU is loaded, else the memory copy — and every reader uses them: trap emulation,
+ * kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG. Reset runs with the
+ * registers put (as upstream since e761a927bc9a, 2019).
+ */
+import { definePolicy } from '../../../src/policy.js';
+import { type Arm64Host, storage } from '../../arm64-nvhe/model.js';
+import { ID_AA64DFR0_EL1 } from '../../arm64-nvhe/registers.js';
+import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheVcpu, resetSysRegs } from '../model.js';
+import { isVmReg } from '../registers.js';
+import {
+  emulate_sys_reg_2017,
+  kvm_vcpu_load_sysregs,
+  kvm_vcpu_put_sysregs,
+  kvm_vcpu_run_vhe_enter,
+  kvm_vcpu_run_vhe_exit,
+  type SysRegAccess,
+} from './vhe.js';
+
+/**
+ * vcpu_read_sys_reg / vcpu_write_sys_reg with `unlisted` deciding what a register the switch has no
+ * case for does while the vCPU is loaded (as merged: the memory copy, which is live for it).
+ */
+export function vcpuSysReg(unlisted: SysRegAccess): SysRegAccess {
+  return {
+    read(k: Arm64VheContext, reg: number): number {
+      if (!k.vcpu.sysregsLoadedOnCpu) return storage(k.vcpu, reg)[reg] as number;
+      return isVmReg(reg) ? k.hw.read(reg) : unlisted.read(k, reg);
+    },
+    write(k: Arm64VheContext, reg: number, value: number): void {
+      if (!k.vcpu.sysregsLoadedOnCpu) storage(k.vcpu, reg)[reg] = value;
+      else if (isVmReg(reg)) k.hw.write(reg, value);
+      else unlisted.write(k, reg, value);
+    },
+  };
+}
+
+/** Registers the switch does not defer live in memory: __vcpu_sys_reg() (or vcpu_debug_state). */
+const inMemory: SysRegAccess = {
+  read: (k, reg) => storage(k.vcpu, reg)[reg] as number,
+  write(k, reg, value) {
+    storage(k.vcpu, reg)[reg] = value;
+  },
+};
+
+/** The 4.17 hooks with every register access through `access`. */
+export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
+  return {
+    vcpuLoad: kvm_vcpu_load_sysregs,
+    vcpuPut: kvm_vcpu_put_sysregs,
+    guestEnter: kvm_vcpu_run_vhe_enter,
+    guestExit: kvm_vcpu_run_vhe_exit,
+    trap: (k, p) => emulate_sys_reg_2017(k, p, access, access),
+    getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(reg) : access.read(k, reg)),
+    setReg: access.write,
+    hypReadReg: access.read,
+    hypWriteReg: access.write,
+    // kvm_reset_vcpu: kvm_arch_vcpu_put, reset the memory copy, kvm_arch_vcpu_load.
+    vcpuReset(k) {
+      kvm_vcpu_put_sysregs(k);
+      resetSysRegs(k.vcpu);
+      kvm_vcpu_load_sysregs(k);
+    },
+  };
+}
+
+/** vcpu_read_sys_reg / vcpu_write_sys_reg as merged: the CPU for a deferred register while loaded, else memory. */
+export const vcpuSysRegAccess: SysRegAccess = vcpuSysReg(inMemory);
+
+export default definePolicy<Arm64VheVcpu, Arm64Host>({
+  name: 'arm64-vhe-deferred-2017',
+  arch: 'arm64-vhe',
+  summary: 'VM sysregs deferred to vcpu_load/put behind vcpu_read/write_sys_reg, used by every reader (as merged in 4.17)',
+  hooks: accessorHooks(vcpuSysRegAccess),
+});

@@ -1,0 +1,95 @@
+/**
+ * What every VHE policy of the 2017 deferral series shares, transliterated from Linux 4.17
+ * arch/arm64/kvm/{hyp/sysreg-sr.c, hyp/switch.c, sys_regs.c, mmu.c}: loading the VM registers at
+ * vcpu_load and saving them at vcpu_put, the VHE run loop, and the trapped VM-register handler
+ * with its cache toggle. Where a value is read or written is the policy's choice (`SysRegAccess`).
+ */
+import type { TrapParams } from '../../../src/policy.js';
+import { debugSr2015 } from '../../arm64-nvhe/policies/arm64-dirty-2015.js';
+import { guest_run_enter, guest_run_exit, trap_debug_regs } from '../../arm64-nvhe/policies/hyp.js';
+import type { Arm64VheContext } from '../model.js';
+import {
+  HCR_EL2,
+  HCR_TVM,
+  isVmReg,
+  OSLAR_EL1,
+  OSLSR_EL1,
+  OSLSR_OSLM_IMPLEMENTED,
+  SCTLR_C,
+  SCTLR_EL1,
+  SCTLR_M,
+  VM_REGS,
+} from '../registers.js';
+
+/** kvm_arm.h HCR_HOST_VHE_FLAGS, as far as the modelled bits go: no VM-register traps for the host. */
+export const HCR_HOST_VHE_FLAGS = 0;
+
+/** How a policy reads and writes a vCPU's system register: the memory copy, the CPU, or whichever holds it. */
+export interface SysRegAccess {
+  read(k: Arm64VheContext, reg: number): number;
+  write(k: Arm64VheContext, reg: number, value: number): void;
+}
+
+/** vcpu_sys_reg(): the memory copy, wherever the live value is. */
+export const memoryCopy: SysRegAccess = {
+  read: (k, reg) => k.vcpu.ctxt[reg] as number,
+  write(k, reg, value) {
+    k.vcpu.ctxt[reg] = value;
+  },
+};
+
+/** kvm_vcpu_load_sysregs (4.17 hyp/sysreg-sr.c): __sysreg_restore_el1_state onto the CPU, then the flag. */
+export function kvm_vcpu_load_sysregs(k: Arm64VheContext): void {
+  for (const reg of VM_REGS) k.hw.write(reg, k.vcpu.ctxt[reg] as number);
+  k.vcpu.sysregsLoadedOnCpu = 1;
+}
+
+/** kvm_vcpu_put_sysregs: __sysreg_save_el1_state into memory, then the flag. */
+export function kvm_vcpu_put_sysregs(k: Arm64VheContext): void {
+  for (const reg of VM_REGS) k.vcpu.ctxt[reg] = k.hw.read(reg);
+  k.vcpu.sysregsLoadedOnCpu = 0;
+}
+
+/** kvm_vcpu_run_vhe up to the guest: the debug setup and switch of arm64-dirty-2015 (MDSCR_EL1 with the common state), HCR_EL2. */
+export function kvm_vcpu_run_vhe_enter(k: Arm64VheContext): void {
+  guest_run_enter(k, debugSr2015);
+  k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
+}
+
+/** kvm_vcpu_run_vhe after the guest exits: the guest's MDSCR_EL1 and debug state saved, the host's back, HCR_EL2 the host's. */
+export function kvm_vcpu_run_vhe_exit(k: Arm64VheContext): void {
+  guest_run_exit(k, debugSr2015);
+  k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
+}
+
+/** vcpu_has_cache_enabled (kvm_mmu.h): SCTLR_EL1.M and .C both set, read through `access`. */
+function vcpu_has_cache_enabled(k: Arm64VheContext, access: SysRegAccess): boolean {
+  const sctlr = access.read(k, SCTLR_EL1);
+  return (sctlr & (SCTLR_M | SCTLR_C)) === (SCTLR_M | SCTLR_C);
+}
+
+/**
+ * sys_regs.c access_vm_reg (only writes trap, under HCR_EL2.TVM; the 64-bit path): the value goes
+ * through `vm`, and kvm_toggle_cache (mmu.c) stops trapping once the guest turns its caches on,
+ * judging by SCTLR_EL1 read through `cache`.
+ */
+export function access_vm_reg(k: Arm64VheContext, p: TrapParams, vm: SysRegAccess, cache: SysRegAccess): void {
+  if (!p.isWrite) k.bug(`access_vm_reg: read of ${p.reg} trapped (BUG_ON(!p->is_write))`);
+  vm.write(k, p.reg, p.regval);
+  // kvm_toggle_cache: stage2_flush_vm when the cache state changed (was_enabled) is outside the model.
+  if (vcpu_has_cache_enabled(k, cache)) k.vcpu.hcrEl2 &= ~HCR_TVM;
+}
+
+/**
+ * The 4.17 sys_regs.c table for the trapped registers the model has: VM registers through
+ * access_vm_reg, OSLAR_EL1 RAZ/WI (trap_raz_wi), OSLSR_EL1 "OS Lock implemented, unlocked"
+ * (trap_oslsr_el1), the debug registers through trap_debug_regs and friends.
+ */
+export function emulate_sys_reg_2017(k: Arm64VheContext, p: TrapParams, vm: SysRegAccess, cache: SysRegAccess): void {
+  if (isVmReg(p.reg)) access_vm_reg(k, p, vm, cache);
+  else if (p.reg === OSLAR_EL1) {
+    if (!p.isWrite) p.regval = 0;
+  } else if (p.reg === OSLSR_EL1) {
+    if (!p.isWrite) p.regval = OSLSR_OSLM_IMPLEMENTED;
+  } else trap_debug_regs(k, p);
+}

@@ -1,0 +1,78 @@
+/**
+ * arm64 with VHE: the arm64-nvhe register file plus the EL1 "VM" system registers KVM defers to
+ * vcpu_load/vcpu_put (the list in read_deferrable_vm_reg, arm64-vhe-deferred-sysregs-2017), HCR_EL2's
+ * VM-register traps, and the OS Lock. Ids follow the nVHE registers. Sources: Arm ARM (DDI 0487)
+ * D13.2 (HCR_EL2, SCTLR_EL1, OSLAR_EL1, OSLSR_EL1); kernel asm/kvm_arm.h, asm/sysreg.h, kvm/sys_regs.c.
+ */
+
+import { extendRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
+import { arm64RegisterFile, type DebugCpu, REGISTER_COUNT as NVHE_REGISTER_COUNT } from '../arm64-nvhe/registers.js';
+
+const at = (n: number): number => NVHE_REGISTER_COUNT + n;
+
+/** The VM registers (HCR_EL2.TVM traps their writes), in read_deferrable_vm_reg's order. */
+export const SCTLR_EL1 = at(0);
+export const TTBR0_EL1 = at(1);
+export const TTBR1_EL1 = at(2);
+export const TCR_EL1 = at(3);
+export const ESR_EL1 = at(4);
+export const FAR_EL1 = at(5);
+export const AFSR0_EL1 = at(6);
+export const AFSR1_EL1 = at(7);
+export const MAIR_EL1 = at(8);
+export const AMAIR_EL1 = at(9);
+export const CONTEXTIDR_EL1 = at(10);
+export const DACR32_EL2 = at(11);
+export const IFSR32_EL2 = at(12);
+export const HCR_EL2 = at(13);
+export const OSLAR_EL1 = at(14);
+export const OSLSR_EL1 = at(15);
+export const VHE_REGISTER_COUNT = at(16);
+
+/** Every deferred VM register, by id. */
+export const VM_REGS: readonly number[] = Array.from({ length: 13 }, (_, n) => at(n));
+
+/** Whether `reg` is one of the deferred VM registers. */
+export const isVmReg = (reg: number): boolean => reg >= SCTLR_EL1 && reg <= IFSR32_EL2;
+
+// asm/kvm_arm.h
+export const HCR_TVM = 1 << 26;
+export const HCR_TRVM = 1 << 30;
+// asm/sysreg.h SCTLR_ELx_M, SCTLR_ELx_C
+export const SCTLR_M = 1 << 0;
+export const SCTLR_C = 1 << 2;
+/** sys_regs.c: SCTLR_EL1 resets to 0x00C50078 (RES1 bits, MMU and caches off). */
+export const SCTLR_RESET = 0x00c50078;
+// asm/sysreg.h: OSLAR_EL1_OSLK BIT(0), OSLSR_EL1_OSLK BIT(1), OSLSR_EL1_OSLM_IMPLEMENTED BIT(3)
+export const OSLAR_OSLK = 1 << 0;
+export const OSLSR_OSLK = 1 << 1;
+export const OSLSR_OSLM_IMPLEMENTED = 1 << 3;
+
+const vm = (name: string, width: 32 | 64, reset = 0): RegisterSpec => ({ name, width, reset, write: 'rw' });
+
+/** The VHE register file of a CPU with `cpu.brps` breakpoints and `cpu.wrps` watchpoints. */
+export function vheRegisterFile(cpu: DebugCpu): RegisterFile {
+  return extendRegisterFile(arm64RegisterFile(cpu), [
+    vm('SCTLR_EL1', 64, SCTLR_RESET),
+    vm('TTBR0_EL1', 64),
+    vm('TTBR1_EL1', 64),
+    vm('TCR_EL1', 64),
+    vm('ESR_EL1', 64),
+    vm('FAR_EL1', 64),
+    vm('AFSR0_EL1', 64),
+    vm('AFSR1_EL1', 64),
+    vm('MAIR_EL1', 64),
+    vm('AMAIR_EL1', 64),
+    vm('CONTEXTIDR_EL1', 64),
+    vm('DACR32_EL2', 32),
+    vm('IFSR32_EL2', 32),
+    // The host's HCR_EL2 as far as the model goes: TVM and TRVM clear (the host's E2H/TGE are not modelled).
+    vm('HCR_EL2', 64),
+    // OSLAR_EL1 is write-only; the model never has anyone read it.
+    vm('OSLAR_EL1', 64),
+    { name: 'OSLSR_EL1', width: 64, reset: OSLSR_OSLM_IMPLEMENTED, write: 'ro' },
+  ]);
+}
+
+/** Register names by id (the same for every CPU size), for messages. */
+export const REGISTER_NAMES: readonly string[] = vheRegisterFile({ brps: 16, wrps: 16 }).names;

@@ -1,0 +1,106 @@
+/**
+ * Userspace debugging and the guest's OS Lock on arm64: KVM_SET_GUEST_DEBUG with hardware
+ * breakpoints (a gdb stub such as QEMU's gdbstub arms one, for EL0 and EL1: kvm_arm_hw_debug), and
+ * the guest writing OSLAR_EL1 to lock or unlock its OS Lock. Userspace's breakpoints are ghost state
+ * (`vmmIntent`), so the guest's own debug registers keep their architectural values.
+ */
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/debug-status.js';
+import { vcpuEvent } from '../../src/events.js';
+import type { Executor } from '../../src/execute.js';
+import type { EventKind } from '../../src/model.js';
+import type { GuestDebug } from '../../src/policy.js';
+import { ADDRESSES } from '../arm64-nvhe/debug-events.js';
+import { bcr, DBG_MDSCR_MDE, DBGBCR, DBGBVR, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1, PRIV_EL0, PRIV_EL1 } from '../arm64-nvhe/registers.js';
+import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED } from './registers.js';
+
+/** Per-vCPU ghost words: userspace's debug flags (VMM_DEBUG_*), then its breakpoint address (0: none). */
+export const VMM_GHOST_ARM64 = ['vmmDebug', 'vmmBp'] as const;
+const VMM_BP = 1;
+
+/** The DBGBCR value a gdb stub arms a hardware breakpoint with: enabled, EL0 and EL1, A64 (QEMU kvm_arm_hw_debug). */
+export const GDB_BCR = bcr(PRIV_EL0 | PRIV_EL1);
+
+const BPS = [0, ...ADDRESSES];
+const BP_NAMES = ['none', ...ADDRESSES.map((a) => `0x${a.toString(16)}`)];
+const OFF_ON = ['off', 'on'] as const;
+
+/**
+ * While userspace debugs vCPU `v`, the register file (in `buffer`) whose breakpoints must be the
+ * only effective ones: its hardware breakpoint in slot 0 if it asked for one, debug exceptions
+ * routed to EL2. The guest's own breakpoints are then not effective: KVM leaves emulating them to
+ * userspace (6.14 kvm_debug_set_guest_ownership).
+ */
+export function vmmIntent(x: Executor, v: number, buffer: Float64Array): Float64Array | undefined {
+  const g = x.world.shape.vcpuGhost ?? 0;
+  const flags = x.world.vcpuGhost[v * g + VMM_DEBUG] as number;
+  if ((flags & VMM_DEBUG_ENABLE) === 0) return undefined;
+  const bp = (flags & VMM_DEBUG_HW) === 0 ? 0 : (x.world.vcpuGhost[v * g + VMM_BP] as number);
+  buffer[DBGBVR(0)] = bp;
+  buffer[DBGBCR(0)] = bp === 0 ? 0 : GDB_BCR;
+  buffer[MDSCR_EL1] = DBG_MDSCR_MDE;
+  buffer[MDCR_EL2] = MDCR_EL2_TDE;
+  return buffer;
+}
+
+/** VMM_SET_GUEST_DEBUG {vcpu, enable, useHw, bp}: userspace takes, changes or releases the vCPU's debug resources. */
+export function setGuestDebugEvent(): EventKind {
+  let lifecycleEvent = -1;
+  return vcpuEvent('VMM_SET_GUEST_DEBUG', 'VMM_SET_GUEST_DEBUG', 2, {
+    operands: [
+      ['enable', OFF_ON],
+      ['useHw', OFF_ON],
+      ['bp', BP_NAMES],
+    ],
+    decode(_x, r, ev) {
+      ev[2] = r % 2;
+      ev[3] = ev[2] === 1 ? Math.floor(r / 2) % 2 : 0;
+      ev[4] = ev[3] === 1 ? Math.floor(r / 4) % BPS.length : 0;
+    },
+    accepts: (_x, ev) => (ev[4] as number) < BPS.length && (ev[2] === 1 || ev[3] === 0) && (ev[3] === 1 || ev[4] === 0),
+    each(_x, ev, emit) {
+      for (const [enable, useHw, bp] of [[0, 0, 0], [1, 0, 0], ...BPS.map((_, b) => [1, 1, b])] as const) {
+        ev[2] = enable;
+        ev[3] = useHw;
+        ev[4] = bp;
+        emit(ev);
+      }
+    },
+    apply(x, ev) {
+      const v = ev[1] as number;
+      const enable = ev[2] === 1;
+      const useHw = ev[3] === 1;
+      const bp = BPS[ev[4] as number] ?? 0;
+      const g = x.world.shape.vcpuGhost ?? 0;
+      x.world.vcpuGhost[v * g + VMM_DEBUG] = (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0);
+      x.world.vcpuGhost[v * g + VMM_BP] = bp;
+      x.mutations++;
+      if (lifecycleEvent < 0) lifecycleEvent = x.lifecycleEvent('VMM_SET_GUEST_DEBUG');
+      const dbg: GuestDebug = { enable, useHw, bps: bp === 0 ? [] : [bp] };
+      x.fire(v, lifecycleEvent, dbg);
+      if (x.violation) return;
+      x.settle(x.world.loadedOn[v] as number);
+    },
+  });
+}
+
+/** GUEST_OS_LOCK {vcpu, lock}: the guest writes OSLAR_EL1.OSLK; its OSLSR_EL1.OSLK follows (Arm ARM D13.3 OSLAR_EL1). */
+export function guestOsLockEvent(): EventKind {
+  return vcpuEvent('GUEST_OS_LOCK', 'GUEST_WRITE', 1, {
+    operands: [['lock', OFF_ON]],
+    decode(_x, r, ev) {
+      ev[2] = r % 2;
+    },
+    each(_x, ev, emit) {
+      for (const lock of [0, 1]) {
+        ev[2] = lock;
+        emit(ev);
+      }
+    },
+    apply(x, ev) {
+      const v = ev[1] as number;
+      const lock = ev[2] === 1;
+      x.setGuestIntent(v, OSLSR_EL1, OSLSR_OSLM_IMPLEMENTED | (lock ? OSLSR_OSLK : 0));
+      x.guestWrite(v, OSLAR_EL1, lock ? OSLAR_OSLK : 0);
+    },
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * The upstream 6.14 debug-owner design on VHE holds with and without userspace debugging and the
+ * guest's OS Lock, and plausible slips in it are found by running the engine (mutants built here,
+ * never looked up by name). The 2017 deferral, which treated the OS Lock as RAZ/WI and predates
+ * this KVM_SET_GUEST_DEBUG handling, is found wanting once those are in play.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Arm64Host } from '../../models/arm64-nvhe/model.js';
+import { storage } from '../../models/arm64-nvhe/model.js';
+import { DBGWCR, MDCCINT_EL1, MDCR_EL2_TDA, MDSCR_EL1 } from '../../models/arm64-nvhe/registers.js';
+import { type Arm64VheVcpu, arm64Vhe } from '../../models/arm64-vhe/model.js';
+import owner2025, { VCPU_DEBUG_FREE } from '../../models/arm64-vhe/policies/arm64-owner-2025.js';
+import arm64VheDeferred2017 from '../../models/arm64-vhe/policies/arm64-vhe-deferred-2017.js';
+import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK } from '../../models/arm64-vhe/registers.js';
+import { invariantsFor } from '../../properties/suites.js';
+import { check } from '../../src/check.js';
+import { definePolicy, type Hooks } from '../../src/policy.js';
+
+const invariants = invariantsFor('arm64-vhe');
+const hooks = owner2025.hooks as Required<Hooks<Arm64VheVcpu, Arm64Host>>;
+const mutant = (name: string, override: Hooks<Arm64VheVcpu, Arm64Host>) =>
+  definePolicy<Arm64VheVcpu, Arm64Host>({ name, arch: 'arm64-vhe', hooks: { ...hooks, ...override } });
+
+describe('arm64-owner-2025 on arm64-vhe holds', () => {
+  it.each([
+    ['the default model', {}],
+    ['userspace debugging (KVM_SET_GUEST_DEBUG)', { gdb: 1 }],
+    ['guests locking the OS Lock', { oslock: 1 }],
+    ['both', { gdb: 1, oslock: 1 }],
+  ])('with %s on 1000 interleavings (seed 1)', (_what, config) => {
+    const r = check(owner2025, { arch: arm64Vhe, invariants, config, seed: 1, runs: 1000 });
+    expect(r.verdict, r.violation?.message).toBe('held');
+  });
+});
+
+describe('the 2017 deferral predates OS Lock emulation and this guest-debug handling', () => {
+  it('reads OSLSR_EL1 as unlocked after the guest locked it (4.17 trap_oslsr_el1)', () => {
+    const r = check(arm64VheDeferred2017, { arch: arm64Vhe, invariants, config: { oslock: 1 }, seed: 1 });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.register).toBe('OSLSR_EL1');
+  });
+
+  it('never loads userspace breakpoints (no setGuestDebug hook)', () => {
+    const r = check(arm64VheDeferred2017, { arch: arm64Vhe, invariants, config: { gdb: 1 }, seed: 1 });
+    expect(r.violation?.invariant).toBe('userspace-debug-honored');
+  });
+});
+
+describe('mutants of arm64-owner-2025 are found', () => {
+  const isDebugTrap = (reg: number): boolean => reg <= DBGWCR(15) || reg === MDSCR_EL1 || reg === MDCCINT_EL1;
+  it.each([
+    [
+      // A new trap handler that forgets kvm_debug_set_guest_ownership: the guest's breakpoints stay off until the next load.
+      'a debug-register trap that does not promote FREE to GUEST_OWNED',
+      mutant('no-promotion', {
+        trap(k, p) {
+          if (!isDebugTrap(p.reg)) return hooks.trap(k, p);
+          const mem = storage(k.vcpu, p.reg);
+          if (p.isWrite) mem[p.reg] = p.regval;
+          else p.regval = mem[p.reg] as number;
+        },
+      }),
+      {},
+      ['guest-breakpoints-effective'],
+    ],
+    [
+      // "Nobody uses debug, so why trap?": the guest then writes the host's live breakpoint registers.
+      'TDA left clear while the debug registers are FREE',
+      mutant('free-untrapped', {
+        vcpuLoad(k) {
+          hooks.vcpuLoad(k);
+          if (k.vcpu.debugOwner === VCPU_DEBUG_FREE) k.vcpu.mdcrEl2 &= ~MDCR_EL2_TDA;
+        },
+      }),
+      {},
+      ['host-breakpoints-preserved', 'guest-isolation', 'guest-breakpoints-quiet-in-host'],
+    ],
+    [
+      // OSLAR_EL1 emulated without putting and loading the vCPU: ownership lags the OS Lock until the next load.
+      'an OS Lock change that does not decide ownership again',
+      mutant('oslar-no-reload', {
+        trap(k, p) {
+          if (p.reg !== OSLAR_EL1 || !p.isWrite) return hooks.trap(k, p);
+          const oslsr = k.vcpu.ctxt[OSLSR_EL1] as number;
+          k.vcpu.ctxt[OSLSR_EL1] = p.regval & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr & ~OSLSR_OSLK;
+        },
+      }),
+      { oslock: 1 },
+      ['host-breakpoints-quiet-in-guest', 'guest-breakpoints-effective'],
+    ],
+    [
+      // KVM_SET_GUEST_DEBUG that records userspace's request but relies on a vcpu_load that never comes.
+      'KVM_SET_GUEST_DEBUG without deciding ownership again',
+      mutant('no-reload', {
+        setGuestDebug(k, dbg) {
+          const saved = { owner: k.vcpu.debugOwner, mdcr: k.vcpu.mdcrEl2, mdscr: k.vcpu.externalMdscrEl1 };
+          const ret = hooks.setGuestDebug(k, dbg);
+          k.vcpu.debugOwner = saved.owner;
+          k.vcpu.mdcrEl2 = saved.mdcr;
+          k.vcpu.externalMdscrEl1 = saved.mdscr;
+          return ret;
+        },
+      }),
+      { gdb: 1 },
+      ['userspace-debug-honored', 'host-breakpoints-quiet-in-guest'],
+    ],
+  ] as const)('finds %s', (_slip, policy, config, found) => {
+    const r = check(policy, { arch: arm64Vhe, invariants, config, seed: 1, runs: 3000 });
+    expect(r.verdict).toBe('violated');
+    expect(found, r.violation?.message).toContain(r.violation?.invariant);
+  });
+});
