@@ -5,6 +5,7 @@
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
+import type { RegisterFile } from '../../src/register-file.js';
 import { TRACE_NO_SESSION } from '../../src/trace-session.js';
 import type { World } from '../../src/world.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
@@ -29,7 +30,6 @@ import {
   MDSCR_EL1,
   PRIV_EL0,
   PRIV_EL1,
-  REGISTER_COUNT,
   TRFCR_EL1,
   TRFCR_EL2,
   wcr,
@@ -91,6 +91,23 @@ const commonCode: Arm64Hooks = {
     k.vcpu.ctxt[MDCCINT_EL1] = 0;
   },
 };
+
+/**
+ * The reset state of an arm64 world: every CPU's registers at reset (and the host's intent with
+ * them), no trace session, every vCPU's memory copy as kvm_reset_sys_regs leaves it.
+ */
+export function resetArm64World(w: World, registers: RegisterFile, guestVisible: Int32Array): void {
+  const R = registers.count;
+  for (let c = 0; c < w.shape.cpus; c++) {
+    w.hw.set(registers.reset, c * R);
+    w.hostIntent.set(registers.reset, c * R);
+    w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
+  }
+  for (let v = 0; v < w.shape.vcpus; v++) {
+    w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
+    for (const reg of guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
+  }
+}
 
 const range = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
 
@@ -174,18 +191,7 @@ export const arm64Nvhe: ArchModel = {
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
       events: [...arm64DebugEvents(brps, wrps, debug), ...(trf ? arm64TraceEvents(NVHE_DRIVER) : [])],
       defaultHooks: commonCode as Hooks<never, never>,
-      reset(w: World) {
-        const R = REGISTER_COUNT;
-        for (let c = 0; c < w.shape.cpus; c++) {
-          w.hw.set(registers.reset, c * R);
-          w.hostIntent.set(registers.reset, c * R);
-          w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
-        }
-        for (let v = 0; v < w.shape.vcpus; v++) {
-          w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
-          for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
-        }
-      },
+      reset: (w: World) => resetArm64World(w, registers, view.guestVisible),
       // Until the cost table lands (DESIGN §6 cost.ts), every access costs one unit.
       readCost: () => 1,
       writeCost: () => 1,

@@ -6,9 +6,8 @@
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
-import { TRACE_NO_SESSION } from '../../src/trace-session.js';
 import type { World } from '../../src/world.js';
-import { type Arm64Host, type Arm64Vcpu, arm64Nvhe, storage } from '../arm64-nvhe/model.js';
+import { type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
 import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
 import { vheEffectiveSlots, vheTrapsToEl2 } from './hardware.js';
@@ -139,15 +138,8 @@ export const arm64Vhe: ArchModel = {
       ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
-        const R = registers.count;
-        for (let c = 0; c < w.shape.cpus; c++) {
-          w.hw.set(registers.reset, c * R);
-          w.hostIntent.set(registers.reset, c * R);
-          w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
-        }
+        resetArm64World(w, registers, view.guestVisible);
         for (let v = 0; v < w.shape.vcpus; v++) {
-          w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
-          for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
           w.vcpuScalar[v * w.shape.vcpuScalars + hcr] = HCR_TVM; // vcpu_reset_hcr: HCR_GUEST_FLAGS has HCR_TVM
         }
       },

@@ -7,9 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { arm64Nvhe } from '../../models/arm64-nvhe/model.js';
 import arm64Trfcr2023 from '../../models/arm64-nvhe/policies/arm64-trfcr-2023.js';
 import arm64Trfcr2025 from '../../models/arm64-nvhe/policies/arm64-trfcr-2025.js';
+import { arm64Vhe } from '../../models/arm64-vhe/model.js';
+import vheTrfcr2023 from '../../models/arm64-vhe/policies/arm64-trfcr-2023.js';
+import vheTrfcr2025 from '../../models/arm64-vhe/policies/arm64-trfcr-2025.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { check } from '../../src/check.js';
-import { copyBeforeIrqsDisabled, hostTrfcrNotRestored, noCopyAfterMigration, noIrqDisable } from './trfcr-mutants.js';
+import {
+  copyBeforeIrqsDisabled,
+  hostTrfcrNotRestored,
+  noCopyAfterMigration,
+  noIrqDisable,
+  vheWritesTrfcrEl1Encoding,
+} from './trfcr-mutants.js';
 
 const invariants = invariantsFor('arm64-nvhe');
 /** A CPU with FEAT_TRBE as well as FEAT_TRF, where v1's TRBLIMITR_EL1 read is defined. */
@@ -74,5 +83,25 @@ describe('planted trace-switch mutants are found (seed 1)', () => {
     const r = check(noIrqDisable, { arch: arm64Nvhe, invariants, seed: 1, runs: 1000, config: withTrbe });
     expect(r.violation?.invariant).toBe('policy-total');
     expect(r.violation?.message).toMatch(/never called k\.localIrqDisable/);
+  });
+});
+
+describe("VHE: the guests' filter written straight to TRFCR_EL12", () => {
+  const vhe = invariantsFor('arm64-vhe');
+  it.each([
+    ['arm64-trfcr-2023', vheTrfcr2023, {}],
+    ['arm64-trfcr-2025', vheTrfcr2025, {}],
+    ['arm64-trfcr-2025 with userspace debugging and the OS Lock', vheTrfcr2025, { gdb: 1, oslock: 1 }],
+  ] as const)('%s holds (2000 interleavings, seed 1)', (_label, policy, config) => {
+    const r = check(policy, { arch: arm64Vhe, invariants: vhe, seed: 1, runs: 2000, config });
+    expect(r.violation?.message).toBeUndefined();
+    expect(r.verdict).toBe('held');
+  });
+
+  it("finds the TRFCR_EL1 encoding used instead of TRFCR_EL12: E2H sends it to the host's TRFCR_EL2", () => {
+    const r = check(vheWritesTrfcrEl1Encoding, { arch: arm64Vhe, invariants: vhe, seed: 1, runs: 2000 });
+    expect(r.verdict).toBe('violated');
+    expect(['trace-filter-honored', 'host-breakpoints-preserved']).toContain(r.violation?.invariant);
+    expect(r.violation?.message).toMatch(/TRFCR_EL[12]/);
   });
 });

@@ -12,6 +12,8 @@ import arm64Trfcr2023, {
 } from '../../models/arm64-nvhe/policies/arm64-trfcr-2023.js';
 import arm64Trfcr2025 from '../../models/arm64-nvhe/policies/arm64-trfcr-2025.js';
 import { guest_run_enter, guest_run_exit } from '../../models/arm64-nvhe/policies/hyp.js';
+import { TRFCR_EL2 } from '../../models/arm64-nvhe/registers.js';
+import { vheTracePolicy } from '../../models/arm64-vhe/policies/trfcr-vhe.js';
 import { definePolicy, type Hooks, type Policy } from '../../src/policy.js';
 
 type Arm64Hooks = Hooks<Arm64Vcpu, Arm64Host>;
@@ -74,3 +76,11 @@ export const noIrqDisable = mutant('no-local-irq-disable', arm64Trfcr2023, {
     __debug_save_host_buffers_nvhe(k);
   },
 });
+
+/**
+ * VHE, with the guests' value written through the TRFCR_EL1 encoding instead of TRFCR_EL12: with
+ * HCR_EL2.E2H set that reaches TRFCR_EL2, the host's own filter.
+ */
+export const vheWritesTrfcrEl1Encoding = vheTracePolicy('trfcr-el1-encoding-on-vhe', 'mutant: TRFCR_EL1 encoding on VHE', (k, value) =>
+  k.hw.write(TRFCR_EL2, value),
+);
