@@ -4,6 +4,7 @@ import type { Policy } from '../src/policy.js';
 import { arm64Nvhe } from './arm64-nvhe/model.js';
 import arm64Dirty2015 from './arm64-nvhe/policies/arm64-dirty-2015.js';
 import arm64Dirty2015V2 from './arm64-nvhe/policies/arm64-dirty-2015-v2.js';
+import arm64NvheOwner2025 from './arm64-nvhe/policies/arm64-owner-2025.js';
 import arm64Trfcr2023 from './arm64-nvhe/policies/arm64-trfcr-2023.js';
 import arm64Trfcr2025 from './arm64-nvhe/policies/arm64-trfcr-2025.js';
 import arm64NvheEager from './arm64-nvhe/policies/eager.js';
@@ -29,6 +30,7 @@ export const policies: readonly Policy[] = [
   arm64NvheEager,
   arm64Dirty2015V2,
   arm64Dirty2015,
+  arm64NvheOwner2025,
   arm64Trfcr2023,
   arm64Trfcr2025,
   arm64VheEager,

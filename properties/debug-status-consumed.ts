@@ -33,10 +33,17 @@ function stale(x: Executor, cpu: number): Finding | undefined {
 export default defineInvariant({
   name: 'debug-status-consumed',
   claim:
-    'every debug event is delivered exactly once to the right world; after it is handled no stale status bits (e.g. DBSR) remain, so it cannot fire again',
-  archs: ['ppc-booke'],
+    'every debug event (including each software step) is delivered exactly once to the right world; after it is handled no stale status bits (e.g. DBSR) remain, so it cannot fire again',
+  archs: ['ppc-booke', 'arm64-vhe'],
   state: stale,
   delivery(_x, d) {
+    if (d.missed) {
+      return {
+        message: `${d.describe(d.missed)} on cpu${d.cpu} never reached userspace: vcpu${d.vcpu} ran its next instruction first`,
+        cpu: d.cpu,
+        vcpu: d.vcpu,
+      };
+    }
     const to = WHO[d.to];
     if (d.again !== 0) {
       return {

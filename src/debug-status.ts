@@ -19,3 +19,5 @@ export const VMM_DEBUG = 0;
 export const VMM_DEBUG_ENABLE = 1;
 /** ... with hardware breakpoints (KVM_GUESTDBG_USE_HW_BP). */
 export const VMM_DEBUG_HW = 2;
+/** ... single-stepping the guest (KVM_GUESTDBG_SINGLESTEP). */
+export const VMM_DEBUG_STEP = 4;

@@ -41,8 +41,8 @@ export const EVENT_WIDTH = 6;
 
 type HookFn = (k: HookContext<unknown, unknown>, a?: unknown, b?: unknown) => unknown;
 
-/** Exit reasons a guest exit hook receives; `trap` and `debug` are raised by the hardware model. */
-export const EXIT_REASONS = ['irq', 'hvc', 'mmio', 'trap', 'debug'] as const;
+/** Exit reasons a guest exit hook receives; `trap`, `debug` and `step` (a software-step exception) are raised by the hardware model. */
+export const EXIT_REASONS = ['irq', 'hvc', 'mmio', 'trap', 'debug', 'step'] as const;
 
 /**
  * Executes events against one world with one policy and checks invariants at every observation
@@ -411,6 +411,7 @@ export class Executor {
 
   /** The guest reads `reg`: from hardware, or through the trap handler when the access traps. */
   guestRead(v: number, reg: number): void {
+    if (this.model.instruction?.before(this, v) || this.violation) return;
     const w = this.world;
     const cpu = w.loadedOn[v] as number;
     const o = cpu * this.regs;
@@ -421,22 +422,26 @@ export class Executor {
     this.observeRead(trapped ? 'trap' : 'guest', v, cpu, reg, value);
     // An untrapped read changes nothing: the state already passed its checks.
     if (trapped) this.settle(cpu);
+    if (!this.violation) this.model.instruction?.after(this, v, trapped);
   }
 
   /** The guest writes `reg`: to hardware, or through the trap handler when the access traps. */
   guestWrite(v: number, reg: number, value: number): void {
+    if (this.model.instruction?.before(this, v) || this.violation) return;
     const w = this.world;
     const cpu = w.loadedOn[v] as number;
     const o = cpu * this.regs;
     const sem = this.model.registers.semantics[reg] as number;
     this.setGuestIntent(v, reg, writeResult(sem, w.guestIntent[v * this.regs + reg] as number, value));
-    if (this.model.traps(w.hw, o, reg, true)) this.trapAccess(v, reg, true, value);
+    const trapped = this.model.traps(w.hw, o, reg, true);
+    if (trapped) this.trapAccess(v, reg, true, value);
     else {
       this.fire(v, this.lifecycleEvent('GUEST_WRITE'));
       w.hw[o + reg] = writeResult(sem, w.hw[o + reg] as number, value);
     }
     if (this.violation) return;
     this.settle(cpu);
+    if (!this.violation) this.model.instruction?.after(this, v, trapped);
   }
 
   /** KVM_GET_ONE_REG. */

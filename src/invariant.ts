@@ -66,6 +66,8 @@ export interface DeliveryObservation {
   spurious: number;
   /** Of `status`: already delivered once and not raised since. */
   again: number;
+  /** Events owed to userspace that were lost: the vCPU ran on past them (a software step never reported). */
+  missed?: number;
   /** Names the bits of a status mask. */
   describe(mask: number): string;
 }

@@ -82,6 +82,14 @@ export interface MemoryLayout {
   readonly hostScalars?: readonly string[];
 }
 
+/** What the hardware does around each guest instruction (arm64 software step: MDSCR_EL1.SS, PSTATE.SS). */
+export interface InstructionHooks {
+  /** Before a guest instruction on vCPU `v`: whether an exception is taken instead, so the instruction does not execute. */
+  before(x: Executor, v: number): boolean;
+  /** After it completed: on hardware (`trapped` false), or emulated by the hypervisor after it trapped. */
+  after(x: Executor, v: number, trapped: boolean): void;
+}
+
 /** An architecture variant configured for one check. */
 export interface ModelInstance {
   readonly arch: string;
@@ -114,6 +122,8 @@ export interface ModelInstance {
    * It may latch status and take interrupts; outside hooks it may fire lifecycle events (an exit).
    */
   observe?(x: Executor, cpu: number, inHook: boolean): void;
+  /** Software step, for models that have it: called around every guest instruction event. */
+  readonly instruction?: InstructionHooks;
   /** Cycle cost of a hardware read and write of `reg` (DESIGN §6 cost.ts). */
   readCost(reg: number): number;
   writeCost(reg: number): number;

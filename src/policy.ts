@@ -21,6 +21,8 @@ export interface GuestDebug {
   readonly useHw: boolean;
   /** Breakpoint addresses, in the order userspace gave them. */
   readonly bps: readonly number[];
+  /** KVM_GUESTDBG_SINGLESTEP (architectures that model software step). */
+  readonly singleStep?: boolean;
 }
 
 /** What a hook sees: hardware, the vCPU's memory state, the host's per-CPU state, and BUG/WARN. */

@@ -6,7 +6,7 @@
 import type { Executor } from '../../src/execute.js';
 import type { HitObservation } from '../../src/invariant.js';
 import type { EventKind } from '../../src/model.js';
-import { CTX_HOST } from '../../src/world.js';
+import { CTX_GUEST, CTX_HOST } from '../../src/world.js';
 import { breakpointHits, routesToEl2, watchpointHits } from './hardware.js';
 import {
   bcr,
@@ -232,10 +232,14 @@ export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain
       },
       apply(x, ev) {
         const v = ev[1] as number;
+        const step = x.model.instruction;
+        if (step?.before(x, v) || x.violation) return;
         x.fire(v, id(x));
         const cpu = x.world.loadedOn[v] as number;
         if (what === 'execute') evaluate(x, cpu, v, ev[3] as number, 'execute', ev[2] as number);
         else evaluate(x, cpu, v, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
+        // A breakpoint or watchpoint exception is taken before the instruction executes; else it completed.
+        if (step && !x.violation && x.world.cpuContext[cpu] === CTX_GUEST) step.after(x, v, false);
       },
     };
   };

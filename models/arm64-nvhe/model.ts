@@ -49,6 +49,18 @@ export interface Arm64Vcpu {
   debugFlags: number;
   /** vcpu->arch.mdcr_el2: the MDCR_EL2 value computed for the next entry. */
   mdcrEl2: number;
+  /** vcpu->arch.external_debug_state (Linux 4.2+): userspace's breakpoints (KVM_SET_GUEST_DEBUG with KVM_GUESTDBG_USE_HW). */
+  readonly externalDebugState: Float64Array;
+  /** vcpu->arch.debug_owner (6.14): VCPU_DEBUG_FREE / HOST_OWNED / GUEST_OWNED. */
+  debugOwner: number;
+  /** vcpu->guest_debug: the KVM_GUESTDBG_* bits userspace set. */
+  guestDebug: number;
+  /** vcpu->arch.external_mdscr_el1 (6.14): the MDSCR_EL1 the guest runs with while the host owns debug. */
+  externalMdscrEl1: number;
+  /** *vcpu_cpsr(vcpu): the guest's PSTATE while it is not running (only SS, DBG_SPSR_SS, is modelled). */
+  pstate: number;
+  /** vcpu->arch.iflags GUEST_SS_ACTIVE_PENDING / HOST_SS_ACTIVE_PENDING (6.14 single-step state). */
+  ssFlags: number;
   /** vcpu->arch.host_debug_state.guest_trfcr_el1 (2023 trace series): the per-CPU guest TRFCR, copied before each run. */
   guestTrfcrEl1: number;
   /** Words for a policy's own state (kept in the world, so it is canonical and replayable). */
@@ -72,6 +84,18 @@ export type Arm64Context = HookContext<Arm64Vcpu, Arm64Host>;
 /** The hooks an arm64 policy provides. */
 export type Arm64Hooks = Hooks<Arm64Vcpu, Arm64Host>;
 
+/** The scalar words of Arm64Vcpu, in memory order. */
+export const ARM64_VCPU_SCALARS = [
+  'debugFlags',
+  'mdcrEl2',
+  'debugOwner',
+  'guestDebug',
+  'externalMdscrEl1',
+  'pstate',
+  'ssFlags',
+  'guestTrfcrEl1',
+] as const;
+
 /** Whether `reg` is one of the breakpoint/watchpoint registers kept in vcpu_debug_state. */
 export const isDebugStateReg = (reg: number): boolean => reg <= DBGWCR(15);
 
@@ -79,7 +103,7 @@ export const isDebugStateReg = (reg: number): boolean => reg <= DBGWCR(15);
 export const storage = (vcpu: Arm64Vcpu, reg: number): Float64Array => (isDebugStateReg(reg) ? vcpu.debugState : vcpu.ctxt);
 
 /** KVM's generic sys_regs.c paths, used when a policy does not override them (Linux 4.5). */
-const commonCode: Arm64Hooks = {
+export const commonCode: Required<Pick<Arm64Hooks, 'getReg' | 'setReg' | 'vcpuReset'>> = {
   getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(ID_AA64DFR0_EL1) : (storage(k.vcpu, reg)[reg] as number)),
   setReg: (k, reg, value) => {
     storage(k.vcpu, reg)[reg] = value;
@@ -178,9 +202,9 @@ export const arm64Nvhe: ArchModel = {
       registers,
       lifecycle: compileLifecycle(arm64NvheLifecycle),
       memory: {
-        vcpuAreas: ['ctxt', 'debugState', 'hostDebugState'],
+        vcpuAreas: ['ctxt', 'debugState', 'hostDebugState', 'externalDebugState'],
         hostAreas: ['ctxt'],
-        vcpuScalars: ['debugFlags', 'mdcrEl2', 'guestTrfcrEl1'],
+        vcpuScalars: ARM64_VCPU_SCALARS,
         hostScalars: ['trfcrWhileInGuest', 'hostTrfcrEl1', 'hostDataFlags'],
       },
       ghost: { cpu: TRACE_GHOST, vcpu: [] },

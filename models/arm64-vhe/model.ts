@@ -7,7 +7,7 @@ import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
-import { type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
+import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
 import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
 import { vheEffectiveSlots, vheTrapsToEl2 } from './hardware.js';
@@ -25,24 +25,17 @@ import {
   VM_REGS,
   vheRegisterFile,
 } from './registers.js';
+import { softwareStep } from './software-step.js';
 import { VHE_DRIVER, vheTrace } from './trace.js';
 import { vheDebugEvents } from './vhe-debug-events.js';
 import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64, vmmIntent } from './vmm-debug-events.js';
 
-/** A VHE vCPU's in-memory state: the nVHE fields and what VHE and the 6.14 debug code add (struct kvm_vcpu_arch). */
+/** A VHE vCPU's in-memory state: the nVHE fields and what the deferral adds (struct kvm_vcpu_arch). */
 export interface Arm64VheVcpu extends Arm64Vcpu {
-  /** vcpu->arch.external_debug_state: userspace's breakpoints (KVM_SET_GUEST_DEBUG with KVM_GUESTDBG_USE_HW). */
-  readonly externalDebugState: Float64Array;
   /** vcpu->arch.sysregs_loaded_on_cpu (SYSREGS_ON_CPU in 6.14): 1 while the EL1 registers live on the CPU. */
   sysregsLoadedOnCpu: number;
   /** vcpu->arch.hcr_el2: the HCR_EL2 value for the next entry (HCR_TVM while the guest's caches are off). */
   hcrEl2: number;
-  /** vcpu->arch.debug_owner (6.14): VCPU_DEBUG_FREE / HOST_OWNED / GUEST_OWNED. */
-  debugOwner: number;
-  /** vcpu->guest_debug: KVM_GUESTDBG_* bits userspace set. */
-  guestDebug: number;
-  /** vcpu->arch.external_mdscr_el1 (6.14): the MDSCR_EL1 the guest runs with while the host owns debug. */
-  externalMdscrEl1: number;
 }
 
 /** The hook context a VHE policy receives. */
@@ -51,7 +44,7 @@ export type Arm64VheContext = HookContext<Arm64VheVcpu, Arm64Host>;
 export type Arm64VheHooks = Hooks<Arm64VheVcpu, Arm64Host>;
 
 /** Scalar words of a VHE vCPU, in order (see Arm64VheVcpu). */
-const VCPU_SCALARS = ['debugFlags', 'mdcrEl2', 'sysregsLoadedOnCpu', 'hcrEl2', 'debugOwner', 'guestDebug', 'externalMdscrEl1'] as const;
+const VCPU_SCALARS = [...ARM64_VCPU_SCALARS, 'sysregsLoadedOnCpu', 'hcrEl2'] as const;
 
 /**
  * KVM's common code before the deferral series: every access goes to the memory copy
@@ -122,7 +115,7 @@ export const arm64Vhe: ArchModel = {
       config: { ...base.config, gdb, oslock },
       registers,
       lifecycle: compileLifecycle(arm64VheLifecycle),
-      memory: { vcpuAreas: ['ctxt', 'debugState', 'hostDebugState', 'externalDebugState'], hostAreas: ['ctxt'], vcpuScalars: VCPU_SCALARS },
+      memory: { ...base.memory, vcpuScalars: VCPU_SCALARS },
       view,
       guestReadable,
       guestWritable,
@@ -136,6 +129,7 @@ export const arm64Vhe: ArchModel = {
         ...(trf ? arm64TraceEvents(VHE_DRIVER) : []),
       ],
       ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },
+      instruction: softwareStep,
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
         resetArm64World(w, registers, view.guestVisible);

@@ -27,7 +27,9 @@ export const IFSR32_EL2 = at(12);
 export const HCR_EL2 = at(13);
 export const OSLAR_EL1 = at(14);
 export const OSLSR_EL1 = at(15);
-export const VHE_REGISTER_COUNT = at(16);
+/** The guest's PSTATE as an exception to EL2 saves it and ERET restores it; only SS is modelled. */
+export const SPSR_EL2 = at(16);
+export const VHE_REGISTER_COUNT = at(17);
 
 /** Every deferred VM register, by id. */
 export const VM_REGS: readonly number[] = Array.from({ length: 13 }, (_, n) => at(n));
@@ -47,6 +49,8 @@ export const SCTLR_RESET = 0x00c50078;
 export const OSLAR_OSLK = 1 << 0;
 export const OSLSR_OSLK = 1 << 1;
 export const OSLSR_OSLM_IMPLEMENTED = 1 << 3;
+// asm/debug-monitors.h DBG_SPSR_SS: PSTATE.SS as saved in SPSR_ELx
+export const DBG_SPSR_SS = 1 << 21;
 
 const vm = (name: string, width: 32 | 64, reset = 0): RegisterSpec => ({ name, width, reset, write: 'rw' });
 
@@ -71,6 +75,7 @@ export function vheRegisterFile(cpu: DebugCpu): RegisterFile {
     // OSLAR_EL1 is write-only; the model never has anyone read it.
     vm('OSLAR_EL1', 64),
     { name: 'OSLSR_EL1', width: 64, reset: OSLSR_OSLM_IMPLEMENTED, write: 'ro' },
+    vm('SPSR_EL2', 64),
   ]);
 }
 

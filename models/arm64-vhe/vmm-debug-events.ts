@@ -4,7 +4,7 @@
  * the guest writing OSLAR_EL1 to lock or unlock its OS Lock. Userspace's breakpoints are ghost state
  * (`vmmIntent`), so the guest's own debug registers keep their architectural values.
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/debug-status.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
 import { vcpuEvent } from '../../src/events.js';
 import type { Executor } from '../../src/execute.js';
 import type { EventKind } from '../../src/model.js';
@@ -12,9 +12,10 @@ import type { GuestDebug } from '../../src/policy.js';
 import { ADDRESSES } from '../arm64-nvhe/debug-events.js';
 import { bcr, DBG_MDSCR_MDE, DBGBCR, DBGBVR, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1, PRIV_EL0, PRIV_EL1 } from '../arm64-nvhe/registers.js';
 import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED } from './registers.js';
+import { forgetStep } from './software-step.js';
 
-/** Per-vCPU ghost words: userspace's debug flags (VMM_DEBUG_*), then its breakpoint address (0: none). */
-export const VMM_GHOST_ARM64 = ['vmmDebug', 'vmmBp'] as const;
+/** Per-vCPU ghost words: userspace's debug flags (VMM_DEBUG_*), its breakpoint address (0: none), a step owed to it. */
+export const VMM_GHOST_ARM64 = ['vmmDebug', 'vmmBp', 'stepOwed'] as const;
 const VMM_BP = 1;
 
 /** The DBGBCR value a gdb stub arms a hardware breakpoint with: enabled, EL0 and EL1, A64 (QEMU kvm_arm_hw_debug). */
@@ -42,26 +43,25 @@ export function vmmIntent(x: Executor, v: number, buffer: Float64Array): Float64
   return buffer;
 }
 
-/** VMM_SET_GUEST_DEBUG {vcpu, enable, useHw, bp}: userspace takes, changes or releases the vCPU's debug resources. */
+/** VMM_SET_GUEST_DEBUG {vcpu, enable, useHw, bp, step}: userspace takes, changes or releases the vCPU's debug resources. */
 export function setGuestDebugEvent(): EventKind {
   let lifecycleEvent = -1;
+  /** Every valid operand combination: hardware breakpoints and single-step only with enable. */
+  const combinations = [[0, 0, 0, 0], ...[0, 1].flatMap((step) => [[1, 0, 0, step], ...BPS.map((_, b) => [1, 1, b, step])])];
   return vcpuEvent('VMM_SET_GUEST_DEBUG', 'VMM_SET_GUEST_DEBUG', 2, {
     operands: [
       ['enable', OFF_ON],
       ['useHw', OFF_ON],
       ['bp', BP_NAMES],
+      ['step', OFF_ON],
     ],
     decode(_x, r, ev) {
-      ev[2] = r % 2;
-      ev[3] = ev[2] === 1 ? Math.floor(r / 2) % 2 : 0;
-      ev[4] = ev[3] === 1 ? Math.floor(r / 4) % BPS.length : 0;
+      ev.set(combinations[r % combinations.length] as number[], 2);
     },
-    accepts: (_x, ev) => (ev[4] as number) < BPS.length && (ev[2] === 1 || ev[3] === 0) && (ev[3] === 1 || ev[4] === 0),
+    accepts: (_x, ev) => combinations.some((c) => c.every((value, i) => ev[i + 2] === value)),
     each(_x, ev, emit) {
-      for (const [enable, useHw, bp] of [[0, 0, 0], [1, 0, 0], ...BPS.map((_, b) => [1, 1, b])] as const) {
-        ev[2] = enable;
-        ev[3] = useHw;
-        ev[4] = bp;
+      for (const c of combinations) {
+        ev.set(c, 2);
         emit(ev);
       }
     },
@@ -70,12 +70,16 @@ export function setGuestDebugEvent(): EventKind {
       const enable = ev[2] === 1;
       const useHw = ev[3] === 1;
       const bp = BPS[ev[4] as number] ?? 0;
+      const singleStep = ev[5] === 1;
       const g = x.world.shape.vcpuGhost ?? 0;
-      x.world.vcpuGhost[v * g + VMM_DEBUG] = (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0);
+      x.world.vcpuGhost[v * g + VMM_DEBUG] =
+        (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0) | (singleStep ? VMM_DEBUG_STEP : 0);
       x.world.vcpuGhost[v * g + VMM_BP] = bp;
+      // A step owed to userspace belongs to its debug session, as KVM's HOST_SS_ACTIVE_PENDING does: it ends with KVM_GUESTDBG_ENABLE.
+      if (!enable) forgetStep(x, v);
       x.mutations++;
       if (lifecycleEvent < 0) lifecycleEvent = x.lifecycleEvent('VMM_SET_GUEST_DEBUG');
-      const dbg: GuestDebug = { enable, useHw, bps: bp === 0 ? [] : [bp] };
+      const dbg: GuestDebug = { enable, useHw, bps: bp === 0 ? [] : [bp], singleStep };
       x.fire(v, lifecycleEvent, dbg);
       if (x.violation) return;
       x.settle(x.world.loadedOn[v] as number);
@@ -99,6 +103,8 @@ export function guestOsLockEvent(): EventKind {
     apply(x, ev) {
       const v = ev[1] as number;
       const lock = ev[2] === 1;
+      // A step exception taken before the OSLAR_EL1 write means it never happened.
+      if (x.model.instruction?.before(x, v) || x.violation) return;
       x.setGuestIntent(v, OSLSR_EL1, OSLSR_OSLM_IMPLEMENTED | (lock ? OSLSR_OSLK : 0));
       x.guestWrite(v, OSLAR_EL1, lock ? OSLAR_OSLK : 0);
     },

@@ -6,10 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Arm64Host } from '../../models/arm64-nvhe/model.js';
-import { storage } from '../../models/arm64-nvhe/model.js';
+import { type Arm64Vcpu, arm64Nvhe, storage } from '../../models/arm64-nvhe/model.js';
+import nvheOwner2025 from '../../models/arm64-nvhe/policies/arm64-owner-2025.js';
+import { DBG_SPSR_SS, VCPU_DEBUG_FREE } from '../../models/arm64-nvhe/policies/debug-owner.js';
 import { DBGWCR, MDCCINT_EL1, MDCR_EL2_TDA, MDSCR_EL1 } from '../../models/arm64-nvhe/registers.js';
 import { type Arm64VheVcpu, arm64Vhe } from '../../models/arm64-vhe/model.js';
-import owner2025, { VCPU_DEBUG_FREE } from '../../models/arm64-vhe/policies/arm64-owner-2025.js';
+import owner2025 from '../../models/arm64-vhe/policies/arm64-owner-2025.js';
 import arm64VheDeferred2017 from '../../models/arm64-vhe/policies/arm64-vhe-deferred-2017.js';
 import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK } from '../../models/arm64-vhe/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
@@ -30,6 +32,72 @@ describe('arm64-owner-2025 on arm64-vhe holds', () => {
   ])('with %s on 1000 interleavings (seed 1)', (_what, config) => {
     const r = check(owner2025, { arch: arm64Vhe, invariants, config, seed: 1, runs: 1000 });
     expect(r.verdict, r.violation?.message).toBe('held');
+  });
+});
+
+describe('single-step: every instruction stepped exactly once, userspace sees each step', () => {
+  const gdb = { gdb: 1 };
+  it.each([
+    [
+      // The emulated instruction completes in KVM, but PSTATE.SS stays set: the next instruction runs before its step is reported.
+      'trap emulation that does not advance the step state (no kvm_skip_instr)',
+      mutant('no-skip-step', {
+        trap(k, p) {
+          const ss = k.vcpu.pstate & DBG_SPSR_SS;
+          hooks.trap(k, p);
+          k.vcpu.pstate = (k.vcpu.pstate & ~DBG_SPSR_SS) | ss;
+        },
+      }),
+    ],
+    [
+      // After a step exit PSTATE.SS stays 0 (active-pending): the next entry steps again without executing anything.
+      'a step exit that does not re-arm PSTATE.SS',
+      mutant('step-not-rearmed', { guestExit: (k, reason) => hooks.guestExit(k, reason === 'step' ? 'debug' : reason) }),
+    ],
+    [
+      // vcpu_put without kvm_vcpu_put_debug: an active-pending step is lost across preemption.
+      'vcpu_put that does not save the step state',
+      mutant('put-loses-step', {
+        vcpuPut(k) {
+          const { pstate, ssFlags } = k.vcpu;
+          hooks.vcpuPut(k);
+          k.vcpu.pstate = pstate;
+          k.vcpu.ssFlags = ssFlags;
+        },
+      }),
+    ],
+  ] as const)('finds %s', (_slip, policy) => {
+    const r = check(policy, { arch: arm64Vhe, invariants, config: gdb, seed: 1, runs: 3000 });
+    expect(r.violation?.invariant, r.violation?.message).toBe('debug-status-consumed');
+  });
+});
+
+describe('arm64-owner-2025 on arm64-nvhe', () => {
+  const nvheInvariants = invariantsFor('arm64-nvhe');
+  it('holds on 2000 interleavings (seed 1)', () => {
+    const r = check(nvheOwner2025, { arch: arm64Nvhe, invariants: nvheInvariants, seed: 1, runs: 2000 });
+    expect(r.verdict, r.violation?.message).toBe('held');
+  });
+
+  it('is found when a trapped write does not promote FREE to GUEST_OWNED', () => {
+    const nvheHooks = nvheOwner2025.hooks as Required<Hooks<Arm64Vcpu, Arm64Host>>;
+    const policy = definePolicy<Arm64Vcpu, Arm64Host>({
+      name: 'no-promotion',
+      arch: 'arm64-nvhe',
+      hooks: {
+        ...nvheHooks,
+        trap(k, p) {
+          const owner = k.vcpu.debugOwner;
+          const mdcr = k.vcpu.mdcrEl2;
+          nvheHooks.trap(k, p);
+          k.vcpu.debugOwner = owner;
+          k.vcpu.mdcrEl2 = mdcr;
+        },
+      },
+    });
+    const r = check(policy, { arch: arm64Nvhe, invariants: nvheInvariants, seed: 1, runs: 2000 });
+    // The guest's MDSCR_EL1 goes live while the host's breakpoints (or none of the guest's) stay loaded.
+    expect(['guest-breakpoints-effective', 'host-breakpoints-quiet-in-guest']).toContain(r.violation?.invariant);
   });
 });
 

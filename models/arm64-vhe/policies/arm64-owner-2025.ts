@@ -1,96 +1,42 @@
 /**
- * The upstream debug-owner design (Linux 6.14 arch/arm64/kvm/debug.c, hyp/include/hyp/debug-sr.h):
- * at vcpu_load the debug registers are HOST_OWNED (userspace debugs the vCPU, or its OS Lock is
- * locked), GUEST_OWNED (the guest's MDSCR_EL1 has MDE or KDE) or FREE; MDCR_EL2 is computed there
- * (TDA unless the guest owns them), and the first trapped access promotes FREE to GUEST_OWNED. The
- * world switch swaps the registers only when someone owns them, and the VM registers are deferred.
+ * The upstream 6.14 debug-owner design on VHE (arm64-nvhe/policies/debug-owner.ts) with what VHE
+ * adds: the VM registers deferred to vcpu_load/vcpu_put behind vcpu_read/write_sys_reg, HCR_EL2 in
+ * the run loop, KVM_SET_GUEST_DEBUG (HOST_OWNED, userspace's breakpoints in external_debug_state)
+ * with single-step (the step state kept across load/put), and the OS Lock (OSLAR_EL1 trapped,
+ * OSLSR_EL1.OSLK kept in memory, ownership decided again).
  */
-import { definePolicy, type GuestDebug, type TrapParams } from '../../../src/policy.js';
-import type { Arm64Host } from '../../arm64-nvhe/model.js';
-import { __debug_restore_state, __debug_save_state, __sysreg_restore_state, __sysreg_save_state } from '../../arm64-nvhe/policies/hyp.js';
+import { definePolicy, type TrapParams } from '../../../src/policy.js';
+import type { Arm64Host, Arm64Vcpu } from '../../arm64-nvhe/model.js';
 import {
-  DBG_MDSCR_KDE,
-  DBG_MDSCR_MDE,
-  DBGBCR,
-  DBGBVR,
-  ID_AA64DFR0_EL1,
-  MDCR_EL2,
-  MDCR_EL2_HPMN_MASK,
-  MDCR_EL2_TDA,
-  MDCR_EL2_TDE,
-  MDCR_EL2_TDOSA,
-  MDCR_EL2_TDRA,
-  MDCR_EL2_TPM,
-  MDCR_EL2_TPMCR,
-  MDSCR_EL1,
-} from '../../arm64-nvhe/registers.js';
+  debug_switch_to_guest,
+  debug_switch_to_host,
+  kvm_arch_vcpu_ioctl_set_guest_debug,
+  kvm_handle_guest_debug,
+  kvm_skip_instr,
+  kvm_vcpu_load_debug,
+  kvm_vcpu_put_debug,
+  trap_debug_owner,
+} from '../../arm64-nvhe/policies/debug-owner.js';
+import { ID_AA64DFR0_EL1 } from '../../arm64-nvhe/registers.js';
 import { type Arm64VheContext, type Arm64VheVcpu, resetSysRegs } from '../model.js';
-import { HCR_EL2, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK } from '../registers.js';
+import { HCR_EL2, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
 import { GDB_BCR } from '../vmm-debug-events.js';
-import { vcpuSysRegAccess } from './arm64-vhe-deferred-2017.js';
-import { access_vm_reg, HCR_HOST_VHE_FLAGS, kvm_vcpu_load_sysregs, kvm_vcpu_put_sysregs, type SysRegAccess } from './vhe.js';
+import { vcpuSysRegAccess as sysReg } from './arm64-vhe-deferred-2017.js';
+import { access_vm_reg, HCR_HOST_VHE_FLAGS, kvm_vcpu_load_sysregs, kvm_vcpu_put_sysregs } from './vhe.js';
 
-/** kvm_host.h enum debug_owner. */
-export const VCPU_DEBUG_FREE = 0;
-export const VCPU_DEBUG_HOST_OWNED = 1;
-export const VCPU_DEBUG_GUEST_OWNED = 2;
-/** uapi linux/kvm.h KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP; arm64 uapi KVM_GUESTDBG_USE_HW (1 << 17). */
-export const KVM_GUESTDBG_ENABLE = 1 << 0;
-export const KVM_GUESTDBG_SINGLESTEP = 1 << 1;
-export const KVM_GUESTDBG_USE_HW = 1 << 17;
-
-/** vcpu_read_sys_reg / vcpu_write_sys_reg: unchanged since 4.17 for the registers the model has. */
-const sysReg: SysRegAccess = vcpuSysRegAccess;
-
-const kvm_host_owns_debug_regs = (v: Arm64VheVcpu): boolean => v.debugOwner === VCPU_DEBUG_HOST_OWNED;
-const kvm_guest_owns_debug_regs = (v: Arm64VheVcpu): boolean => v.debugOwner === VCPU_DEBUG_GUEST_OWNED;
-const kvm_debug_regs_in_use = (v: Arm64VheVcpu): boolean => v.debugOwner !== VCPU_DEBUG_FREE;
-const kvm_vcpu_os_lock_enabled = (v: Arm64VheVcpu): boolean => ((v.ctxt[OSLSR_EL1] as number) & OSLSR_OSLK) !== 0;
-
-/** kvm_arm_setup_mdcr_el2: trap PMU, debug ROM and OS registers; TDE while userspace debugs; TDA unless the guest owns debug. */
-function kvm_arm_setup_mdcr_el2(k: Arm64VheContext): void {
-  let mdcr = (k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK;
-  mdcr |= MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
-  if (k.vcpu.guestDebug) mdcr |= MDCR_EL2_TDE;
-  if (!kvm_guest_owns_debug_regs(k.vcpu)) mdcr |= MDCR_EL2_TDA;
-  k.vcpu.mdcrEl2 = mdcr;
-}
-
-/** setup_external_mdscr: the MDSCR_EL1 the guest runs with while the host owns debug (MDE and KDE for userspace's breakpoints). */
-function setup_external_mdscr(k: Arm64VheContext): void {
-  let mdscr = 0;
-  if (k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW) mdscr |= DBG_MDSCR_MDE | DBG_MDSCR_KDE;
-  k.vcpu.externalMdscrEl1 = mdscr;
-}
-
-/** kvm_vcpu_load_debug: decide who owns the debug registers, then MDCR_EL2. */
-function kvm_vcpu_load_debug(k: Arm64VheContext): void {
-  if (k.vcpu.guestDebug || kvm_vcpu_os_lock_enabled(k.vcpu)) {
-    k.vcpu.debugOwner = VCPU_DEBUG_HOST_OWNED;
-    setup_external_mdscr(k);
-  } else {
-    const mdscr = sysReg.read(k, MDSCR_EL1);
-    k.vcpu.debugOwner = mdscr & (DBG_MDSCR_KDE | DBG_MDSCR_MDE) ? VCPU_DEBUG_GUEST_OWNED : VCPU_DEBUG_FREE;
-  }
-  kvm_arm_setup_mdcr_el2(k);
-}
-
-/** kvm_debug_set_guest_ownership: a trapped access hands FREE debug registers to the guest (host ownership wins). */
-function kvm_debug_set_guest_ownership(k: Arm64VheContext): void {
-  if (kvm_host_owns_debug_regs(k.vcpu)) return;
-  k.vcpu.debugOwner = VCPU_DEBUG_GUEST_OWNED;
-  kvm_arm_setup_mdcr_el2(k);
-}
+/** kvm_vcpu_os_lock_enabled: OSLSR_EL1.OSLK of the memory copy (__vcpu_sys_reg; OSLSR_EL1 is not deferred). */
+const kvm_vcpu_os_lock_enabled = (v: Arm64Vcpu): boolean => ((v.ctxt[OSLSR_EL1] as number) & OSLSR_OSLK) !== 0;
 
 /** kvm_arch_vcpu_load: the debug owner first ("must be called before kvm_vcpu_load_vhe"), then the deferred sysregs. */
 function kvm_arch_vcpu_load(k: Arm64VheContext): void {
-  kvm_vcpu_load_debug(k);
+  kvm_vcpu_load_debug(k, kvm_vcpu_os_lock_enabled);
   kvm_vcpu_load_sysregs(k);
 }
 
-/** kvm_arch_vcpu_put. */
+/** kvm_arch_vcpu_put: the deferred sysregs back to memory, then the step state (kvm_vcpu_put_debug). */
 function kvm_arch_vcpu_put(k: Arm64VheContext): void {
   kvm_vcpu_put_sysregs(k);
+  kvm_vcpu_put_debug(k);
 }
 
 /** kvm_debug_handle_oslar: record OSLK, then put and load the vCPU so ownership is decided again. */
@@ -101,72 +47,26 @@ function kvm_debug_handle_oslar(k: Arm64VheContext, val: number): void {
   kvm_arch_vcpu_load(k);
 }
 
-/** The debug registers the guest runs on: userspace's while the host owns them, else its own (__vcpu_debug_regs). */
-const guest_dbg = (v: Arm64VheVcpu): Float64Array => (kvm_host_owns_debug_regs(v) ? v.externalDebugState : v.debugState);
-
-/** ctxt_mdscr_el1: where the guest's MDSCR_EL1 is saved and restored from. */
-function saveGuestMdscr(k: Arm64VheContext): void {
-  if (kvm_host_owns_debug_regs(k.vcpu)) k.vcpu.externalMdscrEl1 = k.hw.read(MDSCR_EL1);
-  else __sysreg_save_state(k, k.vcpu.ctxt);
-}
-
-/** __kvm_vcpu_run_vhe up to the guest: host MDSCR_EL1 saved, traps on, guest MDSCR_EL1, __debug_switch_to_guest. */
-function guestEnter(k: Arm64VheContext): void {
-  __sysreg_save_state(k, k.host.ctxt);
-  k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
-  // 6.14 writes MDCR_EL2 at vcpu_load on VHE; here MDCR_EL2 gates host debug too, so it switches with the traps.
-  k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
-  k.hw.write(MDSCR_EL1, kvm_host_owns_debug_regs(k.vcpu) ? k.vcpu.externalMdscrEl1 : (k.vcpu.ctxt[MDSCR_EL1] as number));
-  if (!kvm_debug_regs_in_use(k.vcpu)) return;
-  __debug_save_state(k, k.vcpu.hostDebugState, k.host.ctxt);
-  __debug_restore_state(k, guest_dbg(k.vcpu), k.vcpu.ctxt);
-}
-
-/** __kvm_vcpu_run_vhe after the exit: guest MDSCR_EL1 saved, traps off, host MDSCR_EL1, __debug_switch_to_host. */
-function guestExit(k: Arm64VheContext): void {
-  saveGuestMdscr(k);
-  k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
-  k.hw.write(MDCR_EL2, k.hw.read(MDCR_EL2) & MDCR_EL2_HPMN_MASK);
-  __sysreg_restore_state(k, k.host.ctxt);
-  if (!kvm_debug_regs_in_use(k.vcpu)) return;
-  __debug_save_state(k, guest_dbg(k.vcpu), k.vcpu.ctxt);
-  __debug_restore_state(k, k.vcpu.hostDebugState, k.host.ctxt);
-}
-
-/** The 6.14 sys_regs.c handlers for the trapped registers the model has. */
+/** The 6.14 sys_regs.c handlers for the trapped registers the model has, then the skip past the instruction. */
 function trap(k: Arm64VheContext, p: TrapParams): void {
   if (isVmReg(p.reg)) access_vm_reg(k, p, sysReg, sysReg);
   else if (p.reg === OSLAR_EL1) {
     if (p.isWrite) kvm_debug_handle_oslar(k, p.regval); // trap_oslar_el1
   } else if (p.reg === OSLSR_EL1) {
     if (!p.isWrite) p.regval = k.vcpu.ctxt[OSLSR_EL1] as number; // trap_oslsr_el1
-  } else {
-    // trap_bvr / trap_bcr / trap_wvr / trap_wcr / trap_debug_regs: the memory copy, then ownership.
-    if (p.isWrite) sysReg.write(k, p.reg, p.regval);
-    else p.regval = sysReg.read(k, p.reg);
-    kvm_debug_set_guest_ownership(k);
-  }
+  } else trap_debug_owner(k, p);
+  kvm_skip_instr(k);
 }
 
 /**
- * kvm_arch_vcpu_ioctl_set_guest_debug; ownership is decided at the vcpu_load that KVM_RUN does
- * next, which this model's still-loaded vCPU stands for with a put and a load.
+ * An ioctl that changes what vcpu_load decides (KVM_SET_GUEST_DEBUG, KVM_SET_ONE_REG) runs between
+ * the vcpu_put ending one KVM_RUN and the vcpu_load starting the next; this model's still-loaded
+ * vCPU stands for both with a put before and a load after.
  */
-function setGuestDebug(k: Arm64VheContext, dbg: GuestDebug): number {
-  if (dbg.enable) {
-    k.vcpu.guestDebug = KVM_GUESTDBG_ENABLE | (dbg.useHw ? KVM_GUESTDBG_USE_HW : 0);
-    if (dbg.useHw) {
-      // vcpu->arch.external_debug_state = dbg->arch: the breakpoints a gdb stub passes, packed from slot 0.
-      k.vcpu.externalDebugState.fill(0);
-      dbg.bps.forEach((addr, n) => {
-        k.vcpu.externalDebugState[DBGBVR(n)] = addr;
-        k.vcpu.externalDebugState[DBGBCR(n)] = GDB_BCR;
-      });
-    }
-  } else k.vcpu.guestDebug = 0;
+function betweenRuns(k: Arm64VheContext, ioctl: () => void): void {
   kvm_arch_vcpu_put(k);
+  ioctl();
   kvm_arch_vcpu_load(k);
-  return 0;
 }
 
 export default definePolicy<Arm64VheVcpu, Arm64Host>({
@@ -176,19 +76,29 @@ export default definePolicy<Arm64VheVcpu, Arm64Host>({
   hooks: {
     vcpuLoad: kvm_arch_vcpu_load,
     vcpuPut: kvm_arch_vcpu_put,
-    guestEnter,
-    guestExit,
+    // __kvm_vcpu_run_vhe, ending in ERET with the guest's PSTATE. 6.14 writes MDCR_EL2 at vcpu_load on
+    // VHE; here MDCR_EL2 gates host debug too, so it switches at entry.
+    guestEnter(k) {
+      k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
+      debug_switch_to_guest(k);
+      k.hw.write(SPSR_EL2, k.vcpu.pstate);
+    },
+    // The exit saves the guest's PSTATE (__sysreg_save_el2_return_state); handle_exit then sees a step exit.
+    guestExit(k, reason) {
+      k.vcpu.pstate = k.hw.read(SPSR_EL2);
+      k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
+      debug_switch_to_host(k);
+      kvm_handle_guest_debug(k, reason);
+    },
     trap,
     getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(reg) : sysReg.read(k, reg)),
-    // KVM_SET_ONE_REG, then the vcpu_load of the next KVM_RUN.
-    setReg(k, reg, value) {
-      sysReg.write(k, reg, value);
-      kvm_arch_vcpu_put(k);
-      kvm_arch_vcpu_load(k);
-    },
+    setReg: (k, reg, value) => betweenRuns(k, () => sysReg.write(k, reg, value)),
     hypReadReg: sysReg.read,
     hypWriteReg: sysReg.write,
-    setGuestDebug,
+    setGuestDebug(k, dbg) {
+      betweenRuns(k, () => kvm_arch_vcpu_ioctl_set_guest_debug(k, dbg, GDB_BCR));
+      return 0;
+    },
     // kvm_reset_vcpu: put, reset the memory copy, load.
     vcpuReset(k) {
       kvm_arch_vcpu_put(k);
