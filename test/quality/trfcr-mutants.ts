@@ -5,13 +5,14 @@
  */
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../../models/arm64-nvhe/model.js';
 import { debugSr2015 } from '../../models/arm64-nvhe/policies/arm64-dirty-2015.js';
+import owner2025 from '../../models/arm64-nvhe/policies/arm64-owner-2025.js';
 import arm64Trfcr2023, {
   __debug_save_host_buffers_nvhe,
   kvm_etm_set_guest_trfcr,
   kvm_etm_update_vcpu_events,
 } from '../../models/arm64-nvhe/policies/arm64-trfcr-2023.js';
 import arm64Trfcr2025 from '../../models/arm64-nvhe/policies/arm64-trfcr-2025.js';
-import { guest_run_enter, guest_run_exit } from '../../models/arm64-nvhe/policies/hyp.js';
+import { guest_run_enter } from '../../models/arm64-nvhe/policies/hyp.js';
 import { TRFCR_EL2 } from '../../models/arm64-nvhe/registers.js';
 import { vheTracePolicy } from '../../models/arm64-vhe/policies/trfcr-vhe.js';
 import { definePolicy, type Hooks, type Policy } from '../../src/policy.js';
@@ -65,7 +66,7 @@ export const noCopyAfterMigration = mutant('no-copy-after-migration', arm64Trfcr
 
 /** 6.14 with __debug_restore_host_buffers_nvhe forgotten: the host runs on with the guests' filter. */
 export const hostTrfcrNotRestored = mutant('host-trfcr-not-restored', arm64Trfcr2025, {
-  guestExit: (k) => guest_run_exit(k, debugSr2015),
+  guestExit: (k, reason) => owner2025.hooks.guestExit?.(k, reason),
 });
 
 /** 2023 whose run loop never says where it disables interrupts. */

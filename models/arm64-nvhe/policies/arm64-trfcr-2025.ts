@@ -2,13 +2,13 @@
  * Guest trace filtering as merged upstream (Linux 6.14, arch/arm64/kvm/debug.c and
  * hyp/nvhe/debug-sr.c): the ETM driver hands KVM the guests' TRFCR_EL1 in per-CPU host_data
  * (kvm_tracing_set_el1_configuration), with EL1_TRACING_CONFIGURED set when it differs from the
- * host's; hyp reads host_data directly on every switch, so nothing is copied into the vCPU.
+ * host's; hyp reads host_data directly on every switch, so nothing is copied into the vCPU. The
+ * debug registers switch as in arm64-owner-2025, the 6.14 debug-owner code.
  */
 import { definePolicy } from '../../../src/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
 import { TRFCR_EL1 } from '../registers.js';
-import { debugSr2015 } from './arm64-dirty-2015.js';
-import { guest_run_enter, guest_run_exit, trap_debug_regs } from './hyp.js';
+import owner2025 from './arm64-owner-2025.js';
 
 /** kvm_host.h host_data flags (enum kvm_host_data_flags): TRBE_ENABLED, EL1_TRACING_CONFIGURED. */
 export const TRBE_ENABLED = 1 << 0;
@@ -42,13 +42,13 @@ export function __trace_switch_to_host(k: Arm64Context): void {
 /** The entry path: interrupts off in the run loop, then __kvm_vcpu_run's __debug_save_host_buffers_nvhe. */
 function enter(k: Arm64Context): void {
   k.localIrqDisable();
-  guest_run_enter(k, debugSr2015);
+  owner2025.hooks.guestEnter?.(k);
   if (__trace_needs_switch(k)) __trace_switch_to_guest(k);
 }
 
 /** After the guest: __debug_restore_host_buffers_nvhe. */
-function exit(k: Arm64Context): void {
-  guest_run_exit(k, debugSr2015);
+function exit(k: Arm64Context, reason: string): void {
+  owner2025.hooks.guestExit?.(k, reason);
   if (__trace_needs_switch(k)) __trace_switch_to_host(k);
 }
 
@@ -57,9 +57,9 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
   arch: 'arm64-nvhe',
   summary: 'guest TRFCR in per-CPU host_data, switched by hyp when EL1_TRACING_CONFIGURED (Linux 6.14)',
   hooks: {
+    ...owner2025.hooks,
     setGuestTrace: kvm_tracing_set_el1_configuration,
     guestEnter: enter,
     guestExit: exit,
-    trap: trap_debug_regs,
   },
 });
