@@ -11,7 +11,9 @@ import { arm64Vhe } from '../../models/arm64-vhe/model.js';
 import vheTrfcr2023 from '../../models/arm64-vhe/policies/arm64-trfcr-2023.js';
 import vheTrfcr2025 from '../../models/arm64-vhe/policies/arm64-trfcr-2025.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
+import { check, makeExecutor } from '../../src/check.js';
+import { explore } from '../../src/explore.js';
+import { replay } from '../../src/replay.js';
 import {
   copyBeforeIrqsDisabled,
   hostTrfcrNotRestored,
@@ -103,5 +105,27 @@ describe("VHE: the guests' filter written straight to TRFCR_EL12", () => {
     expect(r.verdict).toBe('violated');
     expect(['trace-filter-honored', 'host-breakpoints-preserved']).toContain(r.violation?.invariant);
     expect(r.violation?.message).toMatch(/TRFCR_EL[12]/);
+  });
+});
+
+describe('breadth-first and replayed', () => {
+  it.each([
+    ['the copy made before interrupts are disabled', copyBeforeIrqsDisabled, 2],
+    ["the host's TRFCR not restored on exit", hostTrfcrNotRestored, 3],
+  ] as const)('explore finds %s in %i steps, and the saved trace replays to it', (_bug, policy, steps) => {
+    const r = explore(policy, { arch: arm64Nvhe, invariants, depth: steps, config: withTrbe });
+    expect(r.verdict, r.error).toBe('violated');
+    expect(r.violation?.invariant).toBe('trace-filter-honored');
+    expect(r.trace).toHaveLength(steps);
+    const again = replay(makeExecutor(policy, arm64Nvhe, invariants, withTrbe), r.trace);
+    expect(again.violation?.invariant).toBe('trace-filter-honored');
+    expect(again.steps).toBe(steps);
+  });
+
+  it('arm64-trfcr-2025 holds for every interleaving of at most 4 events', () => {
+    const r = explore(arm64Trfcr2025, { arch: arm64Nvhe, invariants, depth: 4 });
+    expect(r.error).toBeUndefined();
+    expect(r.verdict).toBe('held');
+    expect(r.depthCompleted).toBe(4);
   });
 });
