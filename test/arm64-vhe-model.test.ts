@@ -3,9 +3,7 @@
  * extends arm64-nvhe's without moving an id, and the VM-register and OS Lock traps and the OS
  * Lock's effect on breakpoints follow the Arm ARM.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
 import {
   arm64RegisterFile,
   bcr,
@@ -32,6 +30,7 @@ import {
   vheRegisterFile,
 } from '../models/arm64-vhe/registers.js';
 import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
+import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 
 const table = compileLifecycle(arm64VheLifecycle);
 const E = table.events.length;
@@ -40,23 +39,7 @@ const hookAt = (state: string, event: string): string | undefined =>
 
 describe('compiled arm64-vhe lifecycle table', () => {
   it('agrees with the XState machine on enabledness and target state along random walks', () => {
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...table.events), { minLength: 1, maxLength: 80, size: 'max' }), (walk) => {
-        const actor = createActor(arm64VheLifecycle).start();
-        let state = table.initial;
-        for (const type of walk) {
-          const can = actor.getSnapshot().can({ type, cpu: 0 } as never);
-          const next = table.next[state * E + table.event(type)] as number;
-          expect(next >= 0).toBe(can);
-          if (!can) continue;
-          actor.send({ type, cpu: 0 } as never);
-          state = next;
-          expect(actor.getSnapshot().value).toBe(table.states[state]);
-        }
-        actor.stop();
-      }),
-      { seed: 20261122, numRuns: 300 },
-    );
+    expectTableAgreesWithMachine(arm64VheLifecycle, 20261122);
   });
 
   it('lets the hypervisor access registers while the host runs with the vCPU loaded, and only then', () => {

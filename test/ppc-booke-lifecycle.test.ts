@@ -1,8 +1,7 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
 import { bookeLifecycle } from '../models/ppc-booke/lifecycle.machine.js';
 import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
+import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 
 const table = compileLifecycle(bookeLifecycle);
 const E = table.events.length;
@@ -10,23 +9,7 @@ const at = (state: string, event: string): number => table.states.indexOf(state)
 
 describe('compiled ppc-booke lifecycle table', () => {
   it('agrees with the XState machine on enabledness and target state along random walks', () => {
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...table.events), { minLength: 1, maxLength: 80, size: 'max' }), (walk) => {
-        const actor = createActor(bookeLifecycle).start();
-        let state = table.initial;
-        for (const type of walk) {
-          const can = actor.getSnapshot().can({ type, cpu: 0 } as never);
-          const next = table.next[state * E + table.event(type)] as number;
-          expect(next >= 0).toBe(can);
-          if (!can) continue;
-          actor.send({ type, cpu: 0 } as never);
-          state = next;
-          expect(actor.getSnapshot().value).toBe(table.states[state]);
-        }
-        actor.stop();
-      }),
-      { seed: 20260102, numRuns: 300 },
-    );
+    expectTableAgreesWithMachine(bookeLifecycle, 20260102);
   });
 
   it('makes a debug interrupt in the guest an exit that returns to the host (KVM_EXIT_DEBUG goes to userspace from loaded)', () => {

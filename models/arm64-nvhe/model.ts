@@ -5,7 +5,6 @@
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
-import type { RegisterFile } from '../../src/register-file.js';
 import { TRACE_NO_SESSION } from '../../src/trace-session.js';
 import type { World } from '../../src/world.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
@@ -117,19 +116,19 @@ export const commonCode: Required<Pick<Arm64Hooks, 'getReg' | 'setReg' | 'vcpuRe
 };
 
 /**
- * The reset state of an arm64 world: every CPU's registers at reset (and the host's intent with
- * them), no trace session, every vCPU's memory copy as kvm_reset_sys_regs leaves it.
+ * An arm64 world at reset: every CPU's registers (and the host's intent) at their reset values, no
+ * trace session, and every vCPU's ctxt and guest intent at their reset values.
  */
-export function resetArm64World(w: World, registers: RegisterFile, guestVisible: Int32Array): void {
-  const R = registers.count;
+export function resetArm64World(w: World, reset: Float64Array, guestVisible: Int32Array): void {
+  const R = reset.length;
   for (let c = 0; c < w.shape.cpus; c++) {
-    w.hw.set(registers.reset, c * R);
-    w.hostIntent.set(registers.reset, c * R);
+    w.hw.set(reset, c * R);
+    w.hostIntent.set(reset, c * R);
     w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
   }
   for (let v = 0; v < w.shape.vcpus; v++) {
-    w.vcpuMem.set(registers.reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
-    for (const reg of guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
+    w.vcpuMem.set(reset, v * w.shape.vcpuAreas * R); // ctxt.sys_regs after kvm_reset_sys_regs
+    for (const reg of guestVisible) w.guestIntent[v * R + reg] = reset[reg] as number;
   }
 }
 
@@ -215,7 +214,7 @@ export const arm64Nvhe: ArchModel = {
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
       events: [...arm64DebugEvents(brps, wrps, debug), ...(trf ? arm64TraceEvents(NVHE_DRIVER) : [])],
       defaultHooks: commonCode as Hooks<never, never>,
-      reset: (w: World) => resetArm64World(w, registers, view.guestVisible),
+      reset: (w: World) => resetArm64World(w, registers.reset, view.guestVisible),
       // Until the cost table lands (DESIGN §6 cost.ts), every access costs one unit.
       readCost: () => 1,
       writeCost: () => 1,

@@ -27,6 +27,8 @@ export const REGISTER_COUNT = 71;
 export const DBG_MDSCR_SS = 1 << 0;
 export const DBG_MDSCR_KDE = 1 << 13;
 export const DBG_MDSCR_MDE = 1 << 15;
+/** PSTATE.SS as an exception saves it in SPSR_ELx. */
+export const DBG_SPSR_SS = 1 << 21;
 
 // asm/kvm_arm.h
 export const MDCR_EL2_HPMN_MASK = 0x1f;

@@ -82,7 +82,7 @@ export const arm64Vhe: ArchModel = {
     { name: 'gdb', describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)', default: 0, min: 0, max: 1 },
     { name: 'oslock', describe: 'guests lock their OS Lock (1), or only unlock it, as Linux does at boot (0)', default: 0, min: 0, max: 1 },
   ],
-  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}`,
+  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}; with --oslock, OSLK {0, 1}`,
   instantiate(config: ModelConfig): ModelInstance {
     const { gdb = 0, oslock = 0, ...nvheConfig } = config;
     const base = arm64Nvhe.instantiate(nvheConfig);
@@ -132,10 +132,9 @@ export const arm64Vhe: ArchModel = {
       instruction: softwareStep,
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
-        resetArm64World(w, registers, view.guestVisible);
-        for (let v = 0; v < w.shape.vcpus; v++) {
-          w.vcpuScalar[v * w.shape.vcpuScalars + hcr] = HCR_TVM; // vcpu_reset_hcr: HCR_GUEST_FLAGS has HCR_TVM
-        }
+        resetArm64World(w, registers.reset, view.guestVisible);
+        // vcpu_reset_hcr: HCR_GUEST_FLAGS has HCR_TVM.
+        for (let v = 0; v < w.shape.vcpus; v++) w.vcpuScalar[v * w.shape.vcpuScalars + hcr] = HCR_TVM;
       },
     };
   },

@@ -49,8 +49,6 @@ export const SCTLR_RESET = 0x00c50078;
 export const OSLAR_OSLK = 1 << 0;
 export const OSLSR_OSLK = 1 << 1;
 export const OSLSR_OSLM_IMPLEMENTED = 1 << 3;
-// asm/debug-monitors.h DBG_SPSR_SS: PSTATE.SS as saved in SPSR_ELx
-export const DBG_SPSR_SS = 1 << 21;
 
 const vm = (name: string, width: 32 | 64, reset = 0): RegisterSpec => ({ name, width, reset, write: 'rw' });
 

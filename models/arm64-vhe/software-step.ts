@@ -12,9 +12,9 @@ import type { Executor } from '../../src/execute.js';
 import type { DeliveryObservation } from '../../src/invariant.js';
 import type { InstructionHooks } from '../../src/model.js';
 import { routesToEl2 } from '../arm64-nvhe/hardware.js';
-import { DBG_MDSCR_SS, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
+import { DBG_MDSCR_SS, DBG_SPSR_SS, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
 import { osLocked } from './hardware.js';
-import { DBG_SPSR_SS, SPSR_EL2 } from './registers.js';
+import { SPSR_EL2 } from './registers.js';
 
 /** Ghost word (after the userspace debug words) holding 1 while a stepped instruction is not yet reported. */
 export const STEP_OWED = 2;

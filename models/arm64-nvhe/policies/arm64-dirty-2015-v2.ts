@@ -5,35 +5,13 @@
  */
 import { definePolicy } from '../../../src/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
-import { DBG_MDSCR_KDE, DBGBCR, DBGBVR, DBGWCR, DBGWVR, ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1 } from '../registers.js';
-import { type DebugSr, guest_run_enter, guest_run_exit, KVM_ARM64_DEBUG_DIRTY, restore_debug, save_debug, trap_debug_regs } from './hyp.js';
+import { DBG_MDSCR_KDE, MDSCR_EL1 } from '../registers.js';
+import { debugSr2015 } from './arm64-dirty-2015.js';
+import { type DebugSr, guest_run_enter, guest_run_exit, KVM_ARM64_DEBUG_DIRTY, trap_debug_regs } from './hyp.js';
 
+/** v2's debug-sr.c: __debug_save_state and __debug_restore_state as merged; the host-save condition and restore differ. */
 const debugSrV2: DebugSr = {
-  __debug_save_state(k: Arm64Context, dbg: Float64Array, ctxt: Float64Array): void {
-    if (k.vcpu.debugFlags & KVM_ARM64_DEBUG_DIRTY) {
-      const aa64dfr0 = k.hw.read(ID_AA64DFR0_EL1);
-      const brps = (aa64dfr0 >> 12) & 0xf;
-      const wrps = (aa64dfr0 >> 20) & 0xf;
-      save_debug(k.hw, dbg, DBGBCR, brps);
-      save_debug(k.hw, dbg, DBGBVR, brps);
-      save_debug(k.hw, dbg, DBGWCR, wrps);
-      save_debug(k.hw, dbg, DBGWVR, wrps);
-      ctxt[MDCCINT_EL1] = k.hw.read(MDCCINT_EL1);
-    }
-  },
-
-  __debug_restore_state(k: Arm64Context, dbg: Float64Array, ctxt: Float64Array): void {
-    if (k.vcpu.debugFlags & KVM_ARM64_DEBUG_DIRTY) {
-      const aa64dfr0 = k.hw.read(ID_AA64DFR0_EL1);
-      const brps = (aa64dfr0 >> 12) & 0xf;
-      const wrps = (aa64dfr0 >> 20) & 0xf;
-      restore_debug(k.hw, dbg, DBGBCR, brps);
-      restore_debug(k.hw, dbg, DBGBVR, brps);
-      restore_debug(k.hw, dbg, DBGWCR, wrps);
-      restore_debug(k.hw, dbg, DBGWVR, wrps);
-      k.hw.write(MDCCINT_EL1, ctxt[MDCCINT_EL1] as number);
-    }
-  },
+  ...debugSr2015,
 
   __debug_cond_save_host_state(k: Arm64Context): void {
     if ((k.vcpu.ctxt[MDSCR_EL1] as number) & DBG_MDSCR_KDE || (k.vcpu.ctxt[MDSCR_EL1] as number) & DBG_MDSCR_KDE) {

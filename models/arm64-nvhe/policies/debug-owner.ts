@@ -11,6 +11,7 @@ import {
   DBG_MDSCR_KDE,
   DBG_MDSCR_MDE,
   DBG_MDSCR_SS,
+  DBG_SPSR_SS,
   DBGBCR,
   DBGBVR,
   MDCR_EL2,
@@ -33,8 +34,6 @@ export const VCPU_DEBUG_GUEST_OWNED = 2;
 export const KVM_GUESTDBG_ENABLE = 1 << 0;
 export const KVM_GUESTDBG_SINGLESTEP = 1 << 1;
 export const KVM_GUESTDBG_USE_HW = 1 << 17;
-/** asm/debug-monitors.h DBG_SPSR_SS: PSTATE.SS in a saved PSTATE. */
-export const DBG_SPSR_SS = 1 << 21;
 /** vcpu iflags: the guest's own step state was active-pending / userspace's step state was. */
 export const GUEST_SS_ACTIVE_PENDING = 1 << 0;
 export const HOST_SS_ACTIVE_PENDING = 1 << 1;
@@ -52,7 +51,11 @@ function kvm_arm_setup_mdcr_el2(k: Arm64Context): void {
   k.vcpu.mdcrEl2 = mdcr;
 }
 
-/** setup_external_mdscr: SS for userspace's single-step, MDE and KDE for its breakpoints; nothing under the OS Lock alone. */
+/**
+ * setup_external_mdscr: the guest's MDSCR_EL1 without SS, MDE and KDE (the only bits modelled, so
+ * nothing is left), then SS for userspace's single-step and MDE|KDE for its breakpoints; under the
+ * OS Lock alone MDE stays clear, masking every debug exception it blocks.
+ */
 function setup_external_mdscr(k: Arm64Context): void {
   let mdscr = 0;
   if (k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP) mdscr |= DBG_MDSCR_SS;

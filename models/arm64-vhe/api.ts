@@ -1,0 +1,43 @@
+/**
+ * What an arm64 VHE policy file imports, beyond `worldswitch/arm64-nvhe`: the VHE vCPU type, the
+ * deferred VM registers and their traps, the OS Lock and PSTATE.SS bits, and the 2017 helpers
+ * (loading and saving the VM registers, the VHE run loop, access_vm_reg). Published as `worldswitch/arm64-vhe`.
+ */
+export type { Arm64VheContext, Arm64VheHooks, Arm64VheVcpu } from './model.js';
+export { resetSysRegs } from './model.js';
+export { vcpuSysRegAccess } from './policies/arm64-vhe-deferred-2017.js';
+export {
+  access_vm_reg,
+  HCR_HOST_VHE_FLAGS,
+  kvm_vcpu_load_sysregs,
+  kvm_vcpu_put_sysregs,
+  kvm_vcpu_run_vhe_enter,
+  kvm_vcpu_run_vhe_exit,
+  memoryCopy,
+  type SysRegAccess,
+} from './policies/vhe.js';
+export {
+  AFSR0_EL1,
+  AFSR1_EL1,
+  AMAIR_EL1,
+  CONTEXTIDR_EL1,
+  DACR32_EL2,
+  ESR_EL1,
+  FAR_EL1,
+  HCR_EL2,
+  HCR_TRVM,
+  HCR_TVM,
+  IFSR32_EL2,
+  isVmReg,
+  MAIR_EL1,
+  OSLAR_EL1,
+  OSLAR_OSLK,
+  OSLSR_EL1,
+  OSLSR_OSLK,
+  SCTLR_EL1,
+  SPSR_EL2,
+  TCR_EL1,
+  TTBR0_EL1,
+  TTBR1_EL1,
+  VM_REGS,
+} from './registers.js';

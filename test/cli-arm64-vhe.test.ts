@@ -1,0 +1,57 @@
+/**
+ * The arm64-vhe variant through the CLI: listed with its options, the WARN+RAZ/WI variant's WARNs
+ * counted in the text and JSON reports and shown at the step that fired them, and the model
+ * options validated like the others.
+ */
+import { describe, expect, it } from 'vitest';
+import { cli, lines } from './cli-harness.js';
+
+describe('arm64-vhe on the command line', () => {
+  it('is listed with its options and policies', async () => {
+    const r = await cli('list');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ {2}arm64-vhe\s/m);
+    expect(r.out).toContain('--gdb (0-1, default 0), --oslock (0-1, default 0)');
+    for (const p of [
+      'eager',
+      'arm64-vhe-deferred-2017-v2',
+      'arm64-vhe-deferred-2017',
+      'arm64-vhe-deferred-2017-warn',
+      'arm64-owner-2025',
+    ]) {
+      expect(r.out).toContain(`arm64-vhe/${p} `);
+    }
+    expect(r.out).toContain('arm64-nvhe/arm64-owner-2025 ');
+  });
+
+  it('counts the WARNs of a policy that holds policy-total, in the text and the JSON report', async () => {
+    const args = ['check', 'arm64-vhe-deferred-2017-warn', '--invariant', 'policy-total', '--runs', '200'];
+    const text = await cli(...args);
+    expect(text.code).toBe(0);
+    const count = Number(/WARN\(\) reached (\d+) time\(s\)/.exec(text.out)?.[1]);
+    expect(count).toBeGreaterThan(0);
+    const json = JSON.parse((await cli(...args, '--json')).out) as { verdict: string; stats: { warnings: number } };
+    expect(json.verdict).toBe('held');
+    expect(json.stats.warnings).toBe(count);
+  });
+
+  it('shows a WARN under the step that fired it in a counterexample', async () => {
+    const r = await cli('check', 'arm64-vhe-deferred-2017-warn', '--seed', '1');
+    expect(r.code).toBe(1);
+    const out = lines(r.out);
+    const warn = out.findIndex((l) => l.includes('WARN in '));
+    expect(warn).toBeGreaterThan(0);
+    // The closest state header above the WARN names the event that reached it.
+    const header = out
+      .slice(0, warn)
+      .filter((l) => l.startsWith('State '))
+      .pop();
+    expect(header).toMatch(/State \d+: (VMM_SET_REG|VMM_GET_REG|HYP_READ_REG|HYP_WRITE_REG|GUEST_(READ|WRITE)) /);
+  });
+
+  it('rejects a model option out of range with one line and exit 2', async () => {
+    const r = await cli('check', 'arm64-vhe/eager', '--gdb', '2');
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toEqual(['worldswitch: --gdb must be between 0 and 1 on arm64-vhe, got 2.']);
+  });
+});
