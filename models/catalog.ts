@@ -5,9 +5,13 @@ import { arm64Nvhe } from './arm64-nvhe/model.js';
 import arm64Dirty2015 from './arm64-nvhe/policies/arm64-dirty-2015.js';
 import arm64Dirty2015V2 from './arm64-nvhe/policies/arm64-dirty-2015-v2.js';
 import arm64NvheOwner2025 from './arm64-nvhe/policies/arm64-owner-2025.js';
+import arm64Trfcr2023 from './arm64-nvhe/policies/arm64-trfcr-2023.js';
+import arm64Trfcr2025 from './arm64-nvhe/policies/arm64-trfcr-2025.js';
 import arm64NvheEager from './arm64-nvhe/policies/eager.js';
 import { arm64Vhe } from './arm64-vhe/model.js';
 import arm64VheOwner2025 from './arm64-vhe/policies/arm64-owner-2025.js';
+import arm64VheTrfcr2023 from './arm64-vhe/policies/arm64-trfcr-2023.js';
+import arm64VheTrfcr2025 from './arm64-vhe/policies/arm64-trfcr-2025.js';
 import arm64VheDeferred2017 from './arm64-vhe/policies/arm64-vhe-deferred-2017.js';
 import arm64VheDeferred2017V2 from './arm64-vhe/policies/arm64-vhe-deferred-2017-v2.js';
 import arm64VheDeferred2017Warn from './arm64-vhe/policies/arm64-vhe-deferred-2017-warn.js';
@@ -38,11 +42,15 @@ export const policies: readonly Policy[] = [
   arm64Dirty2015V2,
   arm64Dirty2015,
   arm64NvheOwner2025,
+  arm64Trfcr2023,
+  arm64Trfcr2025,
   arm64VheEager,
   arm64VheDeferred2017V2,
   arm64VheDeferred2017,
   arm64VheDeferred2017Warn,
   arm64VheOwner2025,
+  arm64VheTrfcr2023,
+  arm64VheTrfcr2025,
   ppcBookeEager,
   ppcBookeGdb2008,
   ppcBookeGdb2008Fixed,

@@ -3,7 +3,10 @@ import { defineInvariant } from '../src/invariant.js';
 import { CTX_HOST } from '../src/world.js';
 import { lowestSlot } from './slot-compare.js';
 
-/** Whenever a CPU runs host code, its debug registers hold what the host's debug users programmed. */
+/**
+ * Whenever a CPU runs host code, its debug registers hold what the host's debug users programmed:
+ * the model's `hostState`, which includes the host's own trace filter where the model has one.
+ */
 export default defineInvariant({
   name: 'host-breakpoints-preserved',
   claim: 'whenever a CPU runs host code, its bp/wp/control registers equal what the host programmed',

@@ -8,6 +8,7 @@ import hostBreakpointsPreserved from './host-breakpoints-preserved.js';
 import hostBreakpointsQuietInGuest from './host-breakpoints-quiet-in-guest.js';
 import noStaleRead from './no-stale-read.js';
 import policyTotal from './policy-total.js';
+import traceFilterHonored from './trace-filter-honored.js';
 import userspaceDebugHonored from './userspace-debug-honored.js';
 
 /** Every invariant, in checking order. */
@@ -17,6 +18,7 @@ export const invariants: readonly Invariant[] = [
   hostBreakpointsQuietInGuest,
   guestBreakpointsEffective,
   guestBreakpointsQuietInHost,
+  traceFilterHonored,
   hostBreakpointsPreserved,
   noStaleRead,
   userspaceDebugHonored,

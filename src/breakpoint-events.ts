@@ -54,13 +54,14 @@ function hostCpus(x: Executor, k = -1): number {
 }
 
 /** Picks a CPU running host code into `ev[1]`; returns what is left of the raw choice. */
-function pickHostCpu(x: Executor, r: number, ev: Float64Array): number {
+export function pickHostCpu(x: Executor, r: number, ev: Float64Array): number {
   const n = hostCpus(x);
   ev[1] = hostCpus(x, r % n);
   return Math.floor(r / n);
 }
 
-const isHostCpu = (x: Executor, cpu: number): boolean => x.world.cpuContext[cpu] === CTX_HOST;
+/** Whether `cpu` runs host code now. */
+export const isHostCpu = (x: Executor, cpu: number): boolean => x.world.cpuContext[cpu] === CTX_HOST;
 
 /** The host programs a register on its own CPU: hardware and host intent change together. */
 export function hostWrite(x: Executor, cpu: number, reg: number, value: number): void {

@@ -2,7 +2,7 @@ import { EXIT_REASONS, type Executor } from './execute.js';
 import type { EventKind, ModelInstance } from './model.js';
 
 /** Counts the vCPUs whose lifecycle enables machine event `e`; with `k >= 0`, returns the k-th one instead. */
-function vcpuWhere(x: Executor, e: number, k = -1): number {
+export function vcpuWhere(x: Executor, e: number, k = -1): number {
   let n = 0;
   const vcpus = x.world.vcpuState.length;
   for (let v = 0; v < vcpus; v++) {
@@ -15,7 +15,7 @@ function vcpuWhere(x: Executor, e: number, k = -1): number {
 }
 
 /** Picks one of the vCPUs enabling `e` with the raw choice `r`, stores it in `ev[1]`, returns the rest of `r`. */
-function pickVcpu(x: Executor, e: number, r: number, ev: Float64Array): number {
+export function pickVcpu(x: Executor, e: number, r: number, ev: Float64Array): number {
   const n = vcpuWhere(x, e);
   ev[1] = vcpuWhere(x, e, r % n);
   return Math.floor(r / n);

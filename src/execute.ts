@@ -1,5 +1,5 @@
 import type { DeliveryObservation, Finding, HitObservation, Invariant, ReadObservation, Violation } from './invariant.js';
-import { HOOK_NAMES } from './lifecycle.js';
+import { HOOK_NAMES, type HookName } from './lifecycle.js';
 import type { EventKind, ModelInstance } from './model.js';
 import type { HookContext, Hooks, Hw, Policy, TrapParams } from './policy.js';
 import { hwWriteResult, writeResult } from './register-file.js';
@@ -88,7 +88,18 @@ export class Executor {
   private readonly hookFns: (HookFn | undefined)[];
   private readonly vcpuViews: unknown[];
   private readonly hostViews: unknown[];
-  private readonly k: { hw: Hw; vcpu: unknown; host: unknown; readonly cpu: number; bug(m: string): never; warn(m: string): void };
+  private readonly k: {
+    hw: Hw;
+    vcpu: unknown;
+    host: unknown;
+    readonly cpu: number;
+    bug(m: string): never;
+    warn(m: string): void;
+    localIrqDisable(): void;
+  };
+  /** An interrupt waiting in the run loop's interrupts-enabled window of `irqCpu` (see `interruptRunLoop`). */
+  private irqPending: ((x: Executor) => void) | undefined;
+  private irqCpu = -1;
   /** Set once any hook asked for its CPU number (k.cpu or k.host.cpu): CPU symmetry is then unsound. */
   cpuNumberRead = false;
   private readonly enabledWeight: Float64Array;
@@ -117,6 +128,7 @@ export class Executor {
       vcpuAreas: memory.vcpuAreas.length,
       hostAreas: memory.hostAreas.length,
       vcpuScalars: memory.vcpuScalars.length + SCRATCH_WORDS,
+      hostScalars: memory.hostScalars?.length ?? 0,
       cpuGhost: model.ghost?.cpu.length ?? 0,
       vcpuGhost: model.ghost?.vcpu.length ?? 0,
     };
@@ -155,6 +167,9 @@ export class Executor {
         x.warningsHit++;
         x.warnings.push({ step: x.step, hook: x.hookName(), message });
       },
+      localIrqDisable() {
+        x.takePendingIrq();
+      },
     };
     this.ev = Object.fromEntries(lifecycle.events.map((e, i) => [e, i]));
     this.enabledCounts = new Int32Array(lifecycle.events.length);
@@ -171,6 +186,7 @@ export class Executor {
     this.world.copyFrom(this.initial);
     this.step = 0;
     this.violation = undefined;
+    this.irqPending = undefined;
     this.warnings.length = 0;
     this.cycles = 0;
     this.hwAccesses = 0;
@@ -325,6 +341,45 @@ export class Executor {
     this.world.running[cpu] = -1;
     this.world.cpuContext[cpu] = CTX_HOST;
     this.settle(cpu);
+  }
+
+  /**
+   * KVM_RUN's entry path with an interrupt arriving in the run loop before local_irq_disable(): the
+   * guestEnter hook takes `irq` where it calls k.localIrqDisable(). A hook that never disables
+   * interrupts cannot say where that is, which is reported as a policy-total finding.
+   */
+  interruptRunLoop(v: number, irq: (x: Executor) => void): void {
+    this.irqPending = irq;
+    this.irqCpu = this.world.loadedOn[v] as number;
+    this.enter(v);
+    if (this.irqPending === undefined) return;
+    this.irqPending = undefined;
+    this.record(POLICY_TOTAL, {
+      message: 'guestEnter never called k.localIrqDisable(), so the run loop has no interrupts-enabled window to take an interrupt in',
+      vcpu: v,
+      cpu: this.irqCpu,
+    });
+  }
+
+  private takePendingIrq(): void {
+    const irq = this.irqPending;
+    if (irq === undefined || this.hookCpu !== this.irqCpu) return;
+    this.irqPending = undefined;
+    irq(this);
+    if (this.violation) throw STOP;
+  }
+
+  /** Whether the policy (or the model's common code) provides hook `name`. */
+  hasHook(name: HookName): boolean {
+    return this.hookFns[HOOK_NAMES.indexOf(name)] !== undefined;
+  }
+
+  /**
+   * Runs hook `name` on `cpu` outside the vCPU lifecycle (a host driver calling into KVM); the hook
+   * sees the vCPU loaded there, if any. May run inside another hook (an interrupt taken in it).
+   */
+  hostHook(name: HookName, cpu: number, a?: unknown): unknown {
+    return this.runHook(HOOK_NAMES.indexOf(name), this.world.running[cpu] as number, cpu, a, undefined);
   }
 
   /** KVM_RUN's entry path up to the guest. */
@@ -542,6 +597,7 @@ export class Executor {
   private runHook(hook: number, v: number, cpu: number, a: unknown, b: unknown): unknown {
     const fn = this.hookFns[hook];
     if (fn === undefined) return undefined;
+    if (this.hookIndex >= 0) return this.runNestedHook(hook, v, cpu, a, b);
     this.mutations++;
     this.hookIndex = hook;
     this.hookCpu = cpu;
@@ -553,7 +609,7 @@ export class Executor {
     this.hookOps = 0;
     this.hookWrites = 0;
     const k = this.k;
-    k.vcpu = this.vcpuViews[v];
+    k.vcpu = v >= 0 ? this.vcpuViews[v] : undefined;
     k.host = cpu >= 0 ? this.hostViews[cpu] : undefined;
     try {
       return fn(k, a, b);
@@ -566,6 +622,21 @@ export class Executor {
       this.hookIndex = -1;
       this.hookCpu = -1;
       if (watch) watch.beat[1] = 0;
+    }
+  }
+
+  /** A hook run from inside another (an interrupt taken in it): the outer hook resumes as it was. */
+  private runNestedHook(hook: number, v: number, cpu: number, a: unknown, b: unknown): unknown {
+    const { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue } = this;
+    const { vcpu, host } = this.k;
+    this.hookIndex = -1;
+    try {
+      return this.runHook(hook, v, cpu, a, b);
+    } finally {
+      Object.assign(this, { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue });
+      this.k.vcpu = vcpu;
+      this.k.host = host;
+      if (this.watch) this.watch.beat[1] = hookIndex + 1;
     }
   }
 
@@ -668,6 +739,18 @@ export class Executor {
     memory.hostAreas.forEach((name, a) => {
       const base = (cpu * memory.hostAreas.length + a) * this.regs;
       view[name] = this.world.hostMem.subarray(base, base + this.regs);
+    });
+    const scalars = memory.hostScalars ?? [];
+    scalars.forEach((name, s) => {
+      const i = cpu * scalars.length + s;
+      const w = this.world;
+      Object.defineProperty(view, name, {
+        get: () => w.hostScalar[i],
+        set: (value: number) => {
+          w.hostScalar[i] = value;
+        },
+        enumerable: true,
+      });
     });
     return Object.freeze(view);
   }

@@ -47,4 +47,5 @@ export { type Replay, replay, TraceError } from './replay.js';
 export { eventFromJSON, eventToJSON, type TraceEvent } from './trace.js';
 export { readTraceFile, TRACE_FORMAT, TRACE_VERSION, type TraceFile, toTraceFile } from './trace-file.js';
 export { traceEventsSchema } from './trace-schema.js';
+export { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST, TRACE_NO_SESSION, type TraceView } from './trace-session.js';
 export { CONTEXT_NAMES, CTX_GUEST, CTX_HOST, CTX_HYP, World, type WorldShape } from './world.js';

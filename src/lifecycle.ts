@@ -34,6 +34,7 @@ export const HOOK_NAMES = [
   'hostTrap',
   'hypReadReg',
   'hypWriteReg',
+  'setGuestTrace',
 ] as const;
 /** One of `HOOK_NAMES`. */
 export type HookName = (typeof HOOK_NAMES)[number];

@@ -2,6 +2,7 @@ import type { Executor } from './execute.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Hooks } from './policy.js';
 import type { RegisterFile } from './register-file.js';
+import type { TraceView } from './trace-session.js';
 import type { World } from './world.js';
 
 /** A number a model can be configured with (CPU count, breakpoint count, ...). */
@@ -71,6 +72,8 @@ export interface DebugView {
    * of the guest's, with hits exiting to userspace; otherwise undefined.
    */
   vmmIntent?(x: Executor, v: number): Float64Array | undefined;
+  /** Self-hosted trace filtering, for models that have it (`trace-filter-honored`). */
+  readonly trace?: TraceView;
   /** The debug status register, for models that latch debug events (e.g. PowerPC DBSR); see debug-status.ts. */
   readonly status?: { readonly reg: number; readonly events: number; describe(mask: number): string };
 }
@@ -80,6 +83,8 @@ export interface MemoryLayout {
   readonly vcpuAreas: readonly string[];
   readonly hostAreas: readonly string[];
   readonly vcpuScalars: readonly string[];
+  /** Scalar words of the host's per-CPU data (default none). */
+  readonly hostScalars?: readonly string[];
 }
 
 /** What the hardware does around each guest instruction (arm64 software step: MDSCR_EL1.SS, PSTATE.SS). */

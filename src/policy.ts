@@ -40,6 +40,11 @@ export interface HookContext<V = unknown, H = unknown> {
   bug(message: string): never;
   /** WARN(): recorded and shown in the trace; the hook goes on. */
   warn(message: string): void;
+  /**
+   * local_irq_disable() in the run loop: an interrupt the checker placed in the loop's
+   * interrupts-enabled window (e.g. a trace session change) is taken here, before the call returns.
+   */
+  localIrqDisable(): void;
 }
 
 /** The hooks a policy may provide (DESIGN §3); a missing one does nothing or, for register access, the model's default. */
@@ -65,6 +70,12 @@ export interface Hooks<V = unknown, H = unknown> {
   hypReadReg?(k: HookContext<V, H>, reg: number): number;
   /** The hypervisor writes a guest register for itself (e.g. ESR_EL1/FAR_EL1 when injecting an abort): vcpu_write_sys_reg. */
   hypWriteReg?(k: HookContext<V, H>, reg: number, value: number): void;
+  /**
+   * The interface a host trace driver calls on its own CPU, preemption disabled, to say which trace
+   * filter value guests must run with (Linux: kvm_etm_set_guest_trfcr, kvm_tracing_set_el1_configuration).
+   * `k.vcpu` is the vCPU loaded on that CPU (kvm_get_running_vcpu()), or undefined.
+   */
+  setGuestTrace?(k: HookContext<V, H>, value: number): void;
 }
 
 /** What `definePolicy` takes. */

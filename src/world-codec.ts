@@ -22,6 +22,7 @@ export class WorldCodec {
   private readonly inverse: Int8Array[];
   private readonly sortBuffer: number[];
   private readonly cpuGhost: number;
+  private readonly hostScalars: number;
 
   constructor(model: ModelInstance, shape: World['shape']) {
     this.shape = shape;
@@ -40,12 +41,14 @@ export class WorldCodec {
     const n = ids.length;
     const files = shape.cpus * 2 + shape.vcpus * (shape.vcpuAreas + 1) + shape.cpus * shape.hostAreas;
     this.cpuGhost = shape.cpuGhost ?? 0;
+    this.hostScalars = shape.hostScalars ?? 0;
     this.width =
       files * n +
       shape.cpus * 2 +
       shape.vcpus * 2 +
       shape.vcpus * shape.vcpuScalars +
       shape.cpus * this.cpuGhost +
+      shape.cpus * this.hostScalars +
       shape.vcpus * (shape.vcpuGhost ?? 0);
   }
 
@@ -96,6 +99,8 @@ export class WorldCodec {
     const g = this.cpuGhost;
     for (let i = 0; i < cpus; i++) for (let k = 0; k < g; k++) out[o++] = w.cpuGhost[(order[i] as number) * g + k] as number;
     for (let i = 0; i < w.vcpuGhost.length; i++) out[o++] = w.vcpuGhost[i] as number;
+    const hs = this.hostScalars;
+    for (let i = 0; i < cpus; i++) for (let k = 0; k < hs; k++) out[o++] = w.hostScalar[(order[i] as number) * hs + k] as number;
     if (fp) fingerprintWords(out, offset, o - offset, fp);
   }
 
@@ -132,6 +137,7 @@ export class WorldCodec {
     for (let i = 0; i < w.vcpuScalar.length; i++) w.vcpuScalar[i] = src[o++] as number;
     for (let i = 0; i < w.cpuGhost.length; i++) w.cpuGhost[i] = src[o++] as number;
     for (let i = 0; i < w.vcpuGhost.length; i++) w.vcpuGhost[i] = src[o++] as number;
+    for (let i = 0; i < w.hostScalar.length; i++) w.hostScalar[i] = src[o++] as number;
   }
 
   /** Compares the per-CPU records of CPUs `p` and `q` of `w` (negative, zero, positive). */
@@ -150,6 +156,8 @@ export class WorldCodec {
     const g = this.cpuGhost;
     let ghost = 0;
     for (let k = 0; k < g && ghost === 0; k++) ghost = (w.cpuGhost[p * g + k] as number) - (w.cpuGhost[q * g + k] as number);
+    const hs = this.hostScalars;
+    for (let k = 0; k < hs && ghost === 0; k++) ghost = (w.hostScalar[p * hs + k] as number) - (w.hostScalar[q * hs + k] as number);
     return (
       cmp(w.hw, p * R, q * R) ||
       cmp(w.hostIntent, p * R, q * R) ||

@@ -16,6 +16,8 @@ export interface WorldShape {
   readonly hostAreas: number;
   /** Scalar words per vCPU (flags, saved control values, scratch). */
   readonly vcpuScalars: number;
+  /** Scalar words per pCPU of the host's per-CPU data (e.g. KVM's kvm_host_data fields). */
+  readonly hostScalars?: number;
   /** Ghost words per CPU the model keeps for its invariants (e.g. pending debug status); never seen by a policy. */
   readonly cpuGhost?: number;
   /** Ghost words per vCPU (e.g. what userspace asked for with KVM_SET_GUEST_DEBUG). */
@@ -39,6 +41,8 @@ export class World {
   readonly vcpuMem: Float64Array;
   readonly vcpuScalar: Float64Array;
   readonly hostMem: Float64Array;
+  /** Per-CPU host scalar words (`shape.hostScalars` each), CPU-major. */
+  readonly hostScalar: Float64Array;
   readonly hostIntent: Float64Array;
   readonly hostIntentAt: Int32Array;
   readonly guestIntent: Float64Array;
@@ -58,6 +62,7 @@ export class World {
     this.vcpuMem = new Float64Array(vcpus * shape.vcpuAreas * regs);
     this.vcpuScalar = new Float64Array(vcpus * shape.vcpuScalars);
     this.hostMem = new Float64Array(cpus * shape.hostAreas * regs);
+    this.hostScalar = new Float64Array(cpus * (shape.hostScalars ?? 0));
     this.hostIntent = new Float64Array(cpus * regs);
     this.hostIntentAt = new Int32Array(cpus * regs);
     this.guestIntent = new Float64Array(vcpus * regs);
@@ -83,6 +88,7 @@ export class World {
     this.vcpuMem.set(other.vcpuMem);
     this.vcpuScalar.set(other.vcpuScalar);
     this.hostMem.set(other.hostMem);
+    this.hostScalar.set(other.hostScalar);
     this.hostIntent.set(other.hostIntent);
     this.guestIntent.set(other.guestIntent);
     this.cpuGhost.set(other.cpuGhost);

@@ -36,5 +36,18 @@ export {
   MDCR_EL2_TPM,
   MDCR_EL2_TPMCR,
   MDSCR_EL1,
+  TRBLIMITR_EL1,
+  TRFCR_EL1,
+  TRFCR_EL2,
   WCR_E,
 } from './registers.js';
+export {
+  TRBLIMITR_EL1_E,
+  TRFCR_E0TRE,
+  TRFCR_E1TRE,
+  TRFCR_EL2_CX,
+  TRFCR_ENABLES,
+  TRFCR_TS_VIRTUAL,
+  traceBufferOf,
+  traceFiltOf,
+} from './trace.js';

@@ -5,6 +5,8 @@
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
+import type { RegisterFile } from '../../src/register-file.js';
+import { TRACE_NO_SESSION } from '../../src/trace-session.js';
 import type { World } from '../../src/world.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
@@ -28,8 +30,11 @@ import {
   MDSCR_EL1,
   PRIV_EL0,
   PRIV_EL1,
+  TRFCR_EL1,
+  TRFCR_EL2,
   wcr,
 } from './registers.js';
+import { arm64TraceEvents, NVHE_DRIVER, nvheTrace, TRACE_GHOST, traceOptions } from './trace.js';
 
 /** A vCPU's in-memory state, where KVM/arm64 keeps it (struct kvm_vcpu_arch). */
 export interface Arm64Vcpu {
@@ -56,6 +61,8 @@ export interface Arm64Vcpu {
   pstate: number;
   /** vcpu->arch.iflags GUEST_SS_ACTIVE_PENDING / HOST_SS_ACTIVE_PENDING (6.14 single-step state). */
   ssFlags: number;
+  /** vcpu->arch.host_debug_state.guest_trfcr_el1 (2023 trace series): the per-CPU guest TRFCR, copied before each run. */
+  guestTrfcrEl1: number;
   /** Words for a policy's own state (kept in the world, so it is canonical and replayable). */
   readonly scratch: Float64Array;
 }
@@ -64,6 +71,12 @@ export interface Arm64Vcpu {
 export interface Arm64Host {
   /** host_cpu_context->sys_regs. */
   readonly ctxt: Float64Array;
+  /** The TRFCR_EL1 value guests run with on this CPU: per-CPU guest_trfcr (2023), host_data->trfcr_while_in_guest (6.14). */
+  trfcrWhileInGuest: number;
+  /** host_data->host_debug_state.trfcr_el1 (6.14): the host's TRFCR_EL1, saved while a guest runs. */
+  hostTrfcrEl1: number;
+  /** host_data->flags (6.14: TRBE_ENABLED, EL1_TRACING_CONFIGURED, ...). */
+  hostDataFlags: number;
 }
 
 /** The hook context an arm64 policy receives. */
@@ -72,7 +85,16 @@ export type Arm64Context = HookContext<Arm64Vcpu, Arm64Host>;
 export type Arm64Hooks = Hooks<Arm64Vcpu, Arm64Host>;
 
 /** The scalar words of Arm64Vcpu, in memory order. */
-export const ARM64_VCPU_SCALARS = ['debugFlags', 'mdcrEl2', 'debugOwner', 'guestDebug', 'externalMdscrEl1', 'pstate', 'ssFlags'] as const;
+export const ARM64_VCPU_SCALARS = [
+  'debugFlags',
+  'mdcrEl2',
+  'debugOwner',
+  'guestDebug',
+  'externalMdscrEl1',
+  'pstate',
+  'ssFlags',
+  'guestTrfcrEl1',
+] as const;
 
 /** Whether `reg` is one of the breakpoint/watchpoint registers kept in vcpu_debug_state. */
 export const isDebugStateReg = (reg: number): boolean => reg <= DBGWCR(15);
@@ -105,6 +127,15 @@ export const ARM64_COSTS = {
   note: 'ESTIMATE: MRS 8 cycles, MSR 5 cycles (the 2015 Cortex-A15 CP14 figures; no A57 figure)',
 };
 
+/**
+ * An arm64 world at reset: every CPU's registers (and the host's intent) at their reset values, no
+ * trace session, and every vCPU's ctxt and guest intent at their reset values.
+ */
+export function resetArm64World(w: World, registers: RegisterFile, guestVisible: Int32Array): void {
+  resetArmWorld(w, registers, guestVisible);
+  for (let c = 0; c < w.shape.cpus; c++) w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
+}
+
 /** The arm64 non-VHE architecture model. */
 export const arm64Nvhe: ArchModel = {
   id: 'arm64-nvhe',
@@ -114,20 +145,30 @@ export const arm64Nvhe: ArchModel = {
     { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
     { name: 'brps', describe: 'breakpoint register pairs (ID_AA64DFR0_EL1.BRPs + 1)', default: 6, min: 2, max: 16 },
     { name: 'wrps', describe: 'watchpoint register pairs (ID_AA64DFR0_EL1.WRPs + 1)', default: 4, min: 2, max: 16 },
+    { name: 'trf', describe: 'FEAT_TRF, TRFCR_EL1/EL2 and host trace sessions (ID_AA64DFR0_EL1.TraceFilt)', default: 1, min: 0, max: 1 },
+    {
+      name: 'trbe',
+      describe: 'FEAT_TRBE, TRBLIMITR_EL1 (ID_AA64DFR0_EL1.TraceBuffer); the host never enables it',
+      default: 0,
+      min: 0,
+      max: 1,
+    },
   ],
   smallDomain:
-    'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}',
+    'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}, trace sessions {in, ex}clude guest × host',
   costNote: ARM64_COSTS.note,
   instantiate(config: ModelConfig): ModelInstance {
     const { domain: domainOption, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
-    const registers = arm64RegisterFile({ brps, wrps });
+    const { trf, trbe } = traceOptions(options);
+    const registers = arm64RegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
+    const traceRegs = trf ? [TRFCR_EL1, TRFCR_EL2] : [];
     const { slotRegs, slotNames, generated } = slotLayout(brps, wrps, small);
     const slotDebugRegs = [...slotRegs];
     const view: DebugView = {
-      hostState: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, MDCR_EL2]),
+      hostState: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, MDCR_EL2, ...traceRegs]),
       guestVisible: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
       slotRegs,
       slotNames,
@@ -136,6 +177,7 @@ export const arm64Nvhe: ArchModel = {
       guestLevels: [0, 1],
       effective: (r, o, level) => effectiveSlots(r, o, level, brps, wrps),
       deliversToGuest: (r, o) => !routesToEl2(r, o),
+      ...(trf ? { trace: nvheTrace } : {}),
     };
     const bcrs = small ? [0, bcr(PRIV_EL1), bcr(PRIV_EL0)] : [0, bcr(PRIV_EL1), bcr(PRIV_EL0), bcr(PRIV_EL0 | PRIV_EL1)];
     const wcrs = small
@@ -160,16 +202,18 @@ export const arm64Nvhe: ArchModel = {
         vcpuAreas: ['ctxt', 'debugState', 'hostDebugState', 'externalDebugState'],
         hostAreas: ['ctxt'],
         vcpuScalars: ARM64_VCPU_SCALARS,
+        hostScalars: ['trfcrWhileInGuest', 'hostTrfcrEl1', 'hostDataFlags'],
       },
+      ghost: { cpu: TRACE_GHOST, vcpu: [] },
       view,
       guestReadable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
       guestWritable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
-      events: arm64DebugEvents(brps, wrps, debug),
+      events: [...arm64DebugEvents(brps, wrps, debug), ...(trf ? arm64TraceEvents(NVHE_DRIVER) : [])],
       defaultHooks: commonCode as Hooks<never, never>,
       // ctxt.sys_regs as kvm_reset_sys_regs leaves them.
-      reset: (w: World) => resetArmWorld(w, registers, view.guestVisible),
+      reset: (w: World) => resetArm64World(w, registers, view.guestVisible),
       readCost: () => ARM64_COSTS.read,
       writeCost: () => ARM64_COSTS.write,
     };

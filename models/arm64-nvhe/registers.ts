@@ -17,7 +17,11 @@ export const MDSCR_EL1 = 64;
 export const MDCCINT_EL1 = 65;
 export const MDCR_EL2 = 66;
 export const ID_AA64DFR0_EL1 = 67;
-export const REGISTER_COUNT = 68;
+/** Self-hosted trace (FEAT_TRF, FEAT_TRBE): bits and semantics in trace.ts. */
+export const TRFCR_EL1 = 68;
+export const TRFCR_EL2 = 69;
+export const TRBLIMITR_EL1 = 70;
+export const REGISTER_COUNT = 71;
 
 // asm/debug-monitors.h
 export const DBG_MDSCR_SS = 1 << 0;
@@ -61,6 +65,10 @@ export const wcr = (pac: number, lsc: number): number => WCR_E | (pac << WCR_PAC
 export interface DebugCpu {
   readonly brps: number;
   readonly wrps: number;
+  /** ID_AA64DFR0_EL1.TraceFilt: 1 with FEAT_TRF (TRFCR_EL1/TRFCR_EL2), 0 or absent without (Cortex-A57). */
+  readonly traceFilt?: number;
+  /** ID_AA64DFR0_EL1.TraceBuffer: 1 with FEAT_TRBE (TRBLIMITR_EL1), 0 or absent without. */
+  readonly traceBuffer?: number;
 }
 
 /**
@@ -69,7 +77,9 @@ export interface DebugCpu {
  * 0x10000106, and the two counts are filled in.
  */
 export function idAa64dfr0(cpu: DebugCpu): number {
-  return (0x10000106 | ((cpu.brps - 1) << 12) | ((cpu.wrps - 1) << 20)) >>> 0;
+  // TraceFilt [43:40] and TraceBuffer [47:44] lie above 32 bits: added as numbers, not with 32-bit shifts.
+  const low = (0x10000106 | ((cpu.brps - 1) << 12) | ((cpu.wrps - 1) << 20)) >>> 0;
+  return low + (cpu.traceFilt ?? 0) * 2 ** 40 + (cpu.traceBuffer ?? 0) * 2 ** 44;
 }
 
 /** Builds the register file of a CPU with `cpu.brps` breakpoints and `cpu.wrps` watchpoints. */
@@ -87,7 +97,13 @@ export function arm64RegisterFile(cpu: DebugCpu): RegisterFile {
   specs.push({ name: 'MDCCINT_EL1', width: 32, reset: 0, write: 'rw' });
   specs.push({ name: 'MDCR_EL2', width: 32, reset: 0, write: 'rw' });
   specs.push({ name: 'ID_AA64DFR0_EL1', width: 64, reset: idAa64dfr0(cpu), write: 'ro' });
+  // Arm ARM D19.2 TRFCR_EL1/TRFCR_EL2 (reset UNKNOWN; Linux leaves 0 until a trace driver writes them); TRBLIMITR_EL1 E = 0.
+  specs.push({ name: 'TRFCR_EL1', width: 64, reset: 0, write: 'rw' });
+  specs.push({ name: 'TRFCR_EL2', width: 64, reset: 0, write: 'rw' });
+  specs.push({ name: 'TRBLIMITR_EL1', width: 64, reset: 0, write: 'rw' });
   return defineRegisterFile(specs, (id) => {
+    if (id === TRBLIMITR_EL1) return (cpu.traceBuffer ?? 0) !== 0;
+    if (id >= TRFCR_EL1) return (cpu.traceFilt ?? 0) !== 0;
     if (id >= MDSCR_EL1) return true;
     const n = id % MAX_SLOTS;
     return id < DBGWVR(0) ? n < cpu.brps : n < cpu.wrps;

@@ -41,3 +41,4 @@ export {
   TTBR1_EL1,
   VM_REGS,
 } from './registers.js';
+export { TRFCR_EL12 } from './trace.js';

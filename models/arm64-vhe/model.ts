@@ -7,9 +7,9 @@ import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
-import { resetArmWorld } from '../arm-slots.js';
-import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, storage } from '../arm64-nvhe/model.js';
-import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
+import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
+import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
+import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
 import { vheEffectiveSlots, vheTrapsToEl2 } from './hardware.js';
 import { hypAccessEvents } from './hyp-events.js';
 import { arm64VheLifecycle } from './lifecycle.machine.js';
@@ -26,6 +26,7 @@ import {
   vheRegisterFile,
 } from './registers.js';
 import { softwareStep } from './software-step.js';
+import { VHE_DRIVER, vheTrace } from './trace.js';
 import { vheDebugEvents } from './vhe-debug-events.js';
 import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64, vmmIntent } from './vmm-debug-events.js';
 
@@ -88,14 +89,17 @@ export const arm64Vhe: ArchModel = {
     const base = arm64Nvhe.instantiate(nvheConfig);
     const small = config.domain === DOMAIN_SMALL;
     const { brps, wrps } = base.config as { brps: number; wrps: number };
-    const registers = vheRegisterFile({ brps, wrps });
+    const { trf, trbe } = traceOptions(nvheConfig);
+    const registers = vheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
     const vmmBuffer = new Float64Array(registers.count);
     const view: DebugView = {
       ...base.view,
-      hostState: new Int32Array([...base.view.hostState, HCR_EL2]),
+      // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
+      hostState: new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]),
       guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
       effective: (r, o, level) => vheEffectiveSlots(r, o, level, brps, wrps),
       vmmIntent: (x, v) => vmmIntent(x, v, vmmBuffer),
+      ...(trf ? { trace: vheTrace } : {}),
     };
     const vmValues = small ? [0, 0x1000] : [0, 0x1000, 0x2000];
     const sctlrValues = [SCTLR_RESET, SCTLR_RESET | SCTLR_M | SCTLR_C];
@@ -123,12 +127,13 @@ export const arm64Vhe: ArchModel = {
         ...hypAccessEvents(guestReadable, new Int32Array(VM_REGS), valueDomain),
         ...(gdb ? [setGuestDebugEvent()] : []),
         ...(oslock ? [guestOsLockEvent()] : []),
+        ...(trf ? arm64TraceEvents(VHE_DRIVER) : []),
       ],
-      ghost: { cpu: [], vcpu: VMM_GHOST_ARM64 },
+      ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },
       instruction: softwareStep,
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
-        resetArmWorld(w, registers, view.guestVisible);
+        resetArm64World(w, registers, view.guestVisible);
         // vcpu_reset_hcr: HCR_GUEST_FLAGS has HCR_TVM.
         for (let v = 0; v < w.shape.vcpus; v++) w.vcpuScalar[v * w.shape.vcpuScalars + hcr] = HCR_TVM;
       },

@@ -51,9 +51,15 @@ export function diffWorlds(x: Executor, a: World, b: World): Change[] {
       if (p !== q) out.push({ name: `vcpu${v}.${name}`, from: hex(p), to: hex(q) });
     }
   }
+  const hostScalars = memory.hostScalars ?? [];
   for (let c = 0; c < cpus; c++) {
     memory.hostAreas.forEach((area, i) => {
       regs(`host${c}.${area}`, a.hostMem, b.hostMem, (c * memory.hostAreas.length + i) * R);
+    });
+    hostScalars.forEach((name, s) => {
+      const i = c * hostScalars.length + s;
+      if (a.hostScalar[i] !== b.hostScalar[i])
+        out.push({ name: `host${c}.${name}`, from: hex(a.hostScalar[i] as number), to: hex(b.hostScalar[i] as number) });
     });
   }
   for (let c = 0; c < cpus; c++) regs(`hostIntent[cpu${c}]`, a.hostIntent, b.hostIntent, c * R);
