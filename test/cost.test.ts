@@ -73,7 +73,7 @@ describe('cost on every built-in policy of every architecture', () => {
     if (!arch) throw new Error(`no arch ${policy.arch}`);
     // On arm64, a CPU with TRBE: without it arm64-trfcr-2023 reads TRBLIMITR_EL1 and stops (a
     // policy-total finding of `check`, and `cost` reports it as stopped).
-    const config = arch.options.some((o) => o.name === 'trbe') ? { trbe: 1 } : {};
+    const config: Record<string, number> = arch.options.some((o) => o.name === 'trbe') ? { trbe: 1 } : {};
     const r = cost(policy, { arch, config, rounds: 4 });
     expect(r.error).toBeUndefined();
     expect(Object.keys(r.cases)).toEqual(costCases(arch).map((c) => c.name));
