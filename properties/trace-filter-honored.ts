@@ -20,6 +20,7 @@ const levelNames = (mask: number, kernelEl: number): string =>
 export default defineInvariant({
   name: 'trace-filter-honored',
   claim: "trace and profiling obey the host's exclude-guest / exclude-host choice on every CPU, including after migration",
+  archs: ['arm64-nvhe', 'arm64-vhe'],
   contexts: (1 << CTX_HOST) | (1 << CTX_GUEST),
   state(x, cpu) {
     const view = x.model.view;

@@ -37,12 +37,16 @@ const integer =
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-const MODEL_OPTIONS = [...new Map(architectures.flatMap((a) => a.options).map((o) => [o.name, o])).values()];
+/** Each model option once, as the first architecture declaring it describes it, with the architectures that have it. */
+const MODEL_OPTIONS = [...new Set(architectures.flatMap((a) => a.options.map((o) => o.name)))].map((name) => {
+  const having = architectures.filter((a) => a.options.some((o) => o.name === name));
+  const option = having[0]?.options.find((o) => o.name === name) as (typeof architectures)[number]['options'][number];
+  const where = having.length === architectures.length ? '' : ` (${having.map((a) => a.id).join(', ')})`;
+  return { ...option, help: `model${where}: ${option.describe} (default ${option.default})` };
+});
 
 function addArchOptions(c: Command): Command {
-  for (const o of MODEL_OPTIONS) {
-    c.addOption(new Option(`--${o.name} <n>`, `model: ${o.describe} (default ${o.default})`).argParser(integer(`--${o.name}`, 0, 64)));
-  }
+  for (const o of MODEL_OPTIONS) c.addOption(new Option(`--${o.name} <n>`, o.help).argParser(integer(`--${o.name}`, 0, 64)));
   return c;
 }
 

@@ -22,6 +22,8 @@ describe('usage errors: exit 2, one line on stderr, no stack', () => {
     ['--runs 0', ['check', 'eager', '--runs', '0']],
     ['an unknown invariant', ['check', 'eager', '--invariant', 'no-such-invariant']],
     ['a policy file that does not exist', ['check', 'test/fixtures/no-such-file.ts']],
+    ['a model flag no selected architecture has (--gdb on x86)', ['check', 'x86-vmx/eager', '--gdb', '1']],
+    ['a model flag no selected architecture has (--mdbgen in explore)', ['explore', 'arm64-nvhe/eager', '--depth', '2', '--mdbgen', '1']],
   ])('rejects %s', async (_what, argv) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);

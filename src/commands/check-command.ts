@@ -9,7 +9,7 @@ import type { Catalog } from './catalog.js';
 import { type Io, quiet } from './io.js';
 import { progressBar } from './progress-bar.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
-import { checkInvariantNames, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import { checkInvariantNames, checkModelFlags, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch check`. */
 export interface CheckFlags {
@@ -36,6 +36,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
   const selected = await selectAll(args, catalog);
+  checkModelFlags(selected, flags, catalog);
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const results: { result: CheckResult; ms: number; text: string }[] = [];

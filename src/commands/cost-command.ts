@@ -2,7 +2,7 @@ import { type CostResult, cost, costCases } from '../cost.js';
 import type { ArchModel } from '../model.js';
 import type { Catalog } from './catalog.js';
 import type { Io } from './io.js';
-import { modelConfig, selectAll } from './selection.js';
+import { checkModelFlags, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch cost`. */
 export interface CostFlags {
@@ -75,6 +75,7 @@ const toJson = (r: CostResult): Record<string, unknown> => ({
  */
 export async function costCommand(args: string[], flags: CostFlags, io: Io, catalog: Catalog): Promise<number> {
   const selected = await selectAll(args, catalog);
+  checkModelFlags(selected, flags, catalog);
   const byArch = new Map<ArchModel, CostResult[]>();
   const baselines = new Map<ArchModel, CostResult | undefined>();
   for (const { policy, arch } of selected) {

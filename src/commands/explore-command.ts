@@ -6,7 +6,7 @@ import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { type Io, quiet } from './io.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
-import { checkInvariantNames, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import { checkInvariantNames, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch explore`. */
 export interface ExploreFlags {
@@ -33,6 +33,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
   const selected = await selectAll(args, catalog);
+  checkModelFlags(selected, flags, catalog);
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const reports: Record<string, unknown>[] = [];

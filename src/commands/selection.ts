@@ -50,6 +50,21 @@ export function invariantsToCheck(arch: ArchModel, names: readonly string[], cat
   return catalog.invariantsFor(arch.id).filter((i) => names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL);
 }
 
+/** Rejects a model flag (`--gdb`, `--mdbgen`, ...) that no selected policy's architecture has: it would be ignored. */
+export function checkModelFlags(
+  selected: readonly { readonly arch: ArchModel }[],
+  flags: Readonly<Record<string, unknown>>,
+  catalog: Catalog,
+): void {
+  const names = new Set(catalog.architectures.flatMap((a) => a.options.map((o) => o.name)));
+  for (const name of names) {
+    if (typeof flags[name] !== 'number' || selected.some(({ arch }) => arch.options.some((o) => o.name === name))) continue;
+    const having = catalog.architectures.filter((a) => a.options.some((o) => o.name === name)).map((a) => a.id);
+    const archs = [...new Set(selected.map(({ arch }) => arch.id))].join(', ');
+    throw new UsageError(`--${name} does not apply to ${archs}: it is a model option of ${having.join(', ')}.`);
+  }
+}
+
 /** The model configuration from the model flags (`--cpus`, `--brps`, ...), validated against `arch`. */
 export function modelConfig(
   arch: ArchModel,
