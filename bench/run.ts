@@ -24,6 +24,8 @@ const REPEATS = 5;
 const SLICE_MS = 600;
 const MAX_STEPS = 40;
 const EXPLORE_DEPTH = Number(process.env.WS_BENCH_DEPTH ?? 6);
+/** Explore stops after this long (its rate is states found per second so far): VHE's depth 6 has over a million states. */
+const EXPLORE_MS = Number(process.env.WS_BENCH_EXPLORE_MS ?? 5000);
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 
 /** Events per second of `run(seed)` (returns events), repeated over seeds for one time slice. */
@@ -50,7 +52,7 @@ function measure(policy: Policy, arch: ArchModel) {
     textbookRates.push(rate(textbook));
   }
   const t = performance.now();
-  const e = explore(policy, { arch, invariants, depth: EXPLORE_DEPTH });
+  const e = explore(policy, { arch, invariants, depth: EXPLORE_DEPTH, shouldStop: () => performance.now() - t > EXPLORE_MS });
   const exploreMs = performance.now() - t;
   const eventsPerSecond = Math.round(median(oursRates));
   const textbookEventsPerSecond = Math.round(median(textbookRates));
@@ -62,6 +64,7 @@ function measure(policy: Policy, arch: ArchModel) {
     ratio: round(eventsPerSecond / textbookEventsPerSecond, 2),
     exploreDepth: EXPLORE_DEPTH,
     exploreVerdict: e.verdict,
+    exploreDepthCompleted: e.depthCompleted,
     exploreStates: e.states,
     exploreStatesPerSecond: Math.round(e.states / (exploreMs / 1000)),
     bytesPerState: e.states ? Math.round(e.peakBytes / e.states) : null,
@@ -98,6 +101,7 @@ const bugs = [];
 for (const policy of policies) {
   const arch = architectures.find((a) => a.id === policy.arch);
   if (!arch) continue;
+  process.stderr.write(`bench: ${arch.id}/${policy.name}\n`);
   perPolicy.push(measure(policy, arch));
   const bug = seededBug(policy, arch);
   if (bug) bugs.push(bug);
