@@ -57,6 +57,65 @@ class Growable {
 }
 
 /**
+ * A frontier of packed states, each stored as the words where it differs from the root state
+ * (a node id, a count, then index/value pairs): most of a world is still at reset, so this holds
+ * a state in a fraction of the codec's width (VHE: ~500 words).
+ */
+class SparseFrontier {
+  private data: Float64Array;
+  private used = 0;
+  private starts: Int32Array;
+  length = 0;
+  constructor(
+    private readonly root: Float64Array,
+    capacity = 1024,
+  ) {
+    this.data = new Float64Array(Math.max(1024, capacity * 16));
+    this.starts = new Int32Array(Math.max(1024, capacity));
+  }
+  /** Appends the packed state `dense` (the codec's width) reached as node `node`. */
+  push(dense: Float64Array, node: number): void {
+    const root = this.root;
+    const W = root.length;
+    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
+    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
+    const d = this.data;
+    const start = this.used;
+    let o = start + 2;
+    for (let i = 0; i < W; i++) {
+      const v = dense[i] as number;
+      if (v !== root[i]) {
+        d[o++] = i;
+        d[o++] = v;
+      }
+    }
+    d[start] = node;
+    d[start + 1] = (o - start - 2) / 2;
+    this.starts[this.length++] = start;
+    this.used = o;
+  }
+  /** Writes state `s` into `dense`; returns its node id. */
+  get(s: number, dense: Float64Array): number {
+    dense.set(this.root);
+    const d = this.data;
+    const start = this.starts[s] as number;
+    const end = start + 2 + 2 * (d[start + 1] as number);
+    for (let o = start + 2; o < end; o += 2) dense[d[o] as number] = d[o + 1] as number;
+    return d[start] as number;
+  }
+  get bytes(): number {
+    return this.data.byteLength + this.starts.byteLength;
+  }
+}
+
+/** A copy of `a` with room for at least `need` elements (doubling). */
+function grow<T extends Float64Array | Int32Array>(a: T, need: number): T {
+  const bigger = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
+
+/**
  * Breadth-first search over canonical world states from the initial world, deduplicated by a
  * 64-bit fingerprint of the packed state (DESIGN §6). The first violation found is at minimal
  * depth; parent pointers give its trace.
@@ -130,13 +189,13 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
 
   x.reset();
   const template = x.world.clone();
-  let frontier = new Growable(W + 1);
-  let o = frontier.push();
-  codec.encode(x.world, frontier.data, o);
-  frontier.data[o + W] = addNode(-1, -1, 0);
   const scratch = new Float64Array(W);
   codec.encode(x.world, scratch, 0, 0, fp);
   seen.add(fp[0] as number, fp[1] as number);
+  const root = scratch.slice();
+  const current = new Float64Array(W);
+  let frontier = new SparseFrontier(root);
+  frontier.push(root, addNode(-1, -1, 0));
   const pending: Float64Array[] = [];
   let pendingCount = 0;
   const collect = (ev: Float64Array): void => {
@@ -156,11 +215,10 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   });
 
   for (let d = 1; d <= options.depth; d++) {
-    const next = new Growable(W + 1, Math.max(1024, frontier.length));
+    const next = new SparseFrontier(root, frontier.length);
     for (let s = 0; s < frontier.length; s++) {
-      const so = s * (W + 1);
-      const node = frontier.data[so + W] as number;
-      codec.decode(frontier.data, so, template);
+      const node = frontier.get(s, current);
+      codec.decode(current, 0, template);
       x.world.copyStateFrom(template);
       pendingCount = 0;
       options.alphabet(x, collect);
@@ -188,13 +246,11 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         const perm = options.symmetry ? codec.order(x.world) : 0;
         codec.encode(x.world, scratch, 0, perm, fp);
         if (!seen.add(fp[0] as number, fp[1] as number)) continue;
-        o = next.push();
-        next.data.set(scratch, o);
-        next.data[o + W] = addNode(node, internEvent(ev), perm);
+        next.push(scratch, addNode(node, internEvent(ev), perm));
       }
       if (transitions > max) return result('budget', d - 1);
     }
-    peakBytes = Math.max(peakBytes, seen.bytes + next.data.byteLength + frontier.data.byteLength + parents.byteLength * 2);
+    peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength);
     frontier = next;
     if (options.onLevel?.(d, seen.size, transitions) === false) return result('stopped', d);
     if (frontier.length === 0) return result('held', options.depth);
