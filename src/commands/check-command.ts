@@ -8,23 +8,16 @@ import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { type Io, quiet } from './io.js';
 import { progressBar } from './progress-bar.js';
+import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkModelFlags, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch check`. */
-export interface CheckFlags {
-  invariant?: string[];
+export interface CheckFlags extends RunFlags {
   runs: number;
   seed: number;
   maxSteps: number;
   path?: string;
-  json?: boolean;
-  out?: string;
-  html?: string;
-  quiet?: boolean;
-  coverage?: boolean;
-  hookTimeout: number;
-  [option: string]: unknown;
 }
 
 /**

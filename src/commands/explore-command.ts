@@ -5,21 +5,14 @@ import { renderExploreText } from '../render/text.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { type Io, quiet } from './io.js';
+import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch explore`. */
-export interface ExploreFlags {
+export interface ExploreFlags extends RunFlags {
   depth: number;
-  invariant?: string[];
   symmetry: boolean;
-  json?: boolean;
-  out?: string;
-  html?: string;
-  quiet?: boolean;
-  coverage?: boolean;
-  hookTimeout: number;
-  [option: string]: unknown;
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');

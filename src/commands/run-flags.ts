@@ -1,0 +1,12 @@
+/** The flags `check` and `explore` share: which invariants, where the report and the trace go, and the policy-file watchdog. */
+export interface RunFlags {
+  invariant?: string[];
+  json?: boolean;
+  out?: string;
+  html?: string;
+  quiet?: boolean;
+  coverage?: boolean;
+  hookTimeout: number;
+  /** Model options (`--cpus`, `--brps`, …), validated per architecture by `modelConfig`. */
+  [option: string]: unknown;
+}
