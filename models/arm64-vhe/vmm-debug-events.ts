@@ -43,17 +43,17 @@ export function vmmIntent(x: Executor, v: number, buffer: Float64Array): Float64
   return buffer;
 }
 
-/** VMM_SET_GUEST_DEBUG {vcpu, enable, useHw, bp, step}: userspace takes, changes or releases the vCPU's debug resources. */
+/** VMM_SET_GUEST_DEBUG {vcpu, enable, useHw, singleStep, bps} (DESIGN §4): userspace takes, changes or releases the vCPU's debug resources. */
 export function setGuestDebugEvent(): EventKind {
   let lifecycleEvent = -1;
   /** Every valid operand combination: hardware breakpoints and single-step only with enable. */
-  const combinations = [[0, 0, 0, 0], ...[0, 1].flatMap((step) => [[1, 0, 0, step], ...BPS.map((_, b) => [1, 1, b, step])])];
+  const combinations = [[0, 0, 0, 0], ...[0, 1].flatMap((step) => [[1, 0, step, 0], ...BPS.map((_, b) => [1, 1, step, b])])];
   return vcpuEvent('VMM_SET_GUEST_DEBUG', 'VMM_SET_GUEST_DEBUG', 2, {
     operands: [
       ['enable', OFF_ON],
       ['useHw', OFF_ON],
-      ['bp', BP_NAMES],
-      ['step', OFF_ON],
+      ['singleStep', OFF_ON],
+      ['bps', BP_NAMES],
     ],
     decode(_x, r, ev) {
       ev.set(combinations[r % combinations.length] as number[], 2);
@@ -69,8 +69,8 @@ export function setGuestDebugEvent(): EventKind {
       const v = ev[1] as number;
       const enable = ev[2] === 1;
       const useHw = ev[3] === 1;
-      const bp = BPS[ev[4] as number] ?? 0;
-      const singleStep = ev[5] === 1;
+      const singleStep = ev[4] === 1;
+      const bp = BPS[ev[5] as number] ?? 0;
       const g = x.world.shape.vcpuGhost ?? 0;
       x.world.vcpuGhost[v * g + VMM_DEBUG] =
         (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0) | (singleStep ? VMM_DEBUG_STEP : 0);
