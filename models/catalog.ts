@@ -26,6 +26,7 @@ import armv7Eager from './armv7/policies/eager.js';
 import { ppcBooke } from './ppc-booke/model.js';
 import ppcBookeEager from './ppc-booke/policies/eager.js';
 import ppcBooke2014 from './ppc-booke/policies/ppc-booke-2014.js';
+import ppcBooke2014Fixed from './ppc-booke/policies/ppc-booke-2014-fixed.js';
 import ppcBookeGdb2008 from './ppc-booke/policies/ppc-booke-gdb-2008.js';
 import ppcBookeGdb2008Fixed from './ppc-booke/policies/ppc-booke-gdb-2008-fixed.js';
 import { x86Svm, x86Vmx } from './x86/model.js';
@@ -61,6 +62,7 @@ export const policies: readonly Policy[] = [
   ppcBookeGdb2008,
   ppcBookeGdb2008Fixed,
   ppcBooke2014,
+  ppcBooke2014Fixed,
   x86EagerVmx,
   x86EagerSvm,
   x86Lazy2014Vmx,

@@ -35,6 +35,8 @@ export const HOOK_NAMES = [
   'hypReadReg',
   'hypWriteReg',
   'setGuestTrace',
+  'runEnter',
+  'runReturn',
 ] as const;
 /** One of `HOOK_NAMES`. */
 export type HookName = (typeof HOOK_NAMES)[number];

@@ -47,6 +47,12 @@ export interface EventKind {
 export interface DebugView {
   /** Registers whose hardware value the host owns while it runs (compared with hostIntent). */
   readonly hostState: Int32Array;
+  /**
+   * For facilities with a master enable (Book E DBCR0[IDM]): while it is off both on hardware and in
+   * the host's intent, `regs` are inert and need not hold the host's values (the kernel itself skips
+   * them then: powerpc process.c switch_booke_debug_regs).
+   */
+  readonly hostInert?: { off(r: Float64Array, o: number): boolean; readonly regs: Int32Array };
   /** Registers the guest can read (compared with guestIntent). */
   readonly guestVisible: Int32Array;
   /** Breakpoint and watchpoint slots: `slotRegs[2s]` the value register, `slotRegs[2s+1]` the control register. */

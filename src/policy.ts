@@ -76,6 +76,14 @@ export interface Hooks<V = unknown, H = unknown> {
    * `k.vcpu` is the vCPU loaded on that CPU (kvm_get_running_vcpu()), or undefined.
    */
   setGuestTrace?(k: HookContext<V, H>, value: number): void;
+  /**
+   * KVM_RUN's way in, for architectures whose run loop handles exits without leaving it (PowerPC
+   * Book E kvmppc_vcpu_run): runs once per KVM_RUN, before the first guest entry; `guestEnter` then
+   * runs only for the re-entries inside the loop.
+   */
+  runEnter?(k: HookContext<V, H>): void;
+  /** KVM_RUN returning to userspace (the RUN_RETURN event), for the same architectures. */
+  runReturn?(k: HookContext<V, H>): void;
 }
 
 /** What `definePolicy` takes. */

@@ -13,9 +13,9 @@ import type { HitObservation } from '../../src/invariant.js';
 import type { EventKind } from '../../src/model.js';
 import { operandEvent as event, guestCodeEvents, hostCpus, hostProgram, vcpusIn } from '../../src/operand-event.js';
 import type { GuestDebug } from '../../src/policy.js';
-import { debugEnabled, guestDebugInterrupt, latch } from './debug-interrupt.js';
+import { debugEnabled, guestDebugInterrupt, latch, vmmDebug } from './debug-interrupt.js';
 import { dacHits, debugInterruptPending, iacHits, USER } from './hardware.js';
-import { DAC, DBCR0, DBCR0_DAC, DBCR0_IAC, DBCR0_IDM, DBCR1, DBCR1_IACUS, DBCR2, DBCR2_DACUS, IAC, IACS } from './registers.js';
+import { DAC, DBCR0, DBCR0_DAC, DBCR0_EDM, DBCR0_IAC, DBCR0_IDM, DBCR1, DBCR1_IACUS, DBCR2, DBCR2_DACUS, IAC, IACS } from './registers.js';
 
 /** Operand domains of the Book E events (the full or the small exploration domain). */
 export interface BookeDomain {
@@ -37,6 +37,17 @@ const OFF_ON = ['off', 'on'] as const;
 
 /** The host programs a register on its own CPU; host area 0 is current->thread.debug. */
 const hostWrite = hostProgram;
+
+const THREAD_DEBUG = [IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR0, DBCR1, DBCR2];
+
+/**
+ * ptrace changes a stopped tracee's thread.debug; it runs again through __switch_to, whose
+ * switch_booke_debug_regs() primes every debug register from it (process.c prime_debug_regs).
+ */
+function primeFromThread(x: Executor, cpu: number): void {
+  const thread = cpu * x.model.memory.hostAreas.length * x.regs;
+  for (const reg of THREAD_DEBUG) hostWrite(x, cpu, reg, x.world.hostMem[thread + reg] as number);
+}
 
 const ENABLES = (DBCR0_IAC.reduce((a, b) => a | b, 0) | 0x000f0000) >>> 0;
 
@@ -68,6 +79,8 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
     hit.addr = addr;
     hit.hw = hw;
     hit.intended = intended;
+    // Every debug interrupt exits to KVM; what is checked per hit is whether userspace's go on to it (delivery).
+    hit.toGuest = (vmmDebug(x, v) & VMM_DEBUG_ENABLE) === 0;
     x.observeHit(hit);
     if (x.violation) return;
     latch(x, cpu, v, hw, intended, store);
@@ -105,6 +118,7 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
           hostWrite(x, cpu, DBCR2, intent(DBCR2) | us); // user only (0b11): the set_debug_reg_defaults() value ptrace keeps
           hostWrite(x, cpu, DBCR0, intent(DBCR0) | DBCR0_IDM | rd | wr);
         }
+        primeFromThread(x, cpu);
         x.settle(cpu);
       },
     ),
@@ -124,6 +138,7 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
         const enable = ev[2] === 0 ? (DBCR0_IAC[slot] as number) : (DBCR0_DAC[slot] as readonly number[]).reduce((a, b) => a | b, 0);
         const left = dbcr0 & ~enable & ENABLES;
         hostWrite(x, cpu, DBCR0, left === 0 ? 0 : dbcr0 & ~enable);
+        primeFromThread(x, cpu);
         x.settle(cpu);
       },
     ),
@@ -143,18 +158,24 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
         const useHw = enable && ev[3] === 1;
         const bps = useHw ? (BP_LISTS[ev[4] as number] ?? []) : [];
         x.world.vcpuGhost[v * VMM_GHOST.length + VMM_DEBUG] = (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0);
-        // What the vCPU's comparators must hold while it runs: userspace's breakpoints, user level only.
-        let dbcr0 = 0;
-        let dbcr1 = 0;
-        for (let n = 0; n < IACS; n++) {
-          const addr = bps[n];
-          x.setGuestIntent(v, IAC(n), addr ?? 0);
-          if (addr === undefined) continue;
-          dbcr0 |= DBCR0_IDM | (DBCR0_IAC[n] as number);
-          dbcr1 |= DBCR1_IACUS[n] as number;
+        // The guest's view follows KVM_SET_GUEST_DEBUG's ABI (booke.c kvm_arch_vcpu_ioctl_set_guest_debug,
+        // 3.15+), which is DBCR0[EDM] semantics: an external debugger takes the guest's dbg_reg, the guest
+        // reads DBCR0 with EDM set and its writes are ignored (model.ts guestAccess); releasing it leaves
+        // the registers as userspace left them, with DBCR0 = 0. What the comparators must hold while
+        // userspace debugs is this view without EDM (model.ts vmmSlots).
+        if (!enable) x.setGuestIntent(v, DBCR0, 0);
+        else {
+          let dbcr0 = 0;
+          bps.forEach((addr, n) => {
+            if (n >= IACS) return;
+            x.setGuestIntent(v, IAC(n), addr);
+            dbcr0 |= DBCR0_IDM | (DBCR0_IAC[n] as number);
+          });
+          x.setGuestIntent(v, DBCR0, (dbcr0 | DBCR0_EDM) >>> 0);
+          // BookE-PR: the guest always runs with MSR[PR]=1, so userspace's comparators trigger only when MSR[PR] is set.
+          x.setGuestIntent(v, DBCR1, DBCR1_IACUS.reduce((a, b) => a | b, 0) >>> 0);
+          x.setGuestIntent(v, DBCR2, DBCR2_DACUS.reduce((a, b) => a | b, 0) >>> 0);
         }
-        x.setGuestIntent(v, DBCR0, dbcr0 >>> 0);
-        x.setGuestIntent(v, DBCR1, dbcr1 >>> 0);
         if (setGuestDebugEvent < 0) setGuestDebugEvent = x.lifecycleEvent('VMM_SET_GUEST_DEBUG');
         const dbg: GuestDebug = { enable, useHw, bps };
         x.fire(v, setGuestDebugEvent, dbg);
@@ -162,6 +183,14 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
         x.settle(x.world.loadedOn[v] as number);
       },
     ),
+    // KVM_RUN returns to userspace from inside the run loop (a signal, an exit that needs userspace).
+    event('RUN_RETURN', 2, ['vcpu', 'vcpu'], vcpusIn('RUN_RETURN'), [], (x, ev) => {
+      const v = ev[1] as number;
+      const cpu = x.world.loadedOn[v] as number;
+      x.fire(v, x.lifecycleEvent('RUN_RETURN'));
+      if (!x.violation) x.fire(v, x.lifecycleEvent('RETURNED'));
+      if (!x.violation) x.settle(cpu);
+    }),
     ...guestCodeEvents(domain.addresses, guestRuns),
   ];
 }

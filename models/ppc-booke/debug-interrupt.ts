@@ -27,7 +27,7 @@ export const SWITCH_CODE = 0x2000;
 export const KVM_EXIT_DEBUG = 4;
 
 /** vcpuScalars of the ppc model, in order (see model.ts BookeVcpu). */
-export const VCPU_SCALARS = ['guestDebug', 'shadowMsr', 'hostMsr', 'dbsr', 'bp0', 'bp1', 'bp2', 'bp3'] as const;
+export const VCPU_SCALARS = ['guestDebug', 'shadowMsr', 'hostMsr', 'dbsr', 'bp0', 'bp1', 'bp2', 'bp3', 'debugQueued'] as const;
 const SHADOW_MSR = VCPU_SCALARS.indexOf('shadowMsr');
 const G = STATUS_GHOST.length;
 const words = VCPU_SCALARS.length + SCRATCH_WORDS;
@@ -93,7 +93,7 @@ function take(x: Executor, cpu: number): number {
 
 /**
  * A debug interrupt in the guest: an exit to KVM (BOOKE_INTERRUPT_DEBUG) with CSRR0 = `pc`. The
- * policy's guestExit returns KVM_EXIT_DEBUG when the exit goes on to userspace.
+ * policy's guestExit returns KVM_EXIT_DEBUG when the exit goes on to userspace, and KVM_RUN returns.
  */
 export function guestDebugInterrupt(x: Executor, v: number, cpu: number, pc: number): void {
   take(x, cpu);
@@ -102,6 +102,10 @@ export function guestDebugInterrupt(x: Executor, v: number, cpu: number, pc: num
   const reason = x.fire(v, x.lifecycleEvent('GUEST_EXIT'), 'debug');
   if (x.violation) return;
   x.fire(v, x.lifecycleEvent('EXITED'));
+  if (x.violation) return;
+  // RESUME_HOST with KVM_EXIT_DEBUG: the run loop ends and KVM_RUN returns to userspace.
+  if (reason === KVM_EXIT_DEBUG) x.fire(v, x.lifecycleEvent('RUN_RETURN'));
+  if (reason === KVM_EXIT_DEBUG && !x.violation) x.fire(v, x.lifecycleEvent('RETURNED'));
   if (x.violation) return;
   x.observeDelivery({ ...seen, to: reason === KVM_EXIT_DEBUG ? 'vmm' : 'guest' });
 }

@@ -3,21 +3,30 @@
  * latching and debug interrupts, the lifecycle machine, and the events: host (ptrace, user-only)
  * breakpoints, KVM_SET_GUEST_DEBUG, guest code running into comparators, and the guest's emulated mfmsr/mtmsr.
  */
-import { STATUS_GHOST, VMM_GHOST } from '../../src/debug-status.js';
+import { STATUS_GHOST, VMM_DEBUG_ENABLE, VMM_GHOST } from '../../src/debug-status.js';
+import type { Executor } from '../../src/execute.js';
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { type BookeDomain, bookeDebugEvents } from './debug-events.js';
-import { ADDRESSES, observe, SWITCH_CODE, VCPU_SCALARS } from './debug-interrupt.js';
+import { ADDRESSES, observe, SWITCH_CODE, VCPU_SCALARS, vmmDebug } from './debug-interrupt.js';
 import { effectiveSlots, USER } from './hardware.js';
 import { bookeLifecycle } from './lifecycle.machine.js';
 import {
   bookeRegisterFile,
   DAC,
   DBCR0,
+  DBCR0_DAC1R,
+  DBCR0_DAC1W,
+  DBCR0_EDM,
+  DBCR0_IAC1,
+  DBCR0_IAC2,
+  DBCR0_IDM,
   DBCR1,
+  DBCR1_DEFAULT,
   DBCR2,
+  DBCR2_DEFAULT,
   DBSR,
   DBSR_EVENTS,
   describeDbsr,
@@ -49,6 +58,8 @@ export interface BookeVcpu {
   bp1: number;
   bp2: number;
   bp3: number;
+  /** BOOKE_IRQPRIO_DEBUG in vcpu->arch.pending_exceptions (2014): a debug interrupt queued for the guest. */
+  debugQueued: number;
   /** Words for a policy's own state. */
   readonly scratch: Float64Array;
 }
@@ -64,22 +75,48 @@ export type BookeContext = HookContext<BookeVcpu, BookeHost>;
 /** The hooks a Book E policy provides. */
 export type BookeHooks = Hooks<BookeVcpu, BookeHost>;
 
-/** KVM's common paths: mfmsr/mtmsr emulation (kvmppc_emulate_instruction), ONE_REG, reset. */
+/**
+ * KVM's common paths when a policy has no trap hook: mfmsr/mtmsr (kvmppc_emulate_instruction) and,
+ * as the 2008 code had them, the debug SPRs as emulated storage in vcpu->arch that is never loaded.
+ */
 const commonCode: BookeHooks = {
   trap(k, p) {
-    if (p.reg !== MSR) return k.bug(`no emulation for ${p.reg}`);
+    if (p.reg !== MSR && !GUEST_DEBUG_REGS.includes(p.reg)) return k.bug(`no emulation for ${p.reg}`);
     if (p.isWrite)
-      k.vcpu.ctxt[MSR] = p.regval; // kvmppc_set_msr
-    else p.regval = k.vcpu.ctxt[MSR] as number;
-  },
-  getReg: (k, reg) => k.vcpu.ctxt[reg] as number,
-  setReg(k, reg, value) {
-    k.vcpu.ctxt[reg] = value;
-  },
-  vcpuReset(k) {
-    k.vcpu.ctxt[MSR] = 0; // kvmppc_core_vcpu_create: kvmppc_set_msr(vcpu, 0)
+      k.vcpu.ctxt[p.reg] = p.regval; // kvmppc_set_msr; 2008 emulate.c: vcpu->arch.dbcr0 = ... etc.
+    else p.regval = k.vcpu.ctxt[p.reg] as number;
   },
 };
+
+/** The guest's debug SPRs: every mtspr/mfspr of them traps (privileged, and the guest runs at MSR[PR]=1). */
+export const GUEST_DEBUG_REGS: readonly number[] = [IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR0, DBCR1, DBCR2];
+
+/**
+ * While userspace debugs the vCPU, what its comparators must hold: the guest's registers as
+ * KVM_SET_GUEST_DEBUG left them (guestIntent, see debug-events.ts) without DBCR0[EDM]; undefined otherwise.
+ */
+function vmmSlots(buffers: Float64Array[]): (x: Executor, v: number) => Float64Array | undefined {
+  return (x, v) => {
+    if ((vmmDebug(x, v) & VMM_DEBUG_ENABLE) === 0) return undefined;
+    const b = buffers[v] ?? (buffers[v] = new Float64Array(REGISTER_COUNT));
+    b.set(x.world.guestIntent.subarray(v * x.regs, (v + 1) * x.regs));
+    b[DBCR0] = ((b[DBCR0] as number) & ~DBCR0_EDM) >>> 0;
+    return b;
+  };
+}
+
+/**
+ * DBCR0[EDM] semantics while userspace debugs the vCPU (Power ISA III-E 8.5.1.1; booke_emulate.c
+ * "If userspace is debugging guest then guest can not access debug registers"): a guest mtspr to a
+ * debug SPR traps and is ignored, so it leaves the guest's registers as they are.
+ */
+function guestAccess(x: Executor, v: number, reg: number, isWrite: boolean, value: number): boolean {
+  if (!isWrite || !GUEST_DEBUG_REGS.includes(reg) || (vmmDebug(x, v) & VMM_DEBUG_ENABLE) === 0) return false;
+  const cpu = x.world.loadedOn[v] as number;
+  x.trapAccess(v, reg, true, value);
+  if (!x.violation) x.settle(cpu);
+  return true;
+}
 
 /** Cycle costs of mfspr/mtspr of a debug SPR: an ESTIMATE (no published figure is used). */
 const PPC_COSTS = { read: 4, write: 4, note: 'ESTIMATE: mfspr 4 cycles, mtspr 4 cycles (no published figure)' };
@@ -93,7 +130,7 @@ export const ppcBooke: ArchModel = {
     { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
   ],
   smallDomain:
-    'host IAC1 and DAC1 at 0x1000, guest code at 0x1000 and the switch code 0x2000, gdb breakpoint lists {none, [0x2000]}, guest MSR {0, DE}',
+    'host IAC1 and DAC1 at 0x1000, guest code at 0x1000 and the switch code 0x2000, gdb breakpoint lists {none, [0x2000]}, guest MSR {0, DE}, guest IAC1 {0x1000, 0x2000}, DBCR0 {0, IDM|IAC1}, DBCR1 user-only',
   costNote: PPC_COSTS.note,
   instantiate(config: ModelConfig): ModelInstance {
     const { domain: domainOption, ...options } = config;
@@ -102,7 +139,12 @@ export const ppcBooke: ArchModel = {
     const slotRegs = new Int32Array([0, 1, 2, 3].flatMap((n) => [IAC(n), DBCR0]).concat([0, 1].flatMap((n) => [DAC(n), DBCR0])));
     const view: DebugView = {
       hostState: new Int32Array([IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR0, DBCR1, DBCR2, MSR]),
-      guestVisible: new Int32Array([MSR]),
+      // With DBCR0[IDM] clear no comparator can fire, and process.c switches none of them.
+      hostInert: {
+        off: (r, o) => ((r[o + DBCR0] as number) & DBCR0_IDM) === 0,
+        regs: new Int32Array([IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR1, DBCR2]),
+      },
+      guestVisible: new Int32Array([MSR, ...GUEST_DEBUG_REGS]),
       slotRegs,
       slotNames: ['IAC1', 'IAC2', 'IAC3', 'IAC4', 'DAC1', 'DAC2'],
       gateRegs: new Int32Array([DBCR1, DBCR2]),
@@ -111,6 +153,7 @@ export const ppcBooke: ArchModel = {
       effective: effectiveSlots,
       // Every guest interrupt exits to KVM, which routes the event to the guest or to userspace.
       deliversToGuest: () => true,
+      vmmIntent: vmmSlots([]),
       status: { reg: DBSR, events: DBSR_EVENTS, describe: describeDbsr },
     };
     const domain: BookeDomain = small
@@ -124,6 +167,25 @@ export const ppcBooke: ArchModel = {
           ],
           bpLists: [0, 1, 2, 3],
         };
+    // What the guest's own debug code writes (its emulated mtspr): comparators at the shared addresses,
+    // DBCR0 enables in internal debug mode, DBCR1/DBCR2 user-only (what a Linux guest's ptrace sets) or 0b00 (any mode).
+    const guestDomain: Record<number, readonly number[]> = small
+      ? { [IAC(0)]: ADDRESSES, [DBCR0]: [0, (DBCR0_IDM | DBCR0_IAC1) >>> 0], [DBCR1]: [DBCR1_DEFAULT], [MSR]: [0, MSR_DE] }
+      : {
+          [IAC(0)]: ADDRESSES,
+          [IAC(1)]: ADDRESSES,
+          [DAC(0)]: ADDRESSES,
+          [DBCR0]: [
+            0,
+            (DBCR0_IDM | DBCR0_IAC1) >>> 0,
+            (DBCR0_IDM | DBCR0_IAC1 | DBCR0_IAC2) >>> 0,
+            (DBCR0_IDM | DBCR0_DAC1R | DBCR0_DAC1W) >>> 0,
+          ],
+          [DBCR1]: [DBCR1_DEFAULT, 0],
+          [DBCR2]: [DBCR2_DEFAULT, 0],
+          [MSR]: [0, MSR_DE],
+        };
+    const writable = new Int32Array(Object.keys(guestDomain).map(Number));
     return {
       arch: 'ppc-booke',
       config: { cpus: 2, vcpus: 1, ...options },
@@ -131,11 +193,12 @@ export const ppcBooke: ArchModel = {
       lifecycle: compileLifecycle(bookeLifecycle),
       memory: { vcpuAreas: ['ctxt', 'dbgReg', 'hostDbg'], hostAreas: ['thread'], vcpuScalars: VCPU_SCALARS },
       view,
-      guestReadable: new Int32Array([MSR]),
-      guestWritable: new Int32Array([MSR]),
-      valueDomain: () => [0, MSR_DE],
-      // The guest runs with MSR[PR]=1: mfmsr/mtmsr are privileged and always trap to KVM.
-      traps: (_hw, _o, reg) => reg === MSR,
+      guestReadable: writable,
+      guestWritable: writable,
+      valueDomain: (reg) => guestDomain[reg] ?? [0],
+      // The guest runs with MSR[PR]=1: mfmsr/mtmsr and every debug mtspr/mfspr are privileged and trap to KVM.
+      traps: () => true,
+      guestAccess,
       events: bookeDebugEvents(domain),
       defaultHooks: commonCode as Hooks<never, never>,
       ghost: { cpu: STATUS_GHOST, vcpu: VMM_GHOST },
@@ -147,9 +210,8 @@ export const ppcBooke: ArchModel = {
           w.hostIntent.set(registers.reset, c * R);
           w.hostMem.set(registers.reset, c * R); // current->thread.debug after set_debug_reg_defaults
         }
-        for (let v = 0; v < w.shape.vcpus; v++) {
-          for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
-        }
+        // A new vCPU's MSR is 0 (kvmppc_core_vcpu_create) and its vcpu->arch.dbg_reg is zeroed memory.
+        for (let v = 0; v < w.shape.vcpus; v++) for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = 0;
       },
       readCost: () => PPC_COSTS.read,
       writeCost: () => PPC_COSTS.write,

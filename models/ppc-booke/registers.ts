@@ -24,9 +24,11 @@ export const DACS = 2;
 export const MSR_DE = 1 << 9;
 
 // reg_booke.h, CONFIG_BOOKE: DBCR0
+export const DBCR0_EDM = 0x80000000; // External Debug Mode: read-only, set while an external debugger owns the facility
 export const DBCR0_IDM = 0x40000000; // Internal Debug Mode
-export const DBCR0_ICMP = 0x08000000; // Instruction Completion
-export const DBCR0_TDE = 0x01000000; // TRAP Debug Event
+export const DBCR0_ICMP = 0x08000000; // Instruction Completion (DBCR0_IC)
+export const DBCR0_BT = 0x04000000; // Branch Taken
+export const DBCR0_TDE = 0x01000000; // TRAP Debug Event (DBCR0_TIE)
 export const DBCR0_IAC1 = 0x00800000;
 export const DBCR0_IAC2 = 0x00400000;
 export const DBCR0_IAC3 = 0x00200000;
@@ -35,6 +37,11 @@ export const DBCR0_DAC1R = 0x00080000;
 export const DBCR0_DAC1W = 0x00040000;
 export const DBCR0_DAC2R = 0x00020000;
 export const DBCR0_DAC2W = 0x00010000;
+/**
+ * The DBCR0 bits a guest's mtspr keeps (booke_emulate.c kvmppc_booke_emulate_mtspr: IDM | IC | BT |
+ * TIE | IAC1-4 | DAC1R/W | DAC2R/W); EDM and the reset field are dropped.
+ */
+export const DBCR0_GUEST_MASK = 0x4dff0000;
 /** DBCR0_IACn for n = 0..3 (IAC1..IAC4). */
 export const DBCR0_IAC = [DBCR0_IAC1, DBCR0_IAC2, DBCR0_IAC3, DBCR0_IAC4] as const;
 /** [read, write] enables of DAC1 and DAC2. */

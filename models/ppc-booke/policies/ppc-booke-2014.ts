@@ -1,15 +1,18 @@
 /**
- * The upstream Book E design since Linux 3.15 (arch/powerpc/kvm/booke.c, kernel/process.c):
- * KVM_SET_GUEST_DEBUG fills vcpu->arch.dbg_reg (IACs for MSR[PR]=1 only on BookE-PR), kvmppc_vcpu_run
- * swaps it with current->thread.debug through switch_booke_debug_regs(), a debug exit saves DBSR
- * and clears it, vcpu_put clears DBSR, and MSR[DE] is forced on while userspace debugs (MSRP[DEP] on HV).
+ * The upstream Book E design since Linux 3.15 (arch/powerpc/kvm/booke.c, booke_emulate.c,
+ * kernel/process.c; transliterated from the 5.x text): vcpu->arch.dbg_reg is the guest's debug
+ * context, written by the guest's emulated mtspr or by KVM_SET_GUEST_DEBUG; kvmppc_vcpu_run swaps it
+ * with current->thread.debug once per KVM_RUN through switch_booke_debug_regs(), exits are handled
+ * with it live, a debug exit saves and clears DBSR, vcpu_put clears DBSR.
  */
-import { definePolicy, type GuestDebug } from '../../../src/policy.js';
+import { definePolicy, type GuestDebug, type TrapParams } from '../../../src/policy.js';
 import { KVM_EXIT_DEBUG } from '../debug-interrupt.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
 import {
   DAC,
   DBCR0,
+  DBCR0_EDM,
+  DBCR0_GUEST_MASK,
   DBCR0_IAC,
   DBCR0_IDM,
   DBCR1,
@@ -38,7 +41,7 @@ export function prime_debug_regs(k: BookeContext, debug: Float64Array): void {
 }
 
 /** process.c switch_booke_debug_regs: only when the old or the new context uses internal debug mode. */
-function switch_booke_debug_regs(k: BookeContext, new_debug: Float64Array): void {
+export function switch_booke_debug_regs(k: BookeContext, new_debug: Float64Array): void {
   if ((k.host.thread[DBCR0] as number) & DBCR0_IDM || (new_debug[DBCR0] as number) & DBCR0_IDM) prime_debug_regs(k, new_debug);
 }
 
@@ -47,9 +50,16 @@ export function kvmppc_clear_dbsr(k: BookeContext): void {
   k.hw.write(DBSR, k.hw.read(DBSR));
 }
 
-/** booke.c kvmppc_vcpu_sync_debug (BookE-PR): the guest runs with its own MSR[DE], or DE while userspace debugs. */
+/**
+ * booke.c kvmppc_vcpu_sync_debug (BookE-PR): the guest runs with its own MSR[DE]; while userspace
+ * debugs, with DE forced on in the shadow MSR and cleared in the guest's (vcpu->arch.shared->msr).
+ */
 export function kvmppc_vcpu_sync_debug(k: BookeContext): void {
-  k.vcpu.shadowMsr = ((k.vcpu.ctxt[MSR] as number) & MSR_DE) | (k.vcpu.guestDebug ? MSR_DE : 0);
+  k.vcpu.shadowMsr = (k.vcpu.shadowMsr & ~MSR_DE) | ((k.vcpu.ctxt[MSR] as number) & MSR_DE);
+  if (k.vcpu.guestDebug) {
+    k.vcpu.shadowMsr |= MSR_DE;
+    k.vcpu.ctxt[MSR] = (k.vcpu.ctxt[MSR] as number) & ~MSR_DE;
+  }
 }
 
 /** booke.c kvm_arch_vcpu_ioctl_set_guest_debug, hardware breakpoints only. */
@@ -79,50 +89,99 @@ export function kvm_arch_vcpu_ioctl_set_guest_debug(k: BookeContext, dbg: GuestD
   return 0;
 }
 
-/** booke.c kvmppc_handle_debug: RESUME_HOST with KVM_EXIT_DEBUG when userspace owns the debug resources. */
-function kvmppc_handle_debug(k: BookeContext): number | undefined {
+const RESUME_GUEST = 0;
+const RESUME_HOST = 2; // RESUME_FLAG_HOST
+
+/** booke.c kvmppc_handle_debug: RESUME_HOST (KVM_EXIT_DEBUG) when userspace owns the debug resources. */
+function kvmppc_handle_debug(k: BookeContext): number {
   let dbsr = k.vcpu.dbsr;
   if (k.vcpu.guestDebug === 0) {
-    // Debug resources belong to the guest; an imprecise debug event is not injected.
+    // Debug resources belong to Guest. Imprecise debug event is not injected
     if (dbsr & DBSR_IDE) {
       dbsr &= ~DBSR_IDE;
-      if (!dbsr) return undefined;
+      if (!dbsr) return RESUME_GUEST;
     }
-    // kvmppc_core_queue_debug() when the guest's MSR[DE] and dbg_reg.dbcr0[IDM]: the guest's own
-    // debug registers are not modelled (it arms none), so nothing is queued.
-    return undefined;
+    // kvmppc_core_queue_debug: a debug interrupt for the guest on its next entry (the model's
+    // delivery to the guest); the program interrupt for DBSR[TIE] is not modelled (no trap events).
+    if (dbsr && (k.vcpu.ctxt[MSR] as number) & MSR_DE && (k.vcpu.dbgReg[DBCR0] as number) & DBCR0_IDM) k.vcpu.debugQueued = 1;
+    return RESUME_GUEST;
   }
+  // Debug resource owned by userspace. Clear guest dbsr (vcpu->arch.dbsr)
   k.vcpu.dbsr = 0;
-  return KVM_EXIT_DEBUG;
+  return RESUME_HOST;
+}
+
+/** booke_emulate.c kvmppc_booke_emulate_mtspr, the debug SPRs: the guest owns dbg_reg unless userspace debugs. */
+export function kvmppc_booke_emulate_mtspr(k: BookeContext, sprn: number, spr_val: number): void {
+  let debug_inst = false;
+  if (sprn === DBCR0 || sprn === DBCR1 || sprn === DBCR2 || sprn <= DAC(1)) {
+    // If userspace is debugging guest then guest can not access debug registers.
+    if (k.vcpu.guestDebug) return;
+    debug_inst = true;
+    k.vcpu.dbgReg[sprn] = sprn === DBCR0 ? (spr_val & DBCR0_GUEST_MASK) >>> 0 : spr_val;
+  } else if (sprn === DBSR) {
+    if (k.vcpu.guestDebug) return;
+    k.vcpu.dbsr = (k.vcpu.dbsr & ~spr_val) >>> 0;
+    if (!(k.vcpu.dbsr & ~DBSR_IDE)) k.vcpu.debugQueued = 0; // kvmppc_core_dequeue_debug
+  }
+  if (debug_inst) {
+    k.host.thread.set(k.vcpu.dbgReg); // current->thread.debug = vcpu->arch.dbg_reg
+    switch_booke_debug_regs(k, k.vcpu.dbgReg);
+  }
+}
+
+/** booke_emulate.c kvmppc_booke_emulate_mfspr, the debug SPRs. */
+export function kvmppc_booke_emulate_mfspr(k: BookeContext, sprn: number): number {
+  if (sprn === DBSR) return k.vcpu.dbsr;
+  const v = k.vcpu.dbgReg[sprn] as number;
+  return sprn === DBCR0 && k.vcpu.guestDebug ? (v | DBCR0_EDM) >>> 0 : v;
+}
+
+/** The emulated instructions that reach this policy: mtmsr/mfmsr (kvmppc_set_msr) and mtspr/mfspr of a debug SPR. */
+export function kvmppc_emulate(k: BookeContext, p: TrapParams): void {
+  if (p.reg === MSR) {
+    if (p.isWrite) {
+      k.vcpu.ctxt[MSR] = p.regval; // kvmppc_set_msr
+      kvmppc_vcpu_sync_debug(k);
+    } else p.regval = k.vcpu.ctxt[MSR] as number;
+  } else if (p.isWrite) kvmppc_booke_emulate_mtspr(k, p.reg, p.regval);
+  else p.regval = kvmppc_booke_emulate_mfspr(k, p.reg);
+}
+
+/** kvmppc_vcpu_run's way in: switch to the guest debug context (thread.debug becomes dbg_reg). */
+export function kvmppc_vcpu_run_enter(k: BookeContext): void {
+  // debug = vcpu->arch.dbg_reg; switch_booke_debug_regs(&debug);
+  switch_booke_debug_regs(k, k.vcpu.dbgReg);
+  k.vcpu.hostDbg.set(k.host.thread); // debug = current->thread.debug
+  k.host.thread.set(k.vcpu.dbgReg); // current->thread.debug = vcpu->arch.dbg_reg
+}
+
+/** kvmppc_vcpu_run after __kvmppc_vcpu_run returns: switch back to the user space debug context. */
+export function kvmppc_vcpu_run_return(k: BookeContext): void {
+  switch_booke_debug_regs(k, k.vcpu.hostDbg);
+  k.host.thread.set(k.vcpu.hostDbg); // current->thread.debug = debug
+}
+
+/** kvmppc_handle_exit, as far as debug goes: a debug exit saves and clears DBSR and is handled. */
+export function kvmppc_handle_exit(k: BookeContext, reason: string): number | undefined {
+  if (reason !== 'debug') return undefined;
+  // kvmppc_restart_interrupt: Save DBSR before preemption is enabled
+  k.vcpu.dbsr = k.hw.read(DBSR);
+  kvmppc_clear_dbsr(k);
+  return kvmppc_handle_debug(k) === RESUME_HOST ? KVM_EXIT_DEBUG : undefined;
 }
 
 export default definePolicy<BookeVcpu, BookeHost>({
   name: 'ppc-booke-2014',
   arch: 'ppc-booke',
   summary:
-    'upstream since 3.15: dbg_reg swapped with thread.debug, DBSR cleared on every debug exit and at vcpu_put, DE forced while userspace debugs',
+    'upstream since 3.15: dbg_reg swapped with thread.debug once per KVM_RUN, guest debug SPRs emulated into dbg_reg, DBSR saved and cleared on a debug exit and at vcpu_put',
   hooks: {
     setGuestDebug: kvm_arch_vcpu_ioctl_set_guest_debug,
-    guestEnter(k) {
-      // kvmppc_vcpu_run: switch to the guest debug context
-      switch_booke_debug_regs(k, k.vcpu.dbgReg);
-      k.vcpu.hostDbg.set(k.host.thread); // debug = current->thread.debug
-      k.host.thread.set(k.vcpu.dbgReg); // current->thread.debug = vcpu->arch.dbg_reg
-      kvmppc_vcpu_sync_debug(k);
-    },
-    guestExit(k, reason) {
-      let exit_reason: number | undefined;
-      if (reason === 'debug') {
-        // kvmppc_restart_interrupt: save DBSR before preemption is enabled
-        k.vcpu.dbsr = k.hw.read(DBSR);
-        kvmppc_clear_dbsr(k);
-        exit_reason = kvmppc_handle_debug(k);
-      }
-      // kvmppc_vcpu_run: switch back to the user space debug context
-      switch_booke_debug_regs(k, k.vcpu.hostDbg);
-      k.host.thread.set(k.vcpu.hostDbg);
-      return exit_reason;
-    },
+    runEnter: kvmppc_vcpu_run_enter,
+    guestExit: kvmppc_handle_exit,
+    trap: kvmppc_emulate,
+    runReturn: kvmppc_vcpu_run_return,
     vcpuPut: kvmppc_clear_dbsr, // kvmppc_booke_vcpu_put: clear pending debug event in DBSR
   },
 });

@@ -71,21 +71,19 @@ export default definePolicy<BookeVcpu, BookeHost>({
   summary: 'the 2008 gdb patch as the review asked: DE off first, DBCR0-2 saved/restored, DBSR cleared from its own bits (WARN on others)',
   hooks: {
     setGuestDebug: ioctl_debug_guest_2008,
-    guestEnter(k) {
+    runEnter(k) {
       kvmppc_load_guest_debugstate(k);
       kvmppc_shadow_msr_2008(k);
     },
+    guestEnter: kvmppc_shadow_msr_2008,
     guestExit(k, reason) {
-      let exit_reason: number | undefined;
-      if (reason === 'debug') {
-        k.hw.read(CSRR0); // vcpu->arch.pc
-        const dbsr = k.hw.read(DBSR);
-        if (dbsr & ~EXPECTED_DBSR) k.warn(`unexpected debug status ${describeDbsr(dbsr & ~EXPECTED_DBSR)}`);
-        k.hw.write(DBSR, dbsr);
-        exit_reason = KVM_EXIT_DEBUG;
-      }
-      kvmppc_load_host_debugstate(k);
-      return exit_reason;
+      if (reason !== 'debug') return undefined;
+      k.hw.read(CSRR0); // vcpu->arch.pc
+      const dbsr = k.hw.read(DBSR);
+      if (dbsr & ~EXPECTED_DBSR) k.warn(`unexpected debug status ${describeDbsr(dbsr & ~EXPECTED_DBSR)}`);
+      k.hw.write(DBSR, dbsr);
+      return KVM_EXIT_DEBUG;
     },
+    runReturn: kvmppc_load_host_debugstate,
   },
 });

@@ -1,8 +1,10 @@
 /**
  * gdb hardware breakpoints for KVM/440 as posted by Jerone Young (kvm-ppc, June 2008, "[PATCH 2 of
- * 2] Add gdb break point support to PowerPC kvm"): with guest_debug.enabled, KVM_RUN saves the host's
- * IACs, DBCR0 and DBCR1, loads userspace's breakpoints with DBCR1 = 0, and restores IACs, DBCR0 and
- * MSR afterwards (never DBCR1, nor DBCR2); the debug exit clears DBSR bits chosen from dbg->bp[].
+ * 2] Add gdb break point support to PowerPC kvm"): with guest_debug.enabled, KVM_RUN (powerpc.c
+ * kvm_arch_vcpu_ioctl_run, once per ioctl) saves the host's IACs, DBCR0 and DBCR1, loads userspace's
+ * breakpoints with DBCR1 = 0, and restores IACs, DBCR0 and MSR when it returns (never DBCR1, nor
+ * DBCR2); the debug exit clears DBSR bits chosen from dbg->bp[]. The guest's own debug SPRs are
+ * emulated storage that is never loaded (the model's common code).
  */
 import { definePolicy, type GuestDebug } from '../../../src/policy.js';
 import { KVM_EXIT_DEBUG } from '../debug-interrupt.js';
@@ -97,27 +99,28 @@ export default definePolicy<BookeVcpu, BookeHost>({
   summary: 'gdb hw breakpoints for KVM/440 as posted in 2008 (DBSR cleared from dbg->bp[] matches, DBCR1/DBCR2 not restored)',
   hooks: {
     setGuestDebug: ioctl_debug_guest_2008,
-    guestEnter(k) {
+    // kvm_arch_vcpu_ioctl_run: load the debug registers once, then __kvmppc_vcpu_run.
+    runEnter(k) {
       guest_load_debug_registers(k);
       kvmppc_shadow_msr_2008(k);
     },
+    // Every entry (booke_interrupts.S, including lightweight re-entries inside the run loop).
+    guestEnter: kvmppc_shadow_msr_2008,
+    // kvmppc_handle_exit: the debug case returns RESUME_HOST with KVM_EXIT_DEBUG.
     guestExit(k, reason) {
-      let exit_reason: number | undefined;
-      if (reason === 'debug') {
-        // case BOOKE_INTERRUPT_DEBUG in kvmppc_handle_exit
-        const pc = k.hw.read(CSRR0);
-        /* clear events in DBSR register */
-        let dbsr = k.hw.read(DBSR);
-        if (pc === k.vcpu.bp0) dbsr |= 1 << 23; /* clear IAC1 event */
-        if (pc === k.vcpu.bp1) dbsr |= 1 << 22; /* clear IAC2 event */
-        if (pc === k.vcpu.bp2) dbsr |= 1 << 21; /* clear IAC3 event */
-        if (pc === k.vcpu.bp3) dbsr |= 1 << 20; /* clear IAC4 event */
-        k.hw.write(DBSR, dbsr >>> 0);
-        exit_reason = KVM_EXIT_DEBUG;
-      }
-      // __kvmppc_vcpu_run returned to kvm_arch_vcpu_ioctl_run
-      restore_host_debug_state(k);
-      return exit_reason;
+      if (reason !== 'debug') return undefined;
+      // case BOOKE_INTERRUPT_DEBUG in kvmppc_handle_exit
+      const pc = k.hw.read(CSRR0);
+      /* clear events in DBSR register */
+      let dbsr = k.hw.read(DBSR);
+      if (pc === k.vcpu.bp0) dbsr |= 1 << 23; /* clear IAC1 event */
+      if (pc === k.vcpu.bp1) dbsr |= 1 << 22; /* clear IAC2 event */
+      if (pc === k.vcpu.bp2) dbsr |= 1 << 21; /* clear IAC3 event */
+      if (pc === k.vcpu.bp3) dbsr |= 1 << 20; /* clear IAC4 event */
+      k.hw.write(DBSR, dbsr >>> 0);
+      return KVM_EXIT_DEBUG;
     },
+    // __kvmppc_vcpu_run returned to kvm_arch_vcpu_ioctl_run
+    runReturn: restore_host_debug_state,
   },
 });
