@@ -36,6 +36,11 @@ export interface SlotHardware {
   readonly locked?: (r: Float64Array, o: number) => boolean;
   /** Whether some CPU running host code has a slot armed: a cheaper test than the slot scan, if the arch has one. */
   hostArmed?(x: Executor): boolean;
+  /**
+   * The host kernel's debug exception handler, after host code on `cpu` hit slots `hits` (taken by the
+   * host): what the debug user does next (e.g. ARMv7 hw_breakpoint.c stepping over a watchpoint).
+   */
+  hostHit?(x: Executor, cpu: number, level: number, what: HitObservation['what'], addr: number, hits: number): void;
 }
 
 const KINDS = ['bp', 'wp'] as const;
@@ -135,6 +140,11 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
     hit.toGuest = vcpu >= 0 && hw.takenByGuest(w.hw, o);
     x.observeHit(hit);
     if (x.violation) return;
+    if (vcpu < 0 && hit.hw !== 0 && hw.hostHit) {
+      hw.hostHit(x, cpu, level, what, addr, hit.hw);
+      if (!x.violation) x.settle(cpu);
+      return;
+    }
     // A debug exception routed to the hypervisor is a guest exit (KVM_EXIT_DEBUG to userspace);
     // otherwise evaluating a hit changes nothing, and the state already passed its checks.
     if (vcpu >= 0 && hit.hw !== 0 && !hit.toGuest) x.exit(vcpu, 4);

@@ -141,15 +141,24 @@ describe("the host's hw_breakpoint layer", () => {
     x.apply(new Float64Array([kind, 0, 0, slot, 1, 0x1000]));
   };
 
-  it('records ordinary breakpoints in bp_on_reg, and writes the reserved slot as a mismatch breakpoint in no bp_on_reg slot', () => {
+  it('offers the host slots 0..core_num_brps-1 only: the last breakpoint is reserved', () => {
+    const m = armv7.instantiate({});
+    const x = makeExecutor(eager, armv7, []);
+    const set = x.kinds.find((k) => k.type === 'HOST_SET_BREAKPOINT');
+    const slots = new Set<number>();
+    set?.enumerate(x, (ev) => {
+      if (ev[2] === 0) slots.add(ev[3] as number);
+    });
+    expect([...slots].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(m.registers.implemented[DBGBCR(5)]).toBe(1);
+  });
+
+  it('records ordinary breakpoints in bp_on_reg', () => {
     const x = makeExecutor(eager, armv7, []);
     const onReg = (reg: number): number => x.world.hostMem[1 * REGISTER_COUNT + reg] as number; // cpu0, area onReg
     setBreakpoint(x, 0);
     expect(onReg(DBGBCR(0))).toBe(1);
-    setBreakpoint(x, 5);
-    expect(onReg(DBGBCR(5))).toBe(0);
-    expect(x.world.hw[DBGBCR(5)]).toBe(bcr(ARM_BREAKPOINT_PRIV, true));
-    expect(x.world.hostIntent[DBGBVR(5)]).toBe(0x1000);
+    expect(x.world.hw[DBGBCR(0)]).toBe(bcr(ARM_BREAKPOINT_PRIV));
   });
 
   it('sends the host writes to the policy while HDCR traps them', () => {

@@ -8,7 +8,7 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
-import { ADDRESSES, armv7DebugEvents } from './debug-events.js';
+import { ADDRESSES, armv7DebugEvents, STEP_GHOST } from './debug-events.js';
 import { effectiveSlots, routesToHyp, trapsToHyp } from './hardware.js';
 import { armv7Lifecycle } from './lifecycle.machine.js';
 import {
@@ -93,7 +93,7 @@ export const armv7: ArchModel = {
     },
   ],
   smallDomain:
-    'the reserved (last) breakpoint and the last watchpoint slot, one address (0x1000), DBGBCR {off, PL1, PL0}, DBGWCR {off, any}, DBGDSCRext {0, MDBGen}, DBGDCCINT {0, TX}',
+    'guest: the reserved (last) breakpoint and the last watchpoint slot; host: the last usable breakpoint (core_num_brps - 1), the last watchpoint (stepping through the reserved one); one address (0x1000), DBGBCR {off, PL1, PL0}, DBGWCR {off, any}, DBGDSCRext {0, MDBGen}, DBGDCCINT {0, TX}',
   costNote: ARMV7_COSTS.note,
   costCases: [
     {
@@ -132,6 +132,11 @@ export const armv7: ArchModel = {
     const wcrs = small ? [0, wcr(any, both)] : [0, wcr(any, both), wcr(ARM_BREAKPOINT_PRIV, ARM_BREAKPOINT_STORE)];
     const dscr = mdbgen ? [ARM_DSCR_MDBGEN] : [0, ARM_DSCR_MDBGEN];
     const addresses = small ? ADDRESSES.slice(0, 1) : ADDRESSES;
+    // The host's debug users get bp_on_reg slots 0..core_num_brps-1; the last breakpoint is reserved.
+    const hostBpSlots = small ? [brps - 2] : bpSlots.filter((n) => n < brps - 1);
+    const { events, endStep } = armv7DebugEvents(brps, wrps, { addresses, slots: [hostBpSlots, wpSlots] });
+    const vcpuLoad = compileLifecycle(armv7Lifecycle);
+    const loadEvent = vcpuLoad.event('VCPU_LOAD');
     const domain = (reg: number): readonly number[] => {
       if (reg === DBGDSCRext) return dscr;
       if (reg === DBGDCCINT) return small ? [0, DBGDCCINT_TX] : [0, DBGDCCINT_TX, DBGDCCINT_RX];
@@ -143,14 +148,21 @@ export const armv7: ArchModel = {
       arch: 'armv7',
       config: { cpus: 2, vcpus: 1, ...options, brps, wrps, mdbgen: mdbgen ? 1 : 0 },
       registers,
-      lifecycle: compileLifecycle(armv7Lifecycle),
+      lifecycle: vcpuLoad,
       memory: { vcpuAreas: ['cp14'], hostAreas: ['cp14', 'onReg', 'percpu'], vcpuScalars: ['debugFlags'] },
       view,
       guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT, DBGDIDR]),
       guestWritable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToHyp(hw, o, reg),
-      events: armv7DebugEvents(brps, wrps, { addresses, slots: [bpSlots, wpSlots] }),
+      events,
+      ghost: { cpu: STEP_GHOST, vcpu: [] },
+      // A watchpoint step pending on the CPU ends before a vCPU is loaded there: the watched task ran
+      // its next user instruction (the mismatch fired) or was scheduled out, either way uninstalling
+      // the reserved breakpoint (debug-events.ts).
+      transition(x, _v, cpu, event) {
+        if (event === loadEvent && cpu >= 0) endStep(x, cpu);
+      },
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
         const R = REGISTER_COUNT;
