@@ -16,11 +16,11 @@ export default defineInvariant({
     const o = cpu * x.regs;
     const { hw, hostIntent, hostIntentAt } = x.world;
     const { hostState, hostInert } = x.model.view;
-    const inert = hostInert !== undefined && hostInert.off(hw, o) && hostInert.off(hostIntent, o);
+    const inert = hostInert?.off(hw, o) && hostInert.off(hostIntent, o) ? hostInert.regs : undefined;
     for (const reg of hostState) {
       const actual = hw[o + reg] as number;
       const expected = hostIntent[o + reg] as number;
-      if (actual === expected || (inert && hostInert.regs.includes(reg))) continue;
+      if (actual === expected || inert?.includes(reg)) continue;
       const register = x.model.registers.names[reg] ?? String(reg);
       return {
         message: `cpu${cpu} runs host code with ${register} = ${hex(actual)}; the host programmed ${hex(expected)}`,

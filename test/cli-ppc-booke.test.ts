@@ -1,7 +1,7 @@
 /**
  * The ppc-booke model through the CLI: `check` with one invariant finds the 2008 posting's bugs
  * with exit code 1, `explore` runs on the small Book E domain (the 2008 posting and its reviewed fix
- * are violated, the upstream design holds), and `list` shows the policies.
+ * are violated, the fixed upstream design holds), and `list` shows the policies.
  */
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli-harness.js';
@@ -17,14 +17,14 @@ describe('worldswitch on ppc-booke', () => {
     },
   );
 
-  it('explore finds the switch-code event of the 2008 posting in 3 steps and proves the upstream design to depth 5', async () => {
+  it('explore finds the switch-code event of the 2008 posting in 3 steps and proves the fixed upstream design to depth 5', async () => {
     const bad = await cli('explore', 'ppc-booke-gdb-2008', '--depth', '5', '--invariant', 'debug-status-consumed');
     expect(bad.code, bad.err).toBe(1);
     expect(bad.out).toContain('violated debug-status-consumed');
     expect(bad.out).toContain('Shortest counterexample: 3 steps');
     expect(bad.out).toContain('VMM_SET_GUEST_DEBUG { vcpu: 0, enable: on, useHw: on, bps: 0x2000 }');
     expect(bad.out).not.toContain('HOST_SET_BREAKPOINT');
-    const good = await cli('explore', 'ppc-booke-2014', '--depth', '5');
+    const good = await cli('explore', 'ppc-booke-2014-fixed', '--depth', '5');
     expect(good.code, good.err).toBe(0);
     expect(good.out).toContain('held for every interleaving of at most 5 events');
   });
@@ -41,7 +41,8 @@ describe('worldswitch on ppc-booke', () => {
   it('lists the Book E policies', async () => {
     const r = await cli('list');
     expect(r.code).toBe(0);
-    for (const name of ['ppc-booke-gdb-2008', 'ppc-booke-gdb-2008-fixed', 'ppc-booke-2014']) expect(r.out).toContain(name);
+    for (const name of ['ppc-booke-gdb-2008', 'ppc-booke-gdb-2008-fixed', 'ppc-booke-2014', 'ppc-booke-2014-fixed'])
+      expect(r.out).toContain(name);
     expect(r.out).toContain('ppc-booke');
   });
 });

