@@ -51,8 +51,13 @@ function primeFromThread(x: Executor, cpu: number): void {
 
 const ENABLES = (DBCR0_IAC.reduce((a, b) => a | b, 0) | 0x000f0000) >>> 0;
 
-/** Builds the Book E debug events over `domain`. */
-export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
+/**
+ * Builds the Book E debug events over `domain`; `adv`: the host has ptrace's advanced debug
+ * interface (2.6.34+). Before it (2008, 2.6.26) the host kernel armed no IAC or DAC on a 440: ptrace
+ * had only PTRACE_SET_DEBUGREG, whose DABR was switched on 64-bit and classic cores only
+ * (process.c set_dabr, __switch_to), so there are no host breakpoint events.
+ */
+export function bookeDebugEvents(domain: BookeDomain, adv = true): EventKind[] {
   const armedHostCpus = (x: Executor): number[] =>
     hostCpus(x).filter((c) => ((x.world.hostIntent[c * x.regs + DBCR0] as number) & ENABLES) !== 0);
   const slotsOf = (_x: Executor, ev: Float64Array): readonly number[] => domain.slots[ev[2] as number] as readonly number[];
@@ -91,7 +96,7 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
   };
 
   let setGuestDebugEvent = -1;
-  return [
+  const events: EventKind[] = [
     event(
       'HOST_SET_BREAKPOINT',
       3,
@@ -193,4 +198,5 @@ export function bookeDebugEvents(domain: BookeDomain): EventKind[] {
     }),
     ...guestCodeEvents(domain.addresses, guestRuns),
   ];
+  return adv ? events : events.filter((e) => !e.type.startsWith('HOST_'));
 }

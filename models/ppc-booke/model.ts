@@ -128,6 +128,14 @@ export const ppcBooke: ArchModel = {
   options: [
     { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
     { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
+    {
+      name: 'ptrace',
+      describe:
+        "the host kernel's debug users: 1 = 2.6.34+ ptrace advanced debug interface (user-only IACs/DACs, DBCR1/DBCR2 user-only by default); 0 = 2008 (2.6.26: no IAC/DAC armed by the host kernel, DBCR1/DBCR2 at their reset value 0)",
+      default: 1,
+      min: 0,
+      max: 1,
+    },
   ],
   smallDomain:
     'host IAC1 and DAC1 at 0x1000, guest code at 0x1000 and the switch code 0x2000, gdb breakpoint lists {none, [0x2000]}, guest MSR {0, DE}, guest IAC1 {0x1000, 0x2000}, DBCR0 {0, IDM|IAC1}, DBCR1 user-only',
@@ -135,7 +143,8 @@ export const ppcBooke: ArchModel = {
   instantiate(config: ModelConfig): ModelInstance {
     const { domain: domainOption, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
-    const registers = bookeRegisterFile();
+    const adv = options.ptrace !== 0;
+    const registers = bookeRegisterFile(adv);
     const slotRegs = new Int32Array([0, 1, 2, 3].flatMap((n) => [IAC(n), DBCR0]).concat([0, 1].flatMap((n) => [DAC(n), DBCR0])));
     const view: DebugView = {
       hostState: new Int32Array([IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR0, DBCR1, DBCR2, MSR]),
@@ -188,7 +197,7 @@ export const ppcBooke: ArchModel = {
     const writable = new Int32Array(Object.keys(guestDomain).map(Number));
     return {
       arch: 'ppc-booke',
-      config: { cpus: 2, vcpus: 1, ...options },
+      config: { cpus: 2, vcpus: 1, ...options, ptrace: adv ? 1 : 0 },
       registers,
       lifecycle: compileLifecycle(bookeLifecycle),
       memory: { vcpuAreas: ['ctxt', 'dbgReg', 'hostDbg'], hostAreas: ['thread'], vcpuScalars: VCPU_SCALARS },
@@ -199,7 +208,7 @@ export const ppcBooke: ArchModel = {
       // The guest runs with MSR[PR]=1: mfmsr/mtmsr and every debug mtspr/mfspr are privileged and trap to KVM.
       traps: () => true,
       guestAccess,
-      events: bookeDebugEvents(domain),
+      events: bookeDebugEvents(domain, adv),
       defaultHooks: commonCode as Hooks<never, never>,
       ghost: { cpu: STATUS_GHOST, vcpu: VMM_GHOST },
       observe,

@@ -102,3 +102,24 @@ describe('the eager baseline', () => {
     expect(r.warnings).toEqual([]);
   });
 });
+
+describe("on a host of the posting's own era (ptrace 0: 2.6.26, the host kernel arms no IAC or DAC)", () => {
+  const era2008 = { ptrace: 0 };
+  it("keeps the review's finding: a gdb breakpoint on the switch code latches an event the switch code raised", () => {
+    const r = check(gdb2008, { arch: ppcBooke, invariants: only('debug-status-consumed'), config: era2008, seed: 1, runs: 2000 });
+    expect(r.violation?.invariant).toBe('debug-status-consumed');
+    expect(hostArms(r.trace)).toBe(false);
+    expect(r.trace).toContainEqual(expect.objectContaining({ event: 'VMM_SET_GUEST_DEBUG', bps: '0x2000' }));
+  });
+
+  it('loses the findings that need a 2.6.34+ host: no host comparator to leak, and DBCR1 is inert with DBCR0[IDM] clear', () => {
+    for (const policy of [gdb2008, gdb2008Fixed]) {
+      for (const name of ['host-breakpoints-quiet-in-guest', 'host-breakpoints-preserved']) {
+        expect(check(policy, { arch: ppcBooke, invariants: only(name), config: era2008, seed: 1, runs: 2000 }).verdict).toBe('held');
+      }
+    }
+    expect(
+      check(gdb2008Fixed, { arch: ppcBooke, invariants: only('debug-status-consumed'), config: era2008, seed: 1, runs: 2000 }).verdict,
+    ).toBe('held');
+  });
+});
