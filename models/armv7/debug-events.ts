@@ -5,7 +5,7 @@
  * get_num_brps() = BRPs - 1 when the core has mismatch breakpoints) out of its bp_on_reg[] slots:
  * only arch_install_hw_breakpoint() writes it, as the mismatch breakpoint of a watchpoint that is
  * stepping (enable_single_step() from watchpoint_handler(), for a watchpoint with the default
- * overflow handler, which arch_build_bp_info/hw_breakpoint_arch_parse allow only for per-task user
+ * overflow handler, which hw_breakpoint_arch_parse (arch_validate_hwbkpt_settings before 4.19) allows only for per-task user
  * watchpoints), and that watchpoint keeps its wp_on_reg[] slot meanwhile. The step ends at the next
  * user instruction elsewhere (breakpoint_handler -> watchpoint_single_step_handler ->
  * disable_single_step()).

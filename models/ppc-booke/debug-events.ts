@@ -54,8 +54,8 @@ const ENABLES = (DBCR0_IAC.reduce((a, b) => a | b, 0) | 0x000f0000) >>> 0;
 /**
  * Builds the Book E debug events over `domain`; `adv`: the host has ptrace's advanced debug
  * interface (2.6.34+). Before it (2008, 2.6.26) the host kernel armed no IAC or DAC on a 440: ptrace
- * had only PTRACE_SET_DEBUGREG, whose DABR was switched on 64-bit and classic cores only
- * (process.c set_dabr, __switch_to), so there are no host breakpoint events.
+ * had only PTRACE_SET_DEBUGREG, which the 2.6.2x process.c writes to the classic DABR (set_dabr)
+ * and __switch_to switches under CONFIG_PPC64 only, so there are no host breakpoint events.
  */
 export function bookeDebugEvents(domain: BookeDomain, adv = true): EventKind[] {
   const armedHostCpus = (x: Executor): number[] =>
