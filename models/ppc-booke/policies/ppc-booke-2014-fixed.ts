@@ -68,7 +68,7 @@ export default definePolicy<BookeVcpu, BookeHost>({
   name: 'ppc-booke-2014-fixed',
   arch: 'ppc-booke',
   summary:
-    'ppc-booke-2014 with fixes for what the checker finds (not upstream): a guest mtspr clearing DBCR0[IDM] reloads the comparators; guest DBCR1/DBCR2 loaded user-only',
+    "ppc-booke-2014 with fixes for what the checker finds (not upstream): a guest mtspr clearing DBCR0[IDM] reloads the comparators; guest DBCR1/DBCR2 loaded user-only; the guest's MSR[DE] kept while userspace debugs",
   hooks: {
     ...upstream.hooks,
     runEnter: run_enter_fixed,
