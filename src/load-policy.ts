@@ -94,6 +94,9 @@ export async function loadPolicyFile(address: string): Promise<LoadedPolicy[]> {
   return found;
 }
 
+/** The least time loading a policy file may take before it counts as looping. */
+export const LOAD_TIMEOUT_FLOOR_MS = 5000;
+
 /**
  * Loads `address` in a worker thread first, under a watchdog: a policy module whose top-level code
  * never finishes (or ends the process) must not hang the command that imports it. Resolves once
@@ -117,11 +120,18 @@ export async function probePolicyFile(address: string, timeoutMs: number): Promi
       if (error === undefined) done();
       else fail(new UsageError(error));
     };
-    const timer = setTimeout(
-      () => settle(`Policy file ${file} did not finish loading within ${timeoutMs / 1000} s: its top-level code does not terminate.`),
-      timeoutMs,
-    );
-    worker.once('message', (m: { ok?: boolean; error?: string }) => settle(m.ok ? undefined : (m.error ?? 'unknown load error')));
+    // The watchdog starts once the worker itself is up (tsx loaded), and allows at least
+    // LOAD_TIMEOUT_FLOOR_MS: compiling a TypeScript module and its imports takes a while on a busy machine.
+    const limit = Math.max(timeoutMs, LOAD_TIMEOUT_FLOOR_MS);
+    let timer: NodeJS.Timeout | undefined;
+    worker.on('message', (m: { importing?: boolean; ok?: boolean; error?: string }) => {
+      if (m.importing) {
+        timer = setTimeout(
+          () => settle(`Policy file ${file} did not finish loading within ${limit / 1000} s: its top-level code does not terminate.`),
+          limit,
+        );
+      } else settle(m.ok ? undefined : (m.error ?? 'unknown load error'));
+    });
     worker.once('error', (e) => settle(`Cannot load policy file ${file}: ${loadErrorLine(e)}`));
     worker.once('exit', (code) => settle(`Policy file ${file} ended the process (exit ${code}) while loading.`));
   });
@@ -135,6 +145,8 @@ export async function probeMain(): Promise<void> {
     throw new Error(`called process.exit(${code ?? ''}) while loading`);
   }) as typeof process.exit;
   try {
+    if (/\.[mc]?ts(#|$)/.test(address)) await import('tsx/esm/api');
+    parentPort?.postMessage({ importing: true });
     await loadPolicyFile(address);
     parentPort?.postMessage({ ok: true });
   } catch (e) {
