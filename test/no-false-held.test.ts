@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arm64Nvhe } from '../models/arm64-nvhe/model.js';
 import eager from '../models/arm64-nvhe/policies/eager.js';
 import { invariantsFor } from '../properties/suites.js';
+import { bfs } from '../src/bfs.js';
 import { check, NONDETERMINISTIC } from '../src/check.js';
 import { expectPolicy, PolicyViolation } from '../src/expect-policy.js';
-import { explore } from '../src/explore.js';
+import { explore, fullAlphabet, makeExploreExecutor } from '../src/explore.js';
 import { loadPolicyFile } from '../src/load-policy.js';
 import { definePolicy } from '../src/policy.js';
 import { UsageError } from '../src/usage-error.js';
@@ -199,6 +200,29 @@ describe('11. budgets and sizes', () => {
   it('a found violation still wins over a budget', async () => {
     const r = await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '1', '--max-states', '100000000');
     expect(r.code).toBe(1);
+  });
+  it('explore --max-memory stops with held-so-far, exit 4', async () => {
+    // Any node process is past 64 MiB resident: the budget is reached at the first poll.
+    const r = await cli('explore', 'arm64-nvhe/eager', '--depth', '9', '--max-memory', '64', '--json');
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.out)).toMatchObject({ verdict: 'held-so-far', stoppedBy: 'max-memory' });
+  });
+  it('an allocation failure in the search ends it with the depths completed, not a crash', () => {
+    const x = makeExploreExecutor(eager, arm64Nvhe, invariants);
+    const full = fullAlphabet();
+    let failing = false;
+    const r = bfs(x, {
+      depth: 6,
+      alphabet: (xx, emit) => {
+        if (failing) throw new RangeError('Array buffer allocation failed');
+        full(xx, emit);
+      },
+      onLevel: (d) => {
+        failing = d === 2;
+        return undefined;
+      },
+    });
+    expect(r).toMatchObject({ outcome: 'stopped', stoppedBy: 'out-of-memory', depthCompleted: 2 });
   });
   it('replay refuses a file that is not regular before reading it', async () => {
     const r = await cli('replay', '/dev/zero');

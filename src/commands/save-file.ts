@@ -78,7 +78,8 @@ export function saveTrace(
   io: Io,
   exportName?: string,
 ): string | undefined {
-  const saved = r.hung || r.nondeterministic ? undefined : toTraceFile(r, file === undefined ? undefined : policyFileFor(out, file, exportName));
+  const saved =
+    r.hung || r.nondeterministic ? undefined : toTraceFile(r, file === undefined ? undefined : policyFileFor(out, file, exportName));
   if (saved === undefined) {
     io.err(
       `${r.arch}/${r.policy}: ${
