@@ -100,7 +100,10 @@ function program(io: Io, exit: { code: number }): Command {
       cmd
         .command('check')
         .description('check policies on random interleavings; with no policy, every built-in one (verdict table)')
-        .argument('[policy...]', '<arch>/<name>, a bare <name> (every arch that has it), or a policy file (.ts/.js; file.ts#export for one export)')
+        .argument(
+          '[policy...]',
+          '<arch>/<name>, a bare <name> (every arch that has it), or a policy file (.ts/.js; file.ts#export for one export)',
+        )
         .option('--runs <n>', 'random interleavings per policy', integer('--runs', 1, 10_000_000), CHECK_DEFAULTS.runs)
         .option(
           '--seed <n>',
@@ -120,7 +123,10 @@ function program(io: Io, exit: { code: number }): Command {
       cmd
         .command('explore')
         .description('bounded exhaustive exploration: every interleaving of at most --depth events over the small domain')
-        .argument('[policy...]', '<arch>/<name>, a bare <name>, or a policy file (file.ts#export for one export); with none, every built-in policy')
+        .argument(
+          '[policy...]',
+          '<arch>/<name>, a bare <name>, or a policy file (file.ts#export for one export); with none, every built-in policy',
+        )
         .requiredOption('--depth <d>', 'events per interleaving, at most', integer('--depth', 1, 64))
         .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs'),
     ),
@@ -133,7 +139,10 @@ function program(io: Io, exit: { code: number }): Command {
       cmd
         .command('cost')
         .description('cycles per world switch (entry + exit) in each usage case, measured on generated workloads')
-        .argument('[policy...]', '<arch>/<name>, a bare <name>, or a policy file (file.ts#export for one export); with none, every built-in policy')
+        .argument(
+          '[policy...]',
+          '<arch>/<name>, a bare <name>, or a policy file (file.ts#export for one export); with none, every built-in policy',
+        )
         .option('--rounds <n>', 'measured guest runs per case', integer('--rounds', 1, 100_000), COST_DEFAULTS.rounds)
         .option(
           '--seed <n>',
