@@ -197,6 +197,20 @@ describe('11. budgets and sizes', () => {
     expect(r.code).toBe(4);
     expect(r.out).toMatch(/^arm64-nvhe\/eager: held so far \(stopped at --max-states\)$/m);
   });
+  it('check --time-limit stops with held-so-far, exit 4', async () => {
+    const r = await cli('check', 'arm64-nvhe/eager', '--runs', '10000000', '--time-limit', '1', '--json');
+    expect(r.code).toBe(4);
+    const json = JSON.parse(r.out) as { verdict: string; stoppedBy: string; runs: number };
+    expect(json).toMatchObject({ verdict: 'held-so-far', stoppedBy: 'time-limit' });
+    expect(json.runs).toBeLessThan(10_000_000);
+  });
+  it('explore --time-limit too, with the depth it completed', async () => {
+    const r = await cli('explore', 'arm64-vhe/eager', '--depth', '30', '--time-limit', '2', '--json');
+    expect(r.code).toBe(4);
+    const json = JSON.parse(r.out) as { verdict: string; stoppedBy: string; depthCompleted: number };
+    expect(json).toMatchObject({ verdict: 'held-so-far', stoppedBy: 'time-limit' });
+    expect(json.depthCompleted).toBeLessThan(30);
+  });
   it('a found violation still wins over a budget', async () => {
     const r = await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '1', '--max-states', '100000000');
     expect(r.code).toBe(1);

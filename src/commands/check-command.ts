@@ -1,10 +1,11 @@
-import { type CheckResult, check, makeExecutor } from '../check.js';
+import { type CheckOptions, type CheckResult, check, makeExecutor } from '../check.js';
 import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
 import { splitEvents } from '../minimize.js';
+import type { Policy } from '../policy.js';
 import { toJsonReport } from '../render/json.js';
 import { renderTable, renderText } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
-import { runInWorker } from '../worker-run.js';
+import { runInWorker, type StopReason } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import { progressBar } from './progress-bar.js';
@@ -70,7 +71,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...(flags.maxMemory !== undefined ? { maxMemoryMb: flags.maxMemory } : {}),
     };
     const outcome = inProcess
-      ? { result: check(policy, { arch, invariants, config, ...options, ...(flags.maxStates ? { maxStates: flags.maxStates } : {}) }) }
+      ? checkInProcess(policy, { arch, invariants, config, ...options, ...(flags.maxStates ? { maxStates: flags.maxStates } : {}) }, flags)
       : await runInWorker<CheckResult>(
           workerEntry,
           {
@@ -170,4 +171,13 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   }
   if (results.some((r) => r.result.verdict === 'violated')) return 1;
   return budget ? 4 : 0;
+}
+
+/** A check on this thread (the in-process CLI of the tests): `--time-limit` as a deadline polled before each run. */
+function checkInProcess(policy: Policy, options: CheckOptions, flags: CheckFlags): { result: CheckResult; stoppedBy?: StopReason } {
+  if (flags.timeLimit === undefined) return { result: check(policy, options) };
+  const deadline = performance.now() + flags.timeLimit * 1000;
+  let late = false;
+  const result = check(policy, { ...options, shouldStop: () => (late ||= performance.now() > deadline) });
+  return late ? { result, stoppedBy: 'time-limit' } : { result };
 }
