@@ -217,9 +217,11 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
   });
   if (out.counterexample === null) return nondeterministic();
   let trace = splitEvents(raw, x.runChoices(out.counterexample[0], raw));
+  let minimized = trace;
   if (x.violation?.invariant !== invariant) return nondeterministic();
   if (shrink && !stopped) {
     trace = minimizeTrace(x, trace, invariant);
+    minimized = trace;
     if (trace.length > 2) {
       // Shrinking and minimising stop at local minima; a breadth-first search over the
       // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
@@ -229,6 +231,11 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     }
   }
   rerun(x, trace); // the report's violation and step stamps come from the final trace
+  if (x.violation?.invariant !== invariant && trace !== minimized) {
+    // The breadth-first search runs from decoded states; the minimised trace ran from the start.
+    trace = minimized;
+    rerun(x, trace);
+  }
   if (x.violation?.invariant !== invariant) return nondeterministic();
   return {
     ...base,
