@@ -210,7 +210,12 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     nondeterministic: true,
     runs: runsDone + 1,
     shrinks: 0,
-    violation: { invariant: POLICY_TOTAL, message: NONDETERMINISTIC, step: original.events.length, at: 'after the event' },
+    violation: {
+      invariant: POLICY_TOTAL,
+      message: `${NONDETERMINISTIC} (there it broke ${original.violation.invariant}: ${original.violation.message})`,
+      step: original.violation.step,
+      at: original.violation.at,
+    },
     trace: tracesToJSON(x, original.events),
     warnings: [],
     stats: stats(),

@@ -146,7 +146,12 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       ...stats,
       verdict: 'violated',
       nondeterministic: true,
-      violation: { invariant: POLICY_TOTAL, message: NONDETERMINISTIC, step: r.trace.length, at: 'after the event' },
+      violation: {
+        invariant: POLICY_TOTAL,
+        message: `${NONDETERMINISTIC} (there it broke ${r.invariant ?? 'an invariant'})`,
+        step: r.trace.length,
+        at: 'after the event',
+      },
       trace: tracesToJSON(x, r.trace),
     };
   }
