@@ -1,4 +1,4 @@
-import { EVENT_WIDTH, type Executor } from './execute.js';
+import { EVENT_WIDTH, type Executor, type Watch } from './execute.js';
 import { StateSet } from './state-set.js';
 import { WorldCodec } from './world-codec.js';
 
@@ -21,6 +21,8 @@ export interface BfsOptions {
   readonly shouldStop?: () => boolean;
   /** Called every 1024 transitions with the depth under way, states and transitions so far. */
   readonly onProgress?: (depth: number, states: number, transitions: number) => void;
+  /** `--max-states`: stop (with the depth completed) once this many distinct states are stored. */
+  readonly maxStates?: number;
 }
 
 /** The outcome of a breadth-first search. */
@@ -34,6 +36,10 @@ export interface BfsResult {
   readonly peakBytes: number;
   /** The shortest violating path, when one was found. */
   readonly trace?: readonly Float64Array[];
+  /** The invariant the violating path broke. */
+  readonly invariant?: string;
+  /** Why a `stopped` search stopped on its own: the states budget, or an allocation that failed. */
+  readonly stoppedBy?: 'max-states' | 'out-of-memory';
 }
 
 class Growable {
@@ -205,57 +211,96 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   let transitions = 0;
   let peakBytes = 0;
   const max = options.maxTransitions ?? Number.POSITIVE_INFINITY;
-  const result = (outcome: BfsResult['outcome'], depthCompleted: number, trace?: Float64Array[]): BfsResult => ({
+  const result = (
+    outcome: BfsResult['outcome'],
+    depthCompleted: number,
+    trace?: Float64Array[],
+    stoppedBy?: BfsResult['stoppedBy'],
+  ): BfsResult => ({
     outcome,
     depthCompleted,
     states: seen.size,
     transitions,
     peakBytes,
     ...(trace ? { trace } : {}),
+    ...(stoppedBy ? { stoppedBy } : {}),
   });
-
-  for (let d = 1; d <= options.depth; d++) {
-    const next = new SparseFrontier(root, frontier.length);
-    for (let s = 0; s < frontier.length; s++) {
-      const node = frontier.get(s, current);
-      codec.decode(current, 0, template);
-      x.world.copyStateFrom(template);
-      pendingCount = 0;
-      options.alphabet(x, collect);
-      let changed = false;
-      for (let e = 0; e < pendingCount; e++) {
-        const ev = pending[e] as Float64Array;
-        if (changed) x.world.copyStateFrom(template);
-        x.step = d - 1;
-        x.violation = undefined;
-        x.warnings.length = 0;
-        const mutations = x.mutations;
-        x.apply(ev);
-        changed = x.mutations !== mutations;
-        if ((++transitions & 1023) === 0) {
-          options.onProgress?.(d, seen.size, transitions);
-          if (options.shouldStop?.()) return result('stopped', d - 1);
-        }
-        const v = x.violation as { invariant: string } | undefined;
-        if (v !== undefined) {
-          if (options.only === undefined || v.invariant === options.only) return result('violated', d - 1, path(node, ev));
-          continue;
-        }
-        // Nothing changed (a read, a hit that raised nothing): the successor is this state, already seen.
-        if (!changed) continue;
-        const perm = options.symmetry ? codec.order(x.world) : 0;
-        codec.encode(x.world, scratch, 0, perm, fp);
-        if (!seen.add(fp[0] as number, fp[1] as number)) continue;
-        next.push(scratch, addNode(node, internEvent(ev), perm));
-      }
-      if (transitions > max) return result('budget', d - 1);
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  let completed = 0;
+  try {
+    return search();
+  } catch (e) {
+    // The frontier and the state table are typed arrays: a failed allocation ends the search with
+    // the depths already completed, not with a crash that loses them.
+    if (e instanceof RangeError && /allocation failed|Invalid typed array length|Array buffer/i.test(e.message)) {
+      return result('stopped', completed, undefined, 'out-of-memory');
     }
-    peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength);
-    frontier = next;
-    if (options.onLevel?.(d, seen.size, transitions) === false) return result('stopped', d);
-    if (frontier.length === 0) return result('held', options.depth);
+    throw e;
   }
-  return result('held', options.depth);
+
+  function search(): BfsResult {
+    const watch = x.watch;
+    for (let d = 1; d <= options.depth; d++) {
+      const next = new SparseFrontier(root, frontier.length);
+      for (let s = 0; s < frontier.length; s++) {
+        const node = frontier.get(s, current);
+        // A user policy under a watchdog: the path to this state is where a hook that hangs is reported.
+        if (watch) writeWatchPath(watch, path(node, EMPTY_EVENT).slice(0, -1));
+        codec.decode(current, 0, template);
+        x.world.copyStateFrom(template);
+        pendingCount = 0;
+        options.alphabet(x, collect);
+        let changed = false;
+        for (let e = 0; e < pendingCount; e++) {
+          const ev = pending[e] as Float64Array;
+          if (changed) x.world.copyStateFrom(template);
+          x.step = d - 1;
+          x.violation = undefined;
+          x.warnings.length = 0;
+          const mutations = x.mutations;
+          if (watch && d * EVENT_WIDTH <= watch.trace.length) {
+            watch.trace.set(ev, (d - 1) * EVENT_WIDTH);
+            watch.beat[2] = d;
+          }
+          x.apply(ev);
+          changed = x.mutations !== mutations;
+          if ((++transitions & 1023) === 0) {
+            options.onProgress?.(d, seen.size, transitions);
+            if (options.shouldStop?.()) return result('stopped', d - 1);
+          }
+          const v = x.violation as { invariant: string } | undefined;
+          if (v !== undefined) {
+            if (options.only === undefined || v.invariant === options.only)
+              return { ...result('violated', d - 1, path(node, ev)), invariant: v.invariant };
+            continue;
+          }
+          // Nothing changed (a read, a hit that raised nothing): the successor is this state, already seen.
+          if (!changed) continue;
+          const perm = options.symmetry ? codec.order(x.world) : 0;
+          codec.encode(x.world, scratch, 0, perm, fp);
+          if (!seen.add(fp[0] as number, fp[1] as number)) continue;
+          next.push(scratch, addNode(node, internEvent(ev), perm));
+          if (seen.size >= maxStates) return result('stopped', d - 1, undefined, 'max-states');
+        }
+        if (transitions > max) return result('budget', d - 1);
+      }
+      peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength);
+      frontier = next;
+      completed = d;
+      if (options.onLevel?.(d, seen.size, transitions) === false) return result('stopped', d);
+      if (frontier.length === 0) return result('held', options.depth);
+    }
+    return result('held', options.depth);
+  }
+}
+
+const EMPTY_EVENT = new Float64Array(EVENT_WIDTH);
+
+/** Writes a path into a watchdog's shared trace (as far as it fits) and its length. */
+function writeWatchPath(watch: Watch, events: readonly Float64Array[]): void {
+  const fit = Math.min(events.length, Math.floor(watch.trace.length / EVENT_WIDTH));
+  for (let i = 0; i < fit; i++) watch.trace.set(events[i] as Float64Array, i * EVENT_WIDTH);
+  watch.beat[2] = fit;
 }
 
 /** The alphabet of a counterexample: its own events, each also with every CPU and vCPU operand value. */

@@ -13,11 +13,13 @@ import type { Catalog } from './commands/catalog.js';
 import { type CheckFlags, checkCommand } from './commands/check-command.js';
 import { type CostFlags, costCommand } from './commands/cost-command.js';
 import { type ExploreFlags, exploreCommand } from './commands/explore-command.js';
-import type { Io } from './commands/io.js';
+import { type Io, type Signal, signalExitCode } from './commands/io.js';
 import { listCommand } from './commands/list-command.js';
 import { type ReplayCommandFlags, replayCommand } from './commands/replay-command.js';
 import { COST_DEFAULTS } from './cost.js';
+import { describeError } from './execute.js';
 import { explore } from './explore.js';
+import { DEFAULT_HOOK_TIMEOUT_S } from './guard.js';
 import { loadPolicyFile } from './load-policy.js';
 import { UsageError } from './usage-error.js';
 import type { WorkerJob, WorkerShared } from './worker-run.js';
@@ -50,16 +52,32 @@ function addArchOptions(c: Command): Command {
   return c;
 }
 
+/** `--hook-timeout`: the watchdog on a policy file's hooks (and on loading it). */
+function addHookTimeout(c: Command): Command {
+  return c.option(
+    '--hook-timeout <s>',
+    'seconds a hook of a policy file (or loading the file) may run before it counts as looping',
+    integer('--hook-timeout', 1, 3600),
+    DEFAULT_HOOK_TIMEOUT_S,
+  );
+}
+
+/** The budgets of check and explore: reaching one stops the run with verdict held-so-far (exit 4). */
+function addBudgets(c: Command, states: string): Command {
+  return c
+    .option('--time-limit <s>', 'stop after this many seconds: verdict held-so-far (exit 4)', integer('--time-limit', 1, 10_000_000))
+    .option('--max-states <n>', `stop after ${states}: verdict held-so-far (exit 4)`, integer('--max-states', 1, 2 ** 52))
+    .option(
+      '--max-memory <mb>',
+      'stop when the process uses more than this many MiB (also the heap limit of the worker running the search): held-so-far (exit 4)',
+      integer('--max-memory', 64, 1_048_576),
+    );
+}
+
 function addModelOptions(c: Command): Command {
-  return addArchOptions(c)
+  return addHookTimeout(addArchOptions(c))
     .option('--invariant <name>', 'check only this invariant (repeatable; policy-total is always on)', collect)
     .option('--coverage', 'report which lifecycle states, transitions and events were exercised')
-    .option(
-      '--hook-timeout <s>',
-      'seconds a hook of a policy file may run before it counts as looping',
-      integer('--hook-timeout', 1, 3600),
-      10,
-    )
     .option('--json', 'print the versioned JSON report instead of text')
     .option('--out <file>', 'save the counterexample as a replayable trace file (worldswitch replay <file>)')
     .option('--html <file>', 'write the counterexample as a self-contained HTML sequence diagram')
@@ -77,127 +95,204 @@ function program(io: Io, exit: { code: number }): Command {
     .action(() => {
       exit.code = listCommand(io, catalog);
     });
-  addModelOptions(
-    cmd
-      .command('check')
-      .description('check policies on random interleavings; with no policy, every built-in one (verdict table)')
-      .argument('[policy...]', '<arch>/<name>, a bare <name> (every arch that has it), or a policy file (.ts/.js)')
-      .option('--runs <n>', 'random interleavings per policy', integer('--runs', 1, 10_000_000), CHECK_DEFAULTS.runs)
-      .option(
-        '--seed <n>',
-        'fast-check seed: the same seed gives the same runs and report',
-        integer('--seed', -0x80000000, 0x7fffffff),
-        CHECK_DEFAULTS.seed,
-      )
-      .option('--max-steps <k>', 'events per interleaving, at most', integer('--max-steps', 1, 10_000), CHECK_DEFAULTS.maxSteps)
-      .option('--path <p>', 'fast-check replay path printed with a counterexample'),
+  addBudgets(
+    addModelOptions(
+      cmd
+        .command('check')
+        .description('check policies on random interleavings; with no policy, every built-in one (verdict table)')
+        .argument(
+          '[policy...]',
+          '<arch>/<name>, a bare <name> (every arch that has it), or a policy file (.ts/.js; file.ts#export for one export)',
+        )
+        .option('--runs <n>', 'random interleavings per policy', integer('--runs', 1, 10_000_000), CHECK_DEFAULTS.runs)
+        .option(
+          '--seed <n>',
+          'fast-check seed: the same seed gives the same runs and report',
+          integer('--seed', -0x80000000, 0x7fffffff),
+          CHECK_DEFAULTS.seed,
+        )
+        .option('--max-steps <k>', 'events per interleaving, at most', integer('--max-steps', 1, 10_000), CHECK_DEFAULTS.maxSteps)
+        .option('--path <p>', 'fast-check replay path printed with a counterexample'),
+    ),
+    'this many events executed',
   ).action(async (args: string[], flags: CheckFlags) => {
     exit.code = await checkCommand(args, flags, io, catalog, import.meta.url);
   });
-  addModelOptions(
-    cmd
-      .command('explore')
-      .description('bounded exhaustive exploration: every interleaving of at most --depth events over the small domain')
-      .argument('[policy...]', '<arch>/<name>, a bare <name>, or a policy file; with none, every built-in policy')
-      .requiredOption('--depth <d>', 'events per interleaving, at most', integer('--depth', 1, 64))
-      .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs'),
+  addBudgets(
+    addModelOptions(
+      cmd
+        .command('explore')
+        .description('bounded exhaustive exploration: every interleaving of at most --depth events over the small domain')
+        .argument(
+          '[policy...]',
+          '<arch>/<name>, a bare <name>, or a policy file (file.ts#export for one export); with none, every built-in policy',
+        )
+        .requiredOption('--depth <d>', 'events per interleaving, at most', integer('--depth', 1, 64))
+        .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs'),
+    ),
+    'this many distinct states stored',
   ).action(async (args: string[], flags: ExploreFlags) => {
     exit.code = await exploreCommand(args, flags, io, catalog, import.meta.url);
   });
-  addArchOptions(
-    cmd
-      .command('cost')
-      .description('cycles per world switch (entry + exit) in each usage case, measured on generated workloads')
-      .argument('[policy...]', '<arch>/<name>, a bare <name>, or a policy file; with none, every built-in policy')
-      .option('--rounds <n>', 'measured guest runs per case', integer('--rounds', 1, 100_000), COST_DEFAULTS.rounds)
-      .option(
-        '--seed <n>',
-        'fast-check seed of the generated guest activity',
-        integer('--seed', -0x80000000, 0x7fffffff),
-        COST_DEFAULTS.seed,
-      )
-      .option('--json', 'print the versioned JSON report instead of text'),
+  addHookTimeout(
+    addArchOptions(
+      cmd
+        .command('cost')
+        .description('cycles per world switch (entry + exit) in each usage case, measured on generated workloads')
+        .argument(
+          '[policy...]',
+          '<arch>/<name>, a bare <name>, or a policy file (file.ts#export for one export); with none, every built-in policy',
+        )
+        .option('--rounds <n>', 'measured guest runs per case', integer('--rounds', 1, 100_000), COST_DEFAULTS.rounds)
+        .option(
+          '--seed <n>',
+          'fast-check seed of the generated guest activity',
+          integer('--seed', -0x80000000, 0x7fffffff),
+          COST_DEFAULTS.seed,
+        )
+        .option('--json', 'print the versioned JSON report instead of text'),
+    ),
   ).action(async (args: string[], flags: CostFlags) => {
     exit.code = await costCommand(args, flags, io, catalog);
   });
-  cmd
-    .command('replay')
-    .description('re-execute a saved counterexample (check/explore --out); exit 1 if it still violates, 0 if not')
-    .argument('<trace.json>', 'a trace file saved with --out')
-    .option('--policy <policy>', 'replay against this policy instead of the saved one (<arch>/<name>, a bare <name>, or a policy file)')
-    .option('--html <file>', 'write the replay as a self-contained HTML sequence diagram')
-    .option('--json', 'print the versioned JSON report instead of text')
-    .action(async (file: string, flags: ReplayCommandFlags) => {
-      exit.code = await replayCommand(file, flags, io, catalog);
-    });
+  addHookTimeout(
+    cmd
+      .command('replay')
+      .description(
+        're-execute a saved counterexample (check/explore --out); exit 1 if it still violates, 0 if not, 5 if it stopped applying under --policy',
+      )
+      .argument('<trace.json>', 'a trace file saved with --out')
+      .option(
+        '--policy <policy>',
+        'replay against this policy instead of the saved one (<arch>/<name>, a bare <name>, a policy file, file.ts#export)',
+      )
+      .option(
+        '--trust-policy-file',
+        'run the policy file the trace names (relative to the trace file); without it, a trace naming a file needs --policy',
+      )
+      .option('--html <file>', 'write the replay as a self-contained HTML sequence diagram')
+      .option('--json', 'print the versioned JSON report instead of text'),
+  ).action(async (file: string, flags: ReplayCommandFlags) => {
+    exit.code = await replayCommand(file, flags, io, catalog);
+  });
   return cmd;
 }
 
 /** Runs the CLI on `argv` (without node and script); returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const exit = { code: 0 };
+  if (argv.length === 0) {
+    io.err('worldswitch: no command given; one of list, check, explore, replay, cost (worldswitch --help for the flags)\n');
+    return 2;
+  }
   try {
     await program(io, exit).parseAsync([...argv], { from: 'user' });
     return exit.code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander printed its one line
     if (e instanceof UsageError) {
-      io.err(`worldswitch: ${e.message}\n`);
+      // One line, always: a message that quotes input (JSON.parse, a module's error) may hold newlines.
+      io.err(`worldswitch: ${e.message.replace(/\s*[\r\n]+\s*/g, ' ').trim()}\n`);
       return 2;
     }
-    if (e instanceof Error && e.message === 'interrupted') return 130;
-    io.err(`worldswitch: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    io.err(`worldswitch: internal error: ${e instanceof Error ? (e.stack ?? e.message) : describeError(e)}\n`);
     return 3;
+  }
+}
+
+/** process.exit as Node provides it: a policy's call to `process.exit` is made to throw instead (see `run`). */
+const realExit = process.exit.bind(process);
+
+/** What a policy hook (or module) that calls `process.exit` gets: an error, which the executor reports as policy-total. */
+export class PolicyExitError extends Error {
+  constructor(code: unknown) {
+    super(`called process.exit(${code === undefined ? '' : String(code)}): a policy cannot end the checker`);
+    this.name = 'PolicyExitError';
   }
 }
 
 /** Entry point of the `worldswitch` binary. */
 export async function run(): Promise<void> {
-  // A reader that stops early (`| head`) closes the pipe: end quietly, as Unix tools do.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
+      // A reader that stops early (`| head`) closes the pipe: end quietly, as Unix tools do.
+      if (e.code === 'EPIPE') realExit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      // Any other write error (a full disk): one line, exit 2; never the code of a verdict.
+      if (stream === process.stdout) {
+        try {
+          process.stderr.write(`worldswitch: cannot write the report to stdout: ${e.code ?? e.message}\n`);
+        } catch {}
+      }
+      realExit(2);
     });
   }
+  // Signals, on a terminal or not: the first stops the run (it prints what it completed and exits
+  // 130/143); a second one, or one while nothing can answer, ends the process at once.
+  let first: Signal | undefined;
+  let count = 0;
+  const handlers = new Set<(signal: Signal, count: number) => void>();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      first ??= signal;
+      count++;
+      if (count > 1 && handlers.size === 0) {
+        process.stderr.write(`\nworldswitch: stopped by ${signal}\n`);
+        realExit(signalExitCode(signal));
+      }
+      for (const h of handlers) h(signal, count);
+    });
+  }
+  // Policy code (hooks, module top level) runs in this thread for cost and replay: process.exit there is a finding.
+  process.exit = ((code?: number) => {
+    throw new PolicyExitError(code);
+  }) as typeof process.exit;
   const tty = process.stderr.isTTY === true && !process.env.CI;
   const io: Io = {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
-    ...(tty
-      ? {
-          status: (line: string) => process.stderr.write(`\r\x1b[K${line}`),
-          onInterrupt: (handler: () => void) => {
-            process.on('SIGINT', handler);
-            return () => process.off('SIGINT', handler);
-          },
-        }
-      : {}),
+    ...(tty ? { status: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
+    onSignal: (handler) => {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    signalled: () => first,
   };
-  process.exitCode = await main(process.argv.slice(2), io);
+  const code = await main(process.argv.slice(2), io);
+  process.exitCode = first && code === 0 ? signalExitCode(first) : code;
 }
 
-/** The worker side: finds the policy (built-in or from its file) and runs the job with the shared memory. */
+/** The worker side: finds the policy (built-in, or its export in its file) and runs the job with the shared memory. */
 async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
+  // A hook calling process.exit would end this thread with no report: make it a thrown error, reported as policy-total.
+  process.exit = ((code?: number) => {
+    throw new PolicyExitError(code);
+  }) as typeof process.exit;
   const policy = job.file
-    ? (await loadPolicyFile(job.file)).find((p) => p.name === job.policy && p.arch === job.arch)
+    ? (await loadPolicyFile(job.exportName ? `${job.file}#${job.exportName}` : job.file)).find(
+        (p) => p.policy.name === job.policy && p.policy.arch === job.arch,
+      )?.policy
     : policies.find((p) => p.name === job.policy && p.arch === job.arch);
   const arch = architectures.find((a) => a.id === job.arch);
   if (!policy || !arch) throw new Error(`worker cannot find ${job.arch}/${job.policy}`);
   const selected = invariantsFor(arch.id).filter((i) => job.invariants.includes(i.name));
   const watch = { beat: new Int32Array(shared.beat), trace: new Float64Array(shared.trace) };
+  const stop = new Int32Array(shared.stop);
+  const shouldStop = (): boolean => Atomics.load(stop, 0) === 1;
+  const maxStates = job.maxStates !== undefined ? { maxStates: job.maxStates } : {};
   if (job.kind === 'check' && job.check) {
-    parentPort?.postMessage(check(policy, { arch, invariants: selected, config: job.config, ...job.check, watch }));
+    parentPort?.postMessage(
+      check(policy, { arch, invariants: selected, config: job.config, ...job.check, watch, shouldStop, ...maxStates }),
+    );
   } else if (job.explore) {
-    const stop = new Int32Array(shared.stop);
     const progress = new Float64Array(shared.progress);
     const result = explore(policy, {
       arch,
       invariants: selected,
       config: job.config,
       ...job.explore,
+      ...maxStates,
       ...(job.file ? { watch } : {}),
-      shouldStop: () => Atomics.load(stop, 0) === 1,
+      shouldStop,
       onProgress: (depth, states, transitions) => {
         progress[0] = depth;
         progress[1] = states;
@@ -211,6 +306,6 @@ async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
 const job = (workerData as { worldswitchJob?: WorkerJob; shared?: WorkerShared } | undefined) ?? {};
 if (!isMainThread && job.worldswitchJob && job.shared) {
   workerMain(job.worldswitchJob, job.shared).catch((e: unknown) => {
-    parentPort?.postMessage({ workerError: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    parentPort?.postMessage({ workerError: e instanceof Error ? (e.stack ?? e.message) : describeError(e) });
   });
 }

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { makeExecutor } from './check.js';
 import type { Executor } from './execute.js';
+import { guardRun } from './guard.js';
 import type { ArchModel, CostCase, EventKind, ModelConfig } from './model.js';
 import type { Policy } from './policy.js';
 
@@ -33,6 +34,11 @@ export interface CostOptions {
   /** Measured guest runs per case. */
   readonly rounds?: number;
   readonly seed?: number;
+  /**
+   * Run the workload under an in-process watchdog: a hook that does not return within this many
+   * milliseconds (per guest run) stops the case with a policy-total finding (user policy files).
+   */
+  readonly hookTimeoutMs?: number;
 }
 
 /** Mean cost of one guest run (entry, guest activity, exit) in one usage case. */
@@ -170,20 +176,27 @@ function measureCase(policy: Policy, options: CostOptions, c: CostCase, rounds: 
     seed,
     numRuns: WARMUP_ROUNDS + rounds,
   });
+  const ms = options.hookTimeoutMs;
+  const guarded = (fn: () => void): void => {
+    if (ms === undefined) fn();
+    else guardRun(x, ms, fn);
+  };
   x.reset();
-  x.load(0, 0);
-  if (c.host) {
-    const arm = instances(x, 'HOST_SET_BREAKPOINT')[0];
-    if (arm) x.apply(arm);
-  }
-  if (c.guest) {
-    x.enter(0);
-    if (!x.violation) guestArms(x, 0);
-    if (!x.violation && inGuest(x)) x.exit(0, 0);
-  }
+  guarded(() => {
+    x.load(0, 0);
+    if (c.host) {
+      const arm = instances(x, 'HOST_SET_BREAKPOINT')[0];
+      if (arm) x.apply(arm);
+    }
+    if (c.guest) {
+      x.enter(0);
+      if (!x.violation) guestArms(x, 0);
+      if (!x.violation && inGuest(x)) x.exit(0, 0);
+    }
+  });
   const sum = [0, 0, 0, 0];
   choices.forEach((run, i) => {
-    if (!x.violation) guestRun(x, c.guest, run, i < WARMUP_ROUNDS ? undefined : sum);
+    if (!x.violation) guarded(() => guestRun(x, c.guest, run, i < WARMUP_ROUNDS ? undefined : sum));
   });
   if (x.violation) return `${x.violation.invariant}: ${x.violation.message}`;
   const mean = (n: number): number => Math.round((n / rounds) * 10) / 10;

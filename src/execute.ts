@@ -2,7 +2,7 @@ import type { DeliveryObservation, Finding, HitObservation, Invariant, ReadObser
 import { HOOK_NAMES, type HookName } from './lifecycle.js';
 import type { EventKind, ModelInstance } from './model.js';
 import type { HookContext, Hooks, Hw, Policy, TrapParams } from './policy.js';
-import { hwWriteResult, writeResult } from './register-file.js';
+import { fitsRegister, hwWriteResult, writeResult } from './register-file.js';
 import { CTX_HOST, World } from './world.js';
 
 /** Thrown through a policy hook to stop it at an observation point where an invariant broke. */
@@ -612,7 +612,9 @@ export class Executor {
     k.vcpu = v >= 0 ? this.vcpuViews[v] : undefined;
     k.host = cpu >= 0 ? this.hostViews[cpu] : undefined;
     try {
-      return fn(k, a, b);
+      const r = fn(k, a, b);
+      if (r !== null && (typeof r === 'object' || typeof r === 'function') && isThenable(r)) this.asyncHook(r, v, cpu);
+      return r;
     } catch (e) {
       if (e === STOP) return undefined;
       if (e instanceof CheckerCrash) throw e;
@@ -623,6 +625,19 @@ export class Executor {
       this.hookCpu = -1;
       if (watch) watch.beat[1] = 0;
     }
+  }
+
+  /**
+   * A watchdog ended the running hook mid-way (terminated, so its `finally` blocks did not run):
+   * records `what` it did as a policy-total finding at the current step and leaves the hook.
+   */
+  hookTimedOut(what: string): void {
+    const cpu = this.hookCpu;
+    this.violation = undefined;
+    this.record(POLICY_TOTAL, { message: `${this.hookName()} ${what}`, cpu });
+    this.hookIndex = -1;
+    this.hookCpu = -1;
+    if (this.watch) this.watch.beat[1] = 0;
   }
 
   /** A hook run from inside another (an interrupt taken in it): the outer hook resumes as it was. */
@@ -640,6 +655,20 @@ export class Executor {
     }
   }
 
+  /**
+   * A hook returned a Promise (an async function) or another thenable: what it does after its
+   * first `await` would run outside the step it belongs to, unchecked. A policy-total finding.
+   */
+  private asyncHook(r: object, v: number, cpu: number): void {
+    // A native promise that later rejects must not end the process (an unhandled rejection).
+    if (r instanceof Promise) Promise.prototype.then.call(r, undefined, () => {});
+    this.record(POLICY_TOTAL, {
+      message: `${this.hookName()} returned a Promise (an async hook?): hooks run synchronously, as the kernel code they model does`,
+      vcpu: v,
+      cpu,
+    });
+  }
+
   private hookName(): string {
     return HOOK_NAMES[this.hookIndex] ?? 'a hook';
   }
@@ -654,9 +683,7 @@ export class Executor {
     this.checkAccess(reg, 'writes');
     const sem = this.model.registers.semantics[reg] as number;
     if (sem === 1) this.stopTotal(`${this.hookName()} writes read-only ${this.model.registers.names[reg]} (UNDEFINED).`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      this.stopTotal(`${this.hookName()} writes ${String(value)} to ${this.model.registers.names[reg]}; expected a number.`);
-    }
+    if (typeof value !== 'number' || !fitsRegister(this.model.registers, reg, value)) this.badValue(reg, value);
     this.cycles += this.model.writeCost(reg);
     this.mutations++;
     const o = this.hookCpu * this.regs + reg;
@@ -679,10 +706,25 @@ export class Executor {
     }
     if (this.hookCpu < 0) this.stopTotal(`${this.hookName()} ${verb} a register while the vCPU is on no CPU.`);
     const r = this.model.registers;
+    // `(reg | 0) === reg`: a register id is one of the model's numbers, never a string, fraction or undefined.
+    if ((reg | 0) !== reg && reg !== undefined) {
+      this.stopTotal(
+        `${this.hookName()} calls k.hw.${verb === 'reads' ? 'read' : 'write'}(${describeValue(reg)}, …): a register id is one of the model's numbers (import the register names from worldswitch/<arch>).`,
+      );
+    }
     if (!(reg >= 0 && reg < r.count && r.implemented[reg] === 1)) {
       const name = r.names[reg] ?? `register #${String(reg)}`;
       this.stopTotal(`${this.hookName()} ${verb} ${name}, which this CPU does not implement (UNDEFINED).`);
     }
+  }
+
+  private badValue(reg: number, value: unknown): never {
+    const name = this.model.registers.names[reg];
+    const width = this.model.registers.width[reg] as number;
+    const max = width === 64 ? '2^53 - 1 (register values are exact JS numbers)' : '0xffffffff';
+    return this.stopTotal(
+      `${this.hookName()} calls k.hw.write(${name}, ${describeValue(value)}): ${name} is a ${width}-bit register; write an integer from 0 to ${max}.`,
+    );
   }
 
   private stopTotal(message: string): never {
@@ -765,7 +807,28 @@ function crash(inv: Invariant, e: unknown): CheckerCrash {
   return new CheckerCrash(`Invariant ${inv.name} threw: ${describeError(e)}`);
 }
 
-function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return String(e);
+/** A thrown value as text; never throws itself (an object with no prototype, a throwing toString). */
+export function describeError(e: unknown): string {
+  try {
+    if (e instanceof Error) return `${e.name}: ${e.message}`;
+    return String(e);
+  } catch {
+    return Object.prototype.toString.call(e);
+  }
+}
+
+/** A value a hook passed, as the call would show it: `"5"`, `1.5`, `-1`, `undefined`. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= 2 ** 32) return `0x${v.toString(16)}`;
+  return describeError(v);
+}
+
+/** Whether `r` has a callable `then` (reading it may run a getter: a thrown error counts as no). */
+function isThenable(r: object): boolean {
+  try {
+    return typeof (r as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
 }

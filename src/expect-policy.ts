@@ -9,7 +9,7 @@ import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
 import { type CheckResult, check, makeExecutor } from './check.js';
 import { POLICY_TOTAL } from './execute.js';
-import { rerun } from './minimize.js';
+import { DEFAULT_HOOK_TIMEOUT_S, rerunGuarded } from './guard.js';
 import type { ArchModel, ModelConfig } from './model.js';
 import type { Policy } from './policy.js';
 import { configText, renderText, renderTrace } from './render/text.js';
@@ -23,6 +23,11 @@ export interface ModelOptions {
   readonly config?: ModelConfig;
   /** Invariant names to check (policy-total is always on). */
   readonly invariants?: readonly string[];
+  /**
+   * Seconds a run (toHold) or the replay (toHoldOn) may take before the hook then running counts
+   * as looping, a policy-total finding (default 10): a spinning hook fails the test, not hangs it.
+   */
+  readonly hookTimeout?: number;
 }
 
 /** What `toHold` takes: the random search, as `worldswitch check` flags. */
@@ -84,6 +89,7 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
         arch,
         invariants,
         config,
+        hookTimeoutMs: (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000,
         ...(runs ? { runs } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(maxSteps ? { maxSteps } : {}),
@@ -96,12 +102,13 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
       const { invariants, config } = setup(arch, options);
       const x = makeExecutor(policy, arch, invariants, config);
       const { trace, packed } = packTraceEvents(x, events, 'toHoldOn events');
-      const steps = rerun(x, packed);
+      const steps = rerunGuarded(x, packed, (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000);
       const v = x.violation;
       // As `replay --policy`: a trace that stops applying (an event this policy does not enable) held up to there.
       if (v === undefined) return;
       const head = [`${name}: violated ${v.invariant} on the given trace (${configText(x.model.config)})`, ''];
-      throw new PolicyViolation([...head, ...renderTrace(x, trace.slice(0, steps), v, [...x.warnings])].join('\n'));
+      const hung = v.message.includes('did not return within');
+      throw new PolicyViolation([...head, ...renderTrace(x, trace.slice(0, steps), v, [...x.warnings], hung)].join('\n'));
     },
   };
 }

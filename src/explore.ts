@@ -1,5 +1,5 @@
 import { type Alphabet, bfs } from './bfs.js';
-import { makeExecutor } from './check.js';
+import { makeExecutor, NONDETERMINISTIC } from './check.js';
 import { type Coverage, coverageOf } from './coverage.js';
 import { CheckerCrash, type Executor, POLICY_TOTAL, type Watch } from './execute.js';
 import type { Invariant, Violation } from './invariant.js';
@@ -22,12 +22,17 @@ export interface ExploreOptions {
   readonly coverage?: boolean;
   /** Shared memory for a watchdog (user policy files run in a worker). */
   readonly watch?: Watch;
+  /** `--max-states`: stop (held so far) once this many distinct states are stored. */
+  readonly maxStates?: number;
 }
 
 /** The outcome of bounded exhaustive exploration, with the guarantee it gives. */
 export interface ExploreResult {
-  /** held: no interleaving of at most `depthCompleted` events breaks an invariant; stopped: interrupted. */
-  readonly verdict: 'held' | 'violated' | 'stopped' | 'crashed';
+  /**
+   * held: no interleaving of at most `depth` events breaks an invariant; held-so-far: stopped (a
+   * signal, a budget, memory) with none of at most `depthCompleted` events breaking one.
+   */
+  readonly verdict: 'held' | 'violated' | 'held-so-far' | 'crashed';
   readonly policy: string;
   readonly arch: string;
   readonly config: ModelConfig;
@@ -46,6 +51,12 @@ export interface ExploreResult {
   readonly trace: readonly TraceEvent[];
   readonly error?: string;
   readonly coverage?: Coverage;
+  /** What stopped a held-so-far exploration: SIGINT, SIGTERM, time-limit, max-states, max-memory, out-of-memory. */
+  readonly stoppedBy?: string;
+  /** The counterexample did not reproduce when run again: the finding is about the policy's determinism. */
+  readonly nondeterministic?: boolean;
+  /** The last step's hook never returned (or ended the worker): the trace ends at that step. */
+  readonly hung?: boolean;
 }
 
 /** An alphabet of every event of the model that is enabled in the executor's world. */
@@ -104,13 +115,14 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       symmetry,
       shouldStop: () => (symmetry && x.cpuNumberRead) || (options.shouldStop?.() ?? false),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
     });
   } catch (e) {
     const error = e instanceof CheckerCrash ? e.message : String((e as Error)?.stack ?? e);
     return { ...base, verdict: 'crashed', depthCompleted: 0, states: 0, transitions: 0, peakBytes: 0, trace: [], error };
   }
   if (symmetry && x.cpuNumberRead)
-    return { ...base, depthCompleted: 0, states: 0, transitions: 0, peakBytes: 0, verdict: 'stopped', trace: [], cpuNumberRead: true };
+    return { ...base, depthCompleted: 0, states: 0, transitions: 0, peakBytes: 0, verdict: 'held-so-far', trace: [], cpuNumberRead: true };
   const coverage = coverageOf(x);
   const stats = {
     depthCompleted: r.depthCompleted,
@@ -120,18 +132,27 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
     ...(coverage ? { coverage } : {}),
   };
   if (r.outcome !== 'violated' || !r.trace) {
-    return { ...base, ...stats, verdict: r.outcome === 'held' ? 'held' : 'stopped', trace: [] };
+    const stop = r.stoppedBy ? { stoppedBy: r.stoppedBy } : {};
+    return { ...base, ...stats, ...stop, verdict: r.outcome === 'held' ? 'held' : 'held-so-far', trace: [] };
   }
   // Re-run the path from the initial world: the reported violation and its step stamps are the real ones.
   rerun(x, r.trace);
   const violation = x.violation;
   if (violation === undefined) {
+    // The same events from the same initial world no longer break anything: the policy's hooks
+    // depend on something outside the world (a finding about the policy, with the path that failed).
     return {
       ...base,
       ...stats,
-      verdict: 'crashed',
-      trace: [],
-      error: 'the counterexample found by exploration does not replay (symmetry bug?)',
+      verdict: 'violated',
+      nondeterministic: true,
+      violation: {
+        invariant: POLICY_TOTAL,
+        message: `${NONDETERMINISTIC} (there it broke ${r.invariant ?? 'an invariant'})`,
+        step: r.trace.length,
+        at: 'after the event',
+      },
+      trace: tracesToJSON(x, r.trace),
     };
   }
   return { ...base, ...stats, verdict: 'violated', violation, trace: tracesToJSON(x, r.trace) };

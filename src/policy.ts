@@ -112,11 +112,27 @@ const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
 /** Validates a policy definition and marks it as a policy. */
 export function definePolicy<V = unknown, H = unknown>(def: PolicyDefinition<V, H>): Policy<V, H> {
-  if (typeof def !== 'object' || def === null) throw new PolicyError('definePolicy expects an object { name, arch, summary, hooks }.');
+  validateDefinition(def);
+  return Object.freeze({ ...def, summary: def.summary ?? '', hooks: Object.freeze({ ...def.hooks }), kind: 'worldswitch-policy' as const });
+}
+
+/**
+ * Throws a PolicyError naming what is wrong with `def`: its name, arch, summary, and hooks (an
+ * object of known hook names, each a function). `definePolicy` runs it; so does loading a policy
+ * file, on every export marked as a policy (an object that claims `kind: 'worldswitch-policy'`
+ * without going through `definePolicy` must not reach the executor).
+ */
+export function validateDefinition(value: unknown): asserts value is PolicyDefinition {
+  if (typeof value !== 'object' || value === null) throw new PolicyError('definePolicy expects an object { name, arch, summary, hooks }.');
+  const def = value as { name?: unknown; arch?: unknown; summary?: unknown; hooks?: unknown };
   if (typeof def.name !== 'string' || !NAME.test(def.name)) {
     throw new PolicyError(`Policy name ${JSON.stringify(def.name)} is not valid: use lower-case letters, digits, ".", "_" and "-".`);
   }
   if (typeof def.arch !== 'string') throw new PolicyError(`Policy "${def.name}" has no arch; set arch, e.g. "arm64-nvhe".`);
+  if (def.summary !== undefined && typeof def.summary !== 'string') throw new PolicyError(`Policy "${def.name}": summary is not a string.`);
+  if (typeof def.hooks !== 'object' || def.hooks === null) {
+    throw new PolicyError(`Policy "${def.name}" has no hooks object: set hooks: { guestEnter(k) { … }, … } (it may be empty).`);
+  }
   for (const key of Object.keys(def.hooks ?? {})) {
     if (!(HOOK_NAMES as readonly string[]).includes(key)) {
       throw new PolicyError(`Policy "${def.name}" has an unknown hook "${key}". Expected some of: ${HOOK_NAMES.join(', ')}.`);
@@ -125,7 +141,6 @@ export function definePolicy<V = unknown, H = unknown>(def: PolicyDefinition<V, 
       throw new PolicyError(`Policy "${def.name}": hook "${key}" is not a function.`);
     }
   }
-  return Object.freeze({ ...def, summary: def.summary ?? '', hooks: Object.freeze({ ...def.hooks }), kind: 'worldswitch-policy' as const });
 }
 
 /** Whether `value` is a policy made by `definePolicy` (from any copy of this package). */

@@ -22,6 +22,8 @@ export interface RegisterFile {
   readonly implemented: Uint8Array;
   /** Bits that read as 1 whatever is written, by register id (0: none). */
   readonly fixed1: Float64Array;
+  /** Architectural width in bits, by register id (32 or 64). */
+  readonly width: Uint8Array;
   id(name: string): number | undefined;
 }
 
@@ -34,8 +36,10 @@ export function defineRegisterFile(specs: readonly RegisterSpec[], implemented: 
   const semantics = new Uint8Array(specs.length);
   const impl = new Uint8Array(specs.length);
   const fixed1 = new Float64Array(specs.length);
+  const width = new Uint8Array(specs.length);
   specs.forEach((s, i) => {
     fixed1[i] = s.fixed1 ?? 0;
+    width[i] = s.width;
     byName.set(s.name, i);
     reset[i] = s.reset;
     semantics[i] = SEMANTICS[s.write];
@@ -48,6 +52,7 @@ export function defineRegisterFile(specs: readonly RegisterSpec[], implemented: 
     semantics,
     implemented: impl,
     fixed1,
+    width,
     id: (name) => byName.get(name),
   };
 }
@@ -76,7 +81,10 @@ export function extendRegisterFile(base: RegisterFile, more: readonly RegisterSp
   implemented.set(base.implemented);
   const fixed1 = new Float64Array(reset.length);
   fixed1.set(base.fixed1);
+  const width = new Uint8Array(reset.length);
+  width.set(base.width);
   more.forEach((s, i) => {
+    width[base.count + i] = s.width;
     byName.set(s.name, base.count + i);
     reset[base.count + i] = s.reset;
     semantics[base.count + i] = SEMANTICS[s.write];
@@ -89,6 +97,15 @@ export function extendRegisterFile(base: RegisterFile, more: readonly RegisterSp
     semantics,
     implemented,
     fixed1,
+    width,
     id: (name) => byName.get(name),
   };
+}
+
+/**
+ * Whether `value` fits register `reg` of `file`: a non-negative integer below 2^32 for a 32-bit
+ * register; for a 64-bit one, below 2^53 (the model holds register values as exact JS numbers).
+ */
+export function fitsRegister(file: RegisterFile, reg: number, value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0 && (file.width[reg] === 64 || value <= 0xffff_ffff);
 }

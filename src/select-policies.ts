@@ -4,11 +4,13 @@ import type { Policy } from './policy.js';
 import { UsageError } from './usage-error.js';
 
 /**
- * A policy argument that names a file rather than a built-in policy: a script extension, an
- * explicit path (`./`, `../`, `/`), or an existing file. `arm64-nvhe/eager` is a built-in name.
+ * A policy argument that names a file rather than a built-in policy: a script extension (with an
+ * optional `#exportName`), an explicit path (`./`, `../`, `/`), or an existing file. `arm64-nvhe/eager` is a built-in name.
  */
 export const isPolicyFile = (arg: string): boolean =>
-  /\.(ts|mts|js|mjs)$/.test(arg) || /^(\.{1,2}[\\/]|[\\/])/.test(arg) || (existsSync(arg) && statSync(arg).isFile());
+  /\.(ts|mts|cts|js|mjs|cjs)(#[A-Za-z_$][\w$]*)?$/.test(arg) ||
+  /^(\.{1,2}[\\/]|[\\/])/.test(arg) ||
+  (existsSync(arg) && statSync(arg).isFile());
 
 /**
  * Resolves `<arch>/<name>` or a bare `<name>` against the built-in policies (DESIGN §7): a bare

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Io } from './commands/io.js';
+import type { Io, Signal } from './commands/io.js';
 import { EVENT_WIDTH } from './execute.js';
 import { HOOK_NAMES } from './lifecycle.js';
 
@@ -8,12 +8,16 @@ export interface WorkerJob {
   readonly kind: 'check' | 'explore';
   /** The user's policy file; absent for a built-in policy. */
   readonly file?: string;
+  /** The export of `file` that is the policy (a file may export several policies, even same-named ones). */
+  readonly exportName?: string;
   readonly policy: string;
   readonly arch: string;
   readonly invariants: readonly string[];
   readonly config: Readonly<Record<string, number>>;
   readonly check?: { runs: number; seed: number; maxSteps: number; path?: string; coverage: boolean };
   readonly explore?: { depth: number; symmetry: boolean; coverage: boolean };
+  /** `--max-states`: events executed (check) or distinct states stored (explore) before the run stops. */
+  readonly maxStates?: number;
 }
 
 /** Shared memory between the worker and the main thread. */
@@ -28,13 +32,27 @@ export interface WorkerShared {
   readonly progress: SharedArrayBuffer;
 }
 
-/** A hook that stopped returning, as the watchdog saw it. */
+/** Why a run stopped before its search finished: a signal, or a budget (`--time-limit`, `--max-states`, `--max-memory`, out of memory). */
+export type StopReason = Signal | 'time-limit' | 'max-states' | 'max-memory' | 'out-of-memory';
+
+/** A user hook that stopped the worker, as the main thread saw it: it never returned, ended the thread, or ran out of memory. */
 export interface Hang {
   readonly hook: string;
+  /** What the hook did, after its name: "did not return within 10 s: it does not terminate". */
+  readonly what: string;
   /** The events of the run so far; the last one is the one whose hook hangs. */
   readonly events: Float64Array;
   readonly steps: number;
   readonly runs: number;
+}
+
+/** How far a worker got when it was abandoned (a signal it could not answer, the heap exhausted outside a hook). */
+export interface Abandoned {
+  readonly reason: StopReason;
+  /** Runs started (check). */
+  readonly runs: number;
+  /** [depth under way, states, transitions] (explore). */
+  readonly progress: Float64Array;
 }
 
 /** How `runInWorker` watches the worker. */
@@ -42,7 +60,13 @@ export interface WorkerWatch<R> {
   readonly io: Io;
   /** A hook that has not returned for this long is a hang (user policy files). */
   readonly hookTimeoutMs?: number;
+  /** `--time-limit` in milliseconds: the worker is asked to stop and report what it has. */
+  readonly timeLimitMs?: number;
+  /** `--max-memory` in MiB: resident memory beyond it asks the worker to stop; also its heap limit. */
+  readonly maxMemoryMb?: number;
   readonly onHang: (hang: Hang) => R;
+  /** The result for a worker that had to be ended without its own report. */
+  readonly onAbandon: (abandoned: Abandoned) => R;
   /**
    * Progress text for the status line, shown after two seconds: from [depth, states, transitions]
    * (explore) or the count of interleavings started (check, shrinking included).
@@ -50,12 +74,25 @@ export interface WorkerWatch<R> {
   readonly describeProgress?: (progress: Float64Array, elapsedMs: number, runsStarted: number) => string;
 }
 
+/** What `runInWorker` resolves to: the result, and why the run stopped early, if it did. */
+export interface WorkerOutcome<R> {
+  readonly result: R;
+  readonly stoppedBy?: StopReason;
+}
+
+/** The worker's heap limit when `--max-memory` does not set one: a hook allocating without end is a finding, not a crash. */
+export const DEFAULT_WORKER_HEAP_MB = 2048;
+
+/** How long a worker asked to stop (a signal) may take to report before it is ended. */
+const STOP_GRACE_MS = 1000;
+
 /**
  * Runs `job` in a worker thread started from module `entry` (which must call the worker side),
- * with a watchdog for hooks that never return, a status line, and Ctrl-C: the first asks the
- * worker to stop and report what it has, the second ends it.
+ * with a watchdog for hooks that never return, end the thread or exhaust its heap; a status line;
+ * budgets; and signals: the first SIGINT/SIGTERM asks the worker to stop and report what it has
+ * (ended after a second if it cannot), the second ends it at once.
  */
-export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, watch: WorkerWatch<R>): Promise<R> {
+export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, watch: WorkerWatch<R>): Promise<WorkerOutcome<R>> {
   const shared: WorkerShared = {
     beat: new SharedArrayBuffer(4 * 4),
     trace: new SharedArrayBuffer(Math.max(1, maxSteps) * EVENT_WIDTH * 8),
@@ -65,31 +102,68 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
   const beats = new Int32Array(shared.beat);
   const stop = new Int32Array(shared.stop);
   const progress = new Float64Array(shared.progress);
-  const data = { workerData: { worldswitchJob: job, shared } };
+  const heapMb = watch.maxMemoryMb ?? DEFAULT_WORKER_HEAP_MB;
+  const data = {
+    workerData: { worldswitchJob: job, shared },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    stdout: false,
+  };
   // Run from TypeScript sources (the test suite), the worker loads the entry module through tsx.
   const quoted = JSON.stringify(entry);
   const worker = entry.endsWith('.ts')
     ? new Worker(`import('tsx/esm/api').then((m) => m.tsImport(${quoted}, ${quoted}));`, { ...data, eval: true })
     : new Worker(new URL(entry), data);
   const started = performance.now();
-  return new Promise<R>((resolve, reject) => {
+  return new Promise<WorkerOutcome<R>>((resolve, reject) => {
     let last = -1;
     let since = started;
-    let interrupts = 0;
     let statusShown = false;
-    const finish = (): void => {
+    let stoppedBy: StopReason | undefined;
+    let stopAsked = 0;
+    let settled = false;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
       clearInterval(timer);
       unsubscribe?.();
       if (statusShown) watch.io.status?.('');
       void worker.terminate();
+      return true;
     };
-    const unsubscribe = watch.io.onInterrupt?.(() => {
-      interrupts++;
+    const done = (result: R): void => {
+      if (finish()) resolve(stoppedBy ? { result, stoppedBy } : { result });
+    };
+    const askStop = (reason: StopReason): void => {
+      if (stoppedBy !== undefined) return;
+      stoppedBy = reason;
+      stopAsked = performance.now();
       Atomics.store(stop, 0, 1);
-      if (interrupts > 1) {
-        finish();
-        reject(new Error('interrupted'));
+    };
+    const abandon = (reason: StopReason): void => {
+      stoppedBy ??= reason;
+      if (stoppedBy === 'max-memory' && job.file !== undefined && (beats[1] as number) !== 0) {
+        // A user hook still running when memory went past the budget: the hook is what allocates.
+        hang(`allocated past --max-memory ${watch.maxMemoryMb} MiB without returning`);
+        return;
       }
+      done(watch.onAbandon({ reason: stoppedBy, runs: Atomics.load(beats, 3), progress: progress.slice() }));
+    };
+    /** A user hook stopped the worker: the run's events so far, the hook, and what it did. */
+    const hang = (what: string): void => {
+      const steps = beats[2] as number;
+      done(
+        watch.onHang({
+          hook: HOOK_NAMES[(beats[1] as number) - 1] ?? 'a hook',
+          what,
+          events: new Float64Array(shared.trace).slice(0, steps * EVENT_WIDTH),
+          steps,
+          runs: beats[3] as number,
+        }),
+      );
+    };
+    const unsubscribe = watch.io.onSignal?.((signal, count) => {
+      if (count > 1) abandon(signal);
+      else askStop(signal);
     });
     const timer = setInterval(
       () => {
@@ -97,6 +171,13 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
         if (watch.describeProgress && watch.io.status && now - started > 2000) {
           statusShown = true;
           watch.io.status(watch.describeProgress(progress, now - started, Atomics.load(beats, 3)));
+        }
+        if (watch.timeLimitMs !== undefined && now - started >= watch.timeLimitMs) askStop('time-limit');
+        if (watch.maxMemoryMb !== undefined && process.memoryUsage.rss() > watch.maxMemoryMb * 2 ** 20) askStop('max-memory');
+        // A worker asked to stop answers within a second unless a hook holds it (or the search is between polls).
+        if (stoppedBy !== undefined && now - stopAsked > STOP_GRACE_MS) {
+          abandon(stoppedBy);
+          return;
         }
         if (watch.hookTimeoutMs === undefined) return;
         const b = Atomics.load(beats, 0);
@@ -106,27 +187,29 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
           return;
         }
         if (now - since < watch.hookTimeoutMs) return;
-        finish();
-        const steps = beats[2] as number;
-        resolve(
-          watch.onHang({
-            hook: HOOK_NAMES[(beats[1] as number) - 1] ?? 'a hook',
-            events: new Float64Array(shared.trace).slice(0, steps * EVENT_WIDTH),
-            steps,
-            runs: beats[3] as number,
-          }),
-        );
+        hang(`did not return within ${watch.hookTimeoutMs / 1000} s: it does not terminate`);
       },
       Math.min(100, (watch.hookTimeoutMs ?? 400) / 4),
     );
     worker.once('message', (result: R | { workerError: string }) => {
-      finish();
-      if (typeof result === 'object' && result !== null && 'workerError' in result) reject(new Error(result.workerError));
-      else resolve(result as R);
+      if (typeof result === 'object' && result !== null && 'workerError' in result) {
+        if (finish()) reject(new Error(result.workerError));
+      } else done(result as R);
     });
-    worker.once('error', (e) => {
-      finish();
-      reject(e);
+    worker.once('error', (e: Error & { code?: string }) => {
+      if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        // A user hook that allocates without end is a finding about the policy; the search itself running out is a budget.
+        if (job.file !== undefined && (beats[1] as number) !== 0) hang(`ran out of memory (more than the ${heapMb} MB heap limit)`);
+        else abandon('out-of-memory');
+        return;
+      }
+      if (finish()) reject(e);
+    });
+    worker.once('exit', (code) => {
+      if (settled) return;
+      // process.exit() is stubbed in the worker; a thread that still ends early was ended by the policy.
+      if (job.file !== undefined) hang(`ended the worker thread (exit code ${code}) instead of returning`);
+      else if (finish()) reject(new Error(`the worker ended with exit code ${code} before reporting`));
     });
   });
 }

@@ -178,7 +178,7 @@ describe('stopping', () => {
   it('stops at the first poll of shouldStop that returns true, reporting only the depths it completed', () => {
     let polls = 0;
     const r = run(arm64Dirty2015, 8, { shouldStop: () => ++polls > 3 });
-    expect(r.verdict).toBe('stopped');
+    expect(r.verdict).toBe('held-so-far');
     expect(polls).toBe(4);
     // Polled every 1024 transitions.
     expect(r.transitions).toBe(4 * 1024);

@@ -20,11 +20,11 @@ describe('progressBar', () => {
 
 describe('--quiet and the terminal status line', () => {
   it('quiet(io) keeps stdout, stderr and Ctrl-C but drops the status line', () => {
-    const io = { out: () => {}, err: () => {}, status: () => {}, onInterrupt: () => () => {} };
+    const io = { out: () => {}, err: () => {}, status: () => {}, onSignal: () => () => {} };
     const q = quiet(io);
     expect(q.status).toBeUndefined();
     expect(q.out).toBe(io.out);
-    expect(q.onInterrupt).toBe(io.onInterrupt);
+    expect(q.onSignal).toBe(io.onSignal);
   });
 
   it('a check run in a worker for the progress bar prints the same report as one run in-process', async () => {

@@ -1,16 +1,26 @@
-import { type CheckResult, check, makeExecutor } from '../check.js';
+import { type CheckOptions, type CheckResult, check, makeExecutor } from '../check.js';
 import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
 import { splitEvents } from '../minimize.js';
+import type { Policy } from '../policy.js';
 import { toJsonReport } from '../render/json.js';
 import { renderTable, renderText } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
-import { runInWorker } from '../worker-run.js';
+import { runInWorker, type StopReason } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
-import { type Io, quiet } from './io.js';
+import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import { progressBar } from './progress-bar.js';
 import type { RunFlags } from './run-flags.js';
-import { checkSavesOne, saveOutputs } from './save-file.js';
-import { checkInvariantNames, checkModelFlags, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import { checkDestinations, checkSavesOne, saveOutputs } from './save-file.js';
+import {
+  checkInvariantNames,
+  checkInvariantsApply,
+  checkModelFlags,
+  checkPathFlag,
+  checkReplayFlags,
+  invariantsToCheck,
+  modelConfig,
+  selectAll,
+} from './selection.js';
 
 /** The flags of `worldswitch check`. */
 export interface CheckFlags extends RunFlags {
@@ -28,12 +38,19 @@ export interface CheckFlags extends RunFlags {
 export async function checkCommand(args: string[], flags: CheckFlags, io: Io, catalog: Catalog, workerEntry: string): Promise<number> {
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
-  const selected = await selectAll(args, catalog);
+  checkPathFlag(flags.path);
+  checkDestinations(flags);
+  const selected = await selectAll(args, catalog, flags.hookTimeout);
   checkModelFlags(selected, flags, catalog);
+  checkInvariantsApply(names, selected, catalog);
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const results: { result: CheckResult; ms: number; text: string }[] = [];
-  for (const { policy, arch, arg, file } of selected) {
+  let signal: Signal | undefined;
+  let budget = false;
+  for (const { policy, arch, arg, file, exportName } of selected) {
+    signal ??= io.signalled?.();
+    if (signal) break;
     const invariants = invariantsToCheck(arch, names, catalog);
     const { config, replay } = modelConfig(arch, flags);
     const options = {
@@ -46,47 +63,88 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     const started = performance.now();
     const name = `${arch.id}/${policy.name}`;
     // A policy file runs in a worker under a watchdog; a built-in one does too on a terminal, for the progress bar.
-    const result =
-      file === undefined && io.status === undefined
-        ? check(policy, { arch, invariants, config, ...options })
-        : await runInWorker(
-            workerEntry,
-            { kind: 'check', file, policy: policy.name, arch: arch.id, invariants: invariants.map((i) => i.name), config, check: options },
-            flags.maxSteps,
-            {
-              io,
-              ...(file ? { hookTimeoutMs: flags.hookTimeout * 1000 } : {}),
-              describeProgress: (_p, ms, runsStarted) =>
-                `check ${name} ${progressBar(runsStarted, flags.runs)} ${Math.min(runsStarted, flags.runs)}/${flags.runs} runs, ${(ms / 1000).toFixed(1)} s`,
-              onHang: (hang): CheckResult => {
-                const x = makeExecutor(policy, arch, invariants, config);
-                return {
-                  verdict: 'violated',
-                  hung: true,
-                  policy: policy.name,
-                  arch: arch.id,
-                  config: x.model.config,
-                  invariants: invariants.map((i) => i.name),
-                  runs: hang.runs,
-                  seed: flags.seed,
-                  maxSteps: flags.maxSteps,
-                  shrinks: 0,
-                  violation: {
-                    invariant: POLICY_TOTAL,
-                    message: `${hang.hook} did not return within ${flags.hookTimeout} s: it does not terminate`,
-                    step: hang.steps,
-                    at: `in ${hang.hook}`,
-                  },
-                  trace: tracesToJSON(x, splitEvents(hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH))),
-                  warnings: [],
-                  stats: { events: -1, warnings: 0 },
-                };
-              },
+    // A policy file runs in a worker under a watchdog; so does every check of the CLI binary (it
+    // answers signals, which a check on the main thread could not); only in-process tests do not.
+    const inProcess = file === undefined && io.status === undefined && io.onSignal === undefined;
+    const limits = {
+      ...(flags.timeLimit !== undefined ? { timeLimitMs: flags.timeLimit * 1000 } : {}),
+      ...(flags.maxMemory !== undefined ? { maxMemoryMb: flags.maxMemory } : {}),
+    };
+    const outcome = inProcess
+      ? checkInProcess(policy, { arch, invariants, config, ...options, ...(flags.maxStates ? { maxStates: flags.maxStates } : {}) }, flags)
+      : await runInWorker<CheckResult>(
+          workerEntry,
+          {
+            kind: 'check',
+            ...(file ? { file, ...(exportName ? { exportName } : {}) } : {}),
+            policy: policy.name,
+            arch: arch.id,
+            invariants: invariants.map((i) => i.name),
+            config,
+            check: options,
+            ...(flags.maxStates ? { maxStates: flags.maxStates } : {}),
+          },
+          flags.maxSteps,
+          {
+            io,
+            ...limits,
+            ...(file ? { hookTimeoutMs: flags.hookTimeout * 1000 } : {}),
+            onAbandon: (a): CheckResult => ({
+              verdict: 'held-so-far',
+              stoppedBy: a.reason,
+              policy: policy.name,
+              arch: arch.id,
+              config: makeExecutor(policy, arch, invariants, config).model.config,
+              invariants: invariants.map((i) => i.name),
+              runs: Math.max(0, a.runs - 1),
+              seed: flags.seed,
+              maxSteps: flags.maxSteps,
+              shrinks: 0,
+              trace: [],
+              warnings: [],
+              stats: { events: -1, warnings: 0 },
+            }),
+            describeProgress: (_p, ms, runsStarted) =>
+              `check ${name} ${progressBar(runsStarted, flags.runs)} ${Math.min(runsStarted, flags.runs)}/${flags.runs} runs, ${(ms / 1000).toFixed(1)} s`,
+            onHang: (hang): CheckResult => {
+              const x = makeExecutor(policy, arch, invariants, config);
+              return {
+                verdict: 'violated',
+                hung: true,
+                policy: policy.name,
+                arch: arch.id,
+                config: x.model.config,
+                invariants: invariants.map((i) => i.name),
+                runs: hang.runs,
+                seed: flags.seed,
+                maxSteps: flags.maxSteps,
+                shrinks: 0,
+                violation: {
+                  invariant: POLICY_TOTAL,
+                  message: `${hang.hook} ${hang.what}`,
+                  step: hang.steps,
+                  at: `in ${hang.hook}`,
+                },
+                trace: tracesToJSON(x, splitEvents(hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH))),
+                warnings: [],
+                stats: { events: -1, warnings: 0 },
+              };
             },
-          );
+          },
+        );
     const ms = performance.now() - started;
+    const result: CheckResult =
+      'stoppedBy' in outcome && outcome.stoppedBy && outcome.result.verdict !== 'held'
+        ? { ...outcome.result, stoppedBy: outcome.stoppedBy }
+        : outcome.result;
+    if (result.stoppedBy === 'SIGINT' || result.stoppedBy === 'SIGTERM') signal = result.stoppedBy;
+    else if (result.verdict === 'held-so-far') budget = true;
     const renderer = makeExecutor(policy, arch, invariants, config);
-    const savedTo = saveOutputs(flags, result, renderer, io, { file, run: `check --seed ${result.seed}` });
+    const savedTo = saveOutputs(flags, result, renderer, io, {
+      file,
+      ...(exportName && arg.includes('#') ? { exportName } : {}),
+      run: `check --seed ${result.seed}`,
+    });
     const how = {
       policyArg: arg,
       flags: [...replay, ...checkReplayFlags(names, flags)],
@@ -94,6 +152,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...(savedTo ? { savedTo } : {}),
     };
     results.push({ result, ms, text: renderText(result, renderer, how) });
+    if (signal) break;
   }
   const json =
     results.length === 1 && results[0]
@@ -106,5 +165,19 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     for (const r of results) if (r.result.verdict !== 'held' || flags.coverage) io.out(`\n${r.text}`);
   }
   if (results.some((r) => r.result.verdict === 'crashed')) return 3;
-  return results.some((r) => r.result.verdict === 'violated') ? 1 : 0;
+  if (signal) {
+    io.err(`worldswitch: stopped by ${signal}; ${results.length} of ${selected.length} policies reported\n`);
+    return signalExitCode(signal);
+  }
+  if (results.some((r) => r.result.verdict === 'violated')) return 1;
+  return budget ? 4 : 0;
+}
+
+/** A check on this thread (the in-process CLI of the tests): `--time-limit` as a deadline polled before each run. */
+function checkInProcess(policy: Policy, options: CheckOptions, flags: CheckFlags): { result: CheckResult; stoppedBy?: StopReason } {
+  if (flags.timeLimit === undefined) return { result: check(policy, options) };
+  const deadline = performance.now() + flags.timeLimit * 1000;
+  let late = false;
+  const result = check(policy, { ...options, shouldStop: () => (late ||= performance.now() > deadline) });
+  return late ? { result, stoppedBy: 'time-limit' } : { result };
 }

@@ -1,7 +1,8 @@
 import { type CostResult, cost, costCases } from '../cost.js';
+import { DEFAULT_HOOK_TIMEOUT_S } from '../guard.js';
 import type { ArchModel } from '../model.js';
 import type { Catalog } from './catalog.js';
-import type { Io } from './io.js';
+import { type Io, type Signal, signalExitCode } from './io.js';
 import { checkModelFlags, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch cost`. */
@@ -9,6 +10,7 @@ export interface CostFlags {
   rounds: number;
   seed: number;
   json?: boolean;
+  hookTimeout?: number;
   [option: string]: unknown;
 }
 
@@ -74,14 +76,20 @@ const toJson = (r: CostResult): Record<string, unknown> => ({
  * policy saves against its architecture's eager baseline. Exit code 0, or 1 if a policy failed.
  */
 export async function costCommand(args: string[], flags: CostFlags, io: Io, catalog: Catalog): Promise<number> {
-  const selected = await selectAll(args, catalog);
+  const timeoutS = flags.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S;
+  const selected = await selectAll(args, catalog, timeoutS);
   checkModelFlags(selected, flags, catalog);
   const byArch = new Map<ArchModel, CostResult[]>();
   const baselines = new Map<ArchModel, CostResult | undefined>();
-  for (const { policy, arch } of selected) {
+  let signal: Signal | undefined;
+  for (const { policy, arch, file } of selected) {
+    // Between policies the event loop runs, so a signal is seen here.
+    await new Promise((r) => setImmediate(r));
+    signal = io.signalled?.();
+    if (signal) break;
     const { config } = modelConfig(arch, flags);
     const options = { arch, config, rounds: flags.rounds, seed: flags.seed };
-    byArch.set(arch, [...(byArch.get(arch) ?? []), cost(policy, options)]);
+    byArch.set(arch, [...(byArch.get(arch) ?? []), cost(policy, { ...options, ...(file ? { hookTimeoutMs: timeoutS * 1000 } : {}) })]);
     if (!baselines.has(arch)) {
       const eager = catalog.policies.find((p) => p.arch === arch.id && p.name === 'eager');
       baselines.set(arch, eager ? cost(eager, options) : undefined);
@@ -96,6 +104,10 @@ export async function costCommand(args: string[], flags: CostFlags, io: Io, cata
     io.out(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     io.out([...byArch].map(([arch, rs]) => renderArch(arch, rs, baselines.get(arch))).join('\n'));
+  }
+  if (signal) {
+    io.err(`worldswitch: stopped by ${signal}; ${results.length} of ${selected.length} policies measured\n`);
+    return signalExitCode(signal);
   }
   return results.some((r) => r.error) ? 1 : 0;
 }

@@ -1,13 +1,15 @@
-import { POLICY_TOTAL } from '../execute.js';
+import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
 import { type ExploreResult, makeExploreExecutor } from '../explore.js';
+import { splitEvents } from '../minimize.js';
 import { toExploreJsonReport } from '../render/json.js';
 import { renderExploreText } from '../render/text.js';
+import { tracesToJSON } from '../trace.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
-import { type Io, quiet } from './io.js';
+import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
-import { checkSavesOne, saveOutputs } from './save-file.js';
-import { checkInvariantNames, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import { checkDestinations, checkSavesOne, saveOutputs } from './save-file.js';
+import { checkInvariantNames, checkInvariantsApply, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch explore`. */
 export interface ExploreFlags extends RunFlags {
@@ -19,44 +21,70 @@ const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /**
  * `worldswitch explore`: bounded exhaustive exploration of each selected policy, in a worker so
- * that Ctrl-C stops it with the depth completed and a status line can show progress. Exit codes:
- * 0 held, 1 violated, 3 crashed, 130 stopped by Ctrl-C.
+ * that a signal or a budget stops it with the depth completed and a status line can show
+ * progress. Exit codes: 0 held, 1 violated, 3 crashed, 4 held so far (a budget), 130/143 stopped
+ * by SIGINT/SIGTERM (the remaining policies are not explored).
  */
 export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io, catalog: Catalog, workerEntry: string): Promise<number> {
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
-  const selected = await selectAll(args, catalog);
+  checkDestinations(flags);
+  const selected = await selectAll(args, catalog, flags.hookTimeout);
   checkModelFlags(selected, flags, catalog);
+  checkInvariantsApply(names, selected, catalog);
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const reports: Record<string, unknown>[] = [];
   let code = 0;
-  for (const { policy, arch, arg, file } of selected) {
+  let signal: Signal | undefined;
+  for (const { policy, arch, arg, file, exportName } of selected) {
+    signal ??= io.signalled?.();
+    if (signal) break;
     const invariants = invariantsToCheck(arch, names, catalog);
     const { config, replay } = modelConfig(arch, flags);
     const name = `${arch.id}/${policy.name}`;
     const started = performance.now();
-    const result = await runInWorker<ExploreResult>(
+    const outcome = await runInWorker<ExploreResult>(
       workerEntry,
       {
         kind: 'explore',
-        ...(file ? { file } : {}),
+        ...(file ? { file, ...(exportName ? { exportName } : {}) } : {}),
+        ...(flags.maxStates ? { maxStates: flags.maxStates } : {}),
         policy: policy.name,
         arch: arch.id,
         invariants: invariants.map((i) => i.name),
         config,
         explore: { depth: flags.depth, symmetry: flags.symmetry, coverage: flags.coverage === true },
       },
-      1,
+      flags.depth,
       {
         io,
+        ...(flags.timeLimit !== undefined ? { timeLimitMs: flags.timeLimit * 1000 } : {}),
+        ...(flags.maxMemory !== undefined ? { maxMemoryMb: flags.maxMemory } : {}),
         ...(file ? { hookTimeoutMs: flags.hookTimeout * 1000 } : {}),
+        onAbandon: (a): ExploreResult => ({
+          verdict: 'held-so-far',
+          stoppedBy: a.reason,
+          policy: policy.name,
+          arch: arch.id,
+          config: makeExploreExecutor(policy, arch, invariants, config).model.config,
+          invariants: invariants.map((i) => i.name),
+          depth: flags.depth,
+          depthCompleted: Math.max(0, (a.progress[0] as number) - 1),
+          states: a.progress[1] as number,
+          transitions: a.progress[2] as number,
+          peakBytes: 0,
+          domain: arch.smallDomain,
+          symmetry: [],
+          trace: [],
+        }),
         describeProgress: (p, ms) =>
           `explore ${name}: depth ${p[0]}, ${count(p[1] as number)} states, ${count(p[2] as number)} transitions, ${count((p[1] as number) / (ms / 1000))} states/s`,
         onHang: (hang): ExploreResult => {
           const x = makeExploreExecutor(policy, arch, invariants, config);
           return {
             verdict: 'violated',
+            hung: true,
             policy: policy.name,
             arch: arch.id,
             config: x.model.config,
@@ -70,18 +98,24 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
             symmetry: [],
             violation: {
               invariant: POLICY_TOTAL,
-              message: `${hang.hook} did not return within ${flags.hookTimeout} s during exploration; run \`worldswitch check\` on the policy for its trace`,
-              step: 0,
+              message: `${hang.hook} ${hang.what}`,
+              step: hang.steps,
               at: `in ${hang.hook}`,
             },
-            trace: [],
+            trace: tracesToJSON(x, splitEvents(hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH))),
           };
         },
       },
     );
     const ms = performance.now() - started;
+    const result: ExploreResult =
+      outcome.stoppedBy && outcome.result.verdict === 'held-so-far' ? { ...outcome.result, stoppedBy: outcome.stoppedBy } : outcome.result;
     const x = makeExploreExecutor(policy, arch, invariants, config);
-    const savedTo = saveOutputs(flags, result, x, io, { file, run: `explore --depth ${flags.depth}` });
+    const savedTo = saveOutputs(flags, result, x, io, {
+      file,
+      ...(exportName && arg.includes('#') ? { exportName } : {}),
+      run: `explore --depth ${flags.depth}`,
+    });
     const how = {
       policyArg: arg,
       flags: [...replay, ...names.map((n) => `--invariant ${n}`), ...(flags.symmetry ? [] : ['--no-symmetry'])],
@@ -95,11 +129,17 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       io.err(
         `explore ${name}: ${count(result.states)} states, ${count(result.transitions)} transitions in ${(ms / 1000).toFixed(1)} s (${count(result.states / (ms / 1000))} states/s), peak ${(result.peakBytes / 2 ** 20).toFixed(1)} MiB\n`,
       );
-    if (result.verdict === 'crashed') code = Math.max(code, 3);
-    else if (result.verdict === 'violated') code = Math.max(code, 1);
-    else if (result.verdict === 'stopped') code = 130;
+    if (outcome.stoppedBy === 'SIGINT' || outcome.stoppedBy === 'SIGTERM') signal = outcome.stoppedBy;
+    if (result.verdict === 'crashed') code = 3;
+    else if (result.verdict === 'violated' && code !== 3) code = 1;
+    else if (result.verdict === 'held-so-far' && code === 0) code = 4;
+    if (signal) break;
   }
   const json = reports.length === 1 ? reports[0] : { reportVersion: 1, results: reports };
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
+  if (signal && code !== 3) {
+    io.err(`worldswitch: stopped by ${signal}; ${reports.length} of ${selected.length} policies reported\n`);
+    return signalExitCode(signal);
+  }
   return code;
 }

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import * as z from 'zod';
 import { makeExecutor } from '../check.js';
 import type { Executor } from '../execute.js';
+import { DEFAULT_HOOK_TIMEOUT_S, rerunGuarded } from '../guard.js';
+import { splitPolicyAddress } from '../load-policy.js';
 import { rerun } from '../minimize.js';
 import { DOMAIN_SMALL } from '../model.js';
 import { type ReplayOutcome, renderReplayText, toReplayJsonReport } from '../render/replay-report.js';
@@ -10,7 +13,7 @@ import { configSchema, packTraceEvents } from '../trace-schema.js';
 import { UsageError } from '../usage-error.js';
 import type { Catalog } from './catalog.js';
 import type { Io } from './io.js';
-import { writeHtmlReport } from './save-file.js';
+import { checkDestinations, writeHtmlReport } from './save-file.js';
 import { type Selected, selectAll } from './selection.js';
 
 /** The flags of `worldswitch replay`. */
@@ -18,21 +21,54 @@ export interface ReplayCommandFlags {
   policy?: string;
   html?: string;
   json?: boolean;
+  /** Run the policy file the trace names (it is code: only for traces you trust). */
+  trustPolicyFile?: boolean;
+  hookTimeout?: number;
 }
+
+/** The largest trace file `replay` reads (a 100,000-event trace is about 10 MiB). */
+export const MAX_TRACE_BYTES = 64 * 2 ** 20;
 
 function readText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    // A device (/dev/zero), a FIFO or a huge file would be read without end: refuse before reading.
+    const st = statSync(file);
+    if (st.isDirectory()) throw new UsageError(`Trace file ${file} is a directory.`);
+    if (!st.isFile()) throw new UsageError(`Trace file ${file} is not a regular file.`);
+    if (st.size > MAX_TRACE_BYTES) {
+      throw new UsageError(
+        `Trace file ${file} is ${(st.size / 2 ** 20).toFixed(0)} MiB; replay reads at most ${MAX_TRACE_BYTES / 2 ** 20} MiB.`,
+      );
+    }
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as Error).message})`;
     throw new UsageError(`Trace file ${file} ${why}.`);
   }
 }
 
+/**
+ * The policy file a trace names, as a path usable from here: stored relative to the trace file's
+ * directory (`#export` kept).
+ */
+function savedPolicyFile(traceFile: string, policyFile: string): string {
+  const { file, exportName } = splitPolicyAddress(policyFile);
+  const path = isAbsolute(file) ? file : join(dirname(traceFile), file);
+  return exportName ? `${path}#${exportName}` : path;
+}
+
 /** The policy to replay against: `--policy` if given (on the trace's architecture), else the saved one. */
-async function policyFor(saved: TraceFile, file: string, flag: string | undefined, catalog: Catalog): Promise<Selected> {
-  const arg = flag ?? saved.policyFile ?? `${saved.arch}/${saved.policy}`;
-  const all = await selectAll([arg], catalog).catch((e: unknown) => {
+async function policyFor(saved: TraceFile, file: string, flags: ReplayCommandFlags, catalog: Catalog): Promise<Selected> {
+  const flag = flags.policy;
+  if (flag === undefined && saved.policyFile !== undefined && !flags.trustPolicyFile) {
+    // Replaying runs the policy's code: a trace from a bug report must not run a file by itself.
+    throw new UsageError(
+      `${file} names the policy file ${saved.policyFile}, which replay would run as code: pass --policy <file> to choose it, or --trust-policy-file.`,
+    );
+  }
+  const arg = flag ?? (saved.policyFile ? savedPolicyFile(file, saved.policyFile) : `${saved.arch}/${saved.policy}`);
+  const all = await selectAll([arg], catalog, flags.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S).catch((e: unknown) => {
     throw e instanceof UsageError && !flag ? new UsageError(`${file}: ${e.message}`) : e;
   });
   const found = all.filter((s) => s.arch.id === saved.arch && (flag || s.policy.name === saved.policy));
@@ -55,34 +91,60 @@ async function loadTrace(file: string, flags: ReplayCommandFlags, catalog: Catal
       `${file}: arch: unknown architecture "${saved.arch}". Expected one of: ${catalog.architectures.map((a) => a.id).join(', ')}.`,
     );
   }
-  const selected = await policyFor(saved, file, flags.policy, catalog);
   const known = catalog.invariantsFor(arch.id).map((i) => i.name) as [string, ...string[]];
   const names = parseOrThrow(
     z.object({ invariants: z.array(z.enum(known)), invariant: z.enum(known) }),
     saved,
     `${file} (arch ${arch.id})`,
   );
+  if (!names.invariants.includes(names.invariant)) {
+    // Replayed without it, the trace could not break it again: the file contradicts itself.
+    throw new UsageError(`${file}: invariants: does not list "${names.invariant}", the invariant the trace broke.`);
+  }
+  const selected = await policyFor(saved, file, flags, catalog);
   const config = parseOrThrow(z.object({ config: configSchema(arch) }), saved, file).config;
   const invariants = catalog.invariantsFor(arch.id).filter((i) => names.invariants.includes(i.name));
   const x = makeExecutor(selected.policy, arch, invariants, { ...config, ...(saved.domain === 'small' ? { domain: DOMAIN_SMALL } : {}) });
   return { saved, selected, x, ...packTraceEvents(x, saved.events, file) };
 }
 
-/** Re-executes a validated trace; the executor is left in the state the outcome describes. */
-function execute(x: Executor, packed: readonly Float64Array[]): { steps: number; verdict: ReplayOutcome['verdict'] } {
-  const steps = rerun(x, packed);
+/**
+ * Re-executes a validated trace (a policy file's hooks under the in-process watchdog); the
+ * executor is left in the state the outcome describes.
+ */
+function execute(
+  x: Executor,
+  packed: readonly Float64Array[],
+  timeoutMs: number | undefined,
+): { steps: number; verdict: ReplayOutcome['verdict'] } {
+  const steps = timeoutMs === undefined ? rerun(x, packed) : rerunGuarded(x, packed, timeoutMs);
   if (x.violation) return { steps, verdict: 'violated' };
   return { steps, verdict: steps === packed.length ? 'held' : 'diverged' };
+}
+
+/** A note when the replay broke something other than the saved trace did (or nothing). */
+function differs(saved: TraceFile, verdict: ReplayOutcome['verdict'], x: Executor, steps: number): string | undefined {
+  const saidTo = `the saved trace broke ${saved.invariant} at step ${saved.step}`;
+  if (verdict === 'violated' && x.violation && (x.violation.invariant !== saved.invariant || steps !== saved.step)) {
+    return `${saidTo}; this replay broke ${x.violation.invariant} at step ${steps}`;
+  }
+  if (verdict !== 'violated') return `${saidTo}; this replay broke nothing`;
+  return undefined;
 }
 
 /**
  * `worldswitch replay`: re-executes a saved counterexample against its policy (or `--policy`
  * another one) and prints the same report as `check`. Exit 1 if it still violates an invariant,
- * 0 if not, 2 for a trace file that cannot be used.
+ * 0 if the whole trace ran clean, 5 (diverged) if it stopped applying under `--policy`, 2 for a
+ * trace file that cannot be used.
  */
 export async function replayCommand(file: string, flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
+  if (flags.html !== undefined) checkDestinations({ html: flags.html });
   const { saved, selected, x, trace, packed } = await loadTrace(file, flags, catalog);
-  const { steps, verdict } = execute(x, packed);
+  const timeoutMs = selected.file ? (flags.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000 : undefined;
+  const { steps, verdict } = execute(x, packed, timeoutMs);
+  const hung = x.violation?.message.includes('did not return within') === true && timeoutMs !== undefined;
+  const note = differs(saved, verdict, x, steps);
   if (verdict === 'diverged' && flags.policy === undefined) {
     const e = trace[steps];
     throw new UsageError(`${file}: events[${steps}]: ${e?.event ?? '?'} is not enabled at step ${steps + 1}: the trace does not replay.`);
@@ -101,15 +163,19 @@ export async function replayCommand(file: string, flags: ReplayCommandFlags, io:
     steps,
     violation: x.violation,
     warnings: [...x.warnings],
+    ...(note ? { note } : {}),
+    ...(hung ? { hung } : {}),
   };
   if (flags.html) {
     writeHtmlReport(flags.html, x, {
       title: `${outcome.arch}/${outcome.policy}: replay of ${file}`,
-      trace: trace.slice(0, verdict === 'diverged' ? steps : trace.length),
+      trace: trace.slice(0, verdict === 'held' ? trace.length : steps),
       violation: outcome.violation,
       warnings: outcome.warnings,
+      ...(hung ? { hung } : {}),
     });
   }
   io.out(flags.json ? `${JSON.stringify(toReplayJsonReport(outcome), null, 2)}\n` : renderReplayText(outcome, x));
-  return verdict === 'violated' ? 1 : 0;
+  if (verdict === 'violated') return 1;
+  return verdict === 'diverged' ? 5 : 0;
 }

@@ -7,6 +7,10 @@ export interface RunFlags {
   quiet?: boolean;
   coverage?: boolean;
   hookTimeout: number;
+  /** Budgets: a run that reaches one stops with verdict held-so-far (exit 4). */
+  timeLimit?: number;
+  maxStates?: number;
+  maxMemory?: number;
   /** Model options (`--cpus`, `--brps`, …), validated per architecture by `modelConfig`. */
   [option: string]: unknown;
 }

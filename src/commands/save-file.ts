@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import type { CheckResult } from '../check.js';
 import type { Executor } from '../execute.js';
 import type { ExploreResult } from '../explore.js';
@@ -22,6 +23,43 @@ export function writeHtmlReport(file: string, x: Executor, page: HtmlTrace): voi
   saveFile(file, renderHtml(x, page));
 }
 
+/**
+ * Validates where `--out` and `--html` will write, before the run (a run of minutes must not end
+ * with its report thrown away): not empty, not the same file, in an existing writable directory,
+ * not a directory themselves.
+ */
+export function checkDestinations(flags: { out?: string; html?: string }): void {
+  for (const [flag, file] of [
+    ['--out', flags.out],
+    ['--html', flags.html],
+  ] as const) {
+    if (file === undefined) continue;
+    if (file === '') throw new UsageError(`${flag} takes a file name, got "".`);
+    const dir = dirname(resolve(file));
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new UsageError(`Cannot write ${file}: directory ${dirname(file)} does not exist.`);
+    if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`Cannot write ${file}: it is a directory.`);
+    try {
+      accessSync(existsSync(file) ? file : dir, constants.W_OK);
+    } catch {
+      throw new UsageError(`Cannot write ${file}: permission denied.`);
+    }
+  }
+  if (flags.out !== undefined && flags.out === flags.html) throw new UsageError(`--out and --html name the same file ${flags.out}.`);
+}
+
+/**
+ * The `policyFile` a trace saved at `out` records: the policy file relative to the trace file's
+ * directory (so the trace replays from any directory), with `#export` when one was named.
+ */
+export function policyFileFor(out: string, file: string, exportName?: string): string {
+  const rel = relative(dirname(resolve(out)), resolve(file))
+    .split(sep)
+    .join('/');
+  const path = rel.startsWith('.') || rel.startsWith('/') ? rel : `./${rel}`;
+  return exportName ? `${path}#${exportName}` : path;
+}
+
 /** `--out` and `--html` save one counterexample: they need exactly one policy. */
 export function checkSavesOne(selected: readonly Selected[], flags: { out?: string; html?: string }): void {
   if ((flags.out || flags.html) && selected.length !== 1) {
@@ -33,11 +71,24 @@ export function checkSavesOne(selected: readonly Selected[], flags: { out?: stri
  * Saves a counterexample as a trace file (`--out`) and returns where; says on stderr why nothing
  * was saved when there is no counterexample, or its last hook never returned (replay would hang too).
  */
-export function saveTrace(out: string, r: CheckResult | ExploreResult, file: string | undefined, io: Io): string | undefined {
-  const saved = 'hung' in r && r.hung ? undefined : toTraceFile(r, file);
+export function saveTrace(
+  out: string,
+  r: CheckResult | ExploreResult,
+  file: string | undefined,
+  io: Io,
+  exportName?: string,
+): string | undefined {
+  const saved =
+    r.hung || r.nondeterministic ? undefined : toTraceFile(r, file === undefined ? undefined : policyFileFor(out, file, exportName));
   if (saved === undefined) {
     io.err(
-      `${r.arch}/${r.policy}: ${r.verdict === 'violated' ? 'the last hook never returns, so the trace cannot be replayed' : 'no counterexample'}; ${out} not written\n`,
+      `${r.arch}/${r.policy}: ${
+        r.nondeterministic
+          ? 'the counterexample does not reproduce (the policy is nondeterministic), so the trace cannot be replayed'
+          : r.verdict === 'violated'
+            ? 'the last hook never returns, so the trace cannot be replayed'
+            : 'no counterexample'
+      }; ${out} not written\n`,
     );
     return undefined;
   }
@@ -51,7 +102,7 @@ export function saveOutputs(
   r: CheckResult | ExploreResult,
   x: Executor,
   io: Io,
-  source: { file: string | undefined; run: string },
+  source: { file: string | undefined; exportName?: string; run: string },
 ): string | undefined {
   if (flags.html) {
     writeHtmlReport(flags.html, x, {
@@ -59,8 +110,8 @@ export function saveOutputs(
       trace: r.trace,
       violation: r.violation,
       warnings: 'warnings' in r ? r.warnings : [],
-      ...('hung' in r && r.hung ? { hung: true } : {}),
+      ...(r.hung ? { hung: true } : {}),
     });
   }
-  return flags.out ? saveTrace(flags.out, r, source.file, io) : undefined;
+  return flags.out ? saveTrace(flags.out, r, source.file, io, source.exportName) : undefined;
 }

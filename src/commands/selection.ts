@@ -1,7 +1,7 @@
 import { CHECK_DEFAULTS } from '../check.js';
 import { POLICY_TOTAL } from '../execute.js';
 import type { Invariant } from '../invariant.js';
-import { loadPolicyFile } from '../load-policy.js';
+import { loadPolicyFile, probePolicyFile } from '../load-policy.js';
 import type { ArchModel } from '../model.js';
 import type { Policy } from '../policy.js';
 import { isPolicyFile, selectPolicies } from '../select-policies.js';
@@ -13,11 +13,20 @@ export interface Selected {
   readonly policy: Policy;
   readonly arch: ArchModel;
   readonly arg: string;
+  /** The policy file (without `#export`), for a user policy. */
   readonly file?: string;
+  /** The export of `file` the policy is (the worker loads it by this, not by its name). */
+  readonly exportName?: string;
 }
 
-/** Resolves policy arguments (built-in names or files); none means every built-in policy. */
-export async function selectAll(args: readonly string[], catalog: Catalog): Promise<Selected[]> {
+/** Seconds a policy file may take to load (its top-level code) before it counts as looping. */
+export const DEFAULT_LOAD_TIMEOUT_S = 10;
+
+/**
+ * Resolves policy arguments (built-in names, files, `file.ts#export`); none means every built-in
+ * policy. A policy file is first loaded in a worker under a watchdog of `loadTimeoutS` seconds.
+ */
+export async function selectAll(args: readonly string[], catalog: Catalog, loadTimeoutS = DEFAULT_LOAD_TIMEOUT_S): Promise<Selected[]> {
   const archOf = (policy: Policy): ArchModel => {
     const arch = catalog.architectures.find((a) => a.id === policy.arch);
     if (arch) return arch;
@@ -28,8 +37,16 @@ export async function selectAll(args: readonly string[], catalog: Catalog): Prom
   if (args.length === 0) return catalog.policies.map((policy) => ({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` }));
   const out: Selected[] = [];
   for (const arg of args) {
-    if (isPolicyFile(arg)) for (const policy of await loadPolicyFile(arg)) out.push({ policy, arch: archOf(policy), arg, file: arg });
-    else
+    if (isPolicyFile(arg)) {
+      await probePolicyFile(arg, loadTimeoutS * 1000);
+      const loaded = await loadPolicyFile(arg);
+      const file = arg.replace(/#[^#/\\]*$/, '');
+      for (const { policy, exportName } of loaded) {
+        // The argument that names this one policy again: with #export when the file has several.
+        const one = loaded.length > 1 || arg !== file ? `${file}#${exportName}` : file;
+        out.push({ policy, arch: archOf(policy), arg: one, file, exportName });
+      }
+    } else
       for (const policy of selectPolicies(arg, catalog.policies, catalog.architectures))
         out.push({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` });
   }
@@ -42,6 +59,26 @@ export function checkInvariantNames(names: readonly string[], catalog: Catalog):
     if (!catalog.invariants.some((i) => i.name === n)) {
       throw new UsageError(`Unknown invariant "${n}". Expected one of: ${catalog.invariants.map((i) => i.name).join(', ')}.`);
     }
+  }
+}
+
+/**
+ * Rejects an `--invariant` that no selected policy's architecture has: the run would check only
+ * policy-total and call that `held`. (On a mixed selection it applies where the arch has it.)
+ */
+export function checkInvariantsApply(names: readonly string[], selected: readonly { readonly arch: ArchModel }[], catalog: Catalog): void {
+  for (const n of names) {
+    if (selected.some(({ arch }) => catalog.invariantsFor(arch.id).some((i) => i.name === n))) continue;
+    const having = catalog.architectures.filter((a) => catalog.invariantsFor(a.id).some((i) => i.name === n)).map((a) => a.id);
+    const archs = [...new Set(selected.map(({ arch }) => arch.id))].join(', ');
+    throw new UsageError(`--invariant ${n} does not apply to ${archs}: it is an invariant of ${having.join(', ')}.`);
+  }
+}
+
+/** `--path` as fast-check prints it: whole numbers separated by colons. */
+export function checkPathFlag(path: string | undefined): void {
+  if (path !== undefined && !/^\d{1,9}(:\d{1,9})*$/.test(path)) {
+    throw new UsageError(`--path takes the path a report printed (numbers separated by ":", e.g. 12:3:0), got "${path}".`);
   }
 }
 

@@ -17,6 +17,7 @@ function common(command: 'check' | 'explore', r: CheckResult | ExploreResult): R
     verdict: r.verdict,
     invariant: r.violation?.invariant ?? null,
     invariants: r.invariants,
+    ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
   };
 }
 

@@ -27,6 +27,10 @@ export interface ReplayOutcome {
   readonly steps: number;
   readonly violation: Violation | undefined;
   readonly warnings: readonly Warning[];
+  /** Set when the replay broke another invariant or step than the saved trace did, or nothing. */
+  readonly note?: string;
+  /** The last replayed step's hook never returned (the watchdog stopped it). */
+  readonly hung?: boolean;
 }
 
 /** The command that replays this trace again, exactly as it was replayed. */
@@ -39,7 +43,7 @@ function headline(o: ReplayOutcome): string {
   if (o.verdict === 'violated') return `${name}: violated ${o.violation?.invariant ?? '?'}`;
   if (o.verdict === 'held') return `${name}: held on the saved trace (${o.trace.length} steps; no invariant broke)`;
   const next = o.trace[o.steps];
-  return `${name}: held on the first ${o.steps} of ${o.trace.length} steps; step ${o.steps + 1} (${next ? formatEvent(next) : '?'}) is not enabled under this policy, so the rest of the trace does not apply`;
+  return `${name}: diverged: held on the first ${o.steps} of ${o.trace.length} steps; step ${o.steps + 1} (${next ? formatEvent(next) : '?'}) is not enabled under this policy, so the rest of the trace does not apply`;
 }
 
 /** Where the saved trace came from, in one line. */
@@ -50,17 +54,18 @@ export function savedFrom(s: TraceFile): string {
 
 /** The text report of a replay: the same counterexample layout as `check`, then how to run it again. */
 export function renderReplayText(o: ReplayOutcome, x: Executor): string {
-  const shown = o.trace.slice(0, o.verdict === 'diverged' ? o.steps : o.trace.length);
+  const shown = o.trace.slice(0, o.verdict === 'held' ? o.trace.length : o.steps);
   const lines = [
     headline(o),
     `Replayed ${o.file}: ${o.steps} of ${o.trace.length} steps (${configText(o.config)})`,
     `Saved from: ${savedFrom(o.saved)}`,
+    ...(o.note ? [`Note: ${o.note}`] : []),
     '',
-    ...renderTrace(x, shown, o.violation, o.warnings),
+    ...renderTrace(x, shown, o.violation, o.warnings, o.hung),
     '',
     `Replay: ${replayAgain(o)}`,
   ];
-  if (o.violation) {
+  if (o.violation && !o.hung) {
     lines.push(
       '',
       'As a regression test (vitest):',
@@ -91,6 +96,8 @@ export function toReplayJsonReport(o: ReplayOutcome): Record<string, unknown> {
     invariants: o.invariants,
     steps: o.steps,
     savedFrom: { policy: o.saved.policy, invariant: o.saved.invariant, step: o.saved.step, seed: o.saved.seed ?? null },
+    matchesSaved: o.verdict === 'violated' && o.note === undefined,
+    note: o.note ?? null,
     violation: o.violation ?? null,
     trace: o.trace,
     warnings: o.warnings,

@@ -30,7 +30,7 @@ export interface ReplayFlags {
 
 /** The replay command and regression test closing a counterexample (none for a hook that never returned). */
 const reproduction = (r: CheckResult | ExploreResult, how: ReplayFlags): string[] =>
-  r.violation && !('hung' in r && r.hung)
+  r.violation && !r.hung && !r.nondeterministic
     ? [
         '',
         ...reproductionLines({
@@ -117,6 +117,14 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
   if (r.verdict === 'crashed') {
     return [`${name}: the checker crashed (exit 3)`, `  ${r.error ?? 'unknown error'}`, `  seed ${r.seed}; ${config}`, ''].join('\n');
   }
+  if (r.verdict === 'held-so-far') {
+    return [
+      `${name}: held so far (${stopText(r.stoppedBy)})`,
+      `  no violation in the ${r.runs} random interleavings done of ${r.maxSteps} steps at most (seed ${r.seed}; ${config}); the search did not finish`,
+      `  invariants: ${r.invariants.join(', ')}`,
+      '',
+    ].join('\n');
+  }
   const lines = [
     `${name}: violated ${r.violation?.invariant ?? '?'}`,
     `Property failed after ${r.runs} tests`,
@@ -146,25 +154,46 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
   ];
   const command = ['npx worldswitch explore', how.policyArg, `--depth ${r.depth}`, ...how.flags].join(' ');
   if (r.verdict === 'crashed') return [`${name}: the checker crashed (exit 3)`, `  ${r.error ?? 'unknown error'}`, ''].join('\n');
-  if (r.verdict === 'held' || r.verdict === 'stopped') {
+  if (r.verdict === 'held' || r.verdict === 'held-so-far') {
     const head =
       r.verdict === 'held'
         ? `${name}: held for every interleaving of at most ${r.depthCompleted} events (exhaustive, breadth-first)`
-        : `${name}: stopped; held for every interleaving of at most ${r.depthCompleted} events (depth ${r.depth} not completed)`;
+        : `${name}: held so far (${stopText(r.stoppedBy)}): held for every interleaving of at most ${r.depthCompleted} events (depth ${r.depth} not completed)`;
     return [head, ...scope, ...coverageLines(r.coverage), ''].join('\n');
   }
   return [
     `${name}: violated ${r.violation?.invariant ?? '?'}`,
-    `Shortest counterexample: ${r.trace.length} steps (breadth-first: none shorter exists in the explored domain)`,
+    r.hung
+      ? `Counterexample: ${r.trace.length} steps, the last one's hook never returned (the breadth-first path to it)`
+      : `Shortest counterexample: ${r.trace.length} steps (breadth-first: none shorter exists in the explored domain)`,
     ...scope,
     '',
-    ...renderTrace(x, r.trace, r.violation, []),
+    ...renderTrace(x, r.trace, r.violation, [], r.hung),
     ...coverageLines(r.coverage),
     '',
     `Replay: ${command}`,
     ...reproduction(r, how),
     '',
   ].join('\n');
+}
+
+/** What stopped a run early, in words. */
+export function stopText(stoppedBy: string | undefined): string {
+  switch (stoppedBy) {
+    case 'SIGINT':
+    case 'SIGTERM':
+      return `stopped by ${stoppedBy}`;
+    case 'time-limit':
+      return 'stopped at --time-limit';
+    case 'max-states':
+      return 'stopped at --max-states';
+    case 'max-memory':
+      return 'stopped at --max-memory';
+    case 'out-of-memory':
+      return 'stopped: out of memory';
+    default:
+      return 'stopped';
+  }
 }
 
 /** The verdict table `check` prints for several policies. */

@@ -1,0 +1,117 @@
+/**
+ * The `worldswitch` binary as a process (issue 14): signals on every command whether or not
+ * stderr is a terminal, write errors on stdout, process.exit() inside a policy, and a trace
+ * replayed from another directory. These spawn `bin/worldswitch.js`, which runs the compiled
+ * dist/ (`npm test` builds it first).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = join(root, 'bin/worldswitch.js');
+const H = join(root, 'test/quality/hostile-policies');
+const dir = mkdtempSync(join(tmpdir(), 'worldswitch-proc-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist/src/cli.js'))) throw new Error('dist/ is not built: run `npx tsc -p .` (npm test does)');
+});
+
+const run = (args: string[], options: { cwd?: string } = {}) => {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: options.cwd ?? root, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+/** Starts the binary (stderr a pipe, so not a terminal), sends `signal` once it has run `afterMs`, and collects what it printed. */
+function interrupt(args: string[], signal: NodeJS.Signals, afterMs: number): Promise<{ code: number | null; out: string; err: string }> {
+  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, CI: '1' } });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (err += d));
+  const timer = setTimeout(() => child.kill(signal), afterMs);
+  return new Promise((done) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, out, err });
+    }),
+  );
+}
+
+describe('12. signals, on every command, not on a terminal', () => {
+  it('SIGINT stops explore: the depth completed is printed, verdict held-so-far, exit 130', async () => {
+    const r = await interrupt(['explore', 'arm64-vhe/arm64-owner-2025', '--depth', '12', '--quiet'], 'SIGINT', 4000);
+    expect(r.code).toBe(130);
+    expect(r.out).toMatch(
+      /^arm64-vhe\/arm64-owner-2025: held so far \(stopped by SIGINT\): held for every interleaving of at most \d+ events/m,
+    );
+    expect(r.err).toMatch(/stopped by SIGINT/);
+  }, 60_000);
+  it('SIGTERM stops check at once (the first signal): runs done and held so far, exit 143', async () => {
+    const r = await interrupt(['check', 'arm64-nvhe/eager', '--runs', '10000000', '--json'], 'SIGTERM', 4000);
+    expect(r.code).toBe(143);
+    const json = JSON.parse(r.out) as { verdict: string; stoppedBy: string; runs: number };
+    expect(json).toMatchObject({ verdict: 'held-so-far', stoppedBy: 'SIGTERM' });
+    expect(json.runs).toBeGreaterThan(0);
+  }, 60_000);
+  it('SIGINT during a multi-policy explore stops the whole run, not just the current policy', async () => {
+    const r = await interrupt(['explore', 'eager', '--depth', '9', '--quiet', '--json'], 'SIGINT', 4000);
+    expect(r.code).toBe(130);
+    const json = JSON.parse(r.out) as { results?: unknown[] };
+    const reported = json.results?.length ?? 1;
+    expect(reported).toBeLessThan(6);
+    expect(r.err).toMatch(new RegExp(`stopped by SIGINT; ${reported} of 6 policies reported`));
+  }, 60_000);
+  it('SIGINT stops a spinning file hook under explore without waiting for the hook timeout', async () => {
+    const started = Date.now();
+    const r = await interrupt(['explore', join(H, 'spin.ts'), '--depth', '3', '--hook-timeout', '600'], 'SIGINT', 6000);
+    expect(r.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
+});
+
+describe('13. write errors on stdout', () => {
+  it.each([['check', 'arm64-nvhe/eager', '--runs', '10'], ['list']])('%s >/dev/full is exit 2 with one line, not a stack', (...args) => {
+    const full = openSync('/dev/full', 'w');
+    const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', full, 'pipe'] });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^worldswitch: cannot write the report to stdout: ENOSPC$/)]);
+  });
+});
+
+describe('9. process.exit() in a hook, in the commands that run hooks in-process', () => {
+  let trace: string;
+  beforeAll(() => {
+    trace = join(dir, 't.json');
+    expect(run(['check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '1', '--out', trace]).code).toBe(1);
+  });
+  it('cost reports it as policy-total and exits 1, not with the policy exit code and no output', () => {
+    const r = run(['cost', join(H, 'process-exit.ts'), '--rounds', '2']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/policy-total: vcpuLoad threw: PolicyExitError: called process\.exit\(7\)/);
+  });
+  it('replay --policy reports it as policy-total', () => {
+    const r = run(['replay', trace, '--policy', join(H, 'process-exit.ts')]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/violated policy-total/);
+  });
+  it('check reports it at once, not after the hook timeout', () => {
+    const started = Date.now();
+    const r = run(['check', join(H, 'process-exit.ts'), '--runs', '20', '--hook-timeout', '600']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/process\.exit\(7\)/);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});
+
+describe('18. a saved trace replays from any directory', () => {
+  it('policyFile is relative to the trace file', () => {
+    const trace = join(dir, 'twin.json');
+    expect(run(['check', join(H, 'twins.ts#default'), '--runs', '50', '--out', trace]).code).toBe(1);
+    const r = run(['replay', 'twin.json', '--trust-policy-file'], { cwd: dir });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * What each hostile policy file in this directory must get, command by command: the exit code,
+ * the JSON verdict and invariant where there is a report, and what the one line on stderr or the
+ * finding's message must say. `hostile-policies.test.ts` runs every row through the CLI.
+ */
+export interface HostileCase {
+  /** The policy file in this directory (with `#export` where the row picks one). */
+  readonly policy: string;
+  readonly command: 'check' | 'explore' | 'cost' | 'replay';
+  /** Flags after the policy (replay: after `--policy <file>`, on a saved arm64-nvhe trace). */
+  readonly flags: readonly string[];
+  readonly exit: number;
+  /** The JSON report's verdict (absent: no report, a usage error). */
+  readonly verdict?: 'held' | 'violated' | 'held-so-far';
+  readonly invariant?: string;
+  /** Must match the finding's message (JSON `violation.message`, or cost's `error`), or the stderr line for exit 2. */
+  readonly says: RegExp;
+}
+
+export const HOSTILE_CASES: readonly HostileCase[] = [
+  // 1. Two same-named exports: refused as a whole, each reachable by its export.
+  { policy: 'twins.ts', command: 'check', flags: [], exit: 2, says: /two policies named "twin".*export "default" and export "holds"/ },
+  { policy: 'twins.ts', command: 'explore', flags: ['--depth', '2'], exit: 2, says: /export "default" and export "holds"/ },
+  { policy: 'twins.ts#holds', command: 'check', flags: ['--runs', '50'], exit: 0, verdict: 'held', says: /^$/ },
+  { policy: 'twins.ts#default', command: 'check', flags: ['--runs', '50'], exit: 1, verdict: 'violated', says: /./ },
+  { policy: 'twins.ts#default', command: 'explore', flags: ['--depth', '4'], exit: 1, verdict: 'violated', says: /./ },
+  // 2. Async hooks.
+  ...(['check', 'explore', 'cost', 'replay'] as const).flatMap((command) =>
+    ['async-hook.ts', 'async-throw.ts'].map((policy) => ({
+      policy,
+      command,
+      flags: command === 'explore' ? ['--depth', '2'] : command === 'check' ? ['--runs', '200'] : [],
+      exit: 1,
+      ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
+      says: /vcpuLoad returned a Promise \(an async hook\?\): hooks run synchronously/,
+    })),
+  ),
+  // 4. State kept outside k.vcpu/k.host.
+  ...(['check', 'explore'] as const).map((command) => ({
+    policy: 'global-counter.ts',
+    command,
+    flags: command === 'explore' ? ['--depth', '6'] : [],
+    exit: 1,
+    verdict: 'violated' as const,
+    invariant: 'policy-total',
+    says: /does not reproduce when run again: the policy is nondeterministic\. It keeps state outside k\.vcpu\/k\.host/,
+  })),
+  // 5. k.hw.write arguments.
+  ...['write-string-reg.ts', 'write-negative.ts', 'write-fraction.ts', 'write-huge.ts'].map((policy) => ({
+    policy,
+    command: 'check' as const,
+    flags: ['--runs', '50'],
+    exit: 1,
+    verdict: 'violated' as const,
+    invariant: 'policy-total',
+    says: /vcpuLoad calls k\.hw\.write\(("5"|MDSCR_EL1, (-1|1\.5|0x1000000000000000))/,
+  })),
+  // 7. An unprintable thrown value.
+  ...(['check', 'cost'] as const).map((command) => ({
+    policy: 'throw-null-proto.ts',
+    command,
+    flags: [],
+    exit: 1,
+    ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
+    says: /vcpuLoad threw: \[object Object\]/,
+  })),
+  // 9. process.exit() in a hook (the binary's behaviour is in test/process-level.test.ts).
+  ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
+    policy: 'process-exit.ts',
+    command,
+    flags: command === 'explore' ? ['--depth', '2'] : [],
+    exit: 1,
+    ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
+    says: /vcpuLoad (threw: .*process\.exit|ended the worker thread)/,
+  })),
+  // 10. Loading never finishes; a hook that never returns, in every command.
+  ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
+    policy: 'toplevel-loop.ts',
+    command,
+    flags: ['--hook-timeout', '1', ...(command === 'explore' ? ['--depth', '2'] : [])],
+    exit: 2,
+    says: /toplevel-loop\.ts did not finish loading within 5 s: its top-level code does not terminate/,
+  })),
+  ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
+    policy: 'spin.ts',
+    command,
+    flags: ['--hook-timeout', '1', ...(command === 'explore' ? ['--depth', '3'] : [])],
+    exit: 1,
+    ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
+    says: /vcpuLoad did not return within 1 s: it does not terminate/,
+  })),
+  // 11. Allocation without end: the worker's memory limit makes it a finding.
+  {
+    policy: 'huge-alloc.ts',
+    command: 'check',
+    flags: ['--max-memory', '256'],
+    exit: 1,
+    verdict: 'violated',
+    invariant: 'policy-total',
+    says: /vcpuLoad (allocated past --max-memory 256 MiB|ran out of memory)/,
+  },
+  // 16. Claims to be a policy, has no hooks.
+  { policy: 'fake-kind.ts', command: 'check', flags: [], exit: 2, says: /export "default" is not a valid policy: .*has no hooks object/ },
+];

@@ -1,0 +1,16 @@
+/** Hostile-policy fixture: the arm64-nvhe eager policy plus a negative register value. */
+
+import { MDSCR_EL1 } from '../../../models/arm64-nvhe/api.js';
+import eager from '../../../models/arm64-nvhe/policies/eager.js';
+import { definePolicy } from '../../../src/policy.js';
+export default definePolicy({
+  name: 'write-negative',
+  arch: 'arm64-nvhe',
+  summary: 'hostile fixture: a negative register value',
+  hooks: {
+    ...eager.hooks,
+    vcpuLoad(k: { hw: { write(r: number, v: number): void } }) {
+      k.hw.write(MDSCR_EL1, -1);
+    },
+  },
+});

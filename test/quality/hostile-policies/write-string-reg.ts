@@ -1,0 +1,15 @@
+/** Hostile-policy fixture: the arm64-nvhe eager policy plus a register id given as a string. */
+import eager from '../../../models/arm64-nvhe/policies/eager.js';
+import { definePolicy } from '../../../src/policy.js';
+
+export default definePolicy({
+  name: 'write-string-reg',
+  arch: 'arm64-nvhe',
+  summary: 'hostile fixture: a register id given as a string',
+  hooks: {
+    ...eager.hooks,
+    vcpuLoad(k: { hw: { write(r: unknown, v: number): void } }) {
+      k.hw.write('5', 1);
+    },
+  },
+});
