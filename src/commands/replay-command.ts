@@ -4,7 +4,8 @@ import { makeExecutor } from '../check.js';
 import type { Executor } from '../execute.js';
 import { rerun } from '../minimize.js';
 import { DOMAIN_SMALL } from '../model.js';
-import { type ReplayOutcome, renderReplayText, toReplayJsonReport } from '../render/replay-report.js';
+import { type ReplayOutcome, renderReplayText, replayAgain, toReplayJsonReport } from '../render/replay-report.js';
+import { regressionTest } from '../render/reproduce.js';
 import { parseOrThrow, readTraceFile, type TraceFile } from '../trace-file.js';
 import { configSchema, packTraceEvents } from '../trace-schema.js';
 import { UsageError } from '../usage-error.js';
@@ -18,6 +19,7 @@ export interface ReplayCommandFlags {
   policy?: string;
   html?: string;
   json?: boolean;
+  fullState?: boolean;
 }
 
 function readText(file: string): string {
@@ -108,8 +110,27 @@ export async function replayCommand(file: string, flags: ReplayCommandFlags, io:
       trace: trace.slice(0, verdict === 'diverged' ? steps : trace.length),
       violation: outcome.violation,
       warnings: outcome.warnings,
+      ...(outcome.violation
+        ? {
+            reproduce: {
+              command: replayAgain(outcome),
+              test: regressionTest({
+                arch: outcome.arch,
+                policy: outcome.policy,
+                config: outcome.config,
+                invariant: outcome.violation.invariant,
+                trace: trace.slice(0, steps),
+                ...(outcome.policyFile ? { policyFile: outcome.policyFile } : {}),
+              }),
+            },
+          }
+        : {}),
     });
   }
-  io.out(flags.json ? `${JSON.stringify(toReplayJsonReport(outcome), null, 2)}\n` : renderReplayText(outcome, x));
+  io.out(
+    flags.json
+      ? `${JSON.stringify(toReplayJsonReport(outcome, x), null, 2)}\n`
+      : renderReplayText(outcome, x, { fullState: flags.fullState === true }),
+  );
   return verdict === 'violated' ? 1 : 0;
 }

@@ -3,9 +3,9 @@ import type { Violation } from '../invariant.js';
 import type { ModelConfig } from '../model.js';
 import type { TraceEvent } from '../trace.js';
 import type { TraceFile } from '../trace-file.js';
-import { REPORT_VERSION } from './json.js';
+import { counterexampleJson, REPORT_VERSION } from './json.js';
 import { regressionTest } from './reproduce.js';
-import { configText, formatEvent, renderTrace } from './text.js';
+import { configText, formatEvent, renderTrace, type TraceOptions } from './text.js';
 
 /** A saved trace re-executed against a policy (`worldswitch replay`). */
 export interface ReplayOutcome {
@@ -49,15 +49,15 @@ export function savedFrom(s: TraceFile): string {
 }
 
 /** The text report of a replay: the same counterexample layout as `check`, then how to run it again. */
-export function renderReplayText(o: ReplayOutcome, x: Executor): string {
+export function renderReplayText(o: ReplayOutcome, x: Executor, options: TraceOptions = {}): string {
   const shown = o.trace.slice(0, o.verdict === 'diverged' ? o.steps : o.trace.length);
   const lines = [
     headline(o),
     `Replayed ${o.file}: ${o.steps} of ${o.trace.length} steps (${configText(o.config)})`,
     `Saved from: ${savedFrom(o.saved)}`,
     '',
-    ...renderTrace(x, shown, o.violation, o.warnings),
-    '',
+    ...renderTrace(x, shown, o.violation, o.warnings, false, options),
+    ...(o.violation || options.fullState ? [''] : []),
     `Replay: ${replayAgain(o)}`,
   ];
   if (o.violation) {
@@ -78,7 +78,7 @@ export function renderReplayText(o: ReplayOutcome, x: Executor): string {
 }
 
 /** The JSON form of a replay (`reportVersion` as check and explore; `command: "replay"`). */
-export function toReplayJsonReport(o: ReplayOutcome): Record<string, unknown> {
+export function toReplayJsonReport(o: ReplayOutcome, x?: Executor): Record<string, unknown> {
   return {
     reportVersion: REPORT_VERSION,
     command: 'replay',
@@ -93,6 +93,7 @@ export function toReplayJsonReport(o: ReplayOutcome): Record<string, unknown> {
     savedFrom: { policy: o.saved.policy, invariant: o.saved.invariant, step: o.saved.step, seed: o.saved.seed ?? null },
     violation: o.violation ?? null,
     trace: o.trace,
+    ...(x ? { counterexample: counterexampleJson(x, o.trace.slice(0, o.steps), o.violation, o.warnings) } : {}),
     warnings: o.warnings,
   };
 }
