@@ -152,11 +152,21 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
   return lines.join('\n');
 }
 
+/** An explore domain without the clauses of model options that are off (`with --gdb, …` when gdb=0). */
+const domainText = (domain: string, config: ModelConfig): string =>
+  domain
+    .split('; ')
+    .filter((part) => {
+      const option = /^with --([\w-]+),/.exec(part)?.[1];
+      return option === undefined || (config[option] ?? 0) !== 0;
+    })
+    .join('; ');
+
 /** The text report of an exploration: the guarantee it gives, or the shortest counterexample. */
 export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlags): string {
   const name = `${r.arch}/${r.policy}`;
   const scope = [
-    `  domain: ${r.domain}; ${configText(r.config)}`,
+    `  domain: ${domainText(r.domain, r.config)}; ${configText(r.config)}`,
     `  symmetry: ${r.symmetry.length ? r.symmetry.join('; ') : 'none'}`,
     `  invariants: ${r.invariants.join(', ')}`,
     `  ${count(r.states)} distinct states, ${count(r.transitions)} transitions`,
