@@ -198,6 +198,19 @@ describe.skipIf(!available && !process.env.CI)('the HTML counterexample in headl
     await checkLayout(html, ['cpu3-host', 'cpu3-hyp', 'cpu3-guest', 'cpu3-hw']);
   });
 
+  it('draws a debug exception routed from the guest to the host and on to userspace as arrows', async () => {
+    const html = join(dir, 'routed.html');
+    const r = await cli('check', 'ppc-booke-gdb-2008', '--invariant', 'debug-status-consumed', '--seed', '1', '--html', html);
+    expect(r.code).toBe(1);
+    const { page, errors } = await open(html);
+    const failing = page.locator('tr.step.failing');
+    expect(await failing.locator('td[data-lane="cpu0-host"] .switch.end.left .label').innerText()).toBe('debug exception: guest → host');
+    expect(await failing.locator('td[data-lane="userspace"] .switch.exception.end.left .label').innerText()).toBe(
+      'debug exception → userspace',
+    );
+    expect(errors).toEqual([]);
+  });
+
   it('check --html on a held policy says so and writes no page', async () => {
     const html = join(dir, 'held.html');
     const r = await cli('check', 'arm64-dirty-2015', '--runs', '50', '--html', html);
