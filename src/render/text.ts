@@ -96,7 +96,7 @@ export function renderTrace(
   if (v) {
     lines.push(`${v.invariant}: ${v.message}`);
     if (v.register !== undefined && v.expected !== undefined && v.actual !== undefined) {
-      const when = v.setAt === undefined ? '' : v.setAt === 0 ? ' (set at the initial state)' : ` (set at step ${v.setAt})`;
+      const when = v.setAt === undefined ? '' : v.setAt === 0 ? ' since the initial state' : ` since step ${v.setAt}`;
       const f = fieldsOf(x.model.fields, v.register);
       lines.push(`  ${v.register}: expected ${hexWithFields(f, v.expected)}${when}, actual ${hexWithFields(f, v.actual)}`);
     }
