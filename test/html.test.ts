@@ -204,10 +204,14 @@ describe.skipIf(!available && !process.env.CI)('the HTML counterexample in headl
     expect(r.code).toBe(1);
     const { page, errors } = await open(html);
     const failing = page.locator('tr.step.failing');
-    expect(await failing.locator('td[data-lane="cpu0-host"] .switch.end.left .label').innerText()).toBe('debug exception: guest → host');
-    expect(await failing.locator('td[data-lane="userspace"] .switch.exception.end.left .label').innerText()).toBe(
-      'debug exception → userspace',
-    );
+    expect(await failing.locator('td[data-lane="cpu0-host"] .switch.end.left').count()).toBe(1);
+    expect(await failing.locator('td[data-lane="cpu0-host"] .label').innerText()).toBe('debug exception: guest → host');
+    expect(await failing.locator('td[data-lane="userspace"] .switch.exception.end.left').count()).toBe(1);
+    expect(await failing.locator('td[data-lane="userspace"] .label.exception').innerText()).toBe('debug exception → userspace');
+    // Each arrow runs level across the lanes it passes: one track per arrow, at the same height in every lane.
+    const tops = await failing.locator('.switch.exception').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+    expect(tops.length).toBeGreaterThan(1);
+    expect(new Set(tops).size).toBe(1);
     expect(errors).toEqual([]);
   });
 

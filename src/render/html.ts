@@ -95,44 +95,54 @@ function usedLanes(steps: readonly StepView[], v: Violation | undefined): Set<st
   return used;
 }
 
-/** The event row's cells: the event box in its lane, arrows for world switches and routed debug exceptions. */
-function eventCells(s: StepView, lanes: readonly string[]): string {
-  const cells = new Map<string, string[]>(lanes.map((l) => [l, []]));
-  const add = (l: string, html: string): void => {
-    cells.get(l)?.push(html);
-  };
-  const actor = actorLane(s);
-  add(actor, `<div class="box" title="${esc(s.text)}">${esc(s.event.event)}</div>`);
+/** An arrow across lanes in one step's row: a world switch, or a debug exception routed to userspace. */
+interface Arrow {
+  readonly from: string;
+  readonly to: string;
+  readonly label: string;
+  readonly exception: boolean;
+}
+
+/** The step's arrows: one per CPU that changed world (a debug exception when guest code caused it), one per exception routed to userspace. */
+function arrows(s: StepView): Arrow[] {
+  const out: Arrow[] = [];
   for (const w of switches(s)) {
-    const right = w.to > w.from;
     const cause = isGuestCode(s.event.event) && w.from === 2 ? 'debug exception: ' : '';
-    const label = `${cause}${CONTEXT_NAMES[w.from]} &rarr; ${CONTEXT_NAMES[w.to]}`;
-    for (let k = Math.min(w.from, w.to); k <= Math.max(w.from, w.to); k++) {
-      const l = lane(w.cpu, PARTS[k] as string);
-      const end = k === w.to;
-      const start = k === w.from;
-      const cls = `switch${start ? ' start' : ''}${end ? ` end ${right ? 'right' : 'left'}` : ''}`;
-      add(
-        l,
-        `<div class="${cls}" data-cpu="${w.cpu}" title="world switch on cpu${w.cpu}: ${label}">${end ? `<span class="label">${label}</span>` : ''}</div>`,
-      );
-    }
+    const label = `${cause}${CONTEXT_NAMES[w.from]} \u2192 ${CONTEXT_NAMES[w.to]}`;
+    out.push({ from: lane(w.cpu, PARTS[w.from] as string), to: lane(w.cpu, PARTS[w.to] as string), label, exception: false });
   }
   for (const to of s.deliveries) {
     if (to !== 'vmm') continue;
-    // A debug exception routed to userspace (KVM_EXIT_DEBUG): from the guest, leftwards to userspace.
     const cpu = cpuOf(s.event, s.before, s.after);
-    const from = lanes.indexOf(lane(cpu, 'guest'));
-    for (let i = 0; i <= Math.max(from, 0); i++) {
-      const l = lanes[i] as string;
-      const end = i === 0;
-      add(
-        l,
-        `<div class="switch exception${end ? ' end left' : ''}" title="debug exception routed to userspace (KVM_EXIT_DEBUG)">${end ? '<span class="label">debug exception &rarr; userspace</span>' : ''}</div>`,
-      );
-    }
+    out.push({ from: lane(cpu, 'guest'), to: 'userspace', label: 'debug exception \u2192 userspace', exception: true });
   }
-  return lanes.map((l) => `<td class="lane" data-lane="${l}">${(cells.get(l) ?? []).join('')}</td>`).join('');
+  return out;
+}
+
+/**
+ * The event row's cells: one track per arrow, level across lanes (a segment where the arrow passes,
+ * its head and label in the lane it ends in), then the event box in the lane that raised it.
+ */
+function eventCells(s: StepView, lanes: readonly string[]): string {
+  const list = arrows(s);
+  const actor = actorLane(s);
+  return lanes
+    .map((l, i) => {
+      const tracks = list.map((a) => {
+        const from = lanes.indexOf(a.from);
+        const to = lanes.indexOf(a.to);
+        if (i < Math.min(from, to) || i > Math.max(from, to)) return '<div class="track"></div>';
+        const dir = to > from ? 'right' : 'left';
+        const cls = `switch ${dir}${a.exception ? ' exception' : ''}${i === from ? ' start' : ''}${i === to ? ' end' : ''}`;
+        return `<div class="track"><div class="${cls}" title="${esc(a.label)}"></div></div>`;
+      });
+      const labels = list
+        .filter((a) => a.to === l)
+        .map((a) => `<span class="label${a.exception ? ' exception' : ''}">${esc(a.label)}</span>`);
+      const box = l === actor ? `<div class="box" title="${esc(s.text)}">${esc(s.event.event)}</div>` : '';
+      return `<td class="lane" data-lane="${l}">${tracks.join('')}${labels.join('')}${box}</td>`;
+    })
+    .join('');
 }
 
 /** The detail row's cells: each change under the lane it belongs to; the violated register's changes marked. */
@@ -187,11 +197,12 @@ table.seq{border-collapse:collapse;width:100%;table-layout:fixed}table.seq th{po
 table.seq thead tr.parts th{top:1.9em}th.num,td.num{width:4.2em}
 td.lane{border-left:1px dashed #bbb;padding:.2em .3em;vertical-align:top;text-align:center;overflow-wrap:anywhere}td.num{font-weight:600;vertical-align:top;white-space:nowrap}
 .box{display:inline-block;max-width:100%;overflow-wrap:anywhere;border:1px solid #557;background:#eef;border-radius:3px;padding:0 .3em}
-.switch{position:relative;border-top:2px solid #063;margin:.55em -.3em 0;min-height:1.2em}.switch.start{margin-left:45%}.switch.end.right{margin-right:45%}.switch.end.left{margin-left:45%}
+.track{position:relative;height:.9em}.switch{position:absolute;top:.4em;left:-.3em;right:-.3em;border-top:2px solid #063}
+.switch.right.start,.switch.left.end{left:50%}.switch.left.start,.switch.right.end{right:50%}.switch.exception{border-top-style:dashed;border-top-color:#a40}
 .switch.end.right::after{content:'';position:absolute;right:-2px;top:-7px;border:6px solid transparent;border-left:9px solid #063;border-right:0}
 .switch.end.left::after{content:'';position:absolute;left:-2px;top:-7px;border:6px solid transparent;border-right:9px solid #063;border-left:0}
-.switch .label{display:block;font-size:.8em;color:#063;font-weight:600}.switch.exception{border-top-style:dashed;border-top-color:#a40}.switch.exception .label{color:#a40}
-.switch.exception.end.left::after{border-right-color:#a40}.switch-key{color:#063;font-weight:700}.exception-key{color:#a40;font-weight:700}
+.switch.exception.end.left::after{border-right-color:#a40}.label{display:block;font-size:.8em;color:#063;font-weight:600}.label.exception{color:#a40}
+.switch-key{color:#063;font-weight:700}.exception-key{color:#a40;font-weight:700}
 tr.detail td{padding:.1em .3em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}tr.step{cursor:pointer}
 tr.failing td{background:#fde8e8}tr.failing .box{background:#f66;color:#fff;border-color:#a00}.changes{margin:0;padding-left:1em;font-size:.85em}
 .hot{background:#fbb;font-weight:600}.violation{border:2px solid #c00;background:#fff4f4;padding:.5em 1em;margin:0 0 1em;overflow-wrap:anywhere}
