@@ -46,6 +46,8 @@ export interface HookAccess {
   /** The hook; for `deliver`, who received the debug exception (`host`, `guest`, `vmm`). */
   readonly hook: string;
   readonly cpu: number;
+  /** How many hooks this one runs inside (0: called by the event itself). */
+  readonly depth: number;
   readonly reg: number;
   /** The value read, or the value the hook wrote. */
   value: number | undefined;
@@ -602,7 +604,16 @@ export class Executor {
 
   /** Runs the delivery invariants on a debug interrupt the hardware model took. */
   observeDelivery(d: DeliveryObservation): void {
-    this.accessLog?.push({ kind: 'deliver', hook: d.to, cpu: d.cpu, reg: -1, value: d.status, write: undefined, result: undefined });
+    this.accessLog?.push({
+      kind: 'deliver',
+      hook: d.to,
+      cpu: d.cpu,
+      depth: this.nesting,
+      reg: -1,
+      value: d.status,
+      write: undefined,
+      result: undefined,
+    });
     for (const inv of this.deliveryChecks) {
       let f: Finding | undefined;
       try {
@@ -656,9 +667,11 @@ export class Executor {
     const { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue } = this;
     const { vcpu, host } = this.k;
     this.hookIndex = -1;
+    this.nesting++;
     try {
       return this.runHook(hook, v, cpu, a, b);
     } finally {
+      this.nesting--;
       Object.assign(this, { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue });
       this.k.vcpu = vcpu;
       this.k.host = host;
@@ -666,6 +679,9 @@ export class Executor {
       if (this.accessLog) this.logAccess('resume', -1, undefined);
     }
   }
+
+  /** How many hooks the running hook is nested in (an interrupt taken inside a hook). */
+  private nesting = 0;
 
   private hookName(): string {
     return HOOK_NAMES[this.hookIndex] ?? 'a hook';
@@ -681,7 +697,16 @@ export class Executor {
   }
 
   private logAccess(kind: HookAccess['kind'], reg: number, value: number | undefined): HookAccess {
-    const entry: HookAccess = { kind, hook: this.hookName(), cpu: this.hookCpu, reg, value, write: undefined, result: undefined };
+    const entry: HookAccess = {
+      kind,
+      hook: this.hookName(),
+      cpu: this.hookCpu,
+      depth: this.nesting,
+      reg,
+      value,
+      write: undefined,
+      result: undefined,
+    };
     this.accessLog?.push(entry);
     return entry;
   }

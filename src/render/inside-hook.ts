@@ -8,6 +8,8 @@ export interface AccessLine {
   readonly kind: HookAccess['kind'];
   readonly hook: string;
   readonly cpu: number;
+  /** How many hooks deep: 0 for a hook the event ran, 1 for one taken inside it, … */
+  readonly depth: number;
   /** `#2` for the second write of a hook (as observation points count them), '' otherwise. */
   readonly number: string;
   readonly text: string;
@@ -27,17 +29,27 @@ export function accessLines(x: Executor, accesses: readonly HookAccess[], v: Vio
   let last = -1;
   if (inHook)
     for (let i = accesses.length - 1; i >= 0 && last < 0; i--) if (accesses[i]?.kind === 'read' || accesses[i]?.kind === 'write') last = i;
+  const outer: string[] = [];
   return accesses.map((a, i) => {
+    if (a.kind === 'hook') outer[a.depth] = a.hook;
     const name = registers.names[a.reg] ?? `register #${a.reg}`;
     let text: string;
     if (a.kind === 'deliver') text = `debug exception delivered to ${a.hook === 'vmm' ? 'userspace (KVM_EXIT_DEBUG)' : `the ${a.hook}`}`;
-    else if (a.kind === 'hook') text = `${a.hook} on cpu${a.cpu}`;
+    else if (a.kind === 'hook') text = `${a.hook} on cpu${a.cpu}${a.depth > 0 ? ` (taken inside ${outer[a.depth - 1] ?? 'a hook'})` : ''}`;
     else if (a.kind === 'resume') text = `${a.hook} resumes`;
     else if (a.kind === 'read')
       text = a.value === undefined ? `read  ${name}: faulted, no value` : `read  ${name} -> ${value(a.reg, a.value)}`;
     else if (a.write === undefined) text = `write ${name} = ${value(a.reg, a.value ?? 0)}: faulted, not written`;
     else text = `write ${name} = ${value(a.reg, a.value ?? 0)}${a.result === undefined ? '' : ` (now ${value(a.reg, a.result)})`}`;
-    return { kind: a.kind, hook: a.hook, cpu: a.cpu, number: a.write === undefined ? '' : `#${a.write}`, text, broke: i === last };
+    return {
+      kind: a.kind,
+      hook: a.hook,
+      cpu: a.cpu,
+      depth: a.depth,
+      number: a.write === undefined ? '' : `#${a.write}`,
+      text,
+      broke: i === last,
+    };
   });
 }
 
@@ -47,9 +59,12 @@ export function renderAccesses(step: number, lines: readonly AccessLine[], v: Vi
   const out = [`Inside step ${step}, each hook's hardware accesses in order (writes numbered as observation points count them):`];
   lines.forEach((l, i) => {
     const next = lines[i + 1];
-    const empty = next === undefined || next.kind === 'hook' || next.kind === 'resume';
-    if (l.kind === 'hook' || l.kind === 'resume') out.push(`  ${l.text}:${empty ? ' no hardware access' : ''}`);
-    else out.push(`    ${l.number.padEnd(4)}${l.text}${l.broke && v ? `   <== ${v.invariant} broke here` : ''}`);
+    const pad = '  '.repeat(l.depth);
+    // A hook with nothing before a hook taken inside it still has its accesses after it resumes.
+    const resumes = l.kind === 'hook' && next?.kind === 'hook' && next.depth > l.depth;
+    const empty = !resumes && (next === undefined || next.kind === 'hook' || next.kind === 'resume');
+    if (l.kind === 'hook' || l.kind === 'resume') out.push(`  ${pad}${l.text}:${empty ? ' no hardware access' : ''}`);
+    else out.push(`    ${pad}${l.number.padEnd(4)}${l.text}${l.broke && v ? `   <== ${v.invariant} broke here` : ''}`);
   });
   if (v && !lines.some((l) => l.broke)) out.push(`    <== ${v.invariant} broke ${v.at}`);
   return out;
