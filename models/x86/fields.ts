@@ -37,7 +37,7 @@ const DR7: readonly BitField[] = [
     { name: `L${n}`, mask: DR_LOCAL_ENABLE << (2 * n) },
     { name: `G${n}`, mask: DR_GLOBAL_ENABLE << (2 * n) },
     { name: `RW${n}`, mask: 0b11 << (DR_CONTROL_SHIFT + DR_CONTROL_SIZE * n), values: { 1: 'write', 2: 'io', 3: 'rw' } },
-    { name: `LEN${n}`, mask: 0b11 << (DR_CONTROL_SHIFT + DR_CONTROL_SIZE * n + 2), values: { 1: '2', 2: '8', 3: '4' } },
+    { name: `LEN${n}`, mask: (0b11 << (DR_CONTROL_SHIFT + DR_CONTROL_SIZE * n + 2)) >>> 0, values: { 1: '2', 2: '8', 3: '4' } },
   ]).flat(),
   { name: 'LE', mask: 0x100 },
   { name: 'GE', mask: 0x200 },
