@@ -39,12 +39,30 @@ const integer =
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** Each model option once, as the first architecture declaring it describes it, with the architectures that have it. */
+/**
+ * Each model option once, with the architectures that have it; where they describe it differently
+ * (`--brps`: ID_AA64DFR0_EL1 on arm64, DBGDIDR on armv7), each description names its architectures.
+ * Defaults in commander's own `(default: N)` form.
+ */
 const MODEL_OPTIONS = [...new Set(architectures.flatMap((a) => a.options.map((o) => o.name)))].map((name) => {
   const having = architectures.filter((a) => a.options.some((o) => o.name === name));
-  const option = having[0]?.options.find((o) => o.name === name) as (typeof architectures)[number]['options'][number];
+  const of = (a: (typeof architectures)[number]) => a.options.find((o) => o.name === name) as (typeof a.options)[number];
+  const option = of(having[0] as (typeof architectures)[number]);
   const where = having.length === architectures.length ? '' : ` (${having.map((a) => a.id).join(', ')})`;
-  return { ...option, help: `model${where}: ${option.describe} (default ${option.default})` };
+  const texts = [...new Set(having.map((a) => of(a).describe))];
+  const describe =
+    texts.length === 1
+      ? option.describe
+      : texts
+          .map(
+            (t) =>
+              `${t} on ${having
+                .filter((a) => of(a).describe === t)
+                .map((a) => a.id)
+                .join(', ')}`,
+          )
+          .join('; ');
+  return { ...option, help: `model${where}: ${describe} (default: ${option.default})` };
 });
 
 function addArchOptions(c: Command): Command {
@@ -81,6 +99,8 @@ function addModelOptions(c: Command): Command {
     .option('--json', 'print the versioned JSON report instead of text')
     .option('--out <file>', 'save the counterexample as a replayable trace file (worldswitch replay <file>)')
     .option('--html <file>', 'write the counterexample as a self-contained HTML sequence diagram')
+    .option('--full-state', 'also print the complete debug state at the failing point')
+    .option('--verbose', 'with several policies, print every finding in full before the verdict table')
     .option('--quiet', 'no progress bar or timing lines on stderr (for CI)');
 }
 
@@ -171,6 +191,7 @@ function program(io: Io, exit: { code: number }): Command {
         'run the policy file the trace names (relative to the trace file); without it, a trace naming a file needs --policy',
       )
       .option('--html <file>', 'write the replay as a self-contained HTML sequence diagram')
+      .option('--full-state', 'also print the complete debug state at the failing point')
       .option('--json', 'print the versioned JSON report instead of text'),
   ).action(async (file: string, flags: ReplayCommandFlags) => {
     exit.code = await replayCommand(file, flags, io, catalog);

@@ -36,6 +36,27 @@ export interface Watch {
   readonly trace: Float64Array;
 }
 
+/**
+ * One entry of a hook's hardware accesses, logged only while a report is rendered (`accessLog`):
+ * a hook starting (or resuming after a hook nested in it), a read, or a write. A read or write
+ * whose `value`/`write` is undefined faulted before it happened (UNDEFINED register, budget).
+ */
+export interface HookAccess {
+  readonly kind: 'hook' | 'resume' | 'read' | 'write' | 'deliver';
+  /** The hook; for `deliver`, who received the debug exception (`host`, `guest`, `vmm`). */
+  readonly hook: string;
+  readonly cpu: number;
+  /** How many hooks this one runs inside (0: called by the event itself). */
+  readonly depth: number;
+  readonly reg: number;
+  /** The value read, or the value the hook wrote. */
+  value: number | undefined;
+  /** A write's number within its hook, as observation points count them ("after hardware write #2"). */
+  write: number | undefined;
+  /** What the register holds after the write, when that differs from the value written (w1c, fixed-1 bits). */
+  result: number | undefined;
+}
+
 /** Number of Float64 words one event occupies in a trace buffer: the kind and up to five operands. */
 export const EVENT_WIDTH = 6;
 
@@ -77,6 +98,11 @@ export class Executor {
   coverage: { transitions: Float64Array; kinds: Float64Array } | undefined;
   /** Set by a worker-run check so a watchdog can see a hook that never returns. */
   watch: Watch | undefined;
+  /**
+   * Set by a report renderer while it re-executes a trace: every hook start and hardware access is
+   * appended, in order. Undefined (one branch per access, no allocation) on the checking path.
+   */
+  accessLog: HookAccess[] | undefined;
   /** The trap parameters passed to the policy's trap hook (reused). */
   readonly params: TrapParams = { reg: 0, isWrite: false, regval: 0 };
 
@@ -578,6 +604,16 @@ export class Executor {
 
   /** Runs the delivery invariants on a debug interrupt the hardware model took. */
   observeDelivery(d: DeliveryObservation): void {
+    this.accessLog?.push({
+      kind: 'deliver',
+      hook: d.to,
+      cpu: d.cpu,
+      depth: this.nesting,
+      reg: -1,
+      value: d.status,
+      write: undefined,
+      result: undefined,
+    });
     for (const inv of this.deliveryChecks) {
       let f: Finding | undefined;
       try {
@@ -608,6 +644,7 @@ export class Executor {
     }
     this.hookOps = 0;
     this.hookWrites = 0;
+    if (this.accessLog) this.logAccess('hook', -1, undefined);
     const k = this.k;
     k.vcpu = v >= 0 ? this.vcpuViews[v] : undefined;
     k.host = cpu >= 0 ? this.hostViews[cpu] : undefined;
@@ -645,13 +682,16 @@ export class Executor {
     const { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue } = this;
     const { vcpu, host } = this.k;
     this.hookIndex = -1;
+    this.nesting++;
     try {
       return this.runHook(hook, v, cpu, a, b);
     } finally {
+      this.nesting--;
       Object.assign(this, { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue });
       this.k.vcpu = vcpu;
       this.k.host = host;
       if (this.watch) this.watch.beat[1] = hookIndex + 1;
+      if (this.accessLog) this.logAccess('resume', -1, undefined);
     }
   }
 
@@ -669,17 +709,39 @@ export class Executor {
     });
   }
 
+  /** How many hooks the running hook is nested in (an interrupt taken inside a hook). */
+  private nesting = 0;
+
   private hookName(): string {
     return HOOK_NAMES[this.hookIndex] ?? 'a hook';
   }
 
   private hwRead(reg: number): number {
+    const logged = this.accessLog ? this.logAccess('read', reg, undefined) : undefined;
     this.checkAccess(reg, 'reads');
     this.cycles += this.model.readCost(reg);
-    return this.world.hw[this.hookCpu * this.regs + reg] as number;
+    const value = this.world.hw[this.hookCpu * this.regs + reg] as number;
+    if (logged) logged.value = value;
+    return value;
+  }
+
+  private logAccess(kind: HookAccess['kind'], reg: number, value: number | undefined): HookAccess {
+    const entry: HookAccess = {
+      kind,
+      hook: this.hookName(),
+      cpu: this.hookCpu,
+      depth: this.nesting,
+      reg,
+      value,
+      write: undefined,
+      result: undefined,
+    };
+    this.accessLog?.push(entry);
+    return entry;
   }
 
   private hwWrite(reg: number, value: number): void {
+    const logged = this.accessLog ? this.logAccess('write', reg, value) : undefined;
     this.checkAccess(reg, 'writes');
     const sem = this.model.registers.semantics[reg] as number;
     if (sem === 1) this.stopTotal(`${this.hookName()} writes read-only ${this.model.registers.names[reg]} (UNDEFINED).`);
@@ -691,6 +753,10 @@ export class Executor {
     this.hookWrites++;
     this.lastReg = reg;
     this.lastValue = value;
+    if (logged) {
+      logged.write = this.hookWrites;
+      if (this.world.hw[o] !== value) logged.result = this.world.hw[o] as number;
+    }
     // The hook's own next instruction runs on this hardware: the model may latch or take a debug event.
     if (this.model.observe) {
       this.model.observe(this, this.hookCpu, true);

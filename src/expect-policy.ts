@@ -52,7 +52,20 @@ export interface PolicyExpectation {
    * invariant breaks. Events must be well-formed (else a UsageError); like `replay --policy`, the
    * replay ends quietly at an event the policy's own behaviour no longer enables.
    */
-  toHoldOn(events: readonly Readonly<Record<string, string | number>>[], options?: ModelOptions): void;
+  toHoldOn(events: readonly Readonly<Record<string, string | number | readonly number[]>>[], options?: ModelOptions): void;
+}
+
+/**
+ * A userspace breakpoint list written as numbers, as the printed regression test has it
+ * (`bps: [0x1000]`, `bps: []`), in the trace's own form (`'0x1000'`, `'none'`, `'0x1000+0x2000'`).
+ */
+function addressListsAsLabels(e: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...e };
+  for (const [k, v] of Object.entries(e)) {
+    if (Array.isArray(v) && v.every((a) => typeof a === 'number'))
+      out[k] = v.length === 0 ? 'none' : v.map((a: number) => `0x${a.toString(16)}`).join('+');
+  }
+  return out;
 }
 
 function resolve(policy: Policy | string): { policy: Policy; arch: ArchModel; builtIn: boolean } {
@@ -101,7 +114,7 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
     toHoldOn(events, options = {}) {
       const { invariants, config } = setup(arch, options);
       const x = makeExecutor(policy, arch, invariants, config);
-      const { trace, packed } = packTraceEvents(x, events, 'toHoldOn events');
+      const { trace, packed } = packTraceEvents(x, events.map(addressListsAsLabels), 'toHoldOn events');
       const steps = rerunGuarded(x, packed, (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000);
       const v = x.violation;
       // As `replay --policy`: a trace that stops applying (an event this policy does not enable) held up to there.

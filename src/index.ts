@@ -39,6 +39,7 @@ export {
   PolicyError,
   type TrapParams,
 } from './policy.js';
+export { type BitField, decodeFields, type FieldTable, hexWithFields } from './register-fields.js';
 export { defineRegisterFile, type RegisterFile, type RegisterSpec, type WriteSemantics, writeResult } from './register-file.js';
 export { type HtmlTrace, renderHtml } from './render/html.js';
 export { REPORT_VERSION, toJsonReport } from './render/json.js';

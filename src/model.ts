@@ -1,6 +1,7 @@
 import type { Executor } from './execute.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Hooks } from './policy.js';
+import type { FieldTable } from './register-fields.js';
 import type { RegisterFile } from './register-file.js';
 import type { TraceView } from './trace-session.js';
 import type { World } from './world.js';
@@ -145,6 +146,10 @@ export interface ModelInstance {
   guestAccess?(x: Executor, v: number, reg: number, isWrite: boolean, value: number): boolean;
   /** Software step, for models that have it: called around every guest instruction event. */
   readonly instruction?: InstructionHooks;
+  /** The fields of its registers and memory words, for reports only (register-fields.ts). */
+  readonly fields?: FieldTable;
+  /** Each event's kernel counterpart (`GUEST_ENTER`: the arch's entry function), for reports; overrides the common names. */
+  readonly kernelEvents?: Readonly<Record<string, string>>;
   /** Cycle cost of a hardware read and write of `reg` (DESIGN §6 cost.ts). */
   readCost(reg: number): number;
   writeCost(reg: number): number;

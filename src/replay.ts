@@ -1,4 +1,4 @@
-import type { Executor } from './execute.js';
+import type { Executor, HookAccess } from './execute.js';
 import type { Violation } from './invariant.js';
 import { eventFromJSON, type TraceEvent } from './trace.js';
 import type { World } from './world.js';
@@ -9,6 +9,8 @@ export interface Replay {
   readonly violation: Violation | undefined;
   /** Steps executed (stops at the first violation). */
   readonly steps: number;
+  /** The hooks' hardware accesses of each step (index 0 is step 1), in order; empty unless asked for. */
+  readonly accesses: readonly (readonly HookAccess[])[];
 }
 
 /** A saved trace names an event or operand the model does not have, or an event that is not enabled. */
@@ -16,18 +18,28 @@ export class TraceError extends Error {
   readonly code = 'ERR_TRACE';
 }
 
-/** Re-executes a saved trace from the initial world, keeping a snapshot after every step. */
-export function replay(x: Executor, trace: readonly TraceEvent[]): Replay {
+/**
+ * Re-executes a saved trace from the initial world, keeping a snapshot after every step, and with
+ * `logAccesses` each step's hook accesses (for reports: the checking path never logs).
+ */
+export function replay(x: Executor, trace: readonly TraceEvent[], logAccesses = false): Replay {
   x.reset();
   const states: World[] = [x.world.clone()];
-  for (const [i, e] of trace.entries()) {
-    const ev = eventFromJSON(x, e);
-    if (typeof ev === 'string') throw new TraceError(`step ${i + 1}: ${ev}`);
-    const kind = x.kinds[ev[0] as number];
-    if (!kind?.accepts(x, ev)) throw new TraceError(`step ${i + 1}: ${e.event} is not enabled in this state`);
-    x.apply(ev);
-    states.push(x.world.clone());
-    if (x.violation) break;
+  const accesses: HookAccess[][] = [];
+  try {
+    for (const [i, e] of trace.entries()) {
+      const ev = eventFromJSON(x, e);
+      if (typeof ev === 'string') throw new TraceError(`step ${i + 1}: ${ev}`);
+      const kind = x.kinds[ev[0] as number];
+      if (!kind?.accepts(x, ev)) throw new TraceError(`step ${i + 1}: ${e.event} is not enabled in this state`);
+      if (logAccesses) x.accessLog = [];
+      x.apply(ev);
+      if (x.accessLog) accesses.push(x.accessLog);
+      states.push(x.world.clone());
+      if (x.violation) break;
+    }
+  } finally {
+    x.accessLog = undefined;
   }
-  return { states, violation: x.violation, steps: states.length - 1 };
+  return { states, violation: x.violation, steps: states.length - 1, accesses };
 }

@@ -22,7 +22,7 @@ describe('worldswitch on x86', () => {
     expect(r.code, r.err).toBe(1);
     expect(r.out).toContain('x86-vmx/x86-lazy-2014: violated no-stale-read');
     expect(r.out).toContain('Counterexample: 7 steps');
-    expect(r.out).toContain('vcpu0.vmcs.MOV_DR_EXITING: 0x800000 -> 0x0');
+    expect(r.out).toContain('vcpu0.vmcs.MOV_DR_EXITING: 0x800000 (MOV_DR_EXITING) -> 0x0');
     expect(r.out).toContain('Replay: npx worldswitch check x86-vmx/x86-lazy-2014 --seed 1 --runs 2000');
   });
 

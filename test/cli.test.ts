@@ -76,13 +76,43 @@ describe('check', () => {
     }
   });
 
-  it('with no policy, checks every built-in one, prints a verdict table and exits 1 if any is violated', async () => {
+  it('with no policy, checks every built-in one: one line per finding, the verdict table last, exit 1', async () => {
     const r = await cli('check', '--runs', '300', '--seed', '1');
     expect(r.code).toBe(1);
-    const table = lines(r.out.split('\n\n')[0] ?? '');
+    const [findings, tableText, ...rest] = r.out.split('\n\n');
+    expect(rest).toEqual([]);
+    const table = lines(tableText ?? '');
     expect(table[0]).toMatch(/^policy\s+verdict\s+invariant\s+steps\s+runs$/);
     for (const p of policies) expect(table.some((row) => row.startsWith(`${p.arch}/${p.name} `))).toBe(true);
-    expect(table.some((row) => /\sviolated\s/.test(row))).toBe(true);
+    const violated = table.filter((row) => /\sviolated\s/.test(row));
+    expect(violated.length).toBeGreaterThan(0);
+    // Each violated row has its line before the table, with the command that prints its report.
+    const found = lines(findings ?? '');
+    expect(found).toHaveLength(violated.length);
+    for (const line of found) expect(line).toMatch(/^\S+: violated \S+ \(\d+ steps\): npx worldswitch check \S+ --seed 1 --runs 300$/);
+  });
+
+  it('with several policies and --verbose, prints each report in full and the table last', async () => {
+    const r = await cli('check', 'arm64-dirty-2015-v2', 'arm64-dirty-2015', '--runs', '300', '--verbose');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('State 1:');
+    const last = lines(r.out).slice(-3);
+    expect(last[0]).toMatch(/^policy\s+verdict/);
+    expect(last[1]).toMatch(/^arm64-nvhe\/arm64-dirty-2015-v2\s+violated/);
+    expect(last[2]).toMatch(/^arm64-nvhe\/arm64-dirty-2015\s+held/);
+  });
+
+  it('explore over several policies prints the verdict table last', async () => {
+    const r = await cli('explore', 'arm64-dirty-2015-v2', 'armv7/eager', '--depth', '4', '--quiet');
+    expect(r.code).toBe(1);
+    const out = lines(r.out);
+    expect(out[0]).toBe(
+      'arm64-nvhe/arm64-dirty-2015-v2: violated guest-breakpoints-effective (4 steps): npx worldswitch explore arm64-nvhe/arm64-dirty-2015-v2 --depth 4',
+    );
+    expect(out.slice(1)).toHaveLength(3);
+    expect(out[1]).toMatch(/^policy\s+verdict\s+invariant\s+steps\s+depth\s+states$/);
+    expect(out[2]).toMatch(/^arm64-nvhe\/arm64-dirty-2015-v2\s+violated\s+guest-breakpoints-effective\s+4\s/);
+    expect(out[3]).toMatch(/^armv7\/eager\s+held\s+-\s+-\s+4\s+1,131$/);
   });
 
   it('exits 0 when the merged policy holds', async () => {

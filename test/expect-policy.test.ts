@@ -61,6 +61,16 @@ describe('the regression test a report prints', () => {
     expect(() => runPasted(code.replaceAll('arm64-dirty-2015-v2', 'arm64-dirty-2015'))).not.toThrow();
   });
 
+  it('x86: prints userspace breakpoints as numbers (bps: [0x1000]) and the pasted test runs as printed', async () => {
+    const report = (await cli('check', 'x86-vmx/x86-lazy-2014', '--seed', '1')).out;
+    const marker = 'As a regression test (vitest):\n';
+    const code = report.slice(report.indexOf(marker) + marker.length);
+    expect(code).toContain('bps: [0x1000] }');
+    expect(code).not.toMatch(/bps: '/);
+    expect(() => runPasted(code)).toThrow(/violated no-stale-read on the given trace/);
+    expect(() => runPasted(code.replaceAll('x86-lazy-2014', 'x86-lazy-2014-fixed'))).not.toThrow();
+  });
+
   it('rejects malformed events with one line naming the event', () => {
     expect(() => expectPolicy('arm64-nvhe/eager').toHoldOn([{ event: 'VCPU_LOAD', vcpu: 0, cpu: 9 }])).toThrow(
       /toHoldOn events: events\[0\]\.cpu: cpu 9 does not exist/,

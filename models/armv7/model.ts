@@ -9,6 +9,7 @@ import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { ADDRESSES, armv7DebugEvents, STEP_GHOST } from './debug-events.js';
+import { ARMV7_FIELDS, ARMV7_KERNEL_EVENTS } from './fields.js';
 import { effectiveSlots, routesToHyp, trapsToHyp } from './hardware.js';
 import { armv7Lifecycle } from './lifecycle.machine.js';
 import {
@@ -164,6 +165,8 @@ export const armv7: ArchModel = {
         if (event === loadEvent && cpu >= 0) endStep(x, cpu);
       },
       defaultHooks: commonCode as Hooks<never, never>,
+      fields: ARMV7_FIELDS,
+      kernelEvents: ARMV7_KERNEL_EVENTS,
       reset(w: World) {
         const R = REGISTER_COUNT;
         resetArmWorld(w, registers, view.guestVisible);

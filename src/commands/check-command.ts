@@ -1,9 +1,9 @@
 import { type CheckOptions, type CheckResult, check, makeExecutor } from '../check.js';
-import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
+import { EVENT_WIDTH, type Executor, POLICY_TOTAL } from '../execute.js';
 import { splitEvents } from '../minimize.js';
 import type { Policy } from '../policy.js';
 import { toJsonReport } from '../render/json.js';
-import { renderTable, renderText } from '../render/text.js';
+import { renderFindingLine, renderMultiPolicy, renderTable, renderText, replayCommand } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
 import { runInWorker, type StopReason } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
@@ -45,7 +45,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   checkInvariantsApply(names, selected, catalog);
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
-  const results: { result: CheckResult; ms: number; text: string }[] = [];
+  const results: { result: CheckResult; ms: number; text: string; line: string; held: boolean; x: Executor }[] = [];
   let signal: Signal | undefined;
   let budget = false;
   for (const { policy, arch, arg, file, exportName } of selected) {
@@ -140,29 +140,41 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     if (result.stoppedBy === 'SIGINT' || result.stoppedBy === 'SIGTERM') signal = result.stoppedBy;
     else if (result.verdict === 'held-so-far') budget = true;
     const renderer = makeExecutor(policy, arch, invariants, config);
+    const replayFlags = [...replay, ...checkReplayFlags(names, flags)];
+    const command = replayCommand(result, { policyArg: arg, flags: replayFlags });
     const savedTo = saveOutputs(flags, result, renderer, io, {
       file,
       ...(exportName && arg.includes('#') ? { exportName } : {}),
       run: `check --seed ${result.seed}`,
+      command,
     });
     const how = {
       policyArg: arg,
-      flags: [...replay, ...checkReplayFlags(names, flags)],
+      flags: replayFlags,
       ...(file ? { policyFile: file } : {}),
       ...(savedTo ? { savedTo } : {}),
+      ...(flags.fullState ? { fullState: true } : {}),
     };
-    results.push({ result, ms, text: renderText(result, renderer, how) });
+    results.push({
+      result,
+      ms,
+      text: renderText(result, renderer, how),
+      line: renderFindingLine(result, command),
+      held: result.verdict === 'held',
+      x: renderer,
+    });
     if (signal) break;
   }
   const json =
     results.length === 1 && results[0]
-      ? toJsonReport(results[0].result, results[0].ms)
-      : { reportVersion: 1, results: results.map((r) => toJsonReport(r.result, r.ms)) };
+      ? toJsonReport(results[0].result, results[0].ms, results[0].x)
+      : { reportVersion: 1, results: results.map((r) => toJsonReport(r.result, r.ms, r.x)) };
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
   else if (results.length === 1) io.out(results[0]?.text ?? '');
   else {
-    io.out(renderTable(results.map((r) => r.result)));
-    for (const r of results) if (r.result.verdict !== 'held' || flags.coverage) io.out(`\n${r.text}`);
+    // --coverage reports every policy; --verbose every finding.
+    const reports = flags.coverage ? results : flags.verbose ? results.filter((r) => !r.held) : undefined;
+    io.out(renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))));
   }
   if (results.some((r) => r.result.verdict === 'crashed')) return 3;
   if (signal) {

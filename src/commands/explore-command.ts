@@ -2,7 +2,7 @@ import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
 import { type ExploreResult, makeExploreExecutor } from '../explore.js';
 import { splitEvents } from '../minimize.js';
 import { toExploreJsonReport } from '../render/json.js';
-import { renderExploreText } from '../render/text.js';
+import { count, renderExploreTable, renderExploreText, renderFindingLine, renderMultiPolicy } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
@@ -16,8 +16,6 @@ export interface ExploreFlags extends RunFlags {
   depth: number;
   symmetry: boolean;
 }
-
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /**
  * `worldswitch explore`: bounded exhaustive exploration of each selected policy, in a worker so
@@ -35,6 +33,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const reports: Record<string, unknown>[] = [];
+  const results: { result: ExploreResult; text: string; line: string; held: boolean }[] = [];
   let code = 0;
   let signal: Signal | undefined;
   for (const { policy, arch, arg, file, exportName } of selected) {
@@ -111,19 +110,30 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const result: ExploreResult =
       outcome.stoppedBy && outcome.result.verdict === 'held-so-far' ? { ...outcome.result, stoppedBy: outcome.stoppedBy } : outcome.result;
     const x = makeExploreExecutor(policy, arch, invariants, config);
+    const replayFlags = [...replay, ...names.map((n) => `--invariant ${n}`), ...(flags.symmetry ? [] : ['--no-symmetry'])];
+    const command = ['npx worldswitch explore', arg, `--depth ${flags.depth}`, ...replayFlags].join(' ');
     const savedTo = saveOutputs(flags, result, x, io, {
       file,
       ...(exportName && arg.includes('#') ? { exportName } : {}),
       run: `explore --depth ${flags.depth}`,
+      command,
     });
     const how = {
       policyArg: arg,
-      flags: [...replay, ...names.map((n) => `--invariant ${n}`), ...(flags.symmetry ? [] : ['--no-symmetry'])],
+      flags: replayFlags,
       ...(file ? { policyFile: file } : {}),
       ...(savedTo ? { savedTo } : {}),
+      ...(flags.fullState ? { fullState: true } : {}),
     };
-    reports.push(toExploreJsonReport(result, ms));
-    if (!flags.json) io.out(`${renderExploreText(result, x, how)}${selected.length > 1 ? '\n' : ''}`);
+    reports.push(toExploreJsonReport(result, ms, x));
+    const text = renderExploreText(result, x, how);
+    results.push({
+      result,
+      text,
+      line: renderFindingLine(result, command),
+      held: result.verdict === 'held' || result.verdict === 'held-so-far',
+    });
+    if (!flags.json && selected.length === 1) io.out(text);
     // Timings go to stderr, so that stdout is the same on every run; --quiet drops them.
     if (!flags.quiet)
       io.err(
@@ -137,6 +147,10 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   }
   const json = reports.length === 1 ? reports[0] : { reportVersion: 1, results: reports };
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
+  else if (results.length > 1) {
+    const shown = flags.coverage ? results : flags.verbose ? results.filter((r) => !r.held) : undefined;
+    io.out(renderMultiPolicy(results, shown, renderExploreTable(results.map((r) => r.result))));
+  }
   if (signal && code !== 3) {
     io.err(`worldswitch: stopped by ${signal}; ${reports.length} of ${selected.length} policies reported\n`);
     return signalExitCode(signal);

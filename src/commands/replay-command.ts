@@ -7,7 +7,8 @@ import { DEFAULT_HOOK_TIMEOUT_S, rerunGuarded } from '../guard.js';
 import { splitPolicyAddress } from '../load-policy.js';
 import { rerun } from '../minimize.js';
 import { DOMAIN_SMALL } from '../model.js';
-import { type ReplayOutcome, renderReplayText, toReplayJsonReport } from '../render/replay-report.js';
+import { type ReplayOutcome, renderReplayText, replayAgain, toReplayJsonReport } from '../render/replay-report.js';
+import { regressionTest } from '../render/reproduce.js';
 import { parseOrThrow, readTraceFile, type TraceFile } from '../trace-file.js';
 import { configSchema, packTraceEvents } from '../trace-schema.js';
 import { UsageError } from '../usage-error.js';
@@ -24,6 +25,7 @@ export interface ReplayCommandFlags {
   /** Run the policy file the trace names (it is code: only for traces you trust). */
   trustPolicyFile?: boolean;
   hookTimeout?: number;
+  fullState?: boolean;
 }
 
 /** The largest trace file `replay` reads (a 100,000-event trace is about 10 MiB). */
@@ -173,9 +175,28 @@ export async function replayCommand(file: string, flags: ReplayCommandFlags, io:
       violation: outcome.violation,
       warnings: outcome.warnings,
       ...(hung ? { hung } : {}),
+      ...(outcome.violation && !hung
+        ? {
+            reproduce: {
+              command: replayAgain(outcome),
+              test: regressionTest({
+                arch: outcome.arch,
+                policy: outcome.policy,
+                config: outcome.config,
+                invariant: outcome.violation.invariant,
+                trace: trace.slice(0, steps),
+                ...(outcome.policyFile ? { policyFile: outcome.policyFile } : {}),
+              }),
+            },
+          }
+        : {}),
     });
   }
-  io.out(flags.json ? `${JSON.stringify(toReplayJsonReport(outcome), null, 2)}\n` : renderReplayText(outcome, x));
+  io.out(
+    flags.json
+      ? `${JSON.stringify(toReplayJsonReport(outcome, x), null, 2)}\n`
+      : renderReplayText(outcome, x, { fullState: flags.fullState === true }),
+  );
   if (verdict === 'violated') return 1;
   return verdict === 'diverged' ? 5 : 0;
 }

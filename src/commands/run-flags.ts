@@ -6,6 +6,10 @@ export interface RunFlags {
   html?: string;
   quiet?: boolean;
   coverage?: boolean;
+  /** Several policies: print each finding's full report before the table, not one line each. */
+  verbose?: boolean;
+  /** `--full-state`: the complete debug state at the failing point. */
+  fullState?: boolean;
   hookTimeout: number;
   /** Budgets: a run that reaches one stops with verdict held-so-far (exit 4). */
   timeLimit?: number;

@@ -4,6 +4,7 @@ import type { CheckResult } from '../check.js';
 import type { Executor } from '../execute.js';
 import type { ExploreResult } from '../explore.js';
 import { type HtmlTrace, renderHtml } from '../render/html.js';
+import { regressionTest } from '../render/reproduce.js';
 import { toTraceFile } from '../trace-file.js';
 import { UsageError } from '../usage-error.js';
 import type { Io } from './io.js';
@@ -96,21 +97,37 @@ export function saveTrace(
   return out;
 }
 
-/** Writes what `--html` and `--out` ask for from one result; returns where the trace was saved, if it was. */
+/**
+ * Writes what `--html` and `--out` ask for from one result; returns where the trace was saved, if
+ * it was. A result without a counterexample writes no page, and says so on stderr.
+ */
 export function saveOutputs(
   flags: { out?: string; html?: string },
   r: CheckResult | ExploreResult,
   x: Executor,
   io: Io,
-  source: { file: string | undefined; exportName?: string; run: string },
+  source: { file: string | undefined; exportName?: string; run: string; command: string },
 ): string | undefined {
-  if (flags.html) {
+  if (flags.html && (r.violation === undefined || r.trace.length === 0)) {
+    io.err(`${r.arch}/${r.policy}: ${r.verdict}, no counterexample to draw; ${flags.html} not written\n`);
+  } else if (flags.html && r.violation) {
     writeHtmlReport(flags.html, x, {
-      title: `${r.arch}/${r.policy}: ${r.verdict}${r.violation ? ` ${r.violation.invariant}` : ''} (${source.run})`,
+      title: `${r.arch}/${r.policy}: ${r.verdict} ${r.violation.invariant} (${source.run})`,
       trace: r.trace,
       violation: r.violation,
       warnings: 'warnings' in r ? r.warnings : [],
       ...(r.hung ? { hung: true } : {}),
+      reproduce: {
+        command: source.command,
+        test: regressionTest({
+          arch: r.arch,
+          policy: r.policy,
+          config: r.config,
+          invariant: r.violation.invariant,
+          trace: r.trace,
+          ...(source.file ? { policyFile: source.exportName ? `${source.file}#${source.exportName}` : source.file } : {}),
+        }),
+      },
     });
   }
   return flags.out ? saveTrace(flags.out, r, source.file, io, source.exportName) : undefined;

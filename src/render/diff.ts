@@ -1,8 +1,8 @@
 import type { Executor } from '../execute.js';
-import { hex } from '../hex.js';
+import { fieldsOf, hexWithFields } from '../register-fields.js';
 import { CONTEXT_NAMES, type World } from '../world.js';
 
-/** One changed variable between two states, named as the report prints it. */
+/** One changed variable between two states, named as the report prints it, values in hex with their fields decoded. */
 export interface Change {
   readonly name: string;
   readonly from: string;
@@ -11,7 +11,8 @@ export interface Change {
 
 /** The variables that differ between worlds `a` and `b` (implemented registers only), in a stable order. */
 export function diffWorlds(x: Executor, a: World, b: World): Change[] {
-  const { registers, memory, lifecycle } = x.model;
+  const { registers, memory, lifecycle, fields } = x.model;
+  const hex = (name: string, value: number): string => hexWithFields(fieldsOf(fields, name), value);
   const R = registers.count;
   const out: Change[] = [];
   const regs = (label: string, av: Float64Array, bv: Float64Array, base: number): void => {
@@ -19,7 +20,9 @@ export function diffWorlds(x: Executor, a: World, b: World): Change[] {
       if (registers.implemented[r] !== 1) continue;
       const p = av[base + r] as number;
       const q = bv[base + r] as number;
-      if (p !== q) out.push({ name: `${label}.${registers.names[r]}`, from: hex(p), to: hex(q) });
+      if (p === q) continue;
+      const name = `${label}.${registers.names[r]}`;
+      out.push({ name, from: hex(name, p), to: hex(name, q) });
     }
   };
   const { cpus, vcpus } = a.shape;
@@ -48,7 +51,7 @@ export function diffWorlds(x: Executor, a: World, b: World): Change[] {
       const p = a.vcpuScalar[v * words + s] as number;
       const q = b.vcpuScalar[v * words + s] as number;
       const name = s < scalars ? memory.vcpuScalars[s] : `scratch[${s - scalars}]`;
-      if (p !== q) out.push({ name: `vcpu${v}.${name}`, from: hex(p), to: hex(q) });
+      if (p !== q) out.push({ name: `vcpu${v}.${name}`, from: hex(`${name}`, p), to: hex(`${name}`, q) });
     }
   }
   const hostScalars = memory.hostScalars ?? [];
@@ -59,7 +62,7 @@ export function diffWorlds(x: Executor, a: World, b: World): Change[] {
     hostScalars.forEach((name, s) => {
       const i = c * hostScalars.length + s;
       if (a.hostScalar[i] !== b.hostScalar[i])
-        out.push({ name: `host${c}.${name}`, from: hex(a.hostScalar[i] as number), to: hex(b.hostScalar[i] as number) });
+        out.push({ name: `host${c}.${name}`, from: hex(name, a.hostScalar[i] as number), to: hex(name, b.hostScalar[i] as number) });
     });
   }
   for (let c = 0; c < cpus; c++) regs(`hostIntent[cpu${c}]`, a.hostIntent, b.hostIntent, c * R);
@@ -69,7 +72,7 @@ export function diffWorlds(x: Executor, a: World, b: World): Change[] {
       names.forEach((name, k) => {
         const p = av[i * names.length + k] as number;
         const q = bv[i * names.length + k] as number;
-        if (p !== q) out.push({ name: `ghost.${label}${i}.${name}`, from: hex(p), to: hex(q) });
+        if (p !== q) out.push({ name: `ghost.${label}${i}.${name}`, from: hex(name, p), to: hex(name, q) });
       });
     }
   };

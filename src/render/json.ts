@@ -1,5 +1,10 @@
 import type { CheckResult } from '../check.js';
+import type { Executor, Warning } from '../execute.js';
 import type { ExploreResult } from '../explore.js';
+import type { Violation } from '../invariant.js';
+import { fieldsOf, hexWithFields } from '../register-fields.js';
+import type { TraceEvent } from '../trace.js';
+import { viewTrace } from './trace-view.js';
 
 /** Version of the JSON report; bumped on any change a parser could notice. */
 export const REPORT_VERSION = 1;
@@ -21,8 +26,41 @@ function common(command: 'check' | 'explore', r: CheckResult | ExploreResult): R
   };
 }
 
-/** The JSON form of one check result (DESIGN §7), with the wall-clock time it took. */
-export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown> {
+/**
+ * The counterexample as the text report reads it, for tools that show it: each step's event and
+ * changes with values decoded (`"0x8000 (MDE)"`), each event's kernel name, the failing step's
+ * hook accesses (writes numbered as observation points count them), the live gate registers and
+ * the expected and actual values decoded. Null without a violation.
+ */
+export function counterexampleJson(
+  x: Executor,
+  trace: readonly TraceEvent[],
+  v: Violation | undefined,
+  warnings: readonly Warning[],
+  hung = false,
+): Record<string, unknown> | null {
+  if (v === undefined) return null;
+  const view = viewTrace(x, trace, v, warnings, hung);
+  const f = v.register === undefined ? undefined : fieldsOf(x.model.fields, v.register);
+  return {
+    kernelNames: Object.fromEntries(view.kernel),
+    steps: view.steps.map((s) => ({ step: s.step, event: s.text, changes: s.changes })),
+    failingHook: view.accesses.map((a) => ({
+      kind: a.kind,
+      hook: a.hook,
+      cpu: a.cpu,
+      write: a.number || null,
+      text: a.text,
+      broke: a.broke,
+    })),
+    expected: v.expected === undefined ? null : hexWithFields(f, v.expected),
+    actual: v.actual === undefined ? null : hexWithFields(f, v.actual),
+    gates: view.gates,
+  };
+}
+
+/** The JSON form of one check result (DESIGN §7), with the wall-clock time it took; with `x`, the decoded counterexample. */
+export function toJsonReport(r: CheckResult, ms: number, x?: Executor): Record<string, unknown> {
   return {
     ...common('check', r),
     runs: r.runs,
@@ -32,6 +70,7 @@ export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown
     shrinks: r.shrinks,
     violation: r.violation ?? null,
     trace: r.trace,
+    ...(x ? { counterexample: counterexampleJson(x, r.trace, r.violation, r.warnings, r.hung) } : {}),
     warnings: r.warnings,
     error: r.error ?? null,
     ...(r.coverage ? { coverage: r.coverage } : {}),
@@ -40,7 +79,7 @@ export function toJsonReport(r: CheckResult, ms: number): Record<string, unknown
 }
 
 /** The JSON form of an exploration (same `reportVersion`; `command` tells the two apart). */
-export function toExploreJsonReport(r: ExploreResult, ms: number): Record<string, unknown> {
+export function toExploreJsonReport(r: ExploreResult, ms: number, x?: Executor): Record<string, unknown> {
   return {
     ...common('explore', r),
     depth: r.depth,
@@ -49,6 +88,7 @@ export function toExploreJsonReport(r: ExploreResult, ms: number): Record<string
     symmetry: r.symmetry,
     violation: r.violation ?? null,
     trace: r.trace,
+    ...(x ? { counterexample: counterexampleJson(x, r.trace, r.violation, []) } : {}),
     error: r.error ?? null,
     ...(r.coverage ? { coverage: r.coverage } : {}),
     stats: {

@@ -3,9 +3,9 @@ import type { Violation } from '../invariant.js';
 import type { ModelConfig } from '../model.js';
 import type { TraceEvent } from '../trace.js';
 import type { TraceFile } from '../trace-file.js';
-import { REPORT_VERSION } from './json.js';
+import { counterexampleJson, REPORT_VERSION } from './json.js';
 import { regressionTest } from './reproduce.js';
-import { configText, formatEvent, renderTrace } from './text.js';
+import { configText, formatEvent, renderTrace, type TraceOptions } from './text.js';
 
 /** A saved trace re-executed against a policy (`worldswitch replay`). */
 export interface ReplayOutcome {
@@ -53,7 +53,7 @@ export function savedFrom(s: TraceFile): string {
 }
 
 /** The text report of a replay: the same counterexample layout as `check`, then how to run it again. */
-export function renderReplayText(o: ReplayOutcome, x: Executor): string {
+export function renderReplayText(o: ReplayOutcome, x: Executor, options: TraceOptions = {}): string {
   const shown = o.trace.slice(0, o.verdict === 'held' ? o.trace.length : o.steps);
   const lines = [
     headline(o),
@@ -61,8 +61,8 @@ export function renderReplayText(o: ReplayOutcome, x: Executor): string {
     `Saved from: ${savedFrom(o.saved)}`,
     ...(o.note ? [`Note: ${o.note}`] : []),
     '',
-    ...renderTrace(x, shown, o.violation, o.warnings, o.hung),
-    '',
+    ...renderTrace(x, shown, o.violation, o.warnings, o.hung, options),
+    ...(o.violation || options.fullState ? [''] : []),
     `Replay: ${replayAgain(o)}`,
   ];
   if (o.violation && !o.hung) {
@@ -83,7 +83,7 @@ export function renderReplayText(o: ReplayOutcome, x: Executor): string {
 }
 
 /** The JSON form of a replay (`reportVersion` as check and explore; `command: "replay"`). */
-export function toReplayJsonReport(o: ReplayOutcome): Record<string, unknown> {
+export function toReplayJsonReport(o: ReplayOutcome, x?: Executor): Record<string, unknown> {
   return {
     reportVersion: REPORT_VERSION,
     command: 'replay',
@@ -100,6 +100,7 @@ export function toReplayJsonReport(o: ReplayOutcome): Record<string, unknown> {
     note: o.note ?? null,
     violation: o.violation ?? null,
     trace: o.trace,
+    ...(x ? { counterexample: counterexampleJson(x, o.trace.slice(0, o.steps), o.violation, o.warnings) } : {}),
     warnings: o.warnings,
   };
 }

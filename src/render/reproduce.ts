@@ -18,11 +18,15 @@ export interface Reproduction {
 /** A saved event as a TypeScript object literal; addresses and values in hex, as the report prints them. */
 function eventLiteral(e: TraceEvent): string {
   const fields = Object.entries(e).map(([k, v]) => {
-    const value = typeof v === 'number' ? (k === 'value' || k === 'addr' ? hex(v) : String(v)) : `'${v}'`;
+    const value = typeof v === 'number' ? (k === 'value' || k === 'addr' ? hex(v) : String(v)) : k === 'bps' ? addressList(v) : `'${v}'`;
     return `${k}: ${value}`;
   });
   return `{ ${fields.join(', ')} }`;
 }
+
+/** Userspace's breakpoint list (`bps: 'none'`, `'0x1000+0x2000'` in the trace) as the numbers it is: `[]`, `[0x1000, 0x2000]`. */
+const addressList = (label: string): string =>
+  /^(none|0x[0-9a-f]+(\+0x[0-9a-f]+)*)$/.test(label) ? `[${label === 'none' ? '' : label.split('+').join(', ')}]` : `'${label}'`;
 
 /** How a test imports the policy file: relative, and `.ts` as `.js` (as TypeScript and vitest resolve it). */
 const importPath = (file: string): string =>

@@ -2,20 +2,24 @@ import type { CheckResult } from '../check.js';
 import { type Coverage, renderCoverage } from '../coverage.js';
 import type { Executor, Warning } from '../execute.js';
 import type { ExploreResult } from '../explore.js';
-import { hex } from '../hex.js';
 import type { Violation } from '../invariant.js';
 import type { ModelConfig } from '../model.js';
-import { replay } from '../replay.js';
+import { fieldsOf, hexWithFields } from '../register-fields.js';
 import type { TraceEvent } from '../trace.js';
-import { diffWorlds } from './diff.js';
+import { renderFullState } from './full-state.js';
+import { renderAccesses } from './inside-hook.js';
 import { reproductionLines } from './reproduce.js';
+import { eventText, viewTrace } from './trace-view.js';
 
-/** A saved event as one line: `GUEST_WRITE { vcpu: 0, reg: MDSCR_EL1, value: 0x8000 }`. */
-export function formatEvent(e: TraceEvent): string {
-  const ops = Object.entries(e)
-    .filter(([k]) => k !== 'event')
-    .map(([k, v]) => `${k}: ${typeof v === 'number' && (k === 'value' || k === 'addr') ? hex(v) : v}`);
-  return ops.length ? `${e.event} { ${ops.join(', ')} }` : e.event;
+/** A saved event as one line: `GUEST_WRITE { vcpu: 0, reg: MDSCR_EL1, value: 0x8000 }` (with `x`, the value decoded). */
+export function formatEvent(e: TraceEvent, x?: Executor): string {
+  return eventText(x, e);
+}
+
+/** What a text report shows beyond the counterexample itself. */
+export interface TraceOptions {
+  /** `--full-state`: the complete debug state at the failing point. */
+  readonly fullState?: boolean;
 }
 
 /** How to re-run what produced a report: the policy as the user named it and the non-default flags. */
@@ -26,6 +30,8 @@ export interface ReplayFlags {
   readonly policyFile?: string;
   /** Where `--out` saved the trace, if it did. */
   readonly savedTo?: string;
+  /** `--full-state`. */
+  readonly fullState?: boolean;
 }
 
 /** The replay command and regression test closing a counterexample (none for a hook that never returned). */
@@ -60,8 +66,10 @@ export const configText = (config: ModelConfig): string =>
     .join(' ');
 
 /**
- * A counterexample TLC-style: numbered states showing only what changed, the failing step marked,
- * then the finding. The trace is re-executed on `x` to compute the diffs; a hung last step is not.
+ * A counterexample TLC-style: the events' kernel names, numbered states showing only what changed
+ * (values decoded with the model's fields), the failing step marked and its hooks' hardware
+ * accesses listed, then the finding; with `fullState`, the whole debug state at the failing
+ * point. The trace is re-executed on `x`; a hung last step is not.
  */
 export function renderTrace(
   x: Executor,
@@ -69,25 +77,34 @@ export function renderTrace(
   v: Violation | undefined,
   warnings: readonly Warning[],
   hung = false,
+  options: TraceOptions = {},
 ): string[] {
+  const view = viewTrace(x, trace, v, warnings, hung);
   const lines: string[] = [];
-  const rep = replay(x, hung ? trace.slice(0, -1) : trace);
+  if (view.kernel.length) {
+    const width = Math.max(...view.kernel.map(([e]) => e.length));
+    lines.push('Events, as the kernel knows them:', ...view.kernel.map(([e, k]) => `  ${e.padEnd(width)}  ${k}`), '');
+  }
   lines.push('State 0: initial');
-  trace.forEach((e, i) => {
-    const failed = v !== undefined && i + 1 === v.step;
-    lines.push(`State ${i + 1}: ${formatEvent(e)}${failed ? `   <== ${v.invariant} broke here (${v.at})` : ''}`);
-    const before = rep.states[i];
-    const after = rep.states[i + 1];
-    if (before && after) for (const c of diffWorlds(x, before, after)) lines.push(`    ${c.name}: ${c.from} -> ${c.to}`);
-    for (const w of warnings) if (w.step === i + 1) lines.push(`    WARN in ${w.hook}: ${w.message}`);
-  });
+  for (const s of view.steps) {
+    lines.push(`State ${s.step}: ${s.text}${s.failed && v ? `   <== ${v.invariant} broke here (${v.at})` : ''}`);
+    for (const c of s.changes) lines.push(`    ${c.name}: ${c.from} -> ${c.to}`);
+    for (const w of s.warnings) lines.push(`    WARN in ${w.hook}: ${w.message}`);
+  }
   lines.push('');
+  if (v && !hung) lines.push(...renderAccesses(v.step, view.accesses, v), '');
   if (v) {
     lines.push(`${v.invariant}: ${v.message}`);
     if (v.register !== undefined && v.expected !== undefined && v.actual !== undefined) {
-      const when = v.setAt === undefined ? '' : v.setAt === 0 ? ' (set at the initial state)' : ` (set at step ${v.setAt})`;
-      lines.push(`  ${v.register}: expected ${hex(v.expected)}${when}, actual ${hex(v.actual)}`);
+      const when = v.setAt === undefined ? '' : v.setAt === 0 ? ' since the initial state' : ` since step ${v.setAt}`;
+      const f = fieldsOf(x.model.fields, v.register);
+      lines.push(`  ${v.register}: expected ${hexWithFields(f, v.expected)}${when}, actual ${hexWithFields(f, v.actual)}`);
     }
+    for (const g of view.gates) lines.push(`  ${g}`);
+  }
+  if (options.fullState) {
+    const where = v ? `at the failing point (step ${v.step}, ${v.at})` : `after step ${trace.length}`;
+    lines.push('', ...renderFullState(view.state, where));
   }
   return lines;
 }
@@ -128,12 +145,12 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
   const lines = [
     `${name}: violated ${r.violation?.invariant ?? '?'}`,
     `Property failed after ${r.runs} tests`,
-    `{ seed: ${r.seed}, path: "${r.path ?? ''}" }`,
+    `{ seed: ${r.seed} }`,
     `Shrunk ${r.shrinks} time(s)`,
     `Counterexample: ${r.trace.length} steps (${config})`,
     ...warningLines(r),
     '',
-    ...renderTrace(x, r.trace, r.violation, r.warnings, r.hung),
+    ...renderTrace(x, r.trace, r.violation, r.warnings, r.hung, how),
     ...coverageLines(r.coverage),
     '',
     `Replay: ${replayCommand(r, how)}`,
@@ -143,14 +160,24 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
   return lines.join('\n');
 }
 
+/** An explore domain without the clauses of model options that are off (`with --gdb, …` when gdb=0). */
+const domainText = (domain: string, config: ModelConfig): string =>
+  domain
+    .split('; ')
+    .filter((part) => {
+      const option = /^with --([\w-]+),/.exec(part)?.[1];
+      return option === undefined || (config[option] ?? 0) !== 0;
+    })
+    .join('; ');
+
 /** The text report of an exploration: the guarantee it gives, or the shortest counterexample. */
 export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlags): string {
   const name = `${r.arch}/${r.policy}`;
   const scope = [
-    `  domain: ${r.domain}; ${configText(r.config)}`,
+    `  domain: ${domainText(r.domain, r.config)}; ${configText(r.config)}`,
     `  symmetry: ${r.symmetry.length ? r.symmetry.join('; ') : 'none'}`,
     `  invariants: ${r.invariants.join(', ')}`,
-    `  ${r.states} distinct states, ${r.transitions} transitions`,
+    `  ${count(r.states)} distinct states, ${count(r.transitions)} transitions`,
   ];
   const command = ['npx worldswitch explore', how.policyArg, `--depth ${r.depth}`, ...how.flags].join(' ');
   if (r.verdict === 'crashed') return [`${name}: the checker crashed (exit 3)`, `  ${r.error ?? 'unknown error'}`, ''].join('\n');
@@ -168,7 +195,7 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
       : `Shortest counterexample: ${r.trace.length} steps (breadth-first: none shorter exists in the explored domain)`,
     ...scope,
     '',
-    ...renderTrace(x, r.trace, r.violation, [], r.hung),
+    ...renderTrace(x, r.trace, r.violation, [], r.hung, how),
     ...coverageLines(r.coverage),
     '',
     `Replay: ${command}`,
@@ -196,9 +223,12 @@ export function stopText(stoppedBy: string | undefined): string {
   }
 }
 
-/** The verdict table `check` prints for several policies. */
+/** A count as every report prints it, on stdout and stderr alike: `196,685`. */
+export const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** The verdict table `check` prints last for several policies. */
 export function renderTable(results: readonly CheckResult[]): string {
-  const rows = [
+  return columns([
     ['policy', 'verdict', 'invariant', 'steps', 'runs'],
     ...results.map((r) => [
       `${r.arch}/${r.policy}`,
@@ -207,7 +237,49 @@ export function renderTable(results: readonly CheckResult[]): string {
       r.verdict === 'violated' ? String(r.trace.length) : '-',
       String(r.runs),
     ]),
-  ];
+  ]);
+}
+
+/** The verdict table `explore` prints last for several policies. */
+export function renderExploreTable(results: readonly ExploreResult[]): string {
+  return columns([
+    ['policy', 'verdict', 'invariant', 'steps', 'depth', 'states'],
+    ...results.map((r) => [
+      `${r.arch}/${r.policy}`,
+      r.verdict,
+      r.violation?.invariant ?? '-',
+      r.verdict === 'violated' ? String(r.trace.length) : '-',
+      String(r.depthCompleted),
+      count(r.states),
+    ]),
+  ]);
+}
+
+/**
+ * One line per violated or crashed policy of a multi-policy run, with the command that prints its
+ * full report: `arm64-nvhe/arm64-dirty-2015-v2: violated host-breakpoints-quiet-in-guest (7 steps): npx worldswitch check …`.
+ */
+export function renderFindingLine(r: CheckResult | ExploreResult, command: string): string {
+  const what = r.verdict === 'violated' ? `violated ${r.violation?.invariant ?? '?'} (${r.trace.length} steps)` : r.verdict;
+  return `${r.arch}/${r.policy}: ${what}: ${command}`;
+}
+
+/**
+ * What a multi-policy run prints: the verdict table last, where a terminal leaves it; before it
+ * the full `reports` (`--verbose`), or else one line per finding with the command that prints its report.
+ */
+export function renderMultiPolicy(
+  results: readonly { readonly line: string; readonly held: boolean }[],
+  reports: readonly { readonly text: string }[] | undefined,
+  table: string,
+): string {
+  if (reports) return [...reports.map((r) => r.text), table].join('\n');
+  const lines = results.filter((r) => !r.held).map((r) => r.line);
+  return lines.length ? `${lines.join('\n')}\n\n${table}` : table;
+}
+
+/** Rows as left-aligned columns two spaces apart. */
+function columns(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
   return `${rows
     .map((row) =>

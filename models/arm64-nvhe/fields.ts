@@ -1,0 +1,118 @@
+/**
+ * The fields of the arm64 debug registers and of KVM's memory words, for reports: the same
+ * constants the model and the policies use (registers.ts, trace.ts, policies/), so each bit is
+ * named once. Sources as cited there: Arm ARM D13.3 (DBGBCR/DBGWCR, MDSCR_EL1), asm/kvm_arm.h
+ * (MDCR_EL2), asm/debug-monitors.h, arch/arm64/tools/sysreg (TRFCR_ELx), kvm_host.h.
+ */
+import { type BitField, type FieldTable, flags } from '../../src/register-fields.js';
+import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST } from '../../src/trace-session.js';
+import { DEBUG_STATE_SAVE_TRFCR } from './policies/arm64-trfcr-2023.js';
+import { EL1_TRACING_CONFIGURED, TRBE_ENABLED } from './policies/arm64-trfcr-2025.js';
+import {
+  GUEST_SS_ACTIVE_PENDING,
+  HOST_SS_ACTIVE_PENDING,
+  KVM_GUESTDBG_ENABLE,
+  KVM_GUESTDBG_SINGLESTEP,
+  KVM_GUESTDBG_USE_HW,
+  VCPU_DEBUG_GUEST_OWNED,
+  VCPU_DEBUG_HOST_OWNED,
+} from './policies/debug-owner.js';
+import { KVM_ARM64_DEBUG_DIRTY } from './policies/hyp.js';
+import {
+  BCR_E,
+  BCR_PMC_SHIFT,
+  DBG_MDSCR_KDE,
+  DBG_MDSCR_MDE,
+  DBG_MDSCR_SS,
+  DBG_SPSR_SS,
+  LSC_LOAD,
+  LSC_STORE,
+  MAX_SLOTS,
+  MDCCINT_RX,
+  MDCCINT_TX,
+  MDCR_EL2_HPMN_MASK,
+  MDCR_EL2_TDA,
+  MDCR_EL2_TDE,
+  MDCR_EL2_TDOSA,
+  MDCR_EL2_TDRA,
+  MDCR_EL2_TPM,
+  MDCR_EL2_TPMCR,
+  PRIV_EL0,
+  PRIV_EL1,
+  WCR_E,
+  WCR_LSC_SHIFT,
+  WCR_PAC_SHIFT,
+} from './registers.js';
+import { TRBLIMITR_EL1_E, TRFCR_E0TRE, TRFCR_E1TRE, TRFCR_EL2_CX, TRFCR_TS_VIRTUAL } from './trace.js';
+
+/** PMC/PAC [2:1]: who the comparator matches for (HMC = 0, SSC = 0). */
+const PRIVILEGE = { [PRIV_EL1]: 'EL1', [PRIV_EL0]: 'EL0', [PRIV_EL1 | PRIV_EL0]: 'EL0|EL1' };
+
+/** Fields of DBGBCR<n>_EL1 (Arm ARM D13.3.2): E, PMC [2:1], BAS [8:5]. */
+export const DBGBCR_FIELDS: readonly BitField[] = [
+  { name: 'E', mask: BCR_E },
+  { name: 'PMC', mask: 0b11 << BCR_PMC_SHIFT, values: PRIVILEGE },
+  { name: 'BAS', mask: 0xf << 5 },
+];
+
+/** Fields of DBGWCR<n>_EL1 (Arm ARM D13.3.11): E, PAC [2:1], LSC [4:3], BAS [12:5]. */
+export const DBGWCR_FIELDS: readonly BitField[] = [
+  { name: 'E', mask: WCR_E },
+  { name: 'PAC', mask: 0b11 << WCR_PAC_SHIFT, values: PRIVILEGE },
+  { name: 'LSC', mask: 0b11 << WCR_LSC_SHIFT, values: { [LSC_LOAD]: 'load', [LSC_STORE]: 'store', [LSC_LOAD | LSC_STORE]: 'load|store' } },
+  { name: 'BAS', mask: 0xff << 5 },
+];
+
+/** MDCR_EL2 (asm/kvm_arm.h): HPMN [4:0] and the debug/PMU trap bits. */
+export const MDCR_EL2_FIELDS: readonly BitField[] = [
+  { name: 'HPMN', mask: MDCR_EL2_HPMN_MASK },
+  ...flags({ TPMCR: MDCR_EL2_TPMCR, TPM: MDCR_EL2_TPM, TDE: MDCR_EL2_TDE, TDA: MDCR_EL2_TDA, TDOSA: MDCR_EL2_TDOSA, TDRA: MDCR_EL2_TDRA }),
+];
+
+const MDSCR = flags({ SS: DBG_MDSCR_SS, KDE: DBG_MDSCR_KDE, MDE: DBG_MDSCR_MDE });
+const TRFCR_EL1_FIELDS = [...flags({ E0TRE: TRFCR_E0TRE, E1TRE: TRFCR_E1TRE }), { name: 'TS', mask: 0b11 << 5, values: { 1: 'virtual' } }];
+/** TRFCR_EL2: the same bits are E0HTRE and E2TRE, plus CX. */
+const TRFCR_EL2_FIELDS = [
+  ...flags({ E0HTRE: TRFCR_E0TRE, E2TRE: TRFCR_E1TRE, CX: TRFCR_EL2_CX }),
+  { name: 'TS', mask: 0b11 << 5, values: { [TRFCR_TS_VIRTUAL >> 5]: 'virtual' } },
+];
+const GUEST_DEBUG = flags({ ENABLE: KVM_GUESTDBG_ENABLE, SINGLESTEP: KVM_GUESTDBG_SINGLESTEP, USE_HW: KVM_GUESTDBG_USE_HW });
+
+/** Every slot register of a kind, `DBGWCR0_EL1` … `DBGWCR15_EL1`, with the same fields. */
+export const slotFields = (prefix: string, suffix: string, fields: readonly BitField[]): FieldTable =>
+  Object.fromEntries(Array.from({ length: MAX_SLOTS }, (_, n) => [`${prefix}${n}${suffix}`, fields]));
+
+/** The arm64 field table (nVHE; VHE extends it). */
+export const ARM64_FIELDS: FieldTable = {
+  ...slotFields('DBGBCR', '_EL1', DBGBCR_FIELDS),
+  ...slotFields('DBGWCR', '_EL1', DBGWCR_FIELDS),
+  MDSCR_EL1: MDSCR,
+  externalMdscrEl1: MDSCR,
+  MDCCINT_EL1: flags({ TX: MDCCINT_TX, RX: MDCCINT_RX }),
+  MDCR_EL2: MDCR_EL2_FIELDS,
+  mdcrEl2: MDCR_EL2_FIELDS,
+  TRFCR_EL1: TRFCR_EL1_FIELDS,
+  guestTrfcrEl1: TRFCR_EL1_FIELDS,
+  trfcrWhileInGuest: TRFCR_EL1_FIELDS,
+  hostTrfcrEl1: TRFCR_EL1_FIELDS,
+  TRFCR_EL2: TRFCR_EL2_FIELDS,
+  TRBLIMITR_EL1: flags({ E: TRBLIMITR_EL1_E }),
+  // kvm_host.h vcpu debug flags: KVM_ARM64_DEBUG_DIRTY; the 2023 series' DEBUG_STATE_SAVE_TRFCR.
+  debugFlags: flags({ DEBUG_DIRTY: KVM_ARM64_DEBUG_DIRTY, DEBUG_STATE_SAVE_TRFCR }),
+  debugOwner: [{ name: 'owner', mask: 0b11, values: { [VCPU_DEBUG_HOST_OWNED]: 'HOST_OWNED', [VCPU_DEBUG_GUEST_OWNED]: 'GUEST_OWNED' } }],
+  guestDebug: GUEST_DEBUG,
+  pstate: flags({ SS: DBG_SPSR_SS }),
+  ssFlags: flags({ GUEST_SS_ACTIVE_PENDING, HOST_SS_ACTIVE_PENDING }),
+  hostDataFlags: flags({ TRBE_ENABLED, EL1_TRACING_CONFIGURED }),
+  traceSession: flags({ EXCLUDE_GUEST: TRACE_EXCLUDE_GUEST, EXCLUDE_HOST: TRACE_EXCLUDE_HOST }),
+};
+
+/** What the arm64 events are in the kernel, where the common names (src/render/kernel-names.ts) do not say. */
+export const ARM64_KERNEL_EVENTS: Readonly<Record<string, string>> = {
+  GUEST_ENTER: 'KVM_RUN: kvm_arch_vcpu_ioctl_run() -> __guest_run() at EL2 (nVHE)',
+  GUEST_EXIT: 'an exit to EL2, back through __guest_run() to handle_exit()',
+  GUEST_READ: 'guest MRS (trapped by MDCR_EL2.TDA: kvm_handle_sys_reg())',
+  GUEST_WRITE: 'guest MSR (trapped by MDCR_EL2.TDA: kvm_handle_sys_reg())',
+  HOST_TRACE: 'a perf/CoreSight trace session: etm4x_allow_trace() -> kvm_etm_set_guest_trfcr()',
+  RUN_LOOP_TRACE: 'HOST_TRACE taken in KVM_RUN before local_irq_disable()',
+};

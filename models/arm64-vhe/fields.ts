@@ -1,0 +1,35 @@
+/**
+ * The arm64-vhe field table: arm64-nvhe's, plus the VM and OS Lock registers VHE adds
+ * (registers.ts: asm/kvm_arm.h HCR_TVM/HCR_TRVM, asm/sysreg.h SCTLR_ELx_M/C, OSLAR_EL1/OSLSR_EL1)
+ * and userspace's debug state (debug-status.ts VMM_DEBUG_*).
+ */
+import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
+import { type FieldTable, flags } from '../../src/register-fields.js';
+import { ARM64_FIELDS, ARM64_KERNEL_EVENTS } from '../arm64-nvhe/fields.js';
+import { DBG_SPSR_SS } from '../arm64-nvhe/registers.js';
+import { HCR_TRVM, HCR_TVM, OSLAR_OSLK, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED, SCTLR_C, SCTLR_M } from './registers.js';
+
+const HCR = flags({ TVM: HCR_TVM, TRVM: HCR_TRVM });
+
+/** The arm64-vhe field table. */
+export const ARM64_VHE_FIELDS: FieldTable = {
+  ...ARM64_FIELDS,
+  HCR_EL2: HCR,
+  hcrEl2: HCR,
+  // SCTLR_EL1's reset value 0x00C50078 is RES1 bits: only M and C are modelled.
+  SCTLR_EL1: [...flags({ M: SCTLR_M, C: SCTLR_C }), { name: 'RES1', mask: 0x00c50078, quiet: true }],
+  OSLAR_EL1: flags({ OSLK: OSLAR_OSLK }),
+  OSLSR_EL1: flags({ OSLK: OSLSR_OSLK, OSLM_IMPLEMENTED: OSLSR_OSLM_IMPLEMENTED }),
+  SPSR_EL2: flags({ SS: DBG_SPSR_SS }),
+  vmmDebug: flags({ ENABLE: VMM_DEBUG_ENABLE, USE_HW: VMM_DEBUG_HW, SINGLESTEP: VMM_DEBUG_STEP }),
+};
+
+/** arm64-vhe's events in the kernel. */
+export const ARM64_VHE_KERNEL_EVENTS: Readonly<Record<string, string>> = {
+  ...ARM64_KERNEL_EVENTS,
+  GUEST_ENTER: 'KVM_RUN: kvm_arch_vcpu_ioctl_run() -> kvm_vcpu_run_vhe()',
+  GUEST_EXIT: 'an exit to EL2, back through kvm_vcpu_run_vhe() to handle_exit()',
+  HYP_READ_REG: 'the hypervisor reads a guest sysreg: vcpu_read_sys_reg() (e.g. kvm_toggle_cache)',
+  HYP_WRITE_REG: 'the hypervisor writes a guest sysreg: vcpu_write_sys_reg() (e.g. inject_abt64)',
+  GUEST_OS_LOCK: 'guest MSR OSLAR_EL1 (trapped by MDCR_EL2.TDOSA)',
+};

@@ -1,0 +1,48 @@
+/** The small things a new user's audit found in the reports and `--help` (issue 20, item 6). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from './cli-harness.js';
+
+describe('report details', () => {
+  it('--help gives every default in one form, and --brps names each architecture its ID register', async () => {
+    const r = await cli('check', '--help');
+    expect(r.out).toContain('(default: 6)');
+    expect(r.out).toContain('(default: 1000)');
+    expect(r.out).not.toMatch(/\(default \d/);
+    const brps = r.out.slice(r.out.indexOf('--brps'), r.out.indexOf('--wrps')).replace(/\s+/g, ' ');
+    expect(brps).toContain('ID_AA64DFR0_EL1.BRPs + 1) on arm64-nvhe, arm64-vhe');
+    expect(brps).toContain('DBGDIDR.BRPs + 1) on armv7');
+  });
+
+  it("explore's domain line leaves out the clauses of options that are off", async () => {
+    const off = await cli('explore', 'arm64-vhe/eager', '--depth', '1', '--quiet');
+    const domain = off.out.split('\n').find((l) => l.startsWith('  domain:')) ?? '';
+    expect(domain).not.toContain('with --gdb');
+    expect(domain).not.toContain('with --oslock');
+    const on = await cli('explore', 'arm64-vhe/eager', '--depth', '1', '--quiet', '--gdb', '1');
+    expect(on.out).toContain("with --gdb, userspace's breakpoint");
+    expect(on.out).not.toContain('with --oslock');
+  });
+
+  it('explore prints counts with thousands separators on stdout, as on stderr', async () => {
+    const r = await cli('explore', 'armv7/eager', '--depth', '4');
+    expect(r.out).toContain('1,131 distinct states');
+    expect(r.err).toContain('1,131 states');
+  });
+
+  it('a held replay has one blank line before its Replay: line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worldswitch-'));
+    try {
+      const trace = join(dir, 't.json');
+      await cli('check', 'arm64-dirty-2015-v2', '--seed', '1', '--out', trace);
+      const r = await cli('replay', trace, '--policy', 'arm64-dirty-2015');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/\S\n\nReplay: /);
+      expect(r.out).not.toContain('\n\n\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
