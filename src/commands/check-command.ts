@@ -151,7 +151,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     const how = {
       policyArg: arg,
       flags: replayFlags,
-      ...(file ? { policyFile: file } : {}),
+      ...(file ? { policyFile: exportName ? `${file}#${exportName}` : file } : {}),
       ...(savedTo ? { savedTo } : {}),
       ...(flags.fullState ? { fullState: true } : {}),
     };

@@ -121,7 +121,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const how = {
       policyArg: arg,
       flags: replayFlags,
-      ...(file ? { policyFile: file } : {}),
+      ...(file ? { policyFile: exportName ? `${file}#${exportName}` : file } : {}),
       ...(savedTo ? { savedTo } : {}),
       ...(flags.fullState ? { fullState: true } : {}),
     };

@@ -32,6 +32,15 @@ const addressList = (label: string): string =>
 const importPath = (file: string): string =>
   (/^(\.{1,2}\/|\/)/.test(file) ? file : `./${file}`).replace(/\.ts$/, '.js').replace(/\.mts$/, '.mjs');
 
+/** `file.ts` imports its default export; `file.ts#name` (one export of several) that export. */
+function importLine(address: string): string {
+  const hash = address.lastIndexOf('#');
+  const file = hash < 0 ? address : address.slice(0, hash);
+  const name = hash < 0 ? 'default' : address.slice(hash + 1);
+  const binding = name === 'default' ? 'policy' : `{ ${name} as policy }`;
+  return `import ${binding} from '${importPath(file)}'; // relative to where the check ran`;
+}
+
 const configLiteral = (config: ModelConfig): string =>
   `{ ${Object.entries(config)
     .map(([k, v]) => `${k}: ${v}`)
@@ -46,7 +55,7 @@ export function regressionTest(r: Reproduction): string[] {
   return [
     "import { it } from 'vitest';",
     "import { expectPolicy } from 'worldswitch/vitest';",
-    ...(r.policyFile ? [`import policy from '${importPath(r.policyFile)}'; // relative to where the check ran`] : []),
+    ...(r.policyFile ? [importLine(r.policyFile)] : []),
     '',
     `it('${r.arch}/${r.policy} keeps ${r.invariant} on this trace', () => {`,
     `  expectPolicy(${subject}).toHoldOn(`,
