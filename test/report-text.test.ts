@@ -25,7 +25,7 @@ const SEEDED: [policy: string, decoded: string[], inside: RegExp][] = [
   [
     'armv7/armv7-dirty-2015',
     [
-      'cpu0.DBGBCR1: 0x0 -> 0x1e3 (E, PMC=PL1, BAS=0xf)',
+      'cpu0.DBGBCR1: 0x0 -> 0x1e5 (E, PMC=PL0, BAS=0xf)',
       'cpu0.DBGDSCRext = 0x8000: MDBGen set; HDBGen clear',
       'host0.onReg.DBGBCR1: 0x0 -> 0x1\n',
     ],
@@ -34,12 +34,12 @@ const SEEDED: [policy: string, decoded: string[], inside: RegExp][] = [
   [
     'ppc-booke/ppc-booke-gdb-2008',
     [
-      'cpu0.DBCR0: 0x0 -> 0x40030000 (DAC2W|DAC2R|IDM)',
-      'actual 0x40030000 (DAC2W|DAC2R|IDM)',
+      'GUEST_WRITE { vcpu: 0, reg: DBCR0, value: 0x40800000 (IAC1|IDM) }',
+      'DBCR0: expected 0x40800000 (IAC1|IDM) since step 3, actual 0x0',
       'vcpu0.shadowMsr: 0x0 -> 0x200 (DE)',
       'cpu0.DBCR1 = 0xcc00cc00: IAC4US=user',
     ],
-    /Inside step 3[^\n]*\n {2}guestEnter on cpu0: no hardware access\n/,
+    /Inside step 4[^\n]*\n {2}guestEnter on cpu0: no hardware access\n/,
   ],
   [
     'x86-vmx/x86-lazy-2014',

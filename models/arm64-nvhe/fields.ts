@@ -83,29 +83,35 @@ export const slotFields = (prefix: string, suffix: string, fields: readonly BitF
   Object.fromEntries(Array.from({ length: MAX_SLOTS }, (_, n) => [`${prefix}${n}${suffix}`, fields]));
 
 /** The arm64 field table (nVHE; VHE extends it). */
-export const ARM64_FIELDS: FieldTable = {
-  ...slotFields('DBGBCR', '_EL1', DBGBCR_FIELDS),
-  ...slotFields('DBGWCR', '_EL1', DBGWCR_FIELDS),
-  MDSCR_EL1: MDSCR,
-  externalMdscrEl1: MDSCR,
-  MDCCINT_EL1: flags({ TX: MDCCINT_TX, RX: MDCCINT_RX }),
-  MDCR_EL2: MDCR_EL2_FIELDS,
-  mdcrEl2: MDCR_EL2_FIELDS,
-  TRFCR_EL1: TRFCR_EL1_FIELDS,
-  guestTrfcrEl1: TRFCR_EL1_FIELDS,
-  trfcrWhileInGuest: TRFCR_EL1_FIELDS,
-  hostTrfcrEl1: TRFCR_EL1_FIELDS,
-  TRFCR_EL2: TRFCR_EL2_FIELDS,
-  TRBLIMITR_EL1: flags({ E: TRBLIMITR_EL1_E }),
-  // kvm_host.h vcpu debug flags: KVM_ARM64_DEBUG_DIRTY; the 2023 series' DEBUG_STATE_SAVE_TRFCR.
-  debugFlags: flags({ DEBUG_DIRTY: KVM_ARM64_DEBUG_DIRTY, DEBUG_STATE_SAVE_TRFCR }),
-  debugOwner: [{ name: 'owner', mask: 0b11, values: { [VCPU_DEBUG_HOST_OWNED]: 'HOST_OWNED', [VCPU_DEBUG_GUEST_OWNED]: 'GUEST_OWNED' } }],
-  guestDebug: GUEST_DEBUG,
-  pstate: flags({ SS: DBG_SPSR_SS }),
-  ssFlags: flags({ GUEST_SS_ACTIVE_PENDING, HOST_SS_ACTIVE_PENDING }),
-  hostDataFlags: flags({ TRBE_ENABLED, EL1_TRACING_CONFIGURED }),
-  traceSession: flags({ EXCLUDE_GUEST: TRACE_EXCLUDE_GUEST, EXCLUDE_HOST: TRACE_EXCLUDE_HOST }),
-};
+let arm64FieldsTable: FieldTable | undefined;
+
+/** Built on first use: the constants it names come from policy modules that import the model (a cycle at load time). */
+export function arm64Fields(): FieldTable {
+  arm64FieldsTable ??= {
+    ...slotFields('DBGBCR', '_EL1', DBGBCR_FIELDS),
+    ...slotFields('DBGWCR', '_EL1', DBGWCR_FIELDS),
+    MDSCR_EL1: MDSCR,
+    externalMdscrEl1: MDSCR,
+    MDCCINT_EL1: flags({ TX: MDCCINT_TX, RX: MDCCINT_RX }),
+    MDCR_EL2: MDCR_EL2_FIELDS,
+    mdcrEl2: MDCR_EL2_FIELDS,
+    TRFCR_EL1: TRFCR_EL1_FIELDS,
+    guestTrfcrEl1: TRFCR_EL1_FIELDS,
+    trfcrWhileInGuest: TRFCR_EL1_FIELDS,
+    hostTrfcrEl1: TRFCR_EL1_FIELDS,
+    TRFCR_EL2: TRFCR_EL2_FIELDS,
+    TRBLIMITR_EL1: flags({ E: TRBLIMITR_EL1_E }),
+    // kvm_host.h vcpu debug flags: KVM_ARM64_DEBUG_DIRTY; the 2023 series' DEBUG_STATE_SAVE_TRFCR.
+    debugFlags: flags({ DEBUG_DIRTY: KVM_ARM64_DEBUG_DIRTY, DEBUG_STATE_SAVE_TRFCR }),
+    debugOwner: [{ name: 'owner', mask: 0b11, values: { [VCPU_DEBUG_HOST_OWNED]: 'HOST_OWNED', [VCPU_DEBUG_GUEST_OWNED]: 'GUEST_OWNED' } }],
+    guestDebug: GUEST_DEBUG,
+    pstate: flags({ SS: DBG_SPSR_SS }),
+    ssFlags: flags({ GUEST_SS_ACTIVE_PENDING, HOST_SS_ACTIVE_PENDING }),
+    hostDataFlags: flags({ TRBE_ENABLED, EL1_TRACING_CONFIGURED }),
+    traceSession: flags({ EXCLUDE_GUEST: TRACE_EXCLUDE_GUEST, EXCLUDE_HOST: TRACE_EXCLUDE_HOST }),
+  };
+  return arm64FieldsTable;
+}
 
 /** What the arm64 events are in the kernel, where the common names (src/render/kernel-names.ts) do not say. */
 export const ARM64_KERNEL_EVENTS: Readonly<Record<string, string>> = {

@@ -10,7 +10,7 @@ import { TRACE_NO_SESSION } from '../../src/trace-session.js';
 import type { World } from '../../src/world.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
-import { ARM64_FIELDS, ARM64_KERNEL_EVENTS } from './fields.js';
+import { ARM64_KERNEL_EVENTS, arm64Fields } from './fields.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
 import { arm64NvheLifecycle } from './lifecycle.machine.js';
 import {
@@ -213,7 +213,7 @@ export const arm64Nvhe: ArchModel = {
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
       events: [...arm64DebugEvents(brps, wrps, debug), ...(trf ? arm64TraceEvents(NVHE_DRIVER) : [])],
       defaultHooks: commonCode as Hooks<never, never>,
-      fields: ARM64_FIELDS,
+      fields: arm64Fields(),
       kernelEvents: ARM64_KERNEL_EVENTS,
       // ctxt.sys_regs as kvm_reset_sys_regs leaves them.
       reset: (w: World) => resetArm64World(w, registers, view.guestVisible),

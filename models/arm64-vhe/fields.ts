@@ -5,24 +5,30 @@
  */
 import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
 import { type FieldTable, flags } from '../../src/register-fields.js';
-import { ARM64_FIELDS, ARM64_KERNEL_EVENTS } from '../arm64-nvhe/fields.js';
+import { ARM64_KERNEL_EVENTS, arm64Fields } from '../arm64-nvhe/fields.js';
 import { DBG_SPSR_SS } from '../arm64-nvhe/registers.js';
 import { HCR_TRVM, HCR_TVM, OSLAR_OSLK, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED, SCTLR_C, SCTLR_M } from './registers.js';
 
 const HCR = flags({ TVM: HCR_TVM, TRVM: HCR_TRVM });
 
 /** The arm64-vhe field table. */
-export const ARM64_VHE_FIELDS: FieldTable = {
-  ...ARM64_FIELDS,
-  HCR_EL2: HCR,
-  hcrEl2: HCR,
-  // SCTLR_EL1's reset value 0x00C50078 is RES1 bits: only M and C are modelled.
-  SCTLR_EL1: [...flags({ M: SCTLR_M, C: SCTLR_C }), { name: 'RES1', mask: 0x00c50078, quiet: true }],
-  OSLAR_EL1: flags({ OSLK: OSLAR_OSLK }),
-  OSLSR_EL1: flags({ OSLK: OSLSR_OSLK, OSLM_IMPLEMENTED: OSLSR_OSLM_IMPLEMENTED }),
-  SPSR_EL2: flags({ SS: DBG_SPSR_SS }),
-  vmmDebug: flags({ ENABLE: VMM_DEBUG_ENABLE, USE_HW: VMM_DEBUG_HW, SINGLESTEP: VMM_DEBUG_STEP }),
-};
+let arm64VheFieldsTable: FieldTable | undefined;
+
+/** Built on first use: the constants it names come from policy modules that import the model (a cycle at load time). */
+export function arm64VheFields(): FieldTable {
+  arm64VheFieldsTable ??= {
+    ...arm64Fields(),
+    HCR_EL2: HCR,
+    hcrEl2: HCR,
+    // SCTLR_EL1's reset value 0x00C50078 is RES1 bits: only M and C are modelled.
+    SCTLR_EL1: [...flags({ M: SCTLR_M, C: SCTLR_C }), { name: 'RES1', mask: 0x00c50078, quiet: true }],
+    OSLAR_EL1: flags({ OSLK: OSLAR_OSLK }),
+    OSLSR_EL1: flags({ OSLK: OSLSR_OSLK, OSLM_IMPLEMENTED: OSLSR_OSLM_IMPLEMENTED }),
+    SPSR_EL2: flags({ SS: DBG_SPSR_SS }),
+    vmmDebug: flags({ ENABLE: VMM_DEBUG_ENABLE, USE_HW: VMM_DEBUG_HW, SINGLESTEP: VMM_DEBUG_STEP }),
+  };
+  return arm64VheFieldsTable;
+}
 
 /** arm64-vhe's events in the kernel. */
 export const ARM64_VHE_KERNEL_EVENTS: Readonly<Record<string, string>> = {

@@ -10,7 +10,7 @@ import type { World } from '../../src/world.js';
 import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
 import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
-import { ARM64_VHE_FIELDS, ARM64_VHE_KERNEL_EVENTS } from './fields.js';
+import { ARM64_VHE_KERNEL_EVENTS, arm64VheFields } from './fields.js';
 import { vheEffectiveSlots, vheTrapsToEl2 } from './hardware.js';
 import { hypAccessEvents } from './hyp-events.js';
 import { arm64VheLifecycle } from './lifecycle.machine.js';
@@ -131,7 +131,7 @@ export const arm64Vhe: ArchModel = {
         ...(trf ? arm64TraceEvents(VHE_DRIVER) : []),
       ],
       ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },
-      fields: ARM64_VHE_FIELDS,
+      fields: arm64VheFields(),
       kernelEvents: ARM64_VHE_KERNEL_EVENTS,
       instruction: softwareStep,
       defaultHooks: commonCode as Hooks<never, never>,

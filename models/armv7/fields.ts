@@ -51,19 +51,25 @@ const slots = (prefix: string, fields: readonly BitField[]): FieldTable =>
   Object.fromEntries(Array.from({ length: MAX_SLOTS }, (_, n) => [`${prefix}${n}`, fields]));
 
 /** The armv7 field table. */
-export const ARMV7_FIELDS: FieldTable = {
-  ...slots('DBGBCR', DBGBCR),
-  ...slots('DBGWCR', DBGWCR),
-  DBGDSCRext: flags({ HDBGen: ARM_DSCR_HDBGEN, MDBGen: ARM_DSCR_MDBGEN }),
-  DBGDCCINT: flags({ TX: DBGDCCINT_TX, RX: DBGDCCINT_RX }),
-  HDCR: [
-    { name: 'HPMN', mask: HDCR_HPMN_MASK },
-    ...flags({ TPMCR: HDCR_TPMCR, TPM: HDCR_TPM, TDE: HDCR_TDE, TDA: HDCR_TDA, TDOSA: HDCR_TDOSA, TDRA: HDCR_TDRA }),
-  ],
-  debugFlags: flags({ DEBUG_DIRTY: KVM_ARM_DEBUG_DIRTY, GUEST_LIVE }),
-  // hostN.onReg holds hw_breakpoint.c's bp_on_reg[]/wp_on_reg[] occupancy (1 = a perf event), not control values.
-  ...Object.fromEntries(['DBGBCR', 'DBGWCR'].flatMap((p) => Array.from({ length: MAX_SLOTS }, (_, n) => [`onReg.${p}${n}`, []]))),
-};
+let armv7FieldsTable: FieldTable | undefined;
+
+/** Built on first use: the constants it names come from policy modules that import the model (a cycle at load time). */
+export function armv7Fields(): FieldTable {
+  armv7FieldsTable ??= {
+    ...slots('DBGBCR', DBGBCR),
+    ...slots('DBGWCR', DBGWCR),
+    DBGDSCRext: flags({ HDBGen: ARM_DSCR_HDBGEN, MDBGen: ARM_DSCR_MDBGEN }),
+    DBGDCCINT: flags({ TX: DBGDCCINT_TX, RX: DBGDCCINT_RX }),
+    HDCR: [
+      { name: 'HPMN', mask: HDCR_HPMN_MASK },
+      ...flags({ TPMCR: HDCR_TPMCR, TPM: HDCR_TPM, TDE: HDCR_TDE, TDA: HDCR_TDA, TDOSA: HDCR_TDOSA, TDRA: HDCR_TDRA }),
+    ],
+    debugFlags: flags({ DEBUG_DIRTY: KVM_ARM_DEBUG_DIRTY, GUEST_LIVE }),
+    // hostN.onReg holds hw_breakpoint.c's bp_on_reg[]/wp_on_reg[] occupancy (1 = a perf event), not control values.
+    ...Object.fromEntries(['DBGBCR', 'DBGWCR'].flatMap((p) => Array.from({ length: MAX_SLOTS }, (_, n) => [`onReg.${p}${n}`, []]))),
+  };
+  return armv7FieldsTable;
+}
 
 /** armv7's events in the kernel. */
 export const ARMV7_KERNEL_EVENTS: Readonly<Record<string, string>> = {

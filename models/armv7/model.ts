@@ -9,7 +9,7 @@ import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { ADDRESSES, armv7DebugEvents, STEP_GHOST } from './debug-events.js';
-import { ARMV7_FIELDS, ARMV7_KERNEL_EVENTS } from './fields.js';
+import { ARMV7_KERNEL_EVENTS, armv7Fields } from './fields.js';
 import { effectiveSlots, routesToHyp, trapsToHyp } from './hardware.js';
 import { armv7Lifecycle } from './lifecycle.machine.js';
 import {
@@ -165,7 +165,7 @@ export const armv7: ArchModel = {
         if (event === loadEvent && cpu >= 0) endStep(x, cpu);
       },
       defaultHooks: commonCode as Hooks<never, never>,
-      fields: ARMV7_FIELDS,
+      fields: armv7Fields(),
       kernelEvents: ARMV7_KERNEL_EVENTS,
       reset(w: World) {
         const R = REGISTER_COUNT;

@@ -57,41 +57,48 @@ const DBSR = flags({
 const MSR = flags({ DE: MSR_DE });
 
 /** The ppc-booke field table. */
-export const PPC_BOOKE_FIELDS: FieldTable = {
-  DBCR0: flags({
-    DAC2W: DBCR0_DAC2W,
-    DAC2R: DBCR0_DAC2R,
-    DAC1W: DBCR0_DAC1W,
-    DAC1R: DBCR0_DAC1R,
-    IAC4: DBCR0_IAC4,
-    IAC3: DBCR0_IAC3,
-    IAC2: DBCR0_IAC2,
-    IAC1: DBCR0_IAC1,
-    TDE: DBCR0_TDE,
-    ICMP: DBCR0_ICMP,
-    IDM: DBCR0_IDM,
-  }),
-  DBCR1: [us('IAC4US', DBCR1_IAC4US), us('IAC3US', DBCR1_IAC3US), us('IAC2US', DBCR1_IAC2US), us('IAC1US', DBCR1_IAC1US)],
-  DBCR2: [us('DAC2US', DBCR2_DAC2US), us('DAC1US', DBCR2_DAC1US)],
-  DBSR,
-  dbsr: DBSR,
-  statusHost: DBSR,
-  statusGuest: DBSR,
-  statusSpurious: DBSR,
-  statusDelivered: DBSR,
-  MSR,
-  shadowMsr: MSR,
-  hostMsr: MSR,
-  guestDebug: flags({ ENABLE: KVM_GUESTDBG_ENABLE, USE_HW_BP: KVM_GUESTDBG_USE_HW_BP }),
-  vmmDebug: flags({ ENABLE: VMM_DEBUG_ENABLE, USE_HW: VMM_DEBUG_HW, SINGLESTEP: VMM_DEBUG_STEP }),
-};
+let ppcBookeFieldsTable: FieldTable | undefined;
+
+/** Built on first use: the constants it names come from policy modules that import the model (a cycle at load time). */
+export function ppcBookeFields(): FieldTable {
+  ppcBookeFieldsTable ??= {
+    DBCR0: flags({
+      DAC2W: DBCR0_DAC2W,
+      DAC2R: DBCR0_DAC2R,
+      DAC1W: DBCR0_DAC1W,
+      DAC1R: DBCR0_DAC1R,
+      IAC4: DBCR0_IAC4,
+      IAC3: DBCR0_IAC3,
+      IAC2: DBCR0_IAC2,
+      IAC1: DBCR0_IAC1,
+      TDE: DBCR0_TDE,
+      ICMP: DBCR0_ICMP,
+      IDM: DBCR0_IDM,
+    }),
+    DBCR1: [us('IAC4US', DBCR1_IAC4US), us('IAC3US', DBCR1_IAC3US), us('IAC2US', DBCR1_IAC2US), us('IAC1US', DBCR1_IAC1US)],
+    DBCR2: [us('DAC2US', DBCR2_DAC2US), us('DAC1US', DBCR2_DAC1US)],
+    DBSR,
+    dbsr: DBSR,
+    statusHost: DBSR,
+    statusGuest: DBSR,
+    statusSpurious: DBSR,
+    statusDelivered: DBSR,
+    MSR,
+    shadowMsr: MSR,
+    hostMsr: MSR,
+    guestDebug: flags({ ENABLE: KVM_GUESTDBG_ENABLE, USE_HW_BP: KVM_GUESTDBG_USE_HW_BP }),
+    vmmDebug: flags({ ENABLE: VMM_DEBUG_ENABLE, USE_HW: VMM_DEBUG_HW, SINGLESTEP: VMM_DEBUG_STEP }),
+  };
+  return ppcBookeFieldsTable;
+}
 
 /** ppc-booke's events in the kernel. */
 export const PPC_BOOKE_KERNEL_EVENTS: Readonly<Record<string, string>> = {
-  GUEST_ENTER: 'KVM_RUN: kvmppc_vcpu_run() -> __kvmppc_vcpu_run (booke_interrupts.S)',
+  GUEST_ENTER: 'KVM_RUN: kvmppc_vcpu_run() -> __kvmppc_vcpu_run (booke_interrupts.S); inside the run loop, the re-entry after an exit handled with RESUME_GUEST',
+  RUN_RETURN: 'KVM_RUN returns to userspace: an exit handled with RESUME_HOST, then the out: path of kvmppc_vcpu_run()',
   GUEST_EXIT: 'an interrupt in the guest, to kvmppc_handle_exit()',
-  GUEST_READ: 'guest mfmsr (privileged at MSR[PR]=1: emulated by kvmppc_emulate_instruction())',
-  GUEST_WRITE: 'guest mtmsr (privileged at MSR[PR]=1: emulated, kvmppc_set_msr())',
+  GUEST_READ: 'guest mfmsr / mfspr of a debug SPR (privileged at MSR[PR]=1: emulated, kvmppc_booke_emulate_mfspr())',
+  GUEST_WRITE: 'guest mtmsr / mtspr of a debug SPR (privileged at MSR[PR]=1: emulated, kvmppc_set_msr() / kvmppc_booke_emulate_mtspr())',
   HOST_SET_BREAKPOINT: 'ptrace PPC_PTRACE_SETHWDEBUG of the current thread (ptrace-adv.c) into thread.debug',
   HOST_CLEAR_BREAKPOINT: 'ptrace PPC_PTRACE_DELHWDEBUG',
   VMM_GET_REG: 'KVM_GET_ONE_REG',

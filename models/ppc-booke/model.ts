@@ -11,7 +11,7 @@ import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { type BookeDomain, bookeDebugEvents } from './debug-events.js';
 import { ADDRESSES, observe, SWITCH_CODE, VCPU_SCALARS, vmmDebug } from './debug-interrupt.js';
-import { PPC_BOOKE_FIELDS, PPC_BOOKE_KERNEL_EVENTS } from './fields.js';
+import { PPC_BOOKE_KERNEL_EVENTS, ppcBookeFields } from './fields.js';
 import { effectiveSlots, USER } from './hardware.js';
 import { bookeLifecycle } from './lifecycle.machine.js';
 import {
@@ -212,7 +212,7 @@ export const ppcBooke: ArchModel = {
       events: bookeDebugEvents(domain, adv),
       defaultHooks: commonCode as Hooks<never, never>,
       ghost: { cpu: STATUS_GHOST, vcpu: VMM_GHOST },
-      fields: PPC_BOOKE_FIELDS,
+      fields: ppcBookeFields(),
       kernelEvents: PPC_BOOKE_KERNEL_EVENTS,
       observe,
       reset(w: World) {

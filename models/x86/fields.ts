@@ -55,27 +55,33 @@ const DEBUGCTL = flags({ LBR: DEBUGCTLMSR_LBR, BTF: DEBUGCTLMSR_BTF });
 const DR6_EVENTS = flags({ B0: 1, B1: 2, B2: 4, B3: 8, BD: DR6_BD, BS: DR_STEP, BT: DR_SWITCH });
 
 /** The x86 field table (VMX and SVM). */
-export const X86_FIELDS: FieldTable = {
-  DR6,
-  DR7,
-  IA32_DEBUGCTL: DEBUGCTL,
-  hostDebugctl: DEBUGCTL,
-  MOV_DR_EXITING: flags({ MOV_DR_EXITING: CPU_BASED_MOV_DR_EXITING }),
-  DR_INTERCEPTS: [0, 1, 2, 3, 6, 7].flatMap((dr) => [
-    { name: `DR${dr}_READ`, mask: drIntercept(dr, false) },
-    { name: `DR${dr}_WRITE`, mask: drIntercept(dr, true) },
-  ]),
-  switchDbRegs: flags({ BP_ENABLED: KVM_DEBUGREG_BP_ENABLED, WONT_EXIT: KVM_DEBUGREG_WONT_EXIT, AUTO_SWITCH: KVM_DEBUGREG_AUTO_SWITCH }),
-  guestDebug: flags({ ENABLE: KVM_GUESTDBG_ENABLE, SINGLESTEP: KVM_GUESTDBG_SINGLESTEP, USE_HW_BP: KVM_GUESTDBG_USE_HW_BP }),
-  guestDebugDr7: DR7,
-  vmmDr7: DR7,
-  vmmDr6: DR6,
-  vmmDebug: flags({ ENABLE: VMM_DEBUG_ENABLE, USE_HW: VMM_DEBUG_HW, SINGLESTEP: VMM_DEBUG_STEP }),
-  statusHost: DR6_EVENTS,
-  statusGuest: DR6_EVENTS,
-  statusSpurious: DR6_EVENTS,
-  statusDelivered: DR6_EVENTS,
-};
+let x86FieldsTable: FieldTable | undefined;
+
+/** Built on first use: the constants it names come from policy modules that import the model (a cycle at load time). */
+export function x86Fields(): FieldTable {
+  x86FieldsTable ??= {
+    DR6,
+    DR7,
+    IA32_DEBUGCTL: DEBUGCTL,
+    hostDebugctl: DEBUGCTL,
+    MOV_DR_EXITING: flags({ MOV_DR_EXITING: CPU_BASED_MOV_DR_EXITING }),
+    DR_INTERCEPTS: [0, 1, 2, 3, 6, 7].flatMap((dr) => [
+      { name: `DR${dr}_READ`, mask: drIntercept(dr, false) },
+      { name: `DR${dr}_WRITE`, mask: drIntercept(dr, true) },
+    ]),
+    switchDbRegs: flags({ BP_ENABLED: KVM_DEBUGREG_BP_ENABLED, WONT_EXIT: KVM_DEBUGREG_WONT_EXIT, AUTO_SWITCH: KVM_DEBUGREG_AUTO_SWITCH }),
+    guestDebug: flags({ ENABLE: KVM_GUESTDBG_ENABLE, SINGLESTEP: KVM_GUESTDBG_SINGLESTEP, USE_HW_BP: KVM_GUESTDBG_USE_HW_BP }),
+    guestDebugDr7: DR7,
+    vmmDr7: DR7,
+    vmmDr6: DR6,
+    vmmDebug: flags({ ENABLE: VMM_DEBUG_ENABLE, USE_HW: VMM_DEBUG_HW, SINGLESTEP: VMM_DEBUG_STEP }),
+    statusHost: DR6_EVENTS,
+    statusGuest: DR6_EVENTS,
+    statusSpurious: DR6_EVENTS,
+    statusDelivered: DR6_EVENTS,
+  };
+  return x86FieldsTable;
+}
 
 /** x86's events in the kernel. */
 export const X86_KERNEL_EVENTS: Readonly<Record<string, string>> = {

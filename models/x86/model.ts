@@ -9,7 +9,7 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { type X86Domain, x86DebugEvents } from './debug-events.js';
-import { X86_FIELDS, X86_KERNEL_EVENTS } from './fields.js';
+import { X86_KERNEL_EVENTS, x86Fields } from './fields.js';
 import { effectiveSlots } from './hardware.js';
 import { x86Lifecycle } from './lifecycle.machine.js';
 import {
@@ -178,7 +178,7 @@ function x86Model(vmx: boolean): ArchModel {
         events: x86DebugEvents(d.domain, vmx),
         defaultHooks: commonCode as Hooks<never, never>,
         ghost: { cpu: STATUS_GHOST, vcpu: VCPU_GHOST },
-        fields: X86_FIELDS,
+        fields: x86Fields(),
         kernelEvents: X86_KERNEL_EVENTS,
         transition: vmTransitions(vmx),
         guestAccess: generalDetect(vmx, traps),
