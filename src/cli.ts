@@ -4,6 +4,7 @@
  * worker side of checks and explorations, and maps verdicts to exit codes
  * (0 held, 1 violation, 2 usage or input error, 3 the checker or an invariant crashed).
  */
+import { readFileSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { architectures, policies } from '../models/catalog.js';
@@ -15,7 +16,10 @@ import { type CostFlags, costCommand } from './commands/cost-command.js';
 import { type ExploreFlags, exploreCommand } from './commands/explore-command.js';
 import type { Io } from './commands/io.js';
 import { listCommand } from './commands/list-command.js';
+import { type MergeFlags, mergeCommand } from './commands/merge-command.js';
+import { fitLine } from './commands/progress-bar.js';
 import { type ReplayCommandFlags, replayCommand } from './commands/replay-command.js';
+import { parseShard } from './commands/shard.js';
 import { COST_DEFAULTS } from './cost.js';
 import { explore } from './explore.js';
 import { loadPolicyFile } from './load-policy.js';
@@ -34,6 +38,19 @@ const integer =
     if (n < min || n > max) throw new InvalidArgumentError(`${flag} must be between ${min} and ${max}, got ${n}.`);
     return n;
   };
+
+/** This package's version, from its package.json (one level above src/ in the sources, two above dist/src/). */
+function packageVersion(): string {
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'worldswitch' && pkg.version) return pkg.version;
+    } catch {
+      // not this level
+    }
+  }
+  return 'unknown';
+}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -63,19 +80,23 @@ function addModelOptions(c: Command): Command {
     .option('--json', 'print the versioned JSON report instead of text')
     .option('--out <file>', 'save the counterexample as a replayable trace file (worldswitch replay <file>)')
     .option('--html <file>', 'write the counterexample as a self-contained HTML sequence diagram')
-    .option('--quiet', 'no progress bar or timing lines on stderr (for CI)');
+    .option('--quiet', 'no progress bar or timing lines on stderr (for CI)')
+    .option('--junit <file>', 'also write the verdicts as JUnit XML (one testcase per policy and invariant set)');
 }
 
 function program(io: Io, exit: { code: number }): Command {
   const cmd = new Command('worldswitch')
     .description('Finds bugs in hypervisor debug-state world-switch policies: random interleavings and bounded exhaustive exploration.')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s.startsWith('error:') ? `worldswitch: ${s.slice(7)}` : s) })
+    .version(packageVersion(), '--version', 'print the version and exit')
     .exitOverride();
   cmd
     .command('list')
     .description('list architectures, policies and invariants')
-    .action(() => {
-      exit.code = listCommand(io, catalog);
+    .option('--json', 'print them as JSON')
+    .option('--quiet', 'accepted for symmetry with the other commands (list prints nothing else)')
+    .action((flags: { json?: boolean }) => {
+      exit.code = listCommand(io, catalog, flags);
     });
   addModelOptions(
     cmd
@@ -90,7 +111,12 @@ function program(io: Io, exit: { code: number }): Command {
         CHECK_DEFAULTS.seed,
       )
       .option('--max-steps <k>', 'events per interleaving, at most', integer('--max-steps', 1, 10_000), CHECK_DEFAULTS.maxSteps)
-      .option('--path <p>', 'fast-check replay path printed with a counterexample'),
+      .option('--path <p>', 'fast-check replay path printed with a counterexample')
+      .option(
+        '--shard <K/N>',
+        'run shard K of N: a deterministic share of the policies and runs (combine with worldswitch merge)',
+        parseShard,
+      ),
   ).action(async (args: string[], flags: CheckFlags) => {
     exit.code = await checkCommand(args, flags, io, catalog, import.meta.url);
   });
@@ -116,19 +142,34 @@ function program(io: Io, exit: { code: number }): Command {
         integer('--seed', -0x80000000, 0x7fffffff),
         COST_DEFAULTS.seed,
       )
-      .option('--json', 'print the versioned JSON report instead of text'),
+      .option('--json', 'print the versioned JSON report instead of text')
+      .option('--quiet', 'accepted for symmetry with the other commands (cost prints no progress)'),
   ).action(async (args: string[], flags: CostFlags) => {
     exit.code = await costCommand(args, flags, io, catalog);
   });
   cmd
     .command('replay')
-    .description('re-execute a saved counterexample (check/explore --out); exit 1 if it still violates, 0 if not')
-    .argument('<trace.json>', 'a trace file saved with --out')
+    .description(
+      're-execute saved counterexamples (check/explore --out): one file, several, or a directory (a regression corpus, with a summary table); exit 1 if any still violates, 5 if one no longer applies, 0 if none violates',
+    )
+    .argument('<trace...>', 'trace files saved with --out, or directories of them (every *.json inside, recursively)')
     .option('--policy <policy>', 'replay against this policy instead of the saved one (<arch>/<name>, a bare <name>, or a policy file)')
-    .option('--html <file>', 'write the replay as a self-contained HTML sequence diagram')
+    .option('--html <file>', 'write the replay as a self-contained HTML sequence diagram (one trace file only)')
     .option('--json', 'print the versioned JSON report instead of text')
-    .action(async (file: string, flags: ReplayCommandFlags) => {
-      exit.code = await replayCommand(file, flags, io, catalog);
+    .option('--junit <file>', 'also write the verdicts as JUnit XML (one testcase per trace file)')
+    .option('--quiet', 'accepted for symmetry with the other commands (replay prints no progress)')
+    .action(async (files: string[], flags: ReplayCommandFlags) => {
+      exit.code = await replayCommand(files, flags, io, catalog);
+    });
+  cmd
+    .command('merge')
+    .description('combine the JSON reports of check --shard K/N runs into one verdict table, with the shortest counterexample per policy')
+    .argument('<report...>', 'JSON reports of check --shard K/N --json, every shard once')
+    .option('--json', 'print the merged JSON report instead of text')
+    .option('--junit <file>', 'also write the merged verdicts as JUnit XML')
+    .option('--quiet', 'accepted for symmetry with the other commands (merge prints no progress)')
+    .action((files: string[], flags: MergeFlags) => {
+      exit.code = mergeCommand(files, flags, io);
     });
   return cmd;
 }
@@ -166,13 +207,15 @@ export async function run(): Promise<void> {
     err: (s) => process.stderr.write(s),
     ...(tty
       ? {
-          status: (line: string) => process.stderr.write(`\r\x1b[K${line}`),
+          // Cut to the terminal's width: a line that wraps cannot be cleared with \r and piles up.
+          status: (line: string) => process.stderr.write(`\r\x1b[K${fitLine(line, process.stderr.columns)}`),
           onInterrupt: (handler: () => void) => {
             process.on('SIGINT', handler);
             return () => process.off('SIGINT', handler);
           },
         }
       : {}),
+    ...(process.env.GITHUB_ACTIONS === 'true' ? { annotate: (line: string) => process.stderr.write(line) } : {}),
   };
   process.exitCode = await main(process.argv.slice(2), io);
 }

@@ -4,13 +4,16 @@ import { splitEvents } from '../minimize.js';
 import { toJsonReport } from '../render/json.js';
 import { renderTable, renderText } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
+import { UsageError } from '../usage-error.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
+import { annotate, type CiVerdict, writeJunit } from './ci-output.js';
 import { type Io, quiet } from './io.js';
 import { progressBar } from './progress-bar.js';
 import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkModelFlags, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import { type Shard, type ShardUnit, shardUnits } from './shard.js';
 
 /** The flags of `worldswitch check`. */
 export interface CheckFlags extends RunFlags {
@@ -18,6 +21,10 @@ export interface CheckFlags extends RunFlags {
   seed: number;
   maxSteps: number;
   path?: string;
+  /** `--shard K/N`: run this shard's share of the policies and runs. */
+  shard?: Shard;
+  /** `--junit FILE`: also write the verdicts as JUnit XML. */
+  junit?: string;
 }
 
 /**
@@ -31,17 +38,28 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   const selected = await selectAll(args, catalog);
   checkModelFlags(selected, flags, catalog);
   checkSavesOne(selected, flags);
+  if (flags.shard && flags.path)
+    throw new UsageError('--shard and --path cannot be used together: --path jumps to one run, --shard splits them.');
   io = flags.quiet ? quiet(io) : io;
-  const results: { result: CheckResult; ms: number; text: string }[] = [];
-  for (const { policy, arch, arg, file } of selected) {
+  const { shard } = flags;
+  // Unsharded, every policy runs all its runs; a shard runs its pieces (DESIGN §9: --shard K/N + merge).
+  const units: ShardUnit[] = shard
+    ? shardUnits(selected.length, flags.runs, shard)
+    : selected.map((_, item) => ({ item, from: 0, to: flags.runs }));
+  const results: { result: CheckResult; ms: number; text: string; unit: ShardUnit; verdict: CiVerdict }[] = [];
+  for (const unit of units) {
+    const { policy, arch, arg, file } = selected[unit.item] as (typeof selected)[number];
     const invariants = invariantsToCheck(arch, names, catalog);
     const { config, replay } = modelConfig(arch, flags);
+    const runs = unit.to - unit.from;
     const options = {
-      runs: flags.runs,
+      runs,
       seed: flags.seed,
       maxSteps: flags.maxSteps,
       coverage: flags.coverage === true,
       ...(flags.path ? { path: flags.path } : {}),
+      // fast-check's path "k" starts at run k of the seed's sequence: a shard runs exactly runs from…to-1.
+      ...(shard && unit.from > 0 ? { path: String(unit.from) } : {}),
     };
     const started = performance.now();
     const name = `${arch.id}/${policy.name}`;
@@ -57,7 +75,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
               io,
               ...(file ? { hookTimeoutMs: flags.hookTimeout * 1000 } : {}),
               describeProgress: (_p, ms, runsStarted) =>
-                `check ${name} ${progressBar(runsStarted, flags.runs)} ${Math.min(runsStarted, flags.runs)}/${flags.runs} runs, ${(ms / 1000).toFixed(1)} s`,
+                `check ${name} ${progressBar(runsStarted, runs)} ${Math.min(runsStarted, runs)}/${runs} runs, ${(ms / 1000).toFixed(1)} s`,
               onHang: (hang): CheckResult => {
                 const x = makeExecutor(policy, arch, invariants, config);
                 return {
@@ -89,18 +107,63 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     const savedTo = saveOutputs(flags, result, renderer, io, { file, run: `check --seed ${result.seed}` });
     const how = {
       policyArg: arg,
-      flags: [...replay, ...checkReplayFlags(names, flags)],
+      flags: [
+        ...replay,
+        ...checkReplayFlags(names, { runs, maxSteps: flags.maxSteps }),
+        ...(shard && unit.from > 0 ? [`--path ${unit.from}`] : []),
+      ],
       ...(file ? { policyFile: file } : {}),
       ...(savedTo ? { savedTo } : {}),
     };
-    results.push({ result, ms, text: renderText(result, renderer, how) });
+    const text = renderText(result, renderer, how);
+    const verdict: CiVerdict = {
+      name,
+      policy: name,
+      verdict: result.verdict,
+      invariantSet: names,
+      ...(result.violation ? { violation: result.violation } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...(file ? { policyFile: file } : {}),
+      seconds: ms / 1000,
+      text,
+      reproduce: `npx worldswitch check ${[arg, `--seed ${result.seed}`, ...(result.path ? [`--path ${result.path}`] : []), ...how.flags.filter((f) => !f.startsWith('--path'))].join(' ')}`,
+      properties: { seed: result.seed, runs: result.runs, ...(shard ? { shard: `${shard.index}/${shard.total}` } : {}) },
+    };
+    results.push({ result, ms, text, unit, verdict });
   }
-  const json =
-    results.length === 1 && results[0]
-      ? toJsonReport(results[0].result, results[0].ms)
-      : { reportVersion: 1, results: results.map((r) => toJsonReport(r.result, r.ms)) };
+  const report = (r: (typeof results)[number]) => ({
+    ...toJsonReport(r.result, r.ms),
+    ...(shard
+      ? { shard: { index: shard.index, total: shard.total, item: r.unit.item, from: r.unit.from, to: r.unit.to, of: flags.runs } }
+      : {}),
+    ...(shard && r.verdict.policyFile ? { policyFile: r.verdict.policyFile } : {}),
+  });
+  const json = shard
+    ? {
+        reportVersion: 1,
+        command: 'check',
+        shard: { index: shard.index, total: shard.total, policies: selected.length },
+        results: results.map(report),
+      }
+    : results.length === 1 && results[0]
+      ? report(results[0])
+      : { reportVersion: 1, command: 'check', results: results.map(report) };
+  if (flags.junit)
+    writeJunit(
+      flags.junit,
+      'check',
+      results.map((r) => r.verdict),
+    );
+  annotate(
+    io,
+    results.map((r) => r.verdict),
+  );
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
-  else if (results.length === 1) io.out(results[0]?.text ?? '');
+  else if (results.length === 0)
+    io.out(
+      `shard ${shard?.index}/${shard?.total}: nothing to run (${selected.length} policies, ${flags.runs} runs each, dealt to ${shard?.total} shards)\n`,
+    );
+  else if (results.length === 1 && !shard) io.out(results[0]?.text ?? '');
   else {
     io.out(renderTable(results.map((r) => r.result)));
     for (const r of results) if (r.result.verdict !== 'held' || flags.coverage) io.out(`\n${r.text}`);

@@ -4,6 +4,7 @@ import { toExploreJsonReport } from '../render/json.js';
 import { renderExploreText } from '../render/text.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
+import { annotate, type CiVerdict, writeJunit } from './ci-output.js';
 import { type Io, quiet } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
@@ -13,6 +14,8 @@ import { checkInvariantNames, checkModelFlags, invariantsToCheck, modelConfig, s
 export interface ExploreFlags extends RunFlags {
   depth: number;
   symmetry: boolean;
+  /** `--junit FILE`: also write the verdicts as JUnit XML. */
+  junit?: string;
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -30,6 +33,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const reports: Record<string, unknown>[] = [];
+  const verdicts: CiVerdict[] = [];
   let code = 0;
   for (const { policy, arch, arg, file } of selected) {
     const invariants = invariantsToCheck(arch, names, catalog);
@@ -89,7 +93,21 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       ...(savedTo ? { savedTo } : {}),
     };
     reports.push(toExploreJsonReport(result, ms));
-    if (!flags.json) io.out(`${renderExploreText(result, x, how)}${selected.length > 1 ? '\n' : ''}`);
+    const text = renderExploreText(result, x, how);
+    verdicts.push({
+      name,
+      policy: name,
+      verdict: result.verdict,
+      invariantSet: names,
+      ...(result.violation ? { violation: result.violation } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...(file ? { policyFile: file } : {}),
+      seconds: ms / 1000,
+      text,
+      reproduce: ['npx worldswitch explore', arg, `--depth ${flags.depth}`, ...how.flags].join(' '),
+      properties: { depth: result.depth, depthCompleted: result.depthCompleted, states: result.states },
+    });
+    if (!flags.json) io.out(`${text}${selected.length > 1 ? '\n' : ''}`);
     // Timings go to stderr, so that stdout is the same on every run; --quiet drops them.
     if (!flags.quiet)
       io.err(
@@ -99,7 +117,9 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     else if (result.verdict === 'violated') code = Math.max(code, 1);
     else if (result.verdict === 'stopped') code = 130;
   }
-  const json = reports.length === 1 ? reports[0] : { reportVersion: 1, results: reports };
+  if (flags.junit) writeJunit(flags.junit, 'explore', verdicts);
+  annotate(io, verdicts);
+  const json = reports.length === 1 ? reports[0] : { reportVersion: 1, command: 'explore', results: reports };
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
   return code;
 }

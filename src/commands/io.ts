@@ -6,7 +6,14 @@ export interface Io {
   status?(line: string): void;
   /** Subscribes to Ctrl-C; returns the unsubscribe function. Absent outside a terminal session. */
   onInterrupt?(handler: () => void): () => void;
+  /** Writes a GitHub Actions workflow command (stderr); present only when `GITHUB_ACTIONS` is set. */
+  annotate?(line: string): void;
 }
 
 /** `--quiet`: the same io without the status line (no progress bar). */
-export const quiet = (io: Io): Io => ({ out: io.out, err: io.err, ...(io.onInterrupt ? { onInterrupt: io.onInterrupt } : {}) });
+export const quiet = (io: Io): Io => ({
+  out: io.out,
+  err: io.err,
+  ...(io.onInterrupt ? { onInterrupt: io.onInterrupt } : {}),
+  ...(io.annotate ? { annotate: io.annotate } : {}),
+});

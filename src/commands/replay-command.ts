@@ -4,12 +4,15 @@ import { makeExecutor } from '../check.js';
 import type { Executor } from '../execute.js';
 import { rerun } from '../minimize.js';
 import { DOMAIN_SMALL } from '../model.js';
-import { type ReplayOutcome, renderReplayText, toReplayJsonReport } from '../render/replay-report.js';
+import { type ReplayOutcome, renderReplayText, replayAgain, toReplayJsonReport } from '../render/replay-report.js';
 import { parseOrThrow, readTraceFile, type TraceFile } from '../trace-file.js';
 import { configSchema, packTraceEvents } from '../trace-schema.js';
 import { UsageError } from '../usage-error.js';
 import type { Catalog } from './catalog.js';
+import { annotate, type CiVerdict, writeJunit } from './ci-output.js';
+import { isDirectory } from './files-in.js';
 import type { Io } from './io.js';
+import { replayCorpus } from './replay-corpus.js';
 import { writeHtmlReport } from './save-file.js';
 import { type Selected, selectAll } from './selection.js';
 
@@ -18,6 +21,8 @@ export interface ReplayCommandFlags {
   policy?: string;
   html?: string;
   json?: boolean;
+  /** `--junit FILE`: also write the verdicts as JUnit XML. */
+  junit?: string;
 }
 
 function readText(file: string): string {
@@ -75,15 +80,21 @@ function execute(x: Executor, packed: readonly Float64Array[]): { steps: number;
   return { steps, verdict: steps === packed.length ? 'held' : 'diverged' };
 }
 
+/** A trace re-executed: the outcome and the executor it left in that state (for the text report). */
+export interface Replayed {
+  readonly outcome: ReplayOutcome;
+  readonly x: Executor;
+}
+
 /**
- * `worldswitch replay`: re-executes a saved counterexample against its policy (or `--policy`
- * another one) and prints the same report as `check`. Exit 1 if it still violates an invariant,
- * 0 if not, 2 for a trace file that cannot be used.
+ * Re-executes one trace file. A trace that stops applying part-way is `diverged`; under its own
+ * saved policy that means the file is wrong, a usage error, unless `strict` is off (a corpus: the
+ * policy or the model changed since the trace was saved, which the summary reports).
  */
-export async function replayCommand(file: string, flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
+export async function replayFile(file: string, flags: ReplayCommandFlags, catalog: Catalog, strict: boolean): Promise<Replayed> {
   const { saved, selected, x, trace, packed } = await loadTrace(file, flags, catalog);
   const { steps, verdict } = execute(x, packed);
-  if (verdict === 'diverged' && flags.policy === undefined) {
+  if (verdict === 'diverged' && flags.policy === undefined && strict) {
     const e = trace[steps];
     throw new UsageError(`${file}: events[${steps}]: ${e?.event ?? '?'} is not enabled at step ${steps + 1}: the trace does not replay.`);
   }
@@ -102,14 +113,56 @@ export async function replayCommand(file: string, flags: ReplayCommandFlags, io:
     violation: x.violation,
     warnings: [...x.warnings],
   };
+  return { outcome, x };
+}
+
+/** The CI view of a replay: a JUnit test case per trace file, an annotation when it still violates or no longer applies. */
+export function replayVerdict(r: Replayed, text: string, seconds: number): CiVerdict {
+  const o = r.outcome;
+  const stale = o.verdict === 'diverged' ? `; step ${o.steps + 1} is not enabled under this policy` : '';
+  return {
+    name: o.file,
+    policy: `${o.arch}/${o.policy}`,
+    verdict: o.verdict,
+    invariantSet: [],
+    ...(o.violation ? { violation: o.violation } : {}),
+    ...(o.verdict === 'diverged' ? { error: `the trace applies for ${o.steps} of ${o.trace.length} steps${stale}` } : {}),
+    ...(o.policyFile ? { policyFile: o.policyFile } : {}),
+    seconds,
+    text,
+    reproduce: replayAgain(o),
+    properties: { steps: o.steps, of: o.trace.length, savedInvariant: o.saved.invariant },
+  };
+}
+
+/** Exit code of replays: 1 if any still violates, 5 if any no longer applies (diverged), else 0. */
+export const replayExitCode = (verdicts: readonly string[]): number =>
+  verdicts.includes('violated') ? 1 : verdicts.includes('diverged') ? 5 : 0;
+
+/**
+ * `worldswitch replay`: re-executes a saved counterexample against its policy (or `--policy`
+ * another one) and prints the same report as `check`; several files or a directory are a
+ * regression corpus (`replayCorpus`). Exit 1 if it still violates an invariant, 5 if it no
+ * longer applies under `--policy`, 0 if not, 2 for a trace file that cannot be used.
+ */
+export async function replayCommand(args: readonly string[], flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
+  const [only] = args;
+  if (args.length !== 1 || only === undefined || isDirectory(only)) return replayCorpus(args, flags, io, catalog);
+  const started = performance.now();
+  const r = await replayFile(only, flags, catalog, true);
+  const { outcome, x } = r;
   if (flags.html) {
     writeHtmlReport(flags.html, x, {
-      title: `${outcome.arch}/${outcome.policy}: replay of ${file}`,
-      trace: trace.slice(0, verdict === 'diverged' ? steps : trace.length),
+      title: `${outcome.arch}/${outcome.policy}: replay of ${only}`,
+      trace: outcome.trace.slice(0, outcome.verdict === 'diverged' ? outcome.steps : outcome.trace.length),
       violation: outcome.violation,
       warnings: outcome.warnings,
     });
   }
-  io.out(flags.json ? `${JSON.stringify(toReplayJsonReport(outcome), null, 2)}\n` : renderReplayText(outcome, x));
-  return verdict === 'violated' ? 1 : 0;
+  const text = renderReplayText(outcome, x);
+  const verdict = replayVerdict(r, text, (performance.now() - started) / 1000);
+  if (flags.junit) writeJunit(flags.junit, 'replay', [verdict]);
+  annotate(io, [verdict]);
+  io.out(flags.json ? `${JSON.stringify(toReplayJsonReport(outcome), null, 2)}\n` : text);
+  return replayExitCode([outcome.verdict]);
 }

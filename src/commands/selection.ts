@@ -7,6 +7,24 @@ import type { Policy } from '../policy.js';
 import { isPolicyFile, selectPolicies } from '../select-policies.js';
 import { UsageError } from '../usage-error.js';
 import type { Catalog } from './catalog.js';
+import { filesIn, isDirectory } from './files-in.js';
+
+/** Policy files in a directory argument: scripts, not declarations, tests or specs. */
+const POLICY_FILE = /^(?!.*\.(test|spec|d)\.[mc]?[jt]s$).*\.m?[jt]s$/;
+
+/** Every policy the files under `dir` export; a file there that exports none (a helper module) is skipped. */
+async function policiesInDirectory(dir: string): Promise<{ policy: Policy; file: string }[]> {
+  const out: { policy: Policy; file: string }[] = [];
+  for (const file of filesIn(dir, POLICY_FILE, 'policy files (*.ts, *.mts, *.js, *.mjs)')) {
+    try {
+      for (const policy of await loadPolicyFile(file)) out.push({ policy, file });
+    } catch (e) {
+      if (!(e instanceof UsageError && e.message.includes('exports no policy'))) throw e;
+    }
+  }
+  if (out.length === 0) throw new UsageError(`Directory ${dir} holds no file that exports a policy (definePolicy).`);
+  return out;
+}
 
 /** One policy to run, how the user named it, and the file it came from (user policies). */
 export interface Selected {
@@ -16,7 +34,7 @@ export interface Selected {
   readonly file?: string;
 }
 
-/** Resolves policy arguments (built-in names or files); none means every built-in policy. */
+/** Resolves policy arguments (built-in names, files, or directories of policy files); none means every built-in policy. */
 export async function selectAll(args: readonly string[], catalog: Catalog): Promise<Selected[]> {
   const archOf = (policy: Policy): ArchModel => {
     const arch = catalog.architectures.find((a) => a.id === policy.arch);
@@ -28,7 +46,9 @@ export async function selectAll(args: readonly string[], catalog: Catalog): Prom
   if (args.length === 0) return catalog.policies.map((policy) => ({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` }));
   const out: Selected[] = [];
   for (const arg of args) {
-    if (isPolicyFile(arg)) for (const policy of await loadPolicyFile(arg)) out.push({ policy, arch: archOf(policy), arg, file: arg });
+    if (isDirectory(arg))
+      for (const { policy, file } of await policiesInDirectory(arg)) out.push({ policy, arch: archOf(policy), arg: file, file });
+    else if (isPolicyFile(arg)) for (const policy of await loadPolicyFile(arg)) out.push({ policy, arch: archOf(policy), arg, file: arg });
     else
       for (const policy of selectPolicies(arg, catalog.policies, catalog.architectures))
         out.push({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` });
