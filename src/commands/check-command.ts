@@ -7,7 +7,7 @@ import { tracesToJSON } from '../trace.js';
 import { UsageError } from '../usage-error.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
-import { annotate, type CiVerdict, writeJunit } from './ci-output.js';
+import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
 import { type Io, quiet } from './io.js';
 import { progressBar } from './progress-bar.js';
 import type { RunFlags } from './run-flags.js';
@@ -122,6 +122,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       verdict: result.verdict,
       invariantSet: names,
       ...(result.violation ? { violation: result.violation } : {}),
+      ...failingEvent(result.trace, result.violation),
       ...(result.error ? { error: result.error } : {}),
       ...(file ? { policyFile: file } : {}),
       seconds: ms / 1000,

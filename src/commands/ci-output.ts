@@ -16,6 +16,8 @@ export interface CiVerdict {
   /** The invariants named with `--invariant`; empty for every invariant of the architecture. */
   readonly invariantSet: readonly string[];
   readonly violation?: Violation;
+  /** The event of the step that broke (`GUEST_EXIT`), to find the hook when the violation was seen after it. */
+  readonly failingEvent?: string;
   readonly error?: string;
   /** The user's policy file, for the annotation's file and line. */
   readonly policyFile?: string;
@@ -74,6 +76,12 @@ function lineOf(file: string, hook: string | undefined): number | undefined {
   }
 }
 
+/** The event of the step a violation broke at, for `CiVerdict.failingEvent`. */
+export const failingEvent = (trace: readonly { readonly event: string }[], v: Violation | undefined): { failingEvent?: string } => {
+  const e = v ? trace[v.step - 1]?.event : undefined;
+  return e ? { failingEvent: e } : {};
+};
+
 /** Under GitHub Actions, an `::error` annotation per failing verdict, on the policy file's failing hook when known. */
 export function annotate(io: Io, verdicts: readonly CiVerdict[]): void {
   if (!io.annotate) return;
@@ -81,7 +89,7 @@ export function annotate(io: Io, verdicts: readonly CiVerdict[]): void {
     const outcome = outcomeOf(v);
     if (!outcome) continue;
     const file = v.policyFile;
-    const line = file ? lineOf(file, hookOf(v.violation?.at)) : undefined;
+    const line = file ? lineOf(file, hookOf(v.violation?.at, v.failingEvent)) : undefined;
     const where = v.violation ? ` (${v.violation.at})` : '';
     io.annotate(
       errorCommand({

@@ -4,7 +4,7 @@ import { toExploreJsonReport } from '../render/json.js';
 import { renderExploreText } from '../render/text.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
-import { annotate, type CiVerdict, writeJunit } from './ci-output.js';
+import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
 import { type Io, quiet } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
@@ -100,6 +100,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       verdict: result.verdict,
       invariantSet: names,
       ...(result.violation ? { violation: result.violation } : {}),
+      ...failingEvent(result.trace, result.violation),
       ...(result.error ? { error: result.error } : {}),
       ...(file ? { policyFile: file } : {}),
       seconds: ms / 1000,

@@ -4,7 +4,7 @@ import { REPORT_VERSION } from '../render/json.js';
 import { renderMergedText, renderMergeTable } from '../render/merge-report.js';
 import { parseOrThrow } from '../trace-file.js';
 import { UsageError } from '../usage-error.js';
-import { annotate, type CiVerdict, writeJunit } from './ci-output.js';
+import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 
 /** The flags of `worldswitch merge`. */
@@ -79,6 +79,8 @@ export interface Merged {
   readonly runs: number;
   /** Where the counterexample came from, for a sharded run. */
   readonly foundIn?: { readonly shard: string; readonly from: number; readonly to: number };
+  /** Other invariants that other slices broke, each with its shortest counterexample's length: one process would report only one. */
+  readonly alsoBroken: readonly { readonly invariant: string; readonly steps: number; readonly shard?: string }[];
 }
 
 const RANK: Record<CheckReport['verdict'], number> = { held: 0, 'held-so-far': 1, violated: 2, crashed: 3 };
@@ -160,9 +162,16 @@ function mergePieces(pieces: readonly CheckReport[]): Merged {
   )[0] as CheckReport;
   const runs = pieces.reduce((n, p) => n + p.runs, 0);
   const s = chosen.shard;
+  const alsoBroken: Merged['alsoBroken'][number][] = [];
+  for (const p of [...candidates].sort((a, b) => a.trace.length - b.trace.length)) {
+    const invariant = p.violation?.invariant;
+    if (invariant === undefined || invariant === chosen.violation?.invariant || alsoBroken.some((a) => a.invariant === invariant)) continue;
+    alsoBroken.push({ invariant, steps: p.trace.length, ...(p.shard ? { shard: `${p.shard.index}/${p.shard.total}` } : {}) });
+  }
   return {
     report: chosen,
     runs,
+    alsoBroken,
     ...(s && worst >= RANK.violated ? { foundIn: { shard: `${s.index}/${s.total}`, from: s.from, to: s.to } } : {}),
   };
 }
@@ -174,6 +183,7 @@ function mergedJson(m: Merged, pieces: readonly CheckReport[]): Record<string, u
     ...rest,
     runs: m.runs,
     ...(m.foundIn ? { foundIn: m.foundIn } : {}),
+    alsoBroken: m.alsoBroken,
     stats: {
       ...m.report.stats,
       events: pieces.reduce((n, p) => n + p.stats.events, 0),
@@ -205,6 +215,7 @@ export function mergeCommand(files: readonly string[], flags: MergeFlags, io: Io
       verdict: r.verdict,
       invariantSet: [],
       ...(r.violation ? { violation: r.violation } : {}),
+      ...failingEvent(r.trace, r.violation ?? undefined),
       ...(r.error ? { error: r.error } : {}),
       ...(r.policyFile ? { policyFile: r.policyFile } : {}),
       seconds: (groups[i] ?? []).reduce((t, p) => t + p.stats.ms, 0) / 1000,

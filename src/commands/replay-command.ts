@@ -9,7 +9,7 @@ import { parseOrThrow, readTraceFile, type TraceFile } from '../trace-file.js';
 import { configSchema, packTraceEvents } from '../trace-schema.js';
 import { UsageError } from '../usage-error.js';
 import type { Catalog } from './catalog.js';
-import { annotate, type CiVerdict, writeJunit } from './ci-output.js';
+import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
 import { isDirectory } from './files-in.js';
 import type { Io } from './io.js';
 import { replayCorpus } from './replay-corpus.js';
@@ -126,6 +126,7 @@ export function replayVerdict(r: Replayed, text: string, seconds: number): CiVer
     verdict: o.verdict,
     invariantSet: [],
     ...(o.violation ? { violation: o.violation } : {}),
+    ...failingEvent(o.trace, o.violation),
     ...(o.verdict === 'diverged' ? { error: `the trace applies for ${o.steps} of ${o.trace.length} steps${stale}` } : {}),
     ...(o.policyFile ? { policyFile: o.policyFile } : {}),
     seconds,

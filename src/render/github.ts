@@ -21,8 +21,27 @@ export function errorCommand(a: Annotation): string {
   return `::error ${props.join(',')}::${data(a.message)}\n`;
 }
 
-/** The hook a violation's observation point names (`in guestEnter, after hardware write #2` → `guestEnter`). */
-export const hookOf = (at: string | undefined): string | undefined => /\bin (\w+)/.exec(at ?? '')?.[1];
+/** The hook each generated event runs first (DESIGN §3–4). */
+const EVENT_HOOK: Readonly<Record<string, string>> = {
+  VCPU_LOAD: 'vcpuLoad',
+  VCPU_PUT: 'vcpuPut',
+  GUEST_ENTER: 'guestEnter',
+  GUEST_EXIT: 'guestExit',
+  GUEST_READ: 'trap',
+  GUEST_WRITE: 'trap',
+  VMM_GET_REG: 'getReg',
+  VMM_SET_REG: 'setReg',
+  VMM_SET_GUEST_DEBUG: 'setGuestDebug',
+  VCPU_RESET: 'vcpuReset',
+};
+
+/**
+ * The hook to point at: the one a violation's observation point names (`in guestEnter, after
+ * hardware write #2` → `guestEnter`), else the one the failing step's event ran (`GUEST_EXIT` →
+ * `guestExit`, for a violation seen after the event).
+ */
+export const hookOf = (at: string | undefined, event?: string): string | undefined =>
+  /\bin (\w+)/.exec(at ?? '')?.[1] ?? (event ? EVENT_HOOK[event] : undefined);
 
 /**
  * The 1-based line where `source` defines `hook` (`guestEnter(k) {`, `guestEnter: (k) =>`,

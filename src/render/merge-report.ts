@@ -55,6 +55,11 @@ export function renderMergedText(m: Merged): string {
         `  ${i + 1}. ${formatEvent(e as Parameters<typeof formatEvent>[0])}${v && i + 1 === v.step ? `   <== ${v.invariant} broke here (${v.at})` : ''}`,
     ),
     ...(v ? [`${v.invariant}: ${v.message}`] : []),
+    ...(m.alsoBroken.length > 0
+      ? [
+          `Other shards also broke: ${m.alsoBroken.map((a) => `${a.invariant} (${a.steps} steps${a.shard ? `, shard ${a.shard}` : ''})`).join(', ')}`,
+        ]
+      : []),
     `Replay: ${mergedReplay(m)}`,
   ];
   return `${lines.join('\n')}\n`;
