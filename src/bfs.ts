@@ -21,6 +21,12 @@ export interface BfsOptions {
   readonly shouldStop?: () => boolean;
   /** Called every 1024 transitions with the depth under way, states and transitions so far. */
   readonly onProgress?: (depth: number, states: number, transitions: number) => void;
+  /**
+   * Expand only this share of the states at `depth` (state s of that depth, in discovery order,
+   * belongs to share s mod total): `explore --shard`. The search up to that depth is the same in
+   * every share, so together the shares expand every state a whole search would (see `explore`).
+   */
+  readonly partition?: { readonly index: number; readonly total: number; readonly depth: number };
 }
 
 /** The outcome of a breadth-first search. */
@@ -34,6 +40,8 @@ export interface BfsResult {
   readonly peakBytes: number;
   /** The shortest violating path, when one was found. */
   readonly trace?: readonly Float64Array[];
+  /** Where a partitioned search split: the depth, how many states it had, how many this share expanded. */
+  readonly split?: { readonly depth: number; readonly width: number; readonly owned: number };
 }
 
 class Growable {
@@ -212,11 +220,18 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     transitions,
     peakBytes,
     ...(trace ? { trace } : {}),
+    ...(split ? { split } : {}),
   });
+  const share = options.partition;
+  const splitAt = (depth: number, width: number): BfsResult['split'] =>
+    share && { depth, width, owned: width >= share.index ? Math.floor((width - share.index) / share.total) + 1 : 0 };
+  let split: BfsResult['split'] = share?.depth === 0 ? splitAt(0, 1) : undefined;
 
   for (let d = 1; d <= options.depth; d++) {
     const next = new SparseFrontier(root, frontier.length);
+    const partitioned = split !== undefined && split.depth === d - 1 && share !== undefined;
     for (let s = 0; s < frontier.length; s++) {
+      if (partitioned && s % share.total !== share.index - 1) continue;
       const node = frontier.get(s, current);
       codec.decode(current, 0, template);
       x.world.copyStateFrom(template);
@@ -252,6 +267,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     }
     peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength);
     frontier = next;
+    if (share?.depth === d) split = splitAt(d, frontier.length);
     if (options.onLevel?.(d, seen.size, transitions) === false) return result('stopped', d);
     if (frontier.length === 0) return result('held', options.depth);
   }

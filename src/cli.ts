@@ -126,7 +126,12 @@ function program(io: Io, exit: { code: number }): Command {
       .description('bounded exhaustive exploration: every interleaving of at most --depth events over the small domain')
       .argument('[policy...]', '<arch>/<name>, a bare <name>, or a policy file; with none, every built-in policy')
       .requiredOption('--depth <d>', 'events per interleaving, at most', integer('--depth', 1, 64))
-      .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs'),
+      .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs')
+      .option(
+        '--shard <K/N>',
+        'search shard K of N: the whole search to depth D-1, then the last level from every Nth state (combine with worldswitch merge)',
+        parseShard,
+      ),
   ).action(async (args: string[], flags: ExploreFlags) => {
     exit.code = await exploreCommand(args, flags, io, catalog, import.meta.url);
   });

@@ -9,6 +9,7 @@ import { type Io, quiet } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import type { Shard } from './shard.js';
 
 /** The flags of `worldswitch explore`. */
 export interface ExploreFlags extends RunFlags {
@@ -16,6 +17,16 @@ export interface ExploreFlags extends RunFlags {
   symmetry: boolean;
   /** `--junit FILE`: also write the verdicts as JUnit XML. */
   junit?: string;
+  /** `--shard K/N`: expand only this shard's share of the states where the search splits. */
+  shard?: Shard;
+}
+
+/** What a shard covered, in one line under its report. */
+function shardLine(shard: Shard, r: ExploreResult): string {
+  const who = `shard ${shard.index}/${shard.total}`;
+  if (!r.split) return `${who}: the search ended before it split (depth ${r.depth - 1}), so this shard searched everything itself\n`;
+  const { depth, width, owned } = r.split;
+  return `${who}: searched all states to depth ${depth} (${count(width)} there), then on from ${count(owned)} of them; the ${shard.total} shards together cover every interleaving (worldswitch merge)\n`;
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -49,7 +60,12 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
         arch: arch.id,
         invariants: invariants.map((i) => i.name),
         config,
-        explore: { depth: flags.depth, symmetry: flags.symmetry, coverage: flags.coverage === true },
+        explore: {
+          depth: flags.depth,
+          symmetry: flags.symmetry,
+          coverage: flags.coverage === true,
+          ...(flags.shard ? { shard: { index: flags.shard.index, total: flags.shard.total } } : {}),
+        },
       },
       1,
       {
@@ -88,12 +104,22 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const savedTo = saveOutputs(flags, result, x, io, { file, run: `explore --depth ${flags.depth}` });
     const how = {
       policyArg: arg,
-      flags: [...replay, ...names.map((n) => `--invariant ${n}`), ...(flags.symmetry ? [] : ['--no-symmetry'])],
+      flags: [
+        ...replay,
+        ...names.map((n) => `--invariant ${n}`),
+        ...(flags.symmetry ? [] : ['--no-symmetry']),
+        ...(flags.shard ? [`--shard ${flags.shard.index}/${flags.shard.total}`] : []),
+      ],
       ...(file ? { policyFile: file } : {}),
       ...(savedTo ? { savedTo } : {}),
     };
-    reports.push(toExploreJsonReport(result, ms));
-    const text = renderExploreText(result, x, how);
+    const { shard } = flags;
+    reports.push({
+      ...toExploreJsonReport(result, ms),
+      ...(shard ? { shard: { index: shard.index, total: shard.total, item: reports.length, split: result.split ?? null } } : {}),
+      ...(shard && file ? { policyFile: file } : {}),
+    });
+    const text = `${renderExploreText(result, x, how)}${shard ? shardLine(shard, result) : ''}`;
     verdicts.push({
       name,
       policy: name,
@@ -120,7 +146,16 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   }
   if (flags.junit) writeJunit(flags.junit, 'explore', verdicts);
   annotate(io, verdicts);
-  const json = reports.length === 1 ? reports[0] : { reportVersion: 1, command: 'explore', results: reports };
+  const json = flags.shard
+    ? {
+        reportVersion: 1,
+        command: 'explore',
+        shard: { index: flags.shard.index, total: flags.shard.total, policies: selected.length },
+        results: reports,
+      }
+    : reports.length === 1
+      ? reports[0]
+      : { reportVersion: 1, command: 'explore', results: reports };
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
   return code;
 }

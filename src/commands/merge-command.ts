@@ -6,6 +6,8 @@ import { parseOrThrow } from '../trace-file.js';
 import { UsageError } from '../usage-error.js';
 import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
+import { mergeExplore } from './merge-explore.js';
+import { checkShardSet } from './shard.js';
 
 /** The flags of `worldswitch merge`. */
 export interface MergeFlags {
@@ -25,7 +27,7 @@ const shardOfResult = z.strictObject({
 
 const resultSchema = z.looseObject({
   reportVersion: z.literal(REPORT_VERSION),
-  command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json`' }),
+  command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)' }),
   policy: z.string(),
   arch: z.string(),
   policyFile: z.string().optional(),
@@ -49,15 +51,22 @@ export type CheckReport = z.infer<typeof resultSchema>;
 
 const envelopeSchema = z.looseObject({
   reportVersion: z.literal(REPORT_VERSION),
-  command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json`' }),
+  command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)' }),
   shard: z.strictObject({ index: z.int().min(1), total: z.int().min(1), policies: z.int().min(0) }).optional(),
   results: z.array(resultSchema),
 });
 
 type Envelope = z.infer<typeof envelopeSchema> & { file: string };
 
-/** Reads one report: the multi-policy envelope, or a single result (which is its own envelope of one). */
-function readReport(file: string): Envelope {
+/** A report file's JSON and the command that wrote it. */
+export interface ReportFile {
+  readonly file: string;
+  readonly json: unknown;
+  readonly command: unknown;
+}
+
+/** Reads a report file's JSON. */
+function readJson(file: string): ReportFile {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
@@ -65,9 +74,15 @@ function readReport(file: string): Envelope {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not a JSON report (${(e as Error).message})`;
     throw new UsageError(`Report ${file} ${why}.`);
   }
+  const command = typeof json === 'object' && json !== null ? (json as { command?: unknown }).command : undefined;
+  return { file, json, command };
+}
+
+/** Reads one check report: the multi-policy envelope, or a single result (which is its own envelope of one). */
+function readReport({ file, json }: ReportFile): Envelope {
   if (typeof json === 'object' && json !== null && !('results' in json)) {
     const one = parseOrThrow(resultSchema, json, file);
-    return { reportVersion: REPORT_VERSION, command: 'check', results: [one], ...(one.shard ? {} : {}), file };
+    return { reportVersion: REPORT_VERSION, command: 'check', results: [one], file };
   }
   return { ...parseOrThrow(envelopeSchema, json, file), file };
 }
@@ -85,29 +100,11 @@ export interface Merged {
 
 const RANK: Record<CheckReport['verdict'], number> = { held: 0, 'held-so-far': 1, violated: 2, crashed: 3 };
 
-/** Checks that the sharded reports are every shard of one run, once; returns the results grouped by policy. */
+/** The results of every shard of one run (`checkShardSet`), grouped by policy, each policy's slices tiling its runs. */
 function groupSharded(reports: readonly Envelope[]): CheckReport[][] {
+  const total = checkShardSet(reports, 'check');
   const first = reports[0]?.shard;
-  if (!first) return [];
-  const seen = new Map<number, string>();
-  for (const r of reports) {
-    if (!r.shard)
-      throw new UsageError(`${r.file} is not a sharded report (check --shard K/N --json) but ${reports[0]?.file} is: merge one kind.`);
-    if (r.shard.total !== first.total || r.shard.policies !== first.policies) {
-      throw new UsageError(
-        `${r.file} is shard ${r.shard.index}/${r.shard.total} of ${r.shard.policies} policies, but ${reports[0]?.file} is shard ${first.index}/${first.total} of ${first.policies}: merge the shards of one run.`,
-      );
-    }
-    const twice = seen.get(r.shard.index);
-    if (twice) throw new UsageError(`Shard ${r.shard.index}/${first.total} is given twice (${twice} and ${r.file}).`);
-    seen.set(r.shard.index, r.file);
-  }
-  const missing = Array.from({ length: first.total }, (_, i) => i + 1).filter((i) => !seen.has(i));
-  if (missing.length > 0) {
-    throw new UsageError(
-      `Shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${first.total}`).join(', ')} missing: merge needs every shard's report, or the verdict would cover only part of the runs.`,
-    );
-  }
+  if (total === undefined || !first) return [];
   const groups: CheckReport[][] = Array.from({ length: first.policies }, () => []);
   for (const r of reports) for (const res of r.results) groups[res.shard?.item ?? -1]?.push(res);
   groups.forEach((pieces, item) => {
@@ -193,7 +190,7 @@ function mergedJson(m: Merged, pieces: readonly CheckReport[]): Record<string, u
 }
 
 /** Exit code of merged verdicts, as `check` has them: 3 crashed, 1 violated, 4 held so far, 0 held. */
-const exitCode = (verdicts: readonly string[]): number =>
+export const exitCode = (verdicts: readonly string[]): number =>
   verdicts.includes('crashed') ? 3 : verdicts.includes('violated') ? 1 : verdicts.includes('held-so-far') ? 4 : 0;
 
 /**
@@ -202,7 +199,9 @@ const exitCode = (verdicts: readonly string[]): number =>
  * counterexample per policy. Exit codes as `check`.
  */
 export function mergeCommand(files: readonly string[], flags: MergeFlags, io: Io): number {
-  const reports = files.map(readReport);
+  const read = files.map(readJson);
+  if (read[0]?.command === 'explore') return mergeExplore(read, flags, io);
+  const reports = read.map(readReport);
   const sharded = reports.some((r) => r.shard);
   const groups = (sharded ? groupSharded(reports) : groupPlain(reports)).filter((g) => g.length > 0);
   const merged = groups.map(mergePieces);

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from '../usage-error.js';
 
 /** `--shard K/N`: this process is shard `index` (1-based) of `total`. */
 export interface Shard {
@@ -45,4 +46,45 @@ export function shardUnits(items: number, runs: number, shard: Shard): ShardUnit
     }
   }
   return out;
+}
+
+/** A report's envelope as `merge` checks it: the file and the shard that wrote it. */
+export interface ShardedReport {
+  readonly file: string;
+  readonly shard?: { readonly index: number; readonly total: number; readonly policies: number } | undefined;
+}
+
+/**
+ * Checks that `reports` are every shard of one run, each once (a verdict over part of a run would
+ * be a false `held`); returns N, or undefined when none is sharded. A usage error otherwise.
+ */
+export function checkShardSet(reports: readonly ShardedReport[], command: string): number | undefined {
+  const head = reports[0];
+  const first = head?.shard;
+  if (!head || !first) {
+    const sharded = reports.find((r) => r.shard);
+    if (sharded)
+      throw new UsageError(`${head?.file} is not a sharded report but ${sharded.file} is: merge the shards of one ${command} run.`);
+    return undefined;
+  }
+  const seen = new Map<number, string>();
+  for (const r of reports) {
+    if (!r.shard)
+      throw new UsageError(`${r.file} is not a sharded report (${command} --shard K/N --json) but ${head.file} is: merge one kind.`);
+    if (r.shard.total !== first.total || r.shard.policies !== first.policies) {
+      throw new UsageError(
+        `${r.file} is shard ${r.shard.index}/${r.shard.total} of ${r.shard.policies} policies, but ${head.file} is shard ${first.index}/${first.total} of ${first.policies}: merge the shards of one run.`,
+      );
+    }
+    const twice = seen.get(r.shard.index);
+    if (twice) throw new UsageError(`Shard ${r.shard.index}/${first.total} is given twice (${twice} and ${r.file}).`);
+    seen.set(r.shard.index, r.file);
+  }
+  const missing = Array.from({ length: first.total }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `Shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${first.total}`).join(', ')} missing: merge needs every shard's report, or the verdict would cover only part of the run.`,
+    );
+  }
+  return first.total;
 }
