@@ -2,7 +2,8 @@
  * The worldswitch command line (DESIGN §7). The only module that touches `process` and the only
  * one in src/ that reads the catalog: it parses flags, hands the catalog to the commands, runs the
  * worker side of checks and explorations, and maps verdicts to exit codes
- * (0 held, 1 violation, 2 usage or input error, 3 the checker or an invariant crashed).
+ * (0 held, 1 violation, 2 usage or input error, 3 the checker or an invariant crashed,
+ * 5 a replayed trace that no longer applies). Under GitHub Actions it adds `::error` annotations.
  */
 import { readFileSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';

@@ -358,6 +358,9 @@ describe('conventions', () => {
     const e = await cli('check', none);
     expect(e.code).toBe(2);
     expect(e.err).toMatch(/holds no file that exports a policy/);
+    const missing = await cli('check', join(dir, 'no-such-dir/'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/^worldswitch: Directory .*no-such-dir\/ does not exist\.\n$/);
   });
 
   it('the status line is cut to the terminal width', () => {

@@ -46,6 +46,7 @@ export async function selectAll(args: readonly string[], catalog: Catalog): Prom
   if (args.length === 0) return catalog.policies.map((policy) => ({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` }));
   const out: Selected[] = [];
   for (const arg of args) {
+    if (/[\\/]$/.test(arg) && !isDirectory(arg)) throw new UsageError(`Directory ${arg} does not exist.`);
     if (isDirectory(arg))
       for (const { policy, file } of await policiesInDirectory(arg)) out.push({ policy, arch: archOf(policy), arg: file, file });
     else if (isPolicyFile(arg)) for (const policy of await loadPolicyFile(arg)) out.push({ policy, arch: archOf(policy), arg, file: arg });
