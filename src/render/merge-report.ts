@@ -1,3 +1,4 @@
+import { CHECK_DEFAULTS } from '../check.js';
 import type { Merged } from '../commands/merge-command.js';
 import { formatEvent } from './text.js';
 
@@ -33,7 +34,7 @@ export function mergedReplay(m: Merged): string {
     r.policyFile ?? `${r.arch}/${r.policy}`,
     `--seed ${r.seed}`,
     ...(r.path ? [`--path ${r.path}`] : []),
-    ...(r.maxSteps !== 40 ? [`--max-steps ${r.maxSteps}`] : []),
+    ...(r.maxSteps !== CHECK_DEFAULTS.maxSteps ? [`--max-steps ${r.maxSteps}`] : []),
     ...config,
   ].join(' ');
 }
