@@ -169,8 +169,10 @@ function program(io: Io, exit: { code: number }): Command {
     });
   cmd
     .command('merge')
-    .description('combine the JSON reports of check --shard K/N runs into one verdict table, with the shortest counterexample per policy')
-    .argument('<report...>', 'JSON reports of check --shard K/N --json, every shard once')
+    .description(
+      'combine the JSON reports of check --shard K/N (or explore --shard K/N) runs into one verdict table, with the shortest counterexample per policy',
+    )
+    .argument('<report...>', 'JSON reports of check (or explore) --shard K/N --json, every shard once')
     .option('--json', 'print the merged JSON report instead of text')
     .option('--junit <file>', 'also write the merged verdicts as JUnit XML')
     .option('--quiet', 'accepted for symmetry with the other commands (merge prints no progress)')

@@ -1,4 +1,4 @@
-import { type CheckResult, check, makeExecutor } from '../check.js';
+import { CHECK_DEFAULTS, type CheckResult, check, makeExecutor } from '../check.js';
 import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
 import { splitEvents } from '../minimize.js';
 import { toJsonReport } from '../render/json.js';
@@ -127,7 +127,15 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...(file ? { policyFile: file } : {}),
       seconds: ms / 1000,
       text,
-      reproduce: `npx worldswitch check ${[arg, `--seed ${result.seed}`, ...(result.path ? [`--path ${result.path}`] : []), ...how.flags.filter((f) => !f.startsWith('--path'))].join(' ')}`,
+      // One process, straight to this counterexample: the seed and fast-check's path of the failing run.
+      reproduce: [
+        'npx worldswitch check',
+        arg,
+        `--seed ${result.seed}`,
+        ...(result.path ? [`--path ${result.path}`] : []),
+        ...replay,
+        ...checkReplayFlags(names, { runs: CHECK_DEFAULTS.runs, maxSteps: flags.maxSteps }),
+      ].join(' '),
       properties: { seed: result.seed, runs: result.runs, ...(shard ? { shard: `${shard.index}/${shard.total}` } : {}) },
     };
     results.push({ result, ms, text, unit, verdict });
