@@ -267,6 +267,51 @@ describe('shard plans', () => {
   });
 });
 
+describe('merge', () => {
+  it('a shard prints the same report every time (deterministic share)', async () => {
+    const a = await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', 'armv7/eager', '--runs', '200', '--shard', '2/4');
+    const b = await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', 'armv7/eager', '--runs', '200', '--shard', '2/4');
+    expect(a.out).toBe(b.out);
+    expect(a.out.length).toBeGreaterThan(0);
+  });
+
+  it('combines unsharded reports of different policies; the same policy twice is exit 2', async () => {
+    const v2 = join(dir, 'plain-v2.json');
+    const eager = join(dir, 'plain-eager.json');
+    writeFileSync(v2, (await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--runs', '100', '--json')).out);
+    writeFileSync(eager, (await cli('check', 'armv7/eager', 'x86-vmx/eager', '--runs', '50', '--json')).out);
+    const r = await cli('merge', v2, eager);
+    expect(r.code).toBe(1);
+    expect(
+      lines(r.out)
+        .slice(0, 4)
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+    ).toEqual(['policy verdict', 'arm64-nvhe/arm64-dirty-2015-v2 violated', 'armv7/eager held', 'x86-vmx/eager held']);
+    const twice = await cli('merge', v2, v2);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(/arm64-nvhe\/arm64-dirty-2015-v2 is in both/);
+  });
+
+  it('refuses what is not a report of check or explore, with one line', async () => {
+    const trace = join(dir, 'not-a-report.json');
+    await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--runs', '100', '--out', trace);
+    const list = join(dir, 'list.json');
+    writeFileSync(list, (await cli('list', '--json')).out);
+    const expected = [
+      /is a saved trace \(--out\), not a report: replay it/,
+      /command: merge combines reports of/,
+      /does not exist/,
+      /is not a JSON report/,
+    ];
+    for (const [i, file] of [trace, list, join(dir, 'missing.json'), join(process.cwd(), 'README.md')].entries()) {
+      const r = await cli('merge', file);
+      expect(r.code, file).toBe(2);
+      expect(lines(r.err), file).toHaveLength(1);
+      expect(r.err).toMatch(expected[i] as RegExp);
+    }
+  });
+});
+
 describe('explore --shard K/N, merged, equals one search', () => {
   it('the same verdicts, the same shortest counterexample lengths, and every state of the last level expanded once', async () => {
     const policies = ['arm64-nvhe/arm64-dirty-2015-v2', 'arm64-nvhe/arm64-dirty-2015', 'armv7/armv7-dirty-2015'];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { REPORT_VERSION } from '../render/json.js';
 import { renderMergedText, renderMergeTable } from '../render/merge-report.js';
-import { parseOrThrow } from '../trace-file.js';
+import { parseOrThrow, TRACE_FORMAT } from '../trace-file.js';
 import { UsageError } from '../usage-error.js';
 import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
@@ -74,7 +74,11 @@ function readJson(file: string): ReportFile {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not a JSON report (${(e as Error).message})`;
     throw new UsageError(`Report ${file} ${why}.`);
   }
-  const command = typeof json === 'object' && json !== null ? (json as { command?: unknown }).command : undefined;
+  const { command, format } = (typeof json === 'object' && json !== null ? json : {}) as { command?: unknown; format?: unknown };
+  if (format === TRACE_FORMAT)
+    throw new UsageError(`${file} is a saved trace (--out), not a report: replay it with worldswitch replay ${file}.`);
+  if (command === undefined)
+    throw new UsageError(`${file} is not a worldswitch report: merge takes what check --json and explore --json print.`);
   return { file, json, command };
 }
 
