@@ -170,10 +170,16 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
   else if (results.length === 0)
     io.out(
-      `shard ${shard?.index}/${shard?.total}: nothing to run (${selected.length} policies, ${flags.runs} runs each, dealt to ${shard?.total} shards)\n`,
+      `shard ${shard?.index}/${shard?.total}: nothing to run (${selected.length} ${selected.length === 1 ? 'policy' : 'policies'}, ${flags.runs} runs each, dealt to ${shard?.total} shards)\n`,
     );
   else if (results.length === 1 && !shard) io.out(results[0]?.text ?? '');
   else {
+    if (shard) {
+      const share = results.map((r) => `${r.verdict.name} runs ${r.unit.from}-${r.unit.to - 1}`).join(', ');
+      io.out(
+        `shard ${shard.index}/${shard.total} of seed ${flags.seed}: ${share} (worldswitch merge of every shard's --json gives the verdict)\n`,
+      );
+    }
     io.out(renderTable(results.map((r) => r.result)));
     for (const r of results) if (r.result.verdict !== 'held' || flags.coverage) io.out(`\n${r.text}`);
   }
