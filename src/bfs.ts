@@ -23,6 +23,12 @@ export interface BfsOptions {
   readonly onProgress?: (depth: number, states: number, transitions: number) => void;
   /** `--max-states`: stop (with the depth completed) once this many distinct states are stored. */
   readonly maxStates?: number;
+  /**
+   * Expand only this share of the states at `depth` (state s of that depth, in discovery order,
+   * belongs to share s mod total): `explore --shard`. The search up to that depth is the same in
+   * every share, so together the shares expand every state a whole search would (see `explore`).
+   */
+  readonly partition?: { readonly index: number; readonly total: number; readonly depth: number };
 }
 
 /** The outcome of a breadth-first search. */
@@ -40,6 +46,8 @@ export interface BfsResult {
   readonly invariant?: string;
   /** Why a `stopped` search stopped on its own: the states budget, or an allocation that failed. */
   readonly stoppedBy?: 'max-states' | 'out-of-memory';
+  /** Where a partitioned search split: the depth, how many states it had, how many this share expanded. */
+  readonly split?: { readonly depth: number; readonly width: number; readonly owned: number };
 }
 
 class Growable {
@@ -224,7 +232,12 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     peakBytes,
     ...(trace ? { trace } : {}),
     ...(stoppedBy ? { stoppedBy } : {}),
+    ...(split ? { split } : {}),
   });
+  const share = options.partition;
+  const splitAt = (depth: number, width: number): BfsResult['split'] =>
+    share && { depth, width, owned: width >= share.index ? Math.floor((width - share.index) / share.total) + 1 : 0 };
+  let split: BfsResult['split'] = share?.depth === 0 ? splitAt(0, 1) : undefined;
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   let completed = 0;
   try {
@@ -242,7 +255,9 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     const watch = x.watch;
     for (let d = 1; d <= options.depth; d++) {
       const next = new SparseFrontier(root, frontier.length);
+      const partitioned = split !== undefined && split.depth === d - 1 && share !== undefined;
       for (let s = 0; s < frontier.length; s++) {
+        if (partitioned && s % share.total !== share.index - 1) continue;
         const node = frontier.get(s, current);
         // A user policy under a watchdog: the path to this state is where a hook that hangs is reported.
         if (watch) writeWatchPath(watch, path(node, EMPTY_EVENT).slice(0, -1));
@@ -287,6 +302,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength);
       frontier = next;
       completed = d;
+      if (share?.depth === d) split = splitAt(d, frontier.length);
       if (options.onLevel?.(d, seen.size, transitions) === false) return result('stopped', d);
       if (frontier.length === 0) return result('held', options.depth);
     }

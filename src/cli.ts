@@ -2,8 +2,10 @@
  * The worldswitch command line (DESIGN §7). The only module that touches `process` and the only
  * one in src/ that reads the catalog: it parses flags, hands the catalog to the commands, runs the
  * worker side of checks and explorations, and maps verdicts to exit codes
- * (0 held, 1 violation, 2 usage or input error, 3 the checker or an invariant crashed).
+ * (0 held, 1 violation, 2 usage or input error, 3 the checker or an invariant crashed,
+ * 5 a replayed trace that no longer applies). Under GitHub Actions it adds `::error` annotations.
  */
+import { readFileSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { architectures, policies } from '../models/catalog.js';
@@ -15,7 +17,10 @@ import { type CostFlags, costCommand } from './commands/cost-command.js';
 import { type ExploreFlags, exploreCommand } from './commands/explore-command.js';
 import { type Io, type Signal, signalExitCode } from './commands/io.js';
 import { listCommand } from './commands/list-command.js';
+import { type MergeFlags, mergeCommand } from './commands/merge-command.js';
+import { fitLine } from './commands/progress-bar.js';
 import { type ReplayCommandFlags, replayCommand } from './commands/replay-command.js';
+import { parseShard } from './commands/shard.js';
 import { COST_DEFAULTS } from './cost.js';
 import { describeError } from './execute.js';
 import { explore } from './explore.js';
@@ -36,6 +41,19 @@ const integer =
     if (n < min || n > max) throw new InvalidArgumentError(`${flag} must be between ${min} and ${max}, got ${n}.`);
     return n;
   };
+
+/** This package's version, from its package.json (one level above src/ in the sources, two above dist/src/). */
+function packageVersion(): string {
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'worldswitch' && pkg.version) return pkg.version;
+    } catch {
+      // not this level
+    }
+  }
+  return 'unknown';
+}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -101,19 +119,23 @@ function addModelOptions(c: Command): Command {
     .option('--html <file>', 'write the counterexample as a self-contained HTML sequence diagram')
     .option('--full-state', 'also print the complete debug state at the failing point')
     .option('--verbose', 'with several policies, print every finding in full before the verdict table')
-    .option('--quiet', 'no progress bar or timing lines on stderr (for CI)');
+    .option('--quiet', 'no progress bar or timing lines on stderr (for CI)')
+    .option('--junit <file>', 'also write the verdicts as JUnit XML (one testcase per policy and invariant set)');
 }
 
 function program(io: Io, exit: { code: number }): Command {
   const cmd = new Command('worldswitch')
     .description('Finds bugs in hypervisor debug-state world-switch policies: random interleavings and bounded exhaustive exploration.')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s.startsWith('error:') ? `worldswitch: ${s.slice(7)}` : s) })
+    .version(packageVersion(), '--version', 'print the version and exit')
     .exitOverride();
   cmd
     .command('list')
     .description('list architectures, policies and invariants')
-    .action(() => {
-      exit.code = listCommand(io, catalog);
+    .option('--json', 'print them as JSON')
+    .option('--quiet', 'accepted for symmetry with the other commands (list prints nothing else)')
+    .action((flags: { json?: boolean }) => {
+      exit.code = listCommand(io, catalog, flags);
     });
   addBudgets(
     addModelOptions(
@@ -132,7 +154,12 @@ function program(io: Io, exit: { code: number }): Command {
           CHECK_DEFAULTS.seed,
         )
         .option('--max-steps <k>', 'events per interleaving, at most', integer('--max-steps', 1, 10_000), CHECK_DEFAULTS.maxSteps)
-        .option('--path <p>', 'fast-check replay path printed with a counterexample'),
+        .option('--path <p>', 'fast-check replay path printed with a counterexample')
+        .option(
+          '--shard <K/N>',
+          'run shard K of N: a deterministic share of the policies and runs (combine with worldswitch merge)',
+          parseShard,
+        ),
     ),
     'this many events executed',
   ).action(async (args: string[], flags: CheckFlags) => {
@@ -148,7 +175,12 @@ function program(io: Io, exit: { code: number }): Command {
           '<arch>/<name>, a bare <name>, or a policy file (file.ts#export for one export); with none, every built-in policy',
         )
         .requiredOption('--depth <d>', 'events per interleaving, at most', integer('--depth', 1, 64))
-        .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs'),
+        .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs')
+        .option(
+          '--shard <K/N>',
+          'search shard K of N: the whole search to depth D-1, then the last level from every Nth state (combine with worldswitch merge)',
+          parseShard,
+        ),
     ),
     'this many distinct states stored',
   ).action(async (args: string[], flags: ExploreFlags) => {
@@ -170,7 +202,8 @@ function program(io: Io, exit: { code: number }): Command {
           integer('--seed', -0x80000000, 0x7fffffff),
           COST_DEFAULTS.seed,
         )
-        .option('--json', 'print the versioned JSON report instead of text'),
+        .option('--json', 'print the versioned JSON report instead of text')
+        .option('--quiet', 'accepted for symmetry with the other commands (cost prints no progress)'),
     ),
   ).action(async (args: string[], flags: CostFlags) => {
     exit.code = await costCommand(args, flags, io, catalog);
@@ -179,23 +212,37 @@ function program(io: Io, exit: { code: number }): Command {
     cmd
       .command('replay')
       .description(
-        're-execute a saved counterexample (check/explore --out); exit 1 if it still violates, 0 if not, 5 if it stopped applying under --policy',
+        're-execute saved counterexamples (check/explore --out): one file, several, or a directory (a regression corpus, with a summary table); exit 1 if any still violates, 5 if one stopped applying under --policy, 0 if none violates',
       )
-      .argument('<trace.json>', 'a trace file saved with --out')
+      .argument('<trace...>', 'trace files saved with --out, or directories of them (every *.json inside, recursively)')
       .option(
         '--policy <policy>',
         'replay against this policy instead of the saved one (<arch>/<name>, a bare <name>, a policy file, file.ts#export)',
       )
       .option(
         '--trust-policy-file',
-        'run the policy file the trace names (relative to the trace file); without it, a trace naming a file needs --policy',
+        'run the policy file a trace names (relative to the trace file); without it, a trace naming a file needs --policy',
       )
-      .option('--html <file>', 'write the replay as a self-contained HTML sequence diagram')
+      .option('--html <file>', 'write the replay as a self-contained HTML sequence diagram (one trace file only)')
       .option('--full-state', 'also print the complete debug state at the failing point')
-      .option('--json', 'print the versioned JSON report instead of text'),
-  ).action(async (file: string, flags: ReplayCommandFlags) => {
-    exit.code = await replayCommand(file, flags, io, catalog);
+      .option('--json', 'print the versioned JSON report instead of text')
+      .option('--junit <file>', 'also write the verdicts as JUnit XML (one testcase per trace file)')
+      .option('--quiet', 'accepted for symmetry with the other commands (replay prints no progress)'),
+  ).action(async (files: string[], flags: ReplayCommandFlags) => {
+    exit.code = await replayCommand(files, flags, io, catalog);
   });
+  cmd
+    .command('merge')
+    .description(
+      'combine the JSON reports of check --shard K/N (or explore --shard K/N) runs into one verdict table, with the shortest counterexample per policy',
+    )
+    .argument('<report...>', 'JSON reports of check (or explore) --shard K/N --json, every shard once')
+    .option('--json', 'print the merged JSON report instead of text')
+    .option('--junit <file>', 'also write the merged verdicts as JUnit XML')
+    .option('--quiet', 'accepted for symmetry with the other commands (merge prints no progress)')
+    .action((files: string[], flags: MergeFlags) => {
+      exit.code = mergeCommand(files, flags, io);
+    });
   return cmd;
 }
 
@@ -271,12 +318,18 @@ export async function run(): Promise<void> {
   const io: Io = {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
-    ...(tty ? { status: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
+    ...(tty
+      ? {
+          // Cut to the terminal's width: a line that wraps cannot be cleared with \r and piles up.
+          status: (line: string) => process.stderr.write(`\r\x1b[K${fitLine(line, process.stderr.columns)}`),
+        }
+      : {}),
     onSignal: (handler) => {
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
     signalled: () => first,
+    ...(process.env.GITHUB_ACTIONS === 'true' ? { annotate: (line: string) => process.stderr.write(line) } : {}),
   };
   const code = await main(process.argv.slice(2), io);
   process.exitCode = first && code === 0 ? signalExitCode(first) : code;

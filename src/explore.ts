@@ -24,6 +24,8 @@ export interface ExploreOptions {
   readonly watch?: Watch;
   /** `--max-states`: stop (held so far) once this many distinct states are stored. */
   readonly maxStates?: number;
+  /** `explore --shard K/N`: expand only shard K's share of the states where the search splits (see `explore`). */
+  readonly shard?: { readonly index: number; readonly total: number };
 }
 
 /** The outcome of bounded exhaustive exploration, with the guarantee it gives. */
@@ -57,6 +59,8 @@ export interface ExploreResult {
   readonly nondeterministic?: boolean;
   /** The last step's hook never returned (or ended the worker): the trace ends at that step. */
   readonly hung?: boolean;
+  /** A sharded search: where it split (depth, states there) and how many of them this shard expanded. */
+  readonly split?: { readonly depth: number; readonly width: number; readonly owned: number };
 }
 
 /** An alphabet of every event of the model that is enabled in the executor's world. */
@@ -81,6 +85,14 @@ export function makeExploreExecutor(policy: Policy, arch: ArchModel, invariants:
 /**
  * Bounded exhaustive exploration: breadth-first over canonical world states up to `depth` events,
  * every enabled event over the model's small domain, the same `execute` semantics as `check`.
+ *
+ * With `shard` K/N, the search runs whole up to depth D-1, then expands only the states of depth
+ * D-1 numbered K-1, K-1+N, … (discovery order, the same in every shard): the last level, where
+ * most transitions are, is divided with no state expanded twice. Together the N shards expand
+ * every state one search expands, so they hold iff it holds, and the shortest of their
+ * counterexamples is as short as its one. (Splitting higher up divides more levels but, as
+ * interleavings of independent events converge, each shard then re-reaches most states: measured
+ * on arm64-dirty-2015 at depth 8, splitting at depth 3 left each of 4 shards 89% of the states.)
  */
 export function explore(policy: Policy, options: ExploreOptions): ExploreResult {
   const result = exploreOnce(policy, options, options.symmetry !== false);
@@ -116,6 +128,7 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       shouldStop: () => (symmetry && x.cpuNumberRead) || (options.shouldStop?.() ?? false),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
+      ...(options.shard ? { partition: { ...options.shard, depth: options.depth - 1 } } : {}),
     });
   } catch (e) {
     const error = e instanceof CheckerCrash ? e.message : String((e as Error)?.stack ?? e);
@@ -130,6 +143,7 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
     transitions: r.transitions,
     peakBytes: r.peakBytes,
     ...(coverage ? { coverage } : {}),
+    ...(r.split ? { split: r.split } : {}),
   };
   if (r.outcome !== 'violated' || !r.trace) {
     const stop = r.stoppedBy ? { stoppedBy: r.stoppedBy } : {};

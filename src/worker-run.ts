@@ -15,7 +15,7 @@ export interface WorkerJob {
   readonly invariants: readonly string[];
   readonly config: Readonly<Record<string, number>>;
   readonly check?: { runs: number; seed: number; maxSteps: number; path?: string; coverage: boolean };
-  readonly explore?: { depth: number; symmetry: boolean; coverage: boolean };
+  readonly explore?: { depth: number; symmetry: boolean; coverage: boolean; shard?: { index: number; total: number } };
   /** `--max-states`: events executed (check) or distinct states stored (explore) before the run stops. */
   readonly maxStates?: number;
 }

@@ -94,7 +94,8 @@ export function ppcBookeFields(): FieldTable {
 
 /** ppc-booke's events in the kernel. */
 export const PPC_BOOKE_KERNEL_EVENTS: Readonly<Record<string, string>> = {
-  GUEST_ENTER: 'KVM_RUN: kvmppc_vcpu_run() -> __kvmppc_vcpu_run (booke_interrupts.S); inside the run loop, the re-entry after an exit handled with RESUME_GUEST',
+  GUEST_ENTER:
+    'KVM_RUN: kvmppc_vcpu_run() -> __kvmppc_vcpu_run (booke_interrupts.S); inside the run loop, the re-entry after an exit handled with RESUME_GUEST',
   RUN_RETURN: 'KVM_RUN returns to userspace: an exit handled with RESUME_HOST, then the out: path of kvmppc_vcpu_run()',
   GUEST_EXIT: 'an interrupt in the guest, to kvmppc_handle_exit()',
   GUEST_READ: 'guest mfmsr / mfspr of a debug SPR (privileged at MSR[PR]=1: emulated, kvmppc_booke_emulate_mfspr())',

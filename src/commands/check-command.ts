@@ -1,12 +1,14 @@
-import { type CheckOptions, type CheckResult, check, makeExecutor } from '../check.js';
+import { CHECK_DEFAULTS, type CheckOptions, type CheckResult, check, makeExecutor } from '../check.js';
 import { EVENT_WIDTH, type Executor, POLICY_TOTAL } from '../execute.js';
 import { splitEvents } from '../minimize.js';
 import type { Policy } from '../policy.js';
 import { toJsonReport } from '../render/json.js';
 import { renderFindingLine, renderMultiPolicy, renderTable, renderText, replayCommand } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
+import { UsageError } from '../usage-error.js';
 import { runInWorker, type StopReason } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
+import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import { progressBar } from './progress-bar.js';
 import type { RunFlags } from './run-flags.js';
@@ -21,6 +23,7 @@ import {
   modelConfig,
   selectAll,
 } from './selection.js';
+import { type Shard, type ShardUnit, shardUnits } from './shard.js';
 
 /** The flags of `worldswitch check`. */
 export interface CheckFlags extends RunFlags {
@@ -28,6 +31,10 @@ export interface CheckFlags extends RunFlags {
   seed: number;
   maxSteps: number;
   path?: string;
+  /** `--shard K/N`: run this shard's share of the policies and runs. */
+  shard?: Shard;
+  /** `--junit FILE`: also write the verdicts as JUnit XML. */
+  junit?: string;
 }
 
 /**
@@ -44,21 +51,41 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   checkModelFlags(selected, flags, catalog);
   checkInvariantsApply(names, selected, catalog);
   checkSavesOne(selected, flags);
+  if (flags.shard && flags.path)
+    throw new UsageError('--shard and --path cannot be used together: --path jumps to one run, --shard splits them.');
   io = flags.quiet ? quiet(io) : io;
-  const results: { result: CheckResult; ms: number; text: string; line: string; held: boolean; x: Executor }[] = [];
+  const { shard } = flags;
+  // Unsharded, every policy runs all its runs; a shard runs its pieces (DESIGN §9: --shard K/N + merge).
+  const units: ShardUnit[] = shard
+    ? shardUnits(selected.length, flags.runs, shard)
+    : selected.map((_, item) => ({ item, from: 0, to: flags.runs }));
+  const results: {
+    result: CheckResult;
+    ms: number;
+    text: string;
+    line: string;
+    held: boolean;
+    x: Executor;
+    unit: ShardUnit;
+    verdict: CiVerdict;
+  }[] = [];
   let signal: Signal | undefined;
   let budget = false;
-  for (const { policy, arch, arg, file, exportName } of selected) {
+  for (const unit of units) {
+    const { policy, arch, arg, file, exportName } = selected[unit.item] as (typeof selected)[number];
     signal ??= io.signalled?.();
     if (signal) break;
     const invariants = invariantsToCheck(arch, names, catalog);
     const { config, replay } = modelConfig(arch, flags);
+    const runs = unit.to - unit.from;
     const options = {
-      runs: flags.runs,
+      runs,
       seed: flags.seed,
       maxSteps: flags.maxSteps,
       coverage: flags.coverage === true,
       ...(flags.path ? { path: flags.path } : {}),
+      // fast-check's path "k" starts at run k of the seed's sequence: a shard runs exactly runs from…to-1.
+      ...(shard && unit.from > 0 ? { path: String(unit.from) } : {}),
     };
     const started = performance.now();
     const name = `${arch.id}/${policy.name}`;
@@ -105,7 +132,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
               stats: { events: -1, warnings: 0 },
             }),
             describeProgress: (_p, ms, runsStarted) =>
-              `check ${name} ${progressBar(runsStarted, flags.runs)} ${Math.min(runsStarted, flags.runs)}/${flags.runs} runs, ${(ms / 1000).toFixed(1)} s`,
+              `check ${name} ${progressBar(runsStarted, runs)} ${Math.min(runsStarted, runs)}/${runs} runs, ${(ms / 1000).toFixed(1)} s`,
             onHang: (hang): CheckResult => {
               const x = makeExecutor(policy, arch, invariants, config);
               return {
@@ -140,7 +167,11 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     if (result.stoppedBy === 'SIGINT' || result.stoppedBy === 'SIGTERM') signal = result.stoppedBy;
     else if (result.verdict === 'held-so-far') budget = true;
     const renderer = makeExecutor(policy, arch, invariants, config);
-    const replayFlags = [...replay, ...checkReplayFlags(names, flags)];
+    const replayFlags = [
+      ...replay,
+      ...checkReplayFlags(names, { runs, maxSteps: flags.maxSteps }),
+      ...(shard && unit.from > 0 ? [`--path ${unit.from}`] : []),
+    ];
     const command = replayCommand(result, { policyArg: arg, flags: replayFlags });
     const savedTo = saveOutputs(flags, result, renderer, io, {
       file,
@@ -155,30 +186,88 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...(savedTo ? { savedTo } : {}),
       ...(flags.fullState ? { fullState: true } : {}),
     };
+    const text = renderText(result, renderer, how);
+    const verdict: CiVerdict = {
+      name,
+      policy: name,
+      verdict: result.verdict,
+      invariantSet: names,
+      ...(result.violation ? { violation: result.violation } : {}),
+      ...failingEvent(result.trace, result.violation),
+      ...(result.error ? { error: result.error } : {}),
+      ...(file ? { policyFile: file } : {}),
+      seconds: ms / 1000,
+      text,
+      // One process, straight to this counterexample: the seed and fast-check's path of the failing run.
+      reproduce: [
+        'npx worldswitch check',
+        arg,
+        `--seed ${result.seed}`,
+        ...(result.path ? [`--path ${result.path}`] : []),
+        ...replay,
+        ...checkReplayFlags(names, { runs: CHECK_DEFAULTS.runs, maxSteps: flags.maxSteps }),
+      ].join(' '),
+      properties: { seed: result.seed, runs: result.runs, ...(shard ? { shard: `${shard.index}/${shard.total}` } : {}) },
+    };
     results.push({
       result,
       ms,
-      text: renderText(result, renderer, how),
+      text,
       line: renderFindingLine(result, command),
       held: result.verdict === 'held',
       x: renderer,
+      unit,
+      verdict,
     });
     if (signal) break;
   }
-  const json =
-    results.length === 1 && results[0]
-      ? toJsonReport(results[0].result, results[0].ms, results[0].x)
-      : { reportVersion: 1, results: results.map((r) => toJsonReport(r.result, r.ms, r.x)) };
+  const report = (r: (typeof results)[number]) => ({
+    ...toJsonReport(r.result, r.ms, r.x),
+    ...(shard
+      ? { shard: { index: shard.index, total: shard.total, item: r.unit.item, from: r.unit.from, to: r.unit.to, of: flags.runs } }
+      : {}),
+    ...(shard && r.verdict.policyFile ? { policyFile: r.verdict.policyFile } : {}),
+  });
+  const json = shard
+    ? {
+        reportVersion: 1,
+        command: 'check',
+        shard: { index: shard.index, total: shard.total, policies: selected.length },
+        results: results.map(report),
+      }
+    : results.length === 1 && results[0]
+      ? report(results[0])
+      : { reportVersion: 1, command: 'check', results: results.map(report) };
+  if (flags.junit)
+    writeJunit(
+      flags.junit,
+      'check',
+      results.map((r) => r.verdict),
+    );
+  annotate(
+    io,
+    results.map((r) => r.verdict),
+  );
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
-  else if (results.length === 1) io.out(results[0]?.text ?? '');
+  else if (results.length === 0 && shard)
+    io.out(
+      `shard ${shard.index}/${shard.total}: nothing to run (${selected.length} ${selected.length === 1 ? 'policy' : 'policies'}, ${flags.runs} runs each, dealt to ${shard.total} shards)\n`,
+    );
+  else if (results.length === 1 && !shard) io.out(results[0]?.text ?? '');
   else {
+    if (shard) {
+      const share = results.map((r) => `${r.verdict.name} runs ${r.unit.from}-${r.unit.to - 1}`).join(', ');
+      io.out(
+        `shard ${shard.index}/${shard.total} of seed ${flags.seed}: ${share} (worldswitch merge of every shard's --json gives the verdict)\n`,
+      );
+    }
     // --coverage reports every policy; --verbose every finding.
     const reports = flags.coverage ? results : flags.verbose ? results.filter((r) => !r.held) : undefined;
     io.out(renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))));
   }
   if (results.some((r) => r.result.verdict === 'crashed')) return 3;
   if (signal) {
-    io.err(`worldswitch: stopped by ${signal}; ${results.length} of ${selected.length} policies reported\n`);
+    io.err(`worldswitch: stopped by ${signal}; ${results.length} of ${units.length} ${shard ? 'shard pieces' : 'policies'} reported\n`);
     return signalExitCode(signal);
   }
   if (results.some((r) => r.result.verdict === 'violated')) return 1;

@@ -99,8 +99,8 @@ export async function costCommand(args: string[], flags: CostFlags, io: Io, cata
   if (flags.json) {
     const json =
       results.length === 1
-        ? { reportVersion: COST_REPORT_VERSION, ...toJson(results[0] as CostResult) }
-        : { reportVersion: COST_REPORT_VERSION, results: results.map(toJson) };
+        ? { reportVersion: COST_REPORT_VERSION, command: 'cost', ...toJson(results[0] as CostResult) }
+        : { reportVersion: COST_REPORT_VERSION, command: 'cost', results: results.map(toJson) };
     io.out(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     io.out([...byArch].map(([arch, rs]) => renderArch(arch, rs, baselines.get(arch))).join('\n'));

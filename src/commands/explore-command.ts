@@ -6,15 +6,29 @@ import { count, renderExploreTable, renderExploreText, renderFindingLine, render
 import { tracesToJSON } from '../trace.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
+import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { checkDestinations, checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkInvariantsApply, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import type { Shard } from './shard.js';
 
 /** The flags of `worldswitch explore`. */
 export interface ExploreFlags extends RunFlags {
   depth: number;
   symmetry: boolean;
+  /** `--junit FILE`: also write the verdicts as JUnit XML. */
+  junit?: string;
+  /** `--shard K/N`: expand only this shard's share of the states where the search splits. */
+  shard?: Shard;
+}
+
+/** What a shard covered, in one line under its report. */
+function shardLine(shard: Shard, r: ExploreResult): string {
+  const who = `shard ${shard.index}/${shard.total}`;
+  if (!r.split) return `${who}: the search ended before it split (depth ${r.depth - 1}), so this shard searched everything itself\n`;
+  const { depth, width, owned } = r.split;
+  return `${who}: searched all states to depth ${depth} (${count(width)} there), then on from ${count(owned)} of them; the ${shard.total} shards together cover every interleaving (worldswitch merge)\n`;
 }
 
 /**
@@ -33,6 +47,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const reports: Record<string, unknown>[] = [];
+  const verdicts: CiVerdict[] = [];
+  const { shard } = flags;
   const results: { result: ExploreResult; text: string; line: string; held: boolean }[] = [];
   let code = 0;
   let signal: Signal | undefined;
@@ -53,7 +69,12 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
         arch: arch.id,
         invariants: invariants.map((i) => i.name),
         config,
-        explore: { depth: flags.depth, symmetry: flags.symmetry, coverage: flags.coverage === true },
+        explore: {
+          depth: flags.depth,
+          symmetry: flags.symmetry,
+          coverage: flags.coverage === true,
+          ...(shard ? { shard: { index: shard.index, total: shard.total } } : {}),
+        },
       },
       flags.depth,
       {
@@ -110,7 +131,12 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const result: ExploreResult =
       outcome.stoppedBy && outcome.result.verdict === 'held-so-far' ? { ...outcome.result, stoppedBy: outcome.stoppedBy } : outcome.result;
     const x = makeExploreExecutor(policy, arch, invariants, config);
-    const replayFlags = [...replay, ...names.map((n) => `--invariant ${n}`), ...(flags.symmetry ? [] : ['--no-symmetry'])];
+    const replayFlags = [
+      ...replay,
+      ...names.map((n) => `--invariant ${n}`),
+      ...(flags.symmetry ? [] : ['--no-symmetry']),
+      ...(shard ? [`--shard ${shard.index}/${shard.total}`] : []),
+    ];
     const command = ['npx worldswitch explore', arg, `--depth ${flags.depth}`, ...replayFlags].join(' ');
     const savedTo = saveOutputs(flags, result, x, io, {
       file,
@@ -125,8 +151,26 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       ...(savedTo ? { savedTo } : {}),
       ...(flags.fullState ? { fullState: true } : {}),
     };
-    reports.push(toExploreJsonReport(result, ms, x));
-    const text = renderExploreText(result, x, how);
+    reports.push({
+      ...toExploreJsonReport(result, ms, x),
+      ...(shard ? { shard: { index: shard.index, total: shard.total, item: reports.length, split: result.split ?? null } } : {}),
+      ...(shard && file ? { policyFile: file } : {}),
+    });
+    const text = `${renderExploreText(result, x, how)}${shard ? shardLine(shard, result) : ''}`;
+    verdicts.push({
+      name,
+      policy: name,
+      verdict: result.verdict,
+      invariantSet: names,
+      ...(result.violation ? { violation: result.violation } : {}),
+      ...failingEvent(result.trace, result.violation),
+      ...(result.error ? { error: result.error } : {}),
+      ...(file ? { policyFile: file } : {}),
+      seconds: ms / 1000,
+      text,
+      reproduce: command,
+      properties: { depth: result.depth, depthCompleted: result.depthCompleted, states: result.states },
+    });
     results.push({
       result,
       text,
@@ -145,7 +189,18 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     else if (result.verdict === 'held-so-far' && code === 0) code = 4;
     if (signal) break;
   }
-  const json = reports.length === 1 ? reports[0] : { reportVersion: 1, results: reports };
+  if (flags.junit) writeJunit(flags.junit, 'explore', verdicts);
+  annotate(io, verdicts);
+  const json = shard
+    ? {
+        reportVersion: 1,
+        command: 'explore',
+        shard: { index: shard.index, total: shard.total, policies: selected.length },
+        results: reports,
+      }
+    : reports.length === 1
+      ? reports[0]
+      : { reportVersion: 1, command: 'explore', results: reports };
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
   else if (results.length > 1) {
     const shown = flags.coverage ? results : flags.verbose ? results.filter((r) => !r.held) : undefined;

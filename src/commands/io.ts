@@ -17,6 +17,8 @@ export interface Io {
   onSignal?(handler: (signal: Signal, count: number) => void): () => void;
   /** The first signal received so far, if any (commands poll it between units of work). */
   signalled?(): Signal | undefined;
+  /** Writes a GitHub Actions workflow command (stderr); present only when `GITHUB_ACTIONS` is set. */
+  annotate?(line: string): void;
 }
 
 /** `--quiet`: the same io without the status line (no progress bar). */
@@ -25,4 +27,5 @@ export const quiet = (io: Io): Io => ({
   err: io.err,
   ...(io.onSignal ? { onSignal: io.onSignal } : {}),
   ...(io.signalled ? { signalled: io.signalled } : {}),
+  ...(io.annotate ? { annotate: io.annotate } : {}),
 });

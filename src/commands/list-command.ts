@@ -1,8 +1,33 @@
 import type { Catalog } from './catalog.js';
 import type { Io } from './io.js';
 
-/** `worldswitch list`: architectures (with their options), policies, invariants. */
-export function listCommand(io: Io, catalog: Catalog): number {
+/** The version of the JSON `list --json` prints; bumped on any incompatible change. */
+export const LIST_REPORT_VERSION = 1;
+
+/** `list --json`: the same catalog as data. */
+function listJson(catalog: Catalog): Record<string, unknown> {
+  return {
+    reportVersion: LIST_REPORT_VERSION,
+    command: 'list',
+    architectures: catalog.architectures.map((a) => ({
+      id: a.id,
+      summary: a.summary,
+      options: a.options.map((o) => ({ name: o.name, min: o.min, max: o.max, default: o.default, describe: o.describe })),
+      smallDomain: a.smallDomain,
+      ...(a.costNote ? { costNote: a.costNote } : {}),
+      invariants: catalog.invariantsFor(a.id).map((i) => i.name),
+    })),
+    policies: catalog.policies.map((p) => ({ name: `${p.arch}/${p.name}`, arch: p.arch, policy: p.name, summary: p.summary })),
+    invariants: catalog.invariants.map((i) => ({ name: i.name, claim: i.claim })),
+  };
+}
+
+/** `worldswitch list`: architectures (with their options), policies, invariants; `--json` as data. */
+export function listCommand(io: Io, catalog: Catalog, flags: { json?: boolean } = {}): number {
+  if (flags.json) {
+    io.out(`${JSON.stringify(listJson(catalog), null, 2)}\n`);
+    return 0;
+  }
   const lines = ['Architectures:'];
   for (const a of catalog.architectures) {
     lines.push(`  ${a.id.padEnd(14)} ${a.summary}`);

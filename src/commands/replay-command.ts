@@ -13,7 +13,10 @@ import { parseOrThrow, readTraceFile, type TraceFile } from '../trace-file.js';
 import { configSchema, packTraceEvents } from '../trace-schema.js';
 import { UsageError } from '../usage-error.js';
 import type { Catalog } from './catalog.js';
+import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
+import { isDirectory } from './files-in.js';
 import type { Io } from './io.js';
+import { replayCorpus } from './replay-corpus.js';
 import { checkDestinations, writeHtmlReport } from './save-file.js';
 import { type Selected, selectAll } from './selection.js';
 
@@ -26,6 +29,8 @@ export interface ReplayCommandFlags {
   trustPolicyFile?: boolean;
   hookTimeout?: number;
   fullState?: boolean;
+  /** `--junit FILE`: also write the verdicts as JUnit XML. */
+  junit?: string;
 }
 
 /** The largest trace file `replay` reads (a 100,000-event trace is about 10 MiB). */
@@ -134,20 +139,24 @@ function differs(saved: TraceFile, verdict: ReplayOutcome['verdict'], x: Executo
   return undefined;
 }
 
+/** A trace re-executed: the outcome and the executor it left in that state (for the text report). */
+export interface Replayed {
+  readonly outcome: ReplayOutcome;
+  readonly x: Executor;
+}
+
 /**
- * `worldswitch replay`: re-executes a saved counterexample against its policy (or `--policy`
- * another one) and prints the same report as `check`. Exit 1 if it still violates an invariant,
- * 0 if the whole trace ran clean, 5 (diverged) if it stopped applying under `--policy`, 2 for a
- * trace file that cannot be used.
+ * Re-executes one trace file. A trace that stops applying part-way is `diverged`; under its own
+ * saved policy that means the file is wrong, a usage error, unless `strict` is off (a corpus: the
+ * policy or the model changed since the trace was saved, which the summary reports).
  */
-export async function replayCommand(file: string, flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
-  if (flags.html !== undefined) checkDestinations({ html: flags.html });
+export async function replayFile(file: string, flags: ReplayCommandFlags, catalog: Catalog, strict: boolean): Promise<Replayed> {
   const { saved, selected, x, trace, packed } = await loadTrace(file, flags, catalog);
   const timeoutMs = selected.file ? (flags.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000 : undefined;
   const { steps, verdict } = execute(x, packed, timeoutMs);
   const hung = x.violation?.message.includes('did not return within') === true && timeoutMs !== undefined;
   const note = differs(saved, verdict, x, steps);
-  if (verdict === 'diverged' && flags.policy === undefined) {
+  if (verdict === 'diverged' && flags.policy === undefined && strict) {
     const e = trace[steps];
     throw new UsageError(`${file}: events[${steps}]: ${e?.event ?? '?'} is not enabled at step ${steps + 1}: the trace does not replay.`);
   }
@@ -168,14 +177,54 @@ export async function replayCommand(file: string, flags: ReplayCommandFlags, io:
     ...(note ? { note } : {}),
     ...(hung ? { hung } : {}),
   };
+  return { outcome, x };
+}
+
+/** The CI view of a replay: a JUnit test case per trace file, an annotation when it still violates or no longer applies. */
+export function replayVerdict(r: Replayed, text: string, seconds: number): CiVerdict {
+  const o = r.outcome;
+  const stale = o.verdict === 'diverged' ? `; step ${o.steps + 1} is not enabled under this policy` : '';
+  return {
+    name: o.file,
+    policy: `${o.arch}/${o.policy}`,
+    verdict: o.verdict,
+    invariantSet: [],
+    ...(o.violation ? { violation: o.violation } : {}),
+    ...failingEvent(o.trace, o.violation),
+    ...(o.verdict === 'diverged' ? { error: `the trace applies for ${o.steps} of ${o.trace.length} steps${stale}` } : {}),
+    ...(o.policyFile ? { policyFile: o.policyFile } : {}),
+    seconds,
+    text,
+    reproduce: replayAgain(o),
+    properties: { steps: o.steps, of: o.trace.length, savedInvariant: o.saved.invariant },
+  };
+}
+
+/** Exit code of replays: 1 if any still violates, 5 if any no longer applies (diverged), else 0. */
+export const replayExitCode = (verdicts: readonly string[]): number =>
+  verdicts.includes('violated') ? 1 : verdicts.includes('diverged') ? 5 : 0;
+
+/**
+ * `worldswitch replay`: re-executes a saved counterexample against its policy (or `--policy`
+ * another one) and prints the same report as `check`; several files or a directory are a
+ * regression corpus (`replayCorpus`). Exit 1 if it still violates an invariant, 5 if it no
+ * longer applies under `--policy`, 0 if not, 2 for a trace file that cannot be used.
+ */
+export async function replayCommand(args: readonly string[], flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
+  const [only] = args;
+  if (args.length !== 1 || only === undefined || isDirectory(only)) return replayCorpus(args, flags, io, catalog);
+  if (flags.html !== undefined) checkDestinations({ html: flags.html });
+  const started = performance.now();
+  const r = await replayFile(only, flags, catalog, true);
+  const { outcome, x } = r;
   if (flags.html) {
     writeHtmlReport(flags.html, x, {
-      title: `${outcome.arch}/${outcome.policy}: replay of ${file}`,
-      trace: trace.slice(0, verdict === 'held' ? trace.length : steps),
+      title: `${outcome.arch}/${outcome.policy}: replay of ${only}`,
+      trace: outcome.trace.slice(0, outcome.verdict === 'held' ? outcome.trace.length : outcome.steps),
       violation: outcome.violation,
       warnings: outcome.warnings,
-      ...(hung ? { hung } : {}),
-      ...(outcome.violation && !hung
+      ...(outcome.hung ? { hung: true } : {}),
+      ...(outcome.violation && !outcome.hung
         ? {
             reproduce: {
               command: replayAgain(outcome),
@@ -184,7 +233,7 @@ export async function replayCommand(file: string, flags: ReplayCommandFlags, io:
                 policy: outcome.policy,
                 config: outcome.config,
                 invariant: outcome.violation.invariant,
-                trace: trace.slice(0, steps),
+                trace: outcome.trace.slice(0, outcome.steps),
                 ...(outcome.policyFile ? { policyFile: outcome.policyFile } : {}),
               }),
             },
@@ -192,11 +241,10 @@ export async function replayCommand(file: string, flags: ReplayCommandFlags, io:
         : {}),
     });
   }
-  io.out(
-    flags.json
-      ? `${JSON.stringify(toReplayJsonReport(outcome, x), null, 2)}\n`
-      : renderReplayText(outcome, x, { fullState: flags.fullState === true }),
-  );
-  if (verdict === 'violated') return 1;
-  return verdict === 'diverged' ? 5 : 0;
+  const text = renderReplayText(outcome, x, { fullState: flags.fullState === true });
+  const verdict = replayVerdict(r, text, (performance.now() - started) / 1000);
+  if (flags.junit) writeJunit(flags.junit, 'replay', [verdict]);
+  annotate(io, [verdict]);
+  io.out(flags.json ? `${JSON.stringify(toReplayJsonReport(outcome, x), null, 2)}\n` : text);
+  return replayExitCode([outcome.verdict]);
 }

@@ -1,12 +1,36 @@
 import { CHECK_DEFAULTS } from '../check.js';
 import { POLICY_TOTAL } from '../execute.js';
 import type { Invariant } from '../invariant.js';
-import { loadPolicyFile, probePolicyFile } from '../load-policy.js';
+import { type LoadedPolicy, loadPolicyFile, probePolicyFile } from '../load-policy.js';
 import type { ArchModel } from '../model.js';
 import type { Policy } from '../policy.js';
 import { isPolicyFile, selectPolicies } from '../select-policies.js';
 import { UsageError } from '../usage-error.js';
 import type { Catalog } from './catalog.js';
+import { filesIn, isDirectory } from './files-in.js';
+
+/** Policy files in a directory argument: scripts, not declarations, tests or specs. */
+const POLICY_FILE = /^(?!.*\.(test|spec|d)\.[mc]?[jt]s$).*\.m?[jt]s$/;
+
+/** Every policy the files under `dir` export; a file there that exports none (a helper module) is skipped. */
+async function policiesInDirectory(dir: string, loadTimeoutS: number): Promise<{ arg: string; loaded: LoadedPolicy[] }[]> {
+  const out: { arg: string; loaded: LoadedPolicy[] }[] = [];
+  for (const file of filesIn(dir, POLICY_FILE, 'policy files (*.ts, *.mts, *.js, *.mjs)')) {
+    try {
+      out.push({ arg: file, loaded: await loadUnderWatchdog(file, loadTimeoutS) });
+    } catch (e) {
+      if (!(e instanceof UsageError && e.message.includes('exports no policy'))) throw e;
+    }
+  }
+  if (out.length === 0) throw new UsageError(`Directory ${dir} holds no file that exports a policy (definePolicy).`);
+  return out;
+}
+
+/** A policy file's policies, its top-level code first run in a worker under a watchdog. */
+async function loadUnderWatchdog(address: string, loadTimeoutS: number): Promise<LoadedPolicy[]> {
+  await probePolicyFile(address, loadTimeoutS * 1000);
+  return loadPolicyFile(address);
+}
 
 /** One policy to run, how the user named it, and the file it came from (user policies). */
 export interface Selected {
@@ -37,14 +61,18 @@ export async function selectAll(args: readonly string[], catalog: Catalog, loadT
   if (args.length === 0) return catalog.policies.map((policy) => ({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` }));
   const out: Selected[] = [];
   for (const arg of args) {
-    if (isPolicyFile(arg)) {
-      await probePolicyFile(arg, loadTimeoutS * 1000);
-      const loaded = await loadPolicyFile(arg);
-      const file = arg.replace(/#[^#/\\]*$/, '');
-      for (const { policy, exportName } of loaded) {
-        // The argument that names this one policy again: with #export when the file has several.
-        const one = loaded.length > 1 || arg !== file ? `${file}#${exportName}` : file;
-        out.push({ policy, arch: archOf(policy), arg: one, file, exportName });
+    if (/[\\/]$/.test(arg) && !isDirectory(arg)) throw new UsageError(`Directory ${arg} does not exist.`);
+    if (isDirectory(arg) || isPolicyFile(arg)) {
+      const found = isDirectory(arg)
+        ? await policiesInDirectory(arg, loadTimeoutS)
+        : [{ arg, loaded: await loadUnderWatchdog(arg, loadTimeoutS) }];
+      for (const { arg: named, loaded } of found) {
+        const file = named.replace(/#[^#/\\]*$/, '');
+        for (const { policy, exportName } of loaded) {
+          // The argument that names this one policy again: with #export when the file has several.
+          const one = loaded.length > 1 || named !== file ? `${file}#${exportName}` : file;
+          out.push({ policy, arch: archOf(policy), arg: one, file, exportName });
+        }
       }
     } else
       for (const policy of selectPolicies(arg, catalog.policies, catalog.architectures))
