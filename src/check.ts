@@ -9,6 +9,7 @@ import { minimizeTrace, rerun, splitEvents } from './minimize.js';
 import type { ArchModel, ModelConfig } from './model.js';
 import type { Policy } from './policy.js';
 import { type TraceEvent, tracesToJSON } from './trace.js';
+import { byLengthThenOrder, type Counterexample, type KnownFailure, type KnownHit, matchKnown, pointKey, signatureOf } from './triage.js';
 
 /** Defaults of `check` (and of the CLI). */
 export const CHECK_DEFAULTS = { runs: 1000, seed: 1, maxSteps: 40 } as const;
@@ -29,6 +30,10 @@ export interface CheckOptions {
   readonly watch?: Watch;
   /** Count lifecycle transitions and events exercised (`CheckResult.coverage`). */
   readonly coverage?: boolean;
+  /** Go on after a violation: one shrunk counterexample per invariant that breaks (`counterexamples`). */
+  readonly continue?: boolean;
+  /** Failures already known (`--assume-fixed`): a counterexample that breaks where one did is reported as known and the search goes on. */
+  readonly known?: readonly KnownFailure[];
 }
 
 /** The outcome of checking one policy: held, violated (with a shrunk trace) or crashed. */
@@ -50,6 +55,10 @@ export interface CheckResult {
   /** The last step's hook never returned: the watchdog stopped the check (the trace is not shrunk). */
   readonly hung?: boolean;
   readonly coverage?: Coverage;
+  /** With `continue`: one counterexample per invariant that broke, the first being the one above. */
+  readonly counterexamples?: readonly Counterexample[];
+  /** Counterexamples that broke where a known failure does (`known`): not counted as violations. */
+  readonly known?: readonly KnownHit[];
   /** Events executed, and WARN()s policy hooks reached, over every run (and shrink) of the check. */
   readonly stats: { readonly events: number; readonly warnings: number };
 }
@@ -63,6 +72,8 @@ export function makeExecutor(policy: Policy, arch: ArchModel, invariants: readon
 /**
  * Checks `policy` on random interleavings; never throws for a violation. The first invariant that
  * breaks is the one shrinking keeps: a shrunk trace breaks the same invariant as the original.
+ * With `continue` the search goes on for the other invariants (one shrunk counterexample each);
+ * a counterexample that breaks where a `known` failure does is listed as known and skipped.
  */
 export function check(policy: Policy, options: CheckOptions): CheckResult {
   const runs = options.runs ?? CHECK_DEFAULTS.runs;
@@ -80,9 +91,17 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     maxSteps,
   };
   let crash: unknown;
-  /** One fast-check search; only violations of `only` (once known) count as failures. */
-  const search = (searchSeed: number, numRuns: number, steps: number, shrink: boolean, only?: string, path?: string) => {
-    let locked = only;
+  const known = options.known ?? [];
+  /** Invariants that have their counterexample (`continue`), and failing points that shrank to a known failure. */
+  const reported = new Set<string>();
+  const knownPoints = new Set<string>();
+  /** Whether the run the executor just made found something new: not an invariant reported, not a point known. */
+  const isNew = (v: Violation): boolean =>
+    !reported.has(v.invariant) && !knownPoints.has(pointKey(signatureOf(v, x.eventAt(v.step) ?? '')));
+  /** One fast-check search; only new violations count, and once one is seen only violations of its invariant. */
+  const search = (searchSeed: number, numRuns: number, steps: number, shrink: boolean, path?: string) => {
+    let locked: string | undefined;
+    let firstPoint: string | undefined;
     const property = fc.property(interleavings(steps), (choices) => {
       if (crash !== undefined) return true;
       try {
@@ -93,65 +112,119 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
       }
       const v = x.violation;
       if (v === undefined) return true;
-      locked ??= v.invariant;
+      if (locked === undefined) {
+        if (!isNew(v)) return true;
+        locked = v.invariant;
+        firstPoint = pointKey(signatureOf(v, x.eventAt(v.step) ?? ''));
+      }
       return v.invariant !== locked;
     });
-    return fc.check(property, { seed: searchSeed, numRuns, endOnFailure: !shrink, ...(path ? { path } : {}) });
+    const out = fc.check(property, { seed: searchSeed, numRuns, endOnFailure: !shrink, ...(path ? { path } : {}) });
+    return { out, firstPoint };
   };
   const shrink = options.shrink !== false;
-  const out = search(seed, runs, maxSteps, shrink, undefined, options.path);
-  const crashed = (): CheckResult => {
-    const message = crash instanceof CheckerCrash ? crash.message : `${String((crash as Error)?.stack ?? crash)}`;
-    return {
-      ...base,
-      verdict: 'crashed',
-      runs: out.numRuns,
-      shrinks: 0,
-      trace: [],
-      warnings: [],
-      error: message,
-      stats: { events: x.eventsExecuted, warnings: x.warningsHit },
-    };
-  };
-  if (crash !== undefined) return crashed();
-  if (!out.failed || out.counterexample === null) {
-    return {
-      ...base,
-      verdict: 'held',
-      runs: out.numRuns,
-      shrinks: 0,
-      trace: [],
-      warnings: [],
-      stats: { events: x.eventsExecuted, warnings: x.warningsHit },
-      ...withCoverage(x),
-    };
-  }
-  const raw = new Float64Array(maxSteps * EVENT_WIDTH);
-  let trace = splitEvents(raw, x.runChoices(out.counterexample[0], raw));
-  const invariant = x.violation?.invariant ?? '';
-  if (shrink) {
-    trace = minimizeTrace(x, trace, invariant);
-    if (trace.length > 2) {
-      // Shrinking and minimising stop at local minima; a breadth-first search over the
-      // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
-      const alphabet = traceAlphabet(x, trace);
-      const shortest = bfs(x, { depth: trace.length - 1, only: invariant, alphabet, maxTransitions: RESEARCH_BUDGET });
-      if (shortest.outcome === 'violated' && shortest.trace) trace = [...shortest.trace];
+  const held = (runs: number): CheckResult => ({
+    ...base,
+    verdict: 'held',
+    runs,
+    shrinks: 0,
+    trace: [],
+    warnings: [],
+    stats: { events: x.eventsExecuted, warnings: x.warningsHit },
+    ...withCoverage(x),
+  });
+  const found: Counterexample[] = [];
+  const knownHits: KnownHit[] = [];
+  let runsDone = 0;
+  // Each round re-runs the same seed, skipping what earlier rounds reported: deterministic, and a
+  // round costs the runs up to its first new violation. Every round reports an invariant or learns
+  // a known point, so the rounds end.
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const { out, firstPoint } = search(seed, runs, maxSteps, shrink, options.path);
+    runsDone = out.numRuns;
+    if (crash !== undefined) return crashed(base, crash, out.numRuns, x);
+    if (!out.failed || out.counterexample === null) break;
+    const raw = new Float64Array(maxSteps * EVENT_WIDTH);
+    let trace = splitEvents(raw, x.runChoices(out.counterexample[0], raw));
+    const invariant = x.violation?.invariant ?? '';
+    if (shrink) {
+      trace = minimizeTrace(x, trace, invariant);
+      if (trace.length > 2) {
+        // Shrinking and minimising stop at local minima; a breadth-first search over the
+        // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
+        const alphabet = traceAlphabet(x, trace);
+        const shortest = bfs(x, { depth: trace.length - 1, only: invariant, alphabet, maxTransitions: RESEARCH_BUDGET });
+        if (shortest.outcome === 'violated' && shortest.trace) trace = [...shortest.trace];
+      }
     }
+    rerun(x, trace); // the report's violation and step stamps come from the final trace
+    const violation = x.violation as Violation | undefined;
+    if (violation === undefined) break;
+    const signature = signatureOf(violation, x.eventAt(violation.step) ?? '');
+    const match = matchKnown(known, options.arch.id, signature);
+    if (match) {
+      knownHits.push({ ...signature, source: match.source, steps: trace.length });
+      knownPoints.add(firstPoint ?? pointKey(signature));
+      knownPoints.add(pointKey(signature));
+      continue;
+    }
+    const json = tracesToJSON(x, trace);
+    const entry = {
+      violation,
+      trace: json,
+      warnings: [...x.warnings],
+      ...(out.counterexamplePath ? { path: out.counterexamplePath } : {}),
+      shrinks: out.numShrinks,
+    };
+    found.push({ invariant: violation.invariant, ...entry });
+    reported.add(violation.invariant);
+    // Invariants that broke at the same point have this counterexample too.
+    for (const a of violation.also ?? []) {
+      if (reported.has(a.invariant)) continue;
+      found.push({ invariant: a.invariant, ...entry });
+      reported.add(a.invariant);
+    }
+    if (!options.continue) break;
   }
-  rerun(x, trace); // the report's violation and step stamps come from the final trace
+  found.sort(byLengthThenOrder(base.invariants));
+  const first = found[0];
+  if (first === undefined) return { ...held(runsDone), ...(knownHits.length ? { known: knownHits } : {}) };
   return {
     ...base,
     verdict: 'violated',
-    runs: out.numRuns,
-    path: out.counterexamplePath ?? undefined,
-    shrinks: out.numShrinks,
-    violation: x.violation,
-    trace: tracesToJSON(x, trace),
-    warnings: [...x.warnings],
+    runs: runsDone,
+    ...(first.path ? { path: first.path } : {}),
+    shrinks: first.shrinks ?? 0,
+    violation: first.violation,
+    trace: first.trace,
+    warnings: first.warnings,
     stats: { events: x.eventsExecuted, warnings: x.warningsHit },
+    ...(options.continue ? { counterexamples: found } : {}),
+    ...(knownHits.length ? { known: knownHits } : {}),
     ...withCoverage(x),
   } as CheckResult;
+}
+
+/** Rounds of a triage search at most: one per invariant reported or known point learned. */
+const MAX_ROUNDS = 64;
+
+function crashed(
+  base: Omit<CheckResult, 'verdict' | 'runs' | 'shrinks' | 'trace' | 'warnings' | 'stats'>,
+  crash: unknown,
+  runs: number,
+  x: Executor,
+): CheckResult {
+  const message = crash instanceof CheckerCrash ? crash.message : `${String((crash as Error)?.stack ?? crash)}`;
+  return {
+    ...base,
+    verdict: 'crashed',
+    runs,
+    shrinks: 0,
+    trace: [],
+    warnings: [],
+    error: message,
+    stats: { events: x.eventsExecuted, warnings: x.warningsHit },
+  };
 }
 
 /** Transitions the shortest-trace re-search may try after shrinking. */

@@ -63,7 +63,15 @@ function addModelOptions(c: Command): Command {
     .option('--json', 'print the versioned JSON report instead of text')
     .option('--out <file>', 'save the counterexample as a replayable trace file (worldswitch replay <file>)')
     .option('--html <file>', 'write the counterexample as a self-contained HTML sequence diagram')
-    .option('--quiet', 'no progress bar or timing lines on stderr (for CI)');
+    .option('--quiet', 'no progress bar or timing lines on stderr (for CI)')
+    .option('--continue', 'go on after a violation: one (shortest, shrunk) counterexample per invariant that breaks, with a summary table')
+    .option('--skip-invariant <name>', 'do not check this invariant (repeatable; policy-total cannot be skipped)', collect)
+    .option(
+      '--assume-fixed <trace.json>',
+      'a saved trace of a known bug: counterexamples breaking at the same point (event, hook, register) are listed as known, and the search goes on (repeatable)',
+      collect,
+    )
+    .option('--out-dir <dir>', 'save every counterexample as a trace file <dir>/<arch>-<policy>-<invariant>.json');
 }
 
 function program(io: Io, exit: { code: number }): Command {
@@ -100,7 +108,8 @@ function program(io: Io, exit: { code: number }): Command {
       .description('bounded exhaustive exploration: every interleaving of at most --depth events over the small domain')
       .argument('[policy...]', '<arch>/<name>, a bare <name>, or a policy file; with none, every built-in policy')
       .requiredOption('--depth <d>', 'events per interleaving, at most', integer('--depth', 1, 64))
-      .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs'),
+      .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs')
+      .option('--per-point', 'with --continue: one counterexample per failing observation point, not per invariant'),
   ).action(async (args: string[], flags: ExploreFlags) => {
     exit.code = await exploreCommand(args, flags, io, catalog, import.meta.url);
   });

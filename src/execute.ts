@@ -80,6 +80,8 @@ export class Executor {
   /** The trap parameters passed to the policy's trap hook (reused). */
   readonly params: TrapParams = { reg: 0, isWrite: false, regval: 0 };
 
+  /** Names of the invariants this executor checks (an invariant may leave a case to another one it knows is on). */
+  readonly checking: ReadonlySet<string>;
   private readonly initial: World;
   private readonly stateChecks: Invariant[][];
   private readonly readChecks: Invariant[];
@@ -145,6 +147,7 @@ export class Executor {
     this.readChecks = invariants.filter((i) => i.read);
     this.hitChecks = invariants.filter((i) => i.hit);
     this.deliveryChecks = invariants.filter((i) => i.delivery);
+    this.checking = new Set(invariants.map((i) => i.name));
     const defaults = model.defaultHooks as Hooks<unknown, unknown>;
     const hooks = policy.hooks as Hooks<unknown, unknown>;
     this.hookFns = HOOK_NAMES.map((h) => (hooks[h] ?? defaults[h]) as HookFn | undefined);
@@ -231,6 +234,8 @@ export class Executor {
   /** Executes one concrete event; afterwards `violation` says whether an invariant broke. */
   apply(ev: Float64Array): void {
     this.step++;
+    if (this.step >= this.stepKinds.length) this.stepKinds = growKinds(this.stepKinds, this.step);
+    this.stepKinds[this.step] = ev[0] as number;
     this.eventsExecuted++;
     if (this.coverage) this.coverage.kinds[ev[0] as number] = (this.coverage.kinds[ev[0] as number] as number) + 1;
     (this.kinds[ev[0] as number] as EventKind).apply(this, ev);
@@ -258,6 +263,17 @@ export class Executor {
   }
 
   private readonly scratchEvent = new Float64Array(EVENT_WIDTH);
+  /** The event kind applied at each step of the current run (index = step), for blame in messages. */
+  private stepKinds: Int32Array = new Int32Array(64);
+
+  /**
+   * The type of the event applied at `step` of the current run (`GUEST_WRITE`, `VMM_SET_REG`, …),
+   * or undefined for step 0 (the initial state). Invariants use it to name who set a value.
+   */
+  eventAt(step: number): string | undefined {
+    if (step <= 0 || step > this.step) return undefined;
+    return this.kinds[this.stepKinds[step] as number]?.type;
+  }
 
   /**
    * How many vCPUs' machines enable lifecycle event `e` in the current step. Valid only while
@@ -517,10 +533,33 @@ export class Executor {
       }
       if (f) {
         this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.state as NonNullable<Invariant['state']>)(this, cpu));
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * After `list[i]` broke (and was recorded), the invariants checked after it at the same
+   * observation point that break too: the report lists them under the one it names. Runs only on a
+   * violation, never on the hot path.
+   */
+  private alsoBroke(list: readonly Invariant[], i: number, run: (inv: Invariant) => Finding | undefined): void {
+    const v = this.violation;
+    if (v === undefined || list[i]?.name !== v.invariant || v.step !== this.step) return;
+    const also: { invariant: string; message: string }[] = [];
+    for (let j = i + 1; j < list.length; j++) {
+      const inv = list[j] as Invariant;
+      let f: Finding | undefined;
+      try {
+        f = run(inv);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) also.push({ invariant: inv.name, message: f.message });
+    }
+    if (also.length > 0) this.violation = { ...v, also };
   }
 
   /** The end of an event: the hardware acts (model.observe), then state invariants on the CPU it ran on. */
@@ -546,7 +585,9 @@ export class Executor {
     r.cpu = cpu;
     r.reg = reg;
     r.value = value;
-    for (const inv of this.readChecks) {
+    const list = this.readChecks;
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
       let f: Finding | undefined;
       try {
         f = (inv.read as NonNullable<Invariant['read']>)(this, r);
@@ -555,6 +596,7 @@ export class Executor {
       }
       if (f) {
         this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.read as NonNullable<Invariant['read']>)(this, r));
         return;
       }
     }
@@ -562,7 +604,9 @@ export class Executor {
 
   /** Runs the hit invariants on a debug event evaluated by the hardware model. */
   observeHit(h: HitObservation): void {
-    for (const inv of this.hitChecks) {
+    const list = this.hitChecks;
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
       let f: Finding | undefined;
       try {
         f = (inv.hit as NonNullable<Invariant['hit']>)(this, h);
@@ -571,6 +615,7 @@ export class Executor {
       }
       if (f) {
         this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.hit as NonNullable<Invariant['hit']>)(this, h));
         return;
       }
     }
@@ -578,7 +623,9 @@ export class Executor {
 
   /** Runs the delivery invariants on a debug interrupt the hardware model took. */
   observeDelivery(d: DeliveryObservation): void {
-    for (const inv of this.deliveryChecks) {
+    const list = this.deliveryChecks;
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
       let f: Finding | undefined;
       try {
         f = (inv.delivery as NonNullable<Invariant['delivery']>)(this, d);
@@ -587,6 +634,7 @@ export class Executor {
       }
       if (f) {
         this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.delivery as NonNullable<Invariant['delivery']>)(this, d));
         return;
       }
     }
@@ -760,6 +808,12 @@ const HOST_TRAP = HOOK_NAMES.indexOf('hostTrap');
 
 /** Policy-private words every vCPU has beyond the model's named scalars. */
 export const SCRATCH_WORDS = 8;
+
+function growKinds(a: Int32Array, need: number): Int32Array {
+  const bigger = new Int32Array(Math.max(need + 1, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
 
 function crash(inv: Invariant, e: unknown): CheckerCrash {
   return new CheckerCrash(`Invariant ${inv.name} threw: ${describeError(e)}`);

@@ -2,7 +2,7 @@ import { type CheckResult, check, makeExecutor } from '../check.js';
 import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
 import { splitEvents } from '../minimize.js';
 import { toJsonReport } from '../render/json.js';
-import { renderTable, renderText } from '../render/text.js';
+import { renderContinued, renderTable, renderText } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
@@ -11,6 +11,7 @@ import { progressBar } from './progress-bar.js';
 import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkModelFlags, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags } from './triage-flags.js';
 
 /** The flags of `worldswitch check`. */
 export interface CheckFlags extends RunFlags {
@@ -28,13 +29,16 @@ export interface CheckFlags extends RunFlags {
 export async function checkCommand(args: string[], flags: CheckFlags, io: Io, catalog: Catalog, workerEntry: string): Promise<number> {
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
+  const skip = flags.skipInvariant ?? [];
+  checkSkipNames(skip, catalog);
+  const known = loadKnown(flags.assumeFixed ?? [], catalog);
   const selected = await selectAll(args, catalog);
   checkModelFlags(selected, flags, catalog);
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const results: { result: CheckResult; ms: number; text: string }[] = [];
   for (const { policy, arch, arg, file } of selected) {
-    const invariants = invariantsToCheck(arch, names, catalog);
+    const invariants = invariantsToCheck(arch, names, catalog, skip);
     const { config, replay } = modelConfig(arch, flags);
     const options = {
       runs: flags.runs,
@@ -42,6 +46,8 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       maxSteps: flags.maxSteps,
       coverage: flags.coverage === true,
       ...(flags.path ? { path: flags.path } : {}),
+      ...(flags.continue ? { continue: true } : {}),
+      ...(known.length ? { known } : {}),
     };
     const started = performance.now();
     const name = `${arch.id}/${policy.name}`;
@@ -87,13 +93,14 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     const ms = performance.now() - started;
     const renderer = makeExecutor(policy, arch, invariants, config);
     const savedTo = saveOutputs(flags, result, renderer, io, { file, run: `check --seed ${result.seed}` });
+    if (flags.outDir) saveOutDir(flags.outDir, result, file, io);
     const how = {
       policyArg: arg,
-      flags: [...replay, ...checkReplayFlags(names, flags)],
+      flags: [...replay, ...checkReplayFlags(names, flags), ...triageReplayFlags(flags)],
       ...(file ? { policyFile: file } : {}),
       ...(savedTo ? { savedTo } : {}),
     };
-    results.push({ result, ms, text: renderText(result, renderer, how) });
+    results.push({ result, ms, text: renderContinued(result, (one) => renderText(one, renderer, how)) });
   }
   const json =
     results.length === 1 && results[0]

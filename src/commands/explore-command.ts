@@ -1,18 +1,22 @@
 import { POLICY_TOTAL } from '../execute.js';
 import { type ExploreResult, makeExploreExecutor } from '../explore.js';
 import { toExploreJsonReport } from '../render/json.js';
-import { renderExploreText } from '../render/text.js';
+import { renderContinued, renderExploreText } from '../render/text.js';
+import { UsageError } from '../usage-error.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { type Io, quiet } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags } from './triage-flags.js';
 
 /** The flags of `worldswitch explore`. */
 export interface ExploreFlags extends RunFlags {
   depth: number;
   symmetry: boolean;
+  /** `--per-point` (with `--continue`): one counterexample per failing observation point. */
+  perPoint?: boolean;
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -25,6 +29,11 @@ const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io, catalog: Catalog, workerEntry: string): Promise<number> {
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
+  const skip = flags.skipInvariant ?? [];
+  checkSkipNames(skip, catalog);
+  const known = loadKnown(flags.assumeFixed ?? [], catalog);
+  if (flags.perPoint && !flags.continue)
+    throw new UsageError('--per-point goes with --continue (one counterexample per failing observation point).');
   const selected = await selectAll(args, catalog);
   checkModelFlags(selected, flags, catalog);
   checkSavesOne(selected, flags);
@@ -32,7 +41,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const reports: Record<string, unknown>[] = [];
   let code = 0;
   for (const { policy, arch, arg, file } of selected) {
-    const invariants = invariantsToCheck(arch, names, catalog);
+    const invariants = invariantsToCheck(arch, names, catalog, skip);
     const { config, replay } = modelConfig(arch, flags);
     const name = `${arch.id}/${policy.name}`;
     const started = performance.now();
@@ -45,7 +54,14 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
         arch: arch.id,
         invariants: invariants.map((i) => i.name),
         config,
-        explore: { depth: flags.depth, symmetry: flags.symmetry, coverage: flags.coverage === true },
+        explore: {
+          depth: flags.depth,
+          symmetry: flags.symmetry,
+          coverage: flags.coverage === true,
+          ...(flags.continue ? { continue: true } : {}),
+          ...(flags.perPoint ? { perPoint: true } : {}),
+          ...(known.length ? { known } : {}),
+        },
       },
       1,
       {
@@ -82,14 +98,21 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const ms = performance.now() - started;
     const x = makeExploreExecutor(policy, arch, invariants, config);
     const savedTo = saveOutputs(flags, result, x, io, { file, run: `explore --depth ${flags.depth}` });
+    if (flags.outDir) saveOutDir(flags.outDir, result, file, io);
     const how = {
       policyArg: arg,
-      flags: [...replay, ...names.map((n) => `--invariant ${n}`), ...(flags.symmetry ? [] : ['--no-symmetry'])],
+      flags: [
+        ...replay,
+        ...names.map((n) => `--invariant ${n}`),
+        ...(flags.symmetry ? [] : ['--no-symmetry']),
+        ...triageReplayFlags(flags),
+        ...(flags.perPoint ? ['--per-point'] : []),
+      ],
       ...(file ? { policyFile: file } : {}),
       ...(savedTo ? { savedTo } : {}),
     };
     reports.push(toExploreJsonReport(result, ms));
-    if (!flags.json) io.out(`${renderExploreText(result, x, how)}${selected.length > 1 ? '\n' : ''}`);
+    if (!flags.json) io.out(`${renderContinued(result, (one) => renderExploreText(one, x, how))}${selected.length > 1 ? '\n' : ''}`);
     // Timings go to stderr, so that stdout is the same on every run; --quiet drops them.
     if (!flags.quiet)
       io.err(

@@ -17,6 +17,8 @@ function common(command: 'check' | 'explore', r: CheckResult | ExploreResult): R
     verdict: r.verdict,
     invariant: r.violation?.invariant ?? null,
     invariants: r.invariants,
+    ...(r.counterexamples ? { counterexamples: r.counterexamples } : {}),
+    ...(r.known ? { known: r.known } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { replay } from '../replay.js';
 import type { TraceEvent } from '../trace.js';
 import { diffWorlds } from './diff.js';
 import { reproductionLines } from './reproduce.js';
+import { alsoLines, counterexampleTable, knownLines } from './triage.js';
 
 /** A saved event as one line: `GUEST_WRITE { vcpu: 0, reg: MDSCR_EL1, value: 0x8000 }`. */
 export function formatEvent(e: TraceEvent): string {
@@ -88,6 +89,7 @@ export function renderTrace(
       const when = v.setAt === undefined ? '' : v.setAt === 0 ? ' (set at the initial state)' : ` (set at step ${v.setAt})`;
       lines.push(`  ${v.register}: expected ${hex(v.expected)}${when}, actual ${hex(v.actual)}`);
     }
+    lines.push(...alsoLines(v));
   }
   return lines;
 }
@@ -109,6 +111,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
       `${name}: held`,
       `  no violation in ${r.runs} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed}; ${config})`,
       `  invariants: ${r.invariants.join(', ')}`,
+      ...knownLines(r.known),
       ...warningLines(r),
       ...coverageLines(r.coverage),
       '',
@@ -123,6 +126,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
     `{ seed: ${r.seed}, path: "${r.path ?? ''}" }`,
     `Shrunk ${r.shrinks} time(s)`,
     `Counterexample: ${r.trace.length} steps (${config})`,
+    ...knownLines(r.known),
     ...warningLines(r),
     '',
     ...renderTrace(x, r.trace, r.violation, r.warnings, r.hung),
@@ -151,12 +155,13 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
       r.verdict === 'held'
         ? `${name}: held for every interleaving of at most ${r.depthCompleted} events (exhaustive, breadth-first)`
         : `${name}: stopped; held for every interleaving of at most ${r.depthCompleted} events (depth ${r.depth} not completed)`;
-    return [head, ...scope, ...coverageLines(r.coverage), ''].join('\n');
+    return [head, ...scope, ...knownLines(r.known), ...coverageLines(r.coverage), ''].join('\n');
   }
   return [
     `${name}: violated ${r.violation?.invariant ?? '?'}`,
     `Shortest counterexample: ${r.trace.length} steps (breadth-first: none shorter exists in the explored domain)`,
     ...scope,
+    ...knownLines(r.known),
     '',
     ...renderTrace(x, r.trace, r.violation, []),
     ...coverageLines(r.coverage),
@@ -188,4 +193,26 @@ export function renderTable(results: readonly CheckResult[]): string {
         .trimEnd(),
     )
     .join('\n')}\n`;
+}
+
+/**
+ * The text of a `--continue` run: a summary line and table of every counterexample (shortest
+ * first), then each one's full report, as `renderOne` renders a result holding that one.
+ */
+export function renderContinued<R extends CheckResult | ExploreResult>(r: R, renderOne: (one: R) => string): string {
+  const all = r.counterexamples ?? [];
+  if (r.verdict !== 'violated' || all.length === 0) return renderOne(r);
+  const name = `${r.arch}/${r.policy}`;
+  const lines = [
+    `${name}: violated ${all.length} invariant${all.length > 1 ? 's' : ''} (--continue): ${all.map((c) => c.invariant).join(', ')}`,
+    ...counterexampleTable(all).map((l) => `  ${l}`),
+    ...knownLines(r.known),
+    '',
+  ];
+  all.forEach((c, i) => {
+    const one = { ...r, violation: c.violation, trace: c.trace, warnings: c.warnings, known: undefined, counterexamples: undefined };
+    if ('shrinks' in one) Object.assign(one, { shrinks: c.shrinks ?? 0, path: c.path });
+    lines.push(`[${i + 1}/${all.length}] ${c.invariant}`, renderOne(one as R));
+  });
+  return lines.join('\n');
 }
