@@ -14,6 +14,7 @@ const ACTORS: Readonly<Record<string, string>> = {
   HOST_CLEAR_BREAKPOINT: "the host's hw_breakpoint/ptrace user",
   HOST_TRACE: "the host's trace session",
   RUN_LOOP_TRACE: "the host's trace session",
+  HYP_WRITE_REG: 'the hypervisor itself (vcpu_write_sys_reg)',
 };
 
 /** Who acted at `step`: `the guest`, `userspace via KVM_SET_ONE_REG`, … (step 0: `the initial state`). */
