@@ -25,6 +25,15 @@ export interface GuestDebug {
   readonly singleStep?: boolean;
   /** struct kvm_guest_debug_arch as userspace filled it, where the architecture has one (x86: debugreg[0..7]). */
   readonly arch?: readonly number[];
+  /**
+   * arm64 struct kvm_guest_debug_arch: the breakpoint and watchpoint control and value registers
+   * userspace wants (KVM_ARM_MAX_DBG_REGS = 16 each; unused slots 0), which KVM copies into
+   * `external_debug_state` when KVM_GUESTDBG_USE_HW is set.
+   */
+  readonly dbg_bcr?: readonly number[];
+  readonly dbg_bvr?: readonly number[];
+  readonly dbg_wcr?: readonly number[];
+  readonly dbg_wvr?: readonly number[];
 }
 
 /** What a hook sees: hardware, the vCPU's memory state, the host's per-CPU state, and BUG/WARN. */
