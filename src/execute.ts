@@ -44,6 +44,9 @@ type HookFn = (k: HookContext<unknown, unknown>, a?: unknown, b?: unknown) => un
 /** Exit reasons a guest exit hook receives; `trap`, `debug` and `step` (a software-step exception) are raised by the hardware model. */
 export const EXIT_REASONS = ['irq', 'hvc', 'mmio', 'trap', 'debug', 'step'] as const;
 
+/** One of EXIT_REASONS: what a policy's guestExit hook receives. */
+export type ExitReason = (typeof EXIT_REASONS)[number];
+
 /**
  * Executes events against one world with one policy and checks invariants at every observation
  * point: after every hardware write inside a hook and after every event. One executor is reused
@@ -130,7 +133,7 @@ export class Executor {
       vcpuAreas: memory.vcpuAreas.length,
       hostAreas: memory.hostAreas.length,
       vcpuScalars: memory.vcpuScalars.length + SCRATCH_WORDS,
-      hostScalars: memory.hostScalars?.length ?? 0,
+      hostScalars: (memory.hostScalars?.length ?? 0) + HOST_SCRATCH_WORDS,
       cpuGhost: model.ghost?.cpu.length ?? 0,
       vcpuGhost: model.ghost?.vcpu.length ?? 0,
     };
@@ -789,9 +792,10 @@ export class Executor {
       view[name] = this.world.hostMem.subarray(base, base + this.regs);
     });
     const scalars = memory.hostScalars ?? [];
+    const words = scalars.length + HOST_SCRATCH_WORDS;
+    const w = this.world;
     scalars.forEach((name, s) => {
-      const i = cpu * scalars.length + s;
-      const w = this.world;
+      const i = cpu * words + s;
       Object.defineProperty(view, name, {
         get: () => w.hostScalar[i],
         set: (value: number) => {
@@ -800,14 +804,19 @@ export class Executor {
         enumerable: true,
       });
     });
+    const base = cpu * words + scalars.length;
+    view.scratch = w.hostScalar.subarray(base, base + HOST_SCRATCH_WORDS);
     return Object.freeze(view);
   }
 }
 
 const HOST_TRAP = HOOK_NAMES.indexOf('hostTrap');
 
-/** Policy-private words every vCPU has beyond the model's named scalars. */
-export const SCRATCH_WORDS = 8;
+/** Policy-private words every vCPU has beyond the model's named scalars (`k.vcpu.scratch`). */
+export const SCRATCH_WORDS = 32;
+
+/** Policy-private words every CPU's host data has beyond the model's named scalars (`k.host.scratch`: per-CPU state). */
+export const HOST_SCRATCH_WORDS = 16;
 
 function growKinds(a: Int32Array, need: number): Int32Array {
   const bigger = new Int32Array(Math.max(need + 1, a.length * 2));

@@ -1,3 +1,4 @@
+import type { ExitReason } from './execute.js';
 import { HOOK_NAMES } from './lifecycle.js';
 
 /** The physical registers of the CPU a hook runs on. Every access is charged and observed. */
@@ -61,7 +62,13 @@ export interface Hooks<V = unknown, H = unknown> {
   vcpuLoad?(k: HookContext<V, H>): void;
   vcpuPut?(k: HookContext<V, H>): void;
   guestEnter?(k: HookContext<V, H>): void;
-  guestExit?(k: HookContext<V, H>, reason: string): void;
+  /**
+   * The guest exited for `reason` (one of EXIT_REASONS). Where the model has it (x86, ppc-booke),
+   * the return value is the exit handler's: KVM_EXIT_DEBUG sends a debug exit to userspace; anything
+   * else (or nothing) resumes the guest's run loop.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (void) is the common case and must type-check.
+  guestExit?(k: HookContext<V, H>, reason: ExitReason | (string & {})): number | undefined | void;
   trap?(k: HookContext<V, H>, p: TrapParams): void;
   getReg?(k: HookContext<V, H>, reg: number): number;
   setReg?(k: HookContext<V, H>, reg: number, value: number): void;
