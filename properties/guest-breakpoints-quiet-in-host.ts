@@ -5,16 +5,27 @@ import { CTX_HOST } from '../src/world.js';
 import { setBy } from './blame.js';
 import { culprit, foreignSlots, lowestSlot, sameSlot } from './slot-compare.js';
 
-/** Where a slot live on `cpu` came from: the guest state of a vCPU that has it, or a stale value. */
+/**
+ * Where a slot live on `cpu` came from: a vCPU's armed slot, a vCPU's address left under the host's
+ * control bits, or a stale value.
+ */
 function origin(x: Executor, cpu: number, s: number): string {
   const { view } = x.model;
-  const { hw, guestIntent, guestIntentAt } = x.world;
+  const { hw, hostIntent, guestIntent, guestIntentAt } = x.world;
   const o = cpu * x.regs;
+  const value = view.slotRegs[2 * s] as number;
   const ctrl = view.slotRegs[2 * s + 1] as number;
   for (let v = 0; v < x.world.shape.vcpus; v++) {
     const io = v * x.regs;
     if (sameSlot(view, hw, o, guestIntent, io, s) && guestIntent[io + ctrl] !== x.model.registers.reset[ctrl]) {
       return `vcpu${v}'s, armed ${setBy(x, guestIntentAt[io + ctrl] as number)}`;
+    }
+  }
+  for (let v = 0; v < x.world.shape.vcpus; v++) {
+    const io = v * x.regs;
+    if (hw[o + value] === guestIntent[io + value] && hw[o + value] !== hostIntent[o + value]) {
+      const name = x.model.registers.names[value] ?? String(value);
+      return `holding vcpu${v}'s ${name} (${hex(hw[o + value] as number)}, set ${setBy(x, guestIntentAt[io + value] as number)})`;
     }
   }
   return 'a stale value no guest has armed now';
