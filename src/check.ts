@@ -175,6 +175,7 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
       warnings: [...x.warnings],
       ...(out.counterexamplePath ? { path: out.counterexamplePath } : {}),
       shrinks: out.numShrinks,
+      runs: out.numRuns,
     };
     found.push({ invariant: violation.invariant, ...entry });
     reported.add(violation.invariant);

@@ -18,9 +18,10 @@ export interface Counterexample {
   readonly violation: Violation;
   readonly trace: readonly TraceEvent[];
   readonly warnings: readonly Warning[];
-  /** fast-check's replay path and shrink count (check only). */
+  /** fast-check's replay path, shrink count, and the runs made until this one failed (check only). */
   readonly path?: string;
   readonly shrinks?: number;
+  readonly runs?: number;
 }
 
 /** Where a violation broke: the invariant, the failing step's event, the observation point (hook or after the event) and the register. */

@@ -211,7 +211,7 @@ export function renderContinued<R extends CheckResult | ExploreResult>(r: R, ren
   ];
   all.forEach((c, i) => {
     const one = { ...r, violation: c.violation, trace: c.trace, warnings: c.warnings, known: undefined, counterexamples: undefined };
-    if ('shrinks' in one) Object.assign(one, { shrinks: c.shrinks ?? 0, path: c.path });
+    if ('shrinks' in one) Object.assign(one, { shrinks: c.shrinks ?? 0, path: c.path, runs: c.runs ?? one.runs });
     lines.push(`[${i + 1}/${all.length}] ${c.invariant}`, renderOne(one as R));
   });
   return lines.join('\n');
