@@ -45,6 +45,17 @@ describe('explore --continue', () => {
     expect(r.out).toContain(`[2/2] ${B}`);
   });
 
+  it('with --per-point keeps one counterexample per distinct failing observation point', async () => {
+    // armv7-none switches nothing: the guest sees host values in several registers, each its own point.
+    const r = await cli('explore', 'armv7/armv7-none', '--depth', '3', '--continue', '--per-point', '--json', '--quiet');
+    const all = json(r.out).counterexamples ?? [];
+    const points = all.map((c) => `${c.invariant} ${c.trace[c.trace.length - 1]?.event} ${c.violation.register}`);
+    expect(new Set(points).size).toBe(points.length);
+    expect(all.filter((c) => c.invariant === 'guest-isolation').length).toBeGreaterThanOrEqual(2);
+    const text = await cli('explore', 'armv7/armv7-none', '--depth', '3', '--continue', '--per-point', '--quiet');
+    expect(text.out.split('\n')[0]).toBe(`armv7/armv7-none: violated 1 invariant (--continue), at ${all.length} points: guest-isolation`);
+  });
+
   it('without --continue stops at the first (shortest) one', async () => {
     const r = json((await cli('explore', POLICY, '--depth', '4', '--json', '--quiet')).out);
     expect(r.invariant).toBe(A);

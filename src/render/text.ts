@@ -203,8 +203,9 @@ export function renderContinued<R extends CheckResult | ExploreResult>(r: R, ren
   const all = r.counterexamples ?? [];
   if (r.verdict !== 'violated' || all.length === 0) return renderOne(r);
   const name = `${r.arch}/${r.policy}`;
+  const invariants = [...new Set(all.map((c) => c.invariant))];
   const lines = [
-    `${name}: violated ${all.length} invariant${all.length > 1 ? 's' : ''} (--continue): ${all.map((c) => c.invariant).join(', ')}`,
+    `${name}: violated ${invariants.length} invariant${invariants.length > 1 ? 's' : ''} (--continue)${all.length > invariants.length ? `, at ${all.length} points` : ''}: ${invariants.join(', ')}`,
     ...counterexampleTable(all).map((l) => `  ${l}`),
     ...knownLines(r.known),
     '',
