@@ -135,6 +135,7 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
   });
   const found: Counterexample[] = [];
   const knownHits: KnownHit[] = [];
+  let unexplained: Pick<CheckResult, 'trace' | 'warnings' | 'shrinks' | 'runs'> | undefined;
   let runsDone = 0;
   // Each round re-runs the same seed, skipping what earlier rounds reported: deterministic, and a
   // round costs the runs up to its first new violation. Every round reports an invariant or learns
@@ -159,13 +160,18 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     }
     rerun(x, trace); // the report's violation and step stamps come from the final trace
     const violation = x.violation as Violation | undefined;
-    if (violation === undefined) break;
+    if (violation === undefined) {
+      // The final trace does not break anything when run again: report it as it is (violated, no invariant).
+      unexplained = { trace: tracesToJSON(x, trace), warnings: [...x.warnings], shrinks: out.numShrinks, runs: out.numRuns };
+      break;
+    }
     const signature = signatureOf(violation, x.eventAt(violation.step) ?? '');
     const match = matchKnown(known, options.arch.id, signature);
     if (match) {
-      knownHits.push({ ...signature, source: match.source, steps: trace.length });
-      knownPoints.add(firstPoint ?? pointKey(signature));
-      knownPoints.add(pointKey(signature));
+      const key = pointKey(signature);
+      if (!knownPoints.has(key)) knownHits.push({ ...signature, source: match.source, steps: trace.length });
+      knownPoints.add(firstPoint ?? key);
+      knownPoints.add(key);
       continue;
     }
     const json = tracesToJSON(x, trace);
@@ -189,6 +195,9 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
   }
   found.sort(byLengthThenOrder(base.invariants));
   const first = found[0];
+  if (first === undefined && unexplained) {
+    return { ...base, verdict: 'violated', ...unexplained, stats: { events: x.eventsExecuted, warnings: x.warningsHit } };
+  }
   if (first === undefined) return { ...held(runsDone), ...(knownHits.length ? { known: knownHits } : {}) };
   return {
     ...base,
