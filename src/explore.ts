@@ -7,7 +7,7 @@ import { rerun } from './minimize.js';
 import { type ArchModel, DOMAIN_SMALL, type ModelConfig } from './model.js';
 import type { Policy } from './policy.js';
 import { type TraceEvent, tracesToJSON } from './trace.js';
-import { type Counterexample, type KnownFailure, type KnownHit, matchKnown, pointKey, signatureOf } from './triage.js';
+import { byLengthThenOrder, type Counterexample, type KnownFailure, type KnownHit, matchKnown, pointKey, signatureOf } from './triage.js';
 
 /** What `explore` takes besides the policy. */
 export interface ExploreOptions {
@@ -188,6 +188,7 @@ function continued(x: Executor, base: ExploreBase, r: ReturnType<typeof bfs>, fo
     const invariant = key.split('|')[0] ?? violation.invariant;
     counterexamples.push({ invariant, violation, trace: tracesToJSON(x, path), warnings: [...x.warnings] });
   }
+  counterexamples.sort(byLengthThenOrder(base.invariants));
   const first = counterexamples[0];
   const verdict = first ? 'violated' : r.outcome === 'held' ? 'held' : 'stopped';
   return {
