@@ -11,7 +11,7 @@ import { progressBar } from './progress-bar.js';
 import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkModelFlags, checkReplayFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
-import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags } from './triage-flags.js';
+import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
 
 /** The flags of `worldswitch check`. */
 export interface CheckFlags extends RunFlags {
@@ -34,6 +34,11 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   const known = loadKnown(flags.assumeFixed ?? [], catalog);
   const selected = await selectAll(args, catalog);
   checkModelFlags(selected, flags, catalog);
+  warnUnmatchedKnown(
+    known,
+    selected.map((s) => s.arch.id),
+    io,
+  );
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const results: { result: CheckResult; ms: number; text: string }[] = [];

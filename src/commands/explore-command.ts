@@ -9,7 +9,7 @@ import { type Io, quiet } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
-import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags } from './triage-flags.js';
+import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
 
 /** The flags of `worldswitch explore`. */
 export interface ExploreFlags extends RunFlags {
@@ -36,6 +36,11 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     throw new UsageError('--per-point goes with --continue (one counterexample per failing observation point).');
   const selected = await selectAll(args, catalog);
   checkModelFlags(selected, flags, catalog);
+  warnUnmatchedKnown(
+    known,
+    selected.map((s) => s.arch.id),
+    io,
+  );
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const reports: Record<string, unknown>[] = [];

@@ -89,3 +89,11 @@ export function saveOutDir(dir: string, r: CheckResult | ExploreResult, file: st
   if (written.length) io.err(`${r.arch}/${r.policy}: saved ${written.join(', ')}\n`);
   return written;
 }
+
+/** Says on stderr which `--assume-fixed` traces are of an architecture no selected policy runs on: they match nothing. */
+export function warnUnmatchedKnown(known: readonly KnownFailure[], archs: readonly string[], io: Io): void {
+  for (const k of known) {
+    if (!archs.includes(k.arch))
+      io.err(`worldswitch: ${k.source} is a trace of ${k.arch}, which no selected policy runs on: it matches nothing\n`);
+  }
+}
