@@ -57,3 +57,22 @@ export function resetArmWorld(w: World, registers: RegisterFile, guestVisible: I
     for (const reg of guestVisible) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
   }
 }
+
+/** The four banks of breakpoint/watchpoint registers, as sys_regs.c names their accessors (trap_bvr, trap_bcr, …). */
+export const DBG_REG_KINDS = ['bvr', 'bcr', 'wvr', 'wcr'] as const;
+/** One of DBG_REG_KINDS. */
+export type DbgRegKind = (typeof DBG_REG_KINDS)[number];
+
+/** The register id of `kind` for slot `n` (the encoding's CRm): `dbgRegId('bcr', 5)` is DBGBCR5. */
+export function dbgRegId(kind: DbgRegKind, n: number): number {
+  return DBG_REG_KINDS.indexOf(kind) * 16 + n;
+}
+
+/**
+ * The bank and slot (CRm) of a breakpoint/watchpoint register id, or undefined for any other
+ * register: a trap handler dispatches on it as sys_regs.c's debug table does (`{ kind: 'bcr', n: 5 }`).
+ */
+export function dbgRegOf(reg: number): { readonly kind: DbgRegKind; readonly n: number } | undefined {
+  if (!Number.isInteger(reg) || reg < 0 || reg >= 64) return undefined;
+  return { kind: DBG_REG_KINDS[Math.floor(reg / 16)] as DbgRegKind, n: reg % 16 };
+}

@@ -1,6 +1,7 @@
 import { hex } from '../src/hex.js';
 import { defineInvariant } from '../src/invariant.js';
 import { CTX_GUEST } from '../src/world.js';
+import { setBy } from './blame.js';
 import { culprit, guestSlotIntent, lowestSlot, missingSlots } from './slot-compare.js';
 
 /** While a guest runs, every breakpoint and watchpoint it armed is effective and delivered to it. */
@@ -12,17 +13,18 @@ export default defineInvariant({
     const { view } = x.model;
     const { hw, guestIntentAt, running } = x.world;
     const v = running[cpu] as number;
-    // While userspace debugs the vCPU with the debug registers, they are userspace's (userspace-debug-honored).
-    if (view.vmmIntent?.(x, v)) return undefined;
     const o = cpu * x.regs;
-    const { r: intent, o: io } = guestSlotIntent(x, v);
+    const { r: intent, o: io, vmm } = guestSlotIntent(x, v);
+    // While userspace debugs the vCPU with the debug registers, they are userspace's (userspace-debug-honored).
+    if (vmm) return undefined;
     for (const level of view.guestLevels) {
       const missing = missingSlots(view, hw, o, intent, io, level);
       if (missing !== 0) {
         const s = lowestSlot(missing);
         const { text, ...c } = culprit(x, s, hw, o, intent, guestIntentAt, io);
+        const armedAt = guestIntentAt[io + (view.slotRegs[2 * s + 1] as number)] as number;
         return {
-          message: `vcpu${v} armed ${view.slotNames[s]} for level-${level} code, but it is not effective on cpu${cpu} (${text})`,
+          message: `${view.slotNames[s]} of vcpu${v} for level-${level} code, armed ${setBy(x, armedAt)}, is not effective on cpu${cpu} (${text})`,
           cpu,
           vcpu: v,
           ...c,
@@ -35,7 +37,7 @@ export default defineInvariant({
     return undefined;
   },
   hit(x, h) {
-    if (h.vcpu < 0 || x.model.view.vmmIntent?.(x, h.vcpu)) return undefined;
+    if (h.vcpu < 0 || guestSlotIntent(x, h.vcpu).vmm) return undefined;
     const missed = h.intended & ~h.hw;
     if (missed !== 0) {
       const slot = x.model.view.slotNames[lowestSlot(missed)];

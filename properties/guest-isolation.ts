@@ -2,6 +2,7 @@ import type { Executor } from '../src/execute.js';
 import { hex } from '../src/hex.js';
 import { defineInvariant, type Finding } from '../src/invariant.js';
 import { CTX_GUEST } from '../src/world.js';
+import { setBy } from './blame.js';
 
 /** A guest-visible value that is the host's, not the guest's: a leak. */
 function hostValue(x: Executor, v: number, cpu: number, reg: number, value: number, how: string): Finding | undefined {
@@ -10,7 +11,7 @@ function hostValue(x: Executor, v: number, cpu: number, reg: number, value: numb
   if (value === own || value !== host || host === x.model.registers.reset[reg]) return undefined;
   const register = x.model.registers.names[reg] ?? String(reg);
   return {
-    message: `vcpu${v} ${how} ${register} = ${hex(value)}, the host's value on cpu${cpu}; its own is ${hex(own)}`,
+    message: `vcpu${v} ${how} ${register} = ${hex(value)}, the host's value on cpu${cpu} (programmed ${setBy(x, x.world.hostIntentAt[cpu * x.regs + reg] as number)}); its own is ${hex(own)}`,
     cpu,
     vcpu: v,
     register,

@@ -1,6 +1,7 @@
 import { hex } from '../src/hex.js';
 import { defineInvariant } from '../src/invariant.js';
 import { CTX_HOST } from '../src/world.js';
+import { setBy } from './blame.js';
 import { lowestSlot } from './slot-compare.js';
 
 /**
@@ -23,7 +24,7 @@ export default defineInvariant({
       if (actual === expected || inert?.includes(reg)) continue;
       const register = x.model.registers.names[reg] ?? String(reg);
       return {
-        message: `cpu${cpu} runs host code with ${register} = ${hex(actual)}; the host programmed ${hex(expected)}`,
+        message: `cpu${cpu} runs host code with ${register} = ${hex(actual)}; the host's value is ${hex(expected)}, set ${setBy(x, hostIntentAt[o + reg] as number)}`,
         cpu,
         register,
         expected,

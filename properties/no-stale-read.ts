@@ -1,6 +1,7 @@
 import { hex } from '../src/hex.js';
 import { defineInvariant } from '../src/invariant.js';
 import { CTX_GUEST } from '../src/world.js';
+import { setBy } from './blame.js';
 
 const READERS = { guest: 'the guest', trap: 'trap emulation', hyp: 'the hypervisor', vmm: 'KVM_GET_ONE_REG' } as const;
 
@@ -20,7 +21,7 @@ export default defineInvariant({
       if (actual === expected || x.model.traps(hw, o, reg, false)) continue;
       const register = x.model.registers.names[reg] ?? String(reg);
       return {
-        message: `vcpu${v} reads ${register} untrapped on cpu${cpu} and would see ${hex(actual)}; its value is ${hex(expected)}`,
+        message: `vcpu${v} reads ${register} untrapped on cpu${cpu} and would see ${hex(actual)}; its value is ${hex(expected)}, set ${setBy(x, guestIntentAt[v * x.regs + reg] as number)}`,
         cpu,
         vcpu: v,
         register,
@@ -37,7 +38,7 @@ export default defineInvariant({
     if (r.value === expected) return undefined;
     const register = x.model.registers.names[r.reg] ?? String(r.reg);
     return {
-      message: `${READERS[r.by]} read ${register} of vcpu${r.vcpu} as ${hex(r.value)}; its value is ${hex(expected)}`,
+      message: `${READERS[r.by]} read ${register} of vcpu${r.vcpu} as ${hex(r.value)}; its value is ${hex(expected)}, set ${setBy(x, x.world.guestIntentAt[i] as number)}`,
       cpu: r.cpu,
       vcpu: r.vcpu,
       register,

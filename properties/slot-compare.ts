@@ -37,15 +37,27 @@ export function missingSlots(view: DebugView, hw: Float64Array, o: number, inten
 
 /**
  * Where the slots vCPU `v` must have while it runs are kept: userspace's own register file while it
- * debugs the vCPU with the debug registers (`vmmIntent`, arm64; `vmm` is then true and the slots
- * have no intent step), else the model's `slotIntent` (x86), else `guestIntent`.
+ * debugs the vCPU with the debug registers (`vmmIntent`, arm64), else the model's `slotIntent`
+ * (x86: userspace's DR0-DR7 while it debugs with hardware breakpoints, else the guest's), else
+ * `guestIntent`. `vmm` is true when the slots are userspace's: they then have no intent step stamps.
  */
 export function guestSlotIntent(x: Executor, v: number): { readonly r: Float64Array; readonly o: number; readonly vmm: boolean } {
   const { view } = x.model;
   const vmm = view.vmmIntent?.(x, v);
   if (vmm) return { r: vmm, o: 0, vmm: true };
   const slot = view.slotIntent?.(x, v);
-  return slot ? { r: slot.r, o: slot.o, vmm: false } : { r: x.world.guestIntent, o: v * x.regs, vmm: false };
+  if (slot === undefined) return { r: x.world.guestIntent, o: v * x.regs, vmm: false };
+  return { r: slot.r, o: slot.o, vmm: slot.r !== x.world.guestIntent };
+}
+
+/** Who the slots of `guestSlotIntent` belong to, for messages. */
+export const slotOwner = (vmm: boolean): string => (vmm ? 'userspace (KVM_SET_GUEST_DEBUG)' : 'the guest');
+
+/** Whether slot `s` on hardware at `o` holds exactly what `intent` at `io` has in its value and control registers. */
+export function sameSlot(view: DebugView, hw: Float64Array, o: number, intent: Float64Array, io: number, s: number): boolean {
+  const value = view.slotRegs[2 * s] as number;
+  const ctrl = view.slotRegs[2 * s + 1] as number;
+  return hw[o + value] === intent[io + value] && hw[o + ctrl] === intent[io + ctrl];
 }
 
 /** Index of the lowest set bit of a non-zero mask. */

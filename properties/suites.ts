@@ -11,17 +11,23 @@ import policyTotal from './policy-total.js';
 import traceFilterHonored from './trace-filter-honored.js';
 import userspaceDebugHonored from './userspace-debug-honored.js';
 
-/** Every invariant, in checking order. */
+/**
+ * Every invariant, in checking order (DESIGN §10, README "Checking order"): when one observation
+ * point breaks several, the first in this list is reported and the others are listed as also broken.
+ * The more specific claim comes first: a hook's own failure; a host value the guest can see; the
+ * userspace debugger's breakpoints (while it owns the slots, before the guest's slot claims); then
+ * the slot claims, the trace filter, the host's registers, stale reads and debug status.
+ */
 export const invariants: readonly Invariant[] = [
   policyTotal,
   guestIsolation,
+  userspaceDebugHonored,
   hostBreakpointsQuietInGuest,
   guestBreakpointsEffective,
   guestBreakpointsQuietInHost,
   traceFilterHonored,
   hostBreakpointsPreserved,
   noStaleRead,
-  userspaceDebugHonored,
   debugStatusConsumed,
 ];
 

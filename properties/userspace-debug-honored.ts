@@ -3,6 +3,7 @@ import type { Executor } from '../src/execute.js';
 import { hex } from '../src/hex.js';
 import { defineInvariant } from '../src/invariant.js';
 import { CTX_GUEST } from '../src/world.js';
+import { setBy } from './blame.js';
 import { culprit, guestSlotIntent, lowestSlot, missingSlots } from './slot-compare.js';
 
 const DEBUG_HW = VMM_DEBUG_ENABLE | VMM_DEBUG_HW;
@@ -30,7 +31,7 @@ export default defineInvariant({
       const s = lowestSlot(missing);
       const { text, setAt, ...c } = culprit(x, s, x.world.hw, o, intent.r, x.world.guestIntentAt, intent.o);
       return {
-        message: `userspace's breakpoint ${view.slotNames[s]} for vcpu${v} is not effective on cpu${cpu} (${text})`,
+        message: `userspace's breakpoint ${view.slotNames[s]} for vcpu${v} (armed via KVM_SET_GUEST_DEBUG) is not effective on cpu${cpu} (${text})`,
         cpu,
         vcpu: v,
         ...c,
@@ -75,7 +76,7 @@ export default defineInvariant({
     if (r.value === own) return undefined;
     const register = x.model.registers.names[r.reg] ?? String(r.reg);
     return {
-      message: `while userspace debugs vcpu${r.vcpu}, the guest read ${register} as ${hex(r.value)}; its own value is ${hex(own)}`,
+      message: `while userspace debugs vcpu${r.vcpu}, the guest read ${register} as ${hex(r.value)}; its own value is ${hex(own)}, set ${setBy(x, x.world.guestIntentAt[i] as number)}`,
       cpu: r.cpu,
       vcpu: r.vcpu,
       register,

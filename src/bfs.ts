@@ -29,6 +29,11 @@ export interface BfsOptions {
    * every share, so together the shares expand every state a whole search would (see `explore`).
    */
   readonly partition?: { readonly index: number; readonly total: number; readonly depth: number };
+  /**
+   * Called on each violation that counts (see `only`) with the event that broke it and a function
+   * giving the path; returning true goes on searching (the path ends there), false stops (the default).
+   */
+  readonly onViolation?: (ev: Float64Array, path: () => Float64Array[]) => boolean;
 }
 
 /** The outcome of a breadth-first search. */
@@ -285,9 +290,13 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
           }
           const v = x.violation as { invariant: string } | undefined;
           if (v !== undefined) {
-            if (options.only === undefined || v.invariant === options.only)
-              return { ...result('violated', d - 1, path(node, ev)), invariant: v.invariant };
-            continue;
+            if (options.only !== undefined && v.invariant !== options.only) continue;
+            if (options.onViolation?.(ev, () => path(node, ev))) {
+              // The successor's state is cut short where the invariant broke: restore before the next event.
+              changed = true;
+              continue;
+            }
+            return { ...result('violated', d - 1, path(node, ev)), invariant: v.invariant };
           }
           // Nothing changed (a read, a hit that raised nothing): the successor is this state, already seen.
           if (!changed) continue;

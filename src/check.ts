@@ -10,6 +10,7 @@ import { minimizeTrace, rerun, splitEvents } from './minimize.js';
 import type { ArchModel, ModelConfig } from './model.js';
 import type { Policy } from './policy.js';
 import { type TraceEvent, tracesToJSON } from './trace.js';
+import { byLengthThenOrder, type Counterexample, type KnownFailure, type KnownHit, matchKnown, pointKey, signatureOf } from './triage.js';
 
 /** Defaults of `check` (and of the CLI). */
 export const CHECK_DEFAULTS = { runs: 1000, seed: 1, maxSteps: 40 } as const;
@@ -40,6 +41,10 @@ export interface CheckOptions {
    * the vitest helper. Checks in a worker use `watch` instead.
    */
   readonly hookTimeoutMs?: number;
+  /** Go on after a violation: one shrunk counterexample per invariant that breaks (`counterexamples`). */
+  readonly continue?: boolean;
+  /** Failures already known (`--assume-fixed`): a counterexample that breaks where one did is reported as known and the search goes on. */
+  readonly known?: readonly KnownFailure[];
 }
 
 /** The message of the finding for a counterexample that does not reproduce when run again. */
@@ -70,6 +75,10 @@ export interface CheckResult {
   /** What stopped the search early (held-so-far, or a violation reported before shrinking finished). */
   readonly stoppedBy?: string;
   readonly coverage?: Coverage;
+  /** With `continue`: one counterexample per invariant that broke, the first being the one above. */
+  readonly counterexamples?: readonly Counterexample[];
+  /** Counterexamples that broke where a known failure does (`known`): not counted as violations. */
+  readonly known?: readonly KnownHit[];
   /** Events executed, and WARN()s policy hooks reached, over every run (and shrink) of the check. */
   readonly stats: { readonly events: number; readonly warnings: number };
 }
@@ -83,6 +92,8 @@ export function makeExecutor(policy: Policy, arch: ArchModel, invariants: readon
 /**
  * Checks `policy` on random interleavings; never throws for a violation. The first invariant that
  * breaks is the one shrinking keeps: a shrunk trace breaks the same invariant as the original.
+ * With `continue` the search goes on for the other invariants (one shrunk counterexample each);
+ * a counterexample that breaks where a `known` failure does is listed as known and skipped.
  */
 export function check(policy: Policy, options: CheckOptions): CheckResult {
   const runs = options.runs ?? CHECK_DEFAULTS.runs;
@@ -99,11 +110,13 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     seed,
     maxSteps,
   };
+  const stats = (): CheckResult['stats'] => ({ events: x.eventsExecuted, warnings: x.warningsHit });
   let crash: unknown;
   let stopped = false;
   let stopReason: string | undefined;
+  /** Runs that passed before the round's first new failure (all of them when none failed). */
   let runsDone = 0;
-  /** The first failing run as it happened (its events and violation): reported if it does not reproduce. */
+  /** The round's first new failing run as it happened (its events and violation): reported if it does not reproduce. */
   let first: { events: Float64Array[]; violation: Violation } | undefined;
   /** A run whose hook never returned (in-process watchdog): the search ends there. */
   let hung: { events: Float64Array[]; violation: Violation } | undefined;
@@ -121,9 +134,19 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
       return n;
     };
   }
-  /** One fast-check search; only violations of `only` (once known) count as failures. */
-  const search = (searchSeed: number, numRuns: number, steps: number, shrink: boolean, only?: string, path?: string) => {
-    let locked = only;
+  const known = options.known ?? [];
+  /** Invariants that have their counterexample (`continue`), and failing points that shrank to a known failure. */
+  const reported = new Set<string>();
+  const knownPoints = new Set<string>();
+  /** Whether the run the executor just made found something new: not an invariant reported, not a point known. */
+  const isNew = (v: Violation): boolean =>
+    !reported.has(v.invariant) && !knownPoints.has(pointKey(signatureOf(v, x.eventAt(v.step) ?? '')));
+  /** One fast-check search; only new violations count, and once one is seen only violations of its invariant. */
+  const search = (searchSeed: number, numRuns: number, steps: number, shrink: boolean, path?: string) => {
+    let locked: string | undefined;
+    let firstPoint: string | undefined;
+    first = undefined;
+    runsDone = 0;
     const property = fc.property(interleavings(steps), (choices) => {
       if (crash !== undefined || stopped || hung) return true;
       if (options.shouldStop?.() || x.eventsExecuted >= maxStates) {
@@ -133,78 +156,39 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
         // pass); during shrinking, passing keeps the smallest real counterexample found so far.
         return first !== undefined;
       }
+      let n: number;
       try {
-        const n = runChoices(choices);
+        n = runChoices(choices);
         if (hung) return true;
-        if (first === undefined && x.violation) first = { events: splitEvents(raw, n), violation: x.violation };
       } catch (e) {
         crash = e;
         return true;
       }
-      if (first === undefined) runsDone++;
       const v = x.violation;
-      if (v === undefined) return true;
-      locked ??= v.invariant;
+      if (v === undefined || (locked === undefined && !isNew(v))) {
+        if (first === undefined) runsDone++;
+        return true;
+      }
+      if (locked === undefined) {
+        locked = v.invariant;
+        firstPoint = pointKey(signatureOf(v, x.eventAt(v.step) ?? ''));
+        first = { events: splitEvents(raw, n), violation: v };
+      }
       return v.invariant !== locked;
     });
-    let result: fc.RunDetails<[number[]]>;
+    let out: fc.RunDetails<[number[]]>;
     try {
-      result = fc.check(property, { seed: searchSeed, numRuns, endOnFailure: !shrink, ...(path ? { path } : {}) });
+      out = fc.check(property, { seed: searchSeed, numRuns, endOnFailure: !shrink, ...(path ? { path } : {}) });
     } catch (e) {
       // fast-check refuses a --path it cannot follow.
       if (path && e instanceof Error && /invalid path/.test(e.message)) throw new CheckPathError(path);
       throw e;
     }
-    return result;
+    return { out, firstPoint };
   };
   const shrink = options.shrink !== false;
-  const out = search(seed, runs, maxSteps, shrink, undefined, options.path);
-  const crashed = (): CheckResult => {
-    const message = crash instanceof CheckerCrash ? crash.message : `${String((crash as Error)?.stack ?? crash)}`;
-    return {
-      ...base,
-      verdict: 'crashed',
-      runs: out.numRuns,
-      shrinks: 0,
-      trace: [],
-      warnings: [],
-      error: message,
-      stats: { events: x.eventsExecuted, warnings: x.warningsHit },
-    };
-  };
-  if (crash !== undefined) return crashed();
-  const stats = (): CheckResult['stats'] => ({ events: x.eventsExecuted, warnings: x.warningsHit });
-  if (hung) {
-    // The watchdog ended a hook: report that run (not shrunk: every shrink could hang as long).
-    const h = hung as { events: Float64Array[]; violation: Violation };
-    return {
-      ...base,
-      verdict: 'violated',
-      hung: true,
-      runs: runsDone + 1,
-      shrinks: 0,
-      violation: h.violation,
-      trace: tracesToJSON(x, h.events),
-      warnings: [],
-      stats: stats(),
-    };
-  }
-  if (first === undefined && (stopped || !out.failed || out.counterexample === null)) {
-    return {
-      ...base,
-      verdict: stopped ? 'held-so-far' : 'held',
-      ...(stopReason ? { stoppedBy: stopReason } : {}),
-      runs: stopped ? runsDone : out.numRuns,
-      shrinks: 0,
-      trace: [],
-      warnings: [],
-      stats: { events: x.eventsExecuted, warnings: x.warningsHit },
-      ...withCoverage(x),
-    };
-  }
-  const original = first as { events: Float64Array[]; violation: Violation };
-  const invariant = original.violation.invariant;
-  const nondeterministic = (): CheckResult => ({
+  /** A failing run that does not fail again: the finding is about the policy (it keeps state outside the world). */
+  const nondeterministic = (original: { events: Float64Array[]; violation: Violation }): CheckResult => ({
     ...base,
     verdict: 'violated',
     nondeterministic: true,
@@ -220,41 +204,139 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     warnings: [],
     stats: stats(),
   });
-  if (out.counterexample === null) return nondeterministic();
-  let trace = splitEvents(raw, x.runChoices(out.counterexample[0], raw));
-  let minimized = trace;
-  if (x.violation?.invariant !== invariant) return nondeterministic();
-  if (shrink && !stopped) {
-    trace = minimizeTrace(x, trace, invariant);
-    minimized = trace;
-    if (trace.length > 2) {
-      // Shrinking and minimising stop at local minima; a breadth-first search over the
-      // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
-      const alphabet = traceAlphabet(x, trace);
-      const shortest = bfs(x, { depth: trace.length - 1, only: invariant, alphabet, maxTransitions: RESEARCH_BUDGET });
-      if (shortest.outcome === 'violated' && shortest.trace) trace = [...shortest.trace];
+  const found: Counterexample[] = [];
+  const knownHits: KnownHit[] = [];
+  let lastRuns = 0;
+  // Each round re-runs the same seed, skipping what earlier rounds reported: deterministic, and a
+  // round costs the runs up to its first new violation. Every round reports an invariant or learns
+  // a known point, so the rounds end.
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const { out, firstPoint } = search(seed, runs, maxSteps, shrink, options.path);
+    if (crash !== undefined) return crashed(base, crash, out.numRuns, x);
+    if (hung) {
+      // The watchdog ended a hook: report that run (not shrunk: every shrink could hang as long).
+      const h = hung as { events: Float64Array[]; violation: Violation };
+      return {
+        ...base,
+        verdict: 'violated',
+        hung: true,
+        runs: runsDone + 1,
+        shrinks: 0,
+        violation: h.violation,
+        trace: tracesToJSON(x, h.events),
+        warnings: [],
+        stats: stats(),
+      };
     }
+    lastRuns = first === undefined && stopped ? runsDone : out.numRuns;
+    const original = first as { events: Float64Array[]; violation: Violation } | undefined;
+    if (original === undefined) break;
+    if (out.counterexample === null) return nondeterministic(original);
+    const invariant = original.violation.invariant;
+    let trace = splitEvents(raw, x.runChoices(out.counterexample[0], raw));
+    if (x.violation?.invariant !== invariant) return nondeterministic(original);
+    let minimized = trace;
+    if (shrink && !stopped) {
+      trace = minimizeTrace(x, trace, invariant);
+      minimized = trace;
+      if (trace.length > 2) {
+        // Shrinking and minimising stop at local minima; a breadth-first search over the
+        // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
+        const alphabet = traceAlphabet(x, trace);
+        const shortest = bfs(x, { depth: trace.length - 1, only: invariant, alphabet, maxTransitions: RESEARCH_BUDGET });
+        if (shortest.outcome === 'violated' && shortest.trace) trace = [...shortest.trace];
+      }
+    }
+    rerun(x, trace); // the report's violation and step stamps come from the final trace
+    if (x.violation?.invariant !== invariant && trace !== minimized) {
+      // The breadth-first search runs from decoded states; the minimised trace ran from the start.
+      trace = minimized;
+      rerun(x, trace);
+    }
+    const violation = x.violation as Violation | undefined;
+    if (violation?.invariant !== invariant) return nondeterministic(original);
+    const signature = signatureOf(violation, x.eventAt(violation.step) ?? '');
+    const match = matchKnown(known, options.arch.id, signature);
+    if (match) {
+      const key = pointKey(signature);
+      if (!knownPoints.has(key)) knownHits.push({ ...signature, source: match.source, steps: trace.length });
+      knownPoints.add(firstPoint ?? key);
+      knownPoints.add(key);
+      if (stopped) break;
+      continue;
+    }
+    const entry = {
+      violation,
+      trace: tracesToJSON(x, trace),
+      warnings: [...x.warnings],
+      ...(out.counterexamplePath ? { path: out.counterexamplePath } : {}),
+      shrinks: out.numShrinks,
+      runs: out.numRuns,
+    };
+    found.push({ invariant: violation.invariant, ...entry });
+    reported.add(violation.invariant);
+    // Invariants that broke at the same point have this counterexample too.
+    for (const a of violation.also ?? []) {
+      if (reported.has(a.invariant)) continue;
+      found.push({ invariant: a.invariant, ...entry });
+      reported.add(a.invariant);
+    }
+    if (!options.continue || stopped) break;
   }
-  rerun(x, trace); // the report's violation and step stamps come from the final trace
-  if (x.violation?.invariant !== invariant && trace !== minimized) {
-    // The breadth-first search runs from decoded states; the minimised trace ran from the start.
-    trace = minimized;
-    rerun(x, trace);
+  found.sort(byLengthThenOrder(base.invariants));
+  const withKnown = knownHits.length ? { known: knownHits } : {};
+  const top = found[0];
+  if (top === undefined) {
+    return {
+      ...base,
+      verdict: stopped ? 'held-so-far' : 'held',
+      ...(stopped && stopReason ? { stoppedBy: stopReason } : {}),
+      runs: lastRuns,
+      shrinks: 0,
+      trace: [],
+      warnings: [],
+      stats: stats(),
+      ...withKnown,
+      ...withCoverage(x),
+    };
   }
-  if (x.violation?.invariant !== invariant) return nondeterministic();
   return {
     ...base,
     ...(stopped ? { stoppedBy: stopReason ?? 'stopped' } : {}),
     verdict: 'violated',
-    runs: out.numRuns,
-    path: out.counterexamplePath ?? undefined,
-    shrinks: out.numShrinks,
-    violation: x.violation,
-    trace: tracesToJSON(x, trace),
-    warnings: [...x.warnings],
-    stats: { events: x.eventsExecuted, warnings: x.warningsHit },
+    runs: lastRuns,
+    ...(top.path ? { path: top.path } : {}),
+    shrinks: top.shrinks ?? 0,
+    violation: top.violation,
+    trace: top.trace,
+    warnings: top.warnings,
+    stats: stats(),
+    ...(options.continue ? { counterexamples: found } : {}),
+    ...withKnown,
     ...withCoverage(x),
   } as CheckResult;
+}
+
+/** Rounds of a triage search at most: one per invariant reported or known point learned. */
+const MAX_ROUNDS = 64;
+
+function crashed(
+  base: Omit<CheckResult, 'verdict' | 'runs' | 'shrinks' | 'trace' | 'warnings' | 'stats'>,
+  crash: unknown,
+  runs: number,
+  x: Executor,
+): CheckResult {
+  const message = crash instanceof CheckerCrash ? crash.message : `${String((crash as Error)?.stack ?? crash)}`;
+  return {
+    ...base,
+    verdict: 'crashed',
+    runs,
+    shrinks: 0,
+    trace: [],
+    warnings: [],
+    error: message,
+    stats: { events: x.eventsExecuted, warnings: x.warningsHit },
+  };
 }
 
 /** A `--path` fast-check cannot follow (not one it printed for these flags). */

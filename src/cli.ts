@@ -120,7 +120,15 @@ function addModelOptions(c: Command): Command {
     .option('--full-state', 'also print the complete debug state at the failing point')
     .option('--verbose', 'with several policies, print every finding in full before the verdict table')
     .option('--quiet', 'no progress bar or timing lines on stderr (for CI)')
-    .option('--junit <file>', 'also write the verdicts as JUnit XML (one testcase per policy and invariant set)');
+    .option('--junit <file>', 'also write the verdicts as JUnit XML (one testcase per policy and invariant set)')
+    .option('--continue', 'go on after a violation: one (shortest, shrunk) counterexample per invariant that breaks, with a summary table')
+    .option('--skip-invariant <name>', 'do not check this invariant (repeatable; policy-total cannot be skipped)', collect)
+    .option(
+      '--assume-fixed <trace.json>',
+      'a saved trace of a known bug: counterexamples breaking at the same point (event, hook, register) are listed as known, and the search goes on (repeatable)',
+      collect,
+    )
+    .option('--out-dir <dir>', 'save every counterexample as a trace file <dir>/<arch>-<policy>-<invariant>.json');
 }
 
 function program(io: Io, exit: { code: number }): Command {
@@ -180,7 +188,8 @@ function program(io: Io, exit: { code: number }): Command {
           '--shard <K/N>',
           'search shard K of N: the whole search to depth D-1, then the last level from every Nth state (combine with worldswitch merge)',
           parseShard,
-        ),
+        )
+        .option('--per-point', 'with --continue: one counterexample per failing observation point, not per invariant'),
     ),
     'this many distinct states stored',
   ).action(async (args: string[], flags: ExploreFlags) => {

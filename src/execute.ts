@@ -65,6 +65,9 @@ type HookFn = (k: HookContext<unknown, unknown>, a?: unknown, b?: unknown) => un
 /** Exit reasons a guest exit hook receives; `trap`, `debug` and `step` (a software-step exception) are raised by the hardware model. */
 export const EXIT_REASONS = ['irq', 'hvc', 'mmio', 'trap', 'debug', 'step'] as const;
 
+/** One of EXIT_REASONS: what a policy's guestExit hook receives. */
+export type ExitReason = (typeof EXIT_REASONS)[number];
+
 /**
  * Executes events against one world with one policy and checks invariants at every observation
  * point: after every hardware write inside a hook and after every event. One executor is reused
@@ -106,6 +109,8 @@ export class Executor {
   /** The trap parameters passed to the policy's trap hook (reused). */
   readonly params: TrapParams = { reg: 0, isWrite: false, regval: 0 };
 
+  /** Names of the invariants this executor checks (an invariant may leave a case to another one it knows is on). */
+  readonly checking: ReadonlySet<string>;
   private readonly initial: World;
   private readonly stateChecks: Invariant[][];
   private readonly readChecks: Invariant[];
@@ -154,7 +159,7 @@ export class Executor {
       vcpuAreas: memory.vcpuAreas.length,
       hostAreas: memory.hostAreas.length,
       vcpuScalars: memory.vcpuScalars.length + SCRATCH_WORDS,
-      hostScalars: memory.hostScalars?.length ?? 0,
+      hostScalars: (memory.hostScalars?.length ?? 0) + HOST_SCRATCH_WORDS,
       cpuGhost: model.ghost?.cpu.length ?? 0,
       vcpuGhost: model.ghost?.vcpu.length ?? 0,
     };
@@ -171,6 +176,7 @@ export class Executor {
     this.readChecks = invariants.filter((i) => i.read);
     this.hitChecks = invariants.filter((i) => i.hit);
     this.deliveryChecks = invariants.filter((i) => i.delivery);
+    this.checking = new Set(invariants.map((i) => i.name));
     const defaults = model.defaultHooks as Hooks<unknown, unknown>;
     const hooks = policy.hooks as Hooks<unknown, unknown>;
     this.hookFns = HOOK_NAMES.map((h) => (hooks[h] ?? defaults[h]) as HookFn | undefined);
@@ -257,6 +263,8 @@ export class Executor {
   /** Executes one concrete event; afterwards `violation` says whether an invariant broke. */
   apply(ev: Float64Array): void {
     this.step++;
+    if (this.step >= this.stepKinds.length) this.stepKinds = growKinds(this.stepKinds, this.step);
+    this.stepKinds[this.step] = ev[0] as number;
     this.eventsExecuted++;
     if (this.coverage) this.coverage.kinds[ev[0] as number] = (this.coverage.kinds[ev[0] as number] as number) + 1;
     (this.kinds[ev[0] as number] as EventKind).apply(this, ev);
@@ -284,6 +292,17 @@ export class Executor {
   }
 
   private readonly scratchEvent = new Float64Array(EVENT_WIDTH);
+  /** The event kind applied at each step of the current run (index = step), for blame in messages. */
+  private stepKinds: Int32Array = new Int32Array(64);
+
+  /**
+   * The type of the event applied at `step` of the current run (`GUEST_WRITE`, `VMM_SET_REG`, …),
+   * or undefined for step 0 (the initial state). Invariants use it to name who set a value.
+   */
+  eventAt(step: number): string | undefined {
+    if (step <= 0 || step > this.step) return undefined;
+    return this.kinds[this.stepKinds[step] as number]?.type;
+  }
 
   /**
    * How many vCPUs' machines enable lifecycle event `e` in the current step. Valid only while
@@ -543,10 +562,33 @@ export class Executor {
       }
       if (f) {
         this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.state as NonNullable<Invariant['state']>)(this, cpu));
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * After `list[i]` broke (and was recorded), the invariants checked after it at the same
+   * observation point that break too: the report lists them under the one it names. Runs only on a
+   * violation, never on the hot path.
+   */
+  private alsoBroke(list: readonly Invariant[], i: number, run: (inv: Invariant) => Finding | undefined): void {
+    const v = this.violation;
+    if (v === undefined || list[i]?.name !== v.invariant || v.step !== this.step) return;
+    const also: { invariant: string; message: string }[] = [];
+    for (let j = i + 1; j < list.length; j++) {
+      const inv = list[j] as Invariant;
+      let f: Finding | undefined;
+      try {
+        f = run(inv);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) also.push({ invariant: inv.name, message: f.message });
+    }
+    if (also.length > 0) this.violation = { ...v, also };
   }
 
   /** The end of an event: the hardware acts (model.observe), then state invariants on the CPU it ran on. */
@@ -572,7 +614,9 @@ export class Executor {
     r.cpu = cpu;
     r.reg = reg;
     r.value = value;
-    for (const inv of this.readChecks) {
+    const list = this.readChecks;
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
       let f: Finding | undefined;
       try {
         f = (inv.read as NonNullable<Invariant['read']>)(this, r);
@@ -581,6 +625,7 @@ export class Executor {
       }
       if (f) {
         this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.read as NonNullable<Invariant['read']>)(this, r));
         return;
       }
     }
@@ -588,7 +633,9 @@ export class Executor {
 
   /** Runs the hit invariants on a debug event evaluated by the hardware model. */
   observeHit(h: HitObservation): void {
-    for (const inv of this.hitChecks) {
+    const list = this.hitChecks;
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
       let f: Finding | undefined;
       try {
         f = (inv.hit as NonNullable<Invariant['hit']>)(this, h);
@@ -597,6 +644,7 @@ export class Executor {
       }
       if (f) {
         this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.hit as NonNullable<Invariant['hit']>)(this, h));
         return;
       }
     }
@@ -614,7 +662,9 @@ export class Executor {
       write: undefined,
       result: undefined,
     });
-    for (const inv of this.deliveryChecks) {
+    const list = this.deliveryChecks;
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
       let f: Finding | undefined;
       try {
         f = (inv.delivery as NonNullable<Invariant['delivery']>)(this, d);
@@ -623,6 +673,7 @@ export class Executor {
       }
       if (f) {
         this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.delivery as NonNullable<Invariant['delivery']>)(this, d));
         return;
       }
     }
@@ -849,9 +900,10 @@ export class Executor {
       view[name] = this.world.hostMem.subarray(base, base + this.regs);
     });
     const scalars = memory.hostScalars ?? [];
+    const words = scalars.length + HOST_SCRATCH_WORDS;
+    const w = this.world;
     scalars.forEach((name, s) => {
-      const i = cpu * scalars.length + s;
-      const w = this.world;
+      const i = cpu * words + s;
       Object.defineProperty(view, name, {
         get: () => w.hostScalar[i],
         set: (value: number) => {
@@ -860,14 +912,25 @@ export class Executor {
         enumerable: true,
       });
     });
+    const base = cpu * words + scalars.length;
+    view.scratch = w.hostScalar.subarray(base, base + HOST_SCRATCH_WORDS);
     return Object.freeze(view);
   }
 }
 
 const HOST_TRAP = HOOK_NAMES.indexOf('hostTrap');
 
-/** Policy-private words every vCPU has beyond the model's named scalars. */
-export const SCRATCH_WORDS = 8;
+/** Policy-private words every vCPU has beyond the model's named scalars (`k.vcpu.scratch`). */
+export const SCRATCH_WORDS = 32;
+
+/** Policy-private words every CPU's host data has beyond the model's named scalars (`k.host.scratch`: per-CPU state). */
+export const HOST_SCRATCH_WORDS = 16;
+
+function growKinds(a: Int32Array, need: number): Int32Array {
+  const bigger = new Int32Array(Math.max(need + 1, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
 
 function crash(inv: Invariant, e: unknown): CheckerCrash {
   return new CheckerCrash(`Invariant ${inv.name} threw: ${describeError(e)}`);

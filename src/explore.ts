@@ -7,6 +7,7 @@ import { rerun } from './minimize.js';
 import { type ArchModel, DOMAIN_SMALL, type ModelConfig } from './model.js';
 import type { Policy } from './policy.js';
 import { type TraceEvent, tracesToJSON } from './trace.js';
+import { byLengthThenOrder, type Counterexample, type KnownFailure, type KnownHit, matchKnown, pointKey, signatureOf } from './triage.js';
 
 /** What `explore` takes besides the policy. */
 export interface ExploreOptions {
@@ -26,6 +27,12 @@ export interface ExploreOptions {
   readonly maxStates?: number;
   /** `explore --shard K/N`: expand only shard K's share of the states where the search splits (see `explore`). */
   readonly shard?: { readonly index: number; readonly total: number };
+  /** Go on after a violation: the shortest counterexample of each invariant that breaks (`counterexamples`). */
+  readonly continue?: boolean;
+  /** With `continue`: one counterexample per distinct failing observation point, not per invariant. */
+  readonly perPoint?: boolean;
+  /** Failures already known (`--assume-fixed`): a counterexample that breaks where one did is listed as known, and the search goes on. */
+  readonly known?: readonly KnownFailure[];
 }
 
 /** The outcome of bounded exhaustive exploration, with the guarantee it gives. */
@@ -61,6 +68,10 @@ export interface ExploreResult {
   readonly hung?: boolean;
   /** A sharded search: where it split (depth, states there) and how many of them this shard expanded. */
   readonly split?: { readonly depth: number; readonly width: number; readonly owned: number };
+  /** With `continue`: the shortest counterexample of each invariant (or point) that broke, shortest first. */
+  readonly counterexamples?: readonly Counterexample[];
+  /** Shortest counterexamples that broke where a known failure does: not counted as violations. */
+  readonly known?: readonly KnownHit[];
 }
 
 /** An alphabet of every event of the model that is enabled in the executor's world. */
@@ -120,10 +131,33 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
     symmetry: symmetry ? ['CPUs (identical pCPUs; dropped by itself when the policy reads its CPU number)'] : [],
   };
   let r: ReturnType<typeof bfs>;
+  const known = options.known ?? [];
+  const triage = options.continue === true || known.length > 0;
+  /** Shortest paths found, by invariant (or point), and the known points met, in the order found (breadth-first: shortest first). */
+  const found = new Map<string, Float64Array[]>();
+  const knownFound = new Map<string, { hit: KnownHit; path: Float64Array[] }>();
+  const onViolation = (ev: Float64Array, path: () => Float64Array[]): boolean => {
+    const v = x.violation as Violation;
+    const signature = signatureOf(v, x.kinds[ev[0] as number]?.type ?? '');
+    const match = matchKnown(known, options.arch.id, signature);
+    if (match) {
+      const key = pointKey(signature);
+      if (!knownFound.has(key)) {
+        const p = path();
+        knownFound.set(key, { hit: { ...signature, source: match.source, steps: p.length }, path: p });
+      }
+      return true;
+    }
+    if (!options.continue) return false;
+    const keys = options.perPoint ? [pointKey(signature)] : [v.invariant, ...(v.also ?? []).map((a) => a.invariant)];
+    for (const key of keys) if (!found.has(key)) found.set(key, path());
+    return true;
+  };
   try {
     r = bfs(x, {
       depth: options.depth,
       alphabet: fullAlphabet(),
+      ...(triage ? { onViolation } : {}),
       symmetry,
       shouldStop: () => (symmetry && x.cpuNumberRead) || (options.shouldStop?.() ?? false),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -145,9 +179,12 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
     ...(coverage ? { coverage } : {}),
     ...(r.split ? { split: r.split } : {}),
   };
+  const knownHits = [...knownFound.values()].map((k) => k.hit);
+  const withKnown = knownHits.length ? { known: knownHits } : {};
+  if (options.continue) return continued(x, { ...base, ...stats, ...withKnown }, r, found);
   if (r.outcome !== 'violated' || !r.trace) {
     const stop = r.stoppedBy ? { stoppedBy: r.stoppedBy } : {};
-    return { ...base, ...stats, ...stop, verdict: r.outcome === 'held' ? 'held' : 'held-so-far', trace: [] };
+    return { ...base, ...stats, ...stop, ...withKnown, verdict: r.outcome === 'held' ? 'held' : 'held-so-far', trace: [] };
   }
   // Re-run the path from the initial world: the reported violation and its step stamps are the real ones.
   rerun(x, r.trace);
@@ -169,5 +206,38 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       trace: tracesToJSON(x, r.trace),
     };
   }
-  return { ...base, ...stats, verdict: 'violated', violation, trace: tracesToJSON(x, r.trace) };
+  return { ...base, ...stats, ...withKnown, verdict: 'violated', violation, trace: tracesToJSON(x, r.trace) };
+}
+
+type ExploreBase = Omit<ExploreResult, 'verdict' | 'trace' | 'violation'>;
+
+/** The result of `explore --continue`: every shortest counterexample found, each re-run for its real violation. */
+function continued(x: Executor, base: ExploreBase, r: ReturnType<typeof bfs>, found: Map<string, Float64Array[]>): ExploreResult {
+  const counterexamples: Counterexample[] = [];
+  for (const [key, path] of found) {
+    rerun(x, path);
+    const violation = x.violation;
+    if (violation === undefined) {
+      // As without --continue: the same events no longer break anything, a finding about the policy.
+      return {
+        ...base,
+        verdict: 'violated',
+        nondeterministic: true,
+        violation: { invariant: POLICY_TOTAL, message: NONDETERMINISTIC, step: path.length, at: 'after the event' },
+        trace: tracesToJSON(x, path),
+      };
+    }
+    const invariant = key.split('|')[0] ?? violation.invariant;
+    counterexamples.push({ invariant, violation, trace: tracesToJSON(x, path), warnings: [...x.warnings] });
+  }
+  counterexamples.sort(byLengthThenOrder(base.invariants));
+  const first = counterexamples[0];
+  const verdict = first ? 'violated' : r.outcome === 'held' ? 'held' : 'held-so-far';
+  return {
+    ...base,
+    verdict,
+    ...(!first && r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
+    trace: first?.trace ?? [],
+    ...(first ? { violation: first.violation, counterexamples } : {}),
+  };
 }

@@ -13,7 +13,19 @@ export {
   VMM_DEBUG_HW,
   VMM_GHOST,
 } from './debug-status.js';
-export { CheckerCrash, EVENT_WIDTH, Executor, HOOK_ACCESS_BUDGET, POLICY_TOTAL, type Warning } from './execute.js';
+export {
+  CheckerCrash,
+  EVENT_WIDTH,
+  EXIT_REASONS,
+  Executor,
+  type ExitReason,
+  HOOK_ACCESS_BUDGET,
+  HOST_SCRATCH_WORDS,
+  POLICY_TOTAL,
+  SCRATCH_WORDS,
+  type Warning,
+} from './execute.js';
+export { type ExploreOptions, type ExploreResult, explore } from './explore.js';
 export { hex } from './hex.js';
 export { interleavings } from './interleave.js';
 export {
@@ -25,6 +37,7 @@ export {
   type ReadObservation,
   type Violation,
 } from './invariant.js';
+export { KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP } from './kvm-guestdbg.js';
 export { compileLifecycle, HOOK_NAMES, type HookName, LIFECYCLE_EVENTS, type Lifecycle } from './lifecycle.js';
 export type { ArchModel, CostCase, DebugView, EventKind, MemoryLayout, ModelConfig, ModelInstance, ModelOption } from './model.js';
 export {
@@ -49,4 +62,14 @@ export { eventFromJSON, eventToJSON, type TraceEvent } from './trace.js';
 export { readTraceFile, TRACE_FORMAT, TRACE_VERSION, type TraceFile, toTraceFile } from './trace-file.js';
 export { traceEventsSchema } from './trace-schema.js';
 export { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST, TRACE_NO_SESSION, type TraceView } from './trace-session.js';
+export {
+  type Counterexample,
+  type KnownFailure,
+  type KnownHit,
+  knownFromTrace,
+  matchKnown,
+  observationPoint,
+  type Signature,
+  signatureOf,
+} from './triage.js';
 export { CONTEXT_NAMES, CTX_GUEST, CTX_HOST, CTX_HYP, World, type WorldShape } from './world.js';

@@ -19,6 +19,11 @@ export interface Violation extends Finding {
   readonly step: number;
   /** The observation point: `after the event`, or the hook and its hardware write. */
   readonly at: string;
+  /**
+   * Invariants checked after this one (DESIGN §10 checking order) that broke at the same
+   * observation point too, with their messages; absent when none did.
+   */
+  readonly also?: readonly { readonly invariant: string; readonly message: string }[];
 }
 
 /** A register value someone read: the guest (from hardware or through a trap), the hypervisor itself, or userspace. */

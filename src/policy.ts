@@ -1,3 +1,4 @@
+import type { ExitReason } from './execute.js';
 import { HOOK_NAMES } from './lifecycle.js';
 
 /** The physical registers of the CPU a hook runs on. Every access is charged and observed. */
@@ -25,6 +26,15 @@ export interface GuestDebug {
   readonly singleStep?: boolean;
   /** struct kvm_guest_debug_arch as userspace filled it, where the architecture has one (x86: debugreg[0..7]). */
   readonly arch?: readonly number[];
+  /**
+   * arm64 struct kvm_guest_debug_arch: the breakpoint and watchpoint control and value registers
+   * userspace wants (KVM_ARM_MAX_DBG_REGS = 16 each; unused slots 0), which KVM copies into
+   * `external_debug_state` when KVM_GUESTDBG_USE_HW is set.
+   */
+  readonly dbg_bcr?: readonly number[];
+  readonly dbg_bvr?: readonly number[];
+  readonly dbg_wcr?: readonly number[];
+  readonly dbg_wvr?: readonly number[];
 }
 
 /** What a hook sees: hardware, the vCPU's memory state, the host's per-CPU state, and BUG/WARN. */
@@ -52,7 +62,13 @@ export interface Hooks<V = unknown, H = unknown> {
   vcpuLoad?(k: HookContext<V, H>): void;
   vcpuPut?(k: HookContext<V, H>): void;
   guestEnter?(k: HookContext<V, H>): void;
-  guestExit?(k: HookContext<V, H>, reason: string): void;
+  /**
+   * The guest exited for `reason` (one of EXIT_REASONS). Where the model has it (x86, ppc-booke),
+   * the return value is the exit handler's: KVM_EXIT_DEBUG sends a debug exit to userspace; anything
+   * else (or nothing) resumes the guest's run loop.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (void) is the common case and must type-check.
+  guestExit?(k: HookContext<V, H>, reason: ExitReason | (string & {})): number | undefined | void;
   trap?(k: HookContext<V, H>, p: TrapParams): void;
   getReg?(k: HookContext<V, H>, reg: number): number;
   setReg?(k: HookContext<V, H>, reg: number, value: number): void;

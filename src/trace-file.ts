@@ -33,6 +33,9 @@ export interface TraceFile {
   readonly invariant: string;
   readonly step: number;
   readonly message: string;
+  /** The observation point (`after the event`, `in guestEnter, after hardware write #2 (…)`) and the register named; `--assume-fixed` matches on them. */
+  readonly at?: string;
+  readonly register?: string;
   readonly events: readonly Readonly<Record<string, unknown>>[];
 }
 
@@ -54,6 +57,8 @@ export function toTraceFile(r: CheckResult | ExploreResult, policyFile?: string)
     invariant: r.violation.invariant,
     step: r.violation.step,
     message: r.violation.message,
+    at: r.violation.at,
+    ...(r.violation.register !== undefined ? { register: r.violation.register } : {}),
     events: r.trace,
   };
 }
@@ -79,6 +84,8 @@ const header = z
     invariant: z.string().min(1),
     step: z.int().min(1),
     message: z.string(),
+    at: z.string().optional(),
+    register: z.string().optional(),
     events: z.array(z.looseObject({ event: z.string() })).min(1, 'the trace has no events'),
   })
   .refine((t) => t.step <= t.events.length, { path: ['step'], message: 'the step that broke is beyond the last event' });

@@ -2,6 +2,10 @@ import { Worker } from 'node:worker_threads';
 import type { Io, Signal } from './commands/io.js';
 import { EVENT_WIDTH } from './execute.js';
 import { HOOK_NAMES } from './lifecycle.js';
+import type { KnownFailure } from './triage.js';
+
+/** The triage options a job carries (`--continue`, `--assume-fixed`). */
+type Triage = { continue?: boolean; known?: readonly KnownFailure[] };
 
 /** A check or exploration to run in a worker thread; the worker finds the policy by name (and file). */
 export interface WorkerJob {
@@ -14,8 +18,14 @@ export interface WorkerJob {
   readonly arch: string;
   readonly invariants: readonly string[];
   readonly config: Readonly<Record<string, number>>;
-  readonly check?: { runs: number; seed: number; maxSteps: number; path?: string; coverage: boolean };
-  readonly explore?: { depth: number; symmetry: boolean; coverage: boolean; shard?: { index: number; total: number } };
+  readonly check?: { runs: number; seed: number; maxSteps: number; path?: string; coverage: boolean } & Triage;
+  readonly explore?: {
+    depth: number;
+    symmetry: boolean;
+    coverage: boolean;
+    perPoint?: boolean;
+    shard?: { index: number; total: number };
+  } & Triage;
   /** `--max-states`: events executed (check) or distinct states stored (explore) before the run stops. */
   readonly maxStates?: number;
 }

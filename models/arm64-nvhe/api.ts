@@ -2,13 +2,38 @@
  * What an arm64 policy file imports: register ids and bits, the vCPU/host memory types, and the
  * hyp helpers every arm64 world switch shares. Published as `worldswitch/arm64-nvhe`.
  */
+export { DBG_REG_KINDS, type DbgRegKind, dbgRegId, dbgRegOf } from '../arm-slots.js';
 export type { Arm64Context, Arm64Hooks, Arm64Host, Arm64Vcpu } from './model.js';
-export { isDebugStateReg } from './model.js';
+export { commonCode, isDebugStateReg, storage } from './model.js';
+export { debugSr2015 } from './policies/arm64-dirty-2015.js';
+export {
+  debug_switch_to_guest,
+  debug_switch_to_host,
+  GUEST_SS_ACTIVE_PENDING,
+  HOST_SS_ACTIVE_PENDING,
+  KVM_GUESTDBG_ENABLE,
+  KVM_GUESTDBG_SINGLESTEP,
+  KVM_GUESTDBG_USE_HW,
+  kvm_arch_vcpu_ioctl_set_guest_debug,
+  kvm_handle_guest_debug,
+  kvm_skip_instr,
+  kvm_vcpu_load_debug,
+  kvm_vcpu_put_debug,
+  trap_debug_owner,
+  VCPU_DEBUG_FREE,
+  VCPU_DEBUG_GUEST_OWNED,
+  VCPU_DEBUG_HOST_OWNED,
+} from './policies/debug-owner.js';
 export {
   __activate_traps,
   __deactivate_traps,
+  __debug_restore_state,
+  __debug_save_state,
   __sysreg_restore_state,
   __sysreg_save_state,
+  type DebugSr,
+  guest_run_enter,
+  guest_run_exit,
   KVM_ARM64_DEBUG_DIRTY,
   kvm_arm_setup_debug,
   restore_debug,
@@ -16,7 +41,10 @@ export {
   trap_debug_regs,
 } from './policies/hyp.js';
 export {
+  BCR_BAS_A64,
   BCR_E,
+  BCR_PMC_SHIFT,
+  bcr,
   DBG_MDSCR_KDE,
   DBG_MDSCR_MDE,
   DBG_MDSCR_SS,
@@ -26,7 +54,12 @@ export {
   DBGWCR,
   DBGWVR,
   ID_AA64DFR0_EL1,
+  LSC_LOAD,
+  LSC_STORE,
+  MAX_SLOTS,
   MDCCINT_EL1,
+  MDCCINT_RX,
+  MDCCINT_TX,
   MDCR_EL2,
   MDCR_EL2_HPMN_MASK,
   MDCR_EL2_TDA,
@@ -36,10 +69,16 @@ export {
   MDCR_EL2_TPM,
   MDCR_EL2_TPMCR,
   MDSCR_EL1,
+  PRIV_EL0,
+  PRIV_EL1,
   TRBLIMITR_EL1,
   TRFCR_EL1,
   TRFCR_EL2,
+  WCR_BAS_ALL,
   WCR_E,
+  WCR_LSC_SHIFT,
+  WCR_PAC_SHIFT,
+  wcr,
 } from './registers.js';
 export {
   TRBLIMITR_EL1_E,

@@ -78,6 +78,8 @@ export interface Arm64Host {
   hostTrfcrEl1: number;
   /** host_data->flags (6.14: TRBE_ENABLED, EL1_TRACING_CONFIGURED, ...). */
   hostDataFlags: number;
+  /** Policy-private per-CPU words (HOST_SCRATCH_WORDS, 16), for policies that keep per-CPU state of their own. */
+  readonly scratch: Float64Array;
 }
 
 /** The hook context an arm64 policy receives. */

@@ -5,9 +5,11 @@
  */
 export type { Arm64VheContext, Arm64VheHooks, Arm64VheVcpu } from './model.js';
 export { resetSysRegs } from './model.js';
-export { vcpuSysRegAccess } from './policies/arm64-vhe-deferred-2017.js';
+export { accessorHooks, vcpuSysReg, vcpuSysRegAccess } from './policies/arm64-vhe-deferred-2017.js';
+export { vheTracePolicy, writeTrfcrEl12 } from './policies/trfcr-vhe.js';
 export {
   access_vm_reg,
+  emulate_sys_reg_2017,
   HCR_HOST_VHE_FLAGS,
   kvm_vcpu_load_sysregs,
   kvm_vcpu_put_sysregs,
@@ -34,7 +36,10 @@ export {
   OSLAR_OSLK,
   OSLSR_EL1,
   OSLSR_OSLK,
+  OSLSR_OSLM_IMPLEMENTED,
+  SCTLR_C,
   SCTLR_EL1,
+  SCTLR_M,
   SPSR_EL2,
   TCR_EL1,
   TTBR0_EL1,
@@ -42,3 +47,4 @@ export {
   VM_REGS,
 } from './registers.js';
 export { TRFCR_EL12 } from './trace.js';
+export { GDB_BCR, KVM_ARM_MAX_DBG_REGS } from './vmm-debug-events.js';

@@ -21,6 +21,9 @@ const VMM_BP = 1;
 /** The DBGBCR value a gdb stub arms a hardware breakpoint with: enabled, EL0 and EL1, A64 (QEMU kvm_arm_hw_debug). */
 export const GDB_BCR = bcr(PRIV_EL0 | PRIV_EL1);
 
+/** uapi/asm/kvm.h KVM_ARM_MAX_DBG_REGS: the length of each array of struct kvm_guest_debug_arch. */
+export const KVM_ARM_MAX_DBG_REGS = 16;
+
 const BPS = [0, ...ADDRESSES];
 const BP_NAMES = ['none', ...ADDRESSES.map((a) => `0x${a.toString(16)}`)];
 const OFF_ON = ['off', 'on'] as const;
@@ -79,7 +82,15 @@ export function setGuestDebugEvent(): EventKind {
       if (!enable) forgetStep(x, v);
       x.mutations++;
       if (lifecycleEvent < 0) lifecycleEvent = x.lifecycleEvent('VMM_SET_GUEST_DEBUG');
-      const dbg: GuestDebug = { enable, useHw, bps: bp === 0 ? [] : [bp], singleStep };
+      // struct kvm_guest_debug_arch as a gdb stub fills it: its breakpoint in slot 0, the rest zero.
+      const dbg_bcr = new Array<number>(KVM_ARM_MAX_DBG_REGS).fill(0);
+      const dbg_bvr = new Array<number>(KVM_ARM_MAX_DBG_REGS).fill(0);
+      if (useHw && bp !== 0) {
+        dbg_bcr[0] = GDB_BCR;
+        dbg_bvr[0] = bp;
+      }
+      const none = new Array<number>(KVM_ARM_MAX_DBG_REGS).fill(0);
+      const dbg: GuestDebug = { enable, useHw, bps: bp === 0 ? [] : [bp], singleStep, dbg_bcr, dbg_bvr, dbg_wcr: none, dbg_wvr: none };
       x.fire(v, lifecycleEvent, dbg);
       if (x.violation) return;
       x.settle(x.world.loadedOn[v] as number);

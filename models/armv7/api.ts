@@ -2,6 +2,7 @@
  * What an ARMv7 policy file imports: register ids and bits, the vCPU/host memory types, and the
  * world-switch helpers the 2015 series shares. Published as `worldswitch/armv7`.
  */
+export { DBG_REG_KINDS, type DbgRegKind, dbgRegId, dbgRegOf } from '../arm-slots.js';
 export type { Armv7Context, Armv7Hooks, Armv7Host, Armv7Vcpu } from './model.js';
 export {
   any_ctrl_enabled,
@@ -19,6 +20,7 @@ export {
   trap_debug32,
 } from './policies/hyp.js';
 export {
+  ARM_BREAKPOINT_LEN_4,
   ARM_BREAKPOINT_LOAD,
   ARM_BREAKPOINT_PRIV,
   ARM_BREAKPOINT_STORE,
@@ -31,6 +33,8 @@ export {
   DBGBCR,
   DBGBVR,
   DBGDCCINT,
+  DBGDCCINT_RX,
+  DBGDCCINT_TX,
   DBGDIDR,
   DBGDSCRext,
   DBGWCR,
@@ -44,5 +48,6 @@ export {
   HDCR_TDRA,
   HDCR_TPM,
   HDCR_TPMCR,
+  MAX_SLOTS,
   wcr,
 } from './registers.js';

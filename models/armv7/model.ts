@@ -52,6 +52,8 @@ export interface Armv7Host {
   readonly onReg: Float64Array;
   /** KVM's own per-CPU words (e.g. a debug-register owner). */
   readonly percpu: Float64Array;
+  /** Policy-private per-CPU words (HOST_SCRATCH_WORDS, 16), for policies that keep per-CPU state of their own. */
+  readonly scratch: Float64Array;
 }
 
 /** The hook context an ARMv7 policy receives. */

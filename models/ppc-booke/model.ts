@@ -69,6 +69,8 @@ export interface BookeVcpu {
 export interface BookeHost {
   /** current->thread.debug of the task running KVM_RUN on this CPU (powerpc struct debug_reg). */
   readonly thread: Float64Array;
+  /** Policy-private per-CPU words (HOST_SCRATCH_WORDS, 16), for policies that keep per-CPU state of their own. */
+  readonly scratch: Float64Array;
 }
 
 /** The hook context a Book E policy receives. */

@@ -7,6 +7,7 @@ export type { X86Context, X86Hooks, X86Host, X86Vcpu } from './model.js';
 export {
   emulate_dr_access,
   emulate_general_detect,
+  handle_db_payload,
   hw_breakpoint_active,
   hw_breakpoint_restore,
   KVM_DEBUGREG_AUTO_SWITCH,
@@ -44,13 +45,17 @@ export {
   DR6,
   DR6_ACTIVE_LOW,
   DR6_BD,
+  DR6_VOLATILE,
   DR7,
   DR7_BP_EN_MASK,
   DR7_FIXED_1,
   DR7_GD,
+  DR7_VOLATILE,
   describeDr6,
   dr7Slot,
+  drNumber,
   EXIT_QUAL,
+  SLOTS,
   SVM_DR_INTERCEPTS,
 } from './registers.js';
 export { KVM_EXIT_DEBUG } from './vm-switch.js';

@@ -65,6 +65,8 @@ export interface X86Vcpu {
 export interface X86Host {
   /** hw_breakpoint.c per-CPU cpu_debugreg[0..3] (at DR0-DR3) and cpu_dr7 (at DR7). */
   readonly hwBreakpoint: Float64Array;
+  /** Policy-private per-CPU words (HOST_SCRATCH_WORDS, 16), for policies that keep per-CPU state of their own. */
+  readonly scratch: Float64Array;
 }
 
 /** The hook context an x86 policy receives. */

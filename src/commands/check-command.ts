@@ -3,7 +3,7 @@ import { EVENT_WIDTH, type Executor, POLICY_TOTAL } from '../execute.js';
 import { splitEvents } from '../minimize.js';
 import type { Policy } from '../policy.js';
 import { toJsonReport } from '../render/json.js';
-import { renderFindingLine, renderMultiPolicy, renderTable, renderText, replayCommand } from '../render/text.js';
+import { renderContinued, renderFindingLine, renderMultiPolicy, renderTable, renderText, replayCommand } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
 import { UsageError } from '../usage-error.js';
 import { runInWorker, type StopReason } from '../worker-run.js';
@@ -24,6 +24,7 @@ import {
   selectAll,
 } from './selection.js';
 import { type Shard, type ShardUnit, shardUnits } from './shard.js';
+import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
 
 /** The flags of `worldswitch check`. */
 export interface CheckFlags extends RunFlags {
@@ -45,11 +46,19 @@ export interface CheckFlags extends RunFlags {
 export async function checkCommand(args: string[], flags: CheckFlags, io: Io, catalog: Catalog, workerEntry: string): Promise<number> {
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
+  const skip = flags.skipInvariant ?? [];
+  checkSkipNames(skip, catalog);
+  const known = loadKnown(flags.assumeFixed ?? [], catalog);
   checkPathFlag(flags.path);
   checkDestinations(flags);
   const selected = await selectAll(args, catalog, flags.hookTimeout);
   checkModelFlags(selected, flags, catalog);
   checkInvariantsApply(names, selected, catalog);
+  warnUnmatchedKnown(
+    known,
+    selected.map((s) => s.arch.id),
+    io,
+  );
   checkSavesOne(selected, flags);
   if (flags.shard && flags.path)
     throw new UsageError('--shard and --path cannot be used together: --path jumps to one run, --shard splits them.');
@@ -75,7 +84,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     const { policy, arch, arg, file, exportName } = selected[unit.item] as (typeof selected)[number];
     signal ??= io.signalled?.();
     if (signal) break;
-    const invariants = invariantsToCheck(arch, names, catalog);
+    const invariants = invariantsToCheck(arch, names, catalog, skip);
     const { config, replay } = modelConfig(arch, flags);
     const runs = unit.to - unit.from;
     const options = {
@@ -86,6 +95,8 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...(flags.path ? { path: flags.path } : {}),
       // fast-check's path "k" starts at run k of the seed's sequence: a shard runs exactly runs from…to-1.
       ...(shard && unit.from > 0 ? { path: String(unit.from) } : {}),
+      ...(flags.continue ? { continue: true } : {}),
+      ...(known.length ? { known } : {}),
     };
     const started = performance.now();
     const name = `${arch.id}/${policy.name}`;
@@ -171,6 +182,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...replay,
       ...checkReplayFlags(names, { runs, maxSteps: flags.maxSteps }),
       ...(shard && unit.from > 0 ? [`--path ${unit.from}`] : []),
+      ...triageReplayFlags(flags),
     ];
     const command = replayCommand(result, { policyArg: arg, flags: replayFlags });
     const savedTo = saveOutputs(flags, result, renderer, io, {
@@ -179,6 +191,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       run: `check --seed ${result.seed}`,
       command,
     });
+    if (flags.outDir) saveOutDir(flags.outDir, result, file, io, exportName);
     const how = {
       policyArg: arg,
       flags: replayFlags,
@@ -186,7 +199,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...(savedTo ? { savedTo } : {}),
       ...(flags.fullState ? { fullState: true } : {}),
     };
-    const text = renderText(result, renderer, how);
+    const text = renderContinued(result, (one) => renderText(one, renderer, how));
     const verdict: CiVerdict = {
       name,
       policy: name,

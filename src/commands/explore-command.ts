@@ -2,8 +2,9 @@ import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
 import { type ExploreResult, makeExploreExecutor } from '../explore.js';
 import { splitEvents } from '../minimize.js';
 import { toExploreJsonReport } from '../render/json.js';
-import { count, renderExploreTable, renderExploreText, renderFindingLine, renderMultiPolicy } from '../render/text.js';
+import { count, renderContinued, renderExploreTable, renderExploreText, renderFindingLine, renderMultiPolicy } from '../render/text.js';
 import { tracesToJSON } from '../trace.js';
+import { UsageError } from '../usage-error.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
@@ -12,6 +13,7 @@ import type { RunFlags } from './run-flags.js';
 import { checkDestinations, checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkInvariantsApply, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 import type { Shard } from './shard.js';
+import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
 
 /** The flags of `worldswitch explore`. */
 export interface ExploreFlags extends RunFlags {
@@ -21,6 +23,8 @@ export interface ExploreFlags extends RunFlags {
   junit?: string;
   /** `--shard K/N`: expand only this shard's share of the states where the search splits. */
   shard?: Shard;
+  /** `--per-point` (with `--continue`): one counterexample per failing observation point. */
+  perPoint?: boolean;
 }
 
 /** What a shard covered, in one line under its report. */
@@ -40,10 +44,20 @@ function shardLine(shard: Shard, r: ExploreResult): string {
 export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io, catalog: Catalog, workerEntry: string): Promise<number> {
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
+  const skip = flags.skipInvariant ?? [];
+  checkSkipNames(skip, catalog);
+  const known = loadKnown(flags.assumeFixed ?? [], catalog);
+  if (flags.perPoint && !flags.continue)
+    throw new UsageError('--per-point goes with --continue (one counterexample per failing observation point).');
   checkDestinations(flags);
   const selected = await selectAll(args, catalog, flags.hookTimeout);
   checkModelFlags(selected, flags, catalog);
   checkInvariantsApply(names, selected, catalog);
+  warnUnmatchedKnown(
+    known,
+    selected.map((s) => s.arch.id),
+    io,
+  );
   checkSavesOne(selected, flags);
   io = flags.quiet ? quiet(io) : io;
   const reports: Record<string, unknown>[] = [];
@@ -55,7 +69,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   for (const { policy, arch, arg, file, exportName } of selected) {
     signal ??= io.signalled?.();
     if (signal) break;
-    const invariants = invariantsToCheck(arch, names, catalog);
+    const invariants = invariantsToCheck(arch, names, catalog, skip);
     const { config, replay } = modelConfig(arch, flags);
     const name = `${arch.id}/${policy.name}`;
     const started = performance.now();
@@ -74,6 +88,9 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           symmetry: flags.symmetry,
           coverage: flags.coverage === true,
           ...(shard ? { shard: { index: shard.index, total: shard.total } } : {}),
+          ...(flags.continue ? { continue: true } : {}),
+          ...(flags.perPoint ? { perPoint: true } : {}),
+          ...(known.length ? { known } : {}),
         },
       },
       flags.depth,
@@ -136,6 +153,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       ...names.map((n) => `--invariant ${n}`),
       ...(flags.symmetry ? [] : ['--no-symmetry']),
       ...(shard ? [`--shard ${shard.index}/${shard.total}`] : []),
+      ...triageReplayFlags(flags),
+      ...(flags.perPoint ? ['--per-point'] : []),
     ];
     const command = ['npx worldswitch explore', arg, `--depth ${flags.depth}`, ...replayFlags].join(' ');
     const savedTo = saveOutputs(flags, result, x, io, {
@@ -144,6 +163,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       run: `explore --depth ${flags.depth}`,
       command,
     });
+    if (flags.outDir) saveOutDir(flags.outDir, result, file, io, exportName);
     const how = {
       policyArg: arg,
       flags: replayFlags,
@@ -156,7 +176,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       ...(shard ? { shard: { index: shard.index, total: shard.total, item: reports.length, split: result.split ?? null } } : {}),
       ...(shard && file ? { policyFile: file } : {}),
     });
-    const text = `${renderExploreText(result, x, how)}${shard ? shardLine(shard, result) : ''}`;
+    const text = `${renderContinued(result, (one) => renderExploreText(one, x, how))}${shard ? shardLine(shard, result) : ''}`;
     verdicts.push({
       name,
       policy: name,

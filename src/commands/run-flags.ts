@@ -15,6 +15,14 @@ export interface RunFlags {
   timeLimit?: number;
   maxStates?: number;
   maxMemory?: number;
+  /** `--continue`: one counterexample per invariant that breaks. */
+  continue?: boolean;
+  /** `--skip-invariant N` (repeatable). */
+  skipInvariant?: string[];
+  /** `--assume-fixed trace.json` (repeatable): known failures. */
+  assumeFixed?: string[];
+  /** `--out-dir DIR`: one trace file per counterexample. */
+  outDir?: string;
   /** Model options (`--cpus`, `--brps`, …), validated per architecture by `modelConfig`. */
   [option: string]: unknown;
 }

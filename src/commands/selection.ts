@@ -110,9 +110,11 @@ export function checkPathFlag(path: string | undefined): void {
   }
 }
 
-/** The invariants to check on `arch`: the named ones (policy-total always), or all. */
-export function invariantsToCheck(arch: ArchModel, names: readonly string[], catalog: Catalog): Invariant[] {
-  return catalog.invariantsFor(arch.id).filter((i) => names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL);
+/** The invariants to check on `arch`: the named ones (policy-total always), or all; less the skipped ones (`--skip-invariant`). */
+export function invariantsToCheck(arch: ArchModel, names: readonly string[], catalog: Catalog, skip: readonly string[] = []): Invariant[] {
+  return catalog
+    .invariantsFor(arch.id)
+    .filter((i) => (names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL) && !skip.includes(i.name));
 }
 
 /** Rejects a model flag (`--gdb`, `--mdbgen`, ...) that no selected policy's architecture has: it would be ignored. */

@@ -55,15 +55,17 @@ export function diffWorlds(x: Executor, a: World, b: World): Change[] {
     }
   }
   const hostScalars = memory.hostScalars ?? [];
+  const hostWords = a.hostScalar.length / cpus;
   for (let c = 0; c < cpus; c++) {
     memory.hostAreas.forEach((area, i) => {
       regs(`host${c}.${area}`, a.hostMem, b.hostMem, (c * memory.hostAreas.length + i) * R);
     });
-    hostScalars.forEach((name, s) => {
-      const i = c * hostScalars.length + s;
+    for (let s = 0; s < hostWords; s++) {
+      const i = c * hostWords + s;
+      const name = s < hostScalars.length ? (hostScalars[s] as string) : `scratch[${s - hostScalars.length}]`;
       if (a.hostScalar[i] !== b.hostScalar[i])
         out.push({ name: `host${c}.${name}`, from: hex(name, a.hostScalar[i] as number), to: hex(name, b.hostScalar[i] as number) });
-    });
+    }
   }
   for (let c = 0; c < cpus; c++) regs(`hostIntent[cpu${c}]`, a.hostIntent, b.hostIntent, c * R);
   for (let v = 0; v < vcpus; v++) regs(`guestIntent[vcpu${v}]`, a.guestIntent, b.guestIntent, v * R);

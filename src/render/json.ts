@@ -23,6 +23,8 @@ function common(command: 'check' | 'explore', r: CheckResult | ExploreResult): R
     invariant: r.violation?.invariant ?? null,
     invariants: r.invariants,
     ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
+    ...(r.counterexamples ? { counterexamples: r.counterexamples } : {}),
+    ...(r.known ? { known: r.known } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { renderFullState } from './full-state.js';
 import { renderAccesses } from './inside-hook.js';
 import { reproductionLines } from './reproduce.js';
 import { eventText, viewTrace } from './trace-view.js';
+import { alsoLines, counterexampleTable, knownLines } from './triage.js';
 
 /** A saved event as one line: `GUEST_WRITE { vcpu: 0, reg: MDSCR_EL1, value: 0x8000 }` (with `x`, the value decoded). */
 export function formatEvent(e: TraceEvent, x?: Executor): string {
@@ -101,6 +102,7 @@ export function renderTrace(
       lines.push(`  ${v.register}: expected ${hexWithFields(f, v.expected)}${when}, actual ${hexWithFields(f, v.actual)}`);
     }
     for (const g of view.gates) lines.push(`  ${g}`);
+    lines.push(...alsoLines(v));
   }
   if (options.fullState) {
     const where = v ? `at the failing point (step ${v.step}, ${v.at})` : `after step ${trace.length}`;
@@ -126,6 +128,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
       `${name}: held`,
       `  no violation in ${r.runs} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed}; ${config})`,
       `  invariants: ${r.invariants.join(', ')}`,
+      ...knownLines(r.known),
       ...warningLines(r),
       ...coverageLines(r.coverage),
       '',
@@ -148,6 +151,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
     `{ seed: ${r.seed} }`,
     `Shrunk ${r.shrinks} time(s)`,
     `Counterexample: ${r.trace.length} steps (${config})`,
+    ...knownLines(r.known),
     ...warningLines(r),
     '',
     ...renderTrace(x, r.trace, r.violation, r.warnings, r.hung, how),
@@ -186,7 +190,7 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
       r.verdict === 'held'
         ? `${name}: held for every interleaving of at most ${r.depthCompleted} events (exhaustive, breadth-first)`
         : `${name}: held so far (${stopText(r.stoppedBy)}): held for every interleaving of at most ${r.depthCompleted} events (depth ${r.depth} not completed)`;
-    return [head, ...scope, ...coverageLines(r.coverage), ''].join('\n');
+    return [head, ...scope, ...knownLines(r.known), ...coverageLines(r.coverage), ''].join('\n');
   }
   return [
     `${name}: violated ${r.violation?.invariant ?? '?'}`,
@@ -194,6 +198,7 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
       ? `Counterexample: ${r.trace.length} steps, the last one's hook never returned (the breadth-first path to it)`
       : `Shortest counterexample: ${r.trace.length} steps (breadth-first: none shorter exists in the explored domain)`,
     ...scope,
+    ...knownLines(r.known),
     '',
     ...renderTrace(x, r.trace, r.violation, [], r.hung, how),
     ...coverageLines(r.coverage),
@@ -289,4 +294,27 @@ function columns(rows: readonly (readonly string[])[]): string {
         .trimEnd(),
     )
     .join('\n')}\n`;
+}
+
+/**
+ * The text of a `--continue` run: a summary line and table of every counterexample (shortest
+ * first), then each one's full report, as `renderOne` renders a result holding that one.
+ */
+export function renderContinued<R extends CheckResult | ExploreResult>(r: R, renderOne: (one: R) => string): string {
+  const all = r.counterexamples ?? [];
+  if (r.verdict !== 'violated' || all.length === 0) return renderOne(r);
+  const name = `${r.arch}/${r.policy}`;
+  const invariants = [...new Set(all.map((c) => c.invariant))];
+  const lines = [
+    `${name}: violated ${invariants.length} invariant${invariants.length > 1 ? 's' : ''} (--continue)${all.length > invariants.length ? `, at ${all.length} points` : ''}: ${invariants.join(', ')}`,
+    ...counterexampleTable(all).map((l) => `  ${l}`),
+    ...knownLines(r.known),
+    '',
+  ];
+  all.forEach((c, i) => {
+    const one = { ...r, violation: c.violation, trace: c.trace, warnings: c.warnings, known: undefined, counterexamples: undefined };
+    if ('shrinks' in one) Object.assign(one, { shrinks: c.shrinks ?? 0, path: c.path, runs: c.runs ?? one.runs });
+    lines.push(`[${i + 1}/${all.length}] ${c.invariant}`, renderOne(one as R));
+  });
+  return lines.join('\n');
 }

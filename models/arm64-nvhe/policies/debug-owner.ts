@@ -14,6 +14,8 @@ import {
   DBG_SPSR_SS,
   DBGBCR,
   DBGBVR,
+  DBGWCR,
+  DBGWVR,
   MDCR_EL2,
   MDCR_EL2_HPMN_MASK,
   MDCR_EL2_TDA,
@@ -140,8 +142,11 @@ export function trap_debug_owner(k: Arm64Context, p: TrapParams): void {
   kvm_debug_set_guest_ownership(k);
 }
 
-/** kvm_arch_vcpu_ioctl_set_guest_debug: userspace's request and breakpoints, packed from slot 0; ownership follows at load. */
-export function kvm_arch_vcpu_ioctl_set_guest_debug(k: Arm64Context, dbg: GuestDebug, bcr: number): void {
+/**
+ * kvm_arch_vcpu_ioctl_set_guest_debug: userspace's request; with KVM_GUESTDBG_USE_HW,
+ * `external_debug_state = dbg->arch` (the dbg_bcr/dbg_bvr/dbg_wcr/dbg_wvr arrays). Ownership follows at load.
+ */
+export function kvm_arch_vcpu_ioctl_set_guest_debug(k: Arm64Context, dbg: GuestDebug): void {
   if (!dbg.enable) {
     k.vcpu.guestDebug = 0;
     setFlag(k.vcpu, HOST_SS_ACTIVE_PENDING, false);
@@ -149,9 +154,12 @@ export function kvm_arch_vcpu_ioctl_set_guest_debug(k: Arm64Context, dbg: GuestD
   }
   k.vcpu.guestDebug = KVM_GUESTDBG_ENABLE | (dbg.useHw ? KVM_GUESTDBG_USE_HW : 0) | (dbg.singleStep ? KVM_GUESTDBG_SINGLESTEP : 0);
   if (!dbg.useHw) return;
-  k.vcpu.externalDebugState.fill(0);
-  dbg.bps.forEach((addr, n) => {
-    k.vcpu.externalDebugState[DBGBVR(n)] = addr;
-    k.vcpu.externalDebugState[DBGBCR(n)] = bcr;
-  });
+  const ext = k.vcpu.externalDebugState;
+  ext.fill(0);
+  for (let n = 0; n < 16; n++) {
+    ext[DBGBCR(n)] = dbg.dbg_bcr?.[n] ?? 0;
+    ext[DBGBVR(n)] = dbg.dbg_bvr?.[n] ?? 0;
+    ext[DBGWCR(n)] = dbg.dbg_wcr?.[n] ?? 0;
+    ext[DBGWVR(n)] = dbg.dbg_wvr?.[n] ?? 0;
+  }
 }

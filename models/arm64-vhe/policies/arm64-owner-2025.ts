@@ -20,7 +20,6 @@ import {
 import { ID_AA64DFR0_EL1 } from '../../arm64-nvhe/registers.js';
 import { type Arm64VheContext, type Arm64VheVcpu, resetSysRegs } from '../model.js';
 import { HCR_EL2, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
-import { GDB_BCR } from '../vmm-debug-events.js';
 import { vcpuSysRegAccess as sysReg } from './arm64-vhe-deferred-2017.js';
 import { access_vm_reg, HCR_HOST_VHE_FLAGS, kvm_vcpu_load_sysregs, kvm_vcpu_put_sysregs } from './vhe.js';
 
@@ -96,7 +95,7 @@ export default definePolicy<Arm64VheVcpu, Arm64Host>({
     hypReadReg: sysReg.read,
     hypWriteReg: sysReg.write,
     setGuestDebug(k, dbg) {
-      betweenRuns(k, () => kvm_arch_vcpu_ioctl_set_guest_debug(k, dbg, GDB_BCR));
+      betweenRuns(k, () => kvm_arch_vcpu_ioctl_set_guest_debug(k, dbg));
       return 0;
     },
     // kvm_reset_vcpu: put, reset the memory copy, load.

@@ -1,0 +1,82 @@
+/**
+ * The policy authors' API beyond the hooks (issue 15): register id <-> (kind, slot) helpers, the
+ * scratch words per vCPU and per CPU, and arm64 KVM_SET_GUEST_DEBUG carrying the
+ * dbg_bcr/dbg_bvr/dbg_wcr/dbg_wvr arrays as the real ioctl does.
+ */
+import { describe, expect, it } from 'vitest';
+import { DBG_REG_KINDS, DBGBCR, DBGBVR, DBGWCR, DBGWVR, dbgRegId, dbgRegOf, MDSCR_EL1 } from '../models/arm64-nvhe/api.js';
+import { arm64Nvhe } from '../models/arm64-nvhe/model.js';
+import nvheEager from '../models/arm64-nvhe/policies/eager.js';
+import { GDB_BCR, KVM_ARM_MAX_DBG_REGS } from '../models/arm64-vhe/api.js';
+import { arm64Vhe } from '../models/arm64-vhe/model.js';
+import owner2025 from '../models/arm64-vhe/policies/arm64-owner-2025.js';
+import { invariantsFor } from '../properties/suites.js';
+import { check } from '../src/check.js';
+import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from '../src/execute.js';
+import { definePolicy, type GuestDebug, type Hooks } from '../src/policy.js';
+
+describe('register ids', () => {
+  it('dbgRegOf names the bank and slot (CRm) of every breakpoint/watchpoint register, and dbgRegId inverts it', () => {
+    const banks = { bvr: DBGBVR, bcr: DBGBCR, wvr: DBGWVR, wcr: DBGWCR };
+    for (const kind of DBG_REG_KINDS) {
+      for (let n = 0; n < 16; n++) {
+        expect(dbgRegOf(banks[kind](n))).toEqual({ kind, n });
+        expect(dbgRegId(kind, n)).toBe(banks[kind](n));
+      }
+    }
+    expect(dbgRegOf(MDSCR_EL1)).toBeUndefined();
+    expect(dbgRegOf(-1)).toBeUndefined();
+  });
+});
+
+describe('scratch words', () => {
+  it(`gives every vCPU ${SCRATCH_WORDS} words and every CPU ${HOST_SCRATCH_WORDS} words of its own, kept per CPU`, () => {
+    const hooks = nvheEager.hooks as Hooks<{ scratch: Float64Array }, { scratch: Float64Array }>;
+    const policy = definePolicy<{ scratch: Float64Array }, { scratch: Float64Array }>({
+      name: 'scratch-user',
+      arch: 'arm64-nvhe',
+      hooks: {
+        ...hooks,
+        vcpuLoad(k) {
+          if (k.vcpu.scratch.length !== SCRATCH_WORDS || k.host.scratch.length !== HOST_SCRATCH_WORDS) k.bug('scratch sizes');
+          k.vcpu.scratch[SCRATCH_WORDS - 1] = (k.vcpu.scratch[SCRATCH_WORDS - 1] as number) + 1;
+          // Per-CPU state: each CPU remembers its own number in its last word.
+          k.host.scratch[HOST_SCRATCH_WORDS - 1] = k.cpu + 1;
+        },
+        guestEnter(k) {
+          if (k.host.scratch[HOST_SCRATCH_WORDS - 1] !== k.cpu + 1) k.bug(`cpu${k.cpu}'s scratch holds another CPU's value`);
+          hooks.guestEnter?.(k);
+        },
+      },
+    });
+    const r = check(policy, { arch: arm64Nvhe, invariants: invariantsFor('arm64-nvhe'), seed: 1, runs: 300, config: { cpus: 3 } });
+    expect(r.verdict).toBe('held');
+  });
+});
+
+describe('arm64 KVM_SET_GUEST_DEBUG', () => {
+  it('carries struct kvm_guest_debug_arch: userspace breakpoint in dbg_bcr[0]/dbg_bvr[0], 16 entries per array', () => {
+    const seen: GuestDebug[] = [];
+    const inner = owner2025.hooks.setGuestDebug;
+    const policy = definePolicy({
+      ...owner2025,
+      name: 'records-set-guest-debug',
+      hooks: {
+        ...owner2025.hooks,
+        setGuestDebug(k, dbg) {
+          seen.push(dbg);
+          return inner?.(k as never, dbg);
+        },
+      },
+    });
+    const r = check(policy, { arch: arm64Vhe, invariants: invariantsFor('arm64-vhe'), seed: 1, runs: 200, config: { gdb: 1 } });
+    expect(r.verdict).toBe('held');
+    const withBp = seen.filter((d) => d.useHw && d.bps.length > 0);
+    expect(withBp.length).toBeGreaterThan(0);
+    for (const d of seen) for (const a of [d.dbg_bcr, d.dbg_bvr, d.dbg_wcr, d.dbg_wvr]) expect(a).toHaveLength(KVM_ARM_MAX_DBG_REGS);
+    for (const d of withBp) {
+      expect(d.dbg_bvr?.[0]).toBe(d.bps[0]);
+      expect(d.dbg_bcr?.[0]).toBe(GDB_BCR);
+    }
+  });
+});
