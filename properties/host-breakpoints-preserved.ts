@@ -5,7 +5,8 @@ import { lowestSlot } from './slot-compare.js';
 
 /**
  * Whenever a CPU runs host code, its debug registers hold what the host's debug users programmed:
- * the model's `hostState`, which includes the host's own trace filter where the model has one.
+ * the model's `hostState` (narrowed by `hostStateOn` to what the host code that can run there depends
+ * on), which includes the host's own trace filter where the model has one.
  */
 export default defineInvariant({
   name: 'host-breakpoints-preserved',
@@ -14,7 +15,8 @@ export default defineInvariant({
   state(x, cpu) {
     const o = cpu * x.regs;
     const { hw, hostIntent, hostIntentAt } = x.world;
-    for (const reg of x.model.view.hostState) {
+    const { view } = x.model;
+    for (const reg of view.hostStateOn?.(x, cpu) ?? view.hostState) {
       const actual = hw[o + reg] as number;
       const expected = hostIntent[o + reg] as number;
       if (actual === expected) continue;

@@ -47,6 +47,12 @@ export interface EventKind {
 export interface DebugView {
   /** Registers whose hardware value the host owns while it runs (compared with hostIntent). */
   readonly hostState: Int32Array;
+  /**
+   * The registers of `hostState` that matter to the host code that can run on `cpu` now, where that
+   * depends on what runs there (arm64 VHE: MDCR_EL2 only affects the host's EL0, which cannot run
+   * while a vCPU is loaded); `hostState` when absent.
+   */
+  hostStateOn?(x: Executor, cpu: number): Int32Array;
   /** Registers the guest can read (compared with guestIntent). */
   readonly guestVisible: Int32Array;
   /** Breakpoint and watchpoint slots: `slotRegs[2s]` the value register, `slotRegs[2s+1]` the control register. */

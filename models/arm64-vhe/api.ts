@@ -3,7 +3,7 @@
  * deferred VM registers and their traps, the OS Lock and PSTATE.SS bits, and the 2017 helpers
  * (loading and saving the VM registers, the VHE run loop, access_vm_reg). Published as `worldswitch/arm64-vhe`.
  */
-export type { Arm64VheContext, Arm64VheHooks, Arm64VheVcpu } from './model.js';
+export type { Arm64VheContext, Arm64VheHooks, Arm64VheHost, Arm64VheVcpu } from './model.js';
 export { resetSysRegs } from './model.js';
 export { vcpuSysRegAccess } from './policies/arm64-vhe-deferred-2017.js';
 export {
@@ -20,11 +20,14 @@ export {
   AFSR0_EL1,
   AFSR1_EL1,
   AMAIR_EL1,
+  BCR_HMC,
   CONTEXTIDR_EL1,
   DACR32_EL2,
   ESR_EL1,
   FAR_EL1,
+  HCR_E2H,
   HCR_EL2,
+  HCR_TGE,
   HCR_TRVM,
   HCR_TVM,
   IFSR32_EL2,

@@ -8,9 +8,9 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
-import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
+import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDCR_EL2, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
-import { vheEffectiveSlots, vheTrapsToEl2 } from './hardware.js';
+import { vheEffectiveSlots, vheRoutesToEl2, vheTrapsToEl2 } from './hardware.js';
 import { hypAccessEvents } from './hyp-events.js';
 import { arm64VheLifecycle } from './lifecycle.machine.js';
 import {
@@ -38,10 +38,16 @@ export interface Arm64VheVcpu extends Arm64Vcpu {
   hcrEl2: number;
 }
 
+/** The host's per-CPU state on VHE: the nVHE fields and what 6.14's VHE debug code adds. */
+export interface Arm64VheHost extends Arm64Host {
+  /** host_data->host_debug_state.mdcr_el2 (6.14): the host's MDCR_EL2, saved at vcpu_load, restored at vcpu_put. */
+  hostDebugMdcrEl2: number;
+}
+
 /** The hook context a VHE policy receives. */
-export type Arm64VheContext = HookContext<Arm64VheVcpu, Arm64Host>;
+export type Arm64VheContext = HookContext<Arm64VheVcpu, Arm64VheHost>;
 /** The hooks a VHE policy provides. */
-export type Arm64VheHooks = Hooks<Arm64VheVcpu, Arm64Host>;
+export type Arm64VheHooks = Hooks<Arm64VheVcpu, Arm64VheHost>;
 
 /** Scalar words of a VHE vCPU, in order (see Arm64VheVcpu). */
 const VCPU_SCALARS = [...ARM64_VCPU_SCALARS, 'sysregsLoadedOnCpu', 'hcrEl2'] as const;
@@ -92,10 +98,18 @@ export const arm64Vhe: ArchModel = {
     const { trf, trbe } = traceOptions(nvheConfig);
     const registers = vheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
     const vmmBuffer = new Float64Array(registers.count);
+    // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
+    const hostState = new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]);
+    // While a vCPU is loaded on a CPU only EL2 code runs there (a preempted vCPU is put first, and
+    // KVM_RUN puts it before returning to user space), and no modelled MDCR_EL2 bit affects EL2:
+    // they trap EL1/EL0 accesses (TDA, TDOSA, TDRA, TPM, TPMCR), route EL1/EL0 debug exceptions
+    // (TDE, which TGE = 1 overrides for the host's EL0), or give EL1/EL0 counters (HPMN). Arm ARM D13.2 MDCR_EL2.
+    const loadedHostState = hostState.filter((r) => r !== MDCR_EL2);
     const view: DebugView = {
       ...base.view,
-      // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
-      hostState: new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]),
+      hostState,
+      hostStateOn: (x, cpu) => ((x.world.running[cpu] as number) >= 0 ? loadedHostState : hostState),
+      deliversToGuest: (r, o) => !vheRoutesToEl2(r, o),
       guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
       effective: (r, o, level) => vheEffectiveSlots(r, o, level, brps, wrps),
       vmmIntent: (x, v) => vmmIntent(x, v, vmmBuffer),
@@ -116,7 +130,7 @@ export const arm64Vhe: ArchModel = {
       config: { ...base.config, gdb, oslock },
       registers,
       lifecycle: compileLifecycle(arm64VheLifecycle),
-      memory: { ...base.memory, vcpuScalars: VCPU_SCALARS },
+      memory: { ...base.memory, vcpuScalars: VCPU_SCALARS, hostScalars: [...(base.memory.hostScalars ?? []), 'hostDebugMdcrEl2'] },
       view,
       guestReadable,
       guestWritable,

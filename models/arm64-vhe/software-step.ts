@@ -11,9 +11,9 @@ import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/debug-sta
 import type { Executor } from '../../src/execute.js';
 import type { DeliveryObservation } from '../../src/invariant.js';
 import type { InstructionHooks } from '../../src/model.js';
-import { routesToEl2 } from '../arm64-nvhe/hardware.js';
+
 import { DBG_MDSCR_SS, DBG_SPSR_SS, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
-import { osLocked } from './hardware.js';
+import { osLocked, vheRoutesToEl2 } from './hardware.js';
 import { SPSR_EL2 } from './registers.js';
 
 /** Ghost word (after the userspace debug words) holding 1 while a stepped instruction is not yet reported. */
@@ -38,7 +38,7 @@ const delivery: DeliveryObservation = {
 function stepActive(x: Executor, cpu: number): boolean {
   const { hw } = x.world;
   const o = cpu * x.regs;
-  return ((hw[o + MDSCR_EL1] as number) & DBG_MDSCR_SS) !== 0 && routesToEl2(hw, o) && !osLocked(hw, o);
+  return ((hw[o + MDSCR_EL1] as number) & DBG_MDSCR_SS) !== 0 && vheRoutesToEl2(hw, o) && !osLocked(hw, o);
 }
 
 const ghostAt = (x: Executor, v: number, word: number): number => v * (x.world.shape.vcpuGhost ?? 0) + word;

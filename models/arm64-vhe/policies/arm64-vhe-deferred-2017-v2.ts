@@ -5,8 +5,8 @@
  * reader — kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG — uses the memory copy.
  */
 import { definePolicy } from '../../../src/policy.js';
-import type { Arm64Host } from '../../arm64-nvhe/model.js';
-import type { Arm64VheContext, Arm64VheVcpu } from '../model.js';
+
+import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { isVmReg, REGISTER_NAMES } from '../registers.js';
 import {
   emulate_sys_reg_2017,
@@ -35,7 +35,7 @@ const deferrableVmReg: SysRegAccess = {
   },
 };
 
-export default definePolicy<Arm64VheVcpu, Arm64Host>({
+export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'arm64-vhe-deferred-2017-v2',
   arch: 'arm64-vhe',
   summary: 'VM sysregs deferred to vcpu_load/put as posted in v2: only trapped writes see the CPU copy (stale reads elsewhere)',

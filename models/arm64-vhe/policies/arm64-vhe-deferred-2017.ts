@@ -6,9 +6,9 @@
  * registers put (as upstream since e761a927bc9a, 2019).
  */
 import { definePolicy } from '../../../src/policy.js';
-import { type Arm64Host, storage } from '../../arm64-nvhe/model.js';
+import { storage } from '../../arm64-nvhe/model.js';
 import { ID_AA64DFR0_EL1 } from '../../arm64-nvhe/registers.js';
-import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheVcpu, resetSysRegs } from '../model.js';
+import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheHost, type Arm64VheVcpu, resetSysRegs } from '../model.js';
 import { isVmReg } from '../registers.js';
 import {
   emulate_sys_reg_2017,
@@ -69,7 +69,7 @@ export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
 /** vcpu_read_sys_reg / vcpu_write_sys_reg as merged: the CPU for a deferred register while loaded, else memory. */
 export const vcpuSysRegAccess: SysRegAccess = vcpuSysReg(inMemory);
 
-export default definePolicy<Arm64VheVcpu, Arm64Host>({
+export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'arm64-vhe-deferred-2017',
   arch: 'arm64-vhe',
   summary: 'VM sysregs deferred to vcpu_load/put behind vcpu_read/write_sys_reg, used by every reader (as merged in 4.17)',

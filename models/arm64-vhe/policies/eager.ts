@@ -4,15 +4,15 @@
  * while the host runs, and the debug registers switch in full as in arm64-nvhe/eager.
  */
 import { definePolicy } from '../../../src/policy.js';
-import type { Arm64Host } from '../../arm64-nvhe/model.js';
+
 import nvheEager from '../../arm64-nvhe/policies/eager.js';
-import type { Arm64VheContext, Arm64VheVcpu } from '../model.js';
+import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { HCR_EL2, VM_REGS } from '../registers.js';
 import { emulate_sys_reg_2017, HCR_HOST_VHE_FLAGS, memoryCopy } from './vhe.js';
 
 const { guestEnter, guestExit } = nvheEager.hooks as Required<typeof nvheEager.hooks>;
 
-export default definePolicy<Arm64VheVcpu, Arm64Host>({
+export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'eager',
   arch: 'arm64-vhe',
   summary: 'no deferral: VM sysregs and every debug register switched on each entry and exit (baseline, cost ceiling)',

@@ -10,6 +10,7 @@ import { guest_run_enter, guest_run_exit, trap_debug_regs } from '../../arm64-nv
 import type { Arm64VheContext } from '../model.js';
 import {
   HCR_EL2,
+  HCR_HOST_VHE_FLAGS,
   HCR_TVM,
   isVmReg,
   OSLAR_EL1,
@@ -21,8 +22,7 @@ import {
   VM_REGS,
 } from '../registers.js';
 
-/** kvm_arm.h HCR_HOST_VHE_FLAGS, as far as the modelled bits go: no VM-register traps for the host. */
-export const HCR_HOST_VHE_FLAGS = 0;
+export { HCR_HOST_VHE_FLAGS } from '../registers.js';
 
 /** How a policy reads and writes a vCPU's system register: the memory copy, the CPU, or whichever holds it. */
 export interface SysRegAccess {
