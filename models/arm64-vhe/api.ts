@@ -8,8 +8,12 @@ export { resetSysRegs } from './model.js';
 export { vcpuSysRegAccess } from './policies/arm64-vhe-deferred-2017.js';
 export {
   access_vm_reg,
+  activate_traps_vhe_load,
+  deactivate_traps_vhe_put,
   HCR_HOST_VHE_FLAGS,
+  kvm_vcpu_load_2017,
   kvm_vcpu_load_sysregs,
+  kvm_vcpu_put_2017,
   kvm_vcpu_put_sysregs,
   kvm_vcpu_run_vhe_enter,
   kvm_vcpu_run_vhe_exit,

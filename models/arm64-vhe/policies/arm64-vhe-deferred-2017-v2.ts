@@ -10,8 +10,8 @@ import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { isVmReg, REGISTER_NAMES } from '../registers.js';
 import {
   emulate_sys_reg_2017,
-  kvm_vcpu_load_sysregs,
-  kvm_vcpu_put_sysregs,
+  kvm_vcpu_load_2017,
+  kvm_vcpu_put_2017,
   kvm_vcpu_run_vhe_enter,
   kvm_vcpu_run_vhe_exit,
   memoryCopy,
@@ -40,8 +40,8 @@ export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   arch: 'arm64-vhe',
   summary: 'VM sysregs deferred to vcpu_load/put as posted in v2: only trapped writes see the CPU copy (stale reads elsewhere)',
   hooks: {
-    vcpuLoad: kvm_vcpu_load_sysregs,
-    vcpuPut: kvm_vcpu_put_sysregs,
+    vcpuLoad: kvm_vcpu_load_2017,
+    vcpuPut: kvm_vcpu_put_2017,
     guestEnter: kvm_vcpu_run_vhe_enter,
     guestExit: kvm_vcpu_run_vhe_exit,
     trap: (k, p) => emulate_sys_reg_2017(k, p, deferrableVmReg, memoryCopy),

@@ -12,8 +12,8 @@ import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheHost, type Arm64
 import { isVmReg } from '../registers.js';
 import {
   emulate_sys_reg_2017,
-  kvm_vcpu_load_sysregs,
-  kvm_vcpu_put_sysregs,
+  kvm_vcpu_load_2017,
+  kvm_vcpu_put_2017,
   kvm_vcpu_run_vhe_enter,
   kvm_vcpu_run_vhe_exit,
   type SysRegAccess,
@@ -48,8 +48,8 @@ const inMemory: SysRegAccess = {
 /** The 4.17 hooks with every register access through `access`. */
 export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
   return {
-    vcpuLoad: kvm_vcpu_load_sysregs,
-    vcpuPut: kvm_vcpu_put_sysregs,
+    vcpuLoad: kvm_vcpu_load_2017,
+    vcpuPut: kvm_vcpu_put_2017,
     guestEnter: kvm_vcpu_run_vhe_enter,
     guestExit: kvm_vcpu_run_vhe_exit,
     trap: (k, p) => emulate_sys_reg_2017(k, p, access, access),
@@ -59,9 +59,9 @@ export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
     hypWriteReg: access.write,
     // kvm_reset_vcpu: kvm_arch_vcpu_put, reset the memory copy, kvm_arch_vcpu_load.
     vcpuReset(k) {
-      kvm_vcpu_put_sysregs(k);
+      kvm_vcpu_put_2017(k);
       resetSysRegs(k.vcpu);
-      kvm_vcpu_load_sysregs(k);
+      kvm_vcpu_load_2017(k);
     },
   };
 }
