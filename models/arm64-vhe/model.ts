@@ -8,7 +8,7 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
-import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDCR_EL2, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
+import { DBG_MDSCR_MDE, DBG_MDSCR_SS, ID_AA64DFR0_EL1, MDCCINT_EL1, MDCR_EL2, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
 import { vheEffectiveSlots, vheRoutesToEl2, vheTrapsToEl2 } from './hardware.js';
 import { hypAccessEvents } from './hyp-events.js';
@@ -25,7 +25,7 @@ import {
   VM_REGS,
   vheRegisterFile,
 } from './registers.js';
-import { softwareStep } from './software-step.js';
+import { guestEretEvent, guestStepView, softwareStep } from './software-step.js';
 import { VHE_DRIVER, vheTrace } from './trace.js';
 import { vheDebugEvents } from './vhe-debug-events.js';
 import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64, vmmIntent } from './vmm-debug-events.js';
@@ -87,17 +87,25 @@ export const arm64Vhe: ArchModel = {
     ...arm64Nvhe.options,
     { name: 'gdb', describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)', default: 0, min: 0, max: 1 },
     { name: 'oslock', describe: 'guests lock their OS Lock (1), or only unlock it, as Linux does at boot (0)', default: 0, min: 0, max: 1 },
+    {
+      name: 'guest-step',
+      describe: 'guests single-step their own EL0 code (1: MDSCR_EL1.SS in the written values, GUEST_ERET with SPSR_EL1.SS) or never (0)',
+      default: 0,
+      min: 0,
+      max: 1,
+    },
   ],
-  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}; with --oslock, OSLK {0, 1}`,
+  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}`,
   costNote: arm64Nvhe.costNote,
   instantiate(config: ModelConfig): ModelInstance {
-    const { gdb = 0, oslock = 0, ...nvheConfig } = config;
+    const { gdb = 0, oslock = 0, 'guest-step': guestStep = 0, ...nvheConfig } = config;
     const base = arm64Nvhe.instantiate(nvheConfig);
     const small = config.domain === DOMAIN_SMALL;
     const { brps, wrps } = base.config as { brps: number; wrps: number };
     const { trf, trbe } = traceOptions(nvheConfig);
     const registers = vheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
     const vmmBuffer = new Float64Array(registers.count);
+    const stepBuffer = { live: 0, own: 0, name: 'PSTATE.SS' };
     // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
     const hostState = new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]);
     // While a vCPU is loaded on a CPU only EL2 code runs there (a preempted vCPU is put first, and
@@ -113,12 +121,16 @@ export const arm64Vhe: ArchModel = {
       guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
       effective: (r, o, level) => vheEffectiveSlots(r, o, level, brps, wrps),
       vmmIntent: (x, v) => vmmIntent(x, v, vmmBuffer),
+      guestStep: (x, v, cpu) => guestStepView(x, v, cpu, stepBuffer),
       ...(trf ? { trace: vheTrace } : {}),
     };
     const vmValues = small ? [0, 0x1000] : [0, 0x1000, 0x2000];
     const sctlrValues = [SCTLR_RESET, SCTLR_RESET | SCTLR_M | SCTLR_C];
+    // --guest-step: the guest's own MDSCR_EL1.SS among the values it writes (alone, and with MDE).
+    const mdscrValues = [...base.valueDomain(MDSCR_EL1), DBG_MDSCR_SS, DBG_MDSCR_SS | DBG_MDSCR_MDE];
     const valueDomain = (reg: number): readonly number[] => {
       if (reg === SCTLR_EL1) return sctlrValues;
+      if (reg === MDSCR_EL1 && guestStep) return mdscrValues;
       return VM_REGS.includes(reg) ? vmValues : base.valueDomain(reg);
     };
     const guestReadable = new Int32Array([...base.guestReadable, ...VM_REGS, OSLSR_EL1]);
@@ -127,7 +139,7 @@ export const arm64Vhe: ArchModel = {
     return {
       ...base,
       arch: 'arm64-vhe',
-      config: { ...base.config, gdb, oslock },
+      config: { ...base.config, gdb, oslock, 'guest-step': guestStep },
       registers,
       lifecycle: compileLifecycle(arm64VheLifecycle),
       memory: { ...base.memory, vcpuScalars: VCPU_SCALARS, hostScalars: [...(base.memory.hostScalars ?? []), 'hostDebugMdcrEl2'] },
@@ -141,6 +153,7 @@ export const arm64Vhe: ArchModel = {
         ...hypAccessEvents(guestReadable, new Int32Array(VM_REGS), valueDomain),
         ...(gdb ? [setGuestDebugEvent()] : []),
         ...(oslock ? [guestOsLockEvent()] : []),
+        ...(guestStep ? [guestEretEvent()] : []),
         ...(trf ? arm64TraceEvents(VHE_DRIVER) : []),
       ],
       ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },

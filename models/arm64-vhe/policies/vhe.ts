@@ -20,6 +20,7 @@ import {
   SCTLR_C,
   SCTLR_EL1,
   SCTLR_M,
+  SPSR_EL2,
   VM_REGS,
 } from '../registers.js';
 
@@ -91,10 +92,22 @@ export function kvm_vcpu_run_vhe_enter(k: Arm64VheContext): void {
   k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
   __sysreg_restore_state(k, k.vcpu.ctxt);
   debugSr2015.__debug_restore_state(k, k.vcpu.debugState, k.vcpu.ctxt);
+  __sysreg_restore_el2_return_state(k);
+}
+
+/** __sysreg_restore_el2_return_state: the guest's PSTATE into SPSR_EL2 for the ERET (only SS is modelled). */
+export function __sysreg_restore_el2_return_state(k: Arm64VheContext): void {
+  k.hw.write(SPSR_EL2, k.vcpu.pstate);
+}
+
+/** __sysreg_save_el2_return_state: the guest's PSTATE from SPSR_EL2 at the exit. */
+export function __sysreg_save_el2_return_state(k: Arm64VheContext): void {
+  k.vcpu.pstate = k.hw.read(SPSR_EL2);
 }
 
 /** __kvm_vcpu_run_vhe after the guest exits: its MDSCR_EL1 saved, HCR_EL2 the host's (MDCR_EL2 stays until vcpu_put), the host's MDSCR_EL1 and debug state back. */
 export function kvm_vcpu_run_vhe_exit(k: Arm64VheContext): void {
+  __sysreg_save_el2_return_state(k);
   __sysreg_save_state(k, k.vcpu.ctxt);
   k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
   __sysreg_restore_state(k, k.host.ctxt);
