@@ -343,6 +343,15 @@ export class Executor {
     this.settle(cpu);
   }
 
+  /** KVM_RUN returns to userspace: the run loop's way out (hook runReturn), then vcpu_put. */
+  returnToUser(v: number): void {
+    this.fire(v, this.lifecycleEvent('RUN_RETURN'));
+    if (this.violation) return;
+    this.settle(this.world.loadedOn[v] as number);
+    if (this.violation) return;
+    this.put(v);
+  }
+
   /**
    * KVM_RUN's entry path with an interrupt arriving in the run loop before local_irq_disable(): the
    * guestEnter hook takes `irq` where it calls k.localIrqDisable(). A hook that never disables

@@ -35,6 +35,7 @@ export const HOOK_NAMES = [
   'hypReadReg',
   'hypWriteReg',
   'setGuestTrace',
+  'runReturn',
 ] as const;
 /** One of `HOOK_NAMES`. */
 export type HookName = (typeof HOOK_NAMES)[number];

@@ -76,6 +76,12 @@ export interface Hooks<V = unknown, H = unknown> {
    * `k.vcpu` is the vCPU loaded on that CPU (kvm_get_running_vcpu()), or undefined.
    */
   setGuestTrace?(k: HookContext<V, H>, value: number): void;
+  /**
+   * KVM_RUN returns to userspace (a signal is pending, or an exit userspace handles): what the run
+   * loop's way out does before vcpu_put (arm64 kvm_arch_vcpu_ioctl_run's `out:` path commits a pending
+   * PC adjustment). Models that tell the loop apart from preemption only (arm64-vhe).
+   */
+  runReturn?(k: HookContext<V, H>): void;
 }
 
 /** What `definePolicy` takes. */

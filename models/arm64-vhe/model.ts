@@ -3,6 +3,7 @@
  * registers that KVM keeps on the CPU from vcpu_load to vcpu_put, HCR_EL2's VM-register traps, the
  * OS Lock, KVM_SET_GUEST_DEBUG, and the hypervisor's own accesses to a loaded vCPU's registers.
  */
+import { vcpuEvent } from '../../src/events.js';
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
@@ -10,6 +11,7 @@ import type { World } from '../../src/world.js';
 import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
 import { DBG_MDSCR_MDE, DBG_MDSCR_SS, ID_AA64DFR0_EL1, MDCCINT_EL1, MDCR_EL2, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
+import { DEBUG_ABI_2015, DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
 import { vheEffectiveSlots, vheRoutesToEl2, vheTrapsToEl2 } from './hardware.js';
 import { hypAccessEvents } from './hyp-events.js';
 import { arm64VheLifecycle } from './lifecycle.machine.js';
@@ -28,7 +30,7 @@ import {
 import { guestEretEvent, guestStepView, softwareStep } from './software-step.js';
 import { VHE_DRIVER, vheTrace } from './trace.js';
 import { vheDebugEvents } from './vhe-debug-events.js';
-import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64, vmmIntent } from './vmm-debug-events.js';
+import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64 } from './vmm-debug-events.js';
 
 /** A VHE vCPU's in-memory state: the nVHE fields and what the deferral adds (struct kvm_vcpu_arch). */
 export interface Arm64VheVcpu extends Arm64Vcpu {
@@ -88,6 +90,14 @@ export const arm64Vhe: ArchModel = {
     { name: 'gdb', describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)', default: 0, min: 0, max: 1 },
     { name: 'oslock', describe: 'guests lock their OS Lock (1), or only unlock it, as Linux does at boot (0)', default: 0, min: 0, max: 1 },
     {
+      name: 'debug-abi',
+      describe:
+        "what userspace debugging is owed: 2025 (Linux 6.14, only its breakpoints live) or any earlier year (4.2-6.13: without USE_HW the guest's own stay live, routed to it)",
+      default: DEBUG_ABI_2025,
+      min: DEBUG_ABI_2015,
+      max: DEBUG_ABI_2025,
+    },
+    {
       name: 'guest-step',
       describe: 'guests single-step their own EL0 code (1: MDSCR_EL1.SS in the written values, GUEST_ERET with SPSR_EL1.SS) or never (0)',
       default: 0,
@@ -98,13 +108,14 @@ export const arm64Vhe: ArchModel = {
   smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}`,
   costNote: arm64Nvhe.costNote,
   instantiate(config: ModelConfig): ModelInstance {
-    const { gdb = 0, oslock = 0, 'guest-step': guestStep = 0, ...nvheConfig } = config;
+    const { gdb = 0, oslock = 0, 'guest-step': guestStep = 0, 'debug-abi': debugAbi = DEBUG_ABI_2025, ...nvheConfig } = config;
     const base = arm64Nvhe.instantiate(nvheConfig);
     const small = config.domain === DOMAIN_SMALL;
     const { brps, wrps } = base.config as { brps: number; wrps: number };
     const { trf, trbe } = traceOptions(nvheConfig);
     const registers = vheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
     const vmmBuffer = new Float64Array(registers.count);
+    const vmmIntentOf = vmmIntentFor(debugAbi, base.view.slotRegs);
     const stepBuffer = { live: 0, own: 0, name: 'PSTATE.SS' };
     // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
     const hostState = new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]);
@@ -120,7 +131,7 @@ export const arm64Vhe: ArchModel = {
       deliversToGuest: (r, o) => !vheRoutesToEl2(r, o),
       guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
       effective: (r, o, level) => vheEffectiveSlots(r, o, level, brps, wrps),
-      vmmIntent: (x, v) => vmmIntent(x, v, vmmBuffer),
+      vmmIntent: (x, v) => vmmIntentOf(x, v, vmmBuffer),
       guestStep: (x, v, cpu) => guestStepView(x, v, cpu, stepBuffer),
       ...(trf ? { trace: vheTrace } : {}),
     };
@@ -139,7 +150,7 @@ export const arm64Vhe: ArchModel = {
     return {
       ...base,
       arch: 'arm64-vhe',
-      config: { ...base.config, gdb, oslock, 'guest-step': guestStep },
+      config: { ...base.config, gdb, oslock, 'debug-abi': debugAbi, 'guest-step': guestStep },
       registers,
       lifecycle: compileLifecycle(arm64VheLifecycle),
       memory: { ...base.memory, vcpuScalars: VCPU_SCALARS, hostScalars: [...(base.memory.hostScalars ?? []), 'hostDebugMdcrEl2'] },
@@ -154,6 +165,7 @@ export const arm64Vhe: ArchModel = {
         ...(gdb ? [setGuestDebugEvent()] : []),
         ...(oslock ? [guestOsLockEvent()] : []),
         ...(guestStep ? [guestEretEvent()] : []),
+        vcpuEvent('KVM_RUN_RETURN', 'RUN_RETURN', 2, { apply: (x, ev) => x.returnToUser(ev[1] as number) }),
         ...(trf ? arm64TraceEvents(VHE_DRIVER) : []),
       ],
       ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },

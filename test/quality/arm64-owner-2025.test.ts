@@ -108,9 +108,9 @@ describe('the 2017 deferral predates OS Lock emulation and this guest-debug hand
     expect(r.violation?.register).toBe('OSLSR_EL1');
   });
 
-  it('never loads userspace breakpoints (no setGuestDebug hook)', () => {
+  it('never loads userspace breakpoints nor steps (no setGuestDebug hook)', () => {
     const r = check(arm64VheDeferred2017, { arch: arm64Vhe, invariants, config: { gdb: 1 }, seed: 1 });
-    expect(r.violation?.invariant).toBe('userspace-debug-honored');
+    expect(['userspace-debug-honored', 'debug-status-consumed']).toContain(r.violation?.invariant);
   });
 });
 
@@ -129,7 +129,9 @@ describe('mutants of arm64-owner-2025 are found', () => {
         },
       }),
       {},
-      ['guest-breakpoints-effective'],
+      // The guest's MDE/KDE go live on registers never swapped: its own are missing, or the host's
+      // kernel breakpoints (HMC, PMC = EL1: they match the guest's EL1 too) are live in it.
+      ['guest-breakpoints-effective', 'host-breakpoints-quiet-in-guest'],
     ],
     [
       // "Nobody uses debug, so why trap?": the guest then writes the host's live breakpoint registers.
