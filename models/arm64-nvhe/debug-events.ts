@@ -7,6 +7,7 @@ import { breakpointEvents, hostWrite } from '../../src/breakpoint-events.js';
 import type { Executor } from '../../src/execute.js';
 import type { EventKind } from '../../src/model.js';
 import { CTX_HOST } from '../../src/world.js';
+import { lastSlots } from '../arm-slots.js';
 import { breakpointHits, routesToEl2, watchpointHits } from './hardware.js';
 import {
   bcr,
@@ -44,11 +45,13 @@ export interface DebugDomain {
   };
 }
 
-/** The full domain (every slot, both addresses) or the small one (the last slot of each kind, one address). */
-export function debugDomain(brps: number, wrps: number, small: boolean): DebugDomain {
+/** The full domain (every slot, both addresses) or the small one (the last `smallSlots` slots of each kind, default 1, one address). */
+export function debugDomain(brps: number, wrps: number, small: boolean, smallSlots = 1): DebugDomain {
   return {
     addresses: small ? ADDRESSES.slice(0, 1) : ADDRESSES,
-    slots: small ? [[brps - 1], [wrps - 1]] : [Array.from({ length: brps }, (_, n) => n), Array.from({ length: wrps }, (_, n) => n)],
+    slots: small
+      ? [lastSlots(brps, smallSlots), lastSlots(wrps, smallSlots)]
+      : [Array.from({ length: brps }, (_, n) => n), Array.from({ length: wrps }, (_, n) => n)],
   };
 }
 

@@ -98,6 +98,13 @@ export const arm64Vhe: ArchModel = {
       max: DEBUG_ABI_2025,
     },
     {
+      name: 'domain-slots',
+      describe: 'breakpoint and watchpoint slots of each kind explore draws from (the last N; 1 is the small domain)',
+      default: 1,
+      min: 1,
+      max: 16,
+    },
+    {
       name: 'guest-step',
       describe: 'guests single-step their own EL0 code (1: MDSCR_EL1.SS in the written values, GUEST_ERET with SPSR_EL1.SS) or never (0)',
       default: 0,
@@ -105,10 +112,11 @@ export const arm64Vhe: ArchModel = {
       max: 1,
     },
   ],
-  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}`,
+  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}; with --domain-slots N, the last N slots of each kind`,
   costNote: arm64Nvhe.costNote,
   instantiate(config: ModelConfig): ModelInstance {
     const { gdb = 0, oslock = 0, 'guest-step': guestStep = 0, 'debug-abi': debugAbi = DEBUG_ABI_2025, ...nvheConfig } = config;
+    const domainSlots = config['domain-slots'] ?? 1;
     const base = arm64Nvhe.instantiate(nvheConfig);
     const small = config.domain === DOMAIN_SMALL;
     const { brps, wrps } = base.config as { brps: number; wrps: number };
@@ -150,7 +158,7 @@ export const arm64Vhe: ArchModel = {
     return {
       ...base,
       arch: 'arm64-vhe',
-      config: { ...base.config, gdb, oslock, 'debug-abi': debugAbi, 'guest-step': guestStep },
+      config: { ...base.config, gdb, oslock, 'debug-abi': debugAbi, 'guest-step': guestStep, 'domain-slots': domainSlots },
       registers,
       lifecycle: compileLifecycle(arm64VheLifecycle),
       memory: { ...base.memory, vcpuScalars: VCPU_SCALARS, hostScalars: [...(base.memory.hostScalars ?? []), 'hostDebugMdcrEl2'] },
@@ -160,7 +168,7 @@ export const arm64Vhe: ArchModel = {
       valueDomain,
       traps: vheTrapsToEl2,
       events: [
-        ...vheDebugEvents(brps, wrps, small),
+        ...vheDebugEvents(brps, wrps, small, domainSlots),
         ...hypAccessEvents(guestReadable, new Int32Array(VM_REGS), valueDomain),
         ...(gdb ? [setGuestDebugEvent()] : []),
         ...(oslock ? [guestOsLockEvent()] : []),

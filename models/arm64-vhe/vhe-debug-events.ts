@@ -9,9 +9,9 @@ import { osLocked, vheBreakpointHits, vheRoutesToEl2, vheWatchpointHits } from '
 import { BCR_HMC } from './registers.js';
 
 /** Builds the VHE debug events for a CPU with `brps` breakpoints and `wrps` watchpoints. */
-export function vheDebugEvents(brps: number, wrps: number, small: boolean): EventKind[] {
+export function vheDebugEvents(brps: number, wrps: number, small: boolean, smallSlots = 1): EventKind[] {
   return arm64DebugEvents(brps, wrps, {
-    ...debugDomain(brps, wrps, small),
+    ...debugDomain(brps, wrps, small, smallSlots),
     locked: osLocked,
     cpu: {
       breakpointHits: (r, o, el, addr) => vheBreakpointHits(r, o, el, addr, brps, wrps),
