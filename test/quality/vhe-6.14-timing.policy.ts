@@ -65,17 +65,44 @@ function kvm_vcpu_load_debug(k: Arm64VheContext): void {
   kvm_arm_setup_mdcr_el2(k);
 }
 
-/** __debug_save_state / __debug_restore_state: every implemented bp/wp pair, and MDCCINT_EL1. */
-function switchDebug(k: Arm64Context, save: Float64Array, saveCtxt: Float64Array, load: Float64Array, loadCtxt: Float64Array): void {
+/** The highest breakpoint slot in use (a non-zero value or control) on the CPU or in `mem` (the planted slip's shortcut). */
+function highestInUse(k: Arm64Context, mem: Float64Array, nr: number): number {
+  for (let n = nr; n > 0; n--) {
+    if (k.hw.read(DBGBCR(n)) || k.hw.read(DBGBVR(n)) || mem[DBGBCR(n)] || mem[DBGBVR(n)]) return n;
+  }
+  return 0;
+}
+
+/**
+ * __debug_save_state / __debug_restore_state: every implemented bp/wp pair, and MDCCINT_EL1. With
+ * `highestOnly` (a planted slip), only the highest breakpoint in use is switched: right whenever one
+ * slot is in use, wrong as soon as two are.
+ */
+function switchDebug(
+  k: Arm64Context,
+  save: Float64Array,
+  saveCtxt: Float64Array,
+  load: Float64Array,
+  loadCtxt: Float64Array,
+  highestOnly = false,
+): void {
   const dfr0 = k.hw.read(ID_AA64DFR0_EL1);
   const brps = (dfr0 >> 12) & 0xf;
   const wrps = (dfr0 >> 20) & 0xf;
+  if (highestOnly) {
+    const n = highestInUse(k, load, brps);
+    for (const reg of [DBGBCR, DBGBVR]) {
+      save[reg(n)] = k.hw.read(reg(n));
+      k.hw.write(reg(n), load[reg(n)] as number);
+    }
+  }
   for (const [reg, n] of [
     [DBGBCR, brps],
     [DBGBVR, brps],
     [DBGWCR, wrps],
     [DBGWVR, wrps],
   ] as const) {
+    if (highestOnly && (reg === DBGBCR || reg === DBGBVR)) continue;
     save_debug(k.hw, save, reg, n);
     restore_debug(k.hw, load, reg, n);
   }
@@ -83,8 +110,12 @@ function switchDebug(k: Arm64Context, save: Float64Array, saveCtxt: Float64Array
   k.hw.write(MDCCINT_EL1, loadCtxt[MDCCINT_EL1] as number);
 }
 
-/** The 6.14 timing; with `restoreMdcrAtPut: false`, kvm_vcpu_put_debug forgets the host's MDCR_EL2. */
-export function vhe614(options: { restoreMdcrAtPut: boolean }): Policy<Arm64VheVcpu, Arm64VheHost> {
+/**
+ * The 6.14 timing; with `restoreMdcrAtPut: false`, kvm_vcpu_put_debug forgets the host's MDCR_EL2;
+ * with `highestOnly`, only the highest breakpoint in use is switched.
+ */
+export function vhe614(options: { restoreMdcrAtPut: boolean; highestOnly?: boolean }): Policy<Arm64VheVcpu, Arm64VheHost> {
+  const highestOnly = options.highestOnly ?? false;
   const load = (k: Arm64VheContext): void => {
     kvm_vcpu_load_debug(k);
     kvm_vcpu_load_sysregs(k);
@@ -94,7 +125,7 @@ export function vhe614(options: { restoreMdcrAtPut: boolean }): Policy<Arm64VheV
     kvm_vcpu_put_sysregs(k);
   };
   return definePolicy<Arm64VheVcpu, Arm64VheHost>({
-    name: options.restoreMdcrAtPut ? 'vhe-6.14-timing' : 'vhe-6.14-no-mdcr-restore',
+    name: highestOnly ? 'vhe-6.14-highest-only' : options.restoreMdcrAtPut ? 'vhe-6.14-timing' : 'vhe-6.14-no-mdcr-restore',
     arch: 'arm64-vhe',
     summary: "6.14's VHE debug timing: MDCR_EL2 at vcpu_load/vcpu_put, registers switched only while the guest owns them",
     hooks: {
@@ -106,14 +137,14 @@ export function vhe614(options: { restoreMdcrAtPut: boolean }): Policy<Arm64VheV
         k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
         __sysreg_restore_state(k, k.vcpu.ctxt);
         if (k.vcpu.debugOwner === VCPU_DEBUG_GUEST_OWNED)
-          switchDebug(k, k.vcpu.hostDebugState, k.host.ctxt, k.vcpu.debugState, k.vcpu.ctxt);
+          switchDebug(k, k.vcpu.hostDebugState, k.host.ctxt, k.vcpu.debugState, k.vcpu.ctxt, highestOnly);
       },
       guestExit(k) {
         __sysreg_save_state(k, k.vcpu.ctxt);
         k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
         __sysreg_restore_state(k, k.host.ctxt);
         if (k.vcpu.debugOwner === VCPU_DEBUG_GUEST_OWNED)
-          switchDebug(k, k.vcpu.debugState, k.vcpu.ctxt, k.vcpu.hostDebugState, k.host.ctxt);
+          switchDebug(k, k.vcpu.debugState, k.vcpu.ctxt, k.vcpu.hostDebugState, k.host.ctxt, highestOnly);
       },
       // sys_regs.c: access_vm_reg, trap_oslsr_el1, trap_bvr/…/trap_debug_regs then kvm_debug_set_guest_ownership.
       trap(k, p) {

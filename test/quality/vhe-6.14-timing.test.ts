@@ -30,4 +30,19 @@ describe("6.14's VHE MDCR_EL2 timing in a user policy file", () => {
     expect(r.violation?.register).toBe('MDCR_EL2');
     expect(r.trace.map((e) => e.event)).toEqual(['VCPU_LOAD', 'VCPU_PUT']);
   });
+
+  // Aliasing between slot numbers: switching only the highest slot in use is right while one slot is
+  // used, so explore on the default small domain (the last slot) cannot show it; --domain-slots 2 can.
+  const highestOnly = vhe614({ restoreMdcrAtPut: true, highestOnly: true });
+  const small = { cpus: 1, trf: 0 };
+  it('switching only the highest slot in use holds on the one-slot small domain to depth 5', { timeout: 120_000 }, () => {
+    const r = explore(highestOnly, { arch: arm64Vhe, invariants, depth: 5, config: small });
+    expect(r.verdict, r.violation?.message).toBe('held');
+  });
+
+  it('switching only the highest slot in use is found with --domain-slots 2', { timeout: 120_000 }, () => {
+    const r = explore(highestOnly, { arch: arm64Vhe, invariants, depth: 5, config: { ...small, 'domain-slots': 2 } });
+    expect(r.verdict).toBe('violated');
+    expect(r.trace.length).toBeLessThanOrEqual(5);
+  });
 });
