@@ -84,7 +84,7 @@ export function resetSysRegs(vcpu: Arm64VheVcpu): void {
 /** The arm64 VHE architecture model. */
 export const arm64Vhe: ArchModel = {
   id: 'arm64-vhe',
-  summary: 'arm64 with VHE: host kernel at EL2, EL1 sysregs deferred to vcpu_load/vcpu_put (Linux 4.17 onwards)',
+  summary: 'arm64 with VHE: host kernel at EL2 (HCR_EL2.E2H = TGE = 1), EL1 sysregs deferred to vcpu_load/vcpu_put (Linux 4.17 onwards)',
   options: [
     ...arm64Nvhe.options,
     { name: 'gdb', describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)', default: 0, min: 0, max: 1 },
