@@ -26,10 +26,13 @@ export interface SlotLayout {
 
 const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-/** Lays out `brps` + `wrps` slots; `small` keeps only the last of each kind for the generator. */
-export function slotLayout(brps: number, wrps: number, small: boolean): SlotLayout {
-  const bpSlots = small ? [brps - 1] : upTo(brps);
-  const wpSlots = small ? [wrps - 1] : upTo(wrps);
+/** The last `n` slot numbers of `count` (the small domain's slots; the last is where off-by-one bugs show). */
+export const lastSlots = (count: number, n: number): number[] => upTo(Math.min(n, count)).map((i) => count - Math.min(n, count) + i);
+
+/** Lays out `brps` + `wrps` slots; `small` keeps only the last `smallSlots` (default 1) of each kind for the generator. */
+export function slotLayout(brps: number, wrps: number, small: boolean, smallSlots = 1): SlotLayout {
+  const bpSlots = small ? lastSlots(brps, smallSlots) : upTo(brps);
+  const wpSlots = small ? lastSlots(wrps, smallSlots) : upTo(wrps);
   return {
     slotRegs: new Int32Array([
       ...upTo(brps).flatMap((n) => [slotBvr(n), slotBcr(n)]),

@@ -9,6 +9,7 @@ import arm64Trfcr2023 from './arm64-nvhe/policies/arm64-trfcr-2023.js';
 import arm64Trfcr2025 from './arm64-nvhe/policies/arm64-trfcr-2025.js';
 import arm64NvheEager from './arm64-nvhe/policies/eager.js';
 import { arm64Vhe } from './arm64-vhe/model.js';
+import arm64VheGuestdbg2022 from './arm64-vhe/policies/arm64-guestdbg-2022.js';
 import arm64VheOwner2025 from './arm64-vhe/policies/arm64-owner-2025.js';
 import arm64VheTrfcr2023 from './arm64-vhe/policies/arm64-trfcr-2023.js';
 import arm64VheTrfcr2025 from './arm64-vhe/policies/arm64-trfcr-2025.js';
@@ -49,6 +50,7 @@ export const policies: readonly Policy[] = [
   arm64VheDeferred2017V2,
   arm64VheDeferred2017,
   arm64VheDeferred2017Warn,
+  arm64VheGuestdbg2022,
   arm64VheOwner2025,
   arm64VheTrfcr2023,
   arm64VheTrfcr2025,

@@ -6,8 +6,9 @@ import { lowestSlot } from './slot-compare.js';
 
 /**
  * Whenever a CPU runs host code, its debug registers hold what the host's debug users programmed:
- * the model's `hostState`, which includes the host's own trace filter where the model has one
- * (less the registers a master enable left off on both sides makes inert, `hostInert`).
+ * the model's `hostState` (narrowed by `hostStateOn` to what the host code that can run there depends
+ * on), which includes the host's own trace filter where the model has one (less the registers a
+ * master enable left off on both sides makes inert, `hostInert`).
  */
 export default defineInvariant({
   name: 'host-breakpoints-preserved',
@@ -16,9 +17,10 @@ export default defineInvariant({
   state(x, cpu) {
     const o = cpu * x.regs;
     const { hw, hostIntent, hostIntentAt } = x.world;
-    const { hostState, hostInert } = x.model.view;
+    const { view } = x.model;
+    const { hostInert } = view;
     const inert = hostInert?.off(hw, o) && hostInert.off(hostIntent, o) ? hostInert.regs : undefined;
-    for (const reg of hostState) {
+    for (const reg of view.hostStateOn?.(x, cpu) ?? view.hostState) {
       const actual = hw[o + reg] as number;
       const expected = hostIntent[o + reg] as number;
       if (actual === expected || inert?.includes(reg)) continue;

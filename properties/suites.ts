@@ -4,6 +4,7 @@ import debugStatusConsumed from './debug-status-consumed.js';
 import guestBreakpointsEffective from './guest-breakpoints-effective.js';
 import guestBreakpointsQuietInHost from './guest-breakpoints-quiet-in-host.js';
 import guestIsolation from './guest-isolation.js';
+import guestStepPreserved from './guest-step-preserved.js';
 import hostBreakpointsPreserved from './host-breakpoints-preserved.js';
 import hostBreakpointsQuietInGuest from './host-breakpoints-quiet-in-guest.js';
 import noStaleRead from './no-stale-read.js';
@@ -25,6 +26,7 @@ export const invariants: readonly Invariant[] = [
   hostBreakpointsQuietInGuest,
   guestBreakpointsEffective,
   guestBreakpointsQuietInHost,
+  guestStepPreserved,
   traceFilterHonored,
   hostBreakpointsPreserved,
   noStaleRead,

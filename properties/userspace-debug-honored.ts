@@ -21,8 +21,9 @@ export default defineInvariant({
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
     const v = x.world.running[cpu] as number;
-    if ((flags(x, v) & DEBUG_HW) !== DEBUG_HW) return undefined;
     const { view } = x.model;
+    // Models with vmmIntent say which breakpoints userspace is owed (arm64 --debug-abi: with or without USE_HW).
+    if ((flags(x, v) & DEBUG_HW) !== DEBUG_HW && !view.vmmIntent?.(x, v)) return undefined;
     const o = cpu * x.regs;
     const intent = guestSlotIntent(x, v);
     for (const level of view.guestLevels) {

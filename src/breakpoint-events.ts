@@ -215,14 +215,15 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
       },
       apply(x, ev) {
         const v = ev[1] as number;
+        const level = (what === 'execute' ? ev[3] : ev[4]) as number;
         const step = x.model.instruction;
-        if (step?.before(x, v) || x.violation) return;
+        if (step?.before(x, v, level) || x.violation) return;
         x.fire(v, id(x));
         const cpu = x.world.loadedOn[v] as number;
         if (what === 'execute') evaluate(x, cpu, v, ev[3] as number, 'execute', ev[2] as number);
         else evaluate(x, cpu, v, ev[4] as number, ev[3] === 1 ? 'store' : 'load', ev[2] as number);
         // A breakpoint or watchpoint exception is taken before the instruction executes; else it completed.
-        if (step && !x.violation && x.world.cpuContext[cpu] === CTX_GUEST) step.after(x, v, false);
+        if (step && !x.violation && x.world.cpuContext[cpu] === CTX_GUEST) step.after(x, v, false, level);
       },
     };
   };

@@ -84,7 +84,8 @@ const MODEL_OPTIONS = [...new Set(architectures.flatMap((a) => a.options.map((o)
 });
 
 function addArchOptions(c: Command): Command {
-  for (const o of MODEL_OPTIONS) c.addOption(new Option(`--${o.name} <n>`, o.help).argParser(integer(`--${o.name}`, 0, 64)));
+  for (const o of MODEL_OPTIONS)
+    c.addOption(new Option(`--${o.name} <n>`, o.help).argParser(integer(`--${o.name}`, 0, Math.max(64, o.max))));
   return c;
 }
 

@@ -388,6 +388,15 @@ export class Executor {
     this.settle(cpu);
   }
 
+  /** KVM_RUN returns to userspace: the run loop's way out (hook runReturn), then vcpu_put. */
+  returnToUser(v: number): void {
+    this.fire(v, this.lifecycleEvent('RUN_RETURN'));
+    if (this.violation) return;
+    this.settle(this.world.loadedOn[v] as number);
+    if (this.violation) return;
+    this.put(v);
+  }
+
   /**
    * KVM_RUN's entry path with an interrupt arriving in the run loop before local_irq_disable(): the
    * guestEnter hook takes `irq` where it calls k.localIrqDisable(). A hook that never disables
@@ -470,7 +479,7 @@ export class Executor {
 
   /** The guest reads `reg`: from hardware, or through the trap handler when the access traps. */
   guestRead(v: number, reg: number): void {
-    if (this.model.instruction?.before(this, v) || this.violation) return;
+    if (this.model.instruction?.before(this, v, 1) || this.violation) return;
     if (this.model.guestAccess?.(this, v, reg, false, 0)) return;
     const w = this.world;
     const cpu = w.loadedOn[v] as number;
@@ -482,12 +491,12 @@ export class Executor {
     this.observeRead(trapped ? 'trap' : 'guest', v, cpu, reg, value);
     // An untrapped read changes nothing: the state already passed its checks.
     if (trapped) this.settle(cpu);
-    if (!this.violation) this.model.instruction?.after(this, v, trapped);
+    if (!this.violation) this.model.instruction?.after(this, v, trapped, 1);
   }
 
   /** The guest writes `reg`: to hardware, or through the trap handler when the access traps. */
   guestWrite(v: number, reg: number, value: number): void {
-    if (this.model.instruction?.before(this, v) || this.violation) return;
+    if (this.model.instruction?.before(this, v, 1) || this.violation) return;
     if (this.model.guestAccess?.(this, v, reg, true, value)) return;
     const w = this.world;
     const cpu = w.loadedOn[v] as number;
@@ -502,7 +511,7 @@ export class Executor {
     }
     if (this.violation) return;
     this.settle(cpu);
-    if (!this.violation) this.model.instruction?.after(this, v, trapped);
+    if (!this.violation) this.model.instruction?.after(this, v, trapped, 1);
   }
 
   /** KVM_GET_ONE_REG. */

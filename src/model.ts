@@ -54,6 +54,12 @@ export interface DebugView {
    * them then: powerpc process.c switch_booke_debug_regs).
    */
   readonly hostInert?: { off(r: Float64Array, o: number): boolean; readonly regs: Int32Array };
+  /**
+   * The registers of `hostState` that matter to the host code that can run on `cpu` now, where that
+   * depends on what runs there (arm64 VHE: MDCR_EL2 only affects the host's EL0, which cannot run
+   * while a vCPU is loaded); `hostState` when absent.
+   */
+  hostStateOn?(x: Executor, cpu: number): Int32Array;
   /** Registers the guest can read (compared with guestIntent). */
   readonly guestVisible: Int32Array;
   /** Breakpoint and watchpoint slots: `slotRegs[2s]` the value register, `slotRegs[2s+1]` the control register. */
@@ -79,6 +85,12 @@ export interface DebugView {
    * of the guest's, with hits exiting to userspace; otherwise undefined.
    */
   vmmIntent?(x: Executor, v: number): Float64Array | undefined;
+  /**
+   * The guest's own software-step state (arm64 PSTATE.SS) while its own debugger controls it on `cpu`:
+   * `live` the value on hardware, `own` the value the guest made it; undefined while someone else
+   * (userspace single-stepping) owns it or the model has none (`guest-step-preserved`).
+   */
+  guestStep?(x: Executor, v: number, cpu: number): { readonly live: number; readonly own: number; readonly name: string } | undefined;
   /** Self-hosted trace filtering, for models that have it (`trace-filter-honored`). */
   readonly trace?: TraceView;
   /** The debug status register, for models that latch debug events (e.g. PowerPC DBSR); see debug-status.ts. */
@@ -96,10 +108,13 @@ export interface MemoryLayout {
 
 /** What the hardware does around each guest instruction (arm64 software step: MDSCR_EL1.SS, PSTATE.SS). */
 export interface InstructionHooks {
-  /** Before a guest instruction on vCPU `v`: whether an exception is taken instead, so the instruction does not execute. */
-  before(x: Executor, v: number): boolean;
+  /**
+   * Before a guest instruction on vCPU `v` at view level `level` (0 user, 1 kernel; register accesses
+   * are kernel code): whether an exception is taken instead, so the instruction does not execute.
+   */
+  before(x: Executor, v: number, level: number): boolean;
   /** After it completed: on hardware (`trapped` false), or emulated by the hypervisor after it trapped. */
-  after(x: Executor, v: number, trapped: boolean): void;
+  after(x: Executor, v: number, trapped: boolean, level: number): void;
 }
 
 /** An architecture variant configured for one check. */

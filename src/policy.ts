@@ -98,7 +98,12 @@ export interface Hooks<V = unknown, H = unknown> {
    * runs only for the re-entries inside the loop.
    */
   runEnter?(k: HookContext<V, H>): void;
-  /** KVM_RUN returning to userspace (the RUN_RETURN event), for the same architectures. */
+  /**
+   * KVM_RUN returns to userspace (the RUN_RETURN event: a signal is pending, or an exit userspace
+   * handles): what the run loop's way out does before vcpu_put (arm64 kvm_arch_vcpu_ioctl_run's
+   * `out:` path commits a pending PC adjustment; Book E kvmppc_vcpu_run restores the host's debug
+   * registers). Models whose lifecycle tells the run loop apart from preemption (arm64-vhe, ppc-booke).
+   */
   runReturn?(k: HookContext<V, H>): void;
 }
 

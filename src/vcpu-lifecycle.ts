@@ -29,7 +29,8 @@ export type VcpuLifecycleEvent =
         | 'FASTPATH_EXIT'
         | 'REENTERED'
         | 'HYP_READ_REG'
-        | 'HYP_WRITE_REG';
+        | 'HYP_WRITE_REG'
+        | 'RUN_RETURN';
     };
 
 /** How an architecture's lifecycle differs from the shared shape. */
@@ -50,6 +51,13 @@ export interface VcpuLifecycleOptions {
    * (`hypReadReg` / `hypWriteReg` hooks): they matter where registers stay on the CPU (VHE).
    */
   readonly hypAccess?: boolean;
+  /**
+   * Whether KVM_RUN's loop is told apart from its return to userspace (arm64 VHE): an exit leaves the
+   * vCPU in the loop (`trapped`), a put there is a preemption (`preempted`, resumed by the next load),
+   * and the loop returns to userspace by RUN_RETURN (hook `runReturn`, kvm_arch_vcpu_ioctl_run's
+   * `out:` path) followed by vcpu_put. Userspace's ioctls then run only between KVM_RUNs (`loaded`).
+   */
+  readonly runLoop?: boolean;
 }
 
 const hook = (): void => {};
@@ -75,6 +83,7 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
       fastpath: hook,
       hypReadReg: hook,
       hypWriteReg: hook,
+      runReturn: hook,
     },
   }).createMachine({
     id: options.id,
@@ -115,15 +124,34 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
         },
       },
       ...(options.fastPath ? { fastpath: { meta: { cpu: options.switchContext }, on: { REENTERED: 'guest' } } } : {}),
-      exiting: { meta: { cpu: options.switchContext }, on: { EXITED: 'loaded', TRAPPED: { target: 'trapped', actions: 'trap' } } },
+      exiting: {
+        meta: { cpu: options.switchContext },
+        on: { EXITED: options.runLoop ? 'trapped' : 'loaded', TRAPPED: { target: 'trapped', actions: 'trap' } },
+      },
       trapped: {
         meta: { cpu: 'host' },
         on: {
           GUEST_ENTER: { target: 'entering', actions: 'guestEnter' },
-          VCPU_PUT: { target: 'unloaded', actions: ['vcpuPut', assign({ cpu: -1 })] },
+          VCPU_PUT: { target: options.runLoop ? 'preempted' : 'unloaded', actions: ['vcpuPut', assign({ cpu: -1 })] },
+          ...(options.runLoop ? { RUN_RETURN: { target: 'returning' as const, actions: 'runReturn' as const } } : {}),
           ...hypAccess,
         },
       },
+      ...(options.runLoop
+        ? {
+            // KVM_RUN returning to userspace: its `out:` path ran, vcpu_put follows.
+            returning: { meta: { cpu: 'host' }, on: { VCPU_PUT: { target: 'unloaded', actions: ['vcpuPut', assign({ cpu: -1 })] } } },
+            // Preempted inside KVM_RUN: the next vcpu_load resumes the loop where it was.
+            preempted: {
+              on: {
+                VCPU_LOAD: {
+                  target: 'trapped',
+                  actions: [assign({ cpu: ({ event }) => (event.type === 'VCPU_LOAD' ? event.cpu : -1) }), 'vcpuLoad'],
+                },
+              },
+            },
+          }
+        : {}),
     },
   });
 }

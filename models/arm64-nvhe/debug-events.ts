@@ -7,6 +7,7 @@ import { breakpointEvents, hostWrite } from '../../src/breakpoint-events.js';
 import type { Executor } from '../../src/execute.js';
 import type { EventKind } from '../../src/model.js';
 import { CTX_HOST } from '../../src/world.js';
+import { lastSlots } from '../arm-slots.js';
 import { breakpointHits, routesToEl2, watchpointHits } from './hardware.js';
 import {
   bcr,
@@ -34,13 +35,23 @@ export interface DebugDomain {
   readonly slots: readonly [readonly number[], readonly number[]];
   /** Whether the OS Lock blocks every debug exception for code running on register file `r` at `o` (none when absent). */
   readonly locked?: (r: Float64Array, o: number) => boolean;
+  /** The CPU's matching and routing when it is not nVHE's (VHE: HCR_EL2.TGE, HMC); nVHE's hardware.ts when absent. */
+  readonly cpu?: {
+    breakpointHits(r: Float64Array, o: number, el: number, addr: number): number;
+    watchpointHits(r: Float64Array, o: number, el: number, addr: number, isStore: boolean): number;
+    routesToEl2(r: Float64Array, o: number): boolean;
+    /** Control bits the host's kernel breakpoints carry beyond PxC = EL1 (VHE: HMC, so they match at EL2). */
+    readonly hostKernelCtrl: number;
+  };
 }
 
-/** The full domain (every slot, both addresses) or the small one (the last slot of each kind, one address). */
-export function debugDomain(brps: number, wrps: number, small: boolean): DebugDomain {
+/** The full domain (every slot, both addresses) or the small one (the last `smallSlots` slots of each kind, default 1, one address). */
+export function debugDomain(brps: number, wrps: number, small: boolean, smallSlots = 1): DebugDomain {
   return {
     addresses: small ? ADDRESSES.slice(0, 1) : ADDRESSES,
-    slots: small ? [[brps - 1], [wrps - 1]] : [Array.from({ length: brps }, (_, n) => n), Array.from({ length: wrps }, (_, n) => n)],
+    slots: small
+      ? [lastSlots(brps, smallSlots), lastSlots(wrps, smallSlots)]
+      : [Array.from({ length: brps }, (_, n) => n), Array.from({ length: wrps }, (_, n) => n)],
   };
 }
 
@@ -69,19 +80,24 @@ function hostMdscr(x: Executor, cpu: number, brps: number, wrps: number): number
 
 /** Builds the arm64 debug events for a CPU with `brps` breakpoints and `wrps` watchpoints. */
 export function arm64DebugEvents(brps: number, wrps: number, domain: DebugDomain): EventKind[] {
+  const { cpu: vhe, ...slots } = domain;
+  const routes = vhe?.routesToEl2 ?? routesToEl2;
+  // arch/arm64/kernel/hw_breakpoint.c encode_ctrl_reg: a kernel slot gets DBG_HMC_HYP when the kernel runs at EL2.
+  const kernelCtrl = vhe?.hostKernelCtrl ?? 0;
   return breakpointEvents({
     brps,
     wrps,
-    ...domain,
+    ...slots,
     valueReg,
     ctrlReg,
-    breakpointHits: (r, o, el, addr) => breakpointHits(r, o, el, addr, brps, wrps),
-    watchpointHits: (r, o, el, addr, isStore) => watchpointHits(r, o, el, addr, isStore, brps, wrps),
-    takenByGuest: (r, o) => !routesToEl2(r, o),
+    breakpointHits: vhe ? vhe.breakpointHits : (r, o, el, addr) => breakpointHits(r, o, el, addr, brps, wrps),
+    watchpointHits: vhe ? vhe.watchpointHits : (r, o, el, addr, isStore) => watchpointHits(r, o, el, addr, isStore, brps, wrps),
+    takenByGuest: (r, o) => !routes(r, o),
     hostArm(x, cpu, kind, slot, el, addr) {
       const priv = el === 1 ? PRIV_EL1 : PRIV_EL0;
+      const extra = el === 1 ? kernelCtrl : 0;
       hostWrite(x, cpu, valueReg(kind, slot), addr);
-      hostWrite(x, cpu, ctrlReg(kind, slot), kind === 0 ? bcr(priv) : wcr(priv, LSC_LOAD | LSC_STORE));
+      hostWrite(x, cpu, ctrlReg(kind, slot), (kind === 0 ? bcr(priv) : wcr(priv, LSC_LOAD | LSC_STORE)) | extra);
       hostWrite(x, cpu, MDSCR_EL1, hostMdscr(x, cpu, brps, wrps));
     },
     hostDisarm(x, cpu, kind, slot) {

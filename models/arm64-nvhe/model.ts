@@ -161,14 +161,15 @@ export const arm64Nvhe: ArchModel = {
     'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}, trace sessions {in, ex}clude guest × host',
   costNote: ARM64_COSTS.note,
   instantiate(config: ModelConfig): ModelInstance {
-    const { domain: domainOption, ...options } = config;
+    // 'domain-slots' is arm64-vhe's option (kept out of nVHE's config, so its small domain and reports stay as they were).
+    const { domain: domainOption, 'domain-slots': smallSlots = 1, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
     const { trf, trbe } = traceOptions(options);
     const registers = arm64RegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
     const traceRegs = trf ? [TRFCR_EL1, TRFCR_EL2] : [];
-    const { slotRegs, slotNames, generated } = slotLayout(brps, wrps, small);
+    const { slotRegs, slotNames, generated } = slotLayout(brps, wrps, small, smallSlots);
     const slotDebugRegs = [...slotRegs];
     const view: DebugView = {
       hostState: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, MDCR_EL2, ...traceRegs]),
@@ -186,7 +187,7 @@ export const arm64Nvhe: ArchModel = {
     const wcrs = small
       ? [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE)]
       : [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE), wcr(PRIV_EL1, LSC_STORE)];
-    const debug = debugDomain(brps, wrps, small);
+    const debug = debugDomain(brps, wrps, small, smallSlots);
     const { addresses } = debug;
     const domain = (reg: number): readonly number[] => {
       if (reg === MDSCR_EL1)

@@ -3,15 +3,19 @@
  * deferred VM registers and their traps, the OS Lock and PSTATE.SS bits, and the 2017 helpers
  * (loading and saving the VM registers, the VHE run loop, access_vm_reg). Published as `worldswitch/arm64-vhe`.
  */
-export type { Arm64VheContext, Arm64VheHooks, Arm64VheVcpu } from './model.js';
+export type { Arm64VheContext, Arm64VheHooks, Arm64VheHost, Arm64VheVcpu } from './model.js';
 export { resetSysRegs } from './model.js';
 export { accessorHooks, vcpuSysReg, vcpuSysRegAccess } from './policies/arm64-vhe-deferred-2017.js';
 export { vheTracePolicy, writeTrfcrEl12 } from './policies/trfcr-vhe.js';
 export {
   access_vm_reg,
+  activate_traps_vhe_load,
+  deactivate_traps_vhe_put,
   emulate_sys_reg_2017,
   HCR_HOST_VHE_FLAGS,
+  kvm_vcpu_load_2017,
   kvm_vcpu_load_sysregs,
+  kvm_vcpu_put_2017,
   kvm_vcpu_put_sysregs,
   kvm_vcpu_run_vhe_enter,
   kvm_vcpu_run_vhe_exit,
@@ -22,11 +26,14 @@ export {
   AFSR0_EL1,
   AFSR1_EL1,
   AMAIR_EL1,
+  BCR_HMC,
   CONTEXTIDR_EL1,
   DACR32_EL2,
   ESR_EL1,
   FAR_EL1,
+  HCR_E2H,
   HCR_EL2,
+  HCR_TGE,
   HCR_TRVM,
   HCR_TVM,
   IFSR32_EL2,

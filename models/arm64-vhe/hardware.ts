@@ -1,12 +1,32 @@
 /**
- * What a VHE CPU adds to the arm64-nvhe hardware model: which EL1 accesses to the VM registers and
- * the OS Lock registers trap to EL2, and the OS Lock's effect on debug exceptions. Sources: Arm ARM
- * (DDI 0487) D13.2 HCR_EL2.{TVM,TRVM}, MDCR_EL2.TDOSA; pseudocode AArch64.GenerateDebugExceptionsFrom
- * (OSLSR_EL1.OSLK set: no breakpoint, watchpoint or step exceptions).
+ * What a VHE CPU adds to the arm64-nvhe hardware model: the host runs with HCR_EL2.E2H = TGE = 1
+ * (its kernel at EL2, its user space at EL0), which EL1 accesses to the VM registers and the OS Lock
+ * registers trap to EL2, and the OS Lock's effect on debug exceptions. Sources: Arm ARM (DDI 0487)
+ * D13.2 HCR_EL2.{TGE,TVM,TRVM}, MDCR_EL2.{TDE,TDOSA}; pseudocode AArch64.GenerateDebugExceptionsFrom
+ * (route_to_el2 = HCR_EL2.TGE == 1 || MDCR_EL2.TDE == 1; OSLSR_EL1.OSLK set: no breakpoint,
+ * watchpoint or step exceptions), AArch64.BreakpointMatch / AArch64.StateMatch (HMC, SSC, PxC).
+ *
+ * Levels: the debug view counts code as level 0 (user) or 1 (kernel). Under TGE = 1 EL1 is unused and
+ * the kernel is the host's at EL2, so a register file with TGE set reads level 1 as EL2; with TGE
+ * clear (a guest runs) level 1 is the guest kernel at EL1.
  */
-import { effectiveSlots, trapsToEl2 } from '../arm64-nvhe/hardware.js';
-import { MDCR_EL2, MDCR_EL2_TDOSA } from '../arm64-nvhe/registers.js';
-import { HCR_EL2, HCR_TRVM, HCR_TVM, isVmReg, OSLAR_EL1, OSLSR_EL1, OSLSR_OSLK } from './registers.js';
+import { trapsToEl2 } from '../arm64-nvhe/hardware.js';
+import {
+  BCR_E,
+  DBG_MDSCR_KDE,
+  DBG_MDSCR_MDE,
+  DBGBCR,
+  DBGBVR,
+  DBGWCR,
+  DBGWVR,
+  MDCR_EL2,
+  MDCR_EL2_TDE,
+  MDCR_EL2_TDOSA,
+  MDSCR_EL1,
+  WCR_E,
+  WCR_LSC_SHIFT,
+} from '../arm64-nvhe/registers.js';
+import { BCR_HMC, HCR_EL2, HCR_TGE, HCR_TRVM, HCR_TVM, isVmReg, OSLAR_EL1, OSLSR_EL1, OSLSR_OSLK } from './registers.js';
 
 /** Whether an EL1 access to `reg` traps to EL2 under the live HCR_EL2 and MDCR_EL2. */
 export function vheTrapsToEl2(r: Float64Array, o: number, reg: number, isWrite: boolean): boolean {
@@ -18,7 +38,83 @@ export function vheTrapsToEl2(r: Float64Array, o: number, reg: number, isWrite: 
 /** OSLSR_EL1.OSLK set: no breakpoint, watchpoint or step exception is generated. */
 export const osLocked = (r: Float64Array, o: number): boolean => ((r[o + OSLSR_EL1] as number) & OSLSR_OSLK) !== 0;
 
-/** Effective slots at `el`, as on nVHE, and none while the OS Lock is locked. */
-export function vheEffectiveSlots(r: Float64Array, o: number, el: number, brps: number, wrps: number): number {
-  return osLocked(r, o) ? 0 : effectiveSlots(r, o, el, brps, wrps);
+/** HCR_EL2.TGE: the host runs (E2H = TGE = 1); a guest runs with it clear. */
+export const tge = (r: Float64Array, o: number): boolean => ((r[o + HCR_EL2] as number) & HCR_TGE) !== 0;
+
+/** Debug exceptions go to EL2: HCR_EL2.TGE (host code) or MDCR_EL2.TDE (guest code, userspace debugging). */
+export const vheRoutesToEl2 = (r: Float64Array, o: number): boolean => tge(r, o) || ((r[o + MDCR_EL2] as number) & MDCR_EL2_TDE) !== 0;
+
+/** The exception level of view level `level` (0 user, 1 kernel) on register file `r`: EL2 for the kernel under TGE. */
+export const exceptionLevel = (r: Float64Array, o: number, level: number): number => (level === 1 && tge(r, o) ? 2 : level);
+
+/** GenerateDebugExceptionsFrom(el) with MDSCR_EL1.MDE (breakpoints and watchpoints need it; PSTATE.D taken as 0). */
+function enabledAt(r: Float64Array, o: number, el: number): boolean {
+  if (osLocked(r, o)) return false;
+  const mdscr = r[o + MDSCR_EL1] as number;
+  if ((mdscr & DBG_MDSCR_MDE) === 0) return false;
+  const target = vheRoutesToEl2(r, o) ? 2 : 1;
+  if (target === el) return (mdscr & DBG_MDSCR_KDE) !== 0;
+  return target > el;
+}
+
+/**
+ * Whether a control value (HMC bit 13, SSC [15:14] = 0, PxC [2:1]) matches code at `el`: PxC bit 0
+ * for EL1, bit 1 for EL0, and EL2 only with HMC and PxC bit 0 (Arm ARM, the breakpoint and
+ * watchpoint HMC/SSC/PxC encodings: HMC = 1, SSC = 0b00, PxC = 0b01 is EL2 and EL1).
+ */
+function privilegeMatches(ctrl: number, el: number): boolean {
+  const pxc = (ctrl >> 1) & 0b11;
+  if (el === 2) return (ctrl & BCR_HMC) !== 0 && (pxc & 0b01) !== 0;
+  return (pxc & (el === 1 ? 0b01 : 0b10)) !== 0;
+}
+
+/** Bitmask of effective slots for code at view level `level`: breakpoints 0..brps-1, watchpoints brps.. . */
+export function vheEffectiveSlots(r: Float64Array, o: number, level: number, brps: number, wrps: number): number {
+  const el = exceptionLevel(r, o, level);
+  if (!enabledAt(r, o, el)) return 0;
+  let mask = 0;
+  for (let n = 0; n < brps; n++) {
+    const ctrl = r[o + DBGBCR(n)] as number;
+    if ((ctrl & BCR_E) !== 0 && privilegeMatches(ctrl, el)) mask |= 1 << n;
+  }
+  for (let n = 0; n < wrps; n++) {
+    const ctrl = r[o + DBGWCR(n)] as number;
+    if ((ctrl & WCR_E) !== 0 && privilegeMatches(ctrl, el)) mask |= 1 << (brps + n);
+  }
+  return mask;
+}
+
+/** Breakpoints that match an A64 instruction at `addr` from view level `level`. */
+export function vheBreakpointHits(r: Float64Array, o: number, level: number, addr: number, brps: number, wrps: number): number {
+  const eff = vheEffectiveSlots(r, o, level, brps, wrps);
+  let hits = 0;
+  for (let n = 0; n < brps; n++) {
+    if ((eff & (1 << n)) !== 0 && Math.floor((r[o + DBGBVR(n)] as number) / 4) === Math.floor(addr / 4)) hits |= 1 << n;
+  }
+  return hits;
+}
+
+/** Watchpoints that match a doubleword load or store at `addr` from view level `level`. */
+export function vheWatchpointHits(
+  r: Float64Array,
+  o: number,
+  level: number,
+  addr: number,
+  isStore: boolean,
+  brps: number,
+  wrps: number,
+): number {
+  const eff = vheEffectiveSlots(r, o, level, brps, wrps);
+  let hits = 0;
+  for (let n = 0; n < wrps; n++) {
+    const slot = brps + n;
+    if ((eff & (1 << slot)) === 0) continue;
+    const ctrl = r[o + DBGWCR(n)] as number;
+    const lsc = (ctrl >> WCR_LSC_SHIFT) & 0b11;
+    const bas = (ctrl >> 5) & 0xff;
+    if (bas !== 0 && (lsc & (isStore ? 0b10 : 0b01)) !== 0 && Math.floor((r[o + DBGWVR(n)] as number) / 8) === Math.floor(addr / 8)) {
+      hits |= 1 << slot;
+    }
+  }
+  return hits;
 }

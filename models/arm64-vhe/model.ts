@@ -3,15 +3,17 @@
  * registers that KVM keeps on the CPU from vcpu_load to vcpu_put, HCR_EL2's VM-register traps, the
  * OS Lock, KVM_SET_GUEST_DEBUG, and the hypervisor's own accesses to a loaded vCPU's registers.
  */
+import { vcpuEvent } from '../../src/events.js';
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
-import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
+import { DBG_MDSCR_MDE, DBG_MDSCR_SS, ID_AA64DFR0_EL1, MDCCINT_EL1, MDCR_EL2, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
+import { DEBUG_ABI_2015, DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
 import { ARM64_VHE_KERNEL_EVENTS, arm64VheFields } from './fields.js';
-import { vheEffectiveSlots, vheTrapsToEl2 } from './hardware.js';
+import { vheEffectiveSlots, vheRoutesToEl2, vheTrapsToEl2 } from './hardware.js';
 import { hypAccessEvents } from './hyp-events.js';
 import { arm64VheLifecycle } from './lifecycle.machine.js';
 import {
@@ -26,10 +28,10 @@ import {
   VM_REGS,
   vheRegisterFile,
 } from './registers.js';
-import { softwareStep } from './software-step.js';
+import { guestEretEvent, guestStepView, softwareStep } from './software-step.js';
 import { VHE_DRIVER, vheTrace } from './trace.js';
 import { vheDebugEvents } from './vhe-debug-events.js';
-import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64, vmmIntent } from './vmm-debug-events.js';
+import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64 } from './vmm-debug-events.js';
 
 /** A VHE vCPU's in-memory state: the nVHE fields and what the deferral adds (struct kvm_vcpu_arch). */
 export interface Arm64VheVcpu extends Arm64Vcpu {
@@ -39,10 +41,16 @@ export interface Arm64VheVcpu extends Arm64Vcpu {
   hcrEl2: number;
 }
 
+/** The host's per-CPU state on VHE: the nVHE fields and what 6.14's VHE debug code adds. */
+export interface Arm64VheHost extends Arm64Host {
+  /** host_data->host_debug_state.mdcr_el2 (6.14): the host's MDCR_EL2, saved at vcpu_load, restored at vcpu_put. */
+  hostDebugMdcrEl2: number;
+}
+
 /** The hook context a VHE policy receives. */
-export type Arm64VheContext = HookContext<Arm64VheVcpu, Arm64Host>;
+export type Arm64VheContext = HookContext<Arm64VheVcpu, Arm64VheHost>;
 /** The hooks a VHE policy provides. */
-export type Arm64VheHooks = Hooks<Arm64VheVcpu, Arm64Host>;
+export type Arm64VheHooks = Hooks<Arm64VheVcpu, Arm64VheHost>;
 
 /** Scalar words of a VHE vCPU, in order (see Arm64VheVcpu). */
 const VCPU_SCALARS = [...ARM64_VCPU_SCALARS, 'sysregsLoadedOnCpu', 'hcrEl2'] as const;
@@ -77,35 +85,72 @@ export function resetSysRegs(vcpu: Arm64VheVcpu): void {
 /** The arm64 VHE architecture model. */
 export const arm64Vhe: ArchModel = {
   id: 'arm64-vhe',
-  summary: 'arm64 with VHE: host kernel at EL2, EL1 sysregs deferred to vcpu_load/vcpu_put (Linux 4.17 onwards)',
+  summary: 'arm64 with VHE: host kernel at EL2 (HCR_EL2.E2H = TGE = 1), EL1 sysregs deferred to vcpu_load/vcpu_put (Linux 4.17 onwards)',
   options: [
     ...arm64Nvhe.options,
     { name: 'gdb', describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)', default: 0, min: 0, max: 1 },
     { name: 'oslock', describe: 'guests lock their OS Lock (1), or only unlock it, as Linux does at boot (0)', default: 0, min: 0, max: 1 },
+    {
+      name: 'debug-abi',
+      describe:
+        "what userspace debugging is owed: 2025 (Linux 6.14, only its breakpoints live) or any earlier year (4.2-6.13: without USE_HW the guest's own stay live, routed to it)",
+      default: DEBUG_ABI_2025,
+      min: DEBUG_ABI_2015,
+      max: DEBUG_ABI_2025,
+    },
+    {
+      name: 'domain-slots',
+      describe: 'breakpoint and watchpoint slots of each kind explore draws from (the last N; 1 is the small domain)',
+      default: 1,
+      min: 1,
+      max: 16,
+    },
+    {
+      name: 'guest-step',
+      describe: 'guests single-step their own EL0 code (1: MDSCR_EL1.SS in the written values, GUEST_ERET with SPSR_EL1.SS) or never (0)',
+      default: 0,
+      min: 0,
+      max: 1,
+    },
   ],
-  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}; with --oslock, OSLK {0, 1}`,
+  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}; with --domain-slots N, the last N slots of each kind`,
   costNote: arm64Nvhe.costNote,
   instantiate(config: ModelConfig): ModelInstance {
-    const { gdb = 0, oslock = 0, ...nvheConfig } = config;
+    const { gdb = 0, oslock = 0, 'guest-step': guestStep = 0, 'debug-abi': debugAbi = DEBUG_ABI_2025, ...nvheConfig } = config;
+    const domainSlots = config['domain-slots'] ?? 1;
     const base = arm64Nvhe.instantiate(nvheConfig);
     const small = config.domain === DOMAIN_SMALL;
     const { brps, wrps } = base.config as { brps: number; wrps: number };
     const { trf, trbe } = traceOptions(nvheConfig);
     const registers = vheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
     const vmmBuffer = new Float64Array(registers.count);
+    const vmmIntentOf = vmmIntentFor(debugAbi, base.view.slotRegs);
+    const stepBuffer = { live: 0, own: 0, name: 'PSTATE.SS' };
+    // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
+    const hostState = new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]);
+    // While a vCPU is loaded on a CPU only EL2 code runs there (a preempted vCPU is put first, and
+    // KVM_RUN puts it before returning to user space), and no modelled MDCR_EL2 bit affects EL2:
+    // they trap EL1/EL0 accesses (TDA, TDOSA, TDRA, TPM, TPMCR), route EL1/EL0 debug exceptions
+    // (TDE, which TGE = 1 overrides for the host's EL0), or give EL1/EL0 counters (HPMN). Arm ARM D13.2 MDCR_EL2.
+    const loadedHostState = hostState.filter((r) => r !== MDCR_EL2);
     const view: DebugView = {
       ...base.view,
-      // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
-      hostState: new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]),
+      hostState,
+      hostStateOn: (x, cpu) => ((x.world.running[cpu] as number) >= 0 ? loadedHostState : hostState),
+      deliversToGuest: (r, o) => !vheRoutesToEl2(r, o),
       guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
       effective: (r, o, level) => vheEffectiveSlots(r, o, level, brps, wrps),
-      vmmIntent: (x, v) => vmmIntent(x, v, vmmBuffer),
+      vmmIntent: (x, v) => vmmIntentOf(x, v, vmmBuffer),
+      guestStep: (x, v, cpu) => guestStepView(x, v, cpu, stepBuffer),
       ...(trf ? { trace: vheTrace } : {}),
     };
     const vmValues = small ? [0, 0x1000] : [0, 0x1000, 0x2000];
     const sctlrValues = [SCTLR_RESET, SCTLR_RESET | SCTLR_M | SCTLR_C];
+    // --guest-step: the guest's own MDSCR_EL1.SS among the values it writes (alone, and with MDE).
+    const mdscrValues = [...base.valueDomain(MDSCR_EL1), DBG_MDSCR_SS, DBG_MDSCR_SS | DBG_MDSCR_MDE];
     const valueDomain = (reg: number): readonly number[] => {
       if (reg === SCTLR_EL1) return sctlrValues;
+      if (reg === MDSCR_EL1 && guestStep) return mdscrValues;
       return VM_REGS.includes(reg) ? vmValues : base.valueDomain(reg);
     };
     const guestReadable = new Int32Array([...base.guestReadable, ...VM_REGS, OSLSR_EL1]);
@@ -114,20 +159,22 @@ export const arm64Vhe: ArchModel = {
     return {
       ...base,
       arch: 'arm64-vhe',
-      config: { ...base.config, gdb, oslock },
+      config: { ...base.config, gdb, oslock, 'debug-abi': debugAbi, 'guest-step': guestStep, 'domain-slots': domainSlots },
       registers,
       lifecycle: compileLifecycle(arm64VheLifecycle),
-      memory: { ...base.memory, vcpuScalars: VCPU_SCALARS },
+      memory: { ...base.memory, vcpuScalars: VCPU_SCALARS, hostScalars: [...(base.memory.hostScalars ?? []), 'hostDebugMdcrEl2'] },
       view,
       guestReadable,
       guestWritable,
       valueDomain,
       traps: vheTrapsToEl2,
       events: [
-        ...vheDebugEvents(brps, wrps, small),
+        ...vheDebugEvents(brps, wrps, small, domainSlots),
         ...hypAccessEvents(guestReadable, new Int32Array(VM_REGS), valueDomain),
         ...(gdb ? [setGuestDebugEvent()] : []),
         ...(oslock ? [guestOsLockEvent()] : []),
+        ...(guestStep ? [guestEretEvent()] : []),
+        vcpuEvent('RUN_RETURN', 'RUN_RETURN', 2, { apply: (x, ev) => x.returnToUser(ev[1] as number) }),
         ...(trf ? arm64TraceEvents(VHE_DRIVER) : []),
       ],
       ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },

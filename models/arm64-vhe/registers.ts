@@ -39,7 +39,17 @@ export const isVmReg = (reg: number): boolean => reg >= SCTLR_EL1 && reg <= IFSR
 
 // asm/kvm_arm.h
 export const HCR_TVM = 1 << 26;
+export const HCR_TGE = 1 << 27;
 export const HCR_TRVM = 1 << 30;
+/** HCR_EL2.E2H is bit 34: above 32 bits, so added as a number, never shifted (bit tests on the low bits stay valid). */
+export const HCR_E2H = 2 ** 34;
+/**
+ * kvm_arm.h HCR_HOST_VHE_FLAGS (HCR_RW | HCR_TGE | HCR_E2H), as far as the model goes: E2H and TGE,
+ * so the host kernel runs at EL2 and its EL0 with TGE = 1 (HCR_RW, bit 31, changes nothing modelled).
+ */
+export const HCR_HOST_VHE_FLAGS = HCR_E2H + HCR_TGE;
+/** DBGBCR<n>_EL1.HMC / DBGWCR<n>_EL1.HMC (bit 13; the kernel's DBG_HMC_HYP): with PxC = 0b01, SSC = 0b00, match at EL2 and EL1. */
+export const BCR_HMC = 1 << 13;
 // asm/sysreg.h SCTLR_ELx_M, SCTLR_ELx_C
 export const SCTLR_M = 1 << 0;
 export const SCTLR_C = 1 << 2;
@@ -68,8 +78,8 @@ export function vheRegisterFile(cpu: DebugCpu): RegisterFile {
     vm('CONTEXTIDR_EL1', 64),
     vm('DACR32_EL2', 32),
     vm('IFSR32_EL2', 32),
-    // The host's HCR_EL2 as far as the model goes: TVM and TRVM clear (the host's E2H/TGE are not modelled).
-    vm('HCR_EL2', 64),
+    // The host runs with HCR_HOST_VHE_FLAGS (E2H, TGE; TVM and TRVM clear) from boot (el2_setup).
+    vm('HCR_EL2', 64, HCR_HOST_VHE_FLAGS),
     // OSLAR_EL1 is write-only; the model never has anyone read it.
     vm('OSLAR_EL1', 64),
     { name: 'OSLSR_EL1', width: 64, reset: OSLSR_OSLM_IMPLEMENTED, write: 'ro' },

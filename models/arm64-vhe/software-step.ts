@@ -1,23 +1,41 @@
 /**
  * The arm64 software-step state machine (Arm ARM D2.12 "Software Step exceptions") around guest
- * instructions, with debug exceptions routed to EL2 (MDCR_EL2.TDE) as when userspace single-steps:
- * with MDSCR_EL1.SS set, an instruction executed in the active-not-pending state (PSTATE.SS = 1)
- * completes and moves the state to active-pending (PSTATE.SS = 0), and the step exception is taken
- * before the next instruction. The guest's PSTATE.SS lives in SPSR_EL2 from exit to entry (ERET).
- * Ghost: whether a stepped instruction's step is still owed to userspace, to check every
- * instruction is reported exactly once (debug-status-consumed).
+ * instructions. With MDSCR_EL1.SS set and debug exceptions enabled from the instruction's EL, an
+ * instruction executed in the Active-not-pending state (PSTATE.SS = 1) completes and moves the state
+ * to Active-pending (PSTATE.SS = 0); the step exception is taken before the *next* instruction, so an
+ * interrupt (a guest exit) can arrive in between, and the Active-pending state must survive it
+ * (D2.12.6: an asynchronous exception taken in Active-pending returns to Active-pending). The
+ * exception goes to EL2 when MDCR_EL2.TDE routes it there (userspace single-stepping: an exit, then
+ * KVM_EXIT_DEBUG), else to the guest's EL1 (the guest stepping its own EL0 code, as ptrace does).
+ * The guest's PSTATE.SS lives in SPSR_EL2 from exit to entry (ERET), and is modelled there while it runs.
+ *
+ * Ghost: whether a stepped instruction's step is still owed to userspace (every instruction reported
+ * exactly once, debug-status-consumed), and the guest's own PSTATE.SS (guest-step-preserved): what
+ * its ERETs and its own stepped instructions made it, frozen while userspace debugs the vCPU (KVM then
+ * masks the guest's MDSCR_EL1.SS, "This confuses guest debuggers which use single-step behind the
+ * scenes", debug.c; when single-stepping it owns the state machine and must hand the guest's back,
+ * 6.14 GUEST_SS_ACTIVE_PENDING).
  */
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/debug-status.js';
 import type { Executor } from '../../src/execute.js';
 import type { DeliveryObservation } from '../../src/invariant.js';
-import type { InstructionHooks } from '../../src/model.js';
-import { routesToEl2 } from '../arm64-nvhe/hardware.js';
+import type { EventKind, InstructionHooks } from '../../src/model.js';
+import { CTX_GUEST } from '../../src/world.js';
 import { DBG_MDSCR_SS, DBG_SPSR_SS, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
-import { osLocked } from './hardware.js';
+import { osLocked, vheRoutesToEl2 } from './hardware.js';
 import { SPSR_EL2 } from './registers.js';
 
 /** Ghost word (after the userspace debug words) holding 1 while a stepped instruction is not yet reported. */
 export const STEP_OWED = 2;
+/** Ghost word: the guest's own PSTATE.SS (DBG_SPSR_SS or 0). */
+export const GUEST_SS = 3;
+/**
+ * Ghost word: 1 from the guest's ERET to its EL0 until it runs EL1 code again (an exception to its EL1,
+ * which keeps PSTATE.SS in SPSR_EL1, or its own step exception): only then is its step state live.
+ */
+export const GUEST_EL0 = 4;
+/** Ghost word: 1 once the guest armed a step of its own (an ERET with SPSR_EL1.SS and software step enabled); until then its PSTATE.SS is 0 everywhere (Arm ARM DebugExceptionReturnSS). */
+export const GUEST_ARMED = 5;
 /** EXIT_REASONS index of a software-step exception (ESR_ELx_EC_SOFTSTP_LOW). */
 const STEP_EXIT = 5;
 const STEP = 1;
@@ -34,29 +52,41 @@ const delivery: DeliveryObservation = {
   describe: () => 'the software step of an instruction',
 };
 
-/** Whether a software-step exception can be generated to EL2 for guest code on `cpu`. */
-function stepActive(x: Executor, cpu: number): boolean {
+/**
+ * Where a software-step exception from guest code at view level `level` on `cpu` goes: 2 (EL2, routed
+ * by MDCR_EL2.TDE), 1 (the guest's EL1, for its EL0 code), or 0 when software step is inactive.
+ * The guest stepping its own EL1 code (kgdb, KDE) is not modelled: its EL1 is taken as PSTATE.D = 1.
+ */
+function stepTarget(x: Executor, cpu: number, level: number): number {
   const { hw } = x.world;
   const o = cpu * x.regs;
-  return ((hw[o + MDSCR_EL1] as number) & DBG_MDSCR_SS) !== 0 && routesToEl2(hw, o) && !osLocked(hw, o);
+  if (((hw[o + MDSCR_EL1] as number) & DBG_MDSCR_SS) === 0 || osLocked(hw, o)) return 0;
+  if (vheRoutesToEl2(hw, o)) return 2;
+  return level === 0 ? 1 : 0;
 }
 
 const ghostAt = (x: Executor, v: number, word: number): number => v * (x.world.shape.vcpuGhost ?? 0) + word;
 const stepping = (x: Executor, v: number): boolean =>
   ((x.world.vcpuGhost[ghostAt(x, v, VMM_DEBUG)] as number) & (VMM_DEBUG_ENABLE | VMM_DEBUG_STEP)) === (VMM_DEBUG_ENABLE | VMM_DEBUG_STEP);
+/** Whether userspace debugs the vCPU at all: KVM then owns MDSCR_EL1 and masks the guest's SS (6.14 setup_external_mdscr). */
+const debugging = (x: Executor, v: number): boolean => ((x.world.vcpuGhost[ghostAt(x, v, VMM_DEBUG)] as number) & VMM_DEBUG_ENABLE) !== 0;
+/** Whether the guest's own debugger steps (its MDSCR_EL1.SS as it wrote it). */
+const guestStepping = (x: Executor, v: number): boolean => ((x.world.guestIntent[v * x.regs + MDSCR_EL1] as number) & DBG_MDSCR_SS) !== 0;
+/** Software step enabled for the guest's EL0 as the guest set it up: its MDSCR_EL1.SS, its OS Lock unlocked. */
+const guestStepEnabled = (x: Executor, v: number): boolean => guestStepping(x, v) && !osLocked(x.world.guestIntent, v * x.regs);
 
-function owe(x: Executor, v: number, owed: number): void {
-  const i = ghostAt(x, v, STEP_OWED);
-  if (x.world.vcpuGhost[i] === owed) return;
-  x.world.vcpuGhost[i] = owed;
+function setGhost(x: Executor, v: number, word: number, value: number): void {
+  const i = ghostAt(x, v, word);
+  if (x.world.vcpuGhost[i] === value) return;
+  x.world.vcpuGhost[i] = value;
   x.mutations++;
 }
 
-/** The step exception: an exit to KVM, which reports it to userspace as KVM_EXIT_DEBUG. */
+/** The step exception taken to EL2: an exit to KVM, which reports it to userspace as KVM_EXIT_DEBUG. */
 function takeStep(x: Executor, v: number, cpu: number): void {
   const owed = x.world.vcpuGhost[ghostAt(x, v, STEP_OWED)] === 1;
   const wanted = stepping(x, v);
-  owe(x, v, 0);
+  setGhost(x, v, STEP_OWED, 0);
   x.exit(v, STEP_EXIT);
   if (x.violation) return;
   delivery.cpu = cpu;
@@ -68,12 +98,29 @@ function takeStep(x: Executor, v: number, cpu: number): void {
   x.observeDelivery(delivery);
 }
 
+/** The step exception taken to the guest's EL1: its own debugger gets it; PSTATE.SS stays 0 until its next ERET. */
+function takeGuestStep(x: Executor, v: number, cpu: number): void {
+  const wanted = !debugging(x, v) && guestStepping(x, v);
+  delivery.cpu = cpu;
+  delivery.vcpu = v;
+  delivery.to = 'guest';
+  delivery.missed = 0;
+  delivery.guest = wanted ? STEP : 0;
+  delivery.spurious = wanted ? 0 : STEP;
+  delivery.again = 0;
+  x.observeDelivery(delivery);
+  delivery.to = 'vmm';
+  setGhost(x, v, GUEST_EL0, 0);
+}
+
 /** The software-step hooks of the VHE model. */
 export const softwareStep: InstructionHooks = {
-  before(x, v) {
+  before(x, v, level) {
     const cpu = x.world.loadedOn[v] as number;
-    if (stepActive(x, cpu) && ((x.world.hw[cpu * x.regs + SPSR_EL2] as number) & DBG_SPSR_SS) === 0) {
-      takeStep(x, v, cpu);
+    const target = stepTarget(x, cpu, level);
+    if (target !== 0 && ((x.world.hw[cpu * x.regs + SPSR_EL2] as number) & DBG_SPSR_SS) === 0) {
+      if (target === 2) takeStep(x, v, cpu);
+      else takeGuestStep(x, v, cpu);
       return true;
     }
     if (stepping(x, v) && x.world.vcpuGhost[ghostAt(x, v, STEP_OWED)] === 1) {
@@ -81,22 +128,124 @@ export const softwareStep: InstructionHooks = {
       delivery.vcpu = v;
       delivery.to = 'guest';
       delivery.missed = STEP;
+      delivery.guest = 0;
+      delivery.spurious = 0;
+      delivery.again = 0;
       x.observeDelivery(delivery);
       delivery.to = 'vmm';
     }
+    // Guest kernel code runs: the guest took an exception to its EL1 (SPSR_EL1 holds its EL0's PSTATE.SS).
+    if (level === 1) setGhost(x, v, GUEST_EL0, 0);
     return false;
   },
-  after(x, v, trapped) {
-    if (stepping(x, v)) owe(x, v, 1);
+  after(x, v, trapped, level) {
+    if (stepping(x, v)) setGhost(x, v, STEP_OWED, 1);
     if (trapped) return; // emulated by KVM, which must advance the step state itself (kvm_skip_instr)
     const cpu = x.world.loadedOn[v] as number;
     const o = cpu * x.regs + SPSR_EL2;
-    if (!stepActive(x, cpu)) return;
+    const target = stepTarget(x, cpu, level);
+    if (target === 0 || ((x.world.hw[o] as number) & DBG_SPSR_SS) === 0) return;
+    // Active-not-pending -> Active-pending; the exception waits for the next instruction.
     x.world.hw[o] = (x.world.hw[o] as number) & ~DBG_SPSR_SS;
     x.mutations++;
-    takeStep(x, v, cpu);
+    if (target === 1) setGhost(x, v, GUEST_SS, 0);
   },
 };
 
 /** Userspace ended its debug session on the vCPU: no step is owed any more. */
-export const forgetStep = (x: Executor, v: number): void => owe(x, v, 0);
+export const forgetStep = (x: Executor, v: number): void => setGhost(x, v, STEP_OWED, 0);
+
+/**
+ * The guest's own PSTATE.SS, compared while userspace does not debug the vCPU: at the guest's EL0
+ * while it steps itself, the value its ERET and its own steps made; for a guest that never armed a
+ * step, 0 (ERET sets PSTATE.SS only when MDSCR_EL1.SS is set, exception entry clears it).
+ */
+export function guestStepView(
+  x: Executor,
+  v: number,
+  cpu: number,
+  out: { live: number; own: number; name: string },
+): typeof out | undefined {
+  if (debugging(x, v)) return undefined;
+  if (guestStepping(x, v) && x.world.vcpuGhost[ghostAt(x, v, GUEST_EL0)] === 1) {
+    out.own = (x.world.vcpuGhost[ghostAt(x, v, GUEST_SS)] as number) ? 1 : 0;
+  } else if (x.world.vcpuGhost[ghostAt(x, v, GUEST_ARMED)] === 0) out.own = 0;
+  else return undefined;
+  out.live = (x.world.hw[cpu * x.regs + SPSR_EL2] as number) & DBG_SPSR_SS ? 1 : 0;
+  return out;
+}
+
+const SS_VALUES = ['0', '1'] as const;
+
+/**
+ * GUEST_ERET {vcpu, ss}: the guest kernel returns to its EL0 code with SPSR_EL1.SS = ss (a debugger
+ * in the guest arming or not arming a step, as ptrace's user_enable_single_step does). PSTATE.SS
+ * becomes ss where software step is enabled for EL0, else 0. Generated only while userspace does not
+ * debug the vCPU (KVM masks the guest's step then; an ERET that userspace steps is not modelled), with `--guest-step 1`.
+ */
+export function guestEretEvent(): EventKind {
+  let e = -1;
+  const enabledFor = (x: Executor, v: number): boolean =>
+    x.world.vcpuState[v] !== undefined &&
+    x.can(v, e) &&
+    !debugging(x, v) &&
+    x.world.cpuContext[x.world.loadedOn[v] as number] === CTX_GUEST;
+  const count = (x: Executor, k = -1): number => {
+    if (e < 0) e = x.lifecycleEvent('GUEST_EXECUTE');
+    let n = 0;
+    for (let v = 0; v < x.world.vcpuState.length; v++) {
+      if (!enabledFor(x, v)) continue;
+      if (n === k) return v;
+      n++;
+    }
+    return k >= 0 ? -1 : n;
+  };
+  const buffer = new Float64Array(6);
+  return {
+    type: 'GUEST_ERET',
+    weight: 1,
+    operands: [
+      ['vcpu', 'vcpu'],
+      ['ss', SS_VALUES],
+    ],
+    enabled: (x) => count(x) > 0,
+    decode(x, r, ev) {
+      const n = count(x);
+      ev[1] = count(x, r % n);
+      ev[2] = Math.floor(r / n) % 2;
+    },
+    accepts: (x, ev) => {
+      count(x);
+      const v = ev[1] as number;
+      return v >= 0 && v < x.world.vcpuState.length && enabledFor(x, v) && (ev[2] === 0 || ev[2] === 1);
+    },
+    enumerate(x, emit) {
+      for (let v = 0; v < x.world.vcpuState.length; v++) {
+        if (count(x) === 0 || !enabledFor(x, v)) continue;
+        buffer.fill(0);
+        buffer[1] = v;
+        for (const ss of [0, 1]) {
+          buffer[2] = ss;
+          emit(buffer);
+        }
+      }
+    },
+    apply(x, ev) {
+      const v = ev[1] as number;
+      const ss = ev[2] === 1;
+      // ERET is an EL1 instruction: a pending step of the guest kernel's own code is not modelled, userspace's is.
+      if (softwareStep.before(x, v, 1) || x.violation) return;
+      x.fire(v, e);
+      const cpu = x.world.loadedOn[v] as number;
+      const o = cpu * x.regs + SPSR_EL2;
+      const live = ss && stepTarget(x, cpu, 0) !== 0 ? DBG_SPSR_SS : 0;
+      x.world.hw[o] = ((x.world.hw[o] as number) & ~DBG_SPSR_SS) | live;
+      x.mutations++;
+      const armed = ss && guestStepEnabled(x, v);
+      setGhost(x, v, GUEST_SS, armed ? DBG_SPSR_SS : 0);
+      setGhost(x, v, GUEST_EL0, 1);
+      if (armed) setGhost(x, v, GUEST_ARMED, 1);
+      x.settle(cpu);
+    },
+  };
+}

@@ -14,8 +14,8 @@ import { bcr, DBG_MDSCR_MDE, DBGBCR, DBGBVR, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1, 
 import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED } from './registers.js';
 import { forgetStep } from './software-step.js';
 
-/** Per-vCPU ghost words: userspace's debug flags (VMM_DEBUG_*), its breakpoint address (0: none), a step owed to it. */
-export const VMM_GHOST_ARM64 = ['vmmDebug', 'vmmBp', 'stepOwed'] as const;
+/** Per-vCPU ghost words: userspace's debug flags (VMM_DEBUG_*), its breakpoint address (0: none), a step owed to it, the guest's own PSTATE.SS, whether it runs its EL0 code, whether it ever armed a step. */
+export const VMM_GHOST_ARM64 = ['vmmDebug', 'vmmBp', 'stepOwed', 'guestSs', 'guestEl0', 'guestArmed'] as const;
 const VMM_BP = 1;
 
 /** The DBGBCR value a gdb stub arms a hardware breakpoint with: enabled, EL0 and EL1, A64 (QEMU kvm_arm_hw_debug). */
@@ -115,7 +115,7 @@ export function guestOsLockEvent(): EventKind {
       const v = ev[1] as number;
       const lock = ev[2] === 1;
       // A step exception taken before the OSLAR_EL1 write means it never happened.
-      if (x.model.instruction?.before(x, v) || x.violation) return;
+      if (x.model.instruction?.before(x, v, 1) || x.violation) return;
       x.setGuestIntent(v, OSLSR_EL1, OSLSR_OSLM_IMPLEMENTED | (lock ? OSLSR_OSLK : 0));
       x.guestWrite(v, OSLAR_EL1, lock ? OSLAR_OSLK : 0);
     },

@@ -117,6 +117,10 @@ export function invariantsToCheck(arch: ArchModel, names: readonly string[], cat
     .filter((i) => (names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL) && !skip.includes(i.name));
 }
 
+/** A model option's flag value: commander keys `--guest-step` as `guestStep`. */
+const flagValue = (flags: Readonly<Record<string, unknown>>, name: string): unknown =>
+  flags[name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())];
+
 /** Rejects a model flag (`--gdb`, `--mdbgen`, ...) that no selected policy's architecture has: it would be ignored. */
 export function checkModelFlags(
   selected: readonly { readonly arch: ArchModel }[],
@@ -125,7 +129,7 @@ export function checkModelFlags(
 ): void {
   const names = new Set(catalog.architectures.flatMap((a) => a.options.map((o) => o.name)));
   for (const name of names) {
-    if (typeof flags[name] !== 'number' || selected.some(({ arch }) => arch.options.some((o) => o.name === name))) continue;
+    if (typeof flagValue(flags, name) !== 'number' || selected.some(({ arch }) => arch.options.some((o) => o.name === name))) continue;
     const having = catalog.architectures.filter((a) => a.options.some((o) => o.name === name)).map((a) => a.id);
     const archs = [...new Set(selected.map(({ arch }) => arch.id))].join(', ');
     throw new UsageError(`--${name} does not apply to ${archs}: it is a model option of ${having.join(', ')}.`);
@@ -140,7 +144,7 @@ export function modelConfig(
   const config: Record<string, number> = {};
   const replay: string[] = [];
   for (const o of arch.options) {
-    const value = flags[o.name];
+    const value = flagValue(flags, o.name);
     if (typeof value !== 'number') continue;
     if (value < o.min || value > o.max)
       throw new UsageError(`--${o.name} must be between ${o.min} and ${o.max} on ${arch.id}, got ${value}.`);

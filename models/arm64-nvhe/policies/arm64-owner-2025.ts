@@ -20,9 +20,9 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
   summary: 'upstream 6.14 debug owner (FREE / GUEST_OWNED at vcpu_load, promoted on the first trap), nVHE world switch',
   hooks: {
     vcpuLoad: load,
-    guestEnter: debug_switch_to_guest,
-    guestExit: debug_switch_to_host,
-    trap: trap_debug_owner,
+    guestEnter: (k) => debug_switch_to_guest(k),
+    guestExit: (k) => debug_switch_to_host(k),
+    trap: (k, p) => trap_debug_owner(k, p),
     // KVM_SET_ONE_REG, then the vcpu_load of the next KVM_RUN decides ownership again.
     setReg(k, reg, value) {
       commonCode.setReg(k, reg, value);

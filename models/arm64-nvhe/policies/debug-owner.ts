@@ -44,13 +44,25 @@ const kvm_host_owns_debug_regs = (v: Arm64Vcpu): boolean => v.debugOwner === VCP
 const kvm_guest_owns_debug_regs = (v: Arm64Vcpu): boolean => v.debugOwner === VCPU_DEBUG_GUEST_OWNED;
 const kvm_debug_regs_in_use = (v: Arm64Vcpu): boolean => v.debugOwner !== VCPU_DEBUG_FREE;
 
-/** kvm_arm_setup_mdcr_el2: trap PMU, debug ROM and OS registers; TDE while userspace debugs; TDA unless the guest owns debug. */
-function kvm_arm_setup_mdcr_el2(k: Arm64Context): void {
+/** The host's per-CPU data on VHE: host_data->host_debug_state.mdcr_el2 (6.14), the host's MDCR_EL2 from vcpu_load to vcpu_put. */
+export interface HostDebugMdcr {
+  hostDebugMdcrEl2: number;
+}
+
+/** has_vhe(): false for the nVHE policies, true for the VHE ones (the host at EL2 writes MDCR_EL2 itself). */
+export type HasVhe = boolean;
+
+/**
+ * kvm_arm_setup_mdcr_el2: trap PMU, debug ROM and OS registers; TDE while userspace debugs; TDA
+ * unless the guest owns debug; "Write MDCR_EL2 directly if we're already at EL2" (has_vhe()).
+ */
+function kvm_arm_setup_mdcr_el2(k: Arm64Context, vhe: HasVhe): void {
   let mdcr = (k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK;
   mdcr |= MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
   if (k.vcpu.guestDebug) mdcr |= MDCR_EL2_TDE;
   if (!kvm_guest_owns_debug_regs(k.vcpu)) mdcr |= MDCR_EL2_TDA;
   k.vcpu.mdcrEl2 = mdcr;
+  if (vhe) k.hw.write(MDCR_EL2, mdcr);
 }
 
 /**
@@ -69,15 +81,17 @@ const setFlag = (v: Arm64Vcpu, flag: number, on: boolean): void => {
   v.ssFlags = on ? v.ssFlags | flag : v.ssFlags & ~flag;
 };
 
-/** kvm_vcpu_put_debug: save userspace's software-step state and give the guest its own back. */
-export function kvm_vcpu_put_debug(k: Arm64Context): void {
+/** kvm_vcpu_put_debug: the host's MDCR_EL2 back (VHE), then save userspace's software-step state and give the guest its own back. */
+export function kvm_vcpu_put_debug(k: Arm64Context, vhe: HasVhe = false): void {
+  if (vhe) k.hw.write(MDCR_EL2, (k.host as Arm64Context['host'] & HostDebugMdcr).hostDebugMdcrEl2);
   if (!(k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP)) return;
   setFlag(k.vcpu, HOST_SS_ACTIVE_PENDING, (k.vcpu.pstate & DBG_SPSR_SS) === 0);
   k.vcpu.pstate = k.vcpu.ssFlags & GUEST_SS_ACTIVE_PENDING ? k.vcpu.pstate & ~DBG_SPSR_SS : k.vcpu.pstate | DBG_SPSR_SS;
 }
 
-/** kvm_vcpu_load_debug: decide who owns the debug registers (and the external MDSCR_EL1), then MDCR_EL2. */
-export function kvm_vcpu_load_debug(k: Arm64Context, osLockEnabled: (v: Arm64Vcpu) => boolean): void {
+/** kvm_vcpu_load_debug: save the host's MDCR_EL2 (VHE), decide who owns the debug registers (and the external MDSCR_EL1), then MDCR_EL2. */
+export function kvm_vcpu_load_debug(k: Arm64Context, osLockEnabled: (v: Arm64Vcpu) => boolean, vhe: HasVhe = false): void {
+  if (vhe) (k.host as Arm64Context['host'] & HostDebugMdcr).hostDebugMdcrEl2 = k.hw.read(MDCR_EL2);
   if (k.vcpu.guestDebug || osLockEnabled(k.vcpu)) {
     k.vcpu.debugOwner = VCPU_DEBUG_HOST_OWNED;
     setup_external_mdscr(k);
@@ -90,34 +104,40 @@ export function kvm_vcpu_load_debug(k: Arm64Context, osLockEnabled: (v: Arm64Vcp
     const mdscr = k.vcpu.ctxt[MDSCR_EL1] as number;
     k.vcpu.debugOwner = mdscr & (DBG_MDSCR_KDE | DBG_MDSCR_MDE) ? VCPU_DEBUG_GUEST_OWNED : VCPU_DEBUG_FREE;
   }
-  kvm_arm_setup_mdcr_el2(k);
+  kvm_arm_setup_mdcr_el2(k, vhe);
 }
 
 /** kvm_debug_set_guest_ownership: a trapped access hands FREE debug registers to the guest (host ownership wins). */
-function kvm_debug_set_guest_ownership(k: Arm64Context): void {
+function kvm_debug_set_guest_ownership(k: Arm64Context, vhe: HasVhe): void {
   if (kvm_host_owns_debug_regs(k.vcpu)) return;
   k.vcpu.debugOwner = VCPU_DEBUG_GUEST_OWNED;
-  kvm_arm_setup_mdcr_el2(k);
+  kvm_arm_setup_mdcr_el2(k, vhe);
 }
 
 /** The debug registers the guest runs on: userspace's while the host owns them, else its own (__vcpu_debug_regs). */
 const guest_dbg = (v: Arm64Vcpu): Float64Array => (kvm_host_owns_debug_regs(v) ? v.externalDebugState : v.debugState);
 
-/** Entry: host MDSCR_EL1 saved, MDCR_EL2 on, the guest's MDSCR_EL1 (ctxt_mdscr_el1), __debug_switch_to_guest_common. */
-export function debug_switch_to_guest(k: Arm64Context): void {
+/**
+ * Entry: host MDSCR_EL1 saved, MDCR_EL2 on (nVHE __activate_traps; VHE wrote it at vcpu_load), the
+ * guest's MDSCR_EL1 (ctxt_mdscr_el1), __debug_switch_to_guest_common.
+ */
+export function debug_switch_to_guest(k: Arm64Context, vhe: HasVhe = false): void {
   __sysreg_save_state(k, k.host.ctxt);
-  k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
+  if (!vhe) k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
   k.hw.write(MDSCR_EL1, kvm_host_owns_debug_regs(k.vcpu) ? k.vcpu.externalMdscrEl1 : (k.vcpu.ctxt[MDSCR_EL1] as number));
   if (!kvm_debug_regs_in_use(k.vcpu)) return;
   __debug_save_state(k, k.vcpu.hostDebugState, k.host.ctxt);
   __debug_restore_state(k, guest_dbg(k.vcpu), k.vcpu.ctxt);
 }
 
-/** Exit: the guest's MDSCR_EL1 saved where it came from, MDCR_EL2 off, the host's back, __debug_switch_to_host_common. */
-export function debug_switch_to_host(k: Arm64Context): void {
+/**
+ * Exit: the guest's MDSCR_EL1 saved where it came from, MDCR_EL2 off (nVHE __deactivate_traps; VHE
+ * keeps the guest's until vcpu_put), the host's MDSCR_EL1 back, __debug_switch_to_host_common.
+ */
+export function debug_switch_to_host(k: Arm64Context, vhe: HasVhe = false): void {
   if (kvm_host_owns_debug_regs(k.vcpu)) k.vcpu.externalMdscrEl1 = k.hw.read(MDSCR_EL1);
   else __sysreg_save_state(k, k.vcpu.ctxt);
-  k.hw.write(MDCR_EL2, k.hw.read(MDCR_EL2) & MDCR_EL2_HPMN_MASK);
+  if (!vhe) k.hw.write(MDCR_EL2, k.hw.read(MDCR_EL2) & MDCR_EL2_HPMN_MASK);
   __sysreg_restore_state(k, k.host.ctxt);
   if (!kvm_debug_regs_in_use(k.vcpu)) return;
   __debug_save_state(k, guest_dbg(k.vcpu), k.vcpu.ctxt);
@@ -135,11 +155,11 @@ export function kvm_handle_guest_debug(k: Arm64Context, reason: string): void {
 }
 
 /** trap_bvr / trap_bcr / trap_wvr / trap_wcr / trap_debug_regs: the memory copy (none is deferred), then ownership. */
-export function trap_debug_owner(k: Arm64Context, p: TrapParams): void {
+export function trap_debug_owner(k: Arm64Context, p: TrapParams, vhe: HasVhe = false): void {
   const mem = storage(k.vcpu, p.reg);
   if (p.isWrite) mem[p.reg] = p.regval;
   else p.regval = mem[p.reg] as number;
-  kvm_debug_set_guest_ownership(k);
+  kvm_debug_set_guest_ownership(k, vhe);
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
  * The upstream 6.14 debug-owner design on VHE (arm64-nvhe/policies/debug-owner.ts) with what VHE
- * adds: the VM registers deferred to vcpu_load/vcpu_put behind vcpu_read/write_sys_reg, HCR_EL2 in
- * the run loop, KVM_SET_GUEST_DEBUG (HOST_OWNED, userspace's breakpoints in external_debug_state)
- * with single-step (the step state kept across load/put), and the OS Lock (OSLAR_EL1 trapped,
- * OSLSR_EL1.OSLK kept in memory, ownership decided again).
+ * adds: MDCR_EL2 written by the host itself at vcpu_load (kvm_vcpu_load_debug saves the host's,
+ * kvm_arm_setup_mdcr_el2 writes the guest's, also when a trap promotes FREE) and restored at vcpu_put
+ * (kvm_vcpu_put_debug), never in the world switch; the VM registers deferred to vcpu_load/vcpu_put
+ * behind vcpu_read/write_sys_reg, HCR_EL2 in the run loop, KVM_SET_GUEST_DEBUG (HOST_OWNED,
+ * userspace's breakpoints in external_debug_state) with single-step (the step state kept across
+ * load/put), and the OS Lock (OSLAR_EL1 trapped, OSLSR_EL1.OSLK kept in memory, ownership decided again).
  */
 import { definePolicy, type TrapParams } from '../../../src/policy.js';
-import type { Arm64Host, Arm64Vcpu } from '../../arm64-nvhe/model.js';
+import type { Arm64Vcpu } from '../../arm64-nvhe/model.js';
 import {
   debug_switch_to_guest,
   debug_switch_to_host,
@@ -18,7 +20,7 @@ import {
   trap_debug_owner,
 } from '../../arm64-nvhe/policies/debug-owner.js';
 import { ID_AA64DFR0_EL1 } from '../../arm64-nvhe/registers.js';
-import { type Arm64VheContext, type Arm64VheVcpu, resetSysRegs } from '../model.js';
+import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheHost, type Arm64VheVcpu, resetSysRegs } from '../model.js';
 import { HCR_EL2, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
 import { vcpuSysRegAccess as sysReg } from './arm64-vhe-deferred-2017.js';
 import { access_vm_reg, HCR_HOST_VHE_FLAGS, kvm_vcpu_load_sysregs, kvm_vcpu_put_sysregs } from './vhe.js';
@@ -26,67 +28,73 @@ import { access_vm_reg, HCR_HOST_VHE_FLAGS, kvm_vcpu_load_sysregs, kvm_vcpu_put_
 /** kvm_vcpu_os_lock_enabled: OSLSR_EL1.OSLK of the memory copy (__vcpu_sys_reg; OSLSR_EL1 is not deferred). */
 const kvm_vcpu_os_lock_enabled = (v: Arm64Vcpu): boolean => ((v.ctxt[OSLSR_EL1] as number) & OSLSR_OSLK) !== 0;
 
-/** kvm_arch_vcpu_load: the debug owner first ("must be called before kvm_vcpu_load_vhe"), then the deferred sysregs. */
-function kvm_arch_vcpu_load(k: Arm64VheContext): void {
-  kvm_vcpu_load_debug(k, kvm_vcpu_os_lock_enabled);
-  kvm_vcpu_load_sysregs(k);
+/** has_vhe(). */
+const VHE = true;
+
+/** The debug.c entry points the VHE run loop calls at vcpu_load and vcpu_put (a test swaps them to plant slips). */
+export interface VheDebugCalls {
+  kvm_vcpu_load_debug(k: Arm64VheContext, osLockEnabled: (v: Arm64Vcpu) => boolean, vhe: boolean): void;
+  kvm_vcpu_put_debug(k: Arm64VheContext, vhe: boolean): void;
 }
 
-/** kvm_arch_vcpu_put: the deferred sysregs back to memory, then the step state (kvm_vcpu_put_debug). */
-function kvm_arch_vcpu_put(k: Arm64VheContext): void {
-  kvm_vcpu_put_sysregs(k);
-  kvm_vcpu_put_debug(k);
-}
+/** The 6.14 policy's hooks, with `debug` at vcpu_load and vcpu_put (6.14's own by default). */
+export function vheOwnerHooks(debug: VheDebugCalls = { kvm_vcpu_load_debug, kvm_vcpu_put_debug }): Arm64VheHooks {
+  /** kvm_arch_vcpu_load: the debug owner and MDCR_EL2 first ("must be called before kvm_vcpu_load_vhe"), then the deferred sysregs. */
+  function kvm_arch_vcpu_load(k: Arm64VheContext): void {
+    debug.kvm_vcpu_load_debug(k, kvm_vcpu_os_lock_enabled, VHE);
+    kvm_vcpu_load_sysregs(k);
+  }
 
-/** kvm_debug_handle_oslar: record OSLK, then put and load the vCPU so ownership is decided again. */
-function kvm_debug_handle_oslar(k: Arm64VheContext, val: number): void {
-  const oslsr = k.vcpu.ctxt[OSLSR_EL1] as number;
-  k.vcpu.ctxt[OSLSR_EL1] = val & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr & ~OSLSR_OSLK;
-  kvm_arch_vcpu_put(k);
-  kvm_arch_vcpu_load(k);
-}
+  /** kvm_arch_vcpu_put (arm.c, 6.14): kvm_vcpu_put_debug (the host's MDCR_EL2, the step state), then kvm_vcpu_put_vhe. */
+  function kvm_arch_vcpu_put(k: Arm64VheContext): void {
+    debug.kvm_vcpu_put_debug(k, VHE);
+    kvm_vcpu_put_sysregs(k);
+  }
 
-/** The 6.14 sys_regs.c handlers for the trapped registers the model has, then the skip past the instruction. */
-function trap(k: Arm64VheContext, p: TrapParams): void {
-  if (isVmReg(p.reg)) access_vm_reg(k, p, sysReg, sysReg);
-  else if (p.reg === OSLAR_EL1) {
-    if (p.isWrite) kvm_debug_handle_oslar(k, p.regval); // trap_oslar_el1
-  } else if (p.reg === OSLSR_EL1) {
-    if (!p.isWrite) p.regval = k.vcpu.ctxt[OSLSR_EL1] as number; // trap_oslsr_el1
-  } else trap_debug_owner(k, p);
-  kvm_skip_instr(k);
-}
+  /** kvm_debug_handle_oslar: record OSLK, then put and load the vCPU so ownership is decided again. */
+  function kvm_debug_handle_oslar(k: Arm64VheContext, val: number): void {
+    const oslsr = k.vcpu.ctxt[OSLSR_EL1] as number;
+    k.vcpu.ctxt[OSLSR_EL1] = val & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr & ~OSLSR_OSLK;
+    kvm_arch_vcpu_put(k);
+    kvm_arch_vcpu_load(k);
+  }
 
-/**
- * An ioctl that changes what vcpu_load decides (KVM_SET_GUEST_DEBUG, KVM_SET_ONE_REG) runs between
- * the vcpu_put ending one KVM_RUN and the vcpu_load starting the next; this model's still-loaded
- * vCPU stands for both with a put before and a load after.
- */
-function betweenRuns(k: Arm64VheContext, ioctl: () => void): void {
-  kvm_arch_vcpu_put(k);
-  ioctl();
-  kvm_arch_vcpu_load(k);
-}
+  /** The 6.14 sys_regs.c handlers for the trapped registers the model has, then the skip past the instruction. */
+  function trap(k: Arm64VheContext, p: TrapParams): void {
+    if (isVmReg(p.reg)) access_vm_reg(k, p, sysReg, sysReg);
+    else if (p.reg === OSLAR_EL1) {
+      if (p.isWrite) kvm_debug_handle_oslar(k, p.regval); // trap_oslar_el1
+    } else if (p.reg === OSLSR_EL1) {
+      if (!p.isWrite) p.regval = k.vcpu.ctxt[OSLSR_EL1] as number; // trap_oslsr_el1
+    } else trap_debug_owner(k, p, VHE);
+    kvm_skip_instr(k);
+  }
 
-export default definePolicy<Arm64VheVcpu, Arm64Host>({
-  name: 'arm64-owner-2025',
-  arch: 'arm64-vhe',
-  summary: 'upstream 6.14 debug owner (FREE / HOST_OWNED / GUEST_OWNED at vcpu_load, promoted on the first trap), VM sysregs deferred',
-  hooks: {
+  /**
+   * An ioctl that changes what vcpu_load decides (KVM_SET_GUEST_DEBUG, KVM_SET_ONE_REG) runs between
+   * the vcpu_put ending one KVM_RUN and the vcpu_load starting the next; this model's still-loaded
+   * vCPU stands for both with a put before and a load after.
+   */
+  function betweenRuns(k: Arm64VheContext, ioctl: () => void): void {
+    kvm_arch_vcpu_put(k);
+    ioctl();
+    kvm_arch_vcpu_load(k);
+  }
+
+  return {
     vcpuLoad: kvm_arch_vcpu_load,
     vcpuPut: kvm_arch_vcpu_put,
-    // __kvm_vcpu_run_vhe, ending in ERET with the guest's PSTATE. 6.14 writes MDCR_EL2 at vcpu_load on
-    // VHE; here MDCR_EL2 gates host debug too, so it switches at entry.
+    // __kvm_vcpu_run_vhe, ending in ERET with the guest's PSTATE; MDCR_EL2 is already the guest's.
     guestEnter(k) {
       k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
-      debug_switch_to_guest(k);
+      debug_switch_to_guest(k, VHE);
       k.hw.write(SPSR_EL2, k.vcpu.pstate);
     },
     // The exit saves the guest's PSTATE (__sysreg_save_el2_return_state); handle_exit then sees a step exit.
     guestExit(k, reason) {
       k.vcpu.pstate = k.hw.read(SPSR_EL2);
       k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
-      debug_switch_to_host(k);
+      debug_switch_to_host(k, VHE);
       kvm_handle_guest_debug(k, reason);
     },
     trap,
@@ -104,5 +112,12 @@ export default definePolicy<Arm64VheVcpu, Arm64Host>({
       resetSysRegs(k.vcpu);
       kvm_arch_vcpu_load(k);
     },
-  },
+  };
+}
+
+export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
+  name: 'arm64-owner-2025',
+  arch: 'arm64-vhe',
+  summary: 'upstream 6.14 debug owner (FREE / HOST_OWNED / GUEST_OWNED at vcpu_load, promoted on the first trap), VM sysregs deferred',
+  hooks: vheOwnerHooks(),
 });

@@ -5,13 +5,13 @@
  * reader — kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG — uses the memory copy.
  */
 import { definePolicy } from '../../../src/policy.js';
-import type { Arm64Host } from '../../arm64-nvhe/model.js';
-import type { Arm64VheContext, Arm64VheVcpu } from '../model.js';
+
+import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { isVmReg, REGISTER_NAMES } from '../registers.js';
 import {
   emulate_sys_reg_2017,
-  kvm_vcpu_load_sysregs,
-  kvm_vcpu_put_sysregs,
+  kvm_vcpu_load_2017,
+  kvm_vcpu_put_2017,
   kvm_vcpu_run_vhe_enter,
   kvm_vcpu_run_vhe_exit,
   memoryCopy,
@@ -35,13 +35,13 @@ const deferrableVmReg: SysRegAccess = {
   },
 };
 
-export default definePolicy<Arm64VheVcpu, Arm64Host>({
+export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'arm64-vhe-deferred-2017-v2',
   arch: 'arm64-vhe',
   summary: 'VM sysregs deferred to vcpu_load/put as posted in v2: only trapped writes see the CPU copy (stale reads elsewhere)',
   hooks: {
-    vcpuLoad: kvm_vcpu_load_sysregs,
-    vcpuPut: kvm_vcpu_put_sysregs,
+    vcpuLoad: kvm_vcpu_load_2017,
+    vcpuPut: kvm_vcpu_put_2017,
     guestEnter: kvm_vcpu_run_vhe_enter,
     guestExit: kvm_vcpu_run_vhe_exit,
     trap: (k, p) => emulate_sys_reg_2017(k, p, deferrableVmReg, memoryCopy),

@@ -5,12 +5,12 @@
  * WARN+WI"). It never stops a hook; whether the zeros it returns are right is for the checker to say.
  */
 import { definePolicy } from '../../../src/policy.js';
-import type { Arm64Host } from '../../arm64-nvhe/model.js';
-import type { Arm64VheVcpu } from '../model.js';
+
+import type { Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { REGISTER_NAMES } from '../registers.js';
 import { accessorHooks, vcpuSysReg } from './arm64-vhe-deferred-2017.js';
 
-export default definePolicy<Arm64VheVcpu, Arm64Host>({
+export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'arm64-vhe-deferred-2017-warn',
   arch: 'arm64-vhe',
   summary: 'deferred VM sysregs behind one accessor that WARNs and reads-as-zero / ignores writes to registers it has no case for',

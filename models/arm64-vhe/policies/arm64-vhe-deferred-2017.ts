@@ -6,14 +6,14 @@
  * registers put (as upstream since e761a927bc9a, 2019).
  */
 import { definePolicy } from '../../../src/policy.js';
-import { type Arm64Host, storage } from '../../arm64-nvhe/model.js';
+import { storage } from '../../arm64-nvhe/model.js';
 import { ID_AA64DFR0_EL1 } from '../../arm64-nvhe/registers.js';
-import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheVcpu, resetSysRegs } from '../model.js';
+import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheHost, type Arm64VheVcpu, resetSysRegs } from '../model.js';
 import { isVmReg } from '../registers.js';
 import {
   emulate_sys_reg_2017,
-  kvm_vcpu_load_sysregs,
-  kvm_vcpu_put_sysregs,
+  kvm_vcpu_load_2017,
+  kvm_vcpu_put_2017,
   kvm_vcpu_run_vhe_enter,
   kvm_vcpu_run_vhe_exit,
   type SysRegAccess,
@@ -48,8 +48,8 @@ const inMemory: SysRegAccess = {
 /** The 4.17 hooks with every register access through `access`. */
 export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
   return {
-    vcpuLoad: kvm_vcpu_load_sysregs,
-    vcpuPut: kvm_vcpu_put_sysregs,
+    vcpuLoad: kvm_vcpu_load_2017,
+    vcpuPut: kvm_vcpu_put_2017,
     guestEnter: kvm_vcpu_run_vhe_enter,
     guestExit: kvm_vcpu_run_vhe_exit,
     trap: (k, p) => emulate_sys_reg_2017(k, p, access, access),
@@ -59,9 +59,9 @@ export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
     hypWriteReg: access.write,
     // kvm_reset_vcpu: kvm_arch_vcpu_put, reset the memory copy, kvm_arch_vcpu_load.
     vcpuReset(k) {
-      kvm_vcpu_put_sysregs(k);
+      kvm_vcpu_put_2017(k);
       resetSysRegs(k.vcpu);
-      kvm_vcpu_load_sysregs(k);
+      kvm_vcpu_load_2017(k);
     },
   };
 }
@@ -69,7 +69,7 @@ export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
 /** vcpu_read_sys_reg / vcpu_write_sys_reg as merged: the CPU for a deferred register while loaded, else memory. */
 export const vcpuSysRegAccess: SysRegAccess = vcpuSysReg(inMemory);
 
-export default definePolicy<Arm64VheVcpu, Arm64Host>({
+export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'arm64-vhe-deferred-2017',
   arch: 'arm64-vhe',
   summary: 'VM sysregs deferred to vcpu_load/put behind vcpu_read/write_sys_reg, used by every reader (as merged in 4.17)',

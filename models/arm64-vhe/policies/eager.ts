@@ -4,15 +4,21 @@
  * while the host runs, and the debug registers switch in full as in arm64-nvhe/eager.
  */
 import { definePolicy } from '../../../src/policy.js';
-import type { Arm64Host } from '../../arm64-nvhe/model.js';
+
 import nvheEager from '../../arm64-nvhe/policies/eager.js';
-import type { Arm64VheContext, Arm64VheVcpu } from '../model.js';
+import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { HCR_EL2, VM_REGS } from '../registers.js';
-import { emulate_sys_reg_2017, HCR_HOST_VHE_FLAGS, memoryCopy } from './vhe.js';
+import {
+  __sysreg_restore_el2_return_state,
+  __sysreg_save_el2_return_state,
+  emulate_sys_reg_2017,
+  HCR_HOST_VHE_FLAGS,
+  memoryCopy,
+} from './vhe.js';
 
 const { guestEnter, guestExit } = nvheEager.hooks as Required<typeof nvheEager.hooks>;
 
-export default definePolicy<Arm64VheVcpu, Arm64Host>({
+export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'eager',
   arch: 'arm64-vhe',
   summary: 'no deferral: VM sysregs and every debug register switched on each entry and exit (baseline, cost ceiling)',
@@ -21,8 +27,10 @@ export default definePolicy<Arm64VheVcpu, Arm64Host>({
       guestEnter(k);
       for (const reg of VM_REGS) k.hw.write(reg, k.vcpu.ctxt[reg] as number);
       k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
+      __sysreg_restore_el2_return_state(k);
     },
     guestExit(k: Arm64VheContext) {
+      __sysreg_save_el2_return_state(k);
       guestExit(k, 'exit');
       for (const reg of VM_REGS) k.vcpu.ctxt[reg] = k.hw.read(reg);
       k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);

@@ -6,8 +6,8 @@
  * underneath is arm64-owner-2025's, with the run loop's local_irq_disable() marked.
  */
 import { definePolicy, type Policy } from '../../../src/policy.js';
-import type { Arm64Host } from '../../arm64-nvhe/model.js';
-import type { Arm64VheContext, Arm64VheVcpu } from '../model.js';
+
+import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { TRFCR_EL12 } from '../trace.js';
 import owner2025 from './arm64-owner-2025.js';
 
@@ -17,9 +17,9 @@ export function writeTrfcrEl12(k: Arm64VheContext, trfcrWhileInGuest: number): v
 }
 
 /** A VHE trace policy: arm64-owner-2025's hooks, `setGuestTrace` as given, interrupts off before entry. */
-export function vheTracePolicy(name: string, summary: string, setGuestTrace = writeTrfcrEl12): Policy<Arm64VheVcpu, Arm64Host> {
+export function vheTracePolicy(name: string, summary: string, setGuestTrace = writeTrfcrEl12): Policy<Arm64VheVcpu, Arm64VheHost> {
   const { guestEnter } = owner2025.hooks;
-  return definePolicy<Arm64VheVcpu, Arm64Host>({
+  return definePolicy<Arm64VheVcpu, Arm64VheHost>({
     name,
     arch: 'arm64-vhe',
     summary,

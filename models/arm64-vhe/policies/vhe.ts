@@ -1,15 +1,17 @@
 /**
  * What every VHE policy of the 2017 deferral series shares, transliterated from Linux 4.17
- * arch/arm64/kvm/{hyp/sysreg-sr.c, hyp/switch.c, sys_regs.c, mmu.c}: loading the VM registers at
- * vcpu_load and saving them at vcpu_put, the VHE run loop, and the trapped VM-register handler
- * with its cache toggle. Where a value is read or written is the policy's choice (`SysRegAccess`).
+ * arch/arm64/kvm/{hyp/sysreg-sr.c, hyp/switch.c, debug.c, sys_regs.c, mmu.c}: loading the VM
+ * registers and MDCR_EL2 at vcpu_load and putting them back at vcpu_put, the VHE run loop, and the
+ * trapped VM-register handler with its cache toggle. Where a value is read or written is the policy's choice (`SysRegAccess`).
  */
 import type { TrapParams } from '../../../src/policy.js';
 import { debugSr2015 } from '../../arm64-nvhe/policies/arm64-dirty-2015.js';
-import { guest_run_enter, guest_run_exit, trap_debug_regs } from '../../arm64-nvhe/policies/hyp.js';
+import { __sysreg_restore_state, __sysreg_save_state, kvm_arm_setup_debug, trap_debug_regs } from '../../arm64-nvhe/policies/hyp.js';
+import { MDCR_EL2, MDCR_EL2_HPMN_MASK } from '../../arm64-nvhe/registers.js';
 import type { Arm64VheContext } from '../model.js';
 import {
   HCR_EL2,
+  HCR_HOST_VHE_FLAGS,
   HCR_TVM,
   isVmReg,
   OSLAR_EL1,
@@ -18,11 +20,11 @@ import {
   SCTLR_C,
   SCTLR_EL1,
   SCTLR_M,
+  SPSR_EL2,
   VM_REGS,
 } from '../registers.js';
 
-/** kvm_arm.h HCR_HOST_VHE_FLAGS, as far as the modelled bits go: no VM-register traps for the host. */
-export const HCR_HOST_VHE_FLAGS = 0;
+export { HCR_HOST_VHE_FLAGS } from '../registers.js';
 
 /** How a policy reads and writes a vCPU's system register: the memory copy, the CPU, or whichever holds it. */
 export interface SysRegAccess {
@@ -50,16 +52,67 @@ export function kvm_vcpu_put_sysregs(k: Arm64VheContext): void {
   k.vcpu.sysregsLoadedOnCpu = 0;
 }
 
-/** kvm_vcpu_run_vhe up to the guest: the debug setup and switch of arm64-dirty-2015 (MDSCR_EL1 with the common state), HCR_EL2. */
-export function kvm_vcpu_run_vhe_enter(k: Arm64VheContext): void {
-  guest_run_enter(k, debugSr2015);
-  k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
+/**
+ * 4.17 hyp/switch.c activate_traps_vhe_load (__activate_traps_common), called by kvm_vcpu_load_sysregs:
+ * the vCPU's MDCR_EL2 goes on the CPU at vcpu_load, not at each entry (the host at EL2 does not use it).
+ */
+export function activate_traps_vhe_load(k: Arm64VheContext): void {
+  k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
 }
 
-/** kvm_vcpu_run_vhe after the guest exits: the guest's MDSCR_EL1 and debug state saved, the host's back, HCR_EL2 the host's. */
+/** 4.17 deactivate_traps_vhe_put, called by kvm_vcpu_put_sysregs: MDCR_EL2 keeps only the host's fields (HPMN, E2PB, TPMS). */
+export function deactivate_traps_vhe_put(k: Arm64VheContext): void {
+  k.hw.write(MDCR_EL2, k.hw.read(MDCR_EL2) & MDCR_EL2_HPMN_MASK);
+}
+
+/** 4.17 kvm_vcpu_load_sysregs as a whole: the deferred VM registers, then the load-time traps. */
+export function kvm_vcpu_load_2017(k: Arm64VheContext): void {
+  kvm_vcpu_load_sysregs(k);
+  activate_traps_vhe_load(k);
+}
+
+/** 4.17 kvm_vcpu_put_sysregs as a whole: the load-time traps undone, then the VM registers back to memory. */
+export function kvm_vcpu_put_2017(k: Arm64VheContext): void {
+  deactivate_traps_vhe_put(k);
+  kvm_vcpu_put_sysregs(k);
+}
+
+/**
+ * The 4.17 run loop up to the guest: kvm_arm_setup_debug ("Write mdcr_el2 changes since vcpu_load on
+ * VHE systems"), then __kvm_vcpu_run_vhe: the host's MDSCR_EL1 saved with its common state,
+ * __activate_traps (HCR_EL2 only on VHE), the guest's sysregs, the debug switch of arm64-dirty-2015
+ * (4.17 moved its MDE/KDE dirty check into kvm_arm_setup_debug, to the same effect).
+ */
+export function kvm_vcpu_run_vhe_enter(k: Arm64VheContext): void {
+  const orig_mdcr_el2 = k.vcpu.mdcrEl2;
+  kvm_arm_setup_debug(k);
+  if (orig_mdcr_el2 !== k.vcpu.mdcrEl2) k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
+  __sysreg_save_state(k, k.host.ctxt);
+  debugSr2015.__debug_cond_save_host_state(k);
+  k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
+  __sysreg_restore_state(k, k.vcpu.ctxt);
+  debugSr2015.__debug_restore_state(k, k.vcpu.debugState, k.vcpu.ctxt);
+  __sysreg_restore_el2_return_state(k);
+}
+
+/** __sysreg_restore_el2_return_state: the guest's PSTATE into SPSR_EL2 for the ERET (only SS is modelled). */
+export function __sysreg_restore_el2_return_state(k: Arm64VheContext): void {
+  k.hw.write(SPSR_EL2, k.vcpu.pstate);
+}
+
+/** __sysreg_save_el2_return_state: the guest's PSTATE from SPSR_EL2 at the exit. */
+export function __sysreg_save_el2_return_state(k: Arm64VheContext): void {
+  k.vcpu.pstate = k.hw.read(SPSR_EL2);
+}
+
+/** __kvm_vcpu_run_vhe after the guest exits: its MDSCR_EL1 saved, HCR_EL2 the host's (MDCR_EL2 stays until vcpu_put), the host's MDSCR_EL1 and debug state back. */
 export function kvm_vcpu_run_vhe_exit(k: Arm64VheContext): void {
-  guest_run_exit(k, debugSr2015);
+  __sysreg_save_el2_return_state(k);
+  __sysreg_save_state(k, k.vcpu.ctxt);
   k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
+  __sysreg_restore_state(k, k.host.ctxt);
+  debugSr2015.__debug_save_state(k, k.vcpu.debugState, k.vcpu.ctxt);
+  debugSr2015.__debug_cond_restore_host_state(k);
 }
 
 /** vcpu_has_cache_enabled (kvm_mmu.h): SCTLR_EL1.M and .C both set, read through `access`. */

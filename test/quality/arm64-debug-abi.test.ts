@@ -1,0 +1,47 @@
+/**
+ * What userspace debugging is owed is an era's rule, chosen with `--debug-abi`: each era's policy
+ * holds on its own ABI's rules and the other era's rule is found wanting, and a Linux 6.1–6.13
+ * transliteration under userspace debugging shows what the split step and KVM_RUN's return find.
+ */
+import { describe, expect, it } from 'vitest';
+import { arm64Vhe } from '../../models/arm64-vhe/model.js';
+import guestdbg2022 from '../../models/arm64-vhe/policies/arm64-guestdbg-2022.js';
+import owner2025 from '../../models/arm64-vhe/policies/arm64-owner-2025.js';
+import { invariantsFor } from '../../properties/suites.js';
+import { check } from '../../src/check.js';
+
+const all = invariantsFor('arm64-vhe');
+/** Every invariant but the delivery of each step (the 6.1-6.13 finding below). */
+const abiRules = all.filter((i) => i.name !== 'debug-status-consumed');
+
+describe('--debug-abi', () => {
+  it('2015: the 6.1-6.13 policy keeps the guest breakpoints userspace is owed, with and without USE_HW', () => {
+    const r = check(guestdbg2022, { arch: arm64Vhe, invariants: abiRules, config: { gdb: 1, 'debug-abi': 2015 }, seed: 1, runs: 5000 });
+    expect(r.verdict, r.violation?.message).toBe('held');
+  });
+
+  it("2025: the same policy is found keeping the guest's own breakpoints live while userspace debugs", () => {
+    const r = check(guestdbg2022, { arch: arm64Vhe, invariants: abiRules, config: { gdb: 1 }, seed: 1, runs: 5000 });
+    expect(r.violation?.invariant, r.violation?.message).toBe('host-breakpoints-quiet-in-guest');
+  });
+
+  it('2025: 6.14 holds; 2015: 6.14 is found turning off the guest breakpoints userspace relies on', () => {
+    expect(check(owner2025, { arch: arm64Vhe, invariants: all, config: { gdb: 1 }, seed: 1, runs: 5000 }).verdict).toBe('held');
+    const r = check(owner2025, { arch: arm64Vhe, invariants: all, config: { gdb: 1, 'debug-abi': 2015 }, seed: 1, runs: 5000 });
+    expect(r.violation?.invariant, r.violation?.message).toBe('userspace-debug-honored');
+  });
+});
+
+describe('Linux 6.1-6.13 single-step as modelled', () => {
+  it('holds without userspace debugging', () => {
+    const r = check(guestdbg2022, { arch: arm64Vhe, invariants: all, config: { oslock: 1, 'guest-step': 1 }, seed: 1, runs: 5000 });
+    expect(r.verdict, r.violation?.message).toBe('held');
+  });
+
+  it('loses the step of an emulated instruction when KVM_RUN returns before the next entry (out: commits the PC, DBG_SS_ACTIVE_PENDING is not set)', () => {
+    const r = check(guestdbg2022, { arch: arm64Vhe, invariants: all, config: { gdb: 1, 'debug-abi': 2015 }, seed: 1, runs: 5000 });
+    expect(r.violation?.invariant, r.violation?.message).toBe('debug-status-consumed');
+    expect(r.violation?.message).toMatch(/never reached userspace/);
+    expect(r.trace.map((e) => e.event)).toContain('RUN_RETURN');
+  });
+});
