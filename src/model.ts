@@ -72,6 +72,12 @@ export interface DebugView {
    * of the guest's, with hits exiting to userspace; otherwise undefined.
    */
   vmmIntent?(x: Executor, v: number): Float64Array | undefined;
+  /**
+   * Registers in force while the guest runs that it cannot read without trapping (x86 IA32_DEBUGCTL,
+   * whose RDMSR/WRMSR always exit): the hardware must hold the guest's value, except for the bits
+   * `hostOwned(reg)`, which keep the host's (`guest-isolation`). Default none.
+   */
+  readonly inForce?: { readonly regs: Int32Array; hostOwned(reg: number): number };
   /** Self-hosted trace filtering, for models that have it (`trace-filter-honored`). */
   readonly trace?: TraceView;
   /** The debug status register, for models that latch debug events (e.g. PowerPC DBSR); see debug-status.ts. */

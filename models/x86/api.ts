@@ -15,6 +15,7 @@ export {
   KVM_GUESTDBG_ENABLE,
   KVM_GUESTDBG_SINGLESTEP,
   KVM_GUESTDBG_USE_HW_BP,
+  KVM_RUN_LOAD_DEBUGCTL,
   KVM_RUN_LOAD_GUEST_DR6,
   type KvmX86Ops,
   kvm_arch_vcpu_ioctl_set_guest_debug,
@@ -27,14 +28,16 @@ export {
   kvm_vcpu_reset,
   load_guest_debug_regs,
   put_guest_debug_regs,
+  snapshot_host_debugctl,
 } from './policies/kvm-x86.js';
-export { svmOps } from './policies/svm.js';
-export { vmxOps } from './policies/vmx.js';
-export { lazyHooks } from './policies/x86-lazy-2014.js';
+export { svm_debugctl_msr, svm_update_lbrv, svmOps } from './policies/svm.js';
+export { vmx_debugctl_msr, vmx_guest_debugctl_read, vmx_guest_debugctl_write, vmx_reload_guest_debugctl, vmxOps } from './policies/vmx.js';
+export { debugctl_msr, lazyHooks } from './policies/x86-lazy-2014.js';
 export {
   CPU_BASED_MOV_DR_EXITING,
   DEBUGCTL,
   DEBUGCTLMSR_BTF,
+  DEBUGCTLMSR_FREEZE_IN_SMM,
   DEBUGCTLMSR_LBR,
   DR,
   DR_CONTROLS,
@@ -51,6 +54,11 @@ export {
   describeDr6,
   dr7Slot,
   EXIT_QUAL,
+  HSAVE_DEBUGCTL,
+  HSAVE_DR6,
+  LBR_CTL_ENABLE_MASK,
   SVM_DR_INTERCEPTS,
+  VM_ENTRY_LOAD_DEBUG_CONTROLS,
+  VM_EXIT_SAVE_DEBUG_CONTROLS,
 } from './registers.js';
 export { KVM_EXIT_DEBUG } from './vm-switch.js';

@@ -13,7 +13,20 @@ import type { EventKind } from '../../src/model.js';
 import { guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/operand-event.js';
 import type { GuestDebug } from '../../src/policy.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
-import { DEBUGCTL, DR, DR_LEN_4, DR_RW_EXECUTE, DR_RW_WRITE, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, dr7Slot, SLOTS } from './registers.js';
+import {
+  DEBUGCTL,
+  DEBUGCTLMSR_LBR,
+  DR,
+  DR_LEN_4,
+  DR_RW_EXECUTE,
+  DR_RW_WRITE,
+  DR6,
+  DR6_ACTIVE_LOW,
+  DR7,
+  DR7_FIXED_1,
+  dr7Slot,
+  SLOTS,
+} from './registers.js';
 import { debugExit, slotIntent, userspaceHw, VCPU_GHOST } from './vm-switch.js';
 
 /** Operand domains of the x86 events (the full or the small exploration domain). */
@@ -27,7 +40,41 @@ export interface X86Domain {
   /** Userspace breakpoint lists, as indices into BP_LISTS. */
   readonly bpLists: readonly number[];
   readonly singleStep: readonly number[];
+  /** Host changes an interrupt makes in the run loop before local_irq_disable(), as indices into IRQ_CHANGES. */
+  readonly irqChanges: readonly number[];
 }
+
+/** arch_install_hw_breakpoint of slot `n` on `cpu`: DRn, then cpu_dr7 |= encode_dr7() and DR7. */
+function armHostSlot(x: Executor, cpu: number, n: number, kind: number, addr: number): void {
+  const [rw, len] = KIND_BITS[kind] ?? KIND_BITS[0];
+  // encode_dr7 also sets GE (bit 9), which P6 and later ignore (SDM 18.2.4): left out.
+  hostProgram(x, cpu, DR(n), addr);
+  const cleared = hostDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false));
+  hostProgram(x, cpu, DR7, (cleared | dr7Slot(n, rw, len, true)) >>> 0);
+}
+
+/** arch_uninstall_hw_breakpoint: cpu_dr7 &= ~__encode_dr7(n, len, type); DR7 = cpu_dr7. DRn keeps its value. */
+function disarmHostSlot(x: Executor, cpu: number, n: number): void {
+  hostProgram(x, cpu, DR7, (hostDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false))) >>> 0);
+}
+
+/** hw_breakpoint.c's per-CPU cpu_dr7 of `cpu`. */
+const hostDr7 = (x: Executor, cpu: number): number => x.world.hostMem[cpu * x.model.memory.hostAreas.length * x.regs + DR7] as number;
+
+/**
+ * What an interrupt taken in the run loop's interrupts-enabled window can change on its CPU: perf
+ * arming or disarming a breakpoint (an SMP function call installing a per-CPU event) or changing
+ * IA32_DEBUGCTL (perf LBR/BTS, update_debugctlmsr from an IPI).
+ */
+export const IRQ_CHANGES: readonly (readonly [name: string, apply: (x: Executor, cpu: number) => void])[] = [
+  ['bp0-execute-0x1000', (x, cpu) => armHostSlot(x, cpu, 0, 0, 0x1000)],
+  ['bp0-off', (x, cpu) => disarmHostSlot(x, cpu, 0)],
+  ['debugctl-0', (x, cpu) => hostProgram(x, cpu, DEBUGCTL, 0)],
+  ['debugctl-LBR', (x, cpu) => hostProgram(x, cpu, DEBUGCTL, DEBUGCTLMSR_LBR)],
+];
+export const IRQ_CHANGES_FULL = [0, 1, 2, 3];
+export const IRQ_CHANGES_SMALL = [0, 1, 2, 3];
+const IRQ_CHANGE_NAMES = IRQ_CHANGES.map(([name]) => name);
 
 /** The execution breakpoints userspace passes, packed from DR0. */
 export const BP_LISTS: readonly (readonly number[])[] = [[], [0x1000], [0x2000], [0x1000, 0x2000]];
@@ -52,7 +99,7 @@ function guestDebugArch(bps: readonly number[]): number[] {
 
 /** Builds the x86 debug events over `domain`; `vmx` selects how a #DB reaches KVM. */
 export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
-  const cpuDr7 = (x: Executor, cpu: number): number => x.world.hostMem[cpu * x.model.memory.hostAreas.length * x.regs + DR7] as number;
+  const cpuDr7 = hostDr7;
   const armedHostCpus = (x: Executor): number[] => hostCpus(x).filter((c) => (cpuDr7(x, c) & 0xff) !== 0);
   const armedSlots = (x: Executor, ev: Float64Array): number[] =>
     domain.hostSlots.filter((n) => ((cpuDr7(x, ev[1] as number) >>> (2 * n)) & 3) !== 0);
@@ -95,20 +142,13 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
       ],
       (x, ev) => {
         const cpu = ev[1] as number;
-        const n = ev[2] as number;
-        const [rw, len] = KIND_BITS[ev[3] as number] ?? KIND_BITS[0];
-        // arch_install_hw_breakpoint; encode_dr7 also sets GE (bit 9), which P6 and later ignore (SDM 18.2.4): left out.
-        hostProgram(x, cpu, DR(n), ev[4] as number);
-        const cleared = cpuDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false));
-        hostProgram(x, cpu, DR7, (cleared | dr7Slot(n, rw, len, true)) >>> 0);
+        armHostSlot(x, cpu, ev[2] as number, ev[3] as number, ev[4] as number);
         x.settle(cpu);
       },
     ),
     operandEvent('HOST_CLEAR_BREAKPOINT', 1, ['cpu', 'cpu'], armedHostCpus, [['slot', 'slot', armedSlots]], (x, ev) => {
       const cpu = ev[1] as number;
-      const n = ev[2] as number;
-      // arch_uninstall_hw_breakpoint: cpu_dr7 &= ~__encode_dr7(n, len, type); DR7 = cpu_dr7. DRn keeps its value.
-      hostProgram(x, cpu, DR7, (cpuDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false))) >>> 0);
+      disarmHostSlot(x, cpu, ev[2] as number);
       x.settle(cpu);
     }),
     operandEvent('HOST_SET_DEBUGCTL', 1, ['cpu', 'cpu'], hostCpus, [['value', 'value', () => domain.debugctl]], (x, ev) => {
@@ -144,6 +184,21 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
         x.fire(v, setGuestDebugEvent, dbg);
         if (x.violation) return;
         x.settle(x.world.loadedOn[v] as number);
+      },
+    ),
+    operandEvent(
+      'RUN_LOOP_IRQ',
+      2,
+      ['vcpu', 'vcpu'],
+      vcpusIn('GUEST_ENTER'),
+      [['change', IRQ_CHANGE_NAMES, () => domain.irqChanges]],
+      (x, ev) => {
+        const v = ev[1] as number;
+        const cpu = x.world.loadedOn[v] as number;
+        const change = IRQ_CHANGES[ev[2] as number]?.[1];
+        if (change === undefined) return;
+        // KVM_RUN, with the interrupt taken where the policy's guestEnter calls k.localIrqDisable().
+        x.interruptRunLoop(v, (y) => change(y, cpu));
       },
     ),
     ...guestCodeEvents(domain.addresses, guestRuns),

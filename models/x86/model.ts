@@ -4,16 +4,18 @@
  * hw_breakpoint users, KVM_SET_GUEST_DEBUG, guest code running into breakpoints, fast-path exits.
  */
 import { STATUS_GHOST } from '../../src/debug-status.js';
+import { SCRATCH_WORDS } from '../../src/execute.js';
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
-import { type X86Domain, x86DebugEvents } from './debug-events.js';
+import { IRQ_CHANGES_FULL, IRQ_CHANGES_SMALL, type X86Domain, x86DebugEvents } from './debug-events.js';
 import { effectiveSlots } from './hardware.js';
 import { x86Lifecycle } from './lifecycle.machine.js';
 import {
   CPU_BASED_MOV_DR_EXITING,
   DEBUGCTL,
+  DEBUGCTLMSR_FREEZE_IN_SMM,
   DEBUGCTLMSR_LBR,
   DR,
   DR_CONTROLS,
@@ -32,9 +34,11 @@ import {
   drNumber,
   REGISTER_COUNT,
   SVM_DR_INTERCEPTS,
+  VM_ENTRY_LOAD_DEBUG_CONTROLS,
+  VM_EXIT_SAVE_DEBUG_CONTROLS,
   x86RegisterFile,
 } from './registers.js';
-import { generalDetect, slotIntent, VCPU_AREAS, VCPU_GHOST, vmTransitions } from './vm-switch.js';
+import { generalDetect, slotIntent, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS, vmTransitions } from './vm-switch.js';
 
 /** A vCPU's in-memory state, where KVM/x86 keeps it (struct kvm_vcpu_arch and the VMCS/VMCB). */
 export interface X86Vcpu {
@@ -56,6 +60,12 @@ export interface X86Vcpu {
   guestDebugDr7: number;
   /** vcpu->arch.host_debugctl: the host's IA32_DEBUGCTL, read with interrupts off before entry. */
   hostDebugctl: number;
+  /** VMX: the VMCS VM-entry controls (VM_ENTRY_LOAD_DEBUG_CONTROLS); SVM: unused. */
+  vmEntryControls: number;
+  /** VMX: the VMCS VM-exit controls (VM_EXIT_SAVE_DEBUG_CONTROLS); SVM: unused. */
+  vmExitControls: number;
+  /** SVM: the VMCB control virt_ext (LBR_CTL_ENABLE_MASK); VMX: unused. */
+  virtExt: number;
   /** Words for a policy's own state. */
   readonly scratch: Float64Array;
 }
@@ -64,6 +74,8 @@ export interface X86Vcpu {
 export interface X86Host {
   /** hw_breakpoint.c per-CPU cpu_debugreg[0..3] (at DR0-DR3) and cpu_dr7 (at DR7). */
   readonly hwBreakpoint: Float64Array;
+  /** SVM: the kvm_amd module parameter `lbrv` (svm.c; global, the same on every CPU). VMX: 0. */
+  readonly lbrv: number;
 }
 
 /** The hook context an x86 policy receives. */
@@ -71,14 +83,22 @@ export type X86Context = HookContext<X86Vcpu, X86Host>;
 /** The hooks an x86 policy provides. */
 export type X86Hooks = Hooks<X86Vcpu, X86Host>;
 
-const VCPU_SCALARS = ['switchDbRegs', 'guestDebug', 'guestDebugDr7', 'hostDebugctl'] as const;
 const GUEST_REGS = [DR(0), DR(1), DR(2), DR(3), DR6, DR7];
 const L0_EXEC = (DR7_FIXED_1 | dr7Slot(0, DR_RW_EXECUTE, 0, false)) >>> 0;
 
 /** KVM_GET_DEBUGREGS for one register when a policy gives no getReg: the in-memory value. */
 const commonCode: X86Hooks = { getReg: (k, reg) => k.vcpu.arch[reg] as number };
 
-function full(): { domain: X86Domain; values: (reg: number) => readonly number[]; readable: number[]; writable: number[] } {
+type Domain = { domain: X86Domain; values: (reg: number) => readonly number[]; readable: number[]; writable: number[] };
+
+/**
+ * The guest's IA32_DEBUGCTL writes: LBR set and cleared. KVM drops BTF on both vendors (vmx.c
+ * vmx_set_msr, svm.c svm_set_msr: kvm_pr_unimpl_wrmsr) and, on SVM with the kvm_amd `lbrv` parameter
+ * off, every write, so those are left out rather than expected to stick.
+ */
+const GUEST_DEBUGCTL = [0, DEBUGCTLMSR_LBR];
+
+function full(vmx: boolean, guestDebugctl: boolean): Domain {
   const dr7 = [
     DR7_FIXED_1,
     L0_EXEC,
@@ -94,36 +114,52 @@ function full(): { domain: X86Domain; values: (reg: number) => readonly number[]
       hostAddresses: [0x1000, 0x2000],
       hostSlots: [0, 1, 2, 3],
       hostKinds: [0, 1],
-      debugctl: [0, DEBUGCTLMSR_LBR],
+      debugctl: vmx ? [0, DEBUGCTLMSR_LBR, DEBUGCTLMSR_FREEZE_IN_SMM] : [0, DEBUGCTLMSR_LBR],
       bpLists: [0, 1, 2, 3],
       singleStep: [0, 1],
+      irqChanges: IRQ_CHANGES_FULL,
     },
-    values: (reg) => (reg === DR7 ? dr7 : reg === DR6 ? [DR6_ACTIVE_LOW, (DR6_ACTIVE_LOW | 1) >>> 0] : [0, 0x1000, 0x2000]),
-    readable: GUEST_REGS,
-    writable: GUEST_REGS,
+    values: (reg) =>
+      reg === DR7
+        ? dr7
+        : reg === DR6
+          ? [DR6_ACTIVE_LOW, (DR6_ACTIVE_LOW | 1) >>> 0]
+          : reg === DEBUGCTL
+            ? GUEST_DEBUGCTL
+            : [0, 0x1000, 0x2000],
+    readable: [...GUEST_REGS, DEBUGCTL],
+    writable: guestDebugctl ? [...GUEST_REGS, DEBUGCTL] : GUEST_REGS,
   };
 }
 
-function small(): ReturnType<typeof full> {
+function small(guestDebugctl: boolean): Domain {
   return {
     domain: {
       addresses: [0x1000, 0x2000],
       hostAddresses: [0x1000],
       hostSlots: [0],
       hostKinds: [0],
-      debugctl: [DEBUGCTLMSR_LBR],
+      debugctl: [0, DEBUGCTLMSR_LBR],
       bpLists: [0, 2],
       singleStep: [0],
+      irqChanges: IRQ_CHANGES_SMALL,
     },
-    values: (reg) => (reg === DR7 ? [L0_EXEC, (DR7_FIXED_1 | DR7_GD) >>> 0] : [0x2000]),
+    values: (reg) =>
+      reg === DR7
+        ? [L0_EXEC, (DR7_FIXED_1 | DR7_GD) >>> 0]
+        : reg === DR6
+          ? [(DR6_ACTIVE_LOW | 1) >>> 0]
+          : reg === DEBUGCTL
+            ? GUEST_DEBUGCTL
+            : [0x2000],
     readable: [DR(0), DR6, DR7],
-    writable: [DR(0), DR7],
+    writable: guestDebugctl ? [DR(0), DR6, DR7, DEBUGCTL] : [DR(0), DR6, DR7],
   };
 }
 
 /** The small explore domain, in words (shared by both variants). */
 const SMALL_DOMAIN =
-  'DR0 on one pCPU slot: host perf execute breakpoint at 0x1000, guest writes DR0=0x2000 and DR7 {L0 execute, GD}, reads DR0/DR6/DR7, executes/accesses 0x1000 and 0x2000; host DEBUGCTL {LBR}; userspace hw breakpoint lists {none, [0x2000]}, no single-step';
+  'DR0 on one pCPU slot: host perf execute breakpoint at 0x1000, guest writes DR0=0x2000, DR6=0xffff0ff1 (B0) and DR7 {L0 execute, GD}, reads DR0/DR6/DR7, executes/accesses 0x1000 and 0x2000; guest WRMSR IA32_DEBUGCTL {0, LBR} (not on SVM with --lbrv 0); host DEBUGCTL set to {0, LBR} from process or IRQ context; IRQs in the run loop before local_irq_disable(): host bp0 armed/disarmed, DEBUGCTL {0, LBR}; userspace hw breakpoint lists {none, [0x2000]}, no single-step';
 
 function x86Model(vmx: boolean): ArchModel {
   const id = vmx ? 'x86-vmx' : 'x86-svm';
@@ -136,21 +172,40 @@ function x86Model(vmx: boolean): ArchModel {
     options: [
       { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
       { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
+      ...(vmx
+        ? []
+        : [
+            {
+              name: 'lbrv',
+              describe:
+                'kvm_amd lbrv: 1 = guest WRMSR DEBUGCTL kept in the VMCB, LBR virtualisation on while it has LBR (svm_update_lbrv), KVM switches DEBUGCTL by hand otherwise; 0 = guest writes dropped, always switched by hand (svm.c, 6.14+)',
+              default: 1,
+              min: 0,
+              max: 1,
+            },
+          ]),
     ],
     smallDomain: SMALL_DOMAIN,
     instantiate(config: ModelConfig): ModelInstance {
       const { domain: domainOption, ...options } = config;
-      const d = domainOption === DOMAIN_SMALL ? small() : full();
+      const guestDebugctl = vmx || (config.lbrv ?? 1) === 1;
+      const d = domainOption === DOMAIN_SMALL ? small(guestDebugctl) : full(vmx, guestDebugctl);
       const registers = x86RegisterFile(vmx);
+      // RDMSR/WRMSR of IA32_DEBUGCTL always exit: neither vmx.c's passthrough list nor svm.c's direct_access_msrs has it.
       const traps = vmx
-        ? (hw: Float64Array, o: number) => ((hw[o + DR_CONTROLS] as number) & CPU_BASED_MOV_DR_EXITING) !== 0
+        ? (hw: Float64Array, o: number, reg: number) =>
+            reg === DEBUGCTL || ((hw[o + DR_CONTROLS] as number) & CPU_BASED_MOV_DR_EXITING) !== 0
         : (hw: Float64Array, o: number, reg: number, isWrite: boolean) =>
-            ((hw[o + DR_CONTROLS] as number) & drIntercept(drNumber(reg), isWrite)) !== 0;
+            reg === DEBUGCTL || ((hw[o + DR_CONTROLS] as number) & drIntercept(drNumber(reg), isWrite)) !== 0;
       const view: DebugView = {
         // DR0-DR3 of breakpoints the host does not enable are "don't care" (x86.c: "If we don't have
         // active breakpoints in the host, we don't care about the messed up debug address registers"):
         // enabled host slots are compared by guest-breakpoints-quiet-in-host and the host hit checks.
-        hostState: new Int32Array([DR7, DEBUGCTL]),
+        // DR6 too: the host's #DB handler (traps.c debug_read_clear_dr6) expects DR6_RESERVED, with no stale event bits.
+        hostState: new Int32Array([DR6, DR7, DEBUGCTL]),
+        // The guest runs with its own DEBUGCTL though it cannot read it untrapped; VMX keeps the host's
+        // FREEZE_IN_SMM while the guest runs (vmx.h vmx_guest_debugctl_write, 6.17 HOST_OWNED_DEBUGCTL).
+        inForce: { regs: new Int32Array([DEBUGCTL]), hostOwned: (reg) => (vmx && reg === DEBUGCTL ? DEBUGCTLMSR_FREEZE_IN_SMM : 0) },
         guestVisible: new Int32Array(GUEST_REGS),
         slotRegs: new Int32Array([0, 1, 2, 3].flatMap((n) => [DR(n), DR7])),
         slotNames: ['DR0', 'DR1', 'DR2', 'DR3'],
@@ -168,7 +223,7 @@ function x86Model(vmx: boolean): ArchModel {
         config: { cpus: 2, vcpus: 1, ...options },
         registers,
         lifecycle: compileLifecycle(x86Lifecycle),
-        memory: { vcpuAreas: VCPU_AREAS, hostAreas: ['hwBreakpoint'], vcpuScalars: VCPU_SCALARS },
+        memory: { vcpuAreas: VCPU_AREAS, hostAreas: ['hwBreakpoint'], vcpuScalars: VCPU_SCALARS, hostScalars: ['lbrv'] },
         view,
         guestReadable: new Int32Array(d.readable),
         guestWritable: new Int32Array(d.writable),
@@ -185,6 +240,7 @@ function x86Model(vmx: boolean): ArchModel {
           for (let c = 0; c < w.shape.cpus; c++) {
             w.hw.set(registers.reset, c * R);
             w.hostIntent.set(registers.reset, c * R);
+            w.hostScalar[c] = vmx ? 0 : (config.lbrv ?? 1);
           }
           for (let v = 0; v < w.shape.vcpus; v++) {
             for (const reg of GUEST_REGS) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
@@ -196,6 +252,12 @@ function x86Model(vmx: boolean): ArchModel {
             // VMX: init_vmcs sets MOV-DR exiting; SVM: init_vmcb set_dr_intercepts(), save.dr6 = DR6_ACTIVE_LOW.
             w.vcpuMem[vmcs + DR_CONTROLS] = vmx ? CPU_BASED_MOV_DR_EXITING : SVM_DR_INTERCEPTS;
             if (!vmx) w.vcpuMem[vmcs + DR6] = DR6_ACTIVE_LOW;
+            // setup_vmcs_config: both debug-control bits are required (vmx.c), so every VMCS has them.
+            const scalars = v * (VCPU_SCALARS.length + SCRATCH_WORDS);
+            if (vmx) {
+              w.vcpuScalar[scalars + VCPU_SCALARS.indexOf('vmEntryControls')] = VM_ENTRY_LOAD_DEBUG_CONTROLS;
+              w.vcpuScalar[scalars + VCPU_SCALARS.indexOf('vmExitControls')] = VM_EXIT_SAVE_DEBUG_CONTROLS;
+            }
           }
         },
         readCost: (reg) => (reg === DEBUGCTL ? X86_COSTS.msr : X86_COSTS.drRead),

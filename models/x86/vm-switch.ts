@@ -4,16 +4,32 @@
  * VMCS guest-state area ("load debug controls"); VM exit saves them there ("save debug controls") and
  * sets DR7 to 0x400 and IA32_DEBUGCTL to 0; DR0-DR3 and DR6 are not switched; a #DB that causes a VM
  * exit leaves DR6 and DR7 unchanged and reports its bits in the exit qualification. SVM (APM vol. 2
- * 15.5, 15.6): VMRUN loads DR6 and DR7 from the VMCB save area and #VMEXIT saves them there, DR7 then
+ * 15.5, 15.6): VMRUN loads DR6 and DR7 from the VMCB save area and #VMEXIT saves them there, the
+ * host's DR6 comes back (commit 375e28ffc0cf: "SVM always uses the DR6 value from the VMCB"), DR7 then
  * reads 0x400 (x86.c vcpu_enter_guest: "at least dr7 will be disabled while returning to the host");
  * DR0-DR3 and DEBUGCTL (without LBR virtualisation) are not switched; a #DB updates DR6 before its
  * intercept (db_interception reads vmcb->save.dr6). Both vendors: KVM intercepts every #DB.
  */
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/debug-status.js';
-import type { Executor } from '../../src/execute.js';
+import { type Executor, SCRATCH_WORDS } from '../../src/execute.js';
 import type { DeliveryObservation } from '../../src/invariant.js';
 import { latchDr6 } from './hardware.js';
-import { DEBUGCTL, DR_CONTROLS, DR6, DR6_BD, DR7, DR7_FIXED_1, DR7_GD, describeDr6, EXIT_QUAL } from './registers.js';
+import {
+  DEBUGCTL,
+  DR_CONTROLS,
+  DR6,
+  DR6_BD,
+  DR7,
+  DR7_FIXED_1,
+  DR7_GD,
+  describeDr6,
+  EXIT_QUAL,
+  HSAVE_DEBUGCTL,
+  HSAVE_DR6,
+  LBR_CTL_ENABLE_MASK,
+  VM_ENTRY_LOAD_DEBUG_CONTROLS,
+  VM_EXIT_SAVE_DEBUG_CONTROLS,
+} from './registers.js';
 
 /** run->exit_reason KVM_EXIT_DEBUG (uapi/linux/kvm.h): what guestExit returns for a #DB that goes to userspace. */
 export const KVM_EXIT_DEBUG = 4;
@@ -21,6 +37,16 @@ export const KVM_EXIT_DEBUG = 4;
 /** vCPU memory areas: vcpu->arch.db/dr6/dr7, vcpu->arch.eff_db, and the VMCS (VMX) or VMCB (SVM) fields. */
 export const VCPU_AREAS = ['arch', 'effDb', 'vmcs'] as const;
 const VMCS = VCPU_AREAS.indexOf('vmcs');
+/** vCPU scalar words, the X86Vcpu fields of the same names. */
+export const VCPU_SCALARS = [
+  'switchDbRegs',
+  'guestDebug',
+  'guestDebugDr7',
+  'hostDebugctl',
+  'vmEntryControls',
+  'vmExitControls',
+  'virtExt',
+] as const;
 /** Per-vCPU ghost words: userspace's debug flags, then its debugreg[] indexed by register id (DR0-DR3, DR6, DR7). */
 export const VCPU_GHOST = [...VMM_GHOST, 'vmmDr0', 'vmmDr1', 'vmmDr2', 'vmmDr3', 'vmmDr6', 'vmmDr7'] as const;
 const VMM_REGS = VMM_GHOST.length;
@@ -39,15 +65,33 @@ export function slotIntent(x: Executor, v: number): { r: Float64Array; o: number
 
 const vmcsBase = (x: Executor, v: number): number => (v * VCPU_AREAS.length + VMCS) * x.regs;
 
+/** A vCPU scalar word (X86Vcpu field `name`) of vCPU `v`. */
+function scalar(x: Executor, v: number, name: (typeof VCPU_SCALARS)[number]): number {
+  return x.world.vcpuScalar[v * (VCPU_SCALARS.length + SCRATCH_WORDS) + VCPU_SCALARS.indexOf(name)] as number;
+}
+
 /** The CPU's VM entry on `cpu` for vCPU `v`. */
 function vmEntry(x: Executor, v: number, cpu: number, vmx: boolean): void {
   const { hw, vcpuMem } = x.world;
   const o = cpu * x.regs;
   const b = vmcsBase(x, v);
-  hw[o + DR7] = ((vcpuMem[b + DR7] as number) | DR7_FIXED_1) >>> 0;
   hw[o + DR_CONTROLS] = vcpuMem[b + DR_CONTROLS] as number;
-  if (vmx) hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;
-  else hw[o + DR6] = vcpuMem[b + DR6] as number;
+  if (vmx) {
+    // SDM 26.3.2.1: DR7 and IA32_DEBUGCTL are loaded only with the "load debug controls" entry control.
+    if (scalar(x, v, 'vmEntryControls') & VM_ENTRY_LOAD_DEBUG_CONTROLS) {
+      hw[o + DR7] = ((vcpuMem[b + DR7] as number) | DR7_FIXED_1) >>> 0;
+      hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;
+    }
+  } else {
+    hw[o + DR7] = ((vcpuMem[b + DR7] as number) | DR7_FIXED_1) >>> 0;
+    hw[o + HSAVE_DR6] = hw[o + DR6] as number;
+    hw[o + DR6] = vcpuMem[b + DR6] as number;
+    // APM 15.23: with LBR virtualisation VMRUN saves the host's DEBUGCTL and loads the VMCB's.
+    if (scalar(x, v, 'virtExt') & LBR_CTL_ENABLE_MASK) {
+      hw[o + HSAVE_DEBUGCTL] = hw[o + DEBUGCTL] as number;
+      hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;
+    }
+  }
   x.mutations++;
 }
 
@@ -56,11 +100,23 @@ function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
   const { hw, vcpuMem } = x.world;
   const o = cpu * x.regs;
   const b = vmcsBase(x, v);
-  vcpuMem[b + DR7] = hw[o + DR7] as number;
   if (vmx) {
-    vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
+    // SDM 28.3.1 saves DR7 and DEBUGCTL with "save debug controls"; 28.5.1 then sets DR7 to 0x400 and clears DEBUGCTL regardless.
+    if (scalar(x, v, 'vmExitControls') & VM_EXIT_SAVE_DEBUG_CONTROLS) {
+      vcpuMem[b + DR7] = hw[o + DR7] as number;
+      vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
+    }
     hw[o + DEBUGCTL] = 0;
-  } else vcpuMem[b + DR6] = hw[o + DR6] as number;
+  } else {
+    vcpuMem[b + DR7] = hw[o + DR7] as number;
+    vcpuMem[b + DR6] = hw[o + DR6] as number;
+    hw[o + DR6] = hw[o + HSAVE_DR6] as number;
+    // APM 15.23: #VMEXIT saves the guest's DEBUGCTL into the VMCB and reloads the host's.
+    if (scalar(x, v, 'virtExt') & LBR_CTL_ENABLE_MASK) {
+      vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
+      hw[o + DEBUGCTL] = hw[o + HSAVE_DEBUGCTL] as number;
+    }
+  }
   hw[o + DR7] = DR7_FIXED_1;
   hw[o + DR_CONTROLS] = 0;
   x.mutations++;
@@ -138,6 +194,8 @@ export function guestTakesDebug(x: Executor, v: number, bits: number): void {
  */
 export function generalDetect(vmx: boolean, traps: (hw: Float64Array, o: number, reg: number, isWrite: boolean) => boolean) {
   return (x: Executor, v: number, reg: number, isWrite: boolean, value: number): boolean => {
+    // DR7.GD faults MOV DR only; RDMSR/WRMSR of IA32_DEBUGCTL go on normally.
+    if (reg === DEBUGCTL) return false;
     const { hw, guestIntent } = x.world;
     const cpu = x.world.loadedOn[v] as number;
     const o = cpu * x.regs;

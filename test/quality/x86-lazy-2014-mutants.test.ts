@@ -16,11 +16,11 @@ const CASES = [
   // WONT_EXIT is cleared but DR accesses no longer exit: the guest reads DR0-DR3 the host left there.
   ['MOV-DR exiting not re-armed after the sync', 'x86-vmx', exitsNotRearmed('x86-vmx'), 'guest-isolation'],
   ['DR intercepts not re-armed after the sync', 'x86-svm', exitsNotRearmed('x86-svm'), 'guest-isolation'],
-  // The guest's MOV DR executes although DR7.GD is set: no #DB, and GD stays set.
-  ['guest DR7.GD not emulated by handle_dr', 'x86-vmx', generalDetectNotEmulated, 'host-breakpoints-quiet-in-guest'],
-  // KVM_SET_GUEST_DEBUG(USE_HW_BP) never reaches GUEST_DR7: the guest's own DR7 stays in force.
-  ['userspace breakpoints not loaded', 'x86-vmx', userspaceBreakpointsNotLoaded('x86-vmx'), 'host-breakpoints-quiet-in-guest'],
-  ['userspace breakpoints not loaded', 'x86-svm', userspaceBreakpointsNotLoaded('x86-svm'), 'host-breakpoints-quiet-in-guest'],
+  // The guest's MOV DR executes although DR7.GD is set: no #DB(BD) reaches its DR6, and GD stays set.
+  ['guest DR7.GD not emulated by handle_dr', 'x86-vmx', generalDetectNotEmulated, 'no-stale-read'],
+  // KVM_SET_GUEST_DEBUG(USE_HW_BP) never reaches GUEST_DR7: userspace's breakpoints are not in force.
+  ['userspace breakpoints not loaded', 'x86-vmx', userspaceBreakpointsNotLoaded('x86-vmx'), 'guest-breakpoints-effective'],
+  ['userspace breakpoints not loaded', 'x86-svm', userspaceBreakpointsNotLoaded('x86-svm'), 'guest-breakpoints-effective'],
 ] as const;
 
 const archOf = (id: string) => (id === 'x86-vmx' ? x86Vmx : x86Svm);

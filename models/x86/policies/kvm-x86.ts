@@ -35,6 +35,8 @@ export const KVM_GUESTDBG_SINGLESTEP = 0x00000002;
 export const KVM_GUESTDBG_USE_HW_BP = 0x00020000;
 /** kvm_host.h KVM_RUN_LOAD_GUEST_DR6: vcpu_run must load the guest's DR6 (it is live while DR accesses do not exit). */
 export const KVM_RUN_LOAD_GUEST_DR6 = 1 << 1;
+/** kvm_host.h KVM_RUN_LOAD_DEBUGCTL (6.17): host-owned DEBUGCTL bits changed since the last snapshot. */
+export const KVM_RUN_LOAD_DEBUGCTL = 1 << 2;
 /** kvm_dr6_fixed() for a guest without RTM and bus-lock detection: DR6_FIXED_1 | DR6_RTM | DR6_BUS_LOCK. */
 const DR6_FIXED = DR6_ACTIVE_LOW;
 
@@ -54,6 +56,14 @@ export interface KvmX86Ops {
   run_enter(k: X86Context, run_flags: number): void;
   /** kvm_x86_ops.vcpu_run after VM exit. */
   run_exit(k: X86Context): void;
+  /** kvm_x86_ops.HOST_OWNED_DEBUGCTL (6.17): DEBUGCTL bits the guest runs with as the host set them. */
+  readonly HOST_OWNED_DEBUGCTL: number;
+  /** The DEBUGCTL part of vcpu_run before VM entry (VMX KVM_RUN_LOAD_DEBUGCTL, SVM's switch by hand). */
+  debugctl_enter(k: X86Context, run_flags: number): void;
+  /** The DEBUGCTL part of vcpu_run after VM exit: the host's value back. */
+  debugctl_exit(k: X86Context): void;
+  /** The guest's RDMSR/WRMSR of IA32_DEBUGCTL (vmx_get_msr/vmx_set_msr, svm_get_msr/svm_set_msr). */
+  handle_debugctl(k: X86Context, p: TrapParams): void;
 }
 
 /** kvm_update_dr0123. */
@@ -131,6 +141,7 @@ export function hw_breakpoint_restore(k: X86Context): void {
 
 /** vcpu_enter_guest up to kvm_x86_ops.vcpu_run: load the guest's DR0-DR3 when it uses them, snapshot DEBUGCTL. */
 export function load_guest_debug_regs(k: X86Context, ops: KvmX86Ops): void {
+  k.localIrqDisable(); // local_irq_disable(): interrupts before this point may change the host's DR7 and DEBUGCTL
   let run_flags = 0;
   const sw = k.vcpu.switchDbRegs;
   if (sw && !(sw & KVM_DEBUGREG_AUTO_SWITCH)) {
@@ -141,9 +152,19 @@ export function load_guest_debug_regs(k: X86Context, ops: KvmX86Ops): void {
   } else if (hw_breakpoint_active(k)) {
     k.hw.write(DR7, DR7_FIXED_1);
   }
-  // Refresh the host DEBUGCTL snapshot after disabling IRQs, as DEBUGCTL can be modified in IRQ context.
-  k.vcpu.hostDebugctl = k.hw.read(DEBUGCTL);
+  run_flags |= snapshot_host_debugctl(k, ops);
   ops.run_enter(k, run_flags);
+}
+
+/**
+ * Refresh the host DEBUGCTL snapshot after disabling IRQs, as DEBUGCTL can be modified in IRQ context;
+ * inform vendor code if any host-owned bits changed (vcpu_enter_guest, 6.17). Returns the run_flags to add.
+ */
+export function snapshot_host_debugctl(k: X86Context, ops: KvmX86Ops): number {
+  const debug_ctl = k.hw.read(DEBUGCTL);
+  const flags = (debug_ctl ^ k.vcpu.hostDebugctl) & ops.HOST_OWNED_DEBUGCTL ? KVM_RUN_LOAD_DEBUGCTL : 0;
+  k.vcpu.hostDebugctl = debug_ctl;
+  return flags;
 }
 
 /** vcpu_enter_guest after the run loop: sync what the guest wrote without exiting, restore the host's breakpoints. */
