@@ -14,7 +14,8 @@ import { lazyHooks } from './x86-lazy-2014.js';
 
 const guestOwns = (k: X86Context): boolean => k.vcpu.guestDebug === 0;
 
-function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
+/** The eager hooks over vendor `ops` (`vmx` selects where DR6 lives while the guest runs). */
+export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
   const upstream = lazyHooks(ops);
   return {
     ...upstream,
