@@ -143,6 +143,12 @@ export interface ModelInstance {
    * updates the intents and takes the trap or exception itself, and returns true; false to go on normally.
    */
   guestAccess?(x: Executor, v: number, reg: number, isWrite: boolean, value: number): boolean;
+  /**
+   * A trapped guest access whose handler set TrapParams.retry: the instruction did not complete and
+   * runs again when the vCPU next enters the guest. The model records it (in its ghost state) and
+   * re-executes it then; the guest's intent is left as it was before the access.
+   */
+  retryAccess?(x: Executor, v: number, reg: number, isWrite: boolean, value: number): void;
   /** Software step, for models that have it: called around every guest instruction event. */
   readonly instruction?: InstructionHooks;
   /** Cycle cost of a hardware read and write of `reg` (DESIGN §6 cost.ts). */

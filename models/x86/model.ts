@@ -38,7 +38,7 @@ import {
   VM_EXIT_SAVE_DEBUG_CONTROLS,
   x86RegisterFile,
 } from './registers.js';
-import { generalDetect, slotIntent, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS, vmTransitions } from './vm-switch.js';
+import { generalDetect, retryAccess, slotIntent, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS, vmTransitions } from './vm-switch.js';
 
 /** A vCPU's in-memory state, where KVM/x86 keeps it (struct kvm_vcpu_arch and the VMCS/VMCB). */
 export interface X86Vcpu {
@@ -234,6 +234,7 @@ function x86Model(vmx: boolean): ArchModel {
         ghost: { cpu: STATUS_GHOST, vcpu: VCPU_GHOST },
         transition: vmTransitions(vmx),
         guestAccess: generalDetect(vmx, traps),
+        retryAccess,
         reset(w: World) {
           const R = REGISTER_COUNT;
           const A = VCPU_AREAS.length;

@@ -48,8 +48,35 @@ export const VCPU_SCALARS = [
   'virtExt',
 ] as const;
 /** Per-vCPU ghost words: userspace's debug flags, then its debugreg[] indexed by register id (DR0-DR3, DR6, DR7). */
-export const VCPU_GHOST = [...VMM_GHOST, 'vmmDr0', 'vmmDr1', 'vmmDr2', 'vmmDr3', 'vmmDr6', 'vmmDr7'] as const;
+export const VCPU_GHOST = [...VMM_GHOST, 'vmmDr0', 'vmmDr1', 'vmmDr2', 'vmmDr3', 'vmmDr6', 'vmmDr7', 'retryAccess', 'retryValue'] as const;
 const VMM_REGS = VMM_GHOST.length;
+/** Ghost words of a trapped MOV DR left to run again: 1 + register id (+ RETRY_WRITE for a write), 0 for none; the value written. */
+const RETRY = VCPU_GHOST.indexOf('retryAccess');
+const RETRY_VALUE = VCPU_GHOST.indexOf('retryValue');
+const RETRY_WRITE = 16;
+
+/**
+ * ModelInstance.retryAccess: handle_dr / dr_interception returned without completing the MOV DR (RIP
+ * not advanced), so the guest executes it again when it next enters (vmTransitions).
+ */
+export function retryAccess(x: Executor, v: number, reg: number, isWrite: boolean, value: number): void {
+  const g = v * VCPU_GHOST.length;
+  x.world.vcpuGhost[g + RETRY] = 1 + reg + (isWrite ? RETRY_WRITE : 0);
+  x.world.vcpuGhost[g + RETRY_VALUE] = value;
+  x.mutations++;
+}
+
+/** The guest runs the MOV DR left pending by retryAccess, now that it is back in the guest. */
+function reexecute(x: Executor, v: number): void {
+  const g = v * VCPU_GHOST.length;
+  const pending = x.world.vcpuGhost[g + RETRY] as number;
+  if (pending === 0) return;
+  x.world.vcpuGhost[g + RETRY] = 0;
+  x.mutations++;
+  const reg = (pending - 1) % RETRY_WRITE;
+  if (pending - 1 >= RETRY_WRITE) x.guestWrite(v, reg, x.world.vcpuGhost[g + RETRY_VALUE] as number);
+  else x.guestRead(v, reg);
+}
 const DEBUG_HW = VMM_DEBUG_ENABLE | VMM_DEBUG_HW;
 
 /** Whether userspace debugs vCPU `v` with hardware breakpoints (its DR7 is then in force, not the guest's). */
@@ -122,18 +149,29 @@ function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
   x.mutations++;
 }
 
-/** ModelInstance.transition: VM entry on ENTERED/REENTERED, VM exit on GUEST_EXIT/TRAP/FASTPATH_EXIT. */
+/**
+ * ModelInstance.transition: VM entry on ENTERED/REENTERED, VM exit on GUEST_EXIT/TRAP/FASTPATH_EXIT.
+ * After a full entry (ENTERED) the guest first re-executes a MOV DR its exit handler left pending; an
+ * INIT (VCPU_RESET) drops it, as RIP then points elsewhere.
+ */
 export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: number, event: number) => void {
   let entries = 0;
   let exits = 0;
+  let entered = -1;
+  let reset = -1;
   return (x, v, cpu, event) => {
     if (entries === 0) {
-      entries = (1 << x.lifecycleEvent('ENTERED')) | (1 << x.lifecycleEvent('REENTERED'));
+      entered = x.lifecycleEvent('ENTERED');
+      reset = x.lifecycleEvent('VCPU_RESET');
+      entries = (1 << entered) | (1 << x.lifecycleEvent('REENTERED'));
       exits = (1 << x.lifecycleEvent('GUEST_EXIT')) | (1 << x.lifecycleEvent('TRAP')) | (1 << x.lifecycleEvent('FASTPATH_EXIT'));
     }
+    if (event === reset) x.world.vcpuGhost[v * VCPU_GHOST.length + RETRY] = 0;
     if (cpu < 0) return;
-    if (entries & (1 << event)) vmEntry(x, v, cpu, vmx);
-    else if (exits & (1 << event)) vmExit(x, v, cpu, vmx);
+    if (entries & (1 << event)) {
+      vmEntry(x, v, cpu, vmx);
+      if (event === entered) reexecute(x, v);
+    } else if (exits & (1 << event)) vmExit(x, v, cpu, vmx);
   };
 }
 
@@ -204,11 +242,15 @@ export function generalDetect(vmx: boolean, traps: (hw: Float64Array, o: number,
     if (!architectural && !live) return false;
     const trapped = traps(hw, o, reg, isWrite);
     if (trapped && (vmx || !live)) {
+      const i = v * x.regs + reg;
+      const before = guestIntent[i] as number;
       if (architectural) guestTakesDebug(x, v, DR6_BD);
       else if (isWrite) x.setGuestIntent(v, reg, value);
       const read = x.trapAccess(v, reg, isWrite, value);
       if (x.violation) return true;
-      if (!architectural && !isWrite) x.observeRead('trap', v, cpu, reg, read);
+      if (x.retried(v, reg, isWrite, value)) {
+        if (!architectural && isWrite) x.setGuestIntent(v, reg, before);
+      } else if (!architectural && !isWrite) x.observeRead('trap', v, cpu, reg, read);
       if (!x.violation) x.settle(cpu);
       return true;
     }

@@ -32,10 +32,12 @@ export function svm_sync_dirty_debug_regs(k: X86Context): void {
 /** dr_interception (with decode assists). */
 export function dr_interception(k: X86Context, p: TrapParams): void {
   if (k.vcpu.guestDebug === 0) {
-    // No more DR vmexits; force a reload of the debug registers and reenter on this instruction
-    // (modelled as emulated now, as in vmx.ts).
+    // No more DR vmexits; force a reload of the debug registers and reenter on this instruction. The
+    // next vmexit will retrieve the full state of the debug registers.
     svm_dr_intercepts(k, false);
     k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
+    p.retry = true; // return 1 without skipping the instruction
+    return;
   }
   emulate_dr_access(k, svmOps, p);
 }

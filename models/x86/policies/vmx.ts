@@ -47,8 +47,10 @@ export function handle_dr(k: X86Context, p: TrapParams): void {
   if (k.vcpu.guestDebug === 0) {
     vmx_mov_dr_exiting(k, false);
     // No more DR vmexits; force a reload of the debug registers and reenter on this instruction. The
-    // re-executed MOV is modelled as emulated now: after the reload it has the same architectural effect.
+    // next vmexit will retrieve the full state of the debug registers.
     k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
+    p.retry = true; // return 1 without skipping the instruction
+    return;
   }
   emulate_dr_access(k, vmxOps, p);
 }
