@@ -97,8 +97,11 @@ function guestDebugArch(bps: readonly number[]): number[] {
   return debugreg;
 }
 
-/** Builds the x86 debug events over `domain`; `vmx` selects how a #DB reaches KVM. */
-export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
+/**
+ * Builds the x86 debug events over `domain`; `vmx` selects how a #DB reaches KVM; `fastPath` whether
+ * the era's run loop re-enters from a fast-path exit (EXIT_FASTPATH_REENTER_GUEST, Linux 5.8+).
+ */
+export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolean): EventKind[] {
   const cpuDr7 = hostDr7;
   const armedHostCpus = (x: Executor): number[] => hostCpus(x).filter((c) => (cpuDr7(x, c) & 0xff) !== 0);
   const armedSlots = (x: Executor, ev: Float64Array): number[] =>
@@ -129,6 +132,19 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
   };
 
   let setGuestDebugEvent = -1;
+  const fastPathEvents = fastPath
+    ? [
+        operandEvent('FASTPATH_EXIT', 2, ['vcpu', 'vcpu'], vcpusIn('FASTPATH_EXIT'), [], (x, ev) => {
+          const v = ev[1] as number;
+          // e.g. a TSC-deadline WRMSR handled by handle_fastpath_set_msr_irqoff: exit and re-entry, interrupts off.
+          x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'));
+          if (x.violation) return;
+          x.fire(v, x.lifecycleEvent('REENTERED'));
+          if (x.violation) return;
+          x.settle(x.world.loadedOn[v] as number);
+        }),
+      ]
+    : [];
   return [
     operandEvent(
       'HOST_SET_BREAKPOINT',
@@ -202,14 +218,6 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
       },
     ),
     ...guestCodeEvents(domain.addresses, guestRuns),
-    operandEvent('FASTPATH_EXIT', 2, ['vcpu', 'vcpu'], vcpusIn('FASTPATH_EXIT'), [], (x, ev) => {
-      const v = ev[1] as number;
-      // e.g. a TSC-deadline WRMSR handled by handle_fastpath_set_msr_irqoff: exit and re-entry, interrupts off.
-      x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'));
-      if (x.violation) return;
-      x.fire(v, x.lifecycleEvent('REENTERED'));
-      if (x.violation) return;
-      x.settle(x.world.loadedOn[v] as number);
-    }),
+    ...fastPathEvents,
   ];
 }

@@ -10,6 +10,7 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
 import { IRQ_CHANGES_FULL, IRQ_CHANGES_SMALL, type X86Domain, x86DebugEvents } from './debug-events.js';
+import { ERA_5_7, ERA_6_17, X86_ERA_DESCRIPTION } from './eras.js';
 import { effectiveSlots } from './hardware.js';
 import { x86Lifecycle } from './lifecycle.machine.js';
 import {
@@ -76,6 +77,8 @@ export interface X86Host {
   readonly hwBreakpoint: Float64Array;
   /** SVM: the kvm_amd module parameter `lbrv` (svm.c; global, the same on every CPU). VMX: 0. */
   readonly lbrv: number;
+  /** The kernel era the run loop follows (the `x86-era` model option, X86_ERAS): KVM's code differs per era. */
+  readonly era: number;
 }
 
 /** The hook context an x86 policy receives. */
@@ -172,6 +175,7 @@ function x86Model(vmx: boolean): ArchModel {
     options: [
       { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
       { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
+      { name: 'x86-era', describe: X86_ERA_DESCRIPTION, default: ERA_6_17, min: ERA_6_17, max: ERA_5_7 },
       ...(vmx
         ? []
         : [
@@ -189,6 +193,7 @@ function x86Model(vmx: boolean): ArchModel {
     instantiate(config: ModelConfig): ModelInstance {
       const { domain: domainOption, ...options } = config;
       const guestDebugctl = vmx || (config.lbrv ?? 1) === 1;
+      const era = config['x86-era'] ?? ERA_6_17;
       const d = domainOption === DOMAIN_SMALL ? small(guestDebugctl) : full(vmx, guestDebugctl);
       const registers = x86RegisterFile(vmx);
       // RDMSR/WRMSR of IA32_DEBUGCTL always exit: neither vmx.c's passthrough list nor svm.c's direct_access_msrs has it.
@@ -223,13 +228,13 @@ function x86Model(vmx: boolean): ArchModel {
         config: { cpus: 2, vcpus: 1, ...options },
         registers,
         lifecycle: compileLifecycle(x86Lifecycle),
-        memory: { vcpuAreas: VCPU_AREAS, hostAreas: ['hwBreakpoint'], vcpuScalars: VCPU_SCALARS, hostScalars: ['lbrv'] },
+        memory: { vcpuAreas: VCPU_AREAS, hostAreas: ['hwBreakpoint'], vcpuScalars: VCPU_SCALARS, hostScalars: ['lbrv', 'era'] },
         view,
         guestReadable: new Int32Array(d.readable),
         guestWritable: new Int32Array(d.writable),
         valueDomain: d.values,
         traps,
-        events: x86DebugEvents(d.domain, vmx),
+        events: x86DebugEvents(d.domain, vmx, era < ERA_5_7),
         defaultHooks: commonCode as Hooks<never, never>,
         ghost: { cpu: STATUS_GHOST, vcpu: VCPU_GHOST },
         transition: vmTransitions(vmx),
@@ -241,7 +246,8 @@ function x86Model(vmx: boolean): ArchModel {
           for (let c = 0; c < w.shape.cpus; c++) {
             w.hw.set(registers.reset, c * R);
             w.hostIntent.set(registers.reset, c * R);
-            w.hostScalar[c] = vmx ? 0 : (config.lbrv ?? 1);
+            w.hostScalar[2 * c] = vmx ? 0 : (config.lbrv ?? 1);
+            w.hostScalar[2 * c + 1] = era;
           }
           for (let v = 0; v < w.shape.vcpus; v++) {
             for (const reg of GUEST_REGS) w.guestIntent[v * R + reg] = registers.reset[reg] as number;

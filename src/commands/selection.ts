@@ -73,7 +73,8 @@ export function modelConfig(
   const config: Record<string, number> = {};
   const replay: string[] = [];
   for (const o of arch.options) {
-    const value = flags[o.name];
+    // commander stores --x86-era as x86Era.
+    const value = flags[o.name] ?? flags[o.name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase())];
     if (typeof value !== 'number') continue;
     if (value < o.min || value > o.max)
       throw new UsageError(`--${o.name} must be between ${o.min} and ${o.max} on ${arch.id}, got ${value}.`);

@@ -6,8 +6,9 @@
  * LBR virtualisation or KVM's switch by hand on SVM). The correctness baseline and the cost ceiling
  * (DESIGN §8).
  */
+import type { TrapParams } from '../../../src/policy.js';
 import type { X86Context, X86Hooks } from '../model.js';
-import { DR, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, SLOTS } from '../registers.js';
+import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, SLOTS } from '../registers.js';
 import { hw_breakpoint_restore, type KvmX86Ops, kvm_update_dr7, kvm_update_dr0123, snapshot_host_debugctl } from './kvm-x86.js';
 import { x86Policies } from './vendors.js';
 import { lazyHooks } from './x86-lazy-2014.js';
@@ -17,8 +18,20 @@ const guestOwns = (k: X86Context): boolean => k.vcpu.guestDebug === 0;
 /** The eager hooks over vendor `ops` (`vmx` selects where DR6 lives while the guest runs). */
 export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
   const upstream = lazyHooks(ops);
+  const msr: TrapParams = { reg: DEBUGCTL, isWrite: false, regval: 0 };
+  const debugctl = (k: X86Context, isWrite: boolean, value: number): number => {
+    msr.isWrite = isWrite;
+    msr.regval = value;
+    ops.handle_debugctl(k, msr);
+    return msr.regval;
+  };
   return {
     ...upstream,
+    // DEBUGCTL as the newest era handles it, whatever --x86-era says: eager is the baseline.
+    vcpuLoad() {},
+    trap: (k, p) => (p.reg === DEBUGCTL ? ops.handle_debugctl(k, p) : ops.handle_dr(k, p)),
+    getReg: (k, reg) => (reg === DEBUGCTL ? debugctl(k, false, 0) : (upstream.getReg?.(k, reg) ?? 0)),
+    setReg: (k, reg, value) => (reg === DEBUGCTL ? void debugctl(k, true, value) : upstream.setReg?.(k, reg, value)),
     guestEnter(k: X86Context) {
       k.localIrqDisable();
       const run_flags = snapshot_host_debugctl(k, ops);

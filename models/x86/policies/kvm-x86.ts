@@ -4,6 +4,7 @@
  * and svm.ts; policies compose these into hooks.
  */
 import type { GuestDebug, TrapParams } from '../../../src/policy.js';
+import { ERA_6_17 } from '../eras.js';
 import type { X86Context } from '../model.js';
 import {
   DEBUGCTL,
@@ -62,6 +63,10 @@ export interface KvmX86Ops {
   debugctl_enter(k: X86Context, run_flags: number): void;
   /** The DEBUGCTL part of vcpu_run after VM exit: the host's value back. */
   debugctl_exit(k: X86Context): void;
+  /** Before 6.14: what vcpu_load did with DEBUGCTL (VMX vmx_vcpu_load: host_debugctlmsr = get_debugctlmsr()). */
+  vcpu_load_6_13(k: X86Context): void;
+  /** The guest's RDMSR/WRMSR of IA32_DEBUGCTL before 6.17 (VMX: no host-owned bits). */
+  handle_debugctl_6_13(k: X86Context, p: TrapParams): void;
   /** The guest's RDMSR/WRMSR of IA32_DEBUGCTL (vmx_get_msr/vmx_set_msr, svm_get_msr/svm_set_msr). */
   handle_debugctl(k: X86Context, p: TrapParams): void;
 }
@@ -152,7 +157,8 @@ export function load_guest_debug_regs(k: X86Context, ops: KvmX86Ops): void {
   } else if (hw_breakpoint_active(k)) {
     k.hw.write(DR7, DR7_FIXED_1);
   }
-  run_flags |= snapshot_host_debugctl(k, ops);
+  // Before 6.14 (x86-era >= 1) VMX took the snapshot in vmx_vcpu_load, SVM took none.
+  if (k.host.era === ERA_6_17) run_flags |= snapshot_host_debugctl(k, ops);
   ops.run_enter(k, run_flags);
 }
 

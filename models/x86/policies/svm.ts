@@ -1,5 +1,6 @@
 /** The SVM side of KVM's debug-register handling (Linux arch/x86/kvm/svm/svm.c, as of 6.17; no SEV-ES). */
 import type { TrapParams } from '../../../src/policy.js';
+import { ERA_6_17 } from '../eras.js';
 import type { X86Context } from '../model.js';
 import {
   DEBUGCTL,
@@ -81,9 +82,12 @@ export const svmOps: KvmX86Ops = {
     // Run with all-zero DR6 unless the guest can write DR6 freely, so that KVM can get the exact cause of a #DB.
     if (run_flags & KVM_RUN_LOAD_GUEST_DR6) k.vcpu.vmcs[DR6] = k.vcpu.arch[DR6] as number;
     else if (!(k.vcpu.switchDbRegs & KVM_DEBUGREG_WONT_EXIT)) k.vcpu.vmcs[DR6] = DR6_ACTIVE_LOW;
-    svmOps.debugctl_enter(k, run_flags);
+    // Before 6.14 (x86-era >= 1) svm_vcpu_run left DEBUGCTL to LBR virtualisation.
+    if (k.host.era === ERA_6_17) svmOps.debugctl_enter(k, run_flags);
   },
-  run_exit: (k) => svmOps.debugctl_exit(k),
+  run_exit(k) {
+    if (k.host.era === ERA_6_17) svmOps.debugctl_exit(k);
+  },
   debugctl_enter(k) {
     // Hardware only context switches DEBUGCTL if LBR virtualization is enabled: load it by hand.
     if (manualDebugctl(k)) k.hw.write(DEBUGCTL, k.vcpu.vmcs[DEBUGCTL] as number);
@@ -93,4 +97,7 @@ export const svmOps: KvmX86Ops = {
   },
   HOST_OWNED_DEBUGCTL: 0,
   handle_debugctl: svm_debugctl_msr,
+  vcpu_load_6_13() {},
+  // 6.13's svm_set_msr differs only for BTF (suppressed since 6.14), which the modelled guest never writes.
+  handle_debugctl_6_13: svm_debugctl_msr,
 };

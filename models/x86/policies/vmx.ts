@@ -103,4 +103,12 @@ export const vmxOps: KvmX86Ops = {
   },
   HOST_OWNED_DEBUGCTL: DEBUGCTLMSR_FREEZE_IN_SMM,
   handle_debugctl: vmx_debugctl_msr,
+  vcpu_load_6_13(k) {
+    k.vcpu.hostDebugctl = k.hw.read(DEBUGCTL); // vmx->host_debugctlmsr = get_debugctlmsr()
+  },
+  handle_debugctl_6_13(k, p) {
+    // vmx_set_msr / vmx_get_msr before 6.17: vmcs_write64(GUEST_IA32_DEBUGCTL, data) / vmcs_read64.
+    if (p.isWrite) k.vcpu.vmcs[DEBUGCTL] = (p.regval & DEBUGCTLMSR_LBR) >>> 0;
+    else p.regval = k.vcpu.vmcs[DEBUGCTL] as number;
+  },
 };

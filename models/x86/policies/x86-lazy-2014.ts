@@ -6,6 +6,7 @@
  * the host's are restored after the run loop only when hw_breakpoint_active().
  */
 import type { TrapParams } from '../../../src/policy.js';
+import { ERA_6_13 } from '../eras.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL } from '../registers.js';
 import {
@@ -25,9 +26,12 @@ const msr: TrapParams = { reg: DEBUGCTL, isWrite: false, regval: 0 };
 export function debugctl_msr(k: X86Context, ops: KvmX86Ops, isWrite: boolean, value: number): number {
   msr.isWrite = isWrite;
   msr.regval = value;
-  ops.handle_debugctl(k, msr);
+  debugctlHandler(k, ops)(k, msr);
   return msr.regval;
 }
+
+/** The vendor's IA32_DEBUGCTL MSR handler of the era the model runs (k.host.era). */
+const debugctlHandler = (k: X86Context, ops: KvmX86Ops) => (k.host.era >= ERA_6_13 ? ops.handle_debugctl_6_13 : ops.handle_debugctl);
 
 /** The upstream hooks over vendor `ops`. */
 export function lazyHooks(ops: KvmX86Ops): X86Hooks {
@@ -43,7 +47,10 @@ export function lazyHooks(ops: KvmX86Ops): X86Hooks {
       ops.run_exit(k);
       ops.run_enter(k, 0);
     },
-    trap: (k, p) => (p.reg === DEBUGCTL ? ops.handle_debugctl(k, p) : ops.handle_dr(k, p)),
+    vcpuLoad(k) {
+      if (k.host.era >= ERA_6_13) ops.vcpu_load_6_13(k);
+    },
+    trap: (k, p) => (p.reg === DEBUGCTL ? debugctlHandler(k, ops)(k, p) : ops.handle_dr(k, p)),
     // KVM_GET/SET_DEBUGREGS, or KVM_GET/SET_MSRS for IA32_DEBUGCTL (the vendor's get_msr/set_msr, host-initiated).
     getReg: (k, reg) => (reg === DEBUGCTL ? debugctl_msr(k, ops, false, 0) : kvm_get_dr(k, reg)),
     setReg: (k, reg, value) =>
