@@ -6,7 +6,7 @@
  * R/W, LEN per breakpoint), guest code executing and accessing data, and fast-path exits that
  * re-enter the guest inside vcpu_enter_guest's loop (EXIT_FASTPATH_REENTER_GUEST).
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/debug-status.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
 import type { Executor } from '../../src/execute.js';
 import type { HitObservation } from '../../src/invariant.js';
 import type { EventKind } from '../../src/model.js';
@@ -27,6 +27,7 @@ import {
   dr7Slot,
   SLOTS,
 } from './registers.js';
+import { oweStep } from './single-step.js';
 import { debugExit, slotIntent, userspaceHw, VCPU_GHOST } from './vm-switch.js';
 
 /** Operand domains of the x86 events (the full or the small exploration domain). */
@@ -110,6 +111,7 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
 
   /** Guest code touches `addr`: enabled breakpoints that match raise a #DB, which KVM intercepts. */
   const guestRuns = (x: Executor, v: number, what: HitObservation['what'], addr: number): void => {
+    if (x.model.instruction?.before(x, v) || x.violation) return;
     const cpu = x.world.loadedOn[v] as number;
     const kind = what === 'execute' ? EXECUTE : what === 'store' ? STORE : 1;
     const hwHits = matchingSlots(x.world.hw, cpu * x.regs, addr, kind);
@@ -125,8 +127,11 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
     if (x.violation) return;
     if (hwHits === 0) {
       x.settle(cpu);
+      if (!x.violation) x.model.instruction?.after(x, v, false);
       return;
     }
+    // The #DB exit reaches userspace or the guest; no step is owed for this instruction on top of it.
+    oweStep(x, v, 0);
     const owed = trapBits(hwHits & intended);
     debugExit(x, v, cpu, trapBits(hwHits), owed, userspaceHw(x, v) ? 0 : owed, vmx);
   };
@@ -190,13 +195,15 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
         const bps = useHw ? (BP_LISTS[ev[5] as number] ?? []) : [];
         const debugreg = guestDebugArch(bps);
         const g = v * VCPU_GHOST.length;
-        x.world.vcpuGhost[g + VMM_DEBUG] = (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0);
+        const singleStep = enable && ev[4] === 1;
+        x.world.vcpuGhost[g + VMM_DEBUG] = (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0) | (singleStep ? VMM_DEBUG_STEP : 0);
+        if (!singleStep) oweStep(x, v, 0);
         for (let n = 0; n < SLOTS; n++) x.world.vcpuGhost[g + 1 + DR(n)] = debugreg[n] as number;
         x.world.vcpuGhost[g + 1 + DR6] = DR6_ACTIVE_LOW;
         x.world.vcpuGhost[g + 1 + DR7] = ((debugreg[7] as number) | DR7_FIXED_1) >>> 0;
         x.mutations++;
         if (setGuestDebugEvent < 0) setGuestDebugEvent = x.lifecycleEvent('VMM_SET_GUEST_DEBUG');
-        const dbg: GuestDebug = { enable, useHw, singleStep: enable && ev[4] === 1, bps, arch: debugreg };
+        const dbg: GuestDebug = { enable, useHw, singleStep, bps, arch: debugreg };
         x.fire(v, setGuestDebugEvent, dbg);
         if (x.violation) return;
         x.settle(x.world.loadedOn[v] as number);

@@ -34,11 +34,14 @@ import {
   drIntercept,
   drNumber,
   REGISTER_COUNT,
+  RFLAGS,
   SVM_DR_INTERCEPTS,
   VM_ENTRY_LOAD_DEBUG_CONTROLS,
   VM_EXIT_SAVE_DEBUG_CONTROLS,
+  X86_EFLAGS_FIXED,
   x86RegisterFile,
 } from './registers.js';
+import { singleStep } from './single-step.js';
 import { generalDetect, retryAccess, slotIntent, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS, vmTransitions } from './vm-switch.js';
 
 /** A vCPU's in-memory state, where KVM/x86 keeps it (struct kvm_vcpu_arch and the VMCS/VMCB). */
@@ -144,7 +147,7 @@ function small(guestDebugctl: boolean): Domain {
       hostKinds: [0],
       debugctl: [0, DEBUGCTLMSR_LBR],
       bpLists: [0, 2],
-      singleStep: [0],
+      singleStep: [0, 1],
       irqChanges: IRQ_CHANGES_SMALL,
     },
     values: (reg) =>
@@ -162,7 +165,7 @@ function small(guestDebugctl: boolean): Domain {
 
 /** The small explore domain, in words (shared by both variants). */
 const SMALL_DOMAIN =
-  'DR0 on one pCPU slot: host perf execute breakpoint at 0x1000, guest writes DR0=0x2000, DR6=0xffff0ff1 (B0) and DR7 {L0 execute, GD}, reads DR0/DR6/DR7, executes/accesses 0x1000 and 0x2000; guest WRMSR IA32_DEBUGCTL {0, LBR} (not on SVM with --lbrv 0); host DEBUGCTL set to {0, LBR} from process or IRQ context; IRQs in the run loop before local_irq_disable(): host bp0 armed/disarmed, DEBUGCTL {0, LBR}; userspace hw breakpoint lists {none, [0x2000]}, no single-step';
+  'DR0 on one pCPU slot: host perf execute breakpoint at 0x1000, guest writes DR0=0x2000, DR6=0xffff0ff1 (B0) and DR7 {L0 execute, GD}, reads DR0/DR6/DR7, executes/accesses 0x1000 and 0x2000; guest WRMSR IA32_DEBUGCTL {0, LBR} (not on SVM with --lbrv 0); host DEBUGCTL set to {0, LBR} from process or IRQ context; IRQs in the run loop before local_irq_disable(): host bp0 armed/disarmed, DEBUGCTL {0, LBR}; userspace hw breakpoint lists {none, [0x2000]}, single-step off/on';
 
 function x86Model(vmx: boolean): ArchModel {
   const id = vmx ? 'x86-vmx' : 'x86-svm';
@@ -240,6 +243,7 @@ function x86Model(vmx: boolean): ArchModel {
         transition: vmTransitions(vmx),
         guestAccess: generalDetect(vmx, traps),
         retryAccess,
+        instruction: singleStep,
         reset(w: World) {
           const R = REGISTER_COUNT;
           const A = VCPU_AREAS.length;
@@ -256,6 +260,7 @@ function x86Model(vmx: boolean): ArchModel {
             w.vcpuMem[arch + DR7] = DR7_FIXED_1;
             const vmcs = (v * A + VCPU_AREAS.indexOf('vmcs')) * R;
             w.vcpuMem[vmcs + DR7] = DR7_FIXED_1;
+            w.vcpuMem[vmcs + RFLAGS] = X86_EFLAGS_FIXED;
             // VMX: init_vmcs sets MOV-DR exiting; SVM: init_vmcb set_dr_intercepts(), save.dr6 = DR6_ACTIVE_LOW.
             w.vcpuMem[vmcs + DR_CONTROLS] = vmx ? CPU_BASED_MOV_DR_EXITING : SVM_DR_INTERCEPTS;
             if (!vmx) w.vcpuMem[vmcs + DR6] = DR6_ACTIVE_LOW;

@@ -32,7 +32,15 @@ export const DR_CONTROLS = 8;
  * the model keeps the host's value here in between. Not on VMX.
  */
 export const HSAVE_DR6 = 9;
-export const REGISTER_COUNT = 10;
+/**
+ * RFLAGS of the code the CPU runs; only TF matters here (single-step: a #DB with DR6.BS after each
+ * instruction, SDM 18.3.1.4). VM entry loads the guest's from the VMCS/VMCB (GUEST_RFLAGS, save.rflags).
+ */
+export const RFLAGS = 10;
+export const REGISTER_COUNT = 11;
+/** processor-flags.h X86_EFLAGS_TF (bit 8) and X86_EFLAGS_FIXED (bit 1, reads as 1). */
+export const X86_EFLAGS_TF = 1 << 8;
+export const X86_EFLAGS_FIXED = 1 << 1;
 export const SLOTS = 4;
 
 // uapi/asm/debugreg.h: DR6 status bits.
@@ -123,6 +131,7 @@ export function x86RegisterFile(vmx: boolean): RegisterFile {
     // Read-only to software: only VM entry loads it (the world codec packs implemented registers).
     { name: vmx ? 'MOV_DR_EXITING' : 'DR_INTERCEPTS', width: 32, reset: 0, write: 'ro' },
     { name: 'HSAVE_DR6', width: 64, reset: DR6_ACTIVE_LOW, write: 'ro' },
+    { name: 'RFLAGS', width: 64, reset: X86_EFLAGS_FIXED, write: 'rw', fixed1: X86_EFLAGS_FIXED },
   ];
   return defineRegisterFile(specs, (id) => id !== HSAVE_DR6 || !vmx);
 }

@@ -10,7 +10,7 @@
  * DR0-DR3 and DEBUGCTL (without LBR virtualisation) are not switched; a #DB updates DR6 before its
  * intercept (db_interception reads vmcb->save.dr6). Both vendors: KVM intercepts every #DB.
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/debug-status.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP, VMM_GHOST } from '../../src/debug-status.js';
 import { type Executor, SCRATCH_WORDS } from '../../src/execute.js';
 import type { DeliveryObservation } from '../../src/invariant.js';
 import { latchDr6 } from './hardware.js';
@@ -27,8 +27,10 @@ import {
   HSAVE_DEBUGCTL,
   HSAVE_DR6,
   LBR_CTL_ENABLE_MASK,
+  RFLAGS,
   VM_ENTRY_LOAD_DEBUG_CONTROLS,
   VM_EXIT_SAVE_DEBUG_CONTROLS,
+  X86_EFLAGS_FIXED,
 } from './registers.js';
 
 /** run->exit_reason KVM_EXIT_DEBUG (uapi/linux/kvm.h): what guestExit returns for a #DB that goes to userspace. */
@@ -48,12 +50,24 @@ export const VCPU_SCALARS = [
   'virtExt',
 ] as const;
 /** Per-vCPU ghost words: userspace's debug flags, then its debugreg[] indexed by register id (DR0-DR3, DR6, DR7). */
-export const VCPU_GHOST = [...VMM_GHOST, 'vmmDr0', 'vmmDr1', 'vmmDr2', 'vmmDr3', 'vmmDr6', 'vmmDr7', 'retryAccess', 'retryValue'] as const;
+export const VCPU_GHOST = [
+  ...VMM_GHOST,
+  'vmmDr0',
+  'vmmDr1',
+  'vmmDr2',
+  'vmmDr3',
+  'vmmDr6',
+  'vmmDr7',
+  'retryAccess',
+  'retryValue',
+  'stepOwed',
+] as const;
 const VMM_REGS = VMM_GHOST.length;
 /** Ghost words of a trapped MOV DR left to run again: 1 + register id (+ RETRY_WRITE for a write), 0 for none; the value written. */
 const RETRY = VCPU_GHOST.indexOf('retryAccess');
 const RETRY_VALUE = VCPU_GHOST.indexOf('retryValue');
 const RETRY_WRITE = 16;
+const STEP_OWED = VCPU_GHOST.indexOf('stepOwed');
 
 /**
  * ModelInstance.retryAccess: handle_dr / dr_interception returned without completing the MOV DR (RIP
@@ -103,6 +117,7 @@ function vmEntry(x: Executor, v: number, cpu: number, vmx: boolean): void {
   const o = cpu * x.regs;
   const b = vmcsBase(x, v);
   hw[o + DR_CONTROLS] = vcpuMem[b + DR_CONTROLS] as number;
+  hw[o + RFLAGS] = vcpuMem[b + RFLAGS] as number; // GUEST_RFLAGS / save.rflags
   if (vmx) {
     // SDM 26.3.2.1: DR7 and IA32_DEBUGCTL are loaded only with the "load debug controls" entry control.
     if (scalar(x, v, 'vmEntryControls') & VM_ENTRY_LOAD_DEBUG_CONTROLS) {
@@ -146,6 +161,8 @@ function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
   }
   hw[o + DR7] = DR7_FIXED_1;
   hw[o + DR_CONTROLS] = 0;
+  vcpuMem[b + RFLAGS] = hw[o + RFLAGS] as number;
+  hw[o + RFLAGS] = X86_EFLAGS_FIXED; // the host's (SDM 28.5.3: VM exit clears RFLAGS but bit 1)
   x.mutations++;
 }
 
@@ -166,7 +183,14 @@ export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: numbe
       entries = (1 << entered) | (1 << x.lifecycleEvent('REENTERED'));
       exits = (1 << x.lifecycleEvent('GUEST_EXIT')) | (1 << x.lifecycleEvent('TRAP')) | (1 << x.lifecycleEvent('FASTPATH_EXIT'));
     }
-    if (event === reset) x.world.vcpuGhost[v * VCPU_GHOST.length + RETRY] = 0;
+    if (event === reset) {
+      // INIT moves RIP: the pending MOV is gone, and so is the instruction userspace asked to step
+      // (__kvm_set_rflags only keeps TF at singlestep_rip).
+      const g = v * VCPU_GHOST.length;
+      x.world.vcpuGhost[g + RETRY] = 0;
+      x.world.vcpuGhost[g + VMM_DEBUG] = (x.world.vcpuGhost[g + VMM_DEBUG] as number) & ~VMM_DEBUG_STEP;
+      x.world.vcpuGhost[g + STEP_OWED] = 0;
+    }
     if (cpu < 0) return;
     if (entries & (1 << event)) {
       vmEntry(x, v, cpu, vmx);

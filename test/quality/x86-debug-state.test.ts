@@ -12,7 +12,13 @@ import { invariantsFor } from '../../properties/suites.js';
 import { check } from '../../src/check.js';
 import { explore } from '../../src/explore.js';
 import type { ModelConfig } from '../../src/model.js';
-import { debugctlSnapshotBeforeIrqOff, dr6NotReset, guestDebugctlNotLoaded, hostDebugctlNotRestored } from './x86-eager-mutants.js';
+import {
+  debugctlSnapshotBeforeIrqOff,
+  dr6NotReset,
+  guestDebugctlNotLoaded,
+  hostDebugctlNotRestored,
+  singleStepTfNotSet,
+} from './x86-eager-mutants.js';
 
 const archOf = (id: string) => (id === 'x86-vmx' ? x86Vmx : x86Svm);
 const SETUPS = [
@@ -58,6 +64,22 @@ describe('host changes from interrupts in the run loop', () => {
     expect(e.violation?.register).toBe('IA32_DEBUGCTL');
     expect(e.trace?.some((ev) => ev.event === 'RUN_LOOP_IRQ')).toBe(true);
   });
+});
+
+describe('KVM_GUESTDBG_SINGLESTEP (RFLAGS.TF, DR6.BS)', () => {
+  it.each(['x86-vmx', 'x86-svm'] as const)(
+    'on %s, a KVM_SET_GUEST_DEBUG that never sets TF is found: the step never reaches userspace',
+    (id) => {
+      const policy = singleStepTfNotSet(id);
+      const arch = archOf(id);
+      const r = check(policy, { arch, invariants: invariantsFor(id), seed: 1, runs: 2000 });
+      expect(r.violation?.invariant).toBe('debug-status-consumed');
+      expect(r.violation?.message).toMatch(/DR6\[BS\] on cpu\d never reached userspace/);
+      const e = explore(policy, { arch, invariants: invariantsFor(id), depth: 5 });
+      expect(e.violation?.invariant).toBe('debug-status-consumed');
+      expect(e.trace?.find((ev) => ev.event === 'VMM_SET_GUEST_DEBUG')).toMatchObject({ singleStep: 'on' });
+    },
+  );
 });
 
 describe('the unmutated policies hold, with run-loop interrupts exercised', () => {

@@ -9,7 +9,7 @@ import { type KvmX86Ops, snapshot_host_debugctl } from '../../models/x86/policie
 import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
-import { DR, DR6, DR7, SLOTS, VM_ENTRY_LOAD_DEBUG_CONTROLS } from '../../models/x86/registers.js';
+import { DR, DR6, DR7, RFLAGS, SLOTS, VM_ENTRY_LOAD_DEBUG_CONTROLS, X86_EFLAGS_TF } from '../../models/x86/registers.js';
 import { definePolicy, type Hooks, type Policy } from '../../src/policy.js';
 
 type X86Hooks = Hooks<X86Vcpu, X86Host>;
@@ -83,6 +83,23 @@ export function debugctlSnapshotBeforeIrqOff(arch: Arch): Mutant {
       const snapshot = k.vcpu.hostDebugctl;
       eager.guestEnter?.(k);
       k.vcpu.hostDebugctl = snapshot; // the refresh after local_irq_disable() forgotten
+    },
+  });
+}
+
+/**
+ * KVM_SET_GUEST_DEBUG(SINGLESTEP) without the RFLAGS update (`kvm_set_rflags`): the guest's TF is
+ * never set, so userspace's single-step never exits (on x86-lazy-2014-fixed).
+ */
+export function singleStepTfNotSet(arch: Arch): Mutant {
+  const fixed = lazyFixedHooks(opsOf(arch));
+  return mutant('single-step-tf-not-set', arch, 'x86-lazy-2014-fixed', {
+    ...fixed,
+    setGuestDebug(k, dbg) {
+      const rflags = k.vcpu.vmcs[RFLAGS] as number;
+      const r = fixed.setGuestDebug?.(k, dbg);
+      k.vcpu.vmcs[RFLAGS] = rflags & ~X86_EFLAGS_TF; // kvm_set_rflags(vcpu, rflags) forgotten
+      return r;
     },
   });
 }

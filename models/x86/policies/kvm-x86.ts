@@ -21,7 +21,10 @@ import {
   DR7_GD,
   DR7_VOLATILE,
   drNumber,
+  RFLAGS,
   SLOTS,
+  X86_EFLAGS_FIXED,
+  X86_EFLAGS_TF,
 } from '../registers.js';
 import { KVM_EXIT_DEBUG } from '../vm-switch.js';
 
@@ -199,6 +202,7 @@ export function kvm_arch_vcpu_ioctl_set_guest_debug(k: X86Context, ops: KvmX86Op
   let control = dbg.enable ? KVM_GUESTDBG_ENABLE : 0;
   if (dbg.enable && dbg.useHw) control |= KVM_GUESTDBG_USE_HW_BP;
   if (dbg.enable && dbg.singleStep) control |= KVM_GUESTDBG_SINGLESTEP;
+  const rflags = kvm_get_rflags(k);
   k.vcpu.guestDebug = control;
   const debugreg = dbg.arch ?? [];
   if (k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW_BP) {
@@ -208,7 +212,21 @@ export function kvm_arch_vcpu_ioctl_set_guest_debug(k: X86Context, ops: KvmX86Op
     for (let i = 0; i < SLOTS; i++) k.vcpu.effDb[DR(i)] = k.vcpu.arch[DR(i)] as number;
   }
   kvm_update_dr7(k, ops);
+  // vcpu->arch.singlestep_rip = kvm_get_linear_rip(vcpu) (RIP is not modelled: always "at it"), and
+  // "trigger an rflags update that will inject or remove the trace flags".
+  kvm_set_rflags(k, rflags);
   return 0;
+}
+
+/** kvm_get_rflags: the guest's RFLAGS without the TF KVM adds while userspace single-steps. */
+export function kvm_get_rflags(k: X86Context): number {
+  const rflags = k.vcpu.vmcs[RFLAGS] as number;
+  return k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP ? (rflags & ~X86_EFLAGS_TF) >>> 0 : rflags;
+}
+
+/** __kvm_set_rflags: TF added while userspace single-steps (at singlestep_rip, which is always the case here). */
+export function kvm_set_rflags(k: X86Context, rflags: number): void {
+  k.vcpu.vmcs[RFLAGS] = k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP ? (rflags | X86_EFLAGS_TF) >>> 0 : rflags;
 }
 
 /** kvm_vcpu_ioctl_x86_set_debugregs with one register of the struct changed (KVM_GET_DEBUGREGS, then SET). */
@@ -230,4 +248,6 @@ export function kvm_vcpu_reset(k: X86Context, ops: KvmX86Ops): void {
   k.vcpu.arch[DR6] = DR6_ACTIVE_LOW;
   k.vcpu.arch[DR7] = DR7_FIXED_1;
   kvm_update_dr7(k, ops);
+  // kvm_set_rflags(vcpu, X86_EFLAGS_FIXED): RIP is now the reset vector, not singlestep_rip, so no TF.
+  k.vcpu.vmcs[RFLAGS] = X86_EFLAGS_FIXED;
 }
