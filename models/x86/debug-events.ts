@@ -13,6 +13,7 @@ import type { EventKind } from '../../src/model.js';
 import { guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/operand-event.js';
 import type { GuestDebug } from '../../src/policy.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
+import { VCPU_GHOST } from './layout.js';
 import {
   DEBUGCTL,
   DEBUGCTLMSR_LBR,
@@ -28,7 +29,7 @@ import {
   SLOTS,
 } from './registers.js';
 import { oweStep } from './single-step.js';
-import { debugExit, slotIntent, userspaceHw, VCPU_GHOST } from './vm-switch.js';
+import { debugExit, slotIntent, userspaceHw } from './vm-switch.js';
 
 /** Operand domains of the x86 events (the full or the small exploration domain). */
 export interface X86Domain {

@@ -9,28 +9,25 @@ import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
-import { IRQ_CHANGES_FULL, IRQ_CHANGES_SMALL, type X86Domain, x86DebugEvents } from './debug-events.js';
+import { x86DebugEvents } from './debug-events.js';
+import { full, GUEST_REGS, SMALL_DOMAIN, small } from './domains.js';
 import { ERA_5_7, ERA_6_17, X86_ERA_DESCRIPTION } from './eras.js';
 import { effectiveSlots } from './hardware.js';
+import { VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
 import { x86Lifecycle } from './lifecycle.machine.js';
+import { retryAccess } from './reexecute.js';
 import {
   CPU_BASED_MOV_DR_EXITING,
   DEBUGCTL,
   DEBUGCTLMSR_FREEZE_IN_SMM,
-  DEBUGCTLMSR_LBR,
   DR,
   DR_CONTROLS,
-  DR_LEN_4,
-  DR_RW_EXECUTE,
-  DR_RW_WRITE,
   DR6,
   DR6_ACTIVE_LOW,
   DR6_EVENTS,
   DR7,
   DR7_FIXED_1,
-  DR7_GD,
   describeDr6,
-  dr7Slot,
   drIntercept,
   drNumber,
   REGISTER_COUNT,
@@ -42,7 +39,7 @@ import {
   x86RegisterFile,
 } from './registers.js';
 import { singleStep } from './single-step.js';
-import { generalDetect, retryAccess, slotIntent, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS, vmTransitions } from './vm-switch.js';
+import { generalDetect, slotIntent, vmTransitions } from './vm-switch.js';
 
 /** A vCPU's in-memory state, where KVM/x86 keeps it (struct kvm_vcpu_arch and the VMCS/VMCB). */
 export interface X86Vcpu {
@@ -89,83 +86,8 @@ export type X86Context = HookContext<X86Vcpu, X86Host>;
 /** The hooks an x86 policy provides. */
 export type X86Hooks = Hooks<X86Vcpu, X86Host>;
 
-const GUEST_REGS = [DR(0), DR(1), DR(2), DR(3), DR6, DR7];
-const L0_EXEC = (DR7_FIXED_1 | dr7Slot(0, DR_RW_EXECUTE, 0, false)) >>> 0;
-
 /** KVM_GET_DEBUGREGS for one register when a policy gives no getReg: the in-memory value. */
 const commonCode: X86Hooks = { getReg: (k, reg) => k.vcpu.arch[reg] as number };
-
-type Domain = { domain: X86Domain; values: (reg: number) => readonly number[]; readable: number[]; writable: number[] };
-
-/**
- * The guest's IA32_DEBUGCTL writes: LBR set and cleared. KVM drops BTF on both vendors (vmx.c
- * vmx_set_msr, svm.c svm_set_msr: kvm_pr_unimpl_wrmsr) and, on SVM with the kvm_amd `lbrv` parameter
- * off, every write, so those are left out rather than expected to stick.
- */
-const GUEST_DEBUGCTL = [0, DEBUGCTLMSR_LBR];
-
-function full(vmx: boolean, guestDebugctl: boolean): Domain {
-  const dr7 = [
-    DR7_FIXED_1,
-    L0_EXEC,
-    (DR7_FIXED_1 | dr7Slot(0, DR_RW_WRITE, DR_LEN_4, false)) >>> 0,
-    (DR7_FIXED_1 | dr7Slot(0, DR_RW_EXECUTE, 0, true)) >>> 0,
-    (DR7_FIXED_1 | dr7Slot(1, DR_RW_EXECUTE, 0, false)) >>> 0,
-    (DR7_FIXED_1 | DR7_GD) >>> 0,
-    (L0_EXEC | DR7_GD) >>> 0,
-  ];
-  return {
-    domain: {
-      addresses: [0x1000, 0x2000],
-      hostAddresses: [0x1000, 0x2000],
-      hostSlots: [0, 1, 2, 3],
-      hostKinds: [0, 1],
-      debugctl: vmx ? [0, DEBUGCTLMSR_LBR, DEBUGCTLMSR_FREEZE_IN_SMM] : [0, DEBUGCTLMSR_LBR],
-      bpLists: [0, 1, 2, 3],
-      singleStep: [0, 1],
-      irqChanges: IRQ_CHANGES_FULL,
-    },
-    values: (reg) =>
-      reg === DR7
-        ? dr7
-        : reg === DR6
-          ? [DR6_ACTIVE_LOW, (DR6_ACTIVE_LOW | 1) >>> 0]
-          : reg === DEBUGCTL
-            ? GUEST_DEBUGCTL
-            : [0, 0x1000, 0x2000],
-    readable: [...GUEST_REGS, DEBUGCTL],
-    writable: guestDebugctl ? [...GUEST_REGS, DEBUGCTL] : GUEST_REGS,
-  };
-}
-
-function small(guestDebugctl: boolean): Domain {
-  return {
-    domain: {
-      addresses: [0x1000, 0x2000],
-      hostAddresses: [0x1000],
-      hostSlots: [0],
-      hostKinds: [0],
-      debugctl: [0, DEBUGCTLMSR_LBR],
-      bpLists: [0, 2],
-      singleStep: [0, 1],
-      irqChanges: IRQ_CHANGES_SMALL,
-    },
-    values: (reg) =>
-      reg === DR7
-        ? [L0_EXEC, (DR7_FIXED_1 | DR7_GD) >>> 0]
-        : reg === DR6
-          ? [(DR6_ACTIVE_LOW | 1) >>> 0]
-          : reg === DEBUGCTL
-            ? GUEST_DEBUGCTL
-            : [0x2000],
-    readable: [DR(0), DR6, DR7],
-    writable: guestDebugctl ? [DR(0), DR6, DR7, DEBUGCTL] : [DR(0), DR6, DR7],
-  };
-}
-
-/** The small explore domain, in words (shared by both variants). */
-const SMALL_DOMAIN =
-  'DR0 on one pCPU slot: host perf execute breakpoint at 0x1000, guest writes DR0=0x2000, DR6=0xffff0ff1 (B0) and DR7 {L0 execute, GD}, reads DR0/DR6/DR7, executes/accesses 0x1000 and 0x2000; guest WRMSR IA32_DEBUGCTL {0, LBR} (not on SVM with --lbrv 0); host DEBUGCTL set to {0, LBR} from process or IRQ context; IRQs in the run loop before local_irq_disable(): host bp0 armed/disarmed, DEBUGCTL {0, LBR}; userspace hw breakpoint lists {none, [0x2000]}, single-step off/on';
 
 function x86Model(vmx: boolean): ArchModel {
   const id = vmx ? 'x86-vmx' : 'x86-svm';

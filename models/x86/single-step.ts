@@ -9,8 +9,9 @@ import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/debug-sta
 import type { Executor } from '../../src/execute.js';
 import type { DeliveryObservation } from '../../src/invariant.js';
 import type { InstructionHooks } from '../../src/model.js';
+import { VCPU_GHOST } from './layout.js';
 import { DR_STEP, describeDr6, RFLAGS, X86_EFLAGS_TF } from './registers.js';
-import { debugExit, VCPU_GHOST } from './vm-switch.js';
+import { debugExit } from './vm-switch.js';
 
 const STEP_OWED = VCPU_GHOST.indexOf('stepOwed');
 

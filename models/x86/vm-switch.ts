@@ -14,6 +14,8 @@ import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP, VMM_GHOST } 
 import { type Executor, SCRATCH_WORDS } from '../../src/execute.js';
 import type { DeliveryObservation } from '../../src/invariant.js';
 import { latchDr6 } from './hardware.js';
+import { VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
+import { RETRY, reexecute } from './reexecute.js';
 import {
   DEBUGCTL,
   DR_CONTROLS,
@@ -36,63 +38,10 @@ import {
 /** run->exit_reason KVM_EXIT_DEBUG (uapi/linux/kvm.h): what guestExit returns for a #DB that goes to userspace. */
 export const KVM_EXIT_DEBUG = 4;
 
-/** vCPU memory areas: vcpu->arch.db/dr6/dr7, vcpu->arch.eff_db, and the VMCS (VMX) or VMCB (SVM) fields. */
-export const VCPU_AREAS = ['arch', 'effDb', 'vmcs'] as const;
 const VMCS = VCPU_AREAS.indexOf('vmcs');
-/** vCPU scalar words, the X86Vcpu fields of the same names. */
-export const VCPU_SCALARS = [
-  'switchDbRegs',
-  'guestDebug',
-  'guestDebugDr7',
-  'hostDebugctl',
-  'vmEntryControls',
-  'vmExitControls',
-  'virtExt',
-] as const;
-/** Per-vCPU ghost words: userspace's debug flags, then its debugreg[] indexed by register id (DR0-DR3, DR6, DR7). */
-export const VCPU_GHOST = [
-  ...VMM_GHOST,
-  'vmmDr0',
-  'vmmDr1',
-  'vmmDr2',
-  'vmmDr3',
-  'vmmDr6',
-  'vmmDr7',
-  'retryAccess',
-  'retryValue',
-  'stepOwed',
-] as const;
-const VMM_REGS = VMM_GHOST.length;
-/** Ghost words of a trapped MOV DR left to run again: 1 + register id (+ RETRY_WRITE for a write), 0 for none; the value written. */
-const RETRY = VCPU_GHOST.indexOf('retryAccess');
-const RETRY_VALUE = VCPU_GHOST.indexOf('retryValue');
-const RETRY_WRITE = 16;
 const STEP_OWED = VCPU_GHOST.indexOf('stepOwed');
-
-/**
- * ModelInstance.retryAccess: handle_dr / dr_interception returned without completing the MOV DR (RIP
- * not advanced), so the guest executes it again when it next enters (vmTransitions).
- */
-export function retryAccess(x: Executor, v: number, reg: number, isWrite: boolean, value: number): void {
-  const g = v * VCPU_GHOST.length;
-  x.world.vcpuGhost[g + RETRY] = 1 + reg + (isWrite ? RETRY_WRITE : 0);
-  x.world.vcpuGhost[g + RETRY_VALUE] = value;
-  x.mutations++;
-}
-
-/** The guest runs the MOV DR left pending by retryAccess, now that it is back in the guest. */
-function reexecute(x: Executor, v: number): void {
-  const g = v * VCPU_GHOST.length;
-  const pending = x.world.vcpuGhost[g + RETRY] as number;
-  if (pending === 0) return;
-  x.world.vcpuGhost[g + RETRY] = 0;
-  x.mutations++;
-  const reg = (pending - 1) % RETRY_WRITE;
-  if (pending - 1 >= RETRY_WRITE) x.guestWrite(v, reg, x.world.vcpuGhost[g + RETRY_VALUE] as number);
-  else x.guestRead(v, reg);
-}
+const VMM_REGS = VMM_GHOST.length;
 const DEBUG_HW = VMM_DEBUG_ENABLE | VMM_DEBUG_HW;
-
 /** Whether userspace debugs vCPU `v` with hardware breakpoints (its DR7 is then in force, not the guest's). */
 export function userspaceHw(x: Executor, v: number): boolean {
   return ((x.world.vcpuGhost[v * VCPU_GHOST.length + VMM_DEBUG] as number) & DEBUG_HW) === DEBUG_HW;
