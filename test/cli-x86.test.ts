@@ -35,6 +35,26 @@ describe('worldswitch on x86', () => {
     expect(r.out).toContain('domain: DR0 on one pCPU slot');
   });
 
+  it('--coverage counts the run-loop interrupts (RUN_LOOP_IRQ) under check and explore, and eager holds with them', async () => {
+    const c = await cli('check', 'x86-vmx/eager', '--coverage', '--runs', '200');
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/RUN_LOOP_IRQ [1-9]\d*/);
+    const e = await cli('explore', 'x86-svm/eager', '--depth', '4', '--coverage', '--lbrv', '0');
+    expect(e.code, e.err).toBe(0);
+    expect(e.out).toMatch(/RUN_LOOP_IRQ [1-9]\d*/);
+    expect(e.out).toContain('lbrv=0');
+  });
+
+  it('--x86-era 1 runs the 6.13 DEBUGCTL code and finds what 6.14 fixed; --x86-era 2 has no fast path', async () => {
+    const r = await cli('check', 'x86-svm/x86-lazy-2014-fixed', '--x86-era', '1');
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toContain("runs on cpu0 with IA32_DEBUGCTL = 0x1, the host's value");
+    expect(r.out).toContain('Replay: npx worldswitch check x86-svm/x86-lazy-2014-fixed --seed 1 --x86-era 1');
+    const old = await cli('check', 'x86-vmx/eager', '--x86-era', '2', '--coverage', '--runs', '100');
+    expect(old.code, old.err).toBe(0);
+    expect(old.out).not.toMatch(/FASTPATH_EXIT \d/);
+  });
+
   it('checks a policy file written against the x86 API (DR exits never turned off: holds)', async () => {
     const r = await cli('check', 'test/fixtures/x86-always-exit.ts', '--seed', '1', '--runs', '500');
     expect(r.code, r.err + r.out).toBe(0);
