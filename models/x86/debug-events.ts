@@ -74,6 +74,7 @@ export const IRQ_CHANGES: readonly (readonly [name: string, apply: (x: Executor,
   ['debugctl-0', (x, cpu) => hostProgram(x, cpu, DEBUGCTL, 0)],
   ['debugctl-LBR', (x, cpu) => hostProgram(x, cpu, DEBUGCTL, DEBUGCTLMSR_LBR)],
 ];
+/** The run-loop interrupt changes of the full and the small domain (indices into IRQ_CHANGES): all of them. */
 export const IRQ_CHANGES_FULL = [0, 1, 2, 3];
 export const IRQ_CHANGES_SMALL = [0, 1, 2, 3];
 const IRQ_CHANGE_NAMES = IRQ_CHANGES.map(([name]) => name);

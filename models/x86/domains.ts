@@ -33,6 +33,7 @@ export type Domain = { domain: X86Domain; values: (reg: number) => readonly numb
  */
 const GUEST_DEBUGCTL = [0, DEBUGCTLMSR_LBR];
 
+/** The full domain (`check`): every slot, both addresses, every DR7 shape; VMX's host may set FREEZE_IN_SMM. */
 export function full(vmx: boolean, guestDebugctl: boolean): Domain {
   const dr7 = [
     DR7_FIXED_1,
@@ -67,6 +68,7 @@ export function full(vmx: boolean, guestDebugctl: boolean): Domain {
   };
 }
 
+/** The small domain (`explore`), described by SMALL_DOMAIN. */
 export function small(guestDebugctl: boolean): Domain {
   return {
     domain: {
