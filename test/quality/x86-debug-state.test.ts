@@ -15,6 +15,7 @@ import type { ModelConfig } from '../../src/model.js';
 import {
   debugctlSnapshotBeforeIrqOff,
   dr6NotReset,
+  dr7NotSavedOnExit,
   guestDebugctlNotLoaded,
   hostDebugctlNotRestored,
   singleStepTfNotSet,
@@ -49,6 +50,17 @@ describe('x86 DR6 and DEBUGCTL slips are found (seed 1)', () => {
     expect(r.verdict).toBe('violated');
     expect(r.violation?.invariant).toBe(invariant);
     expect(r.violation?.register).toBe(register);
+  });
+});
+
+describe('the VMX debug controls', () => {
+  it('a vmcs01 without VM_EXIT_SAVE_DEBUG_CONTROLS loses the DR7 the guest wrote untrapped (found by check and explore)', () => {
+    const invariants = invariantsFor('x86-vmx');
+    const r = check(dr7NotSavedOnExit, { arch: x86Vmx, invariants, seed: 1, runs: 2000 });
+    expect(r.violation?.invariant).toBe('guest-breakpoints-effective');
+    const e = explore(dr7NotSavedOnExit, { arch: x86Vmx, invariants, depth: 5 });
+    expect(e.violation?.invariant).toBe('guest-breakpoints-effective');
+    expect(e.violation?.message).toMatch(/DR7 is 0x400/);
   });
 });
 

@@ -9,7 +9,16 @@ import { type KvmX86Ops, snapshot_host_debugctl } from '../../models/x86/policie
 import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
-import { DR, DR6, DR7, RFLAGS, SLOTS, VM_ENTRY_LOAD_DEBUG_CONTROLS, X86_EFLAGS_TF } from '../../models/x86/registers.js';
+import {
+  DR,
+  DR6,
+  DR7,
+  RFLAGS,
+  SLOTS,
+  VM_ENTRY_LOAD_DEBUG_CONTROLS,
+  VM_EXIT_SAVE_DEBUG_CONTROLS,
+  X86_EFLAGS_TF,
+} from '../../models/x86/registers.js';
 import { definePolicy, type Hooks, type Policy } from '../../src/policy.js';
 
 type X86Hooks = Hooks<X86Vcpu, X86Host>;
@@ -103,3 +112,14 @@ export function singleStepTfNotSet(arch: Arch): Mutant {
     },
   });
 }
+
+/**
+ * vmcs01 without VM_EXIT_SAVE_DEBUG_CONTROLS (x86-lazy-2014-fixed on VMX): a VM exit no longer saves
+ * DR7 into GUEST_DR7, so the sync after a run with DR exits off reads a stale DR7.
+ */
+export const dr7NotSavedOnExit: Mutant = mutant('vm-exit-save-debug-controls-clear', 'x86-vmx', 'x86-lazy-2014-fixed', {
+  ...lazyFixedHooks(vmxOps),
+  vcpuLoad(k) {
+    k.vcpu.vmExitControls &= ~VM_EXIT_SAVE_DEBUG_CONTROLS;
+  },
+});
