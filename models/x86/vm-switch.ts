@@ -55,10 +55,13 @@ export function slotIntent(x: Executor, v: number): { r: Float64Array; o: number
 
 const vmcsBase = (x: Executor, v: number): number => (v * VCPU_AREAS.length + VMCS) * x.regs;
 
-/** A vCPU scalar word (X86Vcpu field `name`) of vCPU `v`. */
-function scalar(x: Executor, v: number, name: (typeof VCPU_SCALARS)[number]): number {
-  return x.world.vcpuScalar[v * (VCPU_SCALARS.length + SCRATCH_WORDS) + VCPU_SCALARS.indexOf(name)] as number;
+/** A vCPU scalar word (index into VCPU_SCALARS, an X86Vcpu field) of vCPU `v`. */
+function scalar(x: Executor, v: number, word: number): number {
+  return x.world.vcpuScalar[v * (VCPU_SCALARS.length + SCRATCH_WORDS) + word] as number;
 }
+const ENTRY_CONTROLS = VCPU_SCALARS.indexOf('vmEntryControls');
+const EXIT_CONTROLS = VCPU_SCALARS.indexOf('vmExitControls');
+const VIRT_EXT = VCPU_SCALARS.indexOf('virtExt');
 
 /** The CPU's VM entry on `cpu` for vCPU `v`. */
 function vmEntry(x: Executor, v: number, cpu: number, vmx: boolean): void {
@@ -69,7 +72,7 @@ function vmEntry(x: Executor, v: number, cpu: number, vmx: boolean): void {
   hw[o + RFLAGS] = vcpuMem[b + RFLAGS] as number; // GUEST_RFLAGS / save.rflags
   if (vmx) {
     // SDM 26.3.2.1: DR7 and IA32_DEBUGCTL are loaded only with the "load debug controls" entry control.
-    if (scalar(x, v, 'vmEntryControls') & VM_ENTRY_LOAD_DEBUG_CONTROLS) {
+    if (scalar(x, v, ENTRY_CONTROLS) & VM_ENTRY_LOAD_DEBUG_CONTROLS) {
       hw[o + DR7] = ((vcpuMem[b + DR7] as number) | DR7_FIXED_1) >>> 0;
       hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;
     }
@@ -78,7 +81,7 @@ function vmEntry(x: Executor, v: number, cpu: number, vmx: boolean): void {
     hw[o + HSAVE_DR6] = hw[o + DR6] as number;
     hw[o + DR6] = vcpuMem[b + DR6] as number;
     // APM 15.23: with LBR virtualisation VMRUN saves the host's DEBUGCTL and loads the VMCB's.
-    if (scalar(x, v, 'virtExt') & LBR_CTL_ENABLE_MASK) {
+    if (scalar(x, v, VIRT_EXT) & LBR_CTL_ENABLE_MASK) {
       hw[o + HSAVE_DEBUGCTL] = hw[o + DEBUGCTL] as number;
       hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;
     }
@@ -93,7 +96,7 @@ function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
   const b = vmcsBase(x, v);
   if (vmx) {
     // SDM 28.3.1 saves DR7 and DEBUGCTL with "save debug controls"; 28.5.1 then sets DR7 to 0x400 and clears DEBUGCTL regardless.
-    if (scalar(x, v, 'vmExitControls') & VM_EXIT_SAVE_DEBUG_CONTROLS) {
+    if (scalar(x, v, EXIT_CONTROLS) & VM_EXIT_SAVE_DEBUG_CONTROLS) {
       vcpuMem[b + DR7] = hw[o + DR7] as number;
       vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
     }
@@ -103,7 +106,7 @@ function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
     vcpuMem[b + DR6] = hw[o + DR6] as number;
     hw[o + DR6] = hw[o + HSAVE_DR6] as number;
     // APM 15.23: #VMEXIT saves the guest's DEBUGCTL into the VMCB and reloads the host's.
-    if (scalar(x, v, 'virtExt') & LBR_CTL_ENABLE_MASK) {
+    if (scalar(x, v, VIRT_EXT) & LBR_CTL_ENABLE_MASK) {
       vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
       hw[o + DEBUGCTL] = hw[o + HSAVE_DEBUGCTL] as number;
     }
