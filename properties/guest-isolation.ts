@@ -22,7 +22,35 @@ function hostValue(x: Executor, v: number, cpu: number, reg: number, value: numb
 }
 
 /**
- * The guest never sees a host value. (Its writes reaching host state show up as
+ * A register in force while the guest runs (DebugView.inForce) holds the host's value instead of the
+ * guest's, or lost a bit the host owns.
+ */
+function runsWithHost(x: Executor, v: number, cpu: number, reg: number, hostOwned: number): Finding | undefined {
+  const value = x.world.hw[cpu * x.regs + reg] as number;
+  const own = x.world.guestIntent[v * x.regs + reg] as number;
+  const host = x.world.hostIntent[cpu * x.regs + reg] as number;
+  const expected = ((own & ~hostOwned) | (host & hostOwned)) >>> 0;
+  if (value === expected) return undefined;
+  const register = x.model.registers.names[reg] ?? String(reg);
+  const guestBits = (value & ~hostOwned) >>> 0;
+  const leak = guestBits === (host & ~hostOwned) >>> 0 && guestBits !== (own & ~hostOwned) >>> 0;
+  const lost = (value & hostOwned) !== (host & hostOwned);
+  if (!leak && !lost) return undefined;
+  return {
+    message: leak
+      ? `vcpu${v} runs on cpu${cpu} with ${register} = ${hex(value)}, the host's value; its own is ${hex(own)}`
+      : `vcpu${v} runs on cpu${cpu} with ${register} = ${hex(value)}; the host-owned bits ${hex(hostOwned)} must stay as the host set them (${hex(host)})`,
+    cpu,
+    vcpu: v,
+    register,
+    expected,
+    actual: value,
+    setAt: x.world.hostIntentAt[cpu * x.regs + reg] as number,
+  };
+}
+
+/**
+ * The guest never sees a host value, nor runs with one in a register it cannot read (DebugView.inForce). (Its writes reaching host state show up as
  * host-breakpoints-preserved when the host runs again.)
  */
 export default defineInvariant({
@@ -38,6 +66,13 @@ export default defineInvariant({
       if (value === guestIntent[v * x.regs + reg] || x.model.traps(hw, o, reg, false)) continue;
       const f = hostValue(x, v, cpu, reg, value, 'can read untrapped');
       if (f) return f;
+    }
+    const inForce = x.model.view.inForce;
+    if (inForce) {
+      for (const reg of inForce.regs) {
+        const f = runsWithHost(x, v, cpu, reg, inForce.hostOwned(reg));
+        if (f) return f;
+      }
     }
     return undefined;
   },

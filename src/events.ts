@@ -78,9 +78,11 @@ const GENERATED_EXITS = 3; // irq, hvc, mmio: EXIT_REASONS' first three
 export function lifecycleEvents(m: ModelInstance): EventKind[] {
   const visible = m.guestReadable;
   const writable = m.guestWritable;
-  // Replay accepts any guest-visible register, and any writable one, whatever the generator's domain.
-  const isVisible = (reg: number): boolean => m.view.guestVisible.includes(reg);
-  const isWritable = (reg: number): boolean => isVisible(reg) && m.registers.semantics[reg] !== 1;
+  // Replay accepts any guest-visible register, and any writable one, whatever the generator's domain
+  // (and registers the domain has the guest access though they are not in guestVisible, e.g. x86 IA32_DEBUGCTL).
+  const isVisible = (reg: number): boolean => m.view.guestVisible.includes(reg) || visible.includes(reg);
+  const isWritable = (reg: number): boolean =>
+    (m.view.guestVisible.includes(reg) && m.registers.semantics[reg] !== 1) || writable.includes(reg);
   const pickValue = (reg: number, r: number): number => {
     const d = m.valueDomain(reg);
     return d[r % d.length] ?? 0;

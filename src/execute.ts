@@ -460,8 +460,20 @@ export class Executor {
     p.reg = reg;
     p.isWrite = isWrite;
     p.regval = value;
+    p.retry = false;
     this.fire(v, this.lifecycleEvent('TRAPPED'), p);
     return p.regval;
+  }
+
+  /**
+   * After trapAccess: whether the handler left the access to be executed again (TrapParams.retry) and
+   * the model took it (ModelInstance.retryAccess); without model support the access counts as done.
+   */
+  retried(v: number, reg: number, isWrite: boolean, value: number): boolean {
+    if (!this.params.retry || !this.model.retryAccess) return false;
+    this.params.retry = false;
+    this.model.retryAccess(this, v, reg, isWrite, value);
+    return true;
   }
 
   /**
@@ -488,6 +500,10 @@ export class Executor {
     if (!trapped) this.fire(v, this.lifecycleEvent('GUEST_READ'));
     const value = trapped ? this.trapAccess(v, reg, false, 0) : (w.hw[o + reg] as number);
     if (this.violation) return;
+    if (trapped && this.retried(v, reg, false, 0)) {
+      this.settle(cpu);
+      return;
+    }
     this.observeRead(trapped ? 'trap' : 'guest', v, cpu, reg, value);
     // An untrapped read changes nothing: the state already passed its checks.
     if (trapped) this.settle(cpu);
@@ -502,10 +518,19 @@ export class Executor {
     const cpu = w.loadedOn[v] as number;
     const o = cpu * this.regs;
     const sem = this.model.registers.semantics[reg] as number;
-    this.setGuestIntent(v, reg, writeResult(sem, w.guestIntent[v * this.regs + reg] as number, value));
+    const i = v * this.regs + reg;
+    const before = w.guestIntent[i] as number;
+    const beforeAt = w.guestIntentAt[i] as number;
+    this.setGuestIntent(v, reg, writeResult(sem, before, value));
     const trapped = this.model.traps(w.hw, o, reg, true);
-    if (trapped) this.trapAccess(v, reg, true, value);
-    else {
+    if (trapped) {
+      this.trapAccess(v, reg, true, value);
+      if (!this.violation && this.retried(v, reg, true, value)) {
+        // Not executed yet: the guest's register keeps its value until the instruction runs again.
+        w.guestIntent[i] = before;
+        w.guestIntentAt[i] = beforeAt;
+      }
+    } else {
       this.fire(v, this.lifecycleEvent('GUEST_WRITE'));
       w.hw[o + reg] = hwWriteResult(this.model.registers, reg, w.hw[o + reg] as number, value);
     }

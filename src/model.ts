@@ -91,6 +91,12 @@ export interface DebugView {
    * (userspace single-stepping) owns it or the model has none (`guest-step-preserved`).
    */
   guestStep?(x: Executor, v: number, cpu: number): { readonly live: number; readonly own: number; readonly name: string } | undefined;
+  /**
+   * Registers in force while the guest runs that it cannot read without trapping (x86 IA32_DEBUGCTL,
+   * whose RDMSR/WRMSR always exit): the hardware must hold the guest's value, except for the bits
+   * `hostOwned(reg)`, which keep the host's (`guest-isolation`). Default none.
+   */
+  readonly inForce?: { readonly regs: Int32Array; hostOwned(reg: number): number };
   /** Self-hosted trace filtering, for models that have it (`trace-filter-honored`). */
   readonly trace?: TraceView;
   /** The debug status register, for models that latch debug events (e.g. PowerPC DBSR); see debug-status.ts. */
@@ -159,6 +165,12 @@ export interface ModelInstance {
    * updates the intents and takes the trap or exception itself, and returns true; false to go on normally.
    */
   guestAccess?(x: Executor, v: number, reg: number, isWrite: boolean, value: number): boolean;
+  /**
+   * A trapped guest access whose handler set TrapParams.retry: the instruction did not complete and
+   * runs again when the vCPU next enters the guest. The model records it (in its ghost state) and
+   * re-executes it then; the guest's intent is left as it was before the access.
+   */
+  retryAccess?(x: Executor, v: number, reg: number, isWrite: boolean, value: number): void;
   /** Software step, for models that have it: called around every guest instruction event. */
   readonly instruction?: InstructionHooks;
   /** The fields of its registers and memory words, for reports only (register-fields.ts). */

@@ -12,6 +12,12 @@ export interface TrapParams {
   reg: number;
   isWrite: boolean;
   regval: number;
+  /**
+   * Set by a trap handler that returns without completing the access (x86 handle_dr turning DR exits
+   * off: "reenter on this instruction"): the guest executes it again at its next entry. Models that
+   * support re-execution (ModelInstance.retryAccess) take it; elsewhere it is ignored.
+   */
+  retry?: boolean;
 }
 
 /** What userspace passed to KVM_SET_GUEST_DEBUG (struct kvm_guest_debug, as far as it is modelled). */

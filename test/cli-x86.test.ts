@@ -17,13 +17,15 @@ describe('worldswitch on x86', () => {
     }
   });
 
-  it('check x86-vmx/x86-lazy-2014 exits 1 with the 7-step counterexample and its replay line', async () => {
-    const r = await cli('check', 'x86-vmx/x86-lazy-2014', '--seed', '1', '--runs', '2000');
+  it('check x86-vmx/x86-lazy-2014 exits 1 with the 7-step counterexample (the re-executed MOV DR7 disarms the debugger) and its replay line', async () => {
+    const r = await cli('check', 'x86-vmx/x86-lazy-2014', '--seed', '2', '--runs', '2000');
     expect(r.code, r.err).toBe(1);
-    expect(r.out).toContain('x86-vmx/x86-lazy-2014: violated no-stale-read');
+    expect(r.out).toContain('x86-vmx/x86-lazy-2014: violated guest-breakpoints-effective');
     expect(r.out).toContain('Counterexample: 7 steps');
     expect(r.out).toContain('vcpu0.vmcs.MOV_DR_EXITING: 0x800000 (MOV_DR_EXITING) -> 0x0');
-    expect(r.out).toContain('Replay: npx worldswitch check x86-vmx/x86-lazy-2014 --seed 1 --runs 2000');
+    expect(r.out).toContain('ghost.vcpu0.retryAccess: 0x0 -> 0x16'); // handle_dr left MOV DR7 to run again
+    expect(r.out).toContain('ghost.vcpu0.retryAccess: 0x16 -> 0x0'); // ... and it ran at the next entry
+    expect(r.out).toContain('Replay: npx worldswitch check x86-vmx/x86-lazy-2014 --seed 2 --runs 2000');
   });
 
   it('explore proves x86-lazy-2014-fixed on the small domain to depth 5', async () => {
@@ -31,6 +33,26 @@ describe('worldswitch on x86', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('x86-svm/x86-lazy-2014-fixed: held for every interleaving of at most 5 events');
     expect(r.out).toContain('domain: DR0 on one pCPU slot');
+  });
+
+  it('--coverage counts the run-loop interrupts (RUN_LOOP_IRQ) under check and explore, and eager holds with them', async () => {
+    const c = await cli('check', 'x86-vmx/eager', '--coverage', '--runs', '200');
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/RUN_LOOP_IRQ [1-9]\d*/);
+    const e = await cli('explore', 'x86-svm/eager', '--depth', '4', '--coverage', '--lbrv', '0');
+    expect(e.code, e.err).toBe(0);
+    expect(e.out).toMatch(/RUN_LOOP_IRQ [1-9]\d*/);
+    expect(e.out).toContain('lbrv=0');
+  });
+
+  it('--x86-era 1 runs the 6.13 DEBUGCTL code and finds what 6.14 fixed; --x86-era 2 has no fast path', async () => {
+    const r = await cli('check', 'x86-svm/x86-lazy-2014-fixed', '--x86-era', '1');
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toContain("runs on cpu0 with IA32_DEBUGCTL = 0x1, the host's value");
+    expect(r.out).toContain('Replay: npx worldswitch check x86-svm/x86-lazy-2014-fixed --seed 1 --x86-era 1');
+    const old = await cli('check', 'x86-vmx/eager', '--x86-era', '2', '--coverage', '--runs', '100');
+    expect(old.code, old.err).toBe(0);
+    expect(old.out).not.toMatch(/FASTPATH_EXIT \d/);
   });
 
   it('checks a policy file written against the x86 API (DR exits never turned off: holds)', async () => {

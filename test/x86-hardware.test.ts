@@ -18,6 +18,7 @@ import {
   DR7_GD,
   dr7Slot,
   EXIT_QUAL,
+  HSAVE_DR6,
   REGISTER_COUNT,
   x86RegisterFile,
 } from '../models/x86/registers.js';
@@ -46,9 +47,12 @@ describe('x86 debug registers', () => {
     expect(hwWriteResult(rf, DR(0), 0x1000, 0)).toBe(0);
   });
 
-  it('has an exit qualification on VMX only, and lets no software write the live DR controls', () => {
-    expect(x86RegisterFile(true).implemented[EXIT_QUAL]).toBe(1);
-    expect(x86RegisterFile(false).implemented[EXIT_QUAL]).toBe(0);
+  it('has an exit qualification on VMX, host-save DEBUGCTL and DR6 on SVM, and lets no software write the live DR controls', () => {
+    expect(x86RegisterFile(true).names[EXIT_QUAL]).toBe('EXIT_QUALIFICATION');
+    expect(x86RegisterFile(false).names[EXIT_QUAL]).toBe('HSAVE_DEBUGCTL');
+    expect(x86RegisterFile(true).implemented[HSAVE_DR6]).toBe(0);
+    expect(x86RegisterFile(false).implemented[HSAVE_DR6]).toBe(1);
+    expect(x86RegisterFile(false).semantics[HSAVE_DR6]).toBe(1); // read-only
     expect(x86RegisterFile(false).semantics[DR_CONTROLS]).toBe(1); // read-only
     expect(x86RegisterFile(false).semantics[DEBUGCTL]).toBe(0);
   });

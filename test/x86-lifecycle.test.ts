@@ -4,7 +4,21 @@ import { x86Lifecycle } from '../models/x86/lifecycle.machine.js';
 import { x86Svm, x86Vmx } from '../models/x86/model.js';
 import { x86EagerSvm, x86EagerVmx } from '../models/x86/policies/eager.js';
 import { x86Lazy2014Vmx } from '../models/x86/policies/x86-lazy-2014.js';
-import { CPU_BASED_MOV_DR_EXITING, DEBUGCTL, DEBUGCTLMSR_LBR, DR, DR_CONTROLS, DR6, DR7, DR7_GD } from '../models/x86/registers.js';
+import {
+  CPU_BASED_MOV_DR_EXITING,
+  DEBUGCTL,
+  DEBUGCTLMSR_FREEZE_IN_SMM,
+  DEBUGCTLMSR_LBR,
+  DR,
+  DR_CONTROLS,
+  DR6,
+  DR7,
+  DR7_GD,
+  HSAVE_DEBUGCTL,
+  LBR_CTL_ENABLE_MASK,
+  REGISTER_COUNT,
+} from '../models/x86/registers.js';
+import { invariantsFor } from '../properties/suites.js';
 import { makeExecutor } from '../src/check.js';
 import type { Executor } from '../src/execute.js';
 import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
@@ -13,7 +27,7 @@ import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 const table = compileLifecycle(x86Lifecycle);
 const E = table.events.length;
 const at = (state: string, event: string): number => table.states.indexOf(state) * E + table.event(event);
-const R = 9;
+const R = REGISTER_COUNT;
 
 /** Applies the model event `type` with operands `ops` (after the kind). */
 function apply(x: Executor, type: string, ...ops: number[]): void {
@@ -77,7 +91,7 @@ describe('VMX entry and exit', () => {
 });
 
 describe('SVM entry and exit', () => {
-  it('switches DR6 and DR7 through the VMCB and leaves DR0-DR3 and DEBUGCTL alone', () => {
+  it('switches DR6 and DR7 through the VMCB, leaves DR0-DR3 alone, and KVM switches DEBUGCTL by hand without LBRV', () => {
     const x = makeExecutor(x86EagerSvm, x86Svm, []);
     x.reset();
     apply(x, 'HOST_SET_DEBUGCTL', 0, DEBUGCTLMSR_LBR);
@@ -86,13 +100,61 @@ describe('SVM entry and exit', () => {
     x.guestWrite(0, DR6, 0xffff0ff1);
     x.guestWrite(0, DR(2), 0x1000);
     expect(x.world.hw[DR6]).toBe(0xffff0ff1);
-    expect(x.world.hw[DEBUGCTL]).toBe(DEBUGCTLMSR_LBR);
+    expect(x.world.hw[DEBUGCTL]).toBe(0); // svm_vcpu_run loads the VMCB's dbgctl by hand (6.14+)
     apply(x, 'FASTPATH_EXIT', 0);
     expect(x.world.hw[DR6]).toBe(0xffff0ff1); // saved to and reloaded from save.dr6
     x.exit(0, 0);
     expect(x.world.hw[DR7]).toBe(0x400);
+    expect(x.world.hw[DR6]).toBe(0xffff0ff0); // #VMEXIT gives the host its DR6 back
+    expect(x.world.hw[DEBUGCTL]).toBe(DEBUGCTLMSR_LBR); // and KVM its DEBUGCTL
     expect(x.world.hw[DR(2)]).toBe(0); // eager restored the host's
     expect(x.world.vcpuMem[DR(2)]).toBe(0x1000); // vcpu->arch.db[2]
+    expect(x.violation).toBeUndefined();
+  });
+});
+
+describe('IA32_DEBUGCTL the guest runs with', () => {
+  it('SVM with LBR virtualisation: the guest WRMSR of LBR turns it on, VMRUN/#VMEXIT switch DEBUGCTL through the VMCB', () => {
+    const x = makeExecutor(x86EagerSvm, x86Svm, [], { lbrv: 1 });
+    x.reset();
+    x.load(0, 0);
+    x.enter(0);
+    x.guestWrite(0, DEBUGCTL, DEBUGCTLMSR_LBR); // WRMSR exit: save.dbgctl = LBR, svm_update_lbrv
+    const virtExt = x.world.vcpuScalar[6] as number; // X86Vcpu.virtExt
+    expect(virtExt & LBR_CTL_ENABLE_MASK).toBe(LBR_CTL_ENABLE_MASK);
+    apply(x, 'HOST_SET_DEBUGCTL', 1, 0);
+    x.enter(0);
+    expect(x.world.hw[DEBUGCTL]).toBe(DEBUGCTLMSR_LBR); // loaded by VMRUN
+    expect(x.world.hw[HSAVE_DEBUGCTL]).toBe(0); // the host's, in the host save area
+    x.exit(0, 0);
+    expect(x.world.hw[DEBUGCTL]).toBe(0); // back from the host save area
+    expect(x.violation).toBeUndefined();
+  });
+
+  it("SVM with lbrv=0: the guest's WRMSR is dropped and it runs with DEBUGCTL 0 whatever the host has", () => {
+    const x = makeExecutor(x86EagerSvm, x86Svm, [], { lbrv: 0 });
+    x.reset();
+    apply(x, 'HOST_SET_DEBUGCTL', 0, DEBUGCTLMSR_LBR);
+    x.load(0, 0);
+    x.enter(0);
+    expect(x.world.hw[DEBUGCTL]).toBe(0);
+    x.exit(0, 0);
+    expect(x.world.hw[DEBUGCTL]).toBe(DEBUGCTLMSR_LBR);
+  });
+
+  it("VMX 6.17: the guest runs with the host's FREEZE_IN_SMM and its own LBR; a RDMSR does not see FREEZE_IN_SMM", () => {
+    const x = makeExecutor(x86EagerVmx, x86Vmx, invariantsFor('x86-vmx'));
+    x.reset();
+    apply(x, 'HOST_SET_DEBUGCTL', 0, DEBUGCTLMSR_FREEZE_IN_SMM);
+    x.load(0, 0);
+    x.enter(0);
+    x.guestWrite(0, DEBUGCTL, DEBUGCTLMSR_LBR);
+    x.enter(0);
+    expect(x.world.hw[DEBUGCTL]).toBe(DEBUGCTLMSR_LBR | DEBUGCTLMSR_FREEZE_IN_SMM);
+    x.exit(0, 0);
+    expect(x.world.hw[DEBUGCTL]).toBe(DEBUGCTLMSR_FREEZE_IN_SMM);
+    x.enter(0);
+    x.guestRead(0, DEBUGCTL); // a RDMSR exit: vmx_guest_debugctl_read masks FREEZE_IN_SMM, no-stale-read holds
     expect(x.violation).toBeUndefined();
   });
 });

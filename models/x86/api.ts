@@ -3,7 +3,9 @@
  * KVM_EXIT_DEBUG a #DB exit returns, and the upstream helpers (x86.c common code and the VMX and
  * SVM kvm_x86_ops). Published as `worldswitch/x86`.
  */
+export { ERA_5_7, ERA_6_13, ERA_6_17, KVM_DEBUGREG_FLAGS } from './eras.js';
 export type { X86Context, X86Hooks, X86Host, X86Vcpu } from './model.js';
+export { eagerHooks } from './policies/eager.js';
 export {
   emulate_dr_access,
   emulate_general_detect,
@@ -16,6 +18,7 @@ export {
   KVM_GUESTDBG_ENABLE,
   KVM_GUESTDBG_SINGLESTEP,
   KVM_GUESTDBG_USE_HW_BP,
+  KVM_RUN_LOAD_DEBUGCTL,
   KVM_RUN_LOAD_GUEST_DR6,
   type KvmX86Ops,
   kvm_arch_vcpu_ioctl_set_guest_debug,
@@ -28,14 +31,16 @@ export {
   kvm_vcpu_reset,
   load_guest_debug_regs,
   put_guest_debug_regs,
+  snapshot_host_debugctl,
 } from './policies/kvm-x86.js';
-export { svmOps } from './policies/svm.js';
-export { vmxOps } from './policies/vmx.js';
-export { lazyHooks } from './policies/x86-lazy-2014.js';
+export { svm_debugctl_msr, svm_update_lbrv, svmOps } from './policies/svm.js';
+export { vmx_debugctl_msr, vmx_guest_debugctl_read, vmx_guest_debugctl_write, vmx_reload_guest_debugctl, vmxOps } from './policies/vmx.js';
+export { debugctl_msr, lazyHooks } from './policies/x86-lazy-2014.js';
 export {
   CPU_BASED_MOV_DR_EXITING,
   DEBUGCTL,
   DEBUGCTLMSR_BTF,
+  DEBUGCTLMSR_FREEZE_IN_SMM,
   DEBUGCTLMSR_LBR,
   DR,
   DR_CONTROLS,
@@ -55,7 +60,12 @@ export {
   dr7Slot,
   drNumber,
   EXIT_QUAL,
+  HSAVE_DEBUGCTL,
+  HSAVE_DR6,
+  LBR_CTL_ENABLE_MASK,
   SLOTS,
   SVM_DR_INTERCEPTS,
+  VM_ENTRY_LOAD_DEBUG_CONTROLS,
+  VM_EXIT_SAVE_DEBUG_CONTROLS,
 } from './registers.js';
 export { KVM_EXIT_DEBUG } from './vm-switch.js';

@@ -6,15 +6,30 @@
  * R/W, LEN per breakpoint), guest code executing and accessing data, and fast-path exits that
  * re-enter the guest inside vcpu_enter_guest's loop (EXIT_FASTPATH_REENTER_GUEST).
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/debug-status.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
 import type { Executor } from '../../src/execute.js';
 import type { HitObservation } from '../../src/invariant.js';
 import type { EventKind } from '../../src/model.js';
 import { guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/operand-event.js';
 import type { GuestDebug } from '../../src/policy.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
-import { DEBUGCTL, DR, DR_LEN_4, DR_RW_EXECUTE, DR_RW_WRITE, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, dr7Slot, SLOTS } from './registers.js';
-import { debugExit, slotIntent, userspaceHw, VCPU_GHOST } from './vm-switch.js';
+import { VCPU_GHOST } from './layout.js';
+import {
+  DEBUGCTL,
+  DEBUGCTLMSR_LBR,
+  DR,
+  DR_LEN_4,
+  DR_RW_EXECUTE,
+  DR_RW_WRITE,
+  DR6,
+  DR6_ACTIVE_LOW,
+  DR7,
+  DR7_FIXED_1,
+  dr7Slot,
+  SLOTS,
+} from './registers.js';
+import { oweStep } from './single-step.js';
+import { debugExit, slotIntent, userspaceHw } from './vm-switch.js';
 
 /** Operand domains of the x86 events (the full or the small exploration domain). */
 export interface X86Domain {
@@ -27,7 +42,42 @@ export interface X86Domain {
   /** Userspace breakpoint lists, as indices into BP_LISTS. */
   readonly bpLists: readonly number[];
   readonly singleStep: readonly number[];
+  /** Host changes an interrupt makes in the run loop before local_irq_disable(), as indices into IRQ_CHANGES. */
+  readonly irqChanges: readonly number[];
 }
+
+/** arch_install_hw_breakpoint of slot `n` on `cpu`: DRn, then cpu_dr7 |= encode_dr7() and DR7. */
+function armHostSlot(x: Executor, cpu: number, n: number, kind: number, addr: number): void {
+  const [rw, len] = KIND_BITS[kind] ?? KIND_BITS[0];
+  // encode_dr7 also sets GE (bit 9), which P6 and later ignore (SDM 18.2.4): left out.
+  hostProgram(x, cpu, DR(n), addr);
+  const cleared = hostDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false));
+  hostProgram(x, cpu, DR7, (cleared | dr7Slot(n, rw, len, true)) >>> 0);
+}
+
+/** arch_uninstall_hw_breakpoint: cpu_dr7 &= ~__encode_dr7(n, len, type); DR7 = cpu_dr7. DRn keeps its value. */
+function disarmHostSlot(x: Executor, cpu: number, n: number): void {
+  hostProgram(x, cpu, DR7, (hostDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false))) >>> 0);
+}
+
+/** hw_breakpoint.c's per-CPU cpu_dr7 of `cpu`. */
+const hostDr7 = (x: Executor, cpu: number): number => x.world.hostMem[cpu * x.model.memory.hostAreas.length * x.regs + DR7] as number;
+
+/**
+ * What an interrupt taken in the run loop's interrupts-enabled window can change on its CPU: perf
+ * arming or disarming a breakpoint (an SMP function call installing a per-CPU event) or changing
+ * IA32_DEBUGCTL (perf LBR/BTS, update_debugctlmsr from an IPI).
+ */
+export const IRQ_CHANGES: readonly (readonly [name: string, apply: (x: Executor, cpu: number) => void])[] = [
+  ['bp0-execute-0x1000', (x, cpu) => armHostSlot(x, cpu, 0, 0, 0x1000)],
+  ['bp0-off', (x, cpu) => disarmHostSlot(x, cpu, 0)],
+  ['debugctl-0', (x, cpu) => hostProgram(x, cpu, DEBUGCTL, 0)],
+  ['debugctl-LBR', (x, cpu) => hostProgram(x, cpu, DEBUGCTL, DEBUGCTLMSR_LBR)],
+];
+/** The run-loop interrupt changes of the full and the small domain (indices into IRQ_CHANGES): all of them. */
+export const IRQ_CHANGES_FULL = [0, 1, 2, 3];
+export const IRQ_CHANGES_SMALL = [0, 1, 2, 3];
+const IRQ_CHANGE_NAMES = IRQ_CHANGES.map(([name]) => name);
 
 /** The execution breakpoints userspace passes, packed from DR0. */
 export const BP_LISTS: readonly (readonly number[])[] = [[], [0x1000], [0x2000], [0x1000, 0x2000]];
@@ -50,9 +100,12 @@ function guestDebugArch(bps: readonly number[]): number[] {
   return debugreg;
 }
 
-/** Builds the x86 debug events over `domain`; `vmx` selects how a #DB reaches KVM. */
-export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
-  const cpuDr7 = (x: Executor, cpu: number): number => x.world.hostMem[cpu * x.model.memory.hostAreas.length * x.regs + DR7] as number;
+/**
+ * Builds the x86 debug events over `domain`; `vmx` selects how a #DB reaches KVM; `fastPath` whether
+ * the era's run loop re-enters from a fast-path exit (EXIT_FASTPATH_REENTER_GUEST, Linux 5.8+).
+ */
+export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolean): EventKind[] {
+  const cpuDr7 = hostDr7;
   const armedHostCpus = (x: Executor): number[] => hostCpus(x).filter((c) => (cpuDr7(x, c) & 0xff) !== 0);
   const armedSlots = (x: Executor, ev: Float64Array): number[] =>
     domain.hostSlots.filter((n) => ((cpuDr7(x, ev[1] as number) >>> (2 * n)) & 3) !== 0);
@@ -60,6 +113,8 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
 
   /** Guest code touches `addr`: enabled breakpoints that match raise a #DB, which KVM intercepts. */
   const guestRuns = (x: Executor, v: number, what: HitObservation['what'], addr: number): void => {
+    // x86 guest code has no privilege level in this model (single-step does not depend on CPL): level 0.
+    if (x.model.instruction?.before(x, v, 0) || x.violation) return;
     const cpu = x.world.loadedOn[v] as number;
     const kind = what === 'execute' ? EXECUTE : what === 'store' ? STORE : 1;
     const hwHits = matchingSlots(x.world.hw, cpu * x.regs, addr, kind);
@@ -75,13 +130,29 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
     if (x.violation) return;
     if (hwHits === 0) {
       x.settle(cpu);
+      if (!x.violation) x.model.instruction?.after(x, v, false, 0);
       return;
     }
+    // The #DB exit reaches userspace or the guest; no step is owed for this instruction on top of it.
+    oweStep(x, v, 0);
     const owed = trapBits(hwHits & intended);
     debugExit(x, v, cpu, trapBits(hwHits), owed, userspaceHw(x, v) ? 0 : owed, vmx);
   };
 
   let setGuestDebugEvent = -1;
+  const fastPathEvents = fastPath
+    ? [
+        operandEvent('FASTPATH_EXIT', 2, ['vcpu', 'vcpu'], vcpusIn('FASTPATH_EXIT'), [], (x, ev) => {
+          const v = ev[1] as number;
+          // e.g. a TSC-deadline WRMSR handled by handle_fastpath_set_msr_irqoff: exit and re-entry, interrupts off.
+          x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'));
+          if (x.violation) return;
+          x.fire(v, x.lifecycleEvent('REENTERED'));
+          if (x.violation) return;
+          x.settle(x.world.loadedOn[v] as number);
+        }),
+      ]
+    : [];
   return [
     operandEvent(
       'HOST_SET_BREAKPOINT',
@@ -95,20 +166,13 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
       ],
       (x, ev) => {
         const cpu = ev[1] as number;
-        const n = ev[2] as number;
-        const [rw, len] = KIND_BITS[ev[3] as number] ?? KIND_BITS[0];
-        // arch_install_hw_breakpoint; encode_dr7 also sets GE (bit 9), which P6 and later ignore (SDM 18.2.4): left out.
-        hostProgram(x, cpu, DR(n), ev[4] as number);
-        const cleared = cpuDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false));
-        hostProgram(x, cpu, DR7, (cleared | dr7Slot(n, rw, len, true)) >>> 0);
+        armHostSlot(x, cpu, ev[2] as number, ev[3] as number, ev[4] as number);
         x.settle(cpu);
       },
     ),
     operandEvent('HOST_CLEAR_BREAKPOINT', 1, ['cpu', 'cpu'], armedHostCpus, [['slot', 'slot', armedSlots]], (x, ev) => {
       const cpu = ev[1] as number;
-      const n = ev[2] as number;
-      // arch_uninstall_hw_breakpoint: cpu_dr7 &= ~__encode_dr7(n, len, type); DR7 = cpu_dr7. DRn keeps its value.
-      hostProgram(x, cpu, DR7, (cpuDr7(x, cpu) & ~(dr7Slot(n, 3, 0xc, true) | dr7Slot(n, 0, 0, false))) >>> 0);
+      disarmHostSlot(x, cpu, ev[2] as number);
       x.settle(cpu);
     }),
     operandEvent('HOST_SET_DEBUGCTL', 1, ['cpu', 'cpu'], hostCpus, [['value', 'value', () => domain.debugctl]], (x, ev) => {
@@ -134,27 +198,36 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean): EventKind[] {
         const bps = useHw ? (BP_LISTS[ev[5] as number] ?? []) : [];
         const debugreg = guestDebugArch(bps);
         const g = v * VCPU_GHOST.length;
-        x.world.vcpuGhost[g + VMM_DEBUG] = (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0);
+        const singleStep = enable && ev[4] === 1;
+        x.world.vcpuGhost[g + VMM_DEBUG] = (enable ? VMM_DEBUG_ENABLE : 0) | (useHw ? VMM_DEBUG_HW : 0) | (singleStep ? VMM_DEBUG_STEP : 0);
+        if (!singleStep) oweStep(x, v, 0);
         for (let n = 0; n < SLOTS; n++) x.world.vcpuGhost[g + 1 + DR(n)] = debugreg[n] as number;
         x.world.vcpuGhost[g + 1 + DR6] = DR6_ACTIVE_LOW;
         x.world.vcpuGhost[g + 1 + DR7] = ((debugreg[7] as number) | DR7_FIXED_1) >>> 0;
         x.mutations++;
         if (setGuestDebugEvent < 0) setGuestDebugEvent = x.lifecycleEvent('VMM_SET_GUEST_DEBUG');
-        const dbg: GuestDebug = { enable, useHw, singleStep: enable && ev[4] === 1, bps, arch: debugreg };
+        const dbg: GuestDebug = { enable, useHw, singleStep, bps, arch: debugreg };
         x.fire(v, setGuestDebugEvent, dbg);
         if (x.violation) return;
         x.settle(x.world.loadedOn[v] as number);
       },
     ),
+    operandEvent(
+      'RUN_LOOP_IRQ',
+      2,
+      ['vcpu', 'vcpu'],
+      vcpusIn('GUEST_ENTER'),
+      [['change', IRQ_CHANGE_NAMES, () => domain.irqChanges]],
+      (x, ev) => {
+        const v = ev[1] as number;
+        const cpu = x.world.loadedOn[v] as number;
+        const change = IRQ_CHANGES[ev[2] as number]?.[1];
+        if (change === undefined) return;
+        // KVM_RUN, with the interrupt taken where the policy's guestEnter calls k.localIrqDisable().
+        x.interruptRunLoop(v, (y) => change(y, cpu));
+      },
+    ),
     ...guestCodeEvents(domain.addresses, guestRuns),
-    operandEvent('FASTPATH_EXIT', 2, ['vcpu', 'vcpu'], vcpusIn('FASTPATH_EXIT'), [], (x, ev) => {
-      const v = ev[1] as number;
-      // e.g. a TSC-deadline WRMSR handled by handle_fastpath_set_msr_irqoff: exit and re-entry, interrupts off.
-      x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'));
-      if (x.violation) return;
-      x.fire(v, x.lifecycleEvent('REENTERED'));
-      if (x.violation) return;
-      x.settle(x.world.loadedOn[v] as number);
-    }),
+    ...fastPathEvents,
   ];
 }

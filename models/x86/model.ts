@@ -4,38 +4,43 @@
  * hw_breakpoint users, KVM_SET_GUEST_DEBUG, guest code running into breakpoints, fast-path exits.
  */
 import { STATUS_GHOST } from '../../src/debug-status.js';
+import { SCRATCH_WORDS } from '../../src/execute.js';
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
 import type { World } from '../../src/world.js';
-import { type X86Domain, x86DebugEvents } from './debug-events.js';
+import { x86DebugEvents } from './debug-events.js';
+import { full, GUEST_REGS, SMALL_DOMAIN, small } from './domains.js';
+import { ERA_5_7, ERA_6_17, X86_ERA_DESCRIPTION } from './eras.js';
 import { X86_KERNEL_EVENTS, x86Fields } from './fields.js';
 import { effectiveSlots } from './hardware.js';
+import { VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
 import { x86Lifecycle } from './lifecycle.machine.js';
+import { retryAccess } from './reexecute.js';
 import {
   CPU_BASED_MOV_DR_EXITING,
   DEBUGCTL,
-  DEBUGCTLMSR_LBR,
+  DEBUGCTLMSR_FREEZE_IN_SMM,
   DR,
   DR_CONTROLS,
-  DR_LEN_4,
-  DR_RW_EXECUTE,
-  DR_RW_WRITE,
   DR6,
   DR6_ACTIVE_LOW,
   DR6_EVENTS,
   DR7,
   DR7_FIXED_1,
-  DR7_GD,
   describeDr6,
-  dr7Slot,
   drIntercept,
   drNumber,
   REGISTER_COUNT,
+  RFLAGS,
   SVM_DR_INTERCEPTS,
+  VM_ENTRY_LOAD_DEBUG_CONTROLS,
+  VM_EXIT_SAVE_DEBUG_CONTROLS,
+  X86_EFLAGS_FIXED,
   x86RegisterFile,
 } from './registers.js';
-import { generalDetect, slotIntent, VCPU_AREAS, VCPU_GHOST, vmTransitions } from './vm-switch.js';
+import { singleStep } from './single-step.js';
+import { generalDetect, slotIntent, vmTransitions } from './vm-switch.js';
 
 /** A vCPU's in-memory state, where KVM/x86 keeps it (struct kvm_vcpu_arch and the VMCS/VMCB). */
 export interface X86Vcpu {
@@ -57,6 +62,12 @@ export interface X86Vcpu {
   guestDebugDr7: number;
   /** vcpu->arch.host_debugctl: the host's IA32_DEBUGCTL, read with interrupts off before entry. */
   hostDebugctl: number;
+  /** VMX: the VMCS VM-entry controls (VM_ENTRY_LOAD_DEBUG_CONTROLS); SVM: unused. */
+  vmEntryControls: number;
+  /** VMX: the VMCS VM-exit controls (VM_EXIT_SAVE_DEBUG_CONTROLS); SVM: unused. */
+  vmExitControls: number;
+  /** SVM: the VMCB control virt_ext (LBR_CTL_ENABLE_MASK); VMX: unused. */
+  virtExt: number;
   /** Words for a policy's own state. */
   readonly scratch: Float64Array;
 }
@@ -67,6 +78,10 @@ export interface X86Host {
   readonly hwBreakpoint: Float64Array;
   /** Policy-private per-CPU words (HOST_SCRATCH_WORDS, 16), for policies that keep per-CPU state of their own. */
   readonly scratch: Float64Array;
+  /** SVM: the kvm_amd module parameter `lbrv` (svm.c; global, the same on every CPU). VMX: 0. */
+  readonly lbrv: number;
+  /** The kernel era the run loop follows (the `x86-era` model option, X86_ERAS): KVM's code differs per era. */
+  readonly era: number;
 }
 
 /** The hook context an x86 policy receives. */
@@ -74,59 +89,8 @@ export type X86Context = HookContext<X86Vcpu, X86Host>;
 /** The hooks an x86 policy provides. */
 export type X86Hooks = Hooks<X86Vcpu, X86Host>;
 
-const VCPU_SCALARS = ['switchDbRegs', 'guestDebug', 'guestDebugDr7', 'hostDebugctl'] as const;
-const GUEST_REGS = [DR(0), DR(1), DR(2), DR(3), DR6, DR7];
-const L0_EXEC = (DR7_FIXED_1 | dr7Slot(0, DR_RW_EXECUTE, 0, false)) >>> 0;
-
 /** KVM_GET_DEBUGREGS for one register when a policy gives no getReg: the in-memory value. */
 const commonCode: X86Hooks = { getReg: (k, reg) => k.vcpu.arch[reg] as number };
-
-function full(): { domain: X86Domain; values: (reg: number) => readonly number[]; readable: number[]; writable: number[] } {
-  const dr7 = [
-    DR7_FIXED_1,
-    L0_EXEC,
-    (DR7_FIXED_1 | dr7Slot(0, DR_RW_WRITE, DR_LEN_4, false)) >>> 0,
-    (DR7_FIXED_1 | dr7Slot(0, DR_RW_EXECUTE, 0, true)) >>> 0,
-    (DR7_FIXED_1 | dr7Slot(1, DR_RW_EXECUTE, 0, false)) >>> 0,
-    (DR7_FIXED_1 | DR7_GD) >>> 0,
-    (L0_EXEC | DR7_GD) >>> 0,
-  ];
-  return {
-    domain: {
-      addresses: [0x1000, 0x2000],
-      hostAddresses: [0x1000, 0x2000],
-      hostSlots: [0, 1, 2, 3],
-      hostKinds: [0, 1],
-      debugctl: [0, DEBUGCTLMSR_LBR],
-      bpLists: [0, 1, 2, 3],
-      singleStep: [0, 1],
-    },
-    values: (reg) => (reg === DR7 ? dr7 : reg === DR6 ? [DR6_ACTIVE_LOW, (DR6_ACTIVE_LOW | 1) >>> 0] : [0, 0x1000, 0x2000]),
-    readable: GUEST_REGS,
-    writable: GUEST_REGS,
-  };
-}
-
-function small(): ReturnType<typeof full> {
-  return {
-    domain: {
-      addresses: [0x1000, 0x2000],
-      hostAddresses: [0x1000],
-      hostSlots: [0],
-      hostKinds: [0],
-      debugctl: [DEBUGCTLMSR_LBR],
-      bpLists: [0, 2],
-      singleStep: [0],
-    },
-    values: (reg) => (reg === DR7 ? [L0_EXEC, (DR7_FIXED_1 | DR7_GD) >>> 0] : [0x2000]),
-    readable: [DR(0), DR6, DR7],
-    writable: [DR(0), DR7],
-  };
-}
-
-/** The small explore domain, in words (shared by both variants). */
-const SMALL_DOMAIN =
-  'DR0 on one pCPU slot: host perf execute breakpoint at 0x1000, guest writes DR0=0x2000 and DR7 {L0 execute, GD}, reads DR0/DR6/DR7, executes/accesses 0x1000 and 0x2000; host DEBUGCTL {LBR}; userspace hw breakpoint lists {none, [0x2000]}, no single-step';
 
 function x86Model(vmx: boolean): ArchModel {
   const id = vmx ? 'x86-vmx' : 'x86-svm';
@@ -139,21 +103,42 @@ function x86Model(vmx: boolean): ArchModel {
     options: [
       { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
       { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
+      { name: 'x86-era', describe: X86_ERA_DESCRIPTION, default: ERA_6_17, min: ERA_6_17, max: ERA_5_7 },
+      ...(vmx
+        ? []
+        : [
+            {
+              name: 'lbrv',
+              describe:
+                'kvm_amd lbrv: 1 = guest WRMSR DEBUGCTL kept in the VMCB, LBR virtualisation on while it has LBR (svm_update_lbrv), KVM switches DEBUGCTL by hand otherwise; 0 = guest writes dropped, always switched by hand (svm.c, 6.14+)',
+              default: 1,
+              min: 0,
+              max: 1,
+            },
+          ]),
     ],
     smallDomain: SMALL_DOMAIN,
     instantiate(config: ModelConfig): ModelInstance {
       const { domain: domainOption, ...options } = config;
-      const d = domainOption === DOMAIN_SMALL ? small() : full();
+      const guestDebugctl = vmx || (config.lbrv ?? 1) === 1;
+      const era = config['x86-era'] ?? ERA_6_17;
+      const d = domainOption === DOMAIN_SMALL ? small(guestDebugctl) : full(vmx, guestDebugctl);
       const registers = x86RegisterFile(vmx);
+      // RDMSR/WRMSR of IA32_DEBUGCTL always exit: neither vmx.c's passthrough list nor svm.c's direct_access_msrs has it.
       const traps = vmx
-        ? (hw: Float64Array, o: number) => ((hw[o + DR_CONTROLS] as number) & CPU_BASED_MOV_DR_EXITING) !== 0
+        ? (hw: Float64Array, o: number, reg: number) =>
+            reg === DEBUGCTL || ((hw[o + DR_CONTROLS] as number) & CPU_BASED_MOV_DR_EXITING) !== 0
         : (hw: Float64Array, o: number, reg: number, isWrite: boolean) =>
-            ((hw[o + DR_CONTROLS] as number) & drIntercept(drNumber(reg), isWrite)) !== 0;
+            reg === DEBUGCTL || ((hw[o + DR_CONTROLS] as number) & drIntercept(drNumber(reg), isWrite)) !== 0;
       const view: DebugView = {
         // DR0-DR3 of breakpoints the host does not enable are "don't care" (x86.c: "If we don't have
         // active breakpoints in the host, we don't care about the messed up debug address registers"):
         // enabled host slots are compared by guest-breakpoints-quiet-in-host and the host hit checks.
-        hostState: new Int32Array([DR7, DEBUGCTL]),
+        // DR6 too: the host's #DB handler (traps.c debug_read_clear_dr6) expects DR6_RESERVED, with no stale event bits.
+        hostState: new Int32Array([DR6, DR7, DEBUGCTL]),
+        // The guest runs with its own DEBUGCTL though it cannot read it untrapped; VMX keeps the host's
+        // FREEZE_IN_SMM while the guest runs (vmx.h vmx_guest_debugctl_write, 6.17 HOST_OWNED_DEBUGCTL).
+        inForce: { regs: new Int32Array([DEBUGCTL]), hostOwned: (reg) => (vmx && reg === DEBUGCTL ? DEBUGCTLMSR_FREEZE_IN_SMM : 0) },
         guestVisible: new Int32Array(GUEST_REGS),
         slotRegs: new Int32Array([0, 1, 2, 3].flatMap((n) => [DR(n), DR7])),
         slotNames: ['DR0', 'DR1', 'DR2', 'DR3'],
@@ -171,25 +156,29 @@ function x86Model(vmx: boolean): ArchModel {
         config: { cpus: 2, vcpus: 1, ...options },
         registers,
         lifecycle: compileLifecycle(x86Lifecycle),
-        memory: { vcpuAreas: VCPU_AREAS, hostAreas: ['hwBreakpoint'], vcpuScalars: VCPU_SCALARS },
+        memory: { vcpuAreas: VCPU_AREAS, hostAreas: ['hwBreakpoint'], vcpuScalars: VCPU_SCALARS, hostScalars: ['lbrv', 'era'] },
         view,
         guestReadable: new Int32Array(d.readable),
         guestWritable: new Int32Array(d.writable),
         valueDomain: d.values,
         traps,
-        events: x86DebugEvents(d.domain, vmx),
+        events: x86DebugEvents(d.domain, vmx, era < ERA_5_7),
         defaultHooks: commonCode as Hooks<never, never>,
         ghost: { cpu: STATUS_GHOST, vcpu: VCPU_GHOST },
         fields: x86Fields(),
         kernelEvents: X86_KERNEL_EVENTS,
         transition: vmTransitions(vmx),
         guestAccess: generalDetect(vmx, traps),
+        retryAccess,
+        instruction: singleStep,
         reset(w: World) {
           const R = REGISTER_COUNT;
           const A = VCPU_AREAS.length;
           for (let c = 0; c < w.shape.cpus; c++) {
             w.hw.set(registers.reset, c * R);
             w.hostIntent.set(registers.reset, c * R);
+            w.hostScalar[2 * c] = vmx ? 0 : (config.lbrv ?? 1);
+            w.hostScalar[2 * c + 1] = era;
           }
           for (let v = 0; v < w.shape.vcpus; v++) {
             for (const reg of GUEST_REGS) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
@@ -198,9 +187,16 @@ function x86Model(vmx: boolean): ArchModel {
             w.vcpuMem[arch + DR7] = DR7_FIXED_1;
             const vmcs = (v * A + VCPU_AREAS.indexOf('vmcs')) * R;
             w.vcpuMem[vmcs + DR7] = DR7_FIXED_1;
+            w.vcpuMem[vmcs + RFLAGS] = X86_EFLAGS_FIXED;
             // VMX: init_vmcs sets MOV-DR exiting; SVM: init_vmcb set_dr_intercepts(), save.dr6 = DR6_ACTIVE_LOW.
             w.vcpuMem[vmcs + DR_CONTROLS] = vmx ? CPU_BASED_MOV_DR_EXITING : SVM_DR_INTERCEPTS;
             if (!vmx) w.vcpuMem[vmcs + DR6] = DR6_ACTIVE_LOW;
+            // setup_vmcs_config: both debug-control bits are required (vmx.c), so every VMCS has them.
+            const scalars = v * (VCPU_SCALARS.length + SCRATCH_WORDS);
+            if (vmx) {
+              w.vcpuScalar[scalars + VCPU_SCALARS.indexOf('vmEntryControls')] = VM_ENTRY_LOAD_DEBUG_CONTROLS;
+              w.vcpuScalar[scalars + VCPU_SCALARS.indexOf('vmExitControls')] = VM_EXIT_SAVE_DEBUG_CONTROLS;
+            }
           }
         },
         readCost: (reg) => (reg === DEBUGCTL ? X86_COSTS.msr : X86_COSTS.drRead),

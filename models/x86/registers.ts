@@ -12,15 +12,35 @@ export const DR6 = 4;
 export const DR7 = 5;
 /** IA32_DEBUGCTL (MSR 0x1d9, msr-index.h MSR_IA32_DEBUGCTLMSR). */
 export const DEBUGCTL = 6;
-/** VMX: the exit qualification of the last VM exit (read by vmx_get_exit_qual); SVM has none. */
+/**
+ * VMX: the exit qualification of the last VM exit (read by vmx_get_exit_qual). SVM has none; the id
+ * holds there the host DEBUGCTL that VMRUN stores in the host save area while LBR virtualisation is
+ * on (APM vol. 2 15.23) and #VMEXIT loads back.
+ */
 export const EXIT_QUAL = 7;
+/** SVM's name for register id 7: the host save area's copy of IA32_DEBUGCTL. */
+export const HSAVE_DEBUGCTL = EXIT_QUAL;
 /**
  * The CPU's live VM-execution DR controls, loaded from the VMCS/VMCB at VM entry: VMX
  * CPU_BASED_MOV_DR_EXITING, SVM the DR read/write intercept bits. Not a register software uses;
  * the model keeps it so the trap decision follows what the CPU entered with.
  */
 export const DR_CONTROLS = 8;
-export const REGISTER_COUNT = 9;
+/**
+ * SVM: the host's DR6 while the guest runs. VMRUN loads DR6 from the VMCB and #VMEXIT gives the host
+ * its own back ("SVM always uses the DR6 value from the VMCB", commit 375e28ffc0cf, Linux 5.15), so
+ * the model keeps the host's value here in between. Not on VMX.
+ */
+export const HSAVE_DR6 = 9;
+/**
+ * RFLAGS of the code the CPU runs; only TF matters here (single-step: a #DB with DR6.BS after each
+ * instruction, SDM 18.3.1.4). VM entry loads the guest's from the VMCS/VMCB (GUEST_RFLAGS, save.rflags).
+ */
+export const RFLAGS = 10;
+export const REGISTER_COUNT = 11;
+/** processor-flags.h X86_EFLAGS_TF (bit 8) and X86_EFLAGS_FIXED (bit 1, reads as 1). */
+export const X86_EFLAGS_TF = 1 << 8;
+export const X86_EFLAGS_FIXED = 1 << 1;
 export const SLOTS = 4;
 
 // uapi/asm/debugreg.h: DR6 status bits.
@@ -54,6 +74,15 @@ export const DR_LEN_4 = 0xc;
 // msr-index.h
 export const DEBUGCTLMSR_LBR = 1 << 0;
 export const DEBUGCTLMSR_BTF = 1 << 1;
+/** msr-index.h DEBUGCTLMSR_FREEZE_IN_SMM (bit 14): host-owned on VMX (vmx.c HOST_OWNED_DEBUGCTL, Linux 6.17). */
+export const DEBUGCTLMSR_FREEZE_IN_SMM = 1 << 14;
+
+/** vmx.h VM_ENTRY_LOAD_DEBUG_CONTROLS (VM-entry control bit 2): VM entry loads DR7 and IA32_DEBUGCTL (SDM 26.3.2.1). */
+export const VM_ENTRY_LOAD_DEBUG_CONTROLS = 0x00000004;
+/** vmx.h VM_EXIT_SAVE_DEBUG_CONTROLS (VM-exit control bit 2): VM exit saves DR7 and IA32_DEBUGCTL (SDM 28.3.1). */
+export const VM_EXIT_SAVE_DEBUG_CONTROLS = 0x00000004;
+/** svm.h LBR_CTL_ENABLE_MASK (VMCB virt_ext bit 0): VMRUN/#VMEXIT switch DEBUGCTL and the LBR MSRs (APM 15.23). */
+export const LBR_CTL_ENABLE_MASK = 0x1;
 
 /** vmx.h CPU_BASED_MOV_DR_EXITING (primary processor-based VM-execution control, bit 23). */
 export const CPU_BASED_MOV_DR_EXITING = 0x00800000;
@@ -86,7 +115,7 @@ export function describeDr6(mask: number): string {
   return `DR6[${names.join('|') || '0'}]`;
 }
 
-/** The register file; EXIT_QUAL exists on VMX only, and software cannot write DR_CONTROLS. */
+/** The register file; id 7 is VMX's exit qualification or SVM's host-save DEBUGCTL, and software cannot write DR_CONTROLS. */
 export function x86RegisterFile(vmx: boolean): RegisterFile {
   const rw = (name: string, reset = 0): RegisterSpec => ({ name, width: 64, reset, write: 'rw' });
   const specs: RegisterSpec[] = [
@@ -94,12 +123,15 @@ export function x86RegisterFile(vmx: boolean): RegisterFile {
     rw('DR1'),
     rw('DR2'),
     rw('DR3'),
-    rw('DR6', DR6_ACTIVE_LOW),
+    // SDM 18.2.3: DR6 bits 4-11 and 16-31 are reserved and read as 1 (no RTM, no bus-lock detect).
+    { ...rw('DR6', DR6_ACTIVE_LOW), fixed1: DR6_ACTIVE_LOW },
     { ...rw('DR7', DR7_FIXED_1), fixed1: DR7_FIXED_1 },
     rw('IA32_DEBUGCTL'),
-    { name: 'EXIT_QUALIFICATION', width: 64, reset: 0, write: 'ro' },
+    { name: vmx ? 'EXIT_QUALIFICATION' : 'HSAVE_DEBUGCTL', width: 64, reset: 0, write: 'ro' },
     // Read-only to software: only VM entry loads it (the world codec packs implemented registers).
     { name: vmx ? 'MOV_DR_EXITING' : 'DR_INTERCEPTS', width: 32, reset: 0, write: 'ro' },
+    { name: 'HSAVE_DR6', width: 64, reset: DR6_ACTIVE_LOW, write: 'ro' },
+    { name: 'RFLAGS', width: 64, reset: X86_EFLAGS_FIXED, write: 'rw', fixed1: X86_EFLAGS_FIXED },
   ];
-  return defineRegisterFile(specs, (id) => id !== EXIT_QUAL || vmx);
+  return defineRegisterFile(specs, (id) => id !== HSAVE_DR6 || !vmx);
 }

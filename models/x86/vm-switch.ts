@@ -4,28 +4,44 @@
  * VMCS guest-state area ("load debug controls"); VM exit saves them there ("save debug controls") and
  * sets DR7 to 0x400 and IA32_DEBUGCTL to 0; DR0-DR3 and DR6 are not switched; a #DB that causes a VM
  * exit leaves DR6 and DR7 unchanged and reports its bits in the exit qualification. SVM (APM vol. 2
- * 15.5, 15.6): VMRUN loads DR6 and DR7 from the VMCB save area and #VMEXIT saves them there, DR7 then
+ * 15.5, 15.6): VMRUN loads DR6 and DR7 from the VMCB save area and #VMEXIT saves them there, the
+ * host's DR6 comes back (commit 375e28ffc0cf: "SVM always uses the DR6 value from the VMCB"), DR7 then
  * reads 0x400 (x86.c vcpu_enter_guest: "at least dr7 will be disabled while returning to the host");
  * DR0-DR3 and DEBUGCTL (without LBR virtualisation) are not switched; a #DB updates DR6 before its
  * intercept (db_interception reads vmcb->save.dr6). Both vendors: KVM intercepts every #DB.
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/debug-status.js';
-import type { Executor } from '../../src/execute.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP, VMM_GHOST } from '../../src/debug-status.js';
+import { type Executor, SCRATCH_WORDS } from '../../src/execute.js';
 import type { DeliveryObservation } from '../../src/invariant.js';
 import { latchDr6 } from './hardware.js';
-import { DEBUGCTL, DR_CONTROLS, DR6, DR6_BD, DR7, DR7_FIXED_1, DR7_GD, describeDr6, EXIT_QUAL } from './registers.js';
+import { VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
+import { RETRY, reexecute } from './reexecute.js';
+import {
+  DEBUGCTL,
+  DR_CONTROLS,
+  DR6,
+  DR6_BD,
+  DR7,
+  DR7_FIXED_1,
+  DR7_GD,
+  describeDr6,
+  EXIT_QUAL,
+  HSAVE_DEBUGCTL,
+  HSAVE_DR6,
+  LBR_CTL_ENABLE_MASK,
+  RFLAGS,
+  VM_ENTRY_LOAD_DEBUG_CONTROLS,
+  VM_EXIT_SAVE_DEBUG_CONTROLS,
+  X86_EFLAGS_FIXED,
+} from './registers.js';
 
 /** run->exit_reason KVM_EXIT_DEBUG (uapi/linux/kvm.h): what guestExit returns for a #DB that goes to userspace. */
 export const KVM_EXIT_DEBUG = 4;
 
-/** vCPU memory areas: vcpu->arch.db/dr6/dr7, vcpu->arch.eff_db, and the VMCS (VMX) or VMCB (SVM) fields. */
-export const VCPU_AREAS = ['arch', 'effDb', 'vmcs'] as const;
 const VMCS = VCPU_AREAS.indexOf('vmcs');
-/** Per-vCPU ghost words: userspace's debug flags, then its debugreg[] indexed by register id (DR0-DR3, DR6, DR7). */
-export const VCPU_GHOST = [...VMM_GHOST, 'vmmDr0', 'vmmDr1', 'vmmDr2', 'vmmDr3', 'vmmDr6', 'vmmDr7'] as const;
+const STEP_OWED = VCPU_GHOST.indexOf('stepOwed');
 const VMM_REGS = VMM_GHOST.length;
 const DEBUG_HW = VMM_DEBUG_ENABLE | VMM_DEBUG_HW;
-
 /** Whether userspace debugs vCPU `v` with hardware breakpoints (its DR7 is then in force, not the guest's). */
 export function userspaceHw(x: Executor, v: number): boolean {
   return ((x.world.vcpuGhost[v * VCPU_GHOST.length + VMM_DEBUG] as number) & DEBUG_HW) === DEBUG_HW;
@@ -39,15 +55,37 @@ export function slotIntent(x: Executor, v: number): { r: Float64Array; o: number
 
 const vmcsBase = (x: Executor, v: number): number => (v * VCPU_AREAS.length + VMCS) * x.regs;
 
+/** A vCPU scalar word (index into VCPU_SCALARS, an X86Vcpu field) of vCPU `v`. */
+function scalar(x: Executor, v: number, word: number): number {
+  return x.world.vcpuScalar[v * (VCPU_SCALARS.length + SCRATCH_WORDS) + word] as number;
+}
+const ENTRY_CONTROLS = VCPU_SCALARS.indexOf('vmEntryControls');
+const EXIT_CONTROLS = VCPU_SCALARS.indexOf('vmExitControls');
+const VIRT_EXT = VCPU_SCALARS.indexOf('virtExt');
+
 /** The CPU's VM entry on `cpu` for vCPU `v`. */
 function vmEntry(x: Executor, v: number, cpu: number, vmx: boolean): void {
   const { hw, vcpuMem } = x.world;
   const o = cpu * x.regs;
   const b = vmcsBase(x, v);
-  hw[o + DR7] = ((vcpuMem[b + DR7] as number) | DR7_FIXED_1) >>> 0;
   hw[o + DR_CONTROLS] = vcpuMem[b + DR_CONTROLS] as number;
-  if (vmx) hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;
-  else hw[o + DR6] = vcpuMem[b + DR6] as number;
+  hw[o + RFLAGS] = vcpuMem[b + RFLAGS] as number; // GUEST_RFLAGS / save.rflags
+  if (vmx) {
+    // SDM 26.3.2.1: DR7 and IA32_DEBUGCTL are loaded only with the "load debug controls" entry control.
+    if (scalar(x, v, ENTRY_CONTROLS) & VM_ENTRY_LOAD_DEBUG_CONTROLS) {
+      hw[o + DR7] = ((vcpuMem[b + DR7] as number) | DR7_FIXED_1) >>> 0;
+      hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;
+    }
+  } else {
+    hw[o + DR7] = ((vcpuMem[b + DR7] as number) | DR7_FIXED_1) >>> 0;
+    hw[o + HSAVE_DR6] = hw[o + DR6] as number;
+    hw[o + DR6] = vcpuMem[b + DR6] as number;
+    // APM 15.23: with LBR virtualisation VMRUN saves the host's DEBUGCTL and loads the VMCB's.
+    if (scalar(x, v, VIRT_EXT) & LBR_CTL_ENABLE_MASK) {
+      hw[o + HSAVE_DEBUGCTL] = hw[o + DEBUGCTL] as number;
+      hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;
+    }
+  }
   x.mutations++;
 }
 
@@ -56,28 +94,60 @@ function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
   const { hw, vcpuMem } = x.world;
   const o = cpu * x.regs;
   const b = vmcsBase(x, v);
-  vcpuMem[b + DR7] = hw[o + DR7] as number;
   if (vmx) {
-    vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
+    // SDM 28.3.1 saves DR7 and DEBUGCTL with "save debug controls"; 28.5.1 then sets DR7 to 0x400 and clears DEBUGCTL regardless.
+    if (scalar(x, v, EXIT_CONTROLS) & VM_EXIT_SAVE_DEBUG_CONTROLS) {
+      vcpuMem[b + DR7] = hw[o + DR7] as number;
+      vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
+    }
     hw[o + DEBUGCTL] = 0;
-  } else vcpuMem[b + DR6] = hw[o + DR6] as number;
+  } else {
+    vcpuMem[b + DR7] = hw[o + DR7] as number;
+    vcpuMem[b + DR6] = hw[o + DR6] as number;
+    hw[o + DR6] = hw[o + HSAVE_DR6] as number;
+    // APM 15.23: #VMEXIT saves the guest's DEBUGCTL into the VMCB and reloads the host's.
+    if (scalar(x, v, VIRT_EXT) & LBR_CTL_ENABLE_MASK) {
+      vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
+      hw[o + DEBUGCTL] = hw[o + HSAVE_DEBUGCTL] as number;
+    }
+  }
   hw[o + DR7] = DR7_FIXED_1;
   hw[o + DR_CONTROLS] = 0;
+  vcpuMem[b + RFLAGS] = hw[o + RFLAGS] as number;
+  hw[o + RFLAGS] = X86_EFLAGS_FIXED; // the host's (SDM 28.5.3: VM exit clears RFLAGS but bit 1)
   x.mutations++;
 }
 
-/** ModelInstance.transition: VM entry on ENTERED/REENTERED, VM exit on GUEST_EXIT/TRAP/FASTPATH_EXIT. */
+/**
+ * ModelInstance.transition: VM entry on ENTERED/REENTERED, VM exit on GUEST_EXIT/TRAP/FASTPATH_EXIT.
+ * After a full entry (ENTERED) the guest first re-executes a MOV DR its exit handler left pending; an
+ * INIT (VCPU_RESET) drops it, as RIP then points elsewhere.
+ */
 export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: number, event: number) => void {
   let entries = 0;
   let exits = 0;
+  let entered = -1;
+  let reset = -1;
   return (x, v, cpu, event) => {
     if (entries === 0) {
-      entries = (1 << x.lifecycleEvent('ENTERED')) | (1 << x.lifecycleEvent('REENTERED'));
+      entered = x.lifecycleEvent('ENTERED');
+      reset = x.lifecycleEvent('VCPU_RESET');
+      entries = (1 << entered) | (1 << x.lifecycleEvent('REENTERED'));
       exits = (1 << x.lifecycleEvent('GUEST_EXIT')) | (1 << x.lifecycleEvent('TRAP')) | (1 << x.lifecycleEvent('FASTPATH_EXIT'));
     }
+    if (event === reset) {
+      // INIT moves RIP: the pending MOV is gone, and so is the instruction userspace asked to step
+      // (__kvm_set_rflags only keeps TF at singlestep_rip).
+      const g = v * VCPU_GHOST.length;
+      x.world.vcpuGhost[g + RETRY] = 0;
+      x.world.vcpuGhost[g + VMM_DEBUG] = (x.world.vcpuGhost[g + VMM_DEBUG] as number) & ~VMM_DEBUG_STEP;
+      x.world.vcpuGhost[g + STEP_OWED] = 0;
+    }
     if (cpu < 0) return;
-    if (entries & (1 << event)) vmEntry(x, v, cpu, vmx);
-    else if (exits & (1 << event)) vmExit(x, v, cpu, vmx);
+    if (entries & (1 << event)) {
+      vmEntry(x, v, cpu, vmx);
+      if (event === entered) reexecute(x, v);
+    } else if (exits & (1 << event)) vmExit(x, v, cpu, vmx);
   };
 }
 
@@ -138,6 +208,8 @@ export function guestTakesDebug(x: Executor, v: number, bits: number): void {
  */
 export function generalDetect(vmx: boolean, traps: (hw: Float64Array, o: number, reg: number, isWrite: boolean) => boolean) {
   return (x: Executor, v: number, reg: number, isWrite: boolean, value: number): boolean => {
+    // DR7.GD faults MOV DR only; RDMSR/WRMSR of IA32_DEBUGCTL go on normally.
+    if (reg === DEBUGCTL) return false;
     const { hw, guestIntent } = x.world;
     const cpu = x.world.loadedOn[v] as number;
     const o = cpu * x.regs;
@@ -146,11 +218,15 @@ export function generalDetect(vmx: boolean, traps: (hw: Float64Array, o: number,
     if (!architectural && !live) return false;
     const trapped = traps(hw, o, reg, isWrite);
     if (trapped && (vmx || !live)) {
+      const i = v * x.regs + reg;
+      const before = guestIntent[i] as number;
       if (architectural) guestTakesDebug(x, v, DR6_BD);
       else if (isWrite) x.setGuestIntent(v, reg, value);
       const read = x.trapAccess(v, reg, isWrite, value);
       if (x.violation) return true;
-      if (!architectural && !isWrite) x.observeRead('trap', v, cpu, reg, read);
+      if (x.retried(v, reg, isWrite, value)) {
+        if (!architectural && isWrite) x.setGuestIntent(v, reg, before);
+      } else if (!architectural && !isWrite) x.observeRead('trap', v, cpu, reg, read);
       if (!x.violation) x.settle(cpu);
       return true;
     }

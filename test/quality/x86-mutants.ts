@@ -18,7 +18,7 @@ import {
 import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
-import { DR, DR6, DR6_ACTIVE_LOW, DR7, SLOTS } from '../../models/x86/registers.js';
+import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, SLOTS } from '../../models/x86/registers.js';
 import { definePolicy, type GuestDebug, type Hooks, type Policy } from '../../src/policy.js';
 
 type X86Hooks = Hooks<X86Vcpu, X86Host>;
@@ -69,6 +69,7 @@ export function exitsNotRearmed(arch: 'x86-vmx' | 'x86-svm'): Mutant {
 export const generalDetectNotEmulated: Mutant = mutant('guest-dr7-gd-not-emulated', 'x86-vmx', {
   ...lazyFixedHooks(vmxOps),
   trap(k, p) {
+    if (p.reg === DEBUGCTL) return vmxOps.handle_debugctl(k, p); // a WRMSR/RDMSR exit, not a MOV DR
     if (k.vcpu.guestDebug === 0) {
       vmx_mov_dr_exiting(k, false);
       k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;

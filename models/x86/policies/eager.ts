@@ -2,23 +2,39 @@
  * Eager switching for x86: unless userspace debugs the vCPU, DR accesses never exit and the guest
  * owns DR0-DR3 and DR6 (VMX; the VMCB switches DR6 on SVM) while it runs. Every entry disables DR7,
  * loads the vCPU's DR0-DR3 and DR6; every exit saves the guest's values and restores all of the
- * host's from hw_breakpoint's per-CPU copy, and IA32_DEBUGCTL. The correctness baseline and the
- * cost ceiling (DESIGN §8).
+ * host's from hw_breakpoint's per-CPU copy. IA32_DEBUGCTL is switched as upstream does (VMCS on VMX,
+ * LBR virtualisation or KVM's switch by hand on SVM). The correctness baseline and the cost ceiling
+ * (DESIGN §8).
  */
+import type { TrapParams } from '../../../src/policy.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, SLOTS } from '../registers.js';
-import { hw_breakpoint_restore, type KvmX86Ops, kvm_update_dr7, kvm_update_dr0123 } from './kvm-x86.js';
+import { hw_breakpoint_restore, type KvmX86Ops, kvm_update_dr7, kvm_update_dr0123, snapshot_host_debugctl } from './kvm-x86.js';
 import { x86Policies } from './vendors.js';
 import { lazyHooks } from './x86-lazy-2014.js';
 
 const guestOwns = (k: X86Context): boolean => k.vcpu.guestDebug === 0;
 
-function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
+/** The eager hooks over vendor `ops` (`vmx` selects where DR6 lives while the guest runs). */
+export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
   const upstream = lazyHooks(ops);
+  const msr: TrapParams = { reg: DEBUGCTL, isWrite: false, regval: 0 };
+  const debugctl = (k: X86Context, isWrite: boolean, value: number): number => {
+    msr.isWrite = isWrite;
+    msr.regval = value;
+    ops.handle_debugctl(k, msr);
+    return msr.regval;
+  };
   return {
     ...upstream,
+    // DEBUGCTL as the newest era handles it, whatever --x86-era says: eager is the baseline.
+    vcpuLoad() {},
+    trap: (k, p) => (p.reg === DEBUGCTL ? ops.handle_debugctl(k, p) : ops.handle_dr(k, p)),
+    getReg: (k, reg) => (reg === DEBUGCTL ? debugctl(k, false, 0) : (upstream.getReg?.(k, reg) ?? 0)),
+    setReg: (k, reg, value) => (reg === DEBUGCTL ? void debugctl(k, true, value) : upstream.setReg?.(k, reg, value)),
     guestEnter(k: X86Context) {
-      k.vcpu.hostDebugctl = k.hw.read(DEBUGCTL);
+      k.localIrqDisable();
+      const run_flags = snapshot_host_debugctl(k, ops);
       k.hw.write(DR7, DR7_FIXED_1);
       for (let i = 0; i < SLOTS; i++) k.hw.write(DR(i), k.vcpu.effDb[DR(i)] as number);
       const dr6 = guestOwns(k) ? (k.vcpu.arch[DR6] as number) : DR6_ACTIVE_LOW;
@@ -26,9 +42,10 @@ function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
       else k.vcpu.vmcs[DR6] = dr6;
       ops.dr_exits(k, !guestOwns(k));
       kvm_update_dr7(k, ops);
+      ops.debugctl_enter(k, run_flags);
     },
     guestExit(k: X86Context, reason: string) {
-      if (vmx) k.hw.write(DEBUGCTL, k.vcpu.hostDebugctl);
+      ops.debugctl_exit(k);
       if (guestOwns(k)) {
         for (let i = 0; i < SLOTS; i++) k.vcpu.arch[DR(i)] = k.hw.read(DR(i));
         k.vcpu.arch[DR6] = vmx ? k.hw.read(DR6) : (k.vcpu.vmcs[DR6] as number);
@@ -39,7 +56,8 @@ function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
       return reason === 'debug' ? ops.handle_db(k) : undefined;
     },
     fastpath(k: X86Context) {
-      if (vmx) k.hw.write(DEBUGCTL, k.vcpu.hostDebugctl);
+      ops.debugctl_exit(k);
+      ops.debugctl_enter(k, 0);
     },
   };
 }

@@ -4,6 +4,7 @@
  * and svm.ts; policies compose these into hooks.
  */
 import type { GuestDebug, TrapParams } from '../../../src/policy.js';
+import { ERA_6_17 } from '../eras.js';
 import type { X86Context } from '../model.js';
 import {
   DEBUGCTL,
@@ -20,7 +21,10 @@ import {
   DR7_GD,
   DR7_VOLATILE,
   drNumber,
+  RFLAGS,
   SLOTS,
+  X86_EFLAGS_FIXED,
+  X86_EFLAGS_TF,
 } from '../registers.js';
 import { KVM_EXIT_DEBUG } from '../vm-switch.js';
 
@@ -35,6 +39,8 @@ export const KVM_GUESTDBG_SINGLESTEP = 0x00000002;
 export const KVM_GUESTDBG_USE_HW_BP = 0x00020000;
 /** kvm_host.h KVM_RUN_LOAD_GUEST_DR6: vcpu_run must load the guest's DR6 (it is live while DR accesses do not exit). */
 export const KVM_RUN_LOAD_GUEST_DR6 = 1 << 1;
+/** kvm_host.h KVM_RUN_LOAD_DEBUGCTL (6.17): host-owned DEBUGCTL bits changed since the last snapshot. */
+export const KVM_RUN_LOAD_DEBUGCTL = 1 << 2;
 /** kvm_dr6_fixed() for a guest without RTM and bus-lock detection: DR6_FIXED_1 | DR6_RTM | DR6_BUS_LOCK. */
 const DR6_FIXED = DR6_ACTIVE_LOW;
 
@@ -54,6 +60,18 @@ export interface KvmX86Ops {
   run_enter(k: X86Context, run_flags: number): void;
   /** kvm_x86_ops.vcpu_run after VM exit. */
   run_exit(k: X86Context): void;
+  /** kvm_x86_ops.HOST_OWNED_DEBUGCTL (6.17): DEBUGCTL bits the guest runs with as the host set them. */
+  readonly HOST_OWNED_DEBUGCTL: number;
+  /** The DEBUGCTL part of vcpu_run before VM entry (VMX KVM_RUN_LOAD_DEBUGCTL, SVM's switch by hand). */
+  debugctl_enter(k: X86Context, run_flags: number): void;
+  /** The DEBUGCTL part of vcpu_run after VM exit: the host's value back. */
+  debugctl_exit(k: X86Context): void;
+  /** Before 6.14: what vcpu_load did with DEBUGCTL (VMX vmx_vcpu_load: host_debugctlmsr = get_debugctlmsr()). */
+  vcpu_load_6_13(k: X86Context): void;
+  /** The guest's RDMSR/WRMSR of IA32_DEBUGCTL before 6.17 (VMX: no host-owned bits). */
+  handle_debugctl_6_13(k: X86Context, p: TrapParams): void;
+  /** The guest's RDMSR/WRMSR of IA32_DEBUGCTL (vmx_get_msr/vmx_set_msr, svm_get_msr/svm_set_msr). */
+  handle_debugctl(k: X86Context, p: TrapParams): void;
 }
 
 /** kvm_update_dr0123. */
@@ -131,6 +149,7 @@ export function hw_breakpoint_restore(k: X86Context): void {
 
 /** vcpu_enter_guest up to kvm_x86_ops.vcpu_run: load the guest's DR0-DR3 when it uses them, snapshot DEBUGCTL. */
 export function load_guest_debug_regs(k: X86Context, ops: KvmX86Ops): void {
+  k.localIrqDisable(); // local_irq_disable(): interrupts before this point may change the host's DR7 and DEBUGCTL
   let run_flags = 0;
   const sw = k.vcpu.switchDbRegs;
   if (sw && !(sw & KVM_DEBUGREG_AUTO_SWITCH)) {
@@ -141,9 +160,20 @@ export function load_guest_debug_regs(k: X86Context, ops: KvmX86Ops): void {
   } else if (hw_breakpoint_active(k)) {
     k.hw.write(DR7, DR7_FIXED_1);
   }
-  // Refresh the host DEBUGCTL snapshot after disabling IRQs, as DEBUGCTL can be modified in IRQ context.
-  k.vcpu.hostDebugctl = k.hw.read(DEBUGCTL);
+  // Before 6.14 (x86-era >= 1) VMX took the snapshot in vmx_vcpu_load, SVM took none.
+  if (k.host.era === ERA_6_17) run_flags |= snapshot_host_debugctl(k, ops);
   ops.run_enter(k, run_flags);
+}
+
+/**
+ * Refresh the host DEBUGCTL snapshot after disabling IRQs, as DEBUGCTL can be modified in IRQ context;
+ * inform vendor code if any host-owned bits changed (vcpu_enter_guest, 6.17). Returns the run_flags to add.
+ */
+export function snapshot_host_debugctl(k: X86Context, ops: KvmX86Ops): number {
+  const debug_ctl = k.hw.read(DEBUGCTL);
+  const flags = (debug_ctl ^ k.vcpu.hostDebugctl) & ops.HOST_OWNED_DEBUGCTL ? KVM_RUN_LOAD_DEBUGCTL : 0;
+  k.vcpu.hostDebugctl = debug_ctl;
+  return flags;
 }
 
 /** vcpu_enter_guest after the run loop: sync what the guest wrote without exiting, restore the host's breakpoints. */
@@ -172,6 +202,7 @@ export function kvm_arch_vcpu_ioctl_set_guest_debug(k: X86Context, ops: KvmX86Op
   let control = dbg.enable ? KVM_GUESTDBG_ENABLE : 0;
   if (dbg.enable && dbg.useHw) control |= KVM_GUESTDBG_USE_HW_BP;
   if (dbg.enable && dbg.singleStep) control |= KVM_GUESTDBG_SINGLESTEP;
+  const rflags = kvm_get_rflags(k);
   k.vcpu.guestDebug = control;
   const debugreg = dbg.arch ?? [];
   if (k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW_BP) {
@@ -181,7 +212,21 @@ export function kvm_arch_vcpu_ioctl_set_guest_debug(k: X86Context, ops: KvmX86Op
     for (let i = 0; i < SLOTS; i++) k.vcpu.effDb[DR(i)] = k.vcpu.arch[DR(i)] as number;
   }
   kvm_update_dr7(k, ops);
+  // vcpu->arch.singlestep_rip = kvm_get_linear_rip(vcpu) (RIP is not modelled: always "at it"), and
+  // "trigger an rflags update that will inject or remove the trace flags".
+  kvm_set_rflags(k, rflags);
   return 0;
+}
+
+/** kvm_get_rflags: the guest's RFLAGS without the TF KVM adds while userspace single-steps. */
+export function kvm_get_rflags(k: X86Context): number {
+  const rflags = k.vcpu.vmcs[RFLAGS] as number;
+  return k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP ? (rflags & ~X86_EFLAGS_TF) >>> 0 : rflags;
+}
+
+/** __kvm_set_rflags: TF added while userspace single-steps (at singlestep_rip, which is always the case here). */
+export function kvm_set_rflags(k: X86Context, rflags: number): void {
+  k.vcpu.vmcs[RFLAGS] = k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP ? (rflags | X86_EFLAGS_TF) >>> 0 : rflags;
 }
 
 /** kvm_vcpu_ioctl_x86_set_debugregs with one register of the struct changed (KVM_GET_DEBUGREGS, then SET). */
@@ -203,4 +248,6 @@ export function kvm_vcpu_reset(k: X86Context, ops: KvmX86Ops): void {
   k.vcpu.arch[DR6] = DR6_ACTIVE_LOW;
   k.vcpu.arch[DR7] = DR7_FIXED_1;
   kvm_update_dr7(k, ops);
+  // kvm_set_rflags(vcpu, X86_EFLAGS_FIXED): RIP is now the reset vector, not singlestep_rip, so no TF.
+  k.vcpu.vmcs[RFLAGS] = X86_EFLAGS_FIXED;
 }

@@ -1,7 +1,19 @@
 /** The SVM side of KVM's debug-register handling (Linux arch/x86/kvm/svm/svm.c, as of 6.17; no SEV-ES). */
 import type { TrapParams } from '../../../src/policy.js';
+import { ERA_6_17 } from '../eras.js';
 import type { X86Context } from '../model.js';
-import { DR, DR_CONTROLS, DR6, DR6_ACTIVE_LOW, DR7, SLOTS, SVM_DR_INTERCEPTS } from '../registers.js';
+import {
+  DEBUGCTL,
+  DEBUGCTLMSR_LBR,
+  DR,
+  DR_CONTROLS,
+  DR6,
+  DR6_ACTIVE_LOW,
+  DR7,
+  LBR_CTL_ENABLE_MASK,
+  SLOTS,
+  SVM_DR_INTERCEPTS,
+} from '../registers.js';
 import { emulate_dr_access, handle_db_payload, KVM_DEBUGREG_WONT_EXIT, KVM_RUN_LOAD_GUEST_DR6, type KvmX86Ops } from './kvm-x86.js';
 
 /** set_dr_intercepts / clr_dr_intercepts. */
@@ -21,13 +33,40 @@ export function svm_sync_dirty_debug_regs(k: X86Context): void {
 /** dr_interception (with decode assists). */
 export function dr_interception(k: X86Context, p: TrapParams): void {
   if (k.vcpu.guestDebug === 0) {
-    // No more DR vmexits; force a reload of the debug registers and reenter on this instruction
-    // (modelled as emulated now, as in vmx.ts).
+    // No more DR vmexits; force a reload of the debug registers and reenter on this instruction. The
+    // next vmexit will retrieve the full state of the debug registers.
     svm_dr_intercepts(k, false);
     k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
+    p.retry = true; // return 1 without skipping the instruction
+    return;
   }
   emulate_dr_access(k, svmOps, p);
 }
+
+/** svm_update_lbrv: LBR virtualisation on while the guest's DEBUGCTL has LBR (no nested guests). */
+export function svm_update_lbrv(k: X86Context): void {
+  const enable = ((k.vcpu.vmcs[DEBUGCTL] as number) & DEBUGCTLMSR_LBR) !== 0;
+  k.vcpu.virtExt = enable ? k.vcpu.virtExt | LBR_CTL_ENABLE_MASK : k.vcpu.virtExt & ~LBR_CTL_ENABLE_MASK;
+}
+
+/**
+ * svm_set_msr / svm_get_msr for MSR_IA32_DEBUGCTLMSR: without the `lbrv` parameter the write is dropped
+ * (kvm_pr_unimpl_wrmsr); otherwise it goes to the VMCB's save.dbgctl and svm_update_lbrv runs.
+ */
+export function svm_debugctl_msr(k: X86Context, p: TrapParams): void {
+  if (!p.isWrite) {
+    p.regval = k.vcpu.vmcs[DEBUGCTL] as number;
+    return;
+  }
+  if (!k.host.lbrv) return;
+  if (k.vcpu.vmcs[DEBUGCTL] === p.regval) return;
+  k.vcpu.vmcs[DEBUGCTL] = p.regval;
+  svm_update_lbrv(k);
+}
+
+/** Whether KVM switches DEBUGCTL by hand around VMRUN (svm_vcpu_run, 6.14+): LBRV off and the values differ. */
+const manualDebugctl = (k: X86Context): boolean =>
+  !(k.vcpu.virtExt & LBR_CTL_ENABLE_MASK) && k.vcpu.hostDebugctl !== (k.vcpu.vmcs[DEBUGCTL] as number);
 
 /** The kvm_x86_ops of SVM. */
 export const svmOps: KvmX86Ops = {
@@ -43,6 +82,22 @@ export const svmOps: KvmX86Ops = {
     // Run with all-zero DR6 unless the guest can write DR6 freely, so that KVM can get the exact cause of a #DB.
     if (run_flags & KVM_RUN_LOAD_GUEST_DR6) k.vcpu.vmcs[DR6] = k.vcpu.arch[DR6] as number;
     else if (!(k.vcpu.switchDbRegs & KVM_DEBUGREG_WONT_EXIT)) k.vcpu.vmcs[DR6] = DR6_ACTIVE_LOW;
+    // Before 6.14 (x86-era >= 1) svm_vcpu_run left DEBUGCTL to LBR virtualisation.
+    if (k.host.era === ERA_6_17) svmOps.debugctl_enter(k, run_flags);
   },
-  run_exit() {},
+  run_exit(k) {
+    if (k.host.era === ERA_6_17) svmOps.debugctl_exit(k);
+  },
+  debugctl_enter(k) {
+    // Hardware only context switches DEBUGCTL if LBR virtualization is enabled: load it by hand.
+    if (manualDebugctl(k)) k.hw.write(DEBUGCTL, k.vcpu.vmcs[DEBUGCTL] as number);
+  },
+  debugctl_exit(k) {
+    if (manualDebugctl(k)) k.hw.write(DEBUGCTL, k.vcpu.hostDebugctl);
+  },
+  HOST_OWNED_DEBUGCTL: 0,
+  handle_debugctl: svm_debugctl_msr,
+  vcpu_load_6_13() {},
+  // 6.13's svm_set_msr differs only for BTF (suppressed since 6.14), which the modelled guest never writes.
+  handle_debugctl_6_13: svm_debugctl_msr,
 };

@@ -1,12 +1,25 @@
 /** The VMX side of KVM's debug-register handling (Linux arch/x86/kvm/vmx/vmx.c, as of 6.17). */
 import type { TrapParams } from '../../../src/policy.js';
 import type { X86Context } from '../model.js';
-import { CPU_BASED_MOV_DR_EXITING, DEBUGCTL, DR, DR_CONTROLS, DR6, DR6_ACTIVE_LOW, DR7, EXIT_QUAL, SLOTS } from '../registers.js';
+import {
+  CPU_BASED_MOV_DR_EXITING,
+  DEBUGCTL,
+  DEBUGCTLMSR_FREEZE_IN_SMM,
+  DEBUGCTLMSR_LBR,
+  DR,
+  DR_CONTROLS,
+  DR6,
+  DR6_ACTIVE_LOW,
+  DR7,
+  EXIT_QUAL,
+  SLOTS,
+} from '../registers.js';
 import {
   emulate_dr_access,
   emulate_general_detect,
   handle_db_payload,
   KVM_DEBUGREG_WONT_EXIT,
+  KVM_RUN_LOAD_DEBUGCTL,
   KVM_RUN_LOAD_GUEST_DR6,
   type KvmX86Ops,
 } from './kvm-x86.js';
@@ -34,10 +47,37 @@ export function handle_dr(k: X86Context, p: TrapParams): void {
   if (k.vcpu.guestDebug === 0) {
     vmx_mov_dr_exiting(k, false);
     // No more DR vmexits; force a reload of the debug registers and reenter on this instruction. The
-    // re-executed MOV is modelled as emulated now: after the reload it has the same architectural effect.
+    // next vmexit will retrieve the full state of the debug registers.
     k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
+    p.retry = true; // return 1 without skipping the instruction
+    return;
   }
   emulate_dr_access(k, vmxOps, p);
+}
+
+/** vmx.h vmx_guest_debugctl_write: the guest's value with the host's FREEZE_IN_SMM (6.17). */
+export function vmx_guest_debugctl_write(k: X86Context, val: number): void {
+  if (val & DEBUGCTLMSR_FREEZE_IN_SMM) k.warn('WARN_ON_ONCE(val & DEBUGCTLMSR_FREEZE_IN_SMM)');
+  k.vcpu.vmcs[DEBUGCTL] = (val | (k.vcpu.hostDebugctl & DEBUGCTLMSR_FREEZE_IN_SMM)) >>> 0;
+}
+
+/** vmx.h vmx_guest_debugctl_read. */
+export const vmx_guest_debugctl_read = (k: X86Context): number => ((k.vcpu.vmcs[DEBUGCTL] as number) & ~DEBUGCTLMSR_FREEZE_IN_SMM) >>> 0;
+
+/** vmx.h vmx_reload_guest_debugctl. */
+export function vmx_reload_guest_debugctl(k: X86Context): void {
+  const val = k.vcpu.vmcs[DEBUGCTL] as number;
+  if (!((val ^ k.vcpu.hostDebugctl) & DEBUGCTLMSR_FREEZE_IN_SMM)) return;
+  vmx_guest_debugctl_write(k, (val & ~DEBUGCTLMSR_FREEZE_IN_SMM) >>> 0);
+}
+
+/**
+ * vmx_set_msr / vmx_get_msr for MSR_IA32_DEBUGCTLMSR: the guest may set LBR (vmx_get_supported_debugctl
+ * with guest LBRs enabled); other bits are outside the modelled domain.
+ */
+export function vmx_debugctl_msr(k: X86Context, p: TrapParams): void {
+  if (p.isWrite) vmx_guest_debugctl_write(k, (p.regval & DEBUGCTLMSR_LBR) >>> 0);
+  else p.regval = vmx_guest_debugctl_read(k);
 }
 
 /** The kvm_x86_ops of VMX. */
@@ -51,9 +91,24 @@ export const vmxOps: KvmX86Ops = {
   handle_db: (k) => handle_db_payload(k, vmxOps, k.hw.read(EXIT_QUAL)),
   run_enter(k, run_flags) {
     if (run_flags & KVM_RUN_LOAD_GUEST_DR6) k.hw.write(DR6, k.vcpu.arch[DR6] as number);
+    vmxOps.debugctl_enter(k, run_flags);
   },
-  run_exit(k) {
+  run_exit: (k) => vmxOps.debugctl_exit(k),
+  debugctl_enter(k, run_flags) {
+    if (run_flags & KVM_RUN_LOAD_DEBUGCTL) vmx_reload_guest_debugctl(k);
+  },
+  debugctl_exit(k) {
     // MSR_IA32_DEBUGCTLMSR is zeroed on vmexit. Restore it if needed.
     if (k.vcpu.hostDebugctl) k.hw.write(DEBUGCTL, k.vcpu.hostDebugctl);
+  },
+  HOST_OWNED_DEBUGCTL: DEBUGCTLMSR_FREEZE_IN_SMM,
+  handle_debugctl: vmx_debugctl_msr,
+  vcpu_load_6_13(k) {
+    k.vcpu.hostDebugctl = k.hw.read(DEBUGCTL); // vmx->host_debugctlmsr = get_debugctlmsr()
+  },
+  handle_debugctl_6_13(k, p) {
+    // vmx_set_msr / vmx_get_msr before 6.17: vmcs_write64(GUEST_IA32_DEBUGCTL, data) / vmcs_read64.
+    if (p.isWrite) k.vcpu.vmcs[DEBUGCTL] = (p.regval & DEBUGCTLMSR_LBR) >>> 0;
+    else p.regval = k.vcpu.vmcs[DEBUGCTL] as number;
   },
 };

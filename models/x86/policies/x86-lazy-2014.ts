@@ -5,7 +5,10 @@
  * exit syncs them back; DR0-DR3 are loaded only while the guest or userspace enables a breakpoint, and
  * the host's are restored after the run loop only when hw_breakpoint_active().
  */
-import type { X86Hooks } from '../model.js';
+import type { TrapParams } from '../../../src/policy.js';
+import { ERA_6_13 } from '../eras.js';
+import type { X86Context, X86Hooks } from '../model.js';
+import { DEBUGCTL } from '../registers.js';
 import {
   type KvmX86Ops,
   kvm_arch_vcpu_ioctl_set_guest_debug,
@@ -16,6 +19,19 @@ import {
   put_guest_debug_regs,
 } from './kvm-x86.js';
 import { x86Policies } from './vendors.js';
+
+const msr: TrapParams = { reg: DEBUGCTL, isWrite: false, regval: 0 };
+
+/** KVM_GET_MSRS / KVM_SET_MSRS of IA32_DEBUGCTL through the vendor's MSR handler; returns the value read. */
+export function debugctl_msr(k: X86Context, ops: KvmX86Ops, isWrite: boolean, value: number): number {
+  msr.isWrite = isWrite;
+  msr.regval = value;
+  debugctlHandler(k, ops)(k, msr);
+  return msr.regval;
+}
+
+/** The vendor's IA32_DEBUGCTL MSR handler of the era the model runs (k.host.era). */
+const debugctlHandler = (k: X86Context, ops: KvmX86Ops) => (k.host.era >= ERA_6_13 ? ops.handle_debugctl_6_13 : ops.handle_debugctl);
 
 /** The upstream hooks over vendor `ops`. */
 export function lazyHooks(ops: KvmX86Ops): X86Hooks {
@@ -31,9 +47,14 @@ export function lazyHooks(ops: KvmX86Ops): X86Hooks {
       ops.run_exit(k);
       ops.run_enter(k, 0);
     },
-    trap: ops.handle_dr,
-    getReg: kvm_get_dr,
-    setReg: (k, reg, value) => kvm_vcpu_ioctl_x86_set_debugregs(k, ops, reg, value),
+    vcpuLoad(k) {
+      if (k.host.era >= ERA_6_13) ops.vcpu_load_6_13(k);
+    },
+    trap: (k, p) => (p.reg === DEBUGCTL ? debugctlHandler(k, ops)(k, p) : ops.handle_dr(k, p)),
+    // KVM_GET/SET_DEBUGREGS, or KVM_GET/SET_MSRS for IA32_DEBUGCTL (the vendor's get_msr/set_msr, host-initiated).
+    getReg: (k, reg) => (reg === DEBUGCTL ? debugctl_msr(k, ops, false, 0) : kvm_get_dr(k, reg)),
+    setReg: (k, reg, value) =>
+      reg === DEBUGCTL ? debugctl_msr(k, ops, true, value) : kvm_vcpu_ioctl_x86_set_debugregs(k, ops, reg, value),
     vcpuReset: (k) => kvm_vcpu_reset(k, ops),
     setGuestDebug: (k, dbg) => kvm_arch_vcpu_ioctl_set_guest_debug(k, ops, dbg),
   };

@@ -1,0 +1,30 @@
+/**
+ * The kernel eras the x86 models follow (the `x86-era` model option): where KVM/x86's debug-state
+ * code changed across versions, policies transliterated from upstream read the era (k.host.era) and
+ * the model offers only the events the era's run loop has.
+ */
+
+/** `--x86-era 0`: Linux 6.17, the newest modelled (the default). */
+export const ERA_6_17 = 0;
+/** `--x86-era 1`: Linux 6.13, before the 6.14 DEBUGCTL fixes and 6.17's FREEZE_IN_SMM. */
+export const ERA_6_13 = 1;
+/** `--x86-era 2`: Linux 5.7, before the fast path could re-enter the guest (EXIT_FASTPATH_REENTER_GUEST, 5.8). */
+export const ERA_5_7 = 2;
+
+/** The option's help text: each value and its upstream source. */
+export const X86_ERA_DESCRIPTION =
+  "KVM's era: 0 = Linux 6.17 (host DEBUGCTL snapshot after local_irq_disable() and SVM's DEBUGCTL switch by hand without LBRV, both 6.14 'KVM: SVM: Fix DEBUGCTL bugs'; VMX keeps the host's FREEZE_IN_SMM, 6b1dd26544d0, 6.17; fast-path re-entry); " +
+  '1 = Linux 6.13 (VMX snapshots the host DEBUGCTL in vmx_vcpu_load; SVM leaves DEBUGCTL to LBRV; no host-owned DEBUGCTL bits); ' +
+  '2 = Linux 5.7 (as 1, and no EXIT_FASTPATH_REENTER_GUEST, so no FASTPATH_EXIT; for policies transliterated from that code: the built-in ones are 6.13/6.17 code)';
+
+/** KVM_DEBUGREG_* (kvm_host.h enum switch_db_regs) as each era defines them; bit 2 changed meaning. */
+export const KVM_DEBUGREG_FLAGS = {
+  /** Linux 3.15 (lazy DR switching, "KVM: x86: Allow the guest to run with dirty debug registers"). */
+  '3.15': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1 },
+  /** From the 3.19/4.x era until 5.14: RELOAD at bit 2 (removed by 34e9f860071f "KVM: X86: Remove unneeded KVM_DEBUGREG_RELOAD", 5.15). */
+  '4.x': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1, RELOAD: 1 << 2 },
+  /** 5.15 to 6.3: BP_ENABLED and WONT_EXIT only. */
+  '5.15': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1 },
+  /** 6.4 on (SEV-ES DebugSwap): AUTO_SWITCH at bit 2, debug registers switched by hardware. */
+  '6.4': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1, AUTO_SWITCH: 1 << 2 },
+} as const;

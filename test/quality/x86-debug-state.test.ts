@@ -1,0 +1,116 @@
+/**
+ * What the x86 models check beyond DR0-DR3 and DR7: the host's DR6 in every host context, the
+ * IA32_DEBUGCTL the guest runs with and the one the host gets back (VMX, SVM with and without the
+ * kvm_amd `lbrv` parameter), and host changes made by an interrupt in the run loop before
+ * local_irq_disable(). Each planted slip is found by `check` and by `explore`; the unmutated policies hold.
+ */
+import { describe, expect, it } from 'vitest';
+import { x86Svm, x86Vmx } from '../../models/x86/model.js';
+import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
+import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
+import { invariantsFor } from '../../properties/suites.js';
+import { check } from '../../src/check.js';
+import { explore } from '../../src/explore.js';
+import type { ModelConfig } from '../../src/model.js';
+import {
+  debugctlSnapshotBeforeIrqOff,
+  dr6NotReset,
+  dr7NotSavedOnExit,
+  guestDebugctlNotLoaded,
+  hostDebugctlNotRestored,
+  singleStepTfNotSet,
+} from './x86-eager-mutants.js';
+
+const archOf = (id: string) => (id === 'x86-vmx' ? x86Vmx : x86Svm);
+const SETUPS = [
+  ['x86-vmx', {}],
+  ['x86-svm', { lbrv: 1 }],
+  ['x86-svm', { lbrv: 0 }],
+] as const satisfies readonly (readonly [string, ModelConfig])[];
+
+const CASES = [
+  ['the VMX sync forgets set_debugreg(DR6_RESERVED, 6)', 'x86-vmx', {}, dr6NotReset, 'host-breakpoints-preserved', 'DR6'],
+  ...SETUPS.flatMap(([id, config]) => [
+    ['the guest runs with the host DEBUGCTL', id, config, guestDebugctlNotLoaded(id), 'guest-isolation', 'IA32_DEBUGCTL'] as const,
+    ['the host runs without its DEBUGCTL', id, config, hostDebugctlNotRestored(id), 'host-breakpoints-preserved', 'IA32_DEBUGCTL'] as const,
+  ]),
+] as const;
+
+describe('x86 DR6 and DEBUGCTL slips are found (seed 1)', () => {
+  it.each(CASES)('check finds "%s" on %s (%o)', (_bug, id, config, policy, invariant, register) => {
+    const r = check(policy, { arch: archOf(id), config, invariants: invariantsFor(id), seed: 1, runs: 2000 });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.invariant).toBe(invariant);
+    expect(r.violation?.register).toBe(register);
+    expect(r.trace.length).toBeLessThanOrEqual(6);
+  });
+
+  it.each(CASES)('explore finds "%s" on %s (%o) within 5 events', (_bug, id, config, policy, invariant, register) => {
+    const r = explore(policy, { arch: archOf(id), config, invariants: invariantsFor(id), depth: 5 });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.invariant).toBe(invariant);
+    expect(r.violation?.register).toBe(register);
+  });
+});
+
+describe('the VMX debug controls', () => {
+  it('a vmcs01 without VM_EXIT_SAVE_DEBUG_CONTROLS loses the DR7 the guest wrote untrapped (found by check and explore)', () => {
+    const invariants = invariantsFor('x86-vmx');
+    const r = check(dr7NotSavedOnExit, { arch: x86Vmx, invariants, seed: 1, runs: 2000 });
+    expect(r.violation?.invariant).toBe('guest-breakpoints-effective');
+    const e = explore(dr7NotSavedOnExit, { arch: x86Vmx, invariants, depth: 5 });
+    expect(e.violation?.invariant).toBe('guest-breakpoints-effective');
+    expect(e.violation?.message).toMatch(/DR7 is 0x400/);
+  });
+});
+
+describe('host changes from interrupts in the run loop', () => {
+  it.each(SETUPS)('a DEBUGCTL snapshot taken before local_irq_disable() is found on %s (%o), only through RUN_LOOP_IRQ', (id, config) => {
+    const policy = debugctlSnapshotBeforeIrqOff(id);
+    const arch = archOf(id);
+    const r = check(policy, { arch, config, invariants: invariantsFor(id), seed: 1, runs: 2000 });
+    expect(r.violation?.invariant).toBe('host-breakpoints-preserved');
+    expect(r.violation?.register).toBe('IA32_DEBUGCTL');
+    expect(r.trace.some((e) => e.event === 'RUN_LOOP_IRQ')).toBe(true);
+    const e = explore(policy, { arch, config, invariants: invariantsFor(id), depth: 5 });
+    expect(e.violation?.register).toBe('IA32_DEBUGCTL');
+    expect(e.trace?.some((ev) => ev.event === 'RUN_LOOP_IRQ')).toBe(true);
+  });
+});
+
+describe('KVM_GUESTDBG_SINGLESTEP (RFLAGS.TF, DR6.BS)', () => {
+  it.each(['x86-vmx', 'x86-svm'] as const)(
+    'on %s, a KVM_SET_GUEST_DEBUG that never sets TF is found: the step never reaches userspace',
+    (id) => {
+      const policy = singleStepTfNotSet(id);
+      const arch = archOf(id);
+      const r = check(policy, { arch, invariants: invariantsFor(id), seed: 1, runs: 2000 });
+      expect(r.violation?.invariant).toBe('debug-status-consumed');
+      expect(r.violation?.message).toMatch(/DR6\[BS\] on cpu\d never reached userspace/);
+      const e = explore(policy, { arch, invariants: invariantsFor(id), depth: 5 });
+      expect(e.violation?.invariant).toBe('debug-status-consumed');
+      expect(e.trace?.find((ev) => ev.event === 'VMM_SET_GUEST_DEBUG')).toMatchObject({ singleStep: 'on' });
+    },
+  );
+});
+
+describe('the unmutated policies hold, with run-loop interrupts exercised', () => {
+  const POLICIES = [
+    ['eager', 'x86-vmx', {}, x86EagerVmx],
+    ['eager', 'x86-svm', { lbrv: 1 }, x86EagerSvm],
+    ['eager', 'x86-svm', { lbrv: 0 }, x86EagerSvm],
+    ['x86-lazy-2014-fixed', 'x86-vmx', {}, x86Lazy2014FixedVmx],
+    ['x86-lazy-2014-fixed', 'x86-svm', { lbrv: 1 }, x86Lazy2014FixedSvm],
+  ] as const;
+
+  it.each(POLICIES)('%s on %s (%o) holds on 2000 interleavings and every one of at most 6 events', (_name, id, config, policy) => {
+    const arch = archOf(id);
+    const r = check(policy, { arch, config, invariants: invariantsFor(id), seed: 1, runs: 2000, coverage: true });
+    expect(r.violation).toBeUndefined();
+    expect(r.coverage?.events.find((c) => c.event === 'RUN_LOOP_IRQ')?.applied).toBeGreaterThan(0);
+    const e = explore(policy, { arch, config, invariants: invariantsFor(id), depth: 6, coverage: true });
+    expect(e.violation).toBeUndefined();
+    expect(e.depthCompleted).toBe(6);
+    expect(e.coverage?.events.find((c) => c.event === 'RUN_LOOP_IRQ')?.applied).toBeGreaterThan(0);
+  });
+});
