@@ -4,7 +4,7 @@
  * hw_breakpoint users, KVM_SET_GUEST_DEBUG, guest code running into breakpoints, fast-path exits.
  */
 import { STATUS_GHOST } from '../../src/debug-status.js';
-import { SCRATCH_WORDS } from '../../src/execute.js';
+import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from '../../src/execute.js';
 import { compileLifecycle } from '../../src/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
 import type { HookContext, Hooks } from '../../src/policy.js';
@@ -177,8 +177,10 @@ function x86Model(vmx: boolean): ArchModel {
           for (let c = 0; c < w.shape.cpus; c++) {
             w.hw.set(registers.reset, c * R);
             w.hostIntent.set(registers.reset, c * R);
-            w.hostScalar[2 * c] = vmx ? 0 : (config.lbrv ?? 1);
-            w.hostScalar[2 * c + 1] = era;
+            // Per CPU: the host scalars (lbrv, era), then the policy's HOST_SCRATCH_WORDS (execute.ts hostView).
+            const h = c * (2 + HOST_SCRATCH_WORDS);
+            w.hostScalar[h] = vmx ? 0 : (config.lbrv ?? 1);
+            w.hostScalar[h + 1] = era;
           }
           for (let v = 0; v < w.shape.vcpus; v++) {
             for (const reg of GUEST_REGS) w.guestIntent[v * R + reg] = registers.reset[reg] as number;
