@@ -17,14 +17,16 @@ describe('worldswitch on x86', () => {
     }
   });
 
-  it('check x86-vmx/x86-lazy-2014 exits 1 with the 7-step counterexample (the re-executed MOV DR7 disarms the debugger) and its replay line', async () => {
+  it('check x86-vmx/x86-lazy-2014 exits 1 with the 7-step counterexample (the re-executed MOV DR runs on the debugger registers) and its replay line', async () => {
     const r = await cli('check', 'x86-vmx/x86-lazy-2014', '--seed', '2', '--runs', '2000');
     expect(r.code, r.err).toBe(1);
-    expect(r.out).toContain('x86-vmx/x86-lazy-2014: violated guest-breakpoints-effective');
+    // The debugger owns the slots, so its claim is the one reported (the checking order).
+    expect(r.out).toContain('x86-vmx/x86-lazy-2014: violated userspace-debug-honored');
     expect(r.out).toContain('Counterexample: 7 steps');
     expect(r.out).toContain('vcpu0.vmcs.MOV_DR_EXITING: 0x800000 (MOV_DR_EXITING) -> 0x0');
-    expect(r.out).toContain('ghost.vcpu0.retryAccess: 0x0 -> 0x16'); // handle_dr left MOV DR7 to run again
-    expect(r.out).toContain('ghost.vcpu0.retryAccess: 0x16 -> 0x0'); // ... and it ran at the next entry
+    const left = /ghost\.vcpu0\.retryAccess: 0x0 -> (0x[0-9a-f]+)/.exec(r.out)?.[1]; // handle_dr left the MOV DR to run again
+    expect(left).toBeDefined();
+    expect(r.out).toContain(`ghost.vcpu0.retryAccess: ${left} -> 0x0`); // ... and it ran at the next entry
     expect(r.out).toContain('Replay: npx worldswitch check x86-vmx/x86-lazy-2014 --seed 2 --runs 2000');
   });
 
