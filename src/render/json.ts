@@ -90,7 +90,7 @@ export function toExploreJsonReport(r: ExploreResult, ms: number, x?: Executor):
     symmetry: r.symmetry,
     violation: r.violation ?? null,
     trace: r.trace,
-    ...(x ? { counterexample: counterexampleJson(x, r.trace, r.violation, []) } : {}),
+    ...(x ? { counterexample: counterexampleJson(x, r.trace, r.violation, [], r.hung) } : {}),
     error: r.error ?? null,
     ...(r.coverage ? { coverage: r.coverage } : {}),
     stats: {

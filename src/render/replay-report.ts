@@ -100,7 +100,7 @@ export function toReplayJsonReport(o: ReplayOutcome, x?: Executor): Record<strin
     note: o.note ?? null,
     violation: o.violation ?? null,
     trace: o.trace,
-    ...(x ? { counterexample: counterexampleJson(x, o.trace.slice(0, o.steps), o.violation, o.warnings) } : {}),
+    ...(x ? { counterexample: counterexampleJson(x, o.trace.slice(0, o.steps), o.violation, o.warnings, o.hung) } : {}),
     warnings: o.warnings,
   };
 }
