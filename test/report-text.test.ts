@@ -19,8 +19,8 @@ const SEEDED: [policy: string, decoded: string[], inside: RegExp][] = [
   ],
   [
     'arm64-vhe/arm64-vhe-deferred-2017-v2',
-    ['cpu0.HCR_EL2: 0x0 -> 0x4000000 (TVM)'],
-    /Inside step 3[^\n]*\n {2}guestEnter on cpu0:\n(.*\n)* {4}#3 {2}write HCR_EL2 = 0x4000000 \(TVM\)/,
+    ['cpu0.HCR_EL2: 0x408000000 (TGE|+0x400000000) -> 0x4000000 (TVM)'],
+    /Inside step 3[^\n]*\n {2}guestEnter on cpu0:\n(.*\n)* {4}#2 {2}write HCR_EL2 = 0x4000000 \(TVM\)/,
   ],
   [
     'armv7/armv7-dirty-2015',
@@ -45,8 +45,10 @@ const SEEDED: [policy: string, decoded: string[], inside: RegExp][] = [
     'x86-vmx/x86-lazy-2014',
     [
       'vcpu0.guestDebug: 0x0 -> 0x20003 (ENABLE|SINGLESTEP|USE_HW_BP)',
-      'vcpu0.vmcs.DR7: 0x400 -> 0x602 (G0|GE)',
-      'vcpu0.switchDbRegs: 0x0 -> 0x2 (WONT_EXIT)',
+      'vcpu0.vmcs.DR7: 0x400 -> 0x60a (G0|G1|GE)',
+      'vcpu0.switchDbRegs: 0x2 (WONT_EXIT) -> 0x3 (BP_ENABLED|WONT_EXIT)',
+      // The MOV DR7 handle_dr left to run again runs at this entry, on the debugger's DR7.
+      'ghost.vcpu0.retryAccess: 0x6 -> 0x0',
     ],
     /Inside step 7[^\n]*\n {2}guestEnter on cpu0:\n {4}#1 {2}write DR7 = 0x400\n {4}#2 {2}write DR0 = 0x1000\n/,
   ],

@@ -16,9 +16,9 @@ const CASES = [
   // WONT_EXIT is cleared but DR accesses no longer exit: the guest reads DR0-DR3 the host left there.
   ['MOV-DR exiting not re-armed after the sync', 'x86-vmx', exitsNotRearmed('x86-vmx'), 'guest-isolation'],
   ['DR intercepts not re-armed after the sync', 'x86-svm', exitsNotRearmed('x86-svm'), 'guest-isolation'],
-  // The guest's MOV DR executes although DR7.GD is set: no #DB, and GD stays set. No host
-  // breakpoint is involved, so it is the guest's own DR7 that is wrong, not a host breakpoint.
-  ['guest DR7.GD not emulated by handle_dr', 'x86-vmx', generalDetectNotEmulated, 'guest-breakpoints-effective'],
+  // The guest's MOV DR executes although DR7.GD is set: no #DB(BD) reaches its DR6, and GD stays
+  // set. No host breakpoint is involved: the guest's own view of DR6 is what is wrong.
+  ['guest DR7.GD not emulated by handle_dr', 'x86-vmx', generalDetectNotEmulated, 'no-stale-read'],
   // KVM_SET_GUEST_DEBUG(USE_HW_BP) never reaches GUEST_DR7: the guest's own DR7 stays in force.
   // The debugger owns the slots, so its claim is the one reported (checking order).
   ['userspace breakpoints not loaded', 'x86-vmx', userspaceBreakpointsNotLoaded('x86-vmx'), 'userspace-debug-honored'],
