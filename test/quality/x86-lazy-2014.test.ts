@@ -38,10 +38,10 @@ describe.each(VARIANTS)('%s', (id, arch, upstream, fixed, eager) => {
   it('finds userspace breakpoints readable by the guest after a DR exit that returned to userspace (seed 1)', () => {
     const r = check(upstream, { arch, invariants: all, seed: 1, runs: 2000 });
     expect(r.verdict).toBe('violated');
-    // The guest reads userspace's DR0-DR3 untrapped: no-stale-read, or guest-isolation when a host
-    // breakpoint at the same address makes the value the host's too (seed 1 draws that one).
-    expect(['no-stale-read', 'guest-isolation']).toContain(r.violation?.invariant);
-    expect(r.violation?.message).toMatch(/read(s)? (DR\d untrapped|untrapped DR\d)/);
+    // The guest reads userspace's DR0-DR7 untrapped: no-stale-read, or userspace-debug-honored (the
+    // guest's own view while userspace debugs), which comes first in the checking order (seed 1).
+    expect(['no-stale-read', 'userspace-debug-honored']).toContain(r.violation?.invariant);
+    expect(r.violation?.message).toMatch(/read(s)? (DR\d untrapped|untrapped DR\d)|the guest read DR\d as/);
     const events = r.trace.map((e) => e.event);
     // A trapped DR access, back to userspace, KVM_SET_GUEST_DEBUG, and the next entry.
     expect(events.slice(-4)).toEqual(['VCPU_PUT', 'VCPU_LOAD', 'VMM_SET_GUEST_DEBUG', 'GUEST_ENTER']);
