@@ -263,6 +263,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         if (watch) writeWatchPath(watch, path(node, EMPTY_EVENT).slice(0, -1));
         codec.decode(current, 0, template);
         x.world.copyStateFrom(template);
+        codec.begin(current, template);
         pendingCount = 0;
         options.alphabet(x, collect);
         let changed = false;
@@ -292,8 +293,9 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
           // Nothing changed (a read, a hit that raised nothing): the successor is this state, already seen.
           if (!changed) continue;
           const perm = options.symmetry ? codec.order(x.world) : 0;
-          codec.encode(x.world, scratch, 0, perm, fp);
+          codec.successor(x.world, current, perm, fp);
           if (!seen.add(fp[0] as number, fp[1] as number)) continue;
+          codec.encode(x.world, scratch, 0, perm);
           next.push(scratch, addNode(node, internEvent(ev), perm));
           if (seen.size >= maxStates) return result('stopped', d - 1, undefined, 'max-states');
         }
