@@ -25,6 +25,8 @@ export class WorldCodec {
   private readonly wordCount: number;
   /** Per CPU order: for each packed position, its index in `World.words` (or `World.bytes`). */
   private readonly sources: Int32Array[];
+  /** Per CPU order: for each packed word position in world numbering, its position in that order (Float64 words only). */
+  private readonly places: Int32Array[];
   /** 1 at the packed positions that hold a CPU number (the CPU a vCPU is loaded on). */
   private readonly cpuValued: Uint8Array;
   /** Per packed position in world numbering: the CPU whose record holds it, or -1 (shared). */
@@ -86,6 +88,12 @@ export class WorldCodec {
       return Int32Array.from(out);
     });
     this.base = new Int32Array(2 + 2 * cpus);
+    this.preHash = new Int32Array(2 * this.width);
+    this.places = this.sources.map((src) => {
+      const placeOf = new Map<number, number>();
+      for (let p = 0; p < this.wordCount; p++) placeOf.set(src[p] as number, p);
+      return Int32Array.from((this.sources[0] as Int32Array).subarray(0, this.wordCount), (index) => placeOf.get(index) as number);
+    });
     this.varying = new Int32Array(this.wordCount);
     this.isVarying = new Uint8Array(this.wordCount);
     this.changedAt = new Int32Array(this.wordCount);
@@ -123,6 +131,70 @@ export class WorldCodec {
     if (fp) this.fingerprint(out, offset, fp);
   }
 
+  /**
+   * Appends to `out` at `o` the packed words of `w` (CPUs in order `perm`) that differ from the
+   * packed world `root`, as position/value pairs; returns the offset after them. `w` must be a
+   * state `successor` fingerprinted: by induction over the search, such a state differs from the
+   * root only in words `successor` has seen change (in any CPU's copy, as `addVarying` keeps
+   * them), so only those are looked at, unless `root` itself changes under the CPU order `perm`.
+   */
+  encodeDifferences(w: World, perm: number, root: Float64Array, out: Float64Array, o: number): number {
+    const words = w.words;
+    const F = this.wordCount;
+    let at = o;
+    if (this.rootSymmetric(root, perm)) {
+      const src = this.sources[0] as Int32Array;
+      const place = this.places[perm] as Int32Array;
+      const varying = this.varying;
+      for (let k = 0; k < this.varyingCount; k++) {
+        const q = varying[k] as number;
+        const p = place[q] as number;
+        const v = words[src[q] as number] as number;
+        if (v !== root[p]) {
+          out[at++] = p;
+          out[at++] = v;
+        }
+      }
+    } else {
+      const src = this.sources[perm] as Int32Array;
+      for (let p = 0; p < F; p++) {
+        const v = words[src[p] as number] as number;
+        if (v !== root[p]) {
+          out[at++] = p;
+          out[at++] = v;
+        }
+      }
+    }
+    const src = this.sources[perm] as Int32Array;
+    const inverse = this.inverse[perm] as Int8Array;
+    const bytes = w.bytes;
+    for (let p = F; p < this.width; p++) {
+      let v = bytes[src[p] as number] as number;
+      if (this.cpuValued[p] === 1 && v >= 0) v = inverse[v] as number;
+      if (v !== root[p]) {
+        out[at++] = p;
+        out[at++] = v;
+      }
+    }
+    return at;
+  }
+
+  /** Whether packing `root`'s world with CPUs in order `perm` gives `root` again (its CPUs start alike). */
+  private rootSymmetric(root: Float64Array, perm: number): boolean {
+    if (this.symmetricRoot !== root) {
+      this.symmetricRoot = root;
+      this.symmetric = this.perms.map((_, q) => {
+        const place = this.places[q] as Int32Array;
+        for (let p = 0; p < this.wordCount; p++) if (root[place[p] as number] !== root[p]) return false;
+        return true;
+      });
+    }
+    return this.symmetric[perm] === true;
+  }
+
+  private symmetricRoot: Float64Array | undefined;
+  private symmetric: boolean[] = [];
+
   /** Restores `w` from `src` at `offset` (registers the codec does not pack keep their values). */
   decode(src: Float64Array, offset: number, w: World): void {
     const at = this.sources[0] as Int32Array;
@@ -140,7 +212,7 @@ export class WorldCodec {
    * changed instead of hashing the whole world again.
    */
   fingerprint(data: Float64Array, offset: number, out: Uint32Array): void {
-    this.sumsOf(data, offset, this.sums);
+    this.sumsOf(data, offset, this.sums, false);
     this.finish(this.sums, undefined, data, offset, 0, out);
   }
 
@@ -149,7 +221,7 @@ export class WorldCodec {
    * to it word for word, as the state `successor` compares against.
    */
   begin(pre: Float64Array, shadow: World): void {
-    this.sumsOf(pre, 0, this.base);
+    this.sumsOf(pre, 0, this.base, true);
     if (this.shadow !== shadow) {
       this.shadow = shadow;
       this.shadowBytes = Buffer.from(shadow.words.buffer, shadow.words.byteOffset, shadow.words.byteLength);
@@ -179,7 +251,7 @@ export class WorldCodec {
       const v = words[at] as number;
       const old = pre[p] as number;
       if (v !== old) {
-        this.change(sums, p, old, v);
+        this.change(sums, p, v);
         changedAt[n] = at;
         changedFrom[n++] = old;
         shadow[at] = v;
@@ -191,6 +263,7 @@ export class WorldCodec {
     }
     const same = this.worldBytes.equals(this.shadowBytes as Buffer);
     for (let i = 0; i < n; i++) shadow[changedAt[i] as number] = changedFrom[i] as number;
+    this.undo = same ? n : -1;
     if (!same) {
       // Some word outside `varying` changed (or a word no state packs): compare them all.
       sums.set(this.base);
@@ -199,22 +272,36 @@ export class WorldCodec {
         const v = words[src[p] as number] as number;
         const old = pre[p] as number;
         if (v === old) continue;
-        this.change(sums, p, old, v);
-        if (this.isVarying[p] === 0) {
-          this.isVarying[p] = 1;
-          varying[this.varyingCount++] = p;
-        }
+        this.change(sums, p, v);
+        if (this.isVarying[p] === 0) this.addVarying(p);
       }
     }
     const bytes = w.bytes;
     for (let p = this.wordCount; p < this.width; p++) {
       const v = bytes[src[p] as number] as number;
       const old = pre[p] as number;
-      if (v !== old) this.change(sums, p, old, v);
+      if (v !== old) this.change(sums, p, v);
     }
     this.finish(sums, w, pre, 0, perm, fp);
   }
 
+  /**
+   * Puts `w`, after `successor` looked at it, back to the state given to `begin`: only the words
+   * it found changed when that is all that changed, else the whole world.
+   */
+  restore(w: World): void {
+    const n = this.undo;
+    if (n < 0 || this.worldOf !== w) {
+      w.copyStateFrom(this.shadow as World);
+      return;
+    }
+    const words = w.words;
+    for (let i = 0; i < n; i++) words[this.changedAt[i] as number] = this.changedFrom[i] as number;
+    w.bytes.set((this.shadow as World).bytes);
+  }
+
+  /** How many words `restore` puts back (-1: the whole world). */
+  private undo = -1;
   private shadow: World | undefined;
   private shadowBytes: Buffer | undefined;
   private worldOf: World | undefined;
@@ -225,26 +312,51 @@ export class WorldCodec {
   private readonly isVarying: Uint8Array;
   private readonly changedAt: Int32Array;
   private readonly changedFrom: Float64Array;
+  /** The two hashes of each packed word of the state given to `begin`. */
+  private readonly preHash: Int32Array;
+
+  /**
+   * Adds packed position `p` to `varying`, with the same word of every other CPU: a state stored
+   * in another CPU order differs from the root there (see `encodeDifferences`).
+   */
+  private addVarying(p: number): void {
+    for (const place of this.places) {
+      const q = place[p] as number;
+      if (this.isVarying[q] === 1) continue;
+      this.isVarying[q] = 1;
+      this.varying[this.varyingCount++] = q;
+    }
+  }
 
   /** Updates `sums` for packed position `p` (world numbering) going from `old` to `v`. */
-  private change(sums: Int32Array, p: number, old: number, v: number): void {
+  private change(sums: Int32Array, p: number, v: number): void {
     if (this.cpuValued[p] === 1) return;
     const key = this.key[p] as number;
     const s = 2 + 2 * (this.owner[p] as number);
-    sums[s] = ((sums[s] as number) - wordHash(key, old, 0) + wordHash(key, v, 0)) | 0;
-    sums[s + 1] = ((sums[s + 1] as number) - wordHash(key, old, 1) + wordHash(key, v, 1)) | 0;
+    sums[s] = ((sums[s] as number) - (this.preHash[2 * p] as number) + wordHash(key, v, 0)) | 0;
+    sums[s + 1] = ((sums[s + 1] as number) - (this.preHash[2 * p + 1] as number) + wordHash(key, v, 1)) | 0;
   }
 
-  /** Sums of the packed world at `offset` (world numbering; CPU-valued words left out) into `sums`. */
-  private sumsOf(data: Float64Array, offset: number, sums: Int32Array): void {
+  /**
+   * Sums of the packed world at `offset` (world numbering; CPU-valued words left out) into `sums`;
+   * with `keep`, each word's two hashes also into `preHash` (what `change` takes away).
+   */
+  private sumsOf(data: Float64Array, offset: number, sums: Int32Array, keep: boolean): void {
     sums.fill(0);
+    const preHash = this.preHash;
     for (let p = 0; p < this.width; p++) {
       if (this.cpuValued[p] === 1) continue;
       const v = data[offset + p] as number;
       const key = this.key[p] as number;
       const s = 2 + 2 * (this.owner[p] as number);
-      sums[s] = ((sums[s] as number) + wordHash(key, v, 0)) | 0;
-      sums[s + 1] = ((sums[s + 1] as number) + wordHash(key, v, 1)) | 0;
+      const h0 = wordHash(key, v, 0);
+      const h1 = wordHash(key, v, 1);
+      if (keep) {
+        preHash[2 * p] = h0;
+        preHash[2 * p + 1] = h1;
+      }
+      sums[s] = ((sums[s] as number) + h0) | 0;
+      sums[s + 1] = ((sums[s + 1] as number) + h1) | 0;
     }
   }
 
