@@ -1,5 +1,6 @@
 import { EVENT_WIDTH, type Executor, type Watch } from './execute.js';
 import { StateSet } from './state-set.js';
+import type { World } from './world.js';
 import { WorldCodec } from './world-codec.js';
 
 /** Enumerates the concrete events enabled in the executor's current world; `emit` may reuse nothing it is given. */
@@ -113,6 +114,18 @@ class SparseFrontier {
     this.starts[this.length++] = start;
     this.used = o;
   }
+  /** Appends world `w` packed by `codec` with its CPUs in order `perm`, reached as node `node`. */
+  pushWorld(codec: WorldCodec, w: World, perm: number, node: number): void {
+    const W = this.root.length;
+    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
+    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
+    const start = this.used;
+    const end = codec.encodeDifferences(w, perm, this.root, this.data, start + 2);
+    this.data[start] = node;
+    this.data[start + 1] = (end - start - 2) / 2;
+    this.starts[this.length++] = start;
+    this.used = end;
+  }
   /** Writes state `s` into `dense`; returns its node id. */
   get(s: number, dense: Float64Array): number {
     dense.set(this.root);
@@ -145,7 +158,6 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const seen = new StateSet();
   const fp = new Uint32Array(2);
   const events = new Growable(EVENT_WIDTH);
-  const eventIndex = new Map<string, number>();
   let parents = new Int32Array(1024);
   let via = new Int32Array(1024);
   let perms = new Int8Array(1024);
@@ -167,14 +179,21 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     perms[nodes] = perm;
     return nodes++;
   };
+  const eventIndex = new Map<number, number>();
+  /** The number of event `ev` in `events`, adding it the first time (keyed by a hash of its words, probing on a clash). */
   const internEvent = (ev: Float64Array): number => {
-    const key = ev.join(',');
-    let i = eventIndex.get(key);
-    if (i === undefined) {
-      i = events.length;
-      events.data.set(ev, events.push());
-      eventIndex.set(key, i);
+    let key = 0;
+    for (let k = 0; k < EVENT_WIDTH; k++) key = (Math.imul(key ^ ((ev[k] as number) | 0), 0x9e3779b1) + k) | 0;
+    for (;;) {
+      const i = eventIndex.get(key);
+      if (i === undefined) break;
+      if (sameEvent(events.data, i * EVENT_WIDTH, ev)) return i;
+      key = (key + 1) | 0;
     }
+    const i = events.length;
+    const at = events.push(); // before reading events.data: the push may replace it
+    events.data.set(ev, at);
+    eventIndex.set(key, i);
     return i;
   };
   /**
@@ -268,15 +287,22 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         if (watch) writeWatchPath(watch, path(node, EMPTY_EVENT).slice(0, -1));
         codec.decode(current, 0, template);
         x.world.copyStateFrom(template);
+        codec.begin(current, template);
         pendingCount = 0;
         options.alphabet(x, collect);
         let changed = false;
+        // Whether the codec saw the world after the last event and can put back just what changed.
+        let looked = false;
         for (let e = 0; e < pendingCount; e++) {
           const ev = pending[e] as Float64Array;
-          if (changed) x.world.copyStateFrom(template);
+          if (changed) {
+            if (looked) codec.restore(x.world);
+            else x.world.copyStateFrom(template);
+          }
+          looked = false;
           x.step = d - 1;
           x.violation = undefined;
-          x.warnings.length = 0;
+          if (x.warnings.length !== 0) x.warnings.length = 0;
           const mutations = x.mutations;
           if (watch && d * EVENT_WIDTH <= watch.trace.length) {
             watch.trace.set(ev, (d - 1) * EVENT_WIDTH);
@@ -301,9 +327,10 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
           // Nothing changed (a read, a hit that raised nothing): the successor is this state, already seen.
           if (!changed) continue;
           const perm = options.symmetry ? codec.order(x.world) : 0;
-          codec.encode(x.world, scratch, 0, perm, fp);
+          codec.successor(x.world, current, perm, fp);
+          looked = true;
           if (!seen.add(fp[0] as number, fp[1] as number)) continue;
-          next.push(scratch, addNode(node, internEvent(ev), perm));
+          next.pushWorld(codec, x.world, perm, addNode(node, internEvent(ev), perm));
           if (seen.size >= maxStates) return result('stopped', d - 1, undefined, 'max-states');
         }
         if (transitions > max) return result('budget', d - 1);
@@ -320,6 +347,12 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
 }
 
 const EMPTY_EVENT = new Float64Array(EVENT_WIDTH);
+
+/** Whether the event at `o` of `data` has the same words as `ev`. */
+function sameEvent(data: Float64Array, o: number, ev: Float64Array): boolean {
+  for (let k = 0; k < EVENT_WIDTH; k++) if (data[o + k] !== ev[k]) return false;
+  return true;
+}
 
 /** Writes a path into a watchdog's shared trace (as far as it fits) and its length. */
 function writeWatchPath(watch: Watch, events: readonly Float64Array[]): void {

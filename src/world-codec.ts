@@ -1,5 +1,6 @@
+import { Buffer } from 'node:buffer';
 import type { ModelInstance } from './model.js';
-import type { World } from './world.js';
+import { World } from './world.js';
 
 /**
  * Packs the parts of a world that can differ between states into one Float64 vector and back
@@ -17,12 +18,28 @@ export class WorldCodec {
   readonly width: number;
   /** CPU orders: `perms[p][i]` is the CPU that becomes CPU i. perms[0] is the identity. */
   readonly perms: readonly Int8Array[];
-  private readonly ids: Int32Array;
   private readonly shape: World['shape'];
   private readonly inverse: Int8Array[];
   private readonly sortBuffer: number[];
-  private readonly cpuGhost: number;
-  private readonly hostScalars: number;
+  /** Packed words that come from `World.words` (the rest, after them, come from `World.bytes`). */
+  private readonly wordCount: number;
+  /** Per CPU order: for each packed position, its index in `World.words` (or `World.bytes`). */
+  private readonly sources: Int32Array[];
+  /** Per CPU order: for each packed word position in world numbering, its position in that order (Float64 words only). */
+  private readonly places: Int32Array[];
+  /** 1 at the packed positions that hold a CPU number (the CPU a vCPU is loaded on). */
+  private readonly cpuValued: Uint8Array;
+  /** Per packed position in world numbering: the CPU whose record holds it, or -1 (shared). */
+  private readonly owner: Int8Array;
+  /** Per packed position: the key its value is hashed under (shared: the position; per-CPU: width + place in the record). */
+  private readonly key: Int32Array;
+  /** Per CPU: its record's words in `World.words` in comparison order (hardware, host intent, host memory). */
+  private readonly recordWords: Int32Array[];
+  /** Per CPU: its ghost and host scalar words in `World.words`, compared after the context and running vCPU. */
+  private readonly recordTail: Int32Array[];
+  /** Hash sums of the state `begin` was given: [shared lo, shared hi, then lo, hi per CPU record]. */
+  private readonly base: Int32Array;
+  private readonly sums: Int32Array;
 
   constructor(model: ModelInstance, shape: World['shape']) {
     this.shape = shape;
@@ -37,19 +54,51 @@ export class WorldCodec {
     this.sortBuffer = Array.from({ length: shape.cpus }, (_, i) => i);
     const ids: number[] = [];
     for (let r = 0; r < model.registers.count; r++) if (model.registers.implemented[r] === 1) ids.push(r);
-    this.ids = Int32Array.from(ids);
-    const n = ids.length;
-    const files = shape.cpus * 2 + shape.vcpus * (shape.vcpuAreas + 1) + shape.cpus * shape.hostAreas;
-    this.cpuGhost = shape.cpuGhost ?? 0;
-    this.hostScalars = shape.hostScalars ?? 0;
-    this.width =
-      files * n +
-      shape.cpus * 2 +
-      shape.vcpus * 2 +
-      shape.vcpus * shape.vcpuScalars +
-      shape.cpus * this.cpuGhost +
-      shape.cpus * this.hostScalars +
-      shape.vcpus * (shape.vcpuGhost ?? 0);
+    const probe = new World(shape);
+    const layouts = this.perms.map((order) => packedLayout(probe, ids, order));
+    const identity = layouts[0] as PackedWord[];
+    this.width = identity.length;
+    this.wordCount = identity.filter((w) => !w.byte).length;
+    this.sources = layouts.map((l) => Int32Array.from(l, (w) => w.index));
+    this.cpuValued = Uint8Array.from(identity, (w) => (w.cpuValued ? 1 : 0));
+    this.owner = Int8Array.from(identity, (w) => w.cpu);
+    const places = new Map<number, number>();
+    this.key = Int32Array.from(identity, (w, p) => {
+      if (w.cpu < 0) return p;
+      const place = places.get(w.cpu) ?? 0;
+      places.set(w.cpu, place + 1);
+      return this.width + place;
+    });
+    const { cpus, hostAreas } = shape;
+    const R = shape.regs;
+    const offset = (field: Float64Array): number => field.byteOffset / 8;
+    this.recordWords = Array.from({ length: cpus }, (_, c) => {
+      const out: number[] = [];
+      for (const id of ids) out.push(offset(probe.hw) + c * R + id);
+      for (const id of ids) out.push(offset(probe.hostIntent) + c * R + id);
+      for (let a = 0; a < hostAreas; a++) for (const id of ids) out.push(offset(probe.hostMem) + (c * hostAreas + a) * R + id);
+      return Int32Array.from(out);
+    });
+    const g = shape.cpuGhost ?? 0;
+    const hs = shape.hostScalars ?? 0;
+    this.recordTail = Array.from({ length: cpus }, (_, c) => {
+      const out: number[] = [];
+      for (let k = 0; k < g; k++) out.push(offset(probe.cpuGhost) + c * g + k);
+      for (let k = 0; k < hs; k++) out.push(offset(probe.hostScalar) + c * hs + k);
+      return Int32Array.from(out);
+    });
+    this.base = new Int32Array(2 + 2 * cpus);
+    this.preHash = new Int32Array(2 * this.width);
+    this.places = this.sources.map((src) => {
+      const placeOf = new Map<number, number>();
+      for (let p = 0; p < this.wordCount; p++) placeOf.set(src[p] as number, p);
+      return Int32Array.from((this.sources[0] as Int32Array).subarray(0, this.wordCount), (index) => placeOf.get(index) as number);
+    });
+    this.varying = new Int32Array(this.wordCount);
+    this.isVarying = new Uint8Array(this.wordCount);
+    this.changedAt = new Int32Array(this.wordCount);
+    this.changedFrom = new Float64Array(this.wordCount);
+    this.sums = new Int32Array(2 + 2 * cpus);
   }
 
   /** Index into `perms` of the canonical CPU order of `w` (0 without symmetry or with one CPU). */
@@ -65,108 +114,352 @@ export class WorldCodec {
 
   /**
    * Writes `w`, with its CPUs in order `perm`, into `out` at `offset`, and its 64-bit fingerprint
-   * into `fp` (two 32-bit halves) in the same pass.
+   * (`fingerprint`) into `fp` (two 32-bit halves).
    */
   encode(w: World, out: Float64Array, offset: number, perm = 0, fp?: Uint32Array): void {
-    let o = offset;
-    const ids = this.ids;
-    const n = ids.length;
-    const R = w.shape.regs;
-    const { cpus, vcpus, vcpuAreas, hostAreas } = w.shape;
-    const order = this.perms[perm] as Int8Array;
+    const src = this.sources[perm] as Int32Array;
+    const words = w.words;
+    const bytes = w.bytes;
+    const F = this.wordCount;
+    const W = this.width;
+    for (let p = 0; p < F; p++) out[offset + p] = words[src[p] as number] as number;
     const inverse = this.inverse[perm] as Int8Array;
-    o = gather(w.hw, order, R, ids, out, o);
-    o = gather(w.hostIntent, order, R, ids, out, o);
-    o = gather(w.vcpuMem, this.identity(vcpus * vcpuAreas), R, ids, out, o);
-    o = gather(w.guestIntent, this.identity(vcpus), R, ids, out, o);
-    for (let i = 0; i < cpus; i++) {
-      // hostMem is cpu-major: area a of CPU c is file c * hostAreas + a (decode reads it in this order).
-      for (let a = 0; a < hostAreas; a++) {
-        const base = ((order[i] as number) * hostAreas + a) * R;
-        for (let k = 0; k < n; k++) out[o++] = w.hostMem[base + (ids[k] as number)] as number;
-      }
+    for (let p = F; p < W; p++) {
+      const v = bytes[src[p] as number] as number;
+      out[offset + p] = this.cpuValued[p] === 1 && v >= 0 ? (inverse[v] as number) : v;
     }
-    for (let i = 0; i < cpus; i++) {
-      out[o++] = w.cpuContext[order[i] as number] as number;
-      out[o++] = w.running[order[i] as number] as number;
-    }
-    for (let v = 0; v < vcpus; v++) {
-      out[o++] = w.vcpuState[v] as number;
-      const on = w.loadedOn[v] as number;
-      out[o++] = on >= 0 ? (inverse[on] as number) : on;
-    }
-    for (let i = 0; i < w.vcpuScalar.length; i++) out[o++] = w.vcpuScalar[i] as number;
-    const g = this.cpuGhost;
-    for (let i = 0; i < cpus; i++) for (let k = 0; k < g; k++) out[o++] = w.cpuGhost[(order[i] as number) * g + k] as number;
-    for (let i = 0; i < w.vcpuGhost.length; i++) out[o++] = w.vcpuGhost[i] as number;
-    const hs = this.hostScalars;
-    for (let i = 0; i < cpus; i++) for (let k = 0; k < hs; k++) out[o++] = w.hostScalar[(order[i] as number) * hs + k] as number;
-    if (fp) fingerprintWords(out, offset, o - offset, fp);
+    if (fp) this.fingerprint(out, offset, fp);
   }
 
-  private readonly identities = new Map<number, Int8Array>();
-  private identity(n: number): Int8Array {
-    let id = this.identities.get(n);
-    if (!id) {
-      id = Int8Array.from({ length: n }, (_, i) => i);
-      this.identities.set(n, id);
+  /**
+   * Appends to `out` at `o` the packed words of `w` (CPUs in order `perm`) that differ from the
+   * packed world `root`, as position/value pairs; returns the offset after them. `w` must be a
+   * state `successor` fingerprinted: by induction over the search, such a state differs from the
+   * root only in words `successor` has seen change (in any CPU's copy, as `addVarying` keeps
+   * them), so only those are looked at, unless `root` itself changes under the CPU order `perm`.
+   */
+  encodeDifferences(w: World, perm: number, root: Float64Array, out: Float64Array, o: number): number {
+    const words = w.words;
+    const F = this.wordCount;
+    let at = o;
+    if (this.rootSymmetric(root, perm)) {
+      const src = this.sources[0] as Int32Array;
+      const place = this.places[perm] as Int32Array;
+      const varying = this.varying;
+      for (let k = 0; k < this.varyingCount; k++) {
+        const q = varying[k] as number;
+        const p = place[q] as number;
+        const v = words[src[q] as number] as number;
+        if (v !== root[p]) {
+          out[at++] = p;
+          out[at++] = v;
+        }
+      }
+    } else {
+      const src = this.sources[perm] as Int32Array;
+      for (let p = 0; p < F; p++) {
+        const v = words[src[p] as number] as number;
+        if (v !== root[p]) {
+          out[at++] = p;
+          out[at++] = v;
+        }
+      }
     }
-    return id;
+    const src = this.sources[perm] as Int32Array;
+    const inverse = this.inverse[perm] as Int8Array;
+    const bytes = w.bytes;
+    for (let p = F; p < this.width; p++) {
+      let v = bytes[src[p] as number] as number;
+      if (this.cpuValued[p] === 1 && v >= 0) v = inverse[v] as number;
+      if (v !== root[p]) {
+        out[at++] = p;
+        out[at++] = v;
+      }
+    }
+    return at;
   }
+
+  /** Whether packing `root`'s world with CPUs in order `perm` gives `root` again (its CPUs start alike). */
+  private rootSymmetric(root: Float64Array, perm: number): boolean {
+    if (this.symmetricRoot !== root) {
+      this.symmetricRoot = root;
+      this.symmetric = this.perms.map((_, q) => {
+        const place = this.places[q] as Int32Array;
+        for (let p = 0; p < this.wordCount; p++) if (root[place[p] as number] !== root[p]) return false;
+        return true;
+      });
+    }
+    return this.symmetric[perm] === true;
+  }
+
+  private symmetricRoot: Float64Array | undefined;
+  private symmetric: boolean[] = [];
 
   /** Restores `w` from `src` at `offset` (registers the codec does not pack keep their values). */
   decode(src: Float64Array, offset: number, w: World): void {
-    let o = offset;
-    const ids = this.ids;
-    const n = ids.length;
-    const R = w.shape.regs;
-    const { cpus, vcpus, vcpuAreas, hostAreas } = w.shape;
-    for (let f = 0; f < cpus; f++) for (let k = 0; k < n; k++) w.hw[f * R + (ids[k] as number)] = src[o++] as number;
-    for (let f = 0; f < cpus; f++) for (let k = 0; k < n; k++) w.hostIntent[f * R + (ids[k] as number)] = src[o++] as number;
-    for (let f = 0; f < vcpus * vcpuAreas; f++) for (let k = 0; k < n; k++) w.vcpuMem[f * R + (ids[k] as number)] = src[o++] as number;
-    for (let f = 0; f < vcpus; f++) for (let k = 0; k < n; k++) w.guestIntent[f * R + (ids[k] as number)] = src[o++] as number;
-    for (let f = 0; f < cpus * hostAreas; f++) for (let k = 0; k < n; k++) w.hostMem[f * R + (ids[k] as number)] = src[o++] as number;
-    for (let c = 0; c < cpus; c++) {
-      w.cpuContext[c] = src[o++] as number;
-      w.running[c] = src[o++] as number;
+    const at = this.sources[0] as Int32Array;
+    const words = w.words;
+    const bytes = w.bytes;
+    const F = this.wordCount;
+    for (let p = 0; p < F; p++) words[at[p] as number] = src[offset + p] as number;
+    for (let p = F; p < this.width; p++) bytes[at[p] as number] = src[offset + p] as number;
+  }
+
+  /**
+   * The 64-bit fingerprint of the packed world at `offset` of `data`, into `out`: a sum of one
+   * hash per word that is not in a CPU's record, plus each CPU record's sum mixed with the place
+   * the record has in the packed world. A sum, so `successor` updates it from the words an event
+   * changed instead of hashing the whole world again.
+   */
+  fingerprint(data: Float64Array, offset: number, out: Uint32Array): void {
+    this.sumsOf(data, offset, this.sums, false);
+    this.finish(this.sums, undefined, data, offset, 0, out);
+  }
+
+  /**
+   * Takes the packed world `pre` (in the world's own CPU numbering) and `shadow`, a world equal
+   * to it word for word, as the state `successor` compares against.
+   */
+  begin(pre: Float64Array, shadow: World): void {
+    this.sumsOf(pre, 0, this.base, true);
+    if (this.shadow !== shadow) {
+      this.shadow = shadow;
+      this.shadowBytes = Buffer.from(shadow.words.buffer, shadow.words.byteOffset, shadow.words.byteLength);
     }
-    for (let v = 0; v < vcpus; v++) {
-      w.vcpuState[v] = src[o++] as number;
-      w.loadedOn[v] = src[o++] as number;
+  }
+
+  /**
+   * The fingerprint of `w` with its CPUs in order `perm`, into `fp`, where `w` was the state given
+   * to `begin` before an event: only the words that differ from it are hashed again. It looks
+   * first at the words some event has changed before (`varying`) and confirms with one native
+   * comparison of the whole world that nothing else changed; otherwise it compares every packed
+   * word and remembers the new ones.
+   */
+  successor(w: World, pre: Float64Array, perm: number, fp: Uint32Array): void {
+    const sums = this.sums;
+    sums.set(this.base);
+    const src = this.sources[0] as Int32Array;
+    const words = w.words;
+    const shadow = (this.shadow as World).words;
+    const varying = this.varying;
+    const changedAt = this.changedAt;
+    const changedFrom = this.changedFrom;
+    let n = 0;
+    for (let k = 0; k < this.varyingCount; k++) {
+      const p = varying[k] as number;
+      const at = src[p] as number;
+      const v = words[at] as number;
+      const old = pre[p] as number;
+      if (v !== old) {
+        this.change(sums, p, v);
+        changedAt[n] = at;
+        changedFrom[n++] = old;
+        shadow[at] = v;
+      }
     }
-    for (let i = 0; i < w.vcpuScalar.length; i++) w.vcpuScalar[i] = src[o++] as number;
-    for (let i = 0; i < w.cpuGhost.length; i++) w.cpuGhost[i] = src[o++] as number;
-    for (let i = 0; i < w.vcpuGhost.length; i++) w.vcpuGhost[i] = src[o++] as number;
-    for (let i = 0; i < w.hostScalar.length; i++) w.hostScalar[i] = src[o++] as number;
+    if (this.worldBytes === undefined || this.worldOf !== w) {
+      this.worldOf = w;
+      this.worldBytes = Buffer.from(words.buffer, words.byteOffset, words.byteLength);
+    }
+    const same = this.worldBytes.equals(this.shadowBytes as Buffer);
+    for (let i = 0; i < n; i++) shadow[changedAt[i] as number] = changedFrom[i] as number;
+    this.undo = same ? n : -1;
+    if (!same) {
+      // Some word outside `varying` changed (or a word no state packs): compare them all.
+      sums.set(this.base);
+      const F = this.wordCount;
+      for (let p = 0; p < F; p++) {
+        const v = words[src[p] as number] as number;
+        const old = pre[p] as number;
+        if (v === old) continue;
+        this.change(sums, p, v);
+        if (this.isVarying[p] === 0) this.addVarying(p);
+      }
+    }
+    const bytes = w.bytes;
+    for (let p = this.wordCount; p < this.width; p++) {
+      const v = bytes[src[p] as number] as number;
+      const old = pre[p] as number;
+      if (v !== old) this.change(sums, p, v);
+    }
+    this.finish(sums, w, pre, 0, perm, fp);
+  }
+
+  /**
+   * Puts `w`, after `successor` looked at it, back to the state given to `begin`: only the words
+   * it found changed when that is all that changed, else the whole world.
+   */
+  restore(w: World): void {
+    const n = this.undo;
+    if (n < 0 || this.worldOf !== w) {
+      w.copyStateFrom(this.shadow as World);
+      return;
+    }
+    const words = w.words;
+    for (let i = 0; i < n; i++) words[this.changedAt[i] as number] = this.changedFrom[i] as number;
+    w.bytes.set((this.shadow as World).bytes);
+  }
+
+  /** How many words `restore` puts back (-1: the whole world). */
+  private undo = -1;
+  private shadow: World | undefined;
+  private shadowBytes: Buffer | undefined;
+  private worldOf: World | undefined;
+  private worldBytes: Buffer | undefined;
+  /** Packed word positions some event has changed (in discovery order), and a flag per position. */
+  private readonly varying: Int32Array;
+  private varyingCount = 0;
+  private readonly isVarying: Uint8Array;
+  private readonly changedAt: Int32Array;
+  private readonly changedFrom: Float64Array;
+  /** The two hashes of each packed word of the state given to `begin`. */
+  private readonly preHash: Int32Array;
+
+  /**
+   * Adds packed position `p` to `varying`, with the same word of every other CPU: a state stored
+   * in another CPU order differs from the root there (see `encodeDifferences`).
+   */
+  private addVarying(p: number): void {
+    for (const place of this.places) {
+      const q = place[p] as number;
+      if (this.isVarying[q] === 1) continue;
+      this.isVarying[q] = 1;
+      this.varying[this.varyingCount++] = q;
+    }
+  }
+
+  /** Updates `sums` for packed position `p` (world numbering) going from `old` to `v`. */
+  private change(sums: Int32Array, p: number, v: number): void {
+    if (this.cpuValued[p] === 1) return;
+    const key = this.key[p] as number;
+    const s = 2 + 2 * (this.owner[p] as number);
+    sums[s] = ((sums[s] as number) - (this.preHash[2 * p] as number) + wordHash(key, v, 0)) | 0;
+    sums[s + 1] = ((sums[s + 1] as number) - (this.preHash[2 * p + 1] as number) + wordHash(key, v, 1)) | 0;
+  }
+
+  /**
+   * Sums of the packed world at `offset` (world numbering; CPU-valued words left out) into `sums`;
+   * with `keep`, each word's two hashes also into `preHash` (what `change` takes away).
+   */
+  private sumsOf(data: Float64Array, offset: number, sums: Int32Array, keep: boolean): void {
+    sums.fill(0);
+    const preHash = this.preHash;
+    for (let p = 0; p < this.width; p++) {
+      if (this.cpuValued[p] === 1) continue;
+      const v = data[offset + p] as number;
+      const key = this.key[p] as number;
+      const s = 2 + 2 * (this.owner[p] as number);
+      const h0 = wordHash(key, v, 0);
+      const h1 = wordHash(key, v, 1);
+      if (keep) {
+        preHash[2 * p] = h0;
+        preHash[2 * p + 1] = h1;
+      }
+      sums[s] = ((sums[s] as number) + h0) | 0;
+      sums[s + 1] = ((sums[s + 1] as number) + h1) | 0;
+    }
+  }
+
+  /**
+   * Combines `sums` into a fingerprint with the CPU records in order `perm`, adding the CPU-valued
+   * words: from `w` mapped through the order, or (no world) from the packed `data` at `offset` as they are.
+   */
+  private finish(sums: Int32Array, w: World | undefined, data: Float64Array, offset: number, perm: number, out: Uint32Array): void {
+    let lo = sums[0] as number;
+    let hi = sums[1] as number;
+    const order = this.perms[perm] as Int8Array;
+    for (let k = 0; k < order.length; k++) {
+      const c = order[k] as number;
+      const r1 = sums[2 + 2 * c] as number;
+      const r2 = sums[3 + 2 * c] as number;
+      lo = (lo + mix32((r1 ^ Math.imul(k + 1, 0x9e3779b1)) + Math.imul(r2, 0x85ebca6b))) | 0;
+      hi = (hi + mix32((r2 ^ Math.imul(k + 1, 0x7feb352d)) + Math.imul(r1, 0xc2b2ae35))) | 0;
+    }
+    const src = this.sources[0] as Int32Array;
+    const inverse = this.inverse[perm] as Int8Array;
+    for (let p = this.wordCount; p < this.width; p++) {
+      if (this.cpuValued[p] !== 1) continue;
+      let v: number;
+      if (w) {
+        v = w.bytes[src[p] as number] as number;
+        if (v >= 0) v = inverse[v] as number;
+      } else v = data[offset + p] as number;
+      lo = (lo + wordHash(p, v, 0)) | 0;
+      hi = (hi + wordHash(p, v, 1)) | 0;
+    }
+    out[0] = lo >>> 0;
+    out[1] = hi >>> 0;
   }
 
   /** Compares the per-CPU records of CPUs `p` and `q` of `w` (negative, zero, positive). */
   private compareCpus(w: World, p: number, q: number): number {
-    const ids = this.ids;
-    const R = w.shape.regs;
-    const cmp = (a: Float64Array, pb: number, qb: number): number => {
-      for (let k = 0; k < ids.length; k++) {
-        const x = a[pb + (ids[k] as number)] as number;
-        const y = a[qb + (ids[k] as number)] as number;
-        if (x !== y) return x < y ? -1 : 1;
-      }
-      return 0;
-    };
-    const hostAreas = w.shape.hostAreas;
-    const g = this.cpuGhost;
-    let ghost = 0;
-    for (let k = 0; k < g && ghost === 0; k++) ghost = (w.cpuGhost[p * g + k] as number) - (w.cpuGhost[q * g + k] as number);
-    const hs = this.hostScalars;
-    for (let k = 0; k < hs && ghost === 0; k++) ghost = (w.hostScalar[p * hs + k] as number) - (w.hostScalar[q * hs + k] as number);
-    return (
-      cmp(w.hw, p * R, q * R) ||
-      cmp(w.hostIntent, p * R, q * R) ||
-      cmp(w.hostMem, p * hostAreas * R, q * hostAreas * R) ||
-      (w.cpuContext[p] as number) - (w.cpuContext[q] as number) ||
-      (w.running[p] as number) - (w.running[q] as number) ||
-      ghost
-    );
+    const words = w.words;
+    const a = this.recordWords[p] as Int32Array;
+    const b = this.recordWords[q] as Int32Array;
+    for (let k = 0; k < a.length; k++) {
+      const x = words[a[k] as number] as number;
+      const y = words[b[k] as number] as number;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    const ctx = (w.cpuContext[p] as number) - (w.cpuContext[q] as number);
+    if (ctx !== 0) return ctx;
+    const running = (w.running[p] as number) - (w.running[q] as number);
+    if (running !== 0) return running;
+    const ta = this.recordTail[p] as Int32Array;
+    const tb = this.recordTail[q] as Int32Array;
+    for (let k = 0; k < ta.length; k++) {
+      const d = (words[ta[k] as number] as number) - (words[tb[k] as number] as number);
+      if (d !== 0) return d;
+    }
+    return 0;
   }
+}
+
+/** One packed word: where it comes from in a world, and whose it is. */
+interface PackedWord {
+  /** From `World.bytes` (else `World.words`). */
+  readonly byte: boolean;
+  readonly index: number;
+  /** The CPU whose record it belongs to in the world's numbering, or -1. */
+  readonly cpu: number;
+  /** It holds a CPU number (mapped through the CPU order when packed). */
+  readonly cpuValued: boolean;
+}
+
+/**
+ * The packed layout with CPUs in `order` (`order[i]` is the CPU that becomes CPU i): the
+ * implemented registers `ids` of every register-indexed area, then the scalars and ghosts, then
+ * the small integer fields. Host memory is CPU-major (area a of CPU c is file c * hostAreas + a).
+ */
+function packedLayout(w: World, ids: readonly number[], order: Int8Array): PackedWord[] {
+  const out: PackedWord[] = [];
+  const R = w.shape.regs;
+  const { vcpus, vcpuAreas, hostAreas } = w.shape;
+  const at = (field: Float64Array): number => field.byteOffset / 8;
+  const word = (index: number, cpu: number): void => {
+    out.push({ byte: false, index, cpu, cpuValued: false });
+  };
+  for (const c of order) for (const id of ids) word(at(w.hw) + c * R + id, c);
+  for (const c of order) for (const id of ids) word(at(w.hostIntent) + c * R + id, c);
+  for (let f = 0; f < vcpus * vcpuAreas; f++) for (const id of ids) word(at(w.vcpuMem) + f * R + id, -1);
+  for (let v = 0; v < vcpus; v++) for (const id of ids) word(at(w.guestIntent) + v * R + id, -1);
+  for (const c of order) for (let a = 0; a < hostAreas; a++) for (const id of ids) word(at(w.hostMem) + (c * hostAreas + a) * R + id, c);
+  for (let i = 0; i < w.vcpuScalar.length; i++) word(at(w.vcpuScalar) + i, -1);
+  const g = w.shape.cpuGhost ?? 0;
+  for (const c of order) for (let k = 0; k < g; k++) word(at(w.cpuGhost) + c * g + k, c);
+  for (let i = 0; i < w.vcpuGhost.length; i++) word(at(w.vcpuGhost) + i, -1);
+  const hs = w.shape.hostScalars ?? 0;
+  for (const c of order) for (let k = 0; k < hs; k++) word(at(w.hostScalar) + c * hs + k, c);
+  const b = (field: Int8Array | Uint8Array): number => field.byteOffset;
+  for (const c of order) {
+    out.push({ byte: true, index: b(w.cpuContext) + c, cpu: c, cpuValued: false });
+    out.push({ byte: true, index: b(w.running) + c, cpu: c, cpuValued: false });
+  }
+  for (let v = 0; v < vcpus; v++) {
+    out.push({ byte: true, index: b(w.vcpuState) + v, cpu: -1, cpuValued: false });
+    out.push({ byte: true, index: b(w.loadedOn) + v, cpu: -1, cpuValued: true });
+  }
+  return out;
 }
 
 /** Every permutation of 0..n-1, identity first. */
@@ -180,41 +473,20 @@ function permutations(n: number): Int8Array[] {
   return out;
 }
 
-/**
- * 64-bit fingerprint (two 32-bit lanes) of `words` Float64 values at `offset`. Register values are
- * integers, nearly always int32: each is mixed once as `v | 0`, and both 32-bit halves only when
- * it is not an int32. Every intermediate stays an int32, so V8 keeps it in integer registers.
- */
-export function fingerprintWords(data: Float64Array, offset: number, words: number, out: Uint32Array): void {
-  let h1 = 0x811c9dc5 | 0;
-  let h2 = 0x27d4eb2f | 0;
-  const end = offset + words;
-  for (let i = offset; i < end; i++) {
-    const v = data[i] as number;
-    let k = v | 0;
-    if (k !== v) k = (k ^ Math.imul((v / 4294967296) | 0, 0x9e3779b1) ^ 0x7fc00001) | 0;
-    h1 = Math.imul(h1 ^ k, 0x01000193);
-    h2 = (Math.imul(h2 ^ k, 0x5bd1e995) + i) | 0;
-    h2 ^= h2 >>> 15;
-  }
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h1 = Math.imul(h1, 0xc2b2ae35);
-  h1 ^= h1 >>> 16;
-  h2 ^= h2 >>> 13;
-  h2 = Math.imul(h2, 0x2c1b3c6d);
-  h2 ^= h2 >>> 12;
-  out[0] = h1 >>> 0;
-  out[1] = h2 >>> 0;
+/** A 32-bit hash of word `value` under `key`, lane 0 or 1 (independent constants). */
+function wordHash(key: number, value: number, lane: number): number {
+  let k = value | 0;
+  if (k !== value) k = (k ^ Math.imul((value / 4294967296) | 0, 0x9e3779b1) ^ 0x7fc00001) | 0;
+  return lane === 0 ? mix32(k ^ Math.imul(key + 1, 0x9e3779b1)) : mix32(Math.imul(k, 0x5bd1e995) ^ Math.imul(key + 0x3c6ef372, 0x27d4eb2f));
 }
 
-/** Copies the implemented registers `ids` of files `order[0..]` of `from` (R words each) into `out` at `o`. */
-function gather(from: Float64Array, order: Int8Array, R: number, ids: Int32Array, out: Float64Array, o: number): number {
-  const n = ids.length;
-  for (let i = 0; i < order.length; i++) {
-    const base = (order[i] as number) * R;
-    for (let k = 0; k < n; k++) out[o++] = from[base + (ids[k] as number)] as number;
-  }
-  return o;
+/** murmur3's 32-bit finaliser. */
+function mix32(h: number): number {
+  let x = h | 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x | 0;
 }

@@ -52,23 +52,51 @@ export class World {
   /** Per-vCPU ghost words (`shape.vcpuGhost` each), vCPU-major. */
   readonly vcpuGhost: Float64Array;
 
+  /**
+   * Every Float64 field above except the step stamps, as one array (the fields are views into
+   * it): a world restores with one copy, and exploration addresses any state word by one index.
+   */
+  readonly words: Float64Array;
+  /** The small integer fields (contexts, running vCPUs, lifecycle states, loaded CPUs) as one byte array. */
+  readonly bytes: Int8Array;
+
   constructor(readonly shape: WorldShape) {
     const { cpus, vcpus, regs } = shape;
-    this.hw = new Float64Array(cpus * regs);
-    this.cpuContext = new Uint8Array(cpus);
-    this.running = new Int8Array(cpus);
-    this.vcpuState = new Uint8Array(vcpus);
-    this.loadedOn = new Int8Array(vcpus);
-    this.vcpuMem = new Float64Array(vcpus * shape.vcpuAreas * regs);
-    this.vcpuScalar = new Float64Array(vcpus * shape.vcpuScalars);
-    this.hostMem = new Float64Array(cpus * shape.hostAreas * regs);
-    this.hostScalar = new Float64Array(cpus * (shape.hostScalars ?? 0));
-    this.hostIntent = new Float64Array(cpus * regs);
+    const sizes = [
+      cpus * regs, // hw
+      vcpus * shape.vcpuAreas * regs, // vcpuMem
+      vcpus * shape.vcpuScalars, // vcpuScalar
+      cpus * shape.hostAreas * regs, // hostMem
+      cpus * (shape.hostScalars ?? 0), // hostScalar
+      cpus * regs, // hostIntent
+      vcpus * regs, // guestIntent
+      cpus * (shape.cpuGhost ?? 0), // cpuGhost
+      vcpus * (shape.vcpuGhost ?? 0), // vcpuGhost
+    ];
+    this.words = new Float64Array(sizes.reduce((a, b) => a + b, 0));
+    let at = 0;
+    const next = (i: number): Float64Array => {
+      const view = this.words.subarray(at, at + (sizes[i] as number));
+      at += sizes[i] as number;
+      return view;
+    };
+    this.hw = next(0);
+    this.vcpuMem = next(1);
+    this.vcpuScalar = next(2);
+    this.hostMem = next(3);
+    this.hostScalar = next(4);
+    this.hostIntent = next(5);
+    this.guestIntent = next(6);
+    this.cpuGhost = next(7);
+    this.vcpuGhost = next(8);
+    const buffer = new ArrayBuffer(2 * cpus + 2 * vcpus);
+    this.bytes = new Int8Array(buffer);
+    this.cpuContext = new Uint8Array(buffer, 0, cpus);
+    this.running = new Int8Array(buffer, cpus, cpus);
+    this.vcpuState = new Uint8Array(buffer, 2 * cpus, vcpus);
+    this.loadedOn = new Int8Array(buffer, 2 * cpus + vcpus, vcpus);
     this.hostIntentAt = new Int32Array(cpus * regs);
-    this.guestIntent = new Float64Array(vcpus * regs);
     this.guestIntentAt = new Int32Array(vcpus * regs);
-    this.cpuGhost = new Float64Array(cpus * (shape.cpuGhost ?? 0));
-    this.vcpuGhost = new Float64Array(vcpus * (shape.vcpuGhost ?? 0));
   }
 
   /** Makes this world equal to `other` (same shape), in place. */
@@ -80,19 +108,8 @@ export class World {
 
   /** Like `copyFrom`, without the intents' step stamps (exploration restores states this way). */
   copyStateFrom(other: World): void {
-    this.hw.set(other.hw);
-    this.cpuContext.set(other.cpuContext);
-    this.running.set(other.running);
-    this.vcpuState.set(other.vcpuState);
-    this.loadedOn.set(other.loadedOn);
-    this.vcpuMem.set(other.vcpuMem);
-    this.vcpuScalar.set(other.vcpuScalar);
-    this.hostMem.set(other.hostMem);
-    this.hostScalar.set(other.hostScalar);
-    this.hostIntent.set(other.hostIntent);
-    this.guestIntent.set(other.guestIntent);
-    this.cpuGhost.set(other.cpuGhost);
-    this.vcpuGhost.set(other.vcpuGhost);
+    this.words.set(other.words);
+    this.bytes.set(other.bytes);
   }
 
   /** A copy of this world. */

@@ -104,6 +104,32 @@ describe('WorldCodec', () => {
     expect(distinct).toBeGreaterThan(worlds.length / 2);
   });
 
+  it.each(configs)('fingerprints a successor from its changed words as it fingerprints the whole packed world (%s)', (_label, config) => {
+    const { codec, worlds } = reachedWorlds(config, 60);
+    const whole = new Uint32Array(2);
+    const step = new Uint32Array(2);
+    let distinct = 0;
+    for (let i = 1; i < worlds.length; i++) {
+      const before = worlds[i - 1] as World;
+      const after = worlds[i] as World;
+      const pre = encoded(codec, before).slice();
+      codec.begin(pre, before.clone());
+      for (let perm = 0; perm < codec.perms.length; perm++) {
+        codec.encode(after, new Float64Array(codec.width), 0, perm, whole);
+        codec.successor(after, pre, perm, step);
+        expect(Array.from(step)).toEqual(Array.from(whole));
+      }
+      // The same again once the changed words are known (the first pass compared every word).
+      codec.successor(after, pre, codec.order(after), step);
+      codec.encode(after, new Float64Array(codec.width), 0, codec.order(after), whole);
+      expect(Array.from(step)).toEqual(Array.from(whole));
+      const b = new Uint32Array(2);
+      codec.encode(before, new Float64Array(codec.width), 0, 0, b);
+      if (b[0] !== whole[0] || b[1] !== whole[1]) distinct++;
+    }
+    expect(distinct).toBeGreaterThan(worlds.length / 2);
+  });
+
   it('leaves a world with one CPU in its own order', () => {
     const { codec, worlds } = reachedWorlds({ cpus: 1 }, 20);
     for (const w of worlds) expect(codec.order(w)).toBe(0);
