@@ -8,7 +8,7 @@ import { tracesToJSON } from '../trace.js';
 import { UsageError } from '../usage-error.js';
 import { runInWorker, type StopReason } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
-import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
+import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import { progressBar } from './progress-bar.js';
 import type { RunFlags } from './run-flags.js';
@@ -200,15 +200,10 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...(flags.fullState ? { fullState: true } : {}),
     };
     const text = renderContinued(result, (one) => renderText(one, renderer, how));
-    const verdict: CiVerdict = {
+    const verdict = resultVerdict(result, {
       name,
-      policy: name,
-      verdict: result.verdict,
       invariantSet: names,
-      ...(result.violation ? { violation: result.violation } : {}),
-      ...failingEvent(result.trace, result.violation),
-      ...(result.error ? { error: result.error } : {}),
-      ...(file ? { policyFile: file } : {}),
+      ...(file ? { file } : {}),
       seconds: ms / 1000,
       text,
       // One process, straight to this counterexample: the seed and fast-check's path of the failing run.
@@ -221,7 +216,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
         ...checkReplayFlags(names, { runs: CHECK_DEFAULTS.runs, maxSteps: flags.maxSteps }),
       ].join(' '),
       properties: { seed: result.seed, runs: result.runs, ...(shard ? { shard: `${shard.index}/${shard.total}` } : {}) },
-    };
+    });
     results.push({
       result,
       ms,

@@ -76,6 +76,35 @@ function lineOf(file: string, hook: string | undefined): number | undefined {
   }
 }
 
+/** What a check or an exploration ended with, as far as CI output needs it. */
+interface Outcome {
+  readonly verdict: string;
+  readonly violation?: Violation;
+  readonly error?: string;
+  readonly trace: readonly { readonly event: string }[];
+}
+
+/** The CI view of one policy's check or exploration: a JUnit test case, an annotation when it broke. */
+export function resultVerdict(
+  r: Outcome,
+  c: Pick<CiVerdict, 'name' | 'invariantSet' | 'seconds' | 'text' | 'reproduce' | 'properties'> & { readonly file?: string },
+): CiVerdict {
+  return {
+    name: c.name,
+    policy: c.name,
+    verdict: r.verdict,
+    invariantSet: c.invariantSet,
+    ...(r.violation ? { violation: r.violation } : {}),
+    ...failingEvent(r.trace, r.violation),
+    ...(r.error ? { error: r.error } : {}),
+    ...(c.file ? { policyFile: c.file } : {}),
+    seconds: c.seconds,
+    text: c.text,
+    ...(c.reproduce ? { reproduce: c.reproduce } : {}),
+    ...(c.properties ? { properties: c.properties } : {}),
+  };
+}
+
 /** The event of the step a violation broke at, for `CiVerdict.failingEvent`. */
 export const failingEvent = (trace: readonly { readonly event: string }[], v: Violation | undefined): { failingEvent?: string } => {
   const e = v ? trace[v.step - 1]?.event : undefined;

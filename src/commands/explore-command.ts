@@ -7,7 +7,7 @@ import { tracesToJSON } from '../trace.js';
 import { UsageError } from '../usage-error.js';
 import { runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
-import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
+import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { checkDestinations, checkSavesOne, saveOutputs } from './save-file.js';
@@ -177,20 +177,17 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       ...(shard && file ? { policyFile: file } : {}),
     });
     const text = `${renderContinued(result, (one) => renderExploreText(one, x, how))}${shard ? shardLine(shard, result) : ''}`;
-    verdicts.push({
-      name,
-      policy: name,
-      verdict: result.verdict,
-      invariantSet: names,
-      ...(result.violation ? { violation: result.violation } : {}),
-      ...failingEvent(result.trace, result.violation),
-      ...(result.error ? { error: result.error } : {}),
-      ...(file ? { policyFile: file } : {}),
-      seconds: ms / 1000,
-      text,
-      reproduce: command,
-      properties: { depth: result.depth, depthCompleted: result.depthCompleted, states: result.states },
-    });
+    verdicts.push(
+      resultVerdict(result, {
+        name,
+        invariantSet: names,
+        ...(file ? { file } : {}),
+        seconds: ms / 1000,
+        text,
+        reproduce: command,
+        properties: { depth: result.depth, depthCompleted: result.depthCompleted, states: result.states },
+      }),
+    );
     results.push({
       result,
       text,
