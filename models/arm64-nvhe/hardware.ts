@@ -45,24 +45,32 @@ function privilegeMatches(ctrl: number, el: number): boolean {
   return (pmc & (el === 1 ? 0b01 : 0b10)) !== 0;
 }
 
-/** Bitmask of effective slots at `el`: breakpoints are slots 0..brps-1, watchpoints brps.. . */
-export function effectiveSlots(r: Float64Array, o: number, el: number, brps: number, wrps: number): number {
-  if (!debugExceptionsEnabled(r, o, el)) return 0;
+/**
+ * Bitmask of the enabled slots whose privilege field matches code at `el` (`matches`, the
+ * architecture's HMC/SSC/PxC rule): breakpoints are slots 0..brps-1, watchpoints brps.. .
+ */
+export function slotsMatching(
+  r: Float64Array,
+  o: number,
+  el: number,
+  brps: number,
+  wrps: number,
+  matches: (ctrl: number, el: number) => boolean,
+): number {
   let mask = 0;
   for (let n = 0; n < brps; n++) {
     const ctrl = r[o + DBGBCR(n)] as number;
-    if ((ctrl & BCR_E) !== 0 && privilegeMatches(ctrl, el)) mask |= 1 << n;
+    if ((ctrl & BCR_E) !== 0 && matches(ctrl, el)) mask |= 1 << n;
   }
   for (let n = 0; n < wrps; n++) {
     const ctrl = r[o + DBGWCR(n)] as number;
-    if ((ctrl & WCR_E) !== 0 && privilegeMatches(ctrl, el)) mask |= 1 << (brps + n);
+    if ((ctrl & WCR_E) !== 0 && matches(ctrl, el)) mask |= 1 << (brps + n);
   }
   return mask;
 }
 
-/** Breakpoints that match an A64 instruction at `addr` executed at `el` (address match, BVR[1:0] RES0). */
-export function breakpointHits(r: Float64Array, o: number, el: number, addr: number, brps: number, wrps: number): number {
-  const eff = effectiveSlots(r, o, el, brps, wrps);
+/** Of the effective slots `eff`, the breakpoints that match an A64 instruction at `addr` (BVR[1:0] RES0). */
+export function breakpointsAt(eff: number, r: Float64Array, o: number, addr: number, brps: number): number {
   let hits = 0;
   for (let n = 0; n < brps; n++) {
     if ((eff & (1 << n)) !== 0 && Math.floor((r[o + DBGBVR(n)] as number) / 4) === Math.floor(addr / 4)) hits |= 1 << n;
@@ -70,9 +78,8 @@ export function breakpointHits(r: Float64Array, o: number, el: number, addr: num
   return hits;
 }
 
-/** Watchpoints that match a doubleword load or store at `addr` from `el` (WVR[2:0] RES0, BAS/LSC). */
-export function watchpointHits(r: Float64Array, o: number, el: number, addr: number, isStore: boolean, brps: number, wrps: number): number {
-  const eff = effectiveSlots(r, o, el, brps, wrps);
+/** Of the effective slots `eff`, the watchpoints that match a doubleword load or store at `addr` (WVR[2:0] RES0, BAS/LSC). */
+export function watchpointsAt(eff: number, r: Float64Array, o: number, addr: number, isStore: boolean, brps: number, wrps: number): number {
   let hits = 0;
   for (let n = 0; n < wrps; n++) {
     const slot = brps + n;
@@ -85,6 +92,21 @@ export function watchpointHits(r: Float64Array, o: number, el: number, addr: num
     }
   }
   return hits;
+}
+
+/** Bitmask of effective slots at `el`: breakpoints are slots 0..brps-1, watchpoints brps.. . */
+export function effectiveSlots(r: Float64Array, o: number, el: number, brps: number, wrps: number): number {
+  return debugExceptionsEnabled(r, o, el) ? slotsMatching(r, o, el, brps, wrps, privilegeMatches) : 0;
+}
+
+/** Breakpoints that match an A64 instruction at `addr` executed at `el`. */
+export function breakpointHits(r: Float64Array, o: number, el: number, addr: number, brps: number, wrps: number): number {
+  return breakpointsAt(effectiveSlots(r, o, el, brps, wrps), r, o, addr, brps);
+}
+
+/** Watchpoints that match a doubleword load or store at `addr` from `el`. */
+export function watchpointHits(r: Float64Array, o: number, el: number, addr: number, isStore: boolean, brps: number, wrps: number): number {
+  return watchpointsAt(effectiveSlots(r, o, el, brps, wrps), r, o, addr, isStore, brps, wrps);
 }
 
 /**

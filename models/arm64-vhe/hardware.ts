@@ -10,22 +10,8 @@
  * the kernel is the host's at EL2, so a register file with TGE set reads level 1 as EL2; with TGE
  * clear (a guest runs) level 1 is the guest kernel at EL1.
  */
-import { trapsToEl2 } from '../arm64-nvhe/hardware.js';
-import {
-  BCR_E,
-  DBG_MDSCR_KDE,
-  DBG_MDSCR_MDE,
-  DBGBCR,
-  DBGBVR,
-  DBGWCR,
-  DBGWVR,
-  MDCR_EL2,
-  MDCR_EL2_TDE,
-  MDCR_EL2_TDOSA,
-  MDSCR_EL1,
-  WCR_E,
-  WCR_LSC_SHIFT,
-} from '../arm64-nvhe/registers.js';
+import { breakpointsAt, slotsMatching, trapsToEl2, watchpointsAt } from '../arm64-nvhe/hardware.js';
+import { DBG_MDSCR_KDE, DBG_MDSCR_MDE, MDCR_EL2, MDCR_EL2_TDE, MDCR_EL2_TDOSA, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
 import { BCR_HMC, HCR_EL2, HCR_TGE, HCR_TRVM, HCR_TVM, isVmReg, OSLAR_EL1, OSLSR_EL1, OSLSR_OSLK } from './registers.js';
 
 /** Whether an EL1 access to `reg` traps to EL2 under the live HCR_EL2 and MDCR_EL2. */
@@ -71,27 +57,12 @@ function privilegeMatches(ctrl: number, el: number): boolean {
 /** Bitmask of effective slots for code at view level `level`: breakpoints 0..brps-1, watchpoints brps.. . */
 export function vheEffectiveSlots(r: Float64Array, o: number, level: number, brps: number, wrps: number): number {
   const el = exceptionLevel(r, o, level);
-  if (!enabledAt(r, o, el)) return 0;
-  let mask = 0;
-  for (let n = 0; n < brps; n++) {
-    const ctrl = r[o + DBGBCR(n)] as number;
-    if ((ctrl & BCR_E) !== 0 && privilegeMatches(ctrl, el)) mask |= 1 << n;
-  }
-  for (let n = 0; n < wrps; n++) {
-    const ctrl = r[o + DBGWCR(n)] as number;
-    if ((ctrl & WCR_E) !== 0 && privilegeMatches(ctrl, el)) mask |= 1 << (brps + n);
-  }
-  return mask;
+  return enabledAt(r, o, el) ? slotsMatching(r, o, el, brps, wrps, privilegeMatches) : 0;
 }
 
 /** Breakpoints that match an A64 instruction at `addr` from view level `level`. */
 export function vheBreakpointHits(r: Float64Array, o: number, level: number, addr: number, brps: number, wrps: number): number {
-  const eff = vheEffectiveSlots(r, o, level, brps, wrps);
-  let hits = 0;
-  for (let n = 0; n < brps; n++) {
-    if ((eff & (1 << n)) !== 0 && Math.floor((r[o + DBGBVR(n)] as number) / 4) === Math.floor(addr / 4)) hits |= 1 << n;
-  }
-  return hits;
+  return breakpointsAt(vheEffectiveSlots(r, o, level, brps, wrps), r, o, addr, brps);
 }
 
 /** Watchpoints that match a doubleword load or store at `addr` from view level `level`. */
@@ -104,17 +75,5 @@ export function vheWatchpointHits(
   brps: number,
   wrps: number,
 ): number {
-  const eff = vheEffectiveSlots(r, o, level, brps, wrps);
-  let hits = 0;
-  for (let n = 0; n < wrps; n++) {
-    const slot = brps + n;
-    if ((eff & (1 << slot)) === 0) continue;
-    const ctrl = r[o + DBGWCR(n)] as number;
-    const lsc = (ctrl >> WCR_LSC_SHIFT) & 0b11;
-    const bas = (ctrl >> 5) & 0xff;
-    if (bas !== 0 && (lsc & (isStore ? 0b10 : 0b01)) !== 0 && Math.floor((r[o + DBGWVR(n)] as number) / 8) === Math.floor(addr / 8)) {
-      hits |= 1 << slot;
-    }
-  }
-  return hits;
+  return watchpointsAt(vheEffectiveSlots(r, o, level, brps, wrps), r, o, addr, isStore, brps, wrps);
 }
