@@ -1,7 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { Io, Signal } from './commands/io.js';
-import { EVENT_WIDTH } from './execute.js';
+import { EVENT_WIDTH, type Executor, POLICY_TOTAL } from './execute.js';
+import type { Violation } from './invariant.js';
 import { HOOK_NAMES } from './lifecycle.js';
+import { splitEvents } from './minimize.js';
+import { type TraceEvent, tracesToJSON } from './trace.js';
 import type { KnownFailure } from './triage.js';
 
 /** The triage options a job carries (`--continue`, `--assume-fixed`). */
@@ -54,6 +57,14 @@ export interface Hang {
   readonly events: Float64Array;
   readonly steps: number;
   readonly runs: number;
+}
+
+/** A hang as a policy-total finding: the violation at the hung hook and the trace up to that step (`x` names its events). */
+export function hangFinding(x: Executor, hang: Hang): { violation: Violation; trace: TraceEvent[] } {
+  return {
+    violation: { invariant: POLICY_TOTAL, message: `${hang.hook} ${hang.what}`, step: hang.steps, at: `in ${hang.hook}` },
+    trace: tracesToJSON(x, splitEvents(hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH))),
+  };
 }
 
 /** How far a worker got when it was abandoned (a signal it could not answer, the heap exhausted outside a hook). */

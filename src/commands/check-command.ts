@@ -1,12 +1,10 @@
 import { CHECK_DEFAULTS, type CheckOptions, type CheckResult, check, makeExecutor } from '../check.js';
-import { EVENT_WIDTH, type Executor, POLICY_TOTAL } from '../execute.js';
-import { splitEvents } from '../minimize.js';
+import type { Executor } from '../execute.js';
 import type { Policy } from '../policy.js';
 import { toJsonReport } from '../render/json.js';
 import { renderContinued, renderFindingLine, renderMultiPolicy, renderTable, renderText, replayCommand } from '../render/text.js';
-import { tracesToJSON } from '../trace.js';
 import { UsageError } from '../usage-error.js';
-import { runInWorker, type StopReason } from '../worker-run.js';
+import { hangFinding, runInWorker, type StopReason } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
@@ -157,13 +155,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
                 seed: flags.seed,
                 maxSteps: flags.maxSteps,
                 shrinks: 0,
-                violation: {
-                  invariant: POLICY_TOTAL,
-                  message: `${hang.hook} ${hang.what}`,
-                  step: hang.steps,
-                  at: `in ${hang.hook}`,
-                },
-                trace: tracesToJSON(x, splitEvents(hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH))),
+                ...hangFinding(x, hang),
                 warnings: [],
                 stats: { events: -1, warnings: 0 },
               };

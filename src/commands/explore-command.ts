@@ -1,11 +1,8 @@
-import { EVENT_WIDTH, POLICY_TOTAL } from '../execute.js';
 import { type ExploreResult, makeExploreExecutor } from '../explore.js';
-import { splitEvents } from '../minimize.js';
 import { toExploreJsonReport } from '../render/json.js';
 import { count, renderContinued, renderExploreTable, renderExploreText, renderFindingLine, renderMultiPolicy } from '../render/text.js';
-import { tracesToJSON } from '../trace.js';
 import { UsageError } from '../usage-error.js';
-import { runInWorker } from '../worker-run.js';
+import { hangFinding, runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
 import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
@@ -133,13 +130,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
             peakBytes: 0,
             domain: arch.smallDomain,
             symmetry: [],
-            violation: {
-              invariant: POLICY_TOTAL,
-              message: `${hang.hook} ${hang.what}`,
-              step: hang.steps,
-              at: `in ${hang.hook}`,
-            },
-            trace: tracesToJSON(x, splitEvents(hang.events, Math.min(hang.steps, hang.events.length / EVENT_WIDTH))),
+            ...hangFinding(x, hang),
           };
         },
       },
