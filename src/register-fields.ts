@@ -7,8 +7,10 @@
 /** One field: a single-bit flag, or a multi-bit field whose value is printed by name or in hex. */
 export interface BitField {
   readonly name: string;
-  /** The field's bits (contiguous, within the low 32 bits), e.g. `0x3 << 1` for DBGWCR.PAC [2:1]. */
+  /** The field's bits (contiguous, within the low 32 bits), e.g. `0x3 << 1` for DBGWCR.PAC [2:1]; 0 for a flag above bit 31. */
   readonly mask: number;
+  /** A one-bit flag above bit 31: its bit within the high word (HCR_EL2.E2H, bit 34: `1 << 2`). */
+  readonly high?: number;
   /** Names of a multi-bit field's values (e.g. PAC: `{ 1: 'EL1', 2: 'EL0' }`); unnamed values print in hex. */
   readonly values?: Readonly<Record<number, string>>;
   /** Bits that say nothing to a reader (RES1, fixed-1, active-low reserved bits): never printed. */
@@ -23,9 +25,13 @@ export type FieldTable = Readonly<Record<string, readonly BitField[]>>;
 
 /** The fields `flags` names as one-bit fields, in ascending bit order: `{ MDE: 1 << 15 }`. */
 export const flags = (bits: Readonly<Record<string, number>>): BitField[] =>
-  Object.entries(bits).map(([name, mask]) => ({ name, mask: mask >>> 0 }));
+  Object.entries(bits).map(([name, bit]) =>
+    bit >= 2 ** 32 ? { name, mask: 0, high: Math.floor(bit / 2 ** 32) } : { name, mask: bit >>> 0 },
+  );
 
-const lowBit = (mask: number): number => 31 - Math.clz32(mask & -mask);
+/** The field's lowest bit, counting a high-word flag from bit 32. */
+const lowBit = (f: BitField): number => (f.high ? 63 - Math.clz32(f.high & -f.high) : 31 - Math.clz32(f.mask & -f.mask));
+const isFlag = (f: BitField): boolean => f.high !== undefined || f.mask >>> lowBit(f) === 1;
 
 /**
  * The names of the fields set in `value`: `MDE`, `ENABLE|SINGLESTEP|USE_HW_BP`, or, when a
@@ -38,19 +44,25 @@ export function decodeFields(fields: readonly BitField[] | undefined, value: num
   const high = Math.floor(value / 2 ** 32);
   const parts: string[] = [];
   let known = 0;
+  let knownHigh = 0;
   let multi = false;
-  for (const f of [...fields].sort((a, b) => lowBit(a.mask) - lowBit(b.mask))) {
+  for (const f of [...fields].sort((a, b) => lowBit(a) - lowBit(b))) {
     known |= f.mask;
-    const v = (low & f.mask) >>> lowBit(f.mask);
+    if (f.high !== undefined) {
+      knownHigh |= f.high;
+      if ((high & f.high) !== 0 && !f.quiet) parts.push(f.name);
+      continue;
+    }
+    const v = (low & f.mask) >>> lowBit(f);
     if (v === 0 || f.quiet) continue;
-    if (f.mask >>> lowBit(f.mask) === 1) parts.push(f.name);
+    if (isFlag(f)) parts.push(f.name);
     else {
       multi = true;
       parts.push(`${f.name}=${f.values?.[v] ?? `0x${v.toString(16)}`}`);
     }
   }
   const rest = (low & ~known) >>> 0;
-  const over = rest + high * 2 ** 32;
+  const over = rest + (high & ~knownHigh) * 2 ** 32;
   if (over !== 0) parts.push(`+0x${over.toString(16)}`);
   return parts.join(multi ? ', ' : '|');
 }
@@ -77,13 +89,13 @@ export function hexWithFields(fields: readonly BitField[] | undefined, value: nu
 export function setAndClear(fields: readonly BitField[] | undefined, value: number): string {
   if (fields === undefined) return '';
   const low = (value % 2 ** 32) >>> 0;
-  const sorted = [...fields].filter((f) => !f.quiet).sort((a, b) => lowBit(a.mask) - lowBit(b.mask));
-  const one = sorted.filter((f) => f.mask >>> lowBit(f.mask) === 1);
-  const set = one.filter((f) => (low & f.mask) !== 0).map((f) => f.name);
-  const clear = one.filter((f) => (low & f.mask) === 0).map((f) => f.name);
-  const multi = decodeFields(
-    sorted.filter((f) => f.mask >>> lowBit(f.mask) !== 1),
-    (low & sorted.filter((f) => f.mask >>> lowBit(f.mask) !== 1).reduce((m, f) => m | f.mask, 0)) >>> 0,
-  );
+  const high = Math.floor(value / 2 ** 32);
+  const sorted = [...fields].filter((f) => !f.quiet).sort((a, b) => lowBit(a) - lowBit(b));
+  const one = sorted.filter(isFlag);
+  const isSet = (f: BitField): boolean => (f.high !== undefined ? (high & f.high) !== 0 : (low & f.mask) !== 0);
+  const set = one.filter(isSet).map((f) => f.name);
+  const clear = one.filter((f) => !isSet(f)).map((f) => f.name);
+  const multiFields = sorted.filter((f) => !isFlag(f));
+  const multi = decodeFields(multiFields, (low & multiFields.reduce((m, f) => m | f.mask, 0)) >>> 0);
   return [set.length ? `${set.join(', ')} set` : '', clear.length ? `${clear.join(', ')} clear` : '', multi].filter(Boolean).join('; ');
 }

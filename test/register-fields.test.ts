@@ -18,6 +18,13 @@ describe('decodeFields', () => {
     expect(decodeFields(WCR, 0x1fe7)).toBe('E, PAC=0x3, BAS=0xff');
   });
 
+  it('names a flag above bit 31 (HCR_EL2.E2H, bit 34) and still shows undeclared high bits', () => {
+    const hcr = flags({ TGE: 1 << 27, E2H: 2 ** 34 });
+    expect(decodeFields(hcr, 2 ** 34 + 2 ** 27)).toBe('TGE|E2H');
+    expect(decodeFields(hcr, 2 ** 35 + 2 ** 34)).toBe('E2H|+0x800000000');
+    expect(setAndClear(hcr, 2 ** 34)).toBe('E2H set; TGE clear');
+  });
+
   it('shows bits no field declares, hides quiet ones, and decodes nothing without fields', () => {
     expect(decodeFields(flags({ MDE: 1 << 15 }), 0x8001)).toBe('MDE|+0x1');
     expect(
@@ -71,10 +78,16 @@ describe.each(architectures.map((a) => [a.id, a] as const))('%s field table', (_
     expect(unknown.filter((k) => k !== 'MOV_DR_EXITING' && k !== 'DR_INTERCEPTS')).toEqual([]);
   });
 
-  it("keeps each register's fields within 32 bits and apart from each other", () => {
+  it("keeps each register's fields within 32 bits (one-bit flags above as high-word bits) and apart from each other", () => {
     for (const [name, fields] of Object.entries(table)) {
       let seen = 0;
+      let seenHigh = 0;
       for (const f of fields) {
+        if (f.high !== undefined) {
+          expect([f.mask, f.high & (f.high - 1), (seenHigh & f.high) >>> 0], `${name}.${f.name}: one high bit, once`).toEqual([0, 0, 0]);
+          seenHigh |= f.high;
+          continue;
+        }
         expect(f.mask, `${name}.${f.name}`).toBeGreaterThan(0);
         expect(f.mask, `${name}.${f.name}`).toBeLessThan(2 ** 32);
         expect((seen & f.mask) >>> 0, `${name}.${f.name} overlaps another field`).toBe(0);

@@ -19,7 +19,7 @@ const SEEDED: [policy: string, decoded: string[], inside: RegExp][] = [
   ],
   [
     'arm64-vhe/arm64-vhe-deferred-2017-v2',
-    ['cpu0.HCR_EL2: 0x408000000 (TGE|+0x400000000) -> 0x4000000 (TVM)'],
+    ['cpu0.HCR_EL2: 0x408000000 (TGE|E2H) -> 0x4000000 (TVM)'],
     /Inside step 3[^\n]*\n {2}guestEnter on cpu0:\n(.*\n)* {4}#2 {2}write HCR_EL2 = 0x4000000 \(TVM\)/,
   ],
   [

@@ -7,10 +7,10 @@ import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-
 import { type FieldTable, flags } from '../../src/register-fields.js';
 import { ARM64_KERNEL_EVENTS, arm64Fields } from '../arm64-nvhe/fields.js';
 import { DBG_SPSR_SS } from '../arm64-nvhe/registers.js';
-import { HCR_TGE, HCR_TRVM, HCR_TVM, OSLAR_OSLK, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED, SCTLR_C, SCTLR_M } from './registers.js';
+import { HCR_E2H, HCR_TGE, HCR_TRVM, HCR_TVM, OSLAR_OSLK, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED, SCTLR_C, SCTLR_M } from './registers.js';
 
-// HCR_EL2.E2H (bit 34) is beyond the 32-bit field masks: it shows as the undecoded remainder.
-const HCR = flags({ TVM: HCR_TVM, TRVM: HCR_TRVM, TGE: HCR_TGE });
+// HCR_EL2.E2H is bit 34 (asm/kvm_arm.h HCR_E2H): a high-word flag.
+const HCR = flags({ TVM: HCR_TVM, TRVM: HCR_TRVM, TGE: HCR_TGE, E2H: HCR_E2H });
 
 /** The arm64-vhe field table. */
 let arm64VheFieldsTable: FieldTable | undefined;
