@@ -61,6 +61,17 @@ describe('the regression test a report prints', () => {
     expect(() => runPasted(code.replaceAll('arm64-dirty-2015-v2', 'arm64-dirty-2015'))).not.toThrow();
   });
 
+  it('quotes dashed option names (debug-abi, guest-step) so the pasted test compiles and runs as printed', async () => {
+    const report = (await cli('check', 'arm64-vhe/arm64-guestdbg-2022', '--gdb', '1', '--debug-abi', '2015', '--seed', '1')).out;
+    const marker = 'As a regression test (vitest):\n';
+    expect(report).toContain(marker);
+    const code = report.slice(report.indexOf(marker) + marker.length);
+    expect(code).toContain('"debug-abi": 2015');
+    const invariant = /^arm64-vhe\/arm64-guestdbg-2022: violated (\S+)$/m.exec(report)?.[1];
+    expect(invariant).toBeDefined();
+    expect(() => runPasted(code)).toThrow(new RegExp(`violated ${invariant} on the given trace`));
+  });
+
   it('x86: prints userspace breakpoints as numbers (bps: [0x1000]) and the pasted test runs as printed', async () => {
     const report = (await cli('check', 'x86-vmx/x86-lazy-2014', '--seed', '1')).out;
     const marker = 'As a regression test (vitest):\n';

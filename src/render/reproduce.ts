@@ -43,7 +43,8 @@ function importLine(address: string): string {
 
 const configLiteral = (config: ModelConfig): string =>
   `{ ${Object.entries(config)
-    .map(([k, v]) => `${k}: ${v}`)
+    // Option names with a dash (debug-abi, guest-step) are quoted: the block must compile as pasted.
+    .map(([k, v]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${v}`)
     .join(', ')} }`;
 
 /**
