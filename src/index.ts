@@ -56,7 +56,8 @@ export { type BitField, decodeFields, type FieldTable, hexWithFields } from './r
 export { defineRegisterFile, type RegisterFile, type RegisterSpec, type WriteSemantics, writeResult } from './register-file.js';
 export { type HtmlTrace, renderHtml } from './render/html.js';
 export { REPORT_VERSION, toJsonReport } from './render/json.js';
-export { formatEvent, renderTable, renderText } from './render/text.js';
+export { renderTable } from './render/tables.js';
+export { formatEvent, renderText } from './render/text.js';
 export { type Replay, replay, TraceError } from './replay.js';
 export { eventFromJSON, eventToJSON, type TraceEvent } from './trace.js';
 export { readTraceFile, TRACE_FORMAT, TRACE_VERSION, type TraceFile, toTraceFile } from './trace-file.js';

@@ -2,7 +2,8 @@ import { CHECK_DEFAULTS, type CheckOptions, type CheckResult, check, makeExecuto
 import type { Executor } from '../execute.js';
 import type { Policy } from '../policy.js';
 import { toJsonReport } from '../render/json.js';
-import { renderContinued, renderFindingLine, renderMultiPolicy, renderTable, renderText, replayCommand } from '../render/text.js';
+import { renderFindingLine, renderMultiPolicy, renderTable } from '../render/tables.js';
+import { renderContinued, renderText, replayCommand } from '../render/text.js';
 import { UsageError } from '../usage-error.js';
 import { hangFinding, runInWorker, type StopReason } from '../worker-run.js';
 import type { Catalog } from './catalog.js';

@@ -1,6 +1,7 @@
 import { type ExploreResult, makeExploreExecutor } from '../explore.js';
 import { toExploreJsonReport } from '../render/json.js';
-import { count, renderContinued, renderExploreTable, renderExploreText, renderFindingLine, renderMultiPolicy } from '../render/text.js';
+import { count, renderExploreTable, renderFindingLine, renderMultiPolicy } from '../render/tables.js';
+import { renderContinued, renderExploreText } from '../render/text.js';
 import { UsageError } from '../usage-error.js';
 import { hangFinding, runInWorker } from '../worker-run.js';
 import type { Catalog } from './catalog.js';

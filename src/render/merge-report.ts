@@ -1,5 +1,6 @@
 import { CHECK_DEFAULTS } from '../check.js';
 import type { Merged } from '../commands/merge-command.js';
+import { columns } from './tables.js';
 import { formatEvent } from './text.js';
 
 /** The verdict table of `merge`: a row per policy. */
@@ -14,15 +15,7 @@ export function renderMergeTable(merged: readonly Merged[]): string {
       String(runs),
     ]),
   ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
-  return `${rows
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
+  return columns(rows);
 }
 
 /** The command that reproduces a merged counterexample in one process: its seed and fast-check path jump straight to it. */
