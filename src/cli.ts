@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { architectures, policies } from '../models/catalog.js';
 import { invariants, invariantsFor } from '../properties/suites.js';
 import { CHECK_DEFAULTS, check } from './check.js';
@@ -18,13 +18,13 @@ import { type ExploreFlags, exploreCommand } from './commands/explore-command.js
 import { type Io, type Signal, signalExitCode } from './commands/io.js';
 import { listCommand } from './commands/list-command.js';
 import { type MergeFlags, mergeCommand } from './commands/merge-command.js';
+import { addArchOptions, addBudgets, addHookTimeout, addModelOptions, integer } from './commands/options.js';
 import { fitLine } from './commands/progress-bar.js';
 import { type ReplayCommandFlags, replayCommand } from './commands/replay-command.js';
 import { parseShard } from './commands/shard.js';
 import { COST_DEFAULTS } from './cost.js';
 import { describeError } from './execute.js';
 import { explore } from './explore.js';
-import { DEFAULT_HOOK_TIMEOUT_S } from './guard.js';
 import { loadPolicyFile } from './load-policy.js';
 import { UsageError } from './usage-error.js';
 import type { WorkerJob, WorkerShared } from './worker-run.js';
@@ -32,15 +32,6 @@ import type { WorkerJob, WorkerShared } from './worker-run.js';
 export type { Io } from './commands/io.js';
 
 const catalog: Catalog = { architectures, policies, invariants, invariantsFor };
-
-const integer =
-  (flag: string, min: number, max: number) =>
-  (value: string): number => {
-    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${flag} takes a whole number, got "${value}".`);
-    const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`${flag} must be between ${min} and ${max}, got ${n}.`);
-    return n;
-  };
 
 /** This package's version, from its package.json (one level above src/ in the sources, two above dist/src/). */
 function packageVersion(): string {
@@ -53,83 +44,6 @@ function packageVersion(): string {
     }
   }
   return 'unknown';
-}
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/**
- * Each model option once, with the architectures that have it; where they describe it differently
- * (`--brps`: ID_AA64DFR0_EL1 on arm64, DBGDIDR on armv7), each description names its architectures.
- * Defaults in commander's own `(default: N)` form.
- */
-const MODEL_OPTIONS = [...new Set(architectures.flatMap((a) => a.options.map((o) => o.name)))].map((name) => {
-  const having = architectures.filter((a) => a.options.some((o) => o.name === name));
-  const of = (a: (typeof architectures)[number]) => a.options.find((o) => o.name === name) as (typeof a.options)[number];
-  const option = of(having[0] as (typeof architectures)[number]);
-  const where = having.length === architectures.length ? '' : ` (${having.map((a) => a.id).join(', ')})`;
-  const texts = [...new Set(having.map((a) => of(a).describe))];
-  const describe =
-    texts.length === 1
-      ? option.describe
-      : texts
-          .map(
-            (t) =>
-              `${t} on ${having
-                .filter((a) => of(a).describe === t)
-                .map((a) => a.id)
-                .join(', ')}`,
-          )
-          .join('; ');
-  return { ...option, help: `model${where}: ${describe} (default: ${option.default})` };
-});
-
-function addArchOptions(c: Command): Command {
-  for (const o of MODEL_OPTIONS)
-    c.addOption(new Option(`--${o.name} <n>`, o.help).argParser(integer(`--${o.name}`, 0, Math.max(64, o.max))));
-  return c;
-}
-
-/** `--hook-timeout`: the watchdog on a policy file's hooks (and on loading it). */
-function addHookTimeout(c: Command): Command {
-  return c.option(
-    '--hook-timeout <s>',
-    'seconds a hook of a policy file (or loading the file) may run before it counts as looping',
-    integer('--hook-timeout', 1, 3600),
-    DEFAULT_HOOK_TIMEOUT_S,
-  );
-}
-
-/** The budgets of check and explore: reaching one stops the run with verdict held-so-far (exit 4). */
-function addBudgets(c: Command, states: string): Command {
-  return c
-    .option('--time-limit <s>', 'stop after this many seconds: verdict held-so-far (exit 4)', integer('--time-limit', 1, 10_000_000))
-    .option('--max-states <n>', `stop after ${states}: verdict held-so-far (exit 4)`, integer('--max-states', 1, 2 ** 52))
-    .option(
-      '--max-memory <mb>',
-      'stop when the process uses more than this many MiB (also the heap limit of the worker running the search): held-so-far (exit 4)',
-      integer('--max-memory', 64, 1_048_576),
-    );
-}
-
-function addModelOptions(c: Command): Command {
-  return addHookTimeout(addArchOptions(c))
-    .option('--invariant <name>', 'check only this invariant (repeatable; policy-total is always on)', collect)
-    .option('--coverage', 'report which lifecycle states, transitions and events were exercised')
-    .option('--json', 'print the versioned JSON report instead of text')
-    .option('--out <file>', 'save the counterexample as a replayable trace file (worldswitch replay <file>)')
-    .option('--html <file>', 'write the counterexample as a self-contained HTML sequence diagram')
-    .option('--full-state', 'also print the complete debug state at the failing point')
-    .option('--verbose', 'with several policies, print every finding in full before the verdict table')
-    .option('--quiet', 'no progress bar or timing lines on stderr (for CI)')
-    .option('--junit <file>', 'also write the verdicts as JUnit XML (one testcase per policy and invariant set)')
-    .option('--continue', 'go on after a violation: one (shortest, shrunk) counterexample per invariant that breaks, with a summary table')
-    .option('--skip-invariant <name>', 'do not check this invariant (repeatable; policy-total cannot be skipped)', collect)
-    .option(
-      '--assume-fixed <trace.json>',
-      'a saved trace of a known bug: counterexamples breaking at the same point (event, hook, register) are listed as known, and the search goes on (repeatable)',
-      collect,
-    )
-    .option('--out-dir <dir>', 'save every counterexample as a trace file <dir>/<arch>-<policy>-<invariant>.json');
 }
 
 function program(io: Io, exit: { code: number }): Command {
