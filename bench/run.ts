@@ -5,12 +5,15 @@
  * second and bytes per stored state. Per seeded bug: median time to the first and to the shrunk
  * counterexample over 20 seeds. Medians over repeats; never run as a timed test.
  */
+
+import { fileURLToPath } from 'node:url';
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
 import { check, makeExecutor } from '../src/check.js';
 import { explore } from '../src/explore.js';
 import type { ArchModel } from '../src/model.js';
 import type { Policy } from '../src/policy.js';
+import { versusSpin } from './spin.js';
 import { textbookRun } from './textbook.js';
 
 const median = (xs: readonly number[]): number => {
@@ -107,7 +110,29 @@ for (const policy of policies) {
   if (bug) bugs.push(bug);
 }
 
-const report = { node: process.version, cpus: 1, date: new Date().toISOString().slice(0, 10), policies: perPolicy, bugs };
+/** Spin's search of the same model next to ours (DESIGN §9; `WS_BENCH_SPIN=0` leaves it out). */
+const SPIN_DEPTH = Number(process.env.WS_BENCH_SPIN_DEPTH ?? 8);
+const spinSide = (() => {
+  if (process.env.WS_BENCH_SPIN === '0') return undefined;
+  const policy = policies.find((p) => p.arch === 'arm64-nvhe' && p.name === 'arm64-dirty-2015');
+  const arch = architectures.find((a) => a.id === 'arm64-nvhe');
+  if (!policy || !arch) return undefined;
+  process.stderr.write(`bench: arm64-nvhe/arm64-dirty-2015 --depth ${SPIN_DEPTH} --no-symmetry, and Spin on the same model\n`);
+  const invariants = invariantsFor(arch.id);
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  return versusSpin(root, SPIN_DEPTH, 3, median, [
+    { label: 'explore, 1 core', run: () => explore(policy, { arch, invariants, depth: SPIN_DEPTH, symmetry: false }) },
+  ]);
+})();
+
+const report = {
+  node: process.version,
+  cpus: 1,
+  date: new Date().toISOString().slice(0, 10),
+  policies: perPolicy,
+  bugs,
+  versusSpin: spinSide,
+};
 if (process.argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } else {
@@ -126,5 +151,18 @@ if (process.argv.includes('--json')) {
     out(
       `${b.policy.padEnd(32)} ${String(b.medianFirstMs).padStart(8)}   ${String(b.medianShrunkMs).padStart(9)} (${b.shrunkRangeMs.join('-')})   ${b.medianSteps}`,
     );
+  }
+  if (spinSide) {
+    out('');
+    out(`${spinSide.policy} --depth ${spinSide.depth} --no-symmetry against Spin on the same model (medians of 3)`);
+    for (const o of spinSide.ours)
+      out(`  worldswitch ${o.label.padEnd(24)} ${String(o.states).padStart(9)} states  ${String(o.statesPerSecond).padStart(9)} states/s`);
+    const spin = spinSide.spin;
+    if ('statesPerSecond' in spin) {
+      out(
+        `  Spin ${'(gcc -O2, BFS)'.padEnd(31)} ${String(spin.states).padStart(9)} states  ${String(spin.statesPerSecond).padStart(9)} states/s  (build ${spin.buildSeconds} s)`,
+      );
+      for (const [label, r] of Object.entries(spinSide.oursOverSpin)) out(`  ${label}: ${r}x Spin's rate`);
+    } else out(`  Spin: skipped: ${spin.skipped}`);
   }
 }
