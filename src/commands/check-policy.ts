@@ -178,7 +178,15 @@ function inWorker(
       ...(ctx.pool ? { pool: ctx.pool } : {}),
       ...(flags.maxMemory !== undefined ? { maxMemoryMb: flags.maxMemory } : {}),
       ...(file ? { hookTimeoutMs: flags.hookTimeout * 1000 } : {}),
-      onAbandon: (a): CheckResult => ({ ...base, verdict: 'held-so-far', stoppedBy: a.reason, runs: Math.max(0, a.runs - 1), trace: [] }),
+      // Ended before its first run (a late slice still skipping to its start): no events, rather than unknown.
+      onAbandon: (a): CheckResult => ({
+        ...base,
+        verdict: 'held-so-far',
+        stoppedBy: a.reason,
+        runs: Math.max(0, a.runs - 1),
+        trace: [],
+        ...(a.runs === 0 ? { stats: { events: 0, warnings: 0 } } : {}),
+      }),
       // The first slice's progress stands for the policy's: the slices run side by side at about one pace.
       ...(progress
         ? {
