@@ -9,9 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../src/check.js';
 import { addCoverage, limiter, mergeSlices, splitRuns } from '../src/commands/check-workers.js';
+import { WorkerPool } from '../src/worker-pool.js';
 import { cli, lines } from './cli-harness.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -39,6 +41,12 @@ describe('check gives the same verdict, counterexample and output bytes whatever
     // With 2 slices both fail; the second, failing sooner after its start, finishes first and must not win.
     ['a violated built-in policy failing in two slices', ['x86-vmx/x86-lazy-2014', '--runs', '1000', '--json'], 1, 2],
     ['a user policy file', ['test/fixtures/two-bugs.ts', '--runs', '200', '--json'], 1, 3],
+    [
+      'a policy file whose hook never returns (a hang finding)',
+      ['test/quality/hostile-policies/spin.ts', '--runs', '50', '--hook-timeout', '1'],
+      1,
+      3,
+    ],
     ['--continue (one shrunk counterexample per invariant)', ['test/fixtures/two-bugs.ts', '--runs', '200', '--continue'], 1, 3],
     ['a --max-states budget (held so far)', ['arm64-nvhe/eager', '--runs', '2000', '--max-states', '5000', '--json'], 4, 3],
     [
@@ -86,6 +94,20 @@ describe('check gives the same verdict, counterexample and output bytes whatever
     expect(report.runs).toBeGreaterThan(0);
     expect(report.stats.events).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('the worker pool', () => {
+  it('gives a released worker to the next job instead of starting another', async () => {
+    const pool = new WorkerPool(pathToFileURL(join(root, 'dist/src/cli.js')).href, 256);
+    try {
+      const first = pool.acquire();
+      pool.release(first);
+      expect(pool.acquire()).toBe(first);
+      expect(pool.acquire()).not.toBe(first);
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe('--workers takes a whole number from 1 to 1024', () => {
