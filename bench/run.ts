@@ -2,10 +2,12 @@
  * `npm run bench [-- --json]`: worldswitch's speed, measured side by side in one process on one
  * core (DESIGN §9). Per built-in policy: events checked per second with every invariant on,
  * the same model run the textbook way (bench/textbook.ts) and the ratio, explore states per
- * second and bytes per stored state. Per seeded bug: median time to the first and to the shrunk
- * counterexample over 20 seeds. Medians over repeats; never run as a timed test.
+ * second at a fixed depth (every policy finishes it) and bytes per stored state. Per seeded bug:
+ * median time to the first and to the shrunk counterexample over 20 seeds. Then how
+ * `check --workers N` scales on this machine's cores (bench/scaling.ts). Medians over repeats;
+ * never run as a timed test.
  */
-
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
@@ -13,6 +15,7 @@ import { check, makeExecutor } from '../src/check.js';
 import { explore } from '../src/explore.js';
 import type { ArchModel } from '../src/model.js';
 import type { Policy } from '../src/policy.js';
+import { measureScaling } from './scaling.js';
 import { versusSpin } from './spin.js';
 import { textbookRun } from './textbook.js';
 
@@ -23,12 +26,16 @@ const median = (xs: readonly number[]): number => {
 };
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-const REPEATS = 5;
-const SLICE_MS = 600;
+const REPEATS = 3;
+const SLICE_MS = 400;
 const MAX_STEPS = 40;
-const EXPLORE_DEPTH = Number(process.env.WS_BENCH_DEPTH ?? 6);
-/** Explore stops after this long (its rate is states found per second so far): VHE's depth 6 has over a million states. */
-const EXPLORE_MS = Number(process.env.WS_BENCH_EXPLORE_MS ?? 5000);
+/** Every policy explores exactly this depth (VHE's depth 6 has over a million states; depth 4 at most about 15 k). */
+const EXPLORE_DEPTH = Number(process.env.WS_BENCH_DEPTH ?? 4);
+/** A safety stop for a deeper WS_BENCH_DEPTH (its rate is then states found per second so far). */
+const EXPLORE_MS = Number(process.env.WS_BENCH_EXPLORE_MS ?? 30_000);
+/** Runs per `check` in the --workers scaling measurement, and its repeats (WS_BENCH_SCALING_REPEATS=0 skips it). */
+const SCALING_RUNS = Number(process.env.WS_BENCH_SCALING_RUNS ?? 20_000);
+const SCALING_REPEATS = Number(process.env.WS_BENCH_SCALING_REPEATS ?? 3);
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 
 /** Events per second of `run(seed)` (returns events), repeated over seeds for one time slice. */
@@ -125,12 +132,17 @@ const spinSide = (() => {
   ]);
 })();
 
+const scaling = SCALING_REPEATS > 0 ? measureScaling(SCALING_RUNS, SCALING_REPEATS, median) : [];
 const report = {
   node: process.version,
   cpus: 1,
+  /** The worker threads `check` uses by default here (os.availableParallelism()). */
+  workers: availableParallelism(),
   date: new Date().toISOString().slice(0, 10),
+  exploreDepth: EXPLORE_DEPTH,
   policies: perPolicy,
   bugs,
+  scaling,
   versusSpin: spinSide,
 };
 if (process.argv.includes('--json')) {
@@ -164,5 +176,12 @@ if (process.argv.includes('--json')) {
       );
       for (const [label, r] of Object.entries(spinSide.oursOverSpin)) out(`  ${label}: ${r}x Spin's rate`);
     } else out(`  Spin: skipped: ${spin.skipped}`);
+  }
+  out('');
+  out(`check --workers (${report.workers} cores; ${SCALING_RUNS} runs; medians of ${SCALING_REPEATS}; events/s, ratio to 1 worker)`);
+  for (const s of scaling) {
+    out(
+      `${s.policy.padEnd(32)} 1: ${String(s.eventsPerSecond.workers1).padStart(9)}   2: ${String(s.eventsPerSecond.workers2).padStart(9)} (${s.ratio.workers2.toFixed(2)}x)   all: ${String(s.eventsPerSecond.workersAll).padStart(9)} (${s.ratio.workersAll.toFixed(2)}x)`,
+    );
   }
 }

@@ -22,6 +22,7 @@ import { addArchOptions, addBudgets, addHookTimeout, addModelOptions, integer } 
 import { fitLine } from './commands/progress-bar.js';
 import { type ReplayCommandFlags, replayCommand } from './commands/replay-command.js';
 import { parseShard } from './commands/shard.js';
+import { defaultWorkers, parseWorkers } from './commands/workers-flag.js';
 import { COST_DEFAULTS } from './cost.js';
 import { describeError } from './execute.js';
 import { explore } from './explore.js';
@@ -82,6 +83,11 @@ function program(io: Io, exit: { code: number }): Command {
           '--shard <K/N>',
           'run shard K of N: a deterministic share of the policies and runs (combine with worldswitch merge)',
           parseShard,
+        )
+        .option(
+          '--workers <n>',
+          `worker threads (default: every core, ${defaultWorkers()}): several policies side by side, one policy's runs split across them; the same seed gives the same output whatever N (with --continue, --assume-fixed, --max-states or --path a policy's runs stay on one worker)`,
+          parseWorkers,
         ),
     ),
     'this many events executed',
@@ -301,9 +307,17 @@ async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
   }
 }
 
-const job = (workerData as { worldswitchJob?: WorkerJob; shared?: WorkerShared } | undefined) ?? {};
-if (!isMainThread && job.worldswitchJob && job.shared) {
-  workerMain(job.worldswitchJob, job.shared).catch((e: unknown) => {
+/** A job as the main thread sends it: in `workerData` (a worker of its own), or as a message (a pooled worker). */
+type JobData = { worldswitchJob?: WorkerJob; shared?: WorkerShared; worldswitchPool?: boolean };
+
+/** Runs one job and posts its result (or the error that stopped it). */
+function runJob(data: JobData): void {
+  if (!data.worldswitchJob || !data.shared) return;
+  workerMain(data.worldswitchJob, data.shared).catch((e: unknown) => {
     parentPort?.postMessage({ workerError: e instanceof Error ? (e.stack ?? e.message) : describeError(e) });
   });
 }
+
+const job = (workerData as JobData | undefined) ?? {};
+if (!isMainThread && job.worldswitchPool) parentPort?.on('message', runJob);
+else if (!isMainThread) runJob(job);

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import type { Io, Signal } from './commands/io.js';
 import { EVENT_WIDTH, type Executor, POLICY_TOTAL } from './execute.js';
 import type { Violation } from './invariant.js';
@@ -6,6 +5,7 @@ import { HOOK_NAMES } from './lifecycle.js';
 import { splitEvents } from './minimize.js';
 import { type TraceEvent, tracesToJSON } from './trace.js';
 import type { KnownFailure } from './triage.js';
+import { spawnWorker, type WorkerPool } from './worker-pool.js';
 
 /** The triage options a job carries (`--continue`, `--assume-fixed`). */
 type Triage = { continue?: boolean; known?: readonly KnownFailure[] };
@@ -21,7 +21,7 @@ export interface WorkerJob {
   readonly arch: string;
   readonly invariants: readonly string[];
   readonly config: Readonly<Record<string, number>>;
-  readonly check?: { runs: number; seed: number; maxSteps: number; path?: string; coverage: boolean } & Triage;
+  readonly check?: { runs: number; seed: number; maxSteps: number; path?: string; coverage: boolean; shrink?: boolean } & Triage;
   readonly explore?: {
     depth: number;
     symmetry: boolean;
@@ -46,7 +46,7 @@ export interface WorkerShared {
 }
 
 /** Why a run stopped before its search finished: a signal, or a budget (`--time-limit`, `--max-states`, `--max-memory`, out of memory). */
-export type StopReason = Signal | 'time-limit' | 'max-states' | 'max-memory' | 'out-of-memory';
+export type StopReason = Signal | 'time-limit' | 'max-states' | 'max-memory' | 'out-of-memory' | 'cancelled';
 
 /** A user hook that stopped the worker, as the main thread saw it: it never returned, ended the thread, or ran out of memory. */
 export interface Hang {
@@ -93,6 +93,10 @@ export interface WorkerWatch<R> {
    * (explore) or the count of interleavings started (check, shrinking included).
    */
   readonly describeProgress?: (progress: Float64Array, elapsedMs: number, runsStarted: number) => string;
+  /** Workers kept between jobs: a built-in policy's job runs in one of them (a policy file's always in a fresh thread). */
+  readonly pool?: WorkerPool;
+  /** Aborting asks the worker to stop (its result is no longer wanted); it resolves as a stopped run, `cancelled`. */
+  readonly cancel?: AbortSignal;
 }
 
 /** What `runInWorker` resolves to: the result, and why the run stopped early, if it did. */
@@ -124,16 +128,9 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
   const stop = new Int32Array(shared.stop);
   const progress = new Float64Array(shared.progress);
   const heapMb = watch.maxMemoryMb ?? DEFAULT_WORKER_HEAP_MB;
-  const data = {
-    workerData: { worldswitchJob: job, shared },
-    resourceLimits: { maxOldGenerationSizeMb: heapMb },
-    stdout: false,
-  };
-  // Run from TypeScript sources (the test suite), the worker loads the entry module through tsx.
-  const quoted = JSON.stringify(entry);
-  const worker = entry.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((m) => m.tsImport(${quoted}, ${quoted}));`, { ...data, eval: true })
-    : new Worker(new URL(entry), data);
+  const pool = job.file === undefined ? watch.pool : undefined;
+  const worker = pool ? pool.acquire() : spawnWorker(entry, { worldswitchJob: job, shared }, heapMb);
+  if (pool) worker.postMessage({ worldswitchJob: job, shared });
   const started = performance.now();
   return new Promise<WorkerOutcome<R>>((resolve, reject) => {
     let last = -1;
@@ -142,17 +139,23 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
     let stoppedBy: StopReason | undefined;
     let stopAsked = 0;
     let settled = false;
-    const finish = (): boolean => {
+    /** Ends the watch; the worker goes back to the pool when it reported by itself (`keep`), else it is ended. */
+    const finish = (keep = false): boolean => {
       if (settled) return false;
       settled = true;
       clearInterval(timer);
       unsubscribe?.();
+      watch.cancel?.removeEventListener('abort', cancelled);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
       if (statusShown) watch.io.status?.('');
-      void worker.terminate();
+      if (keep && pool) pool.release(worker);
+      else void worker.terminate();
       return true;
     };
-    const done = (result: R): void => {
-      if (finish()) resolve(stoppedBy ? { result, stoppedBy } : { result });
+    const done = (result: R, keep = false): void => {
+      if (finish(keep)) resolve(stoppedBy ? { result, stoppedBy } : { result });
     };
     const askStop = (reason: StopReason): void => {
       if (stoppedBy !== undefined) return;
@@ -182,6 +185,8 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
         }),
       );
     };
+    const cancelled = (): void => askStop('cancelled');
+    watch.cancel?.addEventListener('abort', cancelled);
     const unsubscribe = watch.io.onSignal?.((signal, count) => {
       if (count > 1) abandon(signal);
       else askStop(signal);
@@ -212,12 +217,12 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
       },
       Math.min(100, (watch.hookTimeoutMs ?? 400) / 4),
     );
-    worker.once('message', (result: R | { workerError: string }) => {
+    const onMessage = (result: R | { workerError: string }): void => {
       if (typeof result === 'object' && result !== null && 'workerError' in result) {
         if (finish()) reject(new Error(result.workerError));
-      } else done(result as R);
-    });
-    worker.once('error', (e: Error & { code?: string }) => {
+      } else done(result as R, true);
+    };
+    const onError = (e: Error & { code?: string }): void => {
       if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         // A user hook that allocates without end is a finding about the policy; the search itself running out is a budget.
         if (job.file !== undefined && (beats[1] as number) !== 0) hang(`ran out of memory (more than the ${heapMb} MB heap limit)`);
@@ -225,12 +230,16 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
         return;
       }
       if (finish()) reject(e);
-    });
-    worker.once('exit', (code) => {
+    };
+    const onExit = (code: number): void => {
       if (settled) return;
       // process.exit() is stubbed in the worker; a thread that still ends early was ended by the policy.
       if (job.file !== undefined) hang(`ended the worker thread (exit code ${code}) instead of returning`);
       else if (finish()) reject(new Error(`the worker ended with exit code ${code} before reporting`));
-    });
+    };
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    if (watch.cancel?.aborted) cancelled();
   });
 }

@@ -1,15 +1,16 @@
-import { CHECK_DEFAULTS, type CheckOptions, type CheckResult, check, makeExecutor } from '../check.js';
+import { CHECK_DEFAULTS, type CheckResult, makeExecutor } from '../check.js';
 import type { Executor } from '../execute.js';
-import type { Policy } from '../policy.js';
 import { toJsonReport } from '../render/json.js';
 import { renderFindingLine, renderMultiPolicy, renderTable } from '../render/tables.js';
 import { renderContinued, renderText, replayCommand } from '../render/text.js';
 import { UsageError } from '../usage-error.js';
-import { hangFinding, runInWorker, type StopReason } from '../worker-run.js';
+import { WorkerPool } from '../worker-pool.js';
+import { DEFAULT_WORKER_HEAP_MB } from '../worker-run.js';
 import type { Catalog } from './catalog.js';
+import { type CheckContext, type CheckOutcome, checkPolicy } from './check-policy.js';
+import { limiter } from './check-workers.js';
 import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
-import { progressBar } from './progress-bar.js';
 import type { RunFlags } from './run-flags.js';
 import { checkDestinations, checkSavesOne, saveOutputs } from './save-file.js';
 import {
@@ -24,6 +25,7 @@ import {
 } from './selection.js';
 import { type Shard, type ShardUnit, shardUnits } from './shard.js';
 import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
+import { defaultWorkers } from './workers-flag.js';
 
 /** The flags of `worldswitch check`. */
 export interface CheckFlags extends RunFlags {
@@ -35,6 +37,8 @@ export interface CheckFlags extends RunFlags {
   shard?: Shard;
   /** `--junit FILE`: also write the verdicts as JUnit XML. */
   junit?: string;
+  /** `--workers N`: worker threads (default: every core; the in-process CLI of the tests: 1, on its own thread). */
+  workers?: number;
 }
 
 /**
@@ -79,91 +83,42 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   }[] = [];
   let signal: Signal | undefined;
   let budget = false;
-  for (const unit of units) {
+  // The CLI binary checks in worker threads; the in-process CLI of the tests on this thread, unless --workers says otherwise.
+  const inProcessIo = io.status === undefined && io.onSignal === undefined;
+  const workers = flags.workers ?? (inProcessIo ? 1 : defaultWorkers());
+  const inProcess = inProcessIo && workers === 1;
+  const pool = inProcess ? undefined : new WorkerPool(workerEntry, flags.maxMemory ?? DEFAULT_WORKER_HEAP_MB);
+  const ctx: CheckContext = { flags, io, entry: workerEntry, workers, inProcess, schedule: limiter(workers), ...(pool ? { pool } : {}) };
+  // Every piece is queued at once, in selection order; the reports keep that order whatever finishes first.
+  const pieces = units.map((unit) => {
+    const { policy, arch, file, exportName } = selected[unit.item] as (typeof selected)[number];
+    const invariants = invariantsToCheck(arch, names, catalog, skip);
+    const { config } = modelConfig(arch, flags);
+    const piece = { policy, arch, file, exportName, invariants, config, from: unit.from, to: unit.to, known };
+    return checkPolicy(piece, ctx).then(
+      (outcome) => ({ outcome }),
+      (error: unknown) => ({ error }),
+    );
+  });
+  try {
+    for (const [i, unit] of units.entries()) {
+      const settled = await pieces[i];
+      if (settled && 'error' in settled) throw settled.error;
+      const outcome = settled?.outcome;
+      if (!outcome) continue;
+      record(unit, outcome);
+    }
+  } finally {
+    await pool?.close();
+  }
+  /** Renders, saves and collects one piece's outcome. */
+  function record(unit: ShardUnit, outcome: CheckOutcome): void {
     const { policy, arch, arg, file, exportName } = selected[unit.item] as (typeof selected)[number];
-    signal ??= io.signalled?.();
-    if (signal) break;
     const invariants = invariantsToCheck(arch, names, catalog, skip);
     const { config, replay } = modelConfig(arch, flags);
     const runs = unit.to - unit.from;
-    const options = {
-      runs,
-      seed: flags.seed,
-      maxSteps: flags.maxSteps,
-      coverage: flags.coverage === true,
-      ...(flags.path ? { path: flags.path } : {}),
-      // fast-check's path "k" starts at run k of the seed's sequence: a shard runs exactly runs from…to-1.
-      ...(shard && unit.from > 0 ? { path: String(unit.from) } : {}),
-      ...(flags.continue ? { continue: true } : {}),
-      ...(known.length ? { known } : {}),
-    };
-    const started = performance.now();
     const name = `${arch.id}/${policy.name}`;
-    // A policy file runs in a worker under a watchdog; a built-in one does too on a terminal, for the progress bar.
-    // A policy file runs in a worker under a watchdog; so does every check of the CLI binary (it
-    // answers signals, which a check on the main thread could not); only in-process tests do not.
-    const inProcess = file === undefined && io.status === undefined && io.onSignal === undefined;
-    const limits = {
-      ...(flags.timeLimit !== undefined ? { timeLimitMs: flags.timeLimit * 1000 } : {}),
-      ...(flags.maxMemory !== undefined ? { maxMemoryMb: flags.maxMemory } : {}),
-    };
-    const outcome = inProcess
-      ? checkInProcess(policy, { arch, invariants, config, ...options, ...(flags.maxStates ? { maxStates: flags.maxStates } : {}) }, flags)
-      : await runInWorker<CheckResult>(
-          workerEntry,
-          {
-            kind: 'check',
-            ...(file ? { file, ...(exportName ? { exportName } : {}) } : {}),
-            policy: policy.name,
-            arch: arch.id,
-            invariants: invariants.map((i) => i.name),
-            config,
-            check: options,
-            ...(flags.maxStates ? { maxStates: flags.maxStates } : {}),
-          },
-          flags.maxSteps,
-          {
-            io,
-            ...limits,
-            ...(file ? { hookTimeoutMs: flags.hookTimeout * 1000 } : {}),
-            onAbandon: (a): CheckResult => ({
-              verdict: 'held-so-far',
-              stoppedBy: a.reason,
-              policy: policy.name,
-              arch: arch.id,
-              config: makeExecutor(policy, arch, invariants, config).model.config,
-              invariants: invariants.map((i) => i.name),
-              runs: Math.max(0, a.runs - 1),
-              seed: flags.seed,
-              maxSteps: flags.maxSteps,
-              shrinks: 0,
-              trace: [],
-              warnings: [],
-              stats: { events: -1, warnings: 0 },
-            }),
-            describeProgress: (_p, ms, runsStarted) =>
-              `check ${name} ${progressBar(runsStarted, runs)} ${Math.min(runsStarted, runs)}/${runs} runs, ${(ms / 1000).toFixed(1)} s`,
-            onHang: (hang): CheckResult => {
-              const x = makeExecutor(policy, arch, invariants, config);
-              return {
-                verdict: 'violated',
-                hung: true,
-                policy: policy.name,
-                arch: arch.id,
-                config: x.model.config,
-                invariants: invariants.map((i) => i.name),
-                runs: hang.runs,
-                seed: flags.seed,
-                maxSteps: flags.maxSteps,
-                shrinks: 0,
-                ...hangFinding(x, hang),
-                warnings: [],
-                stats: { events: -1, warnings: 0 },
-              };
-            },
-          },
-        );
-    const ms = performance.now() - started;
+    const { ms } = outcome;
     const result: CheckResult =
       'stoppedBy' in outcome && outcome.stoppedBy && outcome.result.verdict !== 'held'
         ? { ...outcome.result, stoppedBy: outcome.stoppedBy }
@@ -220,7 +175,6 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       unit,
       verdict,
     });
-    if (signal) break;
   }
   const report = (r: (typeof results)[number]) => ({
     ...toJsonReport(r.result, r.ms, r.x),
@@ -267,19 +221,11 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     io.out(renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))));
   }
   if (results.some((r) => r.result.verdict === 'crashed')) return 3;
+  signal ??= io.signalled?.();
   if (signal) {
     io.err(`worldswitch: stopped by ${signal}; ${results.length} of ${units.length} ${shard ? 'shard pieces' : 'policies'} reported\n`);
     return signalExitCode(signal);
   }
   if (results.some((r) => r.result.verdict === 'violated')) return 1;
   return budget ? 4 : 0;
-}
-
-/** A check on this thread (the in-process CLI of the tests): `--time-limit` as a deadline polled before each run. */
-function checkInProcess(policy: Policy, options: CheckOptions, flags: CheckFlags): { result: CheckResult; stoppedBy?: StopReason } {
-  if (flags.timeLimit === undefined) return { result: check(policy, options) };
-  const deadline = performance.now() + flags.timeLimit * 1000;
-  let late = false;
-  const result = check(policy, { ...options, shouldStop: () => (late ||= performance.now() > deadline) });
-  return late ? { result, stoppedBy: 'time-limit' } : { result };
 }
