@@ -33,6 +33,8 @@ export interface ExploreOptions {
   readonly perPoint?: boolean;
   /** Failures already known (`--assume-fixed`): a counterexample that breaks where one did is listed as known, and the search goes on. */
   readonly known?: readonly KnownFailure[];
+  /** Called after each completed depth with the states stored so far (tests compare searches level by level). */
+  readonly onLevel?: (depth: number, states: number, transitions: number) => void;
   /** Partial-order reduction with sleep sets (`--por`): the same states and verdict, fewer transitions. */
   readonly por?: boolean;
   /** With `por`: run every pruned transition anyway and check it led nowhere new (tests; sleep-sets.ts). */
@@ -170,6 +172,7 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
       ...(options.shard ? { partition: { ...options.shard, depth: options.depth - 1 } } : {}),
       ...(options.por ? { por: true, porAudit: options.porAudit === true } : {}),
+      ...(options.onLevel ? { onLevel: (d: number, s: number, t: number) => void options.onLevel?.(d, s, t) } : {}),
     });
   } catch (e) {
     const error = e instanceof CheckerCrash ? e.message : String((e as Error)?.stack ?? e);
