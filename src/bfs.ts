@@ -273,7 +273,9 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   let completed = 0;
   // POR: sleep sets over the interned events (see sleep-sets.ts); invariants reported, for its audit.
-  const por = options.por ? new SleepSets(x, { intern: internEvent, data: () => events.data }, options.porAudit === true) : undefined;
+  const por = options.por
+    ? new SleepSets(x, { intern: internEvent, data: () => events.data }, options.porAudit === true, codec.perms)
+    : undefined;
   const reported = new Set<string>();
   try {
     return search();

@@ -52,6 +52,8 @@ export class Footprints {
   constructor(x: Executor) {
     const { cpus, vcpus } = x.world.shape;
     this.cpus = cpus;
+    this.cpuOwners = new Int32Array(cpus);
+    this.vcpuOwners = new Int32Array(vcpus);
     this.usable = cpus + vcpus <= MAX_OWNERS;
     this.rules = Uint8Array.from(x.kinds, (k) => {
       if (GLOBAL_KINDS.has(k.type)) return RULE_GLOBAL;
@@ -83,34 +85,44 @@ export class Footprints {
     return this.bytesOutside(w, pre, mask);
   }
 
+  /** The operand positions (1-based, as in the event words) of kind `k` that hold a CPU number. */
+  cpuOperands(k: number): Int8Array {
+    return this.cpuAt[k] as Int8Array;
+  }
+
   /** Marks kind `k` global from now on (its declared footprint was caught too small). */
   demote(k: number): void {
     this.rules[k] = RULE_GLOBAL;
   }
 
-  /** The footprint of the event at `o` of `data` in the executor's current world (GLOBAL: everything). */
-  mask(x: Executor, data: Float64Array, o: number): number {
+  /** Takes the world the next `mask` calls are about: each CPU with the vCPU running there, each vCPU with its CPU. */
+  enter(w: World): void {
+    const C = this.cpus;
+    const { cpuOwners, vcpuOwners } = this;
+    for (let c = 0; c < cpuOwners.length; c++) {
+      const v = w.running[c] as number;
+      cpuOwners[c] = v >= 0 ? (1 << c) | (1 << (C + v)) : 1 << c;
+    }
+    for (let v = 0; v < vcpuOwners.length; v++) {
+      const c = w.loadedOn[v] as number;
+      vcpuOwners[v] = c >= 0 ? (1 << (C + v)) | (1 << c) : 1 << (C + v);
+    }
+  }
+
+  /** The footprint of the event at `o` of `data` in the world given to `enter` (GLOBAL: everything). */
+  mask(data: Float64Array, o: number): number {
     const k = data[o] as number;
     if (!this.usable || this.rules[k] === RULE_GLOBAL) return GLOBAL;
-    const w = x.world;
-    const C = this.cpus;
     let m = 0;
     const cpuAt = this.cpuAt[k] as Int8Array;
-    for (let i = 0; i < cpuAt.length; i++) {
-      const c = data[o + (cpuAt[i] as number)] as number;
-      m |= 1 << c;
-      const v = w.running[c] as number;
-      if (v >= 0) m |= 1 << (C + v);
-    }
+    for (let i = 0; i < cpuAt.length; i++) m |= this.cpuOwners[data[o + (cpuAt[i] as number)] as number] as number;
     const vcpuAt = this.vcpuAt[k] as Int8Array;
-    for (let i = 0; i < vcpuAt.length; i++) {
-      const v = data[o + (vcpuAt[i] as number)] as number;
-      m |= 1 << (C + v);
-      const c = w.loadedOn[v] as number;
-      if (c >= 0) m |= 1 << c;
-    }
+    for (let i = 0; i < vcpuAt.length; i++) m |= this.vcpuOwners[data[o + (vcpuAt[i] as number)] as number] as number;
     return m;
   }
+
+  private readonly cpuOwners: Int32Array;
+  private readonly vcpuOwners: Int32Array;
 
   /**
    * Whether `w` differs from `pre` (the state before the event) in a word or byte of an owner

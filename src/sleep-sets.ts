@@ -1,5 +1,6 @@
 import { EVENT_WIDTH, type Executor } from './execute.js';
 import { Footprints, GLOBAL } from './footprint.js';
+import { LevelIndex, SleepPool } from './sleep-pool.js';
 import type { StateSet } from './state-set.js';
 import type { World } from './world.js';
 import type { WorldCodec } from './world-codec.js';
@@ -24,7 +25,8 @@ export class PorAuditError extends Error {
  * state of the next level reached again in the same level keeps the intersection of its sleep
  * sets (it is expanded only once the level is complete); a state of an earlier level is not
  * expanded again. Sleep sets prune transitions, never states: every state, and the shortest path
- * to it, is still found. A successor stored under another CPU order (symmetry) sleeps on nothing.
+ * to it, is still found. A successor stored under another CPU order (symmetry) sleeps on the same
+ * events with their CPU operands renumbered alike.
  *
  * Sleep sets are lists of interned event numbers in one pool per level. Audit mode executes every
  * pruned transition anyway and checks at the end of the level that it led to a stored state and
@@ -37,10 +39,10 @@ export class SleepSets {
   /** Whether successors' sleep sets are kept (false on the last level: nobody expands them). */
   storing = true;
   readonly footprints: Footprints;
-  private cur = new Pool();
-  private next = new Pool();
-  /** Next-level states with a non-empty sleep set, by a 53-bit key of their fingerprint. */
-  private readonly index = new Map<number, number>();
+  private cur = new SleepPool();
+  private next = new SleepPool();
+  /** Next-level states with a non-empty sleep set, by fingerprint. */
+  private readonly index = new LevelIndex();
   private ids = new Int32Array(64);
   private masks = new Int32Array(64);
   private asleepAt = new Uint8Array(64);
@@ -52,12 +54,24 @@ export class SleepSets {
   private auditFps: number[] = [];
   private auditViolations: string[] = [];
 
+  /** Per CPU order (`WorldCodec.perms`): the new number of each CPU. */
+  private readonly renumber: Int8Array[];
+  private readonly moved = new Float64Array(EVENT_WIDTH);
+
   constructor(
     private readonly x: Executor,
     private readonly events: EventTable,
     readonly audit: boolean,
+    perms: readonly Int8Array[],
   ) {
     this.footprints = new Footprints(x);
+    this.renumber = perms.map((p) => {
+      const inverse = new Int8Array(p.length);
+      p.forEach((old, i) => {
+        inverse[old] = i;
+      });
+      return inverse;
+    });
   }
 
   /** Starts a level: the sleep sets stored for it become the current ones. */
@@ -73,11 +87,12 @@ export class SleepSets {
   enterState(s: number, pending: readonly Float64Array[], count: number): void {
     this.pending = pending;
     if (count > this.ids.length) this.resize(count);
-    const { x, footprints } = this;
+    const { footprints } = this;
+    footprints.enter(this.x.world);
     for (let e = 0; e < count; e++) {
       this.ids[e] = -1;
       this.asleepAt[e] = 0;
-      this.masks[e] = footprints.mask(x, pending[e] as Float64Array, 0);
+      this.masks[e] = footprints.mask(pending[e] as Float64Array, 0);
     }
     const n = this.cur.lengthOf(s);
     if (n > this.sleepIds.length) {
@@ -92,11 +107,17 @@ export class SleepSets {
     for (let i = 0; i < n; i++) {
       const id = pool[start + i] as number;
       this.sleepIds[i] = id;
-      this.sleepMasks[i] = footprints.mask(x, data, id * EVENT_WIDTH);
+      this.sleepMasks[i] = footprints.mask(data, id * EVENT_WIDTH);
     }
     for (let e = 0; e < count; e++) {
-      const id = this.idOf(e);
-      for (let i = 0; i < n; i++) if (this.sleepIds[i] === id) this.asleepAt[e] = 1;
+      const ev = pending[e] as Float64Array;
+      for (let i = 0; i < n; i++) {
+        const id = this.sleepIds[i] as number;
+        if (!sameEvent(data, id * EVENT_WIDTH, ev)) continue;
+        this.asleepAt[e] = 1;
+        this.ids[e] = id;
+        break;
+      }
     }
   }
 
@@ -127,28 +148,17 @@ export class SleepSets {
   /** Event `e` led to a new state, number `at` of the next level (fingerprint `fp`), stored in CPU order `perm`. */
   stored(at: number, e: number, perm: number, fp: Uint32Array): void {
     if (!this.storing) return;
-    const n = perm === 0 ? this.build(e) : 0;
+    const n = this.build(e, perm);
     this.next.add(at, this.scratch, n);
-    if (n === 0) return;
-    const key = keyOf(fp);
-    const other = this.index.get(key);
-    if (other === undefined) {
-      this.index.set(key, at);
-      return;
-    }
-    // Two states under one key: neither may keep a sleep set another path would have cut.
-    this.next.empty(other);
-    this.next.empty(at);
+    if (n > 0) this.index.set(fp, at);
   }
 
   /** Event `e` led again to a known state (fingerprint `fp`): if it is in the next level, its sleep set shrinks. */
   revisit(e: number, perm: number, fp: Uint32Array): void {
     if (!this.storing) return;
-    const key = keyOf(fp);
-    const at = this.index.get(key);
-    if (at === undefined) return;
-    const n = perm === 0 ? this.build(e) : 0;
-    if (this.next.intersect(at, this.scratch, n) === 0) this.index.delete(key);
+    const at = this.index.get(fp);
+    if (at < 0) return;
+    this.next.intersect(at, this.scratch, this.build(e, perm));
   }
 
   /** Audit: a pruned transition led to the state with fingerprint `fp`. */
@@ -179,8 +189,8 @@ export class SleepSets {
     this.auditViolations.length = 0;
   }
 
-  /** The sleep set of the successor by event `e` into `scratch`; returns its length. */
-  private build(e: number): number {
+  /** The sleep set of the successor by event `e`, stored in CPU order `perm`, into `scratch`; returns its length. */
+  private build(e: number, perm: number): number {
     const m = this.masks[e] as number;
     if (m === GLOBAL) return 0;
     let n = 0;
@@ -189,7 +199,22 @@ export class SleepSets {
       if (this.asleepAt[j] === 1 || ((this.masks[j] as number) & m) !== 0) continue;
       n = this.put(n, this.idOf(j));
     }
+    if (perm !== 0) for (let i = 0; i < n; i++) this.scratch[i] = this.renumbered(this.scratch[i] as number, perm);
     return n;
+  }
+
+  /** Event `id` with its CPU operands renumbered as CPU order `perm` does. */
+  private renumbered(id: number, perm: number): number {
+    const ev = this.moved;
+    ev.set(this.events.data().subarray(id * EVENT_WIDTH, (id + 1) * EVENT_WIDTH));
+    const cpuAt = this.footprints.cpuOperands(ev[0] as number);
+    if (cpuAt.length === 0) return id;
+    const to = this.renumber[perm] as Int8Array;
+    for (let i = 0; i < cpuAt.length; i++) {
+      const at = cpuAt[i] as number;
+      ev[at] = to[ev[at] as number] as number;
+    }
+    return this.events.intern(ev);
   }
 
   private put(n: number, id: number): number {
@@ -218,69 +243,8 @@ export class SleepSets {
   }
 }
 
-/** A 53-bit key of a 64-bit fingerprint (a clash only empties sleep sets: sound, see `stored`). */
-function keyOf(fp: Uint32Array): number {
-  return ((fp[1] as number) & 0x1fffff) * 4294967296 + (fp[0] as number);
-}
-
-/** The sleep sets of one level: per state a start and length in one pool of event numbers. */
-class Pool {
-  data: Int32Array = new Int32Array(1024);
-  private used = 0;
-  private starts: Int32Array = new Int32Array(1024);
-  private lengths: Int32Array = new Int32Array(1024);
-  private count = 0;
-
-  clear(): void {
-    this.used = 0;
-    this.count = 0;
-  }
-
-  startOf(s: number): number {
-    return this.starts[s] as number;
-  }
-
-  lengthOf(s: number): number {
-    return s < this.count ? (this.lengths[s] as number) : 0;
-  }
-
-  /** Stores the sleep set of state `at` (states are added in order): the first `n` of `ids`. */
-  add(at: number, ids: Int32Array, n: number): void {
-    if (at >= this.starts.length) {
-      this.starts = growTo(this.starts, at + 1);
-      this.lengths = growTo(this.lengths, at + 1);
-    }
-    for (let s = this.count; s < at; s++) this.lengths[s] = 0;
-    if (this.used + n > this.data.length) this.data = growTo(this.data, this.used + n);
-    this.data.set(ids.subarray(0, n), this.used);
-    this.starts[at] = this.used;
-    this.lengths[at] = n;
-    this.used += n;
-    this.count = at + 1;
-  }
-
-  empty(at: number): void {
-    this.lengths[at] = 0;
-  }
-
-  /** Keeps in state `at`'s sleep set only the events among the first `n` of `ids`; returns what is left. */
-  intersect(at: number, ids: Int32Array, n: number): number {
-    const start = this.starts[at] as number;
-    const len = this.lengths[at] as number;
-    let kept = 0;
-    for (let i = 0; i < len; i++) {
-      const id = this.data[start + i] as number;
-      let found = false;
-      for (let k = 0; k < n && !found; k++) found = ids[k] === id;
-      if (found) this.data[start + kept++] = id;
-    }
-    this.lengths[at] = kept;
-    return kept;
-  }
-}
-
-function growTo(a: Int32Array, need: number): Int32Array {
-  const bigger = new Int32Array(Math.max(need, a.length * 2));
-  bigger.set(a);
-  return bigger;
+/** Whether the event at `o` of `data` has the words of `ev`. */
+function sameEvent(data: Float64Array, o: number, ev: Float64Array): boolean {
+  for (let k = 0; k < EVENT_WIDTH; k++) if (data[o + k] !== ev[k]) return false;
+  return true;
 }
