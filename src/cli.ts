@@ -187,7 +187,7 @@ function program(io: Io, exit: { code: number }): Command {
         .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs')
         .option(
           '--por',
-          'partial-order reduction (sleep sets): skip transitions that only reorder independent events; the same states and verdict',
+          'partial-order reduction with sleep sets (the default): skip transitions that only reorder independent events; the same states, verdict and counterexample length',
         )
         .option('--no-por', 'execute every enabled event in every state')
         .option(

@@ -121,6 +121,20 @@ describe('explore --por finds what the full search finds (audited)', () => {
     },
   );
 
+  it('with --continue and --per-point, finds a counterexample of the same length for every invariant and point', () => {
+    const found = (por: boolean, perPoint: boolean) => {
+      const arch = archOf('x86-vmx');
+      const policy = hostAddressesNotRestored('x86-vmx');
+      const r = explore(policy, { arch, invariants: invariantsFor(arch.id), depth: 5, continue: true, perPoint, por, porAudit: por });
+      return [r.states, ...(r.counterexamples ?? []).map((c) => [c.invariant, c.trace.length])];
+    };
+    for (const perPoint of [false, true]) {
+      const full = found(false, perPoint);
+      expect(full.length).toBeGreaterThan(perPoint ? 2 : 1);
+      expect(found(true, perPoint)).toEqual(full);
+    }
+  });
+
   it('saves transitions on arm64-dirty-2015 without symmetry (25% at depth 6)', () => {
     const saved = expectSameWithPor(policies.find((p) => p.name === 'arm64-dirty-2015') as Policy, 6, {}, false);
     expect(saved).toBe(92_498);

@@ -27,7 +27,7 @@ export interface ExploreFlags extends RunFlags {
 }
 
 /** Whether `explore` reduces with sleep sets when neither --por nor --no-por is given. */
-export const POR_DEFAULT = false;
+export const POR_DEFAULT = true;
 
 /** What a shard covered, in one line under its report. */
 function shardLine(shard: Shard, r: ExploreResult): string {
