@@ -374,7 +374,8 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         if (transitions > max) return result('budget', d - 1);
       }
       if (por?.audit) por.endLevel(seen, reported);
-      peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength);
+      const porBytes = por?.bytes ?? 0; // POR: the sleep sets of this level and the next
+      peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength + porBytes);
       frontier = next;
       completed = d;
       if (share?.depth === d) split = splitAt(d, frontier.length);

@@ -11,6 +11,10 @@ export class SleepPool {
   private lengths: Int32Array = new Int32Array(1024);
   private count = 0;
 
+  get bytes(): number {
+    return this.data.byteLength + this.starts.byteLength + this.lengths.byteLength;
+  }
+
   clear(): void {
     this.used = 0;
     this.count = 0;
@@ -76,6 +80,10 @@ export class LevelIndex {
   private at = new Int32Array(1024);
   private mask = 1023;
   private size = 0;
+
+  get bytes(): number {
+    return this.lo.byteLength + this.hi.byteLength + this.at.byteLength;
+  }
 
   clear(): void {
     if (this.size === 0) return;

@@ -74,6 +74,11 @@ export class SleepSets {
     });
   }
 
+  /** Bytes held by the sleep sets of two levels and the next level's index. */
+  get bytes(): number {
+    return this.cur.bytes + this.next.bytes + this.index.bytes;
+  }
+
   /** Starts a level: the sleep sets stored for it become the current ones. */
   beginLevel(): void {
     const t = this.cur;
