@@ -232,12 +232,22 @@ export class SleepSets {
     return n + 1;
   }
 
+  /**
+   * The interned number of enabled event `e`. States list mostly the same events in the same
+   * order, so the number found for the e-th event of an earlier state is tried first.
+   */
   private idOf(e: number): number {
     let id = this.ids[e] as number;
-    if (id < 0) {
-      id = this.events.intern(this.pending[e] as Float64Array);
-      this.ids[e] = id;
+    if (id >= 0) return id;
+    const ev = this.pending[e] as Float64Array;
+    const known = this.knownIds[e] as number;
+    if (known >= 0 && sameEvent(this.knownWords, e * EVENT_WIDTH, ev)) id = known;
+    else {
+      id = this.events.intern(ev);
+      this.knownIds[e] = id;
+      this.knownWords.set(ev, e * EVENT_WIDTH);
     }
+    this.ids[e] = id;
     return id;
   }
 
@@ -245,7 +255,17 @@ export class SleepSets {
     this.ids = new Int32Array(count * 2);
     this.masks = new Int32Array(count * 2);
     this.asleepAt = new Uint8Array(count * 2);
+    const knownIds = new Int32Array(count * 2).fill(-1);
+    knownIds.set(this.knownIds);
+    this.knownIds = knownIds;
+    const knownWords = new Float64Array(count * 2 * EVENT_WIDTH);
+    knownWords.set(this.knownWords);
+    this.knownWords = knownWords;
   }
+
+  /** Per position in the enabled events: the last event interned there and its number (-1: none). */
+  private knownIds: Int32Array = new Int32Array(64).fill(-1);
+  private knownWords: Float64Array = new Float64Array(64 * EVENT_WIDTH);
 }
 
 /** Whether the event at `o` of `data` has the words of `ev`. */
