@@ -140,6 +140,14 @@ describe('explore --por finds what the full search finds (audited)', () => {
     expect(saved).toBe(92_498);
   });
 
+  it.each(['arm64-nvhe/arm64-dirty-2015', 'ppc-booke/ppc-booke-2014-fixed', 'x86-svm/x86-lazy-2014'])(
+    '%s with three CPUs: sleep sets renumbered under every CPU order keep the same outcome',
+    (name) => {
+      const policy = policies.find((p) => `${p.arch}/${p.name}` === name) as Policy;
+      expect(expectSameWithPor(policy, 4, { cpus: 3 }).saved).toBeGreaterThan(0);
+    },
+  );
+
   it('with two vCPUs, the events of vCPUs loaded on different CPUs commute too', () => {
     const { saved } = expectSameWithPor(policies.find((p) => p.name === 'eager' && p.arch === 'x86-vmx') as Policy, 4, { vcpus: 2 }, false);
     expect(saved).toBe(4_345);
