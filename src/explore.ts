@@ -35,7 +35,10 @@ export interface ExploreOptions {
   readonly known?: readonly KnownFailure[];
   /** Called after each completed depth with the states stored so far (tests compare searches level by level). */
   readonly onLevel?: (depth: number, states: number, transitions: number) => void;
-  /** Partial-order reduction with sleep sets (`--por`): the same states and verdict, fewer transitions. */
+  /**
+   * Partial-order reduction with sleep sets: the same states and verdict, fewer transitions. Off
+   * unless set here; `worldswitch explore` sets it unless given `--no-por`.
+   */
   readonly por?: boolean;
   /** With `por`: run every pruned transition anyway and check it led nowhere new (tests; sleep-sets.ts). */
   readonly porAudit?: boolean;
