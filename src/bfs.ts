@@ -1,4 +1,5 @@
 import { EVENT_WIDTH, type Executor, type Watch } from './execute.js';
+import { SleepSets } from './sleep-sets.js';
 import { StateSet } from './state-set.js';
 import type { World } from './world.js';
 import { WorldCodec } from './world-codec.js';
@@ -35,6 +36,10 @@ export interface BfsOptions {
    * giving the path; returning true goes on searching (the path ends there), false stops (the default).
    */
   readonly onViolation?: (ev: Float64Array, path: () => Float64Array[]) => boolean;
+  /** Partial-order reduction with sleep sets (sleep-sets.ts): the same states, fewer transitions. */
+  readonly por?: boolean;
+  /** With `por`: execute every pruned transition anyway and check it (sleep-sets.ts audit mode; tests). */
+  readonly porAudit?: boolean;
 }
 
 /** The outcome of a breadth-first search. */
@@ -54,6 +59,8 @@ export interface BfsResult {
   readonly stoppedBy?: 'max-states' | 'out-of-memory';
   /** Where a partitioned search split: the depth, how many states it had, how many this share expanded. */
   readonly split?: { readonly depth: number; readonly width: number; readonly owned: number };
+  /** With `por`: transitions not executed because their event was asleep. */
+  readonly pruned?: number;
 }
 
 class Growable {
@@ -257,6 +264,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     ...(trace ? { trace } : {}),
     ...(stoppedBy ? { stoppedBy } : {}),
     ...(split ? { split } : {}),
+    ...(por ? { pruned: por.pruned } : {}),
   });
   const share = options.partition;
   const splitAt = (depth: number, width: number): BfsResult['split'] =>
@@ -264,6 +272,11 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   let split: BfsResult['split'] = share?.depth === 0 ? splitAt(0, 1) : undefined;
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   let completed = 0;
+  // POR: sleep sets over the interned events (see sleep-sets.ts); invariants reported, for its audit.
+  const por = options.por
+    ? new SleepSets(x, { intern: internEvent, data: () => events.data }, options.porAudit === true, codec.perms)
+    : undefined;
+  const reported = new Set<string>();
   try {
     return search();
   } catch (e) {
@@ -279,6 +292,10 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     const watch = x.watch;
     for (let d = 1; d <= options.depth; d++) {
       const next = new SparseFrontier(root, frontier.length);
+      if (por) {
+        por.beginLevel();
+        por.storing = d < options.depth;
+      }
       const partitioned = split !== undefined && split.depth === d - 1 && share !== undefined;
       for (let s = 0; s < frontier.length; s++) {
         if (partitioned && s % share.total !== share.index - 1) continue;
@@ -290,11 +307,15 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         codec.begin(current, template);
         pendingCount = 0;
         options.alphabet(x, collect);
+        por?.enterState(s, pending, pendingCount);
         let changed = false;
         // Whether the codec saw the world after the last event and can put back just what changed.
         let looked = false;
         for (let e = 0; e < pendingCount; e++) {
           const ev = pending[e] as Float64Array;
+          // POR: an asleep event's successor is reached by another path; the audit runs it anyway.
+          const asleep = por?.asleep(e) === true;
+          if (asleep && !por?.audit) continue;
           if (changed) {
             if (looked) codec.restore(x.world);
             else x.world.copyStateFrom(template);
@@ -310,13 +331,21 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
           }
           x.apply(ev);
           changed = x.mutations !== mutations;
-          if ((++transitions & 1023) === 0) {
+          if (!asleep && (++transitions & 1023) === 0) {
             options.onProgress?.(d, seen.size, transitions);
             if (options.shouldStop?.()) return result('stopped', d - 1);
           }
           const v = x.violation as { invariant: string } | undefined;
           if (v !== undefined) {
+            // POR: what an event wrote must lie in its footprint (sleep-sets.ts), also when it broke something.
+            if (por && changed) por.checkWrites(e, x.world, template);
             if (options.only !== undefined && v.invariant !== options.only) continue;
+            if (asleep) {
+              por?.auditViolation(v.invariant);
+              changed = true;
+              continue;
+            }
+            reported.add(v.invariant);
             if (options.onViolation?.(ev, () => path(node, ev))) {
               // The successor's state is cut short where the invariant broke: restore before the next event.
               changed = true;
@@ -329,13 +358,24 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
           const perm = options.symmetry ? codec.order(x.world) : 0;
           codec.successor(x.world, current, perm, fp);
           looked = true;
-          if (!seen.add(fp[0] as number, fp[1] as number)) continue;
+          por?.checkWrites(e, x.world, template, codec);
+          if (asleep) {
+            por?.auditTarget(fp);
+            continue;
+          }
+          if (!seen.add(fp[0] as number, fp[1] as number)) {
+            por?.revisit(e, perm, fp);
+            continue;
+          }
+          por?.stored(next.length, e, perm, fp);
           next.pushWorld(codec, x.world, perm, addNode(node, internEvent(ev), perm));
           if (seen.size >= maxStates) return result('stopped', d - 1, undefined, 'max-states');
         }
         if (transitions > max) return result('budget', d - 1);
       }
-      peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength);
+      if (por?.audit) por.endLevel(seen, reported);
+      const porBytes = por?.bytes ?? 0; // POR: the sleep sets of this level and the next
+      peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength + porBytes);
       frontier = next;
       completed = d;
       if (share?.depth === d) split = splitAt(d, frontier.length);

@@ -106,6 +106,11 @@ function program(io: Io, exit: { code: number }): Command {
         .requiredOption('--depth <d>', 'events per interleaving, at most', integer('--depth', 1, 64))
         .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs')
         .option(
+          '--por',
+          'partial-order reduction with sleep sets (the default): skip transitions that only reorder independent events; the same states, verdict and counterexample length',
+        )
+        .option('--no-por', 'execute every enabled event in every state')
+        .option(
           '--shard <K/N>',
           'search shard K of N: the whole search to depth D-1, then the last level from every Nth state (combine with worldswitch merge)',
           parseShard,

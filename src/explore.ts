@@ -33,6 +33,15 @@ export interface ExploreOptions {
   readonly perPoint?: boolean;
   /** Failures already known (`--assume-fixed`): a counterexample that breaks where one did is listed as known, and the search goes on. */
   readonly known?: readonly KnownFailure[];
+  /** Called after each completed depth with the states stored so far (tests compare searches level by level). */
+  readonly onLevel?: (depth: number, states: number, transitions: number) => void;
+  /**
+   * Partial-order reduction with sleep sets: the same states and verdict, fewer transitions. Off
+   * unless set here; `worldswitch explore` sets it unless given `--no-por`.
+   */
+  readonly por?: boolean;
+  /** With `por`: run every pruned transition anyway and check it led nowhere new (tests; sleep-sets.ts). */
+  readonly porAudit?: boolean;
 }
 
 /** The outcome of bounded exhaustive exploration, with the guarantee it gives. */
@@ -72,6 +81,8 @@ export interface ExploreResult {
   readonly counterexamples?: readonly Counterexample[];
   /** Shortest counterexamples that broke where a known failure does: not counted as violations. */
   readonly known?: readonly KnownHit[];
+  /** With `--por`: transitions the sleep sets saved (not executed); absent without it. */
+  readonly pruned?: number;
 }
 
 /** An alphabet of every event of the model that is enabled in the executor's world. */
@@ -163,6 +174,8 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
       ...(options.shard ? { partition: { ...options.shard, depth: options.depth - 1 } } : {}),
+      ...(options.por ? { por: true, porAudit: options.porAudit === true } : {}),
+      ...(options.onLevel ? { onLevel: (d: number, s: number, t: number) => void options.onLevel?.(d, s, t) } : {}),
     });
   } catch (e) {
     const error = e instanceof CheckerCrash ? e.message : String((e as Error)?.stack ?? e);
@@ -178,6 +191,7 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
     peakBytes: r.peakBytes,
     ...(coverage ? { coverage } : {}),
     ...(r.split ? { split: r.split } : {}),
+    ...(r.pruned !== undefined ? { pruned: r.pruned } : {}),
   };
   const knownHits = [...knownFound.values()].map((k) => k.hit);
   const withKnown = knownHits.length ? { known: knownHits } : {};

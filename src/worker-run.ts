@@ -26,6 +26,8 @@ export interface WorkerJob {
     depth: number;
     symmetry: boolean;
     coverage: boolean;
+    /** `--por`: sleep-set partial-order reduction. */
+    por?: boolean;
     perPoint?: boolean;
     shard?: { index: number; total: number };
   } & Triage;

@@ -300,6 +300,19 @@ export class WorldCodec {
     w.bytes.set((this.shadow as World).bytes);
   }
 
+  /**
+   * After `successor`: how many words of `World.words` it saw change (indices: `changedWord`),
+   * or -1 when something outside the words it tracks changed and it compared the whole world.
+   */
+  get changedCount(): number {
+    return this.undo;
+  }
+
+  /** The index in `World.words` of the `i`-th word `successor` saw change. */
+  changedWord(i: number): number {
+    return this.changedAt[i] as number;
+  }
+
   /** How many words `restore` puts back (-1: the whole world). */
   private undo = -1;
   private shadow: World | undefined;

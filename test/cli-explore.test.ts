@@ -52,6 +52,26 @@ describe('worldswitch explore', () => {
     expect(r.out).toBe('');
   });
 
+  it('reduces with sleep sets by default and says so; --no-por executes exactly the transitions it saved more', async () => {
+    type Report = { por: boolean; stats: { states: number; transitions: number; transitionsSaved: number } };
+    const run = async (...flags: string[]): Promise<Report> => {
+      const r = await cli('explore', 'arm64-dirty-2015', '--depth', '5', '--no-symmetry', '--json', '--quiet', ...flags);
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as Report;
+    };
+    const [reduced, full] = [await run(), await run('--no-por')];
+    expect(reduced.por).toBe(true);
+    expect(full.por).toBe(false);
+    expect(full.stats.transitionsSaved).toBe(0);
+    expect(reduced.stats.states).toBe(full.stats.states);
+    expect(reduced.stats.transitionsSaved).toBeGreaterThan(0);
+    expect(reduced.stats.transitions + reduced.stats.transitionsSaved).toBe(full.stats.transitions);
+    expect(await run('--por')).toEqual({
+      ...reduced,
+      stats: { ...reduced.stats, ms: expect.any(Number), statesPerSecond: expect.any(Number) },
+    });
+  });
+
   it('reports lifecycle coverage with --coverage', async () => {
     const r = await cli('explore', 'eager', '--depth', '3', '--coverage');
     expect(r.code, r.err).toBe(0);

@@ -17,6 +17,8 @@ import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags, warnUnmatched
 export interface ExploreFlags extends RunFlags {
   depth: number;
   symmetry: boolean;
+  /** `--por` / `--no-por`: partial-order reduction with sleep sets; unset: POR_DEFAULT. */
+  por?: boolean;
   /** `--junit FILE`: also write the verdicts as JUnit XML. */
   junit?: string;
   /** `--shard K/N`: expand only this shard's share of the states where the search splits. */
@@ -24,6 +26,9 @@ export interface ExploreFlags extends RunFlags {
   /** `--per-point` (with `--continue`): one counterexample per failing observation point. */
   perPoint?: boolean;
 }
+
+/** Whether `explore` reduces with sleep sets when neither --por nor --no-por is given. */
+export const POR_DEFAULT = true;
 
 /** What a shard covered, in one line under its report. */
 function shardLine(shard: Shard, r: ExploreResult): string {
@@ -61,6 +66,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const reports: Record<string, unknown>[] = [];
   const verdicts: CiVerdict[] = [];
   const { shard } = flags;
+  const por = flags.por ?? POR_DEFAULT;
   const results: { result: ExploreResult; text: string; line: string; held: boolean }[] = [];
   let code = 0;
   let signal: Signal | undefined;
@@ -85,6 +91,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           depth: flags.depth,
           symmetry: flags.symmetry,
           coverage: flags.coverage === true,
+          ...(por ? { por: true } : {}),
           ...(shard ? { shard: { index: shard.index, total: shard.total } } : {}),
           ...(flags.continue ? { continue: true } : {}),
           ...(flags.perPoint ? { perPoint: true } : {}),
@@ -144,6 +151,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       ...replay,
       ...names.map((n) => `--invariant ${n}`),
       ...(flags.symmetry ? [] : ['--no-symmetry']),
+      ...(por === POR_DEFAULT ? [] : [por ? '--por' : '--no-por']),
       ...(shard ? [`--shard ${shard.index}/${shard.total}`] : []),
       ...triageReplayFlags(flags),
       ...(flags.perPoint ? ['--per-point'] : []),

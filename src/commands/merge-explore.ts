@@ -24,7 +24,7 @@ const exploreResult = z.looseObject({
   violation: z.looseObject({ invariant: z.string(), step: z.int(), message: z.string(), at: z.string() }).nullable(),
   trace: z.array(z.looseObject({ event: z.string() })),
   error: z.string().nullable(),
-  stats: z.looseObject({ states: z.number(), transitions: z.number(), ms: z.number() }),
+  stats: z.looseObject({ states: z.number(), transitions: z.number(), ms: z.number(), transitionsSaved: z.number().optional() }),
   shard: z.strictObject({
     index: z.int().min(1),
     total: z.int().min(1),
@@ -55,6 +55,8 @@ interface MergedExplore {
   /** States and transitions summed over the shards (states above the split are counted once per shard). */
   readonly states: number;
   readonly transitions: number;
+  /** Transitions partial-order reduction saved, summed over the shards. */
+  readonly transitionsSaved: number;
   readonly split: ExploreReport['shard']['split'];
   readonly perShard: readonly number[];
 }
@@ -69,6 +71,7 @@ function mergePolicy(pieces: readonly ExploreReport[]): MergedExplore {
     depthCompleted: Math.min(...pieces.map((p) => p.depthCompleted)),
     states: pieces.reduce((n, p) => n + p.stats.states, 0),
     transitions: pieces.reduce((n, p) => n + p.stats.transitions, 0),
+    transitionsSaved: pieces.reduce((n, p) => n + (p.stats.transitionsSaved ?? 0), 0),
     split: pieces[0]?.shard.split ?? null,
     perShard: pieces.map((p) => p.stats.states),
   };
@@ -157,7 +160,7 @@ export function mergeExplore(read: readonly ReportFile[], flags: MergeFlags, io:
         ...rest,
         depthCompleted: m.depthCompleted,
         shards: { total, split: m.split, states: m.perShard },
-        stats: { ...m.report.stats, states: m.states, transitions: m.transitions },
+        stats: { ...m.report.stats, states: m.states, transitions: m.transitions, transitionsSaved: m.transitionsSaved },
       };
     });
     io.out(

@@ -88,6 +88,7 @@ export function toExploreJsonReport(r: ExploreResult, ms: number, x?: Executor):
     depthCompleted: r.depthCompleted,
     domain: r.domain,
     symmetry: r.symmetry,
+    por: r.pruned !== undefined,
     violation: r.violation ?? null,
     trace: r.trace,
     ...(x ? { counterexample: counterexampleJson(x, r.trace, r.violation, [], r.hung) } : {}),
@@ -96,6 +97,7 @@ export function toExploreJsonReport(r: ExploreResult, ms: number, x?: Executor):
     stats: {
       states: r.states,
       transitions: r.transitions,
+      transitionsSaved: r.pruned ?? 0,
       ms: ms3(ms),
       statesPerSecond: ms > 0 ? Math.round(r.states / (ms / 1000)) : null,
       peakBytes: r.peakBytes,

@@ -182,7 +182,7 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
     `  domain: ${domainText(r.domain, r.config)}; ${configText(r.config)}`,
     `  symmetry: ${r.symmetry.length ? r.symmetry.join('; ') : 'none'}`,
     `  invariants: ${r.invariants.join(', ')}`,
-    `  ${count(r.states)} distinct states, ${count(r.transitions)} transitions`,
+    `  ${count(r.states)} distinct states, ${count(r.transitions)} transitions${r.pruned !== undefined ? ` (partial-order reduction saved ${count(r.pruned)})` : ''}`,
   ];
   const command = ['npx worldswitch explore', how.policyArg, `--depth ${r.depth}`, ...how.flags].join(' ');
   if (r.verdict === 'crashed') return [`${name}: the checker crashed (exit 3)`, `  ${r.error ?? 'unknown error'}`, ''].join('\n');

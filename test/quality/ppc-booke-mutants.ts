@@ -1,0 +1,54 @@
+/**
+ * Mutants of the Book E design (ppc-booke-2014-fixed), each one plausible slip: shared by the
+ * quality tests and the partial-order reduction soundness test (test/por.test.ts).
+ */
+import type { BookeHost, BookeVcpu } from '../../models/ppc-booke/model.js';
+import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
+import { DBCR0 } from '../../models/ppc-booke/registers.js';
+import { definePolicy, type Hooks } from '../../src/policy.js';
+
+const hooks = fixed.hooks as Hooks<BookeVcpu, BookeHost>;
+const mutant = (name: string, summary: string, override: Hooks<BookeVcpu, BookeHost>) =>
+  definePolicy<BookeVcpu, BookeHost>({ name, arch: 'ppc-booke', summary: `mutant: ${summary}`, hooks: { ...hooks, ...override } });
+
+/** kvm_arch_vcpu_ioctl_set_guest_debug drops userspace's breakpoint list (never calls kvmppc_booke_add_breakpoint). */
+export const breakpointsDropped = mutant(
+  'breakpoints-dropped',
+  'KVM_SET_GUEST_DEBUG keeps DE forced but loads none of userspace breakpoints',
+  {
+    setGuestDebug: (k, dbg) => hooks.setGuestDebug?.(k, { ...dbg, bps: [] }),
+  },
+);
+
+/** The debug exit never returns KVM_EXIT_DEBUG: userspace's hits are resumed into the guest. */
+export const hitsNotToUserspace = mutant('hits-not-to-userspace', 'kvmppc_handle_debug result ignored, the vCPU resumes', {
+  guestExit(k, reason) {
+    hooks.guestExit?.(k, reason);
+    return undefined;
+  },
+});
+
+/** KVM_RUN returns with current->thread.debug put back but switch_booke_debug_regs() forgotten. */
+export const hostNotRestored = mutant(
+  'host-not-restored',
+  "KVM_RUN returns without switch_booke_debug_regs(): the guest's comparators stay loaded",
+  {
+    runReturn(k) {
+      k.host.thread.set(k.vcpu.hostDbg); // current->thread.debug = debug, and nothing else
+    },
+  },
+);
+
+/** The guest's mtspr DBCR0 reaches the hardware and current->thread.debug, but not vcpu->arch.dbg_reg. */
+export const guestDbcr0Lost = mutant(
+  'guest-dbcr0-lost',
+  'a guest mtspr DBCR0 is loaded but not kept in dbg_reg, so the next reload (an emulated mtspr, the next KVM_RUN) drops it',
+  {
+    trap(k, p) {
+      if (p.reg !== DBCR0 || !p.isWrite || k.vcpu.guestDebug) return hooks.trap?.(k, p);
+      const before = k.vcpu.dbgReg[DBCR0] as number;
+      hooks.trap?.(k, p);
+      k.vcpu.dbgReg[DBCR0] = before; // the store into vcpu->arch.dbg_reg.dbcr0 is missing
+    },
+  },
+);
