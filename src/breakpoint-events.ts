@@ -180,6 +180,7 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
               ['el', LEVELS],
             ],
       enabled: (x) => x.vcpusEnabling(id(x)) > 0,
+      gate: machineEvent,
       decode(x, r, ev) {
         const n = inGuest(x);
         ev[1] = inGuest(x, r % n);

@@ -207,6 +207,8 @@ export class Executor {
     };
     this.ev = Object.fromEntries(lifecycle.events.map((e, i) => [e, i]));
     this.ownEvents = Int32Array.from(OWN_EVENTS, (name) => this.ev[name] ?? -1);
+    // A gate the machine lacks stays with `enabled`, which reports it as lifecycleEvent does.
+    this.kindGates = Int32Array.from(this.kinds, (kind) => (kind.gate === undefined ? -1 : (this.ev[kind.gate] ?? -1)));
     this.enabledCounts = new Int32Array(lifecycle.events.length);
   }
 
@@ -241,9 +243,13 @@ export class Executor {
     const kinds = this.kinds;
     const w = this.enabledWeight;
     let total = 0;
+    const gates = this.kindGates;
+    const counts = this.enabledCounts;
     for (let i = 0; i < kinds.length; i++) {
       const kind = kinds[i] as EventKind;
-      const weight = kind.enabled(this) ? kind.weight : 0;
+      const gate = gates[i] as number;
+      const on = gate >= 0 ? (counts[gate] as number) > 0 : kind.enabled(this);
+      const weight = on ? kind.weight : 0;
       w[i] = weight;
       total += weight;
     }
@@ -321,6 +327,8 @@ export class Executor {
   }
 
   private readonly enabledCounts: Int32Array;
+  /** Per event kind: the machine event of its `gate` (decode tests `enabledCounts`), or -1 (decode calls `enabled`). */
+  private readonly kindGates: Int32Array;
   private hostCpus = 0;
 
   private refreshEnabled(): void {

@@ -32,6 +32,11 @@ export interface EventKind {
    * only, so it may use the executor's per-step counts (vcpusEnabling, hostCpuCount).
    */
   enabled(x: Executor): boolean;
+  /**
+   * The lifecycle machine event this kind is gated by, when `enabled` is exactly "some vCPU's
+   * machine enables it": the executor then reads its per-step counts instead of calling `enabled`.
+   */
+  readonly gate?: string | undefined;
   /** Writes the operands picked by the raw choice `r` into `ev[1..]`; called only when enabled. */
   decode(x: Executor, r: number, ev: Float64Array): void;
   /** Whether the concrete event `ev` is enabled now (replay of saved traces). */
