@@ -210,6 +210,10 @@ export class Executor {
     // A gate the machine lacks stays with `enabled`, which reports it as lifecycleEvent does.
     this.kindGates = Int32Array.from(this.kinds, (kind) => (kind.gate === undefined ? -1 : (this.ev[kind.gate] ?? -1)));
     this.enabledCounts = new Int32Array(lifecycle.events.length);
+    const E = lifecycle.events.length;
+    this.enabledIn = lifecycle.states.map((_, s) =>
+      Int32Array.from(lifecycle.events.keys()).filter((e) => (lifecycle.next[s * E + e] as number) >= 0),
+    );
   }
 
   /** Starts counting lifecycle transitions and events (see `coverage`). */
@@ -327,19 +331,22 @@ export class Executor {
   }
 
   private readonly enabledCounts: Int32Array;
+  /** Per lifecycle state: the machine events it enables (what `refreshEnabled` counts). */
+  private readonly enabledIn: readonly Int32Array[];
   /** Per event kind: the machine event of its `gate` (decode tests `enabledCounts`), or -1 (decode calls `enabled`). */
   private readonly kindGates: Int32Array;
   private hostCpus = 0;
 
   private refreshEnabled(): void {
-    const lc = this.model.lifecycle;
-    const E = lc.events.length;
     const w = this.world;
     const counts = this.enabledCounts;
-    counts.fill(0);
+    for (let e = 0; e < counts.length; e++) counts[e] = 0;
     for (let v = 0; v < w.vcpuState.length; v++) {
-      const base = (w.vcpuState[v] as number) * E;
-      for (let e = 0; e < E; e++) if ((lc.next[base + e] as number) >= 0) counts[e] = (counts[e] as number) + 1;
+      const list = this.enabledIn[w.vcpuState[v] as number] as Int32Array;
+      for (let k = 0; k < list.length; k++) {
+        const e = list[k] as number;
+        counts[e] = (counts[e] as number) + 1;
+      }
     }
     let h = 0;
     for (let c = 0; c < w.cpuContext.length; c++) if (w.cpuContext[c] === CTX_HOST) h++;
