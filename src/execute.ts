@@ -208,7 +208,9 @@ export class Executor {
     this.ev = Object.fromEntries(lifecycle.events.map((e, i) => [e, i]));
     this.ownEvents = Int32Array.from(OWN_EVENTS, (name) => this.ev[name] ?? -1);
     // A gate the machine lacks stays with `enabled`, which reports it as lifecycleEvent does.
-    this.kindGates = Int32Array.from(this.kinds, (kind) => (kind.gate === undefined ? -1 : (this.ev[kind.gate] ?? -1)));
+    this.kindGates = Int32Array.from(this.kinds, (kind) =>
+      kind.hostGate ? HOST_GATE : kind.gate === undefined ? -1 : (this.ev[kind.gate] ?? -1),
+    );
     this.enabledCounts = new Int32Array(lifecycle.events.length);
     const E = lifecycle.events.length;
     this.enabledIn = lifecycle.states.map((_, s) =>
@@ -252,7 +254,7 @@ export class Executor {
     for (let i = 0; i < kinds.length; i++) {
       const kind = kinds[i] as EventKind;
       const gate = gates[i] as number;
-      const on = gate >= 0 ? (counts[gate] as number) > 0 : kind.enabled(this);
+      const on = gate >= 0 ? (counts[gate] as number) > 0 : gate === HOST_GATE ? this.hostCpus > 0 : kind.enabled(this);
       const weight = on ? kind.weight : 0;
       w[i] = weight;
       total += weight;
@@ -333,7 +335,7 @@ export class Executor {
   private readonly enabledCounts: Int32Array;
   /** Per lifecycle state: the machine events it enables (what `refreshEnabled` counts). */
   private readonly enabledIn: readonly Int32Array[];
-  /** Per event kind: the machine event of its `gate` (decode tests `enabledCounts`), or -1 (decode calls `enabled`). */
+  /** Per event kind: the machine event of its `gate` (decode tests `enabledCounts`), HOST_GATE, or -1 (decode calls `enabled`). */
   private readonly kindGates: Int32Array;
   private hostCpus = 0;
 
@@ -977,6 +979,9 @@ export class Executor {
 }
 
 const HOST_TRAP = HOOK_NAMES.indexOf('hostTrap');
+
+/** `kindGates` of a kind enabled exactly when some CPU runs host code (EventKind.hostGate). */
+const HOST_GATE = -2;
 
 /** Hook indices by name (`hasHook`, `hostHook`), instead of a scan of HOOK_NAMES per call. */
 const HOOK_INDEX: ReadonlyMap<string, number> = new Map(HOOK_NAMES.map((h, i) => [h, i]));

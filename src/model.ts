@@ -37,6 +37,8 @@ export interface EventKind {
    * machine enables it": the executor then reads its per-step counts instead of calling `enabled`.
    */
   readonly gate?: string | undefined;
+  /** True when `enabled` is exactly "some CPU runs host code": the executor reads its per-step count instead of calling it. */
+  readonly hostGate?: boolean | undefined;
   /** Writes the operands picked by the raw choice `r` into `ev[1..]`; called only when enabled. */
   decode(x: Executor, r: number, ev: Float64Array): void;
   /** Whether the concrete event `ev` is enabled now (replay of saved traces). */

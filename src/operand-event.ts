@@ -10,7 +10,11 @@ export type Operand = readonly [name: string, kind: OperandKind, values: (x: Exe
  * The subjects an operand event draws (`ev[1]`): a function listing them, optionally with `count`,
  * which says how many there are without building the list (what `enabled` asks on every event).
  */
-export type Subjects = ((x: Executor) => readonly number[]) & { readonly count?: (x: Executor) => number };
+export type Subjects = ((x: Executor) => readonly number[]) & {
+  readonly count?: (x: Executor) => number;
+  /** The subjects are the vCPUs whose machine enables this event (`vcpusIn`): see EventKind.gate. */
+  readonly gate?: string;
+};
 
 /** `list` with `count` attached: `count(x)` must equal `list(x).length`. */
 export function counted(list: (x: Executor) => readonly number[], count: (x: Executor) => number): Subjects {
@@ -47,6 +51,8 @@ export function operandEvent(
     weight,
     operands: [subject, ...operands.map(([name, kind]) => [name, kind] as const)],
     enabled: count ? (x) => count(x) > 0 : (x) => subjects(x).length > 0,
+    gate: subjects.gate,
+    hostGate: subjects === hostCpus,
     decode(x, r, ev) {
       const s = subjects(x);
       ev[1] = s[r % s.length] as number;
@@ -83,7 +89,7 @@ export const hostCpus = counted(
 export function vcpusIn(machineEvent: string): Subjects {
   let e = -1;
   const id = (x: Executor): number => (e >= 0 ? e : (e = x.lifecycleEvent(machineEvent)));
-  return counted(
+  const subjects = counted(
     (x) => {
       const out: number[] = [];
       for (let v = 0; v < x.world.vcpuState.length; v++) if (x.can(v, id(x))) out.push(v);
@@ -91,6 +97,7 @@ export function vcpusIn(machineEvent: string): Subjects {
     },
     (x) => x.vcpusEnabling(id(x)),
   );
+  return Object.assign(subjects, { gate: machineEvent });
 }
 
 /**
