@@ -209,7 +209,13 @@ export class Executor {
     this.ownEvents = Int32Array.from(OWN_EVENTS, (name) => this.ev[name] ?? -1);
     // A gate the machine lacks stays with `enabled`, which reports it as lifecycleEvent does.
     this.kindGates = Int32Array.from(this.kinds, (kind) =>
-      kind.hostGate ? HOST_GATE : kind.gate === undefined ? -1 : (this.ev[kind.gate] ?? -1),
+      kind.needsHook !== undefined && !this.hasHook(kind.needsHook as HookName)
+        ? NEVER
+        : kind.hostGate
+          ? HOST_GATE
+          : kind.gate === undefined
+            ? -1
+            : (this.ev[kind.gate] ?? -1),
     );
     this.enabledCounts = new Int32Array(lifecycle.events.length);
     const E = lifecycle.events.length;
@@ -254,7 +260,8 @@ export class Executor {
     for (let i = 0; i < kinds.length; i++) {
       const kind = kinds[i] as EventKind;
       const gate = gates[i] as number;
-      const on = gate >= 0 ? (counts[gate] as number) > 0 : gate === HOST_GATE ? this.hostCpus > 0 : kind.enabled(this);
+      const on =
+        gate >= 0 ? (counts[gate] as number) > 0 : gate === HOST_GATE ? this.hostCpus > 0 : gate === NEVER ? false : kind.enabled(this);
       const weight = on ? kind.weight : 0;
       w[i] = weight;
       total += weight;
@@ -335,7 +342,7 @@ export class Executor {
   private readonly enabledCounts: Int32Array;
   /** Per lifecycle state: the machine events it enables (what `refreshEnabled` counts). */
   private readonly enabledIn: readonly Int32Array[];
-  /** Per event kind: the machine event of its `gate` (decode tests `enabledCounts`), HOST_GATE, or -1 (decode calls `enabled`). */
+  /** Per event kind: the machine event of its `gate` (decode tests `enabledCounts`), HOST_GATE, NEVER, or -1 (decode calls `enabled`). */
   private readonly kindGates: Int32Array;
   private hostCpus = 0;
 
@@ -982,6 +989,9 @@ const HOST_TRAP = HOOK_NAMES.indexOf('hostTrap');
 
 /** `kindGates` of a kind enabled exactly when some CPU runs host code (EventKind.hostGate). */
 const HOST_GATE = -2;
+
+/** `kindGates` of a kind the policy can never enable: it lacks the hook the kind needs (EventKind.needsHook). */
+const NEVER = -3;
 
 /** Hook indices by name (`hasHook`, `hostHook`), instead of a scan of HOOK_NAMES per call. */
 const HOOK_INDEX: ReadonlyMap<string, number> = new Map(HOOK_NAMES.map((h, i) => [h, i]));
