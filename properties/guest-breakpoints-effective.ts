@@ -17,7 +17,9 @@ export default defineInvariant({
     const { r: intent, o: io, vmm } = guestSlotIntent(x, v);
     // While userspace debugs the vCPU with the debug registers, they are userspace's (userspace-debug-honored).
     if (vmm) return undefined;
-    for (const level of view.guestLevels) {
+    const levels = view.guestLevels;
+    for (let l = 0; l < levels.length; l++) {
+      const level = levels[l] as number;
       const missing = missingSlots(view, hw, o, intent, io, level);
       if (missing !== 0) {
         const s = lowestSlot(missing);

@@ -40,7 +40,9 @@ export default defineInvariant({
     const { view } = x.model;
     const { hw, hostIntent, hostIntentAt } = x.world;
     const o = cpu * x.regs;
-    for (const level of view.hostLevels) {
+    const levels = view.hostLevels;
+    for (let l = 0; l < levels.length; l++) {
+      const level = levels[l] as number;
       const foreign = foreignSlots(view, hw, o, hostIntent, o, level);
       if (foreign === 0) continue;
       const s = lowestSlot(foreign);

@@ -74,7 +74,9 @@ export default defineInvariant({
     const v = x.world.running[cpu] as number;
     const o = cpu * x.regs;
     const { hw, guestIntent } = x.world;
-    for (const reg of x.model.view.guestVisible) {
+    const visible = x.model.view.guestVisible;
+    for (let i = 0; i < visible.length; i++) {
+      const reg = visible[i] as number;
       const value = hw[o + reg] as number;
       if (value === guestIntent[v * x.regs + reg] || x.model.traps(hw, o, reg, false)) continue;
       const f = hostValue(x, v, cpu, reg, value, 'can read untrapped');

@@ -20,7 +20,9 @@ export default defineInvariant({
     const v = running[cpu] as number;
     const o = cpu * x.regs;
     const intent = guestSlotIntent(x, v);
-    for (const level of view.guestLevels) {
+    const levels = view.guestLevels;
+    for (let l = 0; l < levels.length; l++) {
+      const level = levels[l] as number;
       const foreign = foreignSlots(view, hw, o, intent.r, intent.o, level);
       if (foreign === 0) continue;
       const s = lowestSlot(foreign);

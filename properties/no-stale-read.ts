@@ -15,7 +15,9 @@ export default defineInvariant({
     const { hw, guestIntent, guestIntentAt, running } = x.world;
     const v = running[cpu] as number;
     const o = cpu * x.regs;
-    for (const reg of x.model.view.guestVisible) {
+    const visible = x.model.view.guestVisible;
+    for (let i = 0; i < visible.length; i++) {
+      const reg = visible[i] as number;
       const expected = guestIntent[v * x.regs + reg] as number;
       const actual = hw[o + reg] as number;
       if (actual === expected || x.model.traps(hw, o, reg, false)) continue;

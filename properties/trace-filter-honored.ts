@@ -4,7 +4,11 @@ import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST } from '../src/trace-session.js
 import { CTX_GUEST, CTX_HOST } from '../src/world.js';
 
 /** Bitmask (bit `1 << level`) of `levels`. */
-const maskOf = (levels: readonly number[]): number => levels.reduce((m, l) => m | (1 << l), 0);
+function maskOf(levels: readonly number[]): number {
+  let m = 0;
+  for (let i = 0; i < levels.length; i++) m |= 1 << (levels[i] as number);
+  return m;
+}
 
 /** Names the levels of a level mask as exception levels, level 1 being `kernelEl`: `EL0, EL1`. */
 const levelNames = (mask: number, kernelEl: number): string =>

@@ -26,7 +26,9 @@ export default defineInvariant({
     if ((flags(x, v) & DEBUG_HW) !== DEBUG_HW && !view.vmmIntent?.(x, v)) return undefined;
     const o = cpu * x.regs;
     const intent = guestSlotIntent(x, v);
-    for (const level of view.guestLevels) {
+    const levels = view.guestLevels;
+    for (let l = 0; l < levels.length; l++) {
+      const level = levels[l] as number;
       const missing = missingSlots(view, x.world.hw, o, intent.r, intent.o, level);
       if (missing === 0) continue;
       const s = lowestSlot(missing);

@@ -180,6 +180,7 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
               ['el', LEVELS],
             ],
       enabled: (x) => x.vcpusEnabling(id(x)) > 0,
+      gate: machineEvent,
       decode(x, r, ev) {
         const n = inGuest(x);
         ev[1] = inGuest(x, r % n);
@@ -240,6 +241,7 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
         ['addr', 'value'],
       ],
       enabled: (x) => x.hostCpuCount() > 0,
+      hostGate: true,
       decode(x, r, ev) {
         let rest = pickHostCpu(x, r, ev);
         const kind = rest % 2;
@@ -310,6 +312,7 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
         ['el', LEVELS],
       ],
       enabled: (x) => x.hostCpuCount() > 0,
+      hostGate: true,
       decode(x, r, ev) {
         const rest = pickHostCpu(x, r, ev);
         ev[2] = addresses[rest % addresses.length] as number;
@@ -338,6 +341,7 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
         ['el', LEVELS],
       ],
       enabled: (x) => x.hostCpuCount() > 0,
+      hostGate: true,
       decode(x, r, ev) {
         let rest = pickHostCpu(x, r, ev);
         ev[2] = addresses[rest % addresses.length] as number;

@@ -46,6 +46,7 @@ export function vcpuEvent(
     weight,
     operands: [['vcpu', 'vcpu'], ...(more.operands ?? [])],
     enabled: (x) => x.vcpusEnabling(id(x)) > 0,
+    gate: machineEvent,
     decode(x, r, ev) {
       const rest = pickVcpu(x, id(x), r, ev);
       more.decode?.(x, rest, ev);
@@ -130,7 +131,7 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
   });
   const loadEnabled = load.enabled;
   return [
-    { ...load, enabled: (x) => loadEnabled(x) && freeCpu(x) > 0 },
+    { ...load, gate: undefined, enabled: (x) => loadEnabled(x) && freeCpu(x) > 0 },
     vcpuEvent('VCPU_PUT', 'VCPU_PUT', 2, { apply: (x, ev) => x.put(ev[1] as number) }),
     vcpuEvent('GUEST_ENTER', 'GUEST_ENTER', 6, { apply: (x, ev) => x.enter(ev[1] as number) }),
     vcpuEvent('GUEST_EXIT', 'GUEST_EXIT', 3, {

@@ -143,6 +143,8 @@ export class Executor {
   private lastValue = 0;
   private readonly read: ReadObservation = { by: 'guest', vcpu: 0, cpu: 0, reg: 0, value: 0 };
   private readonly ev: Record<string, number>;
+  /** Machine event index of each of OWN_EVENTS (-1: the machine has no such event). */
+  private readonly ownEvents: Int32Array;
 
   constructor(
     readonly model: ModelInstance,
@@ -204,7 +206,22 @@ export class Executor {
       },
     };
     this.ev = Object.fromEntries(lifecycle.events.map((e, i) => [e, i]));
+    this.ownEvents = Int32Array.from(OWN_EVENTS, (name) => this.ev[name] ?? -1);
+    // A gate the machine lacks stays with `enabled`, which reports it as lifecycleEvent does.
+    this.kindGates = Int32Array.from(this.kinds, (kind) =>
+      kind.needsHook !== undefined && !this.hasHook(kind.needsHook as HookName)
+        ? NEVER
+        : kind.hostGate
+          ? HOST_GATE
+          : kind.gate === undefined
+            ? -1
+            : (this.ev[kind.gate] ?? -1),
+    );
     this.enabledCounts = new Int32Array(lifecycle.events.length);
+    const E = lifecycle.events.length;
+    this.enabledIn = lifecycle.states.map((_, s) =>
+      Int32Array.from(lifecycle.events.keys()).filter((e) => (lifecycle.next[s * E + e] as number) >= 0),
+    );
   }
 
   /** Starts counting lifecycle transitions and events (see `coverage`). */
@@ -238,9 +255,14 @@ export class Executor {
     const kinds = this.kinds;
     const w = this.enabledWeight;
     let total = 0;
+    const gates = this.kindGates;
+    const counts = this.enabledCounts;
     for (let i = 0; i < kinds.length; i++) {
       const kind = kinds[i] as EventKind;
-      const weight = kind.enabled(this) ? kind.weight : 0;
+      const gate = gates[i] as number;
+      const on =
+        gate >= 0 ? (counts[gate] as number) > 0 : gate === HOST_GATE ? this.hostCpus > 0 : gate === NEVER ? false : kind.enabled(this);
+      const weight = on ? kind.weight : 0;
       w[i] = weight;
       total += weight;
     }
@@ -250,7 +272,7 @@ export class Executor {
     for (let i = 0; i < kinds.length; i++) {
       const weight = w[i] as number;
       if (pick < weight) {
-        ev.fill(0);
+        for (let k = 0; k < EVENT_WIDTH; k++) ev[k] = 0;
         ev[0] = i;
         (kinds[i] as EventKind).decode(this, r, ev);
         return true;
@@ -279,10 +301,10 @@ export class Executor {
     let n = 0;
     for (const c of choices) {
       if (!this.decode(c, ev)) break;
-      if (trace) trace.set(ev, n * EVENT_WIDTH);
+      if (trace) copyEvent(ev, trace, n * EVENT_WIDTH);
       n++;
       if (watch && n * EVENT_WIDTH <= watch.trace.length) {
-        watch.trace.set(ev, (n - 1) * EVENT_WIDTH);
+        copyEvent(ev, watch.trace, (n - 1) * EVENT_WIDTH);
         watch.beat[2] = n;
       }
       this.apply(ev);
@@ -318,17 +340,22 @@ export class Executor {
   }
 
   private readonly enabledCounts: Int32Array;
+  /** Per lifecycle state: the machine events it enables (what `refreshEnabled` counts). */
+  private readonly enabledIn: readonly Int32Array[];
+  /** Per event kind: the machine event of its `gate` (decode tests `enabledCounts`), HOST_GATE, NEVER, or -1 (decode calls `enabled`). */
+  private readonly kindGates: Int32Array;
   private hostCpus = 0;
 
   private refreshEnabled(): void {
-    const lc = this.model.lifecycle;
-    const E = lc.events.length;
     const w = this.world;
     const counts = this.enabledCounts;
-    counts.fill(0);
+    for (let e = 0; e < counts.length; e++) counts[e] = 0;
     for (let v = 0; v < w.vcpuState.length; v++) {
-      const base = (w.vcpuState[v] as number) * E;
-      for (let e = 0; e < E; e++) if ((lc.next[base + e] as number) >= 0) counts[e] = (counts[e] as number) + 1;
+      const list = this.enabledIn[w.vcpuState[v] as number] as Int32Array;
+      for (let k = 0; k < list.length; k++) {
+        const e = list[k] as number;
+        counts[e] = (counts[e] as number) + 1;
+      }
     }
     let h = 0;
     for (let c = 0; c < w.cpuContext.length; c++) if (w.cpuContext[c] === CTX_HOST) h++;
@@ -348,6 +375,12 @@ export class Executor {
     const e = this.ev[name];
     if (e === undefined) throw new CheckerCrash(`Lifecycle machine has no event ${name}.`);
     return e;
+  }
+
+  /** The machine event index of OWN_EVENTS[i]; throws as `lifecycleEvent` does when the machine lacks it. */
+  private own(i: number): number {
+    const e = this.ownEvents[i] as number;
+    return e >= 0 ? e : this.lifecycleEvent(OWN_EVENTS[i] as string);
   }
 
   /** Fires lifecycle `event` on vCPU `v`, running the transition's hook on the vCPU's CPU. */
@@ -374,14 +407,14 @@ export class Executor {
   load(v: number, cpu: number): void {
     this.world.loadedOn[v] = cpu;
     this.world.running[cpu] = v;
-    this.fire(v, this.lifecycleEvent('VCPU_LOAD'));
+    this.fire(v, this.own(E_VCPU_LOAD));
     this.settle(cpu);
   }
 
   /** vcpu_put. */
   put(v: number): void {
     const cpu = this.world.loadedOn[v] as number;
-    this.fire(v, this.lifecycleEvent('VCPU_PUT'));
+    this.fire(v, this.own(E_VCPU_PUT));
     this.world.loadedOn[v] = -1;
     this.world.running[cpu] = -1;
     this.world.cpuContext[cpu] = CTX_HOST;
@@ -390,7 +423,7 @@ export class Executor {
 
   /** KVM_RUN returns to userspace: the run loop's way out (hook runReturn), then vcpu_put. */
   returnToUser(v: number): void {
-    this.fire(v, this.lifecycleEvent('RUN_RETURN'));
+    this.fire(v, this.own(E_RUN_RETURN));
     if (this.violation) return;
     this.settle(this.world.loadedOn[v] as number);
     if (this.violation) return;
@@ -425,7 +458,7 @@ export class Executor {
 
   /** Whether the policy (or the model's common code) provides hook `name`. */
   hasHook(name: HookName): boolean {
-    return this.hookFns[HOOK_NAMES.indexOf(name)] !== undefined;
+    return this.hookFns[HOOK_INDEX.get(name) ?? -1] !== undefined;
   }
 
   /**
@@ -433,35 +466,35 @@ export class Executor {
    * sees the vCPU loaded there, if any. May run inside another hook (an interrupt taken in it).
    */
   hostHook(name: HookName, cpu: number, a?: unknown): unknown {
-    return this.runHook(HOOK_NAMES.indexOf(name), this.world.running[cpu] as number, cpu, a, undefined);
+    return this.runHook(HOOK_INDEX.get(name) ?? -1, this.world.running[cpu] as number, cpu, a, undefined);
   }
 
   /** KVM_RUN's entry path up to the guest. */
   enter(v: number): void {
-    this.fire(v, this.lifecycleEvent('GUEST_ENTER'));
+    this.fire(v, this.own(E_GUEST_ENTER));
     if (this.violation) return;
-    this.fire(v, this.lifecycleEvent('ENTERED'));
+    this.fire(v, this.own(E_ENTERED));
     this.settle(this.world.loadedOn[v] as number);
   }
 
   /** A guest exit for `reason` (an index into EXIT_REASONS), back to the host's run loop. */
   exit(v: number, reason: number): void {
-    this.fire(v, this.lifecycleEvent('GUEST_EXIT'), EXIT_REASONS[reason]);
+    this.fire(v, this.own(E_GUEST_EXIT), EXIT_REASONS[reason]);
     if (this.violation) return;
-    this.fire(v, this.lifecycleEvent('EXITED'));
+    this.fire(v, this.own(E_EXITED));
     this.settle(this.world.loadedOn[v] as number);
   }
 
   /** A guest register access that traps: a full exit, then the trap handler in the host; returns the value read. */
   trapAccess(v: number, reg: number, isWrite: boolean, value: number): number {
-    this.fire(v, this.lifecycleEvent('TRAP'), 'trap');
+    this.fire(v, this.own(E_TRAP), 'trap');
     if (this.violation) return 0;
     const p = this.params;
     p.reg = reg;
     p.isWrite = isWrite;
     p.regval = value;
     p.retry = false;
-    this.fire(v, this.lifecycleEvent('TRAPPED'), p);
+    this.fire(v, this.own(E_TRAPPED), p);
     return p.regval;
   }
 
@@ -497,7 +530,7 @@ export class Executor {
     const cpu = w.loadedOn[v] as number;
     const o = cpu * this.regs;
     const trapped = this.model.traps(w.hw, o, reg, false);
-    if (!trapped) this.fire(v, this.lifecycleEvent('GUEST_READ'));
+    if (!trapped) this.fire(v, this.own(E_GUEST_READ));
     const value = trapped ? this.trapAccess(v, reg, false, 0) : (w.hw[o + reg] as number);
     if (this.violation) return;
     if (trapped && this.retried(v, reg, false, 0)) {
@@ -531,7 +564,7 @@ export class Executor {
         w.guestIntentAt[i] = beforeAt;
       }
     } else {
-      this.fire(v, this.lifecycleEvent('GUEST_WRITE'));
+      this.fire(v, this.own(E_GUEST_WRITE));
       w.hw[o + reg] = hwWriteResult(this.model.registers, reg, w.hw[o + reg] as number, value);
     }
     if (this.violation) return;
@@ -541,7 +574,7 @@ export class Executor {
 
   /** KVM_GET_ONE_REG. */
   vmmGet(v: number, reg: number): void {
-    const value = this.fire(v, this.lifecycleEvent('VMM_GET_REG'), reg) as number;
+    const value = this.fire(v, this.own(E_VMM_GET_REG), reg) as number;
     if (this.violation) return;
     const cpu = this.world.loadedOn[v] as number;
     this.observeRead('vmm', v, cpu, reg, Number(value));
@@ -552,7 +585,7 @@ export class Executor {
   /** KVM_SET_ONE_REG. */
   vmmSet(v: number, reg: number, value: number): void {
     this.setGuestIntent(v, reg, value);
-    this.fire(v, this.lifecycleEvent('VMM_SET_REG'), reg, value);
+    this.fire(v, this.own(E_VMM_SET_REG), reg, value);
     this.settle(this.world.loadedOn[v] as number);
   }
 
@@ -560,7 +593,7 @@ export class Executor {
   resetVcpu(v: number): void {
     const reset = this.model.registers.reset;
     for (const reg of this.model.view.guestVisible) this.setGuestIntent(v, reg, reset[reg] as number);
-    this.fire(v, this.lifecycleEvent('VCPU_RESET'));
+    this.fire(v, this.own(E_VCPU_RESET));
     this.settle(this.world.loadedOn[v] as number);
   }
 
@@ -954,11 +987,57 @@ export class Executor {
 
 const HOST_TRAP = HOOK_NAMES.indexOf('hostTrap');
 
+/** `kindGates` of a kind enabled exactly when some CPU runs host code (EventKind.hostGate). */
+const HOST_GATE = -2;
+
+/** `kindGates` of a kind the policy can never enable: it lacks the hook the kind needs (EventKind.needsHook). */
+const NEVER = -3;
+
+/** Hook indices by name (`hasHook`, `hostHook`), instead of a scan of HOOK_NAMES per call. */
+const HOOK_INDEX: ReadonlyMap<string, number> = new Map(HOOK_NAMES.map((h, i) => [h, i]));
+
+/** The lifecycle events the executor fires itself, resolved once per executor (`Executor.own`). */
+const OWN_EVENTS = [
+  'VCPU_LOAD',
+  'VCPU_PUT',
+  'RUN_RETURN',
+  'GUEST_ENTER',
+  'ENTERED',
+  'GUEST_EXIT',
+  'EXITED',
+  'TRAP',
+  'TRAPPED',
+  'GUEST_READ',
+  'GUEST_WRITE',
+  'VMM_GET_REG',
+  'VMM_SET_REG',
+  'VCPU_RESET',
+] as const;
+const E_VCPU_LOAD = 0;
+const E_VCPU_PUT = 1;
+const E_RUN_RETURN = 2;
+const E_GUEST_ENTER = 3;
+const E_ENTERED = 4;
+const E_GUEST_EXIT = 5;
+const E_EXITED = 6;
+const E_TRAP = 7;
+const E_TRAPPED = 8;
+const E_GUEST_READ = 9;
+const E_GUEST_WRITE = 10;
+const E_VMM_GET_REG = 11;
+const E_VMM_SET_REG = 12;
+const E_VCPU_RESET = 13;
+
 /** Policy-private words every vCPU has beyond the model's named scalars (`k.vcpu.scratch`). */
 export const SCRATCH_WORDS = 32;
 
 /** Policy-private words every CPU's host data has beyond the model's named scalars (`k.host.scratch`: per-CPU state). */
 export const HOST_SCRATCH_WORDS = 16;
+
+/** Copies one event (EVENT_WIDTH words) into `out` at `at`: cheaper than TypedArray#set for six words. */
+function copyEvent(ev: Float64Array, out: Float64Array, at: number): void {
+  for (let k = 0; k < EVENT_WIDTH; k++) out[at + k] = ev[k] as number;
+}
 
 function growKinds(a: Int32Array, need: number): Int32Array {
   const bigger = new Int32Array(Math.max(need + 1, a.length * 2));

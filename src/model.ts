@@ -32,6 +32,18 @@ export interface EventKind {
    * only, so it may use the executor's per-step counts (vcpusEnabling, hostCpuCount).
    */
   enabled(x: Executor): boolean;
+  /**
+   * The lifecycle machine event this kind is gated by, when `enabled` is exactly "some vCPU's
+   * machine enables it": the executor then reads its per-step counts instead of calling `enabled`.
+   */
+  readonly gate?: string | undefined;
+  /** True when `enabled` is exactly "some CPU runs host code": the executor reads its per-step count instead of calling it. */
+  readonly hostGate?: boolean | undefined;
+  /**
+   * A policy hook the kind needs: `enabled` is false for a policy without it (and, with a gate, is
+   * exactly the gate for a policy with it). The executor decides once, at construction.
+   */
+  readonly needsHook?: string | undefined;
   /** Writes the operands picked by the raw choice `r` into `ev[1..]`; called only when enabled. */
   decode(x: Executor, r: number, ev: Float64Array): void;
   /** Whether the concrete event `ev` is enabled now (replay of saved traces). */

@@ -7,6 +7,21 @@ import { CTX_HOST } from './world.js';
 export type Operand = readonly [name: string, kind: OperandKind, values: (x: Executor, ev: Float64Array) => readonly number[]];
 
 /**
+ * The subjects an operand event draws (`ev[1]`): a function listing them, optionally with `count`,
+ * which says how many there are without building the list (what `enabled` asks on every event).
+ */
+export type Subjects = ((x: Executor) => readonly number[]) & {
+  readonly count?: (x: Executor) => number;
+  /** The subjects are the vCPUs whose machine enables this event (`vcpusIn`): see EventKind.gate. */
+  readonly gate?: string;
+};
+
+/** `list` with `count` attached: `count(x)` must equal `list(x).length`. */
+export function counted(list: (x: Executor) => readonly number[], count: (x: Executor) => number): Subjects {
+  return Object.assign(list, { count });
+}
+
+/**
  * An event kind on `ev[1]` (a host CPU or a vCPU, from `subjects`) with further operands each drawn from
  * its own domain; decode, accepts and enumerate all follow from the domains.
  */
@@ -14,11 +29,12 @@ export function operandEvent(
   type: string,
   weight: number,
   subject: readonly [string, OperandKind],
-  subjects: (x: Executor) => readonly number[],
+  subjects: Subjects,
   operands: readonly Operand[],
   apply: (x: Executor, ev: Float64Array) => void,
 ): EventKind {
   const buffer = new Float64Array(6);
+  const count = subjects.count;
   const fill = (x: Executor, ev: Float64Array, i: number, emit: (ev: Float64Array) => void): void => {
     const op = operands[i];
     if (op === undefined) {
@@ -34,16 +50,18 @@ export function operandEvent(
     type,
     weight,
     operands: [subject, ...operands.map(([name, kind]) => [name, kind] as const)],
-    enabled: (x) => subjects(x).length > 0,
+    enabled: count ? (x) => count(x) > 0 : (x) => subjects(x).length > 0,
+    gate: subjects.gate,
+    hostGate: subjects === hostCpus,
     decode(x, r, ev) {
       const s = subjects(x);
       ev[1] = s[r % s.length] as number;
       let rest = Math.floor(r / s.length);
-      operands.forEach(([, , values], i) => {
-        const d = values(x, ev);
+      for (let i = 0; i < operands.length; i++) {
+        const d = (operands[i] as Operand)[2](x, ev);
         ev[i + 2] = d[rest % d.length] as number;
         rest = Math.floor(rest / d.length);
-      });
+      }
     },
     accepts: (x, ev) =>
       subjects(x).includes(ev[1] as number) && operands.every(([, , values], i) => values(x, ev).includes(ev[i + 2] as number)),
@@ -58,21 +76,28 @@ export function operandEvent(
   };
 }
 /** The CPUs running host code (where host debug users can act, interrupts enabled). */
-export function hostCpus(x: Executor): number[] {
-  const out: number[] = [];
-  for (let c = 0; c < x.world.cpuContext.length; c++) if (x.world.cpuContext[c] === CTX_HOST) out.push(c);
-  return out;
-}
+export const hostCpus = counted(
+  (x: Executor): number[] => {
+    const out: number[] = [];
+    for (let c = 0; c < x.world.cpuContext.length; c++) if (x.world.cpuContext[c] === CTX_HOST) out.push(c);
+    return out;
+  },
+  (x) => x.hostCpuCount(),
+) as ((x: Executor) => number[]) & Subjects;
 
 /** The vCPUs whose lifecycle enables `machineEvent` now (a subject domain for `operandEvent`). */
-export function vcpusIn(machineEvent: string): (x: Executor) => number[] {
+export function vcpusIn(machineEvent: string): Subjects {
   let e = -1;
-  return (x) => {
-    if (e < 0) e = x.lifecycleEvent(machineEvent);
-    const out: number[] = [];
-    for (let v = 0; v < x.world.vcpuState.length; v++) if (x.can(v, e)) out.push(v);
-    return out;
-  };
+  const id = (x: Executor): number => (e >= 0 ? e : (e = x.lifecycleEvent(machineEvent)));
+  const subjects = counted(
+    (x) => {
+      const out: number[] = [];
+      for (let v = 0; v < x.world.vcpuState.length; v++) if (x.can(v, id(x))) out.push(v);
+      return out;
+    },
+    (x) => x.vcpusEnabling(id(x)),
+  );
+  return Object.assign(subjects, { gate: machineEvent });
 }
 
 /**
@@ -86,6 +111,9 @@ export function hostProgram(x: Executor, cpu: number, reg: number, value: number
   const areas = x.model.memory.hostAreas.length;
   x.world.hostMem[cpu * areas * x.regs + reg] = value >>> 0;
 }
+
+/** The rw operand's values: 0 read, 1 write. */
+const READ_WRITE: readonly number[] = [0, 1];
 
 /** What guest code does in a model: the hardware evaluates its breakpoints and may take a debug exception. */
 export type GuestRuns = (x: Executor, v: number, what: 'execute' | 'load' | 'store', addr: number) => void;
@@ -105,7 +133,7 @@ export function guestCodeEvents(addresses: readonly number[], guestRuns: GuestRu
       vcpusIn('GUEST_ACCESS'),
       [
         ['addr', 'value', () => addresses],
-        ['rw', ['read', 'write'], () => [0, 1]],
+        ['rw', ['read', 'write'], () => READ_WRITE],
       ],
       (x, ev) => {
         const v = ev[1] as number;

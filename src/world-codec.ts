@@ -29,10 +29,13 @@ export class WorldCodec {
   private readonly places: Int32Array[];
   /** 1 at the packed positions that hold a CPU number (the CPU a vCPU is loaded on). */
   private readonly cpuValued: Uint8Array;
-  /** Per packed position in world numbering: the CPU whose record holds it, or -1 (shared). */
-  private readonly owner: Int8Array;
   /** Per packed position: the key its value is hashed under (shared: the position; per-CPU: width + place in the record). */
   private readonly key: Int32Array;
+  /** Per packed position: the index in the hash sums its word adds to (`2 + 2 * owner`), or -1 for a CPU-valued word. */
+  private readonly sumAt: Int32Array;
+  /** Per packed position: its key's part of `wordHash` in lane 0 and lane 1, computed once. */
+  private readonly salt0: Int32Array;
+  private readonly salt1: Int32Array;
   /** Per CPU: its record's words in `World.words` in comparison order (hardware, host intent, host memory). */
   private readonly recordWords: Int32Array[];
   /** Per CPU: its ghost and host scalar words in `World.words`, compared after the context and running vCPU. */
@@ -61,7 +64,6 @@ export class WorldCodec {
     this.wordCount = identity.filter((w) => !w.byte).length;
     this.sources = layouts.map((l) => Int32Array.from(l, (w) => w.index));
     this.cpuValued = Uint8Array.from(identity, (w) => (w.cpuValued ? 1 : 0));
-    this.owner = Int8Array.from(identity, (w) => w.cpu);
     const places = new Map<number, number>();
     this.key = Int32Array.from(identity, (w, p) => {
       if (w.cpu < 0) return p;
@@ -87,6 +89,9 @@ export class WorldCodec {
       for (let k = 0; k < hs; k++) out.push(offset(probe.hostScalar) + c * hs + k);
       return Int32Array.from(out);
     });
+    this.sumAt = Int32Array.from(identity, (w) => (w.cpuValued ? -1 : 2 + 2 * w.cpu));
+    this.salt0 = this.key.map((key) => Math.imul(key + 1, 0x9e3779b1));
+    this.salt1 = this.key.map((key) => Math.imul(key + 0x3c6ef372, 0x27d4eb2f));
     this.base = new Int32Array(2 + 2 * cpus);
     this.preHash = new Int32Array(2 * this.width);
     this.places = this.sources.map((src) => {
@@ -343,11 +348,12 @@ export class WorldCodec {
 
   /** Updates `sums` for packed position `p` (world numbering) going from `old` to `v`. */
   private change(sums: Int32Array, p: number, v: number): void {
-    if (this.cpuValued[p] === 1) return;
-    const key = this.key[p] as number;
-    const s = 2 + 2 * (this.owner[p] as number);
-    sums[s] = ((sums[s] as number) - (this.preHash[2 * p] as number) + wordHash(key, v, 0)) | 0;
-    sums[s + 1] = ((sums[s + 1] as number) - (this.preHash[2 * p + 1] as number) + wordHash(key, v, 1)) | 0;
+    const s = this.sumAt[p] as number;
+    if (s < 0) return;
+    const k = wordKey(v);
+    sums[s] = ((sums[s] as number) - (this.preHash[2 * p] as number) + mix32(k ^ (this.salt0[p] as number))) | 0;
+    sums[s + 1] =
+      ((sums[s + 1] as number) - (this.preHash[2 * p + 1] as number) + mix32(Math.imul(k, LANE1) ^ (this.salt1[p] as number))) | 0;
   }
 
   /**
@@ -357,13 +363,15 @@ export class WorldCodec {
   private sumsOf(data: Float64Array, offset: number, sums: Int32Array, keep: boolean): void {
     sums.fill(0);
     const preHash = this.preHash;
+    const sumAt = this.sumAt;
+    const salt0 = this.salt0;
+    const salt1 = this.salt1;
     for (let p = 0; p < this.width; p++) {
-      if (this.cpuValued[p] === 1) continue;
-      const v = data[offset + p] as number;
-      const key = this.key[p] as number;
-      const s = 2 + 2 * (this.owner[p] as number);
-      const h0 = wordHash(key, v, 0);
-      const h1 = wordHash(key, v, 1);
+      const s = sumAt[p] as number;
+      if (s < 0) continue;
+      const k = wordKey(data[offset + p] as number);
+      const h0 = mix32(k ^ (salt0[p] as number));
+      const h1 = mix32(Math.imul(k, LANE1) ^ (salt1[p] as number));
       if (keep) {
         preHash[2 * p] = h0;
         preHash[2 * p + 1] = h1;
@@ -488,9 +496,17 @@ function permutations(n: number): Int8Array[] {
 
 /** A 32-bit hash of word `value` under `key`, lane 0 or 1 (independent constants). */
 function wordHash(key: number, value: number, lane: number): number {
-  let k = value | 0;
-  if (k !== value) k = (k ^ Math.imul((value / 4294967296) | 0, 0x9e3779b1) ^ 0x7fc00001) | 0;
-  return lane === 0 ? mix32(k ^ Math.imul(key + 1, 0x9e3779b1)) : mix32(Math.imul(k, 0x5bd1e995) ^ Math.imul(key + 0x3c6ef372, 0x27d4eb2f));
+  const k = wordKey(value);
+  return lane === 0 ? mix32(k ^ Math.imul(key + 1, 0x9e3779b1)) : mix32(Math.imul(k, LANE1) ^ Math.imul(key + 0x3c6ef372, 0x27d4eb2f));
+}
+
+/** Lane 1's multiplier of a word's value in `wordHash`. */
+const LANE1 = 0x5bd1e995;
+
+/** A word's value folded to 32 bits, as `wordHash` hashes it. */
+function wordKey(value: number): number {
+  const k = value | 0;
+  return k === value ? k : (k ^ Math.imul((value / 4294967296) | 0, 0x9e3779b1) ^ 0x7fc00001) | 0;
 }
 
 /** murmur3's 32-bit finaliser. */

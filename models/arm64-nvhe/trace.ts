@@ -107,6 +107,8 @@ export function arm64TraceEvents(driver: TraceDriver): EventKind[] {
       weight: 2,
       operands: [['cpu', 'cpu'], ...operands],
       enabled: (x) => x.hostCpuCount() > 0 && x.hasHook('setGuestTrace'),
+      hostGate: true,
+      needsHook: 'setGuestTrace',
       decode: (x, r, ev) => decodeExcludes(pickHostCpu(x, r, ev), ev, 2),
       accepts: (x, ev) => isHostCpu(x, ev[1] as number) && x.hasHook('setGuestTrace'),
       enumerate(x, emit) {
@@ -129,6 +131,8 @@ export function arm64TraceEvents(driver: TraceDriver): EventKind[] {
       weight: 2,
       operands: [['vcpu', 'vcpu'], ...operands],
       enabled: (x) => x.vcpusEnabling(enterEvent(x)) > 0 && x.hasHook('setGuestTrace'),
+      gate: 'GUEST_ENTER',
+      needsHook: 'setGuestTrace',
       decode: (x, r, ev) => decodeExcludes(pickVcpu(x, enterEvent(x), r, ev), ev, 2),
       accepts: (x, ev) => x.can(ev[1] as number, enterEvent(x)) && x.hasHook('setGuestTrace'),
       enumerate(x, emit) {

@@ -10,8 +10,9 @@ import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../..
 import type { Executor } from '../../src/execute.js';
 import type { HitObservation } from '../../src/invariant.js';
 import type { EventKind } from '../../src/model.js';
-import { guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/operand-event.js';
+import { counted, guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/operand-event.js';
 import type { GuestDebug } from '../../src/policy.js';
+import { CTX_HOST } from '../../src/world.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
 import { VCPU_GHOST } from './layout.js';
 import {
@@ -106,7 +107,15 @@ function guestDebugArch(bps: readonly number[]): number[] {
  */
 export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolean): EventKind[] {
   const cpuDr7 = hostDr7;
-  const armedHostCpus = (x: Executor): number[] => hostCpus(x).filter((c) => (cpuDr7(x, c) & 0xff) !== 0);
+  const armed = (x: Executor, c: number): boolean => x.world.cpuContext[c] === CTX_HOST && (cpuDr7(x, c) & 0xff) !== 0;
+  const armedHostCpus = counted(
+    (x) => hostCpus(x).filter((c) => armed(x, c)),
+    (x) => {
+      let n = 0;
+      for (let c = 0; c < x.world.cpuContext.length; c++) if (armed(x, c)) n++;
+      return n;
+    },
+  );
   const armedSlots = (x: Executor, ev: Float64Array): number[] =>
     domain.hostSlots.filter((n) => ((cpuDr7(x, ev[1] as number) >>> (2 * n)) & 3) !== 0);
   const hit: HitObservation = { cpu: 0, vcpu: 0, level: 0, what: 'execute', addr: 0, hw: 0, intended: 0, toGuest: true };

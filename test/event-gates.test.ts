@@ -1,0 +1,57 @@
+/**
+ * The gates decode reads instead of calling `enabled()` (EventKind.gate, hostGate, needsHook) say
+ * exactly what each kind's `enabled()` says, for every built-in policy along random walks, with
+ * one and with two vCPUs: a kind whose gate is wrong would be drawn where it is disabled or never
+ * drawn where it is enabled, and change every check's interleavings.
+ */
+import { describe, expect, it } from 'vitest';
+import { architectures, policies } from '../models/catalog.js';
+import { invariantsFor } from '../properties/suites.js';
+import { makeExecutor } from '../src/check.js';
+import { EVENT_WIDTH, type Executor } from '../src/execute.js';
+import type { HookName } from '../src/lifecycle.js';
+import type { EventKind } from '../src/model.js';
+
+/** What the gate of `kind` says in the current decode step, or undefined for a kind without one. */
+function gated(x: Executor, kind: EventKind): boolean | undefined {
+  if (kind.needsHook !== undefined && !x.hasHook(kind.needsHook as HookName)) return false;
+  if (kind.hostGate) return x.hostCpuCount() > 0;
+  if (kind.gate !== undefined) return x.vcpusEnabling(x.lifecycleEvent(kind.gate)) > 0;
+  return undefined;
+}
+
+/** Walks `steps` events from the initial state with a fixed pseudo-random choice sequence; returns the gated kinds compared. */
+function walk(x: Executor, steps: number, seed: number): number {
+  const ev = new Float64Array(EVENT_WIDTH);
+  let s = seed;
+  let compared = 0;
+  x.reset();
+  for (let i = 0; i < steps; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    if (!x.decode(s & 0x7fffffff, ev)) break;
+    for (const kind of x.kinds) {
+      const g = gated(x, kind);
+      if (g === undefined) continue;
+      expect({ type: kind.type, enabled: g }).toEqual({ type: kind.type, enabled: kind.enabled(x) });
+      compared++;
+    }
+    x.apply(ev);
+    if (x.violation) x.reset();
+  }
+  return compared;
+}
+
+describe('event gates', () => {
+  for (const vcpus of [1, 2]) {
+    it(`agree with enabled() for every built-in policy along random walks (${vcpus} vCPU)`, () => {
+      let compared = 0;
+      for (const policy of policies) {
+        const arch = architectures.find((a) => a.id === policy.arch);
+        if (arch === undefined) throw new Error(`no arch ${policy.arch}`);
+        const x = makeExecutor(policy, arch, invariantsFor(arch.id), { vcpus });
+        for (let seed = 1; seed <= 5; seed++) compared += walk(x, 40, seed);
+      }
+      expect(compared).toBeGreaterThan(1000);
+    });
+  }
+});
