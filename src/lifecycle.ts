@@ -124,3 +124,36 @@ export function compileLifecycle(machine: AnyStateMachine): Lifecycle {
     },
   };
 }
+
+/** The lifecycle events the executor fires itself, resolved once per executor (`VcpuOperations.own`). */
+export const OWN_EVENTS = [
+  'VCPU_LOAD',
+  'VCPU_PUT',
+  'RUN_RETURN',
+  'GUEST_ENTER',
+  'ENTERED',
+  'GUEST_EXIT',
+  'EXITED',
+  'TRAP',
+  'TRAPPED',
+  'GUEST_READ',
+  'GUEST_WRITE',
+  'VMM_GET_REG',
+  'VMM_SET_REG',
+  'VCPU_RESET',
+] as const;
+/** Indices into OWN_EVENTS. */
+export const E_VCPU_LOAD = 0;
+export const E_VCPU_PUT = 1;
+export const E_RUN_RETURN = 2;
+export const E_GUEST_ENTER = 3;
+export const E_ENTERED = 4;
+export const E_GUEST_EXIT = 5;
+export const E_EXITED = 6;
+export const E_TRAP = 7;
+export const E_TRAPPED = 8;
+export const E_GUEST_READ = 9;
+export const E_GUEST_WRITE = 10;
+export const E_VMM_GET_REG = 11;
+export const E_VMM_SET_REG = 12;
+export const E_VCPU_RESET = 13;

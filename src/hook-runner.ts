@@ -1,0 +1,315 @@
+/**
+ * How the executor runs a policy's hooks: the `HookContext` they get (`k.hw`, `k.vcpu`, `k.host`,
+ * BUG/WARN), each hardware access checked (implemented register, write semantics, value range,
+ * access budget) and charged, every write an observation point, nested hooks (an interrupt taken
+ * in one), hooks that throw, go async or never return, and where a finding is recorded.
+ */
+import type { Executor } from './execute.js';
+import {
+  CheckerCrash,
+  describeError,
+  describeValue,
+  HOOK_ACCESS_BUDGET,
+  HOST_SCRATCH_WORDS,
+  type HookAccess,
+  type HookFn,
+  isThenable,
+  POLICY_TOTAL,
+  SCRATCH_WORDS,
+  STOP,
+  type Warning,
+  type Watch,
+} from './executor-types.js';
+import { makeHostView, makeVcpuView } from './hook-views.js';
+import type { Finding, Violation } from './invariant.js';
+import { HOOK_NAMES } from './lifecycle.js';
+import type { ModelInstance } from './model.js';
+import type { Hooks, Hw, Policy } from './policy.js';
+import { fitsRegister, hwWriteResult } from './register-file.js';
+import { World } from './world.js';
+
+/** The part of the executor that runs hooks; `Observer` and `Executor` build on it. */
+export abstract class HookRunner {
+  readonly world: World;
+  readonly regs: number;
+  /** 1-based index of the event being executed. */
+  step = 0;
+  violation: Violation | undefined;
+  readonly warnings: Warning[] = [];
+  /** Cycles charged for hardware accesses since the last reset (DESIGN §6 cost). */
+  cycles = 0;
+  hwAccesses = 0;
+  /** WARN()s policy hooks reached since the executor was made, across runs. */
+  warningsHit = 0;
+  /**
+   * Counts everything that can change the world: hooks run (they may write memory), hardware
+   * writes, intent changes, lifecycle transitions that change a state. Unchanged across an event
+   * means the event changed nothing (exploration skips packing such states).
+   */
+  mutations = 0;
+  /** Set by a worker-run check so a watchdog can see a hook that never returns. */
+  watch: Watch | undefined;
+  /**
+   * Set by a report renderer while it re-executes a trace: every hook start and hardware access is
+   * appended, in order. Undefined (one branch per access, no allocation) on the checking path.
+   */
+  accessLog: HookAccess[] | undefined;
+  /** Set once any hook asked for its CPU number (k.cpu or k.host.cpu): CPU symmetry is then unsound. */
+  cpuNumberRead = false;
+  /** This object as the executor it is (`Executor` is the one concrete subclass): what models and invariants are handed. */
+  protected readonly self: Executor;
+  protected readonly hookFns: (HookFn | undefined)[];
+  private readonly vcpuViews: unknown[];
+  private readonly hostViews: unknown[];
+  private readonly k: {
+    hw: Hw;
+    vcpu: unknown;
+    host: unknown;
+    readonly cpu: number;
+    bug(m: string): never;
+    warn(m: string): void;
+    localIrqDisable(): void;
+  };
+  /** The CPU the running hook runs on (-1 outside hooks). */
+  protected hookCpu = -1;
+  protected hookIndex = -1;
+  private hookOps = 0;
+  private hookWrites = 0;
+  private lastReg = 0;
+  private lastValue = 0;
+  /** How many hooks the running hook is nested in (an interrupt taken inside a hook). */
+  protected nesting = 0;
+
+  constructor(
+    readonly model: ModelInstance,
+    readonly policy: Policy,
+  ) {
+    const { registers, memory, config } = model;
+    this.regs = registers.count;
+    this.world = new World({
+      cpus: config.cpus ?? 2,
+      vcpus: config.vcpus ?? 1,
+      regs: registers.count,
+      vcpuAreas: memory.vcpuAreas.length,
+      hostAreas: memory.hostAreas.length,
+      vcpuScalars: memory.vcpuScalars.length + SCRATCH_WORDS,
+      hostScalars: (memory.hostScalars?.length ?? 0) + HOST_SCRATCH_WORDS,
+      cpuGhost: model.ghost?.cpu.length ?? 0,
+      vcpuGhost: model.ghost?.vcpu.length ?? 0,
+    });
+    this.self = this as unknown as Executor;
+    const defaults = model.defaultHooks as Hooks<unknown, unknown>;
+    const hooks = policy.hooks as Hooks<unknown, unknown>;
+    this.hookFns = HOOK_NAMES.map((h) => (hooks[h] ?? defaults[h]) as HookFn | undefined);
+    const { shape } = this.world;
+    this.vcpuViews = Array.from({ length: shape.vcpus }, (_, v) => makeVcpuView(model, this.world, v));
+    this.hostViews = Array.from({ length: shape.cpus }, (_, c) =>
+      makeHostView(model, this.world, c, () => {
+        this.cpuNumberRead = true;
+      }),
+    );
+    const x = this;
+    this.k = {
+      hw: { read: (reg) => x.hwRead(reg), write: (reg, value) => x.hwWrite(reg, value) },
+      vcpu: undefined,
+      host: undefined,
+      // smp_processor_id(): a policy that asks depends on CPU numbers, which CPU symmetry must know.
+      get cpu(): number {
+        x.cpuNumberRead = true;
+        return x.hookCpu;
+      },
+      bug(message: string): never {
+        return x.stopTotal(`BUG() in ${x.hookName()}: ${message}`);
+      },
+      warn(message: string) {
+        x.warningsHit++;
+        x.warnings.push({ step: x.step, hook: x.hookName(), message });
+      },
+      localIrqDisable() {
+        x.takePendingIrq();
+      },
+    };
+  }
+
+  /** Checks the state invariants that apply to `cpu`'s context; true on a violation (Observer). */
+  abstract checkState(cpu: number): boolean;
+
+  /** local_irq_disable() in a hook: takes an interrupt waiting in the run loop (VcpuOperations). */
+  protected abstract takePendingIrq(): void;
+
+  protected runHook(hook: number, v: number, cpu: number, a: unknown, b: unknown): unknown {
+    const fn = this.hookFns[hook];
+    if (fn === undefined) return undefined;
+    if (this.hookIndex >= 0) return this.runNestedHook(hook, v, cpu, a, b);
+    this.mutations++;
+    this.hookIndex = hook;
+    this.hookCpu = cpu;
+    const watch = this.watch;
+    if (watch) {
+      Atomics.add(watch.beat, 0, 1);
+      watch.beat[1] = hook + 1;
+    }
+    this.hookOps = 0;
+    this.hookWrites = 0;
+    if (this.accessLog) this.logAccess('hook', -1, undefined);
+    const k = this.k;
+    k.vcpu = v >= 0 ? this.vcpuViews[v] : undefined;
+    k.host = cpu >= 0 ? this.hostViews[cpu] : undefined;
+    try {
+      const r = fn(k, a, b);
+      if (r !== null && (typeof r === 'object' || typeof r === 'function') && isThenable(r)) this.asyncHook(r, v, cpu);
+      return r;
+    } catch (e) {
+      if (e === STOP) return undefined;
+      if (e instanceof CheckerCrash) throw e;
+      this.record(POLICY_TOTAL, { message: `${this.hookName()} threw: ${describeError(e)}`, vcpu: v, cpu });
+      return undefined;
+    } finally {
+      this.hookIndex = -1;
+      this.hookCpu = -1;
+      if (watch) watch.beat[1] = 0;
+    }
+  }
+
+  /**
+   * A watchdog ended the running hook mid-way (terminated, so its `finally` blocks did not run):
+   * records `what` it did as a policy-total finding at the current step and leaves the hook.
+   */
+  hookTimedOut(what: string): void {
+    const cpu = this.hookCpu;
+    this.violation = undefined;
+    this.record(POLICY_TOTAL, { message: `${this.hookName()} ${what}`, cpu });
+    this.hookIndex = -1;
+    this.hookCpu = -1;
+    if (this.watch) this.watch.beat[1] = 0;
+  }
+
+  /** A hook run from inside another (an interrupt taken in it): the outer hook resumes as it was. */
+  private runNestedHook(hook: number, v: number, cpu: number, a: unknown, b: unknown): unknown {
+    const { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue } = this;
+    const { vcpu, host } = this.k;
+    this.hookIndex = -1;
+    this.nesting++;
+    try {
+      return this.runHook(hook, v, cpu, a, b);
+    } finally {
+      this.nesting--;
+      Object.assign(this, { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue });
+      this.k.vcpu = vcpu;
+      this.k.host = host;
+      if (this.watch) this.watch.beat[1] = hookIndex + 1;
+      if (this.accessLog) this.logAccess('resume', -1, undefined);
+    }
+  }
+
+  /**
+   * A hook returned a Promise (an async function) or another thenable: what it does after its
+   * first `await` would run outside the step it belongs to, unchecked. A policy-total finding.
+   */
+  private asyncHook(r: object, v: number, cpu: number): void {
+    // A native promise that later rejects must not end the process (an unhandled rejection).
+    if (r instanceof Promise) Promise.prototype.then.call(r, undefined, () => {});
+    this.record(POLICY_TOTAL, {
+      message: `${this.hookName()} returned a Promise (an async hook?): hooks run synchronously, as the kernel code they model does`,
+      vcpu: v,
+      cpu,
+    });
+  }
+
+  protected hookName(): string {
+    return HOOK_NAMES[this.hookIndex] ?? 'a hook';
+  }
+
+  private hwRead(reg: number): number {
+    const logged = this.accessLog ? this.logAccess('read', reg, undefined) : undefined;
+    this.checkAccess(reg, 'reads');
+    this.cycles += this.model.readCost(reg);
+    const value = this.world.hw[this.hookCpu * this.regs + reg] as number;
+    if (logged) logged.value = value;
+    return value;
+  }
+
+  private logAccess(kind: HookAccess['kind'], reg: number, value: number | undefined): HookAccess {
+    const entry: HookAccess = {
+      kind,
+      hook: this.hookName(),
+      cpu: this.hookCpu,
+      depth: this.nesting,
+      reg,
+      value,
+      write: undefined,
+      result: undefined,
+    };
+    this.accessLog?.push(entry);
+    return entry;
+  }
+
+  private hwWrite(reg: number, value: number): void {
+    const logged = this.accessLog ? this.logAccess('write', reg, value) : undefined;
+    this.checkAccess(reg, 'writes');
+    const sem = this.model.registers.semantics[reg] as number;
+    if (sem === 1) this.stopTotal(`${this.hookName()} writes read-only ${this.model.registers.names[reg]} (UNDEFINED).`);
+    if (typeof value !== 'number' || !fitsRegister(this.model.registers, reg, value)) this.badValue(reg, value);
+    this.cycles += this.model.writeCost(reg);
+    this.mutations++;
+    const o = this.hookCpu * this.regs + reg;
+    this.world.hw[o] = hwWriteResult(this.model.registers, reg, this.world.hw[o] as number, value);
+    this.hookWrites++;
+    this.lastReg = reg;
+    this.lastValue = value;
+    if (logged) {
+      logged.write = this.hookWrites;
+      if (this.world.hw[o] !== value) logged.result = this.world.hw[o] as number;
+    }
+    // The hook's own next instruction runs on this hardware: the model may latch or take a debug event.
+    if (this.model.observe) {
+      this.model.observe(this.self, this.hookCpu, true);
+      if (this.violation) throw STOP;
+    }
+    if (this.checkState(this.hookCpu)) throw STOP;
+  }
+
+  private checkAccess(reg: number, verb: string): void {
+    this.hwAccesses++;
+    if (++this.hookOps > HOOK_ACCESS_BUDGET) {
+      this.stopTotal(`${this.hookName()} made more than ${HOOK_ACCESS_BUDGET} register accesses: it does not terminate.`);
+    }
+    if (this.hookCpu < 0) this.stopTotal(`${this.hookName()} ${verb} a register while the vCPU is on no CPU.`);
+    const r = this.model.registers;
+    // `(reg | 0) === reg`: a register id is one of the model's numbers, never a string, fraction or undefined.
+    if ((reg | 0) !== reg && reg !== undefined) {
+      this.stopTotal(
+        `${this.hookName()} calls k.hw.${verb === 'reads' ? 'read' : 'write'}(${describeValue(reg)}, …): a register id is one of the model's numbers (import the register names from worldswitch/<arch>).`,
+      );
+    }
+    if (!(reg >= 0 && reg < r.count && r.implemented[reg] === 1)) {
+      const name = r.names[reg] ?? `register #${String(reg)}`;
+      this.stopTotal(`${this.hookName()} ${verb} ${name}, which this CPU does not implement (UNDEFINED).`);
+    }
+  }
+
+  private badValue(reg: number, value: unknown): never {
+    const name = this.model.registers.names[reg];
+    const width = this.model.registers.width[reg] as number;
+    const max = width === 64 ? '2^53 - 1 (register values are exact JS numbers)' : '0xffffffff';
+    return this.stopTotal(
+      `${this.hookName()} calls k.hw.write(${name}, ${describeValue(value)}): ${name} is a ${width}-bit register; write an integer from 0 to ${max}.`,
+    );
+  }
+
+  protected stopTotal(message: string): never {
+    this.record(POLICY_TOTAL, { message, cpu: this.hookCpu });
+    throw STOP;
+  }
+
+  protected record(invariant: string, f: Finding): void {
+    if (this.violation) return;
+    const at =
+      this.hookIndex >= 0
+        ? this.hookWrites > 0
+          ? `in ${this.hookName()}, after hardware write #${this.hookWrites} (${this.model.registers.names[this.lastReg]} = 0x${this.lastValue.toString(16)})`
+          : `in ${this.hookName()}`
+        : 'after the event';
+    this.violation = { ...f, invariant, step: this.step, at };
+  }
+}

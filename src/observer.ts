@@ -1,0 +1,162 @@
+/**
+ * The executor's observation points: state invariants after every event and every hardware write
+ * in a hook (those that apply to the CPU's context), read invariants on every value someone reads,
+ * hit and delivery invariants on the debug events the hardware model evaluates and takes. The
+ * first finding is recorded; the others that break at the same point are listed under it.
+ */
+import { crash } from './executor-types.js';
+import { HookRunner } from './hook-runner.js';
+import type { DeliveryObservation, Finding, HitObservation, Invariant, ReadObservation } from './invariant.js';
+import type { ModelInstance } from './model.js';
+import type { Policy } from './policy.js';
+
+/** Hook running plus the invariants' observation points; `VcpuOperations` and `Executor` build on it. */
+export abstract class Observer extends HookRunner {
+  /** Names of the invariants this executor checks (an invariant may leave a case to another one it knows is on). */
+  readonly checking: ReadonlySet<string>;
+  private readonly stateChecks: Invariant[][];
+  private readonly readChecks: Invariant[];
+  private readonly hitChecks: Invariant[];
+  private readonly deliveryChecks: Invariant[];
+  private readonly read: ReadObservation = { by: 'guest', vcpu: 0, cpu: 0, reg: 0, value: 0 };
+
+  constructor(model: ModelInstance, policy: Policy, invariants: readonly Invariant[]) {
+    super(model, policy);
+    this.stateChecks = [0, 1, 2].map((c) => invariants.filter((i) => i.state && (i.contexts ?? 7) & (1 << c)));
+    this.readChecks = invariants.filter((i) => i.read);
+    this.hitChecks = invariants.filter((i) => i.hit);
+    this.deliveryChecks = invariants.filter((i) => i.delivery);
+    this.checking = new Set(invariants.map((i) => i.name));
+  }
+
+  /** Checks the state invariants that apply to `cpu`'s context; records and returns true on a violation. */
+  checkState(cpu: number): boolean {
+    if (cpu < 0 || this.violation) return this.violation !== undefined;
+    const list = this.stateChecks[this.world.cpuContext[cpu] as number] as Invariant[];
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
+      let f: Finding | undefined;
+      try {
+        f = (inv.state as NonNullable<Invariant['state']>)(this.self, cpu);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) {
+        this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.state as NonNullable<Invariant['state']>)(this.self, cpu));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * After `list[i]` broke (and was recorded), the invariants checked after it at the same
+   * observation point that break too: the report lists them under the one it names. Runs only on a
+   * violation, never on the hot path.
+   */
+  private alsoBroke(list: readonly Invariant[], i: number, run: (inv: Invariant) => Finding | undefined): void {
+    const v = this.violation;
+    if (v === undefined || list[i]?.name !== v.invariant || v.step !== this.step) return;
+    const also: { invariant: string; message: string }[] = [];
+    for (let j = i + 1; j < list.length; j++) {
+      const inv = list[j] as Invariant;
+      let f: Finding | undefined;
+      try {
+        f = run(inv);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) also.push({ invariant: inv.name, message: f.message });
+    }
+    if (also.length > 0) this.violation = { ...v, also };
+  }
+
+  /** The end of an event: the hardware acts (model.observe), then state invariants on the CPU it ran on. */
+  settle(cpu: number): void {
+    if (this.violation) return;
+    if (cpu >= 0 && this.model.observe) {
+      this.model.observe(this.self, cpu, false);
+      if (this.violation) return;
+    }
+    this.checkState(cpu);
+  }
+
+  /** Whether a policy hook is running (observation points inside hooks are mid-switch states). */
+  get inHook(): boolean {
+    return this.hookIndex >= 0;
+  }
+
+  /** Runs the read invariants on a value someone read. */
+  observeRead(by: ReadObservation['by'], vcpu: number, cpu: number, reg: number, value: number): void {
+    const r = this.read;
+    r.by = by;
+    r.vcpu = vcpu;
+    r.cpu = cpu;
+    r.reg = reg;
+    r.value = value;
+    const list = this.readChecks;
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
+      let f: Finding | undefined;
+      try {
+        f = (inv.read as NonNullable<Invariant['read']>)(this.self, r);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) {
+        this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.read as NonNullable<Invariant['read']>)(this.self, r));
+        return;
+      }
+    }
+  }
+
+  /** Runs the hit invariants on a debug event evaluated by the hardware model. */
+  observeHit(h: HitObservation): void {
+    const list = this.hitChecks;
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
+      let f: Finding | undefined;
+      try {
+        f = (inv.hit as NonNullable<Invariant['hit']>)(this.self, h);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) {
+        this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.hit as NonNullable<Invariant['hit']>)(this.self, h));
+        return;
+      }
+    }
+  }
+
+  /** Runs the delivery invariants on a debug interrupt the hardware model took. */
+  observeDelivery(d: DeliveryObservation): void {
+    this.accessLog?.push({
+      kind: 'deliver',
+      hook: d.to,
+      cpu: d.cpu,
+      depth: this.nesting,
+      reg: -1,
+      value: d.status,
+      write: undefined,
+      result: undefined,
+    });
+    const list = this.deliveryChecks;
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
+      let f: Finding | undefined;
+      try {
+        f = (inv.delivery as NonNullable<Invariant['delivery']>)(this.self, d);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) {
+        this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => (j.delivery as NonNullable<Invariant['delivery']>)(this.self, d));
+        return;
+      }
+    }
+  }
+}
