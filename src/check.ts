@@ -1,117 +1,24 @@
+/**
+ * `check`: random interleavings of the model's events (fast-check), each run from the initial world
+ * on one reused executor; the first that breaks an invariant is shrunk to a short trace and re-run
+ * to confirm it reproduces. Triage (`continue`, `known`) and the watchdog's hang finding live here too.
+ */
 import fc from 'fast-check';
 import { bfs, traceAlphabet } from './bfs.js';
+import { CHECK_DEFAULTS, type CheckOptions, type CheckResult, NONDETERMINISTIC } from './check-types.js';
 import { type Coverage, coverageOf } from './coverage.js';
-import { lifecycleEvents } from './events.js';
-import { CheckerCrash, EVENT_WIDTH, Executor, POLICY_TOTAL, type Warning, type Watch } from './execute.js';
+import { CheckerCrash, EVENT_WIDTH, type Executor, POLICY_TOTAL } from './execute.js';
 import { guardRun } from './guard.js';
 import { interleavings } from './interleave.js';
-import type { Invariant, Violation } from './invariant.js';
+import type { Violation } from './invariant.js';
+import { makeExecutor } from './make-executor.js';
 import { minimizeTrace, rerun, splitEvents } from './minimize.js';
-import type { ArchModel, EventKind, ModelConfig, ModelInstance } from './model.js';
 import type { Policy } from './policy.js';
-import { type TraceEvent, tracesToJSON } from './trace.js';
-import { byLengthThenOrder, type Counterexample, type KnownFailure, type KnownHit, matchKnown, pointKey, signatureOf } from './triage.js';
+import { tracesToJSON } from './trace.js';
+import { byLengthThenOrder, type Counterexample, type KnownHit, matchKnown, pointKey, signatureOf } from './triage.js';
 
-/** Defaults of `check` (and of the CLI). */
-export const CHECK_DEFAULTS = { runs: 1000, seed: 1, maxSteps: 40 } as const;
-
-/** What `check` takes besides the policy. */
-export interface CheckOptions {
-  readonly arch: ArchModel;
-  readonly invariants: readonly Invariant[];
-  readonly config?: ModelConfig;
-  readonly runs?: number;
-  readonly seed?: number;
-  readonly maxSteps?: number;
-  /** fast-check replay path, to jump straight to a known counterexample. */
-  readonly path?: string;
-  /** Shrink a counterexample (default); false stops at the first failing interleaving. */
-  readonly shrink?: boolean;
-  /** Shared memory for a watchdog (checks of user policy files run in a worker). */
-  readonly watch?: Watch;
-  /** Count lifecycle transitions and events exercised (`CheckResult.coverage`). */
-  readonly coverage?: boolean;
-  /** Polled before every run: true stops the search (a signal, a budget) with the runs done so far. */
-  readonly shouldStop?: () => boolean;
-  /** `--max-states`: stop (held so far) once this many events have executed. */
-  readonly maxStates?: number;
-  /**
-   * Run each interleaving under an in-process watchdog of this many milliseconds (a hook that
-   * never returns becomes a policy-total finding): for callers that cannot use a worker, such as
-   * the vitest helper. Checks in a worker use `watch` instead.
-   */
-  readonly hookTimeoutMs?: number;
-  /** Go on after a violation: one shrunk counterexample per invariant that breaks (`counterexamples`). */
-  readonly continue?: boolean;
-  /** Failures already known (`--assume-fixed`): a counterexample that breaks where one did is reported as known and the search goes on. */
-  readonly known?: readonly KnownFailure[];
-}
-
-/** The message of the finding for a counterexample that does not reproduce when run again. */
-export const NONDETERMINISTIC =
-  'the counterexample does not reproduce when run again: the policy is nondeterministic. It keeps state outside k.vcpu/k.host (a module-level variable, Math.random(), Date), so the same events do not give the same run; the trace is the run that failed';
-
-/** The outcome of checking one policy: held, violated (with a shrunk trace) or crashed. */
-export interface CheckResult {
-  /** held-so-far: stopped (a signal or a budget) before every run was done, none violated. */
-  readonly verdict: 'held' | 'violated' | 'crashed' | 'held-so-far';
-  readonly policy: string;
-  readonly arch: string;
-  readonly config: ModelConfig;
-  readonly invariants: readonly string[];
-  readonly runs: number;
-  readonly seed: number;
-  readonly maxSteps: number;
-  readonly path?: string;
-  readonly shrinks: number;
-  readonly violation?: Violation;
-  readonly trace: readonly TraceEvent[];
-  readonly warnings: readonly Warning[];
-  readonly error?: string;
-  /** The last step's hook never returned: the watchdog stopped the check (the trace is not shrunk). */
-  readonly hung?: boolean;
-  /** The counterexample did not reproduce when run again: the finding is about the policy's determinism. */
-  readonly nondeterministic?: boolean;
-  /** What stopped the search early (held-so-far, or a violation reported before shrinking finished). */
-  readonly stoppedBy?: string;
-  readonly coverage?: Coverage;
-  /** With `continue`: one counterexample per invariant that broke, the first being the one above. */
-  readonly counterexamples?: readonly Counterexample[];
-  /** Counterexamples that broke where a known failure does (`known`): not counted as violations. */
-  readonly known?: readonly KnownHit[];
-  /** Events executed, and WARN()s policy hooks reached, over every run (and shrink) of the check. */
-  readonly stats: { readonly events: number; readonly warnings: number };
-}
-
-/** Makes an executor for `policy` on `arch` configured with `config`. */
-export function makeExecutor(policy: Policy, arch: ArchModel, invariants: readonly Invariant[], config: ModelConfig = {}): Executor {
-  const { instance, generic } = instanceOf(arch, config);
-  return new Executor(instance, policy, invariants, generic);
-}
-
-/**
- * Model instances (and their generic event kinds) by architecture and configuration: building one
- * (register file, slot layout, compiled lifecycle, event closures) costs more than a short check's
- * runs, and an instance holds no state of any executor (its scratch buffers are rewritten on each
- * use), so executors made one after another share it.
- */
-const instances = new WeakMap<ArchModel, Map<string, { instance: ModelInstance; generic: EventKind[] }>>();
-
-function instanceOf(arch: ArchModel, config: ModelConfig): { instance: ModelInstance; generic: EventKind[] } {
-  let byConfig = instances.get(arch);
-  if (byConfig === undefined) {
-    byConfig = new Map();
-    instances.set(arch, byConfig);
-  }
-  const key = JSON.stringify(config);
-  let entry = byConfig.get(key);
-  if (entry === undefined) {
-    const instance = arch.instantiate(config);
-    entry = { instance, generic: lifecycleEvents(instance) };
-    byConfig.set(key, entry);
-  }
-  return entry;
-}
+export { CHECK_DEFAULTS, type CheckOptions, type CheckResult, NONDETERMINISTIC } from './check-types.js';
+export { makeExecutor } from './make-executor.js';
 
 /**
  * Checks `policy` on random interleavings; never throws for a violation. The first invariant that
