@@ -1,10 +1,11 @@
-import { EVENT_WIDTH, type Executor, type Watch } from './execute.js';
+import { CheckerCrash, EVENT_WIDTH, type Executor, type Watch } from './execute.js';
+import { type Alphabet, EXPAND_DONE, Expander, type ExpandSink } from './expand-state.js';
+import { type BfsLevel, type ParallelOptions, RECORD_HEAD, WorkerPool } from './parallel-bfs.js';
 import { StateSet } from './state-set.js';
 import type { World } from './world.js';
 import { WorldCodec } from './world-codec.js';
 
-/** Enumerates the concrete events enabled in the executor's current world; `emit` may reuse nothing it is given. */
-export type Alphabet = (x: Executor, emit: (ev: Float64Array) => void) => void;
+export type { Alphabet } from './expand-state.js';
 
 /** What a breadth-first search takes. */
 export interface BfsOptions {
@@ -35,6 +36,12 @@ export interface BfsOptions {
    * giving the path; returning true goes on searching (the path ends there), false stops (the default).
    */
   readonly onViolation?: (ev: Float64Array, path: () => Float64Array[]) => boolean;
+  /**
+   * Expand large levels in this many worker threads, each with its own executor for the policy
+   * `policy` names (see `parallel-bfs`): the same states, numbering, counts and counterexample as
+   * one thread. Not with `onViolation`, `maxTransitions` or a watchdog (those stay sequential).
+   */
+  readonly parallel?: ParallelOptions;
 }
 
 /** The outcome of a breadth-first search. */
@@ -126,18 +133,55 @@ class SparseFrontier {
     this.starts[this.length++] = start;
     this.used = end;
   }
-  /** Writes state `s` into `dense`; returns its node id. */
-  get(s: number, dense: Float64Array): number {
-    dense.set(this.root);
-    const d = this.data;
-    const start = this.starts[s] as number;
-    const end = start + 2 + 2 * (d[start + 1] as number);
-    for (let o = start + 2; o < end; o += 2) dense[d[o] as number] = d[o + 1] as number;
-    return d[start] as number;
+  /** Appends a state given as `pairs` index/value pairs at `at` of `src` (as `encodeDifferences` writes them), reached as node `node`. */
+  pushDifferences(src: Float64Array, at: number, pairs: number, node: number): void {
+    const W = this.root.length;
+    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
+    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
+    const start = this.used;
+    this.data[start] = node;
+    this.data[start + 1] = pairs;
+    this.data.set(src.subarray(at, at + 2 * pairs), start + 2);
+    this.starts[this.length++] = start;
+    this.used = start + 2 + 2 * pairs;
+  }
+  /** The node id of state `s`. */
+  node(s: number): number {
+    return this.data[this.starts[s] as number] as number;
+  }
+  /** A copy in shared memory, for the workers of a parallel level (read with `unpackState`). */
+  shared(): { readonly data: Float64Array; readonly starts: Int32Array } {
+    const data = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, this.used)));
+    data.set(this.data.subarray(0, this.used));
+    const starts = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, this.length)));
+    starts.set(this.starts.subarray(0, this.length));
+    return { data, starts };
+  }
+  /** Writes state `s` into `dense`; returns its node id. With `learn`, tells that codec the words where `s` differs from the root. */
+  get(s: number, dense: Float64Array, learn?: WorldCodec): number {
+    return unpackState(this.data, this.starts, s, this.root, dense, learn);
   }
   get bytes(): number {
     return this.data.byteLength + this.starts.byteLength;
   }
+}
+
+/** Writes state `s` of a frontier's `data`/`starts` (see SparseFrontier) into `dense`, from `root`; returns its node id. */
+export function unpackState(
+  data: Float64Array,
+  starts: Int32Array,
+  s: number,
+  root: Float64Array,
+  dense: Float64Array,
+  learn?: WorldCodec,
+): number {
+  dense.set(root);
+  const start = starts[s] as number;
+  const end = start + 2 + 2 * (data[start + 1] as number);
+  for (let o = start + 2; o < end; o += 2) dense[data[o] as number] = data[o + 1] as number;
+  // A state stored from another thread's codec: this one must look at every word where it differs from the root.
+  if (learn) for (let o = start + 2; o < end; o += 2) learn.noteVarying(data[o] as number);
+  return data[start] as number;
 }
 
 /** A copy of `a` with room for at least `need` elements (doubling). */
@@ -155,7 +199,9 @@ function grow<T extends Float64Array | Int32Array>(a: T, need: number): T {
 export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const codec = new WorldCodec(x.model, x.world.shape);
   const W = codec.width;
-  const seen = new StateSet();
+  const pool = parallelPool(x, options);
+  // A parallel search's workers read the table (as of each level's start) in shared memory.
+  const seen = new StateSet(1 << 16, pool !== undefined);
   const fp = new Uint32Array(2);
   const events = new Growable(EVENT_WIDTH);
   let parents = new Int32Array(1024);
@@ -226,7 +272,6 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   };
 
   x.reset();
-  const template = x.world.clone();
   const scratch = new Float64Array(W);
   codec.encode(x.world, scratch, 0, 0, fp);
   seen.add(fp[0] as number, fp[1] as number);
@@ -234,12 +279,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const current = new Float64Array(W);
   let frontier = new SparseFrontier(root);
   frontier.push(root, addNode(-1, -1, 0));
-  const pending: Float64Array[] = [];
-  let pendingCount = 0;
-  const collect = (ev: Float64Array): void => {
-    if (pendingCount === pending.length) pending.push(new Float64Array(EVENT_WIDTH));
-    (pending[pendingCount++] as Float64Array).set(ev);
-  };
+  const expander = new Expander(x, codec, options.alphabet, options.symmetry === true, options.only);
   let transitions = 0;
   let peakBytes = 0;
   const max = options.maxTransitions ?? Number.POSITIVE_INFINITY;
@@ -264,6 +304,38 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   let split: BfsResult['split'] = share?.depth === 0 ? splitAt(0, 1) : undefined;
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   let completed = 0;
+  // The level under way, the node being expanded, the frontier being built, and how the search ended.
+  let level = 0;
+  let node = 0;
+  let next = frontier;
+  let ended: BfsResult | undefined;
+  // Once workers have stored states, this thread's codec has not seen every word that varies.
+  let wentParallel = false;
+  /** The sequential search's answers to the expansion (the parallel one merges workers' answers in the same order). */
+  const sink: ExpandSink = {
+    transition: () => {
+      if ((++transitions & 1023) === 0) {
+        options.onProgress?.(level, seen.size, transitions);
+        if (options.shouldStop?.()) {
+          ended = result('stopped', level - 1);
+          return true;
+        }
+      }
+      return false;
+    },
+    violation: (ev, invariant) => {
+      if (options.onViolation?.(ev, () => path(node, ev))) return true;
+      ended = { ...result('violated', level - 1, path(node, ev)), invariant };
+      return false;
+    },
+    successor: (ev, perm, f) => {
+      if (!seen.add(f[0] as number, f[1] as number)) return false;
+      next.pushWorld(codec, x.world, perm, addNode(node, internEvent(ev), perm));
+      if (seen.size < maxStates) return false;
+      ended = result('stopped', level - 1, undefined, 'max-states');
+      return true;
+    },
+  };
   try {
     return search();
   } catch (e) {
@@ -273,68 +345,17 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       return result('stopped', completed, undefined, 'out-of-memory');
     }
     throw e;
+  } finally {
+    pool?.close();
   }
 
   function search(): BfsResult {
-    const watch = x.watch;
     for (let d = 1; d <= options.depth; d++) {
-      const next = new SparseFrontier(root, frontier.length);
-      const partitioned = split !== undefined && split.depth === d - 1 && share !== undefined;
-      for (let s = 0; s < frontier.length; s++) {
-        if (partitioned && s % share.total !== share.index - 1) continue;
-        const node = frontier.get(s, current);
-        // A user policy under a watchdog: the path to this state is where a hook that hangs is reported.
-        if (watch) writeWatchPath(watch, path(node, EMPTY_EVENT).slice(0, -1));
-        codec.decode(current, 0, template);
-        x.world.copyStateFrom(template);
-        codec.begin(current, template);
-        pendingCount = 0;
-        options.alphabet(x, collect);
-        let changed = false;
-        // Whether the codec saw the world after the last event and can put back just what changed.
-        let looked = false;
-        for (let e = 0; e < pendingCount; e++) {
-          const ev = pending[e] as Float64Array;
-          if (changed) {
-            if (looked) codec.restore(x.world);
-            else x.world.copyStateFrom(template);
-          }
-          looked = false;
-          x.step = d - 1;
-          x.violation = undefined;
-          if (x.warnings.length !== 0) x.warnings.length = 0;
-          const mutations = x.mutations;
-          if (watch && d * EVENT_WIDTH <= watch.trace.length) {
-            watch.trace.set(ev, (d - 1) * EVENT_WIDTH);
-            watch.beat[2] = d;
-          }
-          x.apply(ev);
-          changed = x.mutations !== mutations;
-          if ((++transitions & 1023) === 0) {
-            options.onProgress?.(d, seen.size, transitions);
-            if (options.shouldStop?.()) return result('stopped', d - 1);
-          }
-          const v = x.violation as { invariant: string } | undefined;
-          if (v !== undefined) {
-            if (options.only !== undefined && v.invariant !== options.only) continue;
-            if (options.onViolation?.(ev, () => path(node, ev))) {
-              // The successor's state is cut short where the invariant broke: restore before the next event.
-              changed = true;
-              continue;
-            }
-            return { ...result('violated', d - 1, path(node, ev)), invariant: v.invariant };
-          }
-          // Nothing changed (a read, a hit that raised nothing): the successor is this state, already seen.
-          if (!changed) continue;
-          const perm = options.symmetry ? codec.order(x.world) : 0;
-          codec.successor(x.world, current, perm, fp);
-          looked = true;
-          if (!seen.add(fp[0] as number, fp[1] as number)) continue;
-          next.pushWorld(codec, x.world, perm, addNode(node, internEvent(ev), perm));
-          if (seen.size >= maxStates) return result('stopped', d - 1, undefined, 'max-states');
-        }
-        if (transitions > max) return result('budget', d - 1);
-      }
+      level = d;
+      next = new SparseFrontier(root, frontier.length);
+      const partitioned = split !== undefined && split.depth === d - 1 && share !== undefined ? share : undefined;
+      const end = pool?.wants(frontier.length) ? parallelLevel(d, partitioned) : sequentialLevel(d, partitioned);
+      if (end) return end;
       peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength);
       frontier = next;
       completed = d;
@@ -344,6 +365,86 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     }
     return result('held', options.depth);
   }
+
+  /** Expands every state of the frontier (of this share) in this thread; a result if the search ends in this level. */
+  function sequentialLevel(d: number, partitioned: { index: number; total: number } | undefined): BfsResult | undefined {
+    const watch = x.watch;
+    for (let s = 0; s < frontier.length; s++) {
+      if (partitioned && s % partitioned.total !== partitioned.index - 1) continue;
+      node = frontier.get(s, current, wentParallel ? codec : undefined);
+      // A user policy under a watchdog: the path to this state is where a hook that hangs is reported.
+      if (watch) writeWatchPath(watch, path(node, EMPTY_EVENT).slice(0, -1));
+      if (expander.expand(current, d, sink) !== EXPAND_DONE) return ended;
+      if (transitions > max) return result('budget', d - 1);
+    }
+    return undefined;
+  }
+
+  /**
+   * Expands the frontier in the workers, then takes their answers chunk by chunk in frontier
+   * order, storing states exactly as `sequentialLevel` would: the same numbering, counts,
+   * `--max-states` cut and first violation.
+   */
+  function parallelLevel(d: number, partitioned: { index: number; total: number } | undefined): BfsResult | undefined {
+    wentParallel = true;
+    const out = (pool as WorkerPool).run(
+      {
+        d,
+        root,
+        frontier: frontier.shared(),
+        width: frontier.length,
+        seen: seen.tables,
+        ...(partitioned ? { partition: partitioned } : {}),
+      },
+      (extra) => options.onProgress?.(d, seen.size, transitions + extra),
+      options.shouldStop,
+    );
+    if (out.cpuNumberRead) x.cpuNumberRead = true;
+    if (out.stopped) return result('stopped', d - 1);
+    for (const chunk of out.chunks) {
+      const end = mergeChunk(d, chunk);
+      if (end) return end;
+    }
+    return undefined;
+  }
+
+  /** Stores one chunk's new states in order; a result if the search ends in it. */
+  function mergeChunk(d: number, chunk: BfsLevel['chunks'][number]): BfsResult | undefined {
+    const data = chunk.data;
+    for (let o = 0; o < chunk.length; ) {
+      const pairs = data[o + RECORD_HEAD + EVENT_WIDTH] as number;
+      const at = o + RECORD_HEAD + EVENT_WIDTH + 1;
+      const record = o;
+      o = at + 2 * pairs;
+      if (!seen.add(data[record] as number, data[record + 1] as number)) continue;
+      const perm = data[record + 3] as number;
+      const ev = data.subarray(record + RECORD_HEAD, record + RECORD_HEAD + EVENT_WIDTH);
+      next.pushDifferences(data, at, pairs, addNode(frontier.node(data[record + 2] as number), internEvent(ev), perm));
+      if (seen.size >= maxStates) {
+        transitions += data[record + 4] as number;
+        return result('stopped', d - 1, undefined, 'max-states');
+      }
+    }
+    if (chunk.error) throw chunk.error.crash ? new CheckerCrash(chunk.error.message) : new Error(chunk.error.message);
+    const v = chunk.violation;
+    if (v) {
+      transitions += v.ordinal;
+      return { ...result('violated', d - 1, path(frontier.node(v.state), Float64Array.from(v.ev))), invariant: v.invariant };
+    }
+    transitions += chunk.transitions;
+    return undefined;
+  }
+}
+
+/** The worker pool of a parallel search, or undefined for a sequential one (see BfsOptions.parallel). */
+function parallelPool(x: Executor, options: BfsOptions): WorkerPool | undefined {
+  const p = options.parallel;
+  if (!p || p.workers <= 1 || options.onViolation || options.maxTransitions !== undefined || x.watch) return undefined;
+  return new WorkerPool(
+    p.workers,
+    { ...p.policy, symmetry: options.symmetry === true, ...(options.only ? { only: options.only } : {}) },
+    p.minWidth,
+  );
 }
 
 const EMPTY_EVENT = new Float64Array(EVENT_WIDTH);

@@ -22,6 +22,7 @@ import { addArchOptions, addBudgets, addHookTimeout, addModelOptions, integer } 
 import { fitLine } from './commands/progress-bar.js';
 import { type ReplayCommandFlags, replayCommand } from './commands/replay-command.js';
 import { parseShard } from './commands/shard.js';
+import { parseWorkers } from './commands/workers-flag.js';
 import { COST_DEFAULTS } from './cost.js';
 import { describeError } from './execute.js';
 import { explore } from './explore.js';
@@ -104,7 +105,12 @@ function program(io: Io, exit: { code: number }): Command {
           'search shard K of N: the whole search to depth D-1, then the last level from every Nth state (combine with worldswitch merge)',
           parseShard,
         )
-        .option('--per-point', 'with --continue: one counterexample per failing observation point, not per invariant'),
+        .option('--per-point', 'with --continue: one counterexample per failing observation point, not per invariant')
+        .option(
+          '--workers <n>',
+          'threads for the search (default: the cores available): the same states, counts and counterexample as 1; levels under 2,000 states, --coverage, --continue, --assume-fixed and policy files use 1',
+          parseWorkers,
+        ),
     ),
     'this many distinct states stored',
   ).action(async (args: string[], flags: ExploreFlags) => {
@@ -283,11 +289,17 @@ async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
     );
   } else if (job.explore) {
     const progress = new Float64Array(shared.progress);
+    const { workers, ...options } = job.explore;
+    // A built-in policy: the search's worker threads find it by name, as this thread did.
+    const parallel = workers !== undefined && workers > 1 && !job.file;
     const result = explore(policy, {
       arch,
       invariants: selected,
       config: job.config,
-      ...job.explore,
+      ...options,
+      ...(parallel
+        ? { parallel: { workers, policy: { policy: job.policy, arch: job.arch, invariants: job.invariants, config: job.config } } }
+        : {}),
       ...maxStates,
       ...(job.file ? { watch } : {}),
       shouldStop,

@@ -5,6 +5,7 @@ import { CheckerCrash, type Executor, POLICY_TOTAL, type Watch } from './execute
 import type { Invariant, Violation } from './invariant.js';
 import { rerun } from './minimize.js';
 import { type ArchModel, DOMAIN_SMALL, type ModelConfig } from './model.js';
+import type { ParallelOptions } from './parallel-bfs.js';
 import type { Policy } from './policy.js';
 import { type TraceEvent, tracesToJSON } from './trace.js';
 import { byLengthThenOrder, type Counterexample, type KnownFailure, type KnownHit, matchKnown, pointKey, signatureOf } from './triage.js';
@@ -33,6 +34,24 @@ export interface ExploreOptions {
   readonly perPoint?: boolean;
   /** Failures already known (`--assume-fixed`): a counterexample that breaks where one did is listed as known, and the search goes on. */
   readonly known?: readonly KnownFailure[];
+  /**
+   * `--workers N`: expand large levels in N threads, each finding the (built-in) policy by `policy`.
+   * The same states, counts and counterexample as one thread; `parallelWorkers` says when it applies.
+   */
+  readonly parallel?: ParallelOptions;
+}
+
+/**
+ * The threads an exploration with these options searches in: `--workers`, except 1 where more
+ * could change the result or cannot run: `--coverage` (counts only the transitions one thread
+ * makes before stopping), `--continue`/`--assume-fixed` (the search goes on past violations in an
+ * order only one thread keeps) and user policy files (a hook that hangs is reported at the first
+ * state, in search order, where it hangs; a file's module state is per thread).
+ */
+export function parallelWorkers(options: ExploreOptions): number {
+  const p = options.parallel;
+  if (!p || options.coverage || options.continue || (options.known?.length ?? 0) > 0 || options.watch) return 1;
+  return p.workers;
 }
 
 /** The outcome of bounded exhaustive exploration, with the guarantee it gives. */
@@ -163,6 +182,7 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
       ...(options.shard ? { partition: { ...options.shard, depth: options.depth - 1 } } : {}),
+      ...(options.parallel && parallelWorkers(options) > 1 ? { parallel: options.parallel } : {}),
     });
   } catch (e) {
     const error = e instanceof CheckerCrash ? e.message : String((e as Error)?.stack ?? e);

@@ -28,6 +28,8 @@ export interface WorkerJob {
     coverage: boolean;
     perPoint?: boolean;
     shard?: { index: number; total: number };
+    /** `--workers`: threads for the breadth-first search (built-in policies; see `parallelWorkers`). */
+    workers?: number;
   } & Triage;
   /** `--max-states`: events executed (check) or distinct states stored (explore) before the run stops. */
   readonly maxStates?: number;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type ExploreResult, makeExploreExecutor } from '../explore.js';
 import { toExploreJsonReport } from '../render/json.js';
 import { count, renderExploreTable, renderFindingLine, renderMultiPolicy } from '../render/tables.js';
@@ -23,6 +24,8 @@ export interface ExploreFlags extends RunFlags {
   shard?: Shard;
   /** `--per-point` (with `--continue`): one counterexample per failing observation point. */
   perPoint?: boolean;
+  /** `--workers N`: threads for the breadth-first search (default: the cores available). */
+  workers?: number;
 }
 
 /** What a shard covered, in one line under its report. */
@@ -89,6 +92,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           ...(flags.continue ? { continue: true } : {}),
           ...(flags.perPoint ? { perPoint: true } : {}),
           ...(known.length ? { known } : {}),
+          workers: flags.workers ?? availableParallelism(),
         },
       },
       flags.depth,
