@@ -108,7 +108,7 @@ function program(io: Io, exit: { code: number }): Command {
         .option('--per-point', 'with --continue: one counterexample per failing observation point, not per invariant')
         .option(
           '--workers <n>',
-          'threads for the search (default: the cores available): the same states, counts and counterexample as 1; levels under 2,000 states, --coverage, --continue, --assume-fixed and policy files use 1',
+          'threads for the search (default: the cores available): the same states, counts and counterexample as 1; levels under 1,000 states, --coverage, --continue, --assume-fixed and policy files use 1',
           parseWorkers,
         ),
     ),

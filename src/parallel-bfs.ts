@@ -1,4 +1,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { ChunkExpander } from './chunk-expander.js';
+import type { Executor } from './execute.js';
+import type { Alphabet } from './expand-state.js';
 
 /**
  * The parallel breadth-first search, main side: a level-synchronous search whose workers (threads
@@ -26,6 +29,8 @@ export interface ParallelOptions {
   readonly policy: PolicyRef;
   /** Levels narrower than this stay in one thread (default SPAWN_WIDTH); tests set 1 to make every level parallel. */
   readonly minWidth?: number;
+  /** Called for each level the workers expand (tests: that the search did go parallel). */
+  readonly onParallelLevel?: (depth: number, width: number) => void;
 }
 
 /** What a worker needs besides the policy: the search's symmetry and invariant filter. */
@@ -41,14 +46,19 @@ export const RECORD_HEAD = 5;
 export const GEN = 0;
 export const NEXT_CHUNK = 1;
 export const ABORT = 2;
-export const READY = 3;
 /** Transitions made in this level so far (in steps of 1024, for the progress line). */
-export const PROGRESS = 4;
-export const LEVEL_DONE = 5;
-export const FAILED = 6;
+export const PROGRESS = 3;
+/** Enrolled workers that have finished the level. */
+export const LEVEL_DONE = 4;
 /** The lowest chunk with a violation this level: later chunks cannot matter and are skipped. */
-export const FIRST_VIOLATION = 7;
-const CONTROL_WORDS = 8;
+export const FIRST_VIOLATION = 5;
+export const EXIT = 6;
+/** Per worker i, at READY + i: 1 once it can take chunks, -1 if it could not start. */
+export const READY = 8;
+/** The most worker threads (besides the search's own). */
+export const MAX_WORKER_THREADS = 256;
+/** Per worker i, at ENROLL + i: the generation of the level it is enrolled in. */
+export const ENROLL = READY + MAX_WORKER_THREADS;
 
 /** A level as the workers receive it. */
 export interface LevelRequest {
@@ -61,8 +71,8 @@ export interface LevelRequest {
   readonly partition?: { readonly index: number; readonly total: number };
 }
 
-/** A level request with its chunking, or the request to end. */
-export type WorkerMessage = (LevelRequest & { readonly chunkSize: number; readonly chunks: number }) | { readonly exit: true };
+/** A level request with its chunking. */
+export type WorkerMessage = LevelRequest & { readonly chunkSize: number; readonly chunks: number };
 
 /** One chunk's answer: candidate records (see RECORD_HEAD), in the order one thread would meet them. */
 export interface ChunkResult {
@@ -89,90 +99,118 @@ export interface BfsLevel {
   readonly cpuNumberRead: boolean;
 }
 
-/** Levels narrower than this stay in the calling thread (workers are started from here on). */
+/** Levels narrower than this stay in the search's thread (worker threads are started from here on). */
 export const SPAWN_WIDTH = 1000;
-/** Levels at least this wide wait for the workers to start instead of going on alone. */
-const WAIT_WIDTH = 4000;
-/** Chunks per worker and level (more: better balance; fewer: less merging overhead). */
-const CHUNKS_PER_WORKER = 16;
+/** Chunks per thread and level (more: better balance; fewer: less merging overhead). */
+const CHUNKS_PER_THREAD = 16;
 const MIN_CHUNK = 32;
-/** How long to wait for workers to start before the search goes on in one thread. */
-const START_TIMEOUT_MS = 60_000;
+/** How long tests (`minWidth`) wait for every worker to start. */
+const START_TIMEOUT_MS = 120_000;
 
 /**
- * The workers of one parallel search. Started lazily at the first level of `SPAWN_WIDTH` states (a
- * small search never pays for them) and used once all are ready; `close` ends them.
+ * The threads of one parallel search: the search's own thread and `count - 1` worker threads,
+ * started at the first level of `SPAWN_WIDTH` states (a small search never pays for them). A level
+ * goes parallel once one worker is ready; workers that start later join at the next level. The
+ * search's thread takes chunks too (its code is already optimised; a new thread's is not yet).
  */
 export class WorkerPool {
-  private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * (ENROLL + MAX_WORKER_THREADS)));
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
+  private own: ChunkExpander | undefined;
+  private onProgress: (transitions: number) => void = () => {};
+  private shouldStop: (() => boolean) | undefined;
+  private stopped = false;
 
-  /** `minWidth` (tests): the narrowest level that goes to the workers, waiting for them to start (default SPAWN_WIDTH). */
+  /** `x` and `alphabet`: the search thread's executor (reset) and events; `minWidth` (tests): see ParallelOptions. */
   constructor(
     private readonly count: number,
     private readonly spec: WorkerSpec,
+    private readonly x: Executor,
+    private readonly alphabet: Alphabet,
     private readonly minWidth?: number,
   ) {}
 
-  /** Whether a level of `width` states goes to the workers (starting them, or waiting for them, as its width says). */
+  /** Whether a level of `width` states goes parallel (starting the workers the first time). */
   wants(width: number): boolean {
-    const c = this.control;
-    if (width < (this.minWidth ?? SPAWN_WIDTH) || Atomics.load(c, FAILED) !== 0) return false;
+    if (width < (this.minWidth ?? SPAWN_WIDTH) || this.count < 2) return false;
     if (this.workers.length === 0) this.spawn();
-    if (Atomics.load(c, READY) < this.count && width >= (this.minWidth ?? WAIT_WIDTH)) {
-      const until = performance.now() + START_TIMEOUT_MS;
-      for (let r = Atomics.load(c, READY); r < this.count && Atomics.load(c, FAILED) === 0; r = Atomics.load(c, READY)) {
-        if (performance.now() > until) Atomics.store(c, FAILED, 1);
-        else Atomics.wait(c, READY, r, 50);
-      }
-    }
-    return Atomics.load(c, READY) >= this.count && Atomics.load(c, FAILED) === 0;
+    if (this.minWidth !== undefined) this.awaitAll();
+    return this.readyWorkers().length > 0;
   }
 
-  /** Expands a level in the workers; polls `shouldStop` and reports progress (transitions so far in the level) while they work. */
+  /** Expands a level in this thread and the ready workers; polls `shouldStop` and reports progress (transitions so far in the level). */
   run(req: LevelRequest, onProgress: (transitions: number) => void, shouldStop?: () => boolean): BfsLevel {
     const c = this.control;
-    const chunkSize = Math.max(MIN_CHUNK, Math.ceil(req.width / (this.count * CHUNKS_PER_WORKER)));
+    const chunkSize = Math.max(MIN_CHUNK, Math.ceil(req.width / (this.count * CHUNKS_PER_THREAD)));
     const chunks = Math.ceil(req.width / chunkSize);
     Atomics.store(c, NEXT_CHUNK, 0);
     Atomics.store(c, ABORT, 0);
     Atomics.store(c, PROGRESS, 0);
     Atomics.store(c, LEVEL_DONE, 0);
     Atomics.store(c, FIRST_VIOLATION, 0x7fffffff);
+    this.onProgress = onProgress;
+    this.shouldStop = shouldStop;
+    this.stopped = false;
     const message: WorkerMessage = { ...req, chunkSize, chunks };
-    for (const port of this.ports) port.postMessage(message);
-    Atomics.add(c, GEN, 1);
-    Atomics.notify(c, GEN);
-    let stopped = false;
-    for (let done = Atomics.load(c, LEVEL_DONE); done < this.count; done = Atomics.load(c, LEVEL_DONE)) {
-      Atomics.wait(c, LEVEL_DONE, done, 100);
-      onProgress(Atomics.load(c, PROGRESS));
-      if (!stopped && shouldStop?.()) {
-        stopped = true;
-        Atomics.store(c, ABORT, 1);
-      }
+    const gen = Atomics.load(c, GEN) + 1;
+    const enrolled = this.readyWorkers();
+    for (const i of enrolled) {
+      Atomics.store(c, ENROLL + i, gen);
+      (this.ports[i] as MessagePort).postMessage(message);
     }
-    const results = this.collect(chunks);
+    Atomics.store(c, GEN, gen);
+    Atomics.notify(c, GEN);
+    const own: ChunkResult[] = [];
+    this.own ??= new ChunkExpander(this.x, this.alphabet, this.spec, c, () => this.poll());
+    for (let k = Atomics.add(c, NEXT_CHUNK, 1); k < chunks; k = Atomics.add(c, NEXT_CHUNK, 1)) {
+      const r = this.own.take(message, k);
+      if (r) own.push(r);
+    }
+    for (let done = Atomics.load(c, LEVEL_DONE); done < enrolled.length; done = Atomics.load(c, LEVEL_DONE)) {
+      Atomics.wait(c, LEVEL_DONE, done, 100);
+      this.poll();
+    }
+    const results = this.collect(chunks, own);
     const cpuNumberRead = results.some((r) => r?.cpuNumberRead);
-    stopped ||= cpuNumberRead || results.some((r) => r?.stopped);
-    return { chunks: results, stopped, cpuNumberRead };
+    return { chunks: results, stopped: this.stopped || cpuNumberRead || results.some((r) => r?.stopped), cpuNumberRead };
   }
 
   /** Ends the workers. */
   close(): void {
-    for (const port of this.ports) {
-      port.postMessage({ exit: true } satisfies WorkerMessage);
-      port.close();
-    }
+    Atomics.store(this.control, EXIT, 1);
     Atomics.add(this.control, GEN, 1);
     Atomics.notify(this.control, GEN);
+    for (const port of this.ports) port.close();
     for (const w of this.workers) void w.terminate();
   }
 
+  /** Progress for the status line, and a stop request passed on to every thread. */
+  private poll(): void {
+    this.onProgress(Atomics.load(this.control, PROGRESS));
+    if (!this.stopped && this.shouldStop?.()) {
+      this.stopped = true;
+      Atomics.store(this.control, ABORT, 1);
+    }
+  }
+
+  private readyWorkers(): number[] {
+    const ready: number[] = [];
+    for (let i = 0; i < this.workers.length; i++) if (Atomics.load(this.control, READY + i) === 1) ready.push(i);
+    return ready;
+  }
+
+  /** Waits until every worker has started or failed to (tests: every level parallel, whatever the machine's load). */
+  private awaitAll(): void {
+    const until = performance.now() + START_TIMEOUT_MS;
+    for (let i = 0; i < this.workers.length && performance.now() < until; i++)
+      while (Atomics.load(this.control, READY + i) === 0 && performance.now() < until) Atomics.wait(this.control, READY + i, 0, 50);
+  }
+
   /** The answers of a level, by chunk; those after the first violating chunk may be absent (skipped). */
-  private collect(chunks: number): ChunkResult[] {
+  private collect(chunks: number, own: readonly ChunkResult[]): ChunkResult[] {
     const results: ChunkResult[] = [];
+    for (const r of own) results[r.chunk] = r;
     for (const port of this.ports)
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
         const r = m.message as ChunkResult;
@@ -185,14 +223,17 @@ export class WorkerPool {
 
   private spawn(): void {
     const here = import.meta.url;
-    for (let i = 0; i < this.count; i++) {
+    const threads = Math.min(this.count - 1, MAX_WORKER_THREADS);
+    for (let index = 0; index < threads; index++) {
       const { port1, port2 } = new MessageChannel();
-      const data = { workerData: { bfsWorker: { spec: this.spec, control: this.control, port: port2 } }, transferList: [port2] };
+      const data = { workerData: { bfsWorker: { spec: this.spec, control: this.control, index, port: port2 } }, transferList: [port2] };
       // Run from TypeScript sources (the test suite), the worker loads its module through tsx.
       const entry = JSON.stringify(new URL('./bfs-worker.ts', here).href);
       const worker = here.endsWith('.ts')
         ? new Worker(`import('tsx/esm/api').then((m) => m.tsImport(${entry}, ${entry}));`, { ...data, eval: true })
         : new Worker(new URL('./bfs-worker.js', here), data);
+      // A worker that fails to load never says it is ready: the other threads take its chunks.
+      worker.on('error', () => {});
       worker.unref();
       this.workers.push(worker);
       this.ports.push(port1);
