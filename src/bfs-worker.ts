@@ -4,11 +4,22 @@ import { invariantsFor } from '../properties/suites.js';
 import { ChunkExpander } from './chunk-expander.js';
 import type { Executor } from './execute.js';
 import { fullAlphabet, makeExploreExecutor } from './explore.js';
-import { ENROLL, EXIT, GEN, LEVEL_DONE, NEXT_CHUNK, READY, type WorkerMessage, type WorkerSpec } from './parallel-bfs.js';
+import {
+  EXIT,
+  GEN,
+  JOIN,
+  JOIN_BITS,
+  JOIN_CLOSED,
+  LEVEL_DONE,
+  NEXT_CHUNK,
+  READY,
+  type WorkerMessage,
+  type WorkerSpec,
+} from './parallel-bfs.js';
 
 /**
  * A worker thread of the parallel breadth-first search (see `parallel-bfs`): builds its executor
- * once, says it is ready, then, for each level it is enrolled in, claims chunks of the frontier
+ * once, says it is ready, then joins each level that still has chunks left, claims chunks of the frontier
  * and answers each with a `ChunkExpander` result, until told to exit.
  */
 
@@ -28,6 +39,15 @@ function executorFor(spec: WorkerSpec): Executor {
   return x;
 }
 
+/** Joins level `gen` unless the search's thread has closed it (or moved on): whether it joined. */
+function join(control: Int32Array, gen: number): boolean {
+  for (;;) {
+    const v = Atomics.load(control, JOIN);
+    if (v >> JOIN_BITS !== gen || (v & JOIN_CLOSED) === JOIN_CLOSED) return false;
+    if (Atomics.compareExchange(control, JOIN, v, v + 1) === v) return true;
+  }
+}
+
 /** Serves the levels this worker (number `index`) is enrolled in until asked to exit. */
 function serve(spec: WorkerSpec, control: Int32Array, index: number, port: MessagePort): void {
   let chunks: ChunkExpander;
@@ -40,22 +60,18 @@ function serve(spec: WorkerSpec, control: Int32Array, index: number, port: Messa
     return;
   }
   Atomics.store(control, READY + index, 1);
+  let req: WorkerMessage | undefined;
   for (let gen = 0; ; ) {
     Atomics.wait(control, GEN, gen);
     gen = Atomics.load(control, GEN);
     if (Atomics.load(control, EXIT) !== 0) break;
-    if (Atomics.load(control, ENROLL + index) !== gen) continue;
-    let m = receiveMessageOnPort(port);
-    for (let tries = 0; !m && tries < 1000; tries++) {
-      Atomics.wait(control, GEN, gen, 1);
-      m = receiveMessageOnPort(port);
+    // Levels that ended while this worker was starting are skipped: only the newest message counts.
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) req = m.message as WorkerMessage;
+    if (req?.gen !== gen || !join(control, gen)) continue;
+    for (let c = Atomics.add(control, NEXT_CHUNK, 1); c < req.chunks; c = Atomics.add(control, NEXT_CHUNK, 1)) {
+      const r = chunks.take(req, c);
+      if (r) port.postMessage(r, [r.data.buffer as ArrayBuffer]);
     }
-    const req = m?.message as WorkerMessage | undefined;
-    if (req)
-      for (let c = Atomics.add(control, NEXT_CHUNK, 1); c < req.chunks; c = Atomics.add(control, NEXT_CHUNK, 1)) {
-        const r = chunks.take(req, c);
-        if (r) port.postMessage(r, [r.data.buffer as ArrayBuffer]);
-      }
     Atomics.add(control, LEVEL_DONE, 1);
     Atomics.notify(control, LEVEL_DONE);
   }

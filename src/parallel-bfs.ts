@@ -48,17 +48,19 @@ export const NEXT_CHUNK = 1;
 export const ABORT = 2;
 /** Transitions made in this level so far (in steps of 1024, for the progress line). */
 export const PROGRESS = 3;
-/** Enrolled workers that have finished the level. */
+/** Joined workers that have finished the level. */
 export const LEVEL_DONE = 4;
 /** The lowest chunk with a violation this level: later chunks cannot matter and are skipped. */
 export const FIRST_VIOLATION = 5;
 export const EXIT = 6;
+/** The level's generation << JOIN_BITS | workers that joined it (JOIN_CLOSED: no more may join). */
+export const JOIN = 7;
+export const JOIN_BITS = 10;
+export const JOIN_CLOSED = (1 << JOIN_BITS) - 1;
 /** Per worker i, at READY + i: 1 once it can take chunks, -1 if it could not start. */
 export const READY = 8;
 /** The most worker threads (besides the search's own). */
 export const MAX_WORKER_THREADS = 256;
-/** Per worker i, at ENROLL + i: the generation of the level it is enrolled in. */
-export const ENROLL = READY + MAX_WORKER_THREADS;
 
 /** A level as the workers receive it. */
 export interface LevelRequest {
@@ -72,7 +74,7 @@ export interface LevelRequest {
 }
 
 /** A level request with its chunking. */
-export type WorkerMessage = LevelRequest & { readonly chunkSize: number; readonly chunks: number };
+export type WorkerMessage = LevelRequest & { readonly gen: number; readonly chunkSize: number; readonly chunks: number };
 
 /** One chunk's answer: candidate records (see RECORD_HEAD), in the order one thread would meet them. */
 export interface ChunkResult {
@@ -114,7 +116,7 @@ const START_TIMEOUT_MS = 120_000;
  * search's thread takes chunks too (its code is already optimised; a new thread's is not yet).
  */
 export class WorkerPool {
-  private readonly control = new Int32Array(new SharedArrayBuffer(4 * (ENROLL + MAX_WORKER_THREADS)));
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * (READY + MAX_WORKER_THREADS)));
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
   private own: ChunkExpander | undefined;
@@ -131,12 +133,12 @@ export class WorkerPool {
     private readonly minWidth?: number,
   ) {}
 
-  /** Whether a level of `width` states goes parallel (starting the workers the first time). */
+  /** Whether a level of `width` states goes parallel (starting the workers the first time: they join when ready, even mid-level). */
   wants(width: number): boolean {
     if (width < (this.minWidth ?? SPAWN_WIDTH) || this.count < 2) return false;
     if (this.workers.length === 0) this.spawn();
     if (this.minWidth !== undefined) this.awaitAll();
-    return this.readyWorkers().length > 0;
+    return true;
   }
 
   /** Expands a level in this thread and the ready workers; polls `shouldStop` and reports progress (transitions so far in the level). */
@@ -152,13 +154,11 @@ export class WorkerPool {
     this.onProgress = onProgress;
     this.shouldStop = shouldStop;
     this.stopped = false;
-    const message: WorkerMessage = { ...req, chunkSize, chunks };
     const gen = Atomics.load(c, GEN) + 1;
-    const enrolled = this.readyWorkers();
-    for (const i of enrolled) {
-      Atomics.store(c, ENROLL + i, gen);
-      (this.ports[i] as MessagePort).postMessage(message);
-    }
+    const message: WorkerMessage = { ...req, gen, chunkSize, chunks };
+    Atomics.store(c, JOIN, gen << JOIN_BITS);
+    // Every worker gets the level; one still starting joins it when ready, if chunks are left.
+    for (const port of this.ports) port.postMessage(message);
     Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
     const own: ChunkResult[] = [];
@@ -167,7 +167,16 @@ export class WorkerPool {
       const r = this.own.take(message, k);
       if (r) own.push(r);
     }
-    for (let done = Atomics.load(c, LEVEL_DONE); done < enrolled.length; done = Atomics.load(c, LEVEL_DONE)) {
+    // Every chunk is taken: close the level to joiners once those that joined are done.
+    for (;;) {
+      const joined = Atomics.load(c, JOIN) & JOIN_CLOSED;
+      const done = Atomics.load(c, LEVEL_DONE);
+      if (
+        done === joined &&
+        Atomics.compareExchange(c, JOIN, (gen << JOIN_BITS) | joined, (gen << JOIN_BITS) | JOIN_CLOSED) === ((gen << JOIN_BITS) | joined)
+      )
+        break;
+      if (done === joined) continue;
       Atomics.wait(c, LEVEL_DONE, done, 100);
       this.poll();
     }
@@ -192,12 +201,6 @@ export class WorkerPool {
       this.stopped = true;
       Atomics.store(this.control, ABORT, 1);
     }
-  }
-
-  private readyWorkers(): number[] {
-    const ready: number[] = [];
-    for (let i = 0; i < this.workers.length; i++) if (Atomics.load(this.control, READY + i) === 1) ready.push(i);
-    return ready;
   }
 
   /** Waits until every worker has started or failed to (tests: every level parallel, whatever the machine's load). */

@@ -4,11 +4,25 @@
  * the counterexample itself, the `--max-states` cut and `--shard` shares. `minWidth: 1` sends every
  * level to the workers, so small searches exercise the merge at every depth.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
 import { type ExploreOptions, type ExploreResult, explore } from '../src/explore.js';
-import { cli } from './cli-harness.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Runs the compiled CLI (`bin/worldswitch.js`; `npm test` builds dist/ first) in its own process:
+ * in-process, the search's worker threads would load TypeScript through tsx inside a tsx worker.
+ */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  if (!existsSync(`${root}dist/src/cli.js`)) throw new Error('dist/ is not built: run `npx tsc -p .` (npm test does)');
+  const r = spawnSync(process.execPath, [`${root}bin/worldswitch.js`, ...args], { cwd: root, encoding: 'utf8', timeout: 200_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
 
 /** Explores a built-in policy with `workers` threads (every level parallel when more than one); also returns how many levels went to workers. */
 function run(
@@ -92,7 +106,7 @@ describe('explore with several workers gives the result of one', () => {
 /** A `--json` report without its timings (elapsed ms and states/s), which differ between runs. */
 const untimed = (out: string): string => out.replace(/"(ms|statesPerSecond)": [\d.]+/g, '"$1": 0');
 
-describe('worldswitch explore --workers', () => {
+describe('worldswitch explore --workers (the built CLI)', () => {
   it('prints a byte-identical --json report with 1 and 2 workers (held, levels wide enough to go parallel)', async () => {
     const argv = ['explore', 'arm64-nvhe/arm64-dirty-2015', '--depth', '6', '--no-symmetry', '--json', '--quiet'];
     const one = await cli(...argv, '--workers', '1');
