@@ -297,8 +297,14 @@ async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
       invariants: selected,
       config: job.config,
       ...options,
+      // The workers check the invariants in this order: which one a step breaks first is what is reported.
       ...(parallel
-        ? { parallel: { workers, policy: { policy: job.policy, arch: job.arch, invariants: job.invariants, config: job.config } } }
+        ? {
+            parallel: {
+              workers,
+              policy: { policy: job.policy, arch: job.arch, invariants: selected.map((i) => i.name), config: job.config },
+            },
+          }
         : {}),
       ...maxStates,
       ...(job.file ? { watch } : {}),

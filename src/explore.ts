@@ -182,7 +182,10 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
       ...(options.shard ? { partition: { ...options.shard, depth: options.depth - 1 } } : {}),
-      ...(options.parallel && parallelWorkers(options) > 1 ? { parallel: options.parallel } : {}),
+      // The workers check the invariants in this executor's order: which one a step breaks first is what is reported.
+      ...(options.parallel && parallelWorkers(options) > 1
+        ? { parallel: { ...options.parallel, policy: { ...options.parallel.policy, invariants: options.invariants.map((i) => i.name) } } }
+        : {}),
     });
   } catch (e) {
     const error = e instanceof CheckerCrash ? e.message : String((e as Error)?.stack ?? e);
