@@ -1,7 +1,7 @@
 import { CheckerCrash, EVENT_WIDTH, type Executor, type Watch } from './execute.js';
 import { type Alphabet, EXPAND_DONE, Expander, type ExpandSink } from './expand-state.js';
 import { type BfsLevel, type ParallelOptions, RECORD_HEAD, WorkerPool } from './parallel-bfs.js';
-import { Growable, SparseFrontier } from './sparse-frontier.js';
+import { Growable, SizedFrontier, SparseFrontier } from './sparse-frontier.js';
 import { StateSet } from './state-set.js';
 import { WorldCodec } from './world-codec.js';
 
@@ -179,7 +179,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   // The level under way, the node being expanded, the frontier being built, and how the search ended.
   let level = 0;
   let node = 0;
-  let next = frontier;
+  let next: SparseFrontier | SizedFrontier = frontier;
   let ended: BfsResult | undefined;
   // Once workers have stored states, this thread's codec has not seen every word that varies.
   let wentParallel = false;
@@ -224,16 +224,17 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   function search(): BfsResult {
     for (let d = 1; d <= options.depth; d++) {
       level = d;
-      next = new SparseFrontier(root, frontier.length);
+      // The last level's successors are never expanded: only counted (states, peak bytes).
+      next = d === options.depth ? new SizedFrontier(root, frontier.length) : new SparseFrontier(root, frontier.length);
       const partitioned = split !== undefined && split.depth === d - 1 && share !== undefined ? share : undefined;
       const end = pool?.wants(frontier.length) ? parallelLevel(d, partitioned) : sequentialLevel(d, partitioned);
       if (end) return end;
       peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength);
-      frontier = next;
+      if (next instanceof SparseFrontier) frontier = next;
       completed = d;
-      if (share?.depth === d) split = splitAt(d, frontier.length);
+      if (share?.depth === d) split = splitAt(d, next.length);
       if (options.onLevel?.(d, seen.size, transitions) === false) return result('stopped', d);
-      if (frontier.length === 0) return result('held', options.depth);
+      if (next.length === 0) return result('held', options.depth);
     }
     return result('held', options.depth);
   }
@@ -267,6 +268,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         frontier: frontier.shared(),
         width: frontier.length,
         seen: seen.tables,
+        countsOnly: d === options.depth,
         ...(partitioned ? { partition: partitioned } : {}),
       },
       (extra) => options.onProgress?.(d, seen.size, transitions + extra),
@@ -284,11 +286,12 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   /** Stores one chunk's new states in order; a result if the search ends in it. */
   function mergeChunk(d: number, chunk: BfsLevel['chunks'][number]): BfsResult | undefined {
     const data = chunk.data;
+    const countsOnly = d === options.depth;
     for (let o = 0; o < chunk.length; ) {
       const pairs = data[o + RECORD_HEAD + EVENT_WIDTH] as number;
       const at = o + RECORD_HEAD + EVENT_WIDTH + 1;
       const record = o;
-      o = at + 2 * pairs;
+      o = countsOnly ? at : at + 2 * pairs;
       if (!seen.add(data[record] as number, data[record + 1] as number)) continue;
       const perm = data[record + 3] as number;
       const ev = data.subarray(record + RECORD_HEAD, record + RECORD_HEAD + EVENT_WIDTH);

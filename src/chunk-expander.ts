@@ -19,6 +19,7 @@ export class ChunkExpander {
   // The chunk under way.
   private global = new StateSet(1);
   private root: Float64Array = new Float64Array(0);
+  private countsOnly = false;
   private out = new Float64Array(0);
   private used = 0;
   private transitions = 0;
@@ -73,6 +74,7 @@ export class ChunkExpander {
   private expand(req: LevelRequest & { chunkSize: number }, chunk: number): ChunkResult {
     this.global = StateSet.view(req.seen);
     this.root = req.root;
+    this.countsOnly = req.countsOnly;
     this.local.clear();
     this.out = new Float64Array(Math.max(4096, req.chunkSize * 64));
     this.used = 0;
@@ -127,7 +129,7 @@ export class ChunkExpander {
     const at = o + RECORD_HEAD + EVENT_WIDTH + 1;
     const end = this.codec.encodeDifferences(this.x.world, perm, this.root, out, at);
     out[at - 1] = (end - at) / 2;
-    this.used = end;
+    this.used = this.countsOnly ? at : end;
     return false;
   }
 }

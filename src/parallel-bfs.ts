@@ -39,7 +39,10 @@ export interface WorkerSpec extends PolicyRef {
   readonly only?: string;
 }
 
-/** Words of a candidate record before its event: fingerprint hi, lo, frontier index, CPU order, transitions into the chunk. */
+/**
+ * Words of a candidate record before its event: fingerprint hi, lo, frontier index, CPU order, transitions
+ * into the chunk; then the event, the count of index/value pairs, and the pairs (unless `countsOnly`).
+ */
 export const RECORD_HEAD = 5;
 
 /** Indices into the control array. */
@@ -69,6 +72,8 @@ export interface LevelRequest {
   readonly frontier: { readonly data: Float64Array; readonly starts: Int32Array };
   readonly width: number;
   readonly seen: { readonly hi: Uint32Array; readonly lo: Uint32Array };
+  /** The last level: records carry their pair counts but not the pairs (its states are never expanded). */
+  readonly countsOnly: boolean;
   /** `--shard`: expand only states s with s mod total = index - 1. */
   readonly partition?: { readonly index: number; readonly total: number };
 }
