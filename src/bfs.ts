@@ -301,7 +301,9 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         return result('stopped', d - 1, undefined, 'max-states');
       }
     }
-    if (chunk.error) throw chunk.error.crash ? new CheckerCrash(chunk.error.message) : new Error(chunk.error.message);
+    const error = chunk.error;
+    // Rethrown as its kind: a checker crash, or a failed allocation (the search stops with what it completed).
+    if (error) throw new (error.kind === 'crash' ? CheckerCrash : error.kind === 'range' ? RangeError : Error)(error.message);
     const v = chunk.violation;
     if (v) {
       transitions += v.ordinal;

@@ -64,7 +64,13 @@ export class ChunkExpander {
       r = this.expand(req, chunk);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      r = { chunk, data: new Float64Array(0), length: 0, transitions: 0, error: { message, crash: e instanceof CheckerCrash } };
+      r = {
+        chunk,
+        data: new Float64Array(0),
+        length: 0,
+        transitions: 0,
+        error: { message, kind: e instanceof CheckerCrash ? 'crash' : e instanceof RangeError ? 'range' : 'other' },
+      };
     }
     if (r.violation || r.error) lowerFirstViolation(this.control, chunk);
     return r;

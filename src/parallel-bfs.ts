@@ -91,8 +91,8 @@ export interface ChunkResult {
   readonly transitions: number;
   /** The chunk's first counting violation: frontier index, event, invariant, transitions up to and including it. */
   readonly violation?: { readonly state: number; readonly ev: readonly number[]; readonly invariant: string; readonly ordinal: number };
-  /** The chunk ended in an error (a crash of the checker: rethrown where one thread would have met it). */
-  readonly error?: { readonly message: string; readonly crash: boolean };
+  /** The chunk ended in an error (a checker crash, a failed allocation or other): rethrown where one thread would have met it. */
+  readonly error?: { readonly message: string; readonly kind: 'crash' | 'range' | 'other' };
   /** Stopped early (a stop was asked): the level is incomplete. */
   readonly stopped?: boolean;
   /** With symmetry on, a hook asked for its CPU number: the search must start again without symmetry. */
