@@ -82,6 +82,16 @@ describe('explore with several workers gives the result of one', () => {
     expect(r.trace.length).toBeGreaterThan(0);
   }, 180_000);
 
+  it('keeps the verdict and counts of a held ppc-booke policy', () => {
+    const r = expectSameWithTwoWorkers('ppc-booke/ppc-booke-2014-fixed', 8);
+    expect(r.verdict).toBe('held');
+  }, 180_000);
+
+  it('keeps the verdict and counts of a held x86-vmx policy without symmetry', () => {
+    const r = expectSameWithTwoWorkers('x86-vmx/x86-lazy-2014-fixed', 6, { symmetry: false });
+    expect(r.verdict).toBe('held');
+  }, 180_000);
+
   it('finds the same shortest counterexample of a violated x86-vmx policy', () => {
     const r = expectSameWithTwoWorkers('x86-vmx/x86-lazy-2014', 8);
     expect(r.verdict).toBe('violated');
