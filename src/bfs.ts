@@ -40,7 +40,7 @@ export interface BfsOptions {
   /**
    * Expand large levels in this many worker threads, each with its own executor for the policy
    * `policy` names (see `parallel-bfs`): the same states, numbering, counts and counterexample as
-   * one thread. Not with `onViolation`, `maxTransitions`, a watchdog or `por` (those stay sequential).
+   * one thread. Not with `onViolation`, `maxTransitions`, a watchdog or `porAudit` (those stay sequential).
    */
   readonly parallel?: ParallelOptions;
   /** Partial-order reduction with sleep sets (sleep-sets.ts): the same states, fewer transitions. */
@@ -294,6 +294,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         width: frontier.length,
         seen: seen.tables,
         countsOnly: d === options.depth,
+        ...(por ? { sleep: por.levelWords(frontier.length) } : {}),
         ...(partitioned ? { partition: partitioned } : {}),
       },
       (extra) => options.onProgress?.(d, seen.size, transitions + extra),
@@ -316,13 +317,23 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       const pairs = data[o + RECORD_HEAD + EVENT_WIDTH] as number;
       const at = o + RECORD_HEAD + EVENT_WIDTH + 1;
       const record = o;
-      o = countsOnly ? at : at + 2 * pairs;
-      if (!seen.add(data[record] as number, data[record + 1] as number)) continue;
+      o = countsOnly || pairs < 0 ? at : at + 2 * pairs;
+      // POR: the transitions pruned so far in the chunk, then the successor's sleep set.
+      const pruned = o;
+      if (por) o += 2 + EVENT_WIDTH * (data[o + 1] as number);
+      fp[0] = data[record] as number;
+      fp[1] = data[record + 1] as number;
+      if (!seen.add(fp[0] as number, fp[1] as number)) {
+        por?.revisitWords(data, pruned + 2, data[pruned + 1] as number, fp);
+        continue;
+      }
+      por?.storedWords(next.length, data, pruned + 2, data[pruned + 1] as number, fp);
       const perm = data[record + 3] as number;
       const ev = data.subarray(record + RECORD_HEAD, record + RECORD_HEAD + EVENT_WIDTH);
       next.pushDifferences(data, at, pairs, addNode(frontier.node(data[record + 2] as number), internEvent(ev), perm));
       if (seen.size >= maxStates) {
         transitions += data[record + 4] as number;
+        if (por) por.pruned += data[pruned] as number;
         return result('stopped', d - 1, undefined, 'max-states');
       }
     }
@@ -332,9 +343,11 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     const v = chunk.violation;
     if (v) {
       transitions += v.ordinal;
+      if (por) por.pruned += v.pruned;
       return { ...result('violated', d - 1, path(frontier.node(v.state), Float64Array.from(v.ev))), invariant: v.invariant };
     }
     transitions += chunk.transitions;
+    if (por) por.pruned += chunk.pruned;
     return undefined;
   }
 }
@@ -342,9 +355,14 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
 /** The worker pool of a parallel search, or undefined for a sequential one (see BfsOptions.parallel). */
 function parallelPool(x: Executor, options: BfsOptions): WorkerPool | undefined {
   const p = options.parallel;
-  // POR's sleep sets are built and merged in this thread only: with `por` the search keeps to one thread.
-  if (!p || p.workers <= 1 || options.onViolation || options.maxTransitions !== undefined || x.watch || options.por) return undefined;
-  const spec = { ...p.policy, symmetry: options.symmetry === true, ...(options.only ? { only: options.only } : {}) };
+  // POR's audit runs pruned transitions and checks them level by level in one thread.
+  if (!p || p.workers <= 1 || options.onViolation || options.maxTransitions !== undefined || x.watch || options.porAudit) return undefined;
+  const spec = {
+    ...p.policy,
+    symmetry: options.symmetry === true,
+    ...(options.only ? { only: options.only } : {}),
+    ...(options.por ? { por: true } : {}),
+  };
   return new WorkerPool(p.workers, spec, x, options.alphabet, p.minWidth);
 }
 

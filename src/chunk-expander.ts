@@ -1,6 +1,7 @@
 import { CheckerCrash, EVENT_WIDTH, type Executor } from './execute.js';
 import { type Alphabet, EXPAND_STOPPED, EXPAND_VIOLATED, Expander, type ExpandSink } from './expand-state.js';
 import { ABORT, type ChunkResult, FIRST_VIOLATION, type LevelRequest, PROGRESS, RECORD_HEAD, type WorkerSpec } from './parallel-bfs.js';
+import { SleepSets } from './sleep-sets.js';
 import { unpackState } from './sparse-frontier.js';
 import { StateSet } from './state-set.js';
 import { WorldCodec } from './world-codec.js';
@@ -25,6 +26,9 @@ export class ChunkExpander {
   private transitions = 0;
   private state = 0;
   private violation: ChunkResult['violation'];
+  /** POR: this thread's sleep sets (its own event numbers), and what it had pruned when the chunk began. */
+  private readonly por: SleepSets | undefined;
+  private prunedBefore = 0;
 
   /** `x` holds a reset world; `poll` is called every 1024 transitions (the search's thread: progress and stop requests). */
   constructor(
@@ -37,6 +41,8 @@ export class ChunkExpander {
     this.codec = new WorldCodec(x.model, x.world.shape);
     this.expander = new Expander(x, this.codec, alphabet, spec.symmetry, spec.only);
     this.current = new Float64Array(this.codec.width);
+    this.por = spec.por ? new SleepSets(x, localEvents(), false, this.codec.perms) : undefined;
+    this.expander.por = this.por;
     this.sink = {
       transition: () => {
         if ((++this.transitions & 1023) !== 0) return false;
@@ -46,10 +52,10 @@ export class ChunkExpander {
         return Atomics.load(this.control, ABORT) !== 0;
       },
       violation: (ev, invariant) => {
-        this.violation = { state: this.state, ev: Array.from(ev), invariant, ordinal: this.transitions };
+        this.violation = { state: this.state, ev: Array.from(ev), invariant, ordinal: this.transitions, pruned: this.pruned };
         return false;
       },
-      successor: (ev, perm, fp) => this.successor(ev, perm, fp),
+      successor: (ev, perm, fp, e) => this.successor(ev, perm, fp, e),
     };
   }
 
@@ -69,6 +75,7 @@ export class ChunkExpander {
         data: new Float64Array(0),
         length: 0,
         transitions: 0,
+        pruned: 0,
         error: { message, kind: e instanceof CheckerCrash ? 'crash' : e instanceof RangeError ? 'range' : 'other' },
       };
     }
@@ -86,6 +93,11 @@ export class ChunkExpander {
     this.used = 0;
     this.transitions = 0;
     this.violation = undefined;
+    if (this.por) {
+      this.por.parents = req.sleep;
+      this.por.storing = !req.countsOnly;
+      this.prunedBefore = this.por.pruned;
+    }
     const { data, starts } = req.frontier;
     const p = req.partition;
     const end = Math.min(req.width, (chunk + 1) * req.chunkSize);
@@ -94,7 +106,7 @@ export class ChunkExpander {
       if (p && s % p.total !== p.index - 1) continue;
       this.state = s;
       unpackState(data, starts, s, req.root, this.current, this.codec);
-      const r = this.expander.expand(this.current, req.d, this.sink);
+      const r = this.expander.expand(this.current, req.d, this.sink, s);
       if (r === EXPAND_VIOLATED) break;
       if (r === EXPAND_STOPPED) {
         stopped = true;
@@ -107,18 +119,30 @@ export class ChunkExpander {
       data: this.out,
       length: this.used,
       transitions: this.transitions,
+      pruned: this.pruned,
       ...(this.violation ? { violation: this.violation } : {}),
       ...(stopped || cpuNumberRead ? { stopped: true } : {}),
       ...(cpuNumberRead ? { cpuNumberRead } : {}),
     };
   }
 
-  /** Records a successor new to the level's start and to this chunk (the executor's world holds it). */
-  private successor(ev: Float64Array, perm: number, fp: Uint32Array): boolean {
+  /** Transitions pruned in this chunk so far. */
+  private get pruned(): number {
+    return this.por ? this.por.pruned - this.prunedBefore : 0;
+  }
+
+  /**
+   * Records a successor new to the level's start and to this chunk (the executor's world holds
+   * it); with POR, one met again in the chunk too (no pairs: the merge intersects its sleep set).
+   */
+  private successor(ev: Float64Array, perm: number, fp: Uint32Array, e: number): boolean {
     const hi = fp[0] as number;
     const lo = fp[1] as number;
-    if (this.global.has(hi, lo) || !this.local.add(hi, lo)) return false;
-    const need = this.used + RECORD_HEAD + EVENT_WIDTH + 1 + 2 * this.root.length;
+    if (this.global.has(hi, lo)) return false;
+    const again = !this.local.add(hi, lo);
+    if (again && (!this.por || this.countsOnly)) return false;
+    const sleep = this.por ? 1 + this.por.shipBound(e) : 0;
+    const need = this.used + RECORD_HEAD + EVENT_WIDTH + 1 + 2 * this.root.length + sleep;
     if (need > this.out.length) {
       const bigger = new Float64Array(Math.max(need, this.out.length * 2));
       bigger.set(this.out.subarray(0, this.used));
@@ -133,11 +157,43 @@ export class ChunkExpander {
     out[o + 4] = this.transitions;
     out.set(ev, o + RECORD_HEAD);
     const at = o + RECORD_HEAD + EVENT_WIDTH + 1;
-    const end = this.codec.encodeDifferences(this.x.world, perm, this.root, out, at);
-    out[at - 1] = (end - at) / 2;
-    this.used = this.countsOnly ? at : end;
+    let end = at;
+    if (again) out[at - 1] = -1;
+    else {
+      end = this.codec.encodeDifferences(this.x.world, perm, this.root, out, at);
+      out[at - 1] = (end - at) / 2;
+      if (this.countsOnly) end = at;
+    }
+    if (this.por) {
+      out[end] = this.pruned;
+      end = this.por.ship(e, perm, out, end + 1);
+    }
+    this.used = end;
     return false;
   }
+}
+
+/** A thread's own numbering of the events its sleep sets name (the search's thread numbers them apart). */
+function localEvents(): { intern(ev: Float64Array): number; data(): Float64Array } {
+  const index = new Map<string, number>();
+  let data = new Float64Array(64 * EVENT_WIDTH);
+  let count = 0;
+  return {
+    intern(ev) {
+      const key = ev.join(',');
+      const known = index.get(key);
+      if (known !== undefined) return known;
+      if ((count + 1) * EVENT_WIDTH > data.length) {
+        const bigger = new Float64Array(data.length * 2);
+        bigger.set(data);
+        data = bigger;
+      }
+      data.set(ev, count * EVENT_WIDTH);
+      index.set(key, count);
+      return count++;
+    },
+    data: () => data,
+  };
 }
 
 /** Makes `c` the lowest chunk with a violation (or an error) if it is lower than the one recorded. */

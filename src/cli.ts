@@ -107,9 +107,9 @@ function program(io: Io, exit: { code: number }): Command {
         .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs')
         .option(
           '--por',
-          'partial-order reduction with sleep sets: skip transitions that only reorder independent events; the same states, verdict and counterexample length (runs in one thread, whatever --workers)',
+          'partial-order reduction with sleep sets (the default): skip transitions that only reorder independent events; the same states, verdict and counterexample length, with any --workers',
         )
-        .option('--no-por', 'execute every enabled event in every state (the default)')
+        .option('--no-por', 'execute every enabled event in every state')
         .option(
           '--shard <K/N>',
           'search shard K of N: the whole search to depth D-1, then the last level from every Nth state (combine with worldswitch merge)',
@@ -118,7 +118,7 @@ function program(io: Io, exit: { code: number }): Command {
         .option('--per-point', 'with --continue: one counterexample per failing observation point, not per invariant')
         .option(
           '--workers <n>',
-          `threads for the search (default: every core, ${defaultWorkers()}): the same states, counts and counterexample as 1; levels under 1,000 states, --por, --coverage, --continue, --assume-fixed and policy files use 1`,
+          `threads for the search (default: every core, ${defaultWorkers()}): the same states, counts and counterexample as 1; levels under 1,000 states, --coverage, --continue, --assume-fixed and policy files use 1`,
           parseWorkers,
         ),
     ),

@@ -55,12 +55,12 @@ export interface ExploreOptions {
  * could change the result or cannot run: `--coverage` (counts only the transitions one thread
  * makes before stopping), `--continue`/`--assume-fixed` (the search goes on past violations in an
  * order only one thread keeps) and user policy files (a hook that hangs is reported at the first
- * state, in search order, where it hangs; a file's module state is per thread), and `por` (the
- * sleep sets are built and merged in one thread).
+ * state, in search order, where it hangs; a file's module state is per thread), and `porAudit`
+ * (the audit of pruned transitions is checked level by level in one thread).
  */
 export function parallelWorkers(options: ExploreOptions): number {
   const p = options.parallel;
-  if (!p || options.coverage || options.continue || (options.known?.length ?? 0) > 0 || options.watch || options.por) return 1;
+  if (!p || options.coverage || options.continue || (options.known?.length ?? 0) > 0 || options.watch || options.porAudit) return 1;
   return p.workers;
 }
 

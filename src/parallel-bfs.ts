@@ -2,6 +2,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { ChunkExpander } from './chunk-expander.js';
 import type { Executor } from './execute.js';
 import type { Alphabet } from './expand-state.js';
+import type { SleepWords } from './sleep-sets.js';
 
 /**
  * The parallel breadth-first search, main side: a level-synchronous search whose workers (threads
@@ -37,11 +38,16 @@ export interface ParallelOptions {
 export interface WorkerSpec extends PolicyRef {
   readonly symmetry: boolean;
   readonly only?: string;
+  /** Partial-order reduction: records carry the successor's sleep set (see RECORD_HEAD). */
+  readonly por?: boolean;
 }
 
 /**
  * Words of a candidate record before its event: fingerprint hi, lo, frontier index, CPU order, transitions
  * into the chunk; then the event, the count of index/value pairs, and the pairs (unless `countsOnly`).
+ * With POR a record then has the transitions pruned in the chunk so far, the successor's sleep set
+ * (its length, then its events' words), and a successor met again in the chunk is a record too,
+ * with -1 pairs and none given (the merge intersects its sleep set, as one thread does).
  */
 export const RECORD_HEAD = 5;
 
@@ -76,6 +82,8 @@ export interface LevelRequest {
   readonly countsOnly: boolean;
   /** `--shard`: expand only states s with s mod total = index - 1. */
   readonly partition?: { readonly index: number; readonly total: number };
+  /** POR: the sleep sets of the frontier's states. */
+  readonly sleep?: SleepWords;
 }
 
 /** A level request with its chunking. */
@@ -89,8 +97,17 @@ export interface ChunkResult {
   readonly length: number;
   /** Transitions the chunk made (up to its violation, if it has one). */
   readonly transitions: number;
+  /** POR: transitions the chunk pruned (up to its violation, if it has one). */
+  readonly pruned: number;
   /** The chunk's first counting violation: frontier index, event, invariant, transitions up to and including it. */
-  readonly violation?: { readonly state: number; readonly ev: readonly number[]; readonly invariant: string; readonly ordinal: number };
+  readonly violation?: {
+    readonly state: number;
+    readonly ev: readonly number[];
+    readonly invariant: string;
+    readonly ordinal: number;
+    /** POR: transitions pruned in the chunk up to it. */
+    readonly pruned: number;
+  };
   /** The chunk ended in an error (a checker crash, a failed allocation or other): rethrown where one thread would have met it. */
   readonly error?: { readonly message: string; readonly kind: 'crash' | 'range' | 'other' };
   /** Stopped early (a stop was asked): the level is incomplete. */

@@ -12,6 +12,16 @@ export interface EventTable {
   data(): Float64Array;
 }
 
+/**
+ * Sleep sets as event words, for threads that intern events apart (the parallel search): per
+ * state of a level, `counts[s]` events of EVENT_WIDTH words from `starts[s]` in `data`.
+ */
+export interface SleepWords {
+  readonly data: Float64Array;
+  readonly starts: Int32Array;
+  readonly counts: Int32Array;
+}
+
 /** A declared footprint was too small (audit mode), or a pruned transition reached something new. */
 export class PorAuditError extends Error {
   readonly code = 'ERR_POR_AUDIT';
@@ -53,6 +63,8 @@ export class SleepSets {
   private scratch: Int32Array = new Int32Array(64);
   private auditFps: number[] = [];
   private auditViolations: string[] = [];
+  /** A worker of the parallel search: the sleep sets of the level's states, as words (else the current pool). */
+  parents: SleepWords | undefined;
 
   /** Per CPU order (`WorldCodec.perms`): the new number of each CPU. */
   private readonly renumber: Int8Array[];
@@ -99,21 +111,23 @@ export class SleepSets {
       this.asleepAt[e] = 0;
       this.masks[e] = footprints.mask(pending[e] as Float64Array, 0);
     }
-    const n = this.cur.lengthOf(s);
+    const parents = this.parents;
+    const n = parents ? (parents.counts[s] as number) : this.cur.lengthOf(s);
     if (n > this.sleepIds.length) {
       this.sleepIds = new Int32Array(n * 2);
       this.sleepMasks = new Int32Array(n * 2);
     }
     this.sleepCount = n;
     if (n === 0) return;
-    const pool = this.cur.data;
-    const start = this.cur.startOf(s);
-    const data = this.events.data();
-    for (let i = 0; i < n; i++) {
-      const id = pool[start + i] as number;
-      this.sleepIds[i] = id;
-      this.sleepMasks[i] = footprints.mask(data, id * EVENT_WIDTH);
+    if (parents) {
+      const start = parents.starts[s] as number;
+      for (let i = 0; i < n; i++) this.sleepIds[i] = this.internAt(parents.data, start + i * EVENT_WIDTH);
+    } else {
+      const start = this.cur.startOf(s);
+      for (let i = 0; i < n; i++) this.sleepIds[i] = this.cur.data[start + i] as number;
     }
+    const data = this.events.data();
+    for (let i = 0; i < n; i++) this.sleepMasks[i] = footprints.mask(data, (this.sleepIds[i] as number) * EVENT_WIDTH);
     for (let e = 0; e < count; e++) {
       const ev = pending[e] as Float64Array;
       for (let i = 0; i < n; i++) {
@@ -164,6 +178,78 @@ export class SleepSets {
     const at = this.index.get(fp);
     if (at < 0) return;
     this.next.intersect(at, this.scratch, this.build(e, perm));
+  }
+
+  /**
+   * A worker: writes the sleep set of the successor by event `e` (CPU order `perm`) at `o` of
+   * `out` (its length, then its events' words; empty when not `storing`); returns the end.
+   * `out` must have room for `shipBound(e)` words from `o`.
+   */
+  ship(e: number, perm: number, out: Float64Array, o: number): number {
+    const n = this.storing ? this.build(e, perm) : 0;
+    out[o] = n;
+    const data = this.events.data();
+    for (let i = 0; i < n; i++) {
+      const id = this.scratch[i] as number;
+      out.set(data.subarray(id * EVENT_WIDTH, (id + 1) * EVENT_WIDTH), o + 1 + i * EVENT_WIDTH);
+    }
+    return o + 1 + n * EVENT_WIDTH;
+  }
+
+  /** The most words `ship(e, …)` writes for the current state. */
+  shipBound(e: number): number {
+    return 1 + (this.sleepCount + e) * EVENT_WIDTH;
+  }
+
+  /** The merge of a parallel level: `stored` with the `n` events' words a worker shipped at `o` of `data`. */
+  storedWords(at: number, data: Float64Array, o: number, n: number, fp: Uint32Array): void {
+    if (!this.storing) return;
+    this.scratchFrom(data, o, n);
+    this.next.add(at, this.scratch, n);
+    if (n > 0) this.index.set(fp, at);
+  }
+
+  /** The merge of a parallel level: `revisit` with the `n` events' words a worker shipped at `o` of `data`. */
+  revisitWords(data: Float64Array, o: number, n: number, fp: Uint32Array): void {
+    if (!this.storing) return;
+    const at = this.index.get(fp);
+    if (at < 0) return;
+    this.scratchFrom(data, o, n);
+    this.next.intersect(at, this.scratch, n);
+  }
+
+  /** The sleep sets of the current level's first `width` states as words, in shared memory (for the workers). */
+  levelWords(width: number): SleepWords {
+    const counts = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, width)));
+    const starts = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, width)));
+    let total = 0;
+    for (let s = 0; s < width; s++) {
+      const n = this.cur.lengthOf(s);
+      counts[s] = n;
+      starts[s] = total * EVENT_WIDTH;
+      total += n;
+    }
+    const data = new Float64Array(new SharedArrayBuffer(8 * EVENT_WIDTH * Math.max(1, total)));
+    const words = this.events.data();
+    for (let s = 0; s < width; s++) {
+      const start = this.cur.startOf(s);
+      for (let i = 0; i < (counts[s] as number); i++) {
+        const id = this.cur.data[start + i] as number;
+        data.set(words.subarray(id * EVENT_WIDTH, (id + 1) * EVENT_WIDTH), (starts[s] as number) + i * EVENT_WIDTH);
+      }
+    }
+    return { data, starts, counts };
+  }
+
+  /** Interns the `n` events' words at `o` of `data` into `scratch`. */
+  private scratchFrom(data: Float64Array, o: number, n: number): void {
+    if (n > this.scratch.length) this.scratch = new Int32Array(n * 2);
+    for (let i = 0; i < n; i++) this.scratch[i] = this.internAt(data, o + i * EVENT_WIDTH);
+  }
+
+  /** The interned number of the event whose words are at `o` of `data`. */
+  private internAt(data: Float64Array, o: number): number {
+    return this.events.intern(data.subarray(o, o + EVENT_WIDTH));
   }
 
   /** Audit: a pruned transition led to the state with fingerprint `fp`. */

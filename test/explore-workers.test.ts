@@ -113,6 +113,34 @@ describe('explore with several workers gives the result of one', () => {
   }, 180_000);
 });
 
+describe('explore --por with several workers gives the result of one', () => {
+  it('keeps the states and the pinned transitions and pruned transitions of arm64-dirty-2015 at depth 6 without symmetry', () => {
+    const r = expectSameWithTwoWorkers('arm64-nvhe/arm64-dirty-2015', 6, { symmetry: false, por: true });
+    expect(r).toMatchObject({ verdict: 'held', states: 40_051, transitions: 275_560, pruned: 92_498 });
+  }, 180_000);
+
+  it('keeps the states and transitions with CPU symmetry (sleep sets renumbered with the CPU order)', () => {
+    const r = expectSameWithTwoWorkers('arm64-nvhe/arm64-dirty-2015', 7, { por: true });
+    expect(r.states).toBe(67_563);
+    expect(r.pruned).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('finds the same shortest counterexample of a violated policy', () => {
+    const r = expectSameWithTwoWorkers('x86-vmx/x86-lazy-2014', 8, { por: true });
+    expect(r.verdict).toBe('violated');
+  }, 180_000);
+
+  it('cuts --max-states at the same state, transition and pruned transition', () => {
+    const r = expectSameWithTwoWorkers('arm64-nvhe/arm64-dirty-2015', 6, { symmetry: false, maxStates: 3001, por: true });
+    expect(r).toMatchObject({ verdict: 'held-so-far', stoppedBy: 'max-states', states: 3001 });
+  }, 180_000);
+
+  it('keeps the held verdict and counts of a VHE policy with two vCPUs', () => {
+    const r = expectSameWithTwoWorkers('arm64-vhe/arm64-owner-2025', 4, { por: true, config: { vcpus: 2 } });
+    expect(r.verdict).toBe('held');
+  }, 180_000);
+});
+
 /** A `--json` report without its timings (elapsed ms and states/s), which differ between runs. */
 const untimed = (out: string): string => out.replace(/"(ms|statesPerSecond)": [\d.]+/g, '"$1": 0');
 
@@ -124,6 +152,15 @@ describe('worldswitch explore --workers (the built CLI)', () => {
     expect(one.code, one.err).toBe(0);
     expect(untimed(two.out)).toBe(untimed(one.out));
     expect(JSON.parse(one.out)).toMatchObject({ verdict: 'held', stats: { states: 40_051 } });
+  }, 240_000);
+
+  it('prints a byte-identical --por --json report with 1 and 2 workers (states, transitions, transitionsSaved)', async () => {
+    const argv = ['explore', 'arm64-nvhe/arm64-dirty-2015', '--depth', '7', '--no-symmetry', '--por', '--json', '--quiet'];
+    const one = await cli(...argv, '--workers', '1');
+    const two = await cli(...argv, '--workers', '2');
+    expect(one.code, one.err).toBe(0);
+    expect(untimed(two.out)).toBe(untimed(one.out));
+    expect(JSON.parse(one.out)).toMatchObject({ por: true, stats: { states: 134_202, transitions: 1_027_544, transitionsSaved: 339_298 } });
   }, 240_000);
 
   it('prints a byte-identical --json report with 1 and 2 workers for a violated policy', async () => {

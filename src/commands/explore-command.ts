@@ -30,12 +30,8 @@ export interface ExploreFlags extends RunFlags {
   workers?: number;
 }
 
-/**
- * Whether `explore` reduces with sleep sets when neither --por nor --no-por is given: no, since
- * `--por` searches in one thread (its sleep sets are built and merged there) and the default run
- * uses every core (`--workers`).
- */
-export const POR_DEFAULT = false;
+/** Whether `explore` reduces with sleep sets when neither --por nor --no-por is given (with any --workers). */
+export const POR_DEFAULT = true;
 
 /** What a shard covered, in one line under its report. */
 function shardLine(shard: Shard, r: ExploreResult): string {
