@@ -1,7 +1,7 @@
 import { CheckerCrash, EVENT_WIDTH, type Executor, type Watch } from './execute.js';
 import { type Alphabet, EXPAND_DONE, Expander, type ExpandSink } from './expand-state.js';
 import { type BfsLevel, type ParallelOptions, RECORD_HEAD, WorkerPool } from './parallel-bfs.js';
-import { SleepSets } from './sleep-sets.js';
+import { ShippedSleepSets } from './sleep-words.js';
 import { Growable, SizedFrontier, SparseFrontier } from './sparse-frontier.js';
 import { StateSet } from './state-set.js';
 import { WorldCodec } from './world-codec.js';
@@ -186,7 +186,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   let completed = 0;
   // POR: sleep sets over the interned events (see sleep-sets.ts); invariants reported, for its audit.
   const por = options.por
-    ? new SleepSets(x, { intern: internEvent, data: () => events.data }, options.porAudit === true, codec.perms)
+    ? new ShippedSleepSets(x, { intern: internEvent, data: () => events.data }, options.porAudit === true, codec.perms)
     : undefined;
   const reported = new Set<string>();
   expander.por = por;

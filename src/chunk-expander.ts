@@ -1,7 +1,7 @@
 import { CheckerCrash, EVENT_WIDTH, type Executor } from './execute.js';
 import { type Alphabet, EXPAND_STOPPED, EXPAND_VIOLATED, Expander, type ExpandSink } from './expand-state.js';
 import { ABORT, type ChunkResult, FIRST_VIOLATION, type LevelRequest, PROGRESS, RECORD_HEAD, type WorkerSpec } from './parallel-bfs.js';
-import { SleepSets } from './sleep-sets.js';
+import { ShippedSleepSets } from './sleep-words.js';
 import { unpackState } from './sparse-frontier.js';
 import { StateSet } from './state-set.js';
 import { WorldCodec } from './world-codec.js';
@@ -27,7 +27,7 @@ export class ChunkExpander {
   private state = 0;
   private violation: ChunkResult['violation'];
   /** POR: this thread's sleep sets (its own event numbers), and what it had pruned when the chunk began. */
-  private readonly por: SleepSets | undefined;
+  private readonly por: ShippedSleepSets | undefined;
   private prunedBefore = 0;
 
   /** `x` holds a reset world; `poll` is called every 1024 transitions (the search's thread: progress and stop requests). */
@@ -41,7 +41,7 @@ export class ChunkExpander {
     this.codec = new WorldCodec(x.model, x.world.shape);
     this.expander = new Expander(x, this.codec, alphabet, spec.symmetry, spec.only);
     this.current = new Float64Array(this.codec.width);
-    this.por = spec.por ? new SleepSets(x, localEvents(), false, this.codec.perms) : undefined;
+    this.por = spec.por ? new ShippedSleepSets(x, localEvents(), false, this.codec.perms) : undefined;
     this.expander.por = this.por;
     this.sink = {
       transition: () => {

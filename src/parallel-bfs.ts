@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { ChunkExpander } from './chunk-expander.js';
 import type { Executor } from './execute.js';
 import type { Alphabet } from './expand-state.js';
-import type { SleepWords } from './sleep-sets.js';
+import type { SleepWords } from './sleep-words.js';
 
 /**
  * The parallel breadth-first search, main side: a level-synchronous search whose workers (threads

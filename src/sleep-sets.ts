@@ -1,6 +1,7 @@
 import { EVENT_WIDTH, type Executor } from './execute.js';
 import { Footprints, GLOBAL } from './footprint.js';
 import { LevelIndex, SleepPool } from './sleep-pool.js';
+import type { SleepWords } from './sleep-words.js';
 import type { StateSet } from './state-set.js';
 import type { World } from './world.js';
 import type { WorldCodec } from './world-codec.js';
@@ -10,16 +11,6 @@ export interface EventTable {
   intern(ev: Float64Array): number;
   /** The words of every interned event, EVENT_WIDTH each (may be replaced as the table grows). */
   data(): Float64Array;
-}
-
-/**
- * Sleep sets as event words, for threads that intern events apart (the parallel search): per
- * state of a level, `counts[s]` events of EVENT_WIDTH words from `starts[s]` in `data`.
- */
-export interface SleepWords {
-  readonly data: Float64Array;
-  readonly starts: Int32Array;
-  readonly counts: Int32Array;
 }
 
 /** A declared footprint was too small (audit mode), or a pruned transition reached something new. */
@@ -49,18 +40,18 @@ export class SleepSets {
   /** Whether successors' sleep sets are kept (false on the last level: nobody expands them). */
   storing = true;
   readonly footprints: Footprints;
-  private cur = new SleepPool();
-  private next = new SleepPool();
+  protected cur = new SleepPool();
+  protected next = new SleepPool();
   /** Next-level states with a non-empty sleep set, by fingerprint. */
-  private readonly index = new LevelIndex();
+  protected readonly index = new LevelIndex();
   private ids = new Int32Array(64);
   private masks = new Int32Array(64);
   private asleepAt = new Uint8Array(64);
   private sleepIds = new Int32Array(16);
   private sleepMasks = new Int32Array(16);
-  private sleepCount = 0;
+  protected sleepCount = 0;
   private pending: readonly Float64Array[] = [];
-  private scratch: Int32Array = new Int32Array(64);
+  protected scratch: Int32Array = new Int32Array(64);
   private auditFps: number[] = [];
   private auditViolations: string[] = [];
   /** A worker of the parallel search: the sleep sets of the level's states, as words (else the current pool). */
@@ -72,7 +63,7 @@ export class SleepSets {
 
   constructor(
     private readonly x: Executor,
-    private readonly events: EventTable,
+    protected readonly events: EventTable,
     readonly audit: boolean,
     perms: readonly Int8Array[],
   ) {
@@ -180,75 +171,8 @@ export class SleepSets {
     this.next.intersect(at, this.scratch, this.build(e, perm));
   }
 
-  /**
-   * A worker: writes the sleep set of the successor by event `e` (CPU order `perm`) at `o` of
-   * `out` (its length, then its events' words; empty when not `storing`); returns the end.
-   * `out` must have room for `shipBound(e)` words from `o`.
-   */
-  ship(e: number, perm: number, out: Float64Array, o: number): number {
-    const n = this.storing ? this.build(e, perm) : 0;
-    out[o] = n;
-    const data = this.events.data();
-    for (let i = 0; i < n; i++) {
-      const id = this.scratch[i] as number;
-      out.set(data.subarray(id * EVENT_WIDTH, (id + 1) * EVENT_WIDTH), o + 1 + i * EVENT_WIDTH);
-    }
-    return o + 1 + n * EVENT_WIDTH;
-  }
-
-  /** The most words `ship(e, …)` writes for the current state. */
-  shipBound(e: number): number {
-    return 1 + (this.sleepCount + e) * EVENT_WIDTH;
-  }
-
-  /** The merge of a parallel level: `stored` with the `n` events' words a worker shipped at `o` of `data`. */
-  storedWords(at: number, data: Float64Array, o: number, n: number, fp: Uint32Array): void {
-    if (!this.storing) return;
-    this.scratchFrom(data, o, n);
-    this.next.add(at, this.scratch, n);
-    if (n > 0) this.index.set(fp, at);
-  }
-
-  /** The merge of a parallel level: `revisit` with the `n` events' words a worker shipped at `o` of `data`. */
-  revisitWords(data: Float64Array, o: number, n: number, fp: Uint32Array): void {
-    if (!this.storing) return;
-    const at = this.index.get(fp);
-    if (at < 0) return;
-    this.scratchFrom(data, o, n);
-    this.next.intersect(at, this.scratch, n);
-  }
-
-  /** The sleep sets of the current level's first `width` states as words, in shared memory (for the workers). */
-  levelWords(width: number): SleepWords {
-    const counts = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, width)));
-    const starts = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, width)));
-    let total = 0;
-    for (let s = 0; s < width; s++) {
-      const n = this.cur.lengthOf(s);
-      counts[s] = n;
-      starts[s] = total * EVENT_WIDTH;
-      total += n;
-    }
-    const data = new Float64Array(new SharedArrayBuffer(8 * EVENT_WIDTH * Math.max(1, total)));
-    const words = this.events.data();
-    for (let s = 0; s < width; s++) {
-      const start = this.cur.startOf(s);
-      for (let i = 0; i < (counts[s] as number); i++) {
-        const id = this.cur.data[start + i] as number;
-        data.set(words.subarray(id * EVENT_WIDTH, (id + 1) * EVENT_WIDTH), (starts[s] as number) + i * EVENT_WIDTH);
-      }
-    }
-    return { data, starts, counts };
-  }
-
-  /** Interns the `n` events' words at `o` of `data` into `scratch`. */
-  private scratchFrom(data: Float64Array, o: number, n: number): void {
-    if (n > this.scratch.length) this.scratch = new Int32Array(n * 2);
-    for (let i = 0; i < n; i++) this.scratch[i] = this.internAt(data, o + i * EVENT_WIDTH);
-  }
-
   /** The interned number of the event whose words are at `o` of `data`. */
-  private internAt(data: Float64Array, o: number): number {
+  protected internAt(data: Float64Array, o: number): number {
     return this.events.intern(data.subarray(o, o + EVENT_WIDTH));
   }
 
@@ -281,7 +205,7 @@ export class SleepSets {
   }
 
   /** The sleep set of the successor by event `e`, stored in CPU order `perm`, into `scratch`; returns its length. */
-  private build(e: number, perm: number): number {
+  protected build(e: number, perm: number): number {
     const m = this.masks[e] as number;
     if (m === GLOBAL) return 0;
     let n = 0;
