@@ -186,7 +186,12 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   let completed = 0;
   // POR: sleep sets over the interned events (see sleep-sets.ts); invariants reported, for its audit.
   const por = options.por
-    ? new ShippedSleepSets(x, { intern: internEvent, data: () => events.data }, options.porAudit === true, codec.perms)
+    ? new ShippedSleepSets(
+        x,
+        { intern: internEvent, data: () => events.data, count: () => events.length },
+        options.porAudit === true,
+        codec.perms,
+      )
     : undefined;
   const reported = new Set<string>();
   expander.por = por;
@@ -294,7 +299,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         width: frontier.length,
         seen: seen.tables,
         countsOnly: d === options.depth,
-        ...(por ? { sleep: por.levelWords(frontier.length) } : {}),
+        ...(por ? { sleep: por.levelSleep(frontier.length) } : {}),
         ...(partitioned ? { partition: partitioned } : {}),
       },
       (extra) => options.onProgress?.(d, seen.size, transitions + extra),
@@ -318,16 +323,16 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       const at = o + RECORD_HEAD + EVENT_WIDTH + 1;
       const record = o;
       o = countsOnly || pairs < 0 ? at : at + 2 * pairs;
-      // POR: the transitions pruned so far in the chunk, then the successor's sleep set.
+      // POR: the transitions pruned so far in the chunk, then the successor's sleep set (see ShippedSleepSets.ship).
       const pruned = o;
-      if (por) o += 2 + EVENT_WIDTH * (data[o + 1] as number);
+      if (por) o += 3 + (data[o + 2] as number);
       fp[0] = data[record] as number;
       fp[1] = data[record + 1] as number;
       if (!seen.add(fp[0] as number, fp[1] as number)) {
-        por?.revisitWords(data, pruned + 2, data[pruned + 1] as number, fp);
+        por?.revisitShipped(data, pruned + 1, fp);
         continue;
       }
-      por?.storedWords(next.length, data, pruned + 2, data[pruned + 1] as number, fp);
+      por?.storedShipped(next.length, data, pruned + 1, fp);
       const perm = data[record + 3] as number;
       const ev = data.subarray(record + RECORD_HEAD, record + RECORD_HEAD + EVENT_WIDTH);
       next.pushDifferences(data, at, pairs, addNode(frontier.node(data[record + 2] as number), internEvent(ev), perm));

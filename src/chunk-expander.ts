@@ -1,7 +1,7 @@
 import { CheckerCrash, EVENT_WIDTH, type Executor } from './execute.js';
 import { type Alphabet, EXPAND_STOPPED, EXPAND_VIOLATED, Expander, type ExpandSink } from './expand-state.js';
 import { ABORT, type ChunkResult, FIRST_VIOLATION, type LevelRequest, PROGRESS, RECORD_HEAD, type WorkerSpec } from './parallel-bfs.js';
-import { ShippedSleepSets } from './sleep-words.js';
+import { LocalEvents, ShippedSleepSets, type SleepWords } from './sleep-words.js';
 import { unpackState } from './sparse-frontier.js';
 import { StateSet } from './state-set.js';
 import { WorldCodec } from './world-codec.js';
@@ -29,6 +29,7 @@ export class ChunkExpander {
   /** POR: this thread's sleep sets (its own event numbers), and what it had pruned when the chunk began. */
   private readonly por: ShippedSleepSets | undefined;
   private prunedBefore = 0;
+  private adopted: SleepWords | undefined;
 
   /** `x` holds a reset world; `poll` is called every 1024 transitions (the search's thread: progress and stop requests). */
   constructor(
@@ -41,7 +42,7 @@ export class ChunkExpander {
     this.codec = new WorldCodec(x.model, x.world.shape);
     this.expander = new Expander(x, this.codec, alphabet, spec.symmetry, spec.only);
     this.current = new Float64Array(this.codec.width);
-    this.por = spec.por ? new ShippedSleepSets(x, localEvents(), false, this.codec.perms) : undefined;
+    this.por = spec.por ? new ShippedSleepSets(x, new LocalEvents(), false, this.codec.perms) : undefined;
     this.expander.por = this.por;
     this.sink = {
       transition: () => {
@@ -94,7 +95,8 @@ export class ChunkExpander {
     this.transitions = 0;
     this.violation = undefined;
     if (this.por) {
-      this.por.parents = req.sleep;
+      if (req.sleep && req.sleep !== this.adopted) this.por.adopt(req.sleep);
+      this.adopted = req.sleep;
       this.por.storing = !req.countsOnly;
       this.prunedBefore = this.por.pruned;
     }
@@ -171,29 +173,6 @@ export class ChunkExpander {
     this.used = end;
     return false;
   }
-}
-
-/** A thread's own numbering of the events its sleep sets name (the search's thread numbers them apart). */
-function localEvents(): { intern(ev: Float64Array): number; data(): Float64Array } {
-  const index = new Map<string, number>();
-  let data = new Float64Array(64 * EVENT_WIDTH);
-  let count = 0;
-  return {
-    intern(ev) {
-      const key = ev.join(',');
-      const known = index.get(key);
-      if (known !== undefined) return known;
-      if ((count + 1) * EVENT_WIDTH > data.length) {
-        const bigger = new Float64Array(data.length * 2);
-        bigger.set(data);
-        data = bigger;
-      }
-      data.set(ev, count * EVENT_WIDTH);
-      index.set(key, count);
-      return count++;
-    },
-    data: () => data,
-  };
 }
 
 /** Makes `c` the lowest chunk with a violation (or an error) if it is lower than the one recorded. */

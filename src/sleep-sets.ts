@@ -11,6 +11,8 @@ export interface EventTable {
   intern(ev: Float64Array): number;
   /** The words of every interned event, EVENT_WIDTH each (may be replaced as the table grows). */
   data(): Float64Array;
+  /** How many events are interned. */
+  count(): number;
 }
 
 /** A declared footprint was too small (audit mode), or a pruned transition reached something new. */
@@ -54,8 +56,8 @@ export class SleepSets {
   protected scratch: Int32Array = new Int32Array(64);
   private auditFps: number[] = [];
   private auditViolations: string[] = [];
-  /** A worker of the parallel search: the sleep sets of the level's states, as words (else the current pool). */
-  parents: SleepWords | undefined;
+  /** A worker of the parallel search: the sleep sets of the level's states (else the current pool). */
+  protected parents: SleepWords | undefined;
 
   /** Per CPU order (`WorldCodec.perms`): the new number of each CPU. */
   private readonly renumber: Int8Array[];
@@ -111,8 +113,9 @@ export class SleepSets {
     this.sleepCount = n;
     if (n === 0) return;
     if (parents) {
+      // Numbered as the search's thread numbers them: this thread's table starts with its events.
       const start = parents.starts[s] as number;
-      for (let i = 0; i < n; i++) this.sleepIds[i] = this.internAt(parents.data, start + i * EVENT_WIDTH);
+      for (let i = 0; i < n; i++) this.sleepIds[i] = parents.ids[start + i] as number;
     } else {
       const start = this.cur.startOf(s);
       for (let i = 0; i < n; i++) this.sleepIds[i] = this.cur.data[start + i] as number;
@@ -259,6 +262,11 @@ export class SleepSets {
     }
     this.ids[e] = id;
     return id;
+  }
+
+  /** Forgets the event numbers remembered per position (the event table was renumbered). */
+  protected forgetIds(): void {
+    this.knownIds.fill(-1);
   }
 
   private resize(count: number): void {
