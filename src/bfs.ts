@@ -1,11 +1,12 @@
-import { EVENT_WIDTH, type Executor, type Watch } from './execute.js';
-import { SleepSets } from './sleep-sets.js';
+import { CheckerCrash, EVENT_WIDTH, type Executor, type Watch } from './execute.js';
+import { type Alphabet, EXPAND_DONE, Expander, type ExpandSink } from './expand-state.js';
+import { type BfsLevel, type ParallelOptions, RECORD_HEAD, WorkerPool } from './parallel-bfs.js';
+import { ShippedSleepSets } from './sleep-words.js';
+import { Growable, SizedFrontier, SparseFrontier } from './sparse-frontier.js';
 import { StateSet } from './state-set.js';
-import type { World } from './world.js';
 import { WorldCodec } from './world-codec.js';
 
-/** Enumerates the concrete events enabled in the executor's current world; `emit` may reuse nothing it is given. */
-export type Alphabet = (x: Executor, emit: (ev: Float64Array) => void) => void;
+export type { Alphabet } from './expand-state.js';
 
 /** What a breadth-first search takes. */
 export interface BfsOptions {
@@ -36,6 +37,12 @@ export interface BfsOptions {
    * giving the path; returning true goes on searching (the path ends there), false stops (the default).
    */
   readonly onViolation?: (ev: Float64Array, path: () => Float64Array[]) => boolean;
+  /**
+   * Expand large levels in this many worker threads, each with its own executor for the policy
+   * `policy` names (see `parallel-bfs`): the same states, numbering, counts and counterexample as
+   * one thread. Not with `onViolation`, `maxTransitions`, a watchdog or `porAudit` (those stay sequential).
+   */
+  readonly parallel?: ParallelOptions;
   /** Partial-order reduction with sleep sets (sleep-sets.ts): the same states, fewer transitions. */
   readonly por?: boolean;
   /** With `por`: execute every pruned transition anyway and check it (sleep-sets.ts audit mode; tests). */
@@ -63,97 +70,6 @@ export interface BfsResult {
   readonly pruned?: number;
 }
 
-class Growable {
-  data: Float64Array;
-  length = 0;
-  constructor(
-    readonly width: number,
-    capacity = 1024,
-  ) {
-    this.data = new Float64Array(width * capacity);
-  }
-  /** Reserves one record and returns its offset. */
-  push(): number {
-    if ((this.length + 1) * this.width > this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    return this.length++ * this.width;
-  }
-}
-
-/**
- * A frontier of packed states, each stored as the words where it differs from the root state
- * (a node id, a count, then index/value pairs): most of a world is still at reset, so this holds
- * a state in a fraction of the codec's width (VHE: ~500 words).
- */
-class SparseFrontier {
-  private data: Float64Array;
-  private used = 0;
-  private starts: Int32Array;
-  length = 0;
-  constructor(
-    private readonly root: Float64Array,
-    capacity = 1024,
-  ) {
-    this.data = new Float64Array(Math.max(1024, capacity * 16));
-    this.starts = new Int32Array(Math.max(1024, capacity));
-  }
-  /** Appends the packed state `dense` (the codec's width) reached as node `node`. */
-  push(dense: Float64Array, node: number): void {
-    const root = this.root;
-    const W = root.length;
-    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
-    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
-    const d = this.data;
-    const start = this.used;
-    let o = start + 2;
-    for (let i = 0; i < W; i++) {
-      const v = dense[i] as number;
-      if (v !== root[i]) {
-        d[o++] = i;
-        d[o++] = v;
-      }
-    }
-    d[start] = node;
-    d[start + 1] = (o - start - 2) / 2;
-    this.starts[this.length++] = start;
-    this.used = o;
-  }
-  /** Appends world `w` packed by `codec` with its CPUs in order `perm`, reached as node `node`. */
-  pushWorld(codec: WorldCodec, w: World, perm: number, node: number): void {
-    const W = this.root.length;
-    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
-    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
-    const start = this.used;
-    const end = codec.encodeDifferences(w, perm, this.root, this.data, start + 2);
-    this.data[start] = node;
-    this.data[start + 1] = (end - start - 2) / 2;
-    this.starts[this.length++] = start;
-    this.used = end;
-  }
-  /** Writes state `s` into `dense`; returns its node id. */
-  get(s: number, dense: Float64Array): number {
-    dense.set(this.root);
-    const d = this.data;
-    const start = this.starts[s] as number;
-    const end = start + 2 + 2 * (d[start + 1] as number);
-    for (let o = start + 2; o < end; o += 2) dense[d[o] as number] = d[o + 1] as number;
-    return d[start] as number;
-  }
-  get bytes(): number {
-    return this.data.byteLength + this.starts.byteLength;
-  }
-}
-
-/** A copy of `a` with room for at least `need` elements (doubling). */
-function grow<T extends Float64Array | Int32Array>(a: T, need: number): T {
-  const bigger = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
-  bigger.set(a);
-  return bigger;
-}
-
 /**
  * Breadth-first search over canonical world states from the initial world, deduplicated by a
  * 64-bit fingerprint of the packed state (DESIGN §6). The first violation found is at minimal
@@ -162,7 +78,9 @@ function grow<T extends Float64Array | Int32Array>(a: T, need: number): T {
 export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const codec = new WorldCodec(x.model, x.world.shape);
   const W = codec.width;
-  const seen = new StateSet();
+  const pool = parallelPool(x, options);
+  // A parallel search's workers read the table (as of each level's start) in shared memory.
+  const seen = new StateSet(1 << 16, pool !== undefined);
   const fp = new Uint32Array(2);
   const events = new Growable(EVENT_WIDTH);
   let parents = new Int32Array(1024);
@@ -233,7 +151,6 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   };
 
   x.reset();
-  const template = x.world.clone();
   const scratch = new Float64Array(W);
   codec.encode(x.world, scratch, 0, 0, fp);
   seen.add(fp[0] as number, fp[1] as number);
@@ -241,12 +158,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const current = new Float64Array(W);
   let frontier = new SparseFrontier(root);
   frontier.push(root, addNode(-1, -1, 0));
-  const pending: Float64Array[] = [];
-  let pendingCount = 0;
-  const collect = (ev: Float64Array): void => {
-    if (pendingCount === pending.length) pending.push(new Float64Array(EVENT_WIDTH));
-    (pending[pendingCount++] as Float64Array).set(ev);
-  };
+  const expander = new Expander(x, codec, options.alphabet, options.symmetry === true, options.only);
   let transitions = 0;
   let peakBytes = 0;
   const max = options.maxTransitions ?? Number.POSITIVE_INFINITY;
@@ -274,9 +186,52 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   let completed = 0;
   // POR: sleep sets over the interned events (see sleep-sets.ts); invariants reported, for its audit.
   const por = options.por
-    ? new SleepSets(x, { intern: internEvent, data: () => events.data }, options.porAudit === true, codec.perms)
+    ? new ShippedSleepSets(
+        x,
+        { intern: internEvent, data: () => events.data, count: () => events.length },
+        options.porAudit === true,
+        codec.perms,
+      )
     : undefined;
   const reported = new Set<string>();
+  expander.por = por;
+  // The level under way, the node being expanded, the frontier being built, and how the search ended.
+  let level = 0;
+  let node = 0;
+  let next: SparseFrontier | SizedFrontier = frontier;
+  let ended: BfsResult | undefined;
+  // Once workers have stored states, this thread's codec has not seen every word that varies.
+  let wentParallel = false;
+  /** The sequential search's answers to the expansion (the parallel one merges workers' answers in the same order). */
+  const sink: ExpandSink = {
+    transition: () => {
+      if ((++transitions & 1023) === 0) {
+        options.onProgress?.(level, seen.size, transitions);
+        if (options.shouldStop?.()) {
+          ended = result('stopped', level - 1);
+          return true;
+        }
+      }
+      return false;
+    },
+    violation: (ev, invariant) => {
+      reported.add(invariant);
+      if (options.onViolation?.(ev, () => path(node, ev))) return true;
+      ended = { ...result('violated', level - 1, path(node, ev)), invariant };
+      return false;
+    },
+    successor: (ev, perm, f, e) => {
+      if (!seen.add(f[0] as number, f[1] as number)) {
+        por?.revisit(e, perm, f);
+        return false;
+      }
+      por?.stored(next.length, e, perm, f);
+      next.pushWorld(codec, x.world, perm, addNode(node, internEvent(ev), perm));
+      if (seen.size < maxStates) return false;
+      ended = result('stopped', level - 1, undefined, 'max-states');
+      return true;
+    },
+  };
   try {
     return search();
   } catch (e) {
@@ -286,104 +241,134 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       return result('stopped', completed, undefined, 'out-of-memory');
     }
     throw e;
+  } finally {
+    pool?.close();
   }
 
   function search(): BfsResult {
-    const watch = x.watch;
     for (let d = 1; d <= options.depth; d++) {
-      const next = new SparseFrontier(root, frontier.length);
+      level = d;
+      // The last level's successors are never expanded: only counted (states, peak bytes).
+      next = d === options.depth ? new SizedFrontier(root, frontier.length) : new SparseFrontier(root, frontier.length);
       if (por) {
         por.beginLevel();
         por.storing = d < options.depth;
       }
-      const partitioned = split !== undefined && split.depth === d - 1 && share !== undefined;
-      for (let s = 0; s < frontier.length; s++) {
-        if (partitioned && s % share.total !== share.index - 1) continue;
-        const node = frontier.get(s, current);
-        // A user policy under a watchdog: the path to this state is where a hook that hangs is reported.
-        if (watch) writeWatchPath(watch, path(node, EMPTY_EVENT).slice(0, -1));
-        codec.decode(current, 0, template);
-        x.world.copyStateFrom(template);
-        codec.begin(current, template);
-        pendingCount = 0;
-        options.alphabet(x, collect);
-        por?.enterState(s, pending, pendingCount);
-        let changed = false;
-        // Whether the codec saw the world after the last event and can put back just what changed.
-        let looked = false;
-        for (let e = 0; e < pendingCount; e++) {
-          const ev = pending[e] as Float64Array;
-          // POR: an asleep event's successor is reached by another path; the audit runs it anyway.
-          const asleep = por?.asleep(e) === true;
-          if (asleep && !por?.audit) continue;
-          if (changed) {
-            if (looked) codec.restore(x.world);
-            else x.world.copyStateFrom(template);
-          }
-          looked = false;
-          x.step = d - 1;
-          x.violation = undefined;
-          if (x.warnings.length !== 0) x.warnings.length = 0;
-          const mutations = x.mutations;
-          if (watch && d * EVENT_WIDTH <= watch.trace.length) {
-            watch.trace.set(ev, (d - 1) * EVENT_WIDTH);
-            watch.beat[2] = d;
-          }
-          x.apply(ev);
-          changed = x.mutations !== mutations;
-          if (!asleep && (++transitions & 1023) === 0) {
-            options.onProgress?.(d, seen.size, transitions);
-            if (options.shouldStop?.()) return result('stopped', d - 1);
-          }
-          const v = x.violation as { invariant: string } | undefined;
-          if (v !== undefined) {
-            // POR: what an event wrote must lie in its footprint (sleep-sets.ts), also when it broke something.
-            if (por && changed) por.checkWrites(e, x.world, template);
-            if (options.only !== undefined && v.invariant !== options.only) continue;
-            if (asleep) {
-              por?.auditViolation(v.invariant);
-              changed = true;
-              continue;
-            }
-            reported.add(v.invariant);
-            if (options.onViolation?.(ev, () => path(node, ev))) {
-              // The successor's state is cut short where the invariant broke: restore before the next event.
-              changed = true;
-              continue;
-            }
-            return { ...result('violated', d - 1, path(node, ev)), invariant: v.invariant };
-          }
-          // Nothing changed (a read, a hit that raised nothing): the successor is this state, already seen.
-          if (!changed) continue;
-          const perm = options.symmetry ? codec.order(x.world) : 0;
-          codec.successor(x.world, current, perm, fp);
-          looked = true;
-          por?.checkWrites(e, x.world, template, codec);
-          if (asleep) {
-            por?.auditTarget(fp);
-            continue;
-          }
-          if (!seen.add(fp[0] as number, fp[1] as number)) {
-            por?.revisit(e, perm, fp);
-            continue;
-          }
-          por?.stored(next.length, e, perm, fp);
-          next.pushWorld(codec, x.world, perm, addNode(node, internEvent(ev), perm));
-          if (seen.size >= maxStates) return result('stopped', d - 1, undefined, 'max-states');
-        }
-        if (transitions > max) return result('budget', d - 1);
-      }
+      const partitioned = split !== undefined && split.depth === d - 1 && share !== undefined ? share : undefined;
+      const end = pool?.wants(frontier.length) ? parallelLevel(d, partitioned) : sequentialLevel(d, partitioned);
+      if (end) return end;
       if (por?.audit) por.endLevel(seen, reported);
       const porBytes = por?.bytes ?? 0; // POR: the sleep sets of this level and the next
       peakBytes = Math.max(peakBytes, seen.bytes + next.bytes + frontier.bytes + parents.byteLength * 2 + perms.byteLength + porBytes);
-      frontier = next;
+      if (next instanceof SparseFrontier) frontier = next;
       completed = d;
-      if (share?.depth === d) split = splitAt(d, frontier.length);
+      if (share?.depth === d) split = splitAt(d, next.length);
       if (options.onLevel?.(d, seen.size, transitions) === false) return result('stopped', d);
-      if (frontier.length === 0) return result('held', options.depth);
+      if (next.length === 0) return result('held', options.depth);
     }
     return result('held', options.depth);
   }
+
+  /** Expands every state of the frontier (of this share) in this thread; a result if the search ends in this level. */
+  function sequentialLevel(d: number, partitioned: { index: number; total: number } | undefined): BfsResult | undefined {
+    const watch = x.watch;
+    for (let s = 0; s < frontier.length; s++) {
+      if (partitioned && s % partitioned.total !== partitioned.index - 1) continue;
+      node = frontier.get(s, current, wentParallel ? codec : undefined);
+      // A user policy under a watchdog: the path to this state is where a hook that hangs is reported.
+      if (watch) writeWatchPath(watch, path(node, EMPTY_EVENT).slice(0, -1));
+      if (expander.expand(current, d, sink, s) !== EXPAND_DONE) return ended;
+      if (transitions > max) return result('budget', d - 1);
+    }
+    return undefined;
+  }
+
+  /**
+   * Expands the frontier in the workers, then takes their answers chunk by chunk in frontier
+   * order, storing states exactly as `sequentialLevel` would: the same numbering, counts,
+   * `--max-states` cut and first violation.
+   */
+  function parallelLevel(d: number, partitioned: { index: number; total: number } | undefined): BfsResult | undefined {
+    wentParallel = true;
+    options.parallel?.onParallelLevel?.(d, frontier.length);
+    const out = (pool as WorkerPool).run(
+      {
+        d,
+        root,
+        frontier: frontier.shared(),
+        width: frontier.length,
+        seen: seen.tables,
+        countsOnly: d === options.depth,
+        ...(por ? { sleep: por.levelSleep(frontier.length) } : {}),
+        ...(partitioned ? { partition: partitioned } : {}),
+      },
+      (extra) => options.onProgress?.(d, seen.size, transitions + extra),
+      options.shouldStop,
+    );
+    if (out.cpuNumberRead) x.cpuNumberRead = true;
+    if (out.stopped) return result('stopped', d - 1);
+    for (const chunk of out.chunks) {
+      const end = mergeChunk(d, chunk);
+      if (end) return end;
+    }
+    return undefined;
+  }
+
+  /** Stores one chunk's new states in order; a result if the search ends in it. */
+  function mergeChunk(d: number, chunk: BfsLevel['chunks'][number]): BfsResult | undefined {
+    const data = chunk.data;
+    const countsOnly = d === options.depth;
+    for (let o = 0; o < chunk.length; ) {
+      const pairs = data[o + RECORD_HEAD + EVENT_WIDTH] as number;
+      const at = o + RECORD_HEAD + EVENT_WIDTH + 1;
+      const record = o;
+      o = countsOnly || pairs < 0 ? at : at + 2 * pairs;
+      // POR: the transitions pruned so far in the chunk, then the successor's sleep set (see ShippedSleepSets.ship).
+      const pruned = o;
+      if (por) o += 3 + (data[o + 2] as number);
+      fp[0] = data[record] as number;
+      fp[1] = data[record + 1] as number;
+      if (!seen.add(fp[0] as number, fp[1] as number)) {
+        por?.revisitShipped(data, pruned + 1, fp);
+        continue;
+      }
+      por?.storedShipped(next.length, data, pruned + 1, fp);
+      const perm = data[record + 3] as number;
+      const ev = data.subarray(record + RECORD_HEAD, record + RECORD_HEAD + EVENT_WIDTH);
+      next.pushDifferences(data, at, pairs, addNode(frontier.node(data[record + 2] as number), internEvent(ev), perm));
+      if (seen.size >= maxStates) {
+        transitions += data[record + 4] as number;
+        if (por) por.pruned += data[pruned] as number;
+        return result('stopped', d - 1, undefined, 'max-states');
+      }
+    }
+    const error = chunk.error;
+    // Rethrown as its kind: a checker crash, or a failed allocation (the search stops with what it completed).
+    if (error) throw new (error.kind === 'crash' ? CheckerCrash : error.kind === 'range' ? RangeError : Error)(error.message);
+    const v = chunk.violation;
+    if (v) {
+      transitions += v.ordinal;
+      if (por) por.pruned += v.pruned;
+      return { ...result('violated', d - 1, path(frontier.node(v.state), Float64Array.from(v.ev))), invariant: v.invariant };
+    }
+    transitions += chunk.transitions;
+    if (por) por.pruned += chunk.pruned;
+    return undefined;
+  }
+}
+
+/** The worker pool of a parallel search, or undefined for a sequential one (see BfsOptions.parallel). */
+function parallelPool(x: Executor, options: BfsOptions): WorkerPool | undefined {
+  const p = options.parallel;
+  // POR's audit runs pruned transitions and checks them level by level in one thread.
+  if (!p || p.workers <= 1 || options.onViolation || options.maxTransitions !== undefined || x.watch || options.porAudit) return undefined;
+  const spec = {
+    ...p.policy,
+    symmetry: options.symmetry === true,
+    ...(options.only ? { only: options.only } : {}),
+    ...(options.por ? { por: true } : {}),
+  };
+  return new WorkerPool(p.workers, spec, x, options.alphabet, p.minWidth);
 }
 
 const EMPTY_EVENT = new Float64Array(EVENT_WIDTH);

@@ -107,7 +107,7 @@ function program(io: Io, exit: { code: number }): Command {
         .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs')
         .option(
           '--por',
-          'partial-order reduction with sleep sets (the default): skip transitions that only reorder independent events; the same states, verdict and counterexample length',
+          'partial-order reduction with sleep sets (the default): skip transitions that only reorder independent events; the same states, verdict and counterexample length, with any --workers',
         )
         .option('--no-por', 'execute every enabled event in every state')
         .option(
@@ -115,7 +115,12 @@ function program(io: Io, exit: { code: number }): Command {
           'search shard K of N: the whole search to depth D-1, then the last level from every Nth state (combine with worldswitch merge)',
           parseShard,
         )
-        .option('--per-point', 'with --continue: one counterexample per failing observation point, not per invariant'),
+        .option('--per-point', 'with --continue: one counterexample per failing observation point, not per invariant')
+        .option(
+          '--workers <n>',
+          `threads for the search (default: every core, ${defaultWorkers()}): the same states, counts and counterexample as 1; levels under 1,000 states, --coverage, --continue, --assume-fixed and policy files use 1`,
+          parseWorkers,
+        ),
     ),
     'this many distinct states stored',
   ).action(async (args: string[], flags: ExploreFlags) => {
@@ -294,11 +299,23 @@ async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
     );
   } else if (job.explore) {
     const progress = new Float64Array(shared.progress);
+    const { workers, ...options } = job.explore;
+    // A built-in policy: the search's worker threads find it by name, as this thread did.
+    const parallel = workers !== undefined && workers > 1 && !job.file;
     const result = explore(policy, {
       arch,
       invariants: selected,
       config: job.config,
-      ...job.explore,
+      ...options,
+      // The workers check the invariants in this order: which one a step breaks first is what is reported.
+      ...(parallel
+        ? {
+            parallel: {
+              workers,
+              policy: { policy: job.policy, arch: job.arch, invariants: selected.map((i) => i.name), config: job.config },
+            },
+          }
+        : {}),
       ...maxStates,
       ...(job.file ? { watch } : {}),
       shouldStop,

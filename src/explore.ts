@@ -5,6 +5,7 @@ import { CheckerCrash, type Executor, POLICY_TOTAL, type Watch } from './execute
 import type { Invariant, Violation } from './invariant.js';
 import { rerun } from './minimize.js';
 import { type ArchModel, DOMAIN_SMALL, type ModelConfig } from './model.js';
+import type { ParallelOptions } from './parallel-bfs.js';
 import type { Policy } from './policy.js';
 import { type TraceEvent, tracesToJSON } from './trace.js';
 import { byLengthThenOrder, type Counterexample, type KnownFailure, type KnownHit, matchKnown, pointKey, signatureOf } from './triage.js';
@@ -42,6 +43,25 @@ export interface ExploreOptions {
   readonly por?: boolean;
   /** With `por`: run every pruned transition anyway and check it led nowhere new (tests; sleep-sets.ts). */
   readonly porAudit?: boolean;
+  /**
+   * `--workers N`: expand large levels in N threads, each finding the (built-in) policy by `policy`.
+   * The same states, counts and counterexample as one thread; `parallelWorkers` says when it applies.
+   */
+  readonly parallel?: ParallelOptions;
+}
+
+/**
+ * The threads an exploration with these options searches in: `--workers`, except 1 where more
+ * could change the result or cannot run: `--coverage` (counts only the transitions one thread
+ * makes before stopping), `--continue`/`--assume-fixed` (the search goes on past violations in an
+ * order only one thread keeps) and user policy files (a hook that hangs is reported at the first
+ * state, in search order, where it hangs; a file's module state is per thread), and `porAudit`
+ * (the audit of pruned transitions is checked level by level in one thread).
+ */
+export function parallelWorkers(options: ExploreOptions): number {
+  const p = options.parallel;
+  if (!p || options.coverage || options.continue || (options.known?.length ?? 0) > 0 || options.watch || options.porAudit) return 1;
+  return p.workers;
 }
 
 /** The outcome of bounded exhaustive exploration, with the guarantee it gives. */
@@ -176,6 +196,10 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       ...(options.shard ? { partition: { ...options.shard, depth: options.depth - 1 } } : {}),
       ...(options.por ? { por: true, porAudit: options.porAudit === true } : {}),
       ...(options.onLevel ? { onLevel: (d: number, s: number, t: number) => void options.onLevel?.(d, s, t) } : {}),
+      // The workers check the invariants in this executor's order: which one a step breaks first is what is reported.
+      ...(options.parallel && parallelWorkers(options) > 1
+        ? { parallel: { ...options.parallel, policy: { ...options.parallel.policy, invariants: options.invariants.map((i) => i.name) } } }
+        : {}),
     });
   } catch (e) {
     const error = e instanceof CheckerCrash ? e.message : String((e as Error)?.stack ?? e);

@@ -1,6 +1,7 @@
 import { EVENT_WIDTH, type Executor } from './execute.js';
 import { Footprints, GLOBAL } from './footprint.js';
 import { LevelIndex, SleepPool } from './sleep-pool.js';
+import type { SleepWords } from './sleep-words.js';
 import type { StateSet } from './state-set.js';
 import type { World } from './world.js';
 import type { WorldCodec } from './world-codec.js';
@@ -10,6 +11,8 @@ export interface EventTable {
   intern(ev: Float64Array): number;
   /** The words of every interned event, EVENT_WIDTH each (may be replaced as the table grows). */
   data(): Float64Array;
+  /** How many events are interned. */
+  count(): number;
 }
 
 /** A declared footprint was too small (audit mode), or a pruned transition reached something new. */
@@ -39,20 +42,22 @@ export class SleepSets {
   /** Whether successors' sleep sets are kept (false on the last level: nobody expands them). */
   storing = true;
   readonly footprints: Footprints;
-  private cur = new SleepPool();
-  private next = new SleepPool();
+  protected cur = new SleepPool();
+  protected next = new SleepPool();
   /** Next-level states with a non-empty sleep set, by fingerprint. */
-  private readonly index = new LevelIndex();
+  protected readonly index = new LevelIndex();
   private ids = new Int32Array(64);
   private masks = new Int32Array(64);
   private asleepAt = new Uint8Array(64);
   private sleepIds = new Int32Array(16);
   private sleepMasks = new Int32Array(16);
-  private sleepCount = 0;
+  protected sleepCount = 0;
   private pending: readonly Float64Array[] = [];
-  private scratch: Int32Array = new Int32Array(64);
+  protected scratch: Int32Array = new Int32Array(64);
   private auditFps: number[] = [];
   private auditViolations: string[] = [];
+  /** A worker of the parallel search: the sleep sets of the level's states (else the current pool). */
+  protected parents: SleepWords | undefined;
 
   /** Per CPU order (`WorldCodec.perms`): the new number of each CPU. */
   private readonly renumber: Int8Array[];
@@ -60,7 +65,7 @@ export class SleepSets {
 
   constructor(
     private readonly x: Executor,
-    private readonly events: EventTable,
+    protected readonly events: EventTable,
     readonly audit: boolean,
     perms: readonly Int8Array[],
   ) {
@@ -99,21 +104,24 @@ export class SleepSets {
       this.asleepAt[e] = 0;
       this.masks[e] = footprints.mask(pending[e] as Float64Array, 0);
     }
-    const n = this.cur.lengthOf(s);
+    const parents = this.parents;
+    const n = parents ? (parents.counts[s] as number) : this.cur.lengthOf(s);
     if (n > this.sleepIds.length) {
       this.sleepIds = new Int32Array(n * 2);
       this.sleepMasks = new Int32Array(n * 2);
     }
     this.sleepCount = n;
     if (n === 0) return;
-    const pool = this.cur.data;
-    const start = this.cur.startOf(s);
-    const data = this.events.data();
-    for (let i = 0; i < n; i++) {
-      const id = pool[start + i] as number;
-      this.sleepIds[i] = id;
-      this.sleepMasks[i] = footprints.mask(data, id * EVENT_WIDTH);
+    if (parents) {
+      // Numbered as the search's thread numbers them: this thread's table starts with its events.
+      const start = parents.starts[s] as number;
+      for (let i = 0; i < n; i++) this.sleepIds[i] = parents.ids[start + i] as number;
+    } else {
+      const start = this.cur.startOf(s);
+      for (let i = 0; i < n; i++) this.sleepIds[i] = this.cur.data[start + i] as number;
     }
+    const data = this.events.data();
+    for (let i = 0; i < n; i++) this.sleepMasks[i] = footprints.mask(data, (this.sleepIds[i] as number) * EVENT_WIDTH);
     for (let e = 0; e < count; e++) {
       const ev = pending[e] as Float64Array;
       for (let i = 0; i < n; i++) {
@@ -166,6 +174,11 @@ export class SleepSets {
     this.next.intersect(at, this.scratch, this.build(e, perm));
   }
 
+  /** The interned number of the event whose words are at `o` of `data`. */
+  protected internAt(data: Float64Array, o: number): number {
+    return this.events.intern(data.subarray(o, o + EVENT_WIDTH));
+  }
+
   /** Audit: a pruned transition led to the state with fingerprint `fp`. */
   auditTarget(fp: Uint32Array): void {
     this.auditFps.push(fp[0] as number, fp[1] as number);
@@ -195,7 +208,7 @@ export class SleepSets {
   }
 
   /** The sleep set of the successor by event `e`, stored in CPU order `perm`, into `scratch`; returns its length. */
-  private build(e: number, perm: number): number {
+  protected build(e: number, perm: number): number {
     const m = this.masks[e] as number;
     if (m === GLOBAL) return 0;
     let n = 0;
@@ -249,6 +262,11 @@ export class SleepSets {
     }
     this.ids[e] = id;
     return id;
+  }
+
+  /** Forgets the event numbers remembered per position (the event table was renumbered). */
+  protected forgetIds(): void {
+    this.knownIds.fill(-1);
   }
 
   private resize(count: number): void {

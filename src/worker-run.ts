@@ -30,6 +30,8 @@ export interface WorkerJob {
     por?: boolean;
     perPoint?: boolean;
     shard?: { index: number; total: number };
+    /** `--workers`: threads for the breadth-first search (built-in policies; see `parallelWorkers`). */
+    workers?: number;
   } & Triage;
   /** `--max-states`: events executed (check) or distinct states stored (explore) before the run stops. */
   readonly maxStates?: number;

@@ -334,6 +334,15 @@ export class WorldCodec {
   private readonly preHash: Int32Array;
 
   /**
+   * Counts packed position `p` among the words that vary: a state another thread's codec stored
+   * (the parallel search) may differ from the root in words this codec never saw change, which
+   * `encodeDifferences` must still look at.
+   */
+  noteVarying(p: number): void {
+    if (p < this.wordCount && this.isVarying[p] === 0) this.addVarying(p);
+  }
+
+  /**
    * Adds packed position `p` to `varying`, with the same word of every other CPU: a state stored
    * in another CPU order differs from the root there (see `encodeDifferences`).
    */

@@ -12,6 +12,7 @@ import { checkDestinations, checkSavesOne, saveOutputs } from './save-file.js';
 import { checkInvariantNames, checkInvariantsApply, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 import type { Shard } from './shard.js';
 import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
+import { defaultWorkers } from './workers-flag.js';
 
 /** The flags of `worldswitch explore`. */
 export interface ExploreFlags extends RunFlags {
@@ -25,9 +26,11 @@ export interface ExploreFlags extends RunFlags {
   shard?: Shard;
   /** `--per-point` (with `--continue`): one counterexample per failing observation point. */
   perPoint?: boolean;
+  /** `--workers N`: threads for the breadth-first search (default: the cores available). */
+  workers?: number;
 }
 
-/** Whether `explore` reduces with sleep sets when neither --por nor --no-por is given. */
+/** Whether `explore` reduces with sleep sets when neither --por nor --no-por is given (with any --workers). */
 export const POR_DEFAULT = true;
 
 /** What a shard covered, in one line under its report. */
@@ -96,6 +99,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           ...(flags.continue ? { continue: true } : {}),
           ...(flags.perPoint ? { perPoint: true } : {}),
           ...(known.length ? { known } : {}),
+          workers: flags.workers ?? defaultWorkers(),
         },
       },
       flags.depth,
