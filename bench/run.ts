@@ -127,8 +127,15 @@ const spinSide = (() => {
   process.stderr.write(`bench: arm64-nvhe/arm64-dirty-2015 --depth ${SPIN_DEPTH} --no-symmetry, and Spin on the same model\n`);
   const invariants = invariantsFor(arch.id);
   const root = fileURLToPath(new URL('../..', import.meta.url));
+  const cores = availableParallelism();
+  const base = { arch, invariants, depth: SPIN_DEPTH, symmetry: false };
+  const ref = { policy: policy.name, arch: arch.id, invariants: invariants.map((i) => i.name), config: {} };
   return versusSpin(root, SPIN_DEPTH, 3, median, [
-    { label: 'explore, 1 core', run: () => explore(policy, { arch, invariants, depth: SPIN_DEPTH, symmetry: false }) },
+    { label: '1 core, --no-por', run: () => explore(policy, base) },
+    { label: '1 core, --por', run: () => explore(policy, { ...base, por: true }) },
+    ...(cores > 1
+      ? [{ label: `${cores} cores, --por`, run: () => explore(policy, { ...base, por: true, parallel: { workers: cores, policy: ref } }) }]
+      : []),
   ]);
 })();
 
