@@ -10,13 +10,18 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
 import { architectures, policies } from '../models/catalog.js';
 import { invariants, invariantsFor } from '../properties/suites.js';
-import { CHECK_DEFAULTS, check } from './check.js';
+import { CHECK_DEFAULTS } from './check.js';
 import type { Catalog } from './commands/catalog.js';
 import { type CheckFlags, checkCommand } from './commands/check-command.js';
 import { type CostFlags, costCommand } from './commands/cost-command.js';
 import { type ExploreFlags, exploreCommand } from './commands/explore-command.js';
 import { type Io, type Signal, signalExitCode } from './commands/io.js';
 import { listCommand } from './commands/list-command.js';
+import { PolicyExitError } from './commands/policy-exit.js';
+import { type JobData, runJob } from './commands/worker-main.js';
+
+export { PolicyExitError } from './commands/policy-exit.js';
+
 import { type MergeFlags, mergeCommand } from './commands/merge-command.js';
 import { addArchOptions, addBudgets, addHookTimeout, addModelOptions, integer } from './commands/options.js';
 import { fitLine } from './commands/progress-bar.js';
@@ -25,10 +30,7 @@ import { parseShard } from './commands/shard.js';
 import { defaultWorkers, parseWorkers } from './commands/workers-flag.js';
 import { COST_DEFAULTS } from './cost.js';
 import { describeError } from './execute.js';
-import { explore } from './explore.js';
-import { loadPolicyFile } from './load-policy.js';
 import { UsageError } from './usage-error.js';
-import type { WorkerJob, WorkerShared } from './worker-run.js';
 
 export type { Io } from './commands/io.js';
 
@@ -211,14 +213,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 /** process.exit as Node provides it: a policy's call to `process.exit` is made to throw instead (see `run`). */
 const realExit = process.exit.bind(process);
 
-/** What a policy hook (or module) that calls `process.exit` gets: an error, which the executor reports as policy-total. */
-export class PolicyExitError extends Error {
-  constructor(code: unknown) {
-    super(`called process.exit(${code === undefined ? '' : String(code)}): a policy cannot end the checker`);
-    this.name = 'PolicyExitError';
-  }
-}
-
 /** Entry point of the `worldswitch` binary. */
 export async function run(): Promise<void> {
   for (const stream of [process.stdout, process.stderr]) {
@@ -273,71 +267,6 @@ export async function run(): Promise<void> {
   };
   const code = await main(process.argv.slice(2), io);
   process.exitCode = first && code === 0 ? signalExitCode(first) : code;
-}
-
-/** The worker side: finds the policy (built-in, or its export in its file) and runs the job with the shared memory. */
-async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
-  // A hook calling process.exit would end this thread with no report: make it a thrown error, reported as policy-total.
-  process.exit = ((code?: number) => {
-    throw new PolicyExitError(code);
-  }) as typeof process.exit;
-  const policy = job.file
-    ? (await loadPolicyFile(job.exportName ? `${job.file}#${job.exportName}` : job.file)).find(
-        (p) => p.policy.name === job.policy && p.policy.arch === job.arch,
-      )?.policy
-    : policies.find((p) => p.name === job.policy && p.arch === job.arch);
-  const arch = architectures.find((a) => a.id === job.arch);
-  if (!policy || !arch) throw new Error(`worker cannot find ${job.arch}/${job.policy}`);
-  const selected = invariantsFor(arch.id).filter((i) => job.invariants.includes(i.name));
-  const watch = { beat: new Int32Array(shared.beat), trace: new Float64Array(shared.trace) };
-  const stop = new Int32Array(shared.stop);
-  const shouldStop = (): boolean => Atomics.load(stop, 0) === 1;
-  const maxStates = job.maxStates !== undefined ? { maxStates: job.maxStates } : {};
-  if (job.kind === 'check' && job.check) {
-    parentPort?.postMessage(
-      check(policy, { arch, invariants: selected, config: job.config, ...job.check, watch, shouldStop, ...maxStates }),
-    );
-  } else if (job.explore) {
-    const progress = new Float64Array(shared.progress);
-    const { workers, ...options } = job.explore;
-    // A built-in policy: the search's worker threads find it by name, as this thread did.
-    const parallel = workers !== undefined && workers > 1 && !job.file;
-    const result = explore(policy, {
-      arch,
-      invariants: selected,
-      config: job.config,
-      ...options,
-      // The workers check the invariants in this order: which one a step breaks first is what is reported.
-      ...(parallel
-        ? {
-            parallel: {
-              workers,
-              policy: { policy: job.policy, arch: job.arch, invariants: selected.map((i) => i.name), config: job.config },
-            },
-          }
-        : {}),
-      ...maxStates,
-      ...(job.file ? { watch } : {}),
-      shouldStop,
-      onProgress: (depth, states, transitions) => {
-        progress[0] = depth;
-        progress[1] = states;
-        progress[2] = transitions;
-      },
-    });
-    parentPort?.postMessage(result);
-  }
-}
-
-/** A job as the main thread sends it: in `workerData` (a worker of its own), or as a message (a pooled worker). */
-type JobData = { worldswitchJob?: WorkerJob; shared?: WorkerShared; worldswitchPool?: boolean };
-
-/** Runs one job and posts its result (or the error that stopped it). */
-function runJob(data: JobData): void {
-  if (!data.worldswitchJob || !data.shared) return;
-  workerMain(data.worldswitchJob, data.shared).catch((e: unknown) => {
-    parentPort?.postMessage({ workerError: e instanceof Error ? (e.stack ?? e.message) : describeError(e) });
-  });
 }
 
 const job = (workerData as JobData | undefined) ?? {};
