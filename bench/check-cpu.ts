@@ -7,7 +7,7 @@
  */
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { check } from '../src/check.js';
+import { check } from '../src/searches/check.js';
 
 const DEFAULTS = ['arm64-nvhe/eager', 'arm64-nvhe/arm64-dirty-2015', 'armv7/eager', 'x86-vmx/eager', 'x86-svm/eager'];
 const RUNS = 3000;

@@ -1,7 +1,7 @@
 /** Profiling aid: `node --cpu-prof dist/bench/profile-check.js [policy] [runs]` runs one check with shrinking off. */
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { check } from '../src/check.js';
+import { check } from '../src/searches/check.js';
 
 const name = process.argv[2] ?? 'arm64-dirty-2015';
 const runs = Number(process.argv[3] ?? 20000);

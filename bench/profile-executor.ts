@@ -1,7 +1,7 @@
 /** Profiling aid: the executor alone on pre-generated choices (no fast-check), to split engine from generator cost. */
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { makeExecutor } from '../src/check.js';
+import { makeExecutor } from '../src/searches/check.js';
 
 const name = process.argv[2] ?? 'eager';
 const policy = policies.find((p) => p.name === name);

@@ -1,7 +1,7 @@
 /** Profiling aid: `node --cpu-prof dist/bench/profile-explore.js [policy] [depth]`. */
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { explore } from '../src/explore.js';
+import { explore } from '../src/searches/explore.js';
 
 const name = process.argv[2] ?? 'arm64-dirty-2015';
 const depth = Number(process.argv[3] ?? 7);

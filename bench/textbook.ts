@@ -8,8 +8,8 @@
  */
 import fc from 'fast-check';
 import { type AnyActorRef, createActor } from 'xstate';
-import { EVENT_WIDTH, type Executor } from '../src/execute.js';
-import type { EventKind } from '../src/model.js';
+import { EVENT_WIDTH, type Executor } from '../src/engine/execute.js';
+import type { EventKind } from '../src/engine/model.js';
 
 interface Real {
   readonly x: Executor;

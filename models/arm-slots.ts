@@ -3,8 +3,8 @@
  * as BVR n, BCR 16 + n, WVR 32 + n, WCR 48 + n (arm64's DBGB/W{V,C}R<n>_EL1 and ARMv7's CP14
  * DBGB/W{V,C}Rn alike, up to 16 pairs each), the slots a check draws from, and the reset world.
  */
-import type { RegisterFile } from '../src/register-file.js';
-import type { World } from '../src/world.js';
+import type { RegisterFile } from '../src/engine/register-file.js';
+import type { World } from '../src/engine/world.js';
 
 /** Breakpoint value/control and watchpoint value/control register ids of slot `n`. */
 export const slotBvr = (n: number): number => n;

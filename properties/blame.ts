@@ -3,7 +3,7 @@
  * names (DESIGN §2 ghost state). Messages say "armed by userspace via KVM_SET_GUEST_DEBUG (step 3)",
  * never "vcpu0 armed" when the debugger did.
  */
-import type { Executor } from '../src/execute.js';
+import type { Executor } from '../src/engine/execute.js';
 
 const ACTORS: Readonly<Record<string, string>> = {
   GUEST_WRITE: 'the guest',

@@ -1,7 +1,7 @@
-import { STATUS_DELIVERED, STATUS_GHOST, STATUS_SPURIOUS } from '../src/debug-status.js';
-import type { Executor } from '../src/execute.js';
-import { defineInvariant, type Finding } from '../src/invariant.js';
-import { CONTEXT_NAMES } from '../src/world.js';
+import type { Executor } from '../src/engine/execute.js';
+import { defineInvariant, type Finding } from '../src/engine/invariant.js';
+import { CONTEXT_NAMES } from '../src/engine/world.js';
+import { STATUS_DELIVERED, STATUS_GHOST, STATUS_SPURIOUS } from '../src/model-kit/debug-status.js';
 
 const G = STATUS_GHOST.length;
 const WHO = { host: 'the host kernel', guest: 'the guest', vmm: 'userspace as KVM_EXIT_DEBUG' } as const;

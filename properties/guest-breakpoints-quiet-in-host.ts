@@ -1,7 +1,7 @@
-import type { Executor } from '../src/execute.js';
-import { hex } from '../src/hex.js';
-import { defineInvariant } from '../src/invariant.js';
-import { CTX_HOST } from '../src/world.js';
+import type { Executor } from '../src/engine/execute.js';
+import { hex } from '../src/engine/hex.js';
+import { defineInvariant } from '../src/engine/invariant.js';
+import { CTX_HOST } from '../src/engine/world.js';
 import { setBy } from './blame.js';
 import { culprit, foreignSlots, lowestSlot, sameSlot } from './slot-compare.js';
 

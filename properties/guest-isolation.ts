@@ -1,7 +1,7 @@
-import type { Executor } from '../src/execute.js';
-import { hex } from '../src/hex.js';
-import { defineInvariant, type Finding } from '../src/invariant.js';
-import { CTX_GUEST } from '../src/world.js';
+import type { Executor } from '../src/engine/execute.js';
+import { hex } from '../src/engine/hex.js';
+import { defineInvariant, type Finding } from '../src/engine/invariant.js';
+import { CTX_GUEST } from '../src/engine/world.js';
 import { setBy } from './blame.js';
 
 /** Whether `value` is what userspace's debugger set in `reg` of vCPU `v` (KVM_SET_GUEST_DEBUG), while it debugs. */

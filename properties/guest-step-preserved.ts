@@ -1,5 +1,5 @@
-import { defineInvariant } from '../src/invariant.js';
-import { CTX_GUEST } from '../src/world.js';
+import { defineInvariant } from '../src/engine/invariant.js';
+import { CTX_GUEST } from '../src/engine/world.js';
 
 /**
  * While a guest runs under its own single-step control, its step state (arm64 PSTATE.SS) is what the

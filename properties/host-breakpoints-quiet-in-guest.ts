@@ -1,6 +1,6 @@
-import { hex } from '../src/hex.js';
-import { defineInvariant } from '../src/invariant.js';
-import { CTX_GUEST } from '../src/world.js';
+import { hex } from '../src/engine/hex.js';
+import { defineInvariant } from '../src/engine/invariant.js';
+import { CTX_GUEST } from '../src/engine/world.js';
 import { setBy } from './blame.js';
 import { culprit, foreignSlots, guestSlotIntent, lowestSlot, sameSlot, slotOwner } from './slot-compare.js';
 

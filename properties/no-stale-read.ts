@@ -1,6 +1,6 @@
-import { hex } from '../src/hex.js';
-import { defineInvariant } from '../src/invariant.js';
-import { CTX_GUEST } from '../src/world.js';
+import { hex } from '../src/engine/hex.js';
+import { defineInvariant } from '../src/engine/invariant.js';
+import { CTX_GUEST } from '../src/engine/world.js';
 import { setBy } from './blame.js';
 
 const READERS = { guest: 'the guest', trap: 'trap emulation', hyp: 'the hypervisor', vmm: 'KVM_GET_ONE_REG' } as const;

@@ -1,4 +1,4 @@
-import { defineInvariant } from '../src/invariant.js';
+import { defineInvariant } from '../src/engine/invariant.js';
 
 /**
  * A hook that throws, loops, reaches BUG() or executes an UNDEFINED register access. The executor

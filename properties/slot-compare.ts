@@ -2,10 +2,10 @@
  * Comparing breakpoint/watchpoint slots on hardware with an intent: a slot is "the same" when it
  * is effective in both and its value and control registers are equal.
  */
-import type { Executor } from '../src/execute.js';
-import { hex } from '../src/hex.js';
-import type { Finding } from '../src/invariant.js';
-import type { DebugView } from '../src/model.js';
+import type { Executor } from '../src/engine/execute.js';
+import { hex } from '../src/engine/hex.js';
+import type { Finding } from '../src/engine/invariant.js';
+import type { DebugView } from '../src/engine/model.js';
 
 function differing(view: DebugView, a: Float64Array, ao: number, b: Float64Array, bo: number, mask: number): number {
   let out = 0;

@@ -1,5 +1,5 @@
 /** The invariants, in the order they are checked: the more specific claim first, so it names the bug. */
-import type { Invariant } from '../src/invariant.js';
+import type { Invariant } from '../src/engine/invariant.js';
 import debugStatusConsumed from './debug-status-consumed.js';
 import guestBreakpointsEffective from './guest-breakpoints-effective.js';
 import guestBreakpointsQuietInHost from './guest-breakpoints-quiet-in-host.js';

@@ -1,7 +1,7 @@
-import { hex } from '../src/hex.js';
-import { defineInvariant } from '../src/invariant.js';
-import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST } from '../src/trace-session.js';
-import { CTX_GUEST, CTX_HOST } from '../src/world.js';
+import { hex } from '../src/engine/hex.js';
+import { defineInvariant } from '../src/engine/invariant.js';
+import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST } from '../src/engine/trace-session.js';
+import { CTX_GUEST, CTX_HOST } from '../src/engine/world.js';
 
 /** Bitmask (bit `1 << level`) of `levels`. */
 function maskOf(levels: readonly number[]): number {

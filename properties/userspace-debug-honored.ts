@@ -1,8 +1,8 @@
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../src/debug-status.js';
-import type { Executor } from '../src/execute.js';
-import { hex } from '../src/hex.js';
-import { defineInvariant } from '../src/invariant.js';
-import { CTX_GUEST } from '../src/world.js';
+import type { Executor } from '../src/engine/execute.js';
+import { hex } from '../src/engine/hex.js';
+import { defineInvariant } from '../src/engine/invariant.js';
+import { CTX_GUEST } from '../src/engine/world.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../src/model-kit/debug-status.js';
 import { setBy } from './blame.js';
 import { culprit, guestSlotIntent, lowestSlot, missingSlots } from './slot-compare.js';
 

@@ -7,16 +7,16 @@
 import * as z from 'zod';
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { type CheckResult, check, makeExecutor } from './check.js';
-import { POLICY_TOTAL } from './execute.js';
-import { DEFAULT_HOOK_TIMEOUT_S, rerunGuarded } from './guard.js';
-import type { ArchModel, ModelConfig } from './model.js';
-import type { Policy } from './policy.js';
-import { configText, renderText, renderTrace } from './render/text.js';
-import { selectPolicies } from './select-policies.js';
-import { parseOrThrow } from './trace-file.js';
-import { configSchema, packTraceEvents } from './trace-schema.js';
-import { UsageError } from './usage-error.js';
+import { selectPolicies } from './cli/select-policies.js';
+import { POLICY_TOTAL } from './engine/execute.js';
+import type { ArchModel, ModelConfig } from './engine/model.js';
+import type { Policy } from './engine/policy.js';
+import { parseOrThrow } from './persistence/trace-file.js';
+import { configSchema, packTraceEvents } from './persistence/trace-schema.js';
+import { UsageError } from './persistence/usage-error.js';
+import { configText, renderText, renderTrace } from './reports/text.js';
+import { type CheckResult, check, makeExecutor } from './searches/check.js';
+import { DEFAULT_HOOK_TIMEOUT_S, rerunGuarded } from './searches/guard.js';
 
 /** What `toHold` and `toHoldOn` take: the model configuration and the invariants (default all). */
 export interface ModelOptions {

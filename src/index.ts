@@ -1,18 +1,5 @@
 /** The public API of worldswitch: write policies, check them, render results. Every export is named. */
-export { breakpointEvents, hostWrite, type SlotHardware } from './breakpoint-events.js';
-export { CHECK_DEFAULTS, type CheckOptions, type CheckResult, check, makeExecutor } from './check.js';
-export { BASE_COST_CASES, type CaseCost, COST_DEFAULTS, type CostOptions, type CostResult, cost, costCases } from './cost.js';
-export {
-  STATUS_DELIVERED,
-  STATUS_GHOST,
-  STATUS_GUEST,
-  STATUS_HOST,
-  STATUS_SPURIOUS,
-  VMM_DEBUG,
-  VMM_DEBUG_ENABLE,
-  VMM_DEBUG_HW,
-  VMM_GHOST,
-} from './debug-status.js';
+
 export {
   CheckerCrash,
   EVENT_WIDTH,
@@ -24,10 +11,8 @@ export {
   POLICY_TOTAL,
   SCRATCH_WORDS,
   type Warning,
-} from './execute.js';
-export { type ExploreOptions, type ExploreResult, explore } from './explore.js';
-export { hex } from './hex.js';
-export { interleavings } from './interleave.js';
+} from './engine/execute.js';
+export { hex } from './engine/hex.js';
 export {
   type DeliveryObservation,
   defineInvariant,
@@ -36,10 +21,9 @@ export {
   type Invariant,
   type ReadObservation,
   type Violation,
-} from './invariant.js';
-export { KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP } from './kvm-guestdbg.js';
-export { compileLifecycle, HOOK_NAMES, type HookName, LIFECYCLE_EVENTS, type Lifecycle } from './lifecycle.js';
-export type { ArchModel, CostCase, DebugView, EventKind, MemoryLayout, ModelConfig, ModelInstance, ModelOption } from './model.js';
+} from './engine/invariant.js';
+export { compileLifecycle, HOOK_NAMES, type HookName, LIFECYCLE_EVENTS, type Lifecycle } from './engine/lifecycle.js';
+export type { ArchModel, CostCase, DebugView, EventKind, MemoryLayout, ModelConfig, ModelInstance, ModelOption } from './engine/model.js';
 export {
   definePolicy,
   type GuestDebug,
@@ -51,18 +35,36 @@ export {
   type PolicyDefinition,
   PolicyError,
   type TrapParams,
-} from './policy.js';
-export { type BitField, decodeFields, type FieldTable, hexWithFields } from './register-fields.js';
-export { defineRegisterFile, type RegisterFile, type RegisterSpec, type WriteSemantics, writeResult } from './register-file.js';
-export { type HtmlTrace, renderHtml } from './render/html.js';
-export { REPORT_VERSION, toJsonReport } from './render/json.js';
-export { renderTable } from './render/tables.js';
-export { formatEvent, renderText } from './render/text.js';
-export { type Replay, replay, TraceError } from './replay.js';
-export { eventFromJSON, eventToJSON, type TraceEvent } from './trace.js';
-export { readTraceFile, TRACE_FORMAT, TRACE_VERSION, type TraceFile, toTraceFile } from './trace-file.js';
-export { traceEventsSchema } from './trace-schema.js';
-export { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST, TRACE_NO_SESSION, type TraceView } from './trace-session.js';
+} from './engine/policy.js';
+export { type BitField, decodeFields, type FieldTable, hexWithFields } from './engine/register-fields.js';
+export { defineRegisterFile, type RegisterFile, type RegisterSpec, type WriteSemantics, writeResult } from './engine/register-file.js';
+export { eventFromJSON, eventToJSON, type TraceEvent } from './engine/trace.js';
+export { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST, TRACE_NO_SESSION, type TraceView } from './engine/trace-session.js';
+export { CONTEXT_NAMES, CTX_GUEST, CTX_HOST, CTX_HYP, World, type WorldShape } from './engine/world.js';
+export { breakpointEvents, hostWrite, type SlotHardware } from './model-kit/breakpoint-events.js';
+export {
+  STATUS_DELIVERED,
+  STATUS_GHOST,
+  STATUS_GUEST,
+  STATUS_HOST,
+  STATUS_SPURIOUS,
+  VMM_DEBUG,
+  VMM_DEBUG_ENABLE,
+  VMM_DEBUG_HW,
+  VMM_GHOST,
+} from './model-kit/debug-status.js';
+export { KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP } from './model-kit/kvm-guestdbg.js';
+export { readTraceFile, TRACE_FORMAT, TRACE_VERSION, type TraceFile, toTraceFile } from './persistence/trace-file.js';
+export { traceEventsSchema } from './persistence/trace-schema.js';
+export { type HtmlTrace, renderHtml } from './reports/html.js';
+export { REPORT_VERSION, toJsonReport } from './reports/json.js';
+export { renderTable } from './reports/tables.js';
+export { formatEvent, renderText } from './reports/text.js';
+export { CHECK_DEFAULTS, type CheckOptions, type CheckResult, check, makeExecutor } from './searches/check.js';
+export { BASE_COST_CASES, type CaseCost, COST_DEFAULTS, type CostOptions, type CostResult, cost, costCases } from './searches/cost.js';
+export { type ExploreOptions, type ExploreResult, explore } from './searches/explore.js';
+export { interleavings } from './searches/interleave.js';
+export { type Replay, replay, TraceError } from './searches/replay.js';
 export {
   type Counterexample,
   type KnownFailure,
@@ -72,5 +74,4 @@ export {
   observationPoint,
   type Signature,
   signatureOf,
-} from './triage.js';
-export { CONTEXT_NAMES, CTX_GUEST, CTX_HOST, CTX_HYP, World, type WorldShape } from './world.js';
+} from './searches/triage.js';

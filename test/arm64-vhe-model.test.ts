@@ -29,7 +29,7 @@ import {
   TTBR0_EL1,
   vheRegisterFile,
 } from '../models/arm64-vhe/registers.js';
-import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
+import { compileLifecycle, HOOK_NAMES } from '../src/engine/lifecycle.js';
 import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 
 const table = compileLifecycle(arm64VheLifecycle);

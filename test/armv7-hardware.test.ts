@@ -34,8 +34,8 @@ import {
   wcr,
 } from '../models/armv7/registers.js';
 import { invariantsFor } from '../properties/suites.js';
-import { makeExecutor } from '../src/check.js';
-import { definePolicy } from '../src/policy.js';
+import { definePolicy } from '../src/engine/policy.js';
+import { makeExecutor } from '../src/searches/check.js';
 
 const fresh = (): Float64Array => new Float64Array(REGISTER_COUNT);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { armv7Lifecycle } from '../models/armv7/lifecycle.machine.js';
-import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
-import { CTX_GUEST, CTX_HOST, CTX_HYP } from '../src/world.js';
+import { compileLifecycle, HOOK_NAMES } from '../src/engine/lifecycle.js';
+import { CTX_GUEST, CTX_HOST, CTX_HYP } from '../src/engine/world.js';
 import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 
 const table = compileLifecycle(armv7Lifecycle);

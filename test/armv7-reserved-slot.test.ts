@@ -9,8 +9,8 @@ import { ACCESS_PC, ON_REG_AREA } from '../models/armv7/debug-events.js';
 import { armv7 } from '../models/armv7/model.js';
 import eager from '../models/armv7/policies/eager.js';
 import { ARM_BREAKPOINT_USER, bcr, CTRL_E, DBGBCR, DBGBVR, DBGWCR, DBGWVR, REGISTER_COUNT } from '../models/armv7/registers.js';
-import { makeExecutor } from '../src/check.js';
-import type { Executor } from '../src/execute.js';
+import type { Executor } from '../src/engine/execute.js';
+import { makeExecutor } from '../src/searches/check.js';
 
 const RESERVED = 5; // Cortex-A15: 6 breakpoints, core_num_brps = 5
 const AREAS = 3; // cp14, onReg, percpu

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policies } from '../models/catalog.js';
-import { main } from '../src/cli.js';
-import { fitLine } from '../src/commands/progress-bar.js';
-import { shardUnits } from '../src/commands/shard.js';
-import { hookLine } from '../src/render/github.js';
+import { main } from '../src/cli/cli.js';
+import { fitLine } from '../src/cli/progress-bar.js';
+import { shardUnits } from '../src/cli/shard.js';
+import { hookLine } from '../src/reports/github.js';
 import { cli, lines } from './cli-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worldswitch-ci-'));
@@ -99,7 +99,7 @@ describe('--junit', () => {
   });
 
   it('a crash is an <error>, not a <failure>', async () => {
-    const { renderJunit } = await import('../src/render/junit.js');
+    const { renderJunit } = await import('../src/reports/junit.js');
     const xml = renderJunit([
       {
         name: 's',
@@ -125,7 +125,10 @@ describe('GitHub Actions annotations', () => {
   it('point at the policy file and the line of the hook that broke, on stderr', async () => {
     const policy = join(dir, 'throwing.ts');
     copyFileSync('test/fixtures/throwing-policy.ts', policy);
-    writeFileSync(policy, readFileSync(policy, 'utf8').replace("'../../src/policy.js'", `'${join(process.cwd(), 'src/policy.js')}'`));
+    writeFileSync(
+      policy,
+      readFileSync(policy, 'utf8').replace("'../../src/engine/policy.js'", `'${join(process.cwd(), 'src/engine/policy.js')}'`),
+    );
     const notes: string[] = [];
     let out = '';
     const code = await main(['check', policy, '--runs', '50', '--json'], {
@@ -388,8 +391,8 @@ describe('conventions', () => {
     const policiesDir = join(dir, 'policies');
     mkdirSync(policiesDir, { recursive: true });
     const src = readFileSync('test/fixtures/throwing-policy.ts', 'utf8').replace(
-      "'../../src/policy.js'",
-      `'${join(process.cwd(), 'src/policy.js')}'`,
+      "'../../src/engine/policy.js'",
+      `'${join(process.cwd(), 'src/engine/policy.js')}'`,
     );
     writeFileSync(join(policiesDir, 'a-throwing.ts'), src);
     writeFileSync(join(policiesDir, 'helper.ts'), 'export const two = 2;\n');

@@ -1,5 +1,5 @@
 /** Runs the CLI in-process for the CLI tests, capturing what it writes. */
-import { main } from '../src/cli.js';
+import { main } from '../src/cli/cli.js';
 
 /** Runs `worldswitch …argv` through `main`; returns the exit code and what went to stdout and stderr. */
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -10,7 +10,7 @@ import armv7None from '../models/armv7/policies/armv7-none.js';
 import armv7OwnerTrap from '../models/armv7/policies/armv7-owner-trap.js';
 import eager from '../models/armv7/policies/eager.js';
 import { architectures, policies } from '../models/catalog.js';
-import { type CaseCost, cost, costCases } from '../src/cost.js';
+import { type CaseCost, cost, costCases } from '../src/searches/cost.js';
 
 const perSwitch = (c: CaseCost | undefined): number => (c ? c.entryCycles + c.exitCycles : Number.NaN);
 

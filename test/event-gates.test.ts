@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { makeExecutor } from '../src/check.js';
-import { EVENT_WIDTH, type Executor } from '../src/execute.js';
-import type { HookName } from '../src/lifecycle.js';
-import type { EventKind } from '../src/model.js';
+import { EVENT_WIDTH, type Executor } from '../src/engine/execute.js';
+import type { HookName } from '../src/engine/lifecycle.js';
+import type { EventKind } from '../src/engine/model.js';
+import { makeExecutor } from '../src/searches/check.js';
 
 /** What the gate of `kind` says in the current decode step, or undefined for a kind without one. */
 function gated(x: Executor, kind: EventKind): boolean | undefined {

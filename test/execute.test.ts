@@ -8,9 +8,9 @@ import { arm64Nvhe } from '../models/arm64-nvhe/model.js';
 import arm64Dirty2015V2 from '../models/arm64-nvhe/policies/arm64-dirty-2015-v2.js';
 import { ID_AA64DFR0_EL1, MDSCR_EL1 } from '../models/arm64-nvhe/registers.js';
 import { invariantsFor } from '../properties/suites.js';
-import { check } from '../src/check.js';
-import { POLICY_TOTAL } from '../src/execute.js';
-import { definePolicy, type Hooks } from '../src/policy.js';
+import { POLICY_TOTAL } from '../src/engine/execute.js';
+import { definePolicy, type Hooks } from '../src/engine/policy.js';
+import { check } from '../src/searches/check.js';
 
 const invariants = invariantsFor('arm64-nvhe');
 const options = { arch: arm64Nvhe, invariants, seed: 1, runs: 200 };

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expectPolicy, PolicyViolation } from '../src/expect-policy.js';
-import { UsageError } from '../src/usage-error.js';
+import { UsageError } from '../src/persistence/usage-error.js';
 import { cli } from './cli-harness.js';
 import throwing from './fixtures/throwing-policy.js';
 

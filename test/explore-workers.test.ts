@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { type ExploreOptions, type ExploreResult, explore } from '../src/explore.js';
+import { type ExploreOptions, type ExploreResult, explore } from '../src/searches/explore.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * in-process, the search's worker threads would load TypeScript through tsx inside a tsx worker.
  */
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  if (!existsSync(`${root}dist/src/cli.js`)) throw new Error('dist/ is not built: run `npx tsc -p .` (npm test does)');
+  if (!existsSync(`${root}dist/src/cli/cli.js`)) throw new Error('dist/ is not built: run `npx tsc -p .` (npm test does)');
   const r = spawnSync(process.execPath, [`${root}bin/worldswitch.js`, ...args], { cwd: root, encoding: 'utf8', timeout: 200_000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }

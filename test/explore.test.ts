@@ -10,12 +10,12 @@ import arm64Dirty2015 from '../models/arm64-nvhe/policies/arm64-dirty-2015.js';
 import arm64Dirty2015V2 from '../models/arm64-nvhe/policies/arm64-dirty-2015-v2.js';
 import eager from '../models/arm64-nvhe/policies/eager.js';
 import { invariantsFor } from '../properties/suites.js';
-import { type CheckResult, check } from '../src/check.js';
-import { type ExploreOptions, type ExploreResult, explore, makeExploreExecutor } from '../src/explore.js';
-import type { Invariant } from '../src/invariant.js';
-import { definePolicy, type Policy } from '../src/policy.js';
-import { replay } from '../src/replay.js';
-import { WorldCodec } from '../src/world-codec.js';
+import type { Invariant } from '../src/engine/invariant.js';
+import { definePolicy, type Policy } from '../src/engine/policy.js';
+import { type CheckResult, check } from '../src/searches/check.js';
+import { type ExploreOptions, type ExploreResult, explore, makeExploreExecutor } from '../src/searches/explore.js';
+import { replay } from '../src/searches/replay.js';
+import { WorldCodec } from '../src/searches/world-codec.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './quality/mutants.js';
 
 const invariants = invariantsFor('arm64-nvhe');

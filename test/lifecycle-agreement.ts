@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { type AnyStateMachine, createActor } from 'xstate';
-import { compileLifecycle } from '../src/lifecycle.js';
+import { compileLifecycle } from '../src/engine/lifecycle.js';
 
 /**
  * Random walks over the machine's events: the compiled table enables exactly what

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { arm64NvheLifecycle } from '../models/arm64-nvhe/lifecycle.machine.js';
-import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
+import { compileLifecycle, HOOK_NAMES } from '../src/engine/lifecycle.js';
 import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 
 const table = compileLifecycle(arm64NvheLifecycle);

@@ -11,9 +11,9 @@ import { GDB_BCR, KVM_ARM_MAX_DBG_REGS } from '../models/arm64-vhe/api.js';
 import { arm64Vhe } from '../models/arm64-vhe/model.js';
 import owner2025 from '../models/arm64-vhe/policies/arm64-owner-2025.js';
 import { invariantsFor } from '../properties/suites.js';
-import { check } from '../src/check.js';
-import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from '../src/execute.js';
-import { definePolicy, type GuestDebug, type Hooks } from '../src/policy.js';
+import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from '../src/engine/execute.js';
+import { definePolicy, type GuestDebug, type Hooks } from '../src/engine/policy.js';
+import { check } from '../src/searches/check.js';
 
 describe('register ids', () => {
   it('dbgRegOf names the bank and slot (CRm) of every breakpoint/watchpoint register, and dbgRegId inverts it', () => {

@@ -1,5 +1,5 @@
 /**
- * Partial-order reduction (`explore --por`, src/sleep-sets.ts) prunes transitions, never states:
+ * Partial-order reduction (`explore --por`, src/searches/sleep-sets.ts) prunes transitions, never states:
  * for every built-in policy and every planted mutant the quality suite explores, the verdict, the
  * state count at every depth and the length of the shortest counterexample are those of the full
  * search. The POR searches here run in audit mode: every pruned transition is executed anyway and
@@ -9,12 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { bfs } from '../src/bfs.js';
-import { lifecycleEvents } from '../src/events.js';
-import { Executor } from '../src/execute.js';
-import { explore, fullAlphabet } from '../src/explore.js';
-import { type ArchModel, DOMAIN_SMALL, type EventKind, type ModelConfig } from '../src/model.js';
-import type { Policy } from '../src/policy.js';
+import { Executor } from '../src/engine/execute.js';
+import { type ArchModel, DOMAIN_SMALL, type EventKind, type ModelConfig } from '../src/engine/model.js';
+import type { Policy } from '../src/engine/policy.js';
+import { lifecycleEvents } from '../src/model-kit/events.js';
+import { bfs } from '../src/searches/bfs.js';
+import { explore, fullAlphabet } from '../src/searches/explore.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './quality/mutants.js';
 import { breakpointsDropped, guestDbcr0Lost, hitsNotToUserspace, hostNotRestored } from './quality/ppc-booke-mutants.js';
 import { copyBeforeIrqsDisabled, hostTrfcrNotRestored, noCopyAfterMigration, noIrqDisable } from './quality/trfcr-mutants.js';

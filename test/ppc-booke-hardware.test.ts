@@ -19,7 +19,7 @@ import {
   IAC,
   REGISTER_COUNT,
 } from '../models/ppc-booke/registers.js';
-import { writeResult } from '../src/register-file.js';
+import { writeResult } from '../src/engine/register-file.js';
 
 /** The "supervisor only" (0b10) value of a Sup/User field `mask` (no world in the model arms it). */
 const usSupervisor = (mask: number): number => (mask & (mask << 1)) >>> 0;

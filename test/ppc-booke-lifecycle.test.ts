@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bookeLifecycle } from '../models/ppc-booke/lifecycle.machine.js';
-import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
+import { compileLifecycle, HOOK_NAMES } from '../src/engine/lifecycle.js';
 import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 
 const table = compileLifecycle(bookeLifecycle);

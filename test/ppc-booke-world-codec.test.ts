@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ppcBooke } from '../models/ppc-booke/model.js';
 import gdb2008 from '../models/ppc-booke/policies/ppc-booke-gdb-2008.js';
-import { makeExecutor } from '../src/check.js';
-import { interleavings } from '../src/interleave.js';
-import { WorldCodec } from '../src/world-codec.js';
+import { makeExecutor } from '../src/searches/check.js';
+import { interleavings } from '../src/searches/interleave.js';
+import { WorldCodec } from '../src/searches/world-codec.js';
 
 describe('WorldCodec on ppc-booke', () => {
   const x = makeExecutor(gdb2008, ppcBooke, []);

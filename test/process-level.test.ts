@@ -16,7 +16,7 @@ const H = join(root, 'test/quality/hostile-policies');
 const dir = mkdtempSync(join(tmpdir(), 'worldswitch-proc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist/src/cli.js'))) throw new Error('dist/ is not built: run `npx tsc -p .` (npm test does)');
+  if (!existsSync(join(root, 'dist/src/cli/cli.js'))) throw new Error('dist/ is not built: run `npx tsc -p .` (npm test does)');
 });
 
 const run = (args: string[], options: { cwd?: string } = {}) => {

@@ -4,9 +4,9 @@
  * report as one run in-process.
  */
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
-import { quiet } from '../src/commands/io.js';
-import { progressBar } from '../src/commands/progress-bar.js';
+import { main } from '../src/cli/cli.js';
+import { quiet } from '../src/cli/io.js';
+import { progressBar } from '../src/cli/progress-bar.js';
 import { cli } from './cli-harness.js';
 
 describe('progressBar', () => {

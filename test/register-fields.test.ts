@@ -1,7 +1,7 @@
 /** The field declarations every report decodes with: the decoder, and each model's table checked against the model. */
 import { describe, expect, it } from 'vitest';
 import { architectures } from '../models/catalog.js';
-import { type BitField, decodeFields, fieldsOf, flags, hexWithFields, setAndClear } from '../src/register-fields.js';
+import { type BitField, decodeFields, fieldsOf, flags, hexWithFields, setAndClear } from '../src/engine/register-fields.js';
 
 const WCR: BitField[] = [
   { name: 'E', mask: 1 },

@@ -1,5 +1,5 @@
 /**
- * Sleep sets between threads (src/sleep-words.ts, `explore --por --workers N`): a successor's
+ * Sleep sets between threads (src/searches/sleep-words.ts, `explore --por --workers N`): a successor's
  * sleep set shipped by a worker reads back, in the search's thread, as the same events whether
  * the worker named them by the search thread's numbers or, for events that thread did not know
  * yet, by their words.
@@ -7,12 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { EVENT_WIDTH } from '../src/execute.js';
-import { fullAlphabet, makeExploreExecutor } from '../src/explore.js';
-import type { ArchModel } from '../src/model.js';
-import type { Policy } from '../src/policy.js';
-import { LocalEvents, ShippedSleepSets } from '../src/sleep-words.js';
-import { WorldCodec } from '../src/world-codec.js';
+import { EVENT_WIDTH } from '../src/engine/execute.js';
+import type { ArchModel } from '../src/engine/model.js';
+import type { Policy } from '../src/engine/policy.js';
+import { fullAlphabet, makeExploreExecutor } from '../src/searches/explore.js';
+import { LocalEvents, ShippedSleepSets } from '../src/searches/sleep-words.js';
+import { WorldCodec } from '../src/searches/world-codec.js';
 
 const arch = architectures.find((a) => a.id === 'arm64-nvhe') as ArchModel;
 const policy = policies.find((p) => p.arch === 'arm64-nvhe' && p.name === 'arm64-dirty-2015') as Policy;

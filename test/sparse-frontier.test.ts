@@ -3,7 +3,7 @@
  * stored frontier (`SparseFrontier`) would hold after the same pushes, or `peakBytes` would change.
  */
 import { describe, expect, it } from 'vitest';
-import { SizedFrontier, SparseFrontier } from '../src/sparse-frontier.js';
+import { SizedFrontier, SparseFrontier } from '../src/searches/sparse-frontier.js';
 
 describe('SizedFrontier', () => {
   it('reports the bytes and length of a SparseFrontier given the same states, through every growth', () => {

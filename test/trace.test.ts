@@ -10,10 +10,10 @@ import arm64Trfcr2025 from '../models/arm64-nvhe/policies/arm64-trfcr-2025.js';
 import { ID_AA64DFR0_EL1, idAa64dfr0, REGISTER_COUNT, TRBLIMITR_EL1, TRFCR_EL1, TRFCR_EL2 } from '../models/arm64-nvhe/registers.js';
 import { NVHE_DRIVER, nvheTrace, traceBufferOf, traceFiltOf } from '../models/arm64-nvhe/trace.js';
 import { invariantsFor } from '../properties/suites.js';
-import { makeExecutor } from '../src/check.js';
-import { interleavings } from '../src/interleave.js';
-import { definePolicy } from '../src/policy.js';
-import { WorldCodec } from '../src/world-codec.js';
+import { definePolicy } from '../src/engine/policy.js';
+import { makeExecutor } from '../src/searches/check.js';
+import { interleavings } from '../src/searches/interleave.js';
+import { WorldCodec } from '../src/searches/world-codec.js';
 
 const cpu = (trfcrEl1: number): Float64Array => {
   const r = new Float64Array(REGISTER_COUNT);

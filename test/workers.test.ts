@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CheckResult } from '../src/check.js';
-import { addCoverage, limiter, mergeSlices, splitRuns } from '../src/commands/check-workers.js';
-import { WorkerPool } from '../src/worker-pool.js';
+import { addCoverage, limiter, mergeSlices, splitRuns } from '../src/cli/check-workers.js';
+import type { CheckResult } from '../src/searches/check.js';
+import { WorkerPool } from '../src/searches/worker-pool.js';
 import { cli, lines } from './cli-harness.js';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin/worldswitch.js');
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist/src/cli.js'))) throw new Error('dist/ is not built: run `npx tsc -p .` (npm test does)');
+  if (!existsSync(join(root, 'dist/src/cli/cli.js'))) throw new Error('dist/ is not built: run `npx tsc -p .` (npm test does)');
 });
 
 /** `worldswitch check …argv --workers n`, with the timings of its JSON report (`ms`) zeroed in `out`. */
@@ -98,7 +98,7 @@ describe('check gives the same verdict, counterexample and output bytes whatever
 
 describe('the worker pool', () => {
   it('gives a released worker to the next job instead of starting another', async () => {
-    const pool = new WorkerPool(pathToFileURL(join(root, 'dist/src/cli.js')).href, 256);
+    const pool = new WorkerPool(pathToFileURL(join(root, 'dist/src/cli/cli.js')).href, 256);
     try {
       const first = pool.acquire();
       pool.release(first);

@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { arm64Nvhe } from '../models/arm64-nvhe/model.js';
 import arm64Dirty2015 from '../models/arm64-nvhe/policies/arm64-dirty-2015.js';
 import { invariantsFor } from '../properties/suites.js';
-import { makeExecutor } from '../src/check.js';
-import { interleavings } from '../src/interleave.js';
-import type { ModelConfig } from '../src/model.js';
-import { StateSet } from '../src/state-set.js';
-import type { World } from '../src/world.js';
-import { WorldCodec } from '../src/world-codec.js';
+import type { ModelConfig } from '../src/engine/model.js';
+import type { World } from '../src/engine/world.js';
+import { makeExecutor } from '../src/searches/check.js';
+import { interleavings } from '../src/searches/interleave.js';
+import { StateSet } from '../src/searches/state-set.js';
+import { WorldCodec } from '../src/searches/world-codec.js';
 
 const invariants = invariantsFor('arm64-nvhe');
 

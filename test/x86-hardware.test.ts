@@ -22,7 +22,7 @@ import {
   REGISTER_COUNT,
   x86RegisterFile,
 } from '../models/x86/registers.js';
-import { hwWriteResult } from '../src/register-file.js';
+import { hwWriteResult } from '../src/engine/register-file.js';
 
 const file = (set: Record<number, number>): Float64Array => {
   const r = new Float64Array(REGISTER_COUNT);

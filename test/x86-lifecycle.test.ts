@@ -19,9 +19,9 @@ import {
   REGISTER_COUNT,
 } from '../models/x86/registers.js';
 import { invariantsFor } from '../properties/suites.js';
-import { makeExecutor } from '../src/check.js';
-import type { Executor } from '../src/execute.js';
-import { compileLifecycle, HOOK_NAMES } from '../src/lifecycle.js';
+import type { Executor } from '../src/engine/execute.js';
+import { compileLifecycle, HOOK_NAMES } from '../src/engine/lifecycle.js';
+import { makeExecutor } from '../src/searches/check.js';
 import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 
 const table = compileLifecycle(x86Lifecycle);

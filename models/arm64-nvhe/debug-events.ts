@@ -3,10 +3,11 @@
  * kgdb through arch/arm64/kernel/hw_breakpoint.c) arming and disarming slots on a CPU while it runs
  * host code, and host or guest code executing and accessing data where breakpoints may match.
  */
-import { breakpointEvents, hostWrite } from '../../src/breakpoint-events.js';
-import type { Executor } from '../../src/execute.js';
-import type { EventKind } from '../../src/model.js';
-import { CTX_HOST } from '../../src/world.js';
+
+import type { Executor } from '../../src/engine/execute.js';
+import type { EventKind } from '../../src/engine/model.js';
+import { CTX_HOST } from '../../src/engine/world.js';
+import { breakpointEvents, hostWrite } from '../../src/model-kit/breakpoint-events.js';
 import { lastSlots } from '../arm-slots.js';
 import { breakpointHits, routesToEl2, watchpointHits } from './hardware.js';
 import {

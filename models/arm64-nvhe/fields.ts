@@ -4,8 +4,8 @@
  * named once. Sources as cited there: Arm ARM D13.3 (DBGBCR/DBGWCR, MDSCR_EL1), asm/kvm_arm.h
  * (MDCR_EL2), asm/debug-monitors.h, arch/arm64/tools/sysreg (TRFCR_ELx), kvm_host.h.
  */
-import { type BitField, type FieldTable, flags } from '../../src/register-fields.js';
-import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST } from '../../src/trace-session.js';
+import { type BitField, type FieldTable, flags } from '../../src/engine/register-fields.js';
+import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST } from '../../src/engine/trace-session.js';
 import { DEBUG_STATE_SAVE_TRFCR } from './policies/arm64-trfcr-2023.js';
 import { EL1_TRACING_CONFIGURED, TRBE_ENABLED } from './policies/arm64-trfcr-2025.js';
 import {
@@ -113,7 +113,7 @@ export function arm64Fields(): FieldTable {
   return arm64FieldsTable;
 }
 
-/** What the arm64 events are in the kernel, where the common names (src/render/kernel-names.ts) do not say. */
+/** What the arm64 events are in the kernel, where the common names (src/reports/kernel-names.ts) do not say. */
 export const ARM64_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   GUEST_ENTER: 'KVM_RUN: kvm_arch_vcpu_ioctl_run() -> __guest_run() at EL2 (nVHE)',
   GUEST_EXIT: 'an exit to EL2, back through __guest_run() to handle_exit()',

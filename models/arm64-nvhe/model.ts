@@ -2,12 +2,12 @@
  * The arm64 non-VHE model: register file, hardware, lifecycle machine and events, configured with
  * the CPU's breakpoint and watchpoint counts (default 6 + 4, as Cortex-A57).
  */
-import { compileLifecycle } from '../../src/lifecycle.js';
-import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
-import type { HookContext, Hooks } from '../../src/policy.js';
-import type { RegisterFile } from '../../src/register-file.js';
-import { TRACE_NO_SESSION } from '../../src/trace-session.js';
-import type { World } from '../../src/world.js';
+import { compileLifecycle } from '../../src/engine/lifecycle.js';
+import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/engine/model.js';
+import type { HookContext, Hooks } from '../../src/engine/policy.js';
+import type { RegisterFile } from '../../src/engine/register-file.js';
+import { TRACE_NO_SESSION } from '../../src/engine/trace-session.js';
+import type { World } from '../../src/engine/world.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
 import { ARM64_KERNEL_EVENTS, arm64Fields } from './fields.js';

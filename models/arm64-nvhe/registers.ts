@@ -3,7 +3,7 @@
  * Sources: Arm ARM (DDI 0487) D13.3 (DBGB/W{V,C}R<n>_EL1, MDSCR_EL1, MDCCINT_EL1),
  * D13.2 (ID_AA64DFR0_EL1, MDCR_EL2); kernel asm/debug-monitors.h, asm/kvm_arm.h.
  */
-import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
+import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 
 /** Architectural maximum of breakpoint and of watchpoint register pairs (BRPs/WRPs are 4-bit fields). */
 export const MAX_SLOTS = 16;

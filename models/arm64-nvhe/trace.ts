@@ -6,11 +6,11 @@
  * KVM_RUN's loop before it disables interrupts to enter the guest.
  */
 
-import { hostWrite, isHostCpu, pickHostCpu } from '../../src/breakpoint-events.js';
-import { pickVcpu } from '../../src/events.js';
-import type { Executor } from '../../src/execute.js';
-import type { EventKind } from '../../src/model.js';
-import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST, type TraceView } from '../../src/trace-session.js';
+import type { Executor } from '../../src/engine/execute.js';
+import type { EventKind } from '../../src/engine/model.js';
+import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST, type TraceView } from '../../src/engine/trace-session.js';
+import { hostWrite, isHostCpu, pickHostCpu } from '../../src/model-kit/breakpoint-events.js';
+import { pickVcpu } from '../../src/model-kit/events.js';
 import { TRFCR_EL1 } from './registers.js';
 
 // arch/arm64/tools/sysreg TRFCR_ELx and TRFCR_EL2; Arm ARM D19.2 (TRFCR_EL1, TRFCR_EL2).

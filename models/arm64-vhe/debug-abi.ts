@@ -13,8 +13,8 @@
  *   without USE_HW) may be live, and the guest's MDE/KDE are cleared in external_mdscr_el1.
  */
 
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/debug-status.js';
-import type { Executor } from '../../src/execute.js';
+import type { Executor } from '../../src/engine/execute.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/model-kit/debug-status.js';
 import { DBG_MDSCR_KDE, DBG_MDSCR_MDE, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
 import { OSLSR_EL1 } from './registers.js';
 import { vmmIntent } from './vmm-debug-events.js';

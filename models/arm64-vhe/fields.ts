@@ -3,8 +3,9 @@
  * (registers.ts: asm/kvm_arm.h HCR_TVM/HCR_TRVM, asm/sysreg.h SCTLR_ELx_M/C, OSLAR_EL1/OSLSR_EL1)
  * and userspace's debug state (debug-status.ts VMM_DEBUG_*).
  */
-import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
-import { type FieldTable, flags } from '../../src/register-fields.js';
+
+import { type FieldTable, flags } from '../../src/engine/register-fields.js';
+import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { ARM64_KERNEL_EVENTS, arm64Fields } from '../arm64-nvhe/fields.js';
 import { DBG_SPSR_SS } from '../arm64-nvhe/registers.js';
 import { HCR_E2H, HCR_TGE, HCR_TRVM, HCR_TVM, OSLAR_OSLK, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED, SCTLR_C, SCTLR_M } from './registers.js';

@@ -4,8 +4,9 @@
  * debug code reading MDSCR_EL1) or writes a VM register (ESR_EL1/FAR_EL1 when injecting an abort).
  * With the EL1 registers deferred to vcpu_put, such a reader must know where the value lives.
  */
-import { vcpuEvent } from '../../src/events.js';
-import type { EventKind } from '../../src/model.js';
+
+import type { EventKind } from '../../src/engine/model.js';
+import { vcpuEvent } from '../../src/model-kit/events.js';
 
 /** HYP_READ_REG {vcpu, reg} over `readable` and HYP_WRITE_REG {vcpu, reg, value} over `writable`. */
 export function hypAccessEvents(readable: Int32Array, writable: Int32Array, valueDomain: (reg: number) => readonly number[]): EventKind[] {

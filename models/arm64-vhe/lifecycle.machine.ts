@@ -8,7 +8,7 @@
  * (a put there is a preemption, resumed by the next load), and RUN_RETURN leaves it; userspace's
  * ioctls run between KVM_RUNs.
  */
-import { vcpuLifecycle } from '../../src/vcpu-lifecycle.js';
+import { vcpuLifecycle } from '../../src/model-kit/vcpu-lifecycle.js';
 
 /** The arm64 VHE vCPU lifecycle machine; hook actions are placeholders a policy provides. */
 export const arm64VheLifecycle = vcpuLifecycle({

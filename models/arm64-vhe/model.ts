@@ -3,11 +3,12 @@
  * registers that KVM keeps on the CPU from vcpu_load to vcpu_put, HCR_EL2's VM-register traps, the
  * OS Lock, KVM_SET_GUEST_DEBUG, and the hypervisor's own accesses to a loaded vCPU's registers.
  */
-import { vcpuEvent } from '../../src/events.js';
-import { compileLifecycle } from '../../src/lifecycle.js';
-import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
-import type { HookContext, Hooks } from '../../src/policy.js';
-import type { World } from '../../src/world.js';
+
+import { compileLifecycle } from '../../src/engine/lifecycle.js';
+import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/engine/model.js';
+import type { HookContext, Hooks } from '../../src/engine/policy.js';
+import type { World } from '../../src/engine/world.js';
+import { vcpuEvent } from '../../src/model-kit/events.js';
 import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
 import { DBG_MDSCR_MDE, DBG_MDSCR_SS, ID_AA64DFR0_EL1, MDCCINT_EL1, MDCR_EL2, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';

@@ -5,7 +5,7 @@
  * D13.2 (HCR_EL2, SCTLR_EL1, OSLAR_EL1, OSLSR_EL1); kernel asm/kvm_arm.h, asm/sysreg.h, kvm/sys_regs.c.
  */
 
-import { extendRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
+import { extendRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 import { arm64RegisterFile, type DebugCpu, REGISTER_COUNT as NVHE_REGISTER_COUNT } from '../arm64-nvhe/registers.js';
 
 const at = (n: number): number => NVHE_REGISTER_COUNT + n;

@@ -16,11 +16,12 @@
  * scenes", debug.c; when single-stepping it owns the state machine and must hand the guest's back,
  * 6.14 GUEST_SS_ACTIVE_PENDING).
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/debug-status.js';
-import type { Executor } from '../../src/execute.js';
-import type { DeliveryObservation } from '../../src/invariant.js';
-import type { EventKind, InstructionHooks } from '../../src/model.js';
-import { CTX_GUEST } from '../../src/world.js';
+
+import type { Executor } from '../../src/engine/execute.js';
+import type { DeliveryObservation } from '../../src/engine/invariant.js';
+import type { EventKind, InstructionHooks } from '../../src/engine/model.js';
+import { CTX_GUEST } from '../../src/engine/world.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { DBG_MDSCR_SS, DBG_SPSR_SS, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
 import { osLocked, vheRoutesToEl2 } from './hardware.js';
 import { SPSR_EL2 } from './registers.js';

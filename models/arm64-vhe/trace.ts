@@ -3,7 +3,7 @@
  * host kernel runs at EL2, filtered by TRFCR_EL2.E2TRE, and its EL0 by TRFCR_EL2.E0HTRE; a guest
  * runs at EL1/EL0 with TGE = 0, filtered by TRFCR_EL1, which the host reaches as TRFCR_EL12.
  */
-import type { TraceView } from '../../src/trace-session.js';
+import type { TraceView } from '../../src/engine/trace-session.js';
 import { TRFCR_EL1, TRFCR_EL2 } from '../arm64-nvhe/registers.js';
 import { TRFCR_E0TRE, TRFCR_E1TRE, TRFCR_EL2_CX, TRFCR_ENABLES, TRFCR_TS_VIRTUAL, type TraceDriver } from '../arm64-nvhe/trace.js';
 

@@ -3,7 +3,7 @@
  * breakpoints) on a CPU whose host runs with HCR_EL2.TGE = 1: host kernel breakpoints carry HMC and
  * match at EL2, host debug exceptions go to EL2, and the guest's OS Lock blocks its debug exceptions.
  */
-import type { EventKind } from '../../src/model.js';
+import type { EventKind } from '../../src/engine/model.js';
 import { arm64DebugEvents, debugDomain } from '../arm64-nvhe/debug-events.js';
 import { osLocked, vheBreakpointHits, vheRoutesToEl2, vheWatchpointHits } from './hardware.js';
 import { BCR_HMC } from './registers.js';

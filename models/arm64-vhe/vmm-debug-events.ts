@@ -4,11 +4,12 @@
  * the guest writing OSLAR_EL1 to lock or unlock its OS Lock. Userspace's breakpoints are ghost state
  * (`vmmIntent`), so the guest's own debug registers keep their architectural values.
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
-import { vcpuEvent } from '../../src/events.js';
-import type { Executor } from '../../src/execute.js';
-import type { EventKind } from '../../src/model.js';
-import type { GuestDebug } from '../../src/policy.js';
+
+import type { Executor } from '../../src/engine/execute.js';
+import type { EventKind } from '../../src/engine/model.js';
+import type { GuestDebug } from '../../src/engine/policy.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
+import { vcpuEvent } from '../../src/model-kit/events.js';
 import { ADDRESSES } from '../arm64-nvhe/debug-events.js';
 import { bcr, DBG_MDSCR_MDE, DBGBCR, DBGBVR, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1, PRIV_EL0, PRIV_EL1 } from '../arm64-nvhe/registers.js';
 import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED } from './registers.js';

@@ -10,9 +10,10 @@
  * user instruction elsewhere (breakpoint_handler -> watchpoint_single_step_handler ->
  * disable_single_step()).
  */
-import { breakpointEvents, hostWrite } from '../../src/breakpoint-events.js';
-import type { Executor } from '../../src/execute.js';
-import type { EventKind } from '../../src/model.js';
+
+import type { Executor } from '../../src/engine/execute.js';
+import type { EventKind } from '../../src/engine/model.js';
+import { breakpointEvents, hostWrite } from '../../src/model-kit/breakpoint-events.js';
 import { breakpointHits, routesToHyp, trapsToHyp, watchpointHits } from './hardware.js';
 import {
   ARM_BREAKPOINT_LOAD,

@@ -3,7 +3,7 @@
  * registers.ts (hw_breakpoint.h encode_ctrl_reg(), ARM_DSCR_*; arch/arm kvm_arm.h HDCR_*) and the
  * dirty flag of policies/hyp.ts (kvm_asm.h KVM_ARM_DEBUG_DIRTY).
  */
-import { type BitField, type FieldTable, flags } from '../../src/register-fields.js';
+import { type BitField, type FieldTable, flags } from '../../src/engine/register-fields.js';
 import { GUEST_LIVE, KVM_ARM_DEBUG_DIRTY } from './policies/hyp.js';
 import {
   ARM_BREAKPOINT_LOAD,

@@ -3,10 +3,10 @@
  * events, configured with the CPU's breakpoint and watchpoint counts (default 6 + 4, as Cortex-A15)
  * and with whether the guest kernel keeps DBGDSCRext.MDBGen set.
  */
-import { compileLifecycle } from '../../src/lifecycle.js';
-import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
-import type { HookContext, Hooks } from '../../src/policy.js';
-import type { World } from '../../src/world.js';
+import { compileLifecycle } from '../../src/engine/lifecycle.js';
+import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/engine/model.js';
+import type { HookContext, Hooks } from '../../src/engine/policy.js';
+import type { World } from '../../src/engine/world.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { ADDRESSES, armv7DebugEvents, STEP_GHOST } from './debug-events.js';
 import { ARMV7_KERNEL_EVENTS, armv7Fields } from './fields.js';

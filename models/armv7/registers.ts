@@ -3,7 +3,7 @@
  * Sources: ARMv7-A/R ARM (DDI 0406C) C11.11 (DBGDIDR, DBGDSCR, DBGBVR/DBGBCR, DBGWVR/DBGWCR,
  * DBGDCCINT), B4.1.80 HDCR; kernel arch/arm/include/asm/hw_breakpoint.h, asm/kvm_arm.h.
  */
-import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
+import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 import { slotBcr, slotBvr, slotWcr, slotWvr } from '../arm-slots.js';
 
 /** Architectural maximum of breakpoint and of watchpoint register pairs (hw_breakpoint.h ARM_MAX_BRP/WRP). */

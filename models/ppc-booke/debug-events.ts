@@ -7,13 +7,14 @@
  * switch code; but a KVM Book E guest runs with MSR[PR]=1, so a host comparator left armed while a
  * guest runs matches guest code. Userspace's guest breakpoints may land anywhere.
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/debug-status.js';
-import type { Executor } from '../../src/execute.js';
-import type { HitObservation } from '../../src/invariant.js';
-import type { EventKind } from '../../src/model.js';
-import { counted, operandEvent as event, guestCodeEvents, hostCpus, hostProgram, vcpusIn } from '../../src/operand-event.js';
-import type { GuestDebug } from '../../src/policy.js';
-import { CTX_HOST } from '../../src/world.js';
+
+import type { Executor } from '../../src/engine/execute.js';
+import type { HitObservation } from '../../src/engine/invariant.js';
+import type { EventKind } from '../../src/engine/model.js';
+import type { GuestDebug } from '../../src/engine/policy.js';
+import { CTX_HOST } from '../../src/engine/world.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/model-kit/debug-status.js';
+import { counted, operandEvent as event, guestCodeEvents, hostCpus, hostProgram, vcpusIn } from '../../src/model-kit/operand-event.js';
 import { debugEnabled, guestDebugInterrupt, latch, vmmDebug } from './debug-interrupt.js';
 import { dacHits, debugInterruptPending, iacHits, USER } from './hardware.js';
 import { DAC, DBCR0, DBCR0_DAC, DBCR0_EDM, DBCR0_IAC, DBCR0_IDM, DBCR1, DBCR1_IACUS, DBCR2, DBCR2_DACUS, IAC, IACS } from './registers.js';

@@ -4,6 +4,10 @@
  * SWITCH_CODE: after each of its register writes its next instruction executes there, at supervisor
  * level, against whatever IACs are live (the review's "IAC[0] = 0xc0001080 ... IAC1 matched").
  */
+
+import { type Executor, SCRATCH_WORDS } from '../../src/engine/execute.js';
+import type { DeliveryObservation } from '../../src/engine/invariant.js';
+import { CTX_GUEST } from '../../src/engine/world.js';
 import {
   STATUS_DELIVERED,
   STATUS_GHOST,
@@ -12,10 +16,7 @@ import {
   STATUS_SPURIOUS,
   VMM_DEBUG,
   VMM_GHOST,
-} from '../../src/debug-status.js';
-import { type Executor, SCRATCH_WORDS } from '../../src/execute.js';
-import type { DeliveryObservation } from '../../src/invariant.js';
-import { CTX_GUEST } from '../../src/world.js';
+} from '../../src/model-kit/debug-status.js';
 import { debugInterruptPending, iacHits, SUPERVISOR, statusBits } from './hardware.js';
 import { CSRR0, DBSR, DBSR_EVENTS, DBSR_IDE, describeDbsr, MSR, MSR_DE } from './registers.js';
 

@@ -2,8 +2,9 @@
  * The fields of the Book E debug registers, for reports, from the reg_booke.h / reg.h constants
  * in registers.ts; KVM_GUESTDBG_* from uapi linux/kvm.h (policies/ppc-booke-2014.ts).
  */
-import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
-import { type BitField, type FieldTable, flags } from '../../src/register-fields.js';
+
+import { type BitField, type FieldTable, flags } from '../../src/engine/register-fields.js';
+import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_USE_HW_BP } from './policies/ppc-booke-2014.js';
 import {
   DBCR0_DAC1R,

@@ -3,12 +3,13 @@
  * latching and debug interrupts, the lifecycle machine, and the events: host (ptrace, user-only)
  * breakpoints, KVM_SET_GUEST_DEBUG, guest code running into comparators, and the guest's emulated mfmsr/mtmsr.
  */
-import { STATUS_GHOST, VMM_DEBUG_ENABLE, VMM_GHOST } from '../../src/debug-status.js';
-import type { Executor } from '../../src/execute.js';
-import { compileLifecycle } from '../../src/lifecycle.js';
-import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
-import type { HookContext, Hooks } from '../../src/policy.js';
-import type { World } from '../../src/world.js';
+
+import type { Executor } from '../../src/engine/execute.js';
+import { compileLifecycle } from '../../src/engine/lifecycle.js';
+import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/engine/model.js';
+import type { HookContext, Hooks } from '../../src/engine/policy.js';
+import type { World } from '../../src/engine/world.js';
+import { STATUS_GHOST, VMM_DEBUG_ENABLE, VMM_GHOST } from '../../src/model-kit/debug-status.js';
 import { type BookeDomain, bookeDebugEvents } from './debug-events.js';
 import { ADDRESSES, observe, SWITCH_CODE, VCPU_SCALARS, vmmDebug } from './debug-interrupt.js';
 import { PPC_BOOKE_KERNEL_EVENTS, ppcBookeFields } from './fields.js';

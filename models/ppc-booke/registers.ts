@@ -3,7 +3,7 @@
  * always runs with MSR[PR]=1). Bit values: Linux arch/powerpc/include/asm/reg_booke.h (CONFIG_BOOKE
  * branch) and reg.h (MSR_DE); field semantics: Power ISA 2.06 Book III-E ch. 8 "Debug Facilities".
  */
-import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
+import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 
 /** Register ids. IAC1..IAC4 and DAC1..DAC2 are the comparators; DBSR is write-1-to-clear. */
 export const IAC = (n: number): number => n; // IAC1..IAC4 (SPRN_IAC1 0x138 ... SPRN_IAC4 0x13B)

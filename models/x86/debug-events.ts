@@ -6,13 +6,14 @@
  * R/W, LEN per breakpoint), guest code executing and accessing data, and fast-path exits that
  * re-enter the guest inside vcpu_enter_guest's loop (EXIT_FASTPATH_REENTER_GUEST).
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
-import type { Executor } from '../../src/execute.js';
-import type { HitObservation } from '../../src/invariant.js';
-import type { EventKind } from '../../src/model.js';
-import { counted, guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/operand-event.js';
-import type { GuestDebug } from '../../src/policy.js';
-import { CTX_HOST } from '../../src/world.js';
+
+import type { Executor } from '../../src/engine/execute.js';
+import type { HitObservation } from '../../src/engine/invariant.js';
+import type { EventKind } from '../../src/engine/model.js';
+import type { GuestDebug } from '../../src/engine/policy.js';
+import { CTX_HOST } from '../../src/engine/world.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
+import { counted, guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/model-kit/operand-event.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
 import { VCPU_GHOST } from './layout.js';
 import {

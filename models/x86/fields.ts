@@ -3,8 +3,9 @@
  * asm/debugreg.h, kvm_host.h, msr-index.h, vmx.h, svm.h) and KVM's flags (policies/kvm-x86.ts:
  * kvm_host.h enum switch_db_regs, uapi KVM_GUESTDBG_*).
  */
-import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/debug-status.js';
-import { type BitField, type FieldTable, flags } from '../../src/register-fields.js';
+
+import { type BitField, type FieldTable, flags } from '../../src/engine/register-fields.js';
+import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import {
   KVM_DEBUGREG_AUTO_SWITCH,
   KVM_DEBUGREG_BP_ENABLED,

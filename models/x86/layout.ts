@@ -2,7 +2,7 @@
  * Where the x86 models keep a vCPU's state in the world: KVM's memory areas and scalar words (the
  * X86Vcpu fields) and the model's ghost words. Shared by the model, its events and its hardware code.
  */
-import { VMM_GHOST } from '../../src/debug-status.js';
+import { VMM_GHOST } from '../../src/model-kit/debug-status.js';
 
 /** vCPU memory areas: vcpu->arch.db/dr6/dr7, vcpu->arch.eff_db, and the VMCS (VMX) or VMCB (SVM) fields. */
 export const VCPU_AREAS = ['arch', 'effDb', 'vmcs'] as const;

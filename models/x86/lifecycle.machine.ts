@@ -8,7 +8,7 @@
  * and neither the entry nor the exit path runs. A #DB is always intercepted: an exit with reason
  * `debug` that returns to userspace (KVM_EXIT_DEBUG) or re-enters after injecting it.
  */
-import { vcpuLifecycle } from '../../src/vcpu-lifecycle.js';
+import { vcpuLifecycle } from '../../src/model-kit/vcpu-lifecycle.js';
 
 /** The x86 vCPU lifecycle machine, shared by VMX and SVM; hook actions are placeholders a policy provides. */
 export const x86Lifecycle = vcpuLifecycle({ id: 'x86-vcpu', switchContext: 'hyp', guestDebug: true, fastPath: true });

@@ -3,12 +3,13 @@
  * switches at VM entry and exit, the MOV-DR exiting control or DR intercepts, and the events: perf
  * hw_breakpoint users, KVM_SET_GUEST_DEBUG, guest code running into breakpoints, fast-path exits.
  */
-import { STATUS_GHOST } from '../../src/debug-status.js';
-import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from '../../src/execute.js';
-import { compileLifecycle } from '../../src/lifecycle.js';
-import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/model.js';
-import type { HookContext, Hooks } from '../../src/policy.js';
-import type { World } from '../../src/world.js';
+
+import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from '../../src/engine/execute.js';
+import { compileLifecycle } from '../../src/engine/lifecycle.js';
+import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/engine/model.js';
+import type { HookContext, Hooks } from '../../src/engine/policy.js';
+import type { World } from '../../src/engine/world.js';
+import { STATUS_GHOST } from '../../src/model-kit/debug-status.js';
 import { x86DebugEvents } from './debug-events.js';
 import { full, GUEST_REGS, SMALL_DOMAIN, small } from './domains.js';
 import { ERA_5_7, ERA_6_17, X86_ERA_DESCRIPTION } from './eras.js';

@@ -3,7 +3,7 @@
  * without skipping the instruction ("reenter on this instruction"), so the guest executes the same
  * MOV on the hardware right after its next full VM entry. INIT moves RIP and drops it.
  */
-import type { Executor } from '../../src/execute.js';
+import type { Executor } from '../../src/engine/execute.js';
 import { VCPU_GHOST } from './layout.js';
 
 /** Ghost words: 1 + register id (+ RETRY_WRITE for a write), 0 for none; the value written. */

@@ -4,7 +4,7 @@
  * asm/debugreg.h, asm/kvm_host.h and asm/msr-index.h. DR4/DR5 (aliases of DR6/DR7 with CR4.DE=0) are
  * not modelled.
  */
-import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/register-file.js';
+import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 
 /** Register ids: DR0..DR3 are the breakpoint addresses. */
 export const DR = (n: number): number => n;

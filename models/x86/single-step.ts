@@ -5,10 +5,11 @@
  * Ghost: whether a stepped instruction's step is still owed to userspace, so that an instruction run
  * without its step reaching userspace is a finding (debug-status-consumed).
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/debug-status.js';
-import type { Executor } from '../../src/execute.js';
-import type { DeliveryObservation } from '../../src/invariant.js';
-import type { InstructionHooks } from '../../src/model.js';
+
+import type { Executor } from '../../src/engine/execute.js';
+import type { DeliveryObservation } from '../../src/engine/invariant.js';
+import type { InstructionHooks } from '../../src/engine/model.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { VCPU_GHOST } from './layout.js';
 import { DR_STEP, describeDr6, RFLAGS, X86_EFLAGS_TF } from './registers.js';
 import { debugExit } from './vm-switch.js';

@@ -10,9 +10,10 @@
  * DR0-DR3 and DEBUGCTL (without LBR virtualisation) are not switched; a #DB updates DR6 before its
  * intercept (db_interception reads vmcb->save.dr6). Both vendors: KVM intercepts every #DB.
  */
-import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP, VMM_GHOST } from '../../src/debug-status.js';
-import { type Executor, SCRATCH_WORDS } from '../../src/execute.js';
-import type { DeliveryObservation } from '../../src/invariant.js';
+
+import { type Executor, SCRATCH_WORDS } from '../../src/engine/execute.js';
+import type { DeliveryObservation } from '../../src/engine/invariant.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP, VMM_GHOST } from '../../src/model-kit/debug-status.js';
 import { latchDr6 } from './hardware.js';
 import { VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
 import { RETRY, reexecute } from './reexecute.js';

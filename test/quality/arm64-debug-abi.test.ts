@@ -8,7 +8,7 @@ import { arm64Vhe } from '../../models/arm64-vhe/model.js';
 import guestdbg2022 from '../../models/arm64-vhe/policies/arm64-guestdbg-2022.js';
 import owner2025 from '../../models/arm64-vhe/policies/arm64-owner-2025.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
+import { check } from '../../src/searches/check.js';
 
 const all = invariantsFor('arm64-vhe');
 /** Every invariant but the delivery of each step (the 6.1-6.13 finding below). */

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { arm64Nvhe } from '../../models/arm64-nvhe/model.js';
 import { debugSr2015 } from '../../models/arm64-nvhe/policies/arm64-dirty-2015.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
+import { check } from '../../src/searches/check.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, mutant, trapWritesHardware } from './mutants.js';
 
 const invariants = invariantsFor('arm64-nvhe');

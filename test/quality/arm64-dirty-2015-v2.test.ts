@@ -10,7 +10,7 @@ import arm64Dirty2015 from '../../models/arm64-nvhe/policies/arm64-dirty-2015.js
 import arm64Dirty2015V2 from '../../models/arm64-nvhe/policies/arm64-dirty-2015-v2.js';
 import eager from '../../models/arm64-nvhe/policies/eager.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { type CheckResult, check } from '../../src/check.js';
+import { type CheckResult, check } from '../../src/searches/check.js';
 
 const invariants = invariantsFor('arm64-nvhe');
 const seeds = Array.from({ length: 20 }, (_, i) => i + 1);

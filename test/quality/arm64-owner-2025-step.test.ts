@@ -10,9 +10,9 @@ import type { Arm64VheHost, Arm64VheVcpu } from '../../models/arm64-vhe/model.js
 import { arm64Vhe } from '../../models/arm64-vhe/model.js';
 import owner2025, { vheOwnerHooks } from '../../models/arm64-vhe/policies/arm64-owner-2025.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
-import { explore } from '../../src/explore.js';
-import { definePolicy, type Hooks } from '../../src/policy.js';
+import { definePolicy, type Hooks } from '../../src/engine/policy.js';
+import { check } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
 
 const invariants = invariantsFor('arm64-vhe');
 const hooks = owner2025.hooks as Required<Hooks<Arm64VheVcpu, Arm64VheHost>>;

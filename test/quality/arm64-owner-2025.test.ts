@@ -15,8 +15,8 @@ import owner2025 from '../../models/arm64-vhe/policies/arm64-owner-2025.js';
 import arm64VheDeferred2017 from '../../models/arm64-vhe/policies/arm64-vhe-deferred-2017.js';
 import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK } from '../../models/arm64-vhe/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
-import { definePolicy, type Hooks } from '../../src/policy.js';
+import { definePolicy, type Hooks } from '../../src/engine/policy.js';
+import { check } from '../../src/searches/check.js';
 
 const invariants = invariantsFor('arm64-vhe');
 const hooks = owner2025.hooks as Required<Hooks<Arm64VheVcpu, Arm64Host>>;

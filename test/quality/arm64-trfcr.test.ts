@@ -11,9 +11,9 @@ import { arm64Vhe } from '../../models/arm64-vhe/model.js';
 import vheTrfcr2023 from '../../models/arm64-vhe/policies/arm64-trfcr-2023.js';
 import vheTrfcr2025 from '../../models/arm64-vhe/policies/arm64-trfcr-2025.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check, makeExecutor } from '../../src/check.js';
-import { explore } from '../../src/explore.js';
-import { replay } from '../../src/replay.js';
+import { check, makeExecutor } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
+import { replay } from '../../src/searches/replay.js';
 import {
   copyBeforeIrqsDisabled,
   hostTrfcrNotRestored,

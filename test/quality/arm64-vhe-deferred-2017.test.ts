@@ -14,8 +14,8 @@ import eager from '../../models/arm64-vhe/policies/eager.js';
 import { memoryCopy } from '../../models/arm64-vhe/policies/vhe.js';
 import { HCR_TRVM, isVmReg } from '../../models/arm64-vhe/registers.js';
 import { invariants as allInvariants, invariantsFor } from '../../properties/suites.js';
-import { type CheckResult, check } from '../../src/check.js';
-import { definePolicy } from '../../src/policy.js';
+import { definePolicy } from '../../src/engine/policy.js';
+import { type CheckResult, check } from '../../src/searches/check.js';
 
 const invariants = invariantsFor('arm64-vhe');
 const seeds = Array.from({ length: 20 }, (_, i) => i + 1);

@@ -17,10 +17,10 @@ import eager from '../../models/armv7/policies/eager.js';
 import { switchWhenEnabled } from '../../models/armv7/policies/hyp.js';
 import { CTRL_E, DBGBCR, DBGDIDR, didrCounts } from '../../models/armv7/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
-import { cost } from '../../src/cost.js';
-import { explore } from '../../src/explore.js';
-import { definePolicy } from '../../src/policy.js';
+import { definePolicy } from '../../src/engine/policy.js';
+import { check } from '../../src/searches/check.js';
+import { cost } from '../../src/searches/cost.js';
+import { explore } from '../../src/searches/explore.js';
 
 const invariants = invariantsFor('armv7');
 const seeds = [1, 2, 3, 4, 5];

@@ -19,7 +19,7 @@ import {
   trap_debug_regs,
 } from '../../models/arm64-nvhe/policies/hyp.js';
 import { DBGBCR, DBGBVR, DBGWCR, DBGWVR, ID_AA64DFR0_EL1, MDCCINT_EL1 } from '../../models/arm64-nvhe/registers.js';
-import { definePolicy, type Hooks, type Policy } from '../../src/policy.js';
+import { definePolicy, type Hooks, type Policy } from '../../src/engine/policy.js';
 
 type Arm64Hooks = Hooks<Arm64Vcpu, Arm64Host>;
 

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { ppcBooke } from '../../models/ppc-booke/model.js';
 import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
-import { explore } from '../../src/explore.js';
+import { check } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
 import { breakpointsDropped, guestDbcr0Lost, hitsNotToUserspace, hostNotRestored } from './ppc-booke-mutants.js';
 
 const all = invariantsFor('ppc-booke');

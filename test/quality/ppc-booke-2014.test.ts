@@ -12,8 +12,8 @@ import { ppcBooke } from '../../models/ppc-booke/model.js';
 import upstream from '../../models/ppc-booke/policies/ppc-booke-2014.js';
 import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
-import { explore } from '../../src/explore.js';
+import { check } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
 
 const all = invariantsFor('ppc-booke');
 const only = (name: string) => all.filter((i) => i.name === name || i.name === 'policy-total');

@@ -10,9 +10,9 @@ import { ppcBooke } from '../../models/ppc-booke/model.js';
 import gdb2008 from '../../models/ppc-booke/policies/ppc-booke-gdb-2008.js';
 import gdb2008Fixed from '../../models/ppc-booke/policies/ppc-booke-gdb-2008-fixed.js';
 import { DBSR, DBSR_IAC1 } from '../../models/ppc-booke/registers.js';
-import { makeExecutor } from '../../src/check.js';
-import { definePolicy, type Policy } from '../../src/policy.js';
-import { eventFromJSON, type TraceEvent } from '../../src/trace.js';
+import { definePolicy, type Policy } from '../../src/engine/policy.js';
+import { eventFromJSON, type TraceEvent } from '../../src/engine/trace.js';
+import { makeExecutor } from '../../src/searches/check.js';
 
 /**
  * Runs the events of `trace` that are enabled when their turn comes under `policy`, with no

@@ -17,8 +17,8 @@ import eager from '../../models/ppc-booke/policies/eager.js';
 import gdb2008 from '../../models/ppc-booke/policies/ppc-booke-gdb-2008.js';
 import gdb2008Fixed from '../../models/ppc-booke/policies/ppc-booke-gdb-2008-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { type CheckResult, check } from '../../src/check.js';
-import type { TraceEvent } from '../../src/trace.js';
+import type { TraceEvent } from '../../src/engine/trace.js';
+import { type CheckResult, check } from '../../src/searches/check.js';
 
 const all = invariantsFor('ppc-booke');
 const only = (name: string) => all.filter((i) => i.name === name);

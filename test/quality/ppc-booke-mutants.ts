@@ -5,7 +5,7 @@
 import type { BookeHost, BookeVcpu } from '../../models/ppc-booke/model.js';
 import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
 import { DBCR0 } from '../../models/ppc-booke/registers.js';
-import { definePolicy, type Hooks } from '../../src/policy.js';
+import { definePolicy, type Hooks } from '../../src/engine/policy.js';
 
 const hooks = fixed.hooks as Hooks<BookeVcpu, BookeHost>;
 const mutant = (name: string, summary: string, override: Hooks<BookeVcpu, BookeHost>) =>

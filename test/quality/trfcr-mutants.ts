@@ -15,7 +15,7 @@ import arm64Trfcr2025 from '../../models/arm64-nvhe/policies/arm64-trfcr-2025.js
 import { guest_run_enter } from '../../models/arm64-nvhe/policies/hyp.js';
 import { TRFCR_EL2 } from '../../models/arm64-nvhe/registers.js';
 import { vheTracePolicy } from '../../models/arm64-vhe/policies/trfcr-vhe.js';
-import { definePolicy, type Hooks, type Policy } from '../../src/policy.js';
+import { definePolicy, type Hooks, type Policy } from '../../src/engine/policy.js';
 
 type Arm64Hooks = Hooks<Arm64Vcpu, Arm64Host>;
 

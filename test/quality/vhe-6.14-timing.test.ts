@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { arm64Vhe } from '../../models/arm64-vhe/model.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
-import { explore } from '../../src/explore.js';
+import { check } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
 import policy, { vhe614 } from './vhe-6.14-timing.policy.js';
 
 const invariants = invariantsFor('arm64-vhe');

@@ -9,9 +9,9 @@ import { x86Svm, x86Vmx } from '../../models/x86/model.js';
 import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
-import { explore } from '../../src/explore.js';
-import type { ModelConfig } from '../../src/model.js';
+import type { ModelConfig } from '../../src/engine/model.js';
+import { check } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
 import {
   debugctlSnapshotBeforeIrqOff,
   dr6NotReset,

@@ -19,7 +19,7 @@ import {
   VM_EXIT_SAVE_DEBUG_CONTROLS,
   X86_EFLAGS_TF,
 } from '../../models/x86/registers.js';
-import { definePolicy, type Hooks, type Policy } from '../../src/policy.js';
+import { definePolicy, type Hooks, type Policy } from '../../src/engine/policy.js';
 
 type X86Hooks = Hooks<X86Vcpu, X86Host>;
 type Mutant = Policy<X86Vcpu, X86Host>;

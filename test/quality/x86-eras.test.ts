@@ -11,8 +11,8 @@ import { x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { KVM_DEBUGREG_AUTO_SWITCH } from '../../models/x86/policies/kvm-x86.js';
 import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check, makeExecutor } from '../../src/check.js';
-import { explore } from '../../src/explore.js';
+import { check, makeExecutor } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
 
 describe('x86-era 1 (Linux 6.13)', () => {
   it('VMX: an interrupt that sets host DEBUGCTL while the vCPU is loaded is undone by the exit (vmx_vcpu_load snapshot)', () => {

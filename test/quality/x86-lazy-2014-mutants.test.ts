@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { x86Svm, x86Vmx } from '../../models/x86/model.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
-import { explore } from '../../src/explore.js';
+import { check } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
 import { exitsNotRearmed, generalDetectNotEmulated, hostAddressesNotRestored, userspaceBreakpointsNotLoaded } from './x86-mutants.js';
 
 const CASES = [

@@ -11,10 +11,10 @@ import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { x86Lazy2014Svm, x86Lazy2014Vmx } from '../../models/x86/policies/x86-lazy-2014.js';
 import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { check } from '../../src/check.js';
+import type { TraceEvent } from '../../src/engine/trace.js';
 import { expectPolicy, PolicyViolation } from '../../src/expect-policy.js';
-import { explore } from '../../src/explore.js';
-import type { TraceEvent } from '../../src/trace.js';
+import { check } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
 
 /** The finding with the debugger's breakpoint at 0x2000: the MOV that handle_dr left to run again reads it. */
 const REEXECUTED_READ: TraceEvent[] = [

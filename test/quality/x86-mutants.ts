@@ -19,7 +19,7 @@ import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
 import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, SLOTS } from '../../models/x86/registers.js';
-import { definePolicy, type GuestDebug, type Hooks, type Policy } from '../../src/policy.js';
+import { definePolicy, type GuestDebug, type Hooks, type Policy } from '../../src/engine/policy.js';
 
 type X86Hooks = Hooks<X86Vcpu, X86Host>;
 type Mutant = Policy<X86Vcpu, X86Host>;

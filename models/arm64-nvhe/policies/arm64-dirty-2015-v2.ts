@@ -3,7 +3,7 @@
  * dirty-flag lazy switch, but the host-save condition tests MDSCR_EL1.KDE twice (KDE || KDE) and
  * never MDE, so a guest debugging only its EL0 code runs on the host's breakpoint registers.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
 import { DBG_MDSCR_KDE, MDSCR_EL1 } from '../registers.js';
 import { debugSr2015 } from './arm64-dirty-2015.js';

@@ -3,7 +3,7 @@
  * guest debug registers trap (MDCR_EL2.TDA) until the guest writes one; the flag is also set on
  * entry whenever the guest's MDSCR_EL1 has KDE or MDE, and then host and guest state switch in full.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
 import { DBG_MDSCR_KDE, DBG_MDSCR_MDE, MDSCR_EL1 } from '../registers.js';
 import {

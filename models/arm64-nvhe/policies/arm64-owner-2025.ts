@@ -4,7 +4,7 @@
  * vcpu_load, the first trapped access promoting FREE to GUEST_OWNED, and the hyp world switch
  * (__kvm_vcpu_run) swapping the debug registers only while someone owns them.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import { type Arm64Context, type Arm64Host, type Arm64Vcpu, commonCode } from '../model.js';
 import { debug_switch_to_guest, debug_switch_to_host, kvm_vcpu_load_debug, trap_debug_owner } from './debug-owner.js';
 

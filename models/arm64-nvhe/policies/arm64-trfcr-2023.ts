@@ -4,7 +4,7 @@
  * the run loop copies it into the vCPU with interrupts disabled, and hyp swaps TRFCR_EL1 when host
  * and guest values differ. The breakpoint switch underneath is arm64-dirty-2015's.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
 import { ID_AA64DFR0_EL1, TRBLIMITR_EL1, TRFCR_EL1 } from '../registers.js';
 import { TRBLIMITR_EL1_E, traceBufferOf, traceFiltOf } from '../trace.js';

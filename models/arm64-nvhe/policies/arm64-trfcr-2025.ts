@@ -5,7 +5,7 @@
  * host's; hyp reads host_data directly on every switch, so nothing is copied into the vCPU. The
  * debug registers switch as in arm64-owner-2025, the 6.14 debug-owner code.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
 import { TRFCR_EL1 } from '../registers.js';
 import owner2025 from './arm64-owner-2025.js';

@@ -5,7 +5,7 @@
  * when the guest's MDSCR_EL1 has MDE or KDE, else FREE), MDCR_EL2 is computed there, the first
  * trapped access promotes FREE to GUEST_OWNED, and the world switch swaps registers only when owned.
  */
-import type { GuestDebug, TrapParams } from '../../../src/policy.js';
+import type { GuestDebug, TrapParams } from '../../../src/engine/policy.js';
 import { type Arm64Context, type Arm64Vcpu, storage } from '../model.js';
 import {
   DBG_MDSCR_KDE,

@@ -3,7 +3,7 @@
  * guest's, on every exit the reverse; guest accesses never trap. The correctness baseline and the
  * cost ceiling (DESIGN §8).
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
 import {
   DBGBCR,

@@ -4,7 +4,7 @@
  * Only the registers this model has are touched (MDSCR_EL1 among the EL1 sysregs, MDCR_EL2 among
  * the traps); everything else those functions do is outside the debug state.
  */
-import type { Hw, TrapParams } from '../../../src/policy.js';
+import type { Hw, TrapParams } from '../../../src/engine/policy.js';
 import type { Arm64Context } from '../model.js';
 import { isDebugStateReg } from '../model.js';
 import {

@@ -9,7 +9,7 @@
  * and the PC increment of an emulated instruction committed at the next entry (__kvm_adjust_pc).
  * Checked against what userspace is owed under `--debug-abi 2015`.
  */
-import { definePolicy, type TrapParams } from '../../../src/policy.js';
+import { definePolicy, type TrapParams } from '../../../src/engine/policy.js';
 import { storage } from '../../arm64-nvhe/model.js';
 import {
   KVM_GUESTDBG_SINGLESTEP,

@@ -7,7 +7,7 @@
  * userspace's breakpoints in external_debug_state) with single-step (the step state kept across
  * load/put), and the OS Lock (OSLAR_EL1 trapped, OSLSR_EL1.OSLK kept in memory, ownership decided again).
  */
-import { definePolicy, type TrapParams } from '../../../src/policy.js';
+import { definePolicy, type TrapParams } from '../../../src/engine/policy.js';
 import type { Arm64Vcpu } from '../../arm64-nvhe/model.js';
 import {
   debug_switch_to_guest,

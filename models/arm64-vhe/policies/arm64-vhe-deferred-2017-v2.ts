@@ -4,7 +4,7 @@
  * write goes through read_/write_deferrable_vm_reg (BUG() on an unlisted register). Every other
  * reader — kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG — uses the memory copy.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 
 import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { isVmReg, REGISTER_NAMES } from '../registers.js';

@@ -4,7 +4,7 @@
  * zero / written to nowhere (Christoffer Dall: "reads could be WARN+RAZ, and writes could be
  * WARN+WI"). It never stops a hook; whether the zeros it returns are right is for the checker to say.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 
 import type { Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { REGISTER_NAMES } from '../registers.js';

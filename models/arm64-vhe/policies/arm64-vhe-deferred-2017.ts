@@ -5,7 +5,7 @@
  * kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG. Reset runs with the
  * registers put (as upstream since e761a927bc9a, 2019).
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import { storage } from '../../arm64-nvhe/model.js';
 import { ID_AA64DFR0_EL1 } from '../../arm64-nvhe/registers.js';
 import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheHost, type Arm64VheVcpu, resetSysRegs } from '../model.js';

@@ -3,7 +3,7 @@
  * registers are loaded on every entry and saved on every exit, so the memory copy is always live
  * while the host runs, and the debug registers switch in full as in arm64-nvhe/eager.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 
 import nvheEager from '../../arm64-nvhe/policies/eager.js';
 import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';

@@ -5,7 +5,7 @@
  * guest writes to the register are trapped, the value will persist"). The debug-register switch
  * underneath is arm64-owner-2025's, with the run loop's local_irq_disable() marked.
  */
-import { definePolicy, type Policy } from '../../../src/policy.js';
+import { definePolicy, type Policy } from '../../../src/engine/policy.js';
 
 import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { TRFCR_EL12 } from '../trace.js';

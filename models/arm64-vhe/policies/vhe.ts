@@ -4,7 +4,7 @@
  * registers and MDCR_EL2 at vcpu_load and putting them back at vcpu_put, the VHE run loop, and the
  * trapped VM-register handler with its cache toggle. Where a value is read or written is the policy's choice (`SysRegAccess`).
  */
-import type { TrapParams } from '../../../src/policy.js';
+import type { TrapParams } from '../../../src/engine/policy.js';
 import { debugSr2015 } from '../../arm64-nvhe/policies/arm64-dirty-2015.js';
 import { __sysreg_restore_state, __sysreg_save_state, kvm_arm_setup_debug, trap_debug_regs } from '../../arm64-nvhe/policies/hyp.js';
 import { MDCR_EL2, MDCR_EL2_HPMN_MASK } from '../../arm64-nvhe/registers.js';

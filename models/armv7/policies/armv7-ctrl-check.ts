@@ -3,7 +3,7 @@
  * registers, the host's on the hardware and the guest's in memory; if either side enables
  * anything, switch everything and stop trapping, otherwise trap and leave the registers alone.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Armv7Host, Armv7Vcpu } from '../model.js';
 import { host_ctrl_enabled, switchWhenEnabled } from './hyp.js';
 

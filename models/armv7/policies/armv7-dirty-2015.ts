@@ -3,7 +3,7 @@
  * 2015): guest CP14 accesses trap until the guest writes one (the dirty bit); the dirty bit, or the
  * guest's DBGDSCRext.MDBGen, makes entry switch everything and stop trapping; exit switches back.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Armv7Context, Armv7Host, Armv7Vcpu } from '../model.js';
 import { ARM_DSCR_MDBGEN, DBGDSCRext } from '../registers.js';
 import { KVM_ARM_DEBUG_DIRTY, set_hdcr_vmentry, set_hdcr_vmexit, switch_to_guest, switch_to_host, trap_debug32 } from './hyp.js';

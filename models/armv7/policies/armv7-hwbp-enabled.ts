@@ -5,7 +5,7 @@
  * something. Will Deacon: "You miss the reserved breakpoint, I think." The reserved breakpoint is
  * armed only for a stepping watchpoint that keeps its wp_on_reg[] slot, so the scan sees it.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Armv7Context, Armv7Host, Armv7Vcpu } from '../model.js';
 import { DBGBCR, DBGWCR } from '../registers.js';
 import { switchWhenEnabled } from './hyp.js';

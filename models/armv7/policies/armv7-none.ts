@@ -2,7 +2,7 @@
  * What 32-bit KVM/arm shipped before the 2015 series: set_hdcr traps only the PMU, so the guest's
  * CP14 debug accesses reach the hardware, and the world switch neither saves nor restores them.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Armv7Host, Armv7Vcpu } from '../model.js';
 import { set_hdcr_vmentry, set_hdcr_vmexit } from './hyp.js';
 

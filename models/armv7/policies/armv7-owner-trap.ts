@@ -4,7 +4,7 @@
  * host runs; a trapped host access makes the host this CPU's owner, a trapped guest write makes
  * the guest own its vCPU's registers (the dirty bit, kept until reset); entry switches everything only when somebody owns them.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Armv7Context, Armv7Host, Armv7Vcpu } from '../model.js';
 import { HDCR, HDCR_TPM, HDCR_TPMCR } from '../registers.js';
 import {

@@ -3,7 +3,7 @@
  * guest's, on every exit the reverse; guest accesses never trap. The correctness baseline and the
  * cost ceiling (DESIGN §8).
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { Armv7Host, Armv7Vcpu } from '../model.js';
 import { set_hdcr_vmentry, set_hdcr_vmexit, switch_to_guest, switch_to_host } from './hyp.js';
 

@@ -3,7 +3,7 @@
  * from arch/arm/kvm/{interrupts.S, interrupts_head.S, coproc.c} and the v3 debug series
  * ("KVM: arm: implement world switch for debug registers", Zhichao Huang, June 2015).
  */
-import type { TrapParams } from '../../../src/policy.js';
+import type { TrapParams } from '../../../src/engine/policy.js';
 import type { Armv7Context, Armv7Hooks } from '../model.js';
 import {
   CTRL_E,

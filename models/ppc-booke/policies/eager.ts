@@ -4,7 +4,7 @@
  * userspace's) with DBCR0 last; on every exit clear DBSR, disarm, and restore the host's with DBCR0
  * last. The correctness baseline and the cost ceiling (DESIGN §8).
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import { KVM_EXIT_DEBUG } from '../debug-interrupt.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
 import { DAC, DBCR0, DBCR0_GUEST_MASK, DBCR1, DBCR1_DEFAULT, DBCR2, DBCR2_DEFAULT, IAC, MSR, MSR_DE } from '../registers.js';

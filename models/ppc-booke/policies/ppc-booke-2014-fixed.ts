@@ -8,7 +8,7 @@
  * userspace debugs, DE is forced in the shadow MSR only, and the guest's own MSR[DE] is kept
  * (upstream kvmppc_vcpu_sync_debug clears it, so the guest reads it back as 0 and loses it).
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
 import {
   DAC,

@@ -5,7 +5,7 @@
  * with current->thread.debug once per KVM_RUN through switch_booke_debug_regs(), exits are handled
  * with it live, a debug exit saves and clears DBSR, vcpu_put clears DBSR.
  */
-import { definePolicy, type GuestDebug, type TrapParams } from '../../../src/policy.js';
+import { definePolicy, type GuestDebug, type TrapParams } from '../../../src/engine/policy.js';
 import { KVM_EXIT_DEBUG } from '../debug-interrupt.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
 import {

@@ -5,7 +5,7 @@
  * "what happens if an IAC fires between here and the guest": the comparators are disarmed while they
  * are retargeted and armed for MSR[PR]=1 only (the guest's level), so the switch code never matches.
  */
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 import { KVM_EXIT_DEBUG } from '../debug-interrupt.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
 import {

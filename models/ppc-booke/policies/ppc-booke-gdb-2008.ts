@@ -6,7 +6,7 @@
  * DBCR2); the debug exit clears DBSR bits chosen from dbg->bp[]. The guest's own debug SPRs are
  * emulated storage that is never loaded (the model's common code).
  */
-import { definePolicy, type GuestDebug } from '../../../src/policy.js';
+import { definePolicy, type GuestDebug } from '../../../src/engine/policy.js';
 import { KVM_EXIT_DEBUG } from '../debug-interrupt.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
 import { CSRR0, DBCR0, DBCR0_IDM, DBCR1, DBSR, IAC, MSR, MSR_DE } from '../registers.js';

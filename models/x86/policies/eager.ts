@@ -6,7 +6,7 @@
  * LBR virtualisation or KVM's switch by hand on SVM). The correctness baseline and the cost ceiling
  * (DESIGN §8).
  */
-import type { TrapParams } from '../../../src/policy.js';
+import type { TrapParams } from '../../../src/engine/policy.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, SLOTS } from '../registers.js';
 import { hw_breakpoint_restore, type KvmX86Ops, kvm_update_dr7, kvm_update_dr0123, snapshot_host_debugctl } from './kvm-x86.js';

@@ -3,7 +3,7 @@
  * kvm_x86_ops it calls, transliterated over the model's hardware accessors. Vendor code is in vmx.ts
  * and svm.ts; policies compose these into hooks.
  */
-import type { GuestDebug, TrapParams } from '../../../src/policy.js';
+import type { GuestDebug, TrapParams } from '../../../src/engine/policy.js';
 import { ERA_6_17 } from '../eras.js';
 import type { X86Context } from '../model.js';
 import {

@@ -1,5 +1,5 @@
 /** The SVM side of KVM's debug-register handling (Linux arch/x86/kvm/svm/svm.c, as of 6.17; no SEV-ES). */
-import type { TrapParams } from '../../../src/policy.js';
+import type { TrapParams } from '../../../src/engine/policy.js';
 import { ERA_6_17 } from '../eras.js';
 import type { X86Context } from '../model.js';
 import {

@@ -1,5 +1,5 @@
 /** One x86 policy for each vendor: the same common code over VMX's and SVM's kvm_x86_ops. */
-import { definePolicy, type Policy } from '../../../src/policy.js';
+import { definePolicy, type Policy } from '../../../src/engine/policy.js';
 import type { X86Hooks, X86Host, X86Vcpu } from '../model.js';
 import type { KvmX86Ops } from './kvm-x86.js';
 import { svmOps } from './svm.js';

@@ -1,5 +1,5 @@
 /** The VMX side of KVM's debug-register handling (Linux arch/x86/kvm/vmx/vmx.c, as of 6.17). */
-import type { TrapParams } from '../../../src/policy.js';
+import type { TrapParams } from '../../../src/engine/policy.js';
 import type { X86Context } from '../model.js';
 import {
   CPU_BASED_MOV_DR_EXITING,

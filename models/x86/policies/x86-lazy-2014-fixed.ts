@@ -4,7 +4,7 @@
  * returns to userspace before re-entering (a pending signal), userspace's KVM_SET_GUEST_DEBUG finds DR
  * exits off. Here KVM_SET_GUEST_DEBUG drops the pending WONT_EXIT and turns DR exits back on first.
  */
-import type { GuestDebug } from '../../../src/policy.js';
+import type { GuestDebug } from '../../../src/engine/policy.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { KVM_DEBUGREG_WONT_EXIT, type KvmX86Ops, kvm_arch_vcpu_ioctl_set_guest_debug } from './kvm-x86.js';
 import { x86Policies } from './vendors.js';

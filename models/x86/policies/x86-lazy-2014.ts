@@ -5,7 +5,7 @@
  * exit syncs them back; DR0-DR3 are loaded only while the guest or userspace enables a breakpoint, and
  * the host's are restored after the run loop only when hw_breakpoint_active().
  */
-import type { TrapParams } from '../../../src/policy.js';
+import type { TrapParams } from '../../../src/engine/policy.js';
 import { ERA_6_13 } from '../eras.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL } from '../registers.js';

@@ -1,6 +1,6 @@
 /** Hostile-policy fixture: the arm64-nvhe eager policy plus an async vcpuLoad that rejects. */
 import eager from '../../../models/arm64-nvhe/policies/eager.js';
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 
 export default definePolicy({
   name: 'async-throw',

@@ -1,6 +1,6 @@
 /** Hostile-policy fixture: the arm64-nvhe eager policy plus a vcpuLoad that counts its calls in a module variable. */
 import eager from '../../../models/arm64-nvhe/policies/eager.js';
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 
 let loads = 0;
 export default definePolicy({

@@ -1,6 +1,6 @@
 /** Hostile-policy fixture: a module whose top-level code never finishes. */
 import eager from '../../../models/arm64-nvhe/policies/eager.js';
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 
 let spins = 0;
 while (spins >= 0) spins = (spins + 1) % 1000;

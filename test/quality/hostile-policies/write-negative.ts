@@ -2,7 +2,7 @@
 
 import { MDSCR_EL1 } from '../../../models/arm64-nvhe/api.js';
 import eager from '../../../models/arm64-nvhe/policies/eager.js';
-import { definePolicy } from '../../../src/policy.js';
+import { definePolicy } from '../../../src/engine/policy.js';
 export default definePolicy({
   name: 'write-negative',
   arch: 'arm64-nvhe',

@@ -1,0 +1,174 @@
+import * as z from 'zod';
+import { parseOrThrow } from '../persistence/trace-file.js';
+import { UsageError } from '../persistence/usage-error.js';
+import { REPORT_VERSION } from '../reports/json.js';
+import { formatEvent } from '../reports/text.js';
+import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
+import type { Io } from './io.js';
+import type { MergeFlags, ReportFile } from './merge-command.js';
+import { checkShardSet } from './shard.js';
+
+const exploreResult = z.looseObject({
+  reportVersion: z.literal(REPORT_VERSION),
+  command: z.literal('explore', { error: 'merge combines the reports of one command: every one of `explore --shard K/N --json`' }),
+  policy: z.string(),
+  arch: z.string(),
+  policyFile: z.string().optional(),
+  config: z.record(z.string(), z.number()),
+  verdict: z.enum(['held', 'violated', 'crashed', 'stopped', 'held-so-far']),
+  invariants: z.array(z.string()),
+  depth: z.int(),
+  depthCompleted: z.int(),
+  domain: z.string(),
+  symmetry: z.array(z.string()),
+  violation: z.looseObject({ invariant: z.string(), step: z.int(), message: z.string(), at: z.string() }).nullable(),
+  trace: z.array(z.looseObject({ event: z.string() })),
+  error: z.string().nullable(),
+  stats: z.looseObject({ states: z.number(), transitions: z.number(), ms: z.number(), transitionsSaved: z.number().optional() }),
+  shard: z.strictObject({
+    index: z.int().min(1),
+    total: z.int().min(1),
+    item: z.int().min(0),
+    split: z.strictObject({ depth: z.int(), width: z.int(), owned: z.int() }).nullable(),
+  }),
+});
+type ExploreReport = z.infer<typeof exploreResult>;
+
+const exploreEnvelope = z.looseObject({
+  reportVersion: z.literal(REPORT_VERSION),
+  command: z.literal('explore'),
+  shard: z.strictObject(
+    { index: z.int().min(1), total: z.int().min(1), policies: z.int().min(0) },
+    {
+      error: 'merge combines the shards of `explore --shard K/N --json`; this report has no shard',
+    },
+  ),
+  results: z.array(exploreResult),
+});
+
+const RANK: Record<ExploreReport['verdict'], number> = { held: 0, 'held-so-far': 1, stopped: 1, violated: 2, crashed: 3 };
+
+/** One policy's shards merged: the worst verdict, the depth every shard completed, the shortest counterexample. */
+interface MergedExplore {
+  readonly report: ExploreReport;
+  readonly depthCompleted: number;
+  /** States and transitions summed over the shards (states above the split are counted once per shard). */
+  readonly states: number;
+  readonly transitions: number;
+  /** Transitions partial-order reduction saved, summed over the shards. */
+  readonly transitionsSaved: number;
+  readonly split: ExploreReport['shard']['split'];
+  readonly perShard: readonly number[];
+}
+
+function mergePolicy(pieces: readonly ExploreReport[]): MergedExplore {
+  const worst = Math.max(...pieces.map((p) => RANK[p.verdict]));
+  const chosen = pieces
+    .filter((p) => RANK[p.verdict] === worst)
+    .sort((a, b) => a.trace.length - b.trace.length || a.shard.index - b.shard.index)[0] as ExploreReport;
+  return {
+    report: chosen,
+    depthCompleted: Math.min(...pieces.map((p) => p.depthCompleted)),
+    states: pieces.reduce((n, p) => n + p.stats.states, 0),
+    transitions: pieces.reduce((n, p) => n + p.stats.transitions, 0),
+    transitionsSaved: pieces.reduce((n, p) => n + (p.stats.transitionsSaved ?? 0), 0),
+    split: pieces[0]?.shard.split ?? null,
+    perShard: pieces.map((p) => p.stats.states),
+  };
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** One policy's merged exploration in text: the guarantee of the shards together, or the shortest counterexample. */
+function renderPolicy(m: MergedExplore, shards: number): string {
+  const r = m.report;
+  const name = `${r.arch}/${r.policy}`;
+  const split = m.split
+    ? `split at depth ${m.split.depth} (${count(m.split.width)} states) into ${shards} shards`
+    : `no depth reached the split width: each of the ${shards} shards searched everything`;
+  const coverage = `  ${split}; states per shard: ${m.perShard.map(count).join(', ')} (${count(m.states)} in all, the part above the split counted in every shard)`;
+  if (r.verdict === 'crashed') return `${name}: the checker crashed (exit 3)\n  ${r.error ?? 'unknown error'}\n${coverage}\n`;
+  if (r.verdict !== 'violated') {
+    const head =
+      m.depthCompleted === r.depth
+        ? `${name}: held for every interleaving of at most ${r.depth} events (exhaustive, the shards together)`
+        : `${name}: ${r.verdict}; held for every interleaving of at most ${m.depthCompleted} events (depth ${r.depth} not completed by every shard)`;
+    return `${head}\n  domain: ${r.domain}\n${coverage}\n`;
+  }
+  const v = r.violation;
+  return [
+    `${name}: violated ${v?.invariant ?? '?'} (shard ${r.shard.index}/${r.shard.total})`,
+    `Shortest counterexample: ${r.trace.length} steps (no shard has a shorter one, so none shorter exists in the explored domain)`,
+    coverage,
+    ...r.trace.map(
+      (e, i) =>
+        `  ${i + 1}. ${formatEvent(e as Parameters<typeof formatEvent>[0])}${v && i + 1 === v.step ? `   <== ${v.invariant} broke here (${v.at})` : ''}`,
+    ),
+    ...(v ? [`${v.invariant}: ${v.message}`] : []),
+    `Replay: npx worldswitch explore ${r.policyFile ?? name} --depth ${r.depth} --shard ${r.shard.index}/${r.shard.total}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * `worldswitch merge` of `explore --shard K/N --json` reports: every shard once, every policy in
+ * every shard; held only if every shard held to the full depth.
+ * Exit codes: 3 crashed, 1 violated, 4 a shard stopped before the depth, 0 held.
+ */
+export function mergeExplore(read: readonly ReportFile[], flags: MergeFlags, io: Io): number {
+  const reports = read.map((r) => ({ file: r.file, ...parseOrThrow(exploreEnvelope, r.json, r.file) }));
+  const total = checkShardSet(reports, 'explore') as number;
+  const policies = reports[0]?.shard.policies ?? 0;
+  const groups: ExploreReport[][] = Array.from({ length: policies }, () => []);
+  for (const r of reports) for (const res of r.results) groups[res.shard.item]?.push(res);
+  groups.forEach((pieces, item) => {
+    const head = pieces[0];
+    const same = (p: ExploreReport): boolean =>
+      p.policy === head?.policy &&
+      p.arch === head.arch &&
+      p.depth === head.depth &&
+      JSON.stringify([p.invariants, p.config, p.symmetry, p.shard.split?.depth, p.shard.split?.width]) ===
+        JSON.stringify([head.invariants, head.config, head.symmetry, head.shard.split?.depth, head.shard.split?.width]);
+    if (pieces.length !== total || !pieces.every(same)) {
+      throw new UsageError(`The shards disagree on policy #${item + 1}: run every shard with the same policies and flags.`);
+    }
+  });
+  const merged = groups.map(mergePolicy);
+  const verdicts: CiVerdict[] = merged.map((m) => {
+    const r = m.report;
+    const name = `${r.arch}/${r.policy}`;
+    return {
+      name,
+      policy: name,
+      verdict: r.verdict,
+      invariantSet: [],
+      ...(r.violation ? { violation: r.violation } : {}),
+      ...failingEvent(r.trace, r.violation ?? undefined),
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.policyFile ? { policyFile: r.policyFile } : {}),
+      seconds: 0,
+      text: renderPolicy(m, total),
+      properties: { depth: r.depth, depthCompleted: m.depthCompleted, states: m.states },
+    };
+  });
+  if (flags.junit) writeJunit(flags.junit, 'explore', verdicts);
+  annotate(io, verdicts);
+  if (flags.json) {
+    const results = merged.map((m) => {
+      const { shard: _shard, ...rest } = m.report;
+      return {
+        ...rest,
+        depthCompleted: m.depthCompleted,
+        shards: { total, split: m.split, states: m.perShard },
+        stats: { ...m.report.stats, states: m.states, transitions: m.transitions, transitionsSaved: m.transitionsSaved },
+      };
+    });
+    io.out(
+      `${JSON.stringify({ reportVersion: REPORT_VERSION, command: 'merge', of: 'explore', reports: read.length, results }, null, 2)}\n`,
+    );
+  } else {
+    io.out(verdicts.map((v) => v.text).join('\n'));
+  }
+  const all = merged.map((m) => m.report.verdict);
+  return all.includes('crashed') ? 3 : all.includes('violated') ? 1 : all.some((v) => v !== 'held') ? 4 : 0;
+}

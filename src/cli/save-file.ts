@@ -1,0 +1,134 @@
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import type { Executor } from '../engine/execute.js';
+import { toTraceFile } from '../persistence/trace-file.js';
+import { UsageError } from '../persistence/usage-error.js';
+import { type HtmlTrace, renderHtml } from '../reports/html.js';
+import { regressionTest } from '../reports/reproduce.js';
+import type { CheckResult } from '../searches/check.js';
+import type { ExploreResult } from '../searches/explore.js';
+import type { Io } from './io.js';
+import type { Selected } from './selection.js';
+
+/** Writes `text` to `file` (`--out`, `--html`); a file that cannot be written is a usage error (exit 2). */
+export function saveFile(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new UsageError(`Cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes the HTML view of a trace (`--html F`). */
+export function writeHtmlReport(file: string, x: Executor, page: HtmlTrace): void {
+  saveFile(file, renderHtml(x, page));
+}
+
+/**
+ * Validates where `--out` and `--html` will write, before the run (a run of minutes must not end
+ * with its report thrown away): not empty, not the same file, in an existing writable directory,
+ * not a directory themselves.
+ */
+export function checkDestinations(flags: { out?: string; html?: string }): void {
+  for (const [flag, file] of [
+    ['--out', flags.out],
+    ['--html', flags.html],
+  ] as const) {
+    if (file === undefined) continue;
+    if (file === '') throw new UsageError(`${flag} takes a file name, got "".`);
+    const dir = dirname(resolve(file));
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new UsageError(`Cannot write ${file}: directory ${dirname(file)} does not exist.`);
+    if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`Cannot write ${file}: it is a directory.`);
+    try {
+      accessSync(existsSync(file) ? file : dir, constants.W_OK);
+    } catch {
+      throw new UsageError(`Cannot write ${file}: permission denied.`);
+    }
+  }
+  if (flags.out !== undefined && flags.out === flags.html) throw new UsageError(`--out and --html name the same file ${flags.out}.`);
+}
+
+/**
+ * The `policyFile` a trace saved at `out` records: the policy file relative to the trace file's
+ * directory (so the trace replays from any directory), with `#export` when one was named.
+ */
+export function policyFileFor(out: string, file: string, exportName?: string): string {
+  const rel = relative(dirname(resolve(out)), resolve(file))
+    .split(sep)
+    .join('/');
+  const path = rel.startsWith('.') || rel.startsWith('/') ? rel : `./${rel}`;
+  return exportName ? `${path}#${exportName}` : path;
+}
+
+/** `--out` and `--html` save one counterexample: they need exactly one policy. */
+export function checkSavesOne(selected: readonly Selected[], flags: { out?: string; html?: string }): void {
+  if ((flags.out || flags.html) && selected.length !== 1) {
+    throw new UsageError(`--out and --html save one counterexample, but ${selected.length} policies are selected: name one policy.`);
+  }
+}
+
+/**
+ * Saves a counterexample as a trace file (`--out`) and returns where; says on stderr why nothing
+ * was saved when there is no counterexample, or its last hook never returned (replay would hang too).
+ */
+export function saveTrace(
+  out: string,
+  r: CheckResult | ExploreResult,
+  file: string | undefined,
+  io: Io,
+  exportName?: string,
+): string | undefined {
+  const saved =
+    r.hung || r.nondeterministic ? undefined : toTraceFile(r, file === undefined ? undefined : policyFileFor(out, file, exportName));
+  if (saved === undefined) {
+    io.err(
+      `${r.arch}/${r.policy}: ${
+        r.nondeterministic
+          ? 'the counterexample does not reproduce (the policy is nondeterministic), so the trace cannot be replayed'
+          : r.verdict === 'violated'
+            ? 'the last hook never returns, so the trace cannot be replayed'
+            : 'no counterexample'
+      }; ${out} not written\n`,
+    );
+    return undefined;
+  }
+  saveFile(out, `${JSON.stringify(saved, null, 2)}\n`);
+  return out;
+}
+
+/**
+ * Writes what `--html` and `--out` ask for from one result; returns where the trace was saved, if
+ * it was. A result without a counterexample writes no page, and says so on stderr.
+ */
+export function saveOutputs(
+  flags: { out?: string; html?: string },
+  r: CheckResult | ExploreResult,
+  x: Executor,
+  io: Io,
+  source: { file: string | undefined; exportName?: string; run: string; command: string },
+): string | undefined {
+  if (flags.html && (r.violation === undefined || r.trace.length === 0)) {
+    io.err(`${r.arch}/${r.policy}: ${r.verdict}, no counterexample to draw; ${flags.html} not written\n`);
+  } else if (flags.html && r.violation) {
+    writeHtmlReport(flags.html, x, {
+      title: `${r.arch}/${r.policy}: ${r.verdict} ${r.violation.invariant} (${source.run})`,
+      trace: r.trace,
+      violation: r.violation,
+      warnings: 'warnings' in r ? r.warnings : [],
+      ...(r.hung ? { hung: true } : {}),
+      reproduce: {
+        command: source.command,
+        test: regressionTest({
+          arch: r.arch,
+          policy: r.policy,
+          config: r.config,
+          invariant: r.violation.invariant,
+          trace: r.trace,
+          ...(source.file ? { policyFile: source.exportName ? `${source.file}#${source.exportName}` : source.file } : {}),
+        }),
+      },
+    });
+  }
+  return flags.out ? saveTrace(flags.out, r, source.file, io, source.exportName) : undefined;
+}

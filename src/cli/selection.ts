@@ -1,0 +1,163 @@
+import { POLICY_TOTAL } from '../engine/execute.js';
+import type { Invariant } from '../engine/invariant.js';
+import type { ArchModel } from '../engine/model.js';
+import type { Policy } from '../engine/policy.js';
+import { type LoadedPolicy, loadPolicyFile, probePolicyFile } from '../persistence/load-policy.js';
+import { UsageError } from '../persistence/usage-error.js';
+import { CHECK_DEFAULTS } from '../searches/check.js';
+import type { Catalog } from './catalog.js';
+import { filesIn, isDirectory } from './files-in.js';
+import { isPolicyFile, selectPolicies } from './select-policies.js';
+
+/** Policy files in a directory argument: scripts, not declarations, tests or specs. */
+const POLICY_FILE = /^(?!.*\.(test|spec|d)\.[mc]?[jt]s$).*\.m?[jt]s$/;
+
+/** Every policy the files under `dir` export; a file there that exports none (a helper module) is skipped. */
+async function policiesInDirectory(dir: string, loadTimeoutS: number): Promise<{ arg: string; loaded: LoadedPolicy[] }[]> {
+  const out: { arg: string; loaded: LoadedPolicy[] }[] = [];
+  for (const file of filesIn(dir, POLICY_FILE, 'policy files (*.ts, *.mts, *.js, *.mjs)')) {
+    try {
+      out.push({ arg: file, loaded: await loadUnderWatchdog(file, loadTimeoutS) });
+    } catch (e) {
+      if (!(e instanceof UsageError && e.message.includes('exports no policy'))) throw e;
+    }
+  }
+  if (out.length === 0) throw new UsageError(`Directory ${dir} holds no file that exports a policy (definePolicy).`);
+  return out;
+}
+
+/** A policy file's policies, its top-level code first run in a worker under a watchdog. */
+async function loadUnderWatchdog(address: string, loadTimeoutS: number): Promise<LoadedPolicy[]> {
+  await probePolicyFile(address, loadTimeoutS * 1000);
+  return loadPolicyFile(address);
+}
+
+/** One policy to run, how the user named it, and the file it came from (user policies). */
+export interface Selected {
+  readonly policy: Policy;
+  readonly arch: ArchModel;
+  readonly arg: string;
+  /** The policy file (without `#export`), for a user policy. */
+  readonly file?: string;
+  /** The export of `file` the policy is (the worker loads it by this, not by its name). */
+  readonly exportName?: string;
+}
+
+/** Seconds a policy file may take to load (its top-level code) before it counts as looping. */
+export const DEFAULT_LOAD_TIMEOUT_S = 10;
+
+/**
+ * Resolves policy arguments (built-in names, files, `file.ts#export`); none means every built-in
+ * policy. A policy file is first loaded in a worker under a watchdog of `loadTimeoutS` seconds.
+ */
+export async function selectAll(args: readonly string[], catalog: Catalog, loadTimeoutS = DEFAULT_LOAD_TIMEOUT_S): Promise<Selected[]> {
+  const archOf = (policy: Policy): ArchModel => {
+    const arch = catalog.architectures.find((a) => a.id === policy.arch);
+    if (arch) return arch;
+    throw new UsageError(
+      `Policy "${policy.name}" names an unknown arch "${policy.arch}". Expected one of: ${catalog.architectures.map((a) => a.id).join(', ')}.`,
+    );
+  };
+  if (args.length === 0) return catalog.policies.map((policy) => ({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` }));
+  const out: Selected[] = [];
+  for (const arg of args) {
+    if (/[\\/]$/.test(arg) && !isDirectory(arg)) throw new UsageError(`Directory ${arg} does not exist.`);
+    if (isDirectory(arg) || isPolicyFile(arg)) {
+      const found = isDirectory(arg)
+        ? await policiesInDirectory(arg, loadTimeoutS)
+        : [{ arg, loaded: await loadUnderWatchdog(arg, loadTimeoutS) }];
+      for (const { arg: named, loaded } of found) {
+        const file = named.replace(/#[^#/\\]*$/, '');
+        for (const { policy, exportName } of loaded) {
+          // The argument that names this one policy again: with #export when the file has several.
+          const one = loaded.length > 1 || named !== file ? `${file}#${exportName}` : file;
+          out.push({ policy, arch: archOf(policy), arg: one, file, exportName });
+        }
+      }
+    } else
+      for (const policy of selectPolicies(arg, catalog.policies, catalog.architectures))
+        out.push({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` });
+  }
+  return out;
+}
+
+/** Validates `--invariant` names. */
+export function checkInvariantNames(names: readonly string[], catalog: Catalog): void {
+  for (const n of names) {
+    if (!catalog.invariants.some((i) => i.name === n)) {
+      throw new UsageError(`Unknown invariant "${n}". Expected one of: ${catalog.invariants.map((i) => i.name).join(', ')}.`);
+    }
+  }
+}
+
+/**
+ * Rejects an `--invariant` that no selected policy's architecture has: the run would check only
+ * policy-total and call that `held`. (On a mixed selection it applies where the arch has it.)
+ */
+export function checkInvariantsApply(names: readonly string[], selected: readonly { readonly arch: ArchModel }[], catalog: Catalog): void {
+  for (const n of names) {
+    if (selected.some(({ arch }) => catalog.invariantsFor(arch.id).some((i) => i.name === n))) continue;
+    const having = catalog.architectures.filter((a) => catalog.invariantsFor(a.id).some((i) => i.name === n)).map((a) => a.id);
+    const archs = [...new Set(selected.map(({ arch }) => arch.id))].join(', ');
+    throw new UsageError(`--invariant ${n} does not apply to ${archs}: it is an invariant of ${having.join(', ')}.`);
+  }
+}
+
+/** `--path` as fast-check prints it: whole numbers separated by colons. */
+export function checkPathFlag(path: string | undefined): void {
+  if (path !== undefined && !/^\d{1,9}(:\d{1,9})*$/.test(path)) {
+    throw new UsageError(`--path takes the path a report printed (numbers separated by ":", e.g. 12:3:0), got "${path}".`);
+  }
+}
+
+/** The invariants to check on `arch`: the named ones (policy-total always), or all; less the skipped ones (`--skip-invariant`). */
+export function invariantsToCheck(arch: ArchModel, names: readonly string[], catalog: Catalog, skip: readonly string[] = []): Invariant[] {
+  return catalog
+    .invariantsFor(arch.id)
+    .filter((i) => (names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL) && !skip.includes(i.name));
+}
+
+/** A model option's flag value: commander keys `--guest-step` as `guestStep`. */
+const flagValue = (flags: Readonly<Record<string, unknown>>, name: string): unknown =>
+  flags[name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())];
+
+/** Rejects a model flag (`--gdb`, `--mdbgen`, ...) that no selected policy's architecture has: it would be ignored. */
+export function checkModelFlags(
+  selected: readonly { readonly arch: ArchModel }[],
+  flags: Readonly<Record<string, unknown>>,
+  catalog: Catalog,
+): void {
+  const names = new Set(catalog.architectures.flatMap((a) => a.options.map((o) => o.name)));
+  for (const name of names) {
+    if (typeof flagValue(flags, name) !== 'number' || selected.some(({ arch }) => arch.options.some((o) => o.name === name))) continue;
+    const having = catalog.architectures.filter((a) => a.options.some((o) => o.name === name)).map((a) => a.id);
+    const archs = [...new Set(selected.map(({ arch }) => arch.id))].join(', ');
+    throw new UsageError(`--${name} does not apply to ${archs}: it is a model option of ${having.join(', ')}.`);
+  }
+}
+
+/** The model configuration from the model flags (`--cpus`, `--brps`, ...), validated against `arch`. */
+export function modelConfig(
+  arch: ArchModel,
+  flags: Readonly<Record<string, unknown>>,
+): { config: Record<string, number>; replay: string[] } {
+  const config: Record<string, number> = {};
+  const replay: string[] = [];
+  for (const o of arch.options) {
+    const value = flagValue(flags, o.name);
+    if (typeof value !== 'number') continue;
+    if (value < o.min || value > o.max)
+      throw new UsageError(`--${o.name} must be between ${o.min} and ${o.max} on ${arch.id}, got ${value}.`);
+    config[o.name] = value;
+    replay.push(`--${o.name} ${value}`);
+  }
+  return { config, replay };
+}
+
+/** Flags that reproduce a check's interleavings, beyond the policy, seed and path. */
+export function checkReplayFlags(names: readonly string[], flags: { runs: number; maxSteps: number }): string[] {
+  const out = names.map((n) => `--invariant ${n}`);
+  if (flags.maxSteps !== CHECK_DEFAULTS.maxSteps) out.push(`--max-steps ${flags.maxSteps}`);
+  if (flags.runs !== CHECK_DEFAULTS.runs) out.push(`--runs ${flags.runs}`);
+  return out;
+}

@@ -1,0 +1,60 @@
+import type { Merged } from '../cli/merge-command.js';
+import { CHECK_DEFAULTS } from '../searches/check.js';
+import { columns } from './tables.js';
+import { formatEvent } from './text.js';
+
+/** The verdict table of `merge`: a row per policy. */
+export function renderMergeTable(merged: readonly Merged[]): string {
+  const rows = [
+    ['policy', 'verdict', 'invariant', 'steps', 'runs'],
+    ...merged.map(({ report: r, runs }) => [
+      `${r.arch}/${r.policy}`,
+      r.verdict,
+      r.violation?.invariant ?? '-',
+      r.verdict === 'violated' ? String(r.trace.length) : '-',
+      String(runs),
+    ]),
+  ];
+  return columns(rows);
+}
+
+/** The command that reproduces a merged counterexample in one process: its seed and fast-check path jump straight to it. */
+export function mergedReplay(m: Merged): string {
+  const r = m.report;
+  const config = Object.entries(r.config).map(([k, v]) => `--${k} ${v}`);
+  return [
+    'npx worldswitch check',
+    r.policyFile ?? `${r.arch}/${r.policy}`,
+    `--seed ${r.seed}`,
+    ...(r.path ? [`--path ${r.path}`] : []),
+    ...(r.maxSteps !== CHECK_DEFAULTS.maxSteps ? [`--max-steps ${r.maxSteps}`] : []),
+    ...config,
+  ].join(' ');
+}
+
+/** One policy's merged verdict in text: the shortest counterexample's events and finding, and how to reproduce it. */
+export function renderMergedText(m: Merged): string {
+  const r = m.report;
+  const name = `${r.arch}/${r.policy}`;
+  if (r.verdict === 'held' || r.verdict === 'held-so-far') {
+    return `${name}: ${r.verdict} in ${m.runs} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed})\n`;
+  }
+  if (r.verdict === 'crashed') return `${name}: the checker crashed (exit 3)\n  ${r.error ?? 'unknown error'}\n`;
+  const v = r.violation;
+  const lines = [
+    `${name}: violated ${v?.invariant ?? '?'} at step ${v?.step ?? '?'}${m.foundIn ? ` (found by shard ${m.foundIn.shard}, runs ${m.foundIn.from}-${m.foundIn.to - 1})` : ''}`,
+    `Shortest counterexample of the merged reports: ${r.trace.length} steps`,
+    ...r.trace.map(
+      (e, i) =>
+        `  ${i + 1}. ${formatEvent(e as Parameters<typeof formatEvent>[0])}${v && i + 1 === v.step ? `   <== ${v.invariant} broke here (${v.at})` : ''}`,
+    ),
+    ...(v ? [`${v.invariant}: ${v.message}`] : []),
+    ...(m.alsoBroken.length > 0
+      ? [
+          `Other shards also broke: ${m.alsoBroken.map((a) => `${a.invariant} (${a.steps} steps${a.shard ? `, shard ${a.shard}` : ''})`).join(', ')}`,
+        ]
+      : []),
+    `Replay: ${mergedReplay(m)}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

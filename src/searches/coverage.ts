@@ -1,0 +1,51 @@
+import type { Executor } from '../engine/execute.js';
+
+/** What a check or an exploration exercised of the lifecycle machine and the event alphabet. */
+export interface Coverage {
+  readonly machine: string;
+  readonly states: readonly { readonly state: string; readonly entered: number }[];
+  readonly transitions: readonly { readonly from: string; readonly event: string; readonly to: string; readonly taken: number }[];
+  readonly events: readonly { readonly event: string; readonly applied: number }[];
+}
+
+/** Summarises an executor's coverage counters (the executor must have coverage enabled). */
+export function coverageOf(x: Executor): Coverage | undefined {
+  const c = x.coverage;
+  if (!c) return undefined;
+  const lc = x.model.lifecycle;
+  const E = lc.events.length;
+  const entered = new Float64Array(lc.states.length);
+  const transitions: { from: string; event: string; to: string; taken: number }[] = [];
+  for (let s = 0; s < lc.states.length; s++) {
+    for (let e = 0; e < E; e++) {
+      const to = lc.next[s * E + e] as number;
+      if (to < 0) continue;
+      const taken = c.transitions[s * E + e] as number;
+      entered[to] = (entered[to] as number) + taken;
+      transitions.push({ from: lc.states[s] ?? '?', event: lc.events[e] ?? '?', to: lc.states[to] ?? '?', taken });
+    }
+  }
+  entered[lc.initial] = (entered[lc.initial] as number) + 1;
+  return {
+    machine: String(lc.machine.id),
+    states: lc.states.map((state, i) => ({ state, entered: entered[i] as number })),
+    transitions,
+    events: x.kinds.map((k, i) => ({ event: k.type, applied: c.kinds[i] as number })),
+  };
+}
+
+/** The coverage section of a text report; every transition never taken is a warning. */
+export function renderCoverage(c: Coverage): string {
+  const visited = c.states.filter((s) => s.entered > 0).length;
+  const taken = c.transitions.filter((t) => t.taken > 0).length;
+  const lines = [
+    `Coverage of lifecycle machine ${c.machine}:`,
+    `  states: ${visited}/${c.states.length} entered`,
+    `  transitions: ${taken}/${c.transitions.length} taken`,
+  ];
+  for (const t of c.transitions) if (t.taken === 0) lines.push(`  warning: transition ${t.from} --${t.event}--> ${t.to} was never taken`);
+  for (const s of c.states) if (s.entered === 0) lines.push(`  warning: state ${s.state} was never entered`);
+  lines.push(`  events: ${c.events.map((e) => `${e.event} ${e.applied}`).join(', ')}`);
+  for (const e of c.events) if (e.applied === 0) lines.push(`  warning: event ${e.event} was never applied`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,65 @@
+/**
+ * A watchdog for policy hooks run on the calling thread (`replay`, `cost`, the vitest helper): the
+ * work runs inside a `vm` script with a timeout, whose expiry terminates whatever JavaScript runs,
+ * the policy's own functions included. Each call costs tens of microseconds, so callers guard a
+ * unit of work (a run, a guest round, a chunk of replayed events), not every hook.
+ */
+import vm from 'node:vm';
+import type { Executor } from '../engine/execute.js';
+
+const context = vm.createContext({ work: undefined as (() => unknown) | undefined });
+const script = new vm.Script('work()');
+
+/** Default seconds a hook may run before it counts as looping (`--hook-timeout`). */
+export const DEFAULT_HOOK_TIMEOUT_S = 10;
+
+/**
+ * Runs `fn` on executor `x` with at most `ms` milliseconds for the whole call. Returns false when
+ * the time ran out: the hook then running is recorded as a policy-total finding (it does not
+ * terminate) and the executor is left at that step.
+ */
+export function guardRun(x: Executor, ms: number, fn: () => void): boolean {
+  const outer = context.work;
+  context.work = fn;
+  try {
+    script.runInContext(context, { timeout: ms });
+    return true;
+  } catch (e) {
+    if ((e as { code?: unknown })?.code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
+    x.hookTimedOut(`did not return within ${ms / 1000} s: it does not terminate`);
+    return false;
+  } finally {
+    context.work = outer;
+  }
+}
+
+/**
+ * `rerun` (minimize.ts) under the watchdog, in chunks of events: re-executes packed events from the
+ * initial world, stopping at a violation, an event that is not enabled, or a hook that does not
+ * return; returns the events executed (a hung hook's event included).
+ */
+export function rerunGuarded(x: Executor, events: readonly Float64Array[], ms: number): number {
+  x.reset();
+  let i = 0;
+  let stopped = false;
+  const chunk = (): void => {
+    const end = Math.min(events.length, i + 64);
+    for (; i < end; i++) {
+      const ev = events[i] as Float64Array;
+      if (!(x.kinds[ev[0] as number]?.accepts(x, ev) ?? false)) {
+        stopped = true;
+        return;
+      }
+      x.apply(ev);
+      if (x.violation) {
+        i++;
+        stopped = true;
+        return;
+      }
+    }
+  };
+  while (!stopped && i < events.length) {
+    if (!guardRun(x, ms, chunk)) return x.step;
+  }
+  return i;
+}

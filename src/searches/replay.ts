@@ -1,0 +1,45 @@
+import type { Executor, HookAccess } from '../engine/execute.js';
+import type { Violation } from '../engine/invariant.js';
+import { eventFromJSON, type TraceEvent } from '../engine/trace.js';
+import type { World } from '../engine/world.js';
+
+/** A trace re-executed step by step: the world after each step (index 0 is the initial world). */
+export interface Replay {
+  readonly states: readonly World[];
+  readonly violation: Violation | undefined;
+  /** Steps executed (stops at the first violation). */
+  readonly steps: number;
+  /** The hooks' hardware accesses of each step (index 0 is step 1), in order; empty unless asked for. */
+  readonly accesses: readonly (readonly HookAccess[])[];
+}
+
+/** A saved trace names an event or operand the model does not have, or an event that is not enabled. */
+export class TraceError extends Error {
+  readonly code = 'ERR_TRACE';
+}
+
+/**
+ * Re-executes a saved trace from the initial world, keeping a snapshot after every step, and with
+ * `logAccesses` each step's hook accesses (for reports: the checking path never logs).
+ */
+export function replay(x: Executor, trace: readonly TraceEvent[], logAccesses = false): Replay {
+  x.reset();
+  const states: World[] = [x.world.clone()];
+  const accesses: HookAccess[][] = [];
+  try {
+    for (const [i, e] of trace.entries()) {
+      const ev = eventFromJSON(x, e);
+      if (typeof ev === 'string') throw new TraceError(`step ${i + 1}: ${ev}`);
+      const kind = x.kinds[ev[0] as number];
+      if (!kind?.accepts(x, ev)) throw new TraceError(`step ${i + 1}: ${e.event} is not enabled in this state`);
+      if (logAccesses) x.accessLog = [];
+      x.apply(ev);
+      if (x.accessLog) accesses.push(x.accessLog);
+      states.push(x.world.clone());
+      if (x.violation) break;
+    }
+  } finally {
+    x.accessLog = undefined;
+  }
+  return { states, violation: x.violation, steps: states.length - 1, accesses };
+}

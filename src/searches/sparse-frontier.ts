@@ -1,0 +1,170 @@
+import type { World } from '../engine/world.js';
+import type { WorldCodec } from './world-codec.js';
+
+/** A growing array of fixed-width Float64 records. */
+export class Growable {
+  data: Float64Array;
+  length = 0;
+  constructor(
+    readonly width: number,
+    capacity = 1024,
+  ) {
+    this.data = new Float64Array(width * capacity);
+  }
+  /** Reserves one record and returns its offset. */
+  push(): number {
+    if ((this.length + 1) * this.width > this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    return this.length++ * this.width;
+  }
+}
+
+/**
+ * A frontier of packed states, each stored as the words where it differs from the root state
+ * (a node id, a count, then index/value pairs): most of a world is still at reset, so this holds
+ * a state in a fraction of the codec's width (VHE: ~500 words).
+ */
+export class SparseFrontier {
+  private data: Float64Array;
+  private used = 0;
+  private starts: Int32Array;
+  length = 0;
+  constructor(
+    private readonly root: Float64Array,
+    capacity = 1024,
+  ) {
+    this.data = new Float64Array(Math.max(1024, capacity * 16));
+    this.starts = new Int32Array(Math.max(1024, capacity));
+  }
+  /** Appends the packed state `dense` (the codec's width) reached as node `node`. */
+  push(dense: Float64Array, node: number): void {
+    const root = this.root;
+    const W = root.length;
+    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
+    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
+    const d = this.data;
+    const start = this.used;
+    let o = start + 2;
+    for (let i = 0; i < W; i++) {
+      const v = dense[i] as number;
+      if (v !== root[i]) {
+        d[o++] = i;
+        d[o++] = v;
+      }
+    }
+    d[start] = node;
+    d[start + 1] = (o - start - 2) / 2;
+    this.starts[this.length++] = start;
+    this.used = o;
+  }
+  /** Appends world `w` packed by `codec` with its CPUs in order `perm`, reached as node `node`. */
+  pushWorld(codec: WorldCodec, w: World, perm: number, node: number): void {
+    const W = this.root.length;
+    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
+    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
+    const start = this.used;
+    const end = codec.encodeDifferences(w, perm, this.root, this.data, start + 2);
+    this.data[start] = node;
+    this.data[start + 1] = (end - start - 2) / 2;
+    this.starts[this.length++] = start;
+    this.used = end;
+  }
+  /** Appends a state given as `pairs` index/value pairs at `at` of `src` (as `encodeDifferences` writes them), reached as node `node`. */
+  pushDifferences(src: Float64Array, at: number, pairs: number, node: number): void {
+    const W = this.root.length;
+    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
+    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
+    const start = this.used;
+    this.data[start] = node;
+    this.data[start + 1] = pairs;
+    this.data.set(src.subarray(at, at + 2 * pairs), start + 2);
+    this.starts[this.length++] = start;
+    this.used = start + 2 + 2 * pairs;
+  }
+  /** The node id of state `s`. */
+  node(s: number): number {
+    return this.data[this.starts[s] as number] as number;
+  }
+  /** A copy in shared memory, for the workers of a parallel level (read with `unpackState`). */
+  shared(): { readonly data: Float64Array; readonly starts: Int32Array } {
+    const data = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, this.used)));
+    data.set(this.data.subarray(0, this.used));
+    const starts = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, this.length)));
+    starts.set(this.starts.subarray(0, this.length));
+    return { data, starts };
+  }
+  /** Writes state `s` into `dense`; returns its node id. With `learn`, tells that codec the words where `s` differs from the root. */
+  get(s: number, dense: Float64Array, learn?: WorldCodec): number {
+    return unpackState(this.data, this.starts, s, this.root, dense, learn);
+  }
+  get bytes(): number {
+    return this.data.byteLength + this.starts.byteLength;
+  }
+}
+
+/**
+ * The last level's frontier, which is never expanded: its length, and the bytes a SparseFrontier
+ * holding the same states would take (`bytes`, so that `peakBytes` is the same), without the states.
+ */
+export class SizedFrontier {
+  private dataLength: number;
+  private startsLength: number;
+  private used = 0;
+  private readonly scratch: Float64Array;
+  length = 0;
+  constructor(
+    private readonly root: Float64Array,
+    capacity = 1024,
+  ) {
+    this.dataLength = Math.max(1024, capacity * 16);
+    this.startsLength = Math.max(1024, capacity);
+    this.scratch = new Float64Array(2 * root.length);
+  }
+  /** Counts world `w` packed by `codec` with its CPUs in order `perm` (see SparseFrontier.pushWorld). */
+  pushWorld(codec: WorldCodec, w: World, perm: number, _node: number): void {
+    this.pushCount(codec.encodeDifferences(w, perm, this.root, this.scratch, 0) / 2);
+  }
+  /** Counts a state of `pairs` index/value pairs (see SparseFrontier.pushDifferences). */
+  pushDifferences(_src: Float64Array, _at: number, pairs: number, _node: number): void {
+    this.pushCount(pairs);
+  }
+  /** Grows as SparseFrontier's arrays would (see `grow`) for one more state of `pairs` pairs. */
+  private pushCount(pairs: number): void {
+    const need = this.used + 2 + 2 * this.root.length;
+    if (need > this.dataLength) this.dataLength = Math.max(need, this.dataLength * 2);
+    if (this.length === this.startsLength) this.startsLength = Math.max(this.length + 1, this.startsLength * 2);
+    this.length++;
+    this.used += 2 + 2 * pairs;
+  }
+  get bytes(): number {
+    return this.dataLength * Float64Array.BYTES_PER_ELEMENT + this.startsLength * Int32Array.BYTES_PER_ELEMENT;
+  }
+}
+
+/** Writes state `s` of a frontier's `data`/`starts` (see SparseFrontier) into `dense`, from `root`; returns its node id. */
+export function unpackState(
+  data: Float64Array,
+  starts: Int32Array,
+  s: number,
+  root: Float64Array,
+  dense: Float64Array,
+  learn?: WorldCodec,
+): number {
+  dense.set(root);
+  const start = starts[s] as number;
+  const end = start + 2 + 2 * (data[start + 1] as number);
+  for (let o = start + 2; o < end; o += 2) dense[data[o] as number] = data[o + 1] as number;
+  // A state stored from another thread's codec: this one must look at every word where it differs from the root.
+  if (learn) for (let o = start + 2; o < end; o += 2) learn.noteVarying(data[o] as number);
+  return data[start] as number;
+}
+
+/** A copy of `a` with room for at least `need` elements (doubling). */
+function grow<T extends Float64Array | Int32Array>(a: T, need: number): T {
+  const bigger = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
