@@ -34,7 +34,7 @@ const EXPLORE_DEPTH = Number(process.env.WS_BENCH_DEPTH ?? 4);
 /** A safety stop for a deeper WS_BENCH_DEPTH (its rate is then states found per second so far). */
 const EXPLORE_MS = Number(process.env.WS_BENCH_EXPLORE_MS ?? 30_000);
 /** Runs per `check` in the --workers scaling measurement, and its repeats (WS_BENCH_SCALING_REPEATS=0 skips it). */
-const SCALING_RUNS = Number(process.env.WS_BENCH_SCALING_RUNS ?? 20_000);
+const SCALING_RUNS = Number(process.env.WS_BENCH_SCALING_RUNS ?? 200_000);
 const SCALING_REPEATS = Number(process.env.WS_BENCH_SCALING_REPEATS ?? 3);
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 
