@@ -10,9 +10,10 @@ import type { Catalog } from './catalog.js';
 import { type CheckContext, type CheckOutcome, checkPolicy } from './check-policy.js';
 import { limiter } from './check-workers.js';
 import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
+import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
-import { checkDestinations, checkSavesOne, saveOutputs } from './save-file.js';
+import { checkDestinations, checkSavesOne } from './save-file.js';
 import {
   checkInvariantNames,
   checkInvariantsApply,
@@ -24,7 +25,7 @@ import {
   selectAll,
 } from './selection.js';
 import { type Shard, type ShardUnit, shardUnits } from './shard.js';
-import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
+import { checkSkipNames, loadKnown, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
 import { defaultWorkers } from './workers-flag.js';
 
 /** The flags of `worldswitch check`. */
@@ -133,20 +134,14 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
       ...triageReplayFlags(flags),
     ];
     const command = replayCommand(result, { policyArg: arg, flags: replayFlags });
-    const savedTo = saveOutputs(flags, result, renderer, io, {
+    const how = saveFinding(flags, result, renderer, io, {
+      arg,
       file,
-      ...(exportName && arg.includes('#') ? { exportName } : {}),
+      ...(exportName ? { exportName } : {}),
       run: `check --seed ${result.seed}`,
       command,
+      replayFlags,
     });
-    if (flags.outDir) saveOutDir(flags.outDir, result, file, io, exportName);
-    const how = {
-      policyArg: arg,
-      flags: replayFlags,
-      ...(file ? { policyFile: exportName ? `${file}#${exportName}` : file } : {}),
-      ...(savedTo ? { savedTo } : {}),
-      ...(flags.fullState ? { fullState: true } : {}),
-    };
     const text = renderContinued(result, (one) => renderText(one, renderer, how));
     const verdict = resultVerdict(result, {
       name,

@@ -6,12 +6,13 @@ import { type ExploreResult, makeExploreExecutor } from '../searches/explore.js'
 import { hangFinding, runInWorker } from '../searches/worker-run.js';
 import type { Catalog } from './catalog.js';
 import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
+import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
-import { checkDestinations, checkSavesOne, saveOutputs } from './save-file.js';
+import { checkDestinations, checkSavesOne } from './save-file.js';
 import { checkInvariantNames, checkInvariantsApply, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
 import type { Shard } from './shard.js';
-import { checkSkipNames, loadKnown, saveOutDir, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
+import { checkSkipNames, loadKnown, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
 import { defaultWorkers } from './workers-flag.js';
 
 /** The flags of `worldswitch explore`. */
@@ -161,20 +162,14 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       ...(flags.perPoint ? ['--per-point'] : []),
     ];
     const command = ['npx worldswitch explore', arg, `--depth ${flags.depth}`, ...replayFlags].join(' ');
-    const savedTo = saveOutputs(flags, result, x, io, {
+    const how = saveFinding(flags, result, x, io, {
+      arg,
       file,
-      ...(exportName && arg.includes('#') ? { exportName } : {}),
+      ...(exportName ? { exportName } : {}),
       run: `explore --depth ${flags.depth}`,
       command,
+      replayFlags,
     });
-    if (flags.outDir) saveOutDir(flags.outDir, result, file, io, exportName);
-    const how = {
-      policyArg: arg,
-      flags: replayFlags,
-      ...(file ? { policyFile: exportName ? `${file}#${exportName}` : file } : {}),
-      ...(savedTo ? { savedTo } : {}),
-      ...(flags.fullState ? { fullState: true } : {}),
-    };
     reports.push({
       ...toExploreJsonReport(result, ms, x),
       ...(shard ? { shard: { index: shard.index, total: shard.total, item: reports.length, split: result.split ?? null } } : {}),
