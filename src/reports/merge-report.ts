@@ -1,6 +1,6 @@
 import type { Merged } from '../cli/merge-command.js';
 import { CHECK_DEFAULTS } from '../searches/check.js';
-import { columns } from './tables.js';
+import { columns, count } from './tables.js';
 import { formatEvent } from './text.js';
 
 /** The verdict table of `merge`: a row per policy. */
@@ -37,7 +37,7 @@ export function renderMergedText(m: Merged): string {
   const r = m.report;
   const name = `${r.arch}/${r.policy}`;
   if (r.verdict === 'held' || r.verdict === 'held-so-far') {
-    return `${name}: ${r.verdict} in ${m.runs} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed})\n`;
+    return `${name}: ${r.verdict} in ${count(m.runs)} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed})\n`;
   }
   if (r.verdict === 'crashed') return `${name}: the checker crashed (exit 3)\n  ${r.error ?? 'unknown error'}\n`;
   const v = r.violation;

@@ -127,7 +127,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
   if (r.verdict === 'held') {
     return [
       `${name}: held`,
-      `  no violation in ${r.runs} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed}; ${config})`,
+      `  no violation in ${count(r.runs)} random interleavings of at most ${r.maxSteps} steps (seed ${r.seed}; ${config})`,
       `  invariants: ${r.invariants.join(', ')}`,
       ...knownLines(r.known),
       ...warningLines(r),
@@ -141,7 +141,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
   if (r.verdict === 'held-so-far') {
     return [
       `${name}: held so far (${stopText(r.stoppedBy)})`,
-      `  no violation in the ${r.runs} random interleavings done of ${r.maxSteps} steps at most (seed ${r.seed}; ${config}); the search did not finish`,
+      `  no violation in the ${count(r.runs)} random interleavings done of ${r.maxSteps} steps at most (seed ${r.seed}; ${config}); the search did not finish`,
       `  invariants: ${r.invariants.join(', ')}`,
       '',
     ].join('\n');
