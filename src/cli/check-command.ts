@@ -13,19 +13,10 @@ import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output
 import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
-import { checkDestinations, checkSavesOne } from './save-file.js';
-import {
-  checkInvariantNames,
-  checkInvariantsApply,
-  checkModelFlags,
-  checkPathFlag,
-  checkReplayFlags,
-  invariantsToCheck,
-  modelConfig,
-  selectAll,
-} from './selection.js';
+import { selectForRun } from './select-for-run.js';
+import { checkInvariantNames, checkPathFlag, checkReplayFlags, invariantsToCheck, modelConfig } from './selection.js';
 import { type Shard, type ShardUnit, shardUnits } from './shard.js';
-import { checkSkipNames, loadKnown, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
+import { checkSkipNames, loadKnown, triageReplayFlags } from './triage-flags.js';
 import { defaultWorkers } from './workers-flag.js';
 
 /** The flags of `worldswitch check`. */
@@ -54,16 +45,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   checkSkipNames(skip, catalog);
   const known = loadKnown(flags.assumeFixed ?? [], catalog);
   checkPathFlag(flags.path);
-  checkDestinations(flags);
-  const selected = await selectAll(args, catalog, flags.hookTimeout);
-  checkModelFlags(selected, flags, catalog);
-  checkInvariantsApply(names, selected, catalog);
-  warnUnmatchedKnown(
-    known,
-    selected.map((s) => s.arch.id),
-    io,
-  );
-  checkSavesOne(selected, flags);
+  const selected = await selectForRun(args, flags, catalog, names, known, io);
   if (flags.shard && flags.path)
     throw new UsageError('--shard and --path cannot be used together: --path jumps to one run, --shard splits them.');
   io = flags.quiet ? quiet(io) : io;

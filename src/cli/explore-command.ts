@@ -9,10 +9,10 @@ import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output
 import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
-import { checkDestinations, checkSavesOne } from './save-file.js';
-import { checkInvariantNames, checkInvariantsApply, checkModelFlags, invariantsToCheck, modelConfig, selectAll } from './selection.js';
+import { selectForRun } from './select-for-run.js';
+import { checkInvariantNames, invariantsToCheck, modelConfig } from './selection.js';
 import type { Shard } from './shard.js';
-import { checkSkipNames, loadKnown, triageReplayFlags, warnUnmatchedKnown } from './triage-flags.js';
+import { checkSkipNames, loadKnown, triageReplayFlags } from './triage-flags.js';
 import { defaultWorkers } from './workers-flag.js';
 
 /** The flags of `worldswitch explore`. */
@@ -56,16 +56,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const known = loadKnown(flags.assumeFixed ?? [], catalog);
   if (flags.perPoint && !flags.continue)
     throw new UsageError('--per-point goes with --continue (one counterexample per failing observation point).');
-  checkDestinations(flags);
-  const selected = await selectAll(args, catalog, flags.hookTimeout);
-  checkModelFlags(selected, flags, catalog);
-  checkInvariantsApply(names, selected, catalog);
-  warnUnmatchedKnown(
-    known,
-    selected.map((s) => s.arch.id),
-    io,
-  );
-  checkSavesOne(selected, flags);
+  const selected = await selectForRun(args, flags, catalog, names, known, io);
   io = flags.quiet ? quiet(io) : io;
   const reports: Record<string, unknown>[] = [];
   const verdicts: CiVerdict[] = [];

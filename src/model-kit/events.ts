@@ -104,6 +104,29 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
       }
     }
   };
+  /** The operands of an event that reads a guest-visible register (a guest MRS, KVM_GET_ONE_REG). */
+  const readsReg = {
+    operands: [['reg', 'reg']] as EventKind['operands'],
+    decode(_x: Executor, r: number, ev: Float64Array): void {
+      ev[2] = visible[r % visible.length] as number;
+    },
+    accepts: (_x: Executor, ev: Float64Array): boolean => isVisible(ev[2] as number),
+    each: eachReg,
+  };
+  /** The operands of an event that writes a writable register with a value of its domain (a guest MSR, KVM_SET_ONE_REG). */
+  const writesReg = {
+    operands: [
+      ['reg', 'reg'],
+      ['value', 'value'],
+    ] as EventKind['operands'],
+    decode(_x: Executor, r: number, ev: Float64Array): void {
+      const reg = writable[r % writable.length] as number;
+      ev[2] = reg;
+      ev[3] = pickValue(reg, Math.floor(r / writable.length));
+    },
+    accepts: (_x: Executor, ev: Float64Array): boolean => isWritable(ev[2] as number),
+    each: eachRegValue,
+  };
   const freeCpu = (x: Executor, k = -1): number => {
     let n = 0;
     for (let c = 0; c < cpus; c++) {
@@ -148,50 +171,14 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
       },
       apply: (x, ev) => x.exit(ev[1] as number, ev[2] as number),
     }),
-    vcpuEvent('GUEST_READ', 'GUEST_READ', 4, {
-      operands: [['reg', 'reg']],
-      decode(_x, r, ev) {
-        ev[2] = visible[r % visible.length] as number;
-      },
-      accepts: (_x, ev) => isVisible(ev[2] as number),
-      each: eachReg,
-      apply: (x, ev) => x.guestRead(ev[1] as number, ev[2] as number),
-    }),
+    vcpuEvent('GUEST_READ', 'GUEST_READ', 4, { ...readsReg, apply: (x, ev) => x.guestRead(ev[1] as number, ev[2] as number) }),
     vcpuEvent('GUEST_WRITE', 'GUEST_WRITE', 7, {
-      operands: [
-        ['reg', 'reg'],
-        ['value', 'value'],
-      ],
-      decode(_x, r, ev) {
-        const reg = writable[r % writable.length] as number;
-        ev[2] = reg;
-        ev[3] = pickValue(reg, Math.floor(r / writable.length));
-      },
-      accepts: (_x, ev) => isWritable(ev[2] as number),
-      each: eachRegValue,
+      ...writesReg,
       apply: (x, ev) => x.guestWrite(ev[1] as number, ev[2] as number, ev[3] as number),
     }),
-    vcpuEvent('VMM_GET_REG', 'VMM_GET_REG', 1, {
-      operands: [['reg', 'reg']],
-      decode(_x, r, ev) {
-        ev[2] = visible[r % visible.length] as number;
-      },
-      accepts: (_x, ev) => isVisible(ev[2] as number),
-      each: eachReg,
-      apply: (x, ev) => x.vmmGet(ev[1] as number, ev[2] as number),
-    }),
+    vcpuEvent('VMM_GET_REG', 'VMM_GET_REG', 1, { ...readsReg, apply: (x, ev) => x.vmmGet(ev[1] as number, ev[2] as number) }),
     vcpuEvent('VMM_SET_REG', 'VMM_SET_REG', 1, {
-      operands: [
-        ['reg', 'reg'],
-        ['value', 'value'],
-      ],
-      decode(_x, r, ev) {
-        const reg = writable[r % writable.length] as number;
-        ev[2] = reg;
-        ev[3] = pickValue(reg, Math.floor(r / writable.length));
-      },
-      accepts: (_x, ev) => isWritable(ev[2] as number),
-      each: eachRegValue,
+      ...writesReg,
       apply: (x, ev) => x.vmmSet(ev[1] as number, ev[2] as number, ev[3] as number),
     }),
     vcpuEvent('VCPU_RESET', 'VCPU_RESET', 1, { apply: (x, ev) => x.resetVcpu(ev[1] as number) }),
