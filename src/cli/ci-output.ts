@@ -105,6 +105,23 @@ export function resultVerdict(
   };
 }
 
+/** The CI view of a policy's merged report (`worldswitch merge`), whose JSON has `null` for no violation or error. */
+export function mergedVerdict(
+  r: Omit<Outcome, 'violation' | 'error'> & {
+    readonly arch: string;
+    readonly policy: string;
+    readonly policyFile?: string;
+    readonly violation?: Violation | null;
+    readonly error?: string | null;
+  },
+  c: Pick<CiVerdict, 'seconds' | 'text' | 'properties'>,
+): CiVerdict {
+  return resultVerdict(
+    { ...r, violation: r.violation ?? undefined, error: r.error ?? undefined },
+    { name: `${r.arch}/${r.policy}`, invariantSet: [], ...(r.policyFile ? { file: r.policyFile } : {}), ...c },
+  );
+}
+
 /** The event of the step a violation broke at, for `CiVerdict.failingEvent`. */
 export const failingEvent = (trace: readonly { readonly event: string }[], v: Violation | undefined): { failingEvent?: string } => {
   const e = v ? trace[v.step - 1]?.event : undefined;

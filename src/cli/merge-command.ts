@@ -4,7 +4,7 @@ import { parseOrThrow, TRACE_FORMAT } from '../persistence/trace-file.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { REPORT_VERSION } from '../reports/json.js';
 import { renderMergedText, renderMergeTable } from '../reports/merge-report.js';
-import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
+import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 import { mergeExplore } from './merge-explore.js';
 import { checkShardSet } from './shard.js';
@@ -211,18 +211,11 @@ export function mergeCommand(files: readonly string[], flags: MergeFlags, io: Io
   const merged = groups.map(mergePieces);
   const verdicts: CiVerdict[] = merged.map((m, i) => {
     const r = m.report;
-    const name = `${r.arch}/${r.policy}`;
-    return resultVerdict(
-      { ...r, violation: r.violation ?? undefined, error: r.error ?? undefined },
-      {
-        name,
-        invariantSet: [],
-        ...(r.policyFile ? { file: r.policyFile } : {}),
-        seconds: (groups[i] ?? []).reduce((t, p) => t + p.stats.ms, 0) / 1000,
-        text: renderMergedText(m),
-        properties: { seed: r.seed, runs: m.runs },
-      },
-    );
+    return mergedVerdict(r, {
+      seconds: (groups[i] ?? []).reduce((t, p) => t + p.stats.ms, 0) / 1000,
+      text: renderMergedText(m),
+      properties: { seed: r.seed, runs: m.runs },
+    });
   });
   if (flags.junit) writeJunit(flags.junit, 'check', verdicts);
   annotate(io, verdicts);

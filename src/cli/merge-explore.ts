@@ -3,7 +3,7 @@ import { parseOrThrow } from '../persistence/trace-file.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { REPORT_VERSION } from '../reports/json.js';
 import { formatEvent } from '../reports/text.js';
-import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
+import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 import type { MergeFlags, ReportFile } from './merge-command.js';
 import { checkShardSet } from './shard.js';
@@ -136,18 +136,11 @@ export function mergeExplore(read: readonly ReportFile[], flags: MergeFlags, io:
   const merged = groups.map(mergePolicy);
   const verdicts: CiVerdict[] = merged.map((m) => {
     const r = m.report;
-    const name = `${r.arch}/${r.policy}`;
-    return resultVerdict(
-      { ...r, violation: r.violation ?? undefined, error: r.error ?? undefined },
-      {
-        name,
-        invariantSet: [],
-        ...(r.policyFile ? { file: r.policyFile } : {}),
-        seconds: 0,
-        text: renderPolicy(m, total),
-        properties: { depth: r.depth, depthCompleted: m.depthCompleted, states: m.states },
-      },
-    );
+    return mergedVerdict(r, {
+      seconds: 0,
+      text: renderPolicy(m, total),
+      properties: { depth: r.depth, depthCompleted: m.depthCompleted, states: m.states },
+    });
   });
   if (flags.junit) writeJunit(flags.junit, 'explore', verdicts);
   annotate(io, verdicts);
