@@ -64,9 +64,8 @@ export class Expander {
   expand(current: Float64Array, d: number, sink: ExpandSink, s = 0): number {
     const { x, codec, template, pending, fp, por } = this;
     const watch = x.watch;
-    codec.decode(current, 0, template);
-    x.world.copyStateFrom(template);
     codec.begin(current, template);
+    x.world.copyStateFrom(template);
     this.pendingCount = 0;
     this.alphabet(x, this.collect);
     const count = this.pendingCount;

@@ -27,6 +27,8 @@ export class WorldCodec extends CodecLayout {
   private readonly changedFrom: Float64Array;
   /** The two hashes of each packed word of the state given to `begin`. */
   private readonly preHash: Int32Array;
+  /** The packed state given to `begin` last (NaN before the first: every word differs from it). */
+  private readonly last: Float64Array;
 
   constructor(model: ModelInstance, shape: World['shape']) {
     super(model, shape);
@@ -36,6 +38,7 @@ export class WorldCodec extends CodecLayout {
     this.salt1 = this.key.map((key) => Math.imul(key + 0x3c6ef372, 0x27d4eb2f));
     this.base = new Int32Array(2 + 2 * cpus);
     this.preHash = new Int32Array(2 * this.width);
+    this.last = new Float64Array(this.width).fill(Number.NaN);
     this.changedAt = new Int32Array(this.wordCount);
     this.changedFrom = new Float64Array(this.wordCount);
     this.sums = new Int32Array(2 + 2 * cpus);
@@ -48,19 +51,45 @@ export class WorldCodec extends CodecLayout {
    * changed instead of hashing the whole world again.
    */
   fingerprint(data: Float64Array, offset: number, out: Uint32Array): void {
-    this.sumsOf(data, offset, this.sums, false);
+    this.sumsOf(data, offset, this.sums);
     this.finish(this.sums, undefined, data, offset, 0, out);
   }
 
   /**
-   * Takes the packed world `pre` (in the world's own CPU numbering) and `shadow`, a world equal
-   * to it word for word, as the state `successor` compares against.
+   * Takes the packed world `pre` (in the world's own CPU numbering) as the state `successor`
+   * compares against, and makes `shadow` equal to it word for word (the words the codec does not
+   * pack keep their values). States are expanded in frontier order and neighbours differ in a few
+   * words: only the words where `pre` differs from the state given last time are written into
+   * `shadow` and hashed again.
    */
   begin(pre: Float64Array, shadow: World): void {
-    this.sumsOf(pre, 0, this.base, true);
+    const last = this.last;
     if (this.shadow !== shadow) {
       this.shadow = shadow;
       this.shadowBytes = Buffer.from(shadow.words.buffer, shadow.words.byteOffset, shadow.words.byteLength);
+      this.decode(pre, 0, shadow);
+    }
+    const base = this.base;
+    const preHash = this.preHash;
+    const sumAt = this.sumAt;
+    const src = this.sources[0] as Int32Array;
+    const words = shadow.words;
+    const F = this.wordCount;
+    for (let p = 0; p < this.width; p++) {
+      const v = pre[p] as number;
+      if (v === last[p]) continue;
+      last[p] = v;
+      if (p < F) words[src[p] as number] = v;
+      else shadow.bytes[src[p] as number] = v;
+      const s = sumAt[p] as number;
+      if (s < 0) continue;
+      const k = wordKey(v);
+      const h0 = mix32(k ^ (this.salt0[p] as number));
+      const h1 = mix32(Math.imul(k, LANE1) ^ (this.salt1[p] as number));
+      base[s] = ((base[s] as number) - (preHash[2 * p] as number) + h0) | 0;
+      base[s + 1] = ((base[s + 1] as number) - (preHash[2 * p + 1] as number) + h1) | 0;
+      preHash[2 * p] = h0;
+      preHash[2 * p + 1] = h1;
     }
   }
 
@@ -160,12 +189,10 @@ export class WorldCodec extends CodecLayout {
   }
 
   /**
-   * Sums of the packed world at `offset` (world numbering; CPU-valued words left out) into `sums`;
-   * with `keep`, each word's two hashes also into `preHash` (what `change` takes away).
+   * Sums of the packed world at `offset` (world numbering; CPU-valued words left out) into `sums`.
    */
-  private sumsOf(data: Float64Array, offset: number, sums: Int32Array, keep: boolean): void {
+  private sumsOf(data: Float64Array, offset: number, sums: Int32Array): void {
     sums.fill(0);
-    const preHash = this.preHash;
     const sumAt = this.sumAt;
     const salt0 = this.salt0;
     const salt1 = this.salt1;
@@ -175,10 +202,6 @@ export class WorldCodec extends CodecLayout {
       const k = wordKey(data[offset + p] as number);
       const h0 = mix32(k ^ (salt0[p] as number));
       const h1 = mix32(Math.imul(k, LANE1) ^ (salt1[p] as number));
-      if (keep) {
-        preHash[2 * p] = h0;
-        preHash[2 * p + 1] = h1;
-      }
       sums[s] = ((sums[s] as number) + h0) | 0;
       sums[s + 1] = ((sums[s + 1] as number) + h1) | 0;
     }
