@@ -96,30 +96,36 @@ export class WorldCodec extends CodecLayout {
   /**
    * The fingerprint of `w` with its CPUs in order `perm`, into `fp`, where `w` was the state given
    * to `begin` before an event: only the words that differ from it are hashed again. It looks
-   * first at the words some event has changed before (`varying`) and confirms with one native
-   * comparison of the whole world that nothing else changed; otherwise it compares every packed
-   * word and remembers the new ones.
+   * first at the words some event has changed before (`varying`): the shared ones and those of
+   * the CPUs in `cpus` (a bit per CPU: the event's footprint; -1 for all), and confirms with one
+   * native comparison of the whole world that nothing else changed; otherwise it compares every
+   * packed word and remembers the new ones.
    */
-  successor(w: World, pre: Float64Array, perm: number, fp: Uint32Array): void {
+  successor(w: World, pre: Float64Array, perm: number, fp: Uint32Array, cpus = -1): void {
     const sums = this.sums;
-    sums.set(this.base);
+    const base = this.base;
+    for (let i = 0; i < sums.length; i++) sums[i] = base[i] as number;
     const src = this.sources[0] as Int32Array;
     const words = w.words;
     const shadow = (this.shadow as World).words;
-    const varying = this.varying;
     const changedAt = this.changedAt;
     const changedFrom = this.changedFrom;
     let n = 0;
-    for (let k = 0; k < this.varyingCount; k++) {
-      const p = varying[k] as number;
-      const at = src[p] as number;
-      const v = words[at] as number;
-      const old = pre[p] as number;
-      if (v !== old) {
-        this.change(sums, p, v);
-        changedAt[n] = at;
-        changedFrom[n++] = old;
-        shadow[at] = v;
+    for (let group = 0; group < this.varyingOf.length; group++) {
+      if (group > 0 && ((cpus >>> (group - 1)) & 1) === 0) continue;
+      const varying = this.varyingOf[group] as Int32Array;
+      const count = this.varyingCounts[group] as number;
+      for (let k = 0; k < count; k++) {
+        const p = varying[k] as number;
+        const at = src[p] as number;
+        const v = words[at] as number;
+        const old = pre[p] as number;
+        if (v !== old) {
+          this.change(sums, p, v);
+          changedAt[n] = at;
+          changedFrom[n++] = old;
+          shadow[at] = v;
+        }
       }
     }
     if (this.worldBytes === undefined || this.worldOf !== w) {
@@ -130,7 +136,7 @@ export class WorldCodec extends CodecLayout {
     for (let i = 0; i < n; i++) shadow[changedAt[i] as number] = changedFrom[i] as number;
     this.undo = same ? n : -1;
     if (!same) {
-      // Some word outside `varying` changed (or a word no state packs): compare them all.
+      // Some word outside what was looked at changed (or a word no state packs): compare them all.
       sums.set(this.base);
       const F = this.wordCount;
       for (let p = 0; p < F; p++) {
