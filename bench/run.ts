@@ -7,6 +7,7 @@
  * `check --workers N` scales on this machine's cores (bench/scaling.ts). Medians over repeats;
  * never run as a timed test.
  */
+import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { architectures, policies } from '../models/catalog.js';
@@ -53,8 +54,9 @@ function measure(policy: Policy, arch: ArchModel) {
     check(policy, { arch, invariants, runs: 500, seed, maxSteps: MAX_STEPS, shrink: false }).stats.events;
   const x = makeExecutor(policy, arch, invariants);
   const textbook = (seed: number): number => textbookRun(x, 100, MAX_STEPS, seed).events;
-  ours(99);
-  textbook(99); // warm both up
+  // Warm both up for one slice, not measured: the JIT optimises the engine's hot paths in the first hundreds of milliseconds.
+  rate(ours);
+  rate(textbook);
   const oursRates: number[] = [];
   const textbookRates: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
@@ -106,15 +108,52 @@ function seededBug(policy: Policy, arch: ArchModel) {
   };
 }
 
-const perPolicy = [];
-const bugs = [];
+type PolicyMeasure = ReturnType<typeof measure>;
+type BugMeasure = NonNullable<ReturnType<typeof seededBug>>;
+
+// `--policy arch/name` (the bench runs itself so): measure that one policy and print its JSON.
+const onlyAt = process.argv.indexOf('--policy');
+if (onlyAt >= 0) {
+  const [archId, name] = (process.argv[onlyAt + 1] ?? '').split('/');
+  const policy = policies.find((p) => p.arch === archId && p.name === name);
+  const arch = architectures.find((a) => a.id === archId);
+  if (!policy || !arch) throw new Error(`bench: no policy ${process.argv[onlyAt + 1]}`);
+  process.stdout.write(`${JSON.stringify({ policy: measure(policy, arch), bug: seededBug(policy, arch) ?? null })}\n`);
+  process.exit(0);
+}
+
+const SELF = fileURLToPath(import.meta.url);
+const BIN = fileURLToPath(new URL('../../bin/worldswitch.js', import.meta.url));
+
+/**
+ * Each policy is measured in a process of its own, as `worldswitch check <policy>` runs it: in one
+ * process shared by every policy, the JIT's type feedback from the policies measured before makes
+ * the engine's call sites polymorphic, and the later policies measured up to 2x slower than the
+ * CLI runs them.
+ */
+function measureAlone(id: string): { policy: PolicyMeasure; bug: BugMeasure | null } {
+  const r = spawnSync(process.execPath, [SELF, '--policy', id], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) throw new Error(`bench: ${id} exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** `worldswitch explore <args> --json --quiet` through the binary: states, transitions and the search's own seconds (stats.ms). */
+function cliExplore(args: readonly string[]): { states: number; transitions: number; seconds: number } {
+  const r = spawnSync(process.execPath, [BIN, 'explore', ...args, '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) throw new Error(`bench: explore ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const { stats } = JSON.parse(r.stdout) as { stats: { states: number; transitions: number; ms: number } };
+  return { states: stats.states, transitions: stats.transitions, seconds: stats.ms / 1000 };
+}
+
+const perPolicy: PolicyMeasure[] = [];
+const bugs: BugMeasure[] = [];
 for (const policy of policies) {
   const arch = architectures.find((a) => a.id === policy.arch);
   if (!arch) continue;
   process.stderr.write(`bench: ${arch.id}/${policy.name}\n`);
-  perPolicy.push(measure(policy, arch));
-  const bug = seededBug(policy, arch);
-  if (bug) bugs.push(bug);
+  const one = measureAlone(`${arch.id}/${policy.name}`);
+  perPolicy.push(one.policy);
+  if (one.bug) bugs.push(one.bug);
 }
 
 /** Spin's search of the same model next to ours (DESIGN §9; `WS_BENCH_SPIN=0` leaves it out). */
@@ -125,17 +164,13 @@ const spinSide = (() => {
   const arch = architectures.find((a) => a.id === 'arm64-nvhe');
   if (!policy || !arch) return undefined;
   process.stderr.write(`bench: arm64-nvhe/arm64-dirty-2015 --depth ${SPIN_DEPTH} --no-symmetry, and Spin on the same model\n`);
-  const invariants = invariantsFor(arch.id);
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const cores = availableParallelism();
-  const base = { arch, invariants, depth: SPIN_DEPTH, symmetry: false };
-  const ref = { policy: policy.name, arch: arch.id, invariants: invariants.map((i) => i.name), config: {} };
+  const base = ['arm64-nvhe/arm64-dirty-2015', '--depth', String(SPIN_DEPTH), '--no-symmetry'];
   return versusSpin(root, SPIN_DEPTH, 3, median, [
-    { label: '1 core, --no-por', run: () => explore(policy, base) },
-    { label: '1 core, --por', run: () => explore(policy, { ...base, por: true }) },
-    ...(cores > 1
-      ? [{ label: `${cores} cores, --por`, run: () => explore(policy, { ...base, por: true, parallel: { workers: cores, policy: ref } }) }]
-      : []),
+    { label: '1 core, --no-por', run: () => cliExplore([...base, '--workers', '1', '--no-por']) },
+    { label: '1 core, --por', run: () => cliExplore([...base, '--workers', '1']) },
+    ...(cores > 1 ? [{ label: `${cores} cores, --por`, run: () => cliExplore([...base, '--workers', String(cores)]) }] : []),
   ]);
 })();
 

@@ -93,15 +93,16 @@ export interface OursMeasure {
 }
 
 /**
- * `explore arm64-nvhe/arm64-dirty-2015 --depth D --no-symmetry` in this process, `repeats` times per
- * variant (`run` returns states and transitions), next to Spin's search of the same transition system.
+ * `explore arm64-nvhe/arm64-dirty-2015 --depth D --no-symmetry`, `repeats` times per variant (`run`
+ * returns states, transitions and, when it knows them, the search's own seconds; else the call is
+ * timed), next to Spin's search of the same transition system.
  */
 export function versusSpin(
   root: string,
   depth: number,
   repeats: number,
   median: (xs: readonly number[]) => number,
-  variants: readonly { readonly label: string; readonly run: () => { states: number; transitions: number } }[],
+  variants: readonly { readonly label: string; readonly run: () => { states: number; transitions: number; seconds?: number } }[],
 ) {
   const ours: OursMeasure[] = variants.map(({ label, run }) => {
     const seconds: number[] = [];
@@ -109,8 +110,9 @@ export function versusSpin(
     let transitions = 0;
     for (let r = 0; r < repeats; r++) {
       const t = performance.now();
-      ({ states, transitions } = run());
-      seconds.push((performance.now() - t) / 1000);
+      const r = run();
+      ({ states, transitions } = r);
+      seconds.push(r.seconds ?? (performance.now() - t) / 1000);
     }
     return {
       label,

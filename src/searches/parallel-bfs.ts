@@ -77,7 +77,7 @@ export interface LevelRequest {
   readonly root: Float64Array;
   readonly frontier: { readonly data: Float64Array; readonly starts: Int32Array };
   readonly width: number;
-  readonly seen: { readonly hi: Uint32Array; readonly lo: Uint32Array };
+  readonly seen: { readonly slots: Uint32Array };
   /** The last level: records carry their pair counts but not the pairs (its states are never expanded). */
   readonly countsOnly: boolean;
   /** `--shard`: expand only states s with s mod total = index - 1. */
