@@ -70,60 +70,59 @@ function growTo(a: Int32Array, need: number): Int32Array {
 }
 
 /**
- * Next-level states with a non-empty sleep set, by 64-bit fingerprint: open addressing over two
- * Uint32Arrays with an Int32Array of state numbers (+1; 0 is empty), grown at half load, emptied
- * per level. Replaces a Map on the hot path (every transition that reaches a known state asks).
+ * Next-level states with a non-empty sleep set, by 64-bit fingerprint: open addressing over one
+ * Int32Array of triples (state number + 1, 0 for empty; the fingerprint's low and high halves),
+ * so that a probe reads one cache line, grown at half load, emptied per level. Replaces a Map on
+ * the hot path (every transition that reaches a known state asks).
  */
 export class LevelIndex {
-  private lo = new Uint32Array(1024);
-  private hi = new Uint32Array(1024);
-  private at = new Int32Array(1024);
+  private slots = new Int32Array(3 * 1024);
   private mask = 1023;
   private size = 0;
 
   get bytes(): number {
-    return this.lo.byteLength + this.hi.byteLength + this.at.byteLength;
+    return this.slots.byteLength;
   }
 
   clear(): void {
     if (this.size === 0) return;
-    this.at.fill(0);
+    this.slots.fill(0);
     this.size = 0;
   }
 
   /** The state number stored under `fp`, or -1. */
   get(fp: Uint32Array): number {
-    const lo = fp[0] as number;
-    const hi = fp[1] as number;
+    const lo = (fp[0] as number) | 0;
+    const hi = (fp[1] as number) | 0;
+    const slots = this.slots;
     for (let i = slot(lo, hi) & this.mask; ; i = (i + 1) & this.mask) {
-      const a = this.at[i] as number;
+      const a = slots[3 * i] as number;
       if (a === 0) return -1;
-      if (this.lo[i] === lo && this.hi[i] === hi) return a - 1;
+      if (slots[3 * i + 1] === lo && slots[3 * i + 2] === hi) return a - 1;
     }
   }
 
   /** Stores state number `state` under `fp` (not yet present). */
   set(fp: Uint32Array, state: number): void {
-    this.put(fp[0] as number, fp[1] as number, state + 1);
+    this.put((fp[0] as number) | 0, (fp[1] as number) | 0, state + 1);
     if (++this.size * 2 > this.mask) this.grow();
   }
 
   private put(lo: number, hi: number, a: number): void {
+    const slots = this.slots;
     let i = slot(lo, hi) & this.mask;
-    while (this.at[i] !== 0) i = (i + 1) & this.mask;
-    this.lo[i] = lo;
-    this.hi[i] = hi;
-    this.at[i] = a;
+    while (slots[3 * i] !== 0) i = (i + 1) & this.mask;
+    slots[3 * i] = a;
+    slots[3 * i + 1] = lo;
+    slots[3 * i + 2] = hi;
   }
 
   private grow(): void {
-    const { lo, hi, at } = this;
-    const n = at.length * 2;
-    this.lo = new Uint32Array(n);
-    this.hi = new Uint32Array(n);
-    this.at = new Int32Array(n);
+    const old = this.slots;
+    const n = (old.length / 3) * 2;
+    this.slots = new Int32Array(3 * n);
     this.mask = n - 1;
-    for (let i = 0; i < at.length; i++) if (at[i] !== 0) this.put(lo[i] as number, hi[i] as number, at[i] as number);
+    for (let i = 0; i < old.length; i += 3) if (old[i] !== 0) this.put(old[i + 1] as number, old[i + 2] as number, old[i] as number);
   }
 }
 
