@@ -35,6 +35,8 @@ export default defineInvariant({
   claim:
     'every debug event (including each software step) is delivered exactly once to the right world; after it is handled no stale status bits (e.g. DBSR) remain, so it cannot fire again',
   archs: ['ppc-booke', 'arm64-vhe', 'x86-vmx', 'x86-svm'],
+  // Reads the CPU's status register and ghost status words: never memory.
+  memoryBlind: true,
   state: stale,
   delivery(_x, d) {
     if (d.missed) {

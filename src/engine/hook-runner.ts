@@ -77,6 +77,11 @@ export abstract class HookRunner {
   private hookWrites = 0;
   private lastReg = 0;
   private lastValue = 0;
+  /**
+   * The running hook's last observation point was checked clean, and since then it only read
+   * registers, wrote memory and wrote registers without changing them (Observer.checkWrite).
+   */
+  protected hookClean = false;
   /** How many hooks the running hook is nested in (an interrupt taken inside a hook). */
   protected nesting = 0;
 
@@ -127,12 +132,17 @@ export abstract class HookRunner {
       },
       localIrqDisable() {
         x.takePendingIrq();
+        // The interrupt may have changed anything (a trace session, a nested hook's writes).
+        x.hookClean = false;
       },
     };
   }
 
   /** Checks the state invariants that apply to `cpu`'s context; true on a violation (Observer). */
   abstract checkState(cpu: number): boolean;
+
+  /** The observation point after a hook's hardware write; `unchanged` when the register kept its value (Observer). */
+  abstract checkWrite(cpu: number, unchanged: boolean): boolean;
 
   /** local_irq_disable() in a hook: takes an interrupt waiting in the run loop (VcpuOperations). */
   protected abstract takePendingIrq(): void;
@@ -151,6 +161,7 @@ export abstract class HookRunner {
     }
     this.hookOps = 0;
     this.hookWrites = 0;
+    this.hookClean = false;
     if (this.accessLog) this.logAccess('hook', -1, undefined);
     const k = this.k;
     k.vcpu = v >= 0 ? this.vcpuViews[v] : undefined;
@@ -195,6 +206,8 @@ export abstract class HookRunner {
     } finally {
       this.nesting--;
       Object.assign(this, { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue });
+      // The nested hook may have changed anything the outer hook's last check saw.
+      this.hookClean = false;
       this.k.vcpu = vcpu;
       this.k.host = host;
       if (this.watch) this.watch.beat[1] = hookIndex + 1;
@@ -253,7 +266,8 @@ export abstract class HookRunner {
     this.cycles += this.model.writeCost(reg);
     this.mutations++;
     const o = this.hookCpu * this.regs + reg;
-    this.world.hw[o] = hwWriteResult(this.model.registers, reg, this.world.hw[o] as number, value);
+    const before = this.world.hw[o] as number;
+    this.world.hw[o] = hwWriteResult(this.model.registers, reg, before, value);
     this.hookWrites++;
     this.lastReg = reg;
     this.lastValue = value;
@@ -266,7 +280,7 @@ export abstract class HookRunner {
       this.model.observe(this.self, this.hookCpu, true);
       if (this.violation) throw STOP;
     }
-    if (this.checkState(this.hookCpu)) throw STOP;
+    if (this.checkWrite(this.hookCpu, this.world.hw[o] === before)) throw STOP;
   }
 
   private checkAccess(reg: number, verb: string): void {
