@@ -82,6 +82,8 @@ export abstract class HookRunner {
    * registers, wrote memory and wrote registers without changing them (Observer.checkWrite).
    */
   protected hookClean = false;
+  /** `hookClean` as the last hook to return left it: what `Observer.settleAfterHook` relies on. */
+  protected hookExitClean = false;
   /** How many hooks the running hook is nested in (an interrupt taken inside a hook). */
   protected nesting = 0;
 
@@ -176,6 +178,7 @@ export abstract class HookRunner {
       this.record(POLICY_TOTAL, { message: `${this.hookName()} threw: ${describeError(e)}`, vcpu: v, cpu });
       return undefined;
     } finally {
+      this.hookExitClean = this.hookClean;
       this.hookIndex = -1;
       this.hookCpu = -1;
       if (watch) watch.beat[1] = 0;

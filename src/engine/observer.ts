@@ -117,6 +117,19 @@ export abstract class Observer extends HookRunner {
     this.checkState(cpu);
   }
 
+  /**
+   * `settle` right after a lifecycle event whose hook returned last, nothing run since, and
+   * `hookExitClean` cleared before the event: when the hook's last observation point was checked
+   * clean and it then changed only memory, the memory-blind checks would see what that check saw.
+   */
+  settleAfterHook(cpu: number): void {
+    if (this.hookExitClean && !this.violation && cpu >= 0 && this.blind[this.world.cpuContext[cpu] as number]) {
+      if (stateSkipAudit.on) this.auditSkip(cpu);
+      return;
+    }
+    this.settle(cpu);
+  }
+
   /** Whether a policy hook is running (observation points inside hooks are mid-switch states). */
   get inHook(): boolean {
     return this.hookIndex >= 0;
