@@ -77,12 +77,9 @@ export abstract class HookRunner {
   private hookWrites = 0;
   private lastReg = 0;
   private lastValue = 0;
-  /**
-   * The running hook's last observation point was checked clean, and since then it only read
-   * registers, wrote memory and wrote registers without changing them (Observer.checkWrite).
-   */
+  /** The running hook's last observation point checked clean; since, it only read, wrote memory, rewrote values (Observer.checkWrite). */
   protected hookClean = false;
-  /** `hookClean` as the last hook to return left it: what `Observer.settleAfterHook` relies on. */
+  /** `hookClean` as the last hook to return left it (Observer.settleAfterHook). */
   protected hookExitClean = false;
   /** How many hooks the running hook is nested in (an interrupt taken inside a hook). */
   protected nesting = 0;
@@ -209,8 +206,7 @@ export abstract class HookRunner {
     } finally {
       this.nesting--;
       Object.assign(this, { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue });
-      // The nested hook may have changed anything the outer hook's last check saw.
-      this.hookClean = false;
+      this.hookClean = false; // the nested hook may have changed anything the outer one's last check saw
       this.k.vcpu = vcpu;
       this.k.host = host;
       if (this.watch) this.watch.beat[1] = hookIndex + 1;
