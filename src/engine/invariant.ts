@@ -1,4 +1,5 @@
 import type { Executor } from './execute.js';
+import type { ModelInstance } from './model.js';
 
 /** What an invariant reports when its claim fails; the executor adds where and when. */
 export interface Finding {
@@ -94,6 +95,13 @@ export interface Invariant {
    * Absent: the invariant is assumed to read memory, and is checked after every write.
    */
   readonly memoryBlind?: boolean;
+  /**
+   * True when `state` reads `x.inHook`: a clean check inside a hook then says nothing about the
+   * state right after the hook returns, and `Observer.settleAfterHook` checks again.
+   */
+  readonly readsInHook?: boolean;
+  /** Whether `state` can find anything on `model`; when false the executor never calls it. Default true. */
+  stateApplies?(model: ModelInstance): boolean;
   state?(x: Executor, cpu: number): Finding | undefined;
   read?(x: Executor, r: ReadObservation): Finding | undefined;
   hit?(x: Executor, h: HitObservation): Finding | undefined;

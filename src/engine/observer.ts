@@ -23,6 +23,8 @@ export abstract class Observer extends HookRunner {
   private readonly stateChecks: Invariant[][];
   /** Per context: every state invariant that applies there is memory-blind, and the model has no `observe`. */
   private readonly blind: boolean[];
+  /** `blind`, and no invariant there reads `x.inHook` (Observer.settleAfterHook). */
+  private readonly blindAfterHook: boolean[];
   private readonly readChecks: Invariant[];
   private readonly hitChecks: Invariant[];
   private readonly deliveryChecks: Invariant[];
@@ -30,8 +32,11 @@ export abstract class Observer extends HookRunner {
 
   constructor(model: ModelInstance, policy: Policy, invariants: readonly Invariant[]) {
     super(model, policy);
-    this.stateChecks = [0, 1, 2].map((c) => invariants.filter((i) => i.state && (i.contexts ?? 7) & (1 << c)));
+    this.stateChecks = [0, 1, 2].map((c) =>
+      invariants.filter((i) => i.state && (i.contexts ?? 7) & (1 << c) && (i.stateApplies?.(model) ?? true)),
+    );
     this.blind = this.stateChecks.map((list) => !model.observe && list.every((i) => i.memoryBlind === true));
+    this.blindAfterHook = this.stateChecks.map((list, c) => this.blind[c] === true && !list.some((i) => i.readsInHook));
     this.readChecks = invariants.filter((i) => i.read);
     this.hitChecks = invariants.filter((i) => i.hit);
     this.deliveryChecks = invariants.filter((i) => i.delivery);
@@ -67,7 +72,7 @@ export abstract class Observer extends HookRunner {
    * Most hook writes are such (VHE vcpu_load rewrites registers that already hold the value).
    */
   checkWrite(cpu: number, unchanged: boolean): boolean {
-    if (unchanged && this.hookClean && this.blind[this.world.cpuContext[cpu] as number]) {
+    if (unchanged && this.hookClean && !this.violation && this.blind[this.world.cpuContext[cpu] as number]) {
       if (stateSkipAudit.on) this.auditSkip(cpu);
       return false;
     }
@@ -123,7 +128,7 @@ export abstract class Observer extends HookRunner {
    * clean and it then changed only memory, the memory-blind checks would see what that check saw.
    */
   settleAfterHook(cpu: number): void {
-    if (this.hookExitClean && !this.violation && cpu >= 0 && this.blind[this.world.cpuContext[cpu] as number]) {
+    if (this.hookExitClean && !this.violation && cpu >= 0 && this.blindAfterHook[this.world.cpuContext[cpu] as number]) {
       if (stateSkipAudit.on) this.auditSkip(cpu);
       return;
     }
