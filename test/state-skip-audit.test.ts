@@ -97,3 +97,27 @@ describe('an invariant that reads memory', () => {
     expect(stateSkipAudit.wrong.join('\n')).toMatch(/no-dead-marker at step \d+: marker set/);
   });
 });
+
+describe('an invariant that reads x.inHook', () => {
+  // Quiet inside hooks, as debug-status-consumed is: breaks on host code with a vCPU loaded, once no hook runs.
+  const outside = defineInvariant({
+    name: 'breaks-outside-hooks',
+    claim: 'test: no vCPU is loaded on a CPU running host code outside hooks',
+    contexts: 1 << CTX_HOST,
+    memoryBlind: true,
+    readsInHook: true,
+    state: (x, cpu) => (!x.inHook && (x.world.running[cpu] as number) >= 0 ? { message: 'loaded', cpu } : undefined),
+  });
+
+  it('is checked again when vcpu_load returns, though its last write was checked clean', () => {
+    const r = explore(owner2025, { arch: arm64Vhe, invariants: [outside], depth: 1 });
+    expect(r.violation?.invariant).toBe('breaks-outside-hooks');
+    expect(r.violation?.at).toBe('after the event');
+  });
+
+  it('without readsInHook (wrongly), the settle is skipped and the audit reports it', () => {
+    const r = explore(owner2025, { arch: arm64Vhe, invariants: [{ ...outside, readsInHook: false }], depth: 1 });
+    expect(r.verdict).toBe('held');
+    expect(stateSkipAudit.wrong.join('\n')).toMatch(/breaks-outside-hooks at step 1: loaded/);
+  });
+});
