@@ -35,6 +35,11 @@ export default defineInvariant({
   claim:
     'every debug event (including each software step) is delivered exactly once to the right world; after it is handled no stale status bits (e.g. DBSR) remain, so it cannot fire again',
   archs: ['ppc-booke', 'arm64-vhe', 'x86-vmx', 'x86-svm'],
+  // Reads the CPU's status register and ghost status words: never memory. Quiet inside hooks.
+  memoryBlind: true,
+  readsInHook: true,
+  // Only models that latch debug status have any (arm64-vhe is here for the deliveries of software step).
+  stateApplies: (model) => model.view.status !== undefined,
   state: stale,
   delivery(_x, d) {
     if (d.missed) {

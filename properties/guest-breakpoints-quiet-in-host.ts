@@ -36,6 +36,8 @@ export default defineInvariant({
   name: 'guest-breakpoints-quiet-in-host',
   claim: 'while a CPU runs host code with debug exceptions enabled, no guest bp/wp is effective',
   contexts: 1 << CTX_HOST,
+  // A clean verdict reads the CPU's hardware and host intent only (guest intent only in a finding's message).
+  memoryBlind: true,
   state(x, cpu) {
     const { view } = x.model;
     const { hw, hostIntent, hostIntentAt } = x.world;

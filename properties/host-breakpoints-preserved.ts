@@ -42,6 +42,8 @@ export default defineInvariant({
   name: 'host-breakpoints-preserved',
   claim: 'whenever a CPU runs host code, its bp/wp/control registers equal what the host programmed',
   contexts: 1 << CTX_HOST,
+  // Reads the CPU's hardware and host intent (and, through hostStateOn, World.running): never memory.
+  memoryBlind: true,
   state(x, cpu) {
     const o = cpu * x.regs;
     const { hw, hostIntent } = x.world;

@@ -26,6 +26,8 @@ export default defineInvariant({
   claim: "trace and profiling obey the host's exclude-guest / exclude-host choice on every CPU, including after migration",
   archs: ['arm64-nvhe', 'arm64-vhe'],
   contexts: (1 << CTX_HOST) | (1 << CTX_GUEST),
+  // Reads the CPU's hardware, context and ghost trace session: never memory.
+  memoryBlind: true,
   state(x, cpu) {
     const view = x.model.view;
     const trace = view.trace;

@@ -59,8 +59,7 @@ export function hypAccessEvents(readable: Int32Array, writable: Int32Array, valu
       apply(x, ev) {
         const v = ev[1] as number;
         x.setGuestIntent(v, ev[2] as number, ev[3] as number);
-        x.fire(v, x.lifecycleEvent('HYP_WRITE_REG'), ev[2] as number, ev[3] as number);
-        x.settle(x.world.loadedOn[v] as number);
+        x.fireAndSettle(v, x.lifecycleEvent('HYP_WRITE_REG'), ev[2] as number, ev[3] as number);
       },
     }),
   ];

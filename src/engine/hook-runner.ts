@@ -77,6 +77,10 @@ export abstract class HookRunner {
   private hookWrites = 0;
   private lastReg = 0;
   private lastValue = 0;
+  /** The running hook's last observation point checked clean; since, it only read, wrote memory, rewrote values (Observer.checkWrite). */
+  protected hookClean = false;
+  /** `hookClean` as the last hook to return left it (Observer.settleAfterHook). */
+  protected hookExitClean = false;
   /** How many hooks the running hook is nested in (an interrupt taken inside a hook). */
   protected nesting = 0;
 
@@ -127,12 +131,17 @@ export abstract class HookRunner {
       },
       localIrqDisable() {
         x.takePendingIrq();
+        // The interrupt may have changed anything (a trace session, a nested hook's writes).
+        x.hookClean = false;
       },
     };
   }
 
   /** Checks the state invariants that apply to `cpu`'s context; true on a violation (Observer). */
   abstract checkState(cpu: number): boolean;
+
+  /** The observation point after a hook's hardware write; `unchanged` when the register kept its value (Observer). */
+  abstract checkWrite(cpu: number, unchanged: boolean): boolean;
 
   /** local_irq_disable() in a hook: takes an interrupt waiting in the run loop (VcpuOperations). */
   protected abstract takePendingIrq(): void;
@@ -151,6 +160,7 @@ export abstract class HookRunner {
     }
     this.hookOps = 0;
     this.hookWrites = 0;
+    this.hookClean = false;
     if (this.accessLog) this.logAccess('hook', -1, undefined);
     const k = this.k;
     k.vcpu = v >= 0 ? this.vcpuViews[v] : undefined;
@@ -165,6 +175,7 @@ export abstract class HookRunner {
       this.record(POLICY_TOTAL, { message: `${this.hookName()} threw: ${describeError(e)}`, vcpu: v, cpu });
       return undefined;
     } finally {
+      this.hookExitClean = this.hookClean;
       this.hookIndex = -1;
       this.hookCpu = -1;
       if (watch) watch.beat[1] = 0;
@@ -195,6 +206,7 @@ export abstract class HookRunner {
     } finally {
       this.nesting--;
       Object.assign(this, { hookIndex, hookCpu, hookOps, hookWrites, lastReg, lastValue });
+      this.hookClean = false; // the nested hook may have changed anything the outer one's last check saw
       this.k.vcpu = vcpu;
       this.k.host = host;
       if (this.watch) this.watch.beat[1] = hookIndex + 1;
@@ -253,7 +265,8 @@ export abstract class HookRunner {
     this.cycles += this.model.writeCost(reg);
     this.mutations++;
     const o = this.hookCpu * this.regs + reg;
-    this.world.hw[o] = hwWriteResult(this.model.registers, reg, this.world.hw[o] as number, value);
+    const before = this.world.hw[o] as number;
+    this.world.hw[o] = hwWriteResult(this.model.registers, reg, before, value);
     this.hookWrites++;
     this.lastReg = reg;
     this.lastValue = value;
@@ -266,7 +279,7 @@ export abstract class HookRunner {
       this.model.observe(this.self, this.hookCpu, true);
       if (this.violation) throw STOP;
     }
-    if (this.checkState(this.hookCpu)) throw STOP;
+    if (this.checkWrite(this.hookCpu, this.world.hw[o] === before)) throw STOP;
   }
 
   private checkAccess(reg: number, verb: string): void {

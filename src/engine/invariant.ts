@@ -1,4 +1,5 @@
 import type { Executor } from './execute.js';
+import type { ModelInstance } from './model.js';
 
 /** What an invariant reports when its claim fails; the executor adds where and when. */
 export interface Finding {
@@ -85,6 +86,22 @@ export interface Invariant {
   readonly archs?: readonly string[];
   /** Bitmask of CPU contexts (1 << CTX_*) in which `state` applies. */
   readonly contexts?: number;
+  /**
+   * True when a clean `state` verdict depends on nothing a running hook can change except through
+   * `k.hw`: no policy memory (`k.vcpu`, `k.host`: World.vcpuMem, vcpuScalar, hostMem, hostScalar)
+   * and no executor counters, in the invariant and the model view functions it calls. A hook's
+   * hardware write that leaves the register as it was then cannot change the verdict, and the
+   * executor skips the check after it (Observer.checkWrite; audited by test/state-skip-audit.test.ts).
+   * Absent: the invariant is assumed to read memory, and is checked after every write.
+   */
+  readonly memoryBlind?: boolean;
+  /**
+   * True when `state` reads `x.inHook`: a clean check inside a hook then says nothing about the
+   * state right after the hook returns, and `Observer.settleAfterHook` checks again.
+   */
+  readonly readsInHook?: boolean;
+  /** Whether `state` can find anything on `model`; when false the executor never calls it. Default true. */
+  stateApplies?(model: ModelInstance): boolean;
   state?(x: Executor, cpu: number): Finding | undefined;
   read?(x: Executor, r: ReadObservation): Finding | undefined;
   hit?(x: Executor, h: HitObservation): Finding | undefined;

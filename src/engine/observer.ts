@@ -10,11 +10,21 @@ import type { DeliveryObservation, Finding, HitObservation, Invariant, ReadObser
 import type { ModelInstance } from './model.js';
 import type { Policy } from './policy.js';
 
+/**
+ * Test switch (test/state-skip-audit.test.ts): with `on`, every check `Observer.checkWrite` skips is
+ * run anyway; `skipped` counts them and `wrong` lists any finding one of them would have had.
+ */
+export const stateSkipAudit = { on: false, skipped: 0, wrong: [] as string[] };
+
 /** Hook running plus the invariants' observation points; `VcpuOperations` and `Executor` build on it. */
 export abstract class Observer extends HookRunner {
   /** Names of the invariants this executor checks (an invariant may leave a case to another one it knows is on). */
   readonly checking: ReadonlySet<string>;
   private readonly stateChecks: Invariant[][];
+  /** Per context: every state invariant that applies there is memory-blind, and the model has no `observe`. */
+  private readonly blind: boolean[];
+  /** `blind`, and no invariant there reads `x.inHook` (Observer.settleAfterHook). */
+  private readonly blindAfterHook: boolean[];
   private readonly readChecks: Invariant[];
   private readonly hitChecks: Invariant[];
   private readonly deliveryChecks: Invariant[];
@@ -22,7 +32,11 @@ export abstract class Observer extends HookRunner {
 
   constructor(model: ModelInstance, policy: Policy, invariants: readonly Invariant[]) {
     super(model, policy);
-    this.stateChecks = [0, 1, 2].map((c) => invariants.filter((i) => i.state && (i.contexts ?? 7) & (1 << c)));
+    this.stateChecks = [0, 1, 2].map((c) =>
+      invariants.filter((i) => i.state && (i.contexts ?? 7) & (1 << c) && (i.stateApplies?.(model) ?? true)),
+    );
+    this.blind = this.stateChecks.map((list) => !model.observe && list.every((i) => i.memoryBlind === true));
+    this.blindAfterHook = this.stateChecks.map((list, c) => this.blind[c] === true && !list.some((i) => i.readsInHook));
     this.readChecks = invariants.filter((i) => i.read);
     this.hitChecks = invariants.filter((i) => i.hit);
     this.deliveryChecks = invariants.filter((i) => i.delivery);
@@ -48,6 +62,32 @@ export abstract class Observer extends HookRunner {
       }
     }
     return false;
+  }
+
+  /**
+   * The observation point after a hook's hardware write on `cpu`; true on a violation. When the
+   * write left the register as it was and, since the last clean check in this hook, only such
+   * writes, reads and memory writes happened (`hookClean`), every input a memory-blind invariant
+   * reads is what it was at that check, so its verdict is that clean one: the check is skipped.
+   * Most hook writes are such (VHE vcpu_load rewrites registers that already hold the value).
+   */
+  checkWrite(cpu: number, unchanged: boolean): boolean {
+    if (unchanged && this.hookClean && !this.violation && this.blind[this.world.cpuContext[cpu] as number]) {
+      if (stateSkipAudit.on) this.auditSkip(cpu);
+      return false;
+    }
+    const broke = this.checkState(cpu);
+    this.hookClean = !broke;
+    return broke;
+  }
+
+  /** With the audit on: what the check `checkWrite` skipped would have found (nothing, if the skip is sound). */
+  private auditSkip(cpu: number): void {
+    stateSkipAudit.skipped++;
+    for (const inv of this.stateChecks[this.world.cpuContext[cpu] as number] as Invariant[]) {
+      const f = (inv.state as NonNullable<Invariant['state']>)(this.self, cpu);
+      if (f) stateSkipAudit.wrong.push(`${this.policy.name}: ${inv.name} at step ${this.step}: ${f.message}`);
+    }
   }
 
   /**
@@ -80,6 +120,19 @@ export abstract class Observer extends HookRunner {
       if (this.violation) return;
     }
     this.checkState(cpu);
+  }
+
+  /**
+   * `settle` right after a lifecycle event whose hook returned last, nothing run since, and
+   * `hookExitClean` cleared before the event: when the hook's last observation point was checked
+   * clean and it then changed only memory, the memory-blind checks would see what that check saw.
+   */
+  settleAfterHook(cpu: number): void {
+    if (this.hookExitClean && !this.violation && cpu >= 0 && this.blindAfterHook[this.world.cpuContext[cpu] as number]) {
+      if (stateSkipAudit.on) this.auditSkip(cpu);
+      return;
+    }
+    this.settle(cpu);
   }
 
   /** Whether a policy hook is running (observation points inside hooks are mid-switch states). */

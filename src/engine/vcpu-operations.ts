@@ -94,12 +94,21 @@ export abstract class VcpuOperations extends Observer {
     return hook >= 0 ? this.runHook(hook, v, cpu, a, b) : undefined;
   }
 
+  /**
+   * Fires `event` on vCPU `v`, then settles its CPU with nothing in between, so that the settle may
+   * rely on the hook's last clean observation point (`settleAfterHook`).
+   */
+  fireAndSettle(v: number, event: number, a?: unknown, b?: unknown): void {
+    this.hookExitClean = false;
+    this.fire(v, event, a, b);
+    this.settleAfterHook(this.world.loadedOn[v] as number);
+  }
+
   /** vcpu_load on `cpu`. */
   load(v: number, cpu: number): void {
     this.world.loadedOn[v] = cpu;
     this.world.running[cpu] = v;
-    this.fire(v, this.own(E_VCPU_LOAD));
-    this.settle(cpu);
+    this.fireAndSettle(v, this.own(E_VCPU_LOAD));
   }
 
   /** vcpu_put. */
@@ -276,16 +285,14 @@ export abstract class VcpuOperations extends Observer {
   /** KVM_SET_ONE_REG. */
   vmmSet(v: number, reg: number, value: number): void {
     this.setGuestIntent(v, reg, value);
-    this.fire(v, this.own(E_VMM_SET_REG), reg, value);
-    this.settle(this.world.loadedOn[v] as number);
+    this.fireAndSettle(v, this.own(E_VMM_SET_REG), reg, value);
   }
 
   /** vCPU reset: every guest-visible register goes back to its reset value. */
   resetVcpu(v: number): void {
     const reset = this.model.registers.reset;
     for (const reg of this.model.view.guestVisible) this.setGuestIntent(v, reg, reset[reg] as number);
-    this.fire(v, this.own(E_VCPU_RESET));
-    this.settle(this.world.loadedOn[v] as number);
+    this.fireAndSettle(v, this.own(E_VCPU_RESET));
   }
 
   /** Records that the guest's architectural value of `reg` is now `value`, set at this step. */
