@@ -15,24 +15,8 @@ import type { Policy } from '../src/engine/policy.js';
 import { lifecycleEvents } from '../src/model-kit/events.js';
 import { bfs } from '../src/searches/bfs.js';
 import { explore, fullAlphabet } from '../src/searches/explore.js';
-import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './quality/mutants.js';
-import { breakpointsDropped, guestDbcr0Lost, hitsNotToUserspace, hostNotRestored } from './quality/ppc-booke-mutants.js';
-import { copyBeforeIrqsDisabled, hostTrfcrNotRestored, noCopyAfterMigration, noIrqDisable } from './quality/trfcr-mutants.js';
-import vhe614Timing, { vhe614 } from './quality/vhe-6.14-timing.policy.js';
-import {
-  debugctlSnapshotBeforeIrqOff,
-  dr6NotReset,
-  dr7NotSavedOnExit,
-  guestDebugctlNotLoaded,
-  hostDebugctlNotRestored,
-  singleStepTfNotSet,
-} from './quality/x86-eager-mutants.js';
-import {
-  exitsNotRearmed,
-  generalDetectNotEmulated,
-  hostAddressesNotRestored,
-  userspaceBreakpointsNotLoaded,
-} from './quality/x86-mutants.js';
+import { ALL_MUTANTS } from './quality/all-mutants.js';
+import { hostAddressesNotRestored } from './quality/x86-mutants.js';
 
 const archOf = (id: string): ArchModel => architectures.find((a) => a.id === id) as ArchModel;
 
@@ -67,37 +51,6 @@ function expectSameWithPor(policy: Policy, depth: number, config: ModelConfig = 
   return { states: full.same.states, saved: reduced.pruned };
 }
 
-const x86 = ['x86-vmx', 'x86-svm'] as const;
-/** The planted mutants the quality suite explores (and the other mutants there), with the model options it uses. */
-const MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
-  [mdccintNotRestored, {}],
-  [dirtyClearedBeforeSave, {}],
-  [countOffByOne, {}],
-  [trapWritesHardware, {}],
-  [copyBeforeIrqsDisabled, { trbe: 1 }],
-  [hostTrfcrNotRestored, { trbe: 1 }],
-  [noCopyAfterMigration, { trbe: 1 }],
-  [noIrqDisable, { trbe: 1 }],
-  [vhe614Timing, {}],
-  [vhe614({ restoreMdcrAtPut: false }), {}],
-  [breakpointsDropped, {}],
-  [hitsNotToUserspace, {}],
-  [hostNotRestored, {}],
-  [guestDbcr0Lost, {}],
-  [generalDetectNotEmulated, {}],
-  [dr6NotReset, {}],
-  [dr7NotSavedOnExit, {}],
-  ...x86.flatMap((id) => [
-    [hostAddressesNotRestored(id), {}] as const,
-    [exitsNotRearmed(id), {}] as const,
-    [userspaceBreakpointsNotLoaded(id), {}] as const,
-    [guestDebugctlNotLoaded(id), (id === 'x86-svm' ? { lbrv: 1 } : {}) as ModelConfig] as const,
-    [hostDebugctlNotRestored(id), {}] as const,
-    [debugctlSnapshotBeforeIrqOff(id), {}] as const,
-    [singleStepTfNotSet(id), {}] as const,
-  ]),
-];
-
 describe('explore --por finds what the full search finds (audited)', () => {
   it.each(policies.map((p) => [`${p.arch}/${p.name}`, p] as const))(
     '%s: same verdict, states per depth and shortest counterexample at depth 4',
@@ -113,7 +66,7 @@ describe('explore --por finds what the full search finds (audited)', () => {
     },
   );
 
-  it.each(MUTANTS.map(([p, c]) => [`${p.arch}/${p.name}`, p.arch === 'arm64-vhe' ? 4 : 5, p, c] as const))(
+  it.each(ALL_MUTANTS.map(([p, c]) => [`${p.arch}/${p.name}`, p.arch === 'arm64-vhe' ? 4 : 5, p, c] as const))(
     'mutant %s: same outcome at depth %i',
     (_n, depth, policy, config) => {
       expectSameWithPor(policy, depth, config);
