@@ -50,7 +50,7 @@ export interface BfsResult {
   readonly depthCompleted: number;
   readonly states: number;
   readonly transitions: number;
-  /** Bytes held by the visited-state table and the largest frontier. */
+  /** Bytes held at the widest point: the visited-state table, the node arrays and the frontiers stored (the last level's states are counted, not stored). */
   readonly peakBytes: number;
   /** The shortest violating path, when one was found. */
   readonly trace?: readonly Float64Array[];

@@ -161,10 +161,10 @@ export class ChunkExpander {
     const at = o + RECORD_HEAD + EVENT_WIDTH + 1;
     let end = at;
     if (again) out[at - 1] = -1;
+    else if (this.countsOnly) out[at - 1] = 0; // the last level's states are counted, never stored
     else {
       end = this.codec.encodeDifferences(this.x.world, perm, this.root, out, at);
       out[at - 1] = (end - at) / 2;
-      if (this.countsOnly) end = at;
     }
     if (this.por) {
       out[end] = this.pruned;

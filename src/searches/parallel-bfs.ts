@@ -44,7 +44,7 @@ export interface WorkerSpec extends PolicyRef {
 
 /**
  * Words of a candidate record before its event: fingerprint hi, lo, frontier index, CPU order, transitions
- * into the chunk; then the event, the count of index/value pairs, and the pairs (unless `countsOnly`).
+ * into the chunk; then the event, the count of index/value pairs, and the pairs (none when `countsOnly`).
  * With POR a record then has the transitions pruned in the chunk so far, the successor's sleep set
  * (its length, then its events' words), and a successor met again in the chunk is a record too,
  * with -1 pairs and none given (the merge intersects its sleep set, as one thread does).
@@ -78,7 +78,7 @@ export interface LevelRequest {
   readonly frontier: { readonly data: Float64Array; readonly starts: Int32Array };
   readonly width: number;
   readonly seen: { readonly slots: Uint32Array };
-  /** The last level: records carry their pair counts but not the pairs (its states are never expanded). */
+  /** The last level: records carry no pairs (its states are counted, never stored or expanded). */
   readonly countsOnly: boolean;
   /** `--shard`: expand only states s with s mod total = index - 1. */
   readonly partition?: { readonly index: number; readonly total: number };

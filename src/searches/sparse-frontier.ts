@@ -106,41 +106,22 @@ export class SparseFrontier {
 }
 
 /**
- * The last level's frontier, which is never expanded: its length, and the bytes a SparseFrontier
- * holding the same states would take (`bytes`, so that `peakBytes` is the same), without the states.
+ * The last level's frontier, which is never expanded: it counts its states and holds none, so
+ * the last level, the widest, costs no memory beyond the visited table and the node arrays.
  */
 export class SizedFrontier {
-  private dataLength: number;
-  private startsLength: number;
-  private used = 0;
-  private readonly scratch: Float64Array;
   length = 0;
-  constructor(
-    private readonly root: Float64Array,
-    capacity = 1024,
-  ) {
-    this.dataLength = Math.max(1024, capacity * 16);
-    this.startsLength = Math.max(1024, capacity);
-    this.scratch = new Float64Array(2 * root.length);
-  }
-  /** Counts world `w` packed by `codec` with its CPUs in order `perm` (see SparseFrontier.pushWorld). */
-  pushWorld(codec: WorldCodec, w: World, perm: number, _node: number): void {
-    this.pushCount(codec.encodeDifferences(w, perm, this.root, this.scratch, 0) / 2);
-  }
-  /** Counts a state of `pairs` index/value pairs (see SparseFrontier.pushDifferences). */
-  pushDifferences(_src: Float64Array, _at: number, pairs: number, _node: number): void {
-    this.pushCount(pairs);
-  }
-  /** Grows as SparseFrontier's arrays would (see `grow`) for one more state of `pairs` pairs. */
-  private pushCount(pairs: number): void {
-    const need = this.used + 2 + 2 * this.root.length;
-    if (need > this.dataLength) this.dataLength = Math.max(need, this.dataLength * 2);
-    if (this.length === this.startsLength) this.startsLength = Math.max(this.length + 1, this.startsLength * 2);
+  /** Counts world `w` (see SparseFrontier.pushWorld). */
+  pushWorld(_codec: WorldCodec, _w: World, _perm: number, _node: number): void {
     this.length++;
-    this.used += 2 + 2 * pairs;
   }
+  /** Counts a state given as pairs (see SparseFrontier.pushDifferences). */
+  pushDifferences(_src: Float64Array, _at: number, _pairs: number, _node: number): void {
+    this.length++;
+  }
+  /** It holds no states. */
   get bytes(): number {
-    return this.dataLength * Float64Array.BYTES_PER_ELEMENT + this.startsLength * Int32Array.BYTES_PER_ELEMENT;
+    return 0;
   }
 }
 
