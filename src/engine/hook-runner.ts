@@ -20,7 +20,7 @@ import {
   type Warning,
   type Watch,
 } from './executor-types.js';
-import { makeHostView, makeVcpuView } from './hook-views.js';
+import { type HookContextObject, makeHookContext, makeHostView, makeVcpuView } from './hook-views.js';
 import type { Finding, Violation } from './invariant.js';
 import { HOOK_NAMES } from './lifecycle.js';
 import type { ModelInstance } from './model.js';
@@ -61,15 +61,7 @@ export abstract class HookRunner {
   protected readonly hookFns: (HookFn | undefined)[];
   private readonly vcpuViews: unknown[];
   private readonly hostViews: unknown[];
-  private readonly k: {
-    hw: Hw;
-    vcpu: unknown;
-    host: unknown;
-    readonly cpu: number;
-    bug(m: string): never;
-    warn(m: string): void;
-    localIrqDisable(): void;
-  };
+  private readonly k: HookContextObject<{ bug(m: string): never; warn(m: string): void; localIrqDisable(): void }>;
   /** The CPU the running hook runs on (-1 outside hooks). */
   protected hookCpu = -1;
   protected hookIndex = -1;
@@ -113,15 +105,13 @@ export abstract class HookRunner {
       }),
     );
     const x = this;
-    this.k = {
-      hw: { read: (reg) => x.hwRead(reg), write: (reg, value) => x.hwWrite(reg, value) },
-      vcpu: undefined,
-      host: undefined,
-      // smp_processor_id(): a policy that asks depends on CPU numbers, which CPU symmetry must know.
-      get cpu(): number {
-        x.cpuNumberRead = true;
-        return x.hookCpu;
-      },
+    const hw: Hw = { read: (reg) => x.hwRead(reg), write: (reg, value) => x.hwWrite(reg, value) };
+    // smp_processor_id(): a policy that asks depends on CPU numbers, which CPU symmetry must know.
+    const readCpu = (): number => {
+      x.cpuNumberRead = true;
+      return x.hookCpu;
+    };
+    this.k = makeHookContext(hw, readCpu, {
       bug(message: string): never {
         return x.stopTotal(`BUG() in ${x.hookName()}: ${message}`);
       },
@@ -134,7 +124,7 @@ export abstract class HookRunner {
         // The interrupt may have changed anything (a trace session, a nested hook's writes).
         x.hookClean = false;
       },
-    };
+    });
   }
 
   /** Checks the state invariants that apply to `cpu`'s context; true on a violation (Observer). */
