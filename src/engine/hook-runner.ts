@@ -59,6 +59,9 @@ export abstract class HookRunner {
   /** This object as the executor it is (`Executor` is the one concrete subclass): what models and invariants are handed. */
   protected readonly self: Executor;
   protected readonly hookFns: (HookFn | undefined)[];
+  /** `model.readCost` and `model.writeCost` of each register, asked once (a cost depends on the register alone). */
+  private readonly readCosts: Float64Array;
+  private readonly writeCosts: Float64Array;
   private readonly vcpuViews: unknown[];
   private readonly hostViews: unknown[];
   private readonly k: HookContextObject<{ bug(m: string): never; warn(m: string): void; localIrqDisable(): void }>;
@@ -82,6 +85,8 @@ export abstract class HookRunner {
   ) {
     const { registers, memory, config } = model;
     this.regs = registers.count;
+    this.readCosts = Float64Array.from({ length: registers.count }, (_, reg) => model.readCost(reg));
+    this.writeCosts = Float64Array.from({ length: registers.count }, (_, reg) => model.writeCost(reg));
     this.world = new World({
       cpus: config.cpus ?? 2,
       vcpus: config.vcpus ?? 1,
@@ -225,7 +230,7 @@ export abstract class HookRunner {
   private hwRead(reg: number): number {
     const logged = this.accessLog ? this.logAccess('read', reg, undefined) : undefined;
     this.checkAccess(reg, 'reads');
-    this.cycles += this.model.readCost(reg);
+    this.cycles += this.readCosts[reg] as number;
     const value = this.world.hw[this.hookCpu * this.regs + reg] as number;
     if (logged) logged.value = value;
     return value;
@@ -251,8 +256,9 @@ export abstract class HookRunner {
     this.checkAccess(reg, 'writes');
     const sem = this.model.registers.semantics[reg] as number;
     if (sem === 1) this.stopTotal(`${this.hookName()} writes read-only ${this.model.registers.names[reg]} (UNDEFINED).`);
-    if (typeof value !== 'number' || !fitsRegister(this.model.registers, reg, value)) this.badValue(reg, value);
-    this.cycles += this.model.writeCost(reg);
+    // `value >>> 0 === value`: an integer from 0 to 2^32 - 1, which fits every register (the common case).
+    if (typeof value !== 'number' || (value >>> 0 !== value && !fitsRegister(this.model.registers, reg, value))) this.badValue(reg, value);
+    this.cycles += this.writeCosts[reg] as number;
     this.mutations++;
     const o = this.hookCpu * this.regs + reg;
     const before = this.world.hw[o] as number;
