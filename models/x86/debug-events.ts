@@ -91,6 +91,9 @@ const KIND_BITS = [
   [DR_RW_WRITE, DR_LEN_4],
 ] as const;
 const OFF_ON = ['off', 'on'] as const;
+/** Operand domains of VMM_SET_GUEST_DEBUG's switches, made once (never changed). */
+const BOTH: readonly number[] = [0, 1];
+const ONLY_0: readonly number[] = [0];
 
 /** QEMU's struct kvm_guest_debug_arch for execution breakpoints `bps`: debugreg[0..3], [6] unused, [7]. */
 function guestDebugArch(bps: readonly number[]): number[] {
@@ -115,6 +118,10 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
       let n = 0;
       for (let c = 0; c < x.world.cpuContext.length; c++) if (armed(x, c)) n++;
       return n;
+    },
+    (x, k) => {
+      for (let c = 0, n = 0; c < x.world.cpuContext.length; c++) if (armed(x, c) && n++ === k) return c;
+      return -1;
     },
   );
   const armedSlots = (x: Executor, ev: Float64Array): number[] =>
@@ -196,10 +203,10 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
       ['vcpu', 'vcpu'],
       vcpusIn('VMM_SET_GUEST_DEBUG'),
       [
-        ['enable', OFF_ON, () => [0, 1]],
-        ['useHw', OFF_ON, (_x, ev) => (ev[2] === 1 ? [0, 1] : [0])],
-        ['singleStep', OFF_ON, (_x, ev) => (ev[2] === 1 ? domain.singleStep : [0])],
-        ['bps', BP_NAMES, (_x, ev) => (ev[2] === 1 && ev[3] === 1 ? domain.bpLists : [0])],
+        ['enable', OFF_ON, () => BOTH],
+        ['useHw', OFF_ON, (_x, ev) => (ev[2] === 1 ? BOTH : ONLY_0)],
+        ['singleStep', OFF_ON, (_x, ev) => (ev[2] === 1 ? domain.singleStep : ONLY_0)],
+        ['bps', BP_NAMES, (_x, ev) => (ev[2] === 1 && ev[3] === 1 ? domain.bpLists : ONLY_0)],
       ],
       (x, ev) => {
         const v = ev[1] as number;
