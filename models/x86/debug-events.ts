@@ -15,7 +15,7 @@ import { CTX_HOST } from '../../src/engine/world.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { counted, guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/model-kit/operand-event.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
-import { VCPU_GHOST } from './layout.js';
+import { HOST_AREAS, VCPU_GHOST } from './layout.js';
 import {
   DEBUGCTL,
   DEBUGCTLMSR_LBR,
@@ -63,7 +63,7 @@ function disarmHostSlot(x: Executor, cpu: number, n: number): void {
 }
 
 /** hw_breakpoint.c's per-CPU cpu_dr7 of `cpu`. */
-const hostDr7 = (x: Executor, cpu: number): number => x.world.hostMem[cpu * x.model.memory.hostAreas.length * x.regs + DR7] as number;
+const hostDr7 = (x: Executor, cpu: number): number => x.world.hostMem[cpu * HOST_AREAS.length * x.regs + DR7] as number;
 
 /**
  * What an interrupt taken in the run loop's interrupts-enabled window can change on its CPU: perf
