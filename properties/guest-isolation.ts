@@ -84,7 +84,9 @@ export default defineInvariant({
     }
     const inForce = x.model.view.inForce;
     if (inForce) {
-      for (const reg of inForce.regs) {
+      const regs = inForce.regs;
+      for (let i = 0; i < regs.length; i++) {
+        const reg = regs[i] as number;
         const f = runsWithHost(x, v, cpu, reg, inForce.hostOwned(reg));
         if (f) return f;
       }

@@ -35,19 +35,37 @@ export function missingSlots(view: DebugView, hw: Float64Array, o: number, inten
   return (intended & ~onHw) | differing(view, hw, o, intent, io, intended & onHw);
 }
 
+/** `guestSlotIntent`'s answer, reused by every call. */
+const slotIntentOut: { r: Float64Array; o: number; vmm: boolean } = { r: new Float64Array(0), o: 0, vmm: false };
+
 /**
  * Where the slots vCPU `v` must have while it runs are kept: userspace's own register file while it
  * debugs the vCPU with the debug registers (`vmmIntent`, arm64), else the model's `slotIntent`
  * (x86: userspace's DR0-DR7 while it debugs with hardware breakpoints, else the guest's), else
  * `guestIntent`. `vmm` is true when the slots are userspace's: they then have no intent step stamps.
+ * The answer is one object every call reuses: read it before asking again.
  */
 export function guestSlotIntent(x: Executor, v: number): { readonly r: Float64Array; readonly o: number; readonly vmm: boolean } {
   const { view } = x.model;
   const vmm = view.vmmIntent?.(x, v);
-  if (vmm) return { r: vmm, o: 0, vmm: true };
+  const out = slotIntentOut;
+  if (vmm) {
+    out.r = vmm;
+    out.o = 0;
+    out.vmm = true;
+    return out;
+  }
   const slot = view.slotIntent?.(x, v);
-  if (slot === undefined) return { r: x.world.guestIntent, o: v * x.regs, vmm: false };
-  return { r: slot.r, o: slot.o, vmm: slot.r !== x.world.guestIntent };
+  if (slot === undefined) {
+    out.r = x.world.guestIntent;
+    out.o = v * x.regs;
+    out.vmm = false;
+    return out;
+  }
+  out.r = slot.r;
+  out.o = slot.o;
+  out.vmm = slot.r !== x.world.guestIntent;
+  return out;
 }
 
 /** Who the slots of `guestSlotIntent` belong to, for messages. */

@@ -15,7 +15,7 @@ import { CTX_HOST } from '../../src/engine/world.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { counted, guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/model-kit/operand-event.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
-import { VCPU_GHOST } from './layout.js';
+import { HOST_AREAS, VCPU_GHOST } from './layout.js';
 import {
   DEBUGCTL,
   DEBUGCTLMSR_LBR,
@@ -63,7 +63,7 @@ function disarmHostSlot(x: Executor, cpu: number, n: number): void {
 }
 
 /** hw_breakpoint.c's per-CPU cpu_dr7 of `cpu`. */
-const hostDr7 = (x: Executor, cpu: number): number => x.world.hostMem[cpu * x.model.memory.hostAreas.length * x.regs + DR7] as number;
+const hostDr7 = (x: Executor, cpu: number): number => x.world.hostMem[cpu * HOST_AREAS.length * x.regs + DR7] as number;
 
 /**
  * What an interrupt taken in the run loop's interrupts-enabled window can change on its CPU: perf
@@ -91,6 +91,9 @@ const KIND_BITS = [
   [DR_RW_WRITE, DR_LEN_4],
 ] as const;
 const OFF_ON = ['off', 'on'] as const;
+/** Operand domains of VMM_SET_GUEST_DEBUG's switches, made once (never changed). */
+const BOTH: readonly number[] = [0, 1];
+const ONLY_0: readonly number[] = [0];
 
 /** QEMU's struct kvm_guest_debug_arch for execution breakpoints `bps`: debugreg[0..3], [6] unused, [7]. */
 function guestDebugArch(bps: readonly number[]): number[] {
@@ -115,6 +118,10 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
       let n = 0;
       for (let c = 0; c < x.world.cpuContext.length; c++) if (armed(x, c)) n++;
       return n;
+    },
+    (x, k) => {
+      for (let c = 0, n = 0; c < x.world.cpuContext.length; c++) if (armed(x, c) && n++ === k) return c;
+      return -1;
     },
   );
   const armedSlots = (x: Executor, ev: Float64Array): number[] =>
@@ -196,10 +203,10 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
       ['vcpu', 'vcpu'],
       vcpusIn('VMM_SET_GUEST_DEBUG'),
       [
-        ['enable', OFF_ON, () => [0, 1]],
-        ['useHw', OFF_ON, (_x, ev) => (ev[2] === 1 ? [0, 1] : [0])],
-        ['singleStep', OFF_ON, (_x, ev) => (ev[2] === 1 ? domain.singleStep : [0])],
-        ['bps', BP_NAMES, (_x, ev) => (ev[2] === 1 && ev[3] === 1 ? domain.bpLists : [0])],
+        ['enable', OFF_ON, () => BOTH],
+        ['useHw', OFF_ON, (_x, ev) => (ev[2] === 1 ? BOTH : ONLY_0)],
+        ['singleStep', OFF_ON, (_x, ev) => (ev[2] === 1 ? domain.singleStep : ONLY_0)],
+        ['bps', BP_NAMES, (_x, ev) => (ev[2] === 1 && ev[3] === 1 ? domain.bpLists : ONLY_0)],
       ],
       (x, ev) => {
         const v = ev[1] as number;

@@ -16,9 +16,9 @@ export const STORE = 2;
 /** Bitmask of breakpoints DR7 enables (Ln or Gn); the level does not matter on x86. */
 export function effectiveSlots(r: Float64Array, o: number, _level?: number): number {
   const dr7 = r[o + DR7] as number;
-  let mask = 0;
-  for (let n = 0; n < SLOTS; n++) if (((dr7 >>> (2 * n)) & 3) !== 0) mask |= 1 << n;
-  return mask;
+  // Bit 2n of `e` is Ln | Gn; gathered into bit n (SLOTS is 4: L0/G0 to L3/G3 are bits 0-7).
+  const e = (dr7 | (dr7 >>> 1)) & 0x55;
+  return (e & 1) | ((e >>> 1) & 2) | ((e >>> 2) & 4) | ((e >>> 3) & 8);
 }
 
 const LEN_BYTES = [1, 2, 8, 4] as const;

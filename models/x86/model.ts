@@ -15,7 +15,7 @@ import { full, GUEST_REGS, SMALL_DOMAIN, small } from './domains.js';
 import { ERA_5_7, ERA_6_17, X86_ERA_DESCRIPTION } from './eras.js';
 import { X86_KERNEL_EVENTS, x86Fields } from './fields.js';
 import { effectiveSlots } from './hardware.js';
-import { VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
+import { HOST_AREAS, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
 import { x86Lifecycle } from './lifecycle.machine.js';
 import { retryAccess } from './reexecute.js';
 import {
@@ -157,7 +157,7 @@ function x86Model(vmx: boolean): ArchModel {
         config: { cpus: 2, vcpus: 1, ...options },
         registers,
         lifecycle: compileLifecycle(x86Lifecycle),
-        memory: { vcpuAreas: VCPU_AREAS, hostAreas: ['hwBreakpoint'], vcpuScalars: VCPU_SCALARS, hostScalars: ['lbrv', 'era'] },
+        memory: { vcpuAreas: VCPU_AREAS, hostAreas: HOST_AREAS, vcpuScalars: VCPU_SCALARS, hostScalars: ['lbrv', 'era'] },
         view,
         guestReadable: new Int32Array(d.readable),
         guestWritable: new Int32Array(d.writable),

@@ -48,10 +48,19 @@ export function userspaceHw(x: Executor, v: number): boolean {
   return ((x.world.vcpuGhost[v * VCPU_GHOST.length + VMM_DEBUG] as number) & DEBUG_HW) === DEBUG_HW;
 }
 
+/** `slotIntent`'s answer, reused by every call (DebugView.slotIntent: read before asking again). */
+const intent: { r: Float64Array; o: number } = { r: new Float64Array(0), o: 0 };
+
 /** The register-indexed intent the vCPU's breakpoint slots must match while it runs. */
-export function slotIntent(x: Executor, v: number): { r: Float64Array; o: number } {
-  if (userspaceHw(x, v)) return { r: x.world.vcpuGhost, o: v * VCPU_GHOST.length + VMM_REGS };
-  return { r: x.world.guestIntent, o: v * x.regs };
+export function slotIntent(x: Executor, v: number): { readonly r: Float64Array; readonly o: number } {
+  if (userspaceHw(x, v)) {
+    intent.r = x.world.vcpuGhost;
+    intent.o = v * VCPU_GHOST.length + VMM_REGS;
+  } else {
+    intent.r = x.world.guestIntent;
+    intent.o = v * x.regs;
+  }
+  return intent;
 }
 
 const vmcsBase = (x: Executor, v: number): number => (v * VCPU_AREAS.length + VMCS) * x.regs;

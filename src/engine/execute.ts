@@ -35,6 +35,11 @@ export class Executor extends VcpuOperations {
   eventsExecuted = 0;
   private readonly initial: World;
   private readonly enabledWeight: Float64Array;
+  /** Each kind's weight, read once (the kinds' object shapes differ: a property load per kind per decode is polymorphic). */
+  private readonly kindWeight: Float64Array;
+  /** Each kind's `apply` and `decode`, read once: one array load instead of a polymorphic property load per event. */
+  private readonly kindApply: readonly EventKind['apply'][];
+  private readonly kindDecode: readonly EventKind['decode'][];
   private readonly scratchEvent = new Float64Array(EVENT_WIDTH);
   /** The event kind applied at each step of the current run (index = step), for blame in messages. */
   private stepKinds: Int32Array = new Int32Array(64);
@@ -56,6 +61,9 @@ export class Executor extends VcpuOperations {
     this.world.copyFrom(this.initial);
     this.kinds = [...generic, ...model.events];
     this.enabledWeight = new Float64Array(this.kinds.length);
+    this.kindWeight = Float64Array.from(this.kinds, (kind) => kind.weight);
+    this.kindApply = this.kinds.map((kind) => kind.apply);
+    this.kindDecode = this.kinds.map((kind) => kind.decode);
     // A gate the machine lacks stays with `enabled`, which reports it as lifecycleEvent does.
     this.kindGates = Int32Array.from(this.kinds, (kind) =>
       kind.needsHook !== undefined && !this.hasHook(kind.needsHook as HookName)
@@ -103,27 +111,34 @@ export class Executor extends VcpuOperations {
     this.refreshEnabled();
     const kinds = this.kinds;
     const w = this.enabledWeight;
+    const kw = this.kindWeight;
     let total = 0;
     const gates = this.kindGates;
     const counts = this.enabledCounts;
-    for (let i = 0; i < kinds.length; i++) {
-      const kind = kinds[i] as EventKind;
+    const hostOn = this.hostCpus > 0;
+    for (let i = 0; i < kw.length; i++) {
       const gate = gates[i] as number;
       const on =
-        gate >= 0 ? (counts[gate] as number) > 0 : gate === HOST_GATE ? this.hostCpus > 0 : gate === NEVER ? false : kind.enabled(this);
-      const weight = on ? kind.weight : 0;
+        gate >= 0
+          ? (counts[gate] as number) > 0
+          : gate === HOST_GATE
+            ? hostOn
+            : gate === NEVER
+              ? false
+              : (kinds[i] as EventKind).enabled(this);
+      const weight = on ? (kw[i] as number) : 0;
       w[i] = weight;
       total += weight;
     }
     if (total === 0) return false;
     let pick = c % total;
     const r = Math.floor(c / total);
-    for (let i = 0; i < kinds.length; i++) {
+    for (let i = 0; i < kw.length; i++) {
       const weight = w[i] as number;
       if (pick < weight) {
         for (let k = 0; k < EVENT_WIDTH; k++) ev[k] = 0;
         ev[0] = i;
-        (kinds[i] as EventKind).decode(this, r, ev);
+        (this.kindDecode[i] as EventKind['decode'])(this, r, ev);
         return true;
       }
       pick -= weight;
@@ -138,7 +153,7 @@ export class Executor extends VcpuOperations {
     this.stepKinds[this.step] = ev[0] as number;
     this.eventsExecuted++;
     if (this.coverage) this.coverage.kinds[ev[0] as number] = (this.coverage.kinds[ev[0] as number] as number) + 1;
-    (this.kinds[ev[0] as number] as EventKind).apply(this, ev);
+    (this.kindApply[ev[0] as number] as EventKind['apply'])(this, ev);
   }
 
   /** Runs the events a list of raw choices decodes to, from the initial world; returns the steps taken. */

@@ -20,7 +20,7 @@ import {
   type Warning,
   type Watch,
 } from './executor-types.js';
-import { makeHostView, makeVcpuView } from './hook-views.js';
+import { type HookContextObject, makeHookContext, makeHostView, makeVcpuView } from './hook-views.js';
 import type { Finding, Violation } from './invariant.js';
 import { HOOK_NAMES } from './lifecycle.js';
 import type { ModelInstance } from './model.js';
@@ -59,17 +59,12 @@ export abstract class HookRunner {
   /** This object as the executor it is (`Executor` is the one concrete subclass): what models and invariants are handed. */
   protected readonly self: Executor;
   protected readonly hookFns: (HookFn | undefined)[];
+  /** `model.readCost` and `model.writeCost` of each register, asked once (a cost depends on the register alone). */
+  private readonly readCosts: Float64Array;
+  private readonly writeCosts: Float64Array;
   private readonly vcpuViews: unknown[];
   private readonly hostViews: unknown[];
-  private readonly k: {
-    hw: Hw;
-    vcpu: unknown;
-    host: unknown;
-    readonly cpu: number;
-    bug(m: string): never;
-    warn(m: string): void;
-    localIrqDisable(): void;
-  };
+  private readonly k: HookContextObject<{ bug(m: string): never; warn(m: string): void; localIrqDisable(): void }>;
   /** The CPU the running hook runs on (-1 outside hooks). */
   protected hookCpu = -1;
   protected hookIndex = -1;
@@ -90,6 +85,8 @@ export abstract class HookRunner {
   ) {
     const { registers, memory, config } = model;
     this.regs = registers.count;
+    this.readCosts = Float64Array.from({ length: registers.count }, (_, reg) => model.readCost(reg));
+    this.writeCosts = Float64Array.from({ length: registers.count }, (_, reg) => model.writeCost(reg));
     this.world = new World({
       cpus: config.cpus ?? 2,
       vcpus: config.vcpus ?? 1,
@@ -113,15 +110,13 @@ export abstract class HookRunner {
       }),
     );
     const x = this;
-    this.k = {
-      hw: { read: (reg) => x.hwRead(reg), write: (reg, value) => x.hwWrite(reg, value) },
-      vcpu: undefined,
-      host: undefined,
-      // smp_processor_id(): a policy that asks depends on CPU numbers, which CPU symmetry must know.
-      get cpu(): number {
-        x.cpuNumberRead = true;
-        return x.hookCpu;
-      },
+    const hw: Hw = { read: (reg) => x.hwRead(reg), write: (reg, value) => x.hwWrite(reg, value) };
+    // smp_processor_id(): a policy that asks depends on CPU numbers, which CPU symmetry must know.
+    const readCpu = (): number => {
+      x.cpuNumberRead = true;
+      return x.hookCpu;
+    };
+    this.k = makeHookContext(hw, readCpu, {
       bug(message: string): never {
         return x.stopTotal(`BUG() in ${x.hookName()}: ${message}`);
       },
@@ -134,7 +129,7 @@ export abstract class HookRunner {
         // The interrupt may have changed anything (a trace session, a nested hook's writes).
         x.hookClean = false;
       },
-    };
+    });
   }
 
   /** Checks the state invariants that apply to `cpu`'s context; true on a violation (Observer). */
@@ -235,7 +230,7 @@ export abstract class HookRunner {
   private hwRead(reg: number): number {
     const logged = this.accessLog ? this.logAccess('read', reg, undefined) : undefined;
     this.checkAccess(reg, 'reads');
-    this.cycles += this.model.readCost(reg);
+    this.cycles += this.readCosts[reg] as number;
     const value = this.world.hw[this.hookCpu * this.regs + reg] as number;
     if (logged) logged.value = value;
     return value;
@@ -261,8 +256,9 @@ export abstract class HookRunner {
     this.checkAccess(reg, 'writes');
     const sem = this.model.registers.semantics[reg] as number;
     if (sem === 1) this.stopTotal(`${this.hookName()} writes read-only ${this.model.registers.names[reg]} (UNDEFINED).`);
-    if (typeof value !== 'number' || !fitsRegister(this.model.registers, reg, value)) this.badValue(reg, value);
-    this.cycles += this.model.writeCost(reg);
+    // `value >>> 0 === value`: an integer from 0 to 2^32 - 1, which fits every register (the common case).
+    if (typeof value !== 'number' || (value >>> 0 !== value && !fitsRegister(this.model.registers, reg, value))) this.badValue(reg, value);
+    this.cycles += this.writeCosts[reg] as number;
     this.mutations++;
     const o = this.hookCpu * this.regs + reg;
     const before = this.world.hw[o] as number;

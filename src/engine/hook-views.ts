@@ -1,30 +1,102 @@
 /**
  * What a hook sees as `k.vcpu` and `k.host`: views onto the world's typed arrays, laid out as the
  * model names the kernel's fields, with the policy's scratch words. Built once per executor.
+ *
+ * Their accessors (and `k.cpu`) are functions shared by every view (they find their world and word
+ * through the view's hidden symbol-keyed properties), never closures made per view: V8 gives an
+ * object whose accessor differs from the one an object of the same shape got before a dictionary
+ * map (and an object literal with a getter one at once), so per-executor closures left the views of
+ * every executor after the first, and every `k`, in dictionary mode, and the policy code reading
+ * them megamorphic.
  */
 import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from './executor-types.js';
 import type { ModelInstance } from './model.js';
+import type { Hw } from './policy.js';
 import type { World } from './world.js';
+
+/** Hidden properties of a view: its world and the index of its first scalar word. */
+const WORLD = Symbol('world');
+const BASE = Symbol('base');
+/** Hook contexts and host views: what reading `cpu` calls (CPU symmetry must know a policy asked). */
+const READ_CPU = Symbol('readCpu');
+
+interface ViewState {
+  [WORLD]: World;
+  [BASE]: number;
+}
+
+interface Accessor {
+  get(this: ViewState): number;
+  set(this: ViewState, value: number): void;
+}
+
+/** The accessors of scalar word `s` of vCPU views ([0]) and host views ([1]), made once, shared by every view. */
+const scalarAccessors: Accessor[][] = [[], []];
+function scalarAccessor(host: boolean, s: number): PropertyDescriptor {
+  const list = scalarAccessors[host ? 1 : 0] as Accessor[];
+  let a = list[s];
+  if (a === undefined) {
+    a = host
+      ? {
+          get(this: ViewState) {
+            return this[WORLD].hostScalar[this[BASE] + s] as number;
+          },
+          set(this: ViewState, value: number) {
+            this[WORLD].hostScalar[this[BASE] + s] = value;
+          },
+        }
+      : {
+          get(this: ViewState) {
+            return this[WORLD].vcpuScalar[this[BASE] + s] as number;
+          },
+          set(this: ViewState, value: number) {
+            this[WORLD].vcpuScalar[this[BASE] + s] = value;
+          },
+        };
+    list[s] = a;
+  }
+  return { get: a.get, set: a.set, enumerable: true };
+}
+
+/** Hidden, read-only, non-enumerable. */
+function hide(view: object, key: symbol, value: unknown): void {
+  Object.defineProperty(view, key, { value });
+}
+
+/** The `cpu` getter of every hook context and host view. */
+function getCpu(this: { [READ_CPU]: () => number }): number {
+  return this[READ_CPU]();
+}
+
+/** What `makeHookContext` makes. */
+export type HookContextObject<M> = { hw: Hw; vcpu: unknown; host: unknown; readonly cpu: number } & M;
+
+/**
+ * The hook context `k` of an executor: `hw`, the `vcpu` and `host` views of the running hook (set
+ * per hook), `cpu` (through `readCpu`), then `methods` (bug, warn, localIrqDisable).
+ */
+export function makeHookContext<M extends object>(hw: Hw, readCpu: () => number, methods: M): HookContextObject<M> {
+  const k = { hw, vcpu: undefined as unknown, host: undefined as unknown };
+  Object.defineProperty(k, 'cpu', { get: getCpu, enumerable: true, configurable: true });
+  Object.assign(k, methods);
+  hide(k, READ_CPU, readCpu);
+  return k as HookContextObject<M>;
+}
 
 /** vCPU `v`'s memory as its hooks see it (`k.vcpu`): each area a register-indexed array, each scalar a property. */
 export function makeVcpuView(model: ModelInstance, w: World, v: number): unknown {
   const { memory } = model;
   const regs = model.registers.count;
   const view: Record<string, unknown> = { id: v };
+  const words = memory.vcpuScalars.length + SCRATCH_WORDS;
+  hide(view, WORLD, w);
+  hide(view, BASE, v * words);
   memory.vcpuAreas.forEach((name, a) => {
     const base = (v * memory.vcpuAreas.length + a) * regs;
     view[name] = w.vcpuMem.subarray(base, base + regs);
   });
-  const words = memory.vcpuScalars.length + SCRATCH_WORDS;
   memory.vcpuScalars.forEach((name, s) => {
-    const i = v * words + s;
-    Object.defineProperty(view, name, {
-      get: () => w.vcpuScalar[i],
-      set: (value: number) => {
-        w.vcpuScalar[i] = value;
-      },
-      enumerable: true,
-    });
+    Object.defineProperty(view, name, scalarAccessor(false, s));
   });
   const base = v * words + memory.vcpuScalars.length;
   view.scratch = w.vcpuScalar.subarray(base, base + SCRATCH_WORDS);
@@ -36,28 +108,21 @@ export function makeHostView(model: ModelInstance, w: World, cpu: number, onCpuR
   const { memory } = model;
   const regs = model.registers.count;
   const view: Record<string, unknown> = {};
-  Object.defineProperty(view, 'cpu', {
-    get: () => {
-      onCpuRead();
-      return cpu;
-    },
-    enumerable: true,
+  const scalars = memory.hostScalars ?? [];
+  const words = scalars.length + HOST_SCRATCH_WORDS;
+  hide(view, READ_CPU, () => {
+    onCpuRead();
+    return cpu;
   });
+  hide(view, WORLD, w);
+  hide(view, BASE, cpu * words);
+  Object.defineProperty(view, 'cpu', { get: getCpu, enumerable: true });
   memory.hostAreas.forEach((name, a) => {
     const base = (cpu * memory.hostAreas.length + a) * regs;
     view[name] = w.hostMem.subarray(base, base + regs);
   });
-  const scalars = memory.hostScalars ?? [];
-  const words = scalars.length + HOST_SCRATCH_WORDS;
   scalars.forEach((name, s) => {
-    const i = cpu * words + s;
-    Object.defineProperty(view, name, {
-      get: () => w.hostScalar[i],
-      set: (value: number) => {
-        w.hostScalar[i] = value;
-      },
-      enumerable: true,
-    });
+    Object.defineProperty(view, name, scalarAccessor(true, s));
   });
   const base = cpu * words + scalars.length;
   view.scratch = w.hostScalar.subarray(base, base + HOST_SCRATCH_WORDS);

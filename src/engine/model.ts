@@ -89,6 +89,7 @@ export interface DebugView {
   /**
    * Where the bp/wp slots vCPU `v` must have while it runs are kept, when not in `guestIntent` (e.g.
    * x86 userspace breakpoints share DR0-DR7 with the guest's own values): a register-indexed array and offset.
+   * The answer may be one object the next call reuses: read it before asking again.
    */
   slotIntent?(x: Executor, v: number): { readonly r: Float64Array; readonly o: number };
   /**
@@ -189,7 +190,7 @@ export interface ModelInstance {
   readonly fields?: FieldTable;
   /** Each event's kernel counterpart (`GUEST_ENTER`: the arch's entry function), for reports; overrides the common names. */
   readonly kernelEvents?: Readonly<Record<string, string>>;
-  /** Cycle cost of a hardware read and write of `reg` (DESIGN §6 cost.ts). */
+  /** Cycle cost of a hardware read and write of `reg` (DESIGN §6 cost.ts): a function of `reg` alone, asked once per register. */
   readCost(reg: number): number;
   writeCost(reg: number): number;
 }

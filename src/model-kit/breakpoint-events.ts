@@ -36,13 +36,16 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
   };
   const hit: HitObservation = { cpu: 0, vcpu: -1, level: 0, what: 'execute', addr: 0, hw: 0, intended: 0, toGuest: false };
 
+  /** The control register of every slot, by kind (`hw.ctrlReg`, asked once). */
+  const ctrlRegs = [0, 1].map((kind) => Int32Array.from({ length: count(kind) }, (_, s) => hw.ctrlReg(kind, s)));
   const armedHostSlots = (x: Executor, k = -1, ev?: Float64Array): number => {
     let n = 0;
     for (let c = 0; c < x.world.cpuContext.length; c++) {
       if (!isHostCpu(x, c)) continue;
       for (let kind = 0; kind < 2; kind++) {
-        for (let s = 0; s < count(kind); s++) {
-          if (((x.world.hostIntent[c * x.regs + hw.ctrlReg(kind, s)] as number) & 1) === 0) continue;
+        const ctrl = ctrlRegs[kind] as Int32Array;
+        for (let s = 0; s < ctrl.length; s++) {
+          if (((x.world.hostIntent[c * x.regs + (ctrl[s] as number)] as number) & 1) === 0) continue;
           if (n === k && ev) {
             ev[1] = c;
             ev[2] = kind;
@@ -54,6 +57,18 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
       }
     }
     return n;
+  };
+  /** `armedHostSlots(x) > 0`, stopping at the first armed slot. */
+  const anyArmedHostSlot = (x: Executor): boolean => {
+    const { hostIntent, cpuContext } = x.world;
+    for (let c = 0; c < cpuContext.length; c++) {
+      if (!isHostCpu(x, c)) continue;
+      for (let kind = 0; kind < 2; kind++) {
+        const ctrl = ctrlRegs[kind] as Int32Array;
+        for (let s = 0; s < ctrl.length; s++) if (((hostIntent[c * x.regs + (ctrl[s] as number)] as number) & 1) !== 0) return true;
+      }
+    }
+    return false;
   };
 
   /** Slots that hit on register file `r` at `o` for `what` at `addr` from `level`. */
@@ -226,7 +241,7 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
         ['kind', KINDS],
         ['slot', 'slot'],
       ],
-      enabled: (x) => hw.hostArmed?.(x) ?? armedHostSlots(x) > 0,
+      enabled: hw.hostArmed ? (x) => hw.hostArmed?.(x) ?? anyArmedHostSlot(x) : anyArmedHostSlot,
       decode(x, r, ev) {
         armedHostSlots(x, r % armedHostSlots(x), ev);
       },

@@ -12,13 +12,19 @@ export type Operand = readonly [name: string, kind: OperandKind, values: (x: Exe
  */
 export type Subjects = ((x: Executor) => readonly number[]) & {
   readonly count?: (x: Executor) => number;
+  /** With `count`: the k-th subject, `list(x)[k]`, without building the list (what `decode` asks on every event). */
+  readonly nth?: (x: Executor, k: number) => number;
   /** The subjects are the vCPUs whose machine enables this event (`vcpusIn`): see EventKind.gate. */
   readonly gate?: string;
 };
 
-/** `list` with `count` attached: `count(x)` must equal `list(x).length`. */
-export function counted(list: (x: Executor) => readonly number[], count: (x: Executor) => number): Subjects {
-  return Object.assign(list, { count });
+/** `list` with `count` (and `nth`) attached: `count(x)` must equal `list(x).length`, `nth(x, k)` `list(x)[k]`. */
+export function counted(
+  list: (x: Executor) => readonly number[],
+  count: (x: Executor) => number,
+  nth?: (x: Executor, k: number) => number,
+): Subjects {
+  return Object.assign(list, nth ? { count, nth } : { count });
 }
 
 /**
@@ -35,6 +41,7 @@ export function operandEvent(
 ): EventKind {
   const buffer = new Float64Array(6);
   const count = subjects.count;
+  const nth = count ? subjects.nth : undefined;
   const fill = (x: Executor, ev: Float64Array, i: number, emit: (ev: Float64Array) => void): void => {
     const op = operands[i];
     if (op === undefined) {
@@ -54,9 +61,16 @@ export function operandEvent(
     gate: subjects.gate,
     hostGate: subjects === hostCpus,
     decode(x, r, ev) {
-      const s = subjects(x);
-      ev[1] = s[r % s.length] as number;
-      let rest = Math.floor(r / s.length);
+      let n: number;
+      if (nth !== undefined) {
+        n = (count as (x: Executor) => number)(x);
+        ev[1] = nth(x, r % n);
+      } else {
+        const s = subjects(x);
+        n = s.length;
+        ev[1] = s[r % n] as number;
+      }
+      let rest = Math.floor(r / n);
       for (let i = 0; i < operands.length; i++) {
         const d = (operands[i] as Operand)[2](x, ev);
         ev[i + 2] = d[rest % d.length] as number;
@@ -83,6 +97,10 @@ export const hostCpus = counted(
     return out;
   },
   (x) => x.hostCpuCount(),
+  (x, k) => {
+    for (let c = 0, n = 0; c < x.world.cpuContext.length; c++) if (x.world.cpuContext[c] === CTX_HOST && n++ === k) return c;
+    return -1;
+  },
 ) as ((x: Executor) => number[]) & Subjects;
 
 /** The vCPUs whose lifecycle enables `machineEvent` now (a subject domain for `operandEvent`). */
@@ -96,6 +114,10 @@ export function vcpusIn(machineEvent: string): Subjects {
       return out;
     },
     (x) => x.vcpusEnabling(id(x)),
+    (x, k) => {
+      for (let v = 0, n = 0; v < x.world.vcpuState.length; v++) if (x.can(v, id(x)) && n++ === k) return v;
+      return -1;
+    },
   );
   return Object.assign(subjects, { gate: machineEvent });
 }
