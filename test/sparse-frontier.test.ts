@@ -24,5 +24,4 @@ describe('SizedFrontier', () => {
     expect(sized.bytes).toBe(0);
     expect(stored.bytes).toBeGreaterThan(5000 * 8);
   });
-
 });

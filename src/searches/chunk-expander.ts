@@ -160,8 +160,9 @@ export class ChunkExpander {
     out.set(ev, o + RECORD_HEAD);
     const at = o + RECORD_HEAD + EVENT_WIDTH + 1;
     let end = at;
+    // The last level's states are counted, never stored: no pairs.
     if (again) out[at - 1] = -1;
-    else if (this.countsOnly) out[at - 1] = 0; // the last level's states are counted, never stored
+    else if (this.countsOnly) out[at - 1] = 0;
     else {
       end = this.codec.encodeDifferences(this.x.world, perm, this.root, out, at);
       out[at - 1] = (end - at) / 2;
