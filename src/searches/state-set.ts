@@ -35,15 +35,18 @@ export class StateSet {
 
   /** Whether the fingerprint (hi, lo) is present. */
   has(hi: number, lo: number): boolean {
+    return this.probe(hi, lo) >= 0;
+  }
+
+  /** The slot holding fingerprint (hi, lo) ((0, 0) remapped), or -1 - the empty slot where it would go. */
+  private probe(hi: number, lo: number): number {
     if (hi === 0 && lo === 0) lo = 1;
     const slots = this.slots;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-    for (;;) {
+    for (let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask; ; i = (i + 1) & this.mask) {
       const h = slots[2 * i] as number;
       const l = slots[2 * i + 1] as number;
-      if (h === 0 && l === 0) return false;
-      if (h === hi >>> 0 && l === lo >>> 0) return true;
-      i = (i + 1) & this.mask;
+      if (h === 0 && l === 0) return -1 - i;
+      if (h === hi >>> 0 && l === lo >>> 0) return i;
     }
   }
 
@@ -55,18 +58,11 @@ export class StateSet {
 
   /** Adds the fingerprint (hi, lo); returns false when it was already present. (0, 0) is remapped. */
   add(hi: number, lo: number): boolean {
-    if (hi === 0 && lo === 0) lo = 1;
-    const slots = this.slots;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-    for (;;) {
-      const h = slots[2 * i] as number;
-      const l = slots[2 * i + 1] as number;
-      if (h === 0 && l === 0) break;
-      if (h === hi >>> 0 && l === lo >>> 0) return false;
-      i = (i + 1) & this.mask;
-    }
-    slots[2 * i] = hi;
-    slots[2 * i + 1] = lo;
+    const at = this.probe(hi, lo);
+    if (at >= 0) return false;
+    const i = -1 - at;
+    this.slots[2 * i] = hi;
+    this.slots[2 * i + 1] = hi === 0 && lo === 0 ? 1 : lo;
     if (++this.size * 2 > this.mask) this.grow();
     return true;
   }
