@@ -190,7 +190,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     for (let d = 1; d <= options.depth; d++) {
       level = d;
       // The last level's successors are never expanded: only counted (states, peak bytes).
-      next = d === options.depth ? new SizedFrontier() : new SparseFrontier(root, frontier.length);
+      next = d === options.depth ? new SizedFrontier() : new SparseFrontier(root, frontier.length, pool !== undefined);
       if (por) {
         por.beginLevel();
         por.storing = d < options.depth;

@@ -32,19 +32,24 @@ export class SparseFrontier {
   private used = 0;
   private starts: Int32Array;
   length = 0;
+  /**
+   * With `shared`, the states live in SharedArrayBuffers, so that a parallel level's workers read
+   * them where they are (`shared()`) instead of from a copy as large as the frontier.
+   */
   constructor(
     private readonly root: Float64Array,
     capacity = 1024,
+    private readonly sharedMemory = false,
   ) {
-    this.data = new Float64Array(Math.max(1024, capacity * 16));
-    this.starts = new Int32Array(Math.max(1024, capacity));
+    this.data = allocate(Float64Array, Math.max(1024, capacity * 16), sharedMemory);
+    this.starts = allocate(Int32Array, Math.max(1024, capacity), sharedMemory);
   }
   /** Appends the packed state `dense` (the codec's width) reached as node `node`. */
   push(dense: Float64Array, node: number): void {
     const root = this.root;
     const W = root.length;
-    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
-    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
+    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W, this.sharedMemory);
+    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1, this.sharedMemory);
     const d = this.data;
     const start = this.used;
     let o = start + 2;
@@ -63,8 +68,8 @@ export class SparseFrontier {
   /** Appends world `w` packed by `codec` with its CPUs in order `perm`, reached as node `node`. */
   pushWorld(codec: WorldCodec, w: World, perm: number, node: number): void {
     const W = this.root.length;
-    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
-    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
+    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W, this.sharedMemory);
+    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1, this.sharedMemory);
     const start = this.used;
     const end = codec.encodeDifferences(w, perm, this.root, this.data, start + 2);
     this.data[start] = node;
@@ -75,8 +80,8 @@ export class SparseFrontier {
   /** Appends a state given as `pairs` index/value pairs at `at` of `src` (as `encodeDifferences` writes them), reached as node `node`. */
   pushDifferences(src: Float64Array, at: number, pairs: number, node: number): void {
     const W = this.root.length;
-    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W);
-    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1);
+    if (this.used + 2 + 2 * W > this.data.length) this.data = grow(this.data, this.used + 2 + 2 * W, this.sharedMemory);
+    if (this.length === this.starts.length) this.starts = grow(this.starts, this.length + 1, this.sharedMemory);
     const start = this.used;
     this.data[start] = node;
     this.data[start + 1] = pairs;
@@ -88,8 +93,9 @@ export class SparseFrontier {
   node(s: number): number {
     return this.data[this.starts[s] as number] as number;
   }
-  /** A copy in shared memory, for the workers of a parallel level (read with `unpackState`). */
+  /** The states in shared memory (a copy unless they live there), for the workers of a parallel level (read with `unpackState`). */
   shared(): { readonly data: Float64Array; readonly starts: Int32Array } {
+    if (this.sharedMemory) return { data: this.data, starts: this.starts };
     const data = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, this.used)));
     data.set(this.data.subarray(0, this.used));
     const starts = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, this.length)));
@@ -143,9 +149,16 @@ export function unpackState(
   return data[start] as number;
 }
 
-/** A copy of `a` with room for at least `need` elements (doubling). */
-function grow<T extends Float64Array | Int32Array>(a: T, need: number): T {
-  const bigger = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+/** A copy of `a` with room for at least `need` elements (doubling), in shared memory with `shared`. */
+function grow<T extends Float64Array | Int32Array>(a: T, need: number, shared = false): T {
+  const bigger = allocate(a.constructor as TypedArrayOf<T>, Math.max(need, a.length * 2), shared);
   bigger.set(a);
   return bigger;
+}
+
+type TypedArrayOf<T> = { new (n: number): T; new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number };
+
+/** A typed array of `n` elements, over a SharedArrayBuffer with `shared`. */
+function allocate<T extends Float64Array | Int32Array>(kind: TypedArrayOf<T>, n: number, shared: boolean): T {
+  return shared ? new kind(new SharedArrayBuffer(n * kind.BYTES_PER_ELEMENT)) : new kind(n);
 }
