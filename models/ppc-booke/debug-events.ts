@@ -14,7 +14,7 @@ import type { EventKind } from '../../src/engine/model.js';
 import type { GuestDebug } from '../../src/engine/policy.js';
 import { CTX_HOST } from '../../src/engine/world.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_GHOST } from '../../src/model-kit/debug-status.js';
-import { counted, operandEvent as event, guestCodeEvents, hostCpus, hostProgram, vcpusIn } from '../../src/model-kit/operand-event.js';
+import { cpusWhere, operandEvent as event, guestCodeEvents, hostCpus, hostProgram, vcpusIn } from '../../src/model-kit/operand-event.js';
 import { debugEnabled, guestDebugInterrupt, latch, vmmDebug } from './debug-interrupt.js';
 import { dacHits, debugInterruptPending, iacHits, USER } from './hardware.js';
 import { DAC, DBCR0, DBCR0_DAC, DBCR0_EDM, DBCR0_IAC, DBCR0_IDM, DBCR1, DBCR1_IACUS, DBCR2, DBCR2_DACUS, IAC, IACS } from './registers.js';
@@ -62,14 +62,7 @@ const ENABLES = (DBCR0_IAC.reduce((a, b) => a | b, 0) | 0x000f0000) >>> 0;
 export function bookeDebugEvents(domain: BookeDomain, adv = true): EventKind[] {
   const armed = (x: Executor, c: number): boolean =>
     x.world.cpuContext[c] === CTX_HOST && ((x.world.hostIntent[c * x.regs + DBCR0] as number) & ENABLES) !== 0;
-  const armedHostCpus = counted(
-    (x) => hostCpus(x).filter((c) => armed(x, c)),
-    (x) => {
-      let n = 0;
-      for (let c = 0; c < x.world.cpuContext.length; c++) if (armed(x, c)) n++;
-      return n;
-    },
-  );
+  const armedHostCpus = cpusWhere(armed);
   const slotsOf = (_x: Executor, ev: Float64Array): readonly number[] => domain.slots[ev[2] as number] as readonly number[];
   const armedSlots = (x: Executor, ev: Float64Array, kind = ev[2] as number): readonly number[] => {
     const dbcr0 = x.world.hostIntent[(ev[1] as number) * x.regs + DBCR0] as number;

@@ -13,7 +13,7 @@ import type { EventKind } from '../../src/engine/model.js';
 import type { GuestDebug } from '../../src/engine/policy.js';
 import { CTX_HOST } from '../../src/engine/world.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
-import { counted, guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/model-kit/operand-event.js';
+import { cpusWhere, guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/model-kit/operand-event.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
 import { HOST_AREAS, VCPU_GHOST } from './layout.js';
 import {
@@ -112,18 +112,7 @@ function guestDebugArch(bps: readonly number[]): number[] {
 export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolean): EventKind[] {
   const cpuDr7 = hostDr7;
   const armed = (x: Executor, c: number): boolean => x.world.cpuContext[c] === CTX_HOST && (cpuDr7(x, c) & 0xff) !== 0;
-  const armedHostCpus = counted(
-    (x) => hostCpus(x).filter((c) => armed(x, c)),
-    (x) => {
-      let n = 0;
-      for (let c = 0; c < x.world.cpuContext.length; c++) if (armed(x, c)) n++;
-      return n;
-    },
-    (x, k) => {
-      for (let c = 0, n = 0; c < x.world.cpuContext.length; c++) if (armed(x, c) && n++ === k) return c;
-      return -1;
-    },
-  );
+  const armedHostCpus = cpusWhere(armed);
   const armedSlots = (x: Executor, ev: Float64Array): number[] =>
     domain.hostSlots.filter((n) => ((cpuDr7(x, ev[1] as number) >>> (2 * n)) & 3) !== 0);
   const hit: HitObservation = { cpu: 0, vcpu: 0, level: 0, what: 'execute', addr: 0, hw: 0, intended: 0, toGuest: true };

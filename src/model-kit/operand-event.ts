@@ -103,6 +103,26 @@ export const hostCpus = counted(
   },
 ) as ((x: Executor) => number[]) & Subjects;
 
+/** The CPUs for which `test(x, c)` holds, in order, as subjects (list, count and k-th, none built twice). */
+export function cpusWhere(test: (x: Executor, c: number) => boolean): Subjects {
+  return counted(
+    (x) => {
+      const out: number[] = [];
+      for (let c = 0; c < x.world.cpuContext.length; c++) if (test(x, c)) out.push(c);
+      return out;
+    },
+    (x) => {
+      let n = 0;
+      for (let c = 0; c < x.world.cpuContext.length; c++) if (test(x, c)) n++;
+      return n;
+    },
+    (x, k) => {
+      for (let c = 0, n = 0; c < x.world.cpuContext.length; c++) if (test(x, c) && n++ === k) return c;
+      return -1;
+    },
+  );
+}
+
 /** The vCPUs whose lifecycle enables `machineEvent` now (a subject domain for `operandEvent`). */
 export function vcpusIn(machineEvent: string): Subjects {
   let e = -1;
