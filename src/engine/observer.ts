@@ -4,6 +4,7 @@
  * hit and delivery invariants on the debug events the hardware model evaluates and takes. The
  * first finding is recorded; the others that break at the same point are listed under it.
  */
+import type { Executor } from './execute.js';
 import { crash } from './executor-types.js';
 import { HookRunner } from './hook-runner.js';
 import type { DeliveryObservation, Finding, HitObservation, Invariant, ReadObservation } from './invariant.js';
@@ -47,21 +48,7 @@ export abstract class Observer extends HookRunner {
   checkState(cpu: number): boolean {
     if (cpu < 0 || this.violation) return this.violation !== undefined;
     const list = this.stateChecks[this.world.cpuContext[cpu] as number] as Invariant[];
-    for (let i = 0; i < list.length; i++) {
-      const inv = list[i] as Invariant;
-      let f: Finding | undefined;
-      try {
-        f = (inv.state as NonNullable<Invariant['state']>)(this.self, cpu);
-      } catch (e) {
-        throw crash(inv, e);
-      }
-      if (f) {
-        this.record(inv.name, f);
-        this.alsoBroke(list, i, (j) => (j.state as NonNullable<Invariant['state']>)(this.self, cpu));
-        return true;
-      }
-    }
-    return false;
+    return this.runChecks(list, STATE, cpu);
   }
 
   /**
@@ -88,6 +75,28 @@ export abstract class Observer extends HookRunner {
       const f = (inv.state as NonNullable<Invariant['state']>)(this.self, cpu);
       if (f) stateSkipAudit.wrong.push(`${this.policy.name}: ${inv.name} at step ${this.step}: ${f.message}`);
     }
+  }
+
+  /**
+   * Runs the `kind` part of each invariant of `list` on `arg` (a CPU number or an observation), in
+   * order; records the first finding, with those that break too at the same point: true on one.
+   */
+  private runChecks(list: readonly Invariant[], kind: number, arg: unknown): boolean {
+    for (let i = 0; i < list.length; i++) {
+      const inv = list[i] as Invariant;
+      let f: Finding | undefined;
+      try {
+        f = evaluate(inv, kind, this.self, arg);
+      } catch (e) {
+        throw crash(inv, e);
+      }
+      if (f) {
+        this.record(inv.name, f);
+        this.alsoBroke(list, i, (j) => evaluate(j, kind, this.self, arg));
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -148,40 +157,12 @@ export abstract class Observer extends HookRunner {
     r.cpu = cpu;
     r.reg = reg;
     r.value = value;
-    const list = this.readChecks;
-    for (let i = 0; i < list.length; i++) {
-      const inv = list[i] as Invariant;
-      let f: Finding | undefined;
-      try {
-        f = (inv.read as NonNullable<Invariant['read']>)(this.self, r);
-      } catch (e) {
-        throw crash(inv, e);
-      }
-      if (f) {
-        this.record(inv.name, f);
-        this.alsoBroke(list, i, (j) => (j.read as NonNullable<Invariant['read']>)(this.self, r));
-        return;
-      }
-    }
+    this.runChecks(this.readChecks, READ, r);
   }
 
   /** Runs the hit invariants on a debug event evaluated by the hardware model. */
   observeHit(h: HitObservation): void {
-    const list = this.hitChecks;
-    for (let i = 0; i < list.length; i++) {
-      const inv = list[i] as Invariant;
-      let f: Finding | undefined;
-      try {
-        f = (inv.hit as NonNullable<Invariant['hit']>)(this.self, h);
-      } catch (e) {
-        throw crash(inv, e);
-      }
-      if (f) {
-        this.record(inv.name, f);
-        this.alsoBroke(list, i, (j) => (j.hit as NonNullable<Invariant['hit']>)(this.self, h));
-        return;
-      }
-    }
+    this.runChecks(this.hitChecks, HIT, h);
   }
 
   /** Runs the delivery invariants on a debug interrupt the hardware model took. */
@@ -196,20 +177,26 @@ export abstract class Observer extends HookRunner {
       write: undefined,
       result: undefined,
     });
-    const list = this.deliveryChecks;
-    for (let i = 0; i < list.length; i++) {
-      const inv = list[i] as Invariant;
-      let f: Finding | undefined;
-      try {
-        f = (inv.delivery as NonNullable<Invariant['delivery']>)(this.self, d);
-      } catch (e) {
-        throw crash(inv, e);
-      }
-      if (f) {
-        this.record(inv.name, f);
-        this.alsoBroke(list, i, (j) => (j.delivery as NonNullable<Invariant['delivery']>)(this.self, d));
-        return;
-      }
-    }
+    this.runChecks(this.deliveryChecks, DELIVERY, d);
+  }
+}
+
+/** The observation kinds `runChecks` runs: which part of an invariant it calls. */
+const STATE = 0;
+const READ = 1;
+const HIT = 2;
+const DELIVERY = 3;
+
+/** Invariant `inv`'s part for observation `kind` on `arg`. */
+function evaluate(inv: Invariant, kind: number, x: Executor, arg: unknown): Finding | undefined {
+  switch (kind) {
+    case STATE:
+      return (inv.state as NonNullable<Invariant['state']>)(x, arg as number);
+    case READ:
+      return (inv.read as NonNullable<Invariant['read']>)(x, arg as ReadObservation);
+    case HIT:
+      return (inv.hit as NonNullable<Invariant['hit']>)(x, arg as HitObservation);
+    default:
+      return (inv.delivery as NonNullable<Invariant['delivery']>)(x, arg as DeliveryObservation);
   }
 }
