@@ -1,5 +1,6 @@
 import { EVENT_WIDTH, type Executor } from '../engine/execute.js';
 import type { World } from '../engine/world.js';
+import { EventNumbers } from './event-writes.js';
 import type { SleepSets } from './sleep-sets.js';
 import type { WorldCodec } from './world-codec.js';
 
@@ -43,6 +44,8 @@ export class Expander {
     (this.pending[this.pendingCount++] as Float64Array).set(ev);
   };
   private readonly fp = new Uint32Array(2);
+  /** Numbers for the events applied, under which the codec learns what each one writes. */
+  private readonly numbers = new EventNumbers();
   /** POR: the sequential search's sleep sets (sleep-sets.ts); the sink stores and revisits with them. */
   por: SleepSets | undefined;
 
@@ -113,7 +116,7 @@ export class Expander {
       if (!changed) continue;
       const perm = this.symmetry ? codec.order(x.world) : 0;
       // The words of CPUs outside the event's footprint are not looked at (the codec confirms nothing else changed).
-      codec.successor(x.world, current, perm, fp, por ? por.footprintOf(e) : -1);
+      codec.successor(x.world, current, perm, fp, por ? por.footprintOf(e) : -1, this.numbers.id(ev));
       looked = true;
       por?.checkWrites(e, x.world, template, codec);
       if (asleep) {

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import type { ModelInstance } from '../engine/model.js';
 import type { World } from '../engine/world.js';
 import { CodecLayout } from './codec-layout.js';
+import { EventWrites } from './event-writes.js';
 
 /**
  * The packed world's 64-bit fingerprint, kept as a sum of per-word hashes so that after an event
@@ -29,6 +30,8 @@ export class WorldCodec extends CodecLayout {
   private readonly preHash: Int32Array;
   /** The packed state given to `begin` last (NaN before the first: every word differs from it). */
   private readonly last: Float64Array;
+  /** Per event number: the packed words it has been seen to change (where `successor` looks first). */
+  private readonly writes: EventWrites;
 
   constructor(model: ModelInstance, shape: World['shape']) {
     super(model, shape);
@@ -42,6 +45,7 @@ export class WorldCodec extends CodecLayout {
     this.changedAt = new Int32Array(this.wordCount);
     this.changedFrom = new Float64Array(this.wordCount);
     this.sums = new Int32Array(2 + 2 * cpus);
+    this.writes = new EventWrites(this.wordCount);
   }
 
   /**
@@ -96,12 +100,13 @@ export class WorldCodec extends CodecLayout {
   /**
    * The fingerprint of `w` with its CPUs in order `perm`, into `fp`, where `w` was the state given
    * to `begin` before an event: only the words that differ from it are hashed again. It looks
-   * first at the words some event has changed before (`varying`): the shared ones and those of
-   * the CPUs in `cpus` (a bit per CPU: the event's footprint; -1 for all), and confirms with one
-   * native comparison of the whole world that nothing else changed; otherwise it compares every
-   * packed word and remembers the new ones.
+   * first at the words event number `event` (`EventNumbers`) has been seen to change before
+   * (`EventWrites`), or, for an event without a number (-1), at the words any event has changed
+   * before (`varying`): the shared ones and those of the CPUs in `cpus` (a bit per CPU: the
+   * event's footprint; -1 for all). One native comparison of the whole world confirms that nothing
+   * else changed; otherwise it compares every packed word and learns the new ones.
    */
-  successor(w: World, pre: Float64Array, perm: number, fp: Uint32Array, cpus = -1): void {
+  successor(w: World, pre: Float64Array, perm: number, fp: Uint32Array, cpus = -1, event = -1): void {
     const sums = this.sums;
     const base = this.base;
     for (let i = 0; i < sums.length; i++) sums[i] = base[i] as number;
@@ -111,10 +116,11 @@ export class WorldCodec extends CodecLayout {
     const changedAt = this.changedAt;
     const changedFrom = this.changedFrom;
     let n = 0;
-    for (let group = 0; group < this.varyingOf.length; group++) {
+    const groups = event < 0 ? this.varyingOf.length : 1;
+    for (let group = 0; group < groups; group++) {
       if (group > 0 && ((cpus >>> (group - 1)) & 1) === 0) continue;
-      const varying = this.varyingOf[group] as Int32Array;
-      const count = this.varyingCounts[group] as number;
+      const varying = event < 0 ? (this.varyingOf[group] as Int32Array) : this.writes.listOf(event);
+      const count = event < 0 ? (this.varyingCounts[group] as number) : this.writes.countOf(event);
       for (let k = 0; k < count; k++) {
         const p = varying[k] as number;
         const at = src[p] as number;
@@ -145,6 +151,7 @@ export class WorldCodec extends CodecLayout {
         if (v === old) continue;
         this.change(sums, p, v);
         if (this.isVarying[p] === 0) this.addVarying(p);
+        if (event >= 0) this.writes.learn(event, p);
       }
     }
     const bytes = w.bytes;
