@@ -142,7 +142,7 @@ describe('WorldCodec', () => {
       const pre = encoded(codec, before).slice();
       codec.begin(pre, before.clone());
       const w = (worlds[i] as World).clone();
-      codec.successor(w, pre, 0, step, -1, 7);
+      codec.successor(w, pre, 0, step, 7);
       if (codec.changedCount < 0) fellBack++;
       codec.encode(w, new Float64Array(codec.width), 0, 0, whole);
       expect(Array.from(step)).toEqual(Array.from(whole));

@@ -40,12 +40,6 @@ export abstract class CodecLayout {
   protected readonly varying: Int32Array;
   protected varyingCount = 0;
   protected readonly isVarying: Uint8Array;
-  /**
-   * The same positions by owner: `varyingOf[0]` the shared words, `varyingOf[1 + c]` CPU c's
-   * record (world numbering), each with its count in `varyingCounts`.
-   */
-  protected readonly varyingOf: Int32Array[];
-  protected readonly varyingCounts: Int32Array;
   private symmetricRoot: Float64Array | undefined;
   private symmetric: boolean[] = [];
 
@@ -102,8 +96,6 @@ export abstract class CodecLayout {
     });
     this.varying = new Int32Array(this.wordCount);
     this.isVarying = new Uint8Array(this.wordCount);
-    this.varyingOf = Array.from({ length: 1 + cpus }, () => new Int32Array(this.wordCount));
-    this.varyingCounts = new Int32Array(1 + cpus);
   }
 
   /** The 64-bit fingerprint of the packed world at `offset` of `data`, into `out` (WorldCodec). */
@@ -229,9 +221,6 @@ export abstract class CodecLayout {
       if (this.isVarying[q] === 1) continue;
       this.isVarying[q] = 1;
       this.varying[this.varyingCount++] = q;
-      const group = 1 + (this.owner[q] as number);
-      (this.varyingOf[group] as Int32Array)[this.varyingCounts[group] as number] = q;
-      this.varyingCounts[group] = (this.varyingCounts[group] as number) + 1;
     }
   }
 

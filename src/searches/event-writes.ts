@@ -67,9 +67,6 @@ export class EventNumbers {
 export class EventWrites {
   private lists: Int32Array[] = [];
   private counts = new Int32Array(64);
-  private member: Uint8Array[] = [];
-
-  constructor(private readonly positions: number) {}
 
   /** The positions learned for event `n` (the first `countOf(n)` entries). */
   listOf(n: number): Int32Array {
@@ -82,20 +79,16 @@ export class EventWrites {
 
   /** Learns that event `n` changed packed position `p`. */
   learn(n: number, p: number): void {
-    while (n >= this.lists.length) {
-      this.lists.push(new Int32Array(8));
-      this.member.push(new Uint8Array(this.positions));
-    }
+    while (n >= this.lists.length) this.lists.push(new Int32Array(8));
     if (n >= this.counts.length) {
       const bigger = new Int32Array(Math.max(n + 1, 2 * this.counts.length));
       bigger.set(this.counts);
       this.counts = bigger;
     }
-    const member = this.member[n] as Uint8Array;
-    if (member[p] === 1) return;
-    member[p] = 1;
     let list = this.lists[n] as Int32Array;
     const c = this.counts[n] as number;
+    // Learning happens only when the comparison found more (rare), and a list holds a few words.
+    for (let i = 0; i < c; i++) if (list[i] === p) return;
     if (c === list.length) {
       const bigger = new Int32Array(2 * c);
       bigger.set(list);

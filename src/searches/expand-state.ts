@@ -115,8 +115,8 @@ export class Expander {
       // Nothing changed (a read, a hit that raised nothing): the successor is this state, already seen.
       if (!changed) continue;
       const perm = this.symmetry ? codec.order(x.world) : 0;
-      // The words of CPUs outside the event's footprint are not looked at (the codec confirms nothing else changed).
-      codec.successor(x.world, current, perm, fp, por ? por.footprintOf(e) : -1, this.numbers.id(ev));
+      // The codec looks at the words this event has written before (and confirms nothing else changed).
+      codec.successor(x.world, current, perm, fp, this.numbers.id(ev));
       looked = true;
       por?.checkWrites(e, x.world, template, codec);
       if (asleep) {

@@ -141,11 +141,6 @@ export class SleepSets {
     return true;
   }
 
-  /** The footprint of enabled event `e` of the current state (bit c: CPU c; GLOBAL, -1: everything). */
-  footprintOf(e: number): number {
-    return this.masks[e] as number;
-  }
-
   /**
    * After event `e` ran from `pre` to `w` (and, when given, `codec.successor` looked at `w`): a
    * write outside its footprint makes it global (an error in audit mode).

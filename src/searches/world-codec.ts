@@ -45,7 +45,7 @@ export class WorldCodec extends CodecLayout {
     this.changedAt = new Int32Array(this.wordCount);
     this.changedFrom = new Float64Array(this.wordCount);
     this.sums = new Int32Array(2 + 2 * cpus);
-    this.writes = new EventWrites(this.wordCount);
+    this.writes = new EventWrites();
   }
 
   /**
@@ -101,12 +101,11 @@ export class WorldCodec extends CodecLayout {
    * The fingerprint of `w` with its CPUs in order `perm`, into `fp`, where `w` was the state given
    * to `begin` before an event: only the words that differ from it are hashed again. It looks
    * first at the words event number `event` (`EventNumbers`) has been seen to change before
-   * (`EventWrites`), or, for an event without a number (-1), at the words any event has changed
-   * before (`varying`): the shared ones and those of the CPUs in `cpus` (a bit per CPU: the
-   * event's footprint; -1 for all). One native comparison of the whole world confirms that nothing
-   * else changed; otherwise it compares every packed word and learns the new ones.
+   * (`EventWrites`), or, for an event without a number (-1), at every word some event has changed
+   * before (`varying`). One native comparison of the whole world confirms that nothing else
+   * changed; otherwise it compares every packed word and learns the new ones.
    */
-  successor(w: World, pre: Float64Array, perm: number, fp: Uint32Array, cpus = -1, event = -1): void {
+  successor(w: World, pre: Float64Array, perm: number, fp: Uint32Array, event = -1): void {
     const sums = this.sums;
     const base = this.base;
     for (let i = 0; i < sums.length; i++) sums[i] = base[i] as number;
@@ -116,22 +115,18 @@ export class WorldCodec extends CodecLayout {
     const changedAt = this.changedAt;
     const changedFrom = this.changedFrom;
     let n = 0;
-    const groups = event < 0 ? this.varyingOf.length : 1;
-    for (let group = 0; group < groups; group++) {
-      if (group > 0 && ((cpus >>> (group - 1)) & 1) === 0) continue;
-      const varying = event < 0 ? (this.varyingOf[group] as Int32Array) : this.writes.listOf(event);
-      const count = event < 0 ? (this.varyingCounts[group] as number) : this.writes.countOf(event);
-      for (let k = 0; k < count; k++) {
-        const p = varying[k] as number;
-        const at = src[p] as number;
-        const v = words[at] as number;
-        const old = pre[p] as number;
-        if (v !== old) {
-          this.change(sums, p, v);
-          changedAt[n] = at;
-          changedFrom[n++] = old;
-          shadow[at] = v;
-        }
+    const looked = event < 0 ? this.varying : this.writes.listOf(event);
+    const count = event < 0 ? this.varyingCount : this.writes.countOf(event);
+    for (let k = 0; k < count; k++) {
+      const p = looked[k] as number;
+      const at = src[p] as number;
+      const v = words[at] as number;
+      const old = pre[p] as number;
+      if (v !== old) {
+        this.change(sums, p, v);
+        changedAt[n] = at;
+        changedFrom[n++] = old;
+        shadow[at] = v;
       }
     }
     if (this.worldBytes === undefined || this.worldOf !== w) {
