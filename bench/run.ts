@@ -177,6 +177,7 @@ const spinSide = (() => {
 const scaling = SCALING_REPEATS > 0 ? measureScaling(SCALING_RUNS, SCALING_REPEATS, median) : [];
 const report = {
   node: process.version,
+  /** The per-policy figures (events/s, explore states/s) are measured on one core, one thread. */
   cpus: 1,
   /** The worker threads `check` uses by default here (os.availableParallelism()). */
   workers: availableParallelism(),
