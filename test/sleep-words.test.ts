@@ -10,8 +10,9 @@ import { invariantsFor } from '../properties/suites.js';
 import { EVENT_WIDTH } from '../src/engine/execute.js';
 import type { ArchModel } from '../src/engine/model.js';
 import type { Policy } from '../src/engine/policy.js';
+import { EventNumbers } from '../src/searches/event-writes.js';
 import { fullAlphabet, makeExploreExecutor } from '../src/searches/explore.js';
-import { LocalEvents, ShippedSleepSets } from '../src/searches/sleep-words.js';
+import { ShippedSleepSets } from '../src/searches/sleep-words.js';
 import { WorldCodec } from '../src/searches/world-codec.js';
 
 const arch = architectures.find((a) => a.id === 'arm64-nvhe') as ArchModel;
@@ -28,11 +29,11 @@ function shipAll(mainKnowsEvents: boolean): { sets: string[][]; byWords: number 
   const perms = new WorldCodec(x.model, x.world.shape).perms;
   const pending: Float64Array[] = [];
   fullAlphabet()(x, (ev) => pending.push(ev.slice()));
-  const table = new LocalEvents();
+  const table = new EventNumbers();
   const main = new ShippedSleepSets(x, table, false, perms);
   if (mainKnowsEvents) for (const ev of pending) table.intern(ev);
   const level = main.levelSleep(1);
-  const worker = new ShippedSleepSets(x, new LocalEvents(), false, perms);
+  const worker = new ShippedSleepSets(x, new EventNumbers(), false, perms);
   worker.adopt(mainKnowsEvents ? level : { ...level, known: 0 });
   worker.enterState(0, pending, pending.length);
   const out = new Float64Array(1 << 16);

@@ -1,9 +1,10 @@
 import { CheckerCrash, EVENT_WIDTH, type Executor, type Watch } from '../engine/execute.js';
 import type { BfsOptions, BfsResult } from './bfs-types.js';
+import { EventNumbers } from './event-writes.js';
 import { EXPAND_DONE, Expander, type ExpandSink } from './expand-state.js';
 import { type BfsLevel, RECORD_HEAD, WorkerPool } from './parallel-bfs.js';
 import { ShippedSleepSets } from './sleep-words.js';
-import { Growable, SizedFrontier, SparseFrontier } from './sparse-frontier.js';
+import { SizedFrontier, SparseFrontier } from './sparse-frontier.js';
 import { StateSet } from './state-set.js';
 import { WorldCodec } from './world-codec.js';
 
@@ -23,7 +24,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   // A parallel search's workers read the table (as of each level's start) in shared memory.
   const seen = new StateSet(1 << 16, pool !== undefined);
   const fp = new Uint32Array(2);
-  const events = new Growable(EVENT_WIDTH);
+  const events = new EventNumbers();
   let parents = new Int32Array(1024);
   let via = new Int32Array(1024);
   let perms = new Int8Array(1024);
@@ -45,23 +46,6 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     perms[nodes] = perm;
     return nodes++;
   };
-  const eventIndex = new Map<number, number>();
-  /** The number of event `ev` in `events`, adding it the first time (keyed by a hash of its words, probing on a clash). */
-  const internEvent = (ev: Float64Array): number => {
-    let key = 0;
-    for (let k = 0; k < EVENT_WIDTH; k++) key = (Math.imul(key ^ ((ev[k] as number) | 0), 0x9e3779b1) + k) | 0;
-    for (;;) {
-      const i = eventIndex.get(key);
-      if (i === undefined) break;
-      if (sameEvent(events.data, i * EVENT_WIDTH, ev)) return i;
-      key = (key + 1) | 0;
-    }
-    const i = events.length;
-    const at = events.push(); // before reading events.data: the push may replace it
-    events.data.set(ev, at);
-    eventIndex.set(key, i);
-    return i;
-  };
   /**
    * The concrete events from the initial world to `node`, then `last`. With symmetry each state is
    * stored in its canonical CPU numbering; composing the stored permutations maps every event's CPU
@@ -82,7 +66,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     };
     for (const n of chain) {
       const e = via[n] as number;
-      out.push(actual(events.data.subarray(e * EVENT_WIDTH, (e + 1) * EVENT_WIDTH)));
+      out.push(actual(events.data().subarray(e * EVENT_WIDTH, (e + 1) * EVENT_WIDTH)));
       const perm = codec.perms[perms[n] as number] as Int8Array;
       const before = frame;
       frame = Int8Array.from(perm, (old) => before[old] as number);
@@ -126,14 +110,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   let completed = 0;
   // POR: sleep sets over the interned events (see sleep-sets.ts); invariants reported, for its audit.
-  const por = options.por
-    ? new ShippedSleepSets(
-        x,
-        { intern: internEvent, data: () => events.data, count: () => events.length },
-        options.porAudit === true,
-        codec.perms,
-      )
-    : undefined;
+  const por = options.por ? new ShippedSleepSets(x, events, options.porAudit === true, codec.perms) : undefined;
   const reported = new Set<string>();
   expander.por = por;
   // The level under way, the node being expanded, the frontier being built, and how the search ended.
@@ -167,7 +144,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         return false;
       }
       por?.stored(next.length, e, perm, f);
-      next.pushWorld(codec, x.world, perm, addNode(node, internEvent(ev), perm));
+      next.pushWorld(codec, x.world, perm, addNode(node, events.intern(ev), perm));
       if (seen.size < maxStates) return false;
       ended = result('stopped', level - 1, undefined, 'max-states');
       return true;
@@ -276,7 +253,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       por?.storedShipped(next.length, data, pruned + 1, fp);
       const perm = data[record + 3] as number;
       const ev = data.subarray(record + RECORD_HEAD, record + RECORD_HEAD + EVENT_WIDTH);
-      next.pushDifferences(data, at, pairs, addNode(frontier.node(data[record + 2] as number), internEvent(ev), perm));
+      next.pushDifferences(data, at, pairs, addNode(frontier.node(data[record + 2] as number), events.intern(ev), perm));
       if (seen.size >= maxStates) {
         transitions += data[record + 4] as number;
         if (por) por.pruned += data[pruned] as number;
@@ -313,12 +290,6 @@ function parallelPool(x: Executor, options: BfsOptions): WorkerPool | undefined 
 }
 
 const EMPTY_EVENT = new Float64Array(EVENT_WIDTH);
-
-/** Whether the event at `o` of `data` has the same words as `ev`. */
-function sameEvent(data: Float64Array, o: number, ev: Float64Array): boolean {
-  for (let k = 0; k < EVENT_WIDTH; k++) if (data[o + k] !== ev[k]) return false;
-  return true;
-}
 
 /** Writes a path into a watchdog's shared trace (as far as it fits) and its length. */
 function writeWatchPath(watch: Watch, events: readonly Float64Array[]): void {

@@ -1,7 +1,8 @@
 import { CheckerCrash, EVENT_WIDTH, type Executor } from '../engine/execute.js';
+import { EventNumbers } from './event-writes.js';
 import { type Alphabet, EXPAND_STOPPED, EXPAND_VIOLATED, Expander, type ExpandSink } from './expand-state.js';
 import { ABORT, type ChunkResult, FIRST_VIOLATION, type LevelRequest, PROGRESS, RECORD_HEAD, type WorkerSpec } from './parallel-bfs.js';
-import { LocalEvents, ShippedSleepSets, type SleepWords } from './sleep-words.js';
+import { ShippedSleepSets, type SleepWords } from './sleep-words.js';
 import { unpackState } from './sparse-frontier.js';
 import { StateSet } from './state-set.js';
 import { WorldCodec } from './world-codec.js';
@@ -42,7 +43,7 @@ export class ChunkExpander {
     this.codec = new WorldCodec(x.model, x.world.shape);
     this.expander = new Expander(x, this.codec, alphabet, spec.symmetry, spec.only);
     this.current = new Float64Array(this.codec.width);
-    this.por = spec.por ? new ShippedSleepSets(x, new LocalEvents(), false, this.codec.perms) : undefined;
+    this.por = spec.por ? new ShippedSleepSets(x, new EventNumbers(), false, this.codec.perms) : undefined;
     this.expander.por = this.por;
     this.sink = {
       transition: () => {

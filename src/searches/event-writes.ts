@@ -1,25 +1,41 @@
 import { EVENT_WIDTH } from '../engine/execute.js';
+import type { EventTable } from './sleep-sets.js';
 
 /**
- * Numbers the distinct concrete events an expander applies (0, 1, 2, … in order of first sight),
- * so that the codec can learn, per event, which packed words it writes (`EventWrites`). An open
- * addressing table keyed by a hash of the event's words; a number is never reused.
+ * Numbers distinct concrete events (0, 1, 2, … in order of first sight) and keeps their words: the
+ * event table of the search (parent pointers, sleep sets), of each parallel worker (`seed`), and
+ * of each expander (the codec learns, per number, which packed words the event writes:
+ * `EventWrites`). An open addressing table keyed by a hash of the event's words; a number is never reused.
  */
-export class EventNumbers {
+export class EventNumbers implements EventTable {
   private slots = new Int32Array(256).fill(-1);
   private words = new Float64Array(64 * EVENT_WIDTH);
-  private count = 0;
+  private size = 0;
 
   /** The number of event `ev` (EVENT_WIDTH words), giving it the next one the first time. */
-  id(ev: Float64Array): number {
-    let h = 0;
-    for (let k = 0; k < EVENT_WIDTH; k++) h = Math.imul(h ^ ((ev[k] as number) | 0), 0x9e3779b1) + k;
+  intern(ev: Float64Array): number {
     const mask = this.slots.length - 1;
-    for (let i = (h ^ (h >>> 15)) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashEvent(ev, 0) & mask; ; i = (i + 1) & mask) {
       const n = this.slots[i] as number;
       if (n < 0) return this.add(ev, i);
       if (this.is(n, ev)) return n;
     }
+  }
+
+  /** The words of every numbered event, EVENT_WIDTH each (replaced as the table grows). */
+  data(): Float64Array {
+    return this.words;
+  }
+
+  count(): number {
+    return this.size;
+  }
+
+  /** Starts again from the first `known` events of `events`, numbered as there (a worker, from the search thread's table). */
+  seed(events: Float64Array, known: number): void {
+    this.slots.fill(-1);
+    this.size = 0;
+    for (let i = 0; i < known; i++) this.intern(events.subarray(i * EVENT_WIDTH, (i + 1) * EVENT_WIDTH));
   }
 
   private is(n: number, ev: Float64Array): boolean {
@@ -29,33 +45,35 @@ export class EventNumbers {
   }
 
   private add(ev: Float64Array, slot: number): number {
-    const n = this.count++;
-    if (this.count * EVENT_WIDTH > this.words.length) {
+    const n = this.size++;
+    if (this.size * EVENT_WIDTH > this.words.length) {
       const bigger = new Float64Array(this.words.length * 2);
       bigger.set(this.words);
       this.words = bigger;
     }
     this.words.set(ev, n * EVENT_WIDTH);
     this.slots[slot] = n;
-    if (2 * this.count > this.slots.length) this.rehash();
+    if (2 * this.size > this.slots.length) this.rehash();
     return n;
   }
 
   /** Doubles the table (kept at most half full) and places every number again. */
   private rehash(): void {
-    const old = this.slots;
-    this.slots = new Int32Array(old.length * 2).fill(-1);
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
     const mask = this.slots.length - 1;
-    for (const n of old) {
-      if (n < 0) continue;
-      const ev = this.words.subarray(n * EVENT_WIDTH, (n + 1) * EVENT_WIDTH);
-      let h = 0;
-      for (let k = 0; k < EVENT_WIDTH; k++) h = Math.imul(h ^ ((ev[k] as number) | 0), 0x9e3779b1) + k;
-      let i = (h ^ (h >>> 15)) & mask;
+    for (let n = 0; n < this.size; n++) {
+      let i = hashEvent(this.words, n * EVENT_WIDTH) & mask;
       while ((this.slots[i] as number) >= 0) i = (i + 1) & mask;
       this.slots[i] = n;
     }
   }
+}
+
+/** A hash of the event whose EVENT_WIDTH words start at `o` of `data`. */
+function hashEvent(data: Float64Array, o: number): number {
+  let h = 0;
+  for (let k = 0; k < EVENT_WIDTH; k++) h = Math.imul(h ^ ((data[o + k] as number) | 0), 0x9e3779b1) + k;
+  return h ^ (h >>> 15);
 }
 
 /**

@@ -116,7 +116,7 @@ export class Expander {
       if (!changed) continue;
       const perm = this.symmetry ? codec.order(x.world) : 0;
       // The codec looks at the words this event has written before (and confirms nothing else changed).
-      codec.successor(x.world, current, perm, fp, this.numbers.id(ev));
+      codec.successor(x.world, current, perm, fp, this.numbers.intern(ev));
       looked = true;
       por?.checkWrites(e, x.world, template, codec);
       if (asleep) {

@@ -1,5 +1,6 @@
 import { EVENT_WIDTH } from '../engine/execute.js';
-import { type EventTable, SleepSets } from './sleep-sets.js';
+import { EventNumbers } from './event-writes.js';
+import { SleepSets } from './sleep-sets.js';
 
 /**
  * The sleep sets of a level's states for the workers of the parallel search: per state `counts[s]`
@@ -27,7 +28,7 @@ export class ShippedSleepSets extends SleepSets {
 
   /** A worker: takes a level's sleep sets and numbers events as the search's thread did at its start. */
   adopt(level: SleepWords): void {
-    if (this.events instanceof LocalEvents) this.events.seed(level.events, level.known);
+    if (this.events instanceof EventNumbers) this.events.seed(level.events, level.known);
     this.known = level.known;
     this.parents = level;
     this.forgetIds();
@@ -115,41 +116,5 @@ export class ShippedSleepSets extends SleepSets {
       }
     }
     return n;
-  }
-}
-
-/** A thread's own event table (a worker of the parallel search), seeded each level with the search thread's. */
-export class LocalEvents implements EventTable {
-  private readonly index = new Map<string, number>();
-  private words = new Float64Array(64 * EVENT_WIDTH);
-  private size = 0;
-
-  /** Starts again from the first `known` events of `events`, numbered as there. */
-  seed(events: Float64Array, known: number): void {
-    this.index.clear();
-    this.size = 0;
-    for (let i = 0; i < known; i++) this.intern(events.subarray(i * EVENT_WIDTH, (i + 1) * EVENT_WIDTH));
-  }
-
-  intern(ev: Float64Array): number {
-    const key = ev.join(',');
-    const known = this.index.get(key);
-    if (known !== undefined) return known;
-    if ((this.size + 1) * EVENT_WIDTH > this.words.length) {
-      const bigger = new Float64Array(this.words.length * 2);
-      bigger.set(this.words);
-      this.words = bigger;
-    }
-    this.words.set(ev, this.size * EVENT_WIDTH);
-    this.index.set(key, this.size);
-    return this.size++;
-  }
-
-  data(): Float64Array {
-    return this.words;
-  }
-
-  count(): number {
-    return this.size;
   }
 }

@@ -1,27 +1,6 @@
 import type { World } from '../engine/world.js';
 import type { WorldCodec } from './world-codec.js';
 
-/** A growing array of fixed-width Float64 records. */
-export class Growable {
-  data: Float64Array;
-  length = 0;
-  constructor(
-    readonly width: number,
-    capacity = 1024,
-  ) {
-    this.data = new Float64Array(width * capacity);
-  }
-  /** Reserves one record and returns its offset. */
-  push(): number {
-    if ((this.length + 1) * this.width > this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    return this.length++ * this.width;
-  }
-}
-
 /**
  * A frontier of packed states, each stored as the words where it differs from the root state
  * (a node id, a count, then index/value pairs): most of a world is still at reset, so this holds
