@@ -30,6 +30,17 @@ export abstract class Observer extends HookRunner {
   private readonly hitChecks: Invariant[];
   private readonly deliveryChecks: Invariant[];
   private readonly read: ReadObservation = { by: 'guest', vcpu: 0, cpu: 0, reg: 0, value: 0 };
+  /**
+   * Set by an exhaustive search (expand-state.ts): `settle` leaves its state check for the search
+   * to run after the event, or to skip where the state the event ends in passed it before. The
+   * CPUs it was left for, in order, are `deferredCpus`; see `deferredExact`.
+   */
+  deferring = false;
+  readonly deferredCpus = new Int32Array(DEFERRED_MAX);
+  deferredCount = 0;
+  /** `mutations` at the first deferred check of the event; whether more CPUs deferred than `deferredCpus` holds. */
+  private deferredMutations = 0;
+  private deferLost = false;
 
   constructor(model: ModelInstance, policy: Policy, invariants: readonly Invariant[]) {
     super(model, policy);
@@ -128,7 +139,40 @@ export abstract class Observer extends HookRunner {
       this.model.observe(this.self, cpu, false);
       if (this.violation) return;
     }
-    this.checkState(cpu);
+    if (this.deferring && cpu >= 0) this.defer(cpu);
+    else this.checkState(cpu);
+  }
+
+  /** Leaves `cpu`'s state check at this settle for the search (`deferring`). */
+  private defer(cpu: number): void {
+    const n = this.deferredCount;
+    if (n === 0) this.deferredMutations = this.mutations;
+    for (let i = 0; i < n; i++) if (this.deferredCpus[i] === cpu) return;
+    if (n === DEFERRED_MAX) this.deferLost = true;
+    else this.deferredCpus[this.deferredCount++] = cpu;
+  }
+
+  /** Forgets the checks deferred so far: before each event. */
+  clearDeferred(): void {
+    this.deferredCount = 0;
+    this.deferLost = false;
+  }
+
+  /**
+   * After an event applied with `deferring`: whether running its deferred checks now, on the world
+   * it ended in, in `deferredCpus` order, is exactly what checking at each settle would have done.
+   * It is when nothing counted in `mutations` happened after the first deferred settle (every
+   * deferred settle saw this world) and nothing was recorded (a check at the settle might have
+   * broken first, and ended the event there). Otherwise the search runs the event again without deferring.
+   */
+  get deferredExact(): boolean {
+    return this.deferredCount === 0 || (!this.deferLost && this.violation === undefined && this.mutations === this.deferredMutations);
+  }
+
+  /** Runs the deferred checks, in order; true on a violation (recorded as `settle` would have). */
+  runDeferred(): boolean {
+    for (let i = 0; i < this.deferredCount; i++) if (this.checkState(this.deferredCpus[i] as number)) return true;
+    return false;
   }
 
   /**
@@ -180,6 +224,9 @@ export abstract class Observer extends HookRunner {
     this.runChecks(this.deliveryChecks, DELIVERY, d);
   }
 }
+
+/** How many distinct CPUs one event may leave state checks for before it is run again without deferring. */
+const DEFERRED_MAX = 4;
 
 /** The observation kinds `runChecks` runs: which part of an invariant it calls. */
 const STATE = 0;

@@ -34,13 +34,18 @@ export interface BfsOptions {
   /**
    * Expand large levels in this many worker threads, each with its own executor for the policy
    * `policy` names (see `parallel-bfs`): the same states, numbering, counts and counterexample as
-   * one thread. Not with `onViolation`, `maxTransitions`, a watchdog or `porAudit` (those stay sequential).
+   * one thread. Not with `onViolation`, `maxTransitions`, a watchdog, `porAudit` or `eagerChecks` (those stay sequential).
    */
   readonly parallel?: ParallelOptions;
   /** Partial-order reduction with sleep sets (sleep-sets.ts): the same states, fewer transitions. */
   readonly por?: boolean;
   /** With `por`: execute every pruned transition anyway and check it (sleep-sets.ts audit mode; tests). */
   readonly porAudit?: boolean;
+  /**
+   * Run each settle's state checks as the event runs, never after it nor skipped for a state that
+   * passed them (Expander.passed): tests compare the two; one thread.
+   */
+  readonly eagerChecks?: boolean;
 }
 
 /** The outcome of a breadth-first search. */

@@ -1,7 +1,7 @@
 import { CheckerCrash, EVENT_WIDTH, type Executor, type Watch } from '../engine/execute.js';
 import type { BfsOptions, BfsResult } from './bfs-types.js';
 import { EventNumbers } from './event-writes.js';
-import { EXPAND_DONE, Expander, type ExpandSink } from './expand-state.js';
+import { deferredChecks, EXPAND_DONE, Expander, type ExpandSink } from './expand-state.js';
 import { type BfsLevel, RECORD_HEAD, WorkerPool } from './parallel-bfs.js';
 import { ShippedSleepSets } from './sleep-words.js';
 import { SizedFrontier, SparseFrontier } from './sparse-frontier.js';
@@ -83,7 +83,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const current = new Float64Array(W);
   let frontier = new SparseFrontier(root);
   frontier.push(root, addNode(-1, -1, 0));
-  const expander = new Expander(x, codec, options.alphabet, options.symmetry === true, options.only);
+  const expander = new Expander(x, codec, options.alphabet, options.symmetry === true, options.only, options.eagerChecks !== true);
   let transitions = 0;
   let peakBytes = 0;
   const max = options.maxTransitions ?? Number.POSITIVE_INFINITY;
@@ -161,6 +161,8 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     throw e;
   } finally {
     pool?.close();
+    deferredChecks.skipped += expander.passed?.hits ?? 0;
+    deferredChecks.reruns += expander.reruns;
   }
 
   function search(): BfsResult {
@@ -279,7 +281,16 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
 function parallelPool(x: Executor, options: BfsOptions): WorkerPool | undefined {
   const p = options.parallel;
   // POR's audit runs pruned transitions and checks them level by level in one thread.
-  if (!p || p.workers <= 1 || options.onViolation || options.maxTransitions !== undefined || x.watch || options.porAudit) return undefined;
+  if (
+    !p ||
+    p.workers <= 1 ||
+    options.onViolation ||
+    options.maxTransitions !== undefined ||
+    x.watch ||
+    options.porAudit ||
+    options.eagerChecks
+  )
+    return undefined;
   const spec = {
     ...p.policy,
     symmetry: options.symmetry === true,

@@ -112,6 +112,11 @@ export abstract class CodecLayout {
     return this.perms.findIndex((p) => p.every((c, i) => c === b[i]));
   }
 
+  /** The number world CPU `cpu` has in CPU order `perm`. */
+  canonicalCpu(perm: number, cpu: number): number {
+    return (this.inverse[perm] as Int8Array)[cpu] as number;
+  }
+
   /**
    * Writes `w`, with its CPUs in order `perm`, into `out` at `offset`, and its 64-bit fingerprint
    * (`fingerprint`) into `fp` (two 32-bit halves).

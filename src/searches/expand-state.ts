@@ -1,6 +1,7 @@
 import { EVENT_WIDTH, type Executor } from '../engine/execute.js';
 import type { World } from '../engine/world.js';
 import { EventNumbers } from './event-writes.js';
+import { PassedChecks } from './passed-checks.js';
 import type { SleepSets } from './sleep-sets.js';
 import type { WorldCodec } from './world-codec.js';
 
@@ -20,6 +21,13 @@ export interface ExpandSink {
   successor(ev: Float64Array, perm: number, fp: Uint32Array, e: number): boolean;
 }
 
+/**
+ * Statistics of the state checks events left for the search (Expander.passed), summed over the
+ * sequential searches of this thread: checks skipped because their state had passed them, and
+ * events run again checking as they went. For tests and measurements; no result depends on them.
+ */
+export const deferredChecks = { skipped: 0, reruns: 0 };
+
 /** Every enabled event of the state was tried. */
 export const EXPAND_DONE = 0;
 /** The sink refused a violation: the search ends with it. */
@@ -31,9 +39,13 @@ export const EXPAND_STOPPED = 2;
  * The inner loop of the breadth-first search, shared by the sequential search (`bfs`) and every
  * worker of the parallel one (`bfs-worker`): it exists once, here.
  *
- * ======================== THE PER-STATE EXPANSION (one function: keep it so) ========================
+ * ========================= THE PER-STATE EXPANSION (one class: keep it so) =========================
  * `expand` decodes a packed state, enumerates its enabled events, applies each from that state and
  * hands the sink each transition, each counting violation and each changed successor, in event order.
+ * The state checks of an event's settles wait until the event has ended (`apply`), and are skipped
+ * where the state it ended in passed them before (`checkDeferred`): most events of a breadth-first
+ * search end in a state it has reached already. test/deferred-checks.test.ts holds that this
+ * changes no verdict, counterexample or count.
  */
 export class Expander {
   private readonly template: World;
@@ -48,6 +60,13 @@ export class Expander {
   private readonly numbers = new EventNumbers();
   /** POR: the sequential search's sleep sets (sleep-sets.ts); the sink stores and revisits with them. */
   por: SleepSets | undefined;
+  /**
+   * (State, CPU) pairs that passed the checks events leave for the search (Observer.deferring);
+   * undefined: every settle checks as the event runs (a watched user policy, coverage, or a test).
+   */
+  readonly passed: PassedChecks | undefined;
+  /** Events run a second time without deferring (Observer.deferredExact was false). */
+  reruns = 0;
 
   constructor(
     private readonly x: Executor,
@@ -56,8 +75,11 @@ export class Expander {
     private readonly symmetry: boolean,
     /** Only violations of this invariant count; a path that breaks another one ends there. */
     private readonly only: string | undefined,
+    defer = true,
   ) {
     this.template = x.world.clone();
+    // A watched hook that loops after a deferred check would be reported where checking first ends the event.
+    this.passed = defer && !x.watch && !x.coverage ? new PassedChecks() : undefined;
   }
 
   /**
@@ -89,25 +111,18 @@ export class Expander {
       x.step = d - 1;
       x.violation = undefined;
       if (x.warnings.length !== 0) x.warnings.length = 0;
-      const mutations = x.mutations;
       if (watch && d * EVENT_WIDTH <= watch.trace.length) {
         watch.trace.set(ev, (d - 1) * EVENT_WIDTH);
         watch.beat[2] = d;
       }
-      x.apply(ev);
-      changed = x.mutations !== mutations;
+      const before = this.apply(ev, d);
+      changed = x.mutations !== before;
       if (!asleep && sink.transition()) return EXPAND_STOPPED;
-      const v = x.violation as { invariant: string } | undefined;
-      if (v !== undefined) {
-        // POR: what an event wrote must lie in its footprint (sleep-sets.ts), also when it broke something.
-        if (por && changed) por.checkWrites(e, x.world, template);
-        if (this.only !== undefined && v.invariant !== this.only) continue;
-        if (asleep) {
-          por?.auditViolation(v.invariant);
-          changed = true;
-          continue;
-        }
-        if (!sink.violation(ev, v.invariant)) return EXPAND_VIOLATED;
+      // The state checks the event's settles left (none without `passed`): on this state, if nothing changed.
+      if (!changed && x.deferredCount !== 0) x.runDeferred();
+      if (x.violation !== undefined) {
+        const end = this.violated(ev, e, asleep, changed, sink);
+        if (end !== EXPAND_DONE) return end;
         // The successor's state is cut short where the invariant broke: restore before the next event.
         changed = true;
         continue;
@@ -118,6 +133,11 @@ export class Expander {
       // The codec looks at the words this event has written before (and confirms nothing else changed).
       codec.successor(x.world, current, perm, fp, this.numbers.intern(ev));
       looked = true;
+      if (x.deferredCount !== 0 && this.checkDeferred(perm)) {
+        const end = this.violated(ev, e, asleep, changed, sink);
+        if (end !== EXPAND_DONE) return end;
+        continue;
+      }
       por?.checkWrites(e, x.world, template, codec);
       if (asleep) {
         por?.auditTarget(fp);
@@ -126,5 +146,77 @@ export class Expander {
       if (sink.successor(ev, perm, fp, e)) return EXPAND_STOPPED;
     }
     return EXPAND_DONE;
+  }
+
+  /**
+   * Applies `ev` (at distance `d - 1` from the root) to the world, leaving the state checks of
+   * its settles for `checkDeferred` when `passed` is kept; runs it again from the state, checking
+   * at each settle, when deferring would not be exact (Observer.deferredExact). Returns the
+   * executor's `mutations` count before the run whose result stands.
+   */
+  private apply(ev: Float64Array, d: number): number {
+    const x = this.x;
+    let before = x.mutations;
+    x.clearDeferred();
+    if (this.passed === undefined) {
+      x.apply(ev);
+      return before;
+    }
+    x.deferring = true;
+    let exact: boolean;
+    try {
+      x.apply(ev);
+      exact = x.deferredExact;
+    } catch (e) {
+      // A checker crash after a deferred check: checking first might have ended the event before it.
+      if (x.deferredCount === 0) throw e;
+      exact = false;
+    } finally {
+      x.deferring = false;
+    }
+    if (exact) return before;
+    this.reruns++;
+    x.clearDeferred();
+    x.world.copyStateFrom(this.template);
+    x.step = d - 1;
+    x.violation = undefined;
+    if (x.warnings.length !== 0) x.warnings.length = 0;
+    before = x.mutations;
+    x.apply(ev);
+    return before;
+  }
+
+  /**
+   * Runs the checks the event left (its world is the successor of fingerprint `fp`, CPUs in order
+   * `perm`) unless that state passed them before; true on a violation.
+   */
+  private checkDeferred(perm: number): boolean {
+    const { x, codec, fp } = this;
+    const passed = this.passed as PassedChecks;
+    const n = x.deferredCount;
+    for (let i = 0; i < n; i++) {
+      const cpu = codec.canonicalCpu(perm, x.deferredCpus[i] as number);
+      if (passed.has(fp, cpu)) continue;
+      if (x.checkState(x.deferredCpus[i] as number)) return true;
+      passed.add(fp, cpu);
+    }
+    return false;
+  }
+
+  /**
+   * The violation the executor recorded for event `ev` (number `e` of the state): EXPAND_DONE when
+   * the path ends there and the expansion goes on, EXPAND_VIOLATED when the sink ends the search.
+   */
+  private violated(ev: Float64Array, e: number, asleep: boolean, changed: boolean, sink: ExpandSink): number {
+    const { x, por } = this;
+    const v = x.violation as { invariant: string };
+    // POR: what an event wrote must lie in its footprint (sleep-sets.ts), also when it broke something.
+    if (por && changed) por.checkWrites(e, x.world, this.template);
+    if (this.only !== undefined && v.invariant !== this.only) return EXPAND_DONE;
+    if (asleep) {
+      por?.auditViolation(v.invariant);
+      return EXPAND_DONE;
+    }
+    return sink.violation(ev, v.invariant) ? EXPAND_DONE : EXPAND_VIOLATED;
   }
 }

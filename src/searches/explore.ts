@@ -43,6 +43,8 @@ export interface ExploreOptions {
   readonly por?: boolean;
   /** With `por`: run every pruned transition anyway and check it led nowhere new (tests; sleep-sets.ts). */
   readonly porAudit?: boolean;
+  /** Check states as each event runs, never after it or skipped (BfsOptions.eagerChecks; tests). */
+  readonly eagerChecks?: boolean;
   /**
    * `--workers N`: expand large levels in N threads, each finding the (built-in) policy by `policy`.
    * The same states, counts and counterexample as one thread; `parallelWorkers` says when it applies.
@@ -55,12 +57,21 @@ export interface ExploreOptions {
  * could change the result or cannot run: `--coverage` (counts only the transitions one thread
  * makes before stopping), `--continue`/`--assume-fixed` (the search goes on past violations in an
  * order only one thread keeps) and user policy files (a hook that hangs is reported at the first
- * state, in search order, where it hangs; a file's module state is per thread), and `porAudit`
- * (the audit of pruned transitions is checked level by level in one thread).
+ * state, in search order, where it hangs; a file's module state is per thread), `porAudit`
+ * (the audit of pruned transitions is checked level by level in one thread) and `eagerChecks`.
  */
 export function parallelWorkers(options: ExploreOptions): number {
   const p = options.parallel;
-  if (!p || options.coverage || options.continue || (options.known?.length ?? 0) > 0 || options.watch || options.porAudit) return 1;
+  if (
+    !p ||
+    options.coverage ||
+    options.continue ||
+    (options.known?.length ?? 0) > 0 ||
+    options.watch ||
+    options.porAudit ||
+    options.eagerChecks
+  )
+    return 1;
   return p.workers;
 }
 
@@ -195,6 +206,7 @@ function exploreOnce(policy: Policy, options: ExploreOptions, wanted: boolean): 
       ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
       ...(options.shard ? { partition: { ...options.shard, depth: options.depth - 1 } } : {}),
       ...(options.por ? { por: true, porAudit: options.porAudit === true } : {}),
+      ...(options.eagerChecks ? { eagerChecks: true } : {}),
       ...(options.onLevel ? { onLevel: (d: number, s: number, t: number) => void options.onLevel?.(d, s, t) } : {}),
       // The workers check the invariants in this executor's order: which one a step breaks first is what is reported.
       ...(options.parallel && parallelWorkers(options) > 1
