@@ -102,6 +102,11 @@ export interface Invariant {
   readonly readsInHook?: boolean;
   /** Whether `state` can find anything on `model`; when false the executor never calls it. Default true. */
   stateApplies?(model: ModelInstance): boolean;
+  /**
+   * The state claim for `cpu`: its verdict must depend on the world and `cpu` alone (and, where it
+   * declares `readsInHook`, on `x.inHook`): `explore` checks each state it reaches after an event
+   * once per CPU (src/searches/passed-checks.ts). Messages may name steps (`guestIntentAt`, `x.eventAt`).
+   */
   state?(x: Executor, cpu: number): Finding | undefined;
   read?(x: Executor, r: ReadObservation): Finding | undefined;
   hit?(x: Executor, h: HitObservation): Finding | undefined;
