@@ -141,10 +141,14 @@ export abstract class HookRunner {
   /** local_irq_disable() in a hook: takes an interrupt waiting in the run loop (VcpuOperations). */
   protected abstract takePendingIrq(): void;
 
+  /** Whether a hook must not start because a settle of this event left its check (Observer.holdsHook). */
+  protected abstract holdsHook(): boolean;
+
   protected runHook(hook: number, v: number, cpu: number, a: unknown, b: unknown): unknown {
     const fn = this.hookFns[hook];
     if (fn === undefined) return undefined;
     if (this.hookIndex >= 0) return this.runNestedHook(hook, v, cpu, a, b);
+    if (this.holdsHook()) return undefined;
     this.mutations++;
     this.hookIndex = hook;
     this.hookCpu = cpu;

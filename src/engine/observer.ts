@@ -152,6 +152,19 @@ export abstract class Observer extends HookRunner {
     else this.deferredCpus[this.deferredCount++] = cpu;
   }
 
+  /**
+   * A hook about to start after a settle of this event left its check: the run cannot be exact
+   * (the hook's writes come after that settle), and checking there might have ended the event
+   * before the hook. The hook is not run, so policy code runs in a deferred event only where it
+   * would run when checking at each settle (a hook that never returns hangs in both, at the same
+   * point); the search runs the event again, checking as it goes.
+   */
+  protected holdsHook(): boolean {
+    if (!this.deferring || this.deferredCount === 0) return false;
+    this.deferLost = true;
+    return true;
+  }
+
   /** Forgets the checks deferred so far: before each event. */
   clearDeferred(): void {
     this.deferredCount = 0;

@@ -62,7 +62,7 @@ export class Expander {
   por: SleepSets | undefined;
   /**
    * (State, CPU) pairs that passed the checks events leave for the search (Observer.deferring);
-   * undefined: every settle checks as the event runs (a watched user policy, coverage, or a test).
+   * undefined: every settle checks as the event runs (`--coverage`, or a test).
    */
   readonly passed: PassedChecks | undefined;
   /** Events run a second time without deferring (Observer.deferredExact was false). */
@@ -78,8 +78,8 @@ export class Expander {
     defer = true,
   ) {
     this.template = x.world.clone();
-    // A watched hook that loops after a deferred check would be reported where checking first ends the event.
-    this.passed = defer && !x.watch && !x.coverage ? new PassedChecks() : undefined;
+    // Under --coverage a run that is run again would be counted twice.
+    this.passed = defer && !x.coverage ? new PassedChecks() : undefined;
   }
 
   /**
