@@ -2,10 +2,10 @@
  * Which (state, CPU) pairs have passed the state invariants after an event: a lossy cache the
  * exhaustive search asks before it runs the checks an event's settle left for it (Observer.defer).
  *
- * A state check is a function of the world and the CPU it is run for (the codec packs every word
- * that varies; an invariant reads nothing else after an event: not the step, not `inHook`), so a
- * pair that passed once passes again, and most events of a breadth-first search end in a state it
- * has reached before. Keys are the state's 64-bit fingerprint in canonical CPU order and the CPU's
+ * A state check's verdict is a function of the world and the CPU it is run for (Invariant.state;
+ * after an event no hook runs, so `inHook` is false), and the search already takes two worlds with
+ * the same packed words for one state; so a pair that passed once passes again, and most events
+ * of a breadth-first search end in a state it has reached before. Keys are the state's 64-bit fingerprint in canonical CPU order and the CPU's
  * canonical number: symmetry reduction already rests on invariants that do not tell CPUs apart.
  * Direct-mapped and overwritten on collision: a pair it forgot is checked again, never skipped.
  * A false hit needs two pairs with equal 64-bit keys, the collision the visited table already
