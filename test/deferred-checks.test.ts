@@ -24,7 +24,7 @@ import { hostAddressesNotRestored } from './quality/x86-mutants.js';
 
 const archOf = (id: string): ArchModel => architectures.find((a) => a.id === id) as ArchModel;
 /** Only these invariants; without POR, whose sleep sets assume each check reads its own CPU (the planted ones below do not). */
-const with_ = (invariants: Invariant[], por = true): Partial<ExploreOptions> => ({ invariants, por });
+const withInvariants = (invariants: Invariant[], por = true): Partial<ExploreOptions> => ({ invariants, por });
 
 /** What deferring must not change, and how many checks it skipped. */
 function outcome(
@@ -120,12 +120,12 @@ describe('deferred checks of invariants that look across CPUs', () => {
   it('a state first reached by an event on cpu0 is checked again for cpu1 (pairs are keyed by CPU)', () => {
     // [arm cpu0, load on cpu1] breaks; [load on cpu1, arm cpu0], searched first, reaches its state by cpu0.
     const inv = across('cpu1-loaded-while-cpu0-armed', (x, cpu) => cpu === 1 && (x.world.running[1] as number) >= 0 && armed(x, 0));
-    expect(expectSameDeferred(armv7Eager, 3, {}, false, with_([inv], false))).toBeGreaterThan(0);
+    expect(expectSameDeferred(armv7Eager, 3, {}, false, withInvariants([inv], false))).toBeGreaterThan(0);
   });
 
   it('under symmetry, a state and its mirror image are checked for matching CPUs', () => {
     const inv = across('loaded-while-other-armed', (x, cpu) => (x.world.running[cpu] as number) >= 0 && armed(x, 1 - cpu));
-    expect(expectSameDeferred(armv7Eager, 3, {}, true, with_([inv], false))).toBeGreaterThan(0);
+    expect(expectSameDeferred(armv7Eager, 3, {}, true, withInvariants([inv], false))).toBeGreaterThan(0);
   });
 
   it('an event that changes nothing is checked on the state it leaves as it is', () => {
@@ -184,7 +184,7 @@ describe('an event whose world changes after a deferred check runs again, checki
 
   it('finds the marker at the settle between runReturn and vcpu_put', () => {
     const reruns = deferredChecks.reruns;
-    expectSameDeferred(policy, 4, {}, true, with_([marker]));
+    expectSameDeferred(policy, 4, {}, true, withInvariants([marker]));
     expect(deferredChecks.reruns).toBeGreaterThan(reruns);
     const r = explore(policy, { arch: archOf('arm64-vhe'), invariants: [marker], depth: 4 });
     expect(r.violation?.invariant).toBe('no-return-marker');

@@ -108,9 +108,6 @@ export class Expander {
         else x.world.copyStateFrom(template);
       }
       looked = false;
-      x.step = d - 1;
-      x.violation = undefined;
-      if (x.warnings.length !== 0) x.warnings.length = 0;
       if (watch && d * EVENT_WIDTH <= watch.trace.length) {
         watch.trace.set(ev, (d - 1) * EVENT_WIDTH);
         watch.beat[2] = d;
@@ -156,8 +153,8 @@ export class Expander {
    */
   private apply(ev: Float64Array, d: number): number {
     const x = this.x;
+    this.forget(d);
     let before = x.mutations;
-    x.clearDeferred();
     if (this.passed === undefined) {
       x.apply(ev);
       return before;
@@ -176,14 +173,20 @@ export class Expander {
     }
     if (exact) return before;
     this.reruns++;
-    x.clearDeferred();
     x.world.copyStateFrom(this.template);
-    x.step = d - 1;
-    x.violation = undefined;
-    if (x.warnings.length !== 0) x.warnings.length = 0;
+    this.forget(d);
     before = x.mutations;
     x.apply(ev);
     return before;
+  }
+
+  /** Clears what the executor kept of the last event, before an event at distance `d - 1` from the root. */
+  private forget(d: number): void {
+    const x = this.x;
+    x.step = d - 1;
+    x.violation = undefined;
+    if (x.warnings.length !== 0) x.warnings.length = 0;
+    x.clearDeferred();
   }
 
   /**
