@@ -23,6 +23,8 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const pool = parallelPool(x, options);
   // A parallel search's workers read the table (as of each level's start) in shared memory.
   const seen = new StateSet(1 << 16, pool !== undefined);
+  // The states a parallel level has merged so far: `seen` stays as the workers read it until the level ends.
+  const merged = new StateSet(pool === undefined ? 1 : 1 << 12);
   const fp = new Uint32Array(2);
   const events = new EventNumbers();
   let parents = new Int32Array(1024);
@@ -211,6 +213,8 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   function parallelLevel(d: number, partitioned: { index: number; total: number } | undefined): BfsResult | undefined {
     wentParallel = true;
     options.parallel?.onParallelLevel?.(d, frontier.length);
+    let end: BfsResult | undefined;
+    const before = transitions;
     const out = (pool as WorkerPool).run(
       {
         d,
@@ -222,15 +226,22 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         ...(por ? { sleep: por.levelSleep(frontier.length) } : {}),
         ...(partitioned ? { partition: partitioned } : {}),
       },
-      (extra) => options.onProgress?.(d, seen.size, transitions + extra),
+      (extra) => options.onProgress?.(d, seen.size + merged.size, before + extra),
       options.shouldStop,
+      // Chunks are merged in frontier order while the workers still expand later ones.
+      (chunk) => (end = mergeChunk(d, chunk)) !== undefined,
     );
+    if (out.ended) return end;
     if (out.cpuNumberRead) x.cpuNumberRead = true;
-    if (out.stopped) return result('stopped', d - 1);
+    if (out.stopped) {
+      merged.clear();
+      return result('stopped', d - 1);
+    }
     for (const chunk of out.chunks) {
-      const end = mergeChunk(d, chunk);
+      end = mergeChunk(d, chunk);
       if (end) return end;
     }
+    merged.moveInto(seen);
     return undefined;
   }
 
@@ -248,7 +259,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       if (por) o += 3 + (data[o + 2] as number);
       fp[0] = data[record] as number;
       fp[1] = data[record + 1] as number;
-      if (!seen.add(fp[0] as number, fp[1] as number)) {
+      if (seen.has(fp[0] as number, fp[1] as number) || !merged.add(fp[0] as number, fp[1] as number)) {
         por?.revisitShipped(data, pruned + 1, fp);
         continue;
       }
@@ -256,17 +267,22 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       const perm = data[record + 3] as number;
       const ev = data.subarray(record + RECORD_HEAD, record + RECORD_HEAD + EVENT_WIDTH);
       next.pushDifferences(data, at, pairs, addNode(frontier.node(data[record + 2] as number), events.intern(ev), perm));
-      if (seen.size >= maxStates) {
+      if (seen.size + merged.size >= maxStates) {
         transitions += data[record + 4] as number;
         if (por) por.pruned += data[pruned] as number;
+        merged.moveInto(seen);
         return result('stopped', d - 1, undefined, 'max-states');
       }
     }
     const error = chunk.error;
     // Rethrown as its kind: a checker crash, or a failed allocation (the search stops with what it completed).
-    if (error) throw new (error.kind === 'crash' ? CheckerCrash : error.kind === 'range' ? RangeError : Error)(error.message);
+    if (error) {
+      merged.moveInto(seen);
+      throw new (error.kind === 'crash' ? CheckerCrash : error.kind === 'range' ? RangeError : Error)(error.message);
+    }
     const v = chunk.violation;
     if (v) {
+      merged.moveInto(seen);
       transitions += v.ordinal;
       if (por) por.pruned += v.pruned;
       return { ...result('violated', d - 1, path(frontier.node(v.state), Float64Array.from(v.ev))), invariant: v.invariant };

@@ -8,7 +8,10 @@ import type { SleepWords } from './sleep-words.js';
  * The parallel breadth-first search, main side: a level-synchronous search whose workers (threads
  * started from `bfs-worker`, each with its own executor, kept across levels) expand chunks of the
  * frontier and answer with candidates; `bfs` merges the answers chunk by chunk in frontier order,
- * so the states, their numbering, the counts and the counterexample are those of one thread.
+ * so the states, their numbering, the counts and the counterexample are those of one thread. The
+ * merge runs in the search's thread between the chunks it expands itself, as soon as the chunks
+ * before one are in, so the workers need not wait for it; the states it adds go to a table of the
+ * level's own (`bfs`), since the workers read the visited table as of the level's start.
  *
  * The protocol is synchronous on both sides (the search itself is synchronous): the level's
  * frontier and the visited table (as of the level's start, not written during it) are shared
@@ -116,11 +119,15 @@ export interface ChunkResult {
   readonly cpuNumberRead?: boolean;
 }
 
-/** A level's answers, in frontier order, and whether it stopped early. */
+/**
+ * A level's answers not yet handed to `merge` (WorkerPool.run), in frontier order; whether it
+ * stopped early; whether `merge` ended it.
+ */
 export interface BfsLevel {
   readonly chunks: readonly ChunkResult[];
   readonly stopped: boolean;
   readonly cpuNumberRead: boolean;
+  readonly ended: boolean;
 }
 
 /** Levels narrower than this stay in the search's thread (worker threads are started from here on). */
@@ -163,8 +170,19 @@ export class WorkerPool {
     return true;
   }
 
-  /** Expands a level in this thread and the ready workers; polls `shouldStop` and reports progress (transitions so far in the level). */
-  run(req: LevelRequest, onProgress: (transitions: number) => void, shouldStop?: () => boolean): BfsLevel {
+  /**
+   * Expands a level in this thread and the ready workers; polls `shouldStop` and reports progress
+   * (transitions so far in the level). With `merge`, each chunk's answer is handed to it in chunk
+   * order as soon as it and every chunk before it are in, while this thread still takes chunks, so
+   * that merging overlaps the workers' expansion; `merge` returning true ends the level (the
+   * workers are stopped and their answers dropped). A chunk that stopped early is never handed over.
+   */
+  run(
+    req: LevelRequest,
+    onProgress: (transitions: number) => void,
+    shouldStop?: () => boolean,
+    merge?: (r: ChunkResult) => boolean,
+  ): BfsLevel {
     const c = this.control;
     const chunkSize = Math.max(MIN_CHUNK, Math.ceil(req.width / (this.count * CHUNKS_PER_THREAD)));
     const chunks = Math.ceil(req.width / chunkSize);
@@ -183,11 +201,24 @@ export class WorkerPool {
     for (const port of this.ports) port.postMessage(message);
     Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
-    const own: ChunkResult[] = [];
+    const results: (ChunkResult | undefined)[] = [];
+    let handed = 0;
+    let ended = false;
+    const handOver = (): void => {
+      this.receive(results);
+      for (let r = results[handed]; merge && !ended && r && !r.stopped && !r.cpuNumberRead; r = results[handed]) {
+        handed++;
+        if (merge(r)) {
+          ended = true;
+          Atomics.store(c, ABORT, 1);
+        }
+      }
+    };
     this.own ??= new ChunkExpander(this.x, this.alphabet, this.spec, c, () => this.poll());
-    for (let k = Atomics.add(c, NEXT_CHUNK, 1); k < chunks; k = Atomics.add(c, NEXT_CHUNK, 1)) {
+    for (let k = Atomics.add(c, NEXT_CHUNK, 1); k < chunks && !ended; k = Atomics.add(c, NEXT_CHUNK, 1)) {
       const r = this.own.take(message, k);
-      if (r) own.push(r);
+      if (r) results[k] = r;
+      handOver();
     }
     // Every chunk is taken: close the level to joiners once those that joined are done.
     for (;;) {
@@ -199,12 +230,17 @@ export class WorkerPool {
       )
         break;
       if (done === joined) continue;
-      Atomics.wait(c, LEVEL_DONE, done, 100);
+      Atomics.wait(c, LEVEL_DONE, done, merge ? 5 : 100);
       this.poll();
+      handOver();
     }
-    const results = this.collect(chunks, own);
-    const cpuNumberRead = results.some((r) => r?.cpuNumberRead);
-    return { chunks: results, stopped: this.stopped || cpuNumberRead || results.some((r) => r?.stopped), cpuNumberRead };
+    handOver();
+    if (ended) return { chunks: [], stopped: false, cpuNumberRead: false, ended: true };
+    const last = Math.min(chunks, Atomics.load(this.control, FIRST_VIOLATION) + 1);
+    for (let i = handed; i < last; i++) if (!results[i]) throw new Error(`parallel explore: chunk ${i} of ${chunks} has no answer`);
+    const rest = results.slice(handed, last) as ChunkResult[];
+    const cpuNumberRead = rest.some((r) => r.cpuNumberRead);
+    return { chunks: rest, stopped: this.stopped || cpuNumberRead || rest.some((r) => r.stopped), cpuNumberRead, ended: false };
   }
 
   /** Ends the workers. */
@@ -232,18 +268,13 @@ export class WorkerPool {
       while (Atomics.load(this.control, READY + i) === 0 && performance.now() < until) Atomics.wait(this.control, READY + i, 0, 50);
   }
 
-  /** The answers of a level, by chunk; those after the first violating chunk may be absent (skipped). */
-  private collect(chunks: number, own: readonly ChunkResult[]): ChunkResult[] {
-    const results: ChunkResult[] = [];
-    for (const r of own) results[r.chunk] = r;
+  /** Puts the workers' answers that have arrived into `results`, by chunk. */
+  private receive(results: (ChunkResult | undefined)[]): void {
     for (const port of this.ports)
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
         const r = m.message as ChunkResult;
         results[r.chunk] = r;
       }
-    const last = Math.min(chunks, Atomics.load(this.control, FIRST_VIOLATION) + 1);
-    for (let i = 0; i < last; i++) if (!results[i]) throw new Error(`parallel explore: chunk ${i} of ${chunks} has no answer`);
-    return results.slice(0, last);
   }
 
   private spawn(): void {

@@ -67,6 +67,15 @@ export class StateSet {
     return true;
   }
 
+  /** Adds every fingerprint of this set to `target`, then empties this one. */
+  moveInto(target: StateSet): void {
+    if (this.size === 0) return;
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2)
+      if (slots[i] !== 0 || slots[i + 1] !== 0) target.add(slots[i] as number, slots[i + 1] as number);
+    this.clear();
+  }
+
   /** Bytes the table occupies. */
   get bytes(): number {
     return this.slots.byteLength;
