@@ -234,7 +234,8 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     if (out.ended) return end;
     if (out.cpuNumberRead) x.cpuNumberRead = true;
     if (out.stopped) {
-      merged.clear();
+      // Counted with the transitions of the chunks merged before the stop, as one thread counts a level cut short.
+      merged.moveInto(seen);
       return result('stopped', d - 1);
     }
     for (const chunk of out.chunks) {
