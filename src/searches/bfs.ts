@@ -226,10 +226,10 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
         ...(por ? { sleep: por.levelSleep(frontier.length) } : {}),
         ...(partitioned ? { partition: partitioned } : {}),
       },
-      (extra) => options.onProgress?.(d, seen.size + merged.size, before + extra),
-      options.shouldStop,
       // Chunks are merged in frontier order while the workers still expand later ones.
       (chunk) => (end = mergeChunk(d, chunk)) !== undefined,
+      (extra) => options.onProgress?.(d, seen.size + merged.size, before + extra),
+      options.shouldStop,
     );
     if (out.ended) return end;
     if (out.cpuNumberRead) x.cpuNumberRead = true;

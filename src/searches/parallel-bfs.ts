@@ -172,16 +172,16 @@ export class WorkerPool {
 
   /**
    * Expands a level in this thread and the ready workers; polls `shouldStop` and reports progress
-   * (transitions so far in the level). With `merge`, each chunk's answer is handed to it in chunk
-   * order as soon as it and every chunk before it are in, while this thread still takes chunks, so
-   * that merging overlaps the workers' expansion; `merge` returning true ends the level (the
-   * workers are stopped and their answers dropped). A chunk that stopped early is never handed over.
+   * (transitions so far in the level). Each chunk's answer is handed to `merge` in chunk order as
+   * soon as it and every chunk before it are in, while this thread still takes chunks, so that
+   * merging overlaps the workers' expansion; `merge` returning true ends the level (the workers are
+   * stopped and their answers dropped). A chunk that stopped early is never handed over.
    */
   run(
     req: LevelRequest,
+    merge: (r: ChunkResult) => boolean,
     onProgress: (transitions: number) => void,
     shouldStop?: () => boolean,
-    merge?: (r: ChunkResult) => boolean,
   ): BfsLevel {
     const c = this.control;
     const chunkSize = Math.max(MIN_CHUNK, Math.ceil(req.width / (this.count * CHUNKS_PER_THREAD)));
@@ -206,7 +206,7 @@ export class WorkerPool {
     let ended = false;
     const handOver = (): void => {
       this.receive(results);
-      for (let r = results[handed]; merge && !ended && r && !r.stopped && !r.cpuNumberRead; r = results[handed]) {
+      for (let r = results[handed]; !ended && r && !r.stopped && !r.cpuNumberRead; r = results[handed]) {
         handed++;
         if (merge(r)) {
           ended = true;
@@ -230,7 +230,7 @@ export class WorkerPool {
       )
         break;
       if (done === joined) continue;
-      Atomics.wait(c, LEVEL_DONE, done, merge ? 5 : 100);
+      Atomics.wait(c, LEVEL_DONE, done, 5);
       this.poll();
       handOver();
     }
