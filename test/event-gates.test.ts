@@ -2,12 +2,14 @@
  * The gates decode reads instead of calling `enabled()` (EventKind.gate, hostGate, needsHook) say
  * exactly what each kind's `enabled()` says, for every built-in policy along random walks, with
  * one and with two vCPUs: a kind whose gate is wrong would be drawn where it is disabled or never
- * drawn where it is enabled, and change every check's interleavings.
+ * drawn where it is enabled, and change every check's interleavings. And the gated weights decode
+ * keeps while the lifecycle states and contexts stay as they were draw what weighing every kind
+ * again at each event draws.
  */
 import { describe, expect, it } from 'vitest';
 import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
-import { EVENT_WIDTH, type Executor } from '../src/engine/execute.js';
+import { decodeCache, EVENT_WIDTH, type Executor } from '../src/engine/execute.js';
 import type { HookName } from '../src/engine/lifecycle.js';
 import type { EventKind } from '../src/engine/model.js';
 import { makeExecutor } from '../src/searches/check.js';
@@ -54,4 +56,48 @@ describe('event gates', () => {
       expect(compared).toBeGreaterThan(1000);
     });
   }
+});
+
+describe('decode keeping the gated weights', () => {
+  it('draws, for every built-in policy along random walks, the events a fresh weighing at each event draws', () => {
+    let drawn = 0;
+    for (const vcpus of [1, 2]) {
+      for (const policy of policies) {
+        const arch = architectures.find((a) => a.id === policy.arch);
+        if (arch === undefined) throw new Error(`no arch ${policy.arch}`);
+        const kept = makeExecutor(policy, arch, invariantsFor(arch.id), { vcpus });
+        decodeCache.on = false;
+        let fresh: Executor;
+        try {
+          fresh = makeExecutor(policy, arch, invariantsFor(arch.id), { vcpus });
+        } finally {
+          decodeCache.on = true;
+        }
+        const a = new Float64Array(EVENT_WIDTH);
+        const b = new Float64Array(EVENT_WIDTH);
+        for (let seed = 1; seed <= 5; seed++) {
+          kept.reset();
+          fresh.reset();
+          let s = seed;
+          for (let i = 0; i < 60; i++) {
+            s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+            const c = s & 0x7fffffff;
+            const on = kept.decode(c, a);
+            expect(fresh.decode(c, b)).toBe(on);
+            if (!on) break;
+            expect(Array.from(a)).toEqual(Array.from(b));
+            drawn++;
+            kept.apply(a);
+            fresh.apply(b);
+            expect(kept.violation?.invariant).toBe(fresh.violation?.invariant);
+            if (kept.violation) {
+              kept.reset();
+              fresh.reset();
+            }
+          }
+        }
+      }
+    }
+    expect(drawn).toBeGreaterThan(5000);
+  });
 });

@@ -28,6 +28,12 @@ export {
   type Watch,
 } from './executor-types.js';
 
+/**
+ * Whether executors made from now on keep the gated kinds' weights between decodes (Executor.decode).
+ * Tests turn it off to compare the draws with those of a fresh weighing at every event.
+ */
+export const decodeCache = { on: true };
+
 /** Executes events against one world with one policy and checks invariants at every observation point. */
 export class Executor extends VcpuOperations {
   readonly kinds: readonly EventKind[];
@@ -49,6 +55,19 @@ export class Executor extends VcpuOperations {
   /** Per event kind: the machine event of its `gate` (decode tests `enabledCounts`), HOST_GATE, NEVER, or -1 (decode calls `enabled`). */
   private readonly kindGates: Int32Array;
   private hostCpus = 0;
+  /** The kinds whose `enabled` decode calls at every event (no gate). */
+  private readonly calledKinds: Int32Array;
+  /**
+   * Whether every kind weighs a whole number (the models' do), so that the enabled weights sum to
+   * the same total in any order: decode then keeps the gated kinds' weights while the vCPUs'
+   * lifecycle states and the CPUs' contexts (all a gate reads) stay as they were (`gatedFor`).
+   */
+  private readonly wholeWeights: boolean;
+  /** The lifecycle states, then the CPU contexts, the gated weights were last worked out for (`gatedValid`). */
+  private readonly gatedFor: Uint8Array;
+  private gatedValid = false;
+  /** The gated kinds' enabled weights summed (`gatedFor`). */
+  private gatedTotal = 0;
 
   constructor(model: ModelInstance, policy: Policy, invariants: readonly Invariant[], generic: readonly EventKind[]) {
     super(model, policy, invariants);
@@ -74,6 +93,9 @@ export class Executor extends VcpuOperations {
             ? -1
             : (this.ev[kind.gate] ?? -1),
     );
+    this.calledKinds = Int32Array.from(this.kindGates.keys()).filter((i) => this.kindGates[i] === -1);
+    this.wholeWeights = decodeCache.on && this.kinds.every((k) => Number.isInteger(k.weight) && k.weight >= 0 && k.weight <= 2 ** 30);
+    this.gatedFor = new Uint8Array(this.world.vcpuState.length + this.world.cpuContext.length);
     this.enabledCounts = new Int32Array(lifecycle.events.length);
     const E = lifecycle.events.length;
     this.enabledIn = lifecycle.states.map((_, s) =>
@@ -108,28 +130,22 @@ export class Executor extends VcpuOperations {
    * Returns false when no event is enabled.
    */
   decode(c: number, ev: Float64Array): boolean {
-    this.refreshEnabled();
-    const kinds = this.kinds;
     const w = this.enabledWeight;
     const kw = this.kindWeight;
-    let total = 0;
-    const gates = this.kindGates;
-    const counts = this.enabledCounts;
-    const hostOn = this.hostCpus > 0;
-    for (let i = 0; i < kw.length; i++) {
-      const gate = gates[i] as number;
-      const on =
-        gate >= 0
-          ? (counts[gate] as number) > 0
-          : gate === HOST_GATE
-            ? hostOn
-            : gate === NEVER
-              ? false
-              : (kinds[i] as EventKind).enabled(this);
-      const weight = on ? (kw[i] as number) : 0;
-      w[i] = weight;
-      total += weight;
-    }
+    let total: number;
+    if (this.wholeWeights) {
+      if (!this.gatesAsBefore()) this.weigh(true);
+      // Only the kinds without a gate can change with the rest of the world: asked at every event.
+      total = this.gatedTotal;
+      const kinds = this.kinds;
+      const called = this.calledKinds;
+      for (let j = 0; j < called.length; j++) {
+        const i = called[j] as number;
+        const weight = (kinds[i] as EventKind).enabled(this) ? (kw[i] as number) : 0;
+        w[i] = weight;
+        total += weight;
+      }
+    } else total = this.weigh(false);
     if (total === 0) return false;
     let pick = c % total;
     const r = Math.floor(c / total);
@@ -197,6 +213,55 @@ export class Executor extends VcpuOperations {
   /** How many CPUs run host code in the current step (valid only while `decode` runs). */
   hostCpuCount(): number {
     return this.hostCpus;
+  }
+
+  /**
+   * Works out the enabled weights (`enabledWeight`) and returns their total: of every kind, or with
+   * `gatedOnly` of the gated kinds only, remembering the lifecycle states and contexts they hold for.
+   */
+  private weigh(gatedOnly: boolean): number {
+    this.refreshEnabled();
+    const kinds = this.kinds;
+    const w = this.enabledWeight;
+    const kw = this.kindWeight;
+    let total = 0;
+    const gates = this.kindGates;
+    const counts = this.enabledCounts;
+    const hostOn = this.hostCpus > 0;
+    for (let i = 0; i < kw.length; i++) {
+      const gate = gates[i] as number;
+      if (gatedOnly && gate === -1) continue;
+      const on =
+        gate >= 0
+          ? (counts[gate] as number) > 0
+          : gate === HOST_GATE
+            ? hostOn
+            : gate === NEVER
+              ? false
+              : (kinds[i] as EventKind).enabled(this);
+      const weight = on ? (kw[i] as number) : 0;
+      w[i] = weight;
+      total += weight;
+    }
+    if (gatedOnly) {
+      const { vcpuState, cpuContext } = this.world;
+      this.gatedFor.set(vcpuState);
+      this.gatedFor.set(cpuContext, vcpuState.length);
+      this.gatedTotal = total;
+      this.gatedValid = true;
+    }
+    return total;
+  }
+
+  /** Whether the lifecycle states and contexts are those the gated weights were worked out for. */
+  private gatesAsBefore(): boolean {
+    if (!this.gatedValid) return false;
+    const { vcpuState, cpuContext } = this.world;
+    const g = this.gatedFor;
+    const V = vcpuState.length;
+    for (let v = 0; v < V; v++) if (g[v] !== vcpuState[v]) return false;
+    for (let c = 0; c < cpuContext.length; c++) if (g[V + c] !== cpuContext[c]) return false;
+    return true;
   }
 
   private refreshEnabled(): void {
