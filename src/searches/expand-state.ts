@@ -128,14 +128,15 @@ export class Expander {
       if (!changed) continue;
       const perm = this.symmetry ? codec.order(x.world) : 0;
       // The codec looks at the words this event has written before (and confirms nothing else changed).
-      codec.successor(x.world, current, perm, fp, this.numbers.intern(ev));
+      codec.successor(x.world, current, perm, fp, this.numberOf(e, ev));
       looked = true;
       if (x.deferredCount !== 0 && this.checkDeferred(perm)) {
         const end = this.violated(ev, e, asleep, changed, sink);
         if (end !== EXPAND_DONE) return end;
         continue;
       }
-      por?.checkWrites(e, x.world, template, codec);
+      // The last level's sleep sets are never stored: a kind caught writing outside its footprint there changes nothing.
+      if (por && (por.storing || por.audit)) por.checkWrites(e, x.world, template, codec);
       if (asleep) {
         por?.auditTarget(fp);
         continue;
@@ -179,6 +180,39 @@ export class Expander {
     x.apply(ev);
     return before;
   }
+
+  /**
+   * The number (`numbers`) of `ev`, enabled event `e` of the state. States list mostly the same
+   * events in the same order, so the event numbered last at position `e` is compared first.
+   */
+  private numberOf(e: number, ev: Float64Array): number {
+    if (e >= this.knownIds.length) this.growKnown(e + 1);
+    const known = this.knownIds[e] as number;
+    const words = this.knownWords;
+    const o = e * EVENT_WIDTH;
+    if (known >= 0) {
+      let k = 0;
+      while (k < EVENT_WIDTH && words[o + k] === ev[k]) k++;
+      if (k === EVENT_WIDTH) return known;
+    }
+    const n = this.numbers.intern(ev);
+    this.knownIds[e] = n;
+    words.set(ev, o);
+    return n;
+  }
+
+  private growKnown(need: number): void {
+    const ids = new Int32Array(need * 2).fill(-1);
+    ids.set(this.knownIds);
+    this.knownIds = ids;
+    const words = new Float64Array(need * 2 * EVENT_WIDTH);
+    words.set(this.knownWords);
+    this.knownWords = words;
+  }
+
+  /** Per position in a state's enabled events: the event last numbered there, and its number (-1: none). */
+  private knownIds = new Int32Array(64).fill(-1);
+  private knownWords = new Float64Array(64 * EVENT_WIDTH);
 
   /** Clears what the executor kept of the last event, before an event at distance `d - 1` from the root. */
   private forget(d: number): void {
