@@ -58,11 +58,11 @@ export class Executor extends VcpuOperations {
   /** The kinds whose `enabled` decode calls at every event (no gate). */
   private readonly calledKinds: Int32Array;
   /**
-   * Whether every kind weighs a whole number (the models' do), so that the enabled weights sum to
-   * the same total in any order: decode then keeps the gated kinds' weights while the vCPUs'
-   * lifecycle states and the CPUs' contexts (all a gate reads) stay as they were (`gatedFor`).
+   * Whether decode keeps the gated kinds' weights while the vCPUs' lifecycle states and the CPUs'
+   * contexts (all a gate reads) stay as they were (`gatedFor`): when every kind weighs a whole
+   * number (the models' do), so that the enabled weights sum to the same total in any order.
    */
-  private readonly wholeWeights: boolean;
+  private readonly keepsGated: boolean;
   /** The lifecycle states, then the CPU contexts, the gated weights were last worked out for (`gatedValid`). */
   private readonly gatedFor: Uint8Array;
   private gatedValid = false;
@@ -94,7 +94,7 @@ export class Executor extends VcpuOperations {
             : (this.ev[kind.gate] ?? -1),
     );
     this.calledKinds = Int32Array.from(this.kindGates.keys()).filter((i) => this.kindGates[i] === -1);
-    this.wholeWeights = decodeCache.on && this.kinds.every((k) => Number.isInteger(k.weight) && k.weight >= 0 && k.weight <= 2 ** 30);
+    this.keepsGated = decodeCache.on && this.kinds.every((k) => Number.isInteger(k.weight) && k.weight >= 0 && k.weight <= 2 ** 30);
     this.gatedFor = new Uint8Array(this.world.vcpuState.length + this.world.cpuContext.length);
     this.enabledCounts = new Int32Array(lifecycle.events.length);
     const E = lifecycle.events.length;
@@ -133,7 +133,7 @@ export class Executor extends VcpuOperations {
     const w = this.enabledWeight;
     const kw = this.kindWeight;
     let total: number;
-    if (this.wholeWeights) {
+    if (this.keepsGated) {
       if (!this.gatesAsBefore()) this.weigh(true);
       // Only the kinds without a gate can change with the rest of the world: asked at every event.
       total = this.gatedTotal;
