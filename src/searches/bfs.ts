@@ -260,7 +260,8 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       if (por) o += 3 + (data[o + 2] as number);
       fp[0] = data[record] as number;
       fp[1] = data[record + 1] as number;
-      if (seen.has(fp[0] as number, fp[1] as number) || !merged.add(fp[0] as number, fp[1] as number)) {
+      // A record's state is not in `seen`: the threads record only successors the table lacked at the level's start.
+      if (!merged.add(fp[0] as number, fp[1] as number)) {
         por?.revisitShipped(data, pruned + 1, fp);
         continue;
       }
