@@ -120,7 +120,7 @@ function program(io: Io, exit: { code: number }): Command {
         .option('--per-point', 'with --continue: one counterexample per failing observation point, not per invariant')
         .option(
           '--workers <n>',
-          `threads for the search (default: every core, ${defaultWorkers()}): the same states, counts and counterexample as 1; levels under 1,000 states, --coverage, --continue, --assume-fixed and policy files use 1`,
+          `threads (default: every core, ${defaultWorkers()}): several policies side by side (one at a time with --max-memory), the threads left over for each search; the same output as 1; levels under 1,000 states, --coverage, --continue, --assume-fixed and policy files search in 1`,
           parseWorkers,
         ),
     ),

@@ -3,8 +3,9 @@ import { toExploreJsonReport } from '../reports/json.js';
 import { count, renderExploreTable, renderFindingLine, renderMultiPolicy } from '../reports/tables.js';
 import { renderContinued, renderExploreText } from '../reports/text.js';
 import { type ExploreResult, makeExploreExecutor } from '../searches/explore.js';
-import { hangFinding, runInWorker } from '../searches/worker-run.js';
+import { hangFinding, runInWorker, type WorkerOutcome } from '../searches/worker-run.js';
 import type { Catalog } from './catalog.js';
+import { limiter } from './check-workers.js';
 import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
 import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
@@ -65,11 +66,23 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const results: { result: ExploreResult; text: string; line: string; held: boolean }[] = [];
   let code = 0;
   let signal: Signal | undefined;
-  for (const { policy, arch, arg, file, exportName } of selected) {
-    signal ??= io.signalled?.();
-    if (signal) break;
+  // Several policies are explored side by side, one per thread of `--workers` (a search keeps the
+  // threads left over), and reported in selection order. `--max-memory` budgets the process, so it
+  // keeps them one at a time.
+  const threads = flags.workers ?? defaultWorkers();
+  const side = flags.maxMemory === undefined ? Math.max(1, Math.min(threads, selected.length)) : 1;
+  const schedule = limiter(side);
+  // Ends the searches still under way when the command ends early (an error, a signal).
+  const ending = new AbortController();
+  const searches = selected.map((one) =>
+    schedule(async () =>
+      ending.signal.aborted || io.signalled?.() ? undefined : await search(one, Math.max(1, Math.floor(threads / side))),
+    ),
+  );
+  /** Explores one selected policy in a worker thread of its own, with `workers` threads for its search. */
+  async function search({ policy, arch, file, exportName }: (typeof selected)[number], workers: number) {
     const invariants = invariantsToCheck(arch, names, catalog, skip);
-    const { config, replay } = modelConfig(arch, flags);
+    const { config } = modelConfig(arch, flags);
     const name = `${arch.id}/${policy.name}`;
     const started = performance.now();
     const outcome = await runInWorker<ExploreResult>(
@@ -91,12 +104,13 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           ...(flags.continue ? { continue: true } : {}),
           ...(flags.perPoint ? { perPoint: true } : {}),
           ...(known.length ? { known } : {}),
-          workers: flags.workers ?? defaultWorkers(),
+          workers,
         },
       },
       flags.depth,
       {
         io,
+        cancel: ending.signal,
         ...(flags.timeLimit !== undefined ? { timeLimitMs: flags.timeLimit * 1000 } : {}),
         ...(flags.maxMemory !== undefined ? { maxMemoryMb: flags.maxMemory } : {}),
         ...(file ? { hookTimeoutMs: flags.hookTimeout * 1000 } : {}),
@@ -139,7 +153,28 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
         },
       },
     );
-    const ms = performance.now() - started;
+    return { outcome, ms: performance.now() - started };
+  }
+  try {
+    for (const [i, one] of selected.entries()) {
+      signal ??= io.signalled?.();
+      if (signal) break;
+      const done = await searches[i];
+      if (done === undefined) break;
+      if (record(done, one)) break;
+    }
+  } finally {
+    ending.abort();
+    await Promise.allSettled(searches);
+  }
+  /** Renders, saves and collects one policy's outcome; true when a signal stopped it (the command stops there). */
+  function record(
+    { outcome, ms }: { outcome: WorkerOutcome<ExploreResult>; ms: number },
+    { policy, arch, arg, file, exportName }: (typeof selected)[number],
+  ): boolean {
+    const invariants = invariantsToCheck(arch, names, catalog, skip);
+    const { config, replay } = modelConfig(arch, flags);
+    const name = `${arch.id}/${policy.name}`;
     const result: ExploreResult =
       outcome.stoppedBy && outcome.result.verdict === 'held-so-far' ? { ...outcome.result, stoppedBy: outcome.stoppedBy } : outcome.result;
     const x = makeExploreExecutor(policy, arch, invariants, config);
@@ -194,7 +229,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     if (result.verdict === 'crashed') code = 3;
     else if (result.verdict === 'violated' && code !== 3) code = 1;
     else if (result.verdict === 'held-so-far' && code === 0) code = 4;
-    if (signal) break;
+    return signal !== undefined;
   }
   if (flags.junit) writeJunit(flags.junit, 'explore', verdicts);
   annotate(io, verdicts);
