@@ -74,9 +74,13 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const schedule = limiter(side);
   // Ends the searches still under way when the command ends early (an error, a signal).
   const ending = new AbortController();
+  // Each settles to a value at once (an error too): a later search that fails while an earlier one runs is no unhandled rejection.
   const searches = selected.map((one) =>
     schedule(async () =>
       ending.signal.aborted || io.signalled?.() ? undefined : await search(one, Math.max(1, Math.floor(threads / side))),
+    ).then(
+      (done) => ({ done }),
+      (error: unknown) => ({ error }),
     ),
   );
   /** Explores one selected policy in a worker thread of its own, with `workers` threads for its search. */
@@ -159,13 +163,14 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     for (const [i, one] of selected.entries()) {
       signal ??= io.signalled?.();
       if (signal) break;
-      const done = await searches[i];
-      if (done === undefined) break;
-      if (record(done, one)) break;
+      const settled = await (searches[i] as (typeof searches)[number]);
+      if ('error' in settled) throw settled.error;
+      if (settled.done === undefined) break;
+      if (record(settled.done, one)) break;
     }
   } finally {
     ending.abort();
-    await Promise.allSettled(searches);
+    await Promise.all(searches);
   }
   /** Renders, saves and collects one policy's outcome; true when a signal stopped it (the command stops there). */
   function record(
