@@ -4,7 +4,8 @@
  * the same model run the textbook way (bench/textbook.ts) and the ratio, explore states per
  * second at a fixed depth (every policy finishes it) and bytes per stored state. Per seeded bug:
  * median time to the first and to the shrunk counterexample over 20 seeds. Then how
- * `check --workers N` scales on this machine's cores (bench/scaling.ts). Medians over repeats;
+ * `check --workers N` and `explore` of every built-in policy side by side scale on this machine's
+ * cores (bench/scaling.ts). Medians over repeats;
  * never run as a timed test.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +17,7 @@ import type { ArchModel } from '../src/engine/model.js';
 import type { Policy } from '../src/engine/policy.js';
 import { check, makeExecutor } from '../src/searches/check.js';
 import { explore } from '../src/searches/explore.js';
-import { measureScaling } from './scaling.js';
+import { measureMultiExplore, measureScaling } from './scaling.js';
 import { versusSpin } from './spin.js';
 import { textbookRun } from './textbook.js';
 
@@ -37,6 +38,8 @@ const EXPLORE_MS = Number(process.env.WS_BENCH_EXPLORE_MS ?? 30_000);
 /** Runs per `check` in the --workers scaling measurement, and its repeats (WS_BENCH_SCALING_REPEATS=0 skips it). */
 const SCALING_RUNS = Number(process.env.WS_BENCH_SCALING_RUNS ?? 200_000);
 const SCALING_REPEATS = Number(process.env.WS_BENCH_SCALING_REPEATS ?? 3);
+/** The depth of the several-policy `explore` in the scaling measurement (every built-in policy side by side). */
+const MULTI_DEPTH = Number(process.env.WS_BENCH_MULTI_DEPTH ?? 5);
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 
 /** Events per second of `run(seed)` (returns events), repeated over seeds for one time slice. */
@@ -175,6 +178,7 @@ const spinSide = (() => {
 })();
 
 const scaling = SCALING_REPEATS > 0 ? measureScaling(SCALING_RUNS, SCALING_REPEATS, median) : [];
+const multiPolicyExplore = SCALING_REPEATS > 0 ? measureMultiExplore(MULTI_DEPTH, SCALING_REPEATS, median) : null;
 const report = {
   node: process.version,
   /** The per-policy figures (events/s, explore states/s) are measured on one core, one thread. */
@@ -186,6 +190,7 @@ const report = {
   policies: perPolicy,
   bugs,
   scaling,
+  multiPolicyExplore,
   versusSpin: spinSide,
 };
 if (process.argv.includes('--json')) {
@@ -225,6 +230,16 @@ if (process.argv.includes('--json')) {
   for (const s of scaling) {
     out(
       `${s.policy.padEnd(32)} 1: ${String(s.eventsPerSecond.workers1).padStart(9)}   2: ${String(s.eventsPerSecond.workers2).padStart(9)} (${s.ratio.workers2.toFixed(2)}x)   all: ${String(s.eventsPerSecond.workersAll).padStart(9)} (${s.ratio.workersAll.toFixed(2)}x)`,
+    );
+  }
+  if (multiPolicyExplore) {
+    const m = multiPolicyExplore;
+    out('');
+    out(
+      `explore --depth ${m.depth}, all ${m.policies} built-in policies side by side (medians of ${SCALING_REPEATS}; seconds, speed-up over 1 worker)`,
+    );
+    out(
+      `  1: ${m.seconds.workers1} s   2: ${m.seconds.workers2} s (${m.ratio.workers2.toFixed(2)}x)   all: ${m.seconds.workersAll} s (${m.ratio.workersAll.toFixed(2)}x)`,
     );
   }
 }

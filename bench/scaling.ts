@@ -43,3 +43,39 @@ export function measureScaling(runs: number, repeats: number, median: (xs: reado
     };
   });
 }
+
+/**
+ * How `explore` with several policies scales (issue 19, goal 3: multi-policy runs): every built-in
+ * policy at `depth`, through the binary, with `--workers` 1, 2 and all cores (policies side by
+ * side); wall seconds per run (worker start-up included), medians of `repeats` taken round-robin,
+ * and the speed-ups over one worker.
+ */
+export function measureMultiExplore(depth: number, repeats: number, median: (xs: readonly number[]) => number) {
+  const cores = availableParallelism();
+  const counts = [...new Set([1, Math.min(2, cores), cores])];
+  process.stderr.write(`bench: explore (every built-in policy) --depth ${depth} --workers ${counts.join('|')}\n`);
+  const seconds = new Map<number, number[]>(counts.map((n) => [n, []]));
+  let policies = 0;
+  for (let r = 0; r < repeats; r++)
+    for (const n of counts) {
+      const started = performance.now();
+      const run = spawnSync(process.execPath, [BIN, 'explore', '--depth', String(depth), '--workers', String(n), '--json', '--quiet'], {
+        encoding: 'utf8',
+        maxBuffer: 256 * 2 ** 20,
+      });
+      // Some built-in policies are the seeded bugs: exit 1 is the expected verdict.
+      if (run.status !== 0 && run.status !== 1)
+        throw new Error(`bench: explore --depth ${depth} --workers ${n} exited ${run.status}: ${run.stderr}`);
+      seconds.get(n)?.push((performance.now() - started) / 1000);
+      policies = (JSON.parse(run.stdout) as { results: unknown[] }).results.length;
+    }
+  const at = (n: number): number => Math.round(median(seconds.get(n) ?? [0]) * 100) / 100;
+  const one = at(1);
+  const ratio = (n: number): number => Math.round((one / at(n)) * 100) / 100;
+  return {
+    depth,
+    policies,
+    seconds: { workers1: one, workers2: at(Math.min(2, cores)), workersAll: at(cores) },
+    ratio: { workers2: ratio(Math.min(2, cores)), workersAll: ratio(cores) },
+  };
+}
