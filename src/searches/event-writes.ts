@@ -69,6 +69,49 @@ export class EventNumbers implements EventTable {
   }
 }
 
+/**
+ * Numbers the enabled events of a state by their position first: states list mostly the same
+ * events in the same order, so the event numbered last at position `e` is compared word by word
+ * before `table` hashes it. Used by the expander (the codec's numbers) and the sleep sets (the
+ * search's numbers).
+ */
+export class NumbersByPosition {
+  private ids = new Int32Array(64).fill(-1);
+  private words = new Float64Array(64 * EVENT_WIDTH);
+
+  constructor(private readonly table: { intern(ev: Float64Array): number }) {}
+
+  /** The number `table` gives `ev`, enabled event `e` of the current state. */
+  numberOf(e: number, ev: Float64Array): number {
+    if (e >= this.ids.length) this.grow(e + 1);
+    const known = this.ids[e] as number;
+    const o = e * EVENT_WIDTH;
+    if (known >= 0) {
+      let k = 0;
+      while (k < EVENT_WIDTH && this.words[o + k] === ev[k]) k++;
+      if (k === EVENT_WIDTH) return known;
+    }
+    const n = this.table.intern(ev);
+    this.ids[e] = n;
+    this.words.set(ev, o);
+    return n;
+  }
+
+  /** Forgets every position's event (the table was renumbered). */
+  forget(): void {
+    this.ids.fill(-1);
+  }
+
+  private grow(need: number): void {
+    const ids = new Int32Array(need * 2).fill(-1);
+    ids.set(this.ids);
+    this.ids = ids;
+    const words = new Float64Array(need * 2 * EVENT_WIDTH);
+    words.set(this.words);
+    this.words = words;
+  }
+}
+
 /** A hash of the event whose EVENT_WIDTH words start at `o` of `data`. */
 function hashEvent(data: Float64Array, o: number): number {
   let h = 0;

@@ -1,6 +1,6 @@
 import { EVENT_WIDTH, type Executor } from '../engine/execute.js';
 import type { World } from '../engine/world.js';
-import { EventNumbers } from './event-writes.js';
+import { EventNumbers, NumbersByPosition } from './event-writes.js';
 import { PassedChecks } from './passed-checks.js';
 import type { SleepSets } from './sleep-sets.js';
 import type { WorldCodec } from './world-codec.js';
@@ -58,6 +58,8 @@ export class Expander {
   private readonly fp = new Uint32Array(2);
   /** Numbers for the events applied, under which the codec learns what each one writes. */
   private readonly numbers = new EventNumbers();
+  /** `numbers` asked by position first (states list mostly the same events in the same order). */
+  private readonly byPosition = new NumbersByPosition(this.numbers);
   /** POR: the sequential search's sleep sets (sleep-sets.ts); the sink stores and revisits with them. */
   por: SleepSets | undefined;
   /**
@@ -128,7 +130,7 @@ export class Expander {
       if (!changed) continue;
       const perm = this.symmetry ? codec.order(x.world) : 0;
       // The codec looks at the words this event has written before (and confirms nothing else changed).
-      codec.successor(x.world, current, perm, fp, this.numberOf(e, ev));
+      codec.successor(x.world, current, perm, fp, this.byPosition.numberOf(e, ev));
       looked = true;
       if (x.deferredCount !== 0 && this.checkDeferred(perm)) {
         const end = this.violated(ev, e, asleep, changed, sink);
@@ -180,39 +182,6 @@ export class Expander {
     x.apply(ev);
     return before;
   }
-
-  /**
-   * The number (`numbers`) of `ev`, enabled event `e` of the state. States list mostly the same
-   * events in the same order, so the event numbered last at position `e` is compared first.
-   */
-  private numberOf(e: number, ev: Float64Array): number {
-    if (e >= this.knownIds.length) this.growKnown(e + 1);
-    const known = this.knownIds[e] as number;
-    const words = this.knownWords;
-    const o = e * EVENT_WIDTH;
-    if (known >= 0) {
-      let k = 0;
-      while (k < EVENT_WIDTH && words[o + k] === ev[k]) k++;
-      if (k === EVENT_WIDTH) return known;
-    }
-    const n = this.numbers.intern(ev);
-    this.knownIds[e] = n;
-    words.set(ev, o);
-    return n;
-  }
-
-  private growKnown(need: number): void {
-    const ids = new Int32Array(need * 2).fill(-1);
-    ids.set(this.knownIds);
-    this.knownIds = ids;
-    const words = new Float64Array(need * 2 * EVENT_WIDTH);
-    words.set(this.knownWords);
-    this.knownWords = words;
-  }
-
-  /** Per position in a state's enabled events: the event last numbered there, and its number (-1: none). */
-  private knownIds = new Int32Array(64).fill(-1);
-  private knownWords = new Float64Array(64 * EVENT_WIDTH);
 
   /** Clears what the executor kept of the last event, before an event at distance `d - 1` from the root. */
   private forget(d: number): void {

@@ -1,5 +1,6 @@
 import { EVENT_WIDTH, type Executor } from '../engine/execute.js';
 import type { World } from '../engine/world.js';
+import { NumbersByPosition } from './event-writes.js';
 import { Footprints, GLOBAL } from './footprint.js';
 import { LevelIndex, SleepPool } from './sleep-pool.js';
 import type { SleepWords } from './sleep-words.js';
@@ -47,6 +48,8 @@ export class SleepSets {
   /** Next-level states with a non-empty sleep set, by fingerprint. */
   protected readonly index = new LevelIndex();
   private ids = new Int32Array(64);
+  /** `events` asked by position first (states list mostly the same events in the same order). */
+  private readonly byPosition: NumbersByPosition;
   private masks = new Int32Array(64);
   private asleepAt = new Uint8Array(64);
   private sleepIds = new Int32Array(16);
@@ -70,6 +73,7 @@ export class SleepSets {
     perms: readonly Int8Array[],
   ) {
     this.footprints = new Footprints(x);
+    this.byPosition = new NumbersByPosition(events);
     this.renumber = perms.map((p) => {
       const inverse = new Int8Array(p.length);
       p.forEach((old, i) => {
@@ -245,45 +249,25 @@ export class SleepSets {
     return n + 1;
   }
 
-  /**
-   * The interned number of enabled event `e`. States list mostly the same events in the same
-   * order, so the number found for the e-th event of an earlier state is tried first.
-   */
+  /** The interned number of enabled event `e` of the current state (asked by position first). */
   private idOf(e: number): number {
     let id = this.ids[e] as number;
     if (id >= 0) return id;
-    const ev = this.pending[e] as Float64Array;
-    const known = this.knownIds[e] as number;
-    if (known >= 0 && sameEvent(this.knownWords, e * EVENT_WIDTH, ev)) id = known;
-    else {
-      id = this.events.intern(ev);
-      this.knownIds[e] = id;
-      this.knownWords.set(ev, e * EVENT_WIDTH);
-    }
+    id = this.byPosition.numberOf(e, this.pending[e] as Float64Array);
     this.ids[e] = id;
     return id;
   }
 
   /** Forgets the event numbers remembered per position (the event table was renumbered). */
   protected forgetIds(): void {
-    this.knownIds.fill(-1);
+    this.byPosition.forget();
   }
 
   private resize(count: number): void {
     this.ids = new Int32Array(count * 2);
     this.masks = new Int32Array(count * 2);
     this.asleepAt = new Uint8Array(count * 2);
-    const knownIds = new Int32Array(count * 2).fill(-1);
-    knownIds.set(this.knownIds);
-    this.knownIds = knownIds;
-    const knownWords = new Float64Array(count * 2 * EVENT_WIDTH);
-    knownWords.set(this.knownWords);
-    this.knownWords = knownWords;
   }
-
-  /** Per position in the enabled events: the last event interned there and its number (-1: none). */
-  private knownIds: Int32Array = new Int32Array(64).fill(-1);
-  private knownWords: Float64Array = new Float64Array(64 * EVENT_WIDTH);
 }
 
 /** Whether the event at `o` of `data` has the words of `ev`. */
