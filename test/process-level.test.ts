@@ -64,6 +64,13 @@ describe('12. signals, on every command, not on a terminal', () => {
     expect(reported).toBeLessThan(6);
     expect(r.err).toMatch(new RegExp(`stopped by SIGINT; ${reported} of 6 policies reported`));
   }, 60_000);
+  it('SIGINT during a multi-policy explore in text prints the report of the policy it stopped', async () => {
+    // Depth 12: the first policy is still being searched when the signal comes, on any machine.
+    const r = await interrupt(['explore', 'eager', '--depth', '12', '--quiet'], 'SIGINT', 4000);
+    expect(r.code).toBe(130);
+    expect(r.out).toMatch(/^arm64-nvhe\/eager: held so far \(stopped by SIGINT\)/m);
+    expect(r.err).toMatch(/stopped by SIGINT; 1 of 6 policies reported/);
+  }, 60_000);
   it('SIGINT stops a spinning file hook under explore without waiting for the hook timeout', async () => {
     const started = Date.now();
     const r = await interrupt(['explore', join(H, 'spin.ts'), '--depth', '3', '--hook-timeout', '600'], 'SIGINT', 6000);

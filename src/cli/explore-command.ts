@@ -249,6 +249,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       ? reports[0]
       : { reportVersion: 1, command: 'explore', results: reports };
   if (flags.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
+  // Several policies selected but one reported (a signal stopped the run): its report, as check prints it.
+  else if (results.length === 1 && selected.length > 1) io.out(results[0]?.text ?? '');
   else if (results.length > 1) {
     const shown = flags.coverage ? results : flags.verbose ? results.filter((r) => !r.held) : undefined;
     io.out(renderMultiPolicy(results, shown, renderExploreTable(results.map((r) => r.result))));
