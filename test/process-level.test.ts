@@ -5,7 +5,7 @@
  * dist/ (`npm test` builds it first).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,5 +120,13 @@ describe('18. a saved trace replays from any directory', () => {
     const r = run(['replay', 'twin.json', '--trust-policy-file'], { cwd: dir });
     expect(r.err).toBe('');
     expect(r.code).toBe(1);
+  });
+});
+
+describe('--version of the built binary', () => {
+  it('prints the version in package.json, not "unknown" (dist/src/cli/ is three levels below the package)', () => {
+    const r = run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
 });

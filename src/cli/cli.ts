@@ -36,9 +36,9 @@ export type { Io } from './io.js';
 
 const catalog: Catalog = { architectures, policies, invariants, invariantsFor };
 
-/** This package's version, from its package.json (one level above src/ in the sources, two above dist/src/). */
+/** This package's version, from its package.json (two levels above src/cli/ in the sources, three above dist/src/cli/). */
 function packageVersion(): string {
-  for (const up of ['../package.json', '../../package.json']) {
+  for (const up of ['../../package.json', '../../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'worldswitch' && pkg.version) return pkg.version;
