@@ -36,4 +36,13 @@ describe('--quiet and the terminal status line', () => {
     expect(code).toBe(1);
     expect(out).toBe(plain.out);
   });
+
+  it.each([1, 2])('a terminal shows the bar once a check passes 2 s, with --workers %i', async (workers) => {
+    const lines: string[] = [];
+    const io = { out: () => {}, err: () => {}, status: (s: string) => lines.push(s) };
+    // The time limit ends the check after the bar's first draw (about a second after it is due).
+    const code = await main(['check', 'arm64-nvhe/eager', '--runs', '10000000', '--workers', String(workers), '--time-limit', '4'], io);
+    expect(code).toBe(4);
+    expect(lines.some((s) => /^check arm64-nvhe\/eager \[#*\.*\] +\d+% \d+\/10000000 runs/.test(s))).toBe(true);
+  });
 });

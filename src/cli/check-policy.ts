@@ -97,7 +97,8 @@ async function checkPieces(p: PolicyCheck, ctx: CheckContext, clock: { started?:
         },
       );
     }, first);
-  if (slices.length === 1) return job(whole, true, false);
+  // One slice (one worker, or runs that do not split): the whole check, drawing the progress bar.
+  if (slices.length === 1) return job(slices[0] as RunSlice, true, false);
   // Search every slice without shrinking; a slice that fails makes the later ones pointless.
   const cancels = slices.map(() => new AbortController());
   const outcomes = await Promise.all(
