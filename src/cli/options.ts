@@ -48,7 +48,8 @@ const MODEL_OPTIONS = [...new Set(architectures.flatMap((a) => a.options.map((o)
 
 export function addArchOptions(c: Command): Command {
   for (const o of MODEL_OPTIONS)
-    c.addOption(new Option(`--${o.name} <n>`, o.help).argParser(integer(`--${o.name}`, 0, Math.max(64, o.max))));
+    // A whole number here; its range is the architecture's, checked once the policy is known (selection.ts modelConfig).
+    c.addOption(new Option(`--${o.name} <n>`, o.help).argParser(integer(`--${o.name}`, -Infinity, Infinity)));
   return c;
 }
 
