@@ -61,3 +61,15 @@ describe('arm64-vhe on the command line', () => {
     expect(lines(r.err)).toEqual([`worldswitch: --cpus must be between 1 and 4 on arm64-vhe, got ${cpus}.`]);
   });
 });
+
+describe('a model flag under a table of several architectures', () => {
+  it('notes the rows that ran without it (check and explore), and says nothing when every row had it', async () => {
+    const note = 'note: --gdb 1 is a model option of arm64-vhe only: the other rows ran without it.';
+    const check = await cli('check', 'eager', '--gdb', '1', '--runs', '30');
+    expect(check.out.trimEnd().split('\n').at(-1)).toBe(note);
+    const explore = await cli('explore', 'eager', '--gdb', '1', '--depth', '1');
+    expect(explore.out.trimEnd().split('\n').at(-1)).toBe(note);
+    const vheOnly = await cli('check', 'arm64-vhe/eager', 'arm64-vhe/arm64-owner-2025', '--gdb', '1', '--runs', '30');
+    expect(vheOnly.out).not.toContain('note:');
+  });
+});

@@ -14,7 +14,7 @@ import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { selectForRun } from './select-for-run.js';
-import { checkInvariantNames, checkPathFlag, checkReplayFlags, invariantsToCheck, modelConfig } from './selection.js';
+import { checkInvariantNames, checkPathFlag, checkReplayFlags, invariantsToCheck, modelConfig, modelFlagNotes } from './selection.js';
 import { type Shard, type ShardUnit, shardUnits } from './shard.js';
 import { checkSkipNames, loadKnown, triageReplayFlags } from './triage-flags.js';
 import { defaultWorkers } from './workers-flag.js';
@@ -195,7 +195,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     }
     // --coverage reports every policy; --verbose every finding.
     const reports = flags.coverage ? results : flags.verbose ? results.filter((r) => !r.held) : undefined;
-    io.out(renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))));
+    io.out(renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))) + modelFlagNotes(selected, flags));
   }
   if (results.some((r) => r.result.verdict === 'crashed')) return 3;
   signal ??= io.signalled?.();

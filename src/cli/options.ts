@@ -47,9 +47,8 @@ const MODEL_OPTIONS = [...new Set(architectures.flatMap((a) => a.options.map((o)
 });
 
 export function addArchOptions(c: Command): Command {
-  for (const o of MODEL_OPTIONS)
-    // A whole number here; its range is the architecture's, checked once the policy is known (selection.ts modelConfig).
-    c.addOption(new Option(`--${o.name} <n>`, o.help).argParser(integer(`--${o.name}`, -Infinity, Infinity)));
+  // A whole number here; its range is the architecture's, checked once the policy is known (selection.ts modelConfig).
+  for (const o of MODEL_OPTIONS) c.addOption(new Option(`--${o.name} <n>`, o.help).argParser(integer(`--${o.name}`, -Infinity, Infinity)));
   return c;
 }
 

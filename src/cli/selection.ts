@@ -121,6 +121,25 @@ export function invariantsToCheck(arch: ArchModel, names: readonly string[], cat
 const flagValue = (flags: Readonly<Record<string, unknown>>, name: string): unknown =>
   flags[name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())];
 
+/**
+ * Under a table of several architectures: a note per model flag given that some selected
+ * architectures do not have (`check eager --gdb 1`: only arm64-vhe's row ran with it). Empty when
+ * every row ran with every flag.
+ */
+export function modelFlagNotes(selected: readonly { readonly arch: ArchModel }[], flags: Readonly<Record<string, unknown>>): string {
+  const archs = [...new Map(selected.map(({ arch }) => [arch.id, arch])).values()];
+  const names = [...new Set(archs.flatMap((a) => a.options.map((o) => o.name)))];
+  let notes = '';
+  for (const name of names) {
+    const value = flagValue(flags, name);
+    if (typeof value !== 'number') continue;
+    const having = archs.filter((a) => a.options.some((o) => o.name === name)).map((a) => a.id);
+    if (having.length === archs.length) continue;
+    notes += `note: --${name} ${value} is a model option of ${having.join(', ')} only: the other rows ran without it.\n`;
+  }
+  return notes;
+}
+
 /** Rejects a model flag (`--gdb`, `--mdbgen`, ...) that no selected policy's architecture has: it would be ignored. */
 export function checkModelFlags(
   selected: readonly { readonly arch: ArchModel }[],
