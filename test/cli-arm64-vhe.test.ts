@@ -55,7 +55,7 @@ describe('arm64-vhe on the command line', () => {
     expect(lines(r.err)).toEqual(['worldswitch: --gdb must be between 0 and 1 on arm64-vhe, got 2.']);
   });
 
-  it.each(['0', '65'])('names the architecture\'s range for --cpus %s, not a range no architecture has', async (cpus) => {
+  it.each(['0', '65'])("names the architecture's range for --cpus %s, not a range no architecture has", async (cpus) => {
     const r = await cli('check', 'arm64-vhe/eager', '--cpus', cpus);
     expect(r.code).toBe(2);
     expect(lines(r.err)).toEqual([`worldswitch: --cpus must be between 1 and 4 on arm64-vhe, got ${cpus}.`]);
