@@ -52,6 +52,16 @@ const SEEDED: [policy: string, decoded: string[], inside: RegExp][] = [
     ],
     /Inside step 7[^\n]*\n {2}guestEnter on cpu0:\n {4}#1 {2}write DR7 = 0x400\n {4}#2 {2}write DR0 = 0x1000\n/,
   ],
+  [
+    'x86-svm/x86-lazy-2014',
+    [
+      // SVM's VMCB, by its own name (the code VMX and SVM share calls it k.vcpu.vmcs).
+      'vcpu0.vmcb.DR7: 0x400 -> 0x60a (G0|G1|GE)',
+      'vcpu0.vmcb.DR_INTERCEPTS: 0xcf00cf (DR0_READ|DR1_READ|DR2_READ|DR3_READ|DR6_READ|DR7_READ|DR0_WRITE|',
+      'vcpu0.guestDebug: 0x0 -> 0x20003 (ENABLE|SINGLESTEP|USE_HW_BP)',
+    ],
+    /Inside step 7[^\n]*\n {2}guestEnter on cpu0:\n {4}#1 {2}write DR7 = 0x400\n(.*\n)* {8}read {2}IA32_DEBUGCTL -> 0x0\n/,
+  ],
 ];
 
 describe('the text report of one seeded bug per architecture', () => {

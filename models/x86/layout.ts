@@ -6,6 +6,8 @@ import { VMM_GHOST } from '../../src/model-kit/debug-status.js';
 
 /** vCPU memory areas: vcpu->arch.db/dr6/dr7, vcpu->arch.eff_db, and the VMCS (VMX) or VMCB (SVM) fields. */
 export const VCPU_AREAS = ['arch', 'effDb', 'vmcs'] as const;
+/** The same areas as SVM's reports name them: its VMCB is no VMCS (`k.vcpu.vmcs` stays, for the code both share). */
+export const SVM_VCPU_AREAS = ['arch', 'effDb', 'vmcb'] as const;
 /** Per-CPU host memory areas: hw_breakpoint.c's cpu_debugreg[] and cpu_dr7 (X86Host.hwBreakpoint). */
 export const HOST_AREAS = ['hwBreakpoint'] as const;
 /** vCPU scalar words, the X86Vcpu fields of the same names. */

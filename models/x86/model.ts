@@ -15,7 +15,7 @@ import { full, GUEST_REGS, SMALL_DOMAIN, small } from './domains.js';
 import { ERA_5_7, ERA_6_17, X86_ERA_DESCRIPTION } from './eras.js';
 import { X86_KERNEL_EVENTS, x86Fields } from './fields.js';
 import { effectiveSlots } from './hardware.js';
-import { HOST_AREAS, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
+import { HOST_AREAS, SVM_VCPU_AREAS, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
 import { x86Lifecycle } from './lifecycle.machine.js';
 import { retryAccess } from './reexecute.js';
 import {
@@ -52,7 +52,8 @@ export interface X86Vcpu {
   readonly effDb: Float64Array;
   /**
    * VMX: the VMCS fields GUEST_DR7 (at DR7), GUEST_IA32_DEBUGCTL (at IA32_DEBUGCTL) and the primary
-   * processor-based controls (at DR_CONTROLS). SVM: the VMCB save.dr6, save.dr7 and DR intercepts.
+   * processor-based controls (at DR_CONTROLS). SVM: the VMCB save.dr6, save.dr7 and DR intercepts
+   * (named `vmcb` in SVM's reports, and `k.vcpu.vmcb` there too).
    */
   readonly vmcs: Float64Array;
   /** vcpu->arch.switch_db_regs (KVM_DEBUGREG_*). */
@@ -157,7 +158,12 @@ function x86Model(vmx: boolean): ArchModel {
         config: { cpus: 2, vcpus: 1, ...options },
         registers,
         lifecycle: compileLifecycle(x86Lifecycle),
-        memory: { vcpuAreas: VCPU_AREAS, hostAreas: HOST_AREAS, vcpuScalars: VCPU_SCALARS, hostScalars: ['lbrv', 'era'] },
+        memory: {
+          ...(vmx ? { vcpuAreas: VCPU_AREAS } : { vcpuAreas: SVM_VCPU_AREAS, vcpuAreaAliases: { vmcs: 'vmcb' } }),
+          hostAreas: HOST_AREAS,
+          vcpuScalars: VCPU_SCALARS,
+          hostScalars: ['lbrv', 'era'],
+        },
         view,
         guestReadable: new Int32Array(d.readable),
         guestWritable: new Int32Array(d.writable),

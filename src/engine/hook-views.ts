@@ -95,6 +95,9 @@ export function makeVcpuView(model: ModelInstance, w: World, v: number): unknown
     const base = (v * memory.vcpuAreas.length + a) * regs;
     view[name] = w.vcpuMem.subarray(base, base + regs);
   });
+  for (const [alias, area] of Object.entries(memory.vcpuAreaAliases ?? {})) {
+    Object.defineProperty(view, alias, { value: view[area], enumerable: false });
+  }
   memory.vcpuScalars.forEach((name, s) => {
     Object.defineProperty(view, name, scalarAccessor(false, s));
   });

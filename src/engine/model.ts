@@ -118,7 +118,13 @@ export interface DebugView {
 
 /** Names of the memory a policy sees: register-indexed areas and scalar words. */
 export interface MemoryLayout {
+  /** vCPU memory areas, by the names reports print (`vcpu0.<area>.<register>`) and hooks use (`k.vcpu.<area>`). */
   readonly vcpuAreas: readonly string[];
+  /**
+   * More names of a vCPU area in hooks, not in reports: x86-svm's VMCB is `vmcb` in its traces and
+   * also `k.vcpu.vmcs`, the name the code VMX and SVM share uses ({ vmcs: 'vmcb' }).
+   */
+  readonly vcpuAreaAliases?: Readonly<Record<string, string>>;
   readonly hostAreas: readonly string[];
   readonly vcpuScalars: readonly string[];
   /** Scalar words of the host's per-CPU data (default none). */
