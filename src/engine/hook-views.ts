@@ -58,6 +58,16 @@ function scalarAccessor(host: boolean, s: number): PropertyDescriptor {
   return { get: a.get, set: a.set, enumerable: true };
 }
 
+/**
+ * Words `base`…`base + n - 1` of `words` as a hook's memory area, closed to new properties: a write
+ * under a key that is no index (`ctxt[undefined]`, an import that does not exist) throws, a
+ * policy-total finding, instead of keeping a value outside the world that no state holds. A write
+ * past the end (`ctxt[99999]`) is dropped, as JavaScript drops it (README, "Abstractions").
+ */
+function area(words: Float64Array, base: number, n: number): Float64Array {
+  return Object.preventExtensions(words.subarray(base, base + n));
+}
+
 /** Hidden, read-only, non-enumerable. */
 function hide(view: object, key: symbol, value: unknown): void {
   Object.defineProperty(view, key, { value });
@@ -93,7 +103,7 @@ export function makeVcpuView(model: ModelInstance, w: World, v: number): unknown
   hide(view, BASE, v * words);
   memory.vcpuAreas.forEach((name, a) => {
     const base = (v * memory.vcpuAreas.length + a) * regs;
-    view[name] = w.vcpuMem.subarray(base, base + regs);
+    view[name] = area(w.vcpuMem, base, regs);
   });
   for (const [alias, area] of Object.entries(memory.vcpuAreaAliases ?? {})) {
     Object.defineProperty(view, alias, { value: view[area], enumerable: false });
@@ -102,7 +112,7 @@ export function makeVcpuView(model: ModelInstance, w: World, v: number): unknown
     Object.defineProperty(view, name, scalarAccessor(false, s));
   });
   const base = v * words + memory.vcpuScalars.length;
-  view.scratch = w.vcpuScalar.subarray(base, base + SCRATCH_WORDS);
+  view.scratch = area(w.vcpuScalar, base, SCRATCH_WORDS);
   return Object.seal(view);
 }
 
@@ -122,12 +132,12 @@ export function makeHostView(model: ModelInstance, w: World, cpu: number, onCpuR
   Object.defineProperty(view, 'cpu', { get: getCpu, enumerable: true });
   memory.hostAreas.forEach((name, a) => {
     const base = (cpu * memory.hostAreas.length + a) * regs;
-    view[name] = w.hostMem.subarray(base, base + regs);
+    view[name] = area(w.hostMem, base, regs);
   });
   scalars.forEach((name, s) => {
     Object.defineProperty(view, name, scalarAccessor(true, s));
   });
   const base = cpu * words + scalars.length;
-  view.scratch = w.hostScalar.subarray(base, base + HOST_SCRATCH_WORDS);
+  view.scratch = area(w.hostScalar, base, HOST_SCRATCH_WORDS);
   return Object.freeze(view);
 }

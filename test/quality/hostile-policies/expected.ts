@@ -55,6 +55,16 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     invariant: 'policy-total',
     says: /vcpuLoad calls k\.hw\.write\(("5"|MDSCR_EL1, (-1|1\.5|0x1000000000000000))/,
   })),
+  // 5b. vCPU memory written under a key that is no register index: a finding, not a value outside the world.
+  ...(['check', 'explore'] as const).map((command) => ({
+    policy: 'write-unknown-key.ts',
+    command,
+    flags: command === 'check' ? ['--runs', '50'] : ['--depth', '2'],
+    exit: 1,
+    verdict: 'violated' as const,
+    invariant: 'policy-total',
+    says: /vcpuLoad threw: TypeError: Cannot add property undefined, object is not extensible/,
+  })),
   // 7. An unprintable thrown value.
   ...(['check', 'cost'] as const).map((command) => ({
     policy: 'throw-null-proto.ts',
