@@ -78,6 +78,21 @@ describe('worldswitch explore', () => {
     expect(r.out).toContain('Coverage of lifecycle machine');
   });
 
+  it('--coverage tells events a policy never gets (no setGuestTrace hook) from events a run missed', async () => {
+    const without = await cli('check', 'arm64-nvhe/eager', '--coverage', '--runs', '100');
+    expect(without.out).toContain('  not generated for this policy (it has no setGuestTrace hook): HOST_TRACE, RUN_LOOP_TRACE\n');
+    expect(without.out).not.toMatch(/warning: event (HOST_TRACE|RUN_LOOP_TRACE)/);
+    const withHook = await cli('check', 'arm64-nvhe/arm64-trfcr-2025', '--coverage', '--runs', '100');
+    expect(withHook.out).toMatch(/HOST_TRACE [1-9]/);
+    expect(withHook.out).not.toContain('not generated');
+    const json = JSON.parse((await cli('check', 'arm64-nvhe/eager', '--coverage', '--runs', '20', '--json')).out);
+    expect(json.coverage.events.find((e: { event: string }) => e.event === 'HOST_TRACE')).toEqual({
+      event: 'HOST_TRACE',
+      applied: 0,
+      needsHook: 'setGuestTrace',
+    });
+  });
+
   it('prints a byte-identical report for the same exploration, with its timing on stderr only', async () => {
     const a = await cli('explore', 'arm64-dirty-2015-v2', '--depth', '6');
     const b = await cli('explore', 'arm64-dirty-2015-v2', '--depth', '6');
