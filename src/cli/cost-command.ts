@@ -25,6 +25,9 @@ const switchCycles = (r: CostResult, name: string): number | undefined => {
 
 const num = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
+/** Under every cost report: a saving says nothing of correctness (the cheapest policy may switch nothing). */
+const COST_IS_NO_VERDICT = '\nCycles only, no verdict: a policy that saves the most may be one that switches nothing (check or explore it).\n';
+
 /** One architecture's table: a row per policy, a column per case; savings against the arch's eager. */
 function renderArch(arch: ArchModel, results: readonly CostResult[], baseline: CostResult | undefined): string {
   const cases = costCases(arch).map((c) => c.name);
@@ -103,7 +106,7 @@ export async function costCommand(args: string[], flags: CostFlags, io: Io, cata
         : { reportVersion: COST_REPORT_VERSION, command: 'cost', results: results.map(toJson) };
     io.out(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    io.out([...byArch].map(([arch, rs]) => renderArch(arch, rs, baselines.get(arch))).join('\n'));
+    io.out([...byArch].map(([arch, rs]) => renderArch(arch, rs, baselines.get(arch))).join('\n') + COST_IS_NO_VERDICT);
   }
   if (signal) {
     io.err(`worldswitch: stopped by ${signal}; ${results.length} of ${selected.length} policies measured\n`);
