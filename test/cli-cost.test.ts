@@ -12,7 +12,9 @@ describe('worldswitch cost', () => {
     expect(r.out).toMatch(/armv7\/armv7-dirty-2015\s+13\+13/);
     expect(r.out).toMatch(/saves 0\s*$/m);
     // A saving is no verdict: the report ends saying so.
-    expect(r.out.endsWith('\nCycles only, no verdict: a policy that saves the most may be one that switches nothing (check or explore it).\n')).toBe(true);
+    expect(
+      r.out.endsWith('\nCycles only, no verdict: a policy that saves the most may be one that switches nothing (check or explore it).\n'),
+    ).toBe(true);
   });
 
   it('gives per case entryCycles, exitCycles and traps in versioned JSON', async () => {

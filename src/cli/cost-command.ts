@@ -26,7 +26,8 @@ const switchCycles = (r: CostResult, name: string): number | undefined => {
 const num = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 /** Under every cost report: a saving says nothing of correctness (the cheapest policy may switch nothing). */
-const COST_IS_NO_VERDICT = '\nCycles only, no verdict: a policy that saves the most may be one that switches nothing (check or explore it).\n';
+const COST_IS_NO_VERDICT =
+  '\nCycles only, no verdict: a policy that saves the most may be one that switches nothing (check or explore it).\n';
 
 /** One architecture's table: a row per policy, a column per case; savings against the arch's eager. */
 function renderArch(arch: ArchModel, results: readonly CostResult[], baseline: CostResult | undefined): string {
