@@ -162,6 +162,22 @@ describe('8. malformed --path', () => {
     expect(r.code).toBe(2);
     expect(lines(r.err)).toEqual([expect.stringMatching(/^worldswitch: --path takes the path a report printed/)]);
   });
+
+  it('a path fast-check cannot follow under these flags is exit 2 with one line, not an internal error', async () => {
+    const r = await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--path', '5:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0');
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toEqual([expect.stringMatching(/^worldswitch: --path 5:0:0(:0)* does not lead to a run of this check/)]);
+  });
+
+  it('a printed path run with another seed that holds says it reproduced nothing', async () => {
+    const found = JSON.parse((await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '2', '--json')).out);
+    const again = await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '2', '--path', found.path);
+    expect(again.code).toBe(1);
+    expect(again.err).not.toContain('reproduced no violation');
+    const elsewhere = await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--path', '0:99999');
+    expect(elsewhere.code).toBe(0);
+    expect(lines(elsewhere.err)).toEqual([expect.stringMatching(/^worldswitch: --path 0:99999 reproduced no violation/)]);
+  });
 });
 
 describe('10. watchdogs in-process: the vitest helper and replay', () => {

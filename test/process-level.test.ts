@@ -130,3 +130,13 @@ describe('--version of the built binary', () => {
     expect(r.out.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
 });
+
+describe('a --path fast-check cannot follow, in a worker thread', () => {
+  it('is exit 2 with one line, as in-process (the worker keeps the error bad input)', () => {
+    const r = run(['check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '3', '--path', '5:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0']);
+    expect(r.code).toBe(2);
+    expect(r.err.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^worldswitch: --path 5:0:0(:0)* does not lead to a run of this check/),
+    ]);
+  });
+});

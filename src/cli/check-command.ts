@@ -197,6 +197,11 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     const reports = flags.coverage ? results : flags.verbose ? results.filter((r) => !r.held) : undefined;
     io.out(renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))) + modelFlagNotes(selected, flags));
   }
+  // A --path is a counterexample's replay: held means it was taken with other flags (or is no printed path).
+  if (flags.path && results.some((r) => r.result.verdict === 'held'))
+    io.err(
+      `worldswitch: --path ${flags.path} reproduced no violation: a path replays the counterexample of the report that printed it, with its seed and flags\n`,
+    );
   if (results.some((r) => r.result.verdict === 'crashed')) return 3;
   signal ??= io.signalled?.();
   if (signal) {

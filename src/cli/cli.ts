@@ -18,7 +18,7 @@ import { type ExploreFlags, exploreCommand } from './explore-command.js';
 import { type Io, type Signal, signalExitCode } from './io.js';
 import { listCommand } from './list-command.js';
 import { PolicyExitError } from './policy-exit.js';
-import { type JobData, runJob } from './worker-main.js';
+import { type JobData, runJob, USAGE_CODES } from './worker-main.js';
 
 export { PolicyExitError } from './policy-exit.js';
 
@@ -200,7 +200,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return exit.code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander printed its one line
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || (e instanceof Error && USAGE_CODES.has((e as { code?: unknown }).code))) {
       // One line, always: a message that quotes input (JSON.parse, a module's error) may hold newlines.
       io.err(`worldswitch: ${e.message.replace(/\s*[\r\n]+\s*/g, ' ').trim()}\n`);
       return 2;

@@ -70,10 +70,18 @@ async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
 /** A job as the main thread sends it: in `workerData` (a worker of its own), or as a message (a pooled worker). */
 export type JobData = { worldswitchJob?: WorkerJob; shared?: WorkerShared; worldswitchPool?: boolean };
 
+/** Error codes of bad input (UsageError, CheckPathError): the main thread reports them as such. */
+export const USAGE_CODES: ReadonlySet<unknown> = new Set(['ERR_USAGE', 'ERR_CHECK_PATH']);
+
 /** Runs one job and posts its result (or the error that stopped it). */
 export function runJob(data: JobData): void {
   if (!data.worldswitchJob || !data.shared) return;
   workerMain(data.worldswitchJob, data.shared).catch((e: unknown) => {
-    parentPort?.postMessage({ workerError: e instanceof Error ? (e.stack ?? e.message) : describeError(e) });
+    // Bad input found in the worker (a --path fast-check cannot follow) stays bad input: one line, exit 2.
+    const usage = e instanceof Error && USAGE_CODES.has((e as { code?: unknown }).code);
+    parentPort?.postMessage({
+      workerError: e instanceof Error ? (e.stack ?? e.message) : describeError(e),
+      ...(usage ? { usageError: (e as Error).message } : {}),
+    });
   });
 }

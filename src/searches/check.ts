@@ -111,8 +111,8 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     try {
       out = fc.check(property, { seed: searchSeed, numRuns, endOnFailure: !shrink, ...(path ? { path } : {}) });
     } catch (e) {
-      // fast-check refuses a --path it cannot follow.
-      if (path && e instanceof Error && /invalid path/.test(e.message)) throw new CheckPathError(path);
+      // fast-check refuses a --path it cannot follow: not numbers ("invalid"), or no such shrink under these flags ("wrong").
+      if (path && e instanceof Error && /Unable to replay, got (invalid|wrong) path/.test(e.message)) throw new CheckPathError(path);
       throw e;
     }
     return { out, firstPoint };

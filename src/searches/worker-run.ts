@@ -221,9 +221,15 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
       },
       Math.min(100, (watch.hookTimeoutMs ?? 400) / 4),
     );
-    const onMessage = (result: R | { workerError: string }): void => {
+    const onMessage = (result: R | { workerError: string; usageError?: string }): void => {
       if (typeof result === 'object' && result !== null && 'workerError' in result) {
-        if (finish()) reject(new Error(result.workerError));
+        // Bad input the worker found (`usageError`) keeps its code: the CLI prints it as one line, exit 2.
+        if (finish())
+          reject(
+            result.usageError !== undefined
+              ? Object.assign(new Error(result.usageError), { code: 'ERR_USAGE' })
+              : new Error(result.workerError),
+          );
       } else done(result as R, true);
     };
     const onError = (e: Error & { code?: string }): void => {
