@@ -72,4 +72,16 @@ describe('a model flag under a table of several architectures', () => {
     const vheOnly = await cli('check', 'arm64-vhe/eager', 'arm64-vhe/arm64-owner-2025', '--gdb', '1', '--runs', '30');
     expect(vheOnly.out).not.toContain('note:');
   });
+
+  it('notes an --invariant some rows lack, and the rows left with policy-total alone (check and explore)', async () => {
+    const notes = [
+      'note: --invariant userspace-debug-honored is no invariant of arm64-nvhe: those rows ran without it.',
+      'note: the rows of arm64-nvhe checked policy-total alone.',
+    ];
+    const args = ['arm64-nvhe/eager', 'x86-vmx/eager', '--invariant', 'userspace-debug-honored'];
+    const check = await cli('check', ...args, '--runs', '5');
+    expect(check.out.trimEnd().split('\n').slice(-2)).toEqual(notes);
+    const explore = await cli('explore', ...args, '--invariant', 'guest-isolation', '--depth', '1');
+    expect(explore.out.trimEnd().split('\n').slice(-1)).toEqual([notes[0]]);
+  });
 });

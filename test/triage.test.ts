@@ -151,6 +151,12 @@ describe('bad triage flags', () => {
     ['--skip-invariant of an unknown name', ['check', POLICY, '--skip-invariant', 'nope']],
     ['--assume-fixed of a missing file', ['explore', POLICY, '--depth', '2', '--assume-fixed', 'no-such.json']],
     ['--per-point without --continue', ['explore', POLICY, '--depth', '2', '--per-point']],
+    // Checking an invariant and skipping it would check policy-total alone and call that held.
+    ['check --invariant X --skip-invariant X', ['check', POLICY, '--invariant', 'guest-isolation', '--skip-invariant', 'guest-isolation']],
+    [
+      'explore --invariant X --skip-invariant X',
+      ['explore', POLICY, '--depth', '2', '--invariant', 'guest-isolation', '--skip-invariant', 'guest-isolation'],
+    ],
   ])('exits 2 with one line on stderr for %s', async (_what, argv) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);

@@ -14,7 +14,15 @@ import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { selectForRun } from './select-for-run.js';
-import { checkInvariantNames, checkPathFlag, checkReplayFlags, invariantsToCheck, modelConfig, modelFlagNotes } from './selection.js';
+import {
+  checkInvariantNames,
+  checkPathFlag,
+  checkReplayFlags,
+  invariantNotes,
+  invariantsToCheck,
+  modelConfig,
+  modelFlagNotes,
+} from './selection.js';
 import { type Shard, type ShardUnit, shardUnits } from './shard.js';
 import { checkSkipNames, loadKnown, triageReplayFlags } from './triage-flags.js';
 import { defaultWorkers } from './workers-flag.js';
@@ -42,7 +50,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
   const skip = flags.skipInvariant ?? [];
-  checkSkipNames(skip, catalog);
+  checkSkipNames(skip, catalog, names);
   const known = loadKnown(flags.assumeFixed ?? [], catalog);
   checkPathFlag(flags.path);
   const selected = await selectForRun(args, flags, catalog, names, known, io);
@@ -195,7 +203,11 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     }
     // --coverage reports every policy; --verbose every finding.
     const reports = flags.coverage ? results : flags.verbose ? results.filter((r) => !r.held) : undefined;
-    io.out(renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))) + modelFlagNotes(selected, flags));
+    io.out(
+      renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))) +
+        modelFlagNotes(selected, flags) +
+        invariantNotes(selected, names, catalog),
+    );
   }
   // A --path is a counterexample's replay: held means it was taken with other flags (or is no printed path).
   if (flags.path && results.some((r) => r.result.verdict === 'held'))

@@ -11,7 +11,7 @@ import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { selectForRun } from './select-for-run.js';
-import { checkInvariantNames, invariantsToCheck, modelConfig, modelFlagNotes } from './selection.js';
+import { checkInvariantNames, invariantNotes, invariantsToCheck, modelConfig, modelFlagNotes } from './selection.js';
 import type { Shard } from './shard.js';
 import { checkSkipNames, loadKnown, triageReplayFlags } from './triage-flags.js';
 import { defaultWorkers } from './workers-flag.js';
@@ -53,7 +53,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const names = flags.invariant ?? [];
   checkInvariantNames(names, catalog);
   const skip = flags.skipInvariant ?? [];
-  checkSkipNames(skip, catalog);
+  checkSkipNames(skip, catalog, names);
   const known = loadKnown(flags.assumeFixed ?? [], catalog);
   if (flags.perPoint && !flags.continue)
     throw new UsageError('--per-point goes with --continue (one counterexample per failing observation point).');
@@ -253,7 +253,11 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   else if (results.length === 1 && selected.length > 1) io.out(results[0]?.text ?? '');
   else if (results.length > 1) {
     const shown = flags.coverage ? results : flags.verbose ? results.filter((r) => !r.held) : undefined;
-    io.out(renderMultiPolicy(results, shown, renderExploreTable(results.map((r) => r.result))) + modelFlagNotes(selected, flags));
+    io.out(
+      renderMultiPolicy(results, shown, renderExploreTable(results.map((r) => r.result))) +
+        modelFlagNotes(selected, flags) +
+        invariantNotes(selected, names, catalog),
+    );
   }
   if (signal && code !== 3) {
     io.err(`worldswitch: stopped by ${signal}; ${reports.length} of ${selected.length} policies reported\n`);

@@ -140,6 +140,25 @@ export function modelFlagNotes(selected: readonly { readonly arch: ArchModel }[]
   return notes;
 }
 
+/**
+ * Under a table of several architectures: a note per `--invariant` some selected architectures do
+ * not have (`check arm64-nvhe/eager x86-vmx/eager --invariant userspace-debug-honored`), naming the
+ * rows that ran without it, and those left with policy-total alone.
+ */
+export function invariantNotes(selected: readonly { readonly arch: ArchModel }[], names: readonly string[], catalog: Catalog): string {
+  const archs = [...new Set(selected.map(({ arch }) => arch.id))];
+  const has = (a: string, n: string) => catalog.invariantsFor(a).some((i) => i.name === n);
+  let notes = '';
+  for (const n of names) {
+    const lacking = archs.filter((a) => !has(a, n));
+    if (lacking.length > 0) notes += `note: --invariant ${n} is no invariant of ${lacking.join(', ')}: those rows ran without it.\n`;
+  }
+  const asked = names.filter((n) => n !== POLICY_TOTAL);
+  const bare = archs.filter((a) => asked.length > 0 && asked.every((n) => !has(a, n)));
+  if (bare.length > 0) notes += `note: the rows of ${bare.join(', ')} checked policy-total alone.\n`;
+  return notes;
+}
+
 /** Rejects a model flag (`--gdb`, `--mdbgen`, ...) that no selected policy's architecture has: it would be ignored. */
 export function checkModelFlags(
   selected: readonly { readonly arch: ArchModel }[],

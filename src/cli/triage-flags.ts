@@ -12,8 +12,10 @@ import type { Io } from './io.js';
 import { policyFileFor, saveFile } from './save-file.js';
 
 /** Validates `--skip-invariant` names: known invariants, and never policy-total (nothing after a failed hook is defined). */
-export function checkSkipNames(names: readonly string[], catalog: Catalog): void {
+export function checkSkipNames(names: readonly string[], catalog: Catalog, only: readonly string[] = []): void {
   for (const n of names) {
+    // Checking an invariant and skipping it: the run would check policy-total alone and call that held.
+    if (only.includes(n)) throw new UsageError(`--invariant ${n} and --skip-invariant ${n} contradict each other: give one of them.`);
     if (!catalog.invariants.some((i) => i.name === n)) {
       throw new UsageError(
         `Unknown invariant "${n}" for --skip-invariant. Expected one of: ${catalog.invariants.map((i) => i.name).join(', ')}.`,
