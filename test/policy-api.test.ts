@@ -80,3 +80,36 @@ describe('arm64 KVM_SET_GUEST_DEBUG', () => {
     }
   });
 });
+
+describe('hooks wherever the hooks object keeps them', () => {
+  // Each calls BUG(): a hook that runs is a policy-total finding; one dropped on the way would hold.
+  const bug = (k: { bug(m: string): never }) => k.bug('this hook ran');
+  class ClassHooks {
+    vcpuLoad(k: { bug(m: string): never }) {
+      bug(k);
+    }
+  }
+  const nonEnumerable = Object.defineProperty({ ...nvheEager.hooks }, 'vcpuLoad', { value: bug, enumerable: false });
+  it.each([
+    ['a class method', new ClassHooks()],
+    ['a method of an object whose prototype is another hooks object', Object.assign(Object.create(new ClassHooks()), nvheEager.hooks)],
+    ['a non-enumerable property', nonEnumerable],
+  ])('%s is a hook that runs', (_what, hooks) => {
+    const policy = definePolicy({ name: 'hooks-where', arch: 'arm64-nvhe', summary: '', hooks: hooks as Hooks });
+    expect(typeof policy.hooks.vcpuLoad).toBe('function');
+    const r = check(policy, { arch: arm64Nvhe, invariants: invariantsFor('arm64-nvhe'), runs: 50 });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.message).toBe('BUG() in vcpuLoad: this hook ran');
+  });
+
+  it('a class method that is not a function is refused as a hook', () => {
+    class Bad {
+      get trap() {
+        return 5;
+      }
+    }
+    expect(() => definePolicy({ name: 'bad', arch: 'arm64-nvhe', summary: '', hooks: new Bad() as unknown as Hooks })).toThrow(
+      'Policy "bad": hook "trap" is not a function.',
+    );
+  });
+});

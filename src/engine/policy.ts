@@ -140,7 +140,21 @@ const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 /** Validates a policy definition and marks it as a policy. */
 export function definePolicy<V = unknown, H = unknown>(def: PolicyDefinition<V, H>): Policy<V, H> {
   validateDefinition(def);
-  return Object.freeze({ ...def, summary: def.summary ?? '', hooks: Object.freeze({ ...def.hooks }), kind: 'worldswitch-policy' as const });
+  return Object.freeze({ ...def, summary: def.summary ?? '', hooks: Object.freeze(hooksOf(def.hooks)), kind: 'worldswitch-policy' as const });
+}
+
+/**
+ * The hooks of `hooks` by name, wherever the object keeps them: own properties, enumerable or not,
+ * and methods of its class (a spread would keep only the own enumerable ones and drop the rest
+ * without a word, leaving the model's defaults to run in their place).
+ */
+function hooksOf<V, H>(hooks: Hooks<V, H>): Hooks<V, H> {
+  const out: Record<string, unknown> = {};
+  for (const name of HOOK_NAMES) {
+    const fn = (hooks as Record<string, unknown>)[name];
+    if (fn !== undefined) out[name] = fn;
+  }
+  return out as Hooks<V, H>;
 }
 
 /**
@@ -164,9 +178,11 @@ export function validateDefinition(value: unknown): asserts value is PolicyDefin
     if (!(HOOK_NAMES as readonly string[]).includes(key)) {
       throw new PolicyError(`Policy "${def.name}" has an unknown hook "${key}". Expected some of: ${HOOK_NAMES.join(', ')}.`);
     }
-    if (typeof (def.hooks as Record<string, unknown>)[key] !== 'function') {
-      throw new PolicyError(`Policy "${def.name}": hook "${key}" is not a function.`);
-    }
+  }
+  // Every hook name, also where a spread would not see it (a class method, a non-enumerable property).
+  for (const key of HOOK_NAMES) {
+    const fn = (def.hooks as Record<string, unknown>)[key];
+    if (fn !== undefined && typeof fn !== 'function') throw new PolicyError(`Policy "${def.name}": hook "${key}" is not a function.`);
   }
 }
 
