@@ -350,6 +350,17 @@ describe('explore --shard K/N, merged, equals one search', () => {
     );
     expect(text.out).toMatch(/split at depth 3 \([\d,]+ states\) into 4 shards/);
   }, 300_000);
+
+  it('a shard that holds says its part holds, never that the search was exhaustive (shard 1/2 of armv7-none is violated)', async () => {
+    const other = await cli('explore', 'armv7/armv7-none', '--depth', '2', '--shard', '1/2');
+    expect(other.code).toBe(1);
+    const r = await cli('explore', 'armv7/armv7-none', '--depth', '2', '--shard', '2/2');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe(
+      "armv7/armv7-none: held in this shard's part: the interleavings of at most 2 events through its states (not exhaustive alone)",
+    );
+    expect(r.out).not.toContain('exhaustive, breadth-first');
+  });
 });
 
 describe('conventions', () => {

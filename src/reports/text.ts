@@ -188,9 +188,12 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
   if (r.verdict === 'crashed') return [`${name}: the checker crashed (exit 3)`, `  ${r.error ?? 'unknown error'}`, ''].join('\n');
   if (r.verdict === 'held' || r.verdict === 'held-so-far') {
     const head =
-      r.verdict === 'held'
-        ? `${name}: held for every interleaving of at most ${r.depthCompleted} events (exhaustive, breadth-first)`
-        : `${name}: held so far (${stopText(r.stoppedBy)}): held for every interleaving of at most ${r.depthCompleted} events (depth ${r.depth} not completed)`;
+      r.verdict === 'held' && r.split
+        ? // One shard's part is no exhaustive search: the merge of every shard is (its line follows the report).
+          `${name}: held in this shard's part: the interleavings of at most ${r.depthCompleted} events through its states (not exhaustive alone)`
+        : r.verdict === 'held'
+          ? `${name}: held for every interleaving of at most ${r.depthCompleted} events (exhaustive, breadth-first)`
+          : `${name}: held so far (${stopText(r.stoppedBy)}): held for every interleaving of at most ${r.depthCompleted} events (depth ${r.depth} not completed)`;
     return [head, ...scope, ...knownLines(r.known), ...coverageLines(r.coverage), ''].join('\n');
   }
   return [
