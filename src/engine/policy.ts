@@ -140,7 +140,12 @@ const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 /** Validates a policy definition and marks it as a policy. */
 export function definePolicy<V = unknown, H = unknown>(def: PolicyDefinition<V, H>): Policy<V, H> {
   validateDefinition(def);
-  return Object.freeze({ ...def, summary: def.summary ?? '', hooks: Object.freeze(hooksOf(def.hooks)), kind: 'worldswitch-policy' as const });
+  return Object.freeze({
+    ...def,
+    summary: def.summary ?? '',
+    hooks: Object.freeze(hooksOf(def.hooks)),
+    kind: 'worldswitch-policy' as const,
+  });
 }
 
 /**
