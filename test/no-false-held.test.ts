@@ -169,6 +169,15 @@ describe('8. malformed --path', () => {
     expect(lines(r.err)).toEqual([expect.stringMatching(/^worldswitch: --path 5:0:0(:0)* does not lead to a run of this check/)]);
   });
 
+  it("the Replay line of a check run from a --path keeps it, and prints the same report (a shard's printed command)", async () => {
+    const args = ['check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '1', '--runs', '500', '--path', '500'];
+    const first = await cli(...args);
+    expect(first.code).toBe(1);
+    const replay = /^Replay: npx worldswitch (.*)$/m.exec(first.out)?.[1] ?? '';
+    expect(replay).toBe(args.join(' '));
+    expect((await cli(...replay.split(' '))).out).toBe(first.out);
+  });
+
   it('a printed path run with another seed that holds says it reproduced nothing', async () => {
     const found = JSON.parse((await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '2', '--json')).out);
     const again = await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '2', '--path', found.path);

@@ -120,7 +120,8 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     const replayFlags = [
       ...replay,
       ...checkReplayFlags(names, { runs, maxSteps: flags.maxSteps }),
-      ...(shard && unit.from > 0 ? [`--path ${unit.from}`] : []),
+      // The runs this check made: from the --path given (a shard's own start, or a replayed path).
+      ...(flags.path ? [`--path ${flags.path}`] : shard && unit.from > 0 ? [`--path ${unit.from}`] : []),
       ...triageReplayFlags(flags),
     ];
     const command = replayCommand(result, { policyArg: arg, flags: replayFlags });
