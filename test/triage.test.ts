@@ -3,7 +3,7 @@
  * (test/fixtures/two-bugs.ts). `--continue` reports both; skipping or assuming fixed the first
  * lets plain `check` and `explore` report the second; `--out-dir` saves one replayable trace each.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -141,6 +141,29 @@ describe('--out-dir', () => {
       const r = await cli('replay', file, '--json', '--trust-policy-file');
       expect(r.code).toBe(1);
       expect(JSON.parse(r.out).invariant).toBe(inv);
+    }
+  });
+
+  it('gives two policies of one name (two files) a file each, in check and explore, instead of one overwriting the other', async () => {
+    const twins = join(dir, 'twins');
+    const api = join(process.cwd(), 'src/engine/policy.ts');
+    for (const f of ['a', 'c']) {
+      mkdirSync(twins, { recursive: true });
+      writeFileSync(
+        join(twins, `${f}.ts`),
+        `import { definePolicy } from '${api}';\nexport default definePolicy({ name: 'twin', arch: 'arm64-nvhe', summary: '', hooks: {} });\n`,
+      );
+    }
+    for (const [command, extra] of [
+      ['check', []],
+      ['explore', ['--depth', '4']],
+    ] as const) {
+      const out = join(dir, `twins-${command}`);
+      const r = await cli(command, twins, ...extra, '--out-dir', out, '--quiet');
+      expect(r.code).toBe(1);
+      const [second, first] = readdirSync(out).sort();
+      expect(first).toMatch(/^arm64-nvhe-twin-[a-z-]+\.json$/);
+      expect(second).toBe(first?.replace(/\.json$/, '-2.json'));
     }
   });
 });

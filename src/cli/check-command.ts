@@ -73,6 +73,8 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     verdict: CiVerdict;
   }[] = [];
   let signal: Signal | undefined;
+  // --out-dir names written by this command: a second policy of one name (from another file) gets its own.
+  const outDirNames = new Map<string, number>();
   let budget = false;
   // The CLI binary checks in worker threads; the in-process CLI of the tests on this thread, unless --workers says otherwise.
   const inProcessIo = io.status === undefined && io.onSignal === undefined;
@@ -128,6 +130,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     const how = saveFinding(flags, result, renderer, io, {
       arg,
       file,
+      outDirNames,
       ...(exportName ? { exportName } : {}),
       run: `check --seed ${result.seed}`,
       command,

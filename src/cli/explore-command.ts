@@ -64,6 +64,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const { shard } = flags;
   const por = flags.por ?? POR_DEFAULT;
   const results: { result: ExploreResult; text: string; line: string; held: boolean }[] = [];
+  // --out-dir names written by this command: a second policy of one name (from another file) gets its own.
+  const outDirNames = new Map<string, number>();
   let code = 0;
   let signal: Signal | undefined;
   // Several policies are explored side by side, one per thread of `--workers` (a search keeps the
@@ -196,6 +198,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const how = saveFinding(flags, result, x, io, {
       arg,
       file,
+      outDirNames,
       ...(exportName ? { exportName } : {}),
       run: `explore --depth ${flags.depth}`,
       command,

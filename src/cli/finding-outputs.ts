@@ -18,6 +18,8 @@ export interface FindingSource {
   /** The command that reproduces the run. */
   readonly command: string;
   readonly replayFlags: readonly string[];
+  /** `--out-dir`: the file names this command wrote so far, so two policies of one name (two files) do not share one. */
+  readonly outDirNames?: Map<string, number>;
 }
 
 /** Writes a finding's files (`--out`, `--html`, `--out-dir`) and returns how its text report says to reproduce it. */
@@ -34,7 +36,7 @@ export function saveFinding(
     run: at.run,
     command: at.command,
   });
-  if (flags.outDir) saveOutDir(flags.outDir, r, at.file, io, at.exportName);
+  if (flags.outDir) saveOutDir(flags.outDir, r, at.file, io, at.exportName, at.outDirNames);
   return {
     policyArg: at.arg,
     flags: at.replayFlags,

@@ -67,7 +67,14 @@ const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_');
  * `--out-dir DIR`: one trace file per counterexample, named `<arch>-<policy>-<invariant>.json`
  * (`-2`, `-3`, … for further points of one invariant with `--per-point`). Returns the files written.
  */
-export function saveOutDir(dir: string, r: CheckResult | ExploreResult, file: string | undefined, io: Io, exportName?: string): string[] {
+export function saveOutDir(
+  dir: string,
+  r: CheckResult | ExploreResult,
+  file: string | undefined,
+  io: Io,
+  exportName?: string,
+  used = new Map<string, number>(),
+): string[] {
   const all = counterexamplesOf(r);
   if (all.length === 0) return [];
   try {
@@ -75,7 +82,6 @@ export function saveOutDir(dir: string, r: CheckResult | ExploreResult, file: st
   } catch (e) {
     throw new UsageError(`Cannot create --out-dir ${dir}: ${(e as Error).message}`);
   }
-  const used = new Map<string, number>();
   const written: string[] = [];
   for (const c of all) {
     const base = `${safe(r.arch)}-${safe(r.policy)}-${safe(c.invariant)}`;
