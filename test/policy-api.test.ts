@@ -10,10 +10,14 @@ import nvheEager from '../models/arm64-nvhe/policies/eager.js';
 import { GDB_BCR, KVM_ARM_MAX_DBG_REGS } from '../models/arm64-vhe/api.js';
 import { arm64Vhe } from '../models/arm64-vhe/model.js';
 import owner2025 from '../models/arm64-vhe/policies/arm64-owner-2025.js';
+import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
+import { hooksNeverCalled } from '../src/cli/selection.js';
 import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from '../src/engine/execute.js';
+import type { ArchModel } from '../src/engine/model.js';
 import { definePolicy, type GuestDebug, type Hooks } from '../src/engine/policy.js';
-import { check } from '../src/searches/check.js';
+import { check, makeExecutor } from '../src/searches/check.js';
+import { cli } from './cli-harness.js';
 
 describe('register ids', () => {
   it('dbgRegOf names the bank and slot (CRm) of every breakpoint/watchpoint register, and dbgRegId inverts it', () => {
@@ -111,5 +115,23 @@ describe('hooks wherever the hooks object keeps them', () => {
     expect(() => definePolicy({ name: 'bad', arch: 'arm64-nvhe', summary: '', hooks: new Bad() as unknown as Hooks })).toThrow(
       'Policy "bad": hook "trap" is not a function.',
     );
+  });
+});
+
+describe('hooks an architecture never calls', () => {
+  it('no built-in policy has one under its default model options', () => {
+    for (const p of policies) {
+      const arch = architectures.find((a) => a.id === p.arch) as ArchModel;
+      expect([p.name, hooksNeverCalled(makeExecutor(p, arch, []))]).toEqual([p.name, []]);
+    }
+  });
+
+  it('a policy file with one gets a note on stderr naming them (its code is never checked), and the verdict stands', async () => {
+    const r = await cli('check', 'test/fixtures/uncalled-hooks.ts', '--runs', '20');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(
+      'worldswitch: note: arm64-nvhe/uncalled-hooks has hooks fastpath, runEnter, which arm64-nvhe never calls here: that code is not checked\n',
+    );
+    expect(r.out).toContain('arm64-nvhe/uncalled-hooks: held');
   });
 });

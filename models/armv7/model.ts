@@ -153,6 +153,8 @@ export const armv7: ArchModel = {
       registers,
       lifecycle: vcpuLoad,
       memory: { vcpuAreas: ['cp14'], hostAreas: ['cp14', 'onReg', 'percpu'], vcpuScalars: ['debugFlags'] },
+      // debug-events.ts hostCp14Write: a host CP14 write HDCR.TDA traps goes to the policy's hostTrap.
+      directHooks: ['hostTrap'],
       view,
       guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT, DBGDIDR]),
       guestWritable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT]),

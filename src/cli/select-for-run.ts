@@ -3,7 +3,7 @@ import type { KnownFailure } from '../searches/triage.js';
 import type { Catalog } from './catalog.js';
 import type { Io } from './io.js';
 import { checkDestinations, checkSavesOne } from './save-file.js';
-import { checkInvariantsApply, checkModelFlags, type Selected, selectAll } from './selection.js';
+import { checkInvariantsApply, checkModelFlags, noteUncalledHooks, type Selected, selectAll } from './selection.js';
 import { warnUnmatchedKnown } from './triage-flags.js';
 
 /**
@@ -23,6 +23,7 @@ export async function selectForRun(
   const selected = await selectAll(args, catalog, flags.hookTimeout);
   checkModelFlags(selected, flags, catalog);
   checkInvariantsApply(names, selected, catalog);
+  noteUncalledHooks(selected, flags, io);
   warnUnmatchedKnown(
     known,
     selected.map((s) => s.arch.id),

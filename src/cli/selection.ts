@@ -1,12 +1,14 @@
-import { POLICY_TOTAL } from '../engine/execute.js';
+import { type Executor, POLICY_TOTAL } from '../engine/execute.js';
 import type { Invariant } from '../engine/invariant.js';
+import { HOOK_NAMES } from '../engine/lifecycle.js';
 import type { ArchModel } from '../engine/model.js';
 import type { Policy } from '../engine/policy.js';
 import { type LoadedPolicy, loadPolicyFile, probePolicyFile } from '../persistence/load-policy.js';
 import { UsageError } from '../persistence/usage-error.js';
-import { CHECK_DEFAULTS } from '../searches/check.js';
+import { CHECK_DEFAULTS, makeExecutor } from '../searches/check.js';
 import type { Catalog } from './catalog.js';
 import { filesIn, isDirectory } from './files-in.js';
+import type { Io } from './io.js';
 import { isPolicyFile, selectPolicies } from './select-policies.js';
 
 /** Policy files in a directory argument: scripts, not declarations, tests or specs. */
@@ -157,6 +159,30 @@ export function invariantNotes(selected: readonly { readonly arch: ArchModel }[]
   const bare = archs.filter((a) => asked.length > 0 && asked.every((n) => !has(a, n)));
   if (bare.length > 0) notes += `note: the rows of ${bare.join(', ')} checked policy-total alone.\n`;
   return notes;
+}
+
+/**
+ * A note on stderr per hook of a policy file that its architecture never calls (`fastpath` off x86,
+ * `runEnter` off ppc-booke, `hostTrap` off armv7): that code is never checked, so a held verdict
+ * says nothing of it. A hook the architecture calls only in some configurations (x86's `fastpath`
+ * from Linux 5.8) gets no note. Built-in policies are tested not to have one.
+ */
+export function noteUncalledHooks(selected: readonly Selected[], flags: Readonly<Record<string, unknown>>, io: Io): void {
+  for (const s of selected) {
+    if (s.file === undefined) continue;
+    const never = hooksNeverCalled(makeExecutor(s.policy, s.arch, [], modelConfig(s.arch, flags).config));
+    if (never.length === 0) continue;
+    const what = never.length === 1 ? `hook ${never[0]}, which` : `hooks ${never.join(', ')}, which`;
+    io.err(`worldswitch: note: ${s.arch.id}/${s.policy.name} has ${what} ${s.arch.id} never calls here: that code is not checked\n`);
+  }
+}
+
+/** The hooks `x`'s policy has that its model never calls: not in the lifecycle machine's actions, no kind's `needsHook`, not a direct hook. */
+export function hooksNeverCalled(x: Executor): string[] {
+  const called = new Set<string>(x.model.directHooks ?? []);
+  for (const h of x.model.lifecycle.hook) if (h >= 0) called.add(HOOK_NAMES[h] as string);
+  for (const k of x.kinds) if (k.needsHook !== undefined) called.add(k.needsHook);
+  return HOOK_NAMES.filter((h) => x.policy.hooks[h] !== undefined && !called.has(h));
 }
 
 /** Rejects a model flag (`--gdb`, `--mdbgen`, ...) that no selected policy's architecture has: it would be ignored. */

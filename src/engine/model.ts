@@ -159,6 +159,12 @@ export interface ModelInstance {
   traps(hw: Float64Array, o: number, reg: number, isWrite: boolean): boolean;
   /** Architecture-specific events (host debug users, guest execution and data accesses). */
   readonly events: readonly EventKind[];
+  /**
+   * Hooks the model's events call themselves, besides the lifecycle machine's actions and the
+   * kinds' `needsHook` (armv7: `hostTrap`, from a host CP14 write HDCR traps): with those, every
+   * hook the model can call, so a policy's hook it never calls can be named (selection.ts).
+   */
+  readonly directHooks?: readonly string[];
   /** Hooks the architecture's common code provides when a policy does not (e.g. KVM_GET_ONE_REG). */
   readonly defaultHooks: Hooks<never, never>;
   /** Puts the architecture's reset state into `w` (hardware, vCPU memory, intents). */
