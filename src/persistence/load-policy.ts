@@ -14,11 +14,18 @@ export interface LoadedPolicy {
 /**
  * Splits a policy-file address `file.ts#exportName` into the file and the export (absent: every
  * policy the file exports). `#` after a script extension is an export name, so a file exporting a
- * VMX and an SVM variant needs no wrapper file to check one of them.
+ * VMX and an SVM variant needs no wrapper file to check one of them. An empty or malformed name
+ * after the `#` is a usage error (unless the whole address is an existing file's name).
  */
 export function splitPolicyAddress(address: string): { file: string; exportName?: string } {
-  const m = /^(.*\.(?:ts|mts|cts|js|mjs|cjs))#([A-Za-z_$][\w$]*)$/.exec(address);
-  return m ? { file: m[1] as string, exportName: m[2] as string } : { file: address };
+  const m = /^(.*\.(?:ts|mts|cts|js|mjs|cjs))#([^#/\\]*)$/.exec(address);
+  if (!m || existsSync(address)) return { file: address };
+  const [, file, exportName] = m as unknown as [string, string, string];
+  if (exportName === '')
+    throw new UsageError(`${address}: the export name after '#' is empty; name an export (${file}#default, say) or drop the '#'.`);
+  if (!/^[A-Za-z_$][\w$]*$/.test(exportName))
+    throw new UsageError(`${address}: "${exportName}" after '#' is not an export name (a JavaScript identifier).`);
+  return { file, exportName };
 }
 
 /** One line from a module's load error: esbuild's `file:line:col: ERROR: message` when it has one. */

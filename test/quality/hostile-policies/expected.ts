@@ -111,4 +111,12 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   },
   // 16. Claims to be a policy, has no hooks.
   { policy: 'fake-kind.ts', command: 'check', flags: [], exit: 2, says: /export "default" is not a valid policy: .*has no hooks object/ },
+  // 17. An empty export name after '#': said so, not taken for a built-in `<arch>/<name>`.
+  ...(['check', 'replay'] as const).map((command) => ({
+    policy: 'twins.ts#',
+    command,
+    flags: [],
+    exit: 2,
+    says: /twins\.ts#: the export name after '#' is empty/,
+  })),
 ];
