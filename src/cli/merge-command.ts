@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { readInputFile } from '../persistence/input-file.js';
 import { parseOrThrow, TRACE_FORMAT } from '../persistence/trace-file.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { REPORT_VERSION } from '../reports/json.js';
@@ -67,12 +67,12 @@ export interface ReportFile {
 
 /** Reads a report file's JSON. */
 function readJson(file: string): ReportFile {
+  const text = readInputFile(file, 'Report');
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not a JSON report (${(e as Error).message})`;
-    throw new UsageError(`Report ${file} ${why}.`);
+    throw new UsageError(`Report ${file} is not a JSON report (${(e as Error).message}).`);
   }
   const { command, format } = (typeof json === 'object' && json !== null ? json : {}) as { command?: unknown; format?: unknown };
   if (format === TRACE_FORMAT)

@@ -1,8 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { isPolicy, type Policy, PolicyError, validateDefinition } from '../engine/policy.js';
+import { checkInputFile } from './input-file.js';
 import { UsageError } from './usage-error.js';
 
 /** A policy a file exports, and the export it came from (`default`, or a named export). */
@@ -47,7 +48,7 @@ function loadErrorLine(e: unknown): string {
 export async function loadPolicyFile(address: string): Promise<LoadedPolicy[]> {
   const { file, exportName } = splitPolicyAddress(address);
   const path = resolve(file);
-  if (!existsSync(path)) throw new UsageError(`Policy file ${file} does not exist.`);
+  checkInputFile(file, 'Policy file');
   let module: Record<string, unknown>;
   try {
     if (/\.[mc]?ts$/.test(path)) {
@@ -111,7 +112,7 @@ export const LOAD_TIMEOUT_FLOOR_MS = 5000;
  */
 export async function probePolicyFile(address: string, timeoutMs: number): Promise<void> {
   const { file } = splitPolicyAddress(address);
-  if (!existsSync(resolve(file)) || !statSync(resolve(file)).isFile()) return; // loadPolicyFile says why
+  checkInputFile(file, 'Policy file'); // a FIFO would block the import, here and in loadPolicyFile
   const self = JSON.stringify(import.meta.url);
   const code = import.meta.url.endsWith('.ts')
     ? `import('tsx/esm/api').then((m) => m.tsImport(${self}, ${self})).then((m) => m.probeMain());`

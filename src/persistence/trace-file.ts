@@ -7,6 +7,8 @@ import { UsageError } from './usage-error.js';
 export const TRACE_FORMAT = 'worldswitch-trace';
 /** Version of the saved-trace format; bumped on any change an older reader would misread. */
 export const TRACE_VERSION = 1;
+/** The largest trace file worldswitch reads (a 100,000-event trace is about 10 MiB). */
+export const MAX_TRACE_BYTES = 64 * 2 ** 20;
 
 /**
  * A saved counterexample (`--out`): everything `worldswitch replay` needs to re-execute it. The

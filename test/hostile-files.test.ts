@@ -1,0 +1,68 @@
+/**
+ * Hostile files where the CLI expects input files: a FIFO or a device in place of a policy file, a
+ * trace, a report or an `--assume-fixed` trace. Each is one line on stderr naming the file and
+ * exit 2, never a crash (exit 3) or a hang. Whatever could block runs in a child process
+ * (`bin/worldswitch.js`, the compiled dist/) under a timeout, so a regression fails the test
+ * instead of hanging the test run.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, lines } from './cli-harness.js';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = join(root, 'bin/worldswitch.js');
+const dir = mkdtempSync(join(tmpdir(), 'worldswitch-files-'));
+const trace = join(dir, 't.json');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  if (!existsSync(join(root, 'dist/src/cli/cli.js'))) throw new Error('dist/ is not built: run `npx tsc -p .` (npm test does)');
+  expect((await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '1', '--out', trace)).code).toBe(1);
+});
+
+/** The binary on `args`, killed after 30 s: a blocked read shows as exit code null. */
+const run = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+/** An exit-2 refusal: exactly one line on stderr, matching `says`, and nothing on stdout. */
+function refused(r: { code: number | null; out: string; err: string }, says: RegExp): void {
+  expect(r.code, r.err).toBe(2);
+  expect(lines(r.err)).toEqual([expect.stringMatching(says)]);
+  expect(r.out).toBe('');
+}
+
+describe('a FIFO or a device where a file is read: refused before opening it', () => {
+  const fifo = (name: string): string => {
+    const path = join(dir, name);
+    expect(spawnSync('mkfifo', [path]).status).toBe(0);
+    return path;
+  };
+  let traceFifo = '';
+  let policyFifo = '';
+  beforeAll(() => {
+    traceFifo = fifo('fifo.json');
+    policyFifo = fifo('fifo.ts');
+  });
+  it.each([
+    [
+      '--assume-fixed',
+      () => ['check', 'arm64-nvhe/eager', '--assume-fixed', traceFifo],
+      /--assume-fixed trace .*fifo\.json is not a regular file/,
+    ],
+    ['a merge input', () => ['merge', traceFifo], /Report .*fifo\.json is not a regular file/],
+    ['a policy file (check)', () => ['check', policyFifo, '--hook-timeout', '5'], /Policy file .*fifo\.ts is not a regular file/],
+    ['a policy file (cost)', () => ['cost', policyFifo], /Policy file .*fifo\.ts is not a regular file/],
+    ['replay --policy', () => ['replay', trace, '--policy', policyFifo], /Policy file .*fifo\.ts is not a regular file/],
+    ['a device as a policy file', () => ['check', '/dev/zero'], /Policy file \/dev\/zero is not a regular file/],
+  ])(
+    '%s',
+    (_what, argv, says) => {
+      refused(run(...argv()), says);
+    },
+    60_000,
+  );
+});
