@@ -1,12 +1,13 @@
 /**
- * Hostile files where the CLI expects input files: a FIFO or a device in place of a policy file, a
- * trace, a report or an `--assume-fixed` trace. Each is one line on stderr naming the file and
- * exit 2, never a crash (exit 3) or a hang. Whatever could block runs in a child process
+ * Hostile files where the CLI expects input files: a symbolic link to nothing or a link cycle in a
+ * directory argument, a FIFO or a device in place of a policy file, a trace, a report or an
+ * `--assume-fixed` trace. Each is one line on stderr naming the file and exit 2 (a link cycle:
+ * every file once), never a crash (exit 3) or a hang. Whatever could block runs in a child process
  * (`bin/worldswitch.js`, the compiled dist/) under a timeout, so a regression fails the test
  * instead of hanging the test run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,44 @@ function refused(r: { code: number | null; out: string; err: string }, says: Reg
   expect(lines(r.err)).toEqual([expect.stringMatching(says)]);
   expect(r.out).toBe('');
 }
+
+describe('a directory argument holding a symbolic link to nothing', () => {
+  it('replay DIR names the link, exit 2', async () => {
+    const corpus = join(dir, 'dangling-traces');
+    mkdirSync(corpus);
+    copyFileSync(trace, join(corpus, 'good.json'));
+    symlinkSync('/nonexistent/worldswitch-trace.json', join(corpus, 'bad.json'));
+    refused(
+      await cli('replay', corpus),
+      /^worldswitch: Trace file .*bad\.json is a symbolic link to \/nonexistent\/.*, which does not exist\.$/,
+    );
+  });
+  it('check DIR/ names the link, exit 2', async () => {
+    const policies = join(dir, 'dangling-policies');
+    mkdirSync(policies);
+    symlinkSync('/nonexistent/policy.ts', join(policies, 'bad.ts'));
+    refused(
+      await cli('check', `${policies}/`),
+      /^worldswitch: Policy file .*bad\.ts is a symbolic link to \/nonexistent\/policy\.ts, which does not exist\.$/,
+    );
+  });
+});
+
+describe('a directory argument with a symbolic link cycle', () => {
+  it('replays each trace once and ends', () => {
+    const corpus = join(dir, 'loop');
+    mkdirSync(join(corpus, 'sub'), { recursive: true });
+    copyFileSync(trace, join(corpus, 't.json'));
+    // Two links back to the top: followed naively, the walk doubles at every level.
+    symlinkSync(corpus, join(corpus, 'sub', 'a'));
+    symlinkSync(corpus, join(corpus, 'sub', 'b'));
+    const r = run('replay', corpus, '--json');
+    expect(r.code, r.err).toBe(1);
+    const json = JSON.parse(r.out) as { summary: { traces: number }; results: unknown[] };
+    expect(json.summary.traces).toBe(1);
+    expect(json.results).toHaveLength(1);
+  }, 60_000);
+});
 
 describe('a FIFO or a device where a file is read: refused before opening it', () => {
   const fifo = (name: string): string => {
@@ -65,4 +104,11 @@ describe('a FIFO or a device where a file is read: refused before opening it', (
     },
     60_000,
   );
+  it('a FIFO inside a directory argument is named, not skipped and not read', () => {
+    const corpus = join(dir, 'fifo-corpus');
+    mkdirSync(corpus);
+    copyFileSync(trace, join(corpus, 'good.json'));
+    expect(spawnSync('mkfifo', [join(corpus, 'pipe.json')]).status).toBe(0);
+    refused(run('replay', corpus), /Trace file .*pipe\.json is not a regular file/);
+  }, 60_000);
 });
