@@ -1,13 +1,13 @@
 /**
  * Hostile files where the CLI expects input files: a symbolic link to nothing or a link cycle in a
  * directory argument, a FIFO or a device in place of a policy file, a trace, a report or an
- * `--assume-fixed` trace. Each is one line on stderr naming the file and exit 2 (a link cycle:
- * every file once), never a crash (exit 3) or a hang. Whatever could block runs in a child process
- * (`bin/worldswitch.js`, the compiled dist/) under a timeout, so a regression fails the test
- * instead of hanging the test run.
+ * `--assume-fixed` trace, and JSON nested 100,000 levels deep. Each is one line on stderr naming
+ * the file and exit 2 (a link cycle: every file once), never a crash (exit 3) or a hang. Whatever
+ * could block runs in a child process (`bin/worldswitch.js`, the compiled dist/) under a timeout,
+ * so a regression fails the test instead of hanging the test run.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,4 +111,25 @@ describe('a FIFO or a device where a file is read: refused before opening it', (
     expect(spawnSync('mkfifo', [join(corpus, 'pipe.json')]).status).toBe(0);
     refused(run('replay', corpus), /Trace file .*pipe\.json is not a regular file/);
   }, 60_000);
+});
+
+describe('JSON nested 100,000 levels deep', () => {
+  const deep = join(dir, 'deep.json');
+  const deepReport = join(dir, 'deep-report.json');
+  beforeAll(() => {
+    const nested = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    writeFileSync(deep, nested);
+    writeFileSync(deepReport, `{"reportVersion":1,"command":"check","results":[${nested}]}`);
+  });
+  it.each([
+    ['replay', () => ['replay', deep], /deep\.json is not a valid trace: its JSON nests deeper than 64 levels/],
+    [
+      '--assume-fixed',
+      () => ['check', 'arm64-nvhe/eager', '--assume-fixed', deep],
+      /deep\.json is not a valid trace: its JSON nests deeper than 64 levels/,
+    ],
+    ['merge', () => ['merge', deepReport], /Report .*deep-report\.json is not a valid report: its JSON nests deeper than 64 levels/],
+  ])('%s: not a valid trace or report, exit 2', async (_what, argv, says) => {
+    refused(await cli(...argv()), says);
+  });
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { readInputFile } from '../persistence/input-file.js';
-import { parseOrThrow, TRACE_FORMAT } from '../persistence/trace-file.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, parseOrThrow, TRACE_FORMAT } from '../persistence/trace-file.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { REPORT_VERSION } from '../reports/json.js';
 import { renderMergedText, renderMergeTable } from '../reports/merge-report.js';
@@ -74,6 +74,8 @@ function readJson(file: string): ReportFile {
   } catch (e) {
     throw new UsageError(`Report ${file} is not a JSON report (${(e as Error).message}).`);
   }
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH))
+    throw new UsageError(`Report ${file} is not a valid report: its JSON nests deeper than ${MAX_JSON_DEPTH} levels.`);
   const { command, format } = (typeof json === 'object' && json !== null ? json : {}) as { command?: unknown; format?: unknown };
   if (format === TRACE_FORMAT)
     throw new UsageError(`${file} is a saved trace (--out), not a report: replay it with worldswitch replay ${file}.`);
