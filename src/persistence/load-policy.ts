@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { describeError } from '../engine/executor-types.js';
 import { isPolicy, type Policy, PolicyError, validateDefinition } from '../engine/policy.js';
 import { checkInputFile } from './input-file.js';
 import { UsageError } from './usage-error.js';
@@ -31,7 +32,9 @@ export function splitPolicyAddress(address: string): { file: string; exportName?
 
 /** One line from a module's load error: esbuild's `file:line:col: ERROR: message` when it has one. */
 function loadErrorLine(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  // A thrown value that is no Error (`throw Object.create(null)`) can only come from the module's own code.
+  if (!(e instanceof Error)) return `its top-level code threw ${describeError(e)}`;
+  const message = e.message;
   const located = /^(.+:\d+:\d+): (?:ERROR: )?(.*)$/m.exec(message);
   if (/^Transform failed/.test(message) && located) return `${located[1]}: ${located[2]}`;
   return message.replace(/\s*\n\s*/g, ' ').trim();
@@ -74,10 +77,16 @@ export async function loadPolicyFile(address: string): Promise<LoadedPolicy[]> {
     found.push({ policy: value as Policy, exportName: name });
   };
   for (const [name, value] of Object.entries(module)) {
-    if (isPolicy(value)) take(name, value);
-    // tsx may wrap a CommonJS-style default export once more.
-    else if (typeof value === 'object' && value !== null && isPolicy((value as { default?: unknown }).default)) {
-      take(name, (value as { default: unknown }).default);
+    try {
+      if (isPolicy(value)) take(name, value);
+      // tsx may wrap a CommonJS-style default export once more.
+      else if (typeof value === 'object' && value !== null && isPolicy((value as { default?: unknown }).default)) {
+        take(name, (value as { default: unknown }).default);
+      }
+    } catch (e) {
+      // A Proxy, a getter that throws: the export cannot even be looked at.
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`Cannot load policy file ${file}: reading its export "${name}" threw ${describeError(e)}`);
     }
   }
   if (found.length === 0)
@@ -158,7 +167,8 @@ export async function probeMain(): Promise<void> {
     await loadPolicyFile(address);
     parentPort?.postMessage({ ok: true });
   } catch (e) {
-    parentPort?.postMessage({ error: e instanceof Error ? e.message : String(e) });
+    const error = e instanceof UsageError ? e.message : `Cannot load policy file ${address}: ${loadErrorLine(e)}`;
+    parentPort?.postMessage({ error });
   } finally {
     process.exit = realExit;
   }

@@ -119,4 +119,21 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     exit: 2,
     says: /twins\.ts#: the export name after '#' is empty/,
   })),
+  // 18. Loading throws something unprintable, or reading an export throws: the file and the cause, on one line.
+  ...(['check', 'explore', 'cost', 'replay'] as const).flatMap((command) => [
+    {
+      policy: 'proxy-export.ts',
+      command,
+      flags: command === 'explore' ? ['--depth', '2'] : [],
+      exit: 2,
+      says: /^worldswitch: Cannot load policy file \S*proxy-export\.ts: reading its export "default" threw Error: proxy get$/m,
+    },
+    {
+      policy: 'toplevel-throw-null-proto.ts',
+      command,
+      flags: command === 'explore' ? ['--depth', '2'] : [],
+      exit: 2,
+      says: /^worldswitch: Cannot load policy file \S*toplevel-throw-null-proto\.ts: its top-level code threw \[object Object\]$/m,
+    },
+  ]),
 ];
