@@ -136,4 +136,13 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       says: /^worldswitch: Cannot load policy file \S*toplevel-throw-null-proto\.ts: its top-level code threw \[object Object\]$/m,
     },
   ]),
+  // 7b. A hook throws a Proxy that even Object.prototype.toString cannot print: still a finding.
+  ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
+    policy: 'throw-proxy.ts',
+    command,
+    flags: command === 'explore' ? ['--depth', '2'] : [],
+    exit: 1,
+    ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
+    says: /vcpuLoad threw: a value that cannot be printed/,
+  })),
 ];
