@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { parseOrThrow, TRACE_FORMAT } from '../persistence/trace-file.js';
+import { readInputFile } from '../persistence/input-file.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, parseOrThrow, TRACE_FORMAT } from '../persistence/trace-file.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { REPORT_VERSION } from '../reports/json.js';
 import { renderMergedText, renderMergeTable } from '../reports/merge-report.js';
@@ -67,13 +67,15 @@ export interface ReportFile {
 
 /** Reads a report file's JSON. */
 function readJson(file: string): ReportFile {
+  const text = readInputFile(file, 'Report');
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not a JSON report (${(e as Error).message})`;
-    throw new UsageError(`Report ${file} ${why}.`);
+    throw new UsageError(`Report ${file} is not a JSON report (${(e as Error).message}).`);
   }
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH))
+    throw new UsageError(`Report ${file} is not a valid report: its JSON nests deeper than ${MAX_JSON_DEPTH} levels.`);
   const { command, format } = (typeof json === 'object' && json !== null ? json : {}) as { command?: unknown; format?: unknown };
   if (format === TRACE_FORMAT)
     throw new UsageError(`${file} is a saved trace (--out), not a report: replay it with worldswitch replay ${file}.`);

@@ -1,10 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import * as z from 'zod';
 import type { Executor } from '../engine/execute.js';
 import { DOMAIN_SMALL } from '../engine/model.js';
+import { readInputFile } from '../persistence/input-file.js';
 import { splitPolicyAddress } from '../persistence/load-policy.js';
-import { parseOrThrow, readTraceFile, type TraceFile } from '../persistence/trace-file.js';
+import { MAX_TRACE_BYTES, parseOrThrow, readTraceFile, type TraceFile } from '../persistence/trace-file.js';
 import { configSchema, packTraceEvents } from '../persistence/trace-schema.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { type ReplayOutcome, renderReplayText, replayAgain, toReplayJsonReport } from '../reports/replay-report.js';
@@ -31,28 +31,6 @@ export interface ReplayCommandFlags {
   fullState?: boolean;
   /** `--junit FILE`: also write the verdicts as JUnit XML. */
   junit?: string;
-}
-
-/** The largest trace file `replay` reads (a 100,000-event trace is about 10 MiB). */
-export const MAX_TRACE_BYTES = 64 * 2 ** 20;
-
-function readText(file: string): string {
-  try {
-    // A device (/dev/zero), a FIFO or a huge file would be read without end: refuse before reading.
-    const st = statSync(file);
-    if (st.isDirectory()) throw new UsageError(`Trace file ${file} is a directory.`);
-    if (!st.isFile()) throw new UsageError(`Trace file ${file} is not a regular file.`);
-    if (st.size > MAX_TRACE_BYTES) {
-      throw new UsageError(
-        `Trace file ${file} is ${(st.size / 2 ** 20).toFixed(0)} MiB; replay reads at most ${MAX_TRACE_BYTES / 2 ** 20} MiB.`,
-      );
-    }
-    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as Error).message})`;
-    throw new UsageError(`Trace file ${file} ${why}.`);
-  }
 }
 
 /**
@@ -91,7 +69,7 @@ async function policyFor(saved: TraceFile, file: string, flags: ReplayCommandFla
 
 /** Loads and validates a trace file against the catalog: the architecture, policy, invariants, configuration and events. */
 async function loadTrace(file: string, flags: ReplayCommandFlags, catalog: Catalog) {
-  const saved = readTraceFile(readText(file), file);
+  const saved = readTraceFile(readInputFile(file, 'Trace file', MAX_TRACE_BYTES), file);
   const arch = catalog.architectures.find((a) => a.id === saved.arch);
   if (!arch) {
     throw new UsageError(

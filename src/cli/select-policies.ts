@@ -5,12 +5,11 @@ import { UsageError } from '../persistence/usage-error.js';
 
 /**
  * A policy argument that names a file rather than a built-in policy: a script extension (with an
- * optional `#exportName`), an explicit path (`./`, `../`, `/`), or an existing file. `arm64-nvhe/eager` is a built-in name.
+ * optional `#exportName`, which `splitPolicyAddress` checks: an empty one is an error, not a
+ * built-in name), an explicit path (`./`, `../`, `/`), or an existing file. `arm64-nvhe/eager` is a built-in name.
  */
 export const isPolicyFile = (arg: string): boolean =>
-  /\.(ts|mts|cts|js|mjs|cjs)(#[A-Za-z_$][\w$]*)?$/.test(arg) ||
-  /^(\.{1,2}[\\/]|[\\/])/.test(arg) ||
-  (existsSync(arg) && statSync(arg).isFile());
+  /\.(ts|mts|cts|js|mjs|cjs)(#[^#/\\]*)?$/.test(arg) || /^(\.{1,2}[\\/]|[\\/])/.test(arg) || (existsSync(arg) && statSync(arg).isFile());
 
 /**
  * Resolves `<arch>/<name>` or a bare `<name>` against the built-in policies (DESIGN §7): a bare

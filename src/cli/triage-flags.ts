@@ -1,8 +1,9 @@
 /** The triage flags of `check` and `explore`: `--skip-invariant`, `--assume-fixed`, `--out-dir`. */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { POLICY_TOTAL } from '../engine/execute.js';
-import { readTraceFile, toTraceFile } from '../persistence/trace-file.js';
+import { readInputFile } from '../persistence/input-file.js';
+import { MAX_TRACE_BYTES, readTraceFile, toTraceFile } from '../persistence/trace-file.js';
 import { UsageError } from '../persistence/usage-error.js';
 import type { CheckResult } from '../searches/check.js';
 import type { ExploreResult } from '../searches/explore.js';
@@ -32,13 +33,7 @@ export function checkSkipNames(names: readonly string[], catalog: Catalog, only:
 /** Reads the `--assume-fixed` trace files as known failures; a file that cannot be used is a usage error. */
 export function loadKnown(files: readonly string[], catalog: Catalog): KnownFailure[] {
   return files.map((file) => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new UsageError(`--assume-fixed ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
-    }
-    const t = readTraceFile(text, file);
+    const t = readTraceFile(readInputFile(file, '--assume-fixed trace', MAX_TRACE_BYTES), file);
     if (!catalog.architectures.some((a) => a.id === t.arch)) throw new UsageError(`${file}: unknown architecture "${t.arch}".`);
     return knownFromTrace(t, file);
   });

@@ -86,7 +86,11 @@ export function describeError(e: unknown): string {
     if (e instanceof Error) return `${e.name}: ${e.message}`;
     return String(e);
   } catch {
-    return Object.prototype.toString.call(e);
+    try {
+      return Object.prototype.toString.call(e);
+    } catch {
+      return 'a value that cannot be printed (a Proxy whose traps throw?)';
+    }
   }
 }
 

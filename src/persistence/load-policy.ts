@@ -1,8 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { describeError } from '../engine/executor-types.js';
 import { isPolicy, type Policy, PolicyError, validateDefinition } from '../engine/policy.js';
+import { checkInputFile } from './input-file.js';
 import { UsageError } from './usage-error.js';
 
 /** A policy a file exports, and the export it came from (`default`, or a named export). */
@@ -14,16 +16,25 @@ export interface LoadedPolicy {
 /**
  * Splits a policy-file address `file.ts#exportName` into the file and the export (absent: every
  * policy the file exports). `#` after a script extension is an export name, so a file exporting a
- * VMX and an SVM variant needs no wrapper file to check one of them.
+ * VMX and an SVM variant needs no wrapper file to check one of them. An empty or malformed name
+ * after the `#` is a usage error (unless the whole address is an existing file's name).
  */
 export function splitPolicyAddress(address: string): { file: string; exportName?: string } {
-  const m = /^(.*\.(?:ts|mts|cts|js|mjs|cjs))#([A-Za-z_$][\w$]*)$/.exec(address);
-  return m ? { file: m[1] as string, exportName: m[2] as string } : { file: address };
+  const m = /^(.*\.(?:ts|mts|cts|js|mjs|cjs))#([^#/\\]*)$/.exec(address);
+  if (!m || existsSync(address)) return { file: address };
+  const [, file, exportName] = m as unknown as [string, string, string];
+  if (exportName === '')
+    throw new UsageError(`${address}: the export name after '#' is empty; name an export (${file}#default, say) or drop the '#'.`);
+  if (!/^[A-Za-z_$][\w$]*$/.test(exportName))
+    throw new UsageError(`${address}: "${exportName}" after '#' is not an export name (a JavaScript identifier).`);
+  return { file, exportName };
 }
 
 /** One line from a module's load error: esbuild's `file:line:col: ERROR: message` when it has one. */
 function loadErrorLine(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  // A thrown value that is no Error (`throw Object.create(null)`) can only come from the module's own code.
+  if (!(e instanceof Error)) return `its top-level code threw ${describeError(e)}`;
+  const message = e.message;
   const located = /^(.+:\d+:\d+): (?:ERROR: )?(.*)$/m.exec(message);
   if (/^Transform failed/.test(message) && located) return `${located[1]}: ${located[2]}`;
   return message.replace(/\s*\n\s*/g, ' ').trim();
@@ -40,7 +51,7 @@ function loadErrorLine(e: unknown): string {
 export async function loadPolicyFile(address: string): Promise<LoadedPolicy[]> {
   const { file, exportName } = splitPolicyAddress(address);
   const path = resolve(file);
-  if (!existsSync(path)) throw new UsageError(`Policy file ${file} does not exist.`);
+  checkInputFile(file, 'Policy file');
   let module: Record<string, unknown>;
   try {
     if (/\.[mc]?ts$/.test(path)) {
@@ -66,10 +77,16 @@ export async function loadPolicyFile(address: string): Promise<LoadedPolicy[]> {
     found.push({ policy: value as Policy, exportName: name });
   };
   for (const [name, value] of Object.entries(module)) {
-    if (isPolicy(value)) take(name, value);
-    // tsx may wrap a CommonJS-style default export once more.
-    else if (typeof value === 'object' && value !== null && isPolicy((value as { default?: unknown }).default)) {
-      take(name, (value as { default: unknown }).default);
+    try {
+      if (isPolicy(value)) take(name, value);
+      // tsx may wrap a CommonJS-style default export once more.
+      else if (typeof value === 'object' && value !== null && isPolicy((value as { default?: unknown }).default)) {
+        take(name, (value as { default: unknown }).default);
+      }
+    } catch (e) {
+      // A Proxy, a getter that throws: the export cannot even be looked at.
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`Cannot load policy file ${file}: reading its export "${name}" threw ${describeError(e)}`);
     }
   }
   if (found.length === 0)
@@ -104,7 +121,7 @@ export const LOAD_TIMEOUT_FLOOR_MS = 5000;
  */
 export async function probePolicyFile(address: string, timeoutMs: number): Promise<void> {
   const { file } = splitPolicyAddress(address);
-  if (!existsSync(resolve(file)) || !statSync(resolve(file)).isFile()) return; // loadPolicyFile says why
+  checkInputFile(file, 'Policy file'); // a FIFO would block the import, here and in loadPolicyFile
   const self = JSON.stringify(import.meta.url);
   const code = import.meta.url.endsWith('.ts')
     ? `import('tsx/esm/api').then((m) => m.tsImport(${self}, ${self})).then((m) => m.probeMain());`
@@ -150,7 +167,8 @@ export async function probeMain(): Promise<void> {
     await loadPolicyFile(address);
     parentPort?.postMessage({ ok: true });
   } catch (e) {
-    parentPort?.postMessage({ error: e instanceof Error ? e.message : String(e) });
+    const error = e instanceof UsageError ? e.message : `Cannot load policy file ${address}: ${loadErrorLine(e)}`;
+    parentPort?.postMessage({ error });
   } finally {
     process.exit = realExit;
   }

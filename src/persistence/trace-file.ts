@@ -7,6 +7,8 @@ import { UsageError } from './usage-error.js';
 export const TRACE_FORMAT = 'worldswitch-trace';
 /** Version of the saved-trace format; bumped on any change an older reader would misread. */
 export const TRACE_VERSION = 1;
+/** The largest trace file worldswitch reads (a 100,000-event trace is about 10 MiB). */
+export const MAX_TRACE_BYTES = 64 * 2 ** 20;
 
 /**
  * A saved counterexample (`--out`): everything `worldswitch replay` needs to re-execute it. The
@@ -94,12 +96,43 @@ const header = z
 const pathText = (path: readonly PropertyKey[]): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
 
+/**
+ * How deep a trace or report file's JSON may nest (a trace nests 3 levels, a report about 8).
+ * Deeper input is refused before validation: zod and the messages recurse, and 100,000 nested
+ * brackets would overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether parsed JSON nests deeper than `limit` arrays and objects; iterative, so it cannot overflow itself. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, depth] = top;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** `JSON.stringify`, or undefined where it cannot (a cycle, a stack overflow): a message never crashes. */
+function jsonText(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One zod issue as one line: where, what is wrong, and what was seen. */
 export function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.length > 0 ? `${pathText(issue.path)}: ` : '';
   const missing = issue.code === 'invalid_type' && issue.input === undefined;
-  const input = JSON.stringify(issue.input);
-  const seen = issue.input === undefined || typeof issue.input === 'object' || issue.message.includes(input) ? '' : ` (got ${input})`;
+  const input = jsonText(issue.input);
+  const seen =
+    input === undefined || issue.input === undefined || typeof issue.input === 'object' || issue.message.includes(input)
+      ? ''
+      : ` (got ${input})`;
   return `${where}${missing ? `missing (expected ${issue.expected})` : `${issue.message}${seen}`}`;
 }
 
@@ -124,6 +157,8 @@ export function readTraceFile(text: string, file: string): TraceFile {
     const truncated = text.trim().length === 0 || /end of (JSON )?input|Unterminated/i.test(message);
     throw new UsageError(truncated ? `${file} is truncated: the JSON ends early (${message})` : `${file} is not JSON: ${message}`);
   }
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH))
+    throw new UsageError(`${file} is not a valid trace: its JSON nests deeper than ${MAX_JSON_DEPTH} levels (a trace nests 3).`);
   const { version } = parseOrThrow(envelope, json, file);
   if (version !== TRACE_VERSION) {
     throw new UsageError(

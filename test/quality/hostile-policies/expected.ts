@@ -111,4 +111,38 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   },
   // 16. Claims to be a policy, has no hooks.
   { policy: 'fake-kind.ts', command: 'check', flags: [], exit: 2, says: /export "default" is not a valid policy: .*has no hooks object/ },
+  // 17. An empty export name after '#': said so, not taken for a built-in `<arch>/<name>`.
+  ...(['check', 'replay'] as const).map((command) => ({
+    policy: 'twins.ts#',
+    command,
+    flags: [],
+    exit: 2,
+    says: /twins\.ts#: the export name after '#' is empty/,
+  })),
+  // 18. Loading throws something unprintable, or reading an export throws: the file and the cause, on one line.
+  ...(['check', 'explore', 'cost', 'replay'] as const).flatMap((command) => [
+    {
+      policy: 'proxy-export.ts',
+      command,
+      flags: command === 'explore' ? ['--depth', '2'] : [],
+      exit: 2,
+      says: /^worldswitch: Cannot load policy file \S*proxy-export\.ts: reading its export "default" threw Error: proxy get$/m,
+    },
+    {
+      policy: 'toplevel-throw-null-proto.ts',
+      command,
+      flags: command === 'explore' ? ['--depth', '2'] : [],
+      exit: 2,
+      says: /^worldswitch: Cannot load policy file \S*toplevel-throw-null-proto\.ts: its top-level code threw \[object Object\]$/m,
+    },
+  ]),
+  // 7b. A hook throws a Proxy that even Object.prototype.toString cannot print: still a finding.
+  ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
+    policy: 'throw-proxy.ts',
+    command,
+    flags: command === 'explore' ? ['--depth', '2'] : [],
+    exit: 1,
+    ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
+    says: /vcpuLoad threw: a value that cannot be printed/,
+  })),
 ];
