@@ -80,13 +80,29 @@ export function crash(inv: Invariant, e: unknown): CheckerCrash {
   return new CheckerCrash(`Invariant ${inv.name} threw: ${describeError(e)}`);
 }
 
-/** A thrown value as text; never throws itself (an object with no prototype, a throwing toString). */
+/**
+ * A thrown value as text; never throws itself: an object with no prototype or a throwing toString
+ * prints as `[object Object]`, a Proxy whose traps throw as `<unprintable value>`.
+ */
 export function describeError(e: unknown): string {
   try {
     if (e instanceof Error) return `${e.name}: ${e.message}`;
     return String(e);
   } catch {
-    return Object.prototype.toString.call(e);
+    try {
+      return Object.prototype.toString.call(e);
+    } catch {
+      return '<unprintable value>';
+    }
+  }
+}
+
+/** Whether `e` is a CheckerCrash; false for a value whose prototype cannot be read (a Proxy whose trap throws). */
+export function isCheckerCrash(e: unknown): boolean {
+  try {
+    return e instanceof CheckerCrash;
+  } catch {
+    return false;
   }
 }
 

@@ -6,13 +6,13 @@
  */
 import type { Executor } from './execute.js';
 import {
-  CheckerCrash,
   describeError,
   describeValue,
   HOOK_ACCESS_BUDGET,
   HOST_SCRATCH_WORDS,
   type HookAccess,
   type HookFn,
+  isCheckerCrash,
   isThenable,
   POLICY_TOTAL,
   SCRATCH_WORDS,
@@ -170,7 +170,7 @@ export abstract class HookRunner {
       return r;
     } catch (e) {
       if (e === STOP) return undefined;
-      if (e instanceof CheckerCrash) throw e;
+      if (isCheckerCrash(e)) throw e;
       this.record(POLICY_TOTAL, { message: `${this.hookName()} threw: ${describeError(e)}`, vcpu: v, cpu });
       return undefined;
     } finally {
@@ -219,7 +219,9 @@ export abstract class HookRunner {
    */
   private asyncHook(r: object, v: number, cpu: number): void {
     // A native promise that later rejects must not end the process (an unhandled rejection).
-    if (r instanceof Promise) Promise.prototype.then.call(r, undefined, () => {});
+    try {
+      if (r instanceof Promise) Promise.prototype.then.call(r, undefined, () => {});
+    } catch {}
     this.record(POLICY_TOTAL, {
       message: `${this.hookName()} returned a Promise (an async hook?): hooks run synchronously, as the kernel code they model does`,
       vcpu: v,

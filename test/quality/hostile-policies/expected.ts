@@ -17,6 +17,18 @@ export interface HostileCase {
   readonly says: RegExp;
 }
 
+/** Rows where each of `commands` reports the policy's fault as a policy-total finding that `says` (cost: in its error). */
+function total(policy: string, commands: readonly HostileCase['command'][], says: RegExp): HostileCase[] {
+  return commands.map((command) => ({
+    policy,
+    command,
+    flags: command === 'explore' ? ['--depth', '3'] : [],
+    exit: 1,
+    ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
+    says,
+  }));
+}
+
 export const HOSTILE_CASES: readonly HostileCase[] = [
   // 1. Two same-named exports: refused as a whole, each reachable by its export.
   { policy: 'twins.ts', command: 'check', flags: [], exit: 2, says: /two policies named "twin".*export "default" and export "holds"/ },
@@ -74,6 +86,8 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
     says: /vcpuLoad threw: \[object Object\]/,
   })),
+  // 7b. A thrown Proxy whose traps throw: not even its prototype can be read.
+  ...total('throw-proxy.ts', ['check', 'explore', 'cost', 'replay'], /vcpuLoad threw: <unprintable value>/),
   // 9. process.exit() in a hook (the binary's behaviour is in test/process-level.test.ts).
   ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
     policy: 'process-exit.ts',
