@@ -291,8 +291,8 @@ export abstract class HookRunner {
     }
     if (this.hookCpu < 0) this.stopTotal(`${this.hookName()} ${verb} a register while the vCPU is on no CPU.`);
     const r = this.model.registers;
-    // `(reg | 0) === reg`: a register id is one of the model's numbers, never a string, fraction or undefined.
-    if ((reg | 0) !== reg && reg !== undefined) {
+    // `(reg | 0) === reg`: a register id is one of the model's numbers, never a string, fraction, Symbol or undefined.
+    if (typeof reg === 'number' ? (reg | 0) !== reg : reg !== undefined) {
       this.stopTotal(
         `${this.hookName()} calls k.hw.${verb === 'reads' ? 'read' : 'write'}(${describeValue(reg)}, …): a register id is one of the model's numbers (import the register names from worldswitch/<arch>).`,
       );

@@ -88,6 +88,10 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   })),
   // 7b. A thrown Proxy whose traps throw: not even its prototype can be read.
   ...total('throw-proxy.ts', ['check', 'explore', 'cost', 'replay'], /vcpuLoad threw: <unprintable value>/),
+  // 7c. k.hw.read/write given a Symbol: the finding, and the report of the accesses that shows it.
+  ...total('write-symbol-reg.ts', ['check', 'explore', 'replay'], /vcpuLoad calls k\.hw\.write\(Symbol\(r\), …\): a register id is one/),
+  ...total('read-symbol-reg.ts', ['check'], /vcpuLoad calls k\.hw\.read\(Symbol\(r\), …\): a register id is one/),
+  ...total('write-symbol-value.ts', ['check', 'replay'], /vcpuLoad calls k\.hw\.write\(MDSCR_EL1, Symbol\(v\)\): MDSCR_EL1 is a 32-bit/),
   // 9. process.exit() in a hook (the binary's behaviour is in test/process-level.test.ts).
   ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
     policy: 'process-exit.ts',
