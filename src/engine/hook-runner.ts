@@ -25,7 +25,7 @@ import type { Finding, Violation } from './invariant.js';
 import { HOOK_NAMES } from './lifecycle.js';
 import type { ModelInstance } from './model.js';
 import type { Hooks, Hw, Policy } from './policy.js';
-import { fitsRegister, hwWriteResult } from './register-file.js';
+import { hwWriteResult, isRegisterValue, registerValueRule } from './register-file.js';
 import { World } from './world.js';
 
 /** The part of the executor that runs hooks; `Observer` and `Executor` build on it. */
@@ -262,8 +262,7 @@ export abstract class HookRunner {
     this.checkAccess(reg, 'writes');
     const sem = this.model.registers.semantics[reg] as number;
     if (sem === 1) this.stopTotal(`${this.hookName()} writes read-only ${this.model.registers.names[reg]} (UNDEFINED).`);
-    // `value >>> 0 === value`: an integer from 0 to 2^32 - 1, which fits every register (the common case).
-    if (typeof value !== 'number' || (value >>> 0 !== value && !fitsRegister(this.model.registers, reg, value))) this.badValue(reg, value);
+    if (!isRegisterValue(this.model.registers, reg, value)) this.badValue(reg, value);
     this.cycles += this.writeCosts[reg] as number;
     this.mutations++;
     const o = this.hookCpu * this.regs + reg;
@@ -304,11 +303,9 @@ export abstract class HookRunner {
   }
 
   private badValue(reg: number, value: unknown): never {
-    const name = this.model.registers.names[reg];
-    const width = this.model.registers.width[reg] as number;
-    const max = width === 64 ? '2^53 - 1 (register values are exact JS numbers)' : '0xffffffff';
+    const r = this.model.registers;
     return this.stopTotal(
-      `${this.hookName()} calls k.hw.write(${name}, ${describeValue(value)}): ${name} is a ${width}-bit register; write an integer from 0 to ${max}.`,
+      `${this.hookName()} calls k.hw.write(${r.names[reg]}, ${describeValue(value)}): ${registerValueRule(r, reg, 'write')}`,
     );
   }
 

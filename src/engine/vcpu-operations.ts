@@ -6,6 +6,7 @@
  */
 import type { Executor } from './execute.js';
 import { CheckerCrash, EXIT_REASONS, POLICY_TOTAL, STOP } from './executor-types.js';
+import { returnedValueFault } from './hook-results.js';
 import type { Invariant } from './invariant.js';
 import {
   E_ENTERED,
@@ -198,6 +199,13 @@ export abstract class VcpuOperations extends Observer {
     return p.regval;
   }
 
+  /** Whether `value`, which hook `hook` returned for `reg`, is a value of `reg`; if not, a policy-total finding. */
+  hookRegValue(hook: string, v: number, cpu: number, reg: number, value: unknown): value is number {
+    const fault = returnedValueFault(this.model.registers, hook, reg, value);
+    if (fault !== undefined) this.record(POLICY_TOTAL, { message: fault, vcpu: v, cpu });
+    return fault === undefined;
+  }
+
   /**
    * After trapAccess: whether the handler left the access to be executed again (TrapParams.retry) and
    * the model took it (ModelInstance.retryAccess); without model support the access counts as done.
@@ -274,10 +282,11 @@ export abstract class VcpuOperations extends Observer {
 
   /** KVM_GET_ONE_REG. */
   vmmGet(v: number, reg: number): void {
-    const value = this.fire(v, this.own(E_VMM_GET_REG), reg) as number;
+    const value = this.fire(v, this.own(E_VMM_GET_REG), reg);
     if (this.violation) return;
     const cpu = this.world.loadedOn[v] as number;
-    this.observeRead('vmm', v, cpu, reg, Number(value));
+    if (!this.hookRegValue('getReg', v, cpu, reg, value)) return;
+    this.observeRead('vmm', v, cpu, reg, value);
     if (this.violation) return;
     this.settle(cpu);
   }

@@ -92,6 +92,15 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   ...total('write-symbol-reg.ts', ['check', 'explore', 'replay'], /vcpuLoad calls k\.hw\.write\(Symbol\(r\), …\): a register id is one/),
   ...total('read-symbol-reg.ts', ['check'], /vcpuLoad calls k\.hw\.read\(Symbol\(r\), …\): a register id is one/),
   ...total('write-symbol-value.ts', ['check', 'replay'], /vcpuLoad calls k\.hw\.write\(MDSCR_EL1, Symbol\(v\)\): MDSCR_EL1 is a 32-bit/),
+  // 7d. A register value a hook returns that is no value of the register.
+  ...total(
+    'getreg-symbol.ts',
+    ['check', 'explore'],
+    /getReg returned Symbol\(x\) for \w+: \w+ is a (32|64)-bit register; return an integer/,
+  ),
+  ...total('getreg-valueof-throws.ts', ['check', 'explore'], /getReg returned \[object Object\] for \w+: /),
+  ...total('getreg-string.ts', ['check'], /getReg returned "garbage" for \w+: /),
+  ...total('hyp-read-reg-symbol.ts', ['check', 'explore'], /hypReadReg returned Symbol\(h\) for \w+: \w+ is a (32|64)-bit register/),
   // 9. process.exit() in a hook (the binary's behaviour is in test/process-level.test.ts).
   ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
     policy: 'process-exit.ts',
