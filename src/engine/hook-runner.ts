@@ -9,24 +9,25 @@ import {
   describeError,
   describeValue,
   HOOK_ACCESS_BUDGET,
-  HOST_SCRATCH_WORDS,
   type HookAccess,
   type HookFn,
   isCheckerCrash,
   isThenable,
   POLICY_TOTAL,
-  SCRATCH_WORDS,
   STOP,
   type Warning,
   type Watch,
 } from './executor-types.js';
-import { type HookContextObject, makeHookContext, makeHostView, makeVcpuView } from './hook-views.js';
+import { BROKEN_CONTEXT, type HookContextObject, makeHookContext, makeViews, releaseHookContext } from './hook-views.js';
 import type { Finding, Violation } from './invariant.js';
 import { HOOK_NAMES } from './lifecycle.js';
 import type { ModelInstance } from './model.js';
 import type { Hooks, Hw, Policy } from './policy.js';
 import { hwWriteResult, isRegisterValue, registerValueRule } from './register-file.js';
-import { World } from './world.js';
+import { World, worldShape } from './world.js';
+
+/** The hook context `k` of an executor (hook-views.ts). */
+type HookContext = HookContextObject<{ bug(m: string): never; warn(m: string): void; localIrqDisable(): void }>;
 
 /** The part of the executor that runs hooks; `Observer` and `Executor` build on it. */
 export abstract class HookRunner {
@@ -64,7 +65,9 @@ export abstract class HookRunner {
   private readonly writeCosts: Float64Array;
   private readonly vcpuViews: unknown[];
   private readonly hostViews: unknown[];
-  private readonly k: HookContextObject<{ bug(m: string): never; warn(m: string): void; localIrqDisable(): void }>;
+  /** The hook context, one object for every hook; replaced by `newK()` when a hook froze or redefined it (`releaseK`). */
+  private k: HookContext;
+  private readonly newK: () => HookContext;
   /** The CPU the running hook runs on (-1 outside hooks). */
   protected hookCpu = -1;
   protected hookIndex = -1;
@@ -83,32 +86,18 @@ export abstract class HookRunner {
     readonly model: ModelInstance,
     readonly policy: Policy,
   ) {
-    const { registers, memory, config } = model;
+    const { registers } = model;
     this.regs = registers.count;
     this.readCosts = Float64Array.from({ length: registers.count }, (_, reg) => model.readCost(reg));
     this.writeCosts = Float64Array.from({ length: registers.count }, (_, reg) => model.writeCost(reg));
-    this.world = new World({
-      cpus: config.cpus ?? 2,
-      vcpus: config.vcpus ?? 1,
-      regs: registers.count,
-      vcpuAreas: memory.vcpuAreas.length,
-      hostAreas: memory.hostAreas.length,
-      vcpuScalars: memory.vcpuScalars.length + SCRATCH_WORDS,
-      hostScalars: (memory.hostScalars?.length ?? 0) + HOST_SCRATCH_WORDS,
-      cpuGhost: model.ghost?.cpu.length ?? 0,
-      vcpuGhost: model.ghost?.vcpu.length ?? 0,
-    });
+    this.world = new World(worldShape(model));
     this.self = this as unknown as Executor;
     const defaults = model.defaultHooks as Hooks<unknown, unknown>;
     const hooks = policy.hooks as Hooks<unknown, unknown>;
     this.hookFns = HOOK_NAMES.map((h) => (hooks[h] ?? defaults[h]) as HookFn | undefined);
-    const { shape } = this.world;
-    this.vcpuViews = Array.from({ length: shape.vcpus }, (_, v) => makeVcpuView(model, this.world, v));
-    this.hostViews = Array.from({ length: shape.cpus }, (_, c) =>
-      makeHostView(model, this.world, c, () => {
-        this.cpuNumberRead = true;
-      }),
-    );
+    [this.vcpuViews, this.hostViews] = makeViews(model, this.world, () => {
+      this.cpuNumberRead = true;
+    });
     const x = this;
     const hw: Hw = { read: (reg) => x.hwRead(reg), write: (reg, value) => x.hwWrite(reg, value) };
     // smp_processor_id(): a policy that asks depends on CPU numbers, which CPU symmetry must know.
@@ -116,7 +105,7 @@ export abstract class HookRunner {
       x.cpuNumberRead = true;
       return x.hookCpu;
     };
-    this.k = makeHookContext(hw, readCpu, {
+    const methods = {
       bug(message: string): never {
         return x.stopTotal(`BUG() in ${x.hookName()}: ${message}`);
       },
@@ -129,7 +118,9 @@ export abstract class HookRunner {
         // The interrupt may have changed anything (a trace session, a nested hook's writes).
         x.hookClean = false;
       },
-    });
+    };
+    this.newK = () => makeHookContext(hw, readCpu, methods);
+    this.k = this.newK();
   }
 
   /** Checks the state invariants that apply to `cpu`'s context; true on a violation (Observer). */
@@ -174,11 +165,22 @@ export abstract class HookRunner {
       this.record(POLICY_TOTAL, { message: `${this.hookName()} threw: ${describeError(e)}`, vcpu: v, cpu });
       return undefined;
     } finally {
+      this.releaseK(k, v, cpu);
       this.hookExitClean = this.hookClean;
       this.hookIndex = -1;
       this.hookCpu = -1;
       if (watch) watch.beat[1] = 0;
     }
+  }
+
+  /**
+   * After a hook, `k` points at no views. A hook that froze `k` or redefined its `vcpu`/`host` (a
+   * getter, a read-only property) is a policy-total finding; the hooks after it get a new `k`.
+   */
+  private releaseK(k: HookContext, v: number, cpu: number): void {
+    if (releaseHookContext(k)) return;
+    this.k = this.newK();
+    this.record(POLICY_TOTAL, { message: `${this.hookName()} ${BROKEN_CONTEXT}`, vcpu: v, cpu });
   }
 
   /**

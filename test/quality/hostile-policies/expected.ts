@@ -123,6 +123,10 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     verdict: 'held' as const,
     says: /^$/,
   })),
+  // 7f. The hook context k frozen or redefined.
+  ...['freeze-k.ts', 'redefine-k.ts'].flatMap((policy) =>
+    total(policy, ['check', 'explore', 'cost', 'replay'], /vcpuLoad froze or redefined k \(k\.vcpu and k\.host can no longer be set\)/),
+  ),
   // 9. process.exit() in a hook (the binary's behaviour is in test/process-level.test.ts).
   ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
     policy: 'process-exit.ts',
