@@ -38,7 +38,8 @@ export function hypAccessEvents(readable: Int32Array, writable: Int32Array, valu
         const value = x.fire(v, x.lifecycleEvent('HYP_READ_REG'), reg);
         if (x.violation) return;
         const cpu = x.world.loadedOn[v] as number;
-        x.observeRead('hyp', v, cpu, reg, Number(value));
+        if (!x.hookRegValue('hypReadReg', v, cpu, reg, value)) return;
+        x.observeRead('hyp', v, cpu, reg, value);
         if (x.violation) return;
         x.settle(cpu);
       },

@@ -16,6 +16,7 @@ import { CTX_HOST, World } from './world.js';
 export {
   CheckerCrash,
   describeError,
+  describeValue,
   EVENT_WIDTH,
   EXIT_REASONS,
   type ExitReason,

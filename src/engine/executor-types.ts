@@ -39,7 +39,8 @@ export interface Watch {
 /**
  * One entry of a hook's hardware accesses, logged only while a report is rendered (`accessLog`):
  * a hook starting (or resuming after a hook nested in it), a read, or a write. A read or write
- * whose `value`/`write` is undefined faulted before it happened (UNDEFINED register, budget).
+ * whose `value`/`write` is undefined faulted before it happened (UNDEFINED register, budget); its
+ * `reg` and a write's `value` are what the hook passed, which may be no number at all.
  */
 export interface HookAccess {
   readonly kind: 'hook' | 'resume' | 'read' | 'write' | 'deliver';
@@ -48,9 +49,9 @@ export interface HookAccess {
   readonly cpu: number;
   /** How many hooks this one runs inside (0: called by the event itself). */
   readonly depth: number;
-  readonly reg: number;
+  readonly reg: unknown;
   /** The value read, or the value the hook wrote. */
-  value: number | undefined;
+  value: unknown;
   /** A write's number within its hook, as observation points count them ("after hardware write #2"). */
   write: number | undefined;
   /** What the register holds after the write, when that differs from the value written (w1c, fixed-1 bits). */
@@ -80,7 +81,10 @@ export function crash(inv: Invariant, e: unknown): CheckerCrash {
   return new CheckerCrash(`Invariant ${inv.name} threw: ${describeError(e)}`);
 }
 
-/** A thrown value as text; never throws itself (an object with no prototype, a throwing toString). */
+/**
+ * A thrown value as text; never throws itself: an object with no prototype or a throwing toString
+ * prints as `[object Object]`, a Proxy whose traps throw as `<unprintable value>`.
+ */
 export function describeError(e: unknown): string {
   try {
     if (e instanceof Error) return `${e.name}: ${e.message}`;
@@ -89,15 +93,25 @@ export function describeError(e: unknown): string {
     try {
       return Object.prototype.toString.call(e);
     } catch {
-      return 'a value that cannot be printed (a Proxy whose traps throw?)';
+      return '<unprintable value>';
     }
   }
 }
 
-/** A value a hook passed, as the call would show it: `"5"`, `1.5`, `-1`, `undefined`. */
+/** Whether `e` is a CheckerCrash; false for a value whose prototype cannot be read (a Proxy whose trap throws). */
+export function isCheckerCrash(e: unknown): boolean {
+  try {
+    return e instanceof CheckerCrash;
+  } catch {
+    return false;
+  }
+}
+
+/** A value a hook passed or returned, as the call would show it: `"5"`, `1.5`, `-1`, `5n`, `Symbol(r)`, `undefined`. */
 export function describeValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= 2 ** 32) return `0x${v.toString(16)}`;
+  if (typeof v === 'bigint') return `${v}n`;
   return describeError(v);
 }
 

@@ -6,27 +6,28 @@
  */
 import type { Executor } from './execute.js';
 import {
-  CheckerCrash,
   describeError,
   describeValue,
   HOOK_ACCESS_BUDGET,
-  HOST_SCRATCH_WORDS,
   type HookAccess,
   type HookFn,
+  isCheckerCrash,
   isThenable,
   POLICY_TOTAL,
-  SCRATCH_WORDS,
   STOP,
   type Warning,
   type Watch,
 } from './executor-types.js';
-import { type HookContextObject, makeHookContext, makeHostView, makeVcpuView } from './hook-views.js';
+import { BROKEN_CONTEXT, type HookContextObject, makeHookContext, makeViews, releaseHookContext } from './hook-views.js';
 import type { Finding, Violation } from './invariant.js';
 import { HOOK_NAMES } from './lifecycle.js';
 import type { ModelInstance } from './model.js';
 import type { Hooks, Hw, Policy } from './policy.js';
-import { fitsRegister, hwWriteResult } from './register-file.js';
-import { World } from './world.js';
+import { hwWriteResult, isRegisterValue, registerValueRule } from './register-file.js';
+import { World, worldShape } from './world.js';
+
+/** The hook context `k` of an executor (hook-views.ts). */
+type HookContext = HookContextObject<{ bug(m: string): never; warn(m: string): void; localIrqDisable(): void }>;
 
 /** The part of the executor that runs hooks; `Observer` and `Executor` build on it. */
 export abstract class HookRunner {
@@ -64,7 +65,9 @@ export abstract class HookRunner {
   private readonly writeCosts: Float64Array;
   private readonly vcpuViews: unknown[];
   private readonly hostViews: unknown[];
-  private readonly k: HookContextObject<{ bug(m: string): never; warn(m: string): void; localIrqDisable(): void }>;
+  /** The hook context, one object for every hook; replaced by `newK()` when a hook froze or redefined it (`releaseK`). */
+  private k: HookContext;
+  private readonly newK: () => HookContext;
   /** The CPU the running hook runs on (-1 outside hooks). */
   protected hookCpu = -1;
   protected hookIndex = -1;
@@ -83,32 +86,18 @@ export abstract class HookRunner {
     readonly model: ModelInstance,
     readonly policy: Policy,
   ) {
-    const { registers, memory, config } = model;
+    const { registers } = model;
     this.regs = registers.count;
     this.readCosts = Float64Array.from({ length: registers.count }, (_, reg) => model.readCost(reg));
     this.writeCosts = Float64Array.from({ length: registers.count }, (_, reg) => model.writeCost(reg));
-    this.world = new World({
-      cpus: config.cpus ?? 2,
-      vcpus: config.vcpus ?? 1,
-      regs: registers.count,
-      vcpuAreas: memory.vcpuAreas.length,
-      hostAreas: memory.hostAreas.length,
-      vcpuScalars: memory.vcpuScalars.length + SCRATCH_WORDS,
-      hostScalars: (memory.hostScalars?.length ?? 0) + HOST_SCRATCH_WORDS,
-      cpuGhost: model.ghost?.cpu.length ?? 0,
-      vcpuGhost: model.ghost?.vcpu.length ?? 0,
-    });
+    this.world = new World(worldShape(model));
     this.self = this as unknown as Executor;
     const defaults = model.defaultHooks as Hooks<unknown, unknown>;
     const hooks = policy.hooks as Hooks<unknown, unknown>;
     this.hookFns = HOOK_NAMES.map((h) => (hooks[h] ?? defaults[h]) as HookFn | undefined);
-    const { shape } = this.world;
-    this.vcpuViews = Array.from({ length: shape.vcpus }, (_, v) => makeVcpuView(model, this.world, v));
-    this.hostViews = Array.from({ length: shape.cpus }, (_, c) =>
-      makeHostView(model, this.world, c, () => {
-        this.cpuNumberRead = true;
-      }),
-    );
+    [this.vcpuViews, this.hostViews] = makeViews(model, this.world, () => {
+      this.cpuNumberRead = true;
+    });
     const x = this;
     const hw: Hw = { read: (reg) => x.hwRead(reg), write: (reg, value) => x.hwWrite(reg, value) };
     // smp_processor_id(): a policy that asks depends on CPU numbers, which CPU symmetry must know.
@@ -116,7 +105,7 @@ export abstract class HookRunner {
       x.cpuNumberRead = true;
       return x.hookCpu;
     };
-    this.k = makeHookContext(hw, readCpu, {
+    const methods = {
       bug(message: string): never {
         return x.stopTotal(`BUG() in ${x.hookName()}: ${message}`);
       },
@@ -129,7 +118,9 @@ export abstract class HookRunner {
         // The interrupt may have changed anything (a trace session, a nested hook's writes).
         x.hookClean = false;
       },
-    });
+    };
+    this.newK = () => makeHookContext(hw, readCpu, methods);
+    this.k = this.newK();
   }
 
   /** Checks the state invariants that apply to `cpu`'s context; true on a violation (Observer). */
@@ -170,15 +161,26 @@ export abstract class HookRunner {
       return r;
     } catch (e) {
       if (e === STOP) return undefined;
-      if (e instanceof CheckerCrash) throw e;
+      if (isCheckerCrash(e)) throw e;
       this.record(POLICY_TOTAL, { message: `${this.hookName()} threw: ${describeError(e)}`, vcpu: v, cpu });
       return undefined;
     } finally {
+      this.releaseK(k, v, cpu);
       this.hookExitClean = this.hookClean;
       this.hookIndex = -1;
       this.hookCpu = -1;
       if (watch) watch.beat[1] = 0;
     }
+  }
+
+  /**
+   * After a hook, `k` points at no views. A hook that froze `k` or redefined its `vcpu`/`host` (a
+   * getter, a read-only property) is a policy-total finding; the hooks after it get a new `k`.
+   */
+  private releaseK(k: HookContext, v: number, cpu: number): void {
+    if (releaseHookContext(k)) return;
+    this.k = this.newK();
+    this.record(POLICY_TOTAL, { message: `${this.hookName()} ${BROKEN_CONTEXT}`, vcpu: v, cpu });
   }
 
   /**
@@ -219,7 +221,9 @@ export abstract class HookRunner {
    */
   private asyncHook(r: object, v: number, cpu: number): void {
     // A native promise that later rejects must not end the process (an unhandled rejection).
-    if (r instanceof Promise) Promise.prototype.then.call(r, undefined, () => {});
+    try {
+      if (r instanceof Promise) Promise.prototype.then.call(r, undefined, () => {});
+    } catch {}
     this.record(POLICY_TOTAL, {
       message: `${this.hookName()} returned a Promise (an async hook?): hooks run synchronously, as the kernel code they model does`,
       vcpu: v,
@@ -260,8 +264,7 @@ export abstract class HookRunner {
     this.checkAccess(reg, 'writes');
     const sem = this.model.registers.semantics[reg] as number;
     if (sem === 1) this.stopTotal(`${this.hookName()} writes read-only ${this.model.registers.names[reg]} (UNDEFINED).`);
-    // `value >>> 0 === value`: an integer from 0 to 2^32 - 1, which fits every register (the common case).
-    if (typeof value !== 'number' || (value >>> 0 !== value && !fitsRegister(this.model.registers, reg, value))) this.badValue(reg, value);
+    if (!isRegisterValue(this.model.registers, reg, value)) this.badValue(reg, value);
     this.cycles += this.writeCosts[reg] as number;
     this.mutations++;
     const o = this.hookCpu * this.regs + reg;
@@ -289,8 +292,8 @@ export abstract class HookRunner {
     }
     if (this.hookCpu < 0) this.stopTotal(`${this.hookName()} ${verb} a register while the vCPU is on no CPU.`);
     const r = this.model.registers;
-    // `(reg | 0) === reg`: a register id is one of the model's numbers, never a string, fraction or undefined.
-    if ((reg | 0) !== reg && reg !== undefined) {
+    // `(reg | 0) === reg`: a register id is one of the model's numbers, never a string, fraction, Symbol or undefined.
+    if (typeof reg === 'number' ? (reg | 0) !== reg : reg !== undefined) {
       this.stopTotal(
         `${this.hookName()} calls k.hw.${verb === 'reads' ? 'read' : 'write'}(${describeValue(reg)}, …): a register id is one of the model's numbers (import the register names from worldswitch/<arch>).`,
       );
@@ -302,11 +305,9 @@ export abstract class HookRunner {
   }
 
   private badValue(reg: number, value: unknown): never {
-    const name = this.model.registers.names[reg];
-    const width = this.model.registers.width[reg] as number;
-    const max = width === 64 ? '2^53 - 1 (register values are exact JS numbers)' : '0xffffffff';
+    const r = this.model.registers;
     return this.stopTotal(
-      `${this.hookName()} calls k.hw.write(${name}, ${describeValue(value)}): ${name} is a ${width}-bit register; write an integer from 0 to ${max}.`,
+      `${this.hookName()} calls k.hw.write(${r.names[reg]}, ${describeValue(value)}): ${registerValueRule(r, reg, 'write')}`,
     );
   }
 

@@ -93,6 +93,33 @@ export function makeHookContext<M extends object>(hw: Hw, readCpu: () => number,
   return k as HookContextObject<M>;
 }
 
+/** What a hook did that `releaseHookContext` found, for its policy-total finding. */
+export const BROKEN_CONTEXT =
+  "froze or redefined k (k.vcpu and k.host can no longer be set): k is the checker's hook context, the same object for every hook; keep state in k.vcpu and k.host";
+
+/**
+ * After a hook: points `k` at no views (the next hook's are then set without a check). False when
+ * the hook froze `k` or redefined `vcpu`/`host` (a getter, a read-only property) so that they can
+ * no longer be set, or no longer read back what was set.
+ */
+export function releaseHookContext(k: { vcpu: unknown; host: unknown }): boolean {
+  try {
+    k.vcpu = undefined;
+    k.host = undefined;
+    return k.vcpu === undefined && k.host === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** The `k.vcpu` view of each vCPU and the `k.host` view of each CPU of `w` (`onCpuRead`: see makeHostView). */
+export function makeViews(model: ModelInstance, w: World, onCpuRead: () => void): [vcpu: unknown[], host: unknown[]] {
+  return [
+    Array.from({ length: w.shape.vcpus }, (_, v) => makeVcpuView(model, w, v)),
+    Array.from({ length: w.shape.cpus }, (_, c) => makeHostView(model, w, c, onCpuRead)),
+  ];
+}
+
 /** vCPU `v`'s memory as its hooks see it (`k.vcpu`): each area a register-indexed array, each scalar a property. */
 export function makeVcpuView(model: ModelInstance, w: World, v: number): unknown {
   const { memory } = model;

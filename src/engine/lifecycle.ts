@@ -41,6 +41,9 @@ export const HOOK_NAMES = [
 /** One of `HOOK_NAMES`. */
 export type HookName = (typeof HOOK_NAMES)[number];
 
+/** Hook indices by name (`hasHook`, `hostHook`), instead of a scan of HOOK_NAMES per call. */
+export const HOOK_INDEX: ReadonlyMap<string, number> = new Map(HOOK_NAMES.map((h, i) => [h, i]));
+
 /**
  * A lifecycle machine compiled to a transition table: the hot path's form of the XState machine.
  * Derived once at start-up; a differential test proves it agrees with the machine.

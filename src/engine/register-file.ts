@@ -109,3 +109,21 @@ export function extendRegisterFile(base: RegisterFile, more: readonly RegisterSp
 export function fitsRegister(file: RegisterFile, reg: number, value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0 && (file.width[reg] === 64 || value <= 0xffff_ffff);
 }
+
+/**
+ * Whether `value`, which a policy gave (a hook's result, `p.regval`, a `k.hw.write` value), is a
+ * value of `reg`: a number first (`typeof`, never a conversion that runs policy code), then
+ * `value >>> 0 === value`, an integer from 0 to 2^32 - 1 that fits every register (the common
+ * case), else `fitsRegister`.
+ */
+export function isRegisterValue(file: RegisterFile, reg: number, value: unknown): value is number {
+  return typeof value === 'number' && (value >>> 0 === value || fitsRegister(file, reg, value));
+}
+
+/** What a value of `reg` must be, for a finding: `MDSCR_EL1 is a 32-bit register; write an integer from 0 to 0xffffffff.` */
+export function registerValueRule(file: RegisterFile, reg: number, verb: string): string {
+  const name = file.names[reg];
+  const width = file.width[reg] as number;
+  const max = width === 64 ? '2^53 - 1 (register values are exact JS numbers)' : '0xffffffff';
+  return `${name} is a ${width}-bit register; ${verb} an integer from 0 to ${max}.`;
+}

@@ -6,6 +6,7 @@
  */
 import type { Executor } from './execute.js';
 import { CheckerCrash, EXIT_REASONS, POLICY_TOTAL, STOP } from './executor-types.js';
+import { newTrapParams, returnedValueFault, setTrapParams, trapParamsFault } from './hook-results.js';
 import type { Invariant } from './invariant.js';
 import {
   E_ENTERED,
@@ -22,7 +23,7 @@ import {
   E_VCPU_RESET,
   E_VMM_GET_REG,
   E_VMM_SET_REG,
-  HOOK_NAMES,
+  HOOK_INDEX,
   type HookName,
   OWN_EVENTS,
 } from './lifecycle.js';
@@ -39,8 +40,10 @@ export abstract class VcpuOperations extends Observer {
    * event kind was applied. Undefined (and free) otherwise.
    */
   coverage: { transitions: Float64Array; kinds: Float64Array } | undefined;
-  /** The trap parameters passed to the policy's trap hook (reused). */
-  readonly params: TrapParams = { reg: 0, isWrite: false, regval: 0 };
+  /** The trap parameters passed to the policy's trap hooks (reused; see hook-results.ts). */
+  private params: TrapParams = newTrapParams();
+  /** Whether the last trap hook left its access to be executed again (TrapParams.retry). */
+  private retry = false;
   /** An interrupt waiting in the run loop's interrupts-enabled window of `irqCpu` (see `interruptRunLoop`). */
   protected irqPending: ((x: Executor) => void) | undefined;
   private irqCpu = -1;
@@ -189,13 +192,25 @@ export abstract class VcpuOperations extends Observer {
   trapAccess(v: number, reg: number, isWrite: boolean, value: number): number {
     this.fire(v, this.own(E_TRAP), 'trap');
     if (this.violation) return 0;
-    const p = this.params;
-    p.reg = reg;
-    p.isWrite = isWrite;
-    p.regval = value;
-    p.retry = false;
+    const p = (this.params = setTrapParams(this.params, reg, isWrite, value));
     this.fire(v, this.own(E_TRAPPED), p);
-    return p.regval;
+    this.retry = Boolean(p.retry);
+    return this.trapResult('trap', p, v, this.world.loadedOn[v] as number, reg, isWrite);
+  }
+
+  /** What trap hook `hook` left in `p`: the value a read gets; 0 and a policy-total finding when the hook left `p` wrong. */
+  private trapResult(hook: string, p: TrapParams, v: number, cpu: number, reg: number, isWrite: boolean): number {
+    if (this.violation) return 0;
+    const fault = trapParamsFault(this.model.registers, hook, p, reg, isWrite);
+    if (fault !== undefined) this.record(POLICY_TOTAL, { message: fault, vcpu: v, cpu });
+    return fault === undefined ? p.regval : 0;
+  }
+
+  /** Whether `value`, which hook `hook` returned for `reg`, is a value of `reg`; if not, a policy-total finding. */
+  hookRegValue(hook: string, v: number, cpu: number, reg: number, value: unknown): value is number {
+    const fault = returnedValueFault(this.model.registers, hook, reg, value);
+    if (fault !== undefined) this.record(POLICY_TOTAL, { message: fault, vcpu: v, cpu });
+    return fault === undefined;
   }
 
   /**
@@ -203,8 +218,8 @@ export abstract class VcpuOperations extends Observer {
    * the model took it (ModelInstance.retryAccess); without model support the access counts as done.
    */
   retried(v: number, reg: number, isWrite: boolean, value: number): boolean {
-    if (!this.params.retry || !this.model.retryAccess) return false;
-    this.params.retry = false;
+    if (!this.retry || !this.model.retryAccess) return false;
+    this.retry = false;
     this.model.retryAccess(this.self, v, reg, isWrite, value);
     return true;
   }
@@ -214,12 +229,10 @@ export abstract class VcpuOperations extends Observer {
    * model's) emulates it while the CPU stays in host context. Returns the value a read gets.
    */
   hostTrap(cpu: number, reg: number, isWrite: boolean, value: number): number {
-    const p = this.params;
-    p.reg = reg;
-    p.isWrite = isWrite;
-    p.regval = value;
-    this.runHook(HOST_TRAP, this.world.running[cpu] as number, cpu, p, undefined);
-    return p.regval;
+    const v = this.world.running[cpu] as number;
+    const p = (this.params = setTrapParams(this.params, reg, isWrite, value));
+    this.runHook(HOST_TRAP, v, cpu, p, undefined);
+    return this.trapResult('hostTrap', p, v, cpu, reg, isWrite);
   }
 
   /** The guest reads `reg`: from hardware, or through the trap handler when the access traps. */
@@ -274,10 +287,11 @@ export abstract class VcpuOperations extends Observer {
 
   /** KVM_GET_ONE_REG. */
   vmmGet(v: number, reg: number): void {
-    const value = this.fire(v, this.own(E_VMM_GET_REG), reg) as number;
+    const value = this.fire(v, this.own(E_VMM_GET_REG), reg);
     if (this.violation) return;
     const cpu = this.world.loadedOn[v] as number;
-    this.observeRead('vmm', v, cpu, reg, Number(value));
+    if (!this.hookRegValue('getReg', v, cpu, reg, value)) return;
+    this.observeRead('vmm', v, cpu, reg, value);
     if (this.violation) return;
     this.settle(cpu);
   }
@@ -312,7 +326,4 @@ export abstract class VcpuOperations extends Observer {
   }
 }
 
-const HOST_TRAP = HOOK_NAMES.indexOf('hostTrap');
-
-/** Hook indices by name (`hasHook`, `hostHook`), instead of a scan of HOOK_NAMES per call. */
-const HOOK_INDEX: ReadonlyMap<string, number> = new Map(HOOK_NAMES.map((h, i) => [h, i]));
+const HOST_TRAP = HOOK_INDEX.get('hostTrap') as number;

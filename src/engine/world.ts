@@ -1,3 +1,6 @@
+import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from './executor-types.js';
+import type { ModelInstance } from './model.js';
+
 /** Who executes on a CPU right now (DESIGN §2). Stored as a number in `World.cpuContext`. */
 export const CTX_HOST = 0;
 export const CTX_HYP = 1;
@@ -22,6 +25,22 @@ export interface WorldShape {
   readonly cpuGhost?: number;
   /** Ghost words per vCPU (e.g. what userspace asked for with KVM_SET_GUEST_DEBUG). */
   readonly vcpuGhost?: number;
+}
+
+/** The shape of the world `model` runs on: its configured CPUs and vCPUs, registers and memory, with the policy's scratch words. */
+export function worldShape(model: ModelInstance): WorldShape {
+  const { registers, memory, config } = model;
+  return {
+    cpus: config.cpus ?? 2,
+    vcpus: config.vcpus ?? 1,
+    regs: registers.count,
+    vcpuAreas: memory.vcpuAreas.length,
+    hostAreas: memory.hostAreas.length,
+    vcpuScalars: memory.vcpuScalars.length + SCRATCH_WORDS,
+    hostScalars: (memory.hostScalars?.length ?? 0) + HOST_SCRATCH_WORDS,
+    cpuGhost: model.ghost?.cpu.length ?? 0,
+    vcpuGhost: model.ghost?.vcpu.length ?? 0,
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Executor, HookAccess } from '../engine/execute.js';
+import { describeValue, type Executor, type HookAccess } from '../engine/execute.js';
 import type { Violation } from '../engine/invariant.js';
 import { fieldsOf, hexWithFields } from '../engine/register-fields.js';
 
@@ -24,7 +24,14 @@ export interface AccessLine {
  */
 export function accessLines(x: Executor, accesses: readonly HookAccess[], v: Violation | undefined): AccessLine[] {
   const { registers, fields } = x.model;
-  const value = (reg: number, n: number): string => hexWithFields(fieldsOf(fields, registers.names[reg] ?? ''), n);
+  // A register id or value is what the hook passed, which may be anything (a Symbol, a BigInt, an
+  // object whose toString throws): the access faulted there, and its line shows what was passed.
+  const nameOf = (reg: unknown): string =>
+    typeof reg === 'number' ? (registers.names[reg] ?? `register #${reg}`) : `register ${describeValue(reg)}`;
+  const value = (reg: unknown, n: unknown): string =>
+    typeof n === 'number'
+      ? hexWithFields(fieldsOf(fields, typeof reg === 'number' ? (registers.names[reg] ?? '') : ''), n)
+      : describeValue(n);
   const inHook = v?.at.startsWith('in ') === true;
   let last = -1;
   if (inHook)
@@ -32,7 +39,7 @@ export function accessLines(x: Executor, accesses: readonly HookAccess[], v: Vio
   const outer: string[] = [];
   return accesses.map((a, i) => {
     if (a.kind === 'hook') outer[a.depth] = a.hook;
-    const name = registers.names[a.reg] ?? `register #${a.reg}`;
+    const name = nameOf(a.reg);
     let text: string;
     if (a.kind === 'deliver') text = `debug exception delivered to ${a.hook === 'vmm' ? 'userspace (KVM_EXIT_DEBUG)' : `the ${a.hook}`}`;
     else if (a.kind === 'hook') text = `${a.hook} on cpu${a.cpu}${a.depth > 0 ? ` (taken inside ${outer[a.depth - 1] ?? 'a hook'})` : ''}`;

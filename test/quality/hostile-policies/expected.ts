@@ -17,6 +17,18 @@ export interface HostileCase {
   readonly says: RegExp;
 }
 
+/** Rows where each of `commands` reports the policy's fault as a policy-total finding that `says` (cost: in its error). */
+function total(policy: string, commands: readonly HostileCase['command'][], says: RegExp): HostileCase[] {
+  return commands.map((command) => ({
+    policy,
+    command,
+    flags: command === 'explore' ? ['--depth', '3'] : [],
+    exit: 1,
+    ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
+    says,
+  }));
+}
+
 export const HOSTILE_CASES: readonly HostileCase[] = [
   // 1. Two same-named exports: refused as a whole, each reachable by its export.
   { policy: 'twins.ts', command: 'check', flags: [], exit: 2, says: /two policies named "twin".*export "default" and export "holds"/ },
@@ -136,13 +148,47 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       says: /^worldswitch: Cannot load policy file \S*toplevel-throw-null-proto\.ts: its top-level code threw \[object Object\]$/m,
     },
   ]),
-  // 7b. A hook throws a Proxy that even Object.prototype.toString cannot print: still a finding.
-  ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
-    policy: 'throw-proxy.ts',
+  // The rows below run after huge-alloc.ts: the CLI runs in this test's process, whose memory grows
+  // with every row before it, and --max-memory 256 counts that process's RSS.
+  // 19. A thrown Proxy whose traps throw: not even its prototype can be read.
+  ...total('throw-proxy.ts', ['check', 'explore', 'cost', 'replay'], /vcpuLoad threw: <unprintable value>/),
+  // 20. k.hw.read/write given a Symbol: the finding, and the report of the accesses that shows it.
+  ...total('write-symbol-reg.ts', ['check', 'explore', 'replay'], /vcpuLoad calls k\.hw\.write\(Symbol\(r\), …\): a register id is one/),
+  ...total('read-symbol-reg.ts', ['check'], /vcpuLoad calls k\.hw\.read\(Symbol\(r\), …\): a register id is one/),
+  ...total('write-symbol-value.ts', ['check', 'replay'], /vcpuLoad calls k\.hw\.write\(MDSCR_EL1, Symbol\(v\)\): MDSCR_EL1 is a 32-bit/),
+  // 21. A register value a hook returns, or leaves in the trap handler's p.regval, that is no value of the register.
+  ...total(
+    'getreg-symbol.ts',
+    ['check', 'explore'],
+    /getReg returned Symbol\(x\) for \w+: \w+ is a (32|64)-bit register; return an integer/,
+  ),
+  ...total('getreg-valueof-throws.ts', ['check', 'explore'], /getReg returned \[object Object\] for \w+: /),
+  ...total('getreg-string.ts', ['check'], /getReg returned "garbage" for \w+: /),
+  ...total('hyp-read-reg-symbol.ts', ['check', 'explore'], /hypReadReg returned Symbol\(h\) for \w+: \w+ is a (32|64)-bit register/),
+  ...total(
+    'trap-regval-string.ts',
+    ['check', 'explore', 'cost', 'replay'],
+    /trap left p\.regval = "\d+" after a (read|write) of \w+: \w+ is a (32|64)-bit register; set p\.regval to an integer/,
+  ),
+  ...total('trap-regval-bigint.ts', ['check', 'explore', 'replay'], /trap left p\.regval = \d+n after a (read|write) of \w+: /),
+  ...total('trap-regval-symbol.ts', ['check', 'explore', 'cost'], /trap left p\.regval = Symbol\(rv\) after a read of \w+: /),
+  // 22. The trap handler's p misused: a field changed, p frozen (before it handles the access, or after).
+  ...total(
+    'trap-change-reg.ts',
+    ['check', 'explore', 'cost', 'replay'],
+    /trap changed p\.reg from \w+ to 99999 while handling a (read|write) of \w+: p describes the trapped access/,
+  ),
+  ...total('trap-freeze-p.ts#default', ['check', 'explore', 'cost'], /trap threw: TypeError: Cannot assign to read only property 'regval'/),
+  ...(['check', 'explore', 'replay'] as const).map((command) => ({
+    policy: 'trap-freeze-p.ts#after',
     command,
-    flags: command === 'explore' ? ['--depth', '2'] : [],
-    exit: 1,
-    ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
-    says: /vcpuLoad threw: a value that cannot be printed/,
+    flags: command === 'explore' ? ['--depth', '3'] : [],
+    exit: 0,
+    verdict: 'held' as const,
+    says: /^$/,
   })),
+  // 23. The hook context k frozen or redefined.
+  ...['freeze-k.ts', 'redefine-k.ts'].flatMap((policy) =>
+    total(policy, ['check', 'explore', 'cost', 'replay'], /vcpuLoad froze or redefined k \(k\.vcpu and k\.host can no longer be set\)/),
+  ),
 ];

@@ -1,11 +1,11 @@
-/** Hostile-policy fixture: the arm64-nvhe eager policy plus a hook that throws a Proxy whose every trap throws (unprintable even by Object.prototype.toString). */
+/** Hostile-policy fixture: the arm64-nvhe eager policy plus a hook that throws a Proxy whose traps throw (unprintable, not even its prototype readable). */
 import eager from '../../../models/arm64-nvhe/policies/eager.js';
 import { definePolicy } from '../../../src/engine/policy.js';
 
 export default definePolicy({
   name: 'throw-proxy',
   arch: 'arm64-nvhe',
-  summary: 'hostile fixture: a hook that throws a Proxy that cannot be printed',
+  summary: 'hostile fixture: a hook that throws a Proxy whose traps throw',
   hooks: {
     ...eager.hooks,
     vcpuLoad() {
@@ -13,7 +13,10 @@ export default definePolicy({
         {},
         {
           get() {
-            throw new Error('trap');
+            throw new Error('prox');
+          },
+          getPrototypeOf() {
+            throw new Error('proto');
           },
         },
       );
