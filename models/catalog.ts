@@ -1,6 +1,6 @@
 /** The registry of architectures and the policies that ship for each (DESIGN §8). Data, not re-exports. */
 import type { ArchModel } from '../src/engine/model.js';
-import type { Policy } from '../src/engine/policy.js';
+import { markBuiltIn, type Policy } from '../src/engine/policy.js';
 import { arm64Nvhe } from './arm64-nvhe/model.js';
 import arm64Dirty2015 from './arm64-nvhe/policies/arm64-dirty-2015.js';
 import arm64Dirty2015V2 from './arm64-nvhe/policies/arm64-dirty-2015-v2.js';
@@ -72,3 +72,4 @@ export const policies: readonly Policy[] = [
   x86Lazy2014FixedVmx,
   x86Lazy2014FixedSvm,
 ] as readonly Policy[];
+markBuiltIn(policies);

@@ -135,3 +135,13 @@ describe('hooks an architecture never calls', () => {
     expect(r.out).toContain('arm64-nvhe/uncalled-hooks: held');
   });
 });
+
+describe('memory areas closed to new properties', () => {
+  const areas = (p: Parameters<typeof makeExecutor>[0]) =>
+    (makeExecutor(p, arm64Nvhe, []) as unknown as { vcpuViews: { ctxt: Float64Array }[] }).vcpuViews[0]?.ctxt as Float64Array;
+  it("are a user policy's (a write under no index is a finding), and not a built-in one's (V8's faster open arrays)", () => {
+    const user = definePolicy({ name: 'user', arch: 'arm64-nvhe', summary: '', hooks: nvheEager.hooks });
+    expect(Object.isExtensible(areas(user))).toBe(false);
+    expect(Object.isExtensible(areas(policies.find((p) => p.name === 'eager' && p.arch === 'arm64-nvhe') as typeof user))).toBe(true);
+  });
+});

@@ -22,7 +22,7 @@ import { BROKEN_CONTEXT, type HookContextObject, makeHookContext, makeViews, rel
 import type { Finding, Violation } from './invariant.js';
 import { HOOK_NAMES } from './lifecycle.js';
 import type { ModelInstance } from './model.js';
-import type { Hooks, Hw, Policy } from './policy.js';
+import { type Hooks, type Hw, isBuiltIn, type Policy } from './policy.js';
 import { hwWriteResult, isRegisterValue, registerValueRule } from './register-file.js';
 import { World, worldShape } from './world.js';
 
@@ -95,7 +95,7 @@ export abstract class HookRunner {
     const defaults = model.defaultHooks as Hooks<unknown, unknown>;
     const hooks = policy.hooks as Hooks<unknown, unknown>;
     this.hookFns = HOOK_NAMES.map((h) => (hooks[h] ?? defaults[h]) as HookFn | undefined);
-    [this.vcpuViews, this.hostViews] = makeViews(model, this.world, () => {
+    [this.vcpuViews, this.hostViews] = makeViews(model, this.world, !isBuiltIn(policy), () => {
       this.cpuNumberRead = true;
     });
     const x = this;

@@ -59,13 +59,16 @@ function scalarAccessor(host: boolean, s: number): PropertyDescriptor {
 }
 
 /**
- * Words `base`…`base + n - 1` of `words` as a hook's memory area, closed to new properties: a write
- * under a key that is no index (`ctxt[undefined]`, an import that does not exist) throws, a
- * policy-total finding, instead of keeping a value outside the world that no state holds. A write
- * past the end (`ctxt[99999]`) is dropped, as JavaScript drops it (README, "Abstractions").
+ * Words `base`…`base + n - 1` of `words` as a hook's memory area; `closed`: closed to new properties,
+ * so a write under a key that is no index (`ctxt[undefined]`, an import that does not exist) throws,
+ * a policy-total finding, instead of keeping a value outside the world that no state holds. A write
+ * past the end (`ctxt[99999]`) is dropped, as JavaScript drops it (README, "Abstractions"). V8's
+ * indexed access to a closed typed array is slower (5% of a VHE search), so the built-in policies,
+ * tested code, get open areas (`isBuiltIn`); every other policy, closed ones.
  */
-function area(words: Float64Array, base: number, n: number): Float64Array {
-  return Object.preventExtensions(words.subarray(base, base + n));
+function area(words: Float64Array, base: number, n: number, closed: boolean): Float64Array {
+  const a = words.subarray(base, base + n);
+  return closed ? Object.preventExtensions(a) : a;
 }
 
 /** Hidden, read-only, non-enumerable. */
@@ -112,16 +115,16 @@ export function releaseHookContext(k: { vcpu: unknown; host: unknown }): boolean
   }
 }
 
-/** The `k.vcpu` view of each vCPU and the `k.host` view of each CPU of `w` (`onCpuRead`: see makeHostView). */
-export function makeViews(model: ModelInstance, w: World, onCpuRead: () => void): [vcpu: unknown[], host: unknown[]] {
+/** The `k.vcpu` view of each vCPU and the `k.host` view of each CPU of `w` (`closed`: see `area`; `onCpuRead`: see makeHostView). */
+export function makeViews(model: ModelInstance, w: World, closed: boolean, onCpuRead: () => void): [vcpu: unknown[], host: unknown[]] {
   return [
-    Array.from({ length: w.shape.vcpus }, (_, v) => makeVcpuView(model, w, v)),
-    Array.from({ length: w.shape.cpus }, (_, c) => makeHostView(model, w, c, onCpuRead)),
+    Array.from({ length: w.shape.vcpus }, (_, v) => makeVcpuView(model, w, v, closed)),
+    Array.from({ length: w.shape.cpus }, (_, c) => makeHostView(model, w, c, onCpuRead, closed)),
   ];
 }
 
 /** vCPU `v`'s memory as its hooks see it (`k.vcpu`): each area a register-indexed array, each scalar a property. */
-export function makeVcpuView(model: ModelInstance, w: World, v: number): unknown {
+export function makeVcpuView(model: ModelInstance, w: World, v: number, closed = true): unknown {
   const { memory } = model;
   const regs = model.registers.count;
   const view: Record<string, unknown> = { id: v };
@@ -130,21 +133,21 @@ export function makeVcpuView(model: ModelInstance, w: World, v: number): unknown
   hide(view, BASE, v * words);
   memory.vcpuAreas.forEach((name, a) => {
     const base = (v * memory.vcpuAreas.length + a) * regs;
-    view[name] = area(w.vcpuMem, base, regs);
+    view[name] = area(w.vcpuMem, base, regs, closed);
   });
-  for (const [alias, area] of Object.entries(memory.vcpuAreaAliases ?? {})) {
-    Object.defineProperty(view, alias, { value: view[area], enumerable: false });
+  for (const [alias, target] of Object.entries(memory.vcpuAreaAliases ?? {})) {
+    Object.defineProperty(view, alias, { value: view[target], enumerable: false });
   }
   memory.vcpuScalars.forEach((name, s) => {
     Object.defineProperty(view, name, scalarAccessor(false, s));
   });
   const base = v * words + memory.vcpuScalars.length;
-  view.scratch = area(w.vcpuScalar, base, SCRATCH_WORDS);
+  view.scratch = area(w.vcpuScalar, base, SCRATCH_WORDS, closed);
   return Object.seal(view);
 }
 
 /** CPU `cpu`'s per-CPU host data as its hooks see it (`k.host`); reading `cpu` calls `onCpuRead` (CPU symmetry must know). */
-export function makeHostView(model: ModelInstance, w: World, cpu: number, onCpuRead: () => void): unknown {
+export function makeHostView(model: ModelInstance, w: World, cpu: number, onCpuRead: () => void, closed = true): unknown {
   const { memory } = model;
   const regs = model.registers.count;
   const view: Record<string, unknown> = {};
@@ -159,12 +162,12 @@ export function makeHostView(model: ModelInstance, w: World, cpu: number, onCpuR
   Object.defineProperty(view, 'cpu', { get: getCpu, enumerable: true });
   memory.hostAreas.forEach((name, a) => {
     const base = (cpu * memory.hostAreas.length + a) * regs;
-    view[name] = area(w.hostMem, base, regs);
+    view[name] = area(w.hostMem, base, regs, closed);
   });
   scalars.forEach((name, s) => {
     Object.defineProperty(view, name, scalarAccessor(true, s));
   });
   const base = cpu * words + scalars.length;
-  view.scratch = area(w.hostScalar, base, HOST_SCRATCH_WORDS);
+  view.scratch = area(w.hostScalar, base, HOST_SCRATCH_WORDS, closed);
   return Object.freeze(view);
 }

@@ -137,6 +137,19 @@ export class PolicyError extends Error {
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
+/** The policies that ship with worldswitch (models/catalog.ts marks them): tested code, run with open memory areas (hook-views.ts). */
+const builtIn = new WeakSet<object>();
+
+/** Marks `policies` as built in (models/catalog.ts, once per thread). */
+export function markBuiltIn(policies: readonly Policy[]): void {
+  for (const p of policies) builtIn.add(p);
+}
+
+/** Whether `p` ships with worldswitch: a user's policy (a file, or the API) gets closed memory areas. */
+export function isBuiltIn(p: Policy): boolean {
+  return builtIn.has(p);
+}
+
 /** Validates a policy definition and marks it as a policy. */
 export function definePolicy<V = unknown, H = unknown>(def: PolicyDefinition<V, H>): Policy<V, H> {
   validateDefinition(def);
