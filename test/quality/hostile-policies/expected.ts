@@ -166,21 +166,25 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   ...total('getreg-string.ts', ['check'], /getReg returned "garbage" for \w+: /),
   ...total('hyp-read-reg-symbol.ts', ['check', 'explore'], /hypReadReg returned Symbol\(h\) for \w+: \w+ is a (32|64)-bit register/),
   ...total(
-    'trap-regval-string.ts',
+    'trap-misuse.ts#regvalString',
     ['check', 'explore', 'cost', 'replay'],
     /trap left p\.regval = "\d+" after a (read|write) of \w+: \w+ is a (32|64)-bit register; set p\.regval to an integer/,
   ),
-  ...total('trap-regval-bigint.ts', ['check', 'explore', 'replay'], /trap left p\.regval = \d+n after a (read|write) of \w+: /),
-  ...total('trap-regval-symbol.ts', ['check', 'explore', 'cost'], /trap left p\.regval = Symbol\(rv\) after a read of \w+: /),
+  ...total('trap-misuse.ts#regvalBigint', ['check', 'explore', 'replay'], /trap left p\.regval = \d+n after a (read|write) of \w+: /),
+  ...total('trap-misuse.ts#regvalSymbol', ['check', 'explore', 'cost'], /trap left p\.regval = Symbol\(rv\) after a read of \w+: /),
   // 22. The trap handler's p misused: a field changed, p frozen (before it handles the access, or after).
   ...total(
     'trap-change-reg.ts',
     ['check', 'explore', 'cost', 'replay'],
     /trap changed p\.reg from \w+ to 99999 while handling a (read|write) of \w+: p describes the trapped access/,
   ),
-  ...total('trap-freeze-p.ts#default', ['check', 'explore', 'cost'], /trap threw: TypeError: Cannot assign to read only property 'regval'/),
+  ...total(
+    'trap-misuse.ts#freezeBefore',
+    ['check', 'explore', 'cost'],
+    /trap threw: TypeError: Cannot assign to read only property 'regval'/,
+  ),
   ...(['check', 'explore', 'replay'] as const).map((command) => ({
-    policy: 'trap-freeze-p.ts#after',
+    policy: 'trap-misuse.ts#freezeAfter',
     command,
     flags: command === 'explore' ? ['--depth', '3'] : [],
     exit: 0,
