@@ -11,6 +11,7 @@ import arm64NvheEager from './arm64-nvhe/policies/eager.js';
 import { arm64Vhe } from './arm64-vhe/model.js';
 import arm64VheGuestdbg2022 from './arm64-vhe/policies/arm64-guestdbg-2022.js';
 import arm64VheOwner2025 from './arm64-vhe/policies/arm64-owner-2025.js';
+import arm64VheOwner2025614 from './arm64-vhe/policies/arm64-owner-2025-6.14.js';
 import arm64VheTrfcr2023 from './arm64-vhe/policies/arm64-trfcr-2023.js';
 import arm64VheTrfcr2025 from './arm64-vhe/policies/arm64-trfcr-2025.js';
 import arm64VheDeferred2017 from './arm64-vhe/policies/arm64-vhe-deferred-2017.js';
@@ -51,6 +52,7 @@ export const policies: readonly Policy[] = [
   arm64VheDeferred2017,
   arm64VheDeferred2017Warn,
   arm64VheGuestdbg2022,
+  arm64VheOwner2025614,
   arm64VheOwner2025,
   arm64VheTrfcr2023,
   arm64VheTrfcr2025,

@@ -81,17 +81,32 @@ const setFlag = (v: Arm64Vcpu, flag: number, on: boolean): void => {
   v.ssFlags = on ? v.ssFlags | flag : v.ssFlags & ~flag;
 };
 
-/** kvm_vcpu_put_debug: the host's MDCR_EL2 back (VHE), then save userspace's software-step state and give the guest its own back. */
-export function kvm_vcpu_put_debug(k: Arm64Context, vhe: HasVhe = false): void {
-  if (vhe) k.hw.write(MDCR_EL2, (k.host as Arm64Context['host'] & HostDebugMdcr).hostDebugMdcrEl2);
+/**
+ * kvm_vcpu_put_debug: the host's MDCR_EL2 back (VHE, from 6.17: `hostMdcr`), then save userspace's
+ * software-step state and give the guest its own back. 6.14-6.16 restore MDCR_EL2 in
+ * kvm_vcpu_put_vhe (__deactivate_traps_common) instead: `hostMdcr` false.
+ */
+export function kvm_vcpu_put_debug(k: Arm64Context, vhe: HasVhe = false, hostMdcr: boolean = vhe): void {
+  if (hostMdcr) k.hw.write(MDCR_EL2, (k.host as Arm64Context['host'] & HostDebugMdcr).hostDebugMdcrEl2);
   if (!(k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP)) return;
   setFlag(k.vcpu, HOST_SS_ACTIVE_PENDING, (k.vcpu.pstate & DBG_SPSR_SS) === 0);
   k.vcpu.pstate = k.vcpu.ssFlags & GUEST_SS_ACTIVE_PENDING ? k.vcpu.pstate & ~DBG_SPSR_SS : k.vcpu.pstate | DBG_SPSR_SS;
 }
 
-/** kvm_vcpu_load_debug: save the host's MDCR_EL2 (VHE), decide who owns the debug registers (and the external MDSCR_EL1), then MDCR_EL2. */
-export function kvm_vcpu_load_debug(k: Arm64Context, osLockEnabled: (v: Arm64Vcpu) => boolean, vhe: HasVhe = false): void {
-  if (vhe) (k.host as Arm64Context['host'] & HostDebugMdcr).hostDebugMdcrEl2 = k.hw.read(MDCR_EL2);
+/**
+ * kvm_vcpu_load_debug: save the host's MDCR_EL2 (VHE, from 6.17: `hostMdcr`), decide who owns the
+ * debug registers (and the external MDSCR_EL1), then MDCR_EL2 (written at once on VHE). 6.14-6.16
+ * have no save here: kvm_vcpu_load_vhe (__activate_traps_common) saves it, after this function has
+ * written the vCPU's; 6.17's "KVM: arm64: VHE: Save and restore host MDCR_EL2 value correctly"
+ * (da2e743419cb) moved the save here, before the write.
+ */
+export function kvm_vcpu_load_debug(
+  k: Arm64Context,
+  osLockEnabled: (v: Arm64Vcpu) => boolean,
+  vhe: HasVhe = false,
+  hostMdcr: boolean = vhe,
+): void {
+  if (hostMdcr) (k.host as Arm64Context['host'] & HostDebugMdcr).hostDebugMdcrEl2 = k.hw.read(MDCR_EL2);
   if (k.vcpu.guestDebug || osLockEnabled(k.vcpu)) {
     k.vcpu.debugOwner = VCPU_DEBUG_HOST_OWNED;
     setup_external_mdscr(k);

@@ -3,7 +3,9 @@
  * guests' TRFCR_EL1 directly as TRFCR_EL12, so the trace driver's call into KVM writes it at once
  * and the world switch never touches trace ("For VHE, TRFCR_EL1 is written immediately. Because
  * guest writes to the register are trapped, the value will persist"). The debug-register switch
- * underneath is arm64-owner-2025's, with the run loop's local_irq_disable() marked.
+ * underneath is arm64-owner-2025's (6.17's save of the host's MDCR_EL2: 6.14's own, in
+ * arm64-owner-2025-6.14, would end every search at its 2-step MDCR_EL2 bug before any trace bug), with
+ * the run loop's local_irq_disable() marked.
  */
 import { definePolicy, type Policy } from '../../../src/engine/policy.js';
 
