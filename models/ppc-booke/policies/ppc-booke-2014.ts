@@ -68,11 +68,12 @@ export function kvm_arch_vcpu_ioctl_set_guest_debug(k: BookeContext, dbg: GuestD
   if (!dbg.enable) {
     dbg_reg[DBCR0] = 0;
     k.vcpu.guestDebug = 0;
-    kvmppc_vcpu_sync_debug(k); // kvm_guest_protect_msr(vcpu, MSR_DE, false)
+    // kvm_guest_protect_msr(vcpu, MSR_DE, false): "XXX: Add similar MSR protection for BookE-PR",
+    // a no-op outside CONFIG_KVM_BOOKE_HV; the shadow MSR[DE] follows at the next kvmppc_set_msr.
     return 0;
   }
+  // kvm_guest_protect_msr(vcpu, MSR_DE, true): a no-op on BookE-PR, as above.
   k.vcpu.guestDebug = KVM_GUESTDBG_ENABLE | (dbg.useHw ? KVM_GUESTDBG_USE_HW_BP : 0);
-  kvmppc_vcpu_sync_debug(k); // kvm_guest_protect_msr(vcpu, MSR_DE, true)
   dbg_reg[DBCR0] = 0;
   // BookE-PR: the guest always runs with MSR[PR]=1, so trigger only when MSR[PR] is set.
   dbg_reg[DBCR1] = (DBCR1_IAC1US | DBCR1_IAC2US | DBCR1_IAC3US | DBCR1_IAC4US) >>> 0;
