@@ -133,12 +133,22 @@ function kvm_debug_set_guest_ownership(k: Arm64Context, vhe: HasVhe): void {
 const guest_dbg = (v: Arm64Vcpu): Float64Array => (kvm_host_owns_debug_regs(v) ? v.externalDebugState : v.debugState);
 
 /**
- * Entry: host MDSCR_EL1 saved, MDCR_EL2 on (nVHE __activate_traps; VHE wrote it at vcpu_load), the
- * guest's MDSCR_EL1 (ctxt_mdscr_el1), __debug_switch_to_guest_common.
+ * nVHE: host_data->host_debug_state.mdcr_el2, the host's MDCR_EL2 while a guest runs (a word of the
+ * per-CPU scratch area; on VHE it is Arm64VheHost.hostDebugMdcrEl2).
+ */
+const HOST_DEBUG_MDCR_EL2 = 0;
+
+/**
+ * Entry: host MDSCR_EL1 saved; on nVHE __activate_traps (__activate_traps_common, 6.14) saves the
+ * host's MDCR_EL2 and writes the vCPU's (VHE wrote it at vcpu_load); the guest's MDSCR_EL1
+ * (ctxt_mdscr_el1), __debug_switch_to_guest_common.
  */
 export function debug_switch_to_guest(k: Arm64Context, vhe: HasVhe = false): void {
   __sysreg_save_state(k, k.host.ctxt);
-  if (!vhe) k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
+  if (!vhe) {
+    k.host.scratch[HOST_DEBUG_MDCR_EL2] = k.hw.read(MDCR_EL2);
+    k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
+  }
   k.hw.write(MDSCR_EL1, kvm_host_owns_debug_regs(k.vcpu) ? k.vcpu.externalMdscrEl1 : (k.vcpu.ctxt[MDSCR_EL1] as number));
   if (!kvm_debug_regs_in_use(k.vcpu)) return;
   __debug_save_state(k, k.vcpu.hostDebugState, k.host.ctxt);
@@ -146,13 +156,14 @@ export function debug_switch_to_guest(k: Arm64Context, vhe: HasVhe = false): voi
 }
 
 /**
- * Exit: the guest's MDSCR_EL1 saved where it came from, MDCR_EL2 off (nVHE __deactivate_traps; VHE
- * keeps the guest's until vcpu_put), the host's MDSCR_EL1 back, __debug_switch_to_host_common.
+ * Exit: the guest's MDSCR_EL1 saved where it came from; on nVHE __deactivate_traps
+ * (__deactivate_traps_common) writes the host's MDCR_EL2 back (VHE keeps the guest's until vcpu_put);
+ * the host's MDSCR_EL1 back, __debug_switch_to_host_common.
  */
 export function debug_switch_to_host(k: Arm64Context, vhe: HasVhe = false): void {
   if (kvm_host_owns_debug_regs(k.vcpu)) k.vcpu.externalMdscrEl1 = k.hw.read(MDSCR_EL1);
   else __sysreg_save_state(k, k.vcpu.ctxt);
-  if (!vhe) k.hw.write(MDCR_EL2, k.hw.read(MDCR_EL2) & MDCR_EL2_HPMN_MASK);
+  if (!vhe) k.hw.write(MDCR_EL2, k.host.scratch[HOST_DEBUG_MDCR_EL2] as number);
   __sysreg_restore_state(k, k.host.ctxt);
   if (!kvm_debug_regs_in_use(k.vcpu)) return;
   __debug_save_state(k, guest_dbg(k.vcpu), k.vcpu.ctxt);
