@@ -163,6 +163,8 @@ export const arm64Vhe: ArchModel = {
       config: { ...base.config, gdb, oslock, 'debug-abi': debugAbi, 'guest-step': guestStep, 'domain-slots': domainSlots },
       registers,
       lifecycle: compileLifecycle(arm64VheLifecycle),
+      // KVM_GET/SET_ONE_REG and KVM_SET_GUEST_DEBUG take no vcpu_load since 4.16, which the VHE deferral (4.17) relies on.
+      ioctlsPut: true,
       memory: { ...base.memory, vcpuScalars: VCPU_SCALARS, hostScalars: [...(base.memory.hostScalars ?? []), 'hostDebugMdcrEl2'] },
       view,
       guestReadable,

@@ -92,7 +92,7 @@ export function setGuestDebugEvent(): EventKind {
       }
       const none = new Array<number>(KVM_ARM_MAX_DBG_REGS).fill(0);
       const dbg: GuestDebug = { enable, useHw, bps: bp === 0 ? [] : [bp], singleStep, dbg_bcr, dbg_bvr, dbg_wcr: none, dbg_wvr: none };
-      x.fire(v, lifecycleEvent, dbg);
+      x.ioctl(v, lifecycleEvent, dbg);
       if (x.violation) return;
       x.settle(x.world.loadedOn[v] as number);
     },

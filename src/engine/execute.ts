@@ -1,6 +1,6 @@
 /**
  * The executor: one world, one policy, the model's event kinds. It decodes raw choices into enabled
- * events, applies them, and (through the layers it builds on: `VcpuOperations`, `Observer`,
+ * events, applies them, and (through the layers it builds on: `VcpuIoctls`, `VcpuOperations`, `Observer`,
  * `HookRunner`) runs the policy's hooks and checks invariants at every observation point: after
  * every hardware write inside a hook and after every event. One executor is reused across runs
  * (reset in place), so a run allocates nothing unless it finds a violation.
@@ -10,7 +10,7 @@ import type { Invariant } from './invariant.js';
 import type { HookName } from './lifecycle.js';
 import type { EventKind, ModelInstance } from './model.js';
 import type { Policy } from './policy.js';
-import { VcpuOperations } from './vcpu-operations.js';
+import { VcpuIoctls } from './vcpu-ioctls.js';
 import { CTX_HOST, World } from './world.js';
 
 export {
@@ -36,7 +36,7 @@ export {
 export const decodeCache = { on: true };
 
 /** Executes events against one world with one policy and checks invariants at every observation point. */
-export class Executor extends VcpuOperations {
+export class Executor extends VcpuIoctls {
   readonly kinds: readonly EventKind[];
   /** Events executed since the executor was made, across runs. */
   eventsExecuted = 0;

@@ -165,6 +165,14 @@ export interface ModelInstance {
    * hook the model can call, so a policy's hook it never calls can be named (selection.ts).
    */
   readonly directHooks?: readonly string[];
+  /**
+   * Whether userspace's vCPU ioctls (KVM_GET/SET_ONE_REG, KVM_SET_GUEST_DEBUG) run with the vCPU put:
+   * on arm64 since Linux 4.16 ("KVM: Move vcpu_load to arch-specific kvm_arch_vcpu_ioctl") they take
+   * no vcpu_load and run between two KVM_RUNs. The event then puts the vCPU, runs the ioctl's hook and
+   * loads the vCPU again on the same CPU (`VcpuOperations.ioctl`). Unset: they run loaded (x86, whose
+   * kvm_arch_vcpu_ioctl loads the vCPU; the 2015-era models, where kvm_vcpu_ioctl did).
+   */
+  readonly ioctlsPut?: boolean;
   /** Hooks the architecture's common code provides when a policy does not (e.g. KVM_GET_ONE_REG). */
   readonly defaultHooks: Hooks<never, never>;
   /** Puts the architecture's reset state into `w` (hardware, vCPU memory, intents). */

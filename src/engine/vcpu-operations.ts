@@ -20,9 +20,6 @@ import {
   E_TRAPPED,
   E_VCPU_LOAD,
   E_VCPU_PUT,
-  E_VCPU_RESET,
-  E_VMM_GET_REG,
-  E_VMM_SET_REG,
   HOOK_INDEX,
   type HookName,
   OWN_EVENTS,
@@ -72,7 +69,7 @@ export abstract class VcpuOperations extends Observer {
   }
 
   /** The machine event index of OWN_EVENTS[i]; throws as `lifecycleEvent` does when the machine lacks it. */
-  private own(i: number): number {
+  protected own(i: number): number {
     const e = this.ownEvents[i] as number;
     return e >= 0 ? e : this.lifecycleEvent(OWN_EVENTS[i] as string);
   }
@@ -283,30 +280,6 @@ export abstract class VcpuOperations extends Observer {
     if (this.violation) return;
     this.settle(cpu);
     if (!this.violation) this.model.instruction?.after(this.self, v, trapped, 1);
-  }
-
-  /** KVM_GET_ONE_REG. */
-  vmmGet(v: number, reg: number): void {
-    const value = this.fire(v, this.own(E_VMM_GET_REG), reg);
-    if (this.violation) return;
-    const cpu = this.world.loadedOn[v] as number;
-    if (!this.hookRegValue('getReg', v, cpu, reg, value)) return;
-    this.observeRead('vmm', v, cpu, reg, value);
-    if (this.violation) return;
-    this.settle(cpu);
-  }
-
-  /** KVM_SET_ONE_REG. */
-  vmmSet(v: number, reg: number, value: number): void {
-    this.setGuestIntent(v, reg, value);
-    this.fireAndSettle(v, this.own(E_VMM_SET_REG), reg, value);
-  }
-
-  /** vCPU reset: every guest-visible register goes back to its reset value. */
-  resetVcpu(v: number): void {
-    const reset = this.model.registers.reset;
-    for (const reg of this.model.view.guestVisible) this.setGuestIntent(v, reg, reset[reg] as number);
-    this.fireAndSettle(v, this.own(E_VCPU_RESET));
   }
 
   /** Records that the guest's architectural value of `reg` is now `value`, set at this step. */

@@ -162,20 +162,19 @@ describe('mutants of arm64-owner-2025 are found', () => {
       ['host-breakpoints-quiet-in-guest', 'guest-breakpoints-effective'],
     ],
     [
-      // KVM_SET_GUEST_DEBUG that records userspace's request but relies on a vcpu_load that never comes.
-      'KVM_SET_GUEST_DEBUG without deciding ownership again',
-      mutant('no-reload', {
-        setGuestDebug(k, dbg) {
-          const saved = { owner: k.vcpu.debugOwner, mdcr: k.vcpu.mdcrEl2, mdscr: k.vcpu.externalMdscrEl1 };
-          const ret = hooks.setGuestDebug(k, dbg);
-          k.vcpu.debugOwner = saved.owner;
-          k.vcpu.mdcrEl2 = saved.mdcr;
-          k.vcpu.externalMdscrEl1 = saved.mdscr;
-          return ret;
+      // vcpu_load deciding ownership without looking at userspace's request (KVM_SET_GUEST_DEBUG runs
+      // with the vCPU put since 4.16; the load after it is where HOST_OWNED must be taken).
+      'a vcpu_load that decides ownership without userspace debugging',
+      mutant('load-ignores-gdb', {
+        vcpuLoad(k) {
+          const gdb = k.vcpu.guestDebug;
+          k.vcpu.guestDebug = 0;
+          hooks.vcpuLoad(k);
+          k.vcpu.guestDebug = gdb;
         },
       }),
       { gdb: 1 },
-      ['userspace-debug-honored', 'host-breakpoints-quiet-in-guest'],
+      ['userspace-debug-honored', 'host-breakpoints-quiet-in-guest', 'debug-status-consumed'],
     ],
   ] as const)('finds %s', (_slip, policy, config, found) => {
     const r = check(policy, { arch: arm64Vhe, invariants, config, seed: 1, runs: 3000 });

@@ -162,12 +162,8 @@ export function vhe614(options: { restoreMdcrAtPut: boolean; highestOnly?: boole
         kvm_arm_setup_mdcr_el2(k);
       },
       getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(reg) : vcpuSysRegAccess.read(k, reg)),
-      // KVM_SET_ONE_REG runs between two KVM_RUNs: put, the write, load.
-      setReg(k, reg, value) {
-        put(k);
-        vcpuSysRegAccess.write(k, reg, value);
-        load(k);
-      },
+      // KVM_SET_ONE_REG runs between two KVM_RUNs (the model puts the vCPU around it).
+      setReg: vcpuSysRegAccess.write,
       hypReadReg: vcpuSysRegAccess.read,
       hypWriteReg: vcpuSysRegAccess.write,
       vcpuReset(k) {

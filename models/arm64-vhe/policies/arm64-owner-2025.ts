@@ -110,17 +110,6 @@ export function vheOwnerHooks(debug?: VheDebugCalls, era: VheOwnerEra = '6.17'):
     kvm_skip_instr(k);
   }
 
-  /**
-   * An ioctl that changes what vcpu_load decides (KVM_SET_GUEST_DEBUG, KVM_SET_ONE_REG) runs between
-   * the vcpu_put ending one KVM_RUN and the vcpu_load starting the next; this model's still-loaded
-   * vCPU stands for both with a put before and a load after.
-   */
-  function betweenRuns(k: Arm64VheContext, ioctl: () => void): void {
-    kvm_arch_vcpu_put(k);
-    ioctl();
-    kvm_arch_vcpu_load(k);
-  }
-
   return {
     vcpuLoad: kvm_arch_vcpu_load,
     vcpuPut: kvm_arch_vcpu_put,
@@ -139,11 +128,13 @@ export function vheOwnerHooks(debug?: VheDebugCalls, era: VheOwnerEra = '6.17'):
     },
     trap,
     getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(reg) : sysReg.read(k, reg)),
-    setReg: (k, reg, value) => betweenRuns(k, () => sysReg.write(k, reg, value)),
+    // KVM_SET_ONE_REG runs between two KVM_RUNs (the model puts the vCPU around it): the memory copy,
+    // and the next KVM_RUN's vcpu_load decides ownership again.
+    setReg: (k, reg, value) => sysReg.write(k, reg, value),
     hypReadReg: sysReg.read,
     hypWriteReg: sysReg.write,
     setGuestDebug(k, dbg) {
-      betweenRuns(k, () => kvm_arch_vcpu_ioctl_set_guest_debug(k, dbg));
+      kvm_arch_vcpu_ioctl_set_guest_debug(k, dbg);
       return 0;
     },
     // kvm_reset_vcpu: put, reset the memory copy, load.
