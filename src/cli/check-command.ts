@@ -176,7 +176,12 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     ? {
         reportVersion: 1,
         command: 'check',
-        shard: { index: shard.index, total: shard.total, policies: selected.length },
+        shard: {
+          index: shard.index,
+          total: shard.total,
+          policies: selected.length,
+          selection: selected.map((s) => `${s.arch.id}/${s.policy.name}`),
+        },
         results: results.map(report),
       }
     : results.length === 1 && results[0]

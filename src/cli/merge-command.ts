@@ -7,7 +7,7 @@ import { renderMergedText, renderMergeTable } from '../reports/merge-report.js';
 import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 import { mergeExplore } from './merge-explore.js';
-import { checkShardSet } from './shard.js';
+import { checkOneRun, checkShardSet } from './shard.js';
 
 /** The flags of `worldswitch merge`. */
 export interface MergeFlags {
@@ -52,7 +52,9 @@ export type CheckReport = z.infer<typeof resultSchema>;
 const envelopeSchema = z.looseObject({
   reportVersion: z.literal(REPORT_VERSION),
   command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)' }),
-  shard: z.strictObject({ index: z.int().min(1), total: z.int().min(1), policies: z.int().min(0) }).optional(),
+  shard: z
+    .strictObject({ index: z.int().min(1), total: z.int().min(1), policies: z.int().min(0), selection: z.array(z.string()).optional() })
+    .optional(),
   results: z.array(resultSchema),
 });
 
@@ -111,6 +113,7 @@ function groupSharded(reports: readonly Envelope[]): CheckReport[][] {
   const total = checkShardSet(reports, 'check');
   const first = reports[0]?.shard;
   if (total === undefined || !first) return [];
+  checkOneRun(reports);
   const groups: CheckReport[][] = Array.from({ length: first.policies }, () => []);
   for (const r of reports) for (const res of r.results) groups[res.shard?.item ?? -1]?.push(res);
   groups.forEach((pieces, item) => {

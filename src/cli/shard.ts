@@ -88,3 +88,63 @@ export function checkShardSet(reports: readonly ShardedReport[], command: string
   }
   return first.total;
 }
+
+/** What `checkOneRun` compares: a check report's envelope and its results. */
+interface RunShard {
+  readonly file: string;
+  readonly shard?: { readonly selection?: readonly string[] | undefined } | undefined;
+  readonly results: readonly {
+    readonly arch: string;
+    readonly policy: string;
+    readonly seed: number;
+    readonly maxSteps: number;
+    readonly invariants: readonly string[];
+    readonly config: Readonly<Record<string, number>>;
+    readonly shard?: { readonly item: number; readonly of: number } | undefined;
+  }[];
+}
+
+/**
+ * Checks that the shards of a `check --shard` set come from one run: the same policy list (each
+ * shard records it; without it, a policy seen at two places in the list), the same seed, runs and
+ * --max-steps everywhere, and per architecture the same invariants and model flags. Shards that each
+ * hold whole policies would otherwise merge across runs and leave a policy unchecked: a false held.
+ */
+export function checkOneRun(reports: readonly RunShard[]): void {
+  const disagree = (a: string, b: string, what: string): never => {
+    throw new UsageError(`${a} and ${b} come from different runs (${what}): merge the shards of one run.`);
+  };
+  const head = reports[0];
+  if (!head) return;
+  const list = JSON.stringify(head.shard?.selection);
+  const atItem = new Map<number, string>();
+  const itemOf = new Map<string, number>();
+  const perArch = new Map<string, { file: string; invariants: string; config: string }>();
+  let run: { file: string; seed: number; maxSteps: number; of: number } | undefined;
+  for (const r of reports) {
+    if (r.shard?.selection !== undefined && head.shard?.selection !== undefined && JSON.stringify(r.shard.selection) !== list)
+      disagree(head.file, r.file, 'their policy lists differ');
+    for (const res of r.results) {
+      const name = `${res.arch}/${res.policy}`;
+      const item = res.shard?.item ?? -1;
+      const listed = r.shard?.selection?.[item];
+      if (listed !== undefined && listed !== name) disagree(r.file, head.file, `policy #${item + 1} is ${name}, not ${listed}`);
+      const other = atItem.get(item);
+      if (other !== undefined && other !== name)
+        disagree(head.file, r.file, `policy #${item + 1} is ${other} in one, ${name} in the other`);
+      atItem.set(item, name);
+      const at = itemOf.get(name);
+      if (at !== undefined && at !== item) disagree(head.file, r.file, `${name} is policy #${at + 1} in one and #${item + 1} in the other`);
+      itemOf.set(name, item);
+      const of = res.shard?.of ?? -1;
+      if (run === undefined) run = { file: r.file, seed: res.seed, maxSteps: res.maxSteps, of };
+      else if (run.seed !== res.seed || run.maxSteps !== res.maxSteps || run.of !== of)
+        disagree(run.file, r.file, 'their --seed, --runs or --max-steps differ');
+      const flags = { file: r.file, invariants: JSON.stringify(res.invariants), config: JSON.stringify(res.config) };
+      const same = perArch.get(res.arch);
+      if (same === undefined) perArch.set(res.arch, flags);
+      else if (same.invariants !== flags.invariants || same.config !== flags.config)
+        disagree(same.file, r.file, `their invariants or model flags for ${res.arch} differ`);
+    }
+  }
+}
