@@ -229,4 +229,27 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       says: /^worldswitch: Cannot load policy file \S*toplevel-throw-tostring-loop\.ts: its top-level code threw \{ code: 3, toString: \[Function\] \}$/m,
     },
   ]),
+  // 25. A fixed property of k replaced, deleted or redefined (k.hw, k.hw.write, k.bug, k.warn,
+  // k.localIrqDisable, k.cpu): the hook throws. Unseen, the k.hw ones hid their accesses and the
+  // rest held.
+  ...(
+    [
+      ['replaceHw', "assign to read only property 'hw'"],
+      ['mutateHw', "assign to read only property 'write'"],
+      ['replaceBug', "assign to read only property 'bug'"],
+      ['deleteBug', "delete property 'bug'"],
+      ['defineBug', 'redefine property: bug'],
+      ['replaceWarn', "assign to read only property 'warn'"],
+      ['replaceIrq', "assign to read only property 'localIrqDisable'"],
+      ['redefineCpu', 'redefine property: cpu'],
+    ] as const
+  ).flatMap(([name, what]) =>
+    total(
+      `replace-k.ts#${name}`,
+      name === 'replaceHw' ? ['check', 'explore', 'cost', 'replay'] : ['check', 'explore'],
+      new RegExp(
+        `guestEnter threw: TypeError: Cannot ${what}.* \\(k\\.hw and its read and write, k\\.cpu, k\\.bug, k\\.warn and k\\.localIrqDisable are the checker's: a hook cannot replace, delete or redefine them\\)$`,
+      ),
+    ),
+  ),
 ];
