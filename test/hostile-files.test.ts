@@ -13,6 +13,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveFile } from '../src/cli/save-file.js';
 import { cli, lines } from './cli-harness.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -187,6 +188,25 @@ describe('a FIFO where a report is written (--out, --html, --junit)', () => {
     },
     60_000,
   );
+
+  it('a report larger than a pipe holds arrives whole: the write waits for its reader', async () => {
+    const path = fifo('big.json');
+    const copy = join(dir, 'big-copy.json');
+    // The reader writes to a file: this thread, blocked in saveFile, could not drain a pipe from it.
+    const cat = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', path, copy], { stdio: 'ignore' });
+    const closed = new Promise((done) => cat.on('close', done));
+    const text = `${'x'.repeat(1 << 20)}\n`;
+    for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 50))) {
+      try {
+        saveFile(path, text); // the reader may not have opened it yet: that is the one-line refusal
+        break;
+      } catch (e) {
+        if (!/no process reads/.test((e as Error).message) || Date.now() - started > 10_000) throw e;
+      }
+    }
+    await closed;
+    expect(readFileSync(copy, 'utf8')).toBe(text);
+  }, 60_000);
 
   it('a FIFO held open for a report that is never written (--html, nothing violated): its reader sees the end', async () => {
     const path = fifo('never.html');

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Executor } from '../engine/execute.js';
 import { toTraceFile } from '../persistence/trace-file.js';
@@ -42,28 +42,40 @@ function openNow(file: string): number {
   return openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK, 0o666);
 }
 
+/** A word to wait on: `Atomics.wait` is how synchronous code sleeps. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `text` to `fd`, opened non-blocking: a full pipe (EAGAIN) waits 5 ms for its reader
+ * and goes on, as a blocking write would; a reader that went away is EPIPE, an error.
+ */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let done = 0; done < bytes.length; ) {
+    try {
+      done += writeSync(fd, bytes, done);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
 /**
  * Writes `text` to `file` (`--out`, `--html`, `--junit`, `--out-dir`); a file that cannot be written
- * is a usage error (exit 2). A regular file is written through a descriptor opened without waiting
- * (a FIFO that no process reads is refused, not waited on); a pipe or a device, through a second,
- * blocking descriptor once a reader is known to be there, so a full pipe makes the write wait for
- * the reader (a non-blocking write would fail with EAGAIN).
+ * is a usage error (exit 2). Opened without waiting for a reader (a FIFO that no process reads is
+ * refused, not waited on), through the descriptor `checkDestinations` held open when it did.
  */
 export function saveFile(file: string, text: string): void {
-  let probe: number | undefined = held.get(file);
-  let fd: number | undefined;
+  let fd: number | undefined = held.get(file);
   held.delete(file);
   try {
-    probe ??= openNow(file);
-    if (fstatSync(probe).isFile()) writeFileSync(probe, text);
-    else {
-      fd = openSync(file, constants.O_WRONLY);
-      writeFileSync(fd, text);
-    }
+    fd ??= openNow(file);
+    writeAll(fd, text);
   } catch (e) {
     throw new UsageError(reason(file, e));
   } finally {
-    for (const d of [fd, probe]) if (d !== undefined) closeSync(d);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
