@@ -2,15 +2,31 @@
  * Hostile files where the CLI expects input files: a symbolic link to nothing or a link cycle in a
  * directory argument, a FIFO or a device in place of a policy file, a trace, a report or an
  * `--assume-fixed` trace, and JSON nested 100,000 levels deep. Each is one line on stderr naming
- * the file and exit 2 (a link cycle: every file once), never a crash (exit 3) or a hang. Whatever
+ * the file and exit 2 (a link cycle: every file once), never a crash (exit 3) or a hang. Where it
+ * writes, a FIFO that no process reads is refused before the run; one with a reader, `/dev/stdout`
+ * and a process substitution get the report. Whatever
  * could block runs in a child process (`bin/worldswitch.js`, the compiled dist/) under a timeout,
  * so a regression fails the test instead of hanging the test run.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveFile } from '../src/cli/save-file.js';
 import { cli, lines } from './cli-harness.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -132,4 +148,106 @@ describe('JSON nested 100,000 levels deep', () => {
   ])('%s: not a valid trace or report, exit 2', async (_what, argv, says) => {
     refused(await cli(...argv()), says);
   });
+});
+
+describe('a FIFO where a report is written (--out, --html, --junit)', () => {
+  const fifo = (name: string): string => {
+    const path = join(dir, name);
+    expect(spawnSync('mkfifo', [path]).status).toBe(0);
+    return path;
+  };
+  /** `cat` reading `path` until its writers close it (killed after 20 s); resolves with what it read and whether it was killed. */
+  const reader = (path: string): Promise<{ got: string; killed: boolean }> =>
+    new Promise((done) => {
+      const cat = spawn('cat', [path], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const timer = setTimeout(() => cat.kill('SIGKILL'), 20_000);
+      let got = '';
+      cat.stdout.on('data', (b: Buffer) => {
+        got += b.toString();
+      });
+      cat.on('close', (_code, signal) => {
+        clearTimeout(timer);
+        done({ got, killed: signal !== null });
+      });
+    });
+  const violated = ['check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '1', '--quiet'];
+
+  it.each(['--out', '--html', '--junit'])(
+    '%s to a FIFO that no process reads: one line, exit 2, before the run',
+    (flag) => {
+      const path = fifo(`unread${flag}`);
+      const started = Date.now();
+      refused(
+        run(...violated, flag, path),
+        /^worldswitch: .*unread--\w+ is a FIFO \(named pipe\) that no process reads: writing to it would wait forever/,
+      );
+      expect(Date.now() - started).toBeLessThan(10_000);
+    },
+    60_000,
+  );
+
+  it.each([
+    ['--out', /^\{\n {2}"format": "worldswitch-trace"/],
+    ['--html', /^<!DOCTYPE html>/],
+    ['--junit', /^<\?xml version="1\.0" encoding="UTF-8"\?>[\s\S]*<\/testsuites>\n$/],
+  ])(
+    '%s to a FIFO with a reader: the report arrives whole',
+    async (flag, starts) => {
+      const path = fifo(`read${flag}`);
+      const got = reader(path);
+      const r = run(...violated, flag, path);
+      expect(r.code, r.err).toBe(1);
+      expect(await got).toEqual({ got: expect.stringMatching(starts), killed: false });
+    },
+    60_000,
+  );
+
+  it('a report larger than a pipe holds arrives whole: the write waits for its reader', async () => {
+    const path = fifo('big.json');
+    const copy = join(dir, 'big-copy.json');
+    // The reader writes to a file: this thread, blocked in saveFile, could not drain a pipe from it.
+    const cat = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', path, copy], { stdio: 'ignore' });
+    const closed = new Promise((done) => cat.on('close', done));
+    const text = `${'x'.repeat(1 << 20)}\n`;
+    for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 50))) {
+      try {
+        saveFile(path, text); // the reader may not have opened it yet: that is the one-line refusal
+        break;
+      } catch (e) {
+        if (!/no process reads/.test((e as Error).message) || Date.now() - started > 10_000) throw e;
+      }
+    }
+    await closed;
+    expect(readFileSync(copy, 'utf8')).toBe(text);
+  }, 60_000);
+
+  it('a FIFO held open for a report that is never written (--html, nothing violated): its reader sees the end', async () => {
+    const path = fifo('never.html');
+    // The reader is open before the run (a non-blocking open of a FIFO for reading never waits; a
+    // spawned reader could still be starting when the run checks its destinations).
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      // In this process, as the API and the tests run it: the process does not exit and close it.
+      const r = await cli('check', 'arm64-nvhe/eager', '--runs', '20', '--html', path);
+      expect(r.code, r.err).toBe(0);
+      // End of file (0 bytes), not EAGAIN: no writer holds the FIFO open any more.
+      expect(readSync(fd, Buffer.alloc(16))).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+  }, 60_000);
+
+  it('--junit /dev/stdout on a pipe and --junit >(cat) get the JUnit', () => {
+    // Through a shell: a child's stdout from spawnSync is a socket, which /dev/stdout cannot be opened on.
+    const check = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} check arm64-nvhe/eager --runs 20 --quiet --junit`;
+    const copy = join(dir, 'substituted.xml');
+    const shell = (script: string) =>
+      spawnSync('bash', ['-c', script], { cwd: root, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+    const piped = shell(`${check} /dev/stdout | cat`);
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(piped.stdout).toMatch(/<testsuites name="worldswitch" tests="1" failures="0"[\s\S]*<\/testsuites>/);
+    const sub = shell(`${check} >(cat > ${JSON.stringify(copy)}); wait`);
+    expect(sub.status, sub.stderr).toBe(0);
+    expect(readFileSync(copy, 'utf8')).toMatch(/<testsuites name="worldswitch" tests="1" failures="0"[\s\S]*<\/testsuites>/);
+  }, 60_000);
 });

@@ -152,7 +152,7 @@ describe('7. an unprintable thrown value', () => {
       { arch: arm64Nvhe, invariants, runs: 20 },
     );
     expect(r.verdict).toBe('violated');
-    expect(r.violation?.message).toBe('vcpuLoad threw: [object Object]');
+    expect(r.violation?.message).toBe('vcpuLoad threw: {}');
   });
 });
 

@@ -29,6 +29,7 @@ import { type MergeFlags, mergeCommand } from './merge-command.js';
 import { addArchOptions, addBudgets, addHookTimeout, addModelOptions, integer } from './options.js';
 import { fitLine } from './progress-bar.js';
 import { type ReplayCommandFlags, replayCommand } from './replay-command.js';
+import { releaseDestinations } from './save-file.js';
 import { parseShard } from './shard.js';
 import { defaultWorkers, parseWorkers } from './workers-flag.js';
 
@@ -207,6 +208,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     io.err(`worldswitch: internal error: ${e instanceof Error ? (e.stack ?? e.message) : describeError(e)}\n`);
     return 3;
+  } finally {
+    releaseDestinations(); // a pipe held open for a report that was never written: its reader sees the end
   }
 }
 

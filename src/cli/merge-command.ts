@@ -7,6 +7,8 @@ import { renderMergedText, renderMergeTable } from '../reports/merge-report.js';
 import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 import { mergeExplore } from './merge-explore.js';
+import { checkSlice, envelopeShard, MAX_RUNS, measure, natural, resultsMatchShard, seed, violation } from './report-fields.js';
+import { checkDestinations } from './save-file.js';
 import { checkOneRun, checkShardSet } from './shard.js';
 
 /** The flags of `worldswitch merge`. */
@@ -16,47 +18,48 @@ export interface MergeFlags {
   quiet?: boolean;
 }
 
-const shardOfResult = z.strictObject({
-  index: z.int().min(1),
-  total: z.int().min(1),
-  item: z.int().min(0),
-  from: z.int().min(0),
-  to: z.int().min(0),
-  of: z.int().min(1),
-});
-
-const resultSchema = z.looseObject({
-  reportVersion: z.literal(REPORT_VERSION),
-  command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)' }),
-  policy: z.string(),
-  arch: z.string(),
-  policyFile: z.string().optional(),
-  config: z.record(z.string(), z.number()),
-  verdict: z.enum(['held', 'violated', 'crashed', 'held-so-far']),
-  invariant: z.string().nullable(),
-  invariants: z.array(z.string()),
-  runs: z.int(),
-  seed: z.int(),
-  maxSteps: z.int(),
-  path: z.string().nullable(),
-  violation: z.looseObject({ invariant: z.string(), step: z.int(), message: z.string(), at: z.string() }).nullable(),
-  trace: z.array(z.looseObject({ event: z.string() })),
-  error: z.string().nullable(),
-  stats: z.looseObject({ events: z.number(), ms: z.number() }),
-  shard: shardOfResult.optional(),
-});
+const resultSchema = z
+  .looseObject({
+    reportVersion: z.literal(REPORT_VERSION),
+    command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)' }),
+    policy: z.string(),
+    arch: z.string(),
+    policyFile: z.string().optional(),
+    config: z.record(z.string(), z.number()),
+    verdict: z.enum(['held', 'violated', 'crashed', 'held-so-far']),
+    invariant: z.string().nullable(),
+    invariants: z.array(z.string()),
+    runs: natural.max(MAX_RUNS),
+    seed,
+    maxSteps: z.int().min(1),
+    path: z.string().nullable(),
+    violation: violation.nullable(),
+    trace: z.array(z.looseObject({ event: z.string() })),
+    error: z.string().nullable(),
+    stats: z.looseObject({ events: natural, ms: measure }),
+    shard: checkSlice.optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.shard && r.runs > r.shard.to - r.shard.from)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runs'],
+        message: `${r.runs} runs in a slice of ${r.shard.to - r.shard.from}`,
+        input: undefined,
+      });
+  });
 
 /** One check result as `check --json` printed it. */
 export type CheckReport = z.infer<typeof resultSchema>;
 
-const envelopeSchema = z.looseObject({
-  reportVersion: z.literal(REPORT_VERSION),
-  command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)' }),
-  shard: z
-    .strictObject({ index: z.int().min(1), total: z.int().min(1), policies: z.int().min(0), selection: z.array(z.string()).optional() })
-    .optional(),
-  results: z.array(resultSchema),
-});
+const envelopeSchema = z
+  .looseObject({
+    reportVersion: z.literal(REPORT_VERSION),
+    command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)' }),
+    shard: envelopeShard().optional(),
+    results: z.array(resultSchema),
+  })
+  .superRefine(resultsMatchShard);
 
 type Envelope = z.infer<typeof envelopeSchema> & { file: string };
 
@@ -208,6 +211,7 @@ export const exitCode = (verdicts: readonly string[]): number =>
  * counterexample per policy. Exit codes as `check`.
  */
 export function mergeCommand(files: readonly string[], flags: MergeFlags, io: Io): number {
+  checkDestinations({ junit: flags.junit });
   const read = files.map(readJson);
   if (read[0]?.command === 'explore') return mergeExplore(read, flags, io);
   const reports = read.map(readReport);

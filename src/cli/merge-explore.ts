@@ -6,45 +6,48 @@ import { formatEvent } from '../reports/text.js';
 import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 import type { MergeFlags, ReportFile } from './merge-command.js';
+import { envelopeShard, exploreSlice, measure, natural, resultsMatchShard, violation } from './report-fields.js';
 import { checkShardSet } from './shard.js';
 
-const exploreResult = z.looseObject({
-  reportVersion: z.literal(REPORT_VERSION),
-  command: z.literal('explore', { error: 'merge combines the reports of one command: every one of `explore --shard K/N --json`' }),
-  policy: z.string(),
-  arch: z.string(),
-  policyFile: z.string().optional(),
-  config: z.record(z.string(), z.number()),
-  verdict: z.enum(['held', 'violated', 'crashed', 'stopped', 'held-so-far']),
-  invariants: z.array(z.string()),
-  depth: z.int(),
-  depthCompleted: z.int(),
-  domain: z.string(),
-  symmetry: z.array(z.string()),
-  violation: z.looseObject({ invariant: z.string(), step: z.int(), message: z.string(), at: z.string() }).nullable(),
-  trace: z.array(z.looseObject({ event: z.string() })),
-  error: z.string().nullable(),
-  stats: z.looseObject({ states: z.number(), transitions: z.number(), ms: z.number(), transitionsSaved: z.number().optional() }),
-  shard: z.strictObject({
-    index: z.int().min(1),
-    total: z.int().min(1),
-    item: z.int().min(0),
-    split: z.strictObject({ depth: z.int(), width: z.int(), owned: z.int() }).nullable(),
-  }),
-});
+const exploreResult = z
+  .looseObject({
+    reportVersion: z.literal(REPORT_VERSION),
+    command: z.literal('explore', { error: 'merge combines the reports of one command: every one of `explore --shard K/N --json`' }),
+    policy: z.string(),
+    arch: z.string(),
+    policyFile: z.string().optional(),
+    config: z.record(z.string(), z.number()),
+    verdict: z.enum(['held', 'violated', 'crashed', 'stopped', 'held-so-far']),
+    invariants: z.array(z.string()),
+    depth: z.int().min(1),
+    depthCompleted: natural,
+    domain: z.string(),
+    symmetry: z.array(z.string()),
+    violation: violation.nullable(),
+    trace: z.array(z.looseObject({ event: z.string() })),
+    error: z.string().nullable(),
+    stats: z.looseObject({ states: natural, transitions: natural, ms: measure, transitionsSaved: natural.optional() }),
+    shard: exploreSlice,
+  })
+  .superRefine((r, ctx) => {
+    if (r.depthCompleted > r.depth)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['depthCompleted'],
+        message: `${r.depthCompleted} is deeper than depth ${r.depth}`,
+        input: undefined,
+      });
+  });
 type ExploreReport = z.infer<typeof exploreResult>;
 
-const exploreEnvelope = z.looseObject({
-  reportVersion: z.literal(REPORT_VERSION),
-  command: z.literal('explore'),
-  shard: z.strictObject(
-    { index: z.int().min(1), total: z.int().min(1), policies: z.int().min(0) },
-    {
-      error: 'merge combines the shards of `explore --shard K/N --json`; this report has no shard',
-    },
-  ),
-  results: z.array(exploreResult),
-});
+const exploreEnvelope = z
+  .looseObject({
+    reportVersion: z.literal(REPORT_VERSION),
+    command: z.literal('explore'),
+    shard: envelopeShard('merge combines the shards of `explore --shard K/N --json`; this report has no shard'),
+    results: z.array(exploreResult),
+  })
+  .superRefine(resultsMatchShard);
 
 const RANK: Record<ExploreReport['verdict'], number> = { held: 0, 'held-so-far': 1, stopped: 1, violated: 2, crashed: 3 };
 

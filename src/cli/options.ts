@@ -84,7 +84,10 @@ export function addModelOptions(c: Command): Command {
     .option('--full-state', 'also print the complete debug state at the failing point')
     .option('--verbose', 'with several policies, print every finding in full before the verdict table')
     .option('--quiet', 'no progress bar or timing lines on stderr (for CI)')
-    .option('--junit <file>', 'also write the verdicts as JUnit XML (one testcase per policy and invariant set)')
+    .option(
+      '--junit <file>',
+      'also write the verdicts as JUnit XML (one testcase per policy and invariant set; /dev/stdout and a FIFO with a reader work)',
+    )
     .option('--continue', 'go on after a violation: one (shortest, shrunk) counterexample per invariant that breaks, with a summary table')
     .option('--skip-invariant <name>', 'do not check this invariant (repeatable; policy-total cannot be skipped)', collect)
     .option(

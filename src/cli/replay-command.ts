@@ -190,8 +190,8 @@ export const replayExitCode = (verdicts: readonly string[]): number =>
  */
 export async function replayCommand(args: readonly string[], flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
   const [only] = args;
+  checkDestinations({ html: flags.html, junit: flags.junit });
   if (args.length !== 1 || only === undefined || isDirectory(only)) return replayCorpus(args, flags, io, catalog);
-  if (flags.html !== undefined) checkDestinations({ html: flags.html });
   const started = performance.now();
   const r = await replayFile(only, flags, catalog, true);
   const { outcome, x } = r;

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Executor } from '../engine/execute.js';
 import { toTraceFile } from '../persistence/trace-file.js';
@@ -10,13 +10,79 @@ import type { ExploreResult } from '../searches/explore.js';
 import type { Io } from './io.js';
 import type { Selected } from './selection.js';
 
-/** Writes `text` to `file` (`--out`, `--html`); a file that cannot be written is a usage error (exit 2). */
-export function saveFile(file: string, text: string): void {
+/**
+ * Destinations that are pipes (a FIFO, `/dev/stdout` on a pipe, `>(cat)`), opened by
+ * `checkDestinations` before the run and held open until written (or `releaseDestinations`): their
+ * reader then waits for the report instead of reading an end of file when the check's descriptor closes.
+ */
+const held = new Map<string, number>();
+
+/** Whether `file` is a FIFO (false when it cannot be looked at). */
+function isFifo(file: string): boolean {
   try {
-    writeFileSync(file, text);
-  } catch (e) {
-    throw new UsageError(`Cannot write ${file}: ${(e as Error).message}`);
+    return statSync(file).isFIFO();
+  } catch {
+    return false;
   }
+}
+
+/** Why `file` cannot be written, from an error of opening or writing it. */
+function reason(file: string, e: unknown): string {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (code === 'ENXIO' && isFifo(file))
+    return `${file} is a FIFO (named pipe) that no process reads: writing to it would wait forever; start its reader first`;
+  return `Cannot write ${file}: ${(e as Error).message}`;
+}
+
+/**
+ * Opens `file` for writing without waiting for a reader: a FIFO that no process reads is ENXIO at
+ * once (a plain open would block until one comes, for ever if none does).
+ */
+function openNow(file: string): number {
+  return openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK, 0o666);
+}
+
+/** A word to wait on: `Atomics.wait` is how synchronous code sleeps. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `text` to `fd`, opened non-blocking: a full pipe (EAGAIN) waits 5 ms for its reader
+ * and goes on, as a blocking write would; a reader that went away is EPIPE, an error.
+ */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let done = 0; done < bytes.length; ) {
+    try {
+      done += writeSync(fd, bytes, done);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
+/**
+ * Writes `text` to `file` (`--out`, `--html`, `--junit`, `--out-dir`); a file that cannot be written
+ * is a usage error (exit 2). Opened without waiting for a reader (a FIFO that no process reads is
+ * refused, not waited on), through the descriptor `checkDestinations` held open when it did.
+ */
+export function saveFile(file: string, text: string): void {
+  let fd: number | undefined = held.get(file);
+  held.delete(file);
+  try {
+    fd ??= openNow(file);
+    writeAll(fd, text);
+  } catch (e) {
+    throw new UsageError(reason(file, e));
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Closes the pipes `checkDestinations` held open and nothing wrote (a run that ended without its report). */
+export function releaseDestinations(): void {
+  for (const fd of held.values()) closeSync(fd);
+  held.clear();
 }
 
 /** Writes the HTML view of a trace (`--html F`). */
@@ -25,17 +91,23 @@ export function writeHtmlReport(file: string, x: Executor, page: HtmlTrace): voi
 }
 
 /**
- * Validates where `--out` and `--html` will write, before the run (a run of minutes must not end
- * with its report thrown away): not empty, not the same file, in an existing writable directory,
- * not a directory themselves.
+ * Validates where `--out`, `--html` and `--junit` will write, before the run (a run of minutes must
+ * not end with its report thrown away): not empty, not the same file, in an existing writable
+ * directory, not a directory themselves, and not a FIFO that no process reads (the write would
+ * wait forever); a pipe that has a reader is held open until the report is written.
  */
-export function checkDestinations(flags: { out?: string; html?: string }): void {
+export function checkDestinations(flags: { out?: string; html?: string; junit?: string }): void {
+  const named: [string, string][] = [];
   for (const [flag, file] of [
     ['--out', flags.out],
     ['--html', flags.html],
+    ['--junit', flags.junit],
   ] as const) {
     if (file === undefined) continue;
     if (file === '') throw new UsageError(`${flag} takes a file name, got "".`);
+    const same = named.find(([, f]) => f === file);
+    if (same) throw new UsageError(`${same[0]} and ${flag} name the same file ${file}.`);
+    named.push([flag, file]);
     const dir = dirname(resolve(file));
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new UsageError(`Cannot write ${file}: directory ${dirname(file)} does not exist.`);
@@ -45,8 +117,14 @@ export function checkDestinations(flags: { out?: string; html?: string }): void 
     } catch {
       throw new UsageError(`Cannot write ${file}: permission denied.`);
     }
+    if (isFifo(file) && !held.has(file)) {
+      try {
+        held.set(file, openNow(file));
+      } catch (e) {
+        throw new UsageError(reason(file, e));
+      }
+    }
   }
-  if (flags.out !== undefined && flags.out === flags.html) throw new UsageError(`--out and --html name the same file ${flags.out}.`);
 }
 
 /**

@@ -2,6 +2,7 @@
  * The executor's vocabulary: the errors it throws, the records it keeps for reports and watchdogs,
  * the width of a packed event, exit reasons, scratch sizes, and how a thrown value prints.
  */
+import { describeThrown, inherits } from './describe-thrown.js';
 import type { Invariant } from './invariant.js';
 import type { HookContext } from './policy.js';
 
@@ -82,29 +83,17 @@ export function crash(inv: Invariant, e: unknown): CheckerCrash {
 }
 
 /**
- * A thrown value as text; never throws itself: an object with no prototype or a throwing toString
- * prints as `[object Object]`, a Proxy whose traps throw as `<unprintable value>`.
+ * A thrown value as text (`describe-thrown.ts`); never throws, and runs none of the policy's code (a
+ * `toString` or `message` getter that loops would hang the checker): `Error: boom`, `{ code: 3 }`,
+ * a Proxy as `<unprintable value>`.
  */
 export function describeError(e: unknown): string {
-  try {
-    if (e instanceof Error) return `${e.name}: ${e.message}`;
-    return String(e);
-  } catch {
-    try {
-      return Object.prototype.toString.call(e);
-    } catch {
-      return '<unprintable value>';
-    }
-  }
+  return describeThrown(e);
 }
 
-/** Whether `e` is a CheckerCrash; false for a value whose prototype cannot be read (a Proxy whose trap throws). */
+/** Whether `e` is a CheckerCrash; runs no policy code (no Proxy trap, no `Symbol.hasInstance`). */
 export function isCheckerCrash(e: unknown): boolean {
-  try {
-    return e instanceof CheckerCrash;
-  } catch {
-    return false;
-  }
+  return typeof e === 'object' && e !== null && inherits(e, CheckerCrash.prototype);
 }
 
 /** A value a hook passed or returned, as the call would show it: `"5"`, `1.5`, `-1`, `5n`, `Symbol(r)`, `undefined`. */

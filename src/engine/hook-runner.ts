@@ -18,7 +18,7 @@ import {
   type Warning,
   type Watch,
 } from './executor-types.js';
-import { BROKEN_CONTEXT, type HookContextObject, makeHookContext, makeViews, releaseHookContext } from './hook-views.js';
+import { BROKEN_CONTEXT, fixedPropertyHint, type HookContextObject, makeHookContext, makeViews, releaseHookContext } from './hook-views.js';
 import type { Finding, Violation } from './invariant.js';
 import { HOOK_NAMES } from './lifecycle.js';
 import type { ModelInstance } from './model.js';
@@ -162,7 +162,7 @@ export abstract class HookRunner {
     } catch (e) {
       if (e === STOP) return undefined;
       if (isCheckerCrash(e)) throw e;
-      this.record(POLICY_TOTAL, { message: `${this.hookName()} threw: ${describeError(e)}`, vcpu: v, cpu });
+      this.record(POLICY_TOTAL, { message: `${this.hookName()} threw: ${describeError(e)}${fixedPropertyHint(e)}`, vcpu: v, cpu });
       return undefined;
     } finally {
       this.releaseK(k, v, cpu);

@@ -9,6 +9,7 @@
  * every executor after the first, and every `k`, in dictionary mode, and the policy code reading
  * them megamorphic.
  */
+import { errorMessage } from './describe-thrown.js';
 import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from './executor-types.js';
 import type { ModelInstance } from './model.js';
 import type { Hw } from './policy.js';
@@ -82,18 +83,46 @@ function getCpu(this: { [READ_CPU]: () => number }): number {
 }
 
 /** What `makeHookContext` makes. */
-export type HookContextObject<M> = { hw: Hw; vcpu: unknown; host: unknown; readonly cpu: number } & M;
+export type HookContextObject<M> = { readonly hw: Hw; vcpu: unknown; host: unknown; readonly cpu: number } & M;
+
+/** The properties of `k` that are the checker's own: fixed, so a hook cannot replace them. */
+const FIXED = ['hw', 'cpu', 'bug', 'warn', 'localIrqDisable'];
 
 /**
  * The hook context `k` of an executor: `hw`, the `vcpu` and `host` views of the running hook (set
- * per hook), `cpu` (through `readCpu`), then `methods` (bug, warn, localIrqDisable).
+ * per hook), `cpu` (through `readCpu`), then `methods` (bug, warn, localIrqDisable). Every property
+ * but `vcpu` and `host` is non-writable and non-configurable, and `hw` is frozen: a hook that
+ * replaces, deletes or redefines one (`k.hw = fake`, `k.bug = () => {}`, `k.hw.write = …`) throws,
+ * a policy-total finding (`fixedPropertyHint` says why), instead of hiding its hardware accesses
+ * or a BUG() from the checker, or its CPU number from CPU symmetry. Properties defined once, in one
+ * order, as an object literal's would be: `k` keeps fast properties.
  */
 export function makeHookContext<M extends object>(hw: Hw, readCpu: () => number, methods: M): HookContextObject<M> {
-  const k = { hw, vcpu: undefined as unknown, host: undefined as unknown };
-  Object.defineProperty(k, 'cpu', { get: getCpu, enumerable: true, configurable: true });
-  Object.assign(k, methods);
+  const k: Record<string, unknown> = {};
+  Object.defineProperty(k, 'hw', { value: Object.freeze(hw), enumerable: true });
+  k.vcpu = undefined;
+  k.host = undefined;
+  Object.defineProperty(k, 'cpu', { get: getCpu, enumerable: true });
+  for (const [name, value] of Object.entries(methods)) Object.defineProperty(k, name, { value, enumerable: true });
   hide(k, READ_CPU, readCpu);
   return k as HookContextObject<M>;
+}
+
+/**
+ * What a hook's throw says when it came from replacing, deleting or redefining a fixed property of
+ * `k` (V8's TypeError names the property): why that is refused. Empty for any other throw.
+ */
+export function fixedPropertyHint(e: unknown): string {
+  const m = errorMessage(e);
+  const p =
+    m === undefined
+      ? undefined
+      : /^Cannot (?:assign to read only property '(\w+)'|delete property '(\w+)'|redefine property: (\w+)|set property (\w+) of .* which has only a getter)/.exec(
+          m,
+        );
+  const name = p?.slice(1).find((n) => n !== undefined);
+  if (name === undefined || !(FIXED.includes(name) || name === 'read' || name === 'write')) return '';
+  return ` (k.hw and its read and write, k.cpu, k.bug, k.warn and k.localIrqDisable are the checker's: a hook cannot replace, delete or redefine them)`;
 }
 
 /** What a hook did that `releaseHookContext` found, for its policy-total finding. */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { errorMessage } from '../engine/describe-thrown.js';
 import { describeError } from '../engine/executor-types.js';
 import { isPolicy, type Policy, PolicyError, validateDefinition } from '../engine/policy.js';
 import { checkInputFile } from './input-file.js';
@@ -32,9 +33,10 @@ export function splitPolicyAddress(address: string): { file: string; exportName?
 
 /** One line from a module's load error: esbuild's `file:line:col: ERROR: message` when it has one. */
 function loadErrorLine(e: unknown): string {
-  // A thrown value that is no Error (`throw Object.create(null)`) can only come from the module's own code.
-  if (!(e instanceof Error)) return `its top-level code threw ${describeError(e)}`;
-  const message = e.message;
+  // A thrown value that is no Error (`throw Object.create(null)`), or an Error whose message is a
+  // getter, can only come from the module's own code: described without running any of it.
+  const message = errorMessage(e);
+  if (message === undefined) return `its top-level code threw ${describeError(e)}`;
   const located = /^(.+:\d+:\d+): (?:ERROR: )?(.*)$/m.exec(message);
   if (/^Transform failed/.test(message) && located) return `${located[1]}: ${located[2]}`;
   return message.replace(/\s*\n\s*/g, ' ').trim();

@@ -84,7 +84,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     flags: [],
     exit: 1,
     ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
-    says: /vcpuLoad threw: \[object Object\]/,
+    says: /vcpuLoad threw: \{\}$/,
   })),
   // 9. process.exit() in a hook (the binary's behaviour is in test/process-level.test.ts).
   ...(['check', 'explore', 'cost', 'replay'] as const).map((command) => ({
@@ -145,7 +145,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       command,
       flags: command === 'explore' ? ['--depth', '2'] : [],
       exit: 2,
-      says: /^worldswitch: Cannot load policy file \S*toplevel-throw-null-proto\.ts: its top-level code threw \[object Object\]$/m,
+      says: /^worldswitch: Cannot load policy file \S*toplevel-throw-null-proto\.ts: its top-level code threw \{\}$/m,
     },
   ]),
   // The rows below run after huge-alloc.ts: the CLI runs in this test's process, whose memory grows
@@ -162,7 +162,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     ['check', 'explore'],
     /getReg returned Symbol\(x\) for \w+: \w+ is a (32|64)-bit register; return an integer/,
   ),
-  ...total('getreg-valueof-throws.ts', ['check', 'explore'], /getReg returned \[object Object\] for \w+: /),
+  ...total('getreg-valueof-throws.ts', ['check', 'explore'], /getReg returned \{ valueOf: \[Function\] \} for \w+: /),
   ...total('getreg-string.ts', ['check'], /getReg returned "garbage" for \w+: /),
   ...total('hyp-read-reg-symbol.ts', ['check', 'explore'], /hypReadReg returned Symbol\(h\) for \w+: \w+ is a (32|64)-bit register/),
   ...total(
@@ -194,5 +194,62 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   // 23. The hook context k frozen or redefined.
   ...['freeze-k.ts', 'redefine-k.ts'].flatMap((policy) =>
     total(policy, ['check', 'explore', 'cost', 'replay'], /vcpuLoad froze or redefined k \(k\.vcpu and k\.host can no longer be set\)/),
+  ),
+  // 24. A thrown or returned value whose description would run policy code (a toString, a message
+  // getter, Symbol.toPrimitive that loops or throws): described from its data properties alone, at
+  // once (it was a "did not return" after --hook-timeout, and a hang for a value getReg returned).
+  ...total(
+    'throw-unprintable.ts#toStringLoops',
+    ['check', 'explore', 'cost', 'replay'],
+    /vcpuLoad threw: \{ code: 3, toString: \[Function\] \}$/,
+  ),
+  ...total('throw-unprintable.ts#toStringThrows', ['check'], /vcpuLoad threw: \{ toString: \[Function\] \}$/),
+  ...total('throw-unprintable.ts#messageThrows', ['check', 'cost'], /vcpuLoad threw: \{ message: \[getter\] \}$/),
+  ...total(
+    'throw-unprintable.ts#errorMessageLoops',
+    ['check', 'explore', 'cost', 'replay'],
+    /vcpuLoad threw: Error \(its message is a getter, not called\)$/,
+  ),
+  ...total('throw-unprintable.ts#toPrimitiveLoops', ['check', 'explore'], /vcpuLoad threw: \{\}$/),
+  ...total('throw-unprintable.ts#plainError', ['check'], /vcpuLoad threw: RangeError: boom$/),
+  ...total('getreg-tostring-loops.ts', ['check', 'explore'], /getReg returned \{ toString: \[Function\] \} for \w+: /),
+  ...(['check', 'replay'] as const).flatMap((command) => [
+    {
+      policy: 'toplevel-throw-message-loop.ts',
+      command,
+      flags: [],
+      exit: 2,
+      says: /^worldswitch: Cannot load policy file \S*toplevel-throw-message-loop\.ts: its top-level code threw Error \(its message is a getter, not called\)$/m,
+    },
+    {
+      policy: 'toplevel-throw-tostring-loop.ts',
+      command,
+      flags: [],
+      exit: 2,
+      says: /^worldswitch: Cannot load policy file \S*toplevel-throw-tostring-loop\.ts: its top-level code threw \{ code: 3, toString: \[Function\] \}$/m,
+    },
+  ]),
+  // 25. A fixed property of k replaced, deleted or redefined (k.hw, k.hw.write, k.bug, k.warn,
+  // k.localIrqDisable, k.cpu): the hook throws. Unseen, the k.hw ones hid their accesses and the
+  // rest held.
+  ...(
+    [
+      ['replaceHw', "assign to read only property 'hw'"],
+      ['mutateHw', "assign to read only property 'write'"],
+      ['replaceBug', "assign to read only property 'bug'"],
+      ['deleteBug', "delete property 'bug'"],
+      ['defineBug', 'redefine property: bug'],
+      ['replaceWarn', "assign to read only property 'warn'"],
+      ['replaceIrq', "assign to read only property 'localIrqDisable'"],
+      ['redefineCpu', 'redefine property: cpu'],
+    ] as const
+  ).flatMap(([name, what]) =>
+    total(
+      `replace-k.ts#${name}`,
+      name === 'replaceHw' ? ['check', 'explore', 'cost', 'replay'] : ['check', 'explore'],
+      new RegExp(
+        `guestEnter threw: TypeError: Cannot ${what}.* \\(k\\.hw and its read and write, k\\.cpu, k\\.bug, k\\.warn and k\\.localIrqDisable are the checker's: a hook cannot replace, delete or redefine them\\)$`,
+      ),
+    ),
   ),
 ];
