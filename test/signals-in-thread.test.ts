@@ -66,3 +66,25 @@ describe('replay answers signals', () => {
     expect(r.ms).toBeLessThan(6500);
   }, 60_000);
 });
+
+describe('cost answers signals within a policy', () => {
+  it('SIGINT stops cost in the middle of a policy, not after it: exit 130, the policies measured', async () => {
+    // At 100,000 rounds one policy takes several seconds.
+    const r = await interrupt(['cost', '--rounds', '100000'], [['SIGINT', 2500]]);
+    expect(r.code).toBe(130);
+    expect(r.err).toMatch(/^worldswitch: stopped by SIGINT; \d+ of 32 policies measured\n$/);
+    expect(r.ms).toBeLessThan(4500);
+  }, 60_000);
+  it('two SIGINTs end cost at once, exit 130 with a message', async () => {
+    const r = await interrupt(
+      ['cost', '--rounds', '100000'],
+      [
+        ['SIGINT', 2500],
+        ['SIGINT', 2600],
+      ],
+    );
+    expect(r.code).toBe(130);
+    expect(r.err).toMatch(/worldswitch: stopped by SIGINT/);
+    expect(r.ms).toBeLessThan(4500);
+  }, 60_000);
+});
