@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Executor } from '../engine/execute.js';
 import { toTraceFile } from '../persistence/trace-file.js';
@@ -27,9 +27,9 @@ export function writeHtmlReport(file: string, x: Executor, page: HtmlTrace): voi
 /**
  * Validates where `--out` and `--html` will write, before the run (a run of minutes must not end
  * with its report thrown away): not empty, not the same file, in an existing writable directory,
- * not a directory themselves.
+ * not a directory themselves; and that `--out-dir` can be written to or created.
  */
-export function checkDestinations(flags: { out?: string; html?: string }): void {
+export function checkDestinations(flags: { out?: string; html?: string; outDir?: string }): void {
   for (const [flag, file] of [
     ['--out', flags.out],
     ['--html', flags.html],
@@ -47,6 +47,44 @@ export function checkDestinations(flags: { out?: string; html?: string }): void 
     }
   }
   if (flags.out !== undefined && flags.out === flags.html) throw new UsageError(`--out and --html name the same file ${flags.out}.`);
+  if (flags.outDir !== undefined) checkOutDir(flags.outDir);
+}
+
+/**
+ * Creates `dir` and its missing parents one at a time, outermost first (Node 20's recursive
+ * mkdirSync never returns under /proc; this fails there with ENOENT); returns those created.
+ */
+export function makeDirs(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d);
+  return missing;
+}
+
+/**
+ * `--out-dir DIR` before the run: DIR a directory if it exists, else creatable (its nearest
+ * existing ancestor a writable directory, and creating it works: it is made and removed again).
+ */
+function checkOutDir(dir: string): void {
+  if (dir === '') throw new UsageError('--out-dir takes a directory name, got "".');
+  const full = resolve(dir);
+  let near = full;
+  while (!existsSync(near)) near = dirname(near);
+  if (!statSync(near).isDirectory())
+    throw new UsageError(
+      near === full ? `--out-dir ${dir} is not a directory.` : `Cannot create --out-dir ${dir}: ${near} is not a directory.`,
+    );
+  try {
+    accessSync(near, constants.W_OK);
+  } catch {
+    throw new UsageError(`Cannot ${near === full ? 'write to' : 'create'} --out-dir ${dir}: ${near} is not writable.`);
+  }
+  if (near === full) return;
+  try {
+    for (const d of makeDirs(full).reverse()) rmdirSync(d);
+  } catch (e) {
+    throw new UsageError(`Cannot create --out-dir ${dir}: ${(e as Error).message}`);
+  }
 }
 
 /**
