@@ -7,6 +7,7 @@ import { renderMergedText, renderMergeTable } from '../reports/merge-report.js';
 import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 import { mergeExplore } from './merge-explore.js';
+import { checkDestinations } from './save-file.js';
 import { checkShardSet } from './shard.js';
 
 /** The flags of `worldswitch merge`. */
@@ -205,6 +206,7 @@ export const exitCode = (verdicts: readonly string[]): number =>
  * counterexample per policy. Exit codes as `check`.
  */
 export function mergeCommand(files: readonly string[], flags: MergeFlags, io: Io): number {
+  checkDestinations({ junit: flags.junit });
   const read = files.map(readJson);
   if (read[0]?.command === 'explore') return mergeExplore(read, flags, io);
   const reports = read.map(readReport);

@@ -209,8 +209,9 @@ export const replayExitCode = (verdicts: readonly string[]): number =>
  */
 export async function replayCommand(args: readonly string[], flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
   const [only] = args;
+  checkDestinations({ junit: flags.junit });
   if (args.length !== 1 || only === undefined || isDirectory(only)) return replayCorpus(args, flags, io, catalog);
-  if (flags.html !== undefined) checkDestinations({ html: flags.html });
+  checkDestinations({ html: flags.html, junit: flags.junit });
   const started = performance.now();
   const r = await replayFile(only, flags, catalog, true, io);
   if (r === undefined) return stoppedReplays(io, 0, 1);

@@ -25,15 +25,17 @@ export function writeHtmlReport(file: string, x: Executor, page: HtmlTrace): voi
 }
 
 /**
- * Validates where `--out` and `--html` will write, before the run (a run of minutes must not end
+ * Validates where `--out`, `--html` and `--junit` will write, before the run (a run of minutes must not end
  * with its report thrown away): not empty, not the same file, in an existing writable directory,
  * not a directory themselves; and that `--out-dir` can be written to or created.
  */
-export function checkDestinations(flags: { out?: string; html?: string; outDir?: string }): void {
-  for (const [flag, file] of [
+export function checkDestinations(flags: { out?: string; html?: string; junit?: string; outDir?: string }): void {
+  const files = [
     ['--out', flags.out],
     ['--html', flags.html],
-  ] as const) {
+    ['--junit', flags.junit],
+  ] as const;
+  for (const [flag, file] of files) {
     if (file === undefined) continue;
     if (file === '') throw new UsageError(`${flag} takes a file name, got "".`);
     const dir = dirname(resolve(file));
@@ -46,7 +48,10 @@ export function checkDestinations(flags: { out?: string; html?: string; outDir?:
       throw new UsageError(`Cannot write ${file}: permission denied.`);
     }
   }
-  if (flags.out !== undefined && flags.out === flags.html) throw new UsageError(`--out and --html name the same file ${flags.out}.`);
+  for (const [i, [flag, file]] of files.entries()) {
+    const other = files.slice(i + 1).find(([, f]) => file !== undefined && f !== undefined && resolve(f) === resolve(file));
+    if (other) throw new UsageError(`${flag} and ${other[0]} name the same file ${file}.`);
+  }
   if (flags.outDir !== undefined) checkOutDir(flags.outDir);
 }
 
