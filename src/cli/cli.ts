@@ -50,10 +50,16 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+/** The commands, as the one-line errors name them. */
+const COMMANDS = ['list', 'check', 'explore', 'cost', 'replay', 'merge'] as const;
+
+/** A commander error as one line (its `(Did you mean …?)` joined to it); help text passes as it is. */
+const oneLine = (s: string): string => (s.startsWith('error:') ? `worldswitch: ${s.slice(7).replace(/\s*\n\s*(?=\S)/g, ' ')}` : s);
+
 function program(io: Io, exit: { code: number }): Command {
   const cmd = new Command('worldswitch')
     .description('Finds bugs in hypervisor debug-state world-switch policies: random interleavings and bounded exhaustive exploration.')
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s.startsWith('error:') ? `worldswitch: ${s.slice(7)}` : s) })
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(oneLine(s)) })
     .version(packageVersion(), '--version', 'print the version and exit')
     .exitOverride();
   cmd
@@ -193,7 +199,12 @@ function program(io: Io, exit: { code: number }): Command {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const exit = { code: 0 };
   if (argv.length === 0) {
-    io.err('worldswitch: no command given; one of list, check, explore, replay, cost (worldswitch --help for the flags)\n');
+    io.err(`worldswitch: no command given; one of ${COMMANDS.join(', ')} (worldswitch --help for the flags)\n`);
+    return 2;
+  }
+  const [first, topic] = argv;
+  if (first === 'help' && topic !== undefined && !topic.startsWith('-') && !(COMMANDS as readonly string[]).includes(topic)) {
+    io.err(`worldswitch: help: unknown command '${topic}'; one of ${COMMANDS.join(', ')}\n`);
     return 2;
   }
   try {

@@ -1,6 +1,7 @@
 import type { ArchModel } from '../engine/model.js';
-import { type CostResult, cost, costCases } from '../searches/cost.js';
+import { type CostResult, costCases, costInSlices } from '../searches/cost.js';
 import { DEFAULT_HOOK_TIMEOUT_S } from '../searches/guard.js';
+import { runInSlices } from '../searches/slices.js';
 import type { Catalog } from './catalog.js';
 import { type Io, type Signal, signalExitCode } from './io.js';
 import { checkModelFlags, modelConfig, selectAll } from './selection.js';
@@ -85,20 +86,24 @@ export async function costCommand(args: string[], flags: CostFlags, io: Io, cata
   checkModelFlags(selected, flags, catalog);
   const byArch = new Map<ArchModel, CostResult[]>();
   const baselines = new Map<ArchModel, CostResult | undefined>();
-  let signal: Signal | undefined;
+  // The workloads run in slices that let the event loop in: a signal stops the policy being measured.
+  const stop = (): boolean => io.signalled?.() !== undefined;
   for (const { policy, arch, file } of selected) {
-    // Between policies the event loop runs, so a signal is seen here.
-    await new Promise((r) => setImmediate(r));
-    signal = io.signalled?.();
-    if (signal) break;
+    if (stop()) break;
     const { config } = modelConfig(arch, flags);
     const options = { arch, config, rounds: flags.rounds, seed: flags.seed };
-    byArch.set(arch, [...(byArch.get(arch) ?? []), cost(policy, { ...options, ...(file ? { hookTimeoutMs: timeoutS * 1000 } : {}) })]);
-    if (!baselines.has(arch)) {
-      const eager = catalog.policies.find((p) => p.arch === arch.id && p.name === 'eager');
-      baselines.set(arch, eager ? cost(eager, options) : undefined);
+    const eager = catalog.policies.find((p) => p.arch === arch.id && p.name === 'eager');
+    if (!baselines.has(arch) && policy !== eager) {
+      const baseline = eager ? await runInSlices(costInSlices(eager, options), stop) : undefined;
+      if (stop()) break;
+      baselines.set(arch, baseline);
     }
+    const r = await runInSlices(costInSlices(policy, { ...options, ...(file ? { hookTimeoutMs: timeoutS * 1000 } : {}) }), stop);
+    if (r === undefined) break;
+    if (!baselines.has(arch)) baselines.set(arch, r); // the baseline itself, measured once
+    byArch.set(arch, [...(byArch.get(arch) ?? []), r]);
   }
+  const signal: Signal | undefined = io.signalled?.();
   const results = [...byArch.values()].flat();
   if (flags.json) {
     const json =
@@ -106,7 +111,7 @@ export async function costCommand(args: string[], flags: CostFlags, io: Io, cata
         ? { reportVersion: COST_REPORT_VERSION, command: 'cost', ...toJson(results[0] as CostResult) }
         : { reportVersion: COST_REPORT_VERSION, command: 'cost', results: results.map(toJson) };
     io.out(`${JSON.stringify(json, null, 2)}\n`);
-  } else {
+  } else if (results.length > 0 || !signal) {
     io.out([...byArch].map(([arch, rs]) => renderArch(arch, rs, baselines.get(arch))).join('\n') + COST_IS_NO_VERDICT);
   }
   if (signal) {

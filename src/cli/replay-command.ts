@@ -7,15 +7,17 @@ import { splitPolicyAddress } from '../persistence/load-policy.js';
 import { MAX_TRACE_BYTES, parseOrThrow, readTraceFile, type TraceFile } from '../persistence/trace-file.js';
 import { configSchema, packTraceEvents } from '../persistence/trace-schema.js';
 import { UsageError } from '../persistence/usage-error.js';
-import { type ReplayOutcome, renderReplayText, replayAgain, toReplayJsonReport } from '../reports/replay-report.js';
+import { type ReplayOutcome, renderReplayText, replayAgain, shownTrace, toReplayJsonReport } from '../reports/replay-report.js';
 import { regressionTest } from '../reports/reproduce.js';
+import type { TraceView } from '../reports/trace-view.js';
+import { viewTraceInSlices } from '../reports/trace-view.js';
 import { makeExecutor } from '../searches/check.js';
-import { DEFAULT_HOOK_TIMEOUT_S, rerunGuarded } from '../searches/guard.js';
-import { rerun } from '../searches/minimize.js';
+import { DEFAULT_HOOK_TIMEOUT_S, rerunInChunks } from '../searches/guard.js';
+import { runInSlices } from '../searches/slices.js';
 import type { Catalog } from './catalog.js';
 import { annotate, type CiVerdict, failingEvent, writeJunit } from './ci-output.js';
 import { isDirectory } from './files-in.js';
-import type { Io } from './io.js';
+import { type Io, signalExitCode } from './io.js';
 import { replayCorpus } from './replay-corpus.js';
 import { checkDestinations, writeHtmlReport } from './save-file.js';
 import { type Selected, selectAll } from './selection.js';
@@ -93,18 +95,10 @@ async function loadTrace(file: string, flags: ReplayCommandFlags, catalog: Catal
   return { saved, selected, x, ...packTraceEvents(x, saved.events, file) };
 }
 
-/**
- * Re-executes a validated trace (a policy file's hooks under the in-process watchdog); the
- * executor is left in the state the outcome describes.
- */
-function execute(
-  x: Executor,
-  packed: readonly Float64Array[],
-  timeoutMs: number | undefined,
-): { steps: number; verdict: ReplayOutcome['verdict'] } {
-  const steps = timeoutMs === undefined ? rerun(x, packed) : rerunGuarded(x, packed, timeoutMs);
-  if (x.violation) return { steps, verdict: 'violated' };
-  return { steps, verdict: steps === packed.length ? 'held' : 'diverged' };
+/** The verdict of a re-executed trace: `steps` of its `length` events ran on `x`. */
+function verdictOf(x: Executor, steps: number, length: number): ReplayOutcome['verdict'] {
+  if (x.violation) return 'violated';
+  return steps === length ? 'held' : 'diverged';
 }
 
 /** A note when the replay broke something other than the saved trace did (or nothing). */
@@ -117,21 +111,35 @@ function differs(saved: TraceFile, verdict: ReplayOutcome['verdict'], x: Executo
   return undefined;
 }
 
-/** A trace re-executed: the outcome and the executor it left in that state (for the text report). */
+/** A trace re-executed: the outcome, the executor it left in that state and the steps shown, described (for the reports). */
 export interface Replayed {
   readonly outcome: ReplayOutcome;
   readonly x: Executor;
+  readonly view: TraceView;
 }
 
+/** True once a signal arrived: the replay stops at the next slice (see slices.ts). */
+export const stopOnSignal = (io: Io) => (): boolean => io.signalled?.() !== undefined;
+
 /**
- * Re-executes one trace file. A trace that stops applying part-way is `diverged`; under its own
- * saved policy that means the file is wrong, a usage error, unless `strict` is off (a corpus: the
- * policy or the model changed since the trace was saved, which the summary reports).
+ * Re-executes one trace file (a policy file's hooks under the in-process watchdog), in slices that
+ * let a signal in: undefined when one stopped it. A trace that stops applying part-way is
+ * `diverged`; under its own saved policy that means the file is wrong, a usage error, unless
+ * `strict` is off (a corpus: the policy or the model changed since the trace was saved, which the
+ * summary reports).
  */
-export async function replayFile(file: string, flags: ReplayCommandFlags, catalog: Catalog, strict: boolean): Promise<Replayed> {
+export async function replayFile(
+  file: string,
+  flags: ReplayCommandFlags,
+  catalog: Catalog,
+  strict: boolean,
+  io: Io,
+): Promise<Replayed | undefined> {
   const { saved, selected, x, trace, packed } = await loadTrace(file, flags, catalog);
   const timeoutMs = selected.file ? (flags.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000 : undefined;
-  const { steps, verdict } = execute(x, packed, timeoutMs);
+  const steps = await runInSlices(rerunInChunks(x, packed, timeoutMs), stopOnSignal(io));
+  if (steps === undefined) return undefined;
+  const verdict = verdictOf(x, steps, packed.length);
   const hung = x.violation?.message.includes('did not return within') === true && timeoutMs !== undefined;
   const note = differs(saved, verdict, x, steps);
   if (verdict === 'diverged' && flags.policy === undefined && strict) {
@@ -155,7 +163,11 @@ export async function replayFile(file: string, flags: ReplayCommandFlags, catalo
     ...(note ? { note } : {}),
     ...(hung ? { hung } : {}),
   };
-  return { outcome, x };
+  const view = await runInSlices(
+    viewTraceInSlices(x, shownTrace(outcome), outcome.violation, outcome.warnings, outcome.hung),
+    stopOnSignal(io),
+  );
+  return view && { outcome, x, view };
 }
 
 /** The CI view of a replay: a JUnit test case per trace file, an annotation when it still violates or no longer applies. */
@@ -178,6 +190,13 @@ export function replayVerdict(r: Replayed, text: string, seconds: number): CiVer
   };
 }
 
+/** A signal stopped the replays after `done` of `total` traces: says so on stderr; the exit code, 130 or 143. */
+export function stoppedReplays(io: Io, done: number, total: number): number {
+  const signal = io.signalled?.() ?? 'SIGINT';
+  io.err(`worldswitch: stopped by ${signal}; ${done} of ${total} traces replayed\n`);
+  return signalExitCode(signal);
+}
+
 /** Exit code of replays: 1 if any still violates, 5 if any no longer applies (diverged), else 0. */
 export const replayExitCode = (verdicts: readonly string[]): number =>
   verdicts.includes('violated') ? 1 : verdicts.includes('diverged') ? 5 : 0;
@@ -190,15 +209,18 @@ export const replayExitCode = (verdicts: readonly string[]): number =>
  */
 export async function replayCommand(args: readonly string[], flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
   const [only] = args;
-  checkDestinations({ html: flags.html, junit: flags.junit });
+  checkDestinations({ junit: flags.junit });
   if (args.length !== 1 || only === undefined || isDirectory(only)) return replayCorpus(args, flags, io, catalog);
+  checkDestinations({ html: flags.html, junit: flags.junit });
   const started = performance.now();
-  const r = await replayFile(only, flags, catalog, true);
-  const { outcome, x } = r;
+  const r = await replayFile(only, flags, catalog, true, io);
+  if (r === undefined) return stoppedReplays(io, 0, 1);
+  const { outcome, x, view } = r;
   if (flags.html) {
     writeHtmlReport(flags.html, x, {
+      view,
       title: `${outcome.arch}/${outcome.policy}: replay of ${only}`,
-      trace: outcome.trace.slice(0, outcome.verdict === 'held' ? outcome.trace.length : outcome.steps),
+      trace: shownTrace(outcome),
       violation: outcome.violation,
       warnings: outcome.warnings,
       ...(outcome.hung ? { hung: true } : {}),
@@ -219,10 +241,10 @@ export async function replayCommand(args: readonly string[], flags: ReplayComman
         : {}),
     });
   }
-  const text = renderReplayText(outcome, x, { fullState: flags.fullState === true });
+  const text = renderReplayText(outcome, x, { fullState: flags.fullState === true, view });
   const verdict = replayVerdict(r, text, (performance.now() - started) / 1000);
   if (flags.junit) writeJunit(flags.junit, 'replay', [verdict]);
   annotate(io, [verdict]);
-  io.out(flags.json ? `${JSON.stringify(toReplayJsonReport(outcome, x), null, 2)}\n` : text);
-  return replayExitCode([outcome.verdict]);
+  io.out(flags.json ? `${JSON.stringify(toReplayJsonReport(outcome, x, view), null, 2)}\n` : text);
+  return io.signalled?.() ? stoppedReplays(io, 1, 1) : replayExitCode([outcome.verdict]);
 }

@@ -1,12 +1,12 @@
 import { UsageError } from '../persistence/usage-error.js';
 import { REPORT_VERSION } from '../reports/json.js';
-import { renderReplayText, toReplayJsonReport } from '../reports/replay-report.js';
+import { type ReplayOutcome, renderReplayText, toReplayJsonReport } from '../reports/replay-report.js';
 import { renderReplaySummary } from '../reports/replay-summary.js';
 import type { Catalog } from './catalog.js';
 import { annotate, type CiVerdict, writeJunit } from './ci-output.js';
 import { filesIn, isDirectory } from './files-in.js';
 import type { Io } from './io.js';
-import { type ReplayCommandFlags, type Replayed, replayExitCode, replayFile, replayVerdict } from './replay-command.js';
+import { type ReplayCommandFlags, replayExitCode, replayFile, replayVerdict, stoppedReplays } from './replay-command.js';
 
 /** The trace files `replay` arguments name: files as given, directories expanded to every `*.json` inside. */
 export const traceFilesOf = (args: readonly string[]): string[] =>
@@ -21,13 +21,17 @@ export const traceFilesOf = (args: readonly string[]): string[] =>
 export async function replayCorpus(args: readonly string[], flags: ReplayCommandFlags, io: Io, catalog: Catalog): Promise<number> {
   if (flags.html) throw new UsageError('--html draws one trace: name one trace file, not several or a directory.');
   const files = traceFilesOf(args);
-  const done: { r: Replayed; verdict: CiVerdict }[] = [];
+  const done: { outcome: ReplayOutcome; verdict: CiVerdict; json?: Record<string, unknown> }[] = [];
   for (const file of files) {
     const started = performance.now();
-    const r = await replayFile(file, flags, catalog, false);
-    done.push({ r, verdict: replayVerdict(r, renderReplayText(r.outcome, r.x), (performance.now() - started) / 1000) });
+    const r = await replayFile(file, flags, catalog, false, io);
+    if (r === undefined) break; // a signal: the summary of the traces replayed so far
+    const verdict = replayVerdict(r, renderReplayText(r.outcome, r.x, { view: r.view }), (performance.now() - started) / 1000);
+    // Each trace's JSON now, from its view: a long held trace's described steps need not be kept.
+    done.push({ outcome: r.outcome, verdict, ...(flags.json ? { json: toReplayJsonReport(r.outcome, r.x, r.view) } : {}) });
+    if (io.signalled?.()) break;
   }
-  const outcomes = done.map((d) => d.r.outcome);
+  const outcomes = done.map((d) => d.outcome);
   const verdicts = done.map((d) => d.verdict);
   if (flags.junit) writeJunit(flags.junit, 'replay', verdicts);
   annotate(io, verdicts);
@@ -37,12 +41,13 @@ export async function replayCorpus(args: readonly string[], flags: ReplayCommand
       reportVersion: REPORT_VERSION,
       command: 'replay',
       summary: { traces: outcomes.length, held: count('held'), violated: count('violated'), diverged: count('diverged') },
-      results: done.map((d) => toReplayJsonReport(d.r.outcome, d.r.x)),
+      results: done.map((d) => d.json),
     };
     io.out(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     io.out(renderReplaySummary(outcomes));
-    for (const d of done) if (d.r.outcome.verdict !== 'held') io.out(`\n${d.verdict.text}`);
+    for (const d of done) if (d.outcome.verdict !== 'held') io.out(`\n${d.verdict.text}`);
   }
+  if (io.signalled?.()) return stoppedReplays(io, done.length, files.length);
   return replayExitCode(outcomes.map((o) => o.verdict));
 }

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Executor } from '../engine/execute.js';
 import { toTraceFile } from '../persistence/trace-file.js';
@@ -94,9 +94,10 @@ export function writeHtmlReport(file: string, x: Executor, page: HtmlTrace): voi
  * Validates where `--out`, `--html` and `--junit` will write, before the run (a run of minutes must
  * not end with its report thrown away): not empty, not the same file, in an existing writable
  * directory, not a directory themselves, and not a FIFO that no process reads (the write would
- * wait forever); a pipe that has a reader is held open until the report is written.
+ * wait forever; a pipe that has a reader is held open until the report is written); and that
+ * `--out-dir` can be written to or created.
  */
-export function checkDestinations(flags: { out?: string; html?: string; junit?: string }): void {
+export function checkDestinations(flags: { out?: string; html?: string; junit?: string; outDir?: string }): void {
   const named: [string, string][] = [];
   for (const [flag, file] of [
     ['--out', flags.out],
@@ -105,7 +106,7 @@ export function checkDestinations(flags: { out?: string; html?: string; junit?: 
   ] as const) {
     if (file === undefined) continue;
     if (file === '') throw new UsageError(`${flag} takes a file name, got "".`);
-    const same = named.find(([, f]) => f === file);
+    const same = named.find(([, f]) => resolve(f) === resolve(file));
     if (same) throw new UsageError(`${same[0]} and ${flag} name the same file ${file}.`);
     named.push([flag, file]);
     const dir = dirname(resolve(file));
@@ -124,6 +125,44 @@ export function checkDestinations(flags: { out?: string; html?: string; junit?: 
         throw new UsageError(reason(file, e));
       }
     }
+  }
+  if (flags.outDir !== undefined) checkOutDir(flags.outDir);
+}
+
+/**
+ * Creates `dir` and its missing parents one at a time, outermost first (Node 20's recursive
+ * mkdirSync never returns under /proc; this fails there with ENOENT); returns those created.
+ */
+export function makeDirs(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d);
+  return missing;
+}
+
+/**
+ * `--out-dir DIR` before the run: DIR a directory if it exists, else creatable (its nearest
+ * existing ancestor a writable directory, and creating it works: it is made and removed again).
+ */
+function checkOutDir(dir: string): void {
+  if (dir === '') throw new UsageError('--out-dir takes a directory name, got "".');
+  const full = resolve(dir);
+  let near = full;
+  while (!existsSync(near)) near = dirname(near);
+  if (!statSync(near).isDirectory())
+    throw new UsageError(
+      near === full ? `--out-dir ${dir} is not a directory.` : `Cannot create --out-dir ${dir}: ${near} is not a directory.`,
+    );
+  try {
+    accessSync(near, constants.W_OK);
+  } catch {
+    throw new UsageError(`Cannot ${near === full ? 'write to' : 'create'} --out-dir ${dir}: ${near} is not writable.`);
+  }
+  if (near === full) return;
+  try {
+    for (const d of makeDirs(full).reverse()) rmdirSync(d);
+  } catch (e) {
+    throw new UsageError(`Cannot create --out-dir ${dir}: ${(e as Error).message}`);
   }
 }
 

@@ -1,5 +1,4 @@
 /** The triage flags of `check` and `explore`: `--skip-invariant`, `--assume-fixed`, `--out-dir`. */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { POLICY_TOTAL } from '../engine/execute.js';
 import { readInputFile } from '../persistence/input-file.js';
@@ -10,7 +9,7 @@ import type { ExploreResult } from '../searches/explore.js';
 import { type Counterexample, type KnownFailure, knownFromTrace } from '../searches/triage.js';
 import type { Catalog } from './catalog.js';
 import type { Io } from './io.js';
-import { policyFileFor, saveFile } from './save-file.js';
+import { makeDirs, policyFileFor, saveFile } from './save-file.js';
 
 /** Validates `--skip-invariant` names: known invariants, and never policy-total (nothing after a failed hook is defined). */
 export function checkSkipNames(names: readonly string[], catalog: Catalog, only: readonly string[] = []): void {
@@ -73,7 +72,7 @@ export function saveOutDir(
   const all = counterexamplesOf(r);
   if (all.length === 0) return [];
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (e) {
     throw new UsageError(`Cannot create --out-dir ${dir}: ${(e as Error).message}`);
   }

@@ -6,7 +6,7 @@ import { CONTEXT_NAMES, type World } from '../engine/world.js';
 import type { Change } from './diff.js';
 import type { AccessLine } from './inside-hook.js';
 import { configText } from './text.js';
-import { type StepView, viewTrace } from './trace-view.js';
+import { type StepView, type TraceView, viewTrace } from './trace-view.js';
 
 /** What the HTML view shows: a counterexample (or a clean trace), its title, and how to reproduce it. */
 export interface HtmlTrace {
@@ -18,6 +18,8 @@ export interface HtmlTrace {
   readonly hung?: boolean;
   /** The command that reproduces the report, and the trace as a vitest test. */
   readonly reproduce?: { readonly command: string; readonly test: readonly string[] };
+  /** The trace already re-executed and described (`viewTraceInSlices`): not done again. */
+  readonly view?: TraceView;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -229,7 +231,7 @@ if(r.top<0||b>window.innerHeight){var h=document.querySelector('table.seq thead'
  */
 export function renderHtml(x: Executor, page: HtmlTrace): string {
   const { trace, violation: v } = page;
-  const view = viewTrace(x, trace, v, page.warnings, page.hung === true);
+  const view = page.view ?? viewTrace(x, trace, v, page.warnings, page.hung === true);
   const used = usedLanes(view.steps, v);
   const cpus = x.world.shape.cpus;
   const all = ['userspace', ...Array.from({ length: cpus }, (_, c) => PARTS.map((p) => lane(c, p))).flat()];

@@ -4,7 +4,7 @@ import { fieldsOf, hexWithFields } from '../engine/register-fields.js';
 import type { TraceEvent } from '../engine/trace.js';
 import type { CheckResult } from '../searches/check.js';
 import type { ExploreResult } from '../searches/explore.js';
-import { viewTrace } from './trace-view.js';
+import { type TraceView, viewTrace } from './trace-view.js';
 
 /** Version of the JSON report; bumped on any change a parser could notice. */
 export const REPORT_VERSION = 1;
@@ -40,9 +40,10 @@ export function counterexampleJson(
   v: Violation | undefined,
   warnings: readonly Warning[],
   hung = false,
+  described?: TraceView,
 ): Record<string, unknown> | null {
   if (v === undefined) return null;
-  const view = viewTrace(x, trace, v, warnings, hung);
+  const view = described ?? viewTrace(x, trace, v, warnings, hung);
   const f = v.register === undefined ? undefined : fieldsOf(x.model.fields, v.register);
   return {
     kernelNames: Object.fromEntries(view.kernel),

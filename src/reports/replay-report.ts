@@ -6,6 +6,7 @@ import type { TraceFile } from '../persistence/trace-file.js';
 import { counterexampleJson, REPORT_VERSION } from './json.js';
 import { regressionTest } from './reproduce.js';
 import { configText, formatEvent, renderTrace, type TraceOptions } from './text.js';
+import type { TraceView } from './trace-view.js';
 
 /** A saved trace re-executed against a policy (`worldswitch replay`). */
 export interface ReplayOutcome {
@@ -52,9 +53,12 @@ export function savedFrom(s: TraceFile): string {
   return `${s.arch}/${s.policy} (${run}) broke ${s.invariant} at step ${s.step}`;
 }
 
+/** The steps a replay report shows: the whole trace if it held, else up to where it broke or stopped applying. */
+export const shownTrace = (o: ReplayOutcome): TraceEvent[] => o.trace.slice(0, o.verdict === 'held' ? o.trace.length : o.steps);
+
 /** The text report of a replay: the same counterexample layout as `check`, then how to run it again. */
 export function renderReplayText(o: ReplayOutcome, x: Executor, options: TraceOptions = {}): string {
-  const shown = o.trace.slice(0, o.verdict === 'held' ? o.trace.length : o.steps);
+  const shown = shownTrace(o);
   const lines = [
     headline(o),
     `Replayed ${o.file}: ${o.steps} of ${o.trace.length} steps (${configText(o.config)})`,
@@ -83,7 +87,7 @@ export function renderReplayText(o: ReplayOutcome, x: Executor, options: TraceOp
 }
 
 /** The JSON form of a replay (`reportVersion` as check and explore; `command: "replay"`). */
-export function toReplayJsonReport(o: ReplayOutcome, x?: Executor): Record<string, unknown> {
+export function toReplayJsonReport(o: ReplayOutcome, x?: Executor, view?: TraceView): Record<string, unknown> {
   return {
     reportVersion: REPORT_VERSION,
     command: 'replay',
@@ -100,7 +104,7 @@ export function toReplayJsonReport(o: ReplayOutcome, x?: Executor): Record<strin
     note: o.note ?? null,
     violation: o.violation ?? null,
     trace: o.trace,
-    ...(x ? { counterexample: counterexampleJson(x, o.trace.slice(0, o.steps), o.violation, o.warnings, o.hung) } : {}),
+    ...(x ? { counterexample: counterexampleJson(x, o.trace.slice(0, o.steps), o.violation, o.warnings, o.hung, view) } : {}),
     warnings: o.warnings,
   };
 }

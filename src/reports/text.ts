@@ -10,7 +10,7 @@ import { renderFullState } from './full-state.js';
 import { renderAccesses } from './inside-hook.js';
 import { reproductionLines } from './reproduce.js';
 import { count } from './tables.js';
-import { eventText, viewTrace } from './trace-view.js';
+import { eventText, type TraceView, viewTrace } from './trace-view.js';
 import { alsoLines, counterexampleTable, knownLines } from './triage.js';
 
 /** A saved event as one line: `GUEST_WRITE { vcpu: 0, reg: MDSCR_EL1, value: 0x8000 }` (with `x`, the value decoded). */
@@ -22,6 +22,8 @@ export function formatEvent(e: TraceEvent, x?: Executor): string {
 export interface TraceOptions {
   /** `--full-state`: the complete debug state at the failing point. */
   readonly fullState?: boolean;
+  /** The trace already re-executed and described (`viewTraceInSlices`): not done again. */
+  readonly view?: TraceView;
 }
 
 /** How to re-run what produced a report: the policy as the user named it and the non-default flags. */
@@ -81,7 +83,7 @@ export function renderTrace(
   hung = false,
   options: TraceOptions = {},
 ): string[] {
-  const view = viewTrace(x, trace, v, warnings, hung);
+  const view = options.view ?? viewTrace(x, trace, v, warnings, hung);
   const lines: string[] = [];
   if (view.kernel.length) {
     const width = Math.max(...view.kernel.map(([e]) => e.length));

@@ -3,7 +3,8 @@ import type { Violation } from '../engine/invariant.js';
 import { fieldsOf, hexWithFields, setAndClear } from '../engine/register-fields.js';
 import type { TraceEvent } from '../engine/trace.js';
 import type { World } from '../engine/world.js';
-import { replay } from '../searches/replay.js';
+import { replayInSlices } from '../searches/replay.js';
+import { runToEnd, type Sliced } from '../searches/slices.js';
 import { type Change, diffWorlds } from './diff.js';
 import { fullState, type StateGroup } from './full-state.js';
 import { type AccessLine, accessLines } from './inside-hook.js';
@@ -58,11 +59,24 @@ export function viewTrace(
   warnings: readonly Warning[],
   hung = false,
 ): TraceView {
-  const rep = replay(x, hung ? trace.slice(0, -1) : trace, true);
-  const steps = trace.map((event, i): StepView => {
+  return runToEnd(viewTraceInSlices(x, trace, v, warnings, hung));
+}
+
+/** `viewTrace`, yielding every few hundred steps (see slices.ts): the CLI's replay stops it on a signal. */
+export function* viewTraceInSlices(
+  x: Executor,
+  trace: readonly TraceEvent[],
+  v: Violation | undefined,
+  warnings: readonly Warning[],
+  hung = false,
+): Sliced<TraceView> {
+  const rep = yield* replayInSlices(x, hung ? trace.slice(0, -1) : trace, true);
+  const steps: StepView[] = [];
+  for (const [i, event] of trace.entries()) {
+    if ((i & 255) === 255) yield;
     const before = rep.states[i];
     const after = rep.states[i + 1];
-    return {
+    steps.push({
       step: i + 1,
       event,
       text: eventText(x, event),
@@ -72,8 +86,8 @@ export function viewTrace(
       deliveries: (rep.accesses[i] ?? []).filter((a) => a.kind === 'deliver').map((a) => a.hook),
       before,
       after,
-    };
-  });
+    });
+  }
   const last = rep.states[rep.states.length - 1] as World;
   const failing = v ? rep.accesses[v.step - 1] : undefined;
   const { registers, view, fields } = x.model;

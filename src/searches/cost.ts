@@ -10,6 +10,7 @@ import type { ArchModel, CostCase, EventKind, ModelConfig } from '../engine/mode
 import type { Policy } from '../engine/policy.js';
 import { makeExecutor } from './check.js';
 import { guardRun } from './guard.js';
+import { runToEnd, type Sliced } from './slices.js';
 
 /** The four usage cases of the 2015 ARMv7 review, measured on every architecture. */
 export const BASE_COST_CASES: readonly CostCase[] = [
@@ -169,8 +170,8 @@ function guestRun(x: Executor, guestUsesDebug: boolean, choices: readonly number
   if (sum) sum[1] = (sum[1] as number) + x.cycles - start;
 }
 
-/** Runs one usage case's workload; returns the means per guest run, or the policy's own failure. */
-function measureCase(policy: Policy, options: CostOptions, c: CostCase, rounds: number, seed: number): CaseCost | string {
+/** Runs one usage case's workload, yielding every 64 guest runs; returns the means per guest run, or the policy's own failure. */
+function* measureCase(policy: Policy, options: CostOptions, c: CostCase, rounds: number, seed: number): Sliced<CaseCost | string> {
   const x = makeExecutor(policy, options.arch, [], { ...options.config, ...c.config });
   const choices = fc.sample(fc.array(fc.nat({ max: 0x7fffffff }), { minLength: EVENTS_PER_ROUND, maxLength: EVENTS_PER_ROUND }), {
     seed,
@@ -195,9 +196,11 @@ function measureCase(policy: Policy, options: CostOptions, c: CostCase, rounds: 
     }
   });
   const sum = [0, 0, 0, 0];
-  choices.forEach((run, i) => {
-    if (!x.violation) guarded(() => guestRun(x, c.guest, run, i < WARMUP_ROUNDS ? undefined : sum));
-  });
+  for (const [i, run] of choices.entries()) {
+    if (x.violation) break;
+    guarded(() => guestRun(x, c.guest, run, i < WARMUP_ROUNDS ? undefined : sum));
+    if ((i & 63) === 63) yield;
+  }
   if (x.violation) return `${x.violation.invariant}: ${x.violation.message}`;
   const mean = (n: number): number => Math.round((n / rounds) * 10) / 10;
   return {
@@ -210,12 +213,17 @@ function measureCase(policy: Policy, options: CostOptions, c: CostCase, rounds: 
 
 /** Measures `policy` in every usage case of its architecture; never throws for a failing policy. */
 export function cost(policy: Policy, options: CostOptions): CostResult {
+  return runToEnd(costInSlices(policy, options));
+}
+
+/** `cost`, yielding every 64 guest runs (see slices.ts): the CLI stops it on a signal. */
+export function* costInSlices(policy: Policy, options: CostOptions): Sliced<CostResult> {
   const rounds = options.rounds ?? COST_DEFAULTS.rounds;
   const seed = options.seed ?? COST_DEFAULTS.seed;
   const cases: Record<string, CaseCost> = {};
   let error: string | undefined;
   for (const c of costCases(options.arch)) {
-    const r = measureCase(policy, options, c, rounds, seed);
+    const r = yield* measureCase(policy, options, c, rounds, seed);
     if (typeof r === 'string') {
       error = `${c.name}: ${r}`;
       break;

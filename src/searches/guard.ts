@@ -6,6 +6,7 @@
  */
 import vm from 'node:vm';
 import type { Executor } from '../engine/execute.js';
+import { runToEnd, type Sliced } from './slices.js';
 
 const context = vm.createContext({ work: undefined as (() => unknown) | undefined });
 const script = new vm.Script('work()');
@@ -34,11 +35,12 @@ export function guardRun(x: Executor, ms: number, fn: () => void): boolean {
 }
 
 /**
- * `rerun` (minimize.ts) under the watchdog, in chunks of events: re-executes packed events from the
- * initial world, stopping at a violation, an event that is not enabled, or a hook that does not
- * return; returns the events executed (a hung hook's event included).
+ * `rerun` (minimize.ts) in chunks of events, under the watchdog when `ms` is given: re-executes
+ * packed events from the initial world, stopping at a violation, an event that is not enabled, or
+ * a hook that does not return; yields after every chunk and returns the events executed (a hung
+ * hook's event included).
  */
-export function rerunGuarded(x: Executor, events: readonly Float64Array[], ms: number): number {
+export function* rerunInChunks(x: Executor, events: readonly Float64Array[], ms: number | undefined): Sliced<number> {
   x.reset();
   let i = 0;
   let stopped = false;
@@ -59,7 +61,12 @@ export function rerunGuarded(x: Executor, events: readonly Float64Array[], ms: n
     }
   };
   while (!stopped && i < events.length) {
-    if (!guardRun(x, ms, chunk)) return x.step;
+    if (ms === undefined) chunk();
+    else if (!guardRun(x, ms, chunk)) return x.step;
+    yield;
   }
   return i;
 }
+
+/** `rerunInChunks` under the watchdog, at once. */
+export const rerunGuarded = (x: Executor, events: readonly Float64Array[], ms: number): number => runToEnd(rerunInChunks(x, events, ms));

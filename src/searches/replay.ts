@@ -2,6 +2,7 @@ import type { Executor, HookAccess } from '../engine/execute.js';
 import type { Violation } from '../engine/invariant.js';
 import { eventFromJSON, type TraceEvent } from '../engine/trace.js';
 import type { World } from '../engine/world.js';
+import { runToEnd, type Sliced } from './slices.js';
 
 /** A trace re-executed step by step: the world after each step (index 0 is the initial world). */
 export interface Replay {
@@ -23,6 +24,11 @@ export class TraceError extends Error {
  * `logAccesses` each step's hook accesses (for reports: the checking path never logs).
  */
 export function replay(x: Executor, trace: readonly TraceEvent[], logAccesses = false): Replay {
+  return runToEnd(replayInSlices(x, trace, logAccesses));
+}
+
+/** `replay`, yielding every 256 steps (see slices.ts). */
+export function* replayInSlices(x: Executor, trace: readonly TraceEvent[], logAccesses = false): Sliced<Replay> {
   x.reset();
   const states: World[] = [x.world.clone()];
   const accesses: HookAccess[][] = [];
@@ -37,6 +43,7 @@ export function replay(x: Executor, trace: readonly TraceEvent[], logAccesses = 
       if (x.accessLog) accesses.push(x.accessLog);
       states.push(x.world.clone());
       if (x.violation) break;
+      if ((i & 255) === 255) yield;
     }
   } finally {
     x.accessLog = undefined;

@@ -1,0 +1,90 @@
+/**
+ * Signals on the commands that run in the CLI's own thread (`replay`, `cost`): their work runs in
+ * slices that let the event loop in, so SIGINT/SIGTERM stop them promptly with what was completed
+ * and exit 130/143. Spawns `bin/worldswitch.js`, which runs the compiled dist/.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = join(root, 'bin/worldswitch.js');
+const dir = mkdtempSync(join(tmpdir(), 'worldswitch-sig-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const short = join(dir, 'corpus/a-short.json');
+const long = join(dir, 'corpus/b-long.json');
+beforeAll(() => {
+  mkdirSync(join(dir, 'corpus'));
+  const out = join(dir, 't.json');
+  spawnSync(process.execPath, [bin, 'check', 'arm64-dirty-2015-v2', '--seed', '1', '--out', out, '--workers', '1'], { cwd: root });
+  copyFileSync(out, short);
+  // A trace that holds for 200,002 steps: replaying and describing it takes many seconds.
+  const t = JSON.parse(readFileSync(out, 'utf8')) as { events: unknown[] };
+  const round = [
+    { event: 'GUEST_ENTER', vcpu: 0 },
+    { event: 'GUEST_EXIT', vcpu: 0, reason: 'irq' },
+  ];
+  t.events = [...t.events.slice(0, 2), ...Array.from({ length: 100_000 }, () => round).flat()];
+  writeFileSync(long, JSON.stringify(t));
+});
+
+/** Starts the binary, sends each of `signals` at its time (ms after the start), and collects what it printed. */
+function interrupt(args: string[], signals: [NodeJS.Signals, number][]) {
+  const started = Date.now();
+  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, CI: '1' } });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (err += d));
+  const timers = signals.map(([s, ms]) => setTimeout(() => child.kill(s), ms));
+  return new Promise<{ code: number | null; out: string; err: string; ms: number }>((done) =>
+    child.on('close', (code) => {
+      for (const t of timers) clearTimeout(t);
+      done({ code, out, err, ms: Date.now() - started });
+    }),
+  );
+}
+
+describe('replay answers signals', () => {
+  it('SIGINT stops the replay of one long trace promptly: exit 130, nothing completed', async () => {
+    const r = await interrupt(['replay', long], [['SIGINT', 2000]]);
+    expect(r.code).toBe(130);
+    expect(r.err).toBe('worldswitch: stopped by SIGINT; 0 of 1 traces replayed\n');
+    expect(r.out).toBe('');
+    expect(r.ms).toBeLessThan(6000);
+  }, 60_000);
+  it('SIGTERM stops a corpus: the summary of the traces replayed, exit 143', async () => {
+    const r = await interrupt(['replay', join(dir, 'corpus')], [['SIGTERM', 2500]]);
+    expect(r.code).toBe(143);
+    expect(r.out).toMatch(/^1 traces?: 0 held \(fixed\), 1 still violated/m);
+    expect(r.out).toContain('a-short.json');
+    expect(r.out).not.toContain('b-long.json');
+    expect(r.err).toBe('worldswitch: stopped by SIGTERM; 1 of 2 traces replayed\n');
+    expect(r.ms).toBeLessThan(6500);
+  }, 60_000);
+});
+
+describe('cost answers signals within a policy', () => {
+  it('SIGINT stops cost in the middle of a policy, not after it: exit 130, the policies measured', async () => {
+    // At 100,000 rounds one policy takes several seconds.
+    const r = await interrupt(['cost', '--rounds', '100000'], [['SIGINT', 2500]]);
+    expect(r.code).toBe(130);
+    expect(r.err).toMatch(/^worldswitch: stopped by SIGINT; \d+ of 32 policies measured\n$/);
+    expect(r.ms).toBeLessThan(4500);
+  }, 60_000);
+  it('two SIGINTs end cost at once, exit 130 with a message', async () => {
+    const r = await interrupt(
+      ['cost', '--rounds', '100000'],
+      [
+        ['SIGINT', 2500],
+        ['SIGINT', 2600],
+      ],
+    );
+    expect(r.code).toBe(130);
+    expect(r.err).toMatch(/worldswitch: stopped by SIGINT/);
+    expect(r.ms).toBeLessThan(4500);
+  }, 60_000);
+});

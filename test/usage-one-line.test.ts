@@ -1,0 +1,28 @@
+/**
+ * Exit 2 is one line on stderr (README: exit codes), commander's errors included: its
+ * `(Did you mean …?)` on the same line, `help` of an unknown command naming the commands, and
+ * no command at all naming every one of them.
+ */
+import { describe, expect, it } from 'vitest';
+import { cli } from './cli-harness.js';
+
+describe('usage errors are one line', () => {
+  it.each([
+    [['check', '--run', '5'], "worldswitch: unknown option '--run' (Did you mean --runs?)"],
+    [['chek'], "worldswitch: unknown command 'chek' (Did you mean check?)"],
+    [['list', '--jsn'], "worldswitch: unknown option '--jsn' (Did you mean --json?)"],
+    [['explore', 'x', '--depth', '3', '--symmetry'], "worldswitch: unknown option '--symmetry' (Did you mean --no-symmetry?)"],
+    [['help', 'nope'], "worldswitch: help: unknown command 'nope'; one of list, check, explore, cost, replay, merge"],
+    [[], 'worldswitch: no command given; one of list, check, explore, cost, replay, merge (worldswitch --help for the flags)'],
+  ])('%j', async (args, line) => {
+    const r = await cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`${line}\n`);
+    expect(r.out).toBe('');
+  });
+  it('help of a known command still prints its help, exit 0', async () => {
+    const r = await cli('help', 'merge');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Usage: worldswitch merge/);
+  });
+});
