@@ -361,6 +361,12 @@ describe('explore --shard K/N, merged, equals one search', () => {
     );
     expect(r.out).not.toContain('exhaustive, breadth-first');
   });
+
+  it('--shard 1/1 is the whole search: exhaustive', async () => {
+    const r = await cli('explore', 'armv7/eager', '--depth', '3', '--shard', '1/1');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('armv7/eager: held for every interleaving of at most 3 events (exhaustive, breadth-first)');
+  });
 });
 
 describe('conventions', () => {

@@ -40,7 +40,7 @@ function shardLine(shard: Shard, r: ExploreResult): string {
   const who = `shard ${shard.index}/${shard.total}`;
   if (!r.split) return `${who}: the search ended before it split (depth ${r.depth - 1}), so this shard searched everything itself\n`;
   const { depth, width, owned } = r.split;
-  return `${who}: searched all states to depth ${depth} (${count(width)} there), then on from ${count(owned)} of them; the ${shard.total} shards together cover every interleaving (worldswitch merge)\n`;
+  return `${who}: searched all states to depth ${depth} (${count(width)} there), then on from ${count(owned)} of them; ${shard.total === 1 ? 'it covers every interleaving' : `the ${shard.total} shards together cover every interleaving (worldswitch merge)`}\n`;
 }
 
 /**

@@ -190,8 +190,9 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
   if (r.verdict === 'crashed') return [`${name}: the checker crashed (exit 3)`, `  ${r.error ?? 'unknown error'}`, ''].join('\n');
   if (r.verdict === 'held' || r.verdict === 'held-so-far') {
     const head =
-      r.verdict === 'held' && r.split
+      r.verdict === 'held' && r.split && r.split.owned < r.split.width
         ? // One shard's part is no exhaustive search: the merge of every shard is (its line follows the report).
+          // A shard that expanded every state of the split level (--shard 1/1) searched everything.
           `${name}: held in this shard's part: the interleavings of at most ${r.depthCompleted} events through its states (not exhaustive alone)`
         : r.verdict === 'held'
           ? `${name}: held for every interleaving of at most ${r.depthCompleted} events (exhaustive, breadth-first)`
