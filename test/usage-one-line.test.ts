@@ -3,6 +3,9 @@
  * `(Did you mean …?)` on the same line, `help` of an unknown command naming the commands, and
  * no command at all naming every one of them.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli-harness.js';
 
@@ -24,5 +27,18 @@ describe('usage errors are one line', () => {
     const r = await cli('help', 'merge');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Usage: worldswitch merge/);
+  });
+});
+
+describe('replay --policy of another architecture', () => {
+  it('names both architectures, not "name one as <arch>/<name>"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worldswitch-replay-arch-'));
+    const trace = join(dir, 't.json');
+    expect((await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--workers', '1', '--out', trace)).code).toBe(1);
+    const r = await cli('replay', trace, '--policy', 'x86-vmx/eager');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `worldswitch: --policy x86-vmx/eager is a policy for x86-vmx, but ${trace} is a trace of arm64-nvhe: replay it with a policy of arm64-nvhe.\n`,
+    );
   });
 });

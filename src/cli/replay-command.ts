@@ -60,6 +60,13 @@ async function policyFor(saved: TraceFile, file: string, flags: ReplayCommandFla
   });
   const found = all.filter((s) => s.arch.id === saved.arch && (flag || s.policy.name === saved.policy));
   const first = found[0];
+  const otherArchs = [...new Set(all.map((s) => s.arch.id))];
+  if (first === undefined && flag && otherArchs.length > 0) {
+    // Every policy it names is of another architecture: say which, not "name one as <arch>/<name>".
+    throw new UsageError(
+      `--policy ${flag} is a policy for ${otherArchs.join(', ')}, but ${file} is a trace of ${saved.arch}: replay it with a policy of ${saved.arch}.`,
+    );
+  }
   if (first === undefined || found.length > 1) {
     const what = flag ? `--policy ${flag}` : `${file}: policy "${saved.policy}"`;
     throw new UsageError(
