@@ -77,7 +77,7 @@ function program(io: Io, exit: { code: number }): Command {
         .description('check policies on random interleavings; with no policy, every built-in one (verdict table)')
         .argument(
           '[policy...]',
-          '<arch>/<name>, a bare <name> (every arch that has it), or a policy file (.ts/.js; file.ts#export for one export)',
+          '<arch>/<name>, a bare <name> (every arch that has it), a policy file (.ts/.js; file.ts#export for one export), or a directory of policy files (dir/)',
         )
         .option('--runs <n>', 'random interleavings per policy', integer('--runs', 1, 10_000_000), CHECK_DEFAULTS.runs)
         .option(
@@ -110,7 +110,7 @@ function program(io: Io, exit: { code: number }): Command {
         .description('bounded exhaustive exploration: every interleaving of at most --depth events over the small domain')
         .argument(
           '[policy...]',
-          '<arch>/<name>, a bare <name>, or a policy file (file.ts#export for one export); with none, every built-in policy',
+          '<arch>/<name>, a bare <name>, a policy file (file.ts#export for one export) or a directory of them (dir/); with none, every built-in policy',
         )
         .requiredOption('--depth <d>', 'events per interleaving, at most', integer('--depth', 1, 64))
         .option('--no-symmetry', 'do not identify states that differ only by a permutation of CPUs')
@@ -142,7 +142,7 @@ function program(io: Io, exit: { code: number }): Command {
         .description('cycles per world switch (entry + exit) in each usage case, measured on generated workloads')
         .argument(
           '[policy...]',
-          '<arch>/<name>, a bare <name>, or a policy file (file.ts#export for one export); with none, every built-in policy',
+          '<arch>/<name>, a bare <name>, a policy file (file.ts#export for one export) or a directory of them (dir/); with none, every built-in policy',
         )
         .option('--rounds <n>', 'measured guest runs per case', integer('--rounds', 1, 100_000), COST_DEFAULTS.rounds)
         .option(
