@@ -6,6 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { cli } from './cli-harness.js';
 
 describe('report details', () => {
+  it('a one-step counterexample is "1 step", not "1 steps"', async () => {
+    const r = await cli('check', 'test/quality/hostile-policies/throw-null-proto.ts', '--workers', '1');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^Counterexample: 1 step \(/m);
+  });
+
   it('--help gives every default in one form, and --brps names each architecture its ID register', async () => {
     const r = await cli('check', '--help');
     expect(r.out).toContain('(default: 6)');

@@ -262,7 +262,8 @@ export async function run(): Promise<void> {
   process.exit = ((code?: number) => {
     throw new PolicyExitError(code);
   }) as typeof process.exit;
-  const tty = process.stderr.isTTY === true && !process.env.CI;
+  // A status line needs a terminal that understands \r and ESC [K: not CI logs, not TERM=dumb (Emacs shells, some IDEs).
+  const tty = process.stderr.isTTY === true && !process.env.CI && process.env.TERM !== 'dumb';
   const io: Io = {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { parseOrThrow } from '../persistence/trace-file.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { REPORT_VERSION } from '../reports/json.js';
+import { steps } from '../reports/tables.js';
 import { formatEvent } from '../reports/text.js';
 import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
@@ -101,7 +102,7 @@ function renderPolicy(m: MergedExplore, shards: number): string {
   const v = r.violation;
   return [
     `${name}: violated ${v?.invariant ?? '?'} (shard ${r.shard.index}/${r.shard.total})`,
-    `Shortest counterexample: ${r.trace.length} steps (no shard has a shorter one, so none shorter exists in the explored domain)`,
+    `Shortest counterexample: ${steps(r.trace.length)} (no shard has a shorter one, so none shorter exists in the explored domain)`,
     coverage,
     ...r.trace.map(
       (e, i) =>

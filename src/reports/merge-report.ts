@@ -1,6 +1,6 @@
 import type { Merged } from '../cli/merge-command.js';
 import { CHECK_DEFAULTS } from '../searches/check.js';
-import { columns, count } from './tables.js';
+import { columns, count, steps } from './tables.js';
 import { formatEvent } from './text.js';
 
 /** The verdict table of `merge`: a row per policy. */
@@ -43,7 +43,7 @@ export function renderMergedText(m: Merged): string {
   const v = r.violation;
   const lines = [
     `${name}: violated ${v?.invariant ?? '?'} at step ${v?.step ?? '?'}${m.foundIn ? ` (found by shard ${m.foundIn.shard}, runs ${m.foundIn.from}-${m.foundIn.to - 1})` : ''}`,
-    `Shortest counterexample of the merged reports: ${r.trace.length} steps`,
+    `Shortest counterexample of the merged reports: ${steps(r.trace.length)}`,
     ...r.trace.map(
       (e, i) =>
         `  ${i + 1}. ${formatEvent(e as Parameters<typeof formatEvent>[0])}${v && i + 1 === v.step ? `   <== ${v.invariant} broke here (${v.at})` : ''}`,
@@ -51,7 +51,7 @@ export function renderMergedText(m: Merged): string {
     ...(v ? [`${v.invariant}: ${v.message}`] : []),
     ...(m.alsoBroken.length > 0
       ? [
-          `Other shards also broke: ${m.alsoBroken.map((a) => `${a.invariant} (${a.steps} steps${a.shard ? `, shard ${a.shard}` : ''})`).join(', ')}`,
+          `Other shards also broke: ${m.alsoBroken.map((a) => `${a.invariant} (${steps(a.steps)}${a.shard ? `, shard ${a.shard}` : ''})`).join(', ')}`,
         ]
       : []),
     `Replay: ${mergedReplay(m)}`,

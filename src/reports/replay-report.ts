@@ -5,6 +5,7 @@ import type { TraceEvent } from '../engine/trace.js';
 import type { TraceFile } from '../persistence/trace-file.js';
 import { counterexampleJson, REPORT_VERSION } from './json.js';
 import { regressionTest } from './reproduce.js';
+import { steps } from './tables.js';
 import { configText, formatEvent, renderTrace, type TraceOptions } from './text.js';
 import type { TraceView } from './trace-view.js';
 
@@ -42,7 +43,7 @@ export const replayAgain = (o: ReplayOutcome): string =>
 function headline(o: ReplayOutcome): string {
   const name = `${o.arch}/${o.policy}`;
   if (o.verdict === 'violated') return `${name}: violated ${o.violation?.invariant ?? '?'}`;
-  if (o.verdict === 'held') return `${name}: held on the saved trace (${o.trace.length} steps; no invariant broke)`;
+  if (o.verdict === 'held') return `${name}: held on the saved trace (${steps(o.trace.length)}; no invariant broke)`;
   const next = o.trace[o.steps];
   return `${name}: diverged: held on the first ${o.steps} of ${o.trace.length} steps; step ${o.steps + 1} (${next ? formatEvent(next) : '?'}) is not enabled under this policy, so the rest of the trace does not apply`;
 }

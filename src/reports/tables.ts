@@ -5,6 +5,9 @@ import type { ExploreResult } from '../searches/explore.js';
 /** A count as every report prints it, on stdout and stderr alike: `196,685`. */
 export const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+/** `n` steps, or `1 step`. */
+export const steps = (n: number): string => (n === 1 ? '1 step' : `${count(n)} steps`);
+
 /** The verdict table `check` prints last for several policies. */
 export function renderTable(results: readonly CheckResult[]): string {
   return columns([
@@ -39,7 +42,7 @@ export function renderExploreTable(results: readonly ExploreResult[]): string {
  * full report: `arm64-nvhe/arm64-dirty-2015-v2: violated host-breakpoints-quiet-in-guest (7 steps): npx worldswitch check …`.
  */
 export function renderFindingLine(r: CheckResult | ExploreResult, command: string): string {
-  const what = r.verdict === 'violated' ? `violated ${r.violation?.invariant ?? '?'} (${r.trace.length} steps)` : r.verdict;
+  const what = r.verdict === 'violated' ? `violated ${r.violation?.invariant ?? '?'} (${steps(r.trace.length)})` : r.verdict;
   return `${r.arch}/${r.policy}: ${what}: ${command}`;
 }
 

@@ -9,7 +9,7 @@ import type { ExploreResult } from '../searches/explore.js';
 import { renderFullState } from './full-state.js';
 import { renderAccesses } from './inside-hook.js';
 import { reproductionLines } from './reproduce.js';
-import { count } from './tables.js';
+import { count, steps } from './tables.js';
 import { eventText, type TraceView, viewTrace } from './trace-view.js';
 import { alsoLines, counterexampleTable, knownLines } from './triage.js';
 
@@ -153,7 +153,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
     `Property failed after ${r.runs} tests`,
     `{ seed: ${r.seed} }`,
     `Shrunk ${r.shrinks} time(s)`,
-    `Counterexample: ${r.trace.length} steps (${config})`,
+    `Counterexample: ${steps(r.trace.length)} (${config})`,
     ...knownLines(r.known),
     ...warningLines(r),
     '',
@@ -202,8 +202,8 @@ export function renderExploreText(r: ExploreResult, x: Executor, how: ReplayFlag
   return [
     `${name}: violated ${r.violation?.invariant ?? '?'}`,
     r.hung
-      ? `Counterexample: ${r.trace.length} steps, the last one's hook never returned (the breadth-first path to it)`
-      : `Shortest counterexample: ${r.trace.length} steps (breadth-first: none shorter exists in the explored domain)`,
+      ? `Counterexample: ${steps(r.trace.length)}, the last one's hook never returned (the breadth-first path to it)`
+      : `Shortest counterexample: ${steps(r.trace.length)} (breadth-first: none shorter exists in the explored domain)`,
     ...scope,
     ...knownLines(r.known),
     '',

@@ -2,6 +2,7 @@
 import type { Violation } from '../engine/invariant.js';
 import type { Counterexample, KnownHit } from '../searches/triage.js';
 import { observationPoint } from '../searches/triage.js';
+import { steps } from './tables.js';
 
 /** Aligns rows of cells into columns (two spaces apart, trailing space trimmed). */
 function columns(rows: readonly (readonly string[])[]): string[] {
@@ -41,7 +42,7 @@ export function knownLines(known: readonly KnownHit[] | undefined): string[] {
   return [
     `  known (--assume-fixed), not counted: ${known.length}`,
     ...known.map(
-      (k) => `    ${k.invariant} during ${k.event}, ${k.at}${k.register ? `, ${k.register}` : ''} (${k.steps} steps; as in ${k.source})`,
+      (k) => `    ${k.invariant} during ${k.event}, ${k.at}${k.register ? `, ${k.register}` : ''} (${steps(k.steps)}; as in ${k.source})`,
     ),
   ];
 }
