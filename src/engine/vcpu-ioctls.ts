@@ -4,8 +4,9 @@
  * put (`ModelInstance.ioctlsPut`), each is vcpu_put, the ioctl, vcpu_load.
  */
 import { CheckerCrash } from './executor-types.js';
-import { E_VCPU_RESET, E_VMM_GET_REG, E_VMM_SET_REG } from './lifecycle.js';
+import { E_VCPU_LOAD, E_VCPU_PUT, E_VCPU_RESET, E_VMM_GET_REG, E_VMM_SET_REG } from './lifecycle.js';
 import { VcpuOperations } from './vcpu-operations.js';
+import { CTX_HOST } from './world.js';
 
 /** The ioctl layer of the executor. */
 export abstract class VcpuIoctls extends VcpuOperations {
@@ -13,7 +14,7 @@ export abstract class VcpuIoctls extends VcpuOperations {
    * A userspace ioctl (lifecycle `event`, a transition without a state change) on vCPU `v`. With
    * `ModelInstance.ioctlsPut` it runs between two KVM_RUNs: vcpu_put, the ioctl's hook with the vCPU
    * on no CPU (its `k.host` that of the CPU the VMM thread last ran it on), then vcpu_load on that
-   * CPU again, each settled; otherwise it is `fire`.
+   * CPU again; otherwise it is `fire`.
    */
   ioctl(v: number, event: number, a?: unknown, b?: unknown): unknown {
     if (!this.model.ioctlsPut) return this.fire(v, event, a, b);
@@ -25,15 +26,21 @@ export abstract class VcpuIoctls extends VcpuOperations {
       );
     }
     if (this.coverage) this.coverage.transitions[i] = (this.coverage.transitions[i] as number) + 1;
-    const cpu = this.world.loadedOn[v] as number;
-    this.put(v);
+    const w = this.world;
+    const cpu = w.loadedOn[v] as number;
+    // vcpu_put (its hook, then the vCPU on no CPU), the ioctl, vcpu_load: one event, settled once at
+    // its end, as a hook doing all three would be; each hook's writes are observation points as ever.
+    this.fire(v, this.own(E_VCPU_PUT));
     if (this.violation) return undefined;
+    w.loadedOn[v] = -1;
+    w.running[cpu] = -1;
+    w.cpuContext[cpu] = CTX_HOST;
     const hook = lc.hook[i] as number;
     const value = hook >= 0 ? this.runHook(hook, v, cpu, a, b) : undefined;
     if (this.violation) return value;
-    this.settle(cpu);
-    if (this.violation) return value;
-    this.load(v, cpu);
+    w.loadedOn[v] = cpu;
+    w.running[cpu] = v;
+    this.fireAndSettle(v, this.own(E_VCPU_LOAD));
     return value;
   }
 
