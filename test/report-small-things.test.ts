@@ -6,6 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { cli } from './cli-harness.js';
 
 describe('report details', () => {
+  it('a policy named twice is checked once (arch/name and a bare name; a file by two paths)', async () => {
+    const both = await cli('check', 'arm64-nvhe/eager', 'eager', '--runs', '10', '--workers', '1');
+    expect(both.out.match(/^arm64-nvhe\/eager +held/gm)).toHaveLength(1);
+    const file = 'test/quality/hostile-policies/twins.ts#holds';
+    const twice = await cli('check', file, `./${file}`, '--runs', '10', '--workers', '1');
+    expect(twice.code).toBe(0);
+    expect(twice.out).toMatch(/^arm64-nvhe\/twin: held\n/);
+  });
+
   it('a one-step counterexample is "1 step", not "1 steps"', async () => {
     const r = await cli('check', 'test/quality/hostile-policies/throw-null-proto.ts', '--workers', '1');
     expect(r.code).toBe(1);

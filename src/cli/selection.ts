@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Executor, POLICY_TOTAL } from '../engine/execute.js';
 import type { Invariant } from '../engine/invariant.js';
 import { HOOK_NAMES } from '../engine/lifecycle.js';
@@ -62,6 +63,14 @@ export async function selectAll(args: readonly string[], catalog: Catalog, loadT
   };
   if (args.length === 0) return catalog.policies.map((policy) => ({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` }));
   const out: Selected[] = [];
+  // A policy named twice (`arm64-nvhe/eager eager`, `dir/ dir/p.ts`, `./p.ts p.ts`) is run once, where first named.
+  const seen = new Set<string>();
+  const push = (s: Selected): void => {
+    const key = s.file === undefined ? `${s.arch.id}/${s.policy.name}` : `${resolve(s.file)}#${s.exportName ?? ''}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(s);
+  };
   for (const arg of args) {
     if (/[\\/]$/.test(arg) && !isDirectory(arg)) throw new UsageError(`Directory ${arg} does not exist.`);
     if (isDirectory(arg) || isPolicyFile(arg)) {
@@ -73,12 +82,12 @@ export async function selectAll(args: readonly string[], catalog: Catalog, loadT
         for (const { policy, exportName } of loaded) {
           // The argument that names this one policy again: with #export when the file has several.
           const one = loaded.length > 1 || named !== file ? `${file}#${exportName}` : file;
-          out.push({ policy, arch: archOf(policy), arg: one, file, exportName });
+          push({ policy, arch: archOf(policy), arg: one, file, exportName });
         }
       }
     } else
       for (const policy of selectPolicies(arg, catalog.policies, catalog.architectures))
-        out.push({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` });
+        push({ policy, arch: archOf(policy), arg: `${policy.arch}/${policy.name}` });
   }
   return out;
 }
