@@ -185,6 +185,22 @@ describe('bad triage flags', () => {
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
+
+  // A hand-edited known failure that no violation can have would match nothing, and the run would report the bug as new.
+  it.each([
+    ['an "at" no violation has', { at: 'nowhere' }, /"at" is "nowhere"/],
+    ['a register the architecture lacks', { register: 'FOO' }, /"register" "FOO" is no register of arm64-nvhe/],
+    ['an unknown invariant', { invariant: 'bogus' }, /unknown invariant "bogus"/],
+  ])('--assume-fixed of a trace with %s: exit 2, one line', async (_what, edit, says) => {
+    const saved = join(dir, 'edited-base.json');
+    expect((await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--workers', '1', '--quiet', '--out', saved)).code).toBe(1);
+    const edited = join(dir, `edited-${Object.keys(edit)[0]}.json`);
+    writeFileSync(edited, JSON.stringify({ ...JSON.parse(readFileSync(saved, 'utf8')), ...edit }));
+    const r = await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--workers', '1', '--assume-fixed', edited);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(says);
+  });
 });
 
 describe('checking order', () => {

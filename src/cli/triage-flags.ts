@@ -1,6 +1,7 @@
 /** The triage flags of `check` and `explore`: `--skip-invariant`, `--assume-fixed`, `--out-dir`. */
 import { join } from 'node:path';
 import { POLICY_TOTAL } from '../engine/execute.js';
+import { HOOK_NAMES } from '../engine/lifecycle.js';
 import { readInputFile } from '../persistence/input-file.js';
 import { MAX_TRACE_BYTES, readTraceFile, toTraceFile } from '../persistence/trace-file.js';
 import { UsageError } from '../persistence/usage-error.js';
@@ -33,8 +34,19 @@ export function checkSkipNames(names: readonly string[], catalog: Catalog, only:
 export function loadKnown(files: readonly string[], catalog: Catalog): KnownFailure[] {
   return files.map((file) => {
     const t = readTraceFile(readInputFile(file, '--assume-fixed trace', MAX_TRACE_BYTES), file);
-    if (!catalog.architectures.some((a) => a.id === t.arch)) throw new UsageError(`${file}: unknown architecture "${t.arch}".`);
-    return knownFromTrace(t, file);
+    const arch = catalog.architectures.find((a) => a.id === t.arch);
+    if (!arch) throw new UsageError(`${file}: unknown architecture "${t.arch}".`);
+    // What a known failure matches on must be something a violation can have, or it matches nothing, silently.
+    if (t.invariant !== POLICY_TOTAL && !catalog.invariants.some((i) => i.name === t.invariant))
+      throw new UsageError(`${file}: unknown invariant "${t.invariant}": it would match no violation.`);
+    const known = knownFromTrace(t, file);
+    if (known.at !== undefined && known.at !== 'after the event' && !HOOK_NAMES.some((h) => known.at === `in ${h}`))
+      throw new UsageError(`${file}: "at" is "${t.at}"; a violation is "after the event" or "in <hook>": it would match no violation.`);
+    if (known.register !== undefined && !arch.instantiate(t.config).registers.names.includes(known.register))
+      throw new UsageError(
+        `${file}: "register" ${JSON.stringify(known.register)} is no register of ${t.arch}: it would match no violation.`,
+      );
+    return known;
   });
 }
 
