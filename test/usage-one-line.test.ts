@@ -31,6 +31,15 @@ describe('usage errors are one line', () => {
 });
 
 describe('replay --policy of another architecture', () => {
+  it('--policy "" is about the flag, not the trace file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worldswitch-replay-empty-'));
+    const trace = join(dir, 't.json');
+    expect((await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--workers', '1', '--out', trace)).code).toBe(1);
+    const r = await cli('replay', trace, '--policy', '');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('worldswitch: --policy takes a policy (<arch>/<name>, a name or a policy file), got "".\n');
+  });
+
   it('names both architectures, not "name one as <arch>/<name>"', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'worldswitch-replay-arch-'));
     const trace = join(dir, 't.json');

@@ -48,6 +48,7 @@ function savedPolicyFile(traceFile: string, policyFile: string): string {
 /** The policy to replay against: `--policy` if given (on the trace's architecture), else the saved one. */
 async function policyFor(saved: TraceFile, file: string, flags: ReplayCommandFlags, catalog: Catalog): Promise<Selected> {
   const flag = flags.policy;
+  if (flag === '') throw new UsageError('--policy takes a policy (<arch>/<name>, a name or a policy file), got "".');
   if (flag === undefined && saved.policyFile !== undefined && !flags.trustPolicyFile) {
     // Replaying runs the policy's code: a trace from a bug report must not run a file by itself.
     throw new UsageError(

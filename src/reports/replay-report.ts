@@ -50,7 +50,7 @@ function headline(o: ReplayOutcome): string {
 
 /** Where the saved trace came from, in one line. */
 export function savedFrom(s: TraceFile): string {
-  const run = s.command === 'check' ? `check --seed ${s.seed ?? '?'}` : 'explore';
+  const run = s.command === 'check' ? (s.seed === undefined ? 'check, seed not recorded' : `check --seed ${s.seed}`) : 'explore';
   return `${s.arch}/${s.policy} (${run}) broke ${s.invariant} at step ${s.step}`;
 }
 
