@@ -3,9 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { architectures } from '../models/catalog.js';
+import { COMMON_KERNEL_EVENTS } from '../src/reports/kernel-names.js';
 import { cli } from './cli-harness.js';
 
 describe('report details', () => {
+  it('every event of every architecture has its kernel name for "Events, as the kernel knows them"', () => {
+    for (const a of architectures) {
+      const m = a.instantiate({});
+      const unnamed = [...new Set(m.events.map((k) => k.type))].filter((t) => !(m.kernelEvents?.[t] ?? COMMON_KERNEL_EVENTS[t]));
+      expect(unnamed, a.id).toEqual([]);
+    }
+  });
+
   it('a policy named twice is checked once (arch/name and a bare name; a file by two paths)', async () => {
     const both = await cli('check', 'arm64-nvhe/eager', 'eager', '--runs', '10', '--workers', '1');
     expect(both.out.match(/^arm64-nvhe\/eager +held/gm)).toHaveLength(1);

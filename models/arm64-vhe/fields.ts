@@ -40,4 +40,8 @@ export const ARM64_VHE_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   HYP_READ_REG: 'the hypervisor reads a guest sysreg: vcpu_read_sys_reg() (e.g. kvm_toggle_cache)',
   HYP_WRITE_REG: 'the hypervisor writes a guest sysreg: vcpu_write_sys_reg() (e.g. inject_abt64)',
   GUEST_OS_LOCK: 'guest MSR OSLAR_EL1 (trapped by MDCR_EL2.TDOSA)',
+  RUN_RETURN: "KVM_RUN returns to userspace: kvm_arch_vcpu_ioctl_run()'s out: path, then vcpu_put()",
+  VMM_GET_REG: 'KVM_GET_ONE_REG (no vcpu_load since 4.16: vcpu_put() before, vcpu_load() after)',
+  VMM_SET_REG: 'KVM_SET_ONE_REG (no vcpu_load since 4.16: vcpu_put() before, vcpu_load() after)',
+  VMM_SET_GUEST_DEBUG: 'KVM_SET_GUEST_DEBUG (no vcpu_load since 4.16: vcpu_put() before, vcpu_load() after)',
 };

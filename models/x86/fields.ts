@@ -97,4 +97,5 @@ export const X86_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   VMM_SET_REG: 'KVM_SET_DEBUGREGS',
   VCPU_RESET: 'INIT: kvm_vcpu_reset()',
   FASTPATH_EXIT: 'a fastpath VM exit handled with interrupts off, re-entering at once (EXIT_FASTPATH_REENTER_GUEST)',
+  RUN_LOOP_IRQ: "an interrupt in vcpu_enter_guest() before local_irq_disable(): its handler changes the host's breakpoint or DEBUGCTL",
 };
