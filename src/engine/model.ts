@@ -167,9 +167,9 @@ export interface ModelInstance {
   readonly directHooks?: readonly string[];
   /**
    * Whether userspace's vCPU ioctls (KVM_GET/SET_ONE_REG, KVM_SET_GUEST_DEBUG) run with the vCPU put:
-   * on arm64 since Linux 4.16 ("KVM: Move vcpu_load to arch-specific kvm_arch_vcpu_ioctl") they take
-   * no vcpu_load and run between two KVM_RUNs. The event then puts the vCPU, runs the ioctl's hook and
-   * loads the vCPU again on the same CPU (`VcpuOperations.ioctl`). Unset: they run loaded (x86, whose
+   * on arm64 since Linux 4.16 ("KVM: arm/arm64: Avoid vcpu_load for other vcpu ioctls than KVM_RUN")
+   * they take no vcpu_load and run between two KVM_RUNs. The event then puts the vCPU, runs the ioctl's
+   * hook and loads the vCPU again on the same CPU (`VcpuIoctls.ioctl`). Unset: they run loaded (x86, whose
    * kvm_arch_vcpu_ioctl loads the vCPU; the 2015-era models, where kvm_vcpu_ioctl did).
    */
   readonly ioctlsPut?: boolean;
