@@ -35,13 +35,7 @@ export function hypAccessEvents(readable: Int32Array, writable: Int32Array, valu
       apply(x, ev) {
         const v = ev[1] as number;
         const reg = ev[2] as number;
-        const value = x.fire(v, x.lifecycleEvent('HYP_READ_REG'), reg);
-        if (x.violation) return;
-        const cpu = x.world.loadedOn[v] as number;
-        if (!x.hookRegValue('hypReadReg', v, cpu, reg, value)) return;
-        x.observeRead('hyp', v, cpu, reg, value);
-        if (x.violation) return;
-        x.settle(cpu);
+        x.hookRead('hypReadReg', 'hyp', v, reg, x.fire(v, x.lifecycleEvent('HYP_READ_REG'), reg));
       },
     }),
     vcpuEvent('HYP_WRITE_REG', 'HYP_WRITE_REG', 1, {

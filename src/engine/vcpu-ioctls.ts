@@ -46,13 +46,7 @@ export abstract class VcpuIoctls extends VcpuOperations {
 
   /** KVM_GET_ONE_REG. */
   vmmGet(v: number, reg: number): void {
-    const value = this.ioctl(v, this.own(E_VMM_GET_REG), reg);
-    if (this.violation) return;
-    const cpu = this.world.loadedOn[v] as number;
-    if (!this.hookRegValue('getReg', v, cpu, reg, value)) return;
-    this.observeRead('vmm', v, cpu, reg, value);
-    if (this.violation) return;
-    this.settle(cpu);
+    this.hookRead('getReg', 'vmm', v, reg, this.ioctl(v, this.own(E_VMM_GET_REG), reg));
   }
 
   /** KVM_SET_ONE_REG. */

@@ -7,7 +7,7 @@
 import type { Executor } from './execute.js';
 import { CheckerCrash, EXIT_REASONS, POLICY_TOTAL, STOP } from './executor-types.js';
 import { newTrapParams, returnedValueFault, setTrapParams, trapParamsFault } from './hook-results.js';
-import type { Invariant } from './invariant.js';
+import type { Invariant, ReadObservation } from './invariant.js';
 import {
   E_ENTERED,
   E_EXITED,
@@ -203,11 +203,20 @@ export abstract class VcpuOperations extends Observer {
     return fault === undefined ? p.regval : 0;
   }
 
-  /** Whether `value`, which hook `hook` returned for `reg`, is a value of `reg`; if not, a policy-total finding. */
-  hookRegValue(hook: string, v: number, cpu: number, reg: number, value: unknown): value is number {
+  /**
+   * Hook `hook` (KVM_GET_ONE_REG, the hypervisor's own read) returned `value` for `reg` of vCPU `v`:
+   * a value of `reg`, or a policy-total finding; then what `by` read is observed and the vCPU's CPU settled.
+   */
+  hookRead(hook: string, by: ReadObservation['by'], v: number, reg: number, value: unknown): void {
+    if (this.violation) return;
+    const cpu = this.world.loadedOn[v] as number;
     const fault = returnedValueFault(this.model.registers, hook, reg, value);
-    if (fault !== undefined) this.record(POLICY_TOTAL, { message: fault, vcpu: v, cpu });
-    return fault === undefined;
+    if (fault !== undefined) {
+      this.record(POLICY_TOTAL, { message: fault, vcpu: v, cpu });
+      return;
+    }
+    this.observeRead(by, v, cpu, reg, value as number);
+    if (!this.violation) this.settle(cpu);
   }
 
   /**
