@@ -7,7 +7,7 @@ import { renderMergedText, renderMergeTable } from '../reports/merge-report.js';
 import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 import { mergeExplore } from './merge-explore.js';
-import { checkSlice, envelopeShard, MAX_RUNS, measure, natural, resultsMatchShard, seed, violation } from './report-fields.js';
+import { checkSlice, envelopeShard, MAX_RUNS, measure, natural, reportHead, resultsMatchShard, seed, violation } from './report-fields.js';
 import { checkDestinations } from './save-file.js';
 import { checkOneRun, checkShardSet } from './shard.js';
 
@@ -18,17 +18,14 @@ export interface MergeFlags {
   quiet?: boolean;
 }
 
+/** What merge says of a report of another command among check reports. */
+const CHECK_ONLY = 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)';
+
 const resultSchema = z
   .looseObject({
-    reportVersion: z.literal(REPORT_VERSION),
-    command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)' }),
-    policy: z.string(),
-    arch: z.string(),
-    policyFile: z.string().optional(),
-    config: z.record(z.string(), z.number()),
+    ...reportHead('check', CHECK_ONLY),
     verdict: z.enum(['held', 'violated', 'crashed', 'held-so-far']),
     invariant: z.string().nullable(),
-    invariants: z.array(z.string()),
     runs: natural.max(MAX_RUNS),
     seed,
     maxSteps: z.int().min(1),
@@ -55,7 +52,7 @@ export type CheckReport = z.infer<typeof resultSchema>;
 const envelopeSchema = z
   .looseObject({
     reportVersion: z.literal(REPORT_VERSION),
-    command: z.literal('check', { error: 'merge combines reports of `worldswitch check --json` (or all of `explore --json`)' }),
+    command: z.literal('check', { error: CHECK_ONLY }),
     shard: envelopeShard().optional(),
     results: z.array(resultSchema),
   })

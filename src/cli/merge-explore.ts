@@ -7,19 +7,13 @@ import { formatEvent } from '../reports/text.js';
 import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 import type { MergeFlags, ReportFile } from './merge-command.js';
-import { envelopeShard, exploreSlice, measure, natural, resultsMatchShard, violation } from './report-fields.js';
+import { envelopeShard, exploreSlice, measure, natural, reportHead, resultsMatchShard, violation } from './report-fields.js';
 import { checkShardSet } from './shard.js';
 
 const exploreResult = z
   .looseObject({
-    reportVersion: z.literal(REPORT_VERSION),
-    command: z.literal('explore', { error: 'merge combines the reports of one command: every one of `explore --shard K/N --json`' }),
-    policy: z.string(),
-    arch: z.string(),
-    policyFile: z.string().optional(),
-    config: z.record(z.string(), z.number()),
+    ...reportHead('explore', 'merge combines the reports of one command: every one of `explore --shard K/N --json`'),
     verdict: z.enum(['held', 'violated', 'crashed', 'stopped', 'held-so-far']),
-    invariants: z.array(z.string()),
     depth: z.int().min(1),
     depthCompleted: natural,
     domain: z.string(),

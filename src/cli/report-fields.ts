@@ -6,6 +6,7 @@
  * never merged into a verdict.
  */
 import * as z from 'zod';
+import { REPORT_VERSION } from '../reports/json.js';
 import { MAX_SHARDS } from './shard.js';
 
 /** A count: runs, events, states, a depth. */
@@ -22,6 +23,20 @@ export const MAX_RUNS = 10_000_000;
 
 /** A shard's number or the number of shards (`--shard K/N`). */
 const shardNumber = z.int().min(1).max(MAX_SHARDS);
+
+/**
+ * What a `check` and an `explore` report both begin with: the version, the command (`error` says what
+ * merge takes), the policy and its architecture, its file, the model flags and the invariants.
+ */
+export const reportHead = (command: 'check' | 'explore', error: string) => ({
+  reportVersion: z.literal(REPORT_VERSION),
+  command: z.literal(command, { error }),
+  policy: z.string(),
+  arch: z.string(),
+  policyFile: z.string().optional(),
+  config: z.record(z.string(), z.number()),
+  invariants: z.array(z.string()),
+});
 
 /** A violation as a report records it. */
 export const violation = z.looseObject({ invariant: z.string(), step: natural, message: z.string(), at: z.string() });
