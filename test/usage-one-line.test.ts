@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli-harness.js';
 
 describe('usage errors are one line', () => {
@@ -30,20 +30,20 @@ describe('usage errors are one line', () => {
   });
 });
 
-describe('replay --policy of another architecture', () => {
-  it('--policy "" is about the flag, not the trace file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'worldswitch-replay-empty-'));
-    const trace = join(dir, 't.json');
+describe('replay --policy', () => {
+  let trace = '';
+  beforeAll(async () => {
+    trace = join(mkdtempSync(join(tmpdir(), 'worldswitch-replay-policy-')), 't.json');
     expect((await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--workers', '1', '--out', trace)).code).toBe(1);
+  });
+
+  it('"" is about the flag, not the trace file', async () => {
     const r = await cli('replay', trace, '--policy', '');
     expect(r.code).toBe(2);
     expect(r.err).toBe('worldswitch: --policy takes a policy (<arch>/<name>, a name or a policy file), got "".\n');
   });
 
-  it('names both architectures, not "name one as <arch>/<name>"', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'worldswitch-replay-arch-'));
-    const trace = join(dir, 't.json');
-    expect((await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--workers', '1', '--out', trace)).code).toBe(1);
+  it('of another architecture names both architectures, not "name one as <arch>/<name>"', async () => {
     const r = await cli('replay', trace, '--policy', 'x86-vmx/eager');
     expect(r.code).toBe(2);
     expect(r.err).toBe(
