@@ -1,9 +1,10 @@
 /** The x86 lifecycle machine and what the CPU does at VM entry and exit, run through the executor. */
 import { describe, expect, it } from 'vitest';
+import { VCPU_AREAS } from '../models/x86/layout.js';
 import { x86Lifecycle } from '../models/x86/lifecycle.machine.js';
 import { x86Svm, x86Vmx } from '../models/x86/model.js';
 import { x86EagerSvm, x86EagerVmx } from '../models/x86/policies/eager.js';
-import { x86Lazy2014Vmx } from '../models/x86/policies/x86-lazy-2014.js';
+import { x86Lazy2014Svm, x86Lazy2014Vmx } from '../models/x86/policies/x86-lazy-2014.js';
 import {
   CPU_BASED_MOV_DR_EXITING,
   DEBUGCTL,
@@ -17,6 +18,7 @@ import {
   HSAVE_DEBUGCTL,
   LBR_CTL_ENABLE_MASK,
   REGISTER_COUNT,
+  SVM_DR_INTERCEPTS,
 } from '../models/x86/registers.js';
 import { invariantsFor } from '../properties/suites.js';
 import type { Executor } from '../src/engine/execute.js';
@@ -87,6 +89,29 @@ describe('VMX entry and exit', () => {
     x.guestWrite(0, DR(1), 0x1000);
     expect(x.world.hw[R + DR(1)]).toBe(0);
     expect(x.world.hw[DR(1)]).toBe(0x1000); // untrapped
+  });
+});
+
+describe('INIT (VCPU_RESET) with a trapped MOV DR pending', () => {
+  // The vCPU's VMCS/VMCB word of the DR-exit controls (vcpu0.vmcs.DR_CONTROLS).
+  const vmcsDrControls = (x: Executor): number => x.world.vcpuMem[VCPU_AREAS.indexOf('vmcs') * R + DR_CONTROLS] as number;
+  it.each([
+    // svm_vcpu_reset -> init_vmcb(vcpu, init_event) -> set_dr_intercepts(svm), at INIT too.
+    ['x86-svm', x86Lazy2014Svm, x86Svm, SVM_DR_INTERCEPTS],
+    // vmx_vcpu_reset: init_vmcs only at RESET (__vmx_vcpu_reset); INIT leaves MOV-DR exiting off.
+    ['x86-vmx', x86Lazy2014Vmx, x86Vmx, 0],
+  ] as const)('on %s, INIT leaves the DR exits as the vendor reset does', (_id, policy, arch, after) => {
+    const x = makeExecutor(policy, arch, []);
+    x.reset();
+    x.load(0, 0);
+    x.enter(0);
+    x.guestRead(0, DR(0)); // DR exit: exits off, WONT_EXIT, the MOV left to run again
+    expect(vmcsDrControls(x)).toBe(0);
+    x.put(0);
+    x.load(0, 0);
+    apply(x, 'VCPU_RESET', 0);
+    expect(vmcsDrControls(x)).toBe(after);
+    expect(x.violation).toBeUndefined();
   });
 });
 

@@ -44,7 +44,13 @@ export function matchingSlots(r: Float64Array, o: number, addr: number, kind: nu
   return hits;
 }
 
-/** DR6 after a debug exception reporting `bits`: B0-B3 replaced, BD/BS/BT sticky (as kvm_deliver_exception_payload). */
+/**
+ * DR6 after a debug exception reporting `bits`: B0-B3 replaced, BD/BS/BT sticky, on both vendors (as
+ * kvm_deliver_exception_payload merges a payload). The SDM says only that certain #DBs "may clear" B0-B3
+ * and the APM's wording is disputed; observed hardware, AMD's included, overwrites them on every #DB but
+ * ICEBP, which the model lacks (Xen xen/arch/x86/debug.c x86_merge_dr6, 2024). Only SVM with the guest's
+ * own DR6 live (KVM_DEBUGREG_WONT_EXIT) could tell: svm_vcpu_run otherwise enters with DR6_ACTIVE_LOW.
+ */
 export function latchDr6(dr6: number, bits: number): number {
   return ((dr6 & ~DR_TRAP_BITS) | bits) >>> 0;
 }

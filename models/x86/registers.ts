@@ -2,7 +2,8 @@
  * The x86 debug registers as KVM sees them (Intel SDM vol. 3 ch. 18 "Debug, Branch Profile, TSC and
  * Intel RDT features"; AMD APM vol. 2 ch. 13). Bit values: Linux arch/x86/include/uapi/asm/debugreg.h,
  * asm/debugreg.h, asm/kvm_host.h and asm/msr-index.h. DR4/DR5 (aliases of DR6/DR7 with CR4.DE=0) are
- * not modelled.
+ * not modelled. SDM section numbers throughout the x86 model are of the edition with this chapter at 18
+ * and VM entries/exits at 27/28 (2016-era editions: 17 and 26/27).
  */
 import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 
@@ -77,7 +78,7 @@ export const DEBUGCTLMSR_BTF = 1 << 1;
 /** msr-index.h DEBUGCTLMSR_FREEZE_IN_SMM (bit 14): host-owned on VMX (vmx.c HOST_OWNED_DEBUGCTL, Linux 6.17). */
 export const DEBUGCTLMSR_FREEZE_IN_SMM = 1 << 14;
 
-/** vmx.h VM_ENTRY_LOAD_DEBUG_CONTROLS (VM-entry control bit 2): VM entry loads DR7 and IA32_DEBUGCTL (SDM 26.3.2.1). */
+/** vmx.h VM_ENTRY_LOAD_DEBUG_CONTROLS (VM-entry control bit 2): VM entry loads DR7 and IA32_DEBUGCTL (SDM 27.3.2.1). */
 export const VM_ENTRY_LOAD_DEBUG_CONTROLS = 0x00000004;
 /** vmx.h VM_EXIT_SAVE_DEBUG_CONTROLS (VM-exit control bit 2): VM exit saves DR7 and IA32_DEBUGCTL (SDM 28.3.1). */
 export const VM_EXIT_SAVE_DEBUG_CONTROLS = 0x00000004;

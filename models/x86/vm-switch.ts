@@ -1,6 +1,6 @@
 /**
  * What the CPU itself does when it enters and leaves a guest, and the debug exceptions a guest
- * raises. VMX (SDM vol. 3 26.3.2.1, 27.3.1, 27.5.1): VM entry loads DR7 and IA32_DEBUGCTL from the
+ * raises. VMX (SDM vol. 3 27.3.2.1, 28.3.1, 28.5.1): VM entry loads DR7 and IA32_DEBUGCTL from the
  * VMCS guest-state area ("load debug controls"); VM exit saves them there ("save debug controls") and
  * sets DR7 to 0x400 and IA32_DEBUGCTL to 0; DR0-DR3 and DR6 are not switched; a #DB that causes a VM
  * exit leaves DR6 and DR7 unchanged and reports its bits in the exit qualification. SVM (APM vol. 2
@@ -81,7 +81,7 @@ function vmEntry(x: Executor, v: number, cpu: number, vmx: boolean): void {
   hw[o + DR_CONTROLS] = vcpuMem[b + DR_CONTROLS] as number;
   hw[o + RFLAGS] = vcpuMem[b + RFLAGS] as number; // GUEST_RFLAGS / save.rflags
   if (vmx) {
-    // SDM 26.3.2.1: DR7 and IA32_DEBUGCTL are loaded only with the "load debug controls" entry control.
+    // SDM 27.3.2.1: DR7 and IA32_DEBUGCTL are loaded only with the "load debug controls" entry control.
     if (scalar(x, v, ENTRY_CONTROLS) & VM_ENTRY_LOAD_DEBUG_CONTROLS) {
       hw[o + DR7] = ((vcpuMem[b + DR7] as number) | DR7_FIXED_1) >>> 0;
       hw[o + DEBUGCTL] = vcpuMem[b + DEBUGCTL] as number;

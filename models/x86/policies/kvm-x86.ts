@@ -60,6 +60,8 @@ export interface KvmX86Ops {
   run_enter(k: X86Context, run_flags: number): void;
   /** kvm_x86_ops.vcpu_run after VM exit. */
   run_exit(k: X86Context): void;
+  /** kvm_x86_ops.vcpu_reset(vcpu, init_event = true), the debug-state part: what INIT resets in the VMCS/VMCB. */
+  vcpu_reset(k: X86Context): void;
   /** kvm_x86_ops.HOST_OWNED_DEBUGCTL (6.17): DEBUGCTL bits the guest runs with as the host set them. */
   readonly HOST_OWNED_DEBUGCTL: number;
   /** The DEBUGCTL part of vcpu_run before VM entry (VMX KVM_RUN_LOAD_DEBUGCTL, SVM's switch by hand). */
@@ -248,6 +250,7 @@ export function kvm_vcpu_reset(k: X86Context, ops: KvmX86Ops): void {
   k.vcpu.arch[DR6] = DR6_ACTIVE_LOW;
   k.vcpu.arch[DR7] = DR7_FIXED_1;
   kvm_update_dr7(k, ops);
+  ops.vcpu_reset(k); // kvm_x86_call(vcpu_reset)(vcpu, init_event)
   // kvm_set_rflags(vcpu, X86_EFLAGS_FIXED): RIP is now the reset vector, not singlestep_rip, so no TF.
   k.vcpu.vmcs[RFLAGS] = X86_EFLAGS_FIXED;
 }

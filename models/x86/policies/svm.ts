@@ -88,6 +88,8 @@ export const svmOps: KvmX86Ops = {
   run_exit(k) {
     if (k.host.era === ERA_6_17) svmOps.debugctl_exit(k);
   },
+  // svm_vcpu_reset -> init_vmcb (INIT too) -> set_dr_intercepts(): DR exits back on; switch_db_regs keeps WONT_EXIT.
+  vcpu_reset: (k) => svm_dr_intercepts(k, true),
   debugctl_enter(k) {
     // Hardware only context switches DEBUGCTL if LBR virtualization is enabled: load it by hand.
     if (manualDebugctl(k)) k.hw.write(DEBUGCTL, k.vcpu.vmcs[DEBUGCTL] as number);

@@ -94,6 +94,8 @@ export const vmxOps: KvmX86Ops = {
     vmxOps.debugctl_enter(k, run_flags);
   },
   run_exit: (k) => vmxOps.debugctl_exit(k),
+  // vmx_vcpu_reset: init_vmcs (the MOV-DR exiting control) runs at RESET only (__vmx_vcpu_reset), not at INIT.
+  vcpu_reset() {},
   debugctl_enter(k, run_flags) {
     if (run_flags & KVM_RUN_LOAD_DEBUGCTL) vmx_reload_guest_debugctl(k);
   },
