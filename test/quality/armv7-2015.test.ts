@@ -18,6 +18,7 @@ import { switchWhenEnabled } from '../../models/armv7/policies/hyp.js';
 import { CTRL_E, DBGBCR, DBGDIDR, didrCounts } from '../../models/armv7/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { definePolicy } from '../../src/engine/policy.js';
+import { expectPolicy } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 import { cost } from '../../src/searches/cost.js';
 import { explore } from '../../src/searches/explore.js';
@@ -99,6 +100,23 @@ describe('the review alternatives and the baseline', () => {
     expect(r.violation?.invariant).toBe('guest-breakpoints-effective');
     expect(r.trace.map((e) => e.event)).toContain('VMM_SET_REG');
     expect(r.trace.map((e) => e.event)).not.toContain('GUEST_WRITE');
+  });
+
+  it('armv7-owner-trap breaks without KVM_SET_ONE_REG too (32-bit KVM/arm had none for CP14): an untrapped write makes no owner', () => {
+    // The guest writes its BCR while its CPU's host owns the registers (live, untrapped), then migrates
+    // to a CPU whose host owns nothing: nobody owns them there, so the entry loads nothing.
+    const trace: Record<string, string | number>[] = [
+      { event: 'VCPU_LOAD', vcpu: 0, cpu: 1 },
+      { event: 'HOST_SET_BREAKPOINT', cpu: 1, kind: 'wp', slot: 3, el: 'el0', addr: 0x1000 },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DBGBCR4', value: 0x1e3 },
+      { event: 'GUEST_EXIT', vcpu: 0, reason: 'irq' },
+      { event: 'VCPU_PUT', vcpu: 0 },
+      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+    ];
+    expect(() => expectPolicy('armv7/armv7-owner-trap').toHoldOn(trace, { config: { mdbgen: 1 } })).toThrow(/guest-breakpoints-effective/);
+    expectPolicy('armv7/armv7-ctrl-check').toHoldOn(trace, { config: { mdbgen: 1 } });
   });
 
   it('explore proves the control-register check to depth 4 on the small domain', () => {
