@@ -25,9 +25,9 @@ const SEEDED: [policy: string, decoded: string[], inside: RegExp][] = [
   [
     'armv7/armv7-dirty-2015',
     [
-      'cpu0.DBGBCR1: 0x0 -> 0x1e5 (E, PMC=PL0, BAS=0xf)',
+      'cpu0.DBGBCR3: 0x0 -> 0x1e3 (E, PMC=PL1, BAS=0xf)',
       'cpu0.DBGDSCRext = 0x8000: MDBGen set; HDBGen clear',
-      'host0.onReg.DBGBCR1: 0x0 -> 0x1\n',
+      'host0.onReg.DBGBCR3: 0x0 -> 0x1\n',
     ],
     /Inside step 3[^\n]*\n {2}guestEnter on cpu0:\n {8}read {2}HDCR -> 0x0\n {4}#1 {2}write HDCR = 0xe60/,
   ],

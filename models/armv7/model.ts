@@ -94,6 +94,14 @@ export const armv7: ArchModel = {
       min: 0,
       max: 1,
     },
+    {
+      name: 'one-reg',
+      describe:
+        'userspace reads and writes the CP14 debug registers with KVM_GET/SET_ONE_REG (1), or cannot, as in 32-bit KVM/arm, whose ONE_REG did cp15 only (0)',
+      default: 0,
+      min: 0,
+      max: 1,
+    },
   ],
   smallDomain:
     'guest: the reserved (last) breakpoint and the last watchpoint slot; host: the last usable breakpoint (core_num_brps - 1), the last watchpoint (stepping through the reserved one); one address (0x1000), DBGBCR {off, PL1, PL0}, DBGWCR {off, any}, DBGDSCRext {0, MDBGen}, DBGDCCINT {0, TX}',
@@ -108,11 +116,13 @@ export const armv7: ArchModel = {
     },
   ],
   instantiate(config: ModelConfig): ModelInstance {
-    const { domain: domainOption, ...options } = config;
+    const { domain: domainOption, 'one-reg': oneRegOption, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
     const mdbgen = options.mdbgen === 1;
+    // arch/arm/kvm/coproc.c index_to_coproc_reg (3.9-5.6): "We only do cp15 for now"; the 2015 series adds no CP14 ONE_REG.
+    const oneReg = oneRegOption === 1;
     const registers = armv7RegisterFile({ brps, wrps });
     const { slotRegs, slotNames, bpSlots, wpSlots, generated } = slotLayout(brps, wrps, small);
     const view: DebugView = {
@@ -149,12 +159,13 @@ export const armv7: ArchModel = {
     };
     return {
       arch: 'armv7',
-      config: { cpus: 2, vcpus: 1, ...options, brps, wrps, mdbgen: mdbgen ? 1 : 0 },
+      config: { cpus: 2, vcpus: 1, ...options, brps, wrps, mdbgen: mdbgen ? 1 : 0, 'one-reg': oneReg ? 1 : 0 },
       registers,
       lifecycle: vcpuLoad,
       memory: { vcpuAreas: ['cp14'], hostAreas: ['cp14', 'onReg', 'percpu'], vcpuScalars: ['debugFlags'] },
       // debug-events.ts hostCp14Write: a host CP14 write HDCR.TDA traps goes to the policy's hostTrap.
       directHooks: ['hostTrap'],
+      oneReg,
       view,
       guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT, DBGDIDR]),
       guestWritable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT]),

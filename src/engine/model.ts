@@ -173,6 +173,13 @@ export interface ModelInstance {
    * kvm_arch_vcpu_ioctl loads the vCPU; the 2015-era models, where kvm_vcpu_ioctl did).
    */
   readonly ioctlsPut?: boolean;
+  /**
+   * Whether userspace reaches the modelled registers with KVM_GET/SET_ONE_REG (`VMM_GET_REG`,
+   * `VMM_SET_REG` in the alphabet); default true. 32-bit KVM/arm's ONE_REG had cp15, VFP and CCSIDR
+   * only, no CP14 debug register (arch/arm/kvm/coproc.c index_to_coproc_reg: "We only do cp15 for now").
+   * A model that sets it false offers the option `one-reg` to put the ioctls back (trace errors name it).
+   */
+  readonly oneReg?: boolean;
   /** Hooks the architecture's common code provides when a policy does not (e.g. KVM_GET_ONE_REG). */
   readonly defaultHooks: Hooks<never, never>;
   /** Puts the architecture's reset state into `w` (hardware, vCPU memory, intents). */

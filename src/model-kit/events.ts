@@ -73,8 +73,8 @@ const GENERATED_EXITS = 3; // irq, hvc, mmio: EXIT_REASONS' first three
 
 /**
  * The architecture-neutral part of the alphabet (DESIGN §4): vcpu load/put, guest entry and exit,
- * guest register reads and writes, KVM_GET/SET_ONE_REG and vCPU reset, each enabled by the
- * lifecycle machine. Register operands and written values come from the model's domains.
+ * guest register reads and writes, KVM_GET/SET_ONE_REG (unless the model has none: `oneReg`) and
+ * vCPU reset, each enabled by the lifecycle machine. Register operands and written values come from the model's domains.
  */
 export function lifecycleEvents(m: ModelInstance): EventKind[] {
   const visible = m.guestReadable;
@@ -176,11 +176,15 @@ export function lifecycleEvents(m: ModelInstance): EventKind[] {
       ...writesReg,
       apply: (x, ev) => x.guestWrite(ev[1] as number, ev[2] as number, ev[3] as number),
     }),
-    vcpuEvent('VMM_GET_REG', 'VMM_GET_REG', 1, { ...readsReg, apply: (x, ev) => x.vmmGet(ev[1] as number, ev[2] as number) }),
-    vcpuEvent('VMM_SET_REG', 'VMM_SET_REG', 1, {
-      ...writesReg,
-      apply: (x, ev) => x.vmmSet(ev[1] as number, ev[2] as number, ev[3] as number),
-    }),
+    ...(m.oneReg === false
+      ? []
+      : [
+          vcpuEvent('VMM_GET_REG', 'VMM_GET_REG', 1, { ...readsReg, apply: (x, ev) => x.vmmGet(ev[1] as number, ev[2] as number) }),
+          vcpuEvent('VMM_SET_REG', 'VMM_SET_REG', 1, {
+            ...writesReg,
+            apply: (x, ev) => x.vmmSet(ev[1] as number, ev[2] as number, ev[3] as number),
+          }),
+        ]),
     vcpuEvent('VCPU_RESET', 'VCPU_RESET', 1, { apply: (x, ev) => x.resetVcpu(ev[1] as number) }),
   ];
 }

@@ -63,10 +63,16 @@ export function traceEventsSchema(x: Executor): z.ZodType<TraceEvent[]> {
   const types = x.kinds.map((k) => k.type);
   const options = x.kinds.map((k) => eventSchema(k, x));
   const union = z.discriminatedUnion('event', options as unknown as [z.ZodObject, ...z.ZodObject[]], {
-    error: (iss) =>
-      iss.code === 'invalid_union'
-        ? `unknown event ${JSON.stringify((iss.input as { event?: unknown } | undefined)?.event)} on ${x.model.arch}. Expected one of: ${types.join(', ')}.`
-        : undefined,
+    error: (iss) => {
+      if (iss.code !== 'invalid_union') return undefined;
+      const event = (iss.input as { event?: unknown } | undefined)?.event;
+      // A trace saved before the model's one-reg option existed, or with it off.
+      const oneReg =
+        x.model.oneReg === false && (event === 'VMM_GET_REG' || event === 'VMM_SET_REG')
+          ? ` KVM_GET/SET_ONE_REG reaches ${x.model.arch}'s debug registers only with the model option one-reg = 1 (in the trace's "config").`
+          : '';
+      return `unknown event ${JSON.stringify(event)} on ${x.model.arch}. Expected one of: ${types.join(', ')}.${oneReg}`;
+    },
   });
   return z.array(union) as unknown as z.ZodType<TraceEvent[]>;
 }

@@ -17,11 +17,13 @@ import eager from '../../models/armv7/policies/eager.js';
 import { switchWhenEnabled } from '../../models/armv7/policies/hyp.js';
 import { CTRL_E, DBGBCR, DBGDIDR, didrCounts } from '../../models/armv7/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
+import type { ModelConfig } from '../../src/engine/model.js';
 import { definePolicy } from '../../src/engine/policy.js';
 import { expectPolicy } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 import { cost } from '../../src/searches/cost.js';
 import { explore } from '../../src/searches/explore.js';
+import { makeExecutor } from '../../src/searches/make-executor.js';
 
 const invariants = invariantsFor('armv7');
 const seeds = [1, 2, 3, 4, 5];
@@ -94,12 +96,31 @@ describe('the review alternatives and the baseline', () => {
     }
   });
 
-  it('explore finds what random runs missed in armv7-owner-trap: a KVM_SET_ONE_REG write makes no owner', () => {
-    const r = explore(armv7OwnerTrap, { arch: armv7, invariants, depth: 4 });
+  it('explore finds what random runs missed in armv7-owner-trap, with the era interfaces only: an untrapped write makes no owner', () => {
+    // No KVM_SET_ONE_REG on CP14 (one-reg = 0, the default): 8 steps with a guest kernel keeping MDBGen.
+    const r = explore(armv7OwnerTrap, { arch: armv7, invariants, depth: 8, config: { mdbgen: 1 } });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.invariant).toBe('guest-breakpoints-effective');
+    expect(r.trace).toHaveLength(8);
+    expect(r.trace.map((e) => e.event)).toContain('GUEST_WRITE');
+    expect(r.trace.map((e) => e.event).filter((e) => e.startsWith('VMM_'))).toEqual([]);
+    // Shorter than 8 steps, nothing breaks it: the one-reg ioctl below is what made it 4.
+    expect(explore(armv7OwnerTrap, { arch: armv7, invariants, depth: 7, config: { mdbgen: 1 } }).verdict).toBe('held');
+  });
+
+  it('with --one-reg 1 (a CP14 KVM_SET_ONE_REG the era lacked) a userspace write makes no owner either: 4 steps', () => {
+    const r = explore(armv7OwnerTrap, { arch: armv7, invariants, depth: 4, config: { 'one-reg': 1 } });
     expect(r.verdict).toBe('violated');
     expect(r.violation?.invariant).toBe('guest-breakpoints-effective');
     expect(r.trace.map((e) => e.event)).toContain('VMM_SET_REG');
     expect(r.trace.map((e) => e.event)).not.toContain('GUEST_WRITE');
+  });
+
+  it('KVM_GET/SET_ONE_REG are in the armv7 alphabet only with one-reg = 1', () => {
+    const types = (config: ModelConfig) => makeExecutor(eager, armv7, [], config).kinds.map((k) => k.type);
+    expect(types({})).not.toContain('VMM_SET_REG');
+    expect(types({})).not.toContain('VMM_GET_REG');
+    expect(types({ 'one-reg': 1 })).toEqual(expect.arrayContaining(['VMM_GET_REG', 'VMM_SET_REG']));
   });
 
   it('armv7-owner-trap breaks without KVM_SET_ONE_REG too (32-bit KVM/arm had none for CP14): an untrapped write makes no owner', () => {
