@@ -3,7 +3,7 @@
  * `(Did you mean …?)` on the same line, `help` of an unknown command naming the commands, and
  * no command at all naming every one of them.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,23 @@ describe('replay --policy', () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe(
       `worldswitch: --policy x86-vmx/eager is a policy for x86-vmx, but ${trace} is a trace of arm64-nvhe: replay it with a policy of arm64-nvhe.\n`,
+    );
+  });
+});
+
+describe('a trace with events its model lacks', () => {
+  it('names the model option that adds them: armv7 KVM_SET_ONE_REG without --one-reg 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worldswitch-onereg-'));
+    const out = join(dir, 't.json');
+    expect((await cli('explore', 'armv7/armv7-owner-trap', '--depth', '4', '--one-reg', '1', '--out', out, '--quiet')).code).toBe(1);
+    expect((await cli('replay', out, '--quiet')).code).toBe(1);
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as { config: Record<string, number> };
+    saved.config['one-reg'] = 0;
+    writeFileSync(out, JSON.stringify(saved));
+    const r = await cli('replay', out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /^worldswitch: .*unknown event "VMM_SET_REG" on armv7\. .*only with the model option one-reg = 1 \(in the trace's "config"\)\.\n$/,
     );
   });
 });
