@@ -6,12 +6,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arm64Nvhe } from '../models/arm64-nvhe/model.js';
+import arm64Trfcr2023 from '../models/arm64-nvhe/policies/arm64-trfcr-2023.js';
 import arm64Trfcr2025 from '../models/arm64-nvhe/policies/arm64-trfcr-2025.js';
 import { ID_AA64DFR0_EL1, idAa64dfr0, REGISTER_COUNT, TRBLIMITR_EL1, TRFCR_EL1, TRFCR_EL2 } from '../models/arm64-nvhe/registers.js';
 import { NVHE_DRIVER, nvheTrace, traceBufferOf, traceFiltOf } from '../models/arm64-nvhe/trace.js';
+import { arm64Vhe } from '../models/arm64-vhe/model.js';
 import { invariantsFor } from '../properties/suites.js';
 import { definePolicy } from '../src/engine/policy.js';
-import { makeExecutor } from '../src/searches/check.js';
+import { UsageError } from '../src/persistence/usage-error.js';
+import { check, makeExecutor } from '../src/searches/check.js';
 import { interleavings } from '../src/searches/interleave.js';
 import { WorldCodec } from '../src/searches/world-codec.js';
 
@@ -59,6 +62,18 @@ describe('ID_AA64DFR0_EL1 trace fields', () => {
     expect(x({ trbe: 1 })[TRBLIMITR_EL1]).toBe(1);
     expect([x({ trf: 0 })[TRFCR_EL1], x({ trf: 0 })[TRFCR_EL2]]).toEqual([0, 0]);
     expect(traceFiltOf(arm64Nvhe.instantiate({ trf: 0 }).registers.reset[ID_AA64DFR0_EL1] as number)).toBe(0);
+  });
+
+  it('refuses TRBE without TRF (FEAT_TRBE mandates FEAT_TRF): no finding against a CPU that cannot exist', () => {
+    for (const arch of [arm64Nvhe, arm64Vhe]) {
+      expect(() => arch.instantiate({ trf: 0, trbe: 1 })).toThrow(UsageError);
+      expect(() => arch.instantiate({ trf: 0, trbe: 1 })).toThrow(/--trbe 1 needs --trf 1/);
+      expect(traceBufferOf(arch.instantiate({ trf: 1, trbe: 1 }).registers.reset[ID_AA64DFR0_EL1] as number)).toBe(1);
+    }
+    // Unfixed, v1's TRFCR_EL1 read was reported as a 2-step policy-total finding on that CPU.
+    expect(() =>
+      check(arm64Trfcr2023, { arch: arm64Nvhe, invariants: invariantsFor('arm64-nvhe'), seed: 1, runs: 10, config: { trf: 0, trbe: 1 } }),
+    ).toThrow(UsageError);
   });
 });
 

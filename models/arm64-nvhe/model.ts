@@ -151,7 +151,8 @@ export const arm64Nvhe: ArchModel = {
     { name: 'trf', describe: 'FEAT_TRF, TRFCR_EL1/EL2 and host trace sessions (ID_AA64DFR0_EL1.TraceFilt)', default: 1, min: 0, max: 1 },
     {
       name: 'trbe',
-      describe: 'FEAT_TRBE, TRBLIMITR_EL1 (ID_AA64DFR0_EL1.TraceBuffer); the host never enables it',
+      describe:
+        'FEAT_TRBE, TRBLIMITR_EL1 (ID_AA64DFR0_EL1.TraceBuffer); the host never enables it; needs --trf 1 (FEAT_TRBE mandates FEAT_TRF)',
       default: 0,
       min: 0,
       max: 1,

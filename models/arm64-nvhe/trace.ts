@@ -11,6 +11,7 @@ import type { EventKind } from '../../src/engine/model.js';
 import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST, type TraceView } from '../../src/engine/trace-session.js';
 import { hostWrite, isHostCpu, pickHostCpu } from '../../src/model-kit/breakpoint-events.js';
 import { pickVcpu } from '../../src/model-kit/events.js';
+import { UsageError } from '../../src/persistence/usage-error.js';
 import { TRFCR_EL1 } from './registers.js';
 
 // arch/arm64/tools/sysreg TRFCR_ELx and TRFCR_EL2; Arm ARM D19.2 (TRFCR_EL1, TRFCR_EL2).
@@ -162,7 +163,19 @@ export const traceBufferOf = (dfr0: number): number => Math.floor(dfr0 / 2 ** 44
 /** TRBLIMITR_EL1.E (bit 0): the trace buffer unit is enabled. */
 export const TRBLIMITR_EL1_E = 1 << 0;
 
-/** The FEAT_TRF and FEAT_TRBE model options of `config`, with their defaults (a v8.4 CPU: TRF, no TRBE). */
+/**
+ * The FEAT_TRF and FEAT_TRBE model options of `config`, with their defaults (a v8.4 CPU: TRF, no
+ * TRBE). TRBE without TRF describes no CPU: "FEAT_TRBE mandates FEAT_TRF" (Arm ARM DDI 0487J.a
+ * A3.1, as Suzuki K Poulose's review of the 2023 series cites it; 6.14's kvm_init_host_debug_data
+ * looks for TRBE only under TraceFilt), and on such a CPU a policy's TRFCR_EL1 access would be
+ * reported UNDEFINED, a finding against hardware that cannot exist.
+ */
 export function traceOptions(config: Readonly<Record<string, number>>): { trf: number; trbe: number } {
-  return { trf: config.trf ?? 1, trbe: config.trbe ?? 0 };
+  const trf = config.trf ?? 1;
+  const trbe = config.trbe ?? 0;
+  if (trbe !== 0 && trf === 0)
+    throw new UsageError(
+      '--trbe 1 needs --trf 1: FEAT_TRBE mandates FEAT_TRF (Arm ARM A3.1), so no CPU has a trace buffer without TRFCR. Drop --trf 0 or --trbe 1.',
+    );
+  return { trf, trbe };
 }
