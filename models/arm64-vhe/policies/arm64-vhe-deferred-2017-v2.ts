@@ -44,6 +44,6 @@ export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
     vcpuPut: kvm_vcpu_put_2017,
     guestEnter: kvm_vcpu_run_vhe_enter,
     guestExit: kvm_vcpu_run_vhe_exit,
-    trap: (k, p) => emulate_sys_reg_2017(k, p, deferrableVmReg, memoryCopy),
+    trap: (k, p) => emulate_sys_reg_2017(k, p, deferrableVmReg, memoryCopy, memoryCopy),
   },
 });

@@ -1,8 +1,9 @@
 /**
- * The review's alternative to BUG(): every access goes through one giant switch of deferred
- * registers, and while the vCPU is loaded a register it has no case for is WARN()ed and read as
- * zero / written to nowhere (Christoffer Dall: "reads could be WARN+RAZ, and writes could be
- * WARN+WI"). It never stops a hook; whether the zeros it returns are right is for the checker to say.
+ * The review's alternative to BUG(): every sys_regs[] access goes through one giant switch of
+ * deferred registers (4.17's vcpu_read_sys_reg / vcpu_write_sys_reg callers: trap emulation,
+ * kvm_arm_setup_debug, the hypervisor's own), and while the vCPU is loaded a register it has no case
+ * for is WARN()ed and read as zero / written to nowhere (Christoffer Dall: "reads could be WARN+RAZ,
+ * and writes could be WARN+WI"). MDSCR_EL1 is such a register. It never stops a hook.
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 

@@ -7,14 +7,14 @@
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 import { storage } from '../../arm64-nvhe/model.js';
-import { ID_AA64DFR0_EL1 } from '../../arm64-nvhe/registers.js';
+import { ID_AA64DFR0_EL1, MDCCINT_EL1, MDSCR_EL1 } from '../../arm64-nvhe/registers.js';
 import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheHost, type Arm64VheVcpu, resetSysRegs } from '../model.js';
 import { isVmReg } from '../registers.js';
 import {
   emulate_sys_reg_2017,
   kvm_vcpu_load_2017,
   kvm_vcpu_put_2017,
-  kvm_vcpu_run_vhe_enter,
+  kvm_vcpu_run_vhe_enter_with,
   kvm_vcpu_run_vhe_exit,
   type SysRegAccess,
 } from './vhe.js';
@@ -45,18 +45,38 @@ const inMemory: SysRegAccess = {
   },
 };
 
-/** The 4.17 hooks with every register access through `access`. */
+/**
+ * Whether 4.17 keeps `reg` in sys_regs[] (kvm_host.h enum vcpu_sysreg), the only registers
+ * vcpu_read_sys_reg can be asked for: of the model's, the VM registers, MDSCR_EL1 and MDCCINT_EL1.
+ * The breakpoint and watchpoint registers live in vcpu_debug_state (debug_ptr, since 4.5), ID
+ * registers are read sanitised (read_id_reg), OSLSR_EL1 is a constant (trap_oslsr_el1; in sys_regs[] from 5.19).
+ */
+const inSysRegs = (reg: number): boolean => isVmReg(reg) || reg === MDSCR_EL1 || reg === MDCCINT_EL1;
+
+/** Where 4.17 finds a register: `access` for a sys_regs[] entry, read_id_reg (the CPU's value) for the ID register, else memory. */
+function where417(access: SysRegAccess): SysRegAccess {
+  return {
+    read(k, reg) {
+      if (reg === ID_AA64DFR0_EL1) return k.hw.read(reg);
+      return inSysRegs(reg) ? access.read(k, reg) : inMemory.read(k, reg);
+    },
+    write: (k, reg, value) => (inSysRegs(reg) ? access : inMemory).write(k, reg, value),
+  };
+}
+
+/** The 4.17 hooks with every access 4.17 makes through vcpu_read_sys_reg / vcpu_write_sys_reg going through `access`. */
 export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
+  const sysReg = where417(access);
   return {
     vcpuLoad: kvm_vcpu_load_2017,
     vcpuPut: kvm_vcpu_put_2017,
-    guestEnter: kvm_vcpu_run_vhe_enter,
+    guestEnter: (k) => kvm_vcpu_run_vhe_enter_with(k, access),
     guestExit: kvm_vcpu_run_vhe_exit,
-    trap: (k, p) => emulate_sys_reg_2017(k, p, access, access),
-    getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(reg) : access.read(k, reg)),
-    setReg: access.write,
-    hypReadReg: access.read,
-    hypWriteReg: access.write,
+    trap: (k, p) => emulate_sys_reg_2017(k, p, access, access, access),
+    getReg: sysReg.read,
+    setReg: sysReg.write,
+    hypReadReg: sysReg.read,
+    hypWriteReg: sysReg.write,
     // kvm_reset_vcpu: kvm_arch_vcpu_put, reset the memory copy, kvm_arch_vcpu_load.
     vcpuReset(k) {
       kvm_vcpu_put_2017(k);

@@ -6,8 +6,14 @@
  */
 import type { TrapParams } from '../../../src/engine/policy.js';
 import { debugSr2015 } from '../../arm64-nvhe/policies/arm64-dirty-2015.js';
-import { __sysreg_restore_state, __sysreg_save_state, kvm_arm_setup_debug, trap_debug_regs } from '../../arm64-nvhe/policies/hyp.js';
-import { MDCR_EL2, MDCR_EL2_HPMN_MASK } from '../../arm64-nvhe/registers.js';
+import {
+  __sysreg_restore_state,
+  __sysreg_save_state,
+  KVM_ARM64_DEBUG_DIRTY,
+  kvm_arm_setup_debug,
+  trap_debug_regs,
+} from '../../arm64-nvhe/policies/hyp.js';
+import { DBG_MDSCR_KDE, DBG_MDSCR_MDE, MDCCINT_EL1, MDCR_EL2, MDCR_EL2_HPMN_MASK, MDSCR_EL1 } from '../../arm64-nvhe/registers.js';
 import type { Arm64VheContext } from '../model.js';
 import {
   HCR_EL2,
@@ -78,21 +84,28 @@ export function kvm_vcpu_put_2017(k: Arm64VheContext): void {
 }
 
 /**
- * The 4.17 run loop up to the guest: kvm_arm_setup_debug ("Write mdcr_el2 changes since vcpu_load on
- * VHE systems"), then __kvm_vcpu_run_vhe: the host's MDSCR_EL1 saved with its common state,
- * __activate_traps (HCR_EL2 only on VHE), the guest's sysregs, the debug switch of arm64-dirty-2015
- * (4.17 moved its MDE/KDE dirty check into kvm_arm_setup_debug, to the same effect).
+ * The 4.17 run loop up to the guest: kvm_arm_setup_debug, whose KDE/MDE check ("If KDE or MDE are
+ * set, perform a full save/restore cycle") reads MDSCR_EL1 through `sysReg` (vcpu_read_sys_reg in
+ * 4.17; the memory copy before it), then "Write mdcr_el2 changes since vcpu_load on VHE systems";
+ * then __kvm_vcpu_run_vhe: the host's MDSCR_EL1 saved with its common state, __activate_traps
+ * (HCR_EL2 only on VHE), the guest's sysregs, __debug_switch_to_guest (the dirty flag alone decides).
  */
-export function kvm_vcpu_run_vhe_enter(k: Arm64VheContext): void {
+export function kvm_vcpu_run_vhe_enter_with(k: Arm64VheContext, sysReg: SysRegAccess): void {
   const orig_mdcr_el2 = k.vcpu.mdcrEl2;
   kvm_arm_setup_debug(k);
+  if (sysReg.read(k, MDSCR_EL1) & (DBG_MDSCR_KDE | DBG_MDSCR_MDE)) k.vcpu.debugFlags |= KVM_ARM64_DEBUG_DIRTY;
   if (orig_mdcr_el2 !== k.vcpu.mdcrEl2) k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
   __sysreg_save_state(k, k.host.ctxt);
-  debugSr2015.__debug_cond_save_host_state(k);
+  debugSr2015.__debug_save_state(k, k.vcpu.hostDebugState, k.host.ctxt);
   k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
   __sysreg_restore_state(k, k.vcpu.ctxt);
   debugSr2015.__debug_restore_state(k, k.vcpu.debugState, k.vcpu.ctxt);
   __sysreg_restore_el2_return_state(k);
+}
+
+/** kvm_vcpu_run_vhe_enter_with the memory copy for MDSCR_EL1 (never deferred: what vcpu_read_sys_reg returns for it as merged). */
+export function kvm_vcpu_run_vhe_enter(k: Arm64VheContext): void {
+  kvm_vcpu_run_vhe_enter_with(k, memoryCopy);
 }
 
 /** __sysreg_restore_el2_return_state: the guest's PSTATE into SPSR_EL2 for the ERET (only SS is modelled). */
@@ -134,15 +147,35 @@ export function access_vm_reg(k: Arm64VheContext, p: TrapParams, vm: SysRegAcces
 }
 
 /**
+ * sys_regs.c trap_debug_regs: MDSCR_EL1 and MDCCINT_EL1 are sys_regs[] entries, read and written
+ * through `sysReg` (4.17 vcpu_read_sys_reg / vcpu_write_sys_reg; vcpu_sys_reg() before); the
+ * breakpoint and watchpoint registers live in vcpu_debug_state (trap_bvr & co. through debug_ptr).
+ */
+function trap_debug_regs_2017(k: Arm64VheContext, p: TrapParams, sysReg: SysRegAccess): void {
+  if (p.reg !== MDSCR_EL1 && p.reg !== MDCCINT_EL1) trap_debug_regs(k, p);
+  else if (p.isWrite) {
+    sysReg.write(k, p.reg, p.regval);
+    k.vcpu.debugFlags |= KVM_ARM64_DEBUG_DIRTY;
+  } else p.regval = sysReg.read(k, p.reg);
+}
+
+/**
  * The 4.17 sys_regs.c table for the trapped registers the model has: VM registers through
  * access_vm_reg, OSLAR_EL1 RAZ/WI (trap_raz_wi), OSLSR_EL1 "OS Lock implemented, unlocked"
- * (trap_oslsr_el1), the debug registers through trap_debug_regs and friends.
+ * (trap_oslsr_el1), the debug registers through trap_debug_regs (MDSCR_EL1, MDCCINT_EL1 through
+ * `sysReg`, the memory copy unless given) and friends.
  */
-export function emulate_sys_reg_2017(k: Arm64VheContext, p: TrapParams, vm: SysRegAccess, cache: SysRegAccess): void {
+export function emulate_sys_reg_2017(
+  k: Arm64VheContext,
+  p: TrapParams,
+  vm: SysRegAccess,
+  cache: SysRegAccess,
+  sysReg: SysRegAccess = memoryCopy,
+): void {
   if (isVmReg(p.reg)) access_vm_reg(k, p, vm, cache);
   else if (p.reg === OSLAR_EL1) {
     if (!p.isWrite) p.regval = 0;
   } else if (p.reg === OSLSR_EL1) {
     if (!p.isWrite) p.regval = OSLSR_OSLM_IMPLEMENTED;
-  } else trap_debug_regs(k, p);
+  } else trap_debug_regs_2017(k, p, sysReg);
 }
