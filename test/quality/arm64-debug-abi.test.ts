@@ -8,6 +8,7 @@ import { arm64Vhe } from '../../models/arm64-vhe/model.js';
 import guestdbg2022 from '../../models/arm64-vhe/policies/arm64-guestdbg-2022.js';
 import owner2025 from '../../models/arm64-vhe/policies/arm64-owner-2025.js';
 import { invariantsFor } from '../../properties/suites.js';
+import { expectPolicy } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 
 const all = invariantsFor('arm64-vhe');
@@ -43,5 +44,34 @@ describe('Linux 6.1-6.13 single-step as modelled', () => {
     expect(r.violation?.invariant, r.violation?.message).toBe('debug-status-consumed');
     expect(r.violation?.message).toMatch(/never reached userspace/);
     expect(r.trace.map((e) => e.event)).toContain('RUN_RETURN');
+  });
+
+  /**
+   * The path upstream takes (arm.c kvm_arch_vcpu_ioctl_run, 6.1-6.13): the trapped DBGBVR2_EL1 read is
+   * emulated (trap_bvr, kvm_incr_pc) with PSTATE.SS still 1, so kvm_arm_clear_debug leaves
+   * DBG_SS_ACTIVE_PENDING clear; a pending signal makes the loop's xfer_to_guest_mode_handle_work()
+   * return -EINTR, `out:` commits INCREMENT_PC (__kvm_adjust_pc -> kvm_skip_instr: PSTATE.SS = 0),
+   * and the next KVM_RUN's kvm_arm_setup_debug sets PSTATE.SS = 1 again.
+   */
+  const lostStep: Readonly<Record<string, string | number | readonly number[]>>[] = [
+    { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+    { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'on', singleStep: 'on', bps: [] },
+    { event: 'GUEST_ENTER', vcpu: 0 },
+    { event: 'GUEST_READ', vcpu: 0, reg: 'DBGBVR2_EL1' },
+    { event: 'RUN_RETURN', vcpu: 0 },
+    { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+    { event: 'GUEST_ENTER', vcpu: 0 },
+    { event: 'GUEST_READ', vcpu: 0, reg: 'DBGBCR5_EL1' },
+  ];
+  const stepOnly = { config: { gdb: 1, 'debug-abi': 2015 }, invariants: ['debug-status-consumed'] };
+
+  it("needs KVM_RUN's return between the emulation and the next entry: re-entering at once commits the PC after kvm_arm_setup_debug, and the step is reported", () => {
+    expect(() => expectPolicy('arm64-vhe/arm64-guestdbg-2022').toHoldOn(lostStep, stepOnly)).toThrow(/debug-status-consumed/);
+    const reentered = lostStep.filter((_, i) => i !== 4 && i !== 5);
+    expectPolicy('arm64-vhe/arm64-guestdbg-2022').toHoldOn(reentered, stepOnly);
+  });
+
+  it('6.14 reports it on the same trace: kvm_vcpu_put_debug runs after out: has committed the PC, and keeps the step Active-pending', () => {
+    expectPolicy('arm64-vhe/arm64-owner-2025').toHoldOn(lostStep, stepOnly);
   });
 });

@@ -194,7 +194,10 @@ export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
       if (reason === 'step') k.vcpu.ssFlags &= ~DBG_SS_ACTIVE_PENDING;
     },
     trap,
-    // kvm_arch_vcpu_ioctl_run's out: path: "commit these adjustments in order to give userspace a consistent view".
+    // kvm_arch_vcpu_ioctl_run's out: path: "commit these adjustments in order to give userspace a consistent view"
+    // (26778aaa134a, 5.13). Reached with INCREMENT_PC pending after a handled trap when a signal is pending
+    // (the loop's xfer_to_guest_mode_handle_work() returns -EINTR, KVM_EXIT_INTR); after an MMIO exit, by
+    // immediate_exit once kvm_handle_mmio_return has set it (MMIO is not modelled).
     runReturn: __kvm_adjust_pc,
     getReg: (k, reg) => (reg === ID_AA64DFR0_EL1 ? k.hw.read(reg) : sysReg.read(k, reg)),
     setReg: (k, reg, value) => sysReg.write(k, reg, value),
