@@ -11,10 +11,11 @@ import { selectPolicies } from './cli/select-policies.js';
 import { POLICY_TOTAL } from './engine/execute.js';
 import type { ArchModel, ModelConfig } from './engine/model.js';
 import type { Policy } from './engine/policy.js';
+import type { TraceEvent } from './engine/trace.js';
 import { parseOrThrow } from './persistence/trace-file.js';
 import { configSchema, packTraceEvents } from './persistence/trace-schema.js';
 import { UsageError } from './persistence/usage-error.js';
-import { configText, renderText, renderTrace } from './reports/text.js';
+import { configText, formatEvent, renderText, renderTrace } from './reports/text.js';
 import { type CheckResult, check, makeExecutor } from './searches/check.js';
 import { DEFAULT_HOOK_TIMEOUT_S, rerunGuarded } from './searches/guard.js';
 
@@ -43,14 +44,24 @@ export class PolicyViolation extends Error {
   override readonly name = 'PolicyViolation';
 }
 
+/**
+ * A fixed trace stopped applying: an event is not enabled in the state the events before it reach
+ * (what `replay --policy` calls diverged, exit 5). The events before it held; the rest checked nothing.
+ */
+export class TraceDiverged extends Error {
+  readonly code = 'ERR_TRACE_DIVERGED';
+  override readonly name = 'TraceDiverged';
+}
+
 /** The assertions `expectPolicy` returns. */
 export interface PolicyExpectation {
   /** Checks the policy on random interleavings; throws a PolicyViolation with the counterexample unless it holds. */
   toHold(options?: HoldOptions): CheckResult;
   /**
    * Replays saved events (a regression trace); throws a PolicyViolation with the trace if an
-   * invariant breaks. Events must be well-formed (else a UsageError); like `replay --policy`, the
-   * replay ends quietly at an event the policy's own behaviour no longer enables.
+   * invariant breaks. Events must be well-formed (else a UsageError), and each must be enabled
+   * where the events before it lead (else a TraceDiverged naming it: a trace that stops applying
+   * would otherwise pass while checking nothing, as `replay --policy` reports it diverged).
    */
   toHoldOn(events: readonly Readonly<Record<string, string | number | readonly number[]>>[], options?: ModelOptions): void;
 }
@@ -117,7 +128,13 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
       const { trace, packed } = packTraceEvents(x, events.map(addressListsAsLabels), 'toHoldOn events');
       const steps = rerunGuarded(x, packed, (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000);
       const v = x.violation;
-      // As `replay --policy`: a trace that stops applying (an event this policy does not enable) held up to there.
+      if (v === undefined && steps < trace.length) {
+        const at = trace[steps] as TraceEvent;
+        throw new TraceDiverged(
+          `${name}: the trace stops applying at step ${steps + 1} of ${trace.length}, ${formatEvent(at, x)}: that event is not enabled where the ${steps} before it lead (they held). ` +
+            'Fix the event, or cut the trace there if the policy now ends the run earlier (replay calls this diverged).',
+        );
+      }
       if (v === undefined) return;
       const head = [`${name}: violated ${v.invariant} on the given trace (${configText(x.model.config)})`, ''];
       const hung = v.message.includes('did not return within');

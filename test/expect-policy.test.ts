@@ -4,7 +4,7 @@
  * a report prints runs as pasted: it fails on the buggy policy and passes on the merged fix.
  */
 import { describe, expect, it } from 'vitest';
-import { expectPolicy, PolicyViolation } from '../src/expect-policy.js';
+import { expectPolicy, PolicyViolation, TraceDiverged } from '../src/expect-policy.js';
 import { UsageError } from '../src/persistence/usage-error.js';
 import { cli } from './cli-harness.js';
 import throwing from './fixtures/throwing-policy.js';
@@ -82,6 +82,18 @@ describe('the regression test a report prints', () => {
     expect(invariant).toBeDefined();
     expect(() => runPasted(code)).toThrow(new RegExp(`violated ${invariant} on the given trace`));
     expect(() => runPasted(code.replaceAll('x86-lazy-2014', 'x86-lazy-2014-fixed'))).not.toThrow();
+  });
+
+  it('refuses a trace that stops applying instead of passing while checking nothing', () => {
+    const load = { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 };
+    const enter = { event: 'GUEST_ENTER', vcpu: 0 };
+    expectPolicy('arm64-nvhe/eager').toHoldOn([load, enter]);
+    // A second VCPU_LOAD of a loaded vCPU is not enabled: nothing after it would be checked.
+    const diverged = () => expectPolicy('arm64-nvhe/eager').toHoldOn([load, load, enter]);
+    expect(diverged).toThrow(TraceDiverged);
+    expect(diverged).toThrow(
+      /^arm64-nvhe\/eager: the trace stops applying at step 2 of 3, VCPU_LOAD \{ vcpu: 0, cpu: 0 \}: that event is not enabled/,
+    );
   });
 
   it('rejects malformed events with one line naming the event', () => {

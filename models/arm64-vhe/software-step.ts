@@ -90,6 +90,9 @@ function takeStep(x: Executor, v: number, cpu: number): void {
   setGhost(x, v, STEP_OWED, 0);
   x.exit(v, STEP_EXIT);
   if (x.violation) return;
+  // kvm_handle_guest_debug sets KVM_EXIT_DEBUG and returns 0: the run loop ends, KVM_RUN returns.
+  x.returnToUser(v);
+  if (x.violation) return;
   delivery.cpu = cpu;
   delivery.vcpu = v;
   delivery.missed = 0;

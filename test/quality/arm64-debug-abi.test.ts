@@ -71,6 +71,16 @@ describe('Linux 6.1-6.13 single-step as modelled', () => {
     expectPolicy('arm64-vhe/arm64-guestdbg-2022').toHoldOn(reentered, stepOnly);
   });
 
+  it('a step exit ends KVM_RUN (kvm_handle_guest_debug: KVM_EXIT_DEBUG, return 0): the vCPU enters again only through a new KVM_RUN', () => {
+    // The re-entry commits the emulated instruction's PC (PSTATE.SS = 0), so the next instruction takes the step exit.
+    const stepped = lostStep.filter((_, i) => i !== 4 && i !== 5);
+    const again = { event: 'GUEST_ENTER', vcpu: 0 };
+    expect(() => expectPolicy('arm64-vhe/arm64-owner-2025').toHoldOn([...stepped, again], stepOnly)).toThrow(
+      /stops applying at step 7 of 7, GUEST_ENTER/,
+    );
+    expectPolicy('arm64-vhe/arm64-owner-2025').toHoldOn([...stepped, { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 }, again], stepOnly);
+  });
+
   it('6.14 reports it on the same trace: kvm_vcpu_put_debug runs after out: has committed the PC, and keeps the step Active-pending', () => {
     expectPolicy('arm64-vhe/arm64-owner-2025').toHoldOn(lostStep, stepOnly);
   });
