@@ -20,6 +20,7 @@ import {
   dr7NotSavedOnExit,
   guestDebugctlNotLoaded,
   hostDebugctlNotRestored,
+  singleStepInjected,
   singleStepTfNotSet,
 } from './x86-eager-mutants.js';
 import { exitsNotRearmed, generalDetectNotEmulated, hostAddressesNotRestored, userspaceBreakpointsNotLoaded } from './x86-mutants.js';
@@ -53,5 +54,6 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
     [hostDebugctlNotRestored(id), {}] as const,
     [debugctlSnapshotBeforeIrqOff(id), {}] as const,
     [singleStepTfNotSet(id), {}] as const,
+    [singleStepInjected(id), {}] as const,
   ]),
 ];

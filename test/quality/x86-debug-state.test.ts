@@ -10,6 +10,8 @@ import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
 import type { ModelConfig } from '../../src/engine/model.js';
+import type { TraceEvent } from '../../src/engine/trace.js';
+import { expectPolicy, PolicyViolation } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
 import {
@@ -18,6 +20,7 @@ import {
   dr7NotSavedOnExit,
   guestDebugctlNotLoaded,
   hostDebugctlNotRestored,
+  singleStepInjected,
   singleStepTfNotSet,
 } from './x86-eager-mutants.js';
 
@@ -92,6 +95,42 @@ describe('KVM_GUESTDBG_SINGLESTEP (RFLAGS.TF, DR6.BS)', () => {
       expect(e.trace?.find((ev) => ev.event === 'VMM_SET_GUEST_DEBUG')).toMatchObject({ singleStep: 'on' });
     },
   );
+});
+
+/** Userspace single-steps (no hardware breakpoints) and the guest runs one instruction, twice. */
+const STEPPED: TraceEvent[] = [
+  { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+  { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'off', singleStep: 'on', bps: 'none' },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 },
+];
+
+describe('a step owed to userspace is judged by who received it, not only by whether it was taken', () => {
+  it.each(['x86-vmx', 'x86-svm'] as const)("on %s, a #DB handler that injects userspace's step into the guest is found", (id) => {
+    let thrown: unknown;
+    try {
+      expectPolicy(singleStepInjected(id)).toHoldOn(STEPPED);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(PolicyViolation);
+    expect((thrown as Error).message).toMatch(
+      /debug-status-consumed: DR6\[BS\] on cpu0 is owed to userspace \(KVM_SET_GUEST_DEBUG\) but was delivered to the guest/,
+    );
+    const e = explore(singleStepInjected(id), { arch: archOf(id), invariants: invariantsFor(id), depth: 4 });
+    expect(e.violation?.invariant).toBe('debug-status-consumed');
+  });
+
+  it.each([
+    ['x86-vmx', 'x86-lazy-2014-fixed', x86Lazy2014FixedVmx],
+    ['x86-svm', 'x86-lazy-2014-fixed', x86Lazy2014FixedSvm],
+    ['x86-vmx', 'eager', x86EagerVmx],
+    ['x86-svm', 'eager', x86EagerSvm],
+  ] as const)('on %s, %s returns KVM_EXIT_DEBUG for each step and holds', (_id, _name, policy) => {
+    expectPolicy(policy).toHoldOn(STEPPED);
+  });
 });
 
 describe('the unmutated policies hold, with run-loop interrupts exercised', () => {

@@ -5,7 +5,7 @@
  */
 import type { X86Host, X86Vcpu } from '../../models/x86/model.js';
 import { eagerHooks } from '../../models/x86/policies/eager.js';
-import { type KvmX86Ops, snapshot_host_debugctl } from '../../models/x86/policies/kvm-x86.js';
+import { KVM_GUESTDBG_SINGLESTEP, type KvmX86Ops, snapshot_host_debugctl } from '../../models/x86/policies/kvm-x86.js';
 import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
@@ -111,6 +111,32 @@ export function singleStepTfNotSet(arch: Arch): Mutant {
       return r;
     },
   });
+}
+
+/**
+ * The #DB exit handler testing only KVM_GUESTDBG_USE_HW_BP (`handle_db_payload` without
+ * KVM_GUESTDBG_SINGLESTEP): userspace's single-step #DB is queued into the guest instead of
+ * returning KVM_EXIT_DEBUG, so gdb's `stepi` never stops (on x86-lazy-2014-fixed).
+ */
+export function singleStepInjected(arch: Arch): Mutant {
+  const ops = opsOf(arch);
+  return mutant(
+    'single-step-injected',
+    arch,
+    'x86-lazy-2014-fixed',
+    lazyFixedHooks({
+      ...ops,
+      handle_db(k) {
+        const flags = k.vcpu.guestDebug;
+        k.vcpu.guestDebug = flags & ~KVM_GUESTDBG_SINGLESTEP;
+        try {
+          return ops.handle_db(k);
+        } finally {
+          k.vcpu.guestDebug = flags;
+        }
+      },
+    }),
+  );
 }
 
 /**
