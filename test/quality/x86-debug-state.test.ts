@@ -121,6 +121,7 @@ describe('a step owed to userspace is judged by who received it, not only by whe
     );
     const e = explore(singleStepInjected(id), { arch: archOf(id), invariants: invariantsFor(id), depth: 4 });
     expect(e.violation?.invariant).toBe('debug-status-consumed');
+    expect(e.trace).toHaveLength(4);
   });
 
   it.each([
