@@ -16,6 +16,7 @@ import {
 import vhe614Timing, { vhe614 } from './vhe-6.14-timing.policy.js';
 import {
   debugctlSnapshotBeforeIrqOff,
+  debugctlWriteNotInVmcs,
   dr6NotReset,
   dr7NotSavedOnExit,
   guestDebugctlNotLoaded,
@@ -46,6 +47,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [generalDetectNotEmulated, {}],
   [dr6NotReset, {}],
   [dr7NotSavedOnExit, {}],
+  [debugctlWriteNotInVmcs, {}],
   ...x86.flatMap((id) => [
     [hostAddressesNotRestored(id), {}] as const,
     [exitsNotRearmed(id), {}] as const,

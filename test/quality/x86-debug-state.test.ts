@@ -16,6 +16,7 @@ import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
 import {
   debugctlSnapshotBeforeIrqOff,
+  debugctlWriteNotInVmcs,
   dr6NotReset,
   dr7NotSavedOnExit,
   guestDebugctlNotLoaded,
@@ -131,6 +132,35 @@ describe('a step owed to userspace is judged by who received it, not only by whe
     ['x86-svm', 'eager', x86EagerSvm],
   ] as const)('on %s, %s returns KVM_EXIT_DEBUG for each step and holds', (_id, _name, policy) => {
     expectPolicy(policy).toHoldOn(STEPPED);
+  });
+});
+
+/** The host runs with LBR (perf), then the guest turns LBR on itself: both want DEBUGCTL.LBR. */
+const GUEST_LBR_UNDER_HOST_LBR: TraceEvent[] = [
+  { event: 'HOST_SET_DEBUGCTL', cpu: 0, value: 1 },
+  { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_WRITE', vcpu: 0, reg: 'IA32_DEBUGCTL', value: 1 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+];
+
+describe('the DEBUGCTL the guest runs with is its own, not only "not the host\'s"', () => {
+  it('a WRMSR kept in a software copy the VM entry never loads is found although the host value differs from the stale one', () => {
+    let thrown: unknown;
+    try {
+      expectPolicy(debugctlWriteNotInVmcs).toHoldOn(GUEST_LBR_UNDER_HOST_LBR);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(PolicyViolation);
+    expect((thrown as Error).message).toMatch(/no-stale-read: vcpu0 runs on cpu0 with IA32_DEBUGCTL = 0x0, not its own value 0x1/);
+  });
+
+  it.each([
+    ['eager', x86EagerVmx],
+    ['x86-lazy-2014-fixed', x86Lazy2014FixedVmx],
+  ] as const)("%s on x86-vmx loads the guest's LBR and holds", (_name, policy) => {
+    expectPolicy(policy).toHoldOn(GUEST_LBR_UNDER_HOST_LBR);
   });
 });
 

@@ -10,6 +10,8 @@ import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
 import {
+  DEBUGCTL,
+  DEBUGCTLMSR_LBR,
   DR,
   DR6,
   DR7,
@@ -68,6 +70,20 @@ export function guestDebugctlNotLoaded(arch: Arch): Mutant {
   }
   return mutant('guest-debugctl-not-loaded', arch, 'eager', eagerHooks({ ...ops, debugctl_enter() {} }, false));
 }
+
+/**
+ * vmx_set_msr(MSR_IA32_DEBUGCTLMSR) keeping the guest's value in a software copy only (no
+ * vmcs_write64(GUEST_IA32_DEBUGCTL)), on eager: the guest reads back what it wrote, but VM entry
+ * loads the old value, so the LBR it turned on (or off) is not in force.
+ */
+export const debugctlWriteNotInVmcs: Mutant = mutant('debugctl-write-not-in-vmcs', 'x86-vmx', 'eager', {
+  ...eagerHooks(vmxOps, true),
+  trap(k, p) {
+    if (p.reg !== DEBUGCTL) return eagerHooks(vmxOps, true).trap?.(k, p);
+    if (p.isWrite) k.vcpu.scratch[0] = (p.regval & DEBUGCTLMSR_LBR) >>> 0;
+    else p.regval = k.vcpu.scratch[0] as number;
+  },
+});
 
 /**
  * The host half of the DEBUGCTL switch skipped, on eager: after the exit KVM does not write the host's
