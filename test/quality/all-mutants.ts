@@ -15,6 +15,7 @@ import {
 } from './trfcr-mutants.js';
 import vhe614Timing, { vhe614 } from './vhe-6.14-timing.policy.js';
 import {
+  debugAlwaysToUserspace,
   debugctlSnapshotBeforeIrqOff,
   debugctlWriteNotInVmcs,
   dr6NotReset,
@@ -57,5 +58,6 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
     [debugctlSnapshotBeforeIrqOff(id), {}] as const,
     [singleStepTfNotSet(id), {}] as const,
     [singleStepInjected(id), {}] as const,
+    [debugAlwaysToUserspace(id), {}] as const,
   ]),
 ];

@@ -15,6 +15,7 @@ import { expectPolicy, PolicyViolation } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
 import {
+  debugAlwaysToUserspace,
   debugctlSnapshotBeforeIrqOff,
   debugctlWriteNotInVmcs,
   dr6NotReset,
@@ -132,6 +133,39 @@ describe('a step owed to userspace is judged by who received it, not only by whe
     ['x86-svm', 'eager', x86EagerSvm],
   ] as const)('on %s, %s returns KVM_EXIT_DEBUG for each step and holds', (_id, _name, policy) => {
     expectPolicy(policy).toHoldOn(STEPPED);
+  });
+});
+
+/** The guest arms an execute breakpoint on DR0 (DR exits off on eager) and runs into it; userspace does not debug. */
+const GUEST_OWN_BREAKPOINT: TraceEvent[] = [
+  { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR0', value: 0x2000 },
+  { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 },
+  { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x2000 },
+];
+
+describe("the guest's own #DB is delivered to the guest, not to a userspace that never asked", () => {
+  it.each(['x86-vmx', 'x86-svm'] as const)('on %s, a #DB handler that always returns KVM_EXIT_DEBUG is found', (id) => {
+    let thrown: unknown;
+    try {
+      expectPolicy(debugAlwaysToUserspace(id)).toHoldOn(GUEST_OWN_BREAKPOINT);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(PolicyViolation);
+    expect((thrown as Error).message).toMatch(
+      /guest-breakpoints-effective: DR6\[B0\] on cpu0, a debug event of vcpu0's own, went to userspace as KVM_EXIT_DEBUG, but userspace does not debug vcpu0/,
+    );
+    const e = explore(debugAlwaysToUserspace(id), { arch: archOf(id), invariants: invariantsFor(id), depth: 4 });
+    expect(e.violation?.invariant).toBe('guest-breakpoints-effective');
+  });
+
+  it.each([
+    ['x86-vmx', x86EagerVmx],
+    ['x86-svm', x86EagerSvm],
+  ] as const)('on %s, eager injects it and holds', (_id, policy) => {
+    expectPolicy(policy).toHoldOn(GUEST_OWN_BREAKPOINT);
   });
 });
 

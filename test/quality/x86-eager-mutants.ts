@@ -21,6 +21,7 @@ import {
   VM_EXIT_SAVE_DEBUG_CONTROLS,
   X86_EFLAGS_TF,
 } from '../../models/x86/registers.js';
+import { KVM_EXIT_DEBUG } from '../../models/x86/vm-switch.js';
 import { definePolicy, type Hooks, type Policy } from '../../src/engine/policy.js';
 
 type X86Hooks = Hooks<X86Vcpu, X86Host>;
@@ -152,6 +153,20 @@ export function singleStepInjected(arch: Arch): Mutant {
         }
       },
     }),
+  );
+}
+
+/**
+ * The #DB exit handler returning KVM_EXIT_DEBUG for every #DB, as if userspace always debugged
+ * (`handle_db_payload` without its KVM_GUESTDBG_* test), on eager: the guest's own breakpoints and
+ * DR7.GD traps go to a userspace that never asked for them, and never reach the guest.
+ */
+export function debugAlwaysToUserspace(arch: Arch): Mutant {
+  return mutant(
+    'db-always-to-userspace',
+    arch,
+    'eager',
+    eagerHooks({ ...opsOf(arch), handle_db: () => KVM_EXIT_DEBUG }, arch === 'x86-vmx'),
   );
 }
 
