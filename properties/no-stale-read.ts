@@ -45,7 +45,7 @@ export default defineInvariant({
       if (actual === expected) continue;
       const register = x.model.registers.names[reg] ?? String(reg);
       return {
-        message: `vcpu${v} runs on cpu${cpu} with ${register} = ${hex(actual)}, not its own value ${hex(own)} (set ${setBy(x, guestIntentAt[v * x.regs + reg] as number)}): what it wrote is not in force`,
+        message: `vcpu${v} runs on cpu${cpu} with ${register} = ${hex(actual)} in force, not its own value ${hex(own)}, set ${setBy(x, guestIntentAt[v * x.regs + reg] as number)}`,
         cpu,
         vcpu: v,
         register,
