@@ -63,6 +63,14 @@ export default defineInvariant({
         ...(d.vcpu >= 0 ? { vcpu: d.vcpu } : {}),
       };
     }
+    const owed = d.to === 'vmm' ? 0 : (d.vmm ?? 0);
+    if (owed !== 0) {
+      return {
+        message: `${d.describe(owed)} on cpu${d.cpu} is owed to userspace (KVM_SET_GUEST_DEBUG) but was delivered to ${to}: KVM_RUN never returned KVM_EXIT_DEBUG for it`,
+        cpu: d.cpu,
+        vcpu: d.vcpu,
+      };
+    }
     const foreign = d.to === 'host' ? d.guest : d.host;
     if (foreign !== 0) {
       return {

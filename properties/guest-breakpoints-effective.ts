@@ -1,6 +1,7 @@
 import { hex } from '../src/engine/hex.js';
 import { defineInvariant } from '../src/engine/invariant.js';
 import { CTX_GUEST } from '../src/engine/world.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE } from '../src/model-kit/debug-status.js';
 import { setBy } from './blame.js';
 import { culprit, guestSlotIntent, lowestSlot, missingSlots } from './slot-compare.js';
 
@@ -57,5 +58,19 @@ export default defineInvariant({
       };
     }
     return undefined;
+  },
+  // Where the hypervisor, not the hardware, routes a guest's debug event (x86's #DB exit handler, Book E's
+  // debug exit): one raised by the guest's own breakpoint belongs to the guest unless userspace debugs the vCPU.
+  delivery(x, d) {
+    if (d.vcpu < 0 || d.to !== 'vmm') return undefined;
+    const own = d.guest & ~(d.vmm ?? 0);
+    if (own === 0) return undefined;
+    const flags = (x.world.vcpuGhost[d.vcpu * (x.world.shape.vcpuGhost ?? 0) + VMM_DEBUG] as number | undefined) ?? 0;
+    if ((flags & VMM_DEBUG_ENABLE) !== 0) return undefined;
+    return {
+      message: `${d.describe(own)} on cpu${d.cpu}, a debug event of vcpu${d.vcpu}'s own, went to userspace as KVM_EXIT_DEBUG, but userspace does not debug vcpu${d.vcpu}: the guest never receives it`,
+      cpu: d.cpu,
+      vcpu: d.vcpu,
+    };
   },
 });

@@ -32,6 +32,28 @@ export default defineInvariant({
         setAt: guestIntentAt[v * x.regs + reg] as number,
       };
     }
+    // Registers in force that the guest cannot read untrapped (x86 IA32_DEBUGCTL): its own value, less
+    // the host-owned bits. A host value there (or a host-owned bit lost) is guest-isolation's finding.
+    const inForce = x.model.view.inForce;
+    if (inForce === undefined) return undefined;
+    for (let i = 0; i < inForce.regs.length; i++) {
+      const reg = inForce.regs[i] as number;
+      const hostOwned = inForce.hostOwned(reg);
+      const own = guestIntent[v * x.regs + reg] as number;
+      const expected = ((own & ~hostOwned) | ((x.world.hostIntent[o + reg] as number) & hostOwned)) >>> 0;
+      const actual = hw[o + reg] as number;
+      if (actual === expected) continue;
+      const register = x.model.registers.names[reg] ?? String(reg);
+      return {
+        message: `vcpu${v} runs on cpu${cpu} with ${register} = ${hex(actual)} in force, not its own value ${hex(own)}, set ${setBy(x, guestIntentAt[v * x.regs + reg] as number)}`,
+        cpu,
+        vcpu: v,
+        register,
+        expected,
+        actual,
+        setAt: guestIntentAt[v * x.regs + reg] as number,
+      };
+    }
     return undefined;
   },
   read(x, r) {

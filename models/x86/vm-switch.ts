@@ -170,6 +170,7 @@ const delivery: DeliveryObservation = {
   guest: 0,
   spurious: 0,
   again: 0,
+  vmm: 0,
   describe: describeDr6,
 };
 
@@ -194,6 +195,8 @@ export function debugExit(x: Executor, v: number, cpu: number, bits: number, owe
   delivery.to = reason === KVM_EXIT_DEBUG ? 'vmm' : 'guest';
   delivery.status = bits;
   delivery.guest = bits & owed;
+  // What the guest's world is owed and the guest itself is not: userspace's (its step, its breakpoints).
+  delivery.vmm = bits & owed & ~own;
   delivery.spurious = bits & ~owed;
   x.observeDelivery(delivery);
   if (x.violation) return;

@@ -70,6 +70,11 @@ export interface DeliveryObservation {
   guest: number;
   /** Of `status`: raised by code on a slot its own world did not arm. */
   spurious: number;
+  /**
+   * Of `guest`: owed to userspace itself (KVM_EXIT_DEBUG), e.g. the step of its KVM_GUESTDBG_SINGLESTEP;
+   * absent where the model's hardware decides the routing (the delivery is then judged by `to` alone).
+   */
+  vmm?: number;
   /** Of `status`: already delivered once and not raised since. */
   again: number;
   /** Events owed to userspace that were lost: the vCPU ran on past them (a software step never reported). */

@@ -107,7 +107,8 @@ export interface DebugView {
   /**
    * Registers in force while the guest runs that it cannot read without trapping (x86 IA32_DEBUGCTL,
    * whose RDMSR/WRMSR always exit): the hardware must hold the guest's value, except for the bits
-   * `hostOwned(reg)`, which keep the host's (`guest-isolation`). Default none.
+   * `hostOwned(reg)`, which keep the host's (`guest-isolation`: no host value, no host-owned bit lost;
+   * `no-stale-read`: any other value). Default none.
    */
   readonly inForce?: { readonly regs: Int32Array; hostOwned(reg: number): number };
   /** Self-hosted trace filtering, for models that have it (`trace-filter-honored`). */

@@ -15,11 +15,14 @@ import {
 } from './trfcr-mutants.js';
 import vhe614Timing, { vhe614 } from './vhe-6.14-timing.policy.js';
 import {
+  debugAlwaysToUserspace,
   debugctlSnapshotBeforeIrqOff,
+  debugctlWriteNotInVmcs,
   dr6NotReset,
   dr7NotSavedOnExit,
   guestDebugctlNotLoaded,
   hostDebugctlNotRestored,
+  singleStepInjected,
   singleStepTfNotSet,
 } from './x86-eager-mutants.js';
 import { exitsNotRearmed, generalDetectNotEmulated, hostAddressesNotRestored, userspaceBreakpointsNotLoaded } from './x86-mutants.js';
@@ -45,6 +48,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [generalDetectNotEmulated, {}],
   [dr6NotReset, {}],
   [dr7NotSavedOnExit, {}],
+  [debugctlWriteNotInVmcs, {}],
   ...x86.flatMap((id) => [
     [hostAddressesNotRestored(id), {}] as const,
     [exitsNotRearmed(id), {}] as const,
@@ -53,5 +57,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
     [hostDebugctlNotRestored(id), {}] as const,
     [debugctlSnapshotBeforeIrqOff(id), {}] as const,
     [singleStepTfNotSet(id), {}] as const,
+    [singleStepInjected(id), {}] as const,
+    [debugAlwaysToUserspace(id), {}] as const,
   ]),
 ];

@@ -10,14 +10,19 @@ import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
 import type { ModelConfig } from '../../src/engine/model.js';
+import type { TraceEvent } from '../../src/engine/trace.js';
+import { expectPolicy, PolicyViolation } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
 import {
+  debugAlwaysToUserspace,
   debugctlSnapshotBeforeIrqOff,
+  debugctlWriteNotInVmcs,
   dr6NotReset,
   dr7NotSavedOnExit,
   guestDebugctlNotLoaded,
   hostDebugctlNotRestored,
+  singleStepInjected,
   singleStepTfNotSet,
 } from './x86-eager-mutants.js';
 
@@ -92,6 +97,107 @@ describe('KVM_GUESTDBG_SINGLESTEP (RFLAGS.TF, DR6.BS)', () => {
       expect(e.trace?.find((ev) => ev.event === 'VMM_SET_GUEST_DEBUG')).toMatchObject({ singleStep: 'on' });
     },
   );
+});
+
+/** Userspace single-steps (no hardware breakpoints) and the guest runs one instruction, twice. */
+const STEPPED: TraceEvent[] = [
+  { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+  { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'off', singleStep: 'on', bps: 'none' },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 },
+];
+
+describe('a step owed to userspace is judged by who received it, not only by whether it was taken', () => {
+  it.each(['x86-vmx', 'x86-svm'] as const)("on %s, a #DB handler that injects userspace's step into the guest is found", (id) => {
+    let thrown: unknown;
+    try {
+      expectPolicy(singleStepInjected(id)).toHoldOn(STEPPED);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(PolicyViolation);
+    expect((thrown as Error).message).toMatch(
+      /debug-status-consumed: DR6\[BS\] on cpu0 is owed to userspace \(KVM_SET_GUEST_DEBUG\) but was delivered to the guest/,
+    );
+    const e = explore(singleStepInjected(id), { arch: archOf(id), invariants: invariantsFor(id), depth: 4 });
+    expect(e.violation?.invariant).toBe('debug-status-consumed');
+    expect(e.trace).toHaveLength(4);
+  });
+
+  it.each([
+    ['x86-vmx', 'x86-lazy-2014-fixed', x86Lazy2014FixedVmx],
+    ['x86-svm', 'x86-lazy-2014-fixed', x86Lazy2014FixedSvm],
+    ['x86-vmx', 'eager', x86EagerVmx],
+    ['x86-svm', 'eager', x86EagerSvm],
+  ] as const)('on %s, %s returns KVM_EXIT_DEBUG for each step and holds', (_id, _name, policy) => {
+    expectPolicy(policy).toHoldOn(STEPPED);
+  });
+});
+
+/** The guest arms an execute breakpoint on DR0 (DR exits off on eager) and runs into it; userspace does not debug. */
+const GUEST_OWN_BREAKPOINT: TraceEvent[] = [
+  { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR0', value: 0x2000 },
+  { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 },
+  { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x2000 },
+];
+
+describe("the guest's own #DB is delivered to the guest, not to a userspace that never asked", () => {
+  it.each(['x86-vmx', 'x86-svm'] as const)('on %s, a #DB handler that always returns KVM_EXIT_DEBUG is found', (id) => {
+    let thrown: unknown;
+    try {
+      expectPolicy(debugAlwaysToUserspace(id)).toHoldOn(GUEST_OWN_BREAKPOINT);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(PolicyViolation);
+    expect((thrown as Error).message).toMatch(
+      /guest-breakpoints-effective: DR6\[B0\] on cpu0, a debug event of vcpu0's own, went to userspace as KVM_EXIT_DEBUG, but userspace does not debug vcpu0/,
+    );
+    const e = explore(debugAlwaysToUserspace(id), { arch: archOf(id), invariants: invariantsFor(id), depth: 4 });
+    expect(e.violation?.invariant).toBe('guest-breakpoints-effective');
+  });
+
+  it.each([
+    ['x86-vmx', x86EagerVmx],
+    ['x86-svm', x86EagerSvm],
+  ] as const)('on %s, eager injects it and holds', (_id, policy) => {
+    expectPolicy(policy).toHoldOn(GUEST_OWN_BREAKPOINT);
+  });
+});
+
+/** The host runs with LBR (perf), then the guest turns LBR on itself: both want DEBUGCTL.LBR. */
+const GUEST_LBR_UNDER_HOST_LBR: TraceEvent[] = [
+  { event: 'HOST_SET_DEBUGCTL', cpu: 0, value: 1 },
+  { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_WRITE', vcpu: 0, reg: 'IA32_DEBUGCTL', value: 1 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+];
+
+describe('the DEBUGCTL the guest runs with is its own, not only "not the host\'s"', () => {
+  it('a WRMSR kept in a software copy the VM entry never loads is found although the host value differs from the stale one', () => {
+    let thrown: unknown;
+    try {
+      expectPolicy(debugctlWriteNotInVmcs).toHoldOn(GUEST_LBR_UNDER_HOST_LBR);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(PolicyViolation);
+    expect((thrown as Error).message).toMatch(
+      /no-stale-read: vcpu0 runs on cpu0 with IA32_DEBUGCTL = 0x0 in force, not its own value 0x1, set by the guest at step 4/,
+    );
+  });
+
+  it.each([
+    ['eager', x86EagerVmx],
+    ['x86-lazy-2014-fixed', x86Lazy2014FixedVmx],
+  ] as const)("%s on x86-vmx loads the guest's LBR and holds", (_name, policy) => {
+    expectPolicy(policy).toHoldOn(GUEST_LBR_UNDER_HOST_LBR);
+  });
 });
 
 describe('the unmutated policies hold, with run-loop interrupts exercised', () => {

@@ -5,11 +5,13 @@
  */
 import type { X86Host, X86Vcpu } from '../../models/x86/model.js';
 import { eagerHooks } from '../../models/x86/policies/eager.js';
-import { type KvmX86Ops, snapshot_host_debugctl } from '../../models/x86/policies/kvm-x86.js';
+import { KVM_GUESTDBG_SINGLESTEP, type KvmX86Ops, snapshot_host_debugctl } from '../../models/x86/policies/kvm-x86.js';
 import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
 import {
+  DEBUGCTL,
+  DEBUGCTLMSR_LBR,
   DR,
   DR6,
   DR7,
@@ -19,6 +21,7 @@ import {
   VM_EXIT_SAVE_DEBUG_CONTROLS,
   X86_EFLAGS_TF,
 } from '../../models/x86/registers.js';
+import { KVM_EXIT_DEBUG } from '../../models/x86/vm-switch.js';
 import { definePolicy, type Hooks, type Policy } from '../../src/engine/policy.js';
 
 type X86Hooks = Hooks<X86Vcpu, X86Host>;
@@ -70,6 +73,20 @@ export function guestDebugctlNotLoaded(arch: Arch): Mutant {
 }
 
 /**
+ * vmx_set_msr(MSR_IA32_DEBUGCTLMSR) keeping the guest's value in a software copy only (no
+ * vmcs_write64(GUEST_IA32_DEBUGCTL)), on eager: the guest reads back what it wrote, but VM entry
+ * loads the old value, so the LBR it turned on (or off) is not in force.
+ */
+export const debugctlWriteNotInVmcs: Mutant = mutant('debugctl-write-not-in-vmcs', 'x86-vmx', 'eager', {
+  ...eagerHooks(vmxOps, true),
+  trap(k, p) {
+    if (p.reg !== DEBUGCTL) return eagerHooks(vmxOps, true).trap?.(k, p);
+    if (p.isWrite) k.vcpu.scratch[0] = (p.regval & DEBUGCTLMSR_LBR) >>> 0;
+    else p.regval = k.vcpu.scratch[0] as number;
+  },
+});
+
+/**
  * The host half of the DEBUGCTL switch skipped, on eager: after the exit KVM does not write the host's
  * DEBUGCTL back (VMX: the VM exit cleared it; SVM without LBRV: the guest's stays).
  */
@@ -111,6 +128,46 @@ export function singleStepTfNotSet(arch: Arch): Mutant {
       return r;
     },
   });
+}
+
+/**
+ * The #DB exit handler testing only KVM_GUESTDBG_USE_HW_BP (`handle_db_payload` without
+ * KVM_GUESTDBG_SINGLESTEP): userspace's single-step #DB is queued into the guest instead of
+ * returning KVM_EXIT_DEBUG, so gdb's `stepi` never stops (on x86-lazy-2014-fixed).
+ */
+export function singleStepInjected(arch: Arch): Mutant {
+  const ops = opsOf(arch);
+  return mutant(
+    'single-step-injected',
+    arch,
+    'x86-lazy-2014-fixed',
+    lazyFixedHooks({
+      ...ops,
+      handle_db(k) {
+        const flags = k.vcpu.guestDebug;
+        k.vcpu.guestDebug = flags & ~KVM_GUESTDBG_SINGLESTEP;
+        try {
+          return ops.handle_db(k);
+        } finally {
+          k.vcpu.guestDebug = flags;
+        }
+      },
+    }),
+  );
+}
+
+/**
+ * The #DB exit handler returning KVM_EXIT_DEBUG for every #DB, as if userspace always debugged
+ * (`handle_db_payload` without its KVM_GUESTDBG_* test), on eager: the guest's own breakpoints and
+ * DR7.GD traps go to a userspace that never asked for them, and never reach the guest.
+ */
+export function debugAlwaysToUserspace(arch: Arch): Mutant {
+  return mutant(
+    'db-always-to-userspace',
+    arch,
+    'eager',
+    eagerHooks({ ...opsOf(arch), handle_db: () => KVM_EXIT_DEBUG }, arch === 'x86-vmx'),
+  );
 }
 
 /**
