@@ -1,9 +1,25 @@
+import type { Executor } from '../src/engine/execute.js';
 import { hex } from '../src/engine/hex.js';
-import { defineInvariant } from '../src/engine/invariant.js';
+import { defineInvariant, type Finding } from '../src/engine/invariant.js';
 import { CTX_GUEST } from '../src/engine/world.js';
 import { setBy } from './blame.js';
 
 const READERS = { guest: 'the guest', trap: 'trap emulation', hyp: 'the hypervisor', vmm: 'KVM_GET_ONE_REG' } as const;
+
+/** The finding for vcpu `v`'s register `reg` on `cpu`: `say` words it from the register's name and who set the value. */
+function stale(
+  x: Executor,
+  cpu: number,
+  v: number,
+  reg: number,
+  expected: number,
+  actual: number,
+  say: (register: string, set: string) => string,
+): Finding {
+  const register = x.model.registers.names[reg] ?? String(reg);
+  const setAt = x.world.guestIntentAt[v * x.regs + reg] as number;
+  return { message: say(register, setBy(x, setAt)), cpu, vcpu: v, register, expected, actual, setAt };
+}
 
 /** Every read returns the guest's architectural value; hardware the guest reads directly holds it. */
 export default defineInvariant({
@@ -12,7 +28,7 @@ export default defineInvariant({
     'every read (guest, trap emulation, hypervisor, userspace) returns the guest-intended value; hardware is never reloaded from a stale copy',
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
-    const { hw, guestIntent, guestIntentAt, running } = x.world;
+    const { hw, guestIntent, running } = x.world;
     const v = running[cpu] as number;
     const o = cpu * x.regs;
     const visible = x.model.view.guestVisible;
@@ -21,16 +37,16 @@ export default defineInvariant({
       const expected = guestIntent[v * x.regs + reg] as number;
       const actual = hw[o + reg] as number;
       if (actual === expected || x.model.traps(hw, o, reg, false)) continue;
-      const register = x.model.registers.names[reg] ?? String(reg);
-      return {
-        message: `vcpu${v} reads ${register} untrapped on cpu${cpu} and would see ${hex(actual)}; its value is ${hex(expected)}, set ${setBy(x, guestIntentAt[v * x.regs + reg] as number)}`,
+      return stale(
+        x,
         cpu,
-        vcpu: v,
-        register,
+        v,
+        reg,
         expected,
         actual,
-        setAt: guestIntentAt[v * x.regs + reg] as number,
-      };
+        (register, set) =>
+          `vcpu${v} reads ${register} untrapped on cpu${cpu} and would see ${hex(actual)}; its value is ${hex(expected)}, set ${set}`,
+      );
     }
     // Registers in force that the guest cannot read untrapped (x86 IA32_DEBUGCTL): its own value, less
     // the host-owned bits. A host value there (or a host-owned bit lost) is guest-isolation's finding.
@@ -43,16 +59,16 @@ export default defineInvariant({
       const expected = ((own & ~hostOwned) | ((x.world.hostIntent[o + reg] as number) & hostOwned)) >>> 0;
       const actual = hw[o + reg] as number;
       if (actual === expected) continue;
-      const register = x.model.registers.names[reg] ?? String(reg);
-      return {
-        message: `vcpu${v} runs on cpu${cpu} with ${register} = ${hex(actual)} in force, not its own value ${hex(own)}, set ${setBy(x, guestIntentAt[v * x.regs + reg] as number)}`,
+      return stale(
+        x,
         cpu,
-        vcpu: v,
-        register,
+        v,
+        reg,
         expected,
         actual,
-        setAt: guestIntentAt[v * x.regs + reg] as number,
-      };
+        (register, set) =>
+          `vcpu${v} runs on cpu${cpu} with ${register} = ${hex(actual)} in force, not its own value ${hex(own)}, set ${set}`,
+      );
     }
     return undefined;
   },
