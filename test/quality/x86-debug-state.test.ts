@@ -111,14 +111,9 @@ const STEPPED: TraceEvent[] = [
 
 describe('a step owed to userspace is judged by who received it, not only by whether it was taken', () => {
   it.each(['x86-vmx', 'x86-svm'] as const)("on %s, a #DB handler that injects userspace's step into the guest is found", (id) => {
-    let thrown: unknown;
-    try {
-      expectPolicy(singleStepInjected(id)).toHoldOn(STEPPED);
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(PolicyViolation);
-    expect((thrown as Error).message).toMatch(
+    const run = () => expectPolicy(singleStepInjected(id)).toHoldOn(STEPPED);
+    expect(run).toThrow(PolicyViolation);
+    expect(run).toThrow(
       /debug-status-consumed: DR6\[BS\] on cpu0 is owed to userspace \(KVM_SET_GUEST_DEBUG\) but was delivered to the guest/,
     );
     const e = explore(singleStepInjected(id), { arch: archOf(id), invariants: invariantsFor(id), depth: 4 });
@@ -147,14 +142,9 @@ const GUEST_OWN_BREAKPOINT: TraceEvent[] = [
 
 describe("the guest's own #DB is delivered to the guest, not to a userspace that never asked", () => {
   it.each(['x86-vmx', 'x86-svm'] as const)('on %s, a #DB handler that always returns KVM_EXIT_DEBUG is found', (id) => {
-    let thrown: unknown;
-    try {
-      expectPolicy(debugAlwaysToUserspace(id)).toHoldOn(GUEST_OWN_BREAKPOINT);
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(PolicyViolation);
-    expect((thrown as Error).message).toMatch(
+    const run = () => expectPolicy(debugAlwaysToUserspace(id)).toHoldOn(GUEST_OWN_BREAKPOINT);
+    expect(run).toThrow(PolicyViolation);
+    expect(run).toThrow(
       /guest-breakpoints-effective: DR6\[B0\] on cpu0, a debug event of vcpu0's own, went to userspace as KVM_EXIT_DEBUG, but userspace does not debug vcpu0/,
     );
     const e = explore(debugAlwaysToUserspace(id), { arch: archOf(id), invariants: invariantsFor(id), depth: 4 });
@@ -180,14 +170,9 @@ const GUEST_LBR_UNDER_HOST_LBR: TraceEvent[] = [
 
 describe('the DEBUGCTL the guest runs with is its own, not only "not the host\'s"', () => {
   it('a WRMSR kept in a software copy the VM entry never loads is found although the host value differs from the stale one', () => {
-    let thrown: unknown;
-    try {
-      expectPolicy(debugctlWriteNotInVmcs).toHoldOn(GUEST_LBR_UNDER_HOST_LBR);
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(PolicyViolation);
-    expect((thrown as Error).message).toMatch(
+    const run = () => expectPolicy(debugctlWriteNotInVmcs).toHoldOn(GUEST_LBR_UNDER_HOST_LBR);
+    expect(run).toThrow(PolicyViolation);
+    expect(run).toThrow(
       /no-stale-read: vcpu0 runs on cpu0 with IA32_DEBUGCTL = 0x0 in force, not its own value 0x1, set by the guest at step 4/,
     );
   });
