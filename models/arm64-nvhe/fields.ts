@@ -6,17 +6,18 @@
  */
 import { type BitField, type FieldTable, flags } from '../../src/engine/register-fields.js';
 import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST } from '../../src/engine/trace-session.js';
-import { DEBUG_STATE_SAVE_TRFCR } from './policies/arm64-trfcr-2023.js';
-import { EL1_TRACING_CONFIGURED, TRBE_ENABLED } from './policies/arm64-trfcr-2025.js';
 import {
+  EL1_TRACING_CONFIGURED,
   GUEST_SS_ACTIVE_PENDING,
   HOST_SS_ACTIVE_PENDING,
   KVM_GUESTDBG_ENABLE,
   KVM_GUESTDBG_SINGLESTEP,
   KVM_GUESTDBG_USE_HW,
+  TRBE_ENABLED,
   VCPU_DEBUG_GUEST_OWNED,
   VCPU_DEBUG_HOST_OWNED,
-} from './policies/debug-owner.js';
+} from './kvm-flags.js';
+import { DEBUG_STATE_SAVE_TRFCR } from './policies/arm64-trfcr-2023.js';
 import { KVM_ARM64_DEBUG_DIRTY } from './policies/hyp.js';
 import {
   BCR_E,
@@ -76,7 +77,6 @@ const TRFCR_EL2_FIELDS = [
   ...flags({ E0HTRE: TRFCR_E0TRE, E2TRE: TRFCR_E1TRE, CX: TRFCR_EL2_CX }),
   { name: 'TS', mask: 0b11 << 5, values: { [TRFCR_TS_VIRTUAL >> 5]: 'virtual' } },
 ];
-const GUEST_DEBUG = flags({ ENABLE: KVM_GUESTDBG_ENABLE, SINGLESTEP: KVM_GUESTDBG_SINGLESTEP, USE_HW: KVM_GUESTDBG_USE_HW });
 
 /** Every slot register of a kind, `DBGWCR0_EL1` … `DBGWCR15_EL1`, with the same fields. */
 export const slotFields = (prefix: string, suffix: string, fields: readonly BitField[]): FieldTable =>
@@ -104,7 +104,7 @@ export function arm64Fields(): FieldTable {
     // kvm_host.h vcpu debug flags: KVM_ARM64_DEBUG_DIRTY; the 2023 series' DEBUG_STATE_SAVE_TRFCR.
     debugFlags: flags({ DEBUG_DIRTY: KVM_ARM64_DEBUG_DIRTY, DEBUG_STATE_SAVE_TRFCR }),
     debugOwner: [{ name: 'owner', mask: 0b11, values: { [VCPU_DEBUG_HOST_OWNED]: 'HOST_OWNED', [VCPU_DEBUG_GUEST_OWNED]: 'GUEST_OWNED' } }],
-    guestDebug: GUEST_DEBUG,
+    guestDebug: flags({ ENABLE: KVM_GUESTDBG_ENABLE, SINGLESTEP: KVM_GUESTDBG_SINGLESTEP, USE_HW: KVM_GUESTDBG_USE_HW }),
     pstate: flags({ SS: DBG_SPSR_SS }),
     ssFlags: flags({ GUEST_SS_ACTIVE_PENDING, HOST_SS_ACTIVE_PENDING }),
     hostDataFlags: flags({ TRBE_ENABLED, EL1_TRACING_CONFIGURED }),

@@ -6,13 +6,12 @@
  * debug registers switch as in arm64-owner-2025, the 6.14 debug-owner code.
  */
 import { definePolicy } from '../../../src/engine/policy.js';
+import { EL1_TRACING_CONFIGURED, TRBE_ENABLED } from '../kvm-flags.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
 import { TRFCR_EL1 } from '../registers.js';
 import owner2025 from './arm64-owner-2025.js';
 
-/** kvm_host.h host_data flags (enum kvm_host_data_flags): TRBE_ENABLED, EL1_TRACING_CONFIGURED. */
-export const TRBE_ENABLED = 1 << 0;
-export const EL1_TRACING_CONFIGURED = 1 << 1;
+export { EL1_TRACING_CONFIGURED, TRBE_ENABLED };
 
 /** debug.c kvm_tracing_set_el1_configuration, nVHE (called with preemption disabled). */
 export function kvm_tracing_set_el1_configuration(k: Arm64Context, trfcrWhileInGuest: number): void {

@@ -6,6 +6,16 @@
  * trapped access promotes FREE to GUEST_OWNED, and the world switch swaps registers only when owned.
  */
 import type { GuestDebug, TrapParams } from '../../../src/engine/policy.js';
+import {
+  GUEST_SS_ACTIVE_PENDING,
+  HOST_SS_ACTIVE_PENDING,
+  KVM_GUESTDBG_ENABLE,
+  KVM_GUESTDBG_SINGLESTEP,
+  KVM_GUESTDBG_USE_HW,
+  VCPU_DEBUG_FREE,
+  VCPU_DEBUG_GUEST_OWNED,
+  VCPU_DEBUG_HOST_OWNED,
+} from '../kvm-flags.js';
 import { type Arm64Context, type Arm64Vcpu, storage } from '../model.js';
 import {
   DBG_MDSCR_KDE,
@@ -28,17 +38,16 @@ import {
 } from '../registers.js';
 import { __debug_restore_state, __debug_save_state, __sysreg_restore_state, __sysreg_save_state } from './hyp.js';
 
-/** kvm_host.h enum debug_owner. */
-export const VCPU_DEBUG_FREE = 0;
-export const VCPU_DEBUG_HOST_OWNED = 1;
-export const VCPU_DEBUG_GUEST_OWNED = 2;
-/** uapi linux/kvm.h KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP; arm64 uapi KVM_GUESTDBG_USE_HW (1 << 17). */
-export const KVM_GUESTDBG_ENABLE = 1 << 0;
-export const KVM_GUESTDBG_SINGLESTEP = 1 << 1;
-export const KVM_GUESTDBG_USE_HW = 1 << 17;
-/** vcpu iflags: the guest's own step state was active-pending / userspace's step state was. */
-export const GUEST_SS_ACTIVE_PENDING = 1 << 0;
-export const HOST_SS_ACTIVE_PENDING = 1 << 1;
+export {
+  GUEST_SS_ACTIVE_PENDING,
+  HOST_SS_ACTIVE_PENDING,
+  KVM_GUESTDBG_ENABLE,
+  KVM_GUESTDBG_SINGLESTEP,
+  KVM_GUESTDBG_USE_HW,
+  VCPU_DEBUG_FREE,
+  VCPU_DEBUG_GUEST_OWNED,
+  VCPU_DEBUG_HOST_OWNED,
+};
 
 const kvm_host_owns_debug_regs = (v: Arm64Vcpu): boolean => v.debugOwner === VCPU_DEBUG_HOST_OWNED;
 const kvm_guest_owns_debug_regs = (v: Arm64Vcpu): boolean => v.debugOwner === VCPU_DEBUG_GUEST_OWNED;
