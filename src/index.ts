@@ -34,6 +34,8 @@ export {
   type Policy,
   type PolicyDefinition,
   PolicyError,
+  type PolicyScope,
+  PolicyScopeError,
   type TrapParams,
 } from './engine/policy.js';
 export { type BitField, decodeFields, type FieldTable, hexWithFields } from './engine/register-fields.js';

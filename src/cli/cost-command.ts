@@ -4,7 +4,7 @@ import { DEFAULT_HOOK_TIMEOUT_S } from '../searches/guard.js';
 import { runInSlices } from '../searches/slices.js';
 import type { Catalog } from './catalog.js';
 import { type Io, type Signal, signalExitCode } from './io.js';
-import { checkModelFlags, modelConfig, selectAll } from './selection.js';
+import { checkModelFlags, inScope, modelConfig, selectAll } from './selection.js';
 
 /** The flags of `worldswitch cost`. */
 export interface CostFlags {
@@ -82,8 +82,9 @@ const toJson = (r: CostResult): Record<string, unknown> => ({
  */
 export async function costCommand(args: string[], flags: CostFlags, io: Io, catalog: Catalog): Promise<number> {
   const timeoutS = flags.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S;
-  const selected = await selectAll(args, catalog, timeoutS);
-  checkModelFlags(selected, flags, catalog);
+  const all = await selectAll(args, catalog, timeoutS);
+  checkModelFlags(all, flags, catalog);
+  const selected = inScope(all, flags, io);
   const byArch = new Map<ArchModel, CostResult[]>();
   const baselines = new Map<ArchModel, CostResult | undefined>();
   // The workloads run in slices that let the event loop in: a signal stops the policy being measured.

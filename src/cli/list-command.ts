@@ -1,3 +1,4 @@
+import type { Policy } from '../engine/policy.js';
 import type { Catalog } from './catalog.js';
 import type { Io } from './io.js';
 
@@ -17,9 +18,25 @@ function listJson(catalog: Catalog): Record<string, unknown> {
       ...(a.costNote ? { costNote: a.costNote } : {}),
       invariants: catalog.invariantsFor(a.id).map((i) => i.name),
     })),
-    policies: catalog.policies.map((p) => ({ name: `${p.arch}/${p.name}`, arch: p.arch, policy: p.name, summary: p.summary })),
+    policies: catalog.policies.map((p) => ({
+      name: `${p.arch}/${p.name}`,
+      arch: p.arch,
+      policy: p.name,
+      summary: p.summary,
+      ...(p.defaults ? { defaults: p.defaults } : {}),
+      ...(p.scope ? { scope: p.scope } : {}),
+    })),
     invariants: catalog.invariants.map((i) => ({ name: i.name, claim: i.claim })),
   };
+}
+
+/** A policy's era options as `list` prints them: the defaults it runs with and the values it models. */
+function eraText(p: Policy): string {
+  const parts = [
+    ...Object.entries(p.defaults ?? {}).map(([name, v]) => `--${name} ${v} unless given`),
+    ...Object.entries(p.scope ?? {}).map(([name, s]) => `models --${name} ${s.values.join(', ')} only`),
+  ];
+  return parts.length ? `(${parts.join('; ')})` : '';
 }
 
 /** `worldswitch list`: architectures (with their options), policies, invariants; `--json` as data. */
@@ -37,7 +54,11 @@ export function listCommand(io: Io, catalog: Catalog, flags: { json?: boolean } 
   }
   lines.push('', 'Policies:');
   const width = Math.max(...catalog.policies.map((p) => p.arch.length + p.name.length + 1));
-  for (const p of catalog.policies) lines.push(`  ${`${p.arch}/${p.name}`.padEnd(width)}  ${p.summary}`);
+  for (const p of catalog.policies) {
+    lines.push(`  ${`${p.arch}/${p.name}`.padEnd(width)}  ${p.summary}`);
+    const era = eraText(p);
+    if (era) lines.push(`  ${''.padEnd(width)}  ${era}`);
+  }
   lines.push('', 'Invariants:');
   const iw = Math.max(...catalog.invariants.map((i) => i.name.length));
   for (const i of catalog.invariants) lines.push(`  ${i.name.padEnd(iw)}  ${i.claim}`);

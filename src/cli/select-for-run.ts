@@ -3,12 +3,12 @@ import type { KnownFailure } from '../searches/triage.js';
 import type { Catalog } from './catalog.js';
 import type { Io } from './io.js';
 import { checkDestinations, checkSavesOne } from './save-file.js';
-import { checkInvariantsApply, checkModelFlags, noteUncalledHooks, type Selected, selectAll } from './selection.js';
+import { checkInvariantsApply, checkModelFlags, inScope, noteUncalledHooks, type Selected, selectAll } from './selection.js';
 import { warnUnmatchedKnown } from './triage-flags.js';
 
 /**
  * Checks `--out`/`--html` destinations, loads the selected policies, then checks what depends on
- * them: model flags and `--invariant` names that apply, `--assume-fixed` traces of another
+ * them: model flags that apply and policies that model their values, `--invariant` names that apply, `--assume-fixed` traces of another
  * architecture (a warning), and `--out`/`--html` naming one policy.
  */
 export async function selectForRun(
@@ -20,8 +20,9 @@ export async function selectForRun(
   io: Io,
 ): Promise<Selected[]> {
   checkDestinations(flags);
-  const selected = await selectAll(args, catalog, flags.hookTimeout);
-  checkModelFlags(selected, flags, catalog);
+  const all = await selectAll(args, catalog, flags.hookTimeout);
+  checkModelFlags(all, flags, catalog);
+  const selected = inScope(all, flags, io);
   checkInvariantsApply(names, selected, catalog);
   noteUncalledHooks(selected, flags, io);
   warnUnmatchedKnown(

@@ -3,10 +3,11 @@ import { type Executor, POLICY_TOTAL } from '../engine/execute.js';
 import type { Invariant } from '../engine/invariant.js';
 import { HOOK_NAMES } from '../engine/lifecycle.js';
 import type { ArchModel } from '../engine/model.js';
-import type { Policy } from '../engine/policy.js';
+import { type Policy, PolicyError, PolicyScopeError } from '../engine/policy.js';
 import { type LoadedPolicy, loadPolicyFile, probePolicyFile } from '../persistence/load-policy.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { CHECK_DEFAULTS, makeExecutor } from '../searches/check.js';
+import { policyConfig } from '../searches/make-executor.js';
 import type { Catalog } from './catalog.js';
 import { filesIn, isDirectory } from './files-in.js';
 import type { Io } from './io.js';
@@ -207,6 +208,29 @@ export function checkModelFlags(
     const archs = [...new Set(selected.map(({ arch }) => arch.id))].join(', ');
     throw new UsageError(`--${name} does not apply to ${archs}: it is a model option of ${having.join(', ')}.`);
   }
+}
+
+/**
+ * The selected policies whose code models the run's option values: one whose `scope` leaves a value
+ * out (`x86-lazy-2014` under `--x86-era 2`) is not run, with a note on stderr saying why; when that
+ * leaves none, the reason is the error. A policy file's bad `defaults` or `scope` is an error.
+ */
+export function inScope(selected: readonly Selected[], flags: Readonly<Record<string, unknown>>, io: Io): Selected[] {
+  const kept: Selected[] = [];
+  const left: string[] = [];
+  for (const s of selected) {
+    try {
+      policyConfig(s.policy, s.arch, modelConfig(s.arch, flags).config);
+      kept.push(s);
+    } catch (e) {
+      if (e instanceof PolicyScopeError) left.push(e.message);
+      else if (e instanceof PolicyError) throw new UsageError(`${s.file ?? s.arg}: ${e.message}`);
+      else throw e;
+    }
+  }
+  if (kept.length === 0 && left.length > 0) throw new UsageError(left.join('; '));
+  for (const why of left) io.err(`worldswitch: note: not run: ${why}\n`);
+  return kept;
 }
 
 /** The model configuration from the model flags (`--cpus`, `--brps`, ...), validated against `arch`. */

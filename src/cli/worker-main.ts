@@ -70,8 +70,8 @@ async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
 /** A job as the main thread sends it: in `workerData` (a worker of its own), or as a message (a pooled worker). */
 export type JobData = { worldswitchJob?: WorkerJob; shared?: WorkerShared; worldswitchPool?: boolean };
 
-/** Error codes of bad input (UsageError, CheckPathError): the main thread reports them as such. */
-export const USAGE_CODES: ReadonlySet<unknown> = new Set(['ERR_USAGE', 'ERR_CHECK_PATH']);
+/** Error codes of bad input (UsageError, CheckPathError, a policy's scope or definition): the main thread reports them as such. */
+export const USAGE_CODES: ReadonlySet<unknown> = new Set(['ERR_USAGE', 'ERR_CHECK_PATH', 'ERR_POLICY_SCOPE', 'ERR_POLICY_DEFINITION']);
 
 /** Runs one job and posts its result (or the error that stopped it). */
 export function runJob(data: JobData): void {

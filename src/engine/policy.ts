@@ -122,6 +122,22 @@ export interface PolicyDefinition<V = unknown, H = unknown> {
   /** One line: the strategy and where it comes from. */
   readonly summary?: string;
   readonly hooks: Hooks<V, H>;
+  /**
+   * Model options the policy's era fixes, used where a run does not set them (a flag still wins):
+   * e.g. `{ 'debug-abi': 2015 }` for Linux 6.1–6.13 code, judged by what that era owed userspace.
+   */
+  readonly defaults?: Readonly<Record<string, number>>;
+  /**
+   * Model option values the policy's code is faithful to, each with why: a run with another value
+   * is refused (`check x86-vmx/x86-lazy-2014 --x86-era 2`: 6.13/6.17 code is not 5.7's), never judged.
+   */
+  readonly scope?: Readonly<Record<string, PolicyScope>>;
+}
+
+/** The values of one model option a policy models, and why no others. */
+export interface PolicyScope {
+  readonly values: readonly number[];
+  readonly why: string;
 }
 
 /** A switch policy, ready to check. */
@@ -133,6 +149,11 @@ export interface Policy<V = unknown, H = unknown> extends PolicyDefinition<V, H>
 /** A policy definition the checker cannot take. */
 export class PolicyError extends Error {
   readonly code = 'ERR_POLICY_DEFINITION';
+}
+
+/** A run with a model option value the policy's `scope` leaves out: no verdict is given. */
+export class PolicyScopeError extends Error {
+  readonly code = 'ERR_POLICY_SCOPE';
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -201,6 +222,25 @@ export function validateDefinition(value: unknown): asserts value is PolicyDefin
   for (const key of HOOK_NAMES) {
     const fn = (def.hooks as Record<string, unknown>)[key];
     if (fn !== undefined && typeof fn !== 'function') throw new PolicyError(`Policy "${def.name}": hook "${key}" is not a function.`);
+  }
+  validateOptions(def.name, value as { defaults?: unknown; scope?: unknown });
+}
+
+/** `defaults` and `scope` hold whole numbers per option name (which names the model has is checked when it runs). */
+function validateOptions(name: string, def: { defaults?: unknown; scope?: unknown }): void {
+  const whole = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v);
+  const record = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (def.defaults !== undefined) {
+    if (!record(def.defaults) || !Object.values(def.defaults).every(whole)) {
+      throw new PolicyError(`Policy "${name}": defaults must map model option names to whole numbers, e.g. { 'debug-abi': 2015 }.`);
+    }
+  }
+  if (def.scope === undefined) return;
+  const scopes = record(def.scope) ? Object.values(def.scope) : [undefined];
+  for (const s of scopes) {
+    const ok =
+      record(s) && Array.isArray(s.values) && s.values.length > 0 && s.values.every(whole) && typeof s.why === 'string' && s.why !== '';
+    if (!ok) throw new PolicyError(`Policy "${name}": scope must map model option names to { values: [whole numbers], why: 'a reason' }.`);
   }
 }
 

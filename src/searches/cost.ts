@@ -10,6 +10,7 @@ import type { ArchModel, CostCase, EventKind, ModelConfig } from '../engine/mode
 import type { Policy } from '../engine/policy.js';
 import { makeExecutor } from './check.js';
 import { guardRun } from './guard.js';
+import { policyConfig } from './make-executor.js';
 import { runToEnd, type Sliced } from './slices.js';
 
 /** The four usage cases of the 2015 ARMv7 review, measured on every architecture. */
@@ -230,6 +231,6 @@ export function* costInSlices(policy: Policy, options: CostOptions): Sliced<Cost
     }
     cases[c.name] = r;
   }
-  const config = options.arch.instantiate(options.config ?? {}).config;
+  const config = options.arch.instantiate(policyConfig(policy, options.arch, options.config ?? {})).config;
   return { policy: policy.name, arch: options.arch.id, config, rounds, seed, cases, ...(error ? { error } : {}) };
 }

@@ -22,7 +22,7 @@ describe('--debug-abi', () => {
   });
 
   it("2025: the same policy is found keeping the guest's own breakpoints live while userspace debugs", () => {
-    const r = check(guestdbg2022, { arch: arm64Vhe, invariants: abiRules, config: { gdb: 1 }, seed: 1, runs: 5000 });
+    const r = check(guestdbg2022, { arch: arm64Vhe, invariants: abiRules, config: { gdb: 1, 'debug-abi': 2025 }, seed: 1, runs: 5000 });
     expect(r.violation?.invariant, r.violation?.message).toBe('host-breakpoints-quiet-in-guest');
   });
 

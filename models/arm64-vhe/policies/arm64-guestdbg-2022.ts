@@ -39,6 +39,7 @@ import {
   MDCR_EL2_TPMCR,
   MDSCR_EL1,
 } from '../../arm64-nvhe/registers.js';
+import { DEBUG_ABI_2015 } from '../debug-abi.js';
 import { type Arm64VheContext, type Arm64VheHost, type Arm64VheVcpu, resetSysRegs } from '../model.js';
 import { HCR_EL2, HCR_HOST_VHE_FLAGS, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
 import { vcpuSysRegAccess as sysReg } from './arm64-vhe-deferred-2017.js';
@@ -163,6 +164,8 @@ export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'arm64-guestdbg-2022',
   arch: 'arm64-vhe',
   summary: 'Linux 6.1-6.13 on VHE: dirty flag, KVM_SET_GUEST_DEBUG through debug_ptr, PSTATE.SS preserved (6.0), MDCR_EL2 at load/put',
+  // Judged by what its era owed userspace (4.2-6.13: without USE_HW the guest's own breakpoints stay live); --debug-abi 2025 asks 6.14's rule.
+  defaults: { 'debug-abi': DEBUG_ABI_2015 },
   hooks: {
     vcpuLoad: load,
     vcpuPut: put,

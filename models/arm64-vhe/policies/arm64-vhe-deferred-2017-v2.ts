@@ -15,6 +15,7 @@ import {
   kvm_vcpu_run_vhe_enter,
   kvm_vcpu_run_vhe_exit,
   memoryCopy,
+  NO_GUEST_DEBUG_2017,
   type SysRegAccess,
 } from './vhe.js';
 
@@ -46,4 +47,5 @@ export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
     guestExit: kvm_vcpu_run_vhe_exit,
     trap: (k, p) => emulate_sys_reg_2017(k, p, deferrableVmReg, memoryCopy, memoryCopy),
   },
+  ...NO_GUEST_DEBUG_2017,
 });

@@ -10,6 +10,7 @@ import { definePolicy } from '../../../src/engine/policy.js';
 import type { Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { REGISTER_NAMES } from '../registers.js';
 import { accessorHooks, vcpuSysReg } from './arm64-vhe-deferred-2017.js';
+import { NO_GUEST_DEBUG_2017 } from './vhe.js';
 
 export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'arm64-vhe-deferred-2017-warn',
@@ -26,4 +27,5 @@ export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
       },
     }),
   ),
+  ...NO_GUEST_DEBUG_2017,
 });

@@ -16,6 +16,7 @@ import {
   kvm_vcpu_put_2017,
   kvm_vcpu_run_vhe_enter_with,
   kvm_vcpu_run_vhe_exit,
+  NO_GUEST_DEBUG_2017,
   type SysRegAccess,
 } from './vhe.js';
 
@@ -94,4 +95,5 @@ export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   arch: 'arm64-vhe',
   summary: 'VM sysregs deferred to vcpu_load/put behind vcpu_read/write_sys_reg, used by every reader (as merged in 4.17)',
   hooks: accessorHooks(vcpuSysRegAccess),
+  ...NO_GUEST_DEBUG_2017,
 });

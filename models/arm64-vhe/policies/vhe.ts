@@ -30,6 +30,16 @@ import {
   VM_REGS,
 } from '../registers.js';
 
+/** The 2017 policies' scope: userspace debugging is left out of their 4.17 code, so they give no verdict with it. */
+export const NO_GUEST_DEBUG_2017 = {
+  scope: {
+    gdb: {
+      values: [0],
+      why: 'KVM_SET_GUEST_DEBUG (kvm_arm_setup_debug with debug_ptr, since 4.2) is left out of this 4.17 transliteration; arm64-guestdbg-2022 and arm64-owner-2025 model it',
+    },
+  },
+};
+
 export { HCR_HOST_VHE_FLAGS } from '../registers.js';
 
 /** How a policy reads and writes a vCPU's system register: the memory copy, the CPU, or whichever holds it. */

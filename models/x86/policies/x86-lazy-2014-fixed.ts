@@ -8,7 +8,7 @@ import type { GuestDebug } from '../../../src/engine/policy.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { KVM_DEBUGREG_WONT_EXIT, type KvmX86Ops, kvm_arch_vcpu_ioctl_set_guest_debug } from './kvm-x86.js';
 import { x86Policies } from './vendors.js';
-import { lazyHooks } from './x86-lazy-2014.js';
+import { LAZY_2014_ERAS, lazyHooks } from './x86-lazy-2014.js';
 
 /** The fixed hooks over vendor `ops`. */
 export function lazyFixedHooks(ops: KvmX86Ops): X86Hooks {
@@ -30,4 +30,5 @@ export const [x86Lazy2014FixedVmx, x86Lazy2014FixedSvm] = x86Policies(
   'x86-lazy-2014-fixed',
   'x86-lazy-2014 + KVM_SET_GUEST_DEBUG re-arms DR exits left off by a DR exit just before KVM_RUN returned (proposed fix)',
   lazyFixedHooks,
+  LAZY_2014_ERAS,
 );

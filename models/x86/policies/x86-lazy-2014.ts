@@ -6,7 +6,7 @@
  * the host's are restored after the run loop only when hw_breakpoint_active().
  */
 import type { TrapParams } from '../../../src/engine/policy.js';
-import { ERA_6_13 } from '../eras.js';
+import { ERA_6_13, ERA_6_17 } from '../eras.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL } from '../registers.js';
 import {
@@ -60,9 +60,20 @@ export function lazyHooks(ops: KvmX86Ops): X86Hooks {
   };
 }
 
+/** The eras this code is (its DR code is 6.17's, in effect 6.13's; its DEBUGCTL code reads the era): not 5.7. */
+export const LAZY_2014_ERAS = {
+  scope: {
+    'x86-era': {
+      values: [ERA_6_17, ERA_6_13],
+      why: "its debug-register code is Linux 6.13's and 6.17's, not 5.7's: check 5.7 with a policy file transliterated from that code",
+    },
+  },
+};
+
 /** x86-lazy-2014 on VMX and on SVM. */
 export const [x86Lazy2014Vmx, x86Lazy2014Svm] = x86Policies(
   'x86-lazy-2014',
   'upstream lazy switching (3.15+): DR exits off after the first access (WONT_EXIT), synced at the next exit',
   lazyHooks,
+  LAZY_2014_ERAS,
 );
