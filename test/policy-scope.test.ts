@@ -92,6 +92,17 @@ describe('defaults and scope in a policy definition', () => {
     expect(() => definePolicy({ name: 'p', arch: 'x86-vmx', hooks, scope: { 'x86-era': { values: [], why: 'w' } } })).toThrow(PolicyError);
   });
 
+  it('are copied and frozen: changing them later (in a hook) cannot change the next run', () => {
+    const defaults = { 'x86-era': 1 };
+    const scope = { 'x86-era': { values: [1], why: 'w' } };
+    const p = definePolicy({ name: 'p', arch: 'x86-vmx', hooks, defaults, scope });
+    defaults['x86-era'] = 2;
+    scope['x86-era'].values.push(2);
+    expect(p.defaults).toEqual({ 'x86-era': 1 });
+    expect(p.scope?.['x86-era']?.values).toEqual([1]);
+    expect(Object.isFrozen(p.defaults) && Object.isFrozen(p.scope?.['x86-era']?.values)).toBe(true);
+  });
+
   it("name the architecture's options, within their ranges", () => {
     const unknown = definePolicy({ name: 'p', arch: 'x86-vmx', hooks, scope: { gdb: { values: [0], why: 'w' } } });
     expect(() => makeExecutor(unknown, x86Vmx, [])).toThrow(/names a model option "gdb" that x86-vmx does not have/);

@@ -178,6 +178,9 @@ export function definePolicy<V = unknown, H = unknown>(def: PolicyDefinition<V, 
     ...def,
     summary: def.summary ?? '',
     hooks: Object.freeze(hooksOf(def.hooks)),
+    // Copied and frozen: a hook that changed them would change the configuration of the next run.
+    ...(def.defaults ? { defaults: Object.freeze({ ...def.defaults }) } : {}),
+    ...(def.scope ? { scope: frozenScope(def.scope) } : {}),
     kind: 'worldswitch-policy' as const,
   });
 }
@@ -224,6 +227,13 @@ export function validateDefinition(value: unknown): asserts value is PolicyDefin
     if (fn !== undefined && typeof fn !== 'function') throw new PolicyError(`Policy "${def.name}": hook "${key}" is not a function.`);
   }
   validateOptions(def.name, value as { defaults?: unknown; scope?: unknown });
+}
+
+/** A copy of `scope` no one can change. */
+function frozenScope(scope: Readonly<Record<string, PolicyScope>>): Readonly<Record<string, PolicyScope>> {
+  const out: Record<string, PolicyScope> = {};
+  for (const [name, { values, why }] of Object.entries(scope)) out[name] = Object.freeze({ values: Object.freeze([...values]), why });
+  return Object.freeze(out);
 }
 
 /** `defaults` and `scope` hold whole numbers per option name (which names the model has is checked when it runs). */
