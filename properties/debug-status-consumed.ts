@@ -42,6 +42,14 @@ export default defineInvariant({
   stateApplies: (model) => model.view.status !== undefined,
   state: stale,
   delivery(_x, d) {
+    if (d.lost) {
+      const owner = d.to === 'vmm' ? 'userspace (KVM_SET_GUEST_DEBUG)' : 'the guest';
+      return {
+        message: `${d.describe(d.lost)} latched on cpu${d.cpu}${d.vcpu >= 0 ? ` for vcpu${d.vcpu}` : ''} and owed to ${owner} was cleared before any debug interrupt took it: the event is lost`,
+        cpu: d.cpu,
+        ...(d.vcpu >= 0 ? { vcpu: d.vcpu } : {}),
+      };
+    }
     if (d.missed) {
       return {
         message: `${d.describe(d.missed)} on cpu${d.cpu} never reached userspace: vcpu${d.vcpu} ran its next instruction first`,

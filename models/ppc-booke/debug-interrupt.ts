@@ -15,6 +15,7 @@ import {
   STATUS_HOST,
   STATUS_SPURIOUS,
   VMM_DEBUG,
+  VMM_DEBUG_ENABLE,
   VMM_GHOST,
 } from '../../src/model-kit/debug-status.js';
 import { debugInterruptPending, iacHits, SUPERVISOR, statusBits } from './hardware.js';
@@ -122,11 +123,34 @@ function hostDebugInterrupt(x: Executor, cpu: number): void {
   x.observeDelivery(delivery);
 }
 
+const lost: DeliveryObservation = { ...delivery, to: 'guest', lost: 0 };
+
+/**
+ * Owed events software cleared before any debug interrupt took them. DBSR is write-1-to-clear
+ * (ISA III-E 8.5.2): once a bit is cleared nothing can set it again, so an event of the guest's
+ * world latched while MSR[DE]=0 (DBSR[IDE], the interrupt deferred until DE is set: ISA III-E 8.4)
+ * and then cleared never reaches the guest or userspace. The host's own events are not judged:
+ * the only ones are the switch code's, which no host debugger arms (ptrace is user-only).
+ */
+function observeLost(x: Executor, cpu: number, dbsr: number): void {
+  const gone = ((x.world.cpuGhost[cpu * G + STATUS_GUEST] as number) & ~dbsr) >>> 0;
+  if (gone === 0) return;
+  const v = x.world.running[cpu] as number;
+  lost.cpu = cpu;
+  lost.vcpu = v;
+  lost.to = v >= 0 && (vmmDebug(x, v) & VMM_DEBUG_ENABLE) !== 0 ? 'vmm' : 'guest';
+  lost.status = gone;
+  lost.lost = gone;
+  x.observeDelivery(lost);
+}
+
 /** ModelInstance.observe: the hardware between two instructions on `cpu`. */
 export function observe(x: Executor, cpu: number, inHook: boolean): void {
   const w = x.world;
   const o = cpu * x.regs;
   const dbsr = w.hw[o + DBSR] as number;
+  observeLost(x, cpu, dbsr);
+  if (x.violation) return;
   // Status bits software cleared are no longer owed to anyone.
   for (let k = 0; k < G; k++) {
     const before = w.cpuGhost[cpu * G + k] as number;

@@ -79,6 +79,12 @@ export interface DeliveryObservation {
   again: number;
   /** Events owed to userspace that were lost: the vCPU ran on past them (a software step never reported). */
   missed?: number;
+  /**
+   * Events owed to the guest's world (`to`: the guest itself, or userspace while it debugs) that left
+   * the status register without a debug interrupt taking them: software cleared them (PowerPC DBSR is
+   * write-1-to-clear, so nothing can set them again). Not a delivery; `status` holds the same bits.
+   */
+  lost?: number;
   /** Names the bits of a status mask. */
   describe(mask: number): string;
 }

@@ -224,16 +224,18 @@ export abstract class Observer extends HookRunner {
 
   /** Runs the delivery invariants on a debug interrupt the hardware model took. */
   observeDelivery(d: DeliveryObservation): void {
-    this.accessLog?.push({
-      kind: 'deliver',
-      hook: d.to,
-      cpu: d.cpu,
-      depth: this.nesting,
-      reg: -1,
-      value: d.status,
-      write: undefined,
-      result: undefined,
-    });
+    // An event lost before delivery is reported to the same invariants, but nobody received it.
+    if (!d.lost)
+      this.accessLog?.push({
+        kind: 'deliver',
+        hook: d.to,
+        cpu: d.cpu,
+        depth: this.nesting,
+        reg: -1,
+        value: d.status,
+        write: undefined,
+        result: undefined,
+      });
     this.runChecks(this.deliveryChecks, DELIVERY, d);
   }
 }

@@ -5,7 +5,7 @@
 import type { ModelConfig } from '../../src/engine/model.js';
 import type { Policy } from '../../src/engine/policy.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './mutants.js';
-import { breakpointsDropped, guestDbcr0Lost, hitsNotToUserspace, hostNotRestored } from './ppc-booke-mutants.js';
+import { breakpointsDropped, guestDbcr0Lost, hitsNotToUserspace, hostNotRestored, impreciseDroppedAtPut } from './ppc-booke-mutants.js';
 import {
   copyBeforeIrqsDisabled,
   hostTrfcrNotRestored,
@@ -45,6 +45,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [hitsNotToUserspace, {}],
   [hostNotRestored, {}],
   [guestDbcr0Lost, {}],
+  [impreciseDroppedAtPut, {}],
   [generalDetectNotEmulated, {}],
   [dr6NotReset, {}],
   [dr7NotSavedOnExit, {}],

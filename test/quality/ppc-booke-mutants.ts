@@ -4,8 +4,8 @@
  */
 import type { BookeHost, BookeVcpu } from '../../models/ppc-booke/model.js';
 import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
-import { DBCR0 } from '../../models/ppc-booke/registers.js';
-import { definePolicy, type Hooks } from '../../src/engine/policy.js';
+import { DBCR0, MSR, MSR_DE } from '../../models/ppc-booke/registers.js';
+import { definePolicy, type HookContext, type Hooks } from '../../src/engine/policy.js';
 
 const hooks = fixed.hooks as Hooks<BookeVcpu, BookeHost>;
 const mutant = (name: string, summary: string, override: Hooks<BookeVcpu, BookeHost>) =>
@@ -49,6 +49,36 @@ export const guestDbcr0Lost = mutant(
       const before = k.vcpu.dbgReg[DBCR0] as number;
       hooks.trap?.(k, p);
       k.vcpu.dbgReg[DBCR0] = before; // the store into vcpu->arch.dbg_reg.dbcr0 is missing
+    },
+  },
+);
+
+/** Upstream's kvmppc_vcpu_sync_debug rule for the shadow MSR, without the fixed design's forced DE. */
+function guestOwnDe(k: HookContext<BookeVcpu, BookeHost>): void {
+  k.vcpu.shadowMsr = ((k.vcpu.ctxt[MSR] as number) & MSR_DE) | (k.vcpu.guestDebug ? MSR_DE : 0);
+}
+
+/**
+ * The guest runs on its own MSR[DE] while its comparators are on (the fixed design's fourth fix
+ * undone): an event it raises with DE clear waits in DBSR (IDE), and vcpu_put's kvmppc_clear_dbsr
+ * discards it when KVM_RUN returns first. Every hook that sets the shadow MSR is followed by the rule.
+ */
+export const impreciseDroppedAtPut = mutant(
+  'imprecise-dropped-at-put',
+  "the guest's shadow MSR[DE] follows its own MSR only, so an event latched while it is clear is cleared by vcpu_put, never delivered",
+  {
+    runEnter(k) {
+      hooks.runEnter?.(k);
+      guestOwnDe(k);
+    },
+    setGuestDebug(k, dbg) {
+      const r = hooks.setGuestDebug?.(k, dbg);
+      guestOwnDe(k);
+      return r;
+    },
+    trap(k, p) {
+      hooks.trap?.(k, p);
+      guestOwnDe(k);
     },
   },
 );

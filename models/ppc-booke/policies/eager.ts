@@ -1,13 +1,27 @@
 /**
  * Eager switching for Book E: on every entry (KVM_RUN's first and each re-entry of its loop) save
  * every host debug register and MSR, disarm, load the vCPU's dbg_reg (the guest's own comparators, or
- * userspace's) with DBCR0 last; on every exit clear DBSR, disarm, and restore the host's with DBCR0
+ * userspace's) with DBCR0 last; on every exit clear DBSR (a guest's own event saved and queued for it), disarm, and restore the host's with DBCR0
  * last. The correctness baseline and the cost ceiling (DESIGN §8).
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 import { KVM_EXIT_DEBUG } from '../debug-interrupt.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
-import { DAC, DBCR0, DBCR0_GUEST_MASK, DBCR1, DBCR1_DEFAULT, DBCR2, DBCR2_DEFAULT, IAC, MSR, MSR_DE } from '../registers.js';
+import {
+  DAC,
+  DBCR0,
+  DBCR0_GUEST_MASK,
+  DBCR0_IDM,
+  DBCR1,
+  DBCR1_DEFAULT,
+  DBCR2,
+  DBCR2_DEFAULT,
+  DBSR,
+  DBSR_IDE,
+  IAC,
+  MSR,
+  MSR_DE,
+} from '../registers.js';
 import { kvm_arch_vcpu_ioctl_set_guest_debug, kvmppc_booke_emulate_mfspr, kvmppc_clear_dbsr } from './ppc-booke-2014.js';
 
 const VALUES = [IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR1, DBCR2];
@@ -17,8 +31,10 @@ function enter(k: BookeContext): void {
   k.hw.write(MSR, k.vcpu.hostMsr & ~MSR_DE);
   for (const reg of [...VALUES, DBCR0]) k.vcpu.hostDbg[reg] = k.hw.read(reg);
   load(k, k.vcpu.dbgReg, true);
-  // The guest runs with its own MSR[DE], or with DE while userspace debugs it.
-  k.vcpu.shadowMsr = ((k.vcpu.ctxt[MSR] as number) & MSR_DE) | (k.vcpu.guestDebug ? MSR_DE : 0);
+  // The guest runs with its own MSR[DE], or with DE while userspace debugs it or its own comparators
+  // are on: every event then exits at once, and none waits in DBSR (imprecise) for the exit's clear.
+  const own = (k.vcpu.dbgReg[DBCR0] as number) & DBCR0_IDM;
+  k.vcpu.shadowMsr = ((k.vcpu.ctxt[MSR] as number) & MSR_DE) | (k.vcpu.guestDebug || own ? MSR_DE : 0);
 }
 
 /** Loads a debug context, DBCR0 last; the guest's with every comparator qualified for MSR[PR]=1 (where it runs). */
@@ -47,6 +63,12 @@ export default definePolicy<BookeVcpu, BookeHost>({
     guestEnter: enter,
     guestExit(k, reason) {
       k.hw.write(MSR, k.hw.read(MSR) & ~MSR_DE);
+      // The guest's own event is saved for it to read and queued until its MSR[DE] is set
+      // (kvmppc_core_queue_debug; kvmppc_booke_irqprio_deliver waits for DE).
+      if (reason === 'debug' && !k.vcpu.guestDebug) {
+        k.vcpu.dbsr = (k.hw.read(DBSR) | ((k.vcpu.ctxt[MSR] as number) & MSR_DE ? 0 : DBSR_IDE)) >>> 0;
+        k.vcpu.debugQueued = 1;
+      }
       kvmppc_clear_dbsr(k);
       load(k, k.vcpu.hostDbg);
       k.hw.write(MSR, k.vcpu.hostMsr);

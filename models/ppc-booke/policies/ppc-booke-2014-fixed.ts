@@ -6,7 +6,11 @@
  * DBCR1/DBCR2 qualified for MSR[PR]=1, as KVM_SET_GUEST_DEBUG already does on BookE-PR, so the
  * guest's comparators never match the host kernel's code while KVM_RUN has them live; (3) while
  * userspace debugs, DE is forced in the shadow MSR only, and the guest's own MSR[DE] is kept
- * (upstream kvmppc_vcpu_sync_debug clears it, so the guest reads it back as 0 and loses it).
+ * (upstream kvmppc_vcpu_sync_debug clears it, so the guest reads it back as 0 and loses it);
+ * (4) the guest runs with DE forced in its shadow MSR whenever its dbg_reg has DBCR0[IDM], so its
+ * events exit at once and are queued for it (kvmppc_booke_irqprio_deliver holds a queued debug
+ * interrupt until the guest's MSR[DE] is set), instead of waiting in DBSR as imprecise events that
+ * kvmppc_booke_vcpu_put's kvmppc_clear_dbsr() discards when KVM_RUN returns first.
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
@@ -14,6 +18,7 @@ import {
   DAC,
   DBCR0,
   DBCR0_GUEST_MASK,
+  DBCR0_IDM,
   DBCR1,
   DBCR1_DEFAULT,
   DBCR2,
@@ -24,7 +29,12 @@ import {
   MSR_DE,
   REGISTER_COUNT,
 } from '../registers.js';
-import upstream, { kvm_arch_vcpu_ioctl_set_guest_debug, kvmppc_booke_emulate_mfspr, switch_booke_debug_regs } from './ppc-booke-2014.js';
+import upstream, {
+  kvm_arch_vcpu_ioctl_set_guest_debug,
+  kvmppc_booke_emulate_mfspr,
+  kvmppc_handle_exit,
+  switch_booke_debug_regs,
+} from './ppc-booke-2014.js';
 
 const loaded = new Float64Array(REGISTER_COUNT);
 
@@ -36,9 +46,24 @@ function sanitised(k: BookeContext): Float64Array {
   return loaded;
 }
 
-/** kvmppc_vcpu_sync_debug without clearing the guest's MSR[DE]. */
+/** kvmppc_vcpu_sync_debug without clearing the guest's MSR[DE], forcing DE while the guest's own comparators are on. */
 function sync_debug_fixed(k: BookeContext): void {
-  k.vcpu.shadowMsr = ((k.vcpu.ctxt[MSR] as number) & MSR_DE) | (k.vcpu.guestDebug ? MSR_DE : 0);
+  const own = (k.vcpu.dbgReg[DBCR0] as number) & DBCR0_IDM;
+  k.vcpu.shadowMsr = ((k.vcpu.ctxt[MSR] as number) & MSR_DE) | (k.vcpu.guestDebug || own ? MSR_DE : 0);
+}
+
+/**
+ * kvmppc_handle_exit with kvmppc_handle_debug queueing the guest's event whatever its MSR[DE]
+ * (upstream queues only with DE set): the guest reads it in DBSR, with IDE while its DE is clear.
+ */
+function handle_exit_fixed(k: BookeContext, reason: string): number | undefined {
+  if (reason !== 'debug' || k.vcpu.guestDebug) return kvmppc_handle_exit(k, reason);
+  const dbsr = k.hw.read(DBSR); // kvmppc_restart_interrupt: save DBSR, then kvmppc_clear_dbsr
+  k.hw.write(DBSR, dbsr);
+  const de = (k.vcpu.ctxt[MSR] as number) & MSR_DE;
+  k.vcpu.dbsr = (dbsr | (de ? 0 : DBSR_IDE)) >>> 0;
+  if (dbsr & ~DBSR_IDE && (k.vcpu.dbgReg[DBCR0] as number) & DBCR0_IDM) k.vcpu.debugQueued = 1; // kvmppc_core_queue_debug
+  return undefined; // RESUME_GUEST
 }
 
 /** kvmppc_vcpu_run's way in, loading the sanitised context. */
@@ -47,6 +72,7 @@ function run_enter_fixed(k: BookeContext): void {
   switch_booke_debug_regs(k, debug);
   k.vcpu.hostDbg.set(k.host.thread);
   k.host.thread.set(debug);
+  sync_debug_fixed(k);
 }
 
 /** kvmppc_booke_emulate_mtspr with the switch moved before `current->thread.debug = ...`, sanitised. */
@@ -62,16 +88,18 @@ export function emulate_mtspr_fixed(k: BookeContext, sprn: number, spr_val: numb
   const debug = sanitised(k);
   switch_booke_debug_regs(k, debug); // the old thread.debug still decides
   k.host.thread.set(debug);
+  sync_debug_fixed(k);
 }
 
 export default definePolicy<BookeVcpu, BookeHost>({
   name: 'ppc-booke-2014-fixed',
   arch: 'ppc-booke',
   summary:
-    "ppc-booke-2014 with fixes for what the checker finds (not upstream): a guest mtspr clearing DBCR0[IDM] reloads the comparators; guest DBCR1/DBCR2 loaded user-only; the guest's MSR[DE] kept while userspace debugs",
+    "ppc-booke-2014 with fixes for what the checker finds (not upstream): a guest mtspr clearing DBCR0[IDM] reloads the comparators; guest DBCR1/DBCR2 loaded user-only; the guest's MSR[DE] kept while userspace debugs; DE forced in the shadow MSR while the guest's own comparators are on, so no event waits in DBSR for vcpu_put to clear",
   hooks: {
     ...upstream.hooks,
     runEnter: run_enter_fixed,
+    guestExit: handle_exit_fixed,
     setGuestDebug(k, dbg) {
       const msr = k.vcpu.ctxt[MSR] as number;
       const r = kvm_arch_vcpu_ioctl_set_guest_debug(k, dbg);

@@ -1,0 +1,125 @@
+/**
+ * Book E debug events lost before delivery: DBSR is write-1-to-clear, so an event latched while
+ * MSR[DE]=0 (DBSR[IDE]: the interrupt waits until DE is set) and then cleared by software is gone.
+ * A planted mutant of the fixed design (the guest on its own MSR[DE], as upstream) is found only by
+ * this judgement; upstream itself loses such events at vcpu_put (kvmppc_booke_vcpu_put ->
+ * kvmppc_clear_dbsr); the fixed design and eager, which take every event at once, hold.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BookeHost, BookeVcpu } from '../../models/ppc-booke/model.js';
+import { ppcBooke } from '../../models/ppc-booke/model.js';
+import eager from '../../models/ppc-booke/policies/eager.js';
+import upstream from '../../models/ppc-booke/policies/ppc-booke-2014.js';
+import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
+import { invariantsFor } from '../../properties/suites.js';
+import { definePolicy, type Policy } from '../../src/engine/policy.js';
+import { eventFromJSON, type TraceEvent } from '../../src/engine/trace.js';
+import { check, makeExecutor } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
+import { impreciseDroppedAtPut } from './ppc-booke-mutants.js';
+
+const all = invariantsFor('ppc-booke');
+const LOST = /cleared before any debug interrupt took it: the event is lost/;
+
+/**
+ * Replays `trace` under `policy` with every invariant: the first violation's message, if any, and
+ * how many debug exits the policy handled. `strict`: every event must be enabled when its turn
+ * comes; otherwise one that is not (the run loop already left by a debug exit) is skipped.
+ */
+function replay(policy: Policy<BookeVcpu, BookeHost>, trace: TraceEvent[], strict = true): { message?: string; debugExits: number } {
+  let debugExits = 0;
+  const guestExit = policy.hooks.guestExit;
+  const spy = definePolicy<BookeVcpu, BookeHost>({
+    ...policy,
+    hooks: {
+      ...policy.hooks,
+      guestExit(k, reason) {
+        if (reason === 'debug') debugExits++;
+        return guestExit?.(k, reason);
+      },
+    },
+  });
+  const x = makeExecutor(spy as Policy, ppcBooke, all);
+  for (const e of trace) {
+    const ev = eventFromJSON(x, e);
+    if (typeof ev === 'string') throw new Error(ev);
+    const enabled = x.kinds[ev[0] as number]?.accepts(x, ev) === true;
+    if (strict) expect(enabled, JSON.stringify(e)).toBe(true);
+    if (!enabled) continue;
+    x.apply(ev);
+    if (x.violation) return { message: x.violation.message, debugExits };
+  }
+  return { debugExits };
+}
+
+// The guest arms IAC1 at 0x1000 for itself (each emulated mtspr is an exit handled in the run loop),
+// with its MSR[DE] clear (a new vCPU's MSR is 0), runs into it, and KVM_RUN returns (a signal)
+// before it sets DE; vcpu_put follows.
+const guestOwn: TraceEvent[] = [
+  { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_WRITE', vcpu: 0, reg: 'IAC1', value: 0x1000 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_WRITE', vcpu: 0, reg: 'DBCR0', value: 0x40800000 },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 },
+  { event: 'GUEST_EXIT', vcpu: 0, reason: 'irq' },
+  { event: 'RUN_RETURN', vcpu: 0 },
+  { event: 'VCPU_PUT', vcpu: 0 },
+];
+
+// userspace sets a breakpoint at 0x1000; upstream's KVM_SET_GUEST_DEBUG does not force the shadow
+// MSR[DE] (only kvmppc_set_msr calls kvmppc_vcpu_sync_debug), so the hit waits in DBSR.
+const userspaceOwn: TraceEvent[] = [
+  { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+  { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'on', bps: '0x1000' },
+  { event: 'GUEST_ENTER', vcpu: 0 },
+  { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 },
+  { event: 'GUEST_EXIT', vcpu: 0, reason: 'irq' },
+  { event: 'RUN_RETURN', vcpu: 0 },
+  { event: 'VCPU_PUT', vcpu: 0 },
+];
+
+describe('a latched debug event cleared before delivery is lost', () => {
+  it('finds the mutant (guest on its own MSR[DE]) under debug-status-consumed, at vcpu_put', () => {
+    const r = check(impreciseDroppedAtPut, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
+    expect(r.verdict).toBe('violated');
+    expect(r.violation?.invariant).toBe('debug-status-consumed');
+    expect(r.violation?.message).toMatch(LOST);
+    expect(r.violation?.message).toMatch(/owed to the guest/);
+    expect(r.trace.at(-1)?.event).toBe('VCPU_PUT');
+    expect(replay(impreciseDroppedAtPut, guestOwn).message).toMatch(LOST);
+    // The shortest: the guest arms IAC1 (two emulated mtspr), runs into it, KVM_RUN returns, vcpu_put.
+    const shortest = explore(impreciseDroppedAtPut, { arch: ppcBooke, invariants: all, depth: 10 });
+    expect(shortest.violation?.message).toMatch(LOST);
+    expect(shortest.trace).toHaveLength(10);
+  });
+
+  it('finds nothing else wrong with the mutant: every other invariant holds on it', () => {
+    const others = all.filter((i) => i.name !== 'debug-status-consumed');
+    const r = check(impreciseDroppedAtPut, { arch: ppcBooke, invariants: others, seed: 1, runs: 3000 });
+    expect(r.violation?.message).toBeUndefined();
+    expect(explore(impreciseDroppedAtPut, { arch: ppcBooke, invariants: others, depth: 8 }).verdict).toBe('held');
+  });
+
+  it('upstream (3.15+) loses the same events at vcpu_put: the guest own, and userspace breakpoints', () => {
+    const own = replay(upstream, guestOwn);
+    expect(own.message).toMatch(/IAC1.*owed to the guest was cleared/);
+    expect(own.debugExits).toBe(0);
+    const gdb = replay(upstream, userspaceOwn);
+    expect(gdb.message).toMatch(/IAC1.*owed to userspace \(KVM_SET_GUEST_DEBUG\) was cleared/);
+    expect(gdb.debugExits).toBe(0);
+  });
+
+  it('the fixed design and eager take those events at once (a debug exit) and hold on the same traces and under check', () => {
+    for (const policy of [fixed, eager] as Policy<BookeVcpu, BookeHost>[]) {
+      for (const trace of [guestOwn, userspaceOwn]) {
+        const r = replay(policy, trace, false);
+        expect(r.message, policy.name).toBeUndefined();
+        expect(r.debugExits, policy.name).toBe(1);
+      }
+      const r = check(policy, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
+      expect(r.violation?.message, policy.name).toBeUndefined();
+    }
+  });
+});
