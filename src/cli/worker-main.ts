@@ -7,18 +7,17 @@ import { parentPort } from 'node:worker_threads';
 import { architectures, policies } from '../../models/catalog.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { describeError } from '../engine/execute.js';
+import { guardProcessEnds } from '../engine/process-ends.js';
 import { loadPolicyFile } from '../persistence/load-policy.js';
 import { check } from '../searches/check.js';
 import { explore } from '../searches/explore.js';
 import type { WorkerJob, WorkerShared } from '../searches/worker-run.js';
-import { PolicyExitError } from './policy-exit.js';
 
 /** The worker side: finds the policy (built-in, or its export in its file) and runs the job with the shared memory. */
 async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
-  // A hook calling process.exit would end this thread with no report: make it a thrown error, reported as policy-total.
-  process.exit = ((code?: number) => {
-    throw new PolicyExitError(code);
-  }) as typeof process.exit;
+  // A hook calling process.exit (or abort, or killing the process) would end this thread or the
+  // process with no report: make it a thrown error, reported as policy-total.
+  guardProcessEnds();
   const policy = job.file
     ? (await loadPolicyFile(job.exportName ? `${job.file}#${job.exportName}` : job.file)).find(
         (p) => p.policy.name === job.policy && p.policy.arch === job.arch,
@@ -70,8 +69,8 @@ async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
 /** A job as the main thread sends it: in `workerData` (a worker of its own), or as a message (a pooled worker). */
 export type JobData = { worldswitchJob?: WorkerJob; shared?: WorkerShared; worldswitchPool?: boolean };
 
-/** Error codes of bad input (UsageError, CheckPathError): the main thread reports them as such. */
-export const USAGE_CODES: ReadonlySet<unknown> = new Set(['ERR_USAGE', 'ERR_CHECK_PATH']);
+/** Error codes of bad input (UsageError, CheckPathError, a policy's scope or definition): the main thread reports them as such. */
+export const USAGE_CODES: ReadonlySet<unknown> = new Set(['ERR_USAGE', 'ERR_CHECK_PATH', 'ERR_POLICY_SCOPE', 'ERR_POLICY_DEFINITION']);
 
 /** Runs one job and posts its result (or the error that stopped it). */
 export function runJob(data: JobData): void {
