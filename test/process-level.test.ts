@@ -124,6 +124,42 @@ describe('9. process.exit() in a hook, in the commands that run hooks in-process
   });
 });
 
+describe('9. process.abort(), process.reallyExit() and a kill of the checker in a hook are findings too', () => {
+  let trace: string;
+  beforeAll(() => {
+    trace = join(dir, 'ends.json');
+    expect(run(['check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '1', '--out', trace]).code).toBe(1);
+  });
+  // Each used to end the process its own way: abort with a core dump (134), reallyExit with the
+  // policy's code and no report (exit 0 reads as held), the kill as a Ctrl-C (143, the other
+  // policies held-so-far).
+  const cases = [
+    ['process-abort.ts', /PolicyExitError: called process\.abort\(\)/],
+    ['process-really-exit.ts', /PolicyExitError: called process\.reallyExit\(0\)/],
+    ['process-kill.ts', /PolicyExitError: called process\.kill\(\d+, "SIGTERM"\)/],
+  ] as const;
+  for (const [file, says] of cases) {
+    it(`${file}: replay --policy, cost and check report policy-total, exit 1`, () => {
+      for (const args of [
+        ['replay', trace, '--policy', join(H, file)],
+        ['cost', join(H, file), '--rounds', '2'],
+        ['check', join(H, file), '--runs', '20'],
+      ]) {
+        const r = run(args);
+        expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 1, err: '' });
+        expect(r.out).toMatch(says);
+      }
+    });
+  }
+  it('a policy file that calls process.abort() while loading is an input error, exit 2', () => {
+    const file = join(dir, 'abort-at-load.mjs');
+    writeFileSync(file, 'process.abort();\nexport default {};\n');
+    const r = run(['check', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^worldswitch: .*called process\.abort\(\) while loading\n$/);
+  });
+});
+
 describe('18. a saved trace replays from any directory', () => {
   it('policyFile is relative to the trace file', () => {
     const trace = join(dir, 'twin.json');

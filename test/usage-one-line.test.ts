@@ -43,6 +43,14 @@ describe('replay --policy', () => {
     expect(r.err).toBe('worldswitch: --policy takes a policy (<arch>/<name>, a name or a policy file), got "".\n');
   });
 
+  it('a file with several policies names its exports (file#export), not "name one as <arch>/<name>"', async () => {
+    const r = await cli('replay', trace, '--policy', 'test/fixtures/side-by-side.ts');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      'worldswitch: --policy test/fixtures/side-by-side.ts holds 2 policies for arch arm64-nvhe: pick one, test/fixtures/side-by-side.ts#a or test/fixtures/side-by-side.ts#b.\n',
+    );
+  });
+
   it('of another architecture names both architectures, not "name one as <arch>/<name>"', async () => {
     const r = await cli('replay', trace, '--policy', 'x86-vmx/eager');
     expect(r.code).toBe(2);

@@ -17,12 +17,12 @@ import { type CostFlags, costCommand } from './cost-command.js';
 import { type ExploreFlags, exploreCommand } from './explore-command.js';
 import { type Io, type Signal, signalExitCode } from './io.js';
 import { listCommand } from './list-command.js';
-import { PolicyExitError } from './policy-exit.js';
 import { type JobData, runJob, USAGE_CODES } from './worker-main.js';
 
 export { PolicyExitError } from './policy-exit.js';
 
 import { describeError } from '../engine/execute.js';
+import { guardProcessEnds } from '../engine/process-ends.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { COST_DEFAULTS } from '../searches/cost.js';
 import { type MergeFlags, mergeCommand } from './merge-command.js';
@@ -225,7 +225,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 /** process.exit as Node provides it: a policy's call to `process.exit` is made to throw instead (see `run`). */
-const realExit = process.exit.bind(process);
+let realExit: (code?: number) => never = process.exit.bind(process);
 
 /** Entry point of the `worldswitch` binary. */
 export async function run(): Promise<void> {
@@ -258,10 +258,9 @@ export async function run(): Promise<void> {
       for (const h of handlers) h(signal, count);
     });
   }
-  // Policy code (hooks, module top level) runs in this thread for cost and replay: process.exit there is a finding.
-  process.exit = ((code?: number) => {
-    throw new PolicyExitError(code);
-  }) as typeof process.exit;
+  // Policy code (hooks, module top level) runs in this thread for cost and replay: process.exit,
+  // process.abort, process.reallyExit or a kill of this process there is a finding.
+  realExit = guardProcessEnds().exit;
   // A status line needs a terminal that understands \r and ESC [K: not CI logs, not TERM=dumb (Emacs shells, some IDEs).
   const tty = process.stderr.isTTY === true && !process.env.CI && process.env.TERM !== 'dumb';
   const io: Io = {

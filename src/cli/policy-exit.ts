@@ -1,7 +1,2 @@
-/** What a policy hook (or module) that calls `process.exit` gets: an error, which the executor reports as policy-total. */
-export class PolicyExitError extends Error {
-  constructor(code: unknown) {
-    super(`called process.exit(${code === undefined ? '' : String(code)}): a policy cannot end the checker`);
-    this.name = 'PolicyExitError';
-  }
-}
+/** What a policy hook (or module) that calls `process.exit` gets (see `engine/process-ends.ts`). */
+export { PolicyExitError } from '../engine/process-ends.js';

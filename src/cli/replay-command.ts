@@ -68,6 +68,11 @@ async function policyFor(saved: TraceFile, file: string, flags: ReplayCommandFla
       `--policy ${flag} is a policy for ${otherArchs.join(', ')}, but ${file} is a trace of ${saved.arch}: replay it with a policy of ${saved.arch}.`,
     );
   }
+  const exports = found.flatMap((s) => (s.file && s.exportName ? [`${s.file}#${s.exportName}`] : []));
+  if (flag && found.length > 1 && exports.length === found.length) {
+    // A file with several policies: name them as --policy takes them, not as <arch>/<name> (not built-in names).
+    throw new UsageError(`--policy ${flag} holds ${found.length} policies for arch ${saved.arch}: pick one, ${exports.join(' or ')}.`);
+  }
   if (first === undefined || found.length > 1) {
     const what = flag ? `--policy ${flag}` : `${file}: policy "${saved.policy}"`;
     throw new UsageError(

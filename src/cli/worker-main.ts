@@ -7,18 +7,17 @@ import { parentPort } from 'node:worker_threads';
 import { architectures, policies } from '../../models/catalog.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { describeError } from '../engine/execute.js';
+import { guardProcessEnds } from '../engine/process-ends.js';
 import { loadPolicyFile } from '../persistence/load-policy.js';
 import { check } from '../searches/check.js';
 import { explore } from '../searches/explore.js';
 import type { WorkerJob, WorkerShared } from '../searches/worker-run.js';
-import { PolicyExitError } from './policy-exit.js';
 
 /** The worker side: finds the policy (built-in, or its export in its file) and runs the job with the shared memory. */
 async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
-  // A hook calling process.exit would end this thread with no report: make it a thrown error, reported as policy-total.
-  process.exit = ((code?: number) => {
-    throw new PolicyExitError(code);
-  }) as typeof process.exit;
+  // A hook calling process.exit (or abort, or killing the process) would end this thread or the
+  // process with no report: make it a thrown error, reported as policy-total.
+  guardProcessEnds();
   const policy = job.file
     ? (await loadPolicyFile(job.exportName ? `${job.file}#${job.exportName}` : job.file)).find(
         (p) => p.policy.name === job.policy && p.policy.arch === job.arch,

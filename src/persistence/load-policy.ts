@@ -5,6 +5,7 @@ import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { errorMessage } from '../engine/describe-thrown.js';
 import { describeError } from '../engine/executor-types.js';
 import { isPolicy, type Policy, PolicyError, validateDefinition } from '../engine/policy.js';
+import { guardProcessEnds } from '../engine/process-ends.js';
 import { checkInputFile } from './input-file.js';
 import { UsageError } from './usage-error.js';
 
@@ -159,10 +160,7 @@ export async function probePolicyFile(address: string, timeoutMs: number): Promi
 /** The worker side of `probePolicyFile`. */
 export async function probeMain(): Promise<void> {
   const address = (workerData as { worldswitchProbe: string }).worldswitchProbe;
-  const realExit = process.exit;
-  process.exit = ((code?: number) => {
-    throw new Error(`called process.exit(${code ?? ''}) while loading`);
-  }) as typeof process.exit;
+  const guard = guardProcessEnds((call, arg) => new Error(`called ${call}(${arg ?? ''}) while loading`));
   try {
     if (/\.[mc]?ts(#|$)/.test(address)) await import('tsx/esm/api');
     parentPort?.postMessage({ importing: true });
@@ -172,6 +170,6 @@ export async function probeMain(): Promise<void> {
     const error = e instanceof UsageError ? e.message : `Cannot load policy file ${address}: ${loadErrorLine(e)}`;
     parentPort?.postMessage({ error });
   } finally {
-    process.exit = realExit;
+    guard.restore();
   }
 }
