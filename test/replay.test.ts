@@ -159,6 +159,14 @@ describe('a bad trace file: exit 2, one line on stderr, no stack', () => {
       /config\.cpus: cpus must be between 1 and 4/,
     ],
     [
+      'a configuration without cpus (every saved trace has cpus and vcpus)',
+      () =>
+        variant('no-cpus', (t) => {
+          delete (t.config as Record<string, number>).cpus;
+        }),
+      /config\.cpus: missing/,
+    ],
+    [
       'an unknown register',
       () =>
         variant('register', (t) => {

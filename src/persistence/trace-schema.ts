@@ -5,17 +5,23 @@ import { eventFromJSON, type TraceEvent } from '../engine/trace.js';
 import { parseOrThrow } from './trace-file.js';
 import { UsageError } from './usage-error.js';
 
-/** The schema of a saved configuration on `arch`: each of its options, an integer in the option's range. */
+/** Options every saved configuration has (every model has had them from the first trace format on). */
+const ALWAYS_SAVED = ['cpus', 'vcpus'];
+
+/**
+ * The schema of a saved configuration on `arch`: each of its options, an integer in the option's
+ * range; cpus and vcpus required (a trace without them was edited), the others optional (a trace
+ * saved before an option existed ran with its default).
+ */
 export function configSchema(arch: ArchModel): z.ZodType<Record<string, number>> {
   const shape = Object.fromEntries(
-    arch.options.map((o) => [
-      o.name,
-      z
+    arch.options.map((o) => {
+      const value = z
         .int()
         .min(o.min, `${o.name} must be between ${o.min} and ${o.max} on ${arch.id}`)
-        .max(o.max, `${o.name} must be between ${o.min} and ${o.max} on ${arch.id}`)
-        .optional(),
-    ]),
+        .max(o.max, `${o.name} must be between ${o.min} and ${o.max} on ${arch.id}`);
+      return [o.name, ALWAYS_SAVED.includes(o.name) ? value : value.optional()];
+    }),
   );
   return z.strictObject(shape) as unknown as z.ZodType<Record<string, number>>;
 }

@@ -21,5 +21,5 @@ export function renderReplaySummary(outcomes: readonly ReplayOutcome[]): string 
       .trimEnd(),
   );
   const counts = (['held', 'violated', 'diverged'] as const).map((v) => `${outcomes.filter((o) => o.verdict === v).length} ${MEANING[v]}`);
-  return `${table.join('\n')}\n${outcomes.length} traces: ${counts.join(', ')}\n`;
+  return `${table.join('\n')}\n${outcomes.length} trace${outcomes.length === 1 ? '' : 's'}: ${counts.join(', ')}\n`;
 }
