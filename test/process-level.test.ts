@@ -47,9 +47,14 @@ describe('12. signals, on every command, not on a terminal', () => {
   it('SIGINT during a multi-policy explore stops the whole run, not just the current policy', async () => {
     const r = await interruptOnce(['explore', 'eager', '--depth', '9', '--quiet', '--json'], 'SIGINT', 4000);
     expect(r.code).toBe(130);
-    const json = JSON.parse(r.out) as { results?: unknown[] };
+    type Report = { verdict: string; stats: { peakBytes: number } };
+    const json = JSON.parse(r.out) as Report & { results?: Report[] };
     const reported = json.results?.length ?? 1;
     expect(reported).toBeLessThan(6);
+    // The stopped search's peak is of the levels it completed (it read 0 when the run was abandoned).
+    const stopped = json.results?.at(-1) ?? json;
+    expect(stopped.verdict).toBe('held-so-far');
+    expect(stopped.stats.peakBytes).toBeGreaterThan(0);
     expect(r.err).toMatch(new RegExp(`stopped by SIGINT; ${reported} of 6 policies reported`));
   }, 60_000);
   it('SIGINT during a multi-policy explore in text prints the report of the policy it stopped', async () => {

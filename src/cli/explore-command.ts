@@ -131,7 +131,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           depthCompleted: Math.max(0, (a.progress[0] as number) - 1),
           states: a.progress[1] as number,
           transitions: a.progress[2] as number,
-          peakBytes: 0,
+          peakBytes: a.progress[3] as number,
           domain: arch.smallDomain,
           symmetry: [],
           trace: [],

@@ -56,10 +56,11 @@ async function workerMain(job: WorkerJob, shared: WorkerShared): Promise<void> {
       ...maxStates,
       ...(job.file ? { watch } : {}),
       shouldStop,
-      onProgress: (depth, states, transitions) => {
+      onProgress: (depth, states, transitions, peakBytes) => {
         progress[0] = depth;
         progress[1] = states;
         progress[2] = transitions;
+        progress[3] = peakBytes; // of the levels completed: what a stopped search's timing line shows
       },
     });
     parentPort?.postMessage(result);

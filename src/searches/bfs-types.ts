@@ -17,7 +17,7 @@ export interface BfsOptions {
   /** Polled every 1024 transitions (e.g. Ctrl-C); true stops the search with the depth completed so far. */
   readonly shouldStop?: () => boolean;
   /** Called every 1024 transitions with the depth under way, states and transitions so far. */
-  readonly onProgress?: (depth: number, states: number, transitions: number) => void;
+  readonly onProgress?: (depth: number, states: number, transitions: number, peakBytes: number) => void;
   /** `--max-states`: stop (with the depth completed) once this many distinct states are stored. */
   readonly maxStates?: number;
   /**

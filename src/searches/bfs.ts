@@ -126,7 +126,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const sink: ExpandSink = {
     transition: () => {
       if ((++transitions & 1023) === 0) {
-        options.onProgress?.(level, seen.size, transitions);
+        options.onProgress?.(level, seen.size, transitions, peakBytes);
         if (options.shouldStop?.()) {
           ended = result('stopped', level - 1);
           return true;
@@ -228,7 +228,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       },
       // Chunks are merged in frontier order while the workers still expand later ones.
       (chunk) => (end = mergeChunk(d, chunk)) !== undefined,
-      (extra) => options.onProgress?.(d, seen.size + merged.size, before + extra),
+      (extra) => options.onProgress?.(d, seen.size + merged.size, before + extra, peakBytes),
       options.shouldStop,
     );
     if (out.ended) return end;

@@ -19,7 +19,7 @@ export interface ExploreOptions {
   /** Identify states that differ only by a permutation of CPUs (default true). */
   readonly symmetry?: boolean;
   readonly shouldStop?: () => boolean;
-  readonly onProgress?: (depth: number, states: number, transitions: number) => void;
+  readonly onProgress?: (depth: number, states: number, transitions: number, peakBytes: number) => void;
   /** Count lifecycle transitions and events exercised (`ExploreResult.coverage`). */
   readonly coverage?: boolean;
   /** Shared memory for a watchdog (user policy files run in a worker). */

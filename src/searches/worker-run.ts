@@ -126,7 +126,7 @@ export function runInWorker<R>(entry: string, job: WorkerJob, maxSteps: number, 
     beat: new SharedArrayBuffer(4 * 4),
     trace: new SharedArrayBuffer(Math.max(1, maxSteps) * EVENT_WIDTH * 8),
     stop: new SharedArrayBuffer(4),
-    progress: new SharedArrayBuffer(3 * 8),
+    progress: new SharedArrayBuffer(4 * 8),
   };
   const beats = new Int32Array(shared.beat);
   const stop = new Int32Array(shared.stop);
