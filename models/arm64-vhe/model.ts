@@ -9,8 +9,17 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/engine/policy.js';
 import type { World } from '../../src/engine/world.js';
 import { vcpuEvent } from '../../src/model-kit/events.js';
-import { DEBUG_ABI_2015, DEBUG_ABI_2025, vmmIntentFor } from '../arm64-nvhe/debug-abi.js';
-import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
+import { DEBUG_ABI_2025, vmmIntentFor } from '../arm64-nvhe/debug-abi.js';
+import {
+  ARM64_VCPU_SCALARS,
+  type Arm64Host,
+  type Arm64Vcpu,
+  arm64Nvhe,
+  DEBUG_ABI_OPTION,
+  GDB_OPTION,
+  resetArm64World,
+  storage,
+} from '../arm64-nvhe/model.js';
 import { DBG_MDSCR_MDE, DBG_MDSCR_SS, ID_AA64DFR0_EL1, MDCCINT_EL1, MDCR_EL2, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
 import { guestEretEvent, guestStepView, type StepCpu, softwareStep } from '../arm64-nvhe/software-step.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
@@ -94,17 +103,10 @@ export const arm64Vhe: ArchModel = {
   id: 'arm64-vhe',
   summary: 'arm64 with VHE: host kernel at EL2 (HCR_EL2.E2H = TGE = 1), EL1 sysregs deferred to vcpu_load/vcpu_put (Linux 4.17 onwards)',
   options: [
-    ...arm64Nvhe.options,
-    { name: 'gdb', describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)', default: 0, min: 0, max: 1 },
+    ...arm64Nvhe.options.filter((o) => o !== GDB_OPTION && o !== DEBUG_ABI_OPTION),
+    GDB_OPTION,
     { name: 'oslock', describe: 'guests lock their OS Lock (1), or only unlock it, as Linux does at boot (0)', default: 0, min: 0, max: 1 },
-    {
-      name: 'debug-abi',
-      describe:
-        "what userspace debugging is owed: 2025 (Linux 6.14, only its breakpoints live) or any earlier year (4.2-6.13: without USE_HW the guest's own stay live, routed to it)",
-      default: DEBUG_ABI_2025,
-      min: DEBUG_ABI_2015,
-      max: DEBUG_ABI_2025,
-    },
+    DEBUG_ABI_OPTION,
     {
       name: 'domain-slots',
       describe: 'breakpoint and watchpoint slots of each kind explore draws from (the last N; 1 is the small domain)',
