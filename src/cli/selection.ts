@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Executor, POLICY_TOTAL } from '../engine/execute.js';
-import type { Invariant } from '../engine/invariant.js';
+import { checkedByDefault, type Invariant } from '../engine/invariant.js';
 import { HOOK_NAMES } from '../engine/lifecycle.js';
 import type { ArchModel } from '../engine/model.js';
 import type { Policy } from '../engine/policy.js';
@@ -121,11 +121,24 @@ export function checkPathFlag(path: string | undefined): void {
   }
 }
 
-/** The invariants to check on `arch`: the named ones (policy-total always), or all; less the skipped ones (`--skip-invariant`). */
-export function invariantsToCheck(arch: ArchModel, names: readonly string[], catalog: Catalog, skip: readonly string[] = []): Invariant[] {
+/**
+ * The invariants to check on `arch` under model `config`: the named ones (policy-total always), or
+ * all that apply without naming (`Invariant.onlyWith`); less the skipped ones (`--skip-invariant`).
+ */
+export function invariantsToCheck(
+  arch: ArchModel,
+  names: readonly string[],
+  catalog: Catalog,
+  skip: readonly string[] = [],
+  config: Readonly<Record<string, unknown>> = {},
+): Invariant[] {
   return catalog
     .invariantsFor(arch.id)
-    .filter((i) => (names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL) && !skip.includes(i.name));
+    .filter(
+      (i) =>
+        (names.length === 0 ? checkedByDefault(i, arch.id, config) : names.includes(i.name) || i.name === POLICY_TOTAL) &&
+        !skip.includes(i.name),
+    );
 }
 
 /** A model option's flag value: commander keys `--guest-step` as `guestStep`. */
