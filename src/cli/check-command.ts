@@ -215,7 +215,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     io.out(
       renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))) +
         modelFlagNotes(selected, flags) +
-        invariantNotes(selected, names, catalog),
+        invariantNotes(selected, names, catalog, flags),
     );
   }
   // A --path is a counterexample's replay: held means it was taken with other flags (or is no printed path).

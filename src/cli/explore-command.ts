@@ -259,7 +259,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     io.out(
       renderMultiPolicy(results, shown, renderExploreTable(results.map((r) => r.result))) +
         modelFlagNotes(selected, flags) +
-        invariantNotes(selected, names, catalog),
+        invariantNotes(selected, names, catalog, flags),
     );
   }
   if (signal && code !== 3) {

@@ -22,7 +22,7 @@ export async function selectForRun(
   checkDestinations(flags);
   const selected = await selectAll(args, catalog, flags.hookTimeout);
   checkModelFlags(selected, flags, catalog);
-  checkInvariantsApply(names, selected, catalog);
+  checkInvariantsApply(names, selected, catalog, flags);
   noteUncalledHooks(selected, flags, io);
   warnUnmatchedKnown(
     known,

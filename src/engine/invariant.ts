@@ -108,9 +108,9 @@ export interface Invariant {
   /** Whether `state` can find anything on `model`; when false the executor never calls it. Default true. */
   stateApplies?(model: ModelInstance): boolean;
   /**
-   * Architectures of `archs` where the invariant is checked by default only with a model option set
-   * (arch -> option name: arm64-nvhe's userspace-debugging claims need `--gdb 1`, so its default
-   * selection and reports stay as they were without it). `--invariant` still selects it by name.
+   * Architectures of `archs` where the invariant applies only with a model option set (arch -> option
+   * name: arm64-nvhe's userspace-debugging claims need `--gdb 1`, so its reports stay as they were
+   * without it, and naming it there without the option is an input error, not a vacuous held).
    */
   readonly onlyWith?: Readonly<Record<string, string>>;
   /**
@@ -129,7 +129,7 @@ export function defineInvariant(invariant: Invariant): Invariant {
   return Object.freeze(invariant);
 }
 
-/** Whether `i` is checked on `arch` under model `config` when no invariant is named (`Invariant.onlyWith`). */
+/** Whether `i` applies on `arch` under model `config` (`Invariant.onlyWith`). */
 export function checkedByDefault(i: Invariant, arch: string, config: Readonly<Record<string, unknown>>): boolean {
   const option = i.onlyWith?.[arch];
   return option === undefined || Boolean(config[option]);
