@@ -101,3 +101,12 @@ describe('the 2015 transliterations have no KVM_SET_GUEST_DEBUG (4.5 had it, thr
     expect(r.violation?.invariant, r.violation?.message).toBe(invariant);
   });
 });
+
+describe('the invariants of userspace debugging on arm64-nvhe need --gdb 1', () => {
+  it('are not checked by default without it, and naming one there is an error, not a vacuous hold', () => {
+    expect(invariantsFor('arm64-nvhe').map((i) => i.name)).toContain('userspace-debug-honored');
+    const named = { invariants: ['userspace-debug-honored'], runs: 5, seed: 1 };
+    expect(() => expectPolicy(owner2025).toHold(named)).toThrow(/applies to arm64-nvhe only with gdb: 1/);
+    expectPolicy(owner2025).toHold({ ...named, config: gdb });
+  });
+});
