@@ -34,7 +34,8 @@ export default defineInvariant({
   name: 'debug-status-consumed',
   claim:
     'every debug event (including each software step) is delivered exactly once to the right world; after it is handled no stale status bits (e.g. DBSR) remain, so it cannot fire again',
-  archs: ['ppc-booke', 'arm64-vhe', 'x86-vmx', 'x86-svm'],
+  archs: ['ppc-booke', 'arm64-vhe', 'arm64-nvhe', 'x86-vmx', 'x86-svm'],
+  onlyWith: { 'arm64-nvhe': 'gdb' },
   // Reads the CPU's status register and ghost status words: never memory. Quiet inside hooks.
   memoryBlind: true,
   readsInHook: true,

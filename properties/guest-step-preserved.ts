@@ -8,7 +8,8 @@ import { CTX_GUEST } from '../src/engine/world.js';
 export default defineInvariant({
   name: 'guest-step-preserved',
   claim: 'while a guest steps its own code, its step state (PSTATE.SS) is what the guest made it, whatever the host or userspace did',
-  archs: ['arm64-vhe'],
+  archs: ['arm64-vhe', 'arm64-nvhe'],
+  onlyWith: { 'arm64-nvhe': 'gdb' },
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
     const v = x.world.running[cpu] as number;

@@ -17,7 +17,8 @@ export default defineInvariant({
   name: 'userspace-debug-honored',
   claim:
     "while userspace debugs a vCPU with hardware breakpoints, its breakpoints are effective, hits exit to userspace, and the guest's own register view is preserved",
-  archs: ['ppc-booke', 'arm64-vhe', 'x86-vmx', 'x86-svm'],
+  archs: ['ppc-booke', 'arm64-vhe', 'arm64-nvhe', 'x86-vmx', 'x86-svm'],
+  onlyWith: { 'arm64-nvhe': 'gdb' },
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
     const v = x.world.running[cpu] as number;

@@ -65,7 +65,7 @@ describe('arm64-vhe on the command line', () => {
 
 describe('a model flag under a table of several architectures', () => {
   it('notes the rows that ran without it (check and explore), and says nothing when every row had it', async () => {
-    const note = 'note: --gdb 1 is a model option of arm64-vhe only: the other rows ran without it.';
+    const note = 'note: --gdb 1 is a model option of arm64-nvhe, arm64-vhe only: the other rows ran without it.';
     const check = await cli('check', 'eager', '--gdb', '1', '--runs', '30');
     expect(check.out.trimEnd().split('\n').at(-1)).toBe(note);
     const explore = await cli('explore', 'eager', '--gdb', '1', '--depth', '1');
@@ -76,10 +76,10 @@ describe('a model flag under a table of several architectures', () => {
 
   it('notes an --invariant some rows lack, and the rows left with policy-total alone (check and explore)', async () => {
     const notes = [
-      'note: --invariant userspace-debug-honored is no invariant of arm64-nvhe: those rows ran without it.',
-      'note: the rows of arm64-nvhe checked policy-total alone.',
+      'note: --invariant userspace-debug-honored is no invariant of armv7: those rows ran without it.',
+      'note: the rows of armv7 checked policy-total alone.',
     ];
-    const args = ['arm64-nvhe/eager', 'x86-vmx/eager', '--invariant', 'userspace-debug-honored'];
+    const args = ['armv7/eager', 'x86-vmx/eager', '--invariant', 'userspace-debug-honored'];
     const check = await cli('check', ...args, '--runs', '5');
     expect(check.out.trimEnd().split('\n').slice(-2)).toEqual(notes);
     const explore = await cli('explore', ...args, '--invariant', 'guest-isolation', '--depth', '1');

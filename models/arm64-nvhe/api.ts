@@ -71,6 +71,7 @@ export {
   MDSCR_EL1,
   PRIV_EL0,
   PRIV_EL1,
+  SPSR_EL2,
   TRBLIMITR_EL1,
   TRFCR_EL1,
   TRFCR_EL2,

@@ -6,6 +6,7 @@
  */
 import { type BitField, type FieldTable, flags } from '../../src/engine/register-fields.js';
 import { TRACE_EXCLUDE_GUEST, TRACE_EXCLUDE_HOST } from '../../src/engine/trace-session.js';
+import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import {
   EL1_TRACING_CONFIGURED,
   GUEST_SS_ACTIVE_PENDING,
@@ -106,6 +107,8 @@ export function arm64Fields(): FieldTable {
     debugOwner: [{ name: 'owner', mask: 0b11, values: { [VCPU_DEBUG_HOST_OWNED]: 'HOST_OWNED', [VCPU_DEBUG_GUEST_OWNED]: 'GUEST_OWNED' } }],
     guestDebug: flags({ ENABLE: KVM_GUESTDBG_ENABLE, SINGLESTEP: KVM_GUESTDBG_SINGLESTEP, USE_HW: KVM_GUESTDBG_USE_HW }),
     pstate: flags({ SS: DBG_SPSR_SS }),
+    SPSR_EL2: flags({ SS: DBG_SPSR_SS }),
+    vmmDebug: flags({ ENABLE: VMM_DEBUG_ENABLE, USE_HW: VMM_DEBUG_HW, SINGLESTEP: VMM_DEBUG_STEP }),
     ssFlags: flags({ GUEST_SS_ACTIVE_PENDING, HOST_SS_ACTIVE_PENDING }),
     hostDataFlags: flags({ TRBE_ENABLED, EL1_TRACING_CONFIGURED }),
     traceSession: flags({ EXCLUDE_GUEST: TRACE_EXCLUDE_GUEST, EXCLUDE_HOST: TRACE_EXCLUDE_HOST }),
@@ -121,4 +124,12 @@ export const ARM64_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   GUEST_WRITE: 'guest MSR (trapped by MDCR_EL2.TDA: kvm_handle_sys_reg())',
   HOST_TRACE: 'a perf/CoreSight trace session: etm4x_allow_trace() -> kvm_etm_set_guest_trfcr()',
   RUN_LOOP_TRACE: 'HOST_TRACE taken in KVM_RUN before local_irq_disable()',
+};
+
+/** KVM_RUN's return and userspace's ioctls as 4.16+ runs them (arm64-vhe; arm64-nvhe with --gdb 1). */
+export const ARM64_RUN_LOOP_EVENTS: Readonly<Record<string, string>> = {
+  RUN_RETURN: "KVM_RUN returns to userspace: kvm_arch_vcpu_ioctl_run()'s out: path, then vcpu_put()",
+  VMM_GET_REG: 'KVM_GET_ONE_REG (no vcpu_load since 4.16: vcpu_put() before, vcpu_load() after)',
+  VMM_SET_REG: 'KVM_SET_ONE_REG (no vcpu_load since 4.16: vcpu_put() before, vcpu_load() after)',
+  VMM_SET_GUEST_DEBUG: 'KVM_SET_GUEST_DEBUG (no vcpu_load since 4.16: vcpu_put() before, vcpu_load() after)',
 };

@@ -8,13 +8,14 @@ import type { HookContext, Hooks } from '../../src/engine/policy.js';
 import type { RegisterFile } from '../../src/engine/register-file.js';
 import { TRACE_NO_SESSION } from '../../src/engine/trace-session.js';
 import type { World } from '../../src/engine/world.js';
+import { vcpuEvent } from '../../src/model-kit/events.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
+import { DEBUG_ABI_2015, DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
-import { ARM64_KERNEL_EVENTS, arm64Fields } from './fields.js';
+import { ARM64_KERNEL_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields } from './fields.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
-import { arm64NvheLifecycle } from './lifecycle.machine.js';
+import { arm64NvheGdbLifecycle, arm64NvheLifecycle } from './lifecycle.machine.js';
 import {
-  arm64RegisterFile,
   bcr,
   DBG_MDSCR_KDE,
   DBG_MDSCR_MDE,
@@ -29,13 +30,17 @@ import {
   MDCCINT_TX,
   MDCR_EL2,
   MDSCR_EL1,
+  nvheRegisterFile,
   PRIV_EL0,
   PRIV_EL1,
+  SPSR_EL2,
   TRFCR_EL1,
   TRFCR_EL2,
   wcr,
 } from './registers.js';
+import { guestStepView, type StepCpu, softwareStep } from './software-step.js';
 import { arm64TraceEvents, NVHE_DRIVER, nvheTrace, TRACE_GHOST, traceOptions } from './trace.js';
+import { setGuestDebugEvent, VMM_GHOST_ARM64 } from './vmm-debug-events.js';
 
 /** A vCPU's in-memory state, where KVM/arm64 keeps it (struct kvm_vcpu_arch). */
 export interface Arm64Vcpu {
@@ -139,6 +144,35 @@ export function resetArm64World(w: World, registers: RegisterFile, guestVisible:
   for (let c = 0; c < w.shape.cpus; c++) w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
 }
 
+/** `--gdb`, shared with arm64-vhe. */
+export const GDB_OPTION = {
+  name: 'gdb',
+  describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)',
+  default: 0,
+  min: 0,
+  max: 1,
+} as const;
+
+/** `--debug-abi`, shared with arm64-vhe. */
+export const DEBUG_ABI_OPTION = {
+  name: 'debug-abi',
+  describe:
+    "what userspace debugging is owed: 2025 (Linux 6.14, only its breakpoints live) or any earlier year (4.2-6.13: without USE_HW the guest's own stay live, routed to it)",
+  default: DEBUG_ABI_2025,
+  min: DEBUG_ABI_2015,
+  max: DEBUG_ABI_2025,
+} as const;
+
+/** Software step on an nVHE CPU: PSTATE.SS in SPSR_EL2, MDCR_EL2.TDE routing (HCR_EL2.TGE is 0), no OS Lock. */
+const NVHE_STEP: StepCpu = { spsr: SPSR_EL2, routesToEl2, locked: () => false };
+const nvheStep = softwareStep(NVHE_STEP);
+
+/**
+ * SPSR_EL2 costs nothing here: every era's hyp saves and restores it on each exit and entry, which
+ * the 2015 transliterations leave out, so charging it would only set the 6.14 switch apart.
+ */
+const costOf = (cost: number) => (reg: number) => (reg === SPSR_EL2 ? 0 : cost);
+
 /** The arm64 non-VHE architecture model. */
 export const arm64Nvhe: ArchModel = {
   id: 'arm64-nvhe',
@@ -157,18 +191,20 @@ export const arm64Nvhe: ArchModel = {
       min: 0,
       max: 1,
     },
+    GDB_OPTION,
+    DEBUG_ABI_OPTION,
   ],
   smallDomain:
     'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}, trace sessions {in, ex}clude guest × host',
   costNote: ARM64_COSTS.note,
   instantiate(config: ModelConfig): ModelInstance {
     // 'domain-slots' is arm64-vhe's option (kept out of nVHE's config, so its small domain and reports stay as they were).
-    const { domain: domainOption, 'domain-slots': smallSlots = 1, ...options } = config;
+    const { domain: domainOption, 'domain-slots': smallSlots = 1, gdb = 0, 'debug-abi': debugAbi = DEBUG_ABI_2025, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
     const { trf, trbe } = traceOptions(options);
-    const registers = arm64RegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
+    const registers = nvheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
     const traceRegs = trf ? [TRFCR_EL1, TRFCR_EL2] : [];
     const { slotRegs, slotNames, generated } = slotLayout(brps, wrps, small, smallSlots);
     const slotDebugRegs = [...slotRegs];
@@ -183,6 +219,7 @@ export const arm64Nvhe: ArchModel = {
       effective: (r, o, level) => effectiveSlots(r, o, level, brps, wrps),
       deliversToGuest: (r, o) => !routesToEl2(r, o),
       ...(trf ? { trace: nvheTrace } : {}),
+      ...(gdb ? gdbView(debugAbi, slotRegs, registers.count) : {}),
     };
     const bcrs = small ? [0, bcr(PRIV_EL1), bcr(PRIV_EL0)] : [0, bcr(PRIV_EL1), bcr(PRIV_EL0), bcr(PRIV_EL0 | PRIV_EL1)];
     const wcrs = small
@@ -200,29 +237,48 @@ export const arm64Nvhe: ArchModel = {
     };
     return {
       arch: 'arm64-nvhe',
-      config: { cpus: 2, vcpus: 1, ...options, brps, wrps },
+      config: { cpus: 2, vcpus: 1, ...options, brps, wrps, ...(gdb ? { gdb, 'debug-abi': debugAbi } : {}) },
       registers,
-      lifecycle: compileLifecycle(arm64NvheLifecycle),
+      lifecycle: compileLifecycle(gdb ? arm64NvheGdbLifecycle : arm64NvheLifecycle),
+      // --gdb 1 is 6.14's KVM_RUN: ioctls between two KVM_RUNs, without vcpu_load (since 4.16, as on VHE).
+      ...(gdb ? { ioctlsPut: true, instruction: nvheStep } : {}),
       memory: {
         vcpuAreas: ['ctxt', 'debugState', 'hostDebugState', 'externalDebugState'],
         hostAreas: ['ctxt'],
         vcpuScalars: ARM64_VCPU_SCALARS,
         hostScalars: ['trfcrWhileInGuest', 'hostTrfcrEl1', 'hostDataFlags'],
       },
-      ghost: { cpu: TRACE_GHOST, vcpu: [] },
+      ghost: { cpu: TRACE_GHOST, vcpu: gdb ? VMM_GHOST_ARM64 : [] },
       view,
       guestReadable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
       guestWritable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
-      events: [...arm64DebugEvents(brps, wrps, debug), ...(trf ? arm64TraceEvents(NVHE_DRIVER) : [])],
+      events: [
+        ...arm64DebugEvents(brps, wrps, debug),
+        ...(gdb
+          ? [setGuestDebugEvent(), vcpuEvent('RUN_RETURN', 'RUN_RETURN', 2, { apply: (x, ev) => x.returnToUser(ev[1] as number) })]
+          : []),
+        ...(trf ? arm64TraceEvents(NVHE_DRIVER) : []),
+      ],
       defaultHooks: commonCode as Hooks<never, never>,
       fields: arm64Fields(),
-      kernelEvents: ARM64_KERNEL_EVENTS,
+      kernelEvents: gdb ? { ...ARM64_KERNEL_EVENTS, ...ARM64_RUN_LOOP_EVENTS } : ARM64_KERNEL_EVENTS,
       // ctxt.sys_regs as kvm_reset_sys_regs leaves them.
       reset: (w: World) => resetArm64World(w, registers, view.guestVisible),
-      readCost: () => ARM64_COSTS.read,
-      writeCost: () => ARM64_COSTS.write,
+      readCost: costOf(ARM64_COSTS.read),
+      writeCost: costOf(ARM64_COSTS.write),
     };
   },
 };
+
+/** What `--gdb 1` adds to the debug view: userspace's breakpoints under `abi`, the guest's PSTATE.SS. */
+function gdbView(abi: number, slotRegs: Int32Array, count: number): Pick<DebugView, 'vmmIntent' | 'guestStep'> {
+  const vmmBuffer = new Float64Array(count);
+  const vmmIntentOf = vmmIntentFor(abi, slotRegs);
+  const stepBuffer = { live: 0, own: 0, name: 'PSTATE.SS' };
+  return {
+    vmmIntent: (x, v) => vmmIntentOf(x, v, vmmBuffer),
+    guestStep: (x, v, cpu) => guestStepView(NVHE_STEP, x, v, cpu, stepBuffer),
+  };
+}

@@ -3,7 +3,7 @@
  * Sources: Arm ARM (DDI 0487) D13.3 (DBGB/W{V,C}R<n>_EL1, MDSCR_EL1, MDCCINT_EL1),
  * D13.2 (ID_AA64DFR0_EL1, MDCR_EL2); kernel asm/debug-monitors.h, asm/kvm_arm.h.
  */
-import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
+import { defineRegisterFile, extendRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 
 /** Architectural maximum of breakpoint and of watchpoint register pairs (BRPs/WRPs are 4-bit fields). */
 export const MAX_SLOTS = 16;
@@ -109,3 +109,14 @@ export function arm64RegisterFile(cpu: DebugCpu): RegisterFile {
     return id < DBGWVR(0) ? n < cpu.brps : n < cpu.wrps;
   });
 }
+
+/**
+ * SPSR_EL2 on an nVHE CPU (after the arm64 registers; arm64-vhe numbers its own): the guest's PSTATE
+ * as an exception to EL2 saves it and hyp's ERET restores it (__sysreg_save/restore_el2_return_state,
+ * every era); only SS is modelled, and only `--gdb 1` gives it a use (userspace single-step).
+ */
+export const SPSR_EL2 = REGISTER_COUNT;
+
+/** The nVHE CPU's register file: the arm64 registers and SPSR_EL2. */
+export const nvheRegisterFile = (cpu: DebugCpu): RegisterFile =>
+  extendRegisterFile(arm64RegisterFile(cpu), [{ name: 'SPSR_EL2', width: 64, reset: 0, write: 'rw' }]);

@@ -3,6 +3,8 @@
  * deferred VM registers and their traps, the OS Lock and PSTATE.SS bits, and the 2017 helpers
  * (loading and saving the VM registers, the VHE run loop, access_vm_reg). Published as `worldswitch/arm64-vhe`.
  */
+
+export { GDB_BCR, KVM_ARM_MAX_DBG_REGS } from '../arm64-nvhe/vmm-debug-events.js';
 export type { Arm64VheContext, Arm64VheHooks, Arm64VheHost, Arm64VheVcpu } from './model.js';
 export { resetSysRegs } from './model.js';
 export { accessorHooks, vcpuSysReg, vcpuSysRegAccess } from './policies/arm64-vhe-deferred-2017.js';
@@ -54,4 +56,3 @@ export {
   VM_REGS,
 } from './registers.js';
 export { TRFCR_EL12 } from './trace.js';
-export { GDB_BCR, KVM_ARM_MAX_DBG_REGS } from './vmm-debug-events.js';

@@ -1,13 +1,11 @@
 /**
  * The arm64-vhe field table: arm64-nvhe's, plus the VM and OS Lock registers VHE adds
  * (registers.ts: asm/kvm_arm.h HCR_TVM/HCR_TRVM, asm/sysreg.h SCTLR_ELx_M/C, OSLAR_EL1/OSLSR_EL1)
- * and userspace's debug state (debug-status.ts VMM_DEBUG_*).
+ * (SPSR_EL2 and userspace's debug state are decoded by arm64-nvhe's, which has them with --gdb 1).
  */
 
 import { type FieldTable, flags } from '../../src/engine/register-fields.js';
-import { VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
-import { ARM64_KERNEL_EVENTS, arm64Fields } from '../arm64-nvhe/fields.js';
-import { DBG_SPSR_SS } from '../arm64-nvhe/registers.js';
+import { ARM64_KERNEL_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields } from '../arm64-nvhe/fields.js';
 import { HCR_E2H, HCR_TGE, HCR_TRVM, HCR_TVM, OSLAR_OSLK, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED, SCTLR_C, SCTLR_M } from './registers.js';
 
 // HCR_EL2.E2H is bit 34 (asm/kvm_arm.h HCR_E2H): a high-word flag.
@@ -26,8 +24,6 @@ export function arm64VheFields(): FieldTable {
     SCTLR_EL1: [...flags({ M: SCTLR_M, C: SCTLR_C }), { name: 'RES1', mask: 0x00c50078, quiet: true }],
     OSLAR_EL1: flags({ OSLK: OSLAR_OSLK }),
     OSLSR_EL1: flags({ OSLK: OSLSR_OSLK, OSLM_IMPLEMENTED: OSLSR_OSLM_IMPLEMENTED }),
-    SPSR_EL2: flags({ SS: DBG_SPSR_SS }),
-    vmmDebug: flags({ ENABLE: VMM_DEBUG_ENABLE, USE_HW: VMM_DEBUG_HW, SINGLESTEP: VMM_DEBUG_STEP }),
   };
   return arm64VheFieldsTable;
 }
@@ -40,8 +36,5 @@ export const ARM64_VHE_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   HYP_READ_REG: 'the hypervisor reads a guest sysreg: vcpu_read_sys_reg() (e.g. kvm_toggle_cache)',
   HYP_WRITE_REG: 'the hypervisor writes a guest sysreg: vcpu_write_sys_reg() (e.g. inject_abt64)',
   GUEST_OS_LOCK: 'guest MSR OSLAR_EL1 (trapped by MDCR_EL2.TDOSA)',
-  RUN_RETURN: "KVM_RUN returns to userspace: kvm_arch_vcpu_ioctl_run()'s out: path, then vcpu_put()",
-  VMM_GET_REG: 'KVM_GET_ONE_REG (no vcpu_load since 4.16: vcpu_put() before, vcpu_load() after)',
-  VMM_SET_REG: 'KVM_SET_ONE_REG (no vcpu_load since 4.16: vcpu_put() before, vcpu_load() after)',
-  VMM_SET_GUEST_DEBUG: 'KVM_SET_GUEST_DEBUG (no vcpu_load since 4.16: vcpu_put() before, vcpu_load() after)',
+  ...ARM64_RUN_LOOP_EVENTS,
 };

@@ -9,14 +9,26 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/engine/policy.js';
 import type { World } from '../../src/engine/world.js';
 import { vcpuEvent } from '../../src/model-kit/events.js';
-import { ARM64_VCPU_SCALARS, type Arm64Host, type Arm64Vcpu, arm64Nvhe, resetArm64World, storage } from '../arm64-nvhe/model.js';
+import { DEBUG_ABI_2025, vmmIntentFor } from '../arm64-nvhe/debug-abi.js';
+import {
+  ARM64_VCPU_SCALARS,
+  type Arm64Host,
+  type Arm64Vcpu,
+  arm64Nvhe,
+  DEBUG_ABI_OPTION,
+  GDB_OPTION,
+  resetArm64World,
+  storage,
+} from '../arm64-nvhe/model.js';
 import { DBG_MDSCR_MDE, DBG_MDSCR_SS, ID_AA64DFR0_EL1, MDCCINT_EL1, MDCR_EL2, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
+import { guestEretEvent, guestStepView, type StepCpu, softwareStep } from '../arm64-nvhe/software-step.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
-import { DEBUG_ABI_2015, DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
+import { setGuestDebugEvent, VMM_GHOST_ARM64 } from '../arm64-nvhe/vmm-debug-events.js';
 import { ARM64_VHE_KERNEL_EVENTS, arm64VheFields } from './fields.js';
-import { vheEffectiveSlots, vheRoutesToEl2, vheTrapsToEl2 } from './hardware.js';
+import { osLocked, vheEffectiveSlots, vheRoutesToEl2, vheTrapsToEl2 } from './hardware.js';
 import { hypAccessEvents } from './hyp-events.js';
 import { arm64VheLifecycle } from './lifecycle.machine.js';
+import { guestOsLockEvent } from './oslock-events.js';
 import {
   HCR_EL2,
   HCR_TVM,
@@ -26,13 +38,12 @@ import {
   SCTLR_EL1,
   SCTLR_M,
   SCTLR_RESET,
+  SPSR_EL2,
   VM_REGS,
   vheRegisterFile,
 } from './registers.js';
-import { guestEretEvent, guestStepView, softwareStep } from './software-step.js';
 import { VHE_DRIVER, vheTrace } from './trace.js';
 import { vheDebugEvents } from './vhe-debug-events.js';
-import { guestOsLockEvent, setGuestDebugEvent, VMM_GHOST_ARM64 } from './vmm-debug-events.js';
 
 /** A VHE vCPU's in-memory state: the nVHE fields and what the deferral adds (struct kvm_vcpu_arch). */
 export interface Arm64VheVcpu extends Arm64Vcpu {
@@ -83,22 +94,19 @@ export function resetSysRegs(vcpu: Arm64VheVcpu): void {
   vcpu.hcrEl2 = HCR_TVM;
 }
 
+/** Software step on a VHE CPU: PSTATE.SS in SPSR_EL2, TGE or TDE routing, the OS Lock. */
+const VHE_STEP: StepCpu = { spsr: SPSR_EL2, routesToEl2: vheRoutesToEl2, locked: osLocked };
+const vheStep = softwareStep(VHE_STEP);
+
 /** The arm64 VHE architecture model. */
 export const arm64Vhe: ArchModel = {
   id: 'arm64-vhe',
   summary: 'arm64 with VHE: host kernel at EL2 (HCR_EL2.E2H = TGE = 1), EL1 sysregs deferred to vcpu_load/vcpu_put (Linux 4.17 onwards)',
   options: [
-    ...arm64Nvhe.options,
-    { name: 'gdb', describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)', default: 0, min: 0, max: 1 },
+    ...arm64Nvhe.options.filter((o) => o !== GDB_OPTION && o !== DEBUG_ABI_OPTION),
+    GDB_OPTION,
     { name: 'oslock', describe: 'guests lock their OS Lock (1), or only unlock it, as Linux does at boot (0)', default: 0, min: 0, max: 1 },
-    {
-      name: 'debug-abi',
-      describe:
-        "what userspace debugging is owed: 2025 (Linux 6.14, only its breakpoints live) or any earlier year (4.2-6.13: without USE_HW the guest's own stay live, routed to it)",
-      default: DEBUG_ABI_2025,
-      min: DEBUG_ABI_2015,
-      max: DEBUG_ABI_2025,
-    },
+    DEBUG_ABI_OPTION,
     {
       name: 'domain-slots',
       describe: 'breakpoint and watchpoint slots of each kind explore draws from (the last N; 1 is the small domain)',
@@ -125,7 +133,7 @@ export const arm64Vhe: ArchModel = {
     const { trf, trbe } = traceOptions(nvheConfig);
     const registers = vheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
     const vmmBuffer = new Float64Array(registers.count);
-    const vmmIntentOf = vmmIntentFor(debugAbi, base.view.slotRegs);
+    const vmmIntentOf = vmmIntentFor(debugAbi, base.view.slotRegs, OSLSR_EL1);
     const stepBuffer = { live: 0, own: 0, name: 'PSTATE.SS' };
     // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
     const hostState = new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]);
@@ -142,7 +150,7 @@ export const arm64Vhe: ArchModel = {
       guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
       effective: (r, o, level) => vheEffectiveSlots(r, o, level, brps, wrps),
       vmmIntent: (x, v) => vmmIntentOf(x, v, vmmBuffer),
-      guestStep: (x, v, cpu) => guestStepView(x, v, cpu, stepBuffer),
+      guestStep: (x, v, cpu) => guestStepView(VHE_STEP, x, v, cpu, stepBuffer),
       ...(trf ? { trace: vheTrace } : {}),
     };
     const vmValues = small ? [0, 0x1000] : [0, 0x1000, 0x2000];
@@ -176,14 +184,14 @@ export const arm64Vhe: ArchModel = {
         ...hypAccessEvents(guestReadable, new Int32Array(VM_REGS), valueDomain),
         ...(gdb ? [setGuestDebugEvent()] : []),
         ...(oslock ? [guestOsLockEvent()] : []),
-        ...(guestStep ? [guestEretEvent()] : []),
+        ...(guestStep ? [guestEretEvent(VHE_STEP, vheStep)] : []),
         vcpuEvent('RUN_RETURN', 'RUN_RETURN', 2, { apply: (x, ev) => x.returnToUser(ev[1] as number) }),
         ...(trf ? arm64TraceEvents(VHE_DRIVER) : []),
       ],
       ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },
       fields: arm64VheFields(),
       kernelEvents: ARM64_VHE_KERNEL_EVENTS,
-      instruction: softwareStep,
+      instruction: vheStep,
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {
         resetArm64World(w, registers, view.guestVisible);

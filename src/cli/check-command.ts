@@ -85,8 +85,8 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   // Every piece is queued at once, in selection order; the reports keep that order whatever finishes first.
   const pieces = units.map((unit) => {
     const { policy, arch, file, exportName } = selected[unit.item] as (typeof selected)[number];
-    const invariants = invariantsToCheck(arch, names, catalog, skip);
     const { config } = modelConfig(arch, flags);
+    const invariants = invariantsToCheck(arch, names, catalog, skip, config);
     const piece = { policy, arch, file, exportName, invariants, config, from: unit.from, to: unit.to, known };
     return checkPolicy(piece, ctx).then(
       (outcome) => ({ outcome }),
@@ -107,8 +107,8 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   /** Renders, saves and collects one piece's outcome. */
   function record(unit: ShardUnit, outcome: CheckOutcome): void {
     const { policy, arch, arg, file, exportName } = selected[unit.item] as (typeof selected)[number];
-    const invariants = invariantsToCheck(arch, names, catalog, skip);
     const { config, replay } = modelConfig(arch, flags);
+    const invariants = invariantsToCheck(arch, names, catalog, skip, config);
     const runs = unit.to - unit.from;
     const name = `${arch.id}/${policy.name}`;
     const { ms } = outcome;
@@ -215,7 +215,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     io.out(
       renderMultiPolicy(results, reports, renderTable(results.map((r) => r.result))) +
         modelFlagNotes(selected, flags) +
-        invariantNotes(selected, names, catalog),
+        invariantNotes(selected, names, catalog, flags),
     );
   }
   // A --path is a counterexample's replay: held means it was taken with other flags (or is no printed path).

@@ -87,8 +87,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   );
   /** Explores one selected policy in a worker thread of its own, with `workers` threads for its search. */
   async function search({ policy, arch, file, exportName }: (typeof selected)[number], workers: number) {
-    const invariants = invariantsToCheck(arch, names, catalog, skip);
     const { config } = modelConfig(arch, flags);
+    const invariants = invariantsToCheck(arch, names, catalog, skip, config);
     const name = `${arch.id}/${policy.name}`;
     const started = performance.now();
     const outcome = await runInWorker<ExploreResult>(
@@ -179,8 +179,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     { outcome, ms }: { outcome: WorkerOutcome<ExploreResult>; ms: number },
     { policy, arch, arg, file, exportName }: (typeof selected)[number],
   ): boolean {
-    const invariants = invariantsToCheck(arch, names, catalog, skip);
     const { config, replay } = modelConfig(arch, flags);
+    const invariants = invariantsToCheck(arch, names, catalog, skip, config);
     const name = `${arch.id}/${policy.name}`;
     const result: ExploreResult =
       outcome.stoppedBy && outcome.result.verdict === 'held-so-far' ? { ...outcome.result, stoppedBy: outcome.stoppedBy } : outcome.result;
@@ -259,7 +259,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     io.out(
       renderMultiPolicy(results, shown, renderExploreTable(results.map((r) => r.result))) +
         modelFlagNotes(selected, flags) +
-        invariantNotes(selected, names, catalog),
+        invariantNotes(selected, names, catalog, flags),
     );
   }
   if (signal && code !== 3) {

@@ -23,7 +23,7 @@ export async function selectForRun(
   const all = await selectAll(args, catalog, flags.hookTimeout);
   checkModelFlags(all, flags, catalog);
   const selected = inScope(all, flags, io);
-  checkInvariantsApply(names, selected, catalog);
+  checkInvariantsApply(names, selected, catalog, flags);
   noteUncalledHooks(selected, flags, io);
   warnUnmatchedKnown(
     known,

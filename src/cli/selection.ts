@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Executor, POLICY_TOTAL } from '../engine/execute.js';
-import type { Invariant } from '../engine/invariant.js';
+import { checkedByDefault, type Invariant } from '../engine/invariant.js';
 import { HOOK_NAMES } from '../engine/lifecycle.js';
 import type { ArchModel } from '../engine/model.js';
 import { type Policy, PolicyError, PolicyScopeError } from '../engine/policy.js';
@@ -93,6 +93,12 @@ export async function selectAll(args: readonly string[], catalog: Catalog, loadT
   return out;
 }
 
+/** Whether invariant `n` applies on `arch` under the model flags (`Invariant.onlyWith`). */
+function hasInvariant(catalog: Catalog, arch: ArchModel, n: string, flags: Readonly<Record<string, unknown>>): boolean {
+  const i = catalog.invariantsFor(arch.id).find((inv) => inv.name === n);
+  return i !== undefined && checkedByDefault(i, arch.id, modelConfig(arch, flags).config);
+}
+
 /** Validates `--invariant` names. */
 export function checkInvariantNames(names: readonly string[], catalog: Catalog): void {
   for (const n of names) {
@@ -106,10 +112,18 @@ export function checkInvariantNames(names: readonly string[], catalog: Catalog):
  * Rejects an `--invariant` that no selected policy's architecture has: the run would check only
  * policy-total and call that `held`. (On a mixed selection it applies where the arch has it.)
  */
-export function checkInvariantsApply(names: readonly string[], selected: readonly { readonly arch: ArchModel }[], catalog: Catalog): void {
+export function checkInvariantsApply(
+  names: readonly string[],
+  selected: readonly { readonly arch: ArchModel }[],
+  catalog: Catalog,
+  flags: Readonly<Record<string, unknown>> = {},
+): void {
   for (const n of names) {
-    if (selected.some(({ arch }) => catalog.invariantsFor(arch.id).some((i) => i.name === n))) continue;
-    const having = catalog.architectures.filter((a) => catalog.invariantsFor(a.id).some((i) => i.name === n)).map((a) => a.id);
+    if (selected.some(({ arch }) => hasInvariant(catalog, arch, n, flags))) continue;
+    const having = catalog.architectures.flatMap((a) => {
+      const option = catalog.invariantsFor(a.id).find((i) => i.name === n)?.onlyWith?.[a.id];
+      return catalog.invariantsFor(a.id).some((i) => i.name === n) ? [option ? `${a.id} (with --${option} 1)` : a.id] : [];
+    });
     const archs = [...new Set(selected.map(({ arch }) => arch.id))].join(', ');
     throw new UsageError(`--invariant ${n} does not apply to ${archs}: it is an invariant of ${having.join(', ')}.`);
   }
@@ -122,11 +136,25 @@ export function checkPathFlag(path: string | undefined): void {
   }
 }
 
-/** The invariants to check on `arch`: the named ones (policy-total always), or all; less the skipped ones (`--skip-invariant`). */
-export function invariantsToCheck(arch: ArchModel, names: readonly string[], catalog: Catalog, skip: readonly string[] = []): Invariant[] {
+/**
+ * The invariants to check on `arch` under model `config`: the named ones (policy-total always), or
+ * all that apply without naming (`Invariant.onlyWith`); less the skipped ones (`--skip-invariant`).
+ */
+export function invariantsToCheck(
+  arch: ArchModel,
+  names: readonly string[],
+  catalog: Catalog,
+  skip: readonly string[] = [],
+  config: Readonly<Record<string, unknown>> = {},
+): Invariant[] {
   return catalog
     .invariantsFor(arch.id)
-    .filter((i) => (names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL) && !skip.includes(i.name));
+    .filter(
+      (i) =>
+        checkedByDefault(i, arch.id, config) &&
+        (names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL) &&
+        !skip.includes(i.name),
+    );
 }
 
 /** A model option's flag value: commander keys `--guest-step` as `guestStep`. */
@@ -157,9 +185,15 @@ export function modelFlagNotes(selected: readonly { readonly arch: ArchModel }[]
  * not have (`check arm64-nvhe/eager x86-vmx/eager --invariant userspace-debug-honored`), naming the
  * rows that ran without it, and those left with policy-total alone.
  */
-export function invariantNotes(selected: readonly { readonly arch: ArchModel }[], names: readonly string[], catalog: Catalog): string {
-  const archs = [...new Set(selected.map(({ arch }) => arch.id))];
-  const has = (a: string, n: string) => catalog.invariantsFor(a).some((i) => i.name === n);
+export function invariantNotes(
+  selected: readonly { readonly arch: ArchModel }[],
+  names: readonly string[],
+  catalog: Catalog,
+  flags: Readonly<Record<string, unknown>> = {},
+): string {
+  const byId = new Map(selected.map(({ arch }) => [arch.id, arch]));
+  const archs = [...byId.keys()];
+  const has = (a: string, n: string) => hasInvariant(catalog, byId.get(a) as ArchModel, n, flags);
   let notes = '';
   for (const n of names) {
     const lacking = archs.filter((a) => !has(a, n));

@@ -114,6 +114,12 @@ export interface Invariant {
   /** Whether `state` can find anything on `model`; when false the executor never calls it. Default true. */
   stateApplies?(model: ModelInstance): boolean;
   /**
+   * Architectures of `archs` where the invariant applies only with a model option set (arch -> option
+   * name: arm64-nvhe's userspace-debugging claims need `--gdb 1`, so its reports stay as they were
+   * without it, and naming it there without the option is an input error, not a vacuous held).
+   */
+  readonly onlyWith?: Readonly<Record<string, string>>;
+  /**
    * The state claim for `cpu`: its verdict must depend on the world and `cpu` alone (and, where it
    * declares `readsInHook`, on `x.inHook`): `explore` checks each state it reaches after an event
    * once per CPU (src/searches/passed-checks.ts). Messages may name steps (`guestIntentAt`, `x.eventAt`).
@@ -127,4 +133,10 @@ export interface Invariant {
 /** Names the invariant; kept as a function so every property file reads the same way. */
 export function defineInvariant(invariant: Invariant): Invariant {
   return Object.freeze(invariant);
+}
+
+/** Whether `i` applies on `arch` under model `config` (`Invariant.onlyWith`). */
+export function checkedByDefault(i: Invariant, arch: string, config: Readonly<Record<string, unknown>>): boolean {
+  const option = i.onlyWith?.[arch];
+  return option === undefined || Boolean(config[option]);
 }

@@ -1,12 +1,26 @@
 /**
- * The upstream 6.14 debug-owner design on a host without VHE: ownership (FREE / GUEST_OWNED here,
- * since this model has neither KVM_SET_GUEST_DEBUG nor the OS Lock) and MDCR_EL2 decided at
- * vcpu_load, the first trapped access promoting FREE to GUEST_OWNED, and the hyp world switch
- * (__kvm_vcpu_run) swapping the debug registers only while someone owns them.
+ * The upstream 6.14 debug-owner design on a host without VHE: ownership (FREE / GUEST_OWNED, and
+ * HOST_OWNED while userspace debugs the vCPU with `--gdb 1`; this model has no OS Lock) and MDCR_EL2
+ * decided at vcpu_load, the first trapped access promoting FREE to GUEST_OWNED, and the hyp world
+ * switch (__kvm_vcpu_run) swapping the debug registers only while someone owns them: userspace's
+ * (external_debug_state) while the host owns them. Userspace single-step: the step state taken over
+ * at vcpu_load and given back at vcpu_put (kvm_vcpu_load_debug / kvm_vcpu_put_debug), the guest's
+ * PSTATE in SPSR_EL2 from entry to exit, re-armed after a step exit (kvm_handle_guest_debug) and
+ * advanced past an emulated instruction (kvm_skip_instr).
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 import { type Arm64Context, type Arm64Host, type Arm64Vcpu, commonCode } from '../model.js';
-import { debug_switch_to_guest, debug_switch_to_host, kvm_vcpu_load_debug, trap_debug_owner } from './debug-owner.js';
+import { SPSR_EL2 } from '../registers.js';
+import {
+  debug_switch_to_guest,
+  debug_switch_to_host,
+  kvm_arch_vcpu_ioctl_set_guest_debug,
+  kvm_handle_guest_debug,
+  kvm_skip_instr,
+  kvm_vcpu_load_debug,
+  kvm_vcpu_put_debug,
+  trap_debug_owner,
+} from './debug-owner.js';
 
 /** No OS Lock in this model: never locked. */
 const unlocked = (): boolean => false;
@@ -14,22 +28,47 @@ const unlocked = (): boolean => false;
 /** kvm_arch_vcpu_load's debug part (kvm_vcpu_load_debug). */
 const load = (k: Arm64Context): void => kvm_vcpu_load_debug(k, unlocked);
 
+/** kvm_arch_vcpu_put's debug part (kvm_vcpu_put_debug: the step state back to the guest). */
+const put = (k: Arm64Context): void => kvm_vcpu_put_debug(k);
+
 export default definePolicy<Arm64Vcpu, Arm64Host>({
   name: 'arm64-owner-2025',
   arch: 'arm64-nvhe',
-  summary: 'upstream 6.14 debug owner (FREE / GUEST_OWNED at vcpu_load, promoted on the first trap), nVHE world switch',
+  summary: 'upstream 6.14 debug owner (FREE / HOST_OWNED / GUEST_OWNED at vcpu_load, promoted on the first trap), nVHE world switch',
   hooks: {
     vcpuLoad: load,
-    guestEnter: (k) => debug_switch_to_guest(k),
-    guestExit: (k) => debug_switch_to_host(k),
-    trap: (k, p) => trap_debug_owner(k, p),
-    // KVM_SET_ONE_REG, then the vcpu_load of the next KVM_RUN decides ownership again.
+    vcpuPut: put,
+    // __kvm_vcpu_run: __activate_traps and __debug_switch_to_guest, then __sysreg_restore_state_nvhe's
+    // __sysreg_restore_el2_return_state writes the guest's PSTATE to SPSR_EL2 for the ERET.
+    guestEnter(k) {
+      debug_switch_to_guest(k);
+      k.hw.write(SPSR_EL2, k.vcpu.pstate);
+    },
+    // __sysreg_save_state_nvhe saves SPSR_EL2 first; handle_exit then sees a step exit.
+    guestExit(k, reason) {
+      k.vcpu.pstate = k.hw.read(SPSR_EL2);
+      debug_switch_to_host(k);
+      kvm_handle_guest_debug(k, reason);
+    },
+    trap(k, p) {
+      trap_debug_owner(k, p);
+      kvm_skip_instr(k);
+    },
+    // KVM_SET_ONE_REG. Without --gdb the model runs it loaded, so the decision of the next KVM_RUN's
+    // vcpu_load is taken here; with --gdb the model puts and loads the vCPU around it. While userspace
+    // debugs the vCPU that decision (HOST_OWNED) does not depend on the guest's registers.
     setReg(k, reg, value) {
       commonCode.setReg(k, reg, value);
-      load(k);
+      if (!k.vcpu.guestDebug) load(k);
     },
-    // kvm_reset_vcpu: kvm_reset_sys_regs, then the load that follows.
+    // KVM_SET_GUEST_DEBUG (`--gdb 1`: run between two KVM_RUNs); the next vcpu_load decides ownership.
+    setGuestDebug(k, dbg) {
+      kvm_arch_vcpu_ioctl_set_guest_debug(k, dbg);
+      return 0;
+    },
+    // kvm_reset_vcpu: put, kvm_reset_sys_regs, load.
     vcpuReset(k) {
+      put(k);
       commonCode.vcpuReset(k);
       load(k);
     },

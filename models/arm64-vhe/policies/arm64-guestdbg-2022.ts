@@ -10,6 +10,7 @@
  * Checked against what userspace is owed under `--debug-abi 2015`.
  */
 import { definePolicy, type TrapParams } from '../../../src/engine/policy.js';
+import { DEBUG_ABI_2015 } from '../../arm64-nvhe/debug-abi.js';
 import { storage } from '../../arm64-nvhe/model.js';
 import {
   KVM_GUESTDBG_SINGLESTEP,
@@ -39,7 +40,6 @@ import {
   MDCR_EL2_TPMCR,
   MDSCR_EL1,
 } from '../../arm64-nvhe/registers.js';
-import { DEBUG_ABI_2015 } from '../debug-abi.js';
 import { type Arm64VheContext, type Arm64VheHost, type Arm64VheVcpu, resetSysRegs } from '../model.js';
 import { HCR_EL2, HCR_HOST_VHE_FLAGS, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
 import { vcpuSysRegAccess as sysReg } from './arm64-vhe-deferred-2017.js';

@@ -8,6 +8,9 @@
  * exception goes to EL2 when MDCR_EL2.TDE routes it there (userspace single-stepping: an exit, then
  * KVM_EXIT_DEBUG), else to the guest's EL1 (the guest stepping its own EL0 code, as ptrace does).
  * The guest's PSTATE.SS lives in SPSR_EL2 from exit to entry (ERET), and is modelled there while it runs.
+ * Shared by arm64-vhe and arm64-nvhe with `--gdb 1` (`softwareStepFor`): the CPU says where the live
+ * PSTATE.SS is, what routes debug exceptions to EL2 (VHE: TGE or TDE; nVHE: TDE) and whether an OS Lock
+ * blocks them (nVHE models none).
  *
  * Ghost: whether a stepped instruction's step is still owed to userspace (every instruction reported
  * exactly once, debug-status-consumed), and the guest's own PSTATE.SS (guest-step-preserved): what
@@ -22,9 +25,7 @@ import type { DeliveryObservation } from '../../src/engine/invariant.js';
 import type { EventKind, InstructionHooks } from '../../src/engine/model.js';
 import { CTX_GUEST } from '../../src/engine/world.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
-import { DBG_MDSCR_SS, DBG_SPSR_SS, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
-import { osLocked, vheRoutesToEl2 } from './hardware.js';
-import { SPSR_EL2 } from './registers.js';
+import { DBG_MDSCR_SS, DBG_SPSR_SS, MDSCR_EL1 } from './registers.js';
 
 /** Ghost word (after the userspace debug words) holding 1 while a stepped instruction is not yet reported. */
 export const STEP_OWED = 2;
@@ -40,6 +41,16 @@ export const GUEST_ARMED = 5;
 /** EXIT_REASONS index of a software-step exception (ESR_ELx_EC_SOFTSTP_LOW). */
 const STEP_EXIT = 5;
 const STEP = 1;
+
+/** What the CPU says about software step: where the guest's live PSTATE.SS is, and what routes and blocks its exceptions. */
+export interface StepCpu {
+  /** SPSR_EL2's register id: the guest's PSTATE.SS while it runs (only SS is modelled). */
+  readonly spsr: number;
+  /** Whether debug exceptions from EL0/EL1 go to EL2 (nVHE: MDCR_EL2.TDE; VHE: HCR_EL2.TGE or TDE). */
+  routesToEl2(r: Float64Array, o: number): boolean;
+  /** Whether the OS Lock blocks every debug exception (never where it is not modelled). */
+  locked(r: Float64Array, o: number): boolean;
+}
 
 const delivery: DeliveryObservation = {
   cpu: 0,
@@ -58,11 +69,11 @@ const delivery: DeliveryObservation = {
  * by MDCR_EL2.TDE), 1 (the guest's EL1, for its EL0 code), or 0 when software step is inactive.
  * The guest stepping its own EL1 code (kgdb, KDE) is not modelled: its EL1 is taken as PSTATE.D = 1.
  */
-function stepTarget(x: Executor, cpu: number, level: number): number {
+function stepTarget(x: Executor, c: StepCpu, cpu: number, level: number): number {
   const { hw } = x.world;
   const o = cpu * x.regs;
-  if (((hw[o + MDSCR_EL1] as number) & DBG_MDSCR_SS) === 0 || osLocked(hw, o)) return 0;
-  if (vheRoutesToEl2(hw, o)) return 2;
+  if (((hw[o + MDSCR_EL1] as number) & DBG_MDSCR_SS) === 0 || c.locked(hw, o)) return 0;
+  if (c.routesToEl2(hw, o)) return 2;
   return level === 0 ? 1 : 0;
 }
 
@@ -74,7 +85,7 @@ const debugging = (x: Executor, v: number): boolean => ((x.world.vcpuGhost[ghost
 /** Whether the guest's own debugger steps (its MDSCR_EL1.SS as it wrote it). */
 const guestStepping = (x: Executor, v: number): boolean => ((x.world.guestIntent[v * x.regs + MDSCR_EL1] as number) & DBG_MDSCR_SS) !== 0;
 /** Software step enabled for the guest's EL0 as the guest set it up: its MDSCR_EL1.SS, its OS Lock unlocked. */
-const guestStepEnabled = (x: Executor, v: number): boolean => guestStepping(x, v) && !osLocked(x.world.guestIntent, v * x.regs);
+const guestStepEnabled = (x: Executor, c: StepCpu, v: number): boolean => guestStepping(x, v) && !c.locked(x.world.guestIntent, v * x.regs);
 
 function setGhost(x: Executor, v: number, word: number, value: number): void {
   const i = ghostAt(x, v, word);
@@ -117,12 +128,12 @@ function takeGuestStep(x: Executor, v: number, cpu: number): void {
   setGhost(x, v, GUEST_EL0, 0);
 }
 
-/** The software-step hooks of the VHE model. */
-export const softwareStep: InstructionHooks = {
+/** The software-step hooks of a CPU `c`. */
+export const softwareStep = (c: StepCpu): InstructionHooks => ({
   before(x, v, level) {
     const cpu = x.world.loadedOn[v] as number;
-    const target = stepTarget(x, cpu, level);
-    if (target !== 0 && ((x.world.hw[cpu * x.regs + SPSR_EL2] as number) & DBG_SPSR_SS) === 0) {
+    const target = stepTarget(x, c, cpu, level);
+    if (target !== 0 && ((x.world.hw[cpu * x.regs + c.spsr] as number) & DBG_SPSR_SS) === 0) {
       if (target === 2) takeStep(x, v, cpu);
       else takeGuestStep(x, v, cpu);
       return true;
@@ -146,15 +157,15 @@ export const softwareStep: InstructionHooks = {
     if (stepping(x, v)) setGhost(x, v, STEP_OWED, 1);
     if (trapped) return; // emulated by KVM, which must advance the step state itself (kvm_skip_instr)
     const cpu = x.world.loadedOn[v] as number;
-    const o = cpu * x.regs + SPSR_EL2;
-    const target = stepTarget(x, cpu, level);
+    const o = cpu * x.regs + c.spsr;
+    const target = stepTarget(x, c, cpu, level);
     if (target === 0 || ((x.world.hw[o] as number) & DBG_SPSR_SS) === 0) return;
     // Active-not-pending -> Active-pending; the exception waits for the next instruction.
     x.world.hw[o] = (x.world.hw[o] as number) & ~DBG_SPSR_SS;
     x.mutations++;
     if (target === 1) setGhost(x, v, GUEST_SS, 0);
   },
-};
+});
 
 /** Userspace ended its debug session on the vCPU: no step is owed any more. */
 export const forgetStep = (x: Executor, v: number): void => setGhost(x, v, STEP_OWED, 0);
@@ -165,6 +176,7 @@ export const forgetStep = (x: Executor, v: number): void => setGhost(x, v, STEP_
  * step, 0 (ERET sets PSTATE.SS only when MDSCR_EL1.SS is set, exception entry clears it).
  */
 export function guestStepView(
+  c: StepCpu,
   x: Executor,
   v: number,
   cpu: number,
@@ -175,7 +187,7 @@ export function guestStepView(
     out.own = (x.world.vcpuGhost[ghostAt(x, v, GUEST_SS)] as number) ? 1 : 0;
   } else if (x.world.vcpuGhost[ghostAt(x, v, GUEST_ARMED)] === 0) out.own = 0;
   else return undefined;
-  out.live = (x.world.hw[cpu * x.regs + SPSR_EL2] as number) & DBG_SPSR_SS ? 1 : 0;
+  out.live = (x.world.hw[cpu * x.regs + c.spsr] as number) & DBG_SPSR_SS ? 1 : 0;
   return out;
 }
 
@@ -187,7 +199,7 @@ const SS_VALUES = ['0', '1'] as const;
  * becomes ss where software step is enabled for EL0, else 0. Generated only while userspace does not
  * debug the vCPU (KVM masks the guest's step then; an ERET that userspace steps is not modelled), with `--guest-step 1`.
  */
-export function guestEretEvent(): EventKind {
+export function guestEretEvent(c: StepCpu, step: InstructionHooks): EventKind {
   let e = -1;
   const enabledFor = (x: Executor, v: number): boolean =>
     x.world.vcpuState[v] !== undefined &&
@@ -238,14 +250,14 @@ export function guestEretEvent(): EventKind {
       const v = ev[1] as number;
       const ss = ev[2] === 1;
       // ERET is an EL1 instruction: a pending step of the guest kernel's own code is not modelled, userspace's is.
-      if (softwareStep.before(x, v, 1) || x.violation) return;
+      if (step.before(x, v, 1) || x.violation) return;
       x.fire(v, e);
       const cpu = x.world.loadedOn[v] as number;
-      const o = cpu * x.regs + SPSR_EL2;
-      const live = ss && stepTarget(x, cpu, 0) !== 0 ? DBG_SPSR_SS : 0;
+      const o = cpu * x.regs + c.spsr;
+      const live = ss && stepTarget(x, c, cpu, 0) !== 0 ? DBG_SPSR_SS : 0;
       x.world.hw[o] = ((x.world.hw[o] as number) & ~DBG_SPSR_SS) | live;
       x.mutations++;
-      const armed = ss && guestStepEnabled(x, v);
+      const armed = ss && guestStepEnabled(x, c, v);
       setGhost(x, v, GUEST_SS, armed ? DBG_SPSR_SS : 0);
       setGhost(x, v, GUEST_EL0, 1);
       if (armed) setGhost(x, v, GUEST_ARMED, 1);

@@ -15,8 +15,7 @@
 
 import type { Executor } from '../../src/engine/execute.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/model-kit/debug-status.js';
-import { DBG_MDSCR_KDE, DBG_MDSCR_MDE, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1 } from '../arm64-nvhe/registers.js';
-import { OSLSR_EL1 } from './registers.js';
+import { DBG_MDSCR_KDE, DBG_MDSCR_MDE, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1 } from './registers.js';
 import { vmmIntent } from './vmm-debug-events.js';
 
 /** The ABI years `--debug-abi` takes: the one in force before 2025, and 6.14's. */
@@ -25,11 +24,13 @@ export const DEBUG_ABI_2025 = 2025;
 
 /**
  * While userspace debugs vCPU `v`, the register file (in `buffer`) whose breakpoints must be the
- * effective ones, hits exiting to userspace, under ABI `abi`; undefined while it does not.
+ * effective ones, hits exiting to userspace, under ABI `abi`; undefined while it does not. `lock`
+ * is OSLSR_EL1's id where the model has the OS Lock (VHE), whose guest's value then gates them too.
  */
 export function vmmIntentFor(
   abi: number,
   slotRegs: Int32Array,
+  lock?: number,
 ): (x: Executor, v: number, buffer: Float64Array) => Float64Array | undefined {
   if (abi >= DEBUG_ABI_2025) return vmmIntent;
   // The guest's own registers go to a buffer of their own, so userspace's (slot 0 only) never sees them.
@@ -47,7 +48,7 @@ export function vmmIntentFor(
       buffer[reg] = intent[o + reg] as number;
     }
     buffer[MDSCR_EL1] = (intent[o + MDSCR_EL1] as number) & (DBG_MDSCR_MDE | DBG_MDSCR_KDE);
-    buffer[OSLSR_EL1] = intent[o + OSLSR_EL1] as number;
+    if (lock !== undefined) buffer[lock] = intent[o + lock] as number;
     buffer[MDCR_EL2] = MDCR_EL2_TDE;
     return buffer;
   };

@@ -1,8 +1,8 @@
 /**
- * Userspace debugging and the guest's OS Lock on arm64: KVM_SET_GUEST_DEBUG with hardware
- * breakpoints (a gdb stub such as QEMU's gdbstub arms one, for EL0 and EL1: kvm_arm_hw_debug), and
- * the guest writing OSLAR_EL1 to lock or unlock its OS Lock. Userspace's breakpoints are ghost state
- * (`vmmIntent`), so the guest's own debug registers keep their architectural values.
+ * Userspace debugging on arm64 (arm64-vhe, and arm64-nvhe with `--gdb 1`): KVM_SET_GUEST_DEBUG with
+ * hardware breakpoints (a gdb stub such as QEMU's gdbstub arms one, for EL0 and EL1:
+ * kvm_arm_hw_debug) and single-step. Userspace's breakpoints are ghost state (`vmmIntent`), so the
+ * guest's own debug registers keep their architectural values.
  */
 
 import type { Executor } from '../../src/engine/execute.js';
@@ -10,9 +10,8 @@ import type { EventKind } from '../../src/engine/model.js';
 import type { GuestDebug } from '../../src/engine/policy.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { vcpuEvent } from '../../src/model-kit/events.js';
-import { ADDRESSES } from '../arm64-nvhe/debug-events.js';
-import { bcr, DBG_MDSCR_MDE, DBGBCR, DBGBVR, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1, PRIV_EL0, PRIV_EL1 } from '../arm64-nvhe/registers.js';
-import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED } from './registers.js';
+import { ADDRESSES } from './debug-events.js';
+import { bcr, DBG_MDSCR_MDE, DBGBCR, DBGBVR, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1, PRIV_EL0, PRIV_EL1 } from './registers.js';
 import { forgetStep } from './software-step.js';
 
 /** Per-vCPU ghost words: userspace's debug flags (VMM_DEBUG_*), its breakpoint address (0: none), a step owed to it, the guest's own PSTATE.SS, whether it runs its EL0 code, whether it ever armed a step. */
@@ -27,7 +26,7 @@ export const KVM_ARM_MAX_DBG_REGS = 16;
 
 const BPS = [0, ...ADDRESSES];
 const BP_NAMES = ['none', ...ADDRESSES.map((a) => `0x${a.toString(16)}`)];
-const OFF_ON = ['off', 'on'] as const;
+export const OFF_ON = ['off', 'on'] as const;
 
 /**
  * While userspace debugs vCPU `v`, the register file (in `buffer`) whose breakpoints must be the
@@ -95,30 +94,6 @@ export function setGuestDebugEvent(): EventKind {
       x.ioctl(v, lifecycleEvent, dbg);
       if (x.violation) return;
       x.settle(x.world.loadedOn[v] as number);
-    },
-  });
-}
-
-/** GUEST_OS_LOCK {vcpu, lock}: the guest writes OSLAR_EL1.OSLK; its OSLSR_EL1.OSLK follows (Arm ARM D13.3 OSLAR_EL1). */
-export function guestOsLockEvent(): EventKind {
-  return vcpuEvent('GUEST_OS_LOCK', 'GUEST_WRITE', 1, {
-    operands: [['lock', OFF_ON]],
-    decode(_x, r, ev) {
-      ev[2] = r % 2;
-    },
-    each(_x, ev, emit) {
-      for (const lock of [0, 1]) {
-        ev[2] = lock;
-        emit(ev);
-      }
-    },
-    apply(x, ev) {
-      const v = ev[1] as number;
-      const lock = ev[2] === 1;
-      // A step exception taken before the OSLAR_EL1 write means it never happened.
-      if (x.model.instruction?.before(x, v, 1) || x.violation) return;
-      x.setGuestIntent(v, OSLSR_EL1, OSLSR_OSLM_IMPLEMENTED | (lock ? OSLSR_OSLK : 0));
-      x.guestWrite(v, OSLAR_EL1, lock ? OSLAR_OSLK : 0);
     },
   });
 }
