@@ -102,7 +102,7 @@ async function loadTrace(file: string, flags: ReplayCommandFlags, catalog: Catal
     throw new UsageError(`${file}: invariants: does not list "${names.invariant}", the invariant the trace broke.`);
   }
   const selected = await policyFor(saved, file, flags, catalog);
-  const config = parseOrThrow(z.object({ config: configSchema(arch) }), saved, file).config;
+  const config = parseOrThrow(z.object({ config: configSchema(arch, true) }), saved, file).config;
   const invariants = catalog.invariantsFor(arch.id).filter((i) => names.invariants.includes(i.name));
   const x = makeExecutor(selected.policy, arch, invariants, { ...config, ...(saved.domain === 'small' ? { domain: DOMAIN_SMALL } : {}) });
   return { saved, selected, x, ...packTraceEvents(x, saved.events, file) };

@@ -9,18 +9,19 @@ import { UsageError } from './usage-error.js';
 const ALWAYS_SAVED = ['cpus', 'vcpus'];
 
 /**
- * The schema of a saved configuration on `arch`: each of its options, an integer in the option's
- * range; cpus and vcpus required (a trace without them was edited), the others optional (a trace
- * saved before an option existed ran with its default).
+ * The schema of a configuration on `arch`: each of its options, an integer in the option's range,
+ * optional (the option's default). A `saved` one (a trace file's) must have cpus and vcpus, which
+ * every trace was saved with (one without them was edited); the others stay optional, as a trace
+ * saved before an option existed ran with its default.
  */
-export function configSchema(arch: ArchModel): z.ZodType<Record<string, number>> {
+export function configSchema(arch: ArchModel, saved = false): z.ZodType<Record<string, number>> {
   const shape = Object.fromEntries(
     arch.options.map((o) => {
       const value = z
         .int()
         .min(o.min, `${o.name} must be between ${o.min} and ${o.max} on ${arch.id}`)
         .max(o.max, `${o.name} must be between ${o.min} and ${o.max} on ${arch.id}`);
-      return [o.name, ALWAYS_SAVED.includes(o.name) ? value : value.optional()];
+      return [o.name, saved && ALWAYS_SAVED.includes(o.name) ? value : value.optional()];
     }),
   );
   return z.strictObject(shape) as unknown as z.ZodType<Record<string, number>>;

@@ -40,6 +40,16 @@ export const debugSr2015: DebugSr = {
   },
 };
 
+/** The 2015 policies' scope: 4.5's userspace debugging is left out of their code, so they give no verdict with it. */
+export const NO_GUEST_DEBUG_2015 = {
+  scope: {
+    gdb: {
+      values: [0],
+      why: "KVM_SET_GUEST_DEBUG (4.2's kvm_arm_setup_debug with debug_ptr) is left out of this transliteration of 4.5's world switch; arm64-owner-2025 models 6.14's",
+    },
+  },
+};
+
 export default definePolicy<Arm64Vcpu, Arm64Host>({
   name: 'arm64-dirty-2015',
   arch: 'arm64-nvhe',
@@ -49,4 +59,5 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
     guestExit: (k) => guest_run_exit(k, debugSr2015),
     trap: trap_debug_regs,
   },
+  ...NO_GUEST_DEBUG_2015,
 });
