@@ -11,6 +11,7 @@ import {
   DBG_MDSCR_MDE,
   DBGBCR,
   MDCR_EL2,
+  MDCR_EL2_TDE,
   MDCR_EL2_TDOSA,
   MDSCR_EL1,
   PRIV_EL1,
@@ -80,6 +81,13 @@ describe('arm64-vhe registers and traps', () => {
     r.fill(0);
     expect(vheTrapsToEl2(r, 0, OSLAR_EL1, true)).toBe(false);
     r[MDCR_EL2] = MDCR_EL2_TDOSA;
+    expect(vheTrapsToEl2(r, 0, OSLAR_EL1, true)).toBe(true);
+    expect(vheTrapsToEl2(r, 0, OSLSR_EL1, false)).toBe(true);
+  });
+
+  it('traps the OS Lock registers under MDCR_EL2.TDE alone (TDE makes TDOSA behave as 1, Arm ARM MDCR_EL2.TDE)', () => {
+    r.fill(0);
+    r[MDCR_EL2] = MDCR_EL2_TDE;
     expect(vheTrapsToEl2(r, 0, OSLAR_EL1, true)).toBe(true);
     expect(vheTrapsToEl2(r, 0, OSLSR_EL1, false)).toBe(true);
   });
