@@ -11,13 +11,16 @@ import {
   DBG_MDSCR_MDE,
   DBGBCR,
   MDCR_EL2,
+  MDCR_EL2_TDE,
   MDCR_EL2_TDOSA,
   MDSCR_EL1,
   PRIV_EL1,
 } from '../models/arm64-nvhe/registers.js';
+import { arm64VheFields } from '../models/arm64-vhe/fields.js';
 import { vheEffectiveSlots, vheTrapsToEl2 } from '../models/arm64-vhe/hardware.js';
 import { arm64VheLifecycle } from '../models/arm64-vhe/lifecycle.machine.js';
 import {
+  BCR_HMC,
   HCR_EL2,
   HCR_TRVM,
   HCR_TVM,
@@ -30,6 +33,7 @@ import {
   vheRegisterFile,
 } from '../models/arm64-vhe/registers.js';
 import { compileLifecycle, HOOK_NAMES } from '../src/engine/lifecycle.js';
+import { decodeFields } from '../src/engine/register-fields.js';
 import { expectTableAgreesWithMachine } from './lifecycle-agreement.js';
 
 const table = compileLifecycle(arm64VheLifecycle);
@@ -82,6 +86,18 @@ describe('arm64-vhe registers and traps', () => {
     r[MDCR_EL2] = MDCR_EL2_TDOSA;
     expect(vheTrapsToEl2(r, 0, OSLAR_EL1, true)).toBe(true);
     expect(vheTrapsToEl2(r, 0, OSLSR_EL1, false)).toBe(true);
+  });
+
+  it('traps the OS Lock registers under MDCR_EL2.TDE alone (TDE makes TDOSA behave as 1, Arm ARM MDCR_EL2.TDE)', () => {
+    r.fill(0);
+    r[MDCR_EL2] = MDCR_EL2_TDE;
+    expect(vheTrapsToEl2(r, 0, OSLAR_EL1, true)).toBe(true);
+    expect(vheTrapsToEl2(r, 0, OSLSR_EL1, false)).toBe(true);
+  });
+
+  it("names a VHE host breakpoint's HMC bit in reports (DBGBCR<n>_EL1.HMC, bit 13), not as an unknown +0x2000", () => {
+    expect(decodeFields(arm64VheFields().DBGBCR5_EL1, bcr(PRIV_EL1) | BCR_HMC)).toBe('E, PMC=EL1, BAS=0xf, HMC');
+    expect(decodeFields(arm64VheFields().DBGWCR3_EL1, 0x1ffd | BCR_HMC)).toBe('E, PAC=EL0, LSC=load|store, BAS=0xff, HMC');
   });
 
   it('makes no breakpoint effective while OSLSR_EL1.OSLK is set', () => {

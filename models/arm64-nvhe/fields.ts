@@ -50,19 +50,31 @@ import { TRBLIMITR_EL1_E, TRFCR_E0TRE, TRFCR_E1TRE, TRFCR_EL2_CX, TRFCR_TS_VIRTU
 /** PMC/PAC [2:1]: who the comparator matches for (HMC = 0, SSC = 0). */
 const PRIVILEGE = { [PRIV_EL1]: 'EL1', [PRIV_EL0]: 'EL0', [PRIV_EL1 | PRIV_EL0]: 'EL0|EL1' };
 
-/** Fields of DBGBCR<n>_EL1 (Arm ARM D13.3.2): E, PMC [2:1], BAS [8:5]. */
+/** HMC [13], SSC [15:14], LBN [19:16]: the same in DBGBCR and DBGWCR (HMC is hw_breakpoint.h DBG_HMC_HYP, set for a VHE host's EL2 breakpoints). */
+const STATE_CONTROL: readonly BitField[] = [
+  { name: 'HMC', mask: 1 << 13 },
+  { name: 'SSC', mask: 0b11 << 14 },
+  { name: 'LBN', mask: 0xf << 16 },
+];
+
+/** Fields of DBGBCR<n>_EL1 (Arm ARM D13.3.2): E, PMC [2:1], BAS [8:5], HMC [13], SSC [15:14], LBN [19:16], BT [23:20]. */
 export const DBGBCR_FIELDS: readonly BitField[] = [
   { name: 'E', mask: BCR_E },
   { name: 'PMC', mask: 0b11 << BCR_PMC_SHIFT, values: PRIVILEGE },
   { name: 'BAS', mask: 0xf << 5 },
+  ...STATE_CONTROL,
+  { name: 'BT', mask: 0xf << 20 },
 ];
 
-/** Fields of DBGWCR<n>_EL1 (Arm ARM D13.3.11): E, PAC [2:1], LSC [4:3], BAS [12:5]. */
+/** Fields of DBGWCR<n>_EL1 (Arm ARM D13.3.11): E, PAC [2:1], LSC [4:3], BAS [12:5], HMC, SSC, LBN, WT [20], MASK [28:24]. */
 export const DBGWCR_FIELDS: readonly BitField[] = [
   { name: 'E', mask: WCR_E },
   { name: 'PAC', mask: 0b11 << WCR_PAC_SHIFT, values: PRIVILEGE },
   { name: 'LSC', mask: 0b11 << WCR_LSC_SHIFT, values: { [LSC_LOAD]: 'load', [LSC_STORE]: 'store', [LSC_LOAD | LSC_STORE]: 'load|store' } },
   { name: 'BAS', mask: 0xff << 5 },
+  ...STATE_CONTROL,
+  { name: 'WT', mask: 1 << 20 },
+  { name: 'MASK', mask: 0x1f << 24 },
 ];
 
 /** MDCR_EL2 (asm/kvm_arm.h): HPMN [4:0] and the debug/PMU trap bits. */

@@ -17,7 +17,8 @@ import { BCR_HMC, HCR_EL2, HCR_TGE, HCR_TRVM, HCR_TVM, isVmReg, OSLAR_EL1, OSLSR
 /** Whether an EL1 access to `reg` traps to EL2 under the live HCR_EL2 and MDCR_EL2. */
 export function vheTrapsToEl2(r: Float64Array, o: number, reg: number, isWrite: boolean): boolean {
   if (isVmReg(reg)) return ((r[o + HCR_EL2] as number) & (isWrite ? HCR_TVM : HCR_TRVM)) !== 0;
-  if (reg === OSLAR_EL1 || reg === OSLSR_EL1) return ((r[o + MDCR_EL2] as number) & MDCR_EL2_TDOSA) !== 0;
+  // MDCR_EL2.TDE set makes TDOSA behave as 1 for all purposes but a direct read (Arm ARM D13.2 MDCR_EL2.TDE), as for TDA.
+  if (reg === OSLAR_EL1 || reg === OSLSR_EL1) return ((r[o + MDCR_EL2] as number) & (MDCR_EL2_TDOSA | MDCR_EL2_TDE)) !== 0;
   return trapsToEl2(r, o, reg);
 }
 
