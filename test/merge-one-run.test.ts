@@ -56,3 +56,35 @@ describe('merge refuses shards of different runs', () => {
     expect(r.err).toMatch(/armv7\/eager is policy #1 in one and #2 in the other/);
   });
 });
+
+describe('merge names the export of a policy file that holds several', () => {
+  it('the merged replay command is file.ts#export, which runs that policy alone', async () => {
+    const file = join(dir, 'two-policies.ts');
+    const api = (p: string) => JSON.stringify(join(process.cwd(), p));
+    writeFileSync(
+      file,
+      [
+        `import { definePolicy } from ${api('src/engine/policy.js')};`,
+        `import eager from ${api('models/arm64-nvhe/policies/eager.js')};`,
+        "export const ok = definePolicy({ name: 'ok', arch: 'arm64-nvhe', hooks: eager.hooks });",
+        "export const buggy = definePolicy({ name: 'buggy', arch: 'arm64-nvhe', hooks: { ...eager.hooks, guestExit() {} } });",
+        '',
+      ].join('\n'),
+    );
+    const shards = [];
+    for (const k of [1, 2]) {
+      const r = await cli('check', file, '--runs', '60', '--workers', '1', '--shard', `${k}/2`, '--json');
+      const out = join(dir, `exports-${k}.json`);
+      writeFileSync(out, r.out);
+      shards.push(out);
+    }
+    const merged = await cli('merge', ...shards);
+    expect(merged.code, merged.err).toBe(1);
+    const replay = merged.out.split('\n').find((l) => l.startsWith('Replay: '));
+    expect(replay).toMatch(new RegExp(`^Replay: npx worldswitch check ${file.replace(/[.]/g, '\\.')}#buggy --seed 1 `));
+    // The command reproduces the counterexample alone: no sibling policy, no "--path reproduced no violation".
+    const again = await cli(...(replay as string).replace('Replay: npx worldswitch ', '').split(' '));
+    expect(again.code).toBe(1);
+    expect(again.err).toBe('');
+  });
+});

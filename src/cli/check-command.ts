@@ -22,6 +22,7 @@ import {
   invariantsToCheck,
   modelConfig,
   modelFlagNotes,
+  policyExport,
 } from './selection.js';
 import { type Shard, type ShardUnit, shardUnits } from './shard.js';
 import { checkSkipNames, loadKnown, triageReplayFlags } from './triage-flags.js';
@@ -170,7 +171,9 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     ...(shard
       ? { shard: { index: shard.index, total: shard.total, item: r.unit.item, from: r.unit.from, to: r.unit.to, of: flags.runs } }
       : {}),
-    ...(shard && r.verdict.policyFile ? { policyFile: r.verdict.policyFile } : {}),
+    ...(shard && r.verdict.policyFile
+      ? { policyFile: r.verdict.policyFile, ...policyExport(selected[r.unit.item] as (typeof selected)[number]) }
+      : {}),
   });
   const json = shard
     ? {

@@ -11,7 +11,7 @@ import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { selectForRun } from './select-for-run.js';
-import { checkInvariantNames, invariantNotes, invariantsToCheck, modelConfig, modelFlagNotes } from './selection.js';
+import { checkInvariantNames, invariantNotes, invariantsToCheck, modelConfig, modelFlagNotes, policyExport } from './selection.js';
 import type { Shard } from './shard.js';
 import { checkSkipNames, loadKnown, triageReplayFlags } from './triage-flags.js';
 import { defaultWorkers } from './workers-flag.js';
@@ -207,7 +207,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     reports.push({
       ...toExploreJsonReport(result, ms, x),
       ...(shard ? { shard: { index: shard.index, total: shard.total, item: reports.length, split: result.split ?? null } } : {}),
-      ...(shard && file ? { policyFile: file } : {}),
+      ...(shard && file ? { policyFile: file, ...policyExport({ arg, file, exportName }) } : {}),
     });
     const text = `${renderContinued(result, (one) => renderExploreText(one, x, how))}${shard ? shardLine(shard, result) : ''}`;
     verdicts.push(

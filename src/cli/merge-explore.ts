@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { parseOrThrow } from '../persistence/trace-file.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { REPORT_VERSION } from '../reports/json.js';
+import { policyArgOf } from '../reports/merge-report.js';
 import { steps } from '../reports/tables.js';
 import { formatEvent } from '../reports/text.js';
 import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
@@ -103,7 +104,7 @@ function renderPolicy(m: MergedExplore, shards: number): string {
         `  ${i + 1}. ${formatEvent(e as Parameters<typeof formatEvent>[0])}${v && i + 1 === v.step ? `   <== ${v.invariant} broke here (${v.at})` : ''}`,
     ),
     ...(v ? [`${v.invariant}: ${v.message}`] : []),
-    `Replay: npx worldswitch explore ${r.policyFile ?? name} --depth ${r.depth} --shard ${r.shard.index}/${r.shard.total}`,
+    `Replay: npx worldswitch explore ${r.policyFile ? policyArgOf(r) : name} --depth ${r.depth} --shard ${r.shard.index}/${r.shard.total}`,
     '',
   ].join('\n');
 }

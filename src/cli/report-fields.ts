@@ -34,6 +34,8 @@ export const reportHead = (command: 'check' | 'explore', error: string) => ({
   policy: z.string(),
   arch: z.string(),
   policyFile: z.string().optional(),
+  /** The export of `policyFile` the report is of, when the file holds several (`file.ts#export` names it). */
+  policyExport: z.string().optional(),
   config: z.record(z.string(), z.number()),
   invariants: z.array(z.string()),
 });

@@ -47,6 +47,14 @@ export interface Selected {
   readonly exportName?: string;
 }
 
+/** A shard report's `policyExport`: the export a file of several policies was named by (`file.ts#export`), else nothing. */
+export const policyExport = (s: {
+  readonly arg: string;
+  readonly file?: string;
+  readonly exportName?: string;
+}): { policyExport?: string } =>
+  s.file !== undefined && s.arg !== s.file && s.exportName !== undefined ? { policyExport: s.exportName } : {};
+
 /** Seconds a policy file may take to load (its top-level code) before it counts as looping. */
 export const DEFAULT_LOAD_TIMEOUT_S = 10;
 

@@ -18,13 +18,22 @@ export function renderMergeTable(merged: readonly Merged[]): string {
   return columns(rows);
 }
 
+/** How a merged report names its policy on a command line: the file (with `#export` when it has several), or arch/name. */
+export const policyArgOf = (r: {
+  arch: string;
+  policy: string;
+  policyFile?: string | undefined;
+  policyExport?: string | undefined;
+}): string =>
+  r.policyFile === undefined ? `${r.arch}/${r.policy}` : r.policyExport === undefined ? r.policyFile : `${r.policyFile}#${r.policyExport}`;
+
 /** The command that reproduces a merged counterexample in one process: its seed and fast-check path jump straight to it. */
 export function mergedReplay(m: Merged): string {
   const r = m.report;
   const config = Object.entries(r.config).map(([k, v]) => `--${k} ${v}`);
   return [
     'npx worldswitch check',
-    r.policyFile ?? `${r.arch}/${r.policy}`,
+    policyArgOf(r),
     `--seed ${r.seed}`,
     ...(r.path ? [`--path ${r.path}`] : []),
     ...(r.maxSteps !== CHECK_DEFAULTS.maxSteps ? [`--max-steps ${r.maxSteps}`] : []),
