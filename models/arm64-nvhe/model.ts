@@ -173,6 +173,12 @@ const nvheStep = softwareStep(NVHE_STEP);
  */
 const costOf = (cost: number) => (reg: number) => (reg === SPSR_EL2 ? 0 : cost);
 
+/** The small domain both arm64 models draw from (arm64-vhe adds its VM registers and options). */
+export const ARM64_SMALL_DOMAIN =
+  'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}, trace sessions {in, ex}clude guest × host';
+/** What userspace debugging adds to it (models/arm64-nvhe/vmm-debug-events.ts). */
+export const GDB_DOMAIN = "with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}";
+
 /** The arm64 non-VHE architecture model. */
 export const arm64Nvhe: ArchModel = {
   id: 'arm64-nvhe',
@@ -194,8 +200,7 @@ export const arm64Nvhe: ArchModel = {
     GDB_OPTION,
     DEBUG_ABI_OPTION,
   ],
-  smallDomain:
-    'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}, trace sessions {in, ex}clude guest × host',
+  smallDomain: `${ARM64_SMALL_DOMAIN}; ${GDB_DOMAIN}`,
   costNote: ARM64_COSTS.note,
   instantiate(config: ModelConfig): ModelInstance {
     // 'domain-slots' is arm64-vhe's option (kept out of nVHE's config, so its small domain and reports stay as they were).

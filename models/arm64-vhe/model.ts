@@ -11,11 +11,13 @@ import type { World } from '../../src/engine/world.js';
 import { vcpuEvent } from '../../src/model-kit/events.js';
 import { DEBUG_ABI_2025, vmmIntentFor } from '../arm64-nvhe/debug-abi.js';
 import {
+  ARM64_SMALL_DOMAIN,
   ARM64_VCPU_SCALARS,
   type Arm64Host,
   type Arm64Vcpu,
   arm64Nvhe,
   DEBUG_ABI_OPTION,
+  GDB_DOMAIN,
   GDB_OPTION,
   resetArm64World,
   storage,
@@ -122,7 +124,7 @@ export const arm64Vhe: ArchModel = {
       max: 1,
     },
   ],
-  smallDomain: `${arm64Nvhe.smallDomain}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}; with --domain-slots N, the last N slots of each kind`,
+  smallDomain: `${ARM64_SMALL_DOMAIN}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; ${GDB_DOMAIN}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}; with --domain-slots N, the last N slots of each kind`,
   costNote: arm64Nvhe.costNote,
   instantiate(config: ModelConfig): ModelInstance {
     const { gdb = 0, oslock = 0, 'guest-step': guestStep = 0, 'debug-abi': debugAbi = DEBUG_ABI_2025, ...nvheConfig } = config;
