@@ -34,6 +34,7 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
       more(buffer, emit);
     }
   };
+  let runReturn = -1; // RUN_RETURN's lifecycle event (arm64), -1 until looked up
   const hit: HitObservation = { cpu: 0, vcpu: -1, level: 0, what: 'execute', addr: 0, hw: 0, intended: 0, toGuest: false };
 
   /** The control register of every slot, by kind (`hw.ctrlReg`, asked once). */
@@ -102,11 +103,11 @@ export function breakpointEvents(hw: SlotHardware): EventKind[] {
       if (!x.violation) x.settle(cpu);
       return;
     }
-    // A debug exception routed to the hypervisor is a guest exit (KVM_EXIT_DEBUG to userspace);
-    // otherwise evaluating a hit changes nothing, and the state already passed its checks.
-    if (vcpu >= 0 && hit.hw !== 0 && !hit.toGuest) x.exit(vcpu, 4);
+    if (vcpu < 0 || hit.hw === 0 || hit.toGuest) return;
+    x.exit(vcpu, 4); // routed to the hypervisor: KVM_EXIT_DEBUG (arm64 returns 0 for every debug EC), ending a modelled run loop
+    runReturn = runReturn < 0 ? x.model.lifecycle.events.indexOf('RUN_RETURN') : runReturn;
+    if (!x.violation && runReturn >= 0 && x.can(vcpu, runReturn)) x.returnToUser(vcpu);
   };
-
   const guestEvent = (type: string, machineEvent: string, what: 'execute' | 'access'): EventKind => {
     let e = -1;
     const id = (x: Executor): number => (e >= 0 ? e : (e = x.lifecycleEvent(machineEvent)));

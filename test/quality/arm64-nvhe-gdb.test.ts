@@ -111,3 +111,24 @@ describe('the invariants of userspace debugging on arm64-nvhe need --gdb 1', () 
     expectPolicy(owner2025).toHold({ ...named, config: gdb });
   });
 });
+
+describe("a userspace breakpoint's exit ends KVM_RUN (kvm_handle_guest_debug: KVM_EXIT_DEBUG, return 0)", () => {
+  // The hit is routed to EL2 by MDCR_EL2.TDE; handle_exit returns 0 for every breakpoint and watchpoint
+  // EC, so the vCPU enters again only through a new KVM_RUN (vcpu_load), as after a step exit.
+  const hit = [
+    { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+    { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'on', singleStep: 'off', bps: [0x1000] },
+    { event: 'GUEST_ENTER', vcpu: 0 },
+    { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000, el: 'el1' },
+  ];
+  const again = { event: 'GUEST_ENTER', vcpu: 0 };
+  it.each([
+    ['arm64-nvhe/arm64-owner-2025', gdb],
+    ['arm64-vhe/arm64-owner-2025', {}],
+  ] as const)('%s: no re-entry from the loop after the hit', (policy, config) => {
+    expect(() => expectPolicy(policy).toHoldOn([...hit, again], { config: { ...config, gdb: 1 } })).toThrow(
+      /stops applying at step 5 of 5, GUEST_ENTER/,
+    );
+    expectPolicy(policy).toHoldOn([...hit, { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 }, again], { config: { ...config, gdb: 1 } });
+  });
+});
