@@ -144,13 +144,20 @@ export function resetArm64World(w: World, registers: RegisterFile, guestVisible:
   for (let c = 0; c < w.shape.cpus; c++) w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
 }
 
-/** `--gdb`, shared with arm64-vhe. */
+/** `--gdb`, shared with arm64-vhe (whose run loop is 4.17's either way). */
 export const GDB_OPTION = {
   name: 'gdb',
   describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)',
   default: 0,
   min: 0,
   max: 1,
+} as const;
+
+/** `--gdb` on arm64-nvhe, where 1 also brings the run loop of 4.16+ (the ioctls between KVM_RUNs, without vcpu_load). */
+const NVHE_GDB_OPTION = {
+  ...GDB_OPTION,
+  describe:
+    "userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1: with 6.14's run loop, KVM_RUN returning to userspace and the vCPU ioctls run between KVM_RUNs with the vCPU put, 4.16+) or never (0: 4.5's shape, each ioctl between vcpu_load and vcpu_put)",
 } as const;
 
 /** `--debug-abi`, shared with arm64-vhe. */
@@ -197,7 +204,7 @@ export const arm64Nvhe: ArchModel = {
       min: 0,
       max: 1,
     },
-    GDB_OPTION,
+    NVHE_GDB_OPTION,
     DEBUG_ABI_OPTION,
   ],
   smallDomain: `${ARM64_SMALL_DOMAIN}; ${GDB_DOMAIN}`,
