@@ -117,7 +117,9 @@ export const commonCode: Required<Pick<Arm64Hooks, 'getReg' | 'setReg' | 'vcpuRe
     storage(k.vcpu, reg)[reg] = value;
   },
   vcpuReset: (k) => {
-    // kvm_reset_sys_regs: reset_val() for MDSCR_EL1/MDCCINT_EL1, reset_bvr()/... for the debug state.
+    // kvm_reset_vcpu: the core registers' reset PSTATE (SS = 0), then kvm_reset_sys_regs:
+    // reset_val() for MDSCR_EL1/MDCCINT_EL1, reset_bvr()/... for the debug state.
+    k.vcpu.pstate = 0;
     k.vcpu.debugState.fill(0);
     k.vcpu.ctxt[MDSCR_EL1] = 0;
     k.vcpu.ctxt[MDCCINT_EL1] = 0;

@@ -165,6 +165,12 @@ export const softwareStep = (c: StepCpu): InstructionHooks => ({
     x.mutations++;
     if (target === 1) setGhost(x, v, GUEST_SS, 0);
   },
+  // kvm_reset_vcpu: the guest restarts in its kernel at the reset PSTATE (SS = 0), with no step of its own armed.
+  reset(x, v) {
+    setGhost(x, v, GUEST_SS, 0);
+    setGhost(x, v, GUEST_EL0, 0);
+    setGhost(x, v, GUEST_ARMED, 0);
+  },
 });
 
 /** Userspace ended its debug session on the vCPU: no step is owed any more. */

@@ -85,8 +85,12 @@ const commonCode: Arm64VheHooks = {
   vcpuReset: (k) => resetSysRegs(k.vcpu),
 };
 
-/** kvm_reset_sys_regs and vcpu_reset_hcr on the memory copy: debug state, MDSCR/MDCCINT, VM registers, HCR_EL2. */
+/**
+ * kvm_reset_vcpu on the memory copy: kvm_reset_sys_regs and vcpu_reset_hcr (debug state,
+ * MDSCR/MDCCINT, VM registers, HCR_EL2) and the core registers' reset PSTATE (SS = 0).
+ */
 export function resetSysRegs(vcpu: Arm64VheVcpu): void {
+  vcpu.pstate = 0;
   vcpu.debugState.fill(0);
   vcpu.ctxt[MDSCR_EL1] = 0;
   vcpu.ctxt[MDCCINT_EL1] = 0;

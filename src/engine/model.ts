@@ -141,6 +141,8 @@ export interface InstructionHooks {
   before(x: Executor, v: number, level: number): boolean;
   /** After it completed: on hardware (`trapped` false), or emulated by the hypervisor after it trapped. */
   after(x: Executor, v: number, trapped: boolean, level: number): void;
+  /** vCPU `v` is reset (its PSTATE and kernel restart from reset values): the guest's own step state is gone. */
+  reset?(x: Executor, v: number): void;
 }
 
 /** An architecture variant configured for one check. */

@@ -60,6 +60,7 @@ export abstract class VcpuIoctls extends VcpuOperations {
   resetVcpu(v: number): void {
     const reset = this.model.registers.reset;
     for (const reg of this.model.view.guestVisible) this.setGuestIntent(v, reg, reset[reg] as number);
+    this.model.instruction?.reset?.(this.self, v);
     this.fireAndSettle(v, this.own(E_VCPU_RESET));
   }
 }

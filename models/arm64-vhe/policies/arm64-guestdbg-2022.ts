@@ -216,7 +216,6 @@ export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
     vcpuReset(k) {
       put(k);
       resetSysRegs(k.vcpu);
-      k.vcpu.pstate = 0;
       k.vcpu.scratch[INCREMENT_PC] = 0;
       load(k);
     },
