@@ -138,6 +138,12 @@ export const ARM64_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   RUN_LOOP_TRACE: 'HOST_TRACE taken in KVM_RUN before local_irq_disable()',
 };
 
+/** The nVHE world switch as 6.14 names it (arm64-nvhe with --gdb 1: hyp/nvhe/switch.c, reached through kvm_call_hyp_ret). */
+export const ARM64_NVHE_6_14_EVENTS: Readonly<Record<string, string>> = {
+  GUEST_ENTER: 'KVM_RUN: kvm_arch_vcpu_ioctl_run() -> __kvm_vcpu_run() at EL2 (nVHE)',
+  GUEST_EXIT: 'an exit to EL2, back through __kvm_vcpu_run() to handle_exit()',
+};
+
 /** KVM_RUN's return and userspace's ioctls as 4.16+ runs them (arm64-vhe; arm64-nvhe with --gdb 1). */
 export const ARM64_RUN_LOOP_EVENTS: Readonly<Record<string, string>> = {
   RUN_RETURN: "KVM_RUN returns to userspace: kvm_arch_vcpu_ioctl_run()'s out: path, then vcpu_put()",

@@ -12,7 +12,7 @@ import { vcpuEvent } from '../../src/model-kit/events.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { DEBUG_ABI_2015, DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
-import { ARM64_KERNEL_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields } from './fields.js';
+import { ARM64_KERNEL_EVENTS, ARM64_NVHE_6_14_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields } from './fields.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
 import { arm64NvheGdbLifecycle, arm64NvheLifecycle } from './lifecycle.machine.js';
 import {
@@ -277,7 +277,7 @@ export const arm64Nvhe: ArchModel = {
       ],
       defaultHooks: commonCode as Hooks<never, never>,
       fields: arm64Fields(),
-      kernelEvents: gdb ? { ...ARM64_KERNEL_EVENTS, ...ARM64_RUN_LOOP_EVENTS } : ARM64_KERNEL_EVENTS,
+      kernelEvents: gdb ? { ...ARM64_KERNEL_EVENTS, ...ARM64_NVHE_6_14_EVENTS, ...ARM64_RUN_LOOP_EVENTS } : ARM64_KERNEL_EVENTS,
       // ctxt.sys_regs as kvm_reset_sys_regs leaves them.
       reset: (w: World) => resetArm64World(w, registers, view.guestVisible),
       readCost: costOf(ARM64_COSTS.read),

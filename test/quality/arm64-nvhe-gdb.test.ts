@@ -16,7 +16,7 @@ import { MDCR_EL2_TDE } from '../../models/arm64-nvhe/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { definePolicy, type Hooks, PolicyScopeError } from '../../src/engine/policy.js';
 import { expectPolicy } from '../../src/expect-policy.js';
-import { check } from '../../src/searches/check.js';
+import { check, makeExecutor } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
 
 const invariants = invariantsFor('arm64-nvhe');
@@ -130,5 +130,13 @@ describe("a userspace breakpoint's exit ends KVM_RUN (kvm_handle_guest_debug: KV
       /stops applying at step 5 of 5, GUEST_ENTER/,
     );
     expectPolicy(policy).toHoldOn([...hit, { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 }, again], { config: { ...config, gdb: 1 } });
+  });
+});
+
+describe("the reports name each era's world switch", () => {
+  it('__kvm_vcpu_run() (6.14) with --gdb 1, __guest_run() (4.5) without', () => {
+    const entry = (config: Record<string, number>) => makeExecutor(owner2025, arm64Nvhe, [], config).model.kernelEvents?.GUEST_ENTER;
+    expect(entry(gdb)).toMatch(/__kvm_vcpu_run\(\) at EL2/);
+    expect(entry({})).toMatch(/__guest_run\(\) at EL2/);
   });
 });
