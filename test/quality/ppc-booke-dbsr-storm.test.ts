@@ -10,9 +10,10 @@ import { ppcBooke } from '../../models/ppc-booke/model.js';
 import gdb2008 from '../../models/ppc-booke/policies/ppc-booke-gdb-2008.js';
 import gdb2008Fixed from '../../models/ppc-booke/policies/ppc-booke-gdb-2008-fixed.js';
 import { DBSR, DBSR_IAC1 } from '../../models/ppc-booke/registers.js';
-import { definePolicy, type Policy } from '../../src/engine/policy.js';
+import type { Policy } from '../../src/engine/policy.js';
 import { eventFromJSON, type TraceEvent } from '../../src/engine/trace.js';
 import { makeExecutor } from '../../src/searches/check.js';
+import { spyDebugExits } from './ppc-booke-mutants.js';
 
 /**
  * Runs the events of `trace` that are enabled when their turn comes under `policy`, with no
@@ -20,18 +21,8 @@ import { makeExecutor } from '../../src/searches/check.js';
  */
 function debugExits(policy: Policy<BookeVcpu, BookeHost>, trace: TraceEvent[]): number[] {
   const seen: number[] = [];
-  const guestExit = policy.hooks.guestExit;
-  const spy = definePolicy<BookeVcpu, BookeHost>({
-    ...policy,
-    hooks: {
-      ...policy.hooks,
-      guestExit(k, reason) {
-        if (reason === 'debug') seen.push(k.hw.read(DBSR));
-        return guestExit?.(k, reason);
-      },
-    },
-  });
-  const x = makeExecutor(spy as Policy, ppcBooke, []);
+  const spy = spyDebugExits(policy, (k) => seen.push(k.hw.read(DBSR)));
+  const x = makeExecutor(spy, ppcBooke, []);
   for (const e of trace) {
     const ev = eventFromJSON(x, e);
     if (typeof ev === 'string') throw new Error(ev);

@@ -12,11 +12,11 @@ import eager from '../../models/ppc-booke/policies/eager.js';
 import upstream from '../../models/ppc-booke/policies/ppc-booke-2014.js';
 import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
-import { definePolicy, type Policy } from '../../src/engine/policy.js';
+import type { Policy } from '../../src/engine/policy.js';
 import { eventFromJSON, type TraceEvent } from '../../src/engine/trace.js';
 import { check, makeExecutor } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
-import { impreciseDroppedAtPut } from './ppc-booke-mutants.js';
+import { impreciseDroppedAtPut, spyDebugExits } from './ppc-booke-mutants.js';
 
 const all = invariantsFor('ppc-booke');
 const LOST = /cleared before any debug interrupt took it: the event is lost/;
@@ -28,18 +28,10 @@ const LOST = /cleared before any debug interrupt took it: the event is lost/;
  */
 function replay(policy: Policy<BookeVcpu, BookeHost>, trace: TraceEvent[], strict = true): { message?: string; debugExits: number } {
   let debugExits = 0;
-  const guestExit = policy.hooks.guestExit;
-  const spy = definePolicy<BookeVcpu, BookeHost>({
-    ...policy,
-    hooks: {
-      ...policy.hooks,
-      guestExit(k, reason) {
-        if (reason === 'debug') debugExits++;
-        return guestExit?.(k, reason);
-      },
-    },
+  const spy = spyDebugExits(policy, () => {
+    debugExits++;
   });
-  const x = makeExecutor(spy as Policy, ppcBooke, all);
+  const x = makeExecutor(spy, ppcBooke, all);
   for (const e of trace) {
     const ev = eventFromJSON(x, e);
     if (typeof ev === 'string') throw new Error(ev);

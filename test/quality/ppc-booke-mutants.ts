@@ -5,7 +5,7 @@
 import type { BookeHost, BookeVcpu } from '../../models/ppc-booke/model.js';
 import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
 import { DBCR0, MSR, MSR_DE } from '../../models/ppc-booke/registers.js';
-import { definePolicy, type HookContext, type Hooks } from '../../src/engine/policy.js';
+import { definePolicy, type HookContext, type Hooks, type Policy } from '../../src/engine/policy.js';
 
 const hooks = fixed.hooks as Hooks<BookeVcpu, BookeHost>;
 const mutant = (name: string, summary: string, override: Hooks<BookeVcpu, BookeHost>) =>
@@ -82,3 +82,18 @@ export const impreciseDroppedAtPut = mutant(
     },
   },
 );
+
+/** `policy` with `onDebugExit(k)` called before each debug exit's handler runs (the tests' spy on what it saw). */
+export function spyDebugExits(policy: Policy<BookeVcpu, BookeHost>, onDebugExit: (k: HookContext<BookeVcpu, BookeHost>) => void): Policy {
+  const guestExit = policy.hooks.guestExit;
+  return definePolicy<BookeVcpu, BookeHost>({
+    ...policy,
+    hooks: {
+      ...policy.hooks,
+      guestExit(k, reason) {
+        if (reason === 'debug') onDebugExit(k);
+        return guestExit?.(k, reason);
+      },
+    },
+  }) as Policy;
+}
