@@ -19,6 +19,7 @@ import { UsageError } from './persistence/usage-error.js';
 import { configText, formatEvent, renderText, renderTrace } from './reports/text.js';
 import { type CheckResult, check, makeExecutor } from './searches/check.js';
 import { DEFAULT_HOOK_TIMEOUT_S, rerunGuarded } from './searches/guard.js';
+import { policyConfig } from './searches/make-executor.js';
 
 /** What `toHold` and `toHoldOn` take: the model configuration and the invariants (default all). */
 export interface ModelOptions {
@@ -93,11 +94,12 @@ function resolve(policy: Policy | string): { policy: Policy; arch: ArchModel; bu
   return { policy: p, arch, builtIn: policies.includes(p) };
 }
 
-function setup(arch: ArchModel, options: ModelOptions) {
+function setup(policy: Policy, arch: ArchModel, options: ModelOptions) {
   const known = invariantsFor(arch.id);
   const names = options.invariants ?? [];
   parseOrThrow(z.array(z.enum(known.map((i) => i.name) as [string, ...string[]])), names, 'invariants');
-  const config = parseOrThrow(configSchema(arch), options.config ?? {}, 'config');
+  // The policy's era defaults under what the caller set: they decide what applies, as they decide the model.
+  const config = policyConfig(policy, arch, parseOrThrow(configSchema(arch), options.config ?? {}, 'config'));
   // Named where it cannot apply (arm64-nvhe's userspace-debugging claims without gdb: 1) would be a vacuous hold.
   const unapplied = known.find((i) => names.includes(i.name) && !checkedByDefault(i, arch.id, config));
   if (unapplied) throw new Error(`invariants: ${unapplied.name} applies to ${arch.id} only with ${unapplied.onlyWith?.[arch.id]}: 1.`);
@@ -113,7 +115,7 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
   const name = `${arch.id}/${policy.name}`;
   return {
     toHold(options = {}) {
-      const { invariants, config } = setup(arch, options);
+      const { invariants, config } = setup(policy, arch, options);
       const { runs, seed, maxSteps } = options;
       const r = check(policy, {
         arch,
@@ -129,7 +131,7 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
       throw new PolicyViolation(renderText(r, makeExecutor(policy, arch, invariants, config), how));
     },
     toHoldOn(events, options = {}) {
-      const { invariants, config } = setup(arch, options);
+      const { invariants, config } = setup(policy, arch, options);
       const x = makeExecutor(policy, arch, invariants, config);
       const { trace, packed } = packTraceEvents(x, events.map(addressListsAsLabels), 'toHoldOn events');
       const steps = rerunGuarded(x, packed, (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000);

@@ -23,6 +23,7 @@ import {
   modelConfig,
   modelFlagNotes,
   policyExport,
+  runConfig,
 } from './selection.js';
 import { type Shard, type ShardUnit, shardUnits } from './shard.js';
 import { checkSkipNames, loadKnown, triageReplayFlags } from './triage-flags.js';
@@ -87,7 +88,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   const pieces = units.map((unit) => {
     const { policy, arch, file, exportName } = selected[unit.item] as (typeof selected)[number];
     const { config } = modelConfig(arch, flags);
-    const invariants = invariantsToCheck(arch, names, catalog, skip, config);
+    const invariants = invariantsToCheck(arch, names, catalog, skip, runConfig({ policy, arch }, flags));
     const piece = { policy, arch, file, exportName, invariants, config, from: unit.from, to: unit.to, known };
     return checkPolicy(piece, ctx).then(
       (outcome) => ({ outcome }),
@@ -109,7 +110,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
   function record(unit: ShardUnit, outcome: CheckOutcome): void {
     const { policy, arch, arg, file, exportName } = selected[unit.item] as (typeof selected)[number];
     const { config, replay } = modelConfig(arch, flags);
-    const invariants = invariantsToCheck(arch, names, catalog, skip, config);
+    const invariants = invariantsToCheck(arch, names, catalog, skip, runConfig({ policy, arch }, flags));
     const runs = unit.to - unit.from;
     const name = `${arch.id}/${policy.name}`;
     const { ms } = outcome;

@@ -11,7 +11,15 @@ import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
 import type { RunFlags } from './run-flags.js';
 import { selectForRun } from './select-for-run.js';
-import { checkInvariantNames, invariantNotes, invariantsToCheck, modelConfig, modelFlagNotes, policyExport } from './selection.js';
+import {
+  checkInvariantNames,
+  invariantNotes,
+  invariantsToCheck,
+  modelConfig,
+  modelFlagNotes,
+  policyExport,
+  runConfig,
+} from './selection.js';
 import type { Shard } from './shard.js';
 import { checkSkipNames, loadKnown, triageReplayFlags } from './triage-flags.js';
 import { defaultWorkers } from './workers-flag.js';
@@ -88,7 +96,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   /** Explores one selected policy in a worker thread of its own, with `workers` threads for its search. */
   async function search({ policy, arch, file, exportName }: (typeof selected)[number], workers: number) {
     const { config } = modelConfig(arch, flags);
-    const invariants = invariantsToCheck(arch, names, catalog, skip, config);
+    const invariants = invariantsToCheck(arch, names, catalog, skip, runConfig({ policy, arch }, flags));
     const name = `${arch.id}/${policy.name}`;
     const started = performance.now();
     const outcome = await runInWorker<ExploreResult>(
@@ -180,7 +188,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     { policy, arch, arg, file, exportName }: (typeof selected)[number],
   ): boolean {
     const { config, replay } = modelConfig(arch, flags);
-    const invariants = invariantsToCheck(arch, names, catalog, skip, config);
+    const invariants = invariantsToCheck(arch, names, catalog, skip, runConfig({ policy, arch }, flags));
     const name = `${arch.id}/${policy.name}`;
     const result: ExploreResult =
       outcome.stoppedBy && outcome.result.verdict === 'held-so-far' ? { ...outcome.result, stoppedBy: outcome.stoppedBy } : outcome.result;

@@ -101,10 +101,21 @@ export async function selectAll(args: readonly string[], catalog: Catalog, loadT
   return out;
 }
 
-/** Whether invariant `n` applies on `arch` under the model flags (`Invariant.onlyWith`). */
-function hasInvariant(catalog: Catalog, arch: ArchModel, n: string, flags: Readonly<Record<string, unknown>>): boolean {
-  const i = catalog.invariantsFor(arch.id).find((inv) => inv.name === n);
-  return i !== undefined && checkedByDefault(i, arch.id, modelConfig(arch, flags).config);
+/**
+ * The configuration a selected policy runs with: the model flags over its era's `defaults`
+ * (policyConfig), which decides what applies (`Invariant.onlyWith`) as it decides the model.
+ */
+export function runConfig(s: Sel, flags: Readonly<Record<string, unknown>>): Record<string, number> {
+  return { ...policyConfig(s.policy, s.arch, modelConfig(s.arch, flags).config) };
+}
+
+/** A selected policy on its architecture, as the checks on flags need it. */
+type Sel = { readonly policy: Policy; readonly arch: ArchModel };
+
+/** Whether invariant `n` applies to `s` under the model flags and its era's defaults (`Invariant.onlyWith`). */
+function hasInvariant(catalog: Catalog, s: Sel, n: string, flags: Readonly<Record<string, unknown>>): boolean {
+  const i = catalog.invariantsFor(s.arch.id).find((inv) => inv.name === n);
+  return i !== undefined && checkedByDefault(i, s.arch.id, runConfig(s, flags));
 }
 
 /** Validates `--invariant` names. */
@@ -122,12 +133,12 @@ export function checkInvariantNames(names: readonly string[], catalog: Catalog):
  */
 export function checkInvariantsApply(
   names: readonly string[],
-  selected: readonly { readonly arch: ArchModel }[],
+  selected: readonly Sel[],
   catalog: Catalog,
   flags: Readonly<Record<string, unknown>> = {},
 ): void {
   for (const n of names) {
-    if (selected.some(({ arch }) => hasInvariant(catalog, arch, n, flags))) continue;
+    if (selected.some((s) => hasInvariant(catalog, s, n, flags))) continue;
     const having = catalog.architectures.flatMap((a) => {
       const option = catalog.invariantsFor(a.id).find((i) => i.name === n)?.onlyWith?.[a.id];
       return catalog.invariantsFor(a.id).some((i) => i.name === n) ? [option ? `${a.id} (with --${option} 1)` : a.id] : [];
@@ -194,14 +205,14 @@ export function modelFlagNotes(selected: readonly { readonly arch: ArchModel }[]
  * rows that ran without it, and those left with policy-total alone.
  */
 export function invariantNotes(
-  selected: readonly { readonly arch: ArchModel }[],
+  selected: readonly Sel[],
   names: readonly string[],
   catalog: Catalog,
   flags: Readonly<Record<string, unknown>> = {},
 ): string {
-  const byId = new Map(selected.map(({ arch }) => [arch.id, arch]));
-  const archs = [...byId.keys()];
-  const has = (a: string, n: string) => hasInvariant(catalog, byId.get(a) as ArchModel, n, flags);
+  const archs = [...new Set(selected.map(({ arch }) => arch.id))];
+  // An arch has `n` when one of its selected policies runs with it.
+  const has = (a: string, n: string) => selected.some((s) => s.arch.id === a && hasInvariant(catalog, s, n, flags));
   let notes = '';
   for (const n of names) {
     const lacking = archs.filter((a) => !has(a, n));

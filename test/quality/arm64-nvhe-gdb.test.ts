@@ -4,6 +4,9 @@
  * engine under `--gdb 1` and not without it (mutants built here, never looked up by name), and the
  * unmutated policy holds on the traces that find them. `--gdb 0` is the model as it was.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Arm64Host, type Arm64Vcpu, arm64Nvhe } from '../../models/arm64-nvhe/model.js';
 import dirty2015 from '../../models/arm64-nvhe/policies/arm64-dirty-2015.js';
@@ -18,6 +21,7 @@ import { definePolicy, type Hooks, PolicyScopeError } from '../../src/engine/pol
 import { expectPolicy } from '../../src/expect-policy.js';
 import { check, makeExecutor } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
+import { cli } from '../cli-harness.js';
 
 const invariants = invariantsFor('arm64-nvhe');
 const hooks = owner2025.hooks as Required<Hooks<Arm64Vcpu, Arm64Host>>;
@@ -138,5 +142,44 @@ describe("the reports name each era's world switch", () => {
     const entry = (config: Record<string, number>) => makeExecutor(owner2025, arm64Nvhe, [], config).model.kernelEvents?.GUEST_ENTER;
     expect(entry(gdb)).toMatch(/__kvm_vcpu_run\(\) at EL2/);
     expect(entry({})).toMatch(/__guest_run\(\) at EL2/);
+  });
+});
+
+describe('a policy whose era defaults to --gdb 1 is checked for userspace debugging without the flag', () => {
+  // A user's 6.14-era policy with `defaults: { gdb: 1 }`: the invariants of userspace debugging
+  // apply as they would with `--gdb 1` (they were left out, a vacuous hold, when only flags counted).
+  const slip = definePolicy<Arm64Vcpu, Arm64Host>({
+    name: 'guest-regs-while-host-owned',
+    arch: 'arm64-nvhe',
+    defaults: { gdb: 1 },
+    hooks: {
+      ...hooks,
+      guestEnter(k) {
+        hooks.guestEnter(k);
+        if (k.vcpu.debugOwner === VCPU_DEBUG_HOST_OWNED) __debug_restore_state(k, k.vcpu.debugState, k.vcpu.ctxt);
+      },
+    },
+  });
+
+  it('expectPolicy finds the slip', () => {
+    expect(() => expectPolicy(slip).toHold({ runs: 2000, seed: 1 })).toThrow(/userspace-debug-honored/);
+  });
+
+  it('the CLI checks those invariants and finds it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'worldswitch-gdb-default-')), 'gdb-default.ts');
+    const path = (p: string) => JSON.stringify(join(process.cwd(), p));
+    writeFileSync(
+      file,
+      [
+        `import { definePolicy } from ${path('src/engine/policy.js')};`,
+        `import owner from ${path('models/arm64-nvhe/policies/arm64-owner-2025.js')};`,
+        "export default definePolicy({ name: 'owner-gdb', arch: 'arm64-nvhe', defaults: { gdb: 1 }, hooks: owner.hooks });",
+        '',
+      ].join('\n'),
+    );
+    const r = await cli('check', file, '--runs', '50');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/invariants: .*userspace-debug-honored.*debug-status-consumed/);
+    expect(r.out).toMatch(/gdb=1/);
   });
 });
