@@ -9,7 +9,7 @@ export default defineInvariant({
   name: 'guest-step-preserved',
   claim: 'while a guest steps its own code, its step state (PSTATE.SS) is what the guest made it, whatever the host or userspace did',
   archs: ['arm64-vhe', 'arm64-nvhe'],
-  onlyWith: { 'arm64-nvhe': 'gdb' },
+  onlyWith: { 'arm64-nvhe': ['gdb', 'guest-step'] },
   contexts: 1 << CTX_GUEST,
   state(x, cpu) {
     const v = x.world.running[cpu] as number;

@@ -9,7 +9,7 @@ import { architectures, policies } from '../models/catalog.js';
 import { invariantsFor } from '../properties/suites.js';
 import { selectPolicies } from './cli/select-policies.js';
 import { POLICY_TOTAL } from './engine/execute.js';
-import { checkedByDefault } from './engine/invariant.js';
+import { checkedByDefault, onlyWithOptions } from './engine/invariant.js';
 import type { ArchModel, ModelConfig } from './engine/model.js';
 import type { Policy } from './engine/policy.js';
 import type { TraceEvent } from './engine/trace.js';
@@ -102,7 +102,12 @@ function setup(policy: Policy, arch: ArchModel, options: ModelOptions) {
   const config = policyConfig(policy, arch, parseOrThrow(configSchema(arch), options.config ?? {}, 'config'));
   // Named where it cannot apply (arm64-nvhe's userspace-debugging claims without gdb: 1) would be a vacuous hold.
   const unapplied = known.find((i) => names.includes(i.name) && !checkedByDefault(i, arch.id, config));
-  if (unapplied) throw new Error(`invariants: ${unapplied.name} applies to ${arch.id} only with ${unapplied.onlyWith?.[arch.id]}: 1.`);
+  if (unapplied)
+    throw new Error(
+      `invariants: ${unapplied.name} applies to ${arch.id} only with ${onlyWithOptions(unapplied, arch.id)
+        .map((o) => `${o}: 1`)
+        .join(' or ')}.`,
+    );
   const invariants = known.filter(
     (i) => checkedByDefault(i, arch.id, config) && (names.length === 0 || names.includes(i.name) || i.name === POLICY_TOTAL),
   );

@@ -25,7 +25,7 @@ export const DEBUG_ABI_2025 = 2025;
 /**
  * While userspace debugs vCPU `v`, the register file (in `buffer`) whose breakpoints must be the
  * effective ones, hits exiting to userspace, under ABI `abi`; undefined while it does not. `lock`
- * is OSLSR_EL1's id where the model has the OS Lock (VHE), whose guest's value then gates them too.
+ * is OSLSR_EL1's id where the model has the OS Lock (VHE; nVHE with `--oslock 1`), whose guest's value then gates them too.
  */
 export function vmmIntentFor(
   abi: number,

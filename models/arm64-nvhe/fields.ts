@@ -39,6 +39,9 @@ import {
   MDCR_EL2_TDRA,
   MDCR_EL2_TPM,
   MDCR_EL2_TPMCR,
+  OSLAR_OSLK,
+  OSLSR_OSLK,
+  OSLSR_OSLM_IMPLEMENTED,
   PRIV_EL0,
   PRIV_EL1,
   WCR_E,
@@ -114,6 +117,8 @@ export function arm64Fields(): FieldTable {
     hostTrfcrEl1: TRFCR_EL1_FIELDS,
     TRFCR_EL2: TRFCR_EL2_FIELDS,
     TRBLIMITR_EL1: flags({ E: TRBLIMITR_EL1_E }),
+    OSLAR_EL1: flags({ OSLK: OSLAR_OSLK }),
+    OSLSR_EL1: flags({ OSLK: OSLSR_OSLK, OSLM_IMPLEMENTED: OSLSR_OSLM_IMPLEMENTED }),
     // kvm_host.h vcpu debug flags: KVM_ARM64_DEBUG_DIRTY; the 2023 series' DEBUG_STATE_SAVE_TRFCR.
     debugFlags: flags({ DEBUG_DIRTY: KVM_ARM64_DEBUG_DIRTY, DEBUG_STATE_SAVE_TRFCR }),
     debugOwner: [{ name: 'owner', mask: 0b11, values: { [VCPU_DEBUG_HOST_OWNED]: 'HOST_OWNED', [VCPU_DEBUG_GUEST_OWNED]: 'GUEST_OWNED' } }],
@@ -136,6 +141,11 @@ export const ARM64_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   GUEST_WRITE: 'guest MSR (trapped by MDCR_EL2.TDA: kvm_handle_sys_reg())',
   HOST_TRACE: 'a perf/CoreSight trace session: etm4x_allow_trace() -> kvm_etm_set_guest_trfcr()',
   RUN_LOOP_TRACE: 'HOST_TRACE taken in KVM_RUN before local_irq_disable()',
+};
+
+/** The guest's OS Lock write (`--oslock 1`, both arm64 models). */
+export const OS_LOCK_EVENTS: Readonly<Record<string, string>> = {
+  GUEST_OS_LOCK: 'guest MSR OSLAR_EL1 (trapped by MDCR_EL2.TDOSA)',
 };
 
 /** The nVHE world switch as 6.14 names it (arm64-nvhe with --gdb 1: hyp/nvhe/switch.c, reached through kvm_call_hyp_ret). */

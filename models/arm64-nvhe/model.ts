@@ -10,15 +10,25 @@ import { TRACE_NO_SESSION } from '../../src/engine/trace-session.js';
 import type { World } from '../../src/engine/world.js';
 import { vcpuEvent } from '../../src/model-kit/events.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
-import { DEBUG_ABI_2015, DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
+import { DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
-import { ARM64_KERNEL_EVENTS, ARM64_NVHE_6_14_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields } from './fields.js';
+import { ARM64_KERNEL_EVENTS, ARM64_NVHE_6_14_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields, OS_LOCK_EVENTS } from './fields.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
 import { arm64NvheGdbLifecycle, arm64NvheLifecycle } from './lifecycle.machine.js';
+import {
+  ARM64_SMALL_DOMAIN,
+  DEBUG_ABI_OPTION,
+  GDB_DOMAIN,
+  NVHE_GDB_OPTION,
+  NVHE_GUEST_STEP_OPTION,
+  NVHE_OSLOCK_OPTION,
+} from './options.js';
+import { osLockAccessTraps, osLockEvent, osLockedBy } from './os-lock.js';
 import {
   bcr,
   DBG_MDSCR_KDE,
   DBG_MDSCR_MDE,
+  DBG_MDSCR_SS,
   DBGBCR,
   DBGWCR,
   DBGWVR,
@@ -31,6 +41,9 @@ import {
   MDCR_EL2,
   MDSCR_EL1,
   nvheRegisterFile,
+  OSLAR_EL1,
+  OSLSR_EL1,
+  OSLSR_OSLM_IMPLEMENTED,
   PRIV_EL0,
   PRIV_EL1,
   SPSR_EL2,
@@ -38,7 +51,7 @@ import {
   TRFCR_EL2,
   wcr,
 } from './registers.js';
-import { guestStepView, type StepCpu, softwareStep } from './software-step.js';
+import { guestEretEvent, guestStepView, type StepCpu, softwareStep } from './software-step.js';
 import { arm64TraceEvents, NVHE_DRIVER, nvheTrace, TRACE_GHOST, traceOptions } from './trace.js';
 import { setGuestDebugEvent, VMM_GHOST_ARM64 } from './vmm-debug-events.js';
 
@@ -123,6 +136,8 @@ export const commonCode: Required<Pick<Arm64Hooks, 'getReg' | 'setReg' | 'vcpuRe
     k.vcpu.debugState.fill(0);
     k.vcpu.ctxt[MDSCR_EL1] = 0;
     k.vcpu.ctxt[MDCCINT_EL1] = 0;
+    // reset_val() for OSLSR_EL1 (in sys_regs[] since 5.19; with --oslock 1 only): implemented, unlocked.
+    if (k.vcpu.ctxt.length > OSLSR_EL1) k.vcpu.ctxt[OSLSR_EL1] = OSLSR_OSLM_IMPLEMENTED;
   },
 };
 
@@ -146,47 +161,21 @@ export function resetArm64World(w: World, registers: RegisterFile, guestVisible:
   for (let c = 0; c < w.shape.cpus; c++) w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
 }
 
-/** `--gdb`, shared with arm64-vhe (whose run loop is 4.17's either way). */
-export const GDB_OPTION = {
-  name: 'gdb',
-  describe: 'userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1) or never (0)',
-  default: 0,
-  min: 0,
-  max: 1,
-} as const;
-
-/** `--gdb` on arm64-nvhe, where 1 also brings the run loop of 4.16+ (the ioctls between KVM_RUNs, without vcpu_load). */
-const NVHE_GDB_OPTION = {
-  ...GDB_OPTION,
-  describe:
-    "userspace debugs vCPUs with KVM_SET_GUEST_DEBUG (1: with 6.14's run loop, KVM_RUN returning to userspace and the vCPU ioctls run between KVM_RUNs with the vCPU put, 4.16+) or never (0: 4.5's shape, each ioctl between vcpu_load and vcpu_put)",
-} as const;
-
-/** `--debug-abi`, shared with arm64-vhe. */
-export const DEBUG_ABI_OPTION = {
-  name: 'debug-abi',
-  describe:
-    "what userspace debugging is owed: 2025 (Linux 6.14, only its breakpoints live) or any earlier year (4.2-6.13: without USE_HW the guest's own stay live, routed to it)",
-  default: DEBUG_ABI_2025,
-  min: DEBUG_ABI_2015,
-  max: DEBUG_ABI_2025,
-} as const;
+export { ARM64_SMALL_DOMAIN, DEBUG_ABI_OPTION, GDB_DOMAIN, GDB_OPTION } from './options.js';
 
 /** Software step on an nVHE CPU: PSTATE.SS in SPSR_EL2, MDCR_EL2.TDE routing (HCR_EL2.TGE is 0), no OS Lock. */
 const NVHE_STEP: StepCpu = { spsr: SPSR_EL2, routesToEl2, locked: () => false };
-const nvheStep = softwareStep(NVHE_STEP);
+/** The OS Lock registers of `--oslock 1`. */
+const NVHE_OS_LOCK = { oslar: OSLAR_EL1, oslsr: OSLSR_EL1 };
+const nvheLocked = osLockedBy(NVHE_OS_LOCK);
+/** The same with `--oslock 1`: OSLSR_EL1.OSLK blocks software step. */
+const NVHE_STEP_OS_LOCK: StepCpu = { ...NVHE_STEP, locked: nvheLocked };
 
 /**
  * SPSR_EL2 costs nothing here: every era's hyp saves and restores it on each exit and entry, which
  * the 2015 transliterations leave out, so charging it would only set the 6.14 switch apart.
  */
 const costOf = (cost: number) => (reg: number) => (reg === SPSR_EL2 ? 0 : cost);
-
-/** The small domain both arm64 models draw from (arm64-vhe adds its VM registers and options). */
-export const ARM64_SMALL_DOMAIN =
-  'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}, trace sessions {in, ex}clude guest × host';
-/** What userspace debugging adds to it (models/arm64-nvhe/vmm-debug-events.ts). */
-export const GDB_DOMAIN = "with --gdb, userspace's breakpoint {none, 0x1000, 0x2000} and single-step {off, on}";
 
 /** The arm64 non-VHE architecture model. */
 export const arm64Nvhe: ArchModel = {
@@ -208,32 +197,49 @@ export const arm64Nvhe: ArchModel = {
     },
     NVHE_GDB_OPTION,
     DEBUG_ABI_OPTION,
+    NVHE_OSLOCK_OPTION,
+    NVHE_GUEST_STEP_OPTION,
   ],
-  smallDomain: `${ARM64_SMALL_DOMAIN}; ${GDB_DOMAIN}`,
+  smallDomain: `${ARM64_SMALL_DOMAIN}; ${GDB_DOMAIN}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}`,
   costNote: ARM64_COSTS.note,
   instantiate(config: ModelConfig): ModelInstance {
     // 'domain-slots' is arm64-vhe's option (kept out of nVHE's config, so its small domain and reports stay as they were).
-    const { domain: domainOption, 'domain-slots': smallSlots = 1, gdb = 0, 'debug-abi': debugAbi = DEBUG_ABI_2025, ...options } = config;
+    const {
+      domain: domainOption,
+      'domain-slots': smallSlots = 1,
+      gdb = 0,
+      'debug-abi': debugAbi = DEBUG_ABI_2025,
+      oslock = 0,
+      'guest-step': guestStep = 0,
+      ...options
+    } = config;
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
     const { trf, trbe } = traceOptions(options);
-    const registers = nvheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
+    const registers = nvheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe }, oslock === 1);
+    // Software step with --gdb 1 (userspace's) or --guest-step 1 (the guest's own), gated by the OS Lock with --oslock 1.
+    const stepCpu = oslock ? NVHE_STEP_OS_LOCK : NVHE_STEP;
+    const step = gdb || guestStep ? softwareStep(stepCpu) : undefined;
+    const lockRegs = oslock ? [OSLSR_EL1] : [];
     const traceRegs = trf ? [TRFCR_EL1, TRFCR_EL2] : [];
     const { slotRegs, slotNames, generated } = slotLayout(brps, wrps, small, smallSlots);
     const slotDebugRegs = [...slotRegs];
     const view: DebugView = {
       hostState: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, MDCR_EL2, ...traceRegs]),
-      guestVisible: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
+      guestVisible: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1, ...lockRegs]),
       slotRegs,
       slotNames,
       gateRegs: new Int32Array([MDSCR_EL1, MDCR_EL2]),
       hostLevels: [0, 1],
       guestLevels: [0, 1],
-      effective: (r, o, level) => effectiveSlots(r, o, level, brps, wrps),
+      effective: oslock
+        ? (r, o, level) => (nvheLocked(r, o) ? 0 : effectiveSlots(r, o, level, brps, wrps))
+        : (r, o, level) => effectiveSlots(r, o, level, brps, wrps),
       deliversToGuest: (r, o) => !routesToEl2(r, o),
       ...(trf ? { trace: nvheTrace } : {}),
-      ...(gdb ? gdbView(debugAbi, slotRegs, registers.count) : {}),
+      ...(gdb ? gdbView(debugAbi, slotRegs, registers.count, oslock ? OSLSR_EL1 : undefined) : {}),
+      ...(gdb || guestStep ? stepView(stepCpu) : {}),
     };
     const bcrs = small ? [0, bcr(PRIV_EL1), bcr(PRIV_EL0)] : [0, bcr(PRIV_EL1), bcr(PRIV_EL0), bcr(PRIV_EL0 | PRIV_EL1)];
     const wcrs = small
@@ -241,9 +247,13 @@ export const arm64Nvhe: ArchModel = {
       : [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE), wcr(PRIV_EL1, LSC_STORE)];
     const debug = debugDomain(brps, wrps, small, smallSlots);
     const { addresses } = debug;
+    const mdscrs = small
+      ? [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE]
+      : [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE, DBG_MDSCR_KDE];
+    // --guest-step: the guest's own MDSCR_EL1.SS among the values it writes (alone, and with MDE), as on arm64-vhe.
+    if (guestStep) mdscrs.push(DBG_MDSCR_SS, DBG_MDSCR_SS | DBG_MDSCR_MDE);
     const domain = (reg: number): readonly number[] => {
-      if (reg === MDSCR_EL1)
-        return small ? [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE] : [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE, DBG_MDSCR_KDE];
+      if (reg === MDSCR_EL1) return mdscrs;
       if (reg === MDCCINT_EL1) return small ? [0, MDCCINT_TX] : [0, MDCCINT_TX, MDCCINT_RX];
       if (reg >= DBGWCR(0)) return wcrs;
       if (reg >= DBGBCR(0) && reg < DBGWVR(0)) return bcrs;
@@ -251,33 +261,51 @@ export const arm64Nvhe: ArchModel = {
     };
     return {
       arch: 'arm64-nvhe',
-      config: { cpus: 2, vcpus: 1, ...options, brps, wrps, ...(gdb ? { gdb, 'debug-abi': debugAbi } : {}) },
+      config: {
+        cpus: 2,
+        vcpus: 1,
+        ...options,
+        brps,
+        wrps,
+        ...(gdb ? { gdb, 'debug-abi': debugAbi } : {}),
+        ...(oslock ? { oslock } : {}),
+        ...(guestStep ? { 'guest-step': guestStep } : {}),
+      },
       registers,
       lifecycle: compileLifecycle(gdb ? arm64NvheGdbLifecycle : arm64NvheLifecycle),
       // --gdb 1 is 6.14's KVM_RUN: ioctls between two KVM_RUNs, without vcpu_load (since 4.16, as on VHE).
-      ...(gdb ? { ioctlsPut: true, instruction: nvheStep } : {}),
+      ...(gdb ? { ioctlsPut: true } : {}),
+      ...(step ? { instruction: step } : {}),
       memory: {
         vcpuAreas: ['ctxt', 'debugState', 'hostDebugState', 'externalDebugState'],
         hostAreas: ['ctxt'],
         vcpuScalars: ARM64_VCPU_SCALARS,
         hostScalars: ['trfcrWhileInGuest', 'hostTrfcrEl1', 'hostDataFlags'],
       },
-      ghost: { cpu: TRACE_GHOST, vcpu: gdb ? VMM_GHOST_ARM64 : [] },
+      ghost: { cpu: TRACE_GHOST, vcpu: gdb || guestStep ? VMM_GHOST_ARM64 : [] },
       view,
-      guestReadable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1]),
+      guestReadable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1, ...lockRegs]),
       guestWritable: new Int32Array([...generated, MDSCR_EL1, MDCCINT_EL1]),
       valueDomain: domain,
-      traps: (hw, o, reg) => trapsToEl2(hw, o, reg),
+      traps: oslock
+        ? (hw, o, reg) => (reg === OSLAR_EL1 || reg === OSLSR_EL1 ? osLockAccessTraps(hw, o) : trapsToEl2(hw, o, reg))
+        : (hw, o, reg) => trapsToEl2(hw, o, reg),
       events: [
         ...arm64DebugEvents(brps, wrps, debug),
         ...(gdb
           ? [setGuestDebugEvent(), vcpuEvent('RUN_RETURN', 'RUN_RETURN', 2, { apply: (x, ev) => x.returnToUser(ev[1] as number) })]
           : []),
+        ...(oslock ? [osLockEvent(NVHE_OS_LOCK)] : []),
+        ...(guestStep && step ? [guestEretEvent(stepCpu, step)] : []),
         ...(trf ? arm64TraceEvents(NVHE_DRIVER) : []),
       ],
       defaultHooks: commonCode as Hooks<never, never>,
       fields: arm64Fields(),
-      kernelEvents: gdb ? { ...ARM64_KERNEL_EVENTS, ...ARM64_NVHE_6_14_EVENTS, ...ARM64_RUN_LOOP_EVENTS } : ARM64_KERNEL_EVENTS,
+      kernelEvents: {
+        ...ARM64_KERNEL_EVENTS,
+        ...(gdb ? { ...ARM64_NVHE_6_14_EVENTS, ...ARM64_RUN_LOOP_EVENTS } : {}),
+        ...(oslock ? OS_LOCK_EVENTS : {}),
+      },
       // ctxt.sys_regs as kvm_reset_sys_regs leaves them.
       reset: (w: World) => resetArm64World(w, registers, view.guestVisible),
       readCost: costOf(ARM64_COSTS.read),
@@ -286,13 +314,15 @@ export const arm64Nvhe: ArchModel = {
   },
 };
 
-/** What `--gdb 1` adds to the debug view: userspace's breakpoints under `abi`, the guest's PSTATE.SS. */
-function gdbView(abi: number, slotRegs: Int32Array, count: number): Pick<DebugView, 'vmmIntent' | 'guestStep'> {
+/** What `--gdb 1` adds to the debug view: userspace's breakpoints under `abi` (gated by the guest's OS Lock at `lock` with `--oslock 1`). */
+function gdbView(abi: number, slotRegs: Int32Array, count: number, lock: number | undefined): Pick<DebugView, 'vmmIntent'> {
   const vmmBuffer = new Float64Array(count);
-  const vmmIntentOf = vmmIntentFor(abi, slotRegs);
+  const vmmIntentOf = vmmIntentFor(abi, slotRegs, lock);
+  return { vmmIntent: (x, v) => vmmIntentOf(x, v, vmmBuffer) };
+}
+
+/** What `--gdb 1` or `--guest-step 1` adds to it: the guest's own PSTATE.SS (guest-step-preserved). */
+function stepView(c: StepCpu): Pick<DebugView, 'guestStep'> {
   const stepBuffer = { live: 0, own: 0, name: 'PSTATE.SS' };
-  return {
-    vmmIntent: (x, v) => vmmIntentOf(x, v, vmmBuffer),
-    guestStep: (x, v, cpu) => guestStepView(NVHE_STEP, x, v, cpu, stepBuffer),
-  };
+  return { guestStep: (x, v, cpu) => guestStepView(c, x, v, cpu, stepBuffer) };
 }

@@ -113,10 +113,27 @@ export function arm64RegisterFile(cpu: DebugCpu): RegisterFile {
 /**
  * SPSR_EL2 on an nVHE CPU (after the arm64 registers; arm64-vhe numbers its own): the guest's PSTATE
  * as an exception to EL2 saves it and hyp's ERET restores it (__sysreg_save/restore_el2_return_state,
- * every era); only SS is modelled, and only `--gdb 1` gives it a use (userspace single-step).
+ * every era); only SS is modelled, used by userspace single-step (`--gdb 1`) and the guest's own (`--guest-step 1`).
  */
 export const SPSR_EL2 = REGISTER_COUNT;
+/**
+ * The OS Lock on an nVHE CPU with `--oslock 1` (after SPSR_EL2; absent otherwise, so the default
+ * register file is as it was): OSLAR_EL1 (write-only) and OSLSR_EL1 (read-only), Arm ARM D13.3.
+ */
+export const OSLAR_EL1 = REGISTER_COUNT + 1;
+export const OSLSR_EL1 = REGISTER_COUNT + 2;
+// asm/sysreg.h: OSLAR_EL1_OSLK BIT(0), OSLSR_EL1_OSLK BIT(1), OSLSR_EL1_OSLM_IMPLEMENTED BIT(3)
+export const OSLAR_OSLK = 1 << 0;
+export const OSLSR_OSLK = 1 << 1;
+export const OSLSR_OSLM_IMPLEMENTED = 1 << 3;
 
-/** The nVHE CPU's register file: the arm64 registers and SPSR_EL2. */
-export const nvheRegisterFile = (cpu: DebugCpu): RegisterFile =>
-  extendRegisterFile(arm64RegisterFile(cpu), [{ name: 'SPSR_EL2', width: 64, reset: 0, write: 'rw' }]);
+/** OSLAR_EL1 and OSLSR_EL1 as a register file adds them (arm64-vhe numbers its own). */
+export const OS_LOCK_SPECS: readonly RegisterSpec[] = [
+  // OSLAR_EL1 is write-only; the model never has anyone read it.
+  { name: 'OSLAR_EL1', width: 64, reset: 0, write: 'rw' },
+  { name: 'OSLSR_EL1', width: 64, reset: OSLSR_OSLM_IMPLEMENTED, write: 'ro' },
+];
+
+/** The nVHE CPU's register file: the arm64 registers and SPSR_EL2, then the OS Lock's with `osLock`. */
+export const nvheRegisterFile = (cpu: DebugCpu, osLock = false): RegisterFile =>
+  extendRegisterFile(arm64RegisterFile(cpu), [{ name: 'SPSR_EL2', width: 64, reset: 0, write: 'rw' }, ...(osLock ? OS_LOCK_SPECS : [])]);

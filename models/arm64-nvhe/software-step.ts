@@ -8,9 +8,9 @@
  * exception goes to EL2 when MDCR_EL2.TDE routes it there (userspace single-stepping: an exit, then
  * KVM_EXIT_DEBUG), else to the guest's EL1 (the guest stepping its own EL0 code, as ptrace does).
  * The guest's PSTATE.SS lives in SPSR_EL2 from exit to entry (ERET), and is modelled there while it runs.
- * Shared by arm64-vhe and arm64-nvhe with `--gdb 1` (`softwareStepFor`): the CPU says where the live
- * PSTATE.SS is, what routes debug exceptions to EL2 (VHE: TGE or TDE; nVHE: TDE) and whether an OS Lock
- * blocks them (nVHE models none).
+ * Shared by arm64-vhe and arm64-nvhe with `--gdb 1` or `--guest-step 1` (`softwareStep`): the CPU says
+ * where the live PSTATE.SS is, what routes debug exceptions to EL2 (VHE: TGE or TDE; nVHE: TDE) and
+ * whether an OS Lock blocks them (nVHE has one with `--oslock 1`).
  *
  * Ghost: whether a stepped instruction's step is still owed to userspace (every instruction reported
  * exactly once, debug-status-consumed), and the guest's own PSTATE.SS (guest-step-preserved): what

@@ -109,7 +109,8 @@ export const arm64Vhe: ArchModel = {
   id: 'arm64-vhe',
   summary: 'arm64 with VHE: host kernel at EL2 (HCR_EL2.E2H = TGE = 1), EL1 sysregs deferred to vcpu_load/vcpu_put (Linux 4.17 onwards)',
   options: [
-    ...arm64Nvhe.options.filter((o) => o.name !== GDB_OPTION.name && o !== DEBUG_ABI_OPTION),
+    // arm64-nvhe's own --gdb, --oslock and --guest-step are worded for nVHE; VHE states its own below.
+    ...arm64Nvhe.options.filter((o) => ![GDB_OPTION.name, DEBUG_ABI_OPTION.name, 'oslock', 'guest-step'].includes(o.name)),
     GDB_OPTION,
     { name: 'oslock', describe: 'guests lock their OS Lock (1), or only unlock it, as Linux does at boot (0)', default: 0, min: 0, max: 1 },
     DEBUG_ABI_OPTION,

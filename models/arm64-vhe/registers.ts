@@ -6,7 +6,12 @@
  */
 
 import { extendRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
-import { arm64RegisterFile, type DebugCpu, REGISTER_COUNT as NVHE_REGISTER_COUNT } from '../arm64-nvhe/registers.js';
+import {
+  arm64RegisterFile,
+  type DebugCpu,
+  REGISTER_COUNT as NVHE_REGISTER_COUNT,
+  OSLSR_OSLM_IMPLEMENTED,
+} from '../arm64-nvhe/registers.js';
 
 const at = (n: number): number => NVHE_REGISTER_COUNT + n;
 
@@ -55,10 +60,8 @@ export const SCTLR_M = 1 << 0;
 export const SCTLR_C = 1 << 2;
 /** sys_regs.c: SCTLR_EL1 resets to 0x00C50078 (RES1 bits, MMU and caches off). */
 export const SCTLR_RESET = 0x00c50078;
-// asm/sysreg.h: OSLAR_EL1_OSLK BIT(0), OSLSR_EL1_OSLK BIT(1), OSLSR_EL1_OSLM_IMPLEMENTED BIT(3)
-export const OSLAR_OSLK = 1 << 0;
-export const OSLSR_OSLK = 1 << 1;
-export const OSLSR_OSLM_IMPLEMENTED = 1 << 3;
+// asm/sysreg.h OSLAR_EL1_OSLK, OSLSR_EL1_OSLK, OSLSR_EL1_OSLM_IMPLEMENTED: the bits are arm64-nvhe's (its --oslock).
+export { OSLAR_OSLK, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED } from '../arm64-nvhe/registers.js';
 
 const vm = (name: string, width: 32 | 64, reset = 0): RegisterSpec => ({ name, width, reset, write: 'rw' });
 

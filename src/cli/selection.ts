@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Executor, POLICY_TOTAL } from '../engine/execute.js';
-import { checkedByDefault, type Invariant } from '../engine/invariant.js';
+import { checkedByDefault, type Invariant, onlyWithOptions } from '../engine/invariant.js';
 import { HOOK_NAMES } from '../engine/lifecycle.js';
 import type { ArchModel } from '../engine/model.js';
 import { type Policy, PolicyError, PolicyScopeError } from '../engine/policy.js';
@@ -140,8 +140,9 @@ export function checkInvariantsApply(
   for (const n of names) {
     if (selected.some((s) => hasInvariant(catalog, s, n, flags))) continue;
     const having = catalog.architectures.flatMap((a) => {
-      const option = catalog.invariantsFor(a.id).find((i) => i.name === n)?.onlyWith?.[a.id];
-      return catalog.invariantsFor(a.id).some((i) => i.name === n) ? [option ? `${a.id} (with --${option} 1)` : a.id] : [];
+      const inv = catalog.invariantsFor(a.id).find((i) => i.name === n);
+      const options = inv ? onlyWithOptions(inv, a.id) : [];
+      return inv ? [options.length > 0 ? `${a.id} (with ${options.map((o) => `--${o} 1`).join(' or ')})` : a.id] : [];
     });
     const archs = [...new Set(selected.map(({ arch }) => arch.id))].join(', ');
     throw new UsageError(`--invariant ${n} does not apply to ${archs}: it is an invariant of ${having.join(', ')}.`);

@@ -115,10 +115,11 @@ export interface Invariant {
   stateApplies?(model: ModelInstance): boolean;
   /**
    * Architectures of `archs` where the invariant applies only with a model option set (arch -> option
-   * name: arm64-nvhe's userspace-debugging claims need `--gdb 1`, so its reports stay as they were
-   * without it, and naming it there without the option is an input error, not a vacuous held).
+   * name, or names of which any will do: arm64-nvhe's userspace-debugging claims need `--gdb 1`, its
+   * guest-step claim `--gdb 1` or `--guest-step 1`, so its reports stay as they were without them, and
+   * naming it there without one is an input error, not a vacuous held).
    */
-  readonly onlyWith?: Readonly<Record<string, string>>;
+  readonly onlyWith?: Readonly<Record<string, string | readonly string[]>>;
   /**
    * The state claim for `cpu`: its verdict must depend on the world and `cpu` alone (and, where it
    * declares `readsInHook`, on `x.inHook`): `explore` checks each state it reaches after an event
@@ -137,6 +138,12 @@ export function defineInvariant(invariant: Invariant): Invariant {
 
 /** Whether `i` applies on `arch` under model `config` (`Invariant.onlyWith`). */
 export function checkedByDefault(i: Invariant, arch: string, config: Readonly<Record<string, unknown>>): boolean {
+  const options = onlyWithOptions(i, arch);
+  return options.length === 0 || options.some((o) => Boolean(config[o]));
+}
+
+/** The model options of which `i` needs one set on `arch` (`Invariant.onlyWith`); empty when it always applies. */
+export function onlyWithOptions(i: Invariant, arch: string): readonly string[] {
   const option = i.onlyWith?.[arch];
-  return option === undefined || Boolean(config[option]);
+  return option === undefined ? [] : typeof option === 'string' ? [option] : option;
 }

@@ -7,7 +7,7 @@ import { definePolicy } from '../../../src/engine/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
 import { DBG_MDSCR_KDE, MDSCR_EL1 } from '../registers.js';
 import { debugSr2015, NO_GUEST_DEBUG_2015 } from './arm64-dirty-2015.js';
-import { type DebugSr, guest_run_enter, guest_run_exit, KVM_ARM64_DEBUG_DIRTY, trap_debug_regs } from './hyp.js';
+import { type DebugSr, emulate_sys_reg_2015, guest_run_enter, guest_run_exit, KVM_ARM64_DEBUG_DIRTY } from './hyp.js';
 
 /** v2's debug-sr.c: __debug_save_state and __debug_restore_state as merged; the host-save condition and restore differ. */
 const debugSrV2: DebugSr = {
@@ -35,7 +35,7 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
   hooks: {
     guestEnter: (k) => guest_run_enter(k, debugSrV2),
     guestExit: (k) => guest_run_exit(k, debugSrV2),
-    trap: trap_debug_regs,
+    trap: emulate_sys_reg_2015,
   },
   ...NO_GUEST_DEBUG_2015,
 });

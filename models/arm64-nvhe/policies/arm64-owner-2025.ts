@@ -1,6 +1,7 @@
 /**
  * The upstream 6.14 debug-owner design on a host without VHE: ownership (FREE / GUEST_OWNED, and
- * HOST_OWNED while userspace debugs the vCPU with `--gdb 1`; this model has no OS Lock) and MDCR_EL2
+ * HOST_OWNED while userspace debugs the vCPU with `--gdb 1` or its OS Lock is locked with `--oslock 1`:
+ * OSLAR_EL1 trapped by TDOSA, OSLSR_EL1.OSLK kept in memory, ownership decided again) and MDCR_EL2
  * decided at vcpu_load, the first trapped access promoting FREE to GUEST_OWNED, and the hyp world
  * switch (__kvm_vcpu_run) swapping the debug registers only while someone owns them: userspace's
  * (external_debug_state) while the host owns them. Userspace single-step: the step state taken over
@@ -8,9 +9,9 @@
  * PSTATE in SPSR_EL2 from entry to exit, re-armed after a step exit (kvm_handle_guest_debug) and
  * advanced past an emulated instruction (kvm_skip_instr).
  */
-import { definePolicy } from '../../../src/engine/policy.js';
+import { definePolicy, type TrapParams } from '../../../src/engine/policy.js';
 import { type Arm64Context, type Arm64Host, type Arm64Vcpu, commonCode } from '../model.js';
-import { SPSR_EL2 } from '../registers.js';
+import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
 import {
   debug_switch_to_guest,
   debug_switch_to_host,
@@ -22,14 +23,35 @@ import {
   trap_debug_owner,
 } from './debug-owner.js';
 
-/** No OS Lock in this model: never locked. */
-const unlocked = (): boolean => false;
+/**
+ * kvm_vcpu_os_lock_enabled: OSLSR_EL1.OSLK of the memory copy (__vcpu_sys_reg). The register is in
+ * the model with `--oslock 1` only; without it the lock is never taken.
+ */
+const kvm_vcpu_os_lock_enabled = (v: Arm64Vcpu): boolean => ((v.ctxt[OSLSR_EL1] ?? 0) & OSLSR_OSLK) !== 0;
 
 /** kvm_arch_vcpu_load's debug part (kvm_vcpu_load_debug). */
-const load = (k: Arm64Context): void => kvm_vcpu_load_debug(k, unlocked);
+const load = (k: Arm64Context): void => kvm_vcpu_load_debug(k, kvm_vcpu_os_lock_enabled);
 
 /** kvm_arch_vcpu_put's debug part (kvm_vcpu_put_debug: the step state back to the guest). */
 const put = (k: Arm64Context): void => kvm_vcpu_put_debug(k);
+
+/** debug.c kvm_debug_handle_oslar: record OSLK in the memory copy, then put and load the vCPU so ownership is decided again. */
+function kvm_debug_handle_oslar(k: Arm64Context, val: number): void {
+  const oslsr = k.vcpu.ctxt[OSLSR_EL1] as number;
+  k.vcpu.ctxt[OSLSR_EL1] = val & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr & ~OSLSR_OSLK;
+  put(k);
+  load(k);
+}
+
+/** The 6.14 sys_regs.c handlers for the trapped registers the model has, then the skip past the instruction. */
+function trap(k: Arm64Context, p: TrapParams): void {
+  if (p.reg === OSLAR_EL1) {
+    if (p.isWrite) kvm_debug_handle_oslar(k, p.regval); // trap_oslar_el1
+  } else if (p.reg === OSLSR_EL1) {
+    if (!p.isWrite) p.regval = k.vcpu.ctxt[OSLSR_EL1] as number; // trap_oslsr_el1
+  } else trap_debug_owner(k, p);
+  kvm_skip_instr(k);
+}
 
 export default definePolicy<Arm64Vcpu, Arm64Host>({
   name: 'arm64-owner-2025',
@@ -50,10 +72,7 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
       debug_switch_to_host(k);
       kvm_handle_guest_debug(k, reason);
     },
-    trap(k, p) {
-      trap_debug_owner(k, p);
-      kvm_skip_instr(k);
-    },
+    trap,
     // KVM_SET_ONE_REG. Without --gdb the model runs it loaded, so the decision of the next KVM_RUN's
     // vcpu_load is taken here; with --gdb the model puts and loads the vCPU around it. While userspace
     // debugs the vCPU that decision (HOST_OWNED) does not depend on the guest's registers.

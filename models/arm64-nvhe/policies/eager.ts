@@ -1,6 +1,6 @@
 /**
  * Eager switching: on every entry save all of the host's debug registers and load all of the
- * guest's, on every exit the reverse; guest accesses never trap. The correctness baseline and the
+ * guest's, on every exit the reverse; guest accesses to the debug registers never trap. The correctness baseline and the
  * cost ceiling (DESIGN §8).
  */
 import { definePolicy } from '../../../src/engine/policy.js';
@@ -17,7 +17,15 @@ import {
   MDCR_EL2_TDOSA,
   MDCR_EL2_TDRA,
 } from '../registers.js';
-import { __activate_traps, __deactivate_traps, __sysreg_restore_state, __sysreg_save_state, restore_debug, save_debug } from './hyp.js';
+import {
+  __activate_traps,
+  __deactivate_traps,
+  __sysreg_restore_state,
+  __sysreg_save_state,
+  emulate_sys_reg_2015,
+  restore_debug,
+  save_debug,
+} from './hyp.js';
 
 function switchDebug(
   k: Arm64Context,
@@ -35,23 +43,32 @@ function switchDebug(
   k.hw.write(MDCCINT_EL1, load.ctxt[MDCCINT_EL1] as number);
 }
 
+/** The entry's debug switch, shared with arm64-vhe's eager (which saves and restores its own SPSR_EL2). */
+export function eagerEnter(k: Arm64Context): void {
+  k.vcpu.mdcrEl2 = ((k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
+  __sysreg_save_state(k, k.host.ctxt);
+  __activate_traps(k);
+  __sysreg_restore_state(k, k.vcpu.ctxt);
+  switchDebug(k, { dbg: k.vcpu.hostDebugState, ctxt: k.host.ctxt }, { dbg: k.vcpu.debugState, ctxt: k.vcpu.ctxt });
+}
+
+/** The exit's debug switch, shared with arm64-vhe's eager. */
+export function eagerExit(k: Arm64Context): void {
+  __sysreg_save_state(k, k.vcpu.ctxt);
+  __deactivate_traps(k);
+  __sysreg_restore_state(k, k.host.ctxt);
+  switchDebug(k, { dbg: k.vcpu.debugState, ctxt: k.vcpu.ctxt }, { dbg: k.vcpu.hostDebugState, ctxt: k.host.ctxt });
+}
+
 export default definePolicy<Arm64Vcpu, Arm64Host>({
   name: 'eager',
   arch: 'arm64-nvhe',
   summary: 'always switch every debug register on entry and exit; never trap (baseline, cost ceiling)',
   hooks: {
-    guestEnter(k) {
-      k.vcpu.mdcrEl2 = ((k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
-      __sysreg_save_state(k, k.host.ctxt);
-      __activate_traps(k);
-      __sysreg_restore_state(k, k.vcpu.ctxt);
-      switchDebug(k, { dbg: k.vcpu.hostDebugState, ctxt: k.host.ctxt }, { dbg: k.vcpu.debugState, ctxt: k.vcpu.ctxt });
-    },
-    guestExit(k) {
-      __sysreg_save_state(k, k.vcpu.ctxt);
-      __deactivate_traps(k);
-      __sysreg_restore_state(k, k.host.ctxt);
-      switchDebug(k, { dbg: k.vcpu.debugState, ctxt: k.vcpu.ctxt }, { dbg: k.vcpu.hostDebugState, ctxt: k.host.ctxt });
-    },
+    // SPSR_EL2 (the guest's PSTATE) is left out, as in the 2015 transliterations: --guest-step shows it (README, arm64-nvhe).
+    guestEnter: eagerEnter,
+    guestExit: eagerExit,
+    // Only the OS Lock registers trap (MDCR_EL2.TDOSA, --oslock 1): handled as the eras before 5.19 did (RAZ/WI, "unlocked").
+    trap: emulate_sys_reg_2015,
   },
 });

@@ -22,6 +22,9 @@ import {
   MDCR_EL2_TPM,
   MDCR_EL2_TPMCR,
   MDSCR_EL1,
+  OSLAR_EL1,
+  OSLSR_EL1,
+  OSLSR_OSLM_IMPLEMENTED,
 } from '../registers.js';
 
 /** kvm_host.h: KVM_ARM64_DEBUG_DIRTY_SHIFT 0. */
@@ -104,6 +107,19 @@ export function trap_debug_regs(k: Arm64Context, p: TrapParams): void {
   } else {
     p.regval = mem[p.reg] as number;
   }
+}
+
+/**
+ * 4.x's sys_regs.c table for the registers the model has (the OS Lock's with `--oslock 1`): OSLAR_EL1
+ * trap_raz_wi, OSLSR_EL1 trap_oslsr_el1 ("OS Lock implemented", unlocked, writes ignored; OS Lock
+ * emulation came in 5.19), the debug registers trap_debug_regs and friends.
+ */
+export function emulate_sys_reg_2015(k: Arm64Context, p: TrapParams): void {
+  if (p.reg === OSLAR_EL1) {
+    if (!p.isWrite) p.regval = 0;
+  } else if (p.reg === OSLSR_EL1) {
+    if (!p.isWrite) p.regval = OSLSR_OSLM_IMPLEMENTED;
+  } else trap_debug_regs(k, p);
 }
 
 /** The debug-sr.c entry points __guest_run calls: what differs between the 2015 policies. */

@@ -5,7 +5,7 @@
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 
-import nvheEager from '../../arm64-nvhe/policies/eager.js';
+import { eagerEnter, eagerExit } from '../../arm64-nvhe/policies/eager.js';
 import type { Arm64VheContext, Arm64VheHost, Arm64VheVcpu } from '../model.js';
 import { HCR_EL2, VM_REGS } from '../registers.js';
 import {
@@ -16,22 +16,20 @@ import {
   memoryCopy,
 } from './vhe.js';
 
-const { guestEnter, guestExit } = nvheEager.hooks as Required<typeof nvheEager.hooks>;
-
 export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'eager',
   arch: 'arm64-vhe',
   summary: 'no deferral: VM sysregs and every debug register switched on each entry and exit (baseline, cost ceiling)',
   hooks: {
     guestEnter(k: Arm64VheContext) {
-      guestEnter(k);
+      eagerEnter(k);
       for (const reg of VM_REGS) k.hw.write(reg, k.vcpu.ctxt[reg] as number);
       k.hw.write(HCR_EL2, k.vcpu.hcrEl2);
       __sysreg_restore_el2_return_state(k);
     },
     guestExit(k: Arm64VheContext) {
       __sysreg_save_el2_return_state(k);
-      guestExit(k, 'exit');
+      eagerExit(k);
       for (const reg of VM_REGS) k.vcpu.ctxt[reg] = k.hw.read(reg);
       k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
     },

@@ -1,0 +1,192 @@
+/**
+ * arm64-nvhe's `--guest-step` (the guest single-stepping its own EL0 code, PSTATE.SS in SPSR_EL2 from
+ * exit to entry, with or without `--gdb`) and `--oslock` (OSLAR_EL1/OSLSR_EL1 trapped by TDOSA, OSLK
+ * blocking debug exceptions): the 6.14 owner holds under both; slips in its SPSR_EL2 and OS Lock
+ * handling are found under the option and not without it (mutants built here, never looked up by
+ * name), and the unmutated policy holds on the traces that find them. The eras before 5.19 are
+ * found wanting under `--oslock 1` (OSLAR_EL1 RAZ/WI); the 2015 transliterations, which leave out
+ * 4.5's SPSR_EL2 switch, give no verdict under `--guest-step 1`.
+ */
+import { describe, expect, it } from 'vitest';
+import { type Arm64Host, type Arm64Vcpu, arm64Nvhe, commonCode } from '../../models/arm64-nvhe/model.js';
+import dirty2015 from '../../models/arm64-nvhe/policies/arm64-dirty-2015.js';
+import dirty2015v2 from '../../models/arm64-nvhe/policies/arm64-dirty-2015-v2.js';
+import owner2025 from '../../models/arm64-nvhe/policies/arm64-owner-2025.js';
+import trfcr2023 from '../../models/arm64-nvhe/policies/arm64-trfcr-2023.js';
+import trfcr2025 from '../../models/arm64-nvhe/policies/arm64-trfcr-2025.js';
+import { debug_switch_to_host, kvm_handle_guest_debug, kvm_skip_instr } from '../../models/arm64-nvhe/policies/debug-owner.js';
+import eager from '../../models/arm64-nvhe/policies/eager.js';
+import {
+  MDCR_EL2,
+  MDCR_EL2_TDE,
+  MDCR_EL2_TDOSA,
+  OSLAR_EL1,
+  OSLAR_OSLK,
+  OSLSR_EL1,
+  OSLSR_OSLK,
+  OSLSR_OSLM_IMPLEMENTED,
+  SPSR_EL2,
+} from '../../models/arm64-nvhe/registers.js';
+import { invariantsFor } from '../../properties/suites.js';
+import { definePolicy, type Hooks, PolicyScopeError } from '../../src/engine/policy.js';
+import { expectPolicy } from '../../src/expect-policy.js';
+import { check, makeExecutor } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
+
+const invariants = invariantsFor('arm64-nvhe');
+const hooks = owner2025.hooks as Required<Hooks<Arm64Vcpu, Arm64Host>>;
+const mutant = (name: string, override: Hooks<Arm64Vcpu, Arm64Host>) =>
+  definePolicy<Arm64Vcpu, Arm64Host>({ name, arch: 'arm64-nvhe', hooks: { ...hooks, ...override } });
+const guestStep = { 'guest-step': 1 };
+const oslock = { oslock: 1 };
+/** A smaller world for explore: one CPU, no trace sessions. */
+const small = { cpus: 1, trf: 0 };
+
+describe('arm64-owner-2025 on arm64-nvhe under --guest-step and --oslock', () => {
+  it.each([
+    ['the guest stepping itself', guestStep],
+    ['the OS Lock', oslock],
+    ['both, with userspace debugging', { ...guestStep, ...oslock, gdb: 1 }],
+    ['both, two vCPUs on one CPU', { ...guestStep, ...oslock, cpus: 1, vcpus: 2 }],
+  ])('holds with %s on 2000 interleavings (seed 1)', (_what, config) => {
+    for (const policy of [owner2025, trfcr2025]) {
+      const r = check(policy, { arch: arm64Nvhe, invariants, config, seed: 1, runs: 2000 });
+      expect(r.verdict, r.violation?.message).toBe('held');
+    }
+  });
+
+  it('holds for every interleaving of at most 5 events under each option', { timeout: 300_000 }, () => {
+    for (const config of [
+      { ...small, ...guestStep },
+      { ...small, ...oslock },
+    ]) {
+      const r = explore(owner2025, { arch: arm64Nvhe, invariants, config, depth: 5 });
+      expect(r.verdict, r.violation?.message).toBe('held');
+    }
+  });
+});
+
+describe('slips found only under the new option', () => {
+  it.each([
+    [
+      // __sysreg_save_state_nvhe without __sysreg_save_el2_return_state: the guest's PSTATE.SS stays on the CPU.
+      "an exit that does not save the guest's PSTATE (SPSR_EL2)",
+      guestStep,
+      'guest-step-preserved',
+      mutant('exit-loses-pstate', {
+        guestExit(k, reason) {
+          debug_switch_to_host(k);
+          kvm_handle_guest_debug(k, reason);
+        },
+      }),
+    ],
+    [
+      // trap_oslar_el1 recording OSLK without kvm_debug_handle_oslar's put and load: ownership is not decided again.
+      'an OSLAR_EL1 trap that does not decide debug ownership again',
+      oslock,
+      undefined,
+      mutant('oslar-no-reload', {
+        trap(k, p) {
+          if (p.reg !== OSLAR_EL1) return hooks.trap(k, p);
+          const oslsr = k.vcpu.ctxt[OSLSR_EL1] as number;
+          k.vcpu.ctxt[OSLSR_EL1] = p.regval & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr & ~OSLSR_OSLK;
+          kvm_skip_instr(k);
+        },
+      }),
+    ],
+    [
+      // trap_oslsr_el1 as 4.x had it: "implemented, unlocked" whatever the guest locked.
+      'an OSLSR_EL1 read that ignores the lock',
+      oslock,
+      'no-stale-read',
+      mutant('oslsr-constant', {
+        trap(k, p) {
+          hooks.trap(k, p);
+          if (p.reg === OSLSR_EL1 && !p.isWrite) p.regval = OSLSR_OSLM_IMPLEMENTED;
+        },
+      }),
+    ],
+  ] as const)('finds %s', { timeout: 300_000 }, (_slip, option, invariant, policy) => {
+    const found = check(policy, { arch: arm64Nvhe, invariants, config: option, seed: 1, runs: 2000 });
+    expect(found.verdict, 'check with the option').toBe('violated');
+    if (invariant) expect(found.violation?.invariant, found.violation?.message).toBe(invariant);
+    const shortest = explore(policy, { arch: arm64Nvhe, invariants, config: { ...small, ...option }, depth: 6 });
+    expect(shortest.verdict, 'explore with the option').toBe('violated');
+    // Without the option the path never runs.
+    expect(check(policy, { arch: arm64Nvhe, invariants, seed: 1, runs: 1000 }).verdict).toBe('held');
+    expect(explore(policy, { arch: arm64Nvhe, invariants, config: small, depth: 4 }).verdict).toBe('held');
+    // The unmutated policy holds on the traces that found the slip.
+    expectPolicy(owner2025).toHoldOn(found.trace, { config: option });
+    expectPolicy(owner2025).toHoldOn(shortest.trace, { config: { ...small, ...option } });
+  });
+});
+
+describe('the eras before 5.19 under --oslock 1: OSLAR_EL1 RAZ/WI, OSLSR_EL1 "unlocked"', () => {
+  it.each([
+    ['eager', eager],
+    ['arm64-dirty-2015', dirty2015],
+    ['arm64-dirty-2015-v2', dirty2015v2],
+  ] as const)('%s is found wanting: the guest locks, and reads its lock back unlocked', (_name, policy) => {
+    const r = check(policy, { arch: arm64Nvhe, invariants, config: oslock, seed: 1 });
+    expect(r.violation?.invariant, r.violation?.message).toBe('no-stale-read');
+    expect(r.violation?.register).toBe('OSLSR_EL1');
+  });
+
+  it('arm64-trfcr-2023 gives no verdict: its 4.5 debug switch leaves out the 2023 kernel’s OS Lock emulation', () => {
+    expect(() => check(trfcr2023, { arch: arm64Nvhe, invariants, config: oslock, seed: 1 })).toThrow(PolicyScopeError);
+  });
+});
+
+describe('--guest-step 1 and the transliterations without SPSR_EL2', () => {
+  it.each([
+    ['arm64-dirty-2015', dirty2015],
+    ['arm64-dirty-2015-v2', dirty2015v2],
+    ['arm64-trfcr-2023', trfcr2023],
+  ] as const)('%s gives no verdict (4.5 switched SPSR_EL2; the transliteration leaves it out)', (_name, policy) => {
+    expect(() => check(policy, { arch: arm64Nvhe, invariants, config: guestStep, seed: 1 })).toThrow(PolicyScopeError);
+  });
+
+  it('eager, the baseline, which leaves SPSR_EL2 out too, is found by guest-step-preserved', () => {
+    const r = check(eager, { arch: arm64Nvhe, invariants, config: guestStep, seed: 1 });
+    expect(r.violation?.invariant, r.violation?.message).toBe('guest-step-preserved');
+  });
+});
+
+describe('what the options change in the model', () => {
+  it('guest-step-preserved applies with --guest-step 1 alone; naming it with neither option is an error', () => {
+    const named = { invariants: ['guest-step-preserved'], runs: 5, seed: 1 };
+    expect(() => expectPolicy(owner2025).toHold(named)).toThrow(/only with gdb: 1 or guest-step: 1/);
+    expectPolicy(owner2025).toHold({ ...named, config: guestStep });
+  });
+
+  it('off, the model is as it was: no OS Lock registers, no GUEST_ERET or GUEST_OS_LOCK, no step hooks', () => {
+    const events = (config: Record<string, number>) => makeExecutor(owner2025, arm64Nvhe, [], config).model.events.map((e) => e.type);
+    const off = makeExecutor(owner2025, arm64Nvhe, [], {}).model;
+    expect(off.registers.count).toBe(SPSR_EL2 + 1);
+    expect(off.instruction).toBeUndefined();
+    expect(events({})).not.toContain('GUEST_ERET');
+    expect(events({})).not.toContain('GUEST_OS_LOCK');
+    expect(events(guestStep)).toContain('GUEST_ERET');
+    expect(events(oslock)).toContain('GUEST_OS_LOCK');
+    expect(makeExecutor(owner2025, arm64Nvhe, [], oslock).model.registers.count).toBe(OSLSR_EL1 + 1);
+  });
+
+  it('TDOSA, or TDE alone, traps the OS Lock registers (Arm ARM D13.2 MDCR_EL2.TDE)', () => {
+    const model = makeExecutor(owner2025, arm64Nvhe, [], oslock).model;
+    const hw = new Float64Array(model.registers.count);
+    expect(model.traps(hw, 0, OSLAR_EL1, true)).toBe(false);
+    for (const bit of [MDCR_EL2_TDOSA, MDCR_EL2_TDE]) {
+      hw[MDCR_EL2] = bit;
+      expect(model.traps(hw, 0, OSLAR_EL1, true)).toBe(true);
+      expect(model.traps(hw, 0, OSLSR_EL1, false)).toBe(true);
+    }
+  });
+
+  it('a vCPU reset unlocks the OS Lock in memory (reset_val of OSLSR_EL1)', () => {
+    const ctxt = new Float64Array(OSLSR_EL1 + 1);
+    ctxt[OSLSR_EL1] = OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK;
+    const vcpu = { ctxt, debugState: new Float64Array(64), pstate: 0 } as unknown as Arm64Vcpu;
+    commonCode.vcpuReset({ vcpu } as never);
+    expect(ctxt[OSLSR_EL1]).toBe(OSLSR_OSLM_IMPLEMENTED);
+  });
+});
