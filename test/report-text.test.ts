@@ -79,9 +79,9 @@ describe('the text report of one seeded bug per architecture', () => {
   it('marks the access a violation inside a hook stopped at (arm64-trfcr-2023: the UNDEFINED read)', async () => {
     const r = await cli('check', 'arm64-nvhe/arm64-trfcr-2023', '--seed', '1');
     expect(r.code).toBe(1);
-    expect(r.out).toContain('broke here (in guestEnter, after hardware write #2 (MDSCR_EL1 = 0x0))');
+    expect(r.out).toContain('broke here (in guestEnter, after hardware write #3 (SPSR_EL2 = 0x0))');
     expect(r.out).toMatch(
-      / {4}#2 {2}write MDSCR_EL1 = 0x0\n(.*\n)* {8}read {2}TRBLIMITR_EL1: faulted, no value {3}<== policy-total broke here\n/,
+      / {4}#3 {2}write SPSR_EL2 = 0x0\n(.*\n)* {8}read {2}TRBLIMITR_EL1: faulted, no value {3}<== policy-total broke here\n/,
     );
   });
 
@@ -108,7 +108,7 @@ describe('the text report of one seeded bug per architecture', () => {
     };
     expect(json.counterexample.kernelNames.VCPU_LOAD).toContain('kvm_arch_vcpu_load');
     expect(json.counterexample.steps[3]?.event).toBe('GUEST_WRITE { vcpu: 0, reg: MDSCR_EL1, value: 0x8000 (MDE) }');
-    expect(json.counterexample.failingHook.filter((a) => a.write !== null).map((a) => a.write)).toEqual(['#1', '#2']);
+    expect(json.counterexample.failingHook.filter((a) => a.write !== null).map((a) => a.write)).toEqual(['#1', '#2', '#3']);
     expect(json.counterexample.actual).toBe('0x1ffd (E, PAC=EL0, LSC=load|store, BAS=0xff)');
     expect(json.counterexample.gates).toContain('cpu0.MDSCR_EL1 = 0x8000: MDE set; SS, KDE clear');
   });

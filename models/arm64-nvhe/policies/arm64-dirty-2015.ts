@@ -40,15 +40,9 @@ export const debugSr2015: DebugSr = {
   },
 };
 
-/** The 2015 era's SPSR_EL2 save and restore, left out of its transliterations (README, arm64-nvhe `--guest-step`). */
-export const SPSR_LEFT_OUT_2015 = {
-  values: [0],
-  why: "4.5's __sysreg_save_state/__sysreg_restore_state also switch SPSR_EL2, the guest's PSTATE.SS (ctxt->gp_regs.regs.pstate), which this transliteration leaves out; arm64-owner-2025 models 6.14's",
-};
-
 /**
- * The 2015 policies' scope: 4.5's userspace debugging and its SPSR_EL2 switch are left out of their
- * code, so they give no verdict with `--gdb 1` or `--guest-step 1` (the guest's PSTATE.SS).
+ * The 2015 policies' scope: 4.5's userspace debugging is left out of their code, so they give no
+ * verdict with `--gdb 1`.
  */
 export const NO_GUEST_DEBUG_2015 = {
   scope: {
@@ -56,7 +50,6 @@ export const NO_GUEST_DEBUG_2015 = {
       values: [0],
       why: "KVM_SET_GUEST_DEBUG (4.2's kvm_arm_setup_debug with debug_ptr) is left out of this transliteration of 4.5's world switch; arm64-owner-2025 models 6.14's",
     },
-    'guest-step': SPSR_LEFT_OUT_2015,
   },
 };
 

@@ -8,7 +8,7 @@ import { definePolicy } from '../../../src/engine/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
 import { ID_AA64DFR0_EL1, TRBLIMITR_EL1, TRFCR_EL1 } from '../registers.js';
 import { TRBLIMITR_EL1_E, traceBufferOf, traceFiltOf } from '../trace.js';
-import { debugSr2015, SPSR_LEFT_OUT_2015 } from './arm64-dirty-2015.js';
+import { debugSr2015 } from './arm64-dirty-2015.js';
 import { guest_run_enter, guest_run_exit, trap_debug_regs } from './hyp.js';
 
 /** kvm_host.h iflags DEBUG_STATE_SAVE_TRFCR (BIT(6) there; bit 1 of this model's debugFlags, bit 0 being DEBUG_DIRTY). */
@@ -96,7 +96,6 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
     trap: trap_debug_regs,
   },
   scope: {
-    'guest-step': SPSR_LEFT_OUT_2015,
     oslock: {
       values: [0],
       why: "the debug switch here is 4.5's (arm64-dirty-2015's), without the OS Lock emulation the 2023 kernel had (5.19: trap_oslar_el1, OSLSR_EL1 in sys_regs[], MDE masked while locked); arm64-trfcr-2025 models 6.14's",

@@ -20,7 +20,9 @@ import {
 import {
   __activate_traps,
   __deactivate_traps,
+  __sysreg_restore_guest_pstate,
   __sysreg_restore_state,
+  __sysreg_save_guest_pstate,
   __sysreg_save_state,
   emulate_sys_reg_2015,
   restore_debug,
@@ -65,9 +67,15 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
   arch: 'arm64-nvhe',
   summary: 'always switch every debug register on entry and exit; never trap (baseline, cost ceiling)',
   hooks: {
-    // SPSR_EL2 (the guest's PSTATE) is left out, as in the 2015 transliterations: --guest-step shows it (README, arm64-nvhe).
-    guestEnter: eagerEnter,
-    guestExit: eagerExit,
+    // The guest's PSTATE in SPSR_EL2 (4.5's __sysreg_save/restore_state, hyp.ts); arm64-vhe's eager has its own.
+    guestEnter(k) {
+      eagerEnter(k);
+      __sysreg_restore_guest_pstate(k);
+    },
+    guestExit(k) {
+      __sysreg_save_guest_pstate(k);
+      eagerExit(k);
+    },
     // Only the OS Lock registers trap (MDCR_EL2.TDOSA, --oslock 1): handled as the eras before 5.19 did (RAZ/WI, "unlocked").
     trap: emulate_sys_reg_2015,
   },

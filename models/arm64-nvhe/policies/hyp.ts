@@ -25,6 +25,7 @@ import {
   OSLAR_EL1,
   OSLSR_EL1,
   OSLSR_OSLM_IMPLEMENTED,
+  SPSR_EL2,
 } from '../registers.js';
 
 /** kvm_host.h: KVM_ARM64_DEBUG_DIRTY_SHIFT 0. */
@@ -137,11 +138,27 @@ export function guest_run_enter(k: Arm64Context, sr: DebugSr): void {
   sr.__debug_cond_save_host_state(k);
   __activate_traps(k);
   __sysreg_restore_state(k, k.vcpu.ctxt);
+  __sysreg_restore_guest_pstate(k);
   sr.__debug_restore_state(k, k.vcpu.debugState, k.vcpu.ctxt);
+}
+
+/**
+ * 4.5's hyp/sysreg-sr.c __sysreg_save_state: `ctxt->gp_regs.regs.pstate = read_sysreg(spsr_el2)`,
+ * the guest's PSTATE (only SS is modelled) as the exception to EL2 left it. The host's own
+ * SPSR_EL2 (its PSTATE at the HVC) is not modelled, as in arm64-owner-2025.
+ */
+export function __sysreg_save_guest_pstate(k: Arm64Context): void {
+  k.vcpu.pstate = k.hw.read(SPSR_EL2);
+}
+
+/** 4.5's __sysreg_restore_state: `write_sysreg(ctxt->gp_regs.regs.pstate, spsr_el2)`, for the ERET into the guest. */
+export function __sysreg_restore_guest_pstate(k: Arm64Context): void {
+  k.hw.write(SPSR_EL2, k.vcpu.pstate);
 }
 
 /** hyp/switch.c __guest_run after the guest exits. */
 export function guest_run_exit(k: Arm64Context, sr: DebugSr): void {
+  __sysreg_save_guest_pstate(k);
   __sysreg_save_state(k, k.vcpu.ctxt);
   __deactivate_traps(k);
   __sysreg_restore_state(k, k.host.ctxt);
