@@ -25,7 +25,8 @@ const UNMUTATED = {
 } as const;
 
 /** The lost step, as the message names it: the emulated instruction and what upstream does instead. */
-const LOST = /DR6\[BS\] on cpu\d never reached userspace: vcpu0's (MOV (to|from) DR[0-7]|(RD|WR)MSR of IA32_DEBUGCTL) trapped and KVM emulated it, but the exit handler skipped it and resumed the guest without its single-step \(kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep/;
+const LOST =
+  /DR6\[BS\] on cpu\d never reached userspace: vcpu0's (MOV (to|from) DR[0-7]|(RD|WR)MSR of IA32_DEBUGCTL) trapped and KVM emulated it, but the exit handler skipped it and resumed the guest without its single-step \(kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep/;
 
 /** Userspace single-steps; the guest's MOV to DR7 traps and is emulated; the guest runs on. */
 const STEP_OVER_MOV: TraceEvent[] = [
@@ -81,7 +82,8 @@ describe('the single-step of an emulated instruction (kvm_skip_emulated_instruct
   });
 
   it.each(IDS)('on %s, a step reported while userspace does not single-step is found by check and explore', (id) => {
-    const spurious = /DR6\[BS\] on cpu\d was delivered to userspace as KVM_EXIT_DEBUG: userspace does not single-step vcpu0, yet the exit handler that emulated its .* returned KVM_EXIT_DEBUG for a step/;
+    const spurious =
+      /DR6\[BS\] on cpu\d was delivered to userspace as KVM_EXIT_DEBUG: userspace does not single-step vcpu0, yet the exit handler that emulated its .* returned KVM_EXIT_DEBUG for a step/;
     const policy = emulatedStepWithoutTf(id);
     const r = check(policy, { arch: archOf(id), invariants: invariantsFor(id), seed: 1, runs: 2000 });
     expect(r.violation?.invariant).toBe('debug-status-consumed');
