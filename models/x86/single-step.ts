@@ -16,8 +16,8 @@ import type { InstructionHooks } from '../../src/engine/model.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { VCPU_GHOST } from './layout.js';
 import { RETRY } from './reexecute.js';
-import { DEBUGCTL, DR_STEP, describeDr6, RFLAGS, X86_EFLAGS_TF } from './registers.js';
-import { debugExit, KVM_EXIT_DEBUG } from './vm-switch.js';
+import { DEBUGCTL, DR_STEP, DR6, describeDr6, RFLAGS, X86_EFLAGS_TF } from './registers.js';
+import { debugExit, handlerQueuedStep, KVM_EXIT_DEBUG } from './vm-switch.js';
 
 const STEP_OWED = VCPU_GHOST.indexOf('stepOwed');
 
@@ -80,7 +80,9 @@ function emulatedStep(x: Executor, v: number, steps: boolean, reg: number, isWri
   const done = x.world.vcpuGhost[v * VCPU_GHOST.length + RETRY] === 0;
   const owed = steps && done;
   const reported = x.trapExit === KVM_EXIT_DEBUG;
-  if (!owed && !reported) return;
+  // Not returned: queued for the guest instead (a guest MOV to DR6 sets its own bits), or lost.
+  const queued = !reported && !(isWrite && reg === DR6) && handlerQueuedStep(x, v);
+  if (!owed && !reported && !queued) return;
   const cpu = x.world.loadedOn[v] as number;
   if (reported) {
     x.fire(v, x.lifecycleEvent('EXITED'));
@@ -89,14 +91,16 @@ function emulatedStep(x: Executor, v: number, steps: boolean, reg: number, isWri
   emulated.cpu = cpu;
   emulated.vcpu = v;
   emulated.to = reported ? 'vmm' : 'guest';
-  // Reported: userspace's step (or a spurious one). Not reported: lost, delivered to nobody.
-  emulated.guest = owed && reported ? DR_STEP : 0;
+  // Reported or queued: userspace's step (or a spurious one). Neither: lost, delivered to nobody.
+  emulated.guest = owed && (reported || queued) ? DR_STEP : 0;
   emulated.vmm = emulated.guest;
   emulated.spurious = owed ? 0 : DR_STEP;
-  emulated.missed = owed && !reported ? DR_STEP : 0;
+  emulated.missed = owed && !reported && !queued ? DR_STEP : 0;
   emulated.why = undefined;
   const insn = instructionName(x, reg, isWrite);
-  if (emulated.missed) {
+  if (emulated.spurious && queued) {
+    emulated.why = `neither userspace nor the guest single-steps vcpu${v} (the guest never sets TF), yet the exit handler that emulated its ${insn} queued #DB(BS) for the guest`;
+  } else if (emulated.missed) {
     emulated.why = `vcpu${v}'s ${insn} trapped and KVM emulated it, but the exit handler skipped it and resumed the guest without its single-step (kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep returns KVM_EXIT_DEBUG while KVM_GUESTDBG_SINGLESTEP is set)`;
   } else if (emulated.spurious) {
     emulated.why = done

@@ -26,6 +26,7 @@ import {
   singleStepTfNotSet,
 } from './x86-eager-mutants.js';
 import {
+  emulatedStepInjected,
   emulatedStepLost,
   emulatedStepWithoutTf,
   exitsNotRearmed,
@@ -68,6 +69,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
     [singleStepInjected(id), {}] as const,
     [debugAlwaysToUserspace(id), {}] as const,
     [emulatedStepLost(id), {}] as const,
+    [emulatedStepInjected(id), {}] as const,
     [emulatedStepWithoutTf(id), {}] as const,
   ]),
 ];

@@ -15,7 +15,7 @@ import type { TraceEvent } from '../../src/engine/trace.js';
 import { expectPolicy, PolicyViolation, TraceDiverged } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
-import { emulatedStepLost, emulatedStepWithoutTf } from './x86-mutants.js';
+import { emulatedStepInjected, emulatedStepLost, emulatedStepWithoutTf } from './x86-mutants.js';
 
 const IDS = ['x86-vmx', 'x86-svm'] as const;
 const archOf = (id: string) => (id === 'x86-vmx' ? x86Vmx : x86Svm);
@@ -92,6 +92,27 @@ describe('the single-step of an emulated instruction (kvm_skip_emulated_instruct
     expect(e.violation?.invariant).toBe('debug-status-consumed');
     expect(e.violation?.message).toMatch(spurious);
     expect(e.trace?.find((ev) => ev.event === 'VMM_SET_GUEST_DEBUG')).toMatchObject({ singleStep: 'off' });
+  });
+
+  it.each(IDS)('on %s, a step queued into the guest while userspace single-steps is found by check and explore', (id) => {
+    const injected =
+      /DR6\[BS\] on cpu\d is owed to userspace \(KVM_SET_GUEST_DEBUG\) but was delivered to the guest: KVM_RUN never returned KVM_EXIT_DEBUG for it/;
+    const policy = emulatedStepInjected(id);
+    const r = check(policy, { arch: archOf(id), invariants: invariantsFor(id), seed: 1, runs: 2000 });
+    expect(r.violation?.invariant).toBe('debug-status-consumed');
+    expect(r.violation?.message).toMatch(injected);
+    const e = explore(policy, { arch: archOf(id), invariants: invariantsFor(id), depth: 5 });
+    expect(e.violation?.message).toMatch(injected);
+    expect(e.trace).toHaveLength(4);
+    expect(e.trace?.at(-1)?.event).toMatch(/^GUEST_(READ|WRITE)$/);
+    // With hardware breakpoints too, its helper returns KVM_EXIT_DEBUG: only the plain single-step is misrouted.
+    const withBps: TraceEvent[] = [
+      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+      { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'on', singleStep: 'on', bps: 'none' },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 },
+    ];
+    expectPolicy(policy).toHoldOn(withBps);
   });
 
   it.each(IDS)('on %s, the built-ins report the step and KVM_RUN ends: userspace may call KVM_SET_GUEST_DEBUG at once', (id) => {

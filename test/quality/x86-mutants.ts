@@ -15,13 +15,14 @@ import {
   type KvmX86Ops,
   kvm_complete_insn_gp,
   kvm_emulate_msr,
+  kvm_queue_db,
   kvm_update_dr7,
   kvm_update_dr0123,
 } from '../../models/x86/policies/kvm-x86.js';
 import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
-import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, SLOTS } from '../../models/x86/registers.js';
+import { DEBUGCTL, DR, DR_STEP, DR6, DR6_ACTIVE_LOW, DR7, RFLAGS, SLOTS, X86_EFLAGS_TF } from '../../models/x86/registers.js';
 import { KVM_EXIT_DEBUG } from '../../models/x86/vm-switch.js';
 import type { TrapParams } from '../../src/engine/policy.js';
 import { definePolicy, type GuestDebug, type Hooks, type Policy } from '../../src/engine/policy.js';
@@ -156,5 +157,22 @@ export function emulatedStepWithoutTf(arch: 'x86-vmx' | 'x86-svm'): Mutant {
   return withSkip('emulated-step-without-tf', arch, (k, ops) => {
     ops.skip_emulated_instruction(k);
     return k.vcpu.guestDebug ? KVM_EXIT_DEBUG : undefined; // `if (unlikely(rflags & X86_EFLAGS_TF))` misread
+  });
+}
+
+/**
+ * kvm_vcpu_do_singlestep routed through a helper that tests only KVM_GUESTDBG_USE_HW_BP, as
+ * kvm_inject_emulated_db did for the emulator's code breakpoints (a proposed consolidation of the two
+ * had to add KVM_GUESTDBG_SINGLESTEP to its test): a userspace that single-steps without hardware
+ * breakpoints gets the emulated instruction's step queued into the guest (kvm_queue_exception_p).
+ */
+export function emulatedStepInjected(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  return withSkip('emulated-step-injected', arch, (k, ops) => {
+    const rflags = k.vcpu.vmcs[RFLAGS] as number;
+    ops.skip_emulated_instruction(k);
+    if (!(rflags & X86_EFLAGS_TF)) return undefined;
+    if (k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW_BP) return KVM_EXIT_DEBUG;
+    kvm_queue_db(k, ops, DR_STEP);
+    return undefined;
   });
 }
