@@ -68,6 +68,19 @@ function instructionName(x: Executor, reg: number, isWrite: boolean): string {
   return `MOV ${isWrite ? 'to' : 'from'} ${x.model.registers.names[reg] ?? 'a debug register'}`;
 }
 
+/** Why an emulated instruction's step is a finding (built only then: a clean run allocates nothing). */
+function emulatedWhy(x: Executor, v: number, reg: number, isWrite: boolean, done: boolean, queued: boolean): string {
+  const insn = instructionName(x, reg, isWrite);
+  const did = queued ? 'queued #DB(BS) for the guest' : 'returned KVM_EXIT_DEBUG for a step';
+  if (!done) return `the exit handler left vcpu${v}'s ${insn} to run again (not executed, so not stepped), yet ${did}`;
+  if (emulated.missed !== 0) {
+    return `vcpu${v}'s ${insn} trapped and KVM emulated it, but the exit handler skipped it and resumed the guest without its single-step (kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep returns KVM_EXIT_DEBUG while KVM_GUESTDBG_SINGLESTEP is set)`;
+  }
+  return queued
+    ? `neither userspace nor the guest single-steps vcpu${v} (the guest never sets TF), yet the exit handler that emulated its ${insn} ${did}`
+    : `userspace does not single-step vcpu${v}, yet the exit handler that emulated its ${insn} ${did}`;
+}
+
 /**
  * A trapped guest instruction the exit handler completed. Emulated (no TrapParams.retry), it owes
  * userspace its single-step while userspace steps, which the handler reports itself: KVM never re-enters
@@ -96,17 +109,7 @@ function emulatedStep(x: Executor, v: number, steps: boolean, reg: number, isWri
   emulated.vmm = emulated.guest;
   emulated.spurious = owed ? 0 : DR_STEP;
   emulated.missed = owed && !reported && !queued ? DR_STEP : 0;
-  emulated.why = undefined;
-  const insn = instructionName(x, reg, isWrite);
-  if (emulated.spurious && queued) {
-    emulated.why = `neither userspace nor the guest single-steps vcpu${v} (the guest never sets TF), yet the exit handler that emulated its ${insn} queued #DB(BS) for the guest`;
-  } else if (emulated.missed) {
-    emulated.why = `vcpu${v}'s ${insn} trapped and KVM emulated it, but the exit handler skipped it and resumed the guest without its single-step (kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep returns KVM_EXIT_DEBUG while KVM_GUESTDBG_SINGLESTEP is set)`;
-  } else if (emulated.spurious) {
-    emulated.why = done
-      ? `userspace does not single-step vcpu${v}, yet the exit handler that emulated its ${insn} returned KVM_EXIT_DEBUG for a step`
-      : `the exit handler left vcpu${v}'s ${insn} to run again (not executed, so not stepped), yet returned KVM_EXIT_DEBUG for its step`;
-  }
+  emulated.why = emulated.missed !== 0 || emulated.spurious !== 0 ? emulatedWhy(x, v, reg, isWrite, done, queued) : undefined;
   x.observeDelivery(emulated);
   if (!x.violation && reported) x.settle(cpu);
 }
