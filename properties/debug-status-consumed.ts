@@ -53,7 +53,7 @@ export default defineInvariant({
     }
     if (d.missed) {
       return {
-        message: `${d.describe(d.missed)} on cpu${d.cpu} never reached userspace: vcpu${d.vcpu} ran its next instruction first`,
+        message: `${d.describe(d.missed)} on cpu${d.cpu} never reached userspace: ${d.why ?? `vcpu${d.vcpu} ran its next instruction first`}`,
         cpu: d.cpu,
         vcpu: d.vcpu,
       };
@@ -64,6 +64,9 @@ export default defineInvariant({
         message: `${d.describe(d.again)} on cpu${d.cpu} was delivered to ${to} a second time: its status was never cleared`,
         cpu: d.cpu,
       };
+    }
+    if (d.spurious !== 0 && d.why !== undefined) {
+      return { message: `${d.describe(d.spurious)} on cpu${d.cpu} was delivered to ${to}: ${d.why}`, cpu: d.cpu, vcpu: d.vcpu };
     }
     if (d.spurious !== 0) {
       return {

@@ -6,9 +6,11 @@
  * again; `trapped` is the exit handler (handle_dr / dr_interception) in the host. A fast-path exit
  * (EXIT_FASTPATH_REENTER_GUEST) re-enters from inside the loop: `fastpath` runs with interrupts off
  * and neither the entry nor the exit path runs. A #DB is always intercepted: an exit with reason
- * `debug` that returns to userspace (KVM_EXIT_DEBUG) or re-enters after injecting it.
+ * `debug` that returns to userspace (KVM_EXIT_DEBUG) or re-enters after injecting it. An exit handler
+ * that ends KVM_RUN itself (the single-step of the instruction it emulated: kvm_skip_emulated_instruction
+ * -> kvm_vcpu_do_singlestep returns 0 with KVM_EXIT_DEBUG) goes from `trapped` to `loaded` by EXITED.
  */
 import { vcpuLifecycle } from '../../src/model-kit/vcpu-lifecycle.js';
 
 /** The x86 vCPU lifecycle machine, shared by VMX and SVM; hook actions are placeholders a policy provides. */
-export const x86Lifecycle = vcpuLifecycle({ id: 'x86-vcpu', switchContext: 'hyp', guestDebug: true, fastPath: true });
+export const x86Lifecycle = vcpuLifecycle({ id: 'x86-vcpu', switchContext: 'hyp', guestDebug: true, fastPath: true, handlerExits: true });

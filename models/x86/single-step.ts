@@ -2,8 +2,12 @@
  * Single-step on x86 (SDM vol. 3 18.3.1.4): with RFLAGS.TF set, each instruction that completes is
  * followed by a #DB with DR6.BS. KVM_GUESTDBG_SINGLESTEP sets the guest's TF (x86.c
  * __kvm_set_rflags) and every #DB is intercepted, so each step exits to userspace as KVM_EXIT_DEBUG.
- * Ghost: whether a stepped instruction's step is still owed to userspace, so that an instruction run
- * without its step reaching userspace is a finding (debug-status-consumed).
+ * An instruction KVM emulates after it trapped (a MOV DR, RDMSR/WRMSR of IA32_DEBUGCTL) is stepped by
+ * KVM itself: its exit handler skips it with kvm_skip_emulated_instruction, which returns KVM_EXIT_DEBUG
+ * with DR6.BS when TF was set (kvm_vcpu_do_singlestep, Linux 4.11+; before, the vendor's
+ * skip_emulated_instruction alone lost the step). Ghost: whether a stepped instruction's step is still
+ * owed to userspace, so that an instruction run without its step reaching userspace is a finding
+ * (debug-status-consumed).
  */
 
 import type { Executor } from '../../src/engine/execute.js';
@@ -11,8 +15,9 @@ import type { DeliveryObservation } from '../../src/engine/invariant.js';
 import type { InstructionHooks } from '../../src/engine/model.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { VCPU_GHOST } from './layout.js';
-import { DR_STEP, describeDr6, RFLAGS, X86_EFLAGS_TF } from './registers.js';
-import { debugExit } from './vm-switch.js';
+import { RETRY } from './reexecute.js';
+import { DEBUGCTL, DR_STEP, DR6, describeDr6, RFLAGS, X86_EFLAGS_TF } from './registers.js';
+import { debugExit, handlerQueuedStep, KVM_EXIT_DEBUG } from './vm-switch.js';
 
 const STEP_OWED = VCPU_GHOST.indexOf('stepOwed');
 
@@ -43,6 +48,72 @@ export function oweStep(x: Executor, v: number, owed: number): void {
   x.mutations++;
 }
 
+const emulated: DeliveryObservation = {
+  cpu: 0,
+  vcpu: 0,
+  to: 'vmm',
+  status: DR_STEP,
+  host: 0,
+  guest: 0,
+  spurious: 0,
+  again: 0,
+  vmm: 0,
+  missed: 0,
+  describe: describeDr6,
+};
+
+/** The guest instruction vCPU `v` trapped on: a MOV to or from DRn, or RDMSR/WRMSR of IA32_DEBUGCTL. */
+function instructionName(x: Executor, reg: number, isWrite: boolean): string {
+  if (reg === DEBUGCTL) return `${isWrite ? 'WRMSR' : 'RDMSR'} of IA32_DEBUGCTL`;
+  return `MOV ${isWrite ? 'to' : 'from'} ${x.model.registers.names[reg] ?? 'a debug register'}`;
+}
+
+/** Why an emulated instruction's step is a finding (built only then: a clean run allocates nothing). */
+function emulatedWhy(x: Executor, v: number, reg: number, isWrite: boolean, done: boolean, queued: boolean): string {
+  const insn = instructionName(x, reg, isWrite);
+  const did = queued ? 'queued #DB(BS) for the guest' : 'returned KVM_EXIT_DEBUG for a step';
+  if (!done) return `the exit handler left vcpu${v}'s ${insn} to run again (not executed, so not stepped), yet ${did}`;
+  if (emulated.missed !== 0) {
+    return `vcpu${v}'s ${insn} trapped and KVM emulated it, but the exit handler skipped it and resumed the guest without its single-step (kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep returns KVM_EXIT_DEBUG while KVM_GUESTDBG_SINGLESTEP is set)`;
+  }
+  return queued
+    ? `neither userspace nor the guest single-steps vcpu${v} (the guest never sets TF), yet the exit handler that emulated its ${insn} ${did}`
+    : `userspace does not single-step vcpu${v}, yet the exit handler that emulated its ${insn} ${did}`;
+}
+
+/**
+ * A trapped guest instruction the exit handler completed. Emulated (no TrapParams.retry), it owes
+ * userspace its single-step while userspace steps, which the handler reports itself: KVM never re-enters
+ * on it, so no hardware #DB follows (kvm_skip_emulated_instruction reads RFLAGS.TF before the vendor
+ * skip and kvm_vcpu_do_singlestep returns 0 with KVM_EXIT_DEBUG, DR6.BS). The handler's KVM_EXIT_DEBUG
+ * (Executor.trapExit) ends KVM_RUN: `trapped` -> `loaded`, as a #DB exit to userspace does.
+ */
+function emulatedStep(x: Executor, v: number, steps: boolean, reg: number, isWrite: boolean): void {
+  oweStep(x, v, 0);
+  const done = x.world.vcpuGhost[v * VCPU_GHOST.length + RETRY] === 0;
+  const owed = steps && done;
+  const reported = x.trapExit === KVM_EXIT_DEBUG;
+  // Not returned: queued for the guest instead (a guest MOV to DR6 sets its own bits), or lost.
+  const queued = !reported && !(isWrite && reg === DR6) && handlerQueuedStep(x, v);
+  if (!owed && !reported && !queued) return;
+  const cpu = x.world.loadedOn[v] as number;
+  if (reported) {
+    x.fire(v, x.lifecycleEvent('EXITED'));
+    if (x.violation) return;
+  }
+  emulated.cpu = cpu;
+  emulated.vcpu = v;
+  emulated.to = reported ? 'vmm' : 'guest';
+  // Reported or queued: userspace's step (or a spurious one). Neither: lost, delivered to nobody.
+  emulated.guest = owed && (reported || queued) ? DR_STEP : 0;
+  emulated.vmm = emulated.guest;
+  emulated.spurious = owed ? 0 : DR_STEP;
+  emulated.missed = owed && !reported && !queued ? DR_STEP : 0;
+  emulated.why = emulated.missed !== 0 || emulated.spurious !== 0 ? emulatedWhy(x, v, reg, isWrite, done, queued) : undefined;
+  x.observeDelivery(emulated);
+  if (!x.violation && reported) x.settle(cpu);
+}
+
 /** The single-step hooks of the x86 models, around every guest instruction event. */
 export const singleStep: InstructionHooks = {
   before(x, v) {
@@ -55,12 +126,10 @@ export const singleStep: InstructionHooks = {
     }
     return false;
   },
-  after(x, v, trapped) {
+  after(x, v, trapped, _level, reg = -1, isWrite = false) {
     const steps = userspaceSteps(x, v);
-    // An emulated instruction is stepped by KVM itself (kvm_skip_emulated_instruction ->
-    // kvm_vcpu_do_singlestep, KVM_EXIT_DEBUG with DR6.BS): not modelled, so nothing is owed for it.
     if (trapped) {
-      oweStep(x, v, 0);
+      emulatedStep(x, v, steps, reg, isWrite);
       return;
     }
     if (steps) oweStep(x, v, 1);

@@ -20,6 +20,7 @@ import { RETRY, reexecute } from './reexecute.js';
 import {
   DEBUGCTL,
   DR_CONTROLS,
+  DR_STEP,
   DR6,
   DR6_BD,
   DR7,
@@ -128,6 +129,18 @@ function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
   x.mutations++;
 }
 
+const ARCH = VCPU_AREAS.indexOf('arch');
+/** vcpu->arch.dr6 of the vCPU whose exit handler runs, as it was when the handler started (TRAPPED). */
+let dr6AtTrap = 0;
+/**
+ * Whether the exit handler that just ran for vCPU `v` set DR6.BS in vcpu->arch.dr6: the payload of a
+ * #DB(BS) it queued for the guest (kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS), applied at once here).
+ */
+export function handlerQueuedStep(x: Executor, v: number): boolean {
+  const now = x.world.vcpuMem[(v * VCPU_AREAS.length + ARCH) * x.regs + DR6] as number;
+  return (now & ~dr6AtTrap & DR_STEP) !== 0;
+}
+
 /**
  * ModelInstance.transition: VM entry on ENTERED/REENTERED, VM exit on GUEST_EXIT/TRAP/FASTPATH_EXIT.
  * After a full entry (ENTERED) the guest first re-executes a MOV DR its exit handler left pending; an
@@ -138,10 +151,12 @@ export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: numbe
   let exits = 0;
   let entered = -1;
   let reset = -1;
+  let trapped = -1;
   return (x, v, cpu, event) => {
     if (entries === 0) {
       entered = x.lifecycleEvent('ENTERED');
       reset = x.lifecycleEvent('VCPU_RESET');
+      trapped = x.lifecycleEvent('TRAPPED');
       entries = (1 << entered) | (1 << x.lifecycleEvent('REENTERED'));
       exits = (1 << x.lifecycleEvent('GUEST_EXIT')) | (1 << x.lifecycleEvent('TRAP')) | (1 << x.lifecycleEvent('FASTPATH_EXIT'));
     }
@@ -153,6 +168,7 @@ export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: numbe
       x.world.vcpuGhost[g + VMM_DEBUG] = (x.world.vcpuGhost[g + VMM_DEBUG] as number) & ~VMM_DEBUG_STEP;
       x.world.vcpuGhost[g + STEP_OWED] = 0;
     }
+    if (event === trapped) dr6AtTrap = x.world.vcpuMem[(v * VCPU_AREAS.length + ARCH) * x.regs + DR6] as number;
     if (cpu < 0) return;
     if (entries & (1 << event)) {
       vmEntry(x, v, cpu, vmx);

@@ -80,6 +80,12 @@ export interface DeliveryObservation {
   /** Events owed to userspace that were lost: the vCPU ran on past them (a software step never reported). */
   missed?: number;
   /**
+   * How a `missed` or `spurious` event came about, where the model knows more than the bits (x86: the
+   * exit handler that emulated the stepped instruction and resumed the guest without reporting its
+   * step). Set only on those paths: messages use it instead of their generic explanation.
+   */
+  why?: string;
+  /**
    * Events owed to the guest's world (`to`: the guest itself, or userspace while it debugs) that left
    * the status register without a debug interrupt taking them: software cleared them (PowerPC DBSR is
    * write-1-to-clear, so nothing can set them again). Not a delivery; `status` holds the same bits.

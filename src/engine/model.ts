@@ -139,8 +139,12 @@ export interface InstructionHooks {
    * are kernel code): whether an exception is taken instead, so the instruction does not execute.
    */
   before(x: Executor, v: number, level: number): boolean;
-  /** After it completed: on hardware (`trapped` false), or emulated by the hypervisor after it trapped. */
-  after(x: Executor, v: number, trapped: boolean, level: number): void;
+  /**
+   * After it completed: on hardware (`trapped` false), or emulated by the hypervisor after it trapped
+   * (`Executor.trapExit` then holds what the trap hook returned). For a register access, `reg` and
+   * `isWrite` name it; -1 and false for other instructions.
+   */
+  after(x: Executor, v: number, trapped: boolean, level: number, reg?: number, isWrite?: boolean): void;
   /** vCPU `v` is reset (its PSTATE and kernel restart from reset values): the guest's own step state is gone. */
   reset?(x: Executor, v: number): void;
 }

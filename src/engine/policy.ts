@@ -75,7 +75,14 @@ export interface Hooks<V = unknown, H = unknown> {
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (void) is the common case and must type-check.
   guestExit?(k: HookContext<V, H>, reason: ExitReason | (string & {})): number | undefined | void;
-  trap?(k: HookContext<V, H>, p: TrapParams): void;
+  /**
+   * A trapped guest access: emulate it. Where the model has it (x86), the return value is the exit
+   * handler's, as guestExit's: KVM_EXIT_DEBUG ends KVM_RUN with a debug exit to userspace (x86
+   * kvm_skip_emulated_instruction reporting the emulated instruction's single-step); anything else
+   * (or nothing) resumes the guest.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (void) is the common case and must type-check.
+  trap?(k: HookContext<V, H>, p: TrapParams): number | undefined | void;
   getReg?(k: HookContext<V, H>, reg: number): number;
   setReg?(k: HookContext<V, H>, reg: number, value: number): void;
   vcpuReset?(k: HookContext<V, H>): void;

@@ -41,6 +41,11 @@ export abstract class VcpuOperations extends Observer {
   private params: TrapParams = newTrapParams();
   /** Whether the last trap hook left its access to be executed again (TrapParams.retry). */
   private retry = false;
+  /**
+   * What the last trap hook returned, if a number (Hooks.trap): on x86, KVM_EXIT_DEBUG when the handler
+   * ended KVM_RUN with a debug exit. Read by the model right after the access (InstructionHooks.after).
+   */
+  trapExit: number | undefined = undefined;
   /** An interrupt waiting in the run loop's interrupts-enabled window of `irqCpu` (see `interruptRunLoop`). */
   protected irqPending: ((x: Executor) => void) | undefined;
   private irqCpu = -1;
@@ -190,7 +195,8 @@ export abstract class VcpuOperations extends Observer {
     this.fire(v, this.own(E_TRAP), 'trap');
     if (this.violation) return 0;
     const p = (this.params = setTrapParams(this.params, reg, isWrite, value));
-    this.fire(v, this.own(E_TRAPPED), p);
+    const exit = this.fire(v, this.own(E_TRAPPED), p);
+    this.trapExit = typeof exit === 'number' ? exit : undefined;
     this.retry = Boolean(p.retry);
     return this.trapResult('trap', p, v, this.world.loadedOn[v] as number, reg, isWrite);
   }
@@ -259,7 +265,7 @@ export abstract class VcpuOperations extends Observer {
     this.observeRead(trapped ? 'trap' : 'guest', v, cpu, reg, value);
     // An untrapped read changes nothing: the state already passed its checks.
     if (trapped) this.settle(cpu);
-    if (!this.violation) this.model.instruction?.after(this.self, v, trapped, 1);
+    if (!this.violation) this.model.instruction?.after(this.self, v, trapped, 1, reg, false);
   }
 
   /** The guest writes `reg`: to hardware, or through the trap handler when the access traps. */
@@ -288,7 +294,7 @@ export abstract class VcpuOperations extends Observer {
     }
     if (this.violation) return;
     this.settle(cpu);
-    if (!this.violation) this.model.instruction?.after(this.self, v, trapped, 1);
+    if (!this.violation) this.model.instruction?.after(this.self, v, trapped, 1, reg, true);
   }
 
   /** Records that the guest's architectural value of `reg` is now `value`, set at this step. */

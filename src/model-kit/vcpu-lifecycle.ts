@@ -58,6 +58,12 @@ export interface VcpuLifecycleOptions {
    * `out:` path) followed by vcpu_put. Userspace's ioctls then run only between KVM_RUNs (`loaded`).
    */
   readonly runLoop?: boolean;
+  /**
+   * Whether an exit handler can end KVM_RUN itself (x86: a trap handler returning 0 with
+   * KVM_EXIT_DEBUG, kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep): EXITED then leads from
+   * `trapped` to `loaded`, as it does from `exiting` after an exit userspace handles.
+   */
+  readonly handlerExits?: boolean;
 }
 
 const hook = (): void => {};
@@ -134,6 +140,7 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
           GUEST_ENTER: { target: 'entering', actions: 'guestEnter' },
           VCPU_PUT: { target: options.runLoop ? 'preempted' : 'unloaded', actions: ['vcpuPut', assign({ cpu: -1 })] },
           ...(options.runLoop ? { RUN_RETURN: { target: 'returning' as const, actions: 'runReturn' as const } } : {}),
+          ...(options.handlerExits ? { EXITED: 'loaded' as const } : {}),
           ...hypAccess,
         },
       },

@@ -25,7 +25,15 @@ import {
   singleStepInjected,
   singleStepTfNotSet,
 } from './x86-eager-mutants.js';
-import { exitsNotRearmed, generalDetectNotEmulated, hostAddressesNotRestored, userspaceBreakpointsNotLoaded } from './x86-mutants.js';
+import {
+  emulatedStepInjected,
+  emulatedStepLost,
+  emulatedStepWithoutTf,
+  exitsNotRearmed,
+  generalDetectNotEmulated,
+  hostAddressesNotRestored,
+  userspaceBreakpointsNotLoaded,
+} from './x86-mutants.js';
 
 const x86 = ['x86-vmx', 'x86-svm'] as const;
 
@@ -60,5 +68,8 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
     [singleStepTfNotSet(id), {}] as const,
     [singleStepInjected(id), {}] as const,
     [debugAlwaysToUserspace(id), {}] as const,
+    [emulatedStepLost(id), {}] as const,
+    [emulatedStepInjected(id), {}] as const,
+    [emulatedStepWithoutTf(id), {}] as const,
   ]),
 ];

@@ -5,7 +5,12 @@
  */
 import type { X86Host, X86Vcpu } from '../../models/x86/model.js';
 import { eagerHooks } from '../../models/x86/policies/eager.js';
-import { KVM_GUESTDBG_SINGLESTEP, type KvmX86Ops, snapshot_host_debugctl } from '../../models/x86/policies/kvm-x86.js';
+import {
+  KVM_GUESTDBG_SINGLESTEP,
+  type KvmX86Ops,
+  kvm_complete_insn_gp,
+  snapshot_host_debugctl,
+} from '../../models/x86/policies/kvm-x86.js';
 import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
@@ -83,6 +88,7 @@ export const debugctlWriteNotInVmcs: Mutant = mutant('debugctl-write-not-in-vmcs
     if (p.reg !== DEBUGCTL) return eagerHooks(vmxOps, true).trap?.(k, p);
     if (p.isWrite) k.vcpu.scratch[0] = (p.regval & DEBUGCTLMSR_LBR) >>> 0;
     else p.regval = k.vcpu.scratch[0] as number;
+    return kvm_complete_insn_gp(k, vmxOps);
   },
 });
 

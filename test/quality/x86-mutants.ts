@@ -6,19 +6,25 @@
 import type { X86Context, X86Host, X86Vcpu } from '../../models/x86/model.js';
 import {
   emulate_dr_access,
+  emulate_general_detect,
   hw_breakpoint_active,
   KVM_DEBUGREG_WONT_EXIT,
   KVM_GUESTDBG_ENABLE,
   KVM_GUESTDBG_SINGLESTEP,
   KVM_GUESTDBG_USE_HW_BP,
   type KvmX86Ops,
+  kvm_complete_insn_gp,
+  kvm_emulate_msr,
+  kvm_queue_db,
   kvm_update_dr7,
   kvm_update_dr0123,
 } from '../../models/x86/policies/kvm-x86.js';
 import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmx_mov_dr_exiting, vmxOps } from '../../models/x86/policies/vmx.js';
 import { lazyFixedHooks } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
-import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, SLOTS } from '../../models/x86/registers.js';
+import { DEBUGCTL, DR, DR_STEP, DR6, DR6_ACTIVE_LOW, DR7, RFLAGS, SLOTS, X86_EFLAGS_TF } from '../../models/x86/registers.js';
+import { KVM_EXIT_DEBUG } from '../../models/x86/vm-switch.js';
+import type { TrapParams } from '../../src/engine/policy.js';
 import { definePolicy, type GuestDebug, type Hooks, type Policy } from '../../src/engine/policy.js';
 
 type X86Hooks = Hooks<X86Vcpu, X86Host>;
@@ -69,12 +75,13 @@ export function exitsNotRearmed(arch: 'x86-vmx' | 'x86-svm'): Mutant {
 export const generalDetectNotEmulated: Mutant = mutant('guest-dr7-gd-not-emulated', 'x86-vmx', {
   ...lazyFixedHooks(vmxOps),
   trap(k, p) {
-    if (p.reg === DEBUGCTL) return vmxOps.handle_debugctl(k, p); // a WRMSR/RDMSR exit, not a MOV DR
+    if (p.reg === DEBUGCTL) return kvm_emulate_msr(k, vmxOps, p, vmxOps.handle_debugctl); // a WRMSR/RDMSR exit, not a MOV DR
     if (k.vcpu.guestDebug === 0) {
       vmx_mov_dr_exiting(k, false);
       k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
     }
     emulate_dr_access(k, vmxOps, p);
+    return kvm_complete_insn_gp(k, vmxOps);
   },
 });
 
@@ -96,5 +103,76 @@ export function userspaceBreakpointsNotLoaded(arch: 'x86-vmx' | 'x86-svm'): Muta
       // kvm_update_dr7(vcpu) forgotten
       return 0;
     },
+  });
+}
+
+/**
+ * The DR-access and MSR exit handlers with the kvm_skip_emulated_instruction of each vendor's ops
+ * replaced by `skip` (the instruction is emulated, then skipped): handle_dr / dr_interception and
+ * kvm_emulate_rdmsr/wrmsr as on x86-lazy-2014-fixed otherwise.
+ */
+function withSkip(name: string, arch: 'x86-vmx' | 'x86-svm', skip: (k: X86Context, ops: KvmX86Ops) => number | undefined): Mutant {
+  const ops = opsOf(arch);
+  const handleDr = (k: X86Context, p: TrapParams): number | undefined => {
+    if (arch === 'x86-vmx' && emulate_general_detect(k, ops, k.vcpu.vmcs[DR7] as number)) return undefined;
+    if (k.vcpu.guestDebug === 0) {
+      ops.dr_exits(k, false);
+      k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
+      p.retry = true;
+      return undefined;
+    }
+    emulate_dr_access(k, ops, p);
+    return skip(k, ops);
+  };
+  const fixed = lazyFixedHooks({ ...ops, handle_dr: handleDr });
+  return mutant(name, arch, {
+    ...fixed,
+    trap(k, p) {
+      if (p.reg !== DEBUGCTL) return handleDr(k, p);
+      ops.handle_debugctl(k, p); // kvm_emulate_rdmsr/wrmsr: the vendor's get_msr/set_msr, then the skip
+      return skip(k, ops);
+    },
+  });
+}
+
+/**
+ * Before Linux 4.11 (6affcbedcac7 "KVM: x86: Add kvm_skip_emulated_instruction and use it"): an exit
+ * handler that emulates the guest's MOV DR or RDMSR/WRMSR skips it with the vendor's
+ * skip_emulated_instruction alone and returns 1, so the instruction's single-step is never reported:
+ * gdb's `stepi` over a MOV DR runs two instructions.
+ */
+export function emulatedStepLost(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  return withSkip('emulated-step-lost', arch, (k, ops) => {
+    ops.skip_emulated_instruction(k);
+    return undefined; // return 1
+  });
+}
+
+/**
+ * kvm_skip_emulated_instruction testing `vcpu->guest_debug` instead of the old RFLAGS.TF: while
+ * userspace debugs with hardware breakpoints only, every emulated MOV DR or MSR access returns
+ * KVM_EXIT_DEBUG with DR6.BS, a step nobody asked for.
+ */
+export function emulatedStepWithoutTf(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  return withSkip('emulated-step-without-tf', arch, (k, ops) => {
+    ops.skip_emulated_instruction(k);
+    return k.vcpu.guestDebug ? KVM_EXIT_DEBUG : undefined; // `if (unlikely(rflags & X86_EFLAGS_TF))` misread
+  });
+}
+
+/**
+ * kvm_vcpu_do_singlestep routed through a helper that tests only KVM_GUESTDBG_USE_HW_BP, as
+ * kvm_inject_emulated_db did for the emulator's code breakpoints (a proposed consolidation of the two
+ * had to add KVM_GUESTDBG_SINGLESTEP to its test): a userspace that single-steps without hardware
+ * breakpoints gets the emulated instruction's step queued into the guest (kvm_queue_exception_p).
+ */
+export function emulatedStepInjected(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  return withSkip('emulated-step-injected', arch, (k, ops) => {
+    const rflags = k.vcpu.vmcs[RFLAGS] as number;
+    ops.skip_emulated_instruction(k);
+    if (!(rflags & X86_EFLAGS_TF)) return undefined;
+    if (k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW_BP) return KVM_EXIT_DEBUG;
+    kvm_queue_db(k, ops, DR_STEP);
+    return undefined;
   });
 }

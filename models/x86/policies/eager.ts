@@ -9,7 +9,14 @@
 import type { TrapParams } from '../../../src/engine/policy.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, SLOTS } from '../registers.js';
-import { hw_breakpoint_restore, type KvmX86Ops, kvm_update_dr7, kvm_update_dr0123, snapshot_host_debugctl } from './kvm-x86.js';
+import {
+  hw_breakpoint_restore,
+  type KvmX86Ops,
+  kvm_emulate_msr,
+  kvm_update_dr7,
+  kvm_update_dr0123,
+  snapshot_host_debugctl,
+} from './kvm-x86.js';
 import { x86Policies } from './vendors.js';
 import { lazyHooks } from './x86-lazy-2014.js';
 
@@ -29,7 +36,7 @@ export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
     ...upstream,
     // DEBUGCTL as the newest era handles it, whatever --x86-era says: eager is the baseline.
     vcpuLoad() {},
-    trap: (k, p) => (p.reg === DEBUGCTL ? ops.handle_debugctl(k, p) : ops.handle_dr(k, p)),
+    trap: (k, p) => (p.reg === DEBUGCTL ? kvm_emulate_msr(k, ops, p, ops.handle_debugctl) : ops.handle_dr(k, p)),
     getReg: (k, reg) => (reg === DEBUGCTL ? debugctl(k, false, 0) : (upstream.getReg?.(k, reg) ?? 0)),
     setReg: (k, reg, value) => (reg === DEBUGCTL ? void debugctl(k, true, value) : upstream.setReg?.(k, reg, value)),
     guestEnter(k: X86Context) {

@@ -10,6 +10,7 @@ import {
   DEBUGCTL,
   DR,
   DR_GLOBAL_ENABLE_MASK,
+  DR_STEP,
   DR_TRAP_BITS,
   DR6,
   DR6_ACTIVE_LOW,
@@ -52,8 +53,17 @@ export interface KvmX86Ops {
   dr_exits(k: X86Context, on: boolean): void;
   /** kvm_x86_ops.sync_dirty_debug_regs: read back the registers the guest wrote without exiting; re-arm DR exits. */
   sync_dirty_debug_regs(k: X86Context): void;
-  /** The DR-access exit handler (VMX handle_dr, SVM dr_interception). */
-  handle_dr(k: X86Context, p: TrapParams): void;
+  /**
+   * The DR-access exit handler (VMX handle_dr, SVM dr_interception): KVM_EXIT_DEBUG when it returns 0
+   * with a debug exit (the emulated MOV's single-step), undefined when it returns 1.
+   */
+  handle_dr(k: X86Context, p: TrapParams): number | undefined;
+  /**
+   * kvm_x86_ops.skip_emulated_instruction (vmx_skip_emulated_instruction, svm_skip_emulated_instruction):
+   * advance RIP past the emulated instruction and clear the interrupt shadow. Neither is modelled, and
+   * the skip never fails here; it does not report the instruction's single-step: kvm_skip_emulated_instruction does.
+   */
+  skip_emulated_instruction(k: X86Context): void;
   /** The #DB exit handler (VMX handle_exception_nmi, SVM db_interception): KVM_EXIT_DEBUG, or undefined after injecting. */
   handle_db(k: X86Context): number | undefined;
   /** kvm_x86_ops.vcpu_run up to VM entry. */
@@ -131,6 +141,46 @@ export function emulate_general_detect(k: X86Context, ops: KvmX86Ops, dr7: numbe
   // With KVM_GUESTDBG_USE_HW_BP upstream exits to userspace with DR6_BD; userspace's DR7 (QEMU 0x600 | Gn) never has GD.
   if (!(k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW_BP)) kvm_queue_db(k, ops, DR6_BD);
   return true;
+}
+
+/**
+ * kvm_vcpu_do_singlestep: the single-step #DB of an instruction KVM emulated. Userspace single-stepping
+ * gets it as KVM_EXIT_DEBUG (kvm_run->debug.arch.dr6 = DR6_BS | DR6_ACTIVE_LOW; `return 0`, KVM_RUN
+ * ends); otherwise #DB(BS) is queued for the guest, whose own TF it is (`return 1`).
+ */
+export function kvm_vcpu_do_singlestep(k: X86Context, ops: KvmX86Ops): number | undefined {
+  if (k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP) return KVM_EXIT_DEBUG;
+  kvm_queue_db(k, ops, DR_STEP);
+  return undefined;
+}
+
+/**
+ * kvm_skip_emulated_instruction (4.11+, 6affcbedcac7): RFLAGS read before the vendor skip ("the old,
+ * raw value of the flags"; TF included, kvm_x86_call(get_rflags)), then the skipped instruction's
+ * single-step when TF was set. KVM_EXIT_DEBUG: the handler returns 0 to userspace.
+ */
+export function kvm_skip_emulated_instruction(k: X86Context, ops: KvmX86Ops): number | undefined {
+  const rflags = k.vcpu.vmcs[RFLAGS] as number; // GUEST_RFLAGS / save.rflags
+  ops.skip_emulated_instruction(k);
+  return rflags & X86_EFLAGS_TF ? kvm_vcpu_do_singlestep(k, ops) : undefined;
+}
+
+/** kvm_complete_insn_gp(vcpu, 0): the modelled accesses never #GP, so the instruction is skipped. */
+export const kvm_complete_insn_gp = (k: X86Context, ops: KvmX86Ops): number | undefined => kvm_skip_emulated_instruction(k, ops);
+
+/**
+ * kvm_emulate_rdmsr / kvm_emulate_wrmsr of IA32_DEBUGCTL: the vendor's get_msr/set_msr (`msr`), then
+ * kvm_x86_call(complete_emulated_msr): kvm_complete_insn_gp on VMX, and on SVM outside SEV-ES
+ * (svm_complete_emulated_msr).
+ */
+export function kvm_emulate_msr(
+  k: X86Context,
+  ops: KvmX86Ops,
+  p: TrapParams,
+  msr: (k: X86Context, p: TrapParams) => void,
+): number | undefined {
+  msr(k, p);
+  return kvm_complete_insn_gp(k, ops);
 }
 
 /** The exit handler's MOV to/from DRn once the access is to be emulated. */

@@ -14,7 +14,14 @@ import {
   SLOTS,
   SVM_DR_INTERCEPTS,
 } from '../registers.js';
-import { emulate_dr_access, handle_db_payload, KVM_DEBUGREG_WONT_EXIT, KVM_RUN_LOAD_GUEST_DR6, type KvmX86Ops } from './kvm-x86.js';
+import {
+  emulate_dr_access,
+  handle_db_payload,
+  KVM_DEBUGREG_WONT_EXIT,
+  KVM_RUN_LOAD_GUEST_DR6,
+  type KvmX86Ops,
+  kvm_complete_insn_gp,
+} from './kvm-x86.js';
 
 /** set_dr_intercepts / clr_dr_intercepts. */
 export function svm_dr_intercepts(k: X86Context, on: boolean): void {
@@ -31,16 +38,17 @@ export function svm_sync_dirty_debug_regs(k: X86Context): void {
 }
 
 /** dr_interception (with decode assists). */
-export function dr_interception(k: X86Context, p: TrapParams): void {
+export function dr_interception(k: X86Context, p: TrapParams): number | undefined {
   if (k.vcpu.guestDebug === 0) {
     // No more DR vmexits; force a reload of the debug registers and reenter on this instruction. The
     // next vmexit will retrieve the full state of the debug registers.
     svm_dr_intercepts(k, false);
     k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
     p.retry = true; // return 1 without skipping the instruction
-    return;
+    return undefined;
   }
   emulate_dr_access(k, svmOps, p);
+  return kvm_complete_insn_gp(k, svmOps);
 }
 
 /** svm_update_lbrv: LBR virtualisation on while the guest's DEBUGCTL has LBR (no nested guests). */
@@ -76,6 +84,8 @@ export const svmOps: KvmX86Ops = {
   dr_exits: svm_dr_intercepts,
   sync_dirty_debug_regs: svm_sync_dirty_debug_regs,
   handle_dr: dr_interception,
+  // svm_skip_emulated_instruction: RIP (next_rip) and the interrupt shadow, not modelled.
+  skip_emulated_instruction() {},
   // db_interception: payload = svm->vmcb->save.dr6 ^ DR6_ACTIVE_LOW.
   handle_db: (k) => handle_db_payload(k, svmOps, ((k.vcpu.vmcs[DR6] as number) ^ DR6_ACTIVE_LOW) >>> 0),
   run_enter(k, run_flags) {

@@ -22,6 +22,7 @@ import {
   KVM_RUN_LOAD_DEBUGCTL,
   KVM_RUN_LOAD_GUEST_DR6,
   type KvmX86Ops,
+  kvm_complete_insn_gp,
 } from './kvm-x86.js';
 
 /** exec_controls_setbit / exec_controls_clearbit on CPU_BASED_MOV_DR_EXITING. */
@@ -42,17 +43,19 @@ export function vmx_sync_dirty_debug_regs(k: X86Context): void {
 }
 
 /** handle_dr (CPL 0 guest code; kvm_require_dr and #GP checks not modelled). */
-export function handle_dr(k: X86Context, p: TrapParams): void {
-  if (emulate_general_detect(k, vmxOps, k.vcpu.vmcs[DR7] as number)) return;
+export function handle_dr(k: X86Context, p: TrapParams): number | undefined {
+  // A #DB(BD) is a fault: the MOV is not executed, so nothing is skipped (`return 1`).
+  if (emulate_general_detect(k, vmxOps, k.vcpu.vmcs[DR7] as number)) return undefined;
   if (k.vcpu.guestDebug === 0) {
     vmx_mov_dr_exiting(k, false);
     // No more DR vmexits; force a reload of the debug registers and reenter on this instruction. The
     // next vmexit will retrieve the full state of the debug registers.
     k.vcpu.switchDbRegs |= KVM_DEBUGREG_WONT_EXIT;
     p.retry = true; // return 1 without skipping the instruction
-    return;
+    return undefined;
   }
   emulate_dr_access(k, vmxOps, p);
+  return kvm_complete_insn_gp(k, vmxOps);
 }
 
 /** vmx.h vmx_guest_debugctl_write: the guest's value with the host's FREEZE_IN_SMM (6.17). */
@@ -88,6 +91,8 @@ export const vmxOps: KvmX86Ops = {
   dr_exits: vmx_mov_dr_exiting,
   sync_dirty_debug_regs: vmx_sync_dirty_debug_regs,
   handle_dr,
+  // vmx_skip_emulated_instruction: RIP (VM_EXIT_INSTRUCTION_LEN) and the interrupt shadow, not modelled.
+  skip_emulated_instruction() {},
   handle_db: (k) => handle_db_payload(k, vmxOps, k.hw.read(EXIT_QUAL)),
   run_enter(k, run_flags) {
     if (run_flags & KVM_RUN_LOAD_GUEST_DR6) k.hw.write(DR6, k.vcpu.arch[DR6] as number);

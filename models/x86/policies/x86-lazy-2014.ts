@@ -12,6 +12,7 @@ import { DEBUGCTL } from '../registers.js';
 import {
   type KvmX86Ops,
   kvm_arch_vcpu_ioctl_set_guest_debug,
+  kvm_emulate_msr,
   kvm_get_dr,
   kvm_vcpu_ioctl_x86_set_debugregs,
   kvm_vcpu_reset,
@@ -50,7 +51,9 @@ export function lazyHooks(ops: KvmX86Ops): X86Hooks {
     vcpuLoad(k) {
       if (k.host.era >= ERA_6_13) ops.vcpu_load_6_13(k);
     },
-    trap: (k, p) => (p.reg === DEBUGCTL ? debugctlHandler(k, ops)(k, p) : ops.handle_dr(k, p)),
+    // handle_rdmsr/handle_wrmsr (kvm_emulate_rdmsr/wrmsr) or the DR-access handler; both skip the
+    // emulated instruction with kvm_skip_emulated_instruction, which reports its single-step.
+    trap: (k, p) => (p.reg === DEBUGCTL ? kvm_emulate_msr(k, ops, p, debugctlHandler(k, ops)) : ops.handle_dr(k, p)),
     // KVM_GET/SET_DEBUGREGS, or KVM_GET/SET_MSRS for IA32_DEBUGCTL (the vendor's get_msr/set_msr, host-initiated).
     getReg: (k, reg) => (reg === DEBUGCTL ? debugctl_msr(k, ops, false, 0) : kvm_get_dr(k, reg)),
     setReg: (k, reg, value) =>
