@@ -115,6 +115,23 @@ describe('the single-step of an emulated instruction (kvm_skip_emulated_instruct
     expectPolicy(policy).toHoldOn(withBps);
   });
 
+  it.each(IDS)('on %s, a step queued into the guest by an emulated MOV to DR6 is told apart from a lost one', (id) => {
+    // The MOV writes vcpu->arch.dr6 itself (kvm_set_dr); the value written has no BS, so a BS there after
+    // the handler is its queued #DB(BS), not the guest's own write.
+    const movToDr6: TraceEvent[] = [
+      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+      { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'off', singleStep: 'on', bps: 'none' },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR6', value: 0xffff0ff1 },
+    ];
+    const injected = () => expectPolicy(emulatedStepInjected(id)).toHoldOn(movToDr6);
+    expect(injected).toThrow(/DR6\[BS\] on cpu\d is owed to userspace \(KVM_SET_GUEST_DEBUG\) but was delivered to the guest/);
+    expect(injected).not.toThrow(/never reached userspace/);
+    const lost = () => expectPolicy(emulatedStepLost(id)).toHoldOn(movToDr6);
+    expect(lost).toThrow(/DR6\[BS\] on cpu\d never reached userspace: vcpu0's MOV to DR6 trapped and KVM emulated it/);
+    for (const policy of UNMUTATED[id]) expectPolicy(policy).toHoldOn(movToDr6);
+  });
+
   it.each(IDS)('on %s, the built-ins report the step and KVM_RUN ends: userspace may call KVM_SET_GUEST_DEBUG at once', (id) => {
     for (const policy of UNMUTATED[id]) {
       expectPolicy(policy).toHoldOn(STEP_OVER_MOV);
