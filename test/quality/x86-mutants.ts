@@ -161,6 +161,27 @@ export function emulatedStepWithoutTf(arch: 'x86-vmx' | 'x86-svm'): Mutant {
 }
 
 /**
+ * A DR-access handler that, while userspace single-steps, reports the trapped MOV's step before
+ * emulating it: KVM_EXIT_DEBUG with the MOV neither emulated nor skipped (RIP still at it, so it runs
+ * at the next KVM_RUN). Userspace gets a step for an instruction that has not executed, and that
+ * instruction's own step after it. MSR accesses are handled as upstream does.
+ */
+export function emulatedStepEarly(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  const ops = opsOf(arch);
+  const fixed = lazyFixedHooks(ops);
+  return mutant('emulated-step-early', arch, {
+    ...fixed,
+    trap(k, p) {
+      if (p.reg !== DEBUGCTL && k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP && (k.vcpu.vmcs[RFLAGS] as number) & X86_EFLAGS_TF) {
+        p.retry = true; // not skipped: the MOV runs again
+        return KVM_EXIT_DEBUG;
+      }
+      return fixed.trap?.(k, p);
+    },
+  });
+}
+
+/**
  * kvm_vcpu_do_singlestep routed through a helper that tests only KVM_GUESTDBG_USE_HW_BP, as
  * kvm_inject_emulated_db did for the emulator's code breakpoints (a proposed consolidation of the two
  * had to add KVM_GUESTDBG_SINGLESTEP to its test): a userspace that single-steps without hardware
