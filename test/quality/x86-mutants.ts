@@ -150,8 +150,9 @@ export function emulatedStepLost(arch: 'x86-vmx' | 'x86-svm'): Mutant {
 
 /**
  * kvm_skip_emulated_instruction testing `vcpu->guest_debug` instead of the old RFLAGS.TF: while
- * userspace debugs with hardware breakpoints only, every emulated MOV DR or MSR access returns
- * KVM_EXIT_DEBUG with DR6.BS, a step nobody asked for.
+ * userspace debugs without single-stepping (KVM_GUESTDBG_ENABLE, with or without hardware
+ * breakpoints), every emulated MOV DR or MSR access returns KVM_EXIT_DEBUG with DR6.BS, a step
+ * nobody asked for.
  */
 export function emulatedStepWithoutTf(arch: 'x86-vmx' | 'x86-svm'): Mutant {
   return withSkip('emulated-step-without-tf', arch, (k, ops) => {
