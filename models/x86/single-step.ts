@@ -93,8 +93,10 @@ function emulatedStep(x: Executor, v: number, steps: boolean, reg: number, isWri
   const done = x.world.vcpuGhost[v * VCPU_GHOST.length + RETRY] === 0;
   const owed = steps && done;
   const reported = x.trapExit === KVM_EXIT_DEBUG;
-  // Not returned: queued for the guest instead (a guest MOV to DR6 sets its own bits), or lost.
-  const queued = !reported && !(isWrite && reg === DR6) && handlerQueuedStep(x, v);
+  // Not returned: queued for the guest instead, or lost. An emulated MOV to DR6 wrote vcpu->arch.dr6 itself
+  // (kvm_set_dr): a BS there that the guest's value lacks is the queued step's.
+  const wrote = done && isWrite && reg === DR6 ? (x.world.guestIntent[v * x.regs + DR6] as number) : undefined;
+  const queued = !reported && handlerQueuedStep(x, v, wrote);
   if (!owed && !reported && !queued) return;
   const cpu = x.world.loadedOn[v] as number;
   if (reported) {

@@ -135,10 +135,12 @@ let dr6AtTrap = 0;
 /**
  * Whether the exit handler that just ran for vCPU `v` set DR6.BS in vcpu->arch.dr6: the payload of a
  * #DB(BS) it queued for the guest (kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS), applied at once here).
+ * `before` is what vcpu->arch.dr6 held without it: as the handler started, or for an emulated MOV to DR6
+ * the value the guest wrote (kvm_set_dr stores its BS as written).
  */
-export function handlerQueuedStep(x: Executor, v: number): boolean {
+export function handlerQueuedStep(x: Executor, v: number, before = dr6AtTrap): boolean {
   const now = x.world.vcpuMem[(v * VCPU_AREAS.length + ARCH) * x.regs + DR6] as number;
-  return (now & ~dr6AtTrap & DR_STEP) !== 0;
+  return (now & ~before & DR_STEP) !== 0;
 }
 
 /**

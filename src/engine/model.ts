@@ -141,8 +141,9 @@ export interface InstructionHooks {
   before(x: Executor, v: number, level: number): boolean;
   /**
    * After it completed: on hardware (`trapped` false), or emulated by the hypervisor after it trapped
-   * (`Executor.trapExit` then holds what the trap hook returned). For a register access, `reg` and
-   * `isWrite` name it; -1 and false for other instructions.
+   * (`Executor.trapExit` then holds what the trap hook returned), or left by the trap hook to run again
+   * (TrapParams.retry, where the model re-executes it: not completed, but what the hook returned is
+   * judged). For a register access, `reg` and `isWrite` name it; -1 and false for other instructions.
    */
   after(x: Executor, v: number, trapped: boolean, level: number, reg?: number, isWrite?: boolean): void;
   /** vCPU `v` is reset (its PSTATE and kernel restart from reset values): the guest's own step state is gone. */

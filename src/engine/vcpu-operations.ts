@@ -260,6 +260,8 @@ export abstract class VcpuOperations extends Observer {
     if (this.violation) return;
     if (trapped && this.retried(v, reg, false, 0)) {
       this.settle(cpu);
+      // Not executed, yet judged as a retried write is: what the handler returned for it (Executor.trapExit).
+      if (!this.violation) this.model.instruction?.after(this.self, v, trapped, 1, reg, false);
       return;
     }
     this.observeRead(trapped ? 'trap' : 'guest', v, cpu, reg, value);

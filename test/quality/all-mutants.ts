@@ -26,6 +26,7 @@ import {
   singleStepTfNotSet,
 } from './x86-eager-mutants.js';
 import {
+  emulatedStepEarly,
   emulatedStepInjected,
   emulatedStepLost,
   emulatedStepWithoutTf,
@@ -71,5 +72,6 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
     [emulatedStepLost(id), {}] as const,
     [emulatedStepInjected(id), {}] as const,
     [emulatedStepWithoutTf(id), {}] as const,
+    [emulatedStepEarly(id), {}] as const,
   ]),
 ];

@@ -15,7 +15,7 @@ import type { TraceEvent } from '../../src/engine/trace.js';
 import { expectPolicy, PolicyViolation, TraceDiverged } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
-import { emulatedStepInjected, emulatedStepLost, emulatedStepWithoutTf } from './x86-mutants.js';
+import { emulatedStepEarly, emulatedStepInjected, emulatedStepLost, emulatedStepWithoutTf } from './x86-mutants.js';
 
 const IDS = ['x86-vmx', 'x86-svm'] as const;
 const archOf = (id: string) => (id === 'x86-vmx' ? x86Vmx : x86Svm);
@@ -113,6 +113,54 @@ describe('the single-step of an emulated instruction (kvm_skip_emulated_instruct
       { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 },
     ];
     expectPolicy(policy).toHoldOn(withBps);
+  });
+
+  it.each(IDS)('on %s, a step queued into the guest by an emulated MOV to DR6 is told apart from a lost one', (id) => {
+    // The MOV writes vcpu->arch.dr6 itself (kvm_set_dr); the value written has no BS, so a BS there after
+    // the handler is its queued #DB(BS), not the guest's own write.
+    const movToDr6: TraceEvent[] = [
+      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+      { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'off', singleStep: 'on', bps: 'none' },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR6', value: 0xffff0ff1 },
+    ];
+    const injected = () => expectPolicy(emulatedStepInjected(id)).toHoldOn(movToDr6);
+    expect(injected).toThrow(/DR6\[BS\] on cpu\d is owed to userspace \(KVM_SET_GUEST_DEBUG\) but was delivered to the guest/);
+    expect(injected).not.toThrow(/never reached userspace/);
+    const lost = () => expectPolicy(emulatedStepLost(id)).toHoldOn(movToDr6);
+    expect(lost).toThrow(/DR6\[BS\] on cpu\d never reached userspace: vcpu0's MOV to DR6 trapped and KVM emulated it/);
+    for (const policy of UNMUTATED[id]) expectPolicy(policy).toHoldOn(movToDr6);
+  });
+
+  it.each(IDS)('on %s, a step reported for a MOV left to run again is found, for a read as for a write', (id) => {
+    // The handler returns KVM_EXIT_DEBUG without emulating or skipping the MOV (TrapParams.retry): the
+    // instruction has not executed, so the step is spurious. A retried MOV from DRn is judged as a
+    // retried MOV to DRn is (before, InstructionHooks.after never ran for a retried read).
+    const early =
+      /DR6\[BS\] on cpu\d was delivered to userspace as KVM_EXIT_DEBUG: the exit handler left vcpu0's MOV (to|from) DR[0-7] to run again \(not executed, so not stepped\), yet returned KVM_EXIT_DEBUG for a step/;
+    const policy = emulatedStepEarly(id);
+    const access = (ev: TraceEvent): TraceEvent[] => [...STEP_OVER_MOV.slice(0, 3), ev];
+    for (const ev of [
+      { event: 'GUEST_READ', vcpu: 0, reg: 'DR7' },
+      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 },
+    ] as TraceEvent[]) {
+      const run = () => expectPolicy(policy).toHoldOn(access(ev));
+      expect(run).toThrow(PolicyViolation);
+      expect(run).toThrow(early);
+      for (const unmutated of UNMUTATED[id]) expectPolicy(unmutated).toHoldOn(access(ev));
+    }
+    // Userspace debugging without single-step: the handler is upstream's, and nothing is reported.
+    expectPolicy(policy).toHoldOn([
+      STEP_OVER_MOV[0] as TraceEvent,
+      { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'on', singleStep: 'off', bps: 'none' },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_READ', vcpu: 0, reg: 'DR7' },
+    ]);
+    const r = check(policy, { arch: archOf(id), invariants: invariantsFor(id), seed: 1, runs: 2000 });
+    expect(r.violation?.message).toMatch(early);
+    const e = explore(policy, { arch: archOf(id), invariants: invariantsFor(id), depth: 5 });
+    expect(e.violation?.message).toMatch(early);
+    expect(e.trace).toHaveLength(4);
   });
 
   it.each(IDS)('on %s, the built-ins report the step and KVM_RUN ends: userspace may call KVM_SET_GUEST_DEBUG at once', (id) => {

@@ -150,13 +150,35 @@ export function emulatedStepLost(arch: 'x86-vmx' | 'x86-svm'): Mutant {
 
 /**
  * kvm_skip_emulated_instruction testing `vcpu->guest_debug` instead of the old RFLAGS.TF: while
- * userspace debugs with hardware breakpoints only, every emulated MOV DR or MSR access returns
- * KVM_EXIT_DEBUG with DR6.BS, a step nobody asked for.
+ * userspace debugs without single-stepping (KVM_GUESTDBG_ENABLE, with or without hardware
+ * breakpoints), every emulated MOV DR or MSR access returns KVM_EXIT_DEBUG with DR6.BS, a step
+ * nobody asked for.
  */
 export function emulatedStepWithoutTf(arch: 'x86-vmx' | 'x86-svm'): Mutant {
   return withSkip('emulated-step-without-tf', arch, (k, ops) => {
     ops.skip_emulated_instruction(k);
     return k.vcpu.guestDebug ? KVM_EXIT_DEBUG : undefined; // `if (unlikely(rflags & X86_EFLAGS_TF))` misread
+  });
+}
+
+/**
+ * A DR-access handler that, while userspace single-steps, reports the trapped MOV's step before
+ * emulating it: KVM_EXIT_DEBUG with the MOV neither emulated nor skipped (RIP still at it, so it runs
+ * at the next KVM_RUN). Userspace gets a step for an instruction that has not executed, and that
+ * instruction's own step after it. MSR accesses are handled as upstream does.
+ */
+export function emulatedStepEarly(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  const ops = opsOf(arch);
+  const fixed = lazyFixedHooks(ops);
+  return mutant('emulated-step-early', arch, {
+    ...fixed,
+    trap(k, p) {
+      if (p.reg !== DEBUGCTL && k.vcpu.guestDebug & KVM_GUESTDBG_SINGLESTEP && (k.vcpu.vmcs[RFLAGS] as number) & X86_EFLAGS_TF) {
+        p.retry = true; // not skipped: the MOV runs again
+        return KVM_EXIT_DEBUG;
+      }
+      return fixed.trap?.(k, p);
+    },
   });
 }
 

@@ -170,8 +170,9 @@ export const kvm_complete_insn_gp = (k: X86Context, ops: KvmX86Ops): number | un
 
 /**
  * kvm_emulate_rdmsr / kvm_emulate_wrmsr of IA32_DEBUGCTL: the vendor's get_msr/set_msr (`msr`), then
- * kvm_x86_call(complete_emulated_msr): kvm_complete_insn_gp on VMX, and on SVM outside SEV-ES
- * (svm_complete_emulated_msr).
+ * kvm_x86_call(complete_emulated_msr): kvm_complete_insn_gp on VMX, and on SVM for every access that
+ * succeeded (svm_complete_emulated_msr: `if (!err || !sev_es_guest(vcpu->kvm) || ...)`; only a failed
+ * SEV-ES access differs, #GP through the GHCB). The modelled accesses never fail.
  */
 export function kvm_emulate_msr(
   k: X86Context,
