@@ -172,8 +172,8 @@ const nvheLocked = osLockedBy(NVHE_OS_LOCK);
 const NVHE_STEP_OS_LOCK: StepCpu = { ...NVHE_STEP, locked: nvheLocked };
 
 /**
- * SPSR_EL2 costs nothing here: every era's hyp saves and restores it on each exit and entry, which
- * the 2015 transliterations leave out, so charging it would only set the 6.14 switch apart.
+ * SPSR_EL2 costs nothing here: every era's hyp saves and restores it on each exit and entry, as
+ * every nVHE policy here does, so charging it would set no policy apart and only move every figure.
  */
 const costOf = (cost: number) => (reg: number) => (reg === SPSR_EL2 ? 0 : cost);
 

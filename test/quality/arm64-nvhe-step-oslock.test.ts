@@ -69,7 +69,7 @@ describe('arm64-owner-2025 on arm64-nvhe under --guest-step and --oslock', () =>
 describe('slips found only under the new option', () => {
   it.each([
     [
-      // __sysreg_save_state_nvhe without __sysreg_save_el2_return_state: the guest's PSTATE.SS stays on the CPU.
+      // fixup_guest_exit without synchronize_vcpu_pstate's SPSR_EL2 read: the guest's PSTATE.SS stays on the CPU.
       "an exit that does not save the guest's PSTATE (SPSR_EL2)",
       guestStep,
       'guest-step-preserved',
