@@ -230,7 +230,8 @@ export const arm64Nvhe: ArchModel = {
       guestVisible: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1, ...lockRegs]),
       slotRegs,
       slotNames,
-      gateRegs: new Int32Array([MDSCR_EL1, MDCR_EL2]),
+      // --oslock 1: OSLSR_EL1.OSLK gates every slot (effective() reads it); named before MDCR_EL2, never a guest intent.
+      gateRegs: new Int32Array([MDSCR_EL1, ...lockRegs, MDCR_EL2]),
       hostLevels: [0, 1],
       guestLevels: [0, 1],
       effective: oslock

@@ -135,6 +135,21 @@ describe('the eras before 5.19 under --oslock 1: OSLAR_EL1 RAZ/WI, OSLSR_EL1 "un
     expect(r.violation?.register).toBe('OSLSR_EL1');
   });
 
+  it.each([
+    ['eager', eager],
+    ['arm64-dirty-2015', dirty2015],
+  ] as const)(
+    '%s: a breakpoint the guest armed under its lock fires, and the report names OSLSR_EL1, the gate that differs',
+    (_name, policy) => {
+      // Its OSLAR_EL1 write was ignored, so the CPU's OSLSR_EL1.OSLK stays clear (0x8) where the guest locked it (0xa):
+      // that, not MDCR_EL2 (which never matches a guest's intent), is why the slot is live.
+      const r = check(policy, { arch: arm64Nvhe, invariants, config: { ...oslock, ...guestStep }, seed: 1 });
+      expect(r.violation?.invariant, r.violation?.message).toBe('host-breakpoints-quiet-in-guest');
+      expect(r.violation?.register, r.violation?.message).toBe('OSLSR_EL1');
+      expect([r.violation?.expected, r.violation?.actual]).toEqual([OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED]);
+    },
+  );
+
   it('arm64-trfcr-2023 gives no verdict: its 4.5 debug switch leaves out the 2023 kernel’s OS Lock emulation', () => {
     expect(() => check(trfcr2023, { arch: arm64Nvhe, invariants, config: oslock, seed: 1 })).toThrow(PolicyScopeError);
   });
