@@ -12,7 +12,7 @@ import { vcpuEvent } from '../../src/model-kit/events.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
-import { ARM64_KERNEL_EVENTS, ARM64_NVHE_6_14_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields, OS_LOCK_EVENTS } from './fields.js';
+import { ARM64_KERNEL_EVENTS, ARM64_NVHE_6_14_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields, NVHE_OS_LOCK_EVENTS } from './fields.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
 import { arm64NvheGdbLifecycle, arm64NvheLifecycle } from './lifecycle.machine.js';
 import {
@@ -305,7 +305,7 @@ export const arm64Nvhe: ArchModel = {
       kernelEvents: {
         ...ARM64_KERNEL_EVENTS,
         ...(gdb ? { ...ARM64_NVHE_6_14_EVENTS, ...ARM64_RUN_LOOP_EVENTS } : {}),
-        ...(oslock ? OS_LOCK_EVENTS : {}),
+        ...(oslock ? NVHE_OS_LOCK_EVENTS : {}),
       },
       // ctxt.sys_regs as kvm_reset_sys_regs leaves them.
       reset: (w: World) => resetArm64World(w, registers, view.guestVisible),

@@ -214,6 +214,12 @@ describe('what the options change in the model', () => {
     expect(makeExecutor(owner2025, arm64Nvhe, [], oslock).model.registers.count).toBe(OSLSR_EL1 + 1);
   });
 
+  it('reports name TDOSA, not TDA alone, for the guest read of OSLSR_EL1 that --oslock 1 adds', () => {
+    const label = (config: Record<string, number>) => makeExecutor(owner2025, arm64Nvhe, [], config).model.kernelEvents?.GUEST_READ;
+    expect(label(oslock)).toContain('OSLSR_EL1 by TDOSA');
+    expect(label({})).toBe('guest MRS (trapped by MDCR_EL2.TDA: kvm_handle_sys_reg())');
+  });
+
   it('TDOSA, or TDE alone, traps the OS Lock registers (Arm ARM D13.2 MDCR_EL2.TDE)', () => {
     const model = makeExecutor(owner2025, arm64Nvhe, [], oslock).model;
     const hw = new Float64Array(model.registers.count);
