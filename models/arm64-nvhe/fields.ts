@@ -148,6 +148,12 @@ export const OS_LOCK_EVENTS: Readonly<Record<string, string>> = {
   GUEST_OS_LOCK: 'guest MSR OSLAR_EL1 (trapped by MDCR_EL2.TDOSA)',
 };
 
+/** arm64-nvhe with `--oslock 1`: its guests also read OSLSR_EL1, which TDOSA traps, not TDA (Arm ARM D13.2 MDCR_EL2). */
+export const NVHE_OS_LOCK_EVENTS: Readonly<Record<string, string>> = {
+  ...OS_LOCK_EVENTS,
+  GUEST_READ: 'guest MRS (trapped by MDCR_EL2.TDA, OSLSR_EL1 by TDOSA: kvm_handle_sys_reg())',
+};
+
 /** The nVHE world switch as 6.14 names it (arm64-nvhe with --gdb 1: hyp/nvhe/switch.c, reached through kvm_call_hyp_ret). */
 export const ARM64_NVHE_6_14_EVENTS: Readonly<Record<string, string>> = {
   GUEST_ENTER: 'KVM_RUN: kvm_arch_vcpu_ioctl_run() -> __kvm_vcpu_run() at EL2 (nVHE)',

@@ -12,7 +12,7 @@ import { vcpuEvent } from '../../src/model-kit/events.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
-import { ARM64_KERNEL_EVENTS, ARM64_NVHE_6_14_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields, OS_LOCK_EVENTS } from './fields.js';
+import { ARM64_KERNEL_EVENTS, ARM64_NVHE_6_14_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields, NVHE_OS_LOCK_EVENTS } from './fields.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
 import { arm64NvheGdbLifecycle, arm64NvheLifecycle } from './lifecycle.machine.js';
 import {
@@ -172,8 +172,8 @@ const nvheLocked = osLockedBy(NVHE_OS_LOCK);
 const NVHE_STEP_OS_LOCK: StepCpu = { ...NVHE_STEP, locked: nvheLocked };
 
 /**
- * SPSR_EL2 costs nothing here: every era's hyp saves and restores it on each exit and entry, which
- * the 2015 transliterations leave out, so charging it would only set the 6.14 switch apart.
+ * SPSR_EL2 costs nothing here: every era's hyp saves and restores it on each exit and entry, as
+ * every nVHE policy here does, so charging it would set no policy apart and only move every figure.
  */
 const costOf = (cost: number) => (reg: number) => (reg === SPSR_EL2 ? 0 : cost);
 
@@ -230,7 +230,8 @@ export const arm64Nvhe: ArchModel = {
       guestVisible: new Int32Array([...slotDebugRegs, MDSCR_EL1, MDCCINT_EL1, ID_AA64DFR0_EL1, ...lockRegs]),
       slotRegs,
       slotNames,
-      gateRegs: new Int32Array([MDSCR_EL1, MDCR_EL2]),
+      // --oslock 1: OSLSR_EL1.OSLK gates every slot (effective() reads it); named before MDCR_EL2, never a guest intent.
+      gateRegs: new Int32Array([MDSCR_EL1, ...lockRegs, MDCR_EL2]),
       hostLevels: [0, 1],
       guestLevels: [0, 1],
       effective: oslock
@@ -304,7 +305,7 @@ export const arm64Nvhe: ArchModel = {
       kernelEvents: {
         ...ARM64_KERNEL_EVENTS,
         ...(gdb ? { ...ARM64_NVHE_6_14_EVENTS, ...ARM64_RUN_LOOP_EVENTS } : {}),
-        ...(oslock ? OS_LOCK_EVENTS : {}),
+        ...(oslock ? NVHE_OS_LOCK_EVENTS : {}),
       },
       // ctxt.sys_regs as kvm_reset_sys_regs leaves them.
       reset: (w: World) => resetArm64World(w, registers, view.guestVisible),

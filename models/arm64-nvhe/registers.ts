@@ -112,8 +112,10 @@ export function arm64RegisterFile(cpu: DebugCpu): RegisterFile {
 
 /**
  * SPSR_EL2 on an nVHE CPU (after the arm64 registers; arm64-vhe numbers its own): the guest's PSTATE
- * as an exception to EL2 saves it and hyp's ERET restores it (__sysreg_save/restore_el2_return_state,
- * every era); only SS is modelled, used by userspace single-step (`--gdb 1`) and the guest's own (`--guest-step 1`).
+ * as an exception to EL2 saves it and hyp's ERET restores it, in every era (4.5 hyp/sysreg-sr.c
+ * __sysreg_save_state/__sysreg_restore_state; 6.14 fixup_guest_exit's synchronize_vcpu_pstate and
+ * __sysreg_restore_el2_return_state); only SS is modelled, used by userspace single-step (`--gdb 1`)
+ * and the guest's own (`--guest-step 1`).
  */
 export const SPSR_EL2 = REGISTER_COUNT;
 /**

@@ -69,7 +69,7 @@ describe('arm64-owner-2025 on arm64-nvhe under --guest-step and --oslock', () =>
 describe('slips found only under the new option', () => {
   it.each([
     [
-      // __sysreg_save_state_nvhe without __sysreg_save_el2_return_state: the guest's PSTATE.SS stays on the CPU.
+      // fixup_guest_exit without synchronize_vcpu_pstate's SPSR_EL2 read: the guest's PSTATE.SS stays on the CPU.
       "an exit that does not save the guest's PSTATE (SPSR_EL2)",
       guestStep,
       'guest-step-preserved',
@@ -82,9 +82,11 @@ describe('slips found only under the new option', () => {
     ],
     [
       // trap_oslar_el1 recording OSLK without kvm_debug_handle_oslar's put and load: ownership is not decided again.
+      // The guest's own breakpoint stays live under its lock (GUEST_OWNED kept): what the guest's OS
+      // Lock blocks is not its to have, so it is judged as a breakpoint the guest did not arm.
       'an OSLAR_EL1 trap that does not decide debug ownership again',
       oslock,
-      undefined,
+      'host-breakpoints-quiet-in-guest',
       mutant('oslar-no-reload', {
         trap(k, p) {
           if (p.reg !== OSLAR_EL1) return hooks.trap(k, p);
@@ -109,9 +111,10 @@ describe('slips found only under the new option', () => {
   ] as const)('finds %s', { timeout: 300_000 }, (_slip, option, invariant, policy) => {
     const found = check(policy, { arch: arm64Nvhe, invariants, config: option, seed: 1, runs: 2000 });
     expect(found.verdict, 'check with the option').toBe('violated');
-    if (invariant) expect(found.violation?.invariant, found.violation?.message).toBe(invariant);
+    expect(found.violation?.invariant, found.violation?.message).toBe(invariant);
     const shortest = explore(policy, { arch: arm64Nvhe, invariants, config: { ...small, ...option }, depth: 6 });
     expect(shortest.verdict, 'explore with the option').toBe('violated');
+    expect(shortest.violation?.invariant, shortest.violation?.message).toBe(invariant);
     // Without the option the path never runs.
     expect(check(policy, { arch: arm64Nvhe, invariants, seed: 1, runs: 1000 }).verdict).toBe('held');
     expect(explore(policy, { arch: arm64Nvhe, invariants, config: small, depth: 4 }).verdict).toBe('held');
@@ -131,6 +134,21 @@ describe('the eras before 5.19 under --oslock 1: OSLAR_EL1 RAZ/WI, OSLSR_EL1 "un
     expect(r.violation?.invariant, r.violation?.message).toBe('no-stale-read');
     expect(r.violation?.register).toBe('OSLSR_EL1');
   });
+
+  it.each([
+    ['eager', eager],
+    ['arm64-dirty-2015', dirty2015],
+  ] as const)(
+    '%s: a breakpoint the guest armed under its lock fires, and the report names OSLSR_EL1, the gate that differs',
+    (_name, policy) => {
+      // Its OSLAR_EL1 write was ignored, so the CPU's OSLSR_EL1.OSLK stays clear (0x8) where the guest locked it (0xa):
+      // that, not MDCR_EL2 (which never matches a guest's intent), is why the slot is live.
+      const r = check(policy, { arch: arm64Nvhe, invariants, config: { ...oslock, ...guestStep }, seed: 1 });
+      expect(r.violation?.invariant, r.violation?.message).toBe('host-breakpoints-quiet-in-guest');
+      expect(r.violation?.register, r.violation?.message).toBe('OSLSR_EL1');
+      expect([r.violation?.expected, r.violation?.actual]).toEqual([OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED]);
+    },
+  );
 
   it('arm64-trfcr-2023 gives no verdict: its 4.5 debug switch leaves out the 2023 kernel’s OS Lock emulation', () => {
     expect(() => check(trfcr2023, { arch: arm64Nvhe, invariants, config: oslock, seed: 1 })).toThrow(PolicyScopeError);
@@ -194,6 +212,12 @@ describe('what the options change in the model', () => {
     expect(events(guestStep)).toContain('GUEST_ERET');
     expect(events(oslock)).toContain('GUEST_OS_LOCK');
     expect(makeExecutor(owner2025, arm64Nvhe, [], oslock).model.registers.count).toBe(OSLSR_EL1 + 1);
+  });
+
+  it('reports name TDOSA, not TDA alone, for the guest read of OSLSR_EL1 that --oslock 1 adds', () => {
+    const label = (config: Record<string, number>) => makeExecutor(owner2025, arm64Nvhe, [], config).model.kernelEvents?.GUEST_READ;
+    expect(label(oslock)).toContain('OSLSR_EL1 by TDOSA');
+    expect(label({})).toBe('guest MRS (trapped by MDCR_EL2.TDA: kvm_handle_sys_reg())');
   });
 
   it('TDOSA, or TDE alone, traps the OS Lock registers (Arm ARM D13.2 MDCR_EL2.TDE)', () => {

@@ -60,13 +60,17 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
   hooks: {
     vcpuLoad: load,
     vcpuPut: put,
-    // __kvm_vcpu_run: __activate_traps and __debug_switch_to_guest, then __sysreg_restore_state_nvhe's
-    // __sysreg_restore_el2_return_state writes the guest's PSTATE to SPSR_EL2 for the ERET.
+    // hyp/nvhe/switch.c __kvm_vcpu_run: __sysreg_restore_state_nvhe(guest_ctxt)'s
+    // __sysreg_restore_el2_return_state writes the guest's PSTATE to SPSR_EL2 for the ERET; it comes
+    // before __activate_traps and __debug_switch_to_guest there, after them here: neither touches SPSR_EL2.
     guestEnter(k) {
       debug_switch_to_guest(k);
       k.hw.write(SPSR_EL2, k.vcpu.pstate);
     },
-    // __sysreg_save_state_nvhe saves SPSR_EL2 first; handle_exit then sees a step exit.
+    // __kvm_vcpu_run's fixup_guest_exit -> synchronize_vcpu_pstate saves SPSR_EL2 at once
+    // ("Save PSTATE early"), before __sysreg_save_state_nvhe and __debug_switch_to_host; on nVHE
+    // __sysreg_save_el2_return_state reads it only for the host ("Guest PSTATE gets saved at guest
+    // fixup time in all cases"). handle_exit then sees a step exit.
     guestExit(k, reason) {
       k.vcpu.pstate = k.hw.read(SPSR_EL2);
       debug_switch_to_host(k);
