@@ -155,6 +155,8 @@ export const arm64Vhe: ArchModel = {
       hostStateOn: (x, cpu) => ((x.world.running[cpu] as number) >= 0 ? loadedHostState : hostState),
       deliversToGuest: (r, o) => !vheRoutesToEl2(r, o),
       guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
+      // --oslock 1: OSLSR_EL1.OSLK gates every slot (vheEffectiveSlots reads it), named before MDCR_EL2 as on nVHE.
+      ...(oslock ? { gateRegs: new Int32Array([MDSCR_EL1, OSLSR_EL1, MDCR_EL2]) } : {}),
       effective: (r, o, level) => vheEffectiveSlots(r, o, level, brps, wrps),
       vmmIntent: (x, v) => vmmIntentOf(x, v, vmmBuffer),
       guestStep: (x, v, cpu) => guestStepView(VHE_STEP, x, v, cpu, stepBuffer),

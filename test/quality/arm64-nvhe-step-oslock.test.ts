@@ -27,6 +27,8 @@ import {
   OSLSR_OSLM_IMPLEMENTED,
   SPSR_EL2,
 } from '../../models/arm64-nvhe/registers.js';
+import { arm64Vhe } from '../../models/arm64-vhe/model.js';
+import vheEager from '../../models/arm64-vhe/policies/eager.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { definePolicy, type Hooks, PolicyScopeError } from '../../src/engine/policy.js';
 import { expectPolicy } from '../../src/expect-policy.js';
@@ -149,6 +151,13 @@ describe('the eras before 5.19 under --oslock 1: OSLAR_EL1 RAZ/WI, OSLSR_EL1 "un
       expect([r.violation?.expected, r.violation?.actual]).toEqual([OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED]);
     },
   );
+
+  it('arm64-vhe/eager too: the report names OSLSR_EL1, not MDCR_EL2, as the gate that differs', () => {
+    const r = check(vheEager, { arch: arm64Vhe, invariants: invariantsFor('arm64-vhe'), config: { ...oslock, ...guestStep }, seed: 1 });
+    expect(r.violation?.invariant, r.violation?.message).toBe('host-breakpoints-quiet-in-guest');
+    expect(r.violation?.register, r.violation?.message).toBe('OSLSR_EL1');
+    expect([r.violation?.expected, r.violation?.actual]).toEqual([OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED]);
+  });
 
   it('arm64-trfcr-2023 gives no verdict: its 4.5 debug switch leaves out the 2023 kernel’s OS Lock emulation', () => {
     expect(() => check(trfcr2023, { arch: arm64Nvhe, invariants, config: oslock, seed: 1 })).toThrow(PolicyScopeError);

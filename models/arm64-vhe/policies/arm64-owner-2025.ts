@@ -119,7 +119,8 @@ export function vheOwnerHooks(debug?: VheDebugCalls, era: VheOwnerEra = '6.17'):
       debug_switch_to_guest(k, VHE);
       k.hw.write(SPSR_EL2, k.vcpu.pstate);
     },
-    // The exit saves the guest's PSTATE (__sysreg_save_el2_return_state); handle_exit then sees a step exit.
+    // The exit saves the guest's PSTATE (fixup_guest_exit -> synchronize_vcpu_pstate; __sysreg_save_el2_return_state
+    // saves only nVHE's host PSTATE: "Guest PSTATE gets saved at guest fixup time in all cases"); handle_exit then sees a step exit.
     guestExit(k, reason) {
       k.vcpu.pstate = k.hw.read(SPSR_EL2);
       k.hw.write(HCR_EL2, HCR_HOST_VHE_FLAGS);
