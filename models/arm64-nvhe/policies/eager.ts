@@ -65,7 +65,8 @@ export function eagerExit(k: Arm64Context): void {
 export default definePolicy<Arm64Vcpu, Arm64Host>({
   name: 'eager',
   arch: 'arm64-nvhe',
-  summary: 'always switch every debug register on entry and exit; never trap them (TDA clear; with --oslock the OS Lock registers trap under TDOSA, as in every era) (baseline, cost ceiling)',
+  summary:
+    'always switch every debug register on entry and exit; never trap them (TDA clear; with --oslock the OS Lock registers trap under TDOSA, as in every era) (baseline, cost ceiling)',
   hooks: {
     // The guest's PSTATE in SPSR_EL2 (4.5's __sysreg_save/restore_state, hyp.ts); arm64-vhe's eager has its own.
     guestEnter(k) {
