@@ -14,7 +14,7 @@ const bin = resolve(root, 'bin/worldswitch.js');
 const USER_HZ = 100;
 
 /** CPU milliseconds process `pid` has used (user + system, fields 14 and 15), or undefined without /proc. */
-function cpuMs(pid: number): number | undefined {
+export function cpuMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may contain spaces: count from after it.

@@ -3,12 +3,12 @@
  * slices that let the event loop in, so SIGINT/SIGTERM stop them promptly with what was completed
  * and exit 130/143. Spawns `bin/worldswitch.js`, which runs the compiled dist/.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interrupt } from './interrupt.js';
+import { cpuMs, interrupt } from './interrupt.js';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin/worldswitch.js');
@@ -70,5 +70,37 @@ describe('cost answers signals within a policy', () => {
     expect(r.code).toBe(130);
     expect(r.err).toMatch(/worldswitch: stopped by SIGINT/);
     expect(r.afterSignalMs).toBeLessThan(2000);
+  }, 60_000);
+});
+
+describe('a signal while the process ends', () => {
+  it('SIGINTs arriving after the stopped run printed its summary still end it with exit 130, never by the signal', async () => {
+    // Once the first SIGINT's summary is out the process is on its way out. It used to let the event
+    // loop drain, which closes the signal handlers before the process ends: a second Ctrl-C landing
+    // then killed it by SIGINT's default action, with no exit code (a CI failure, and 2 runs in 8
+    // here). A burst of SIGINTs from the summary on hits that window every time without the fix.
+    const child = spawn(process.execPath, [bin, 'cost', '--rounds', '100000'], { cwd: root, env: { ...process.env, CI: '1' } });
+    let err = '';
+    let burst: NodeJS.Timeout | undefined;
+    child.stdout.resume();
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (burst === undefined && /policies measured/.test(err)) burst = setInterval(() => child.kill('SIGINT'), 1);
+    });
+    // The first SIGINT once the command has done some work (CPU time, as `interrupt` measures it).
+    const first = setInterval(() => {
+      if (child.pid === undefined || (cpuMs(child.pid) ?? 1500) < 1500) return;
+      child.kill('SIGINT');
+      clearInterval(first);
+    }, 20);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+      child.on('close', (c, s) => {
+        clearInterval(first);
+        clearInterval(burst);
+        done([c, s]);
+      }),
+    );
+    expect(err).toMatch(/worldswitch: stopped by SIGINT; \d+ of 32 policies measured\n/);
+    expect([code, signal]).toEqual([130, null]);
   }, 60_000);
 });

@@ -281,6 +281,10 @@ export async function run(): Promise<void> {
   };
   const code = await main(process.argv.slice(2), io);
   process.exitCode = first && code === 0 ? signalExitCode(first) : code;
+  // Stopped by a signal: end now. Draining the event loop instead would close the signal handlers
+  // before the process ends, and a second Ctrl-C in that window killed it by SIGINT's default action
+  // (no exit code). stdout and stderr are synchronous for files, pipes and terminals on POSIX.
+  if (first) realExit(process.exitCode);
 }
 
 const job = (workerData as JobData | undefined) ?? {};
