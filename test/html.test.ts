@@ -125,7 +125,7 @@ describe.skipIf(!available && !process.env.CI)('the HTML counterexample in headl
     expect(await finding.locator('td.actual').innerText()).toBe('0x1ffd (E, PAC=EL0, LSC=load|store, BAS=0xff)');
     expect(await finding.locator('.gates').innerText()).toContain('MDE set; SS, KDE clear');
     // The failing step's hook accesses, writes numbered as the observation point counts them.
-    expect(await finding.locator('.accesses li.access .n').allInnerTexts()).toEqual(['', '#1', '#2']);
+    expect(await finding.locator('.accesses li.access .n').allInnerTexts()).toEqual(['', '#1', '#2', '#3']);
     // The lanes the trace uses: cpu0's host, hypervisor, guest and registers; cpu1 and userspace are unused.
     expect(await page.locator('table.seq thead th[data-lane]').evaluateAll((t) => t.map((e) => e.getAttribute('data-lane')))).toEqual([
       'cpu0-host',
