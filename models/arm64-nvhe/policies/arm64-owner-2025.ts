@@ -11,7 +11,7 @@
  */
 import { definePolicy, type TrapParams } from '../../../src/engine/policy.js';
 import { type Arm64Context, type Arm64Host, type Arm64Vcpu, commonCode } from '../model.js';
-import { OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
+import { OSLAR_EL1, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
 import {
   debug_switch_to_guest,
   debug_switch_to_host,
@@ -21,7 +21,10 @@ import {
   kvm_vcpu_load_debug,
   kvm_vcpu_put_debug,
   trap_debug_owner,
+  trap_os_lock,
 } from './debug-owner.js';
+
+const OS_LOCK = { oslar: OSLAR_EL1, oslsr: OSLSR_EL1 };
 
 /**
  * kvm_vcpu_os_lock_enabled: OSLSR_EL1.OSLK of the memory copy (__vcpu_sys_reg). The register is in
@@ -35,21 +38,9 @@ const load = (k: Arm64Context): void => kvm_vcpu_load_debug(k, kvm_vcpu_os_lock_
 /** kvm_arch_vcpu_put's debug part (kvm_vcpu_put_debug: the step state back to the guest). */
 const put = (k: Arm64Context): void => kvm_vcpu_put_debug(k);
 
-/** debug.c kvm_debug_handle_oslar: record OSLK in the memory copy, then put and load the vCPU so ownership is decided again. */
-function kvm_debug_handle_oslar(k: Arm64Context, val: number): void {
-  const oslsr = k.vcpu.ctxt[OSLSR_EL1] as number;
-  k.vcpu.ctxt[OSLSR_EL1] = val & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr & ~OSLSR_OSLK;
-  put(k);
-  load(k);
-}
-
 /** The 6.14 sys_regs.c handlers for the trapped registers the model has, then the skip past the instruction. */
 function trap(k: Arm64Context, p: TrapParams): void {
-  if (p.reg === OSLAR_EL1) {
-    if (p.isWrite) kvm_debug_handle_oslar(k, p.regval); // trap_oslar_el1
-  } else if (p.reg === OSLSR_EL1) {
-    if (!p.isWrite) p.regval = k.vcpu.ctxt[OSLSR_EL1] as number; // trap_oslsr_el1
-  } else trap_debug_owner(k, p);
+  if (!trap_os_lock(k, p, OS_LOCK, put, load)) trap_debug_owner(k, p);
   kvm_skip_instr(k);
 }
 

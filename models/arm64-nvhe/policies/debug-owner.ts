@@ -35,6 +35,8 @@ import {
   MDCR_EL2_TPM,
   MDCR_EL2_TPMCR,
   MDSCR_EL1,
+  OSLAR_OSLK,
+  OSLSR_OSLK,
 } from '../registers.js';
 import { __debug_restore_state, __debug_save_state, __sysreg_restore_state, __sysreg_save_state } from './hyp.js';
 
@@ -195,6 +197,39 @@ export function trap_debug_owner(k: Arm64Context, p: TrapParams, vhe: HasVhe = f
   if (p.isWrite) mem[p.reg] = p.regval;
   else p.regval = mem[p.reg] as number;
   kvm_debug_set_guest_ownership(k, vhe);
+}
+
+/** Where a model numbers OSLAR_EL1 and OSLSR_EL1 (each arm64 model has its own register file). */
+export interface OsLockRegs {
+  readonly oslar: number;
+  readonly oslsr: number;
+}
+
+/**
+ * sys_regs.c trap_oslar_el1 -> debug.c kvm_debug_handle_oslar (OSLK into the memory copy, then
+ * kvm_arch_vcpu_put and kvm_arch_vcpu_load, so ownership is decided again) and trap_oslsr_el1 (the
+ * memory copy), as 6.14 has them: whether `p` was one of the two. `put` and `load` are the policy's
+ * kvm_arch_vcpu_put and kvm_arch_vcpu_load.
+ */
+export function trap_os_lock<K extends Arm64Context>(
+  k: K,
+  p: TrapParams,
+  regs: OsLockRegs,
+  put: (k: K) => void,
+  load: (k: K) => void,
+): boolean {
+  if (p.reg === regs.oslar) {
+    if (p.isWrite) {
+      const oslsr = k.vcpu.ctxt[regs.oslsr] as number;
+      k.vcpu.ctxt[regs.oslsr] = p.regval & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr & ~OSLSR_OSLK;
+      put(k);
+      load(k);
+    }
+    return true;
+  }
+  if (p.reg !== regs.oslsr) return false;
+  if (!p.isWrite) p.regval = k.vcpu.ctxt[regs.oslsr] as number;
+  return true;
 }
 
 /**

@@ -26,10 +26,14 @@ import {
   kvm_vcpu_load_debug,
   kvm_vcpu_put_debug,
   trap_debug_owner,
+  trap_os_lock,
 } from '../../arm64-nvhe/policies/debug-owner.js';
 import { ID_AA64DFR0_EL1, MDCR_EL2 } from '../../arm64-nvhe/registers.js';
 import { type Arm64VheContext, type Arm64VheHooks, type Arm64VheHost, type Arm64VheVcpu, resetSysRegs } from '../model.js';
-import { HCR_EL2, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
+import { HCR_EL2, isVmReg, OSLAR_EL1, OSLSR_EL1, OSLSR_OSLK, SPSR_EL2 } from '../registers.js';
+
+const OS_LOCK = { oslar: OSLAR_EL1, oslsr: OSLSR_EL1 };
+
 import { vcpuSysRegAccess as sysReg } from './arm64-vhe-deferred-2017.js';
 import { access_vm_reg, HCR_HOST_VHE_FLAGS, kvm_vcpu_load_sysregs, kvm_vcpu_put_sysregs } from './vhe.js';
 
@@ -91,22 +95,10 @@ export function vheOwnerHooks(debug?: VheDebugCalls, era: VheOwnerEra = '6.17'):
     kvm_vcpu_put_vhe(k);
   }
 
-  /** kvm_debug_handle_oslar: record OSLK, then put and load the vCPU so ownership is decided again. */
-  function kvm_debug_handle_oslar(k: Arm64VheContext, val: number): void {
-    const oslsr = k.vcpu.ctxt[OSLSR_EL1] as number;
-    k.vcpu.ctxt[OSLSR_EL1] = val & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr & ~OSLSR_OSLK;
-    kvm_arch_vcpu_put(k);
-    kvm_arch_vcpu_load(k);
-  }
-
   /** The 6.14 sys_regs.c handlers for the trapped registers the model has, then the skip past the instruction. */
   function trap(k: Arm64VheContext, p: TrapParams): void {
     if (isVmReg(p.reg)) access_vm_reg(k, p, sysReg, sysReg);
-    else if (p.reg === OSLAR_EL1) {
-      if (p.isWrite) kvm_debug_handle_oslar(k, p.regval); // trap_oslar_el1
-    } else if (p.reg === OSLSR_EL1) {
-      if (!p.isWrite) p.regval = k.vcpu.ctxt[OSLSR_EL1] as number; // trap_oslsr_el1
-    } else trap_debug_owner(k, p, VHE);
+    else if (!trap_os_lock(k, p, OS_LOCK, kvm_arch_vcpu_put, kvm_arch_vcpu_load)) trap_debug_owner(k, p, VHE);
     kvm_skip_instr(k);
   }
 
