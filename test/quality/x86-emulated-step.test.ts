@@ -28,13 +28,16 @@ const UNMUTATED = {
 const LOST =
   /DR6\[BS\] on cpu\d never reached userspace: vcpu0's (MOV (to|from) DR[0-7]|(RD|WR)MSR of IA32_DEBUGCTL) trapped and KVM emulated it, but the exit handler skipped it and resumed the guest without its single-step \(kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep/;
 
-/** Userspace single-steps; the guest's MOV to DR7 traps and is emulated; the guest runs on. */
-const STEP_OVER_MOV: TraceEvent[] = [
+/** The vCPU loaded, userspace's KVM_SET_GUEST_DEBUG (`useHw`, `singleStep`), KVM_RUN, then the guest's `access`. */
+const debugged = (useHw: 'on' | 'off', singleStep: 'on' | 'off', access: TraceEvent): TraceEvent[] => [
   { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
-  { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'off', singleStep: 'on', bps: 'none' },
+  { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw, singleStep, bps: 'none' },
   { event: 'GUEST_ENTER', vcpu: 0 },
-  { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 },
+  access,
 ];
+
+/** Userspace single-steps; the guest's MOV to DR7 traps and is emulated; the guest runs on. */
+const STEP_OVER_MOV = debugged('off', 'on', { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 });
 
 /** The same, then (KVM_RUN having returned KVM_EXIT_DEBUG) gdb stops stepping and the guest runs on. */
 const STEP_THEN_CONTINUE: TraceEvent[] = [
@@ -68,10 +71,7 @@ describe('the single-step of an emulated instruction (kvm_skip_emulated_instruct
 
   it.each(IDS)('on %s, the mutant steps hardware-executed instructions as upstream: only the emulated step is lost', (id) => {
     const hardwareOnly: TraceEvent[] = [
-      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
-      { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'off', singleStep: 'on', bps: 'none' },
-      { event: 'GUEST_ENTER', vcpu: 0 },
-      { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 },
+      ...debugged('off', 'on', { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 }),
       { event: 'GUEST_ENTER', vcpu: 0 },
       { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x2000 },
     ];
@@ -106,24 +106,14 @@ describe('the single-step of an emulated instruction (kvm_skip_emulated_instruct
     expect(e.trace).toHaveLength(4);
     expect(e.trace?.at(-1)?.event).toMatch(/^GUEST_(READ|WRITE)$/);
     // With hardware breakpoints too, its helper returns KVM_EXIT_DEBUG: only the plain single-step is misrouted.
-    const withBps: TraceEvent[] = [
-      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
-      { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'on', singleStep: 'on', bps: 'none' },
-      { event: 'GUEST_ENTER', vcpu: 0 },
-      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 },
-    ];
+    const withBps: TraceEvent[] = debugged('on', 'on', { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 });
     expectPolicy(policy).toHoldOn(withBps);
   });
 
   it.each(IDS)('on %s, a step queued into the guest by an emulated MOV to DR6 is told apart from a lost one', (id) => {
     // The MOV writes vcpu->arch.dr6 itself (kvm_set_dr); the value written has no BS, so a BS there after
     // the handler is its queued #DB(BS), not the guest's own write.
-    const movToDr6: TraceEvent[] = [
-      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
-      { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'off', singleStep: 'on', bps: 'none' },
-      { event: 'GUEST_ENTER', vcpu: 0 },
-      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR6', value: 0xffff0ff1 },
-    ];
+    const movToDr6: TraceEvent[] = debugged('off', 'on', { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR6', value: 0xffff0ff1 });
     const injected = () => expectPolicy(emulatedStepInjected(id)).toHoldOn(movToDr6);
     expect(injected).toThrow(/DR6\[BS\] on cpu\d is owed to userspace \(KVM_SET_GUEST_DEBUG\) but was delivered to the guest/);
     expect(injected).not.toThrow(/never reached userspace/);
@@ -175,10 +165,7 @@ describe('the single-step of an emulated instruction (kvm_skip_emulated_instruct
     // the run loop (`trapped`, where only a re-entry or a vcpu_put follows), so KVM_SET_GUEST_DEBUG
     // straight after it does not apply. With the step (above) it does: KVM_RUN returned KVM_EXIT_DEBUG.
     const noStep: TraceEvent[] = [
-      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
-      { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'on', singleStep: 'off', bps: 'none' },
-      { event: 'GUEST_ENTER', vcpu: 0 },
-      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 },
+      ...debugged('on', 'off', { event: 'GUEST_WRITE', vcpu: 0, reg: 'DR7', value: 0x401 }),
       { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'off', useHw: 'off', singleStep: 'off', bps: 'none' },
     ];
     expect(() => expectPolicy(UNMUTATED[id][2]).toHoldOn(noStep)).toThrow(TraceDiverged);
