@@ -19,8 +19,9 @@ export class SparseFrontier {
     private readonly root: Float64Array,
     capacity = 1024,
     private readonly sharedMemory = false,
+    wordsPerState = 16,
   ) {
-    this.data = allocate(Float64Array, Math.max(1024, capacity * 16), sharedMemory);
+    this.data = allocate(Float64Array, Math.max(1024, Math.ceil(capacity * wordsPerState)), sharedMemory);
     this.starts = allocate(Int32Array, Math.max(1024, capacity), sharedMemory);
   }
   /** Appends the packed state `dense` (the codec's width) reached as node `node`. */
@@ -87,6 +88,10 @@ export class SparseFrontier {
   }
   get bytes(): number {
     return this.data.byteLength + this.starts.byteLength;
+  }
+  /** Words per stored state, on average (its node id and count included). */
+  get wordsPerState(): number {
+    return this.length === 0 ? 2 : this.used / this.length;
   }
 }
 
