@@ -35,6 +35,9 @@ export function missingSlots(view: DebugView, hw: Float64Array, o: number, inten
   return (intended & ~onHw) | differing(view, hw, o, intent, io, intended & onHw);
 }
 
+/** Where the slots a vCPU must have are kept (`guestSlotIntent`). */
+export type SlotIntent = { readonly r: Float64Array; readonly o: number; readonly vmm: boolean };
+
 /** `guestSlotIntent`'s answer, reused by every call. */
 const slotIntentOut: { r: Float64Array; o: number; vmm: boolean } = { r: new Float64Array(0), o: 0, vmm: false };
 
@@ -45,7 +48,7 @@ const slotIntentOut: { r: Float64Array; o: number; vmm: boolean } = { r: new Flo
  * `guestIntent`. `vmm` is true when the slots are userspace's: they then have no intent step stamps.
  * The answer is one object every call reuses: read it before asking again.
  */
-export function guestSlotIntent(x: Executor, v: number): { readonly r: Float64Array; readonly o: number; readonly vmm: boolean } {
+export function guestSlotIntent(x: Executor, v: number): SlotIntent {
   const { view } = x.model;
   const vmm = view.vmmIntent?.(x, v);
   const out = slotIntentOut;

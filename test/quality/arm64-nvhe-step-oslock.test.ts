@@ -85,7 +85,7 @@ describe('slips found only under the new option', () => {
     [
       // trap_oslar_el1 recording OSLK without kvm_debug_handle_oslar's put and load: ownership is not decided again.
       // The guest's own breakpoint stays live under its lock (GUEST_OWNED kept): what the guest's OS
-      // Lock blocks is not its to have, so it is judged as a breakpoint the guest did not arm.
+      // Lock blocks is not its to have, so it is judged as a breakpoint effective against the guest's intent.
       'an OSLAR_EL1 trap that does not decide debug ownership again',
       oslock,
       'host-breakpoints-quiet-in-guest',
@@ -149,6 +149,9 @@ describe('the eras before 5.19 under --oslock 1: OSLAR_EL1 RAZ/WI, OSLSR_EL1 "un
       expect(r.violation?.invariant, r.violation?.message).toBe('host-breakpoints-quiet-in-guest');
       expect(r.violation?.register, r.violation?.message).toBe('OSLSR_EL1');
       expect([r.violation?.expected, r.violation?.actual]).toEqual([OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED]);
+      // The slot is the guest's own: the message says so, not "a stale value ... the guest did not arm it".
+      expect(r.violation?.message).toMatch(/the guest's own value \(armed by the guest at step \d+\), but the guest's own controls keep it quiet/);
+      expect(r.violation?.message).not.toMatch(/did not arm/);
     },
   );
 
