@@ -150,7 +150,9 @@ describe('the eras before 5.19 under --oslock 1: OSLAR_EL1 RAZ/WI, OSLSR_EL1 "un
       expect(r.violation?.register, r.violation?.message).toBe('OSLSR_EL1');
       expect([r.violation?.expected, r.violation?.actual]).toEqual([OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED]);
       // The slot is the guest's own: the message says so, not "a stale value ... the guest did not arm it".
-      expect(r.violation?.message).toMatch(/the guest's own value \(armed by the guest at step \d+\), but the guest's own controls keep it quiet/);
+      expect(r.violation?.message).toMatch(
+        /the guest's own value \(armed by the guest at step \d+\), but the guest's own controls keep it quiet/,
+      );
       expect(r.violation?.message).not.toMatch(/did not arm/);
     },
   );
