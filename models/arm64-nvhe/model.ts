@@ -246,7 +246,8 @@ export const arm64Nvhe: ArchModel = {
     const wcrs = small
       ? [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE)]
       : [0, wcr(PRIV_EL1 | PRIV_EL0, LSC_LOAD | LSC_STORE), wcr(PRIV_EL1, LSC_STORE)];
-    const debug = debugDomain(brps, wrps, small, smallSlots);
+    // --oslock 1: a locked OS Lock blocks hits too, on the CPU and in intents (AArch64.GenerateDebugExceptionsFrom), as on VHE.
+    const debug = { ...debugDomain(brps, wrps, small, smallSlots), ...(oslock ? { locked: nvheLocked } : {}) };
     const { addresses } = debug;
     const mdscrs = small
       ? [0, DBG_MDSCR_MDE, DBG_MDSCR_MDE | DBG_MDSCR_KDE]

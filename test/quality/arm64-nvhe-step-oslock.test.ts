@@ -57,6 +57,24 @@ describe('arm64-owner-2025 on arm64-nvhe under --guest-step and --oslock', () =>
     }
   });
 
+  it("a breakpoint the guest armed and then locked under its own OS Lock is not owed to it (seed 3's false guest-breakpoints-effective)", () => {
+    // OSLAR_EL1 makes the vCPU HOST_OWNED (kvm_debug_handle_oslar), so its breakpoints leave the CPU; the
+    // guest's lock blocks them anyway (AArch64.GenerateDebugExceptionsFrom), so a miss owes it nothing.
+    const trace = [
+      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_WRITE', vcpu: 0, reg: 'MDSCR_EL1', value: 0x8000 },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DBGBCR2_EL1', value: 0x1e7 },
+      { event: 'GUEST_WRITE', vcpu: 0, reg: 'DBGBVR2_EL1', value: 0x1000 },
+      { event: 'GUEST_OS_LOCK', vcpu: 0, lock: 'on' },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000, el: 'el0' },
+    ] as const;
+    expectPolicy(owner2025).toHoldOn(trace, { config: oslock });
+    expect(check(owner2025, { arch: arm64Nvhe, invariants, config: oslock, seed: 3, runs: 3000 }).verdict).toBe('held');
+  });
+
   it('holds for every interleaving of at most 5 events under each option', { timeout: 300_000 }, () => {
     for (const config of [
       { ...small, ...guestStep },
