@@ -57,9 +57,21 @@ const DR6_EVENTS = flags({ B0: 1, B1: 2, B2: 4, B3: 8, BD: DR6_BD, BS: DR_STEP, 
 
 /** The x86 field table (VMX and SVM). */
 let x86FieldsTable: FieldTable | undefined;
+let x86ReloadTable: FieldTable | undefined;
 
-/** Built on first use: the constants it names come from policy modules that import the model (a cycle at load time). */
-export function x86Fields(): FieldTable {
+/**
+ * Built on first use: the constants it names come from policy modules that import the model (a cycle at
+ * load time). `reload`: the era's switch_db_regs bit 2 is KVM_DEBUGREG_RELOAD (until 5.14), not 6.4's
+ * AUTO_SWITCH, so a trace of a policy transliterated from 5.7 or 5.10 names the flag its code sets.
+ */
+export function x86Fields(reload = false): FieldTable {
+  if (reload) {
+    x86ReloadTable ??= {
+      ...x86Fields(),
+      switchDbRegs: flags({ BP_ENABLED: KVM_DEBUGREG_BP_ENABLED, WONT_EXIT: KVM_DEBUGREG_WONT_EXIT, RELOAD: KVM_DEBUGREG_AUTO_SWITCH }),
+    };
+    return x86ReloadTable;
+  }
   x86FieldsTable ??= {
     DR6,
     DR7,

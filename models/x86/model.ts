@@ -12,7 +12,7 @@ import type { World } from '../../src/engine/world.js';
 import { STATUS_GHOST } from '../../src/model-kit/debug-status.js';
 import { x86DebugEvents } from './debug-events.js';
 import { full, GUEST_REGS, SMALL_DOMAIN, small } from './domains.js';
-import { ERA_5_7, ERA_6_17, X86_ERA_DESCRIPTION } from './eras.js';
+import { ERA_5_7, ERA_5_10, ERA_6_17, eraFastPath, eraVmxGuestDebugctl, X86_ERA_DESCRIPTION } from './eras.js';
 import { X86_KERNEL_EVENTS, x86Fields } from './fields.js';
 import { effectiveSlots } from './hardware.js';
 import { HOST_AREAS, SVM_VCPU_AREAS, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
@@ -105,7 +105,7 @@ function x86Model(vmx: boolean): ArchModel {
     options: [
       { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
       { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
-      { name: 'x86-era', describe: X86_ERA_DESCRIPTION, default: ERA_6_17, min: ERA_6_17, max: ERA_5_7 },
+      { name: 'x86-era', describe: X86_ERA_DESCRIPTION, default: ERA_6_17, min: ERA_6_17, max: ERA_5_10 },
       ...(vmx
         ? []
         : [
@@ -122,8 +122,8 @@ function x86Model(vmx: boolean): ArchModel {
     smallDomain: SMALL_DOMAIN,
     instantiate(config: ModelConfig): ModelInstance {
       const { domain: domainOption, ...options } = config;
-      const guestDebugctl = vmx || (config.lbrv ?? 1) === 1;
       const era = config['x86-era'] ?? ERA_6_17;
+      const guestDebugctl = vmx ? eraVmxGuestDebugctl(era) : (config.lbrv ?? 1) === 1;
       const d = domainOption === DOMAIN_SMALL ? small(guestDebugctl) : full(vmx, guestDebugctl);
       const registers = x86RegisterFile(vmx);
       // RDMSR/WRMSR of IA32_DEBUGCTL always exit: neither vmx.c's passthrough list nor svm.c's direct_access_msrs has it.
@@ -169,10 +169,10 @@ function x86Model(vmx: boolean): ArchModel {
         guestWritable: new Int32Array(d.writable),
         valueDomain: d.values,
         traps,
-        events: x86DebugEvents(d.domain, vmx, era < ERA_5_7),
+        events: x86DebugEvents(d.domain, vmx, eraFastPath(era, vmx)),
         defaultHooks: commonCode as Hooks<never, never>,
         ghost: { cpu: STATUS_GHOST, vcpu: VCPU_GHOST },
-        fields: x86Fields(),
+        fields: x86Fields(era >= ERA_5_7),
         kernelEvents: X86_KERNEL_EVENTS,
         transition: vmTransitions(vmx),
         guestAccess: generalDetect(vmx, traps),

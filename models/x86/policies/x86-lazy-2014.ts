@@ -68,7 +68,7 @@ export const LAZY_2014_ERAS = {
   scope: {
     'x86-era': {
       values: [ERA_6_17, ERA_6_13],
-      why: "its debug-register code is Linux 6.13's and 6.17's, not 5.7's: check 5.7 with a policy file transliterated from that code",
+      why: "its debug-register code is Linux 6.13's and 6.17's, not 5.7's or 5.10's: check those with a policy file transliterated from their code (test/fixtures/eras/ has 5.10's)",
     },
   },
 };

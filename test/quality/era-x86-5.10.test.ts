@@ -1,0 +1,101 @@
+/**
+ * Linux 5.10's KVM debug-register code written as user policies (test/fixtures/eras/x86-{vmx,svm}-5.10.ts,
+ * importing 'worldswitch' and 'worldswitch/x86' as a user's file does; run through the CLI, so `dist/` must
+ * be built, as `npm test` does first) and the model's 5.10 era (`--x86-era 3`). Each verdict asserted here
+ * is justified in README "Upstream eras written as user policies".
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { ERA_5_10, ERA_6_13 } from '../../models/x86/eras.js';
+import { x86Svm, x86Vmx } from '../../models/x86/model.js';
+import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
+import { DEBUGCTL } from '../../models/x86/registers.js';
+import { makeExecutor } from '../../src/searches/check.js';
+import { cli } from '../cli-harness.js';
+
+// Each CLI run is a full check or explore (10-30 s on a shared core).
+vi.setConfig({ testTimeout: 180_000 });
+
+const VMX = './test/fixtures/eras/x86-vmx-5.10.ts';
+const SVM = './test/fixtures/eras/x86-svm-5.10.ts';
+
+describe('--x86-era 3 (Linux 5.10) in the model', () => {
+  it('re-enters from the fast path on VMX only (vmx_vcpu_run reenter_guest; svm_vcpu_run had no loop)', () => {
+    const kinds = (p: typeof x86EagerVmx, arch: typeof x86Vmx) =>
+      makeExecutor(p, arch, [], { 'x86-era': ERA_5_10 }).kinds.map((k) => k.type);
+    expect(kinds(x86EagerVmx, x86Vmx)).toContain('FASTPATH_EXIT');
+    expect(kinds(x86EagerSvm, x86Svm)).not.toContain('FASTPATH_EXIT');
+  });
+
+  it('offers no IA32_DEBUGCTL writes on VMX (kvm_set_msr_common ignored them before 5.12), as 6.13 does', () => {
+    const writable = (era: number) => [...makeExecutor(x86EagerVmx, x86Vmx, [], { 'x86-era': era }).model.guestWritable];
+    expect(writable(ERA_5_10)).not.toContain(DEBUGCTL);
+    expect(writable(ERA_6_13)).toContain(DEBUGCTL);
+  });
+});
+
+describe('x86-vmx 5.10 as a user policy', () => {
+  it('without the 5.10 era, the model has userspace set a DEBUGCTL 5.10 ignores: a false alarm era 3 removes', async () => {
+    const era1 = await cli('explore', VMX, '--depth', '3', '--x86-era', '1');
+    expect(era1.code).toBe(1);
+    expect(era1.out).toMatch(/violated guest-isolation/);
+    expect(era1.out).toMatch(/VMM_SET_REG \{ vcpu: 0, reg: IA32_DEBUGCTL, value: 0x1 \(LBR\) \}/);
+    const era3 = await cli('explore', VMX, '--depth', '5', '--continue');
+    expect(era3.out).toMatch(/x86-era=3/);
+    expect(era3.out).not.toMatch(/violated guest-isolation|^ +[0-9]+ +guest-isolation /m);
+  });
+
+  it('explore: the host DEBUGCTL snapshot of vmx_vcpu_load is stale after an interrupt (fixed in 6.14)', async () => {
+    const r = await cli('explore', VMX, '--depth', '5', '--continue');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/violated 1 invariant \(--continue\): host-breakpoints-preserved/);
+    expect(r.out).toMatch(/State 2: RUN_LOOP_IRQ \{ vcpu: 0, change: debugctl-LBR \}/);
+    expect(r.out).toMatch(/cpu0 runs host code with IA32_DEBUGCTL = 0x0; the host's value is 0x1/);
+  });
+
+  it('check --seed 1: FREEZE_IN_SMM lost (6.17), the DEBUGCTL snapshot (6.14), the re-executed MOV DR (unfixed)', async () => {
+    const r = await cli('check', VMX, '--seed', '1', '--continue');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/guest-isolation: vcpu0 runs on cpu0 with IA32_DEBUGCTL = 0x0; the host-owned bits 0x4000 must stay/);
+    expect(r.out).toMatch(/ 3 +host-breakpoints-preserved +4 +GUEST_EXIT +after the event +IA32_DEBUGCTL/);
+    expect(r.out).toMatch(/userspace-debug-honored +7 +RUN_LOOP_IRQ +after the event +DR0/);
+  });
+});
+
+describe('x86-svm 5.10 as a user policy', () => {
+  it('explore: the guest runs with the host DEBUGCTL without LBRV (6.14), and guest DR6 left in the host (5.15)', async () => {
+    for (const lbrv of ['1', '0']) {
+      const r = await cli('explore', SVM, '--depth', '5', '--continue', '--lbrv', lbrv);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/guest-isolation +2 +RUN_LOOP_IRQ +after the event +IA32_DEBUGCTL/);
+      expect(r.out).toMatch(/host-breakpoints-preserved +4 +GUEST_EXIT +after the event +DR6/);
+      expect(r.out).toMatch(/vcpu0\.switchDbRegs: 0x0 -> 0x4 \(RELOAD\)/);
+    }
+  });
+});
+
+describe('the 5.10 policies with the later upstream fixes applied (x86-5.10-later-fixes.ts)', () => {
+  // Every finding above is one of the fixed bugs: with the fixes on top, nothing is left to report.
+  it.each(['vmx', 'svm'])('%s holds: check --seed 1 and explore --depth 5', async (which) => {
+    const file = `./test/fixtures/eras/x86-5.10-later-fixes.ts#${which}`;
+    const c = await cli('check', file, '--seed', '1');
+    expect(c.out).toMatch(/: held\n/);
+    expect(c.code).toBe(0);
+    const e = await cli('explore', file, '--depth', '5');
+    expect(e.out).toMatch(/held for every interleaving of at most 5 events/);
+  });
+});
+
+describe('5.15 where it differs (x86-5.15.ts): the guest DR6 load moved into vmx_vcpu_run / kept in svm_vcpu_run', () => {
+  // 375e28ffc0cf (VMX) and d67668e9dd76 (SVM) load vcpu->arch.dr6 on every entry, and since the
+  // re-entry loop is in vcpu_enter_guest a fast-path re-entry clobbers the DR6 the guest wrote
+  // untrapped: fixed by c2fee09fc167 (6.14). 5.10 loads DR6 outside the loop (its later-fixes variant holds).
+  it.each([
+    ['vmx', 5],
+    ['svmDebugctlFixed', 5],
+  ])('%s: no-stale-read DR6 at FASTPATH_EXIT (explore --depth %i)', async (which, depth) => {
+    const r = await cli('explore', `./test/fixtures/eras/x86-5.15.ts#${which}`, '--depth', String(depth), '--continue');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/no-stale-read +5 +FASTPATH_EXIT +after the event +DR6/);
+    expect(r.out).toMatch(/no-stale-read: vcpu0 reads DR6 untrapped on cpu0 and would see 0xffff0ff0; its value is 0xffff0ff1/);
+  });
+});
