@@ -11,11 +11,13 @@ import { GDB_BCR, KVM_ARM_MAX_DBG_REGS } from '../models/arm64-vhe/api.js';
 import { arm64Vhe } from '../models/arm64-vhe/model.js';
 import owner2025 from '../models/arm64-vhe/policies/arm64-owner-2025.js';
 import { architectures, policies } from '../models/catalog.js';
+import { DR7, type SvmVcpu, type X86Host } from '../models/x86/api.js';
+import { x86Svm } from '../models/x86/model.js';
 import { invariantsFor } from '../properties/suites.js';
 import { hooksNeverCalled } from '../src/cli/selection.js';
 import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from '../src/engine/execute.js';
 import type { ArchModel } from '../src/engine/model.js';
-import { definePolicy, type GuestDebug, type Hooks } from '../src/engine/policy.js';
+import { definePolicy, type GuestDebug, type Hooks, type Policy } from '../src/engine/policy.js';
 import { check, makeExecutor } from '../src/searches/check.js';
 import { cli } from './cli-harness.js';
 
@@ -55,6 +57,29 @@ describe('scratch words', () => {
     });
     const r = check(policy, { arch: arm64Nvhe, invariants: invariantsFor('arm64-nvhe'), seed: 1, runs: 300, config: { cpus: 3 } });
     expect(r.verdict).toBe('held');
+  });
+});
+
+describe('x86-svm: the VMCB by its own name', () => {
+  it('a policy typed SvmVcpu reaches the VMCB as k.vcpu.vmcb, the same words as k.vcpu.vmcs', () => {
+    const svmEager = policies.find((p) => p.arch === 'x86-svm' && p.name === 'eager') as Policy;
+    const hooks = svmEager.hooks as Hooks<SvmVcpu, X86Host>;
+    let entries = 0;
+    const policy = definePolicy<SvmVcpu, X86Host>({
+      name: 'vmcb-by-name',
+      arch: 'x86-svm',
+      hooks: {
+        ...hooks,
+        guestEnter(k) {
+          if (k.vcpu.vmcb !== k.vcpu.vmcs || k.vcpu.vmcb[DR7] !== k.vcpu.vmcs[DR7]) k.bug('vmcb is not the VMCB');
+          entries++;
+          return hooks.guestEnter?.(k);
+        },
+      },
+    });
+    const r = check(policy, { arch: x86Svm, invariants: invariantsFor('x86-svm'), seed: 1, runs: 300 });
+    expect(r.verdict, r.violation?.message).toBe('held');
+    expect(entries).toBeGreaterThan(0);
   });
 });
 

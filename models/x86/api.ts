@@ -4,7 +4,7 @@
  * SVM kvm_x86_ops). Published as `worldswitch/x86`.
  */
 export { ERA_5_7, ERA_5_10, ERA_6_13, ERA_6_17, KVM_DEBUGREG_FLAGS } from './eras.js';
-export type { X86Context, X86Hooks, X86Host, X86Vcpu } from './model.js';
+export type { SvmVcpu, X86Context, X86Hooks, X86Host, X86Vcpu } from './model.js';
 export { eagerHooks } from './policies/eager.js';
 export {
   emulate_dr_access,

@@ -74,6 +74,11 @@ export interface X86Vcpu {
   readonly scratch: Float64Array;
 }
 
+/** An SVM vCPU: the VMCB also under the name SVM's reports print (`vcpu0.vmcb.*`), the same words as `vmcs`. */
+export interface SvmVcpu extends X86Vcpu {
+  readonly vmcb: Float64Array;
+}
+
 /** The host's per-CPU state. */
 export interface X86Host {
   /** hw_breakpoint.c per-CPU cpu_debugreg[0..3] (at DR0-DR3) and cpu_dr7 (at DR7). */
