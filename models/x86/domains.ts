@@ -96,4 +96,4 @@ export function small(guestDebugctl: boolean): Domain {
 
 /** The small explore domain, in words (shared by both variants). */
 export const SMALL_DOMAIN =
-  'DR0 on one pCPU slot: host perf execute breakpoint at 0x1000, guest writes DR0=0x2000, DR6=0xffff0ff1 (B0) and DR7 {L0 execute, GD}, reads DR0/DR6/DR7, executes/accesses 0x1000 and 0x2000; guest WRMSR IA32_DEBUGCTL {0, LBR} (not on SVM with --lbrv 0); host DEBUGCTL set to {0, LBR} from process or IRQ context; IRQs in the run loop before local_irq_disable(): host bp0 armed/disarmed, DEBUGCTL {0, LBR}; userspace hw breakpoint lists {none, [0x2000]}, single-step off/on';
+  'DR0 on one pCPU slot: host perf execute breakpoint at 0x1000, guest writes DR0=0x2000, DR6=0xffff0ff1 (B0) and DR7 {L0 execute, GD}, reads DR0/DR6/DR7, executes/accesses 0x1000 and 0x2000; guest WRMSR IA32_DEBUGCTL {0, LBR} (not on SVM with --lbrv 0, nor on VMX with --x86-era 3, whose 5.10 ignored it); host DEBUGCTL set to {0, LBR} from process or IRQ context; IRQs in the run loop before local_irq_disable(): host bp0 armed/disarmed, DEBUGCTL {0, LBR}; userspace hw breakpoint lists {none, [0x2000]}, single-step off/on';
