@@ -80,6 +80,13 @@ const guestOwnThenIoctl: TraceEvent[] = [
   { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'on', bps: '0x2000' },
 ];
 
+// userspaceOwn, with userspace detaching (KVM_SET_GUEST_DEBUG off) between two KVM_RUNs: the
+// ioctl's vcpu_put clears the event userspace's breakpoint latched, after it stopped debugging.
+const userspaceOwnThenDetach: TraceEvent[] = [
+  ...userspaceOwn.slice(0, -1),
+  { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'off', useHw: 'off', bps: 'none' },
+];
+
 describe('a latched debug event cleared before delivery is lost', () => {
   it('finds the mutant (guest on its own MSR[DE]) under debug-status-consumed, at vcpu_put', () => {
     const r = check(impreciseDroppedAtPut, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
@@ -142,5 +149,17 @@ describe('a latched debug event cleared before delivery is lost', () => {
     expect(replay(impreciseDroppedAtIoctl, guestOwnThenIoctl).message).toMatch(LOST);
     // Without the ioctl's put (its event replayed with VCPU_PUT, the mutant's hook) nothing is lost.
     expect(replay(impreciseDroppedAtIoctl, guestOwn).message).toBeUndefined();
+  });
+
+  it('names whom a lost event was owed to when it latched, not when it was cleared', () => {
+    // Userspace's breakpoint event, cleared once userspace has stopped debugging: still userspace's.
+    expect(replay(upstream, userspaceOwnThenDetach).message).toMatch(/IAC1.*owed to userspace \(KVM_SET_GUEST_DEBUG\) was cleared/);
+    // The guest's own event, cleared by the ioctl that attaches userspace: still the guest's.
+    expect(replay(upstream, guestOwnThenIoctl).message).toMatch(/IAC1.*owed to the guest was cleared/);
+    // The mutant's loss at the ioctl, by check and by explore: the guest's event, whatever the ioctl did.
+    const r = check(impreciseDroppedAtIoctl, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
+    expect(r.violation?.message).toMatch(/owed to the guest was cleared/);
+    const e = explore(impreciseDroppedAtIoctl, { arch: ppcBooke, invariants: all, depth: 10 });
+    expect(e.violation?.message).toMatch(/owed to the guest was cleared/);
   });
 });
