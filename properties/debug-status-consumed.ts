@@ -1,9 +1,8 @@
 import type { Executor } from '../src/engine/execute.js';
 import { defineInvariant, type Finding } from '../src/engine/invariant.js';
 import { CONTEXT_NAMES } from '../src/engine/world.js';
-import { STATUS_DELIVERED, STATUS_GHOST, STATUS_SPURIOUS } from '../src/model-kit/debug-status.js';
+import { STATUS_DELIVERED, STATUS_SPURIOUS } from '../src/model-kit/debug-status.js';
 
-const G = STATUS_GHOST.length;
 const WHO = { host: 'the host kernel', guest: 'the guest', vmm: 'userspace as KVM_EXIT_DEBUG' } as const;
 
 /** Latched status bits that must not stay latched once the event that ran is over. */
@@ -12,6 +11,8 @@ function stale(x: Executor, cpu: number): Finding | undefined {
   if (status === undefined || x.inHook) return undefined;
   const value = x.world.hw[cpu * x.regs + status.reg] as number;
   const g = x.world.cpuGhost;
+  // The model's per-CPU ghost words start with STATUS_GHOST; a model may append its own (Book E's statusVmm).
+  const G = x.world.shape.cpuGhost ?? 0;
   const delivered = value & (g[cpu * G + STATUS_DELIVERED] as number);
   const spurious = value & (g[cpu * G + STATUS_SPURIOUS] as number);
   if (delivered === 0 && spurious === 0) return undefined;

@@ -12,6 +12,7 @@ export {
   kvm_arch_vcpu_ioctl_set_guest_debug,
   kvmppc_booke_emulate_mfspr,
   kvmppc_booke_emulate_mtspr,
+  kvmppc_booke_vcpu_put,
   kvmppc_clear_dbsr,
   kvmppc_emulate,
   kvmppc_handle_exit,

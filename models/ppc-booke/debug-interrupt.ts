@@ -31,7 +31,16 @@ export const KVM_EXIT_DEBUG = 4;
 /** vcpuScalars of the ppc model, in order (see model.ts BookeVcpu). */
 export const VCPU_SCALARS = ['guestDebug', 'shadowMsr', 'hostMsr', 'dbsr', 'bp0', 'bp1', 'bp2', 'bp3', 'debugQueued'] as const;
 const SHADOW_MSR = VCPU_SCALARS.indexOf('shadowMsr');
-const G = STATUS_GHOST.length;
+
+/**
+ * The Book E per-CPU ghost words: STATUS_GHOST, then `statusVmm`, the bits of `statusGuest` that
+ * were owed to userspace (KVM_SET_GUEST_DEBUG on for the vCPU) when they latched. Who an event is
+ * owed to is decided when it latches, not when software clears it: an event of userspace's
+ * breakpoint stays userspace's after it stops debugging.
+ */
+export const BOOKE_STATUS_GHOST = [...STATUS_GHOST, 'statusVmm'] as const;
+export const STATUS_VMM = STATUS_GHOST.length;
+const G = BOOKE_STATUS_GHOST.length;
 const words = VCPU_SCALARS.length + SCRATCH_WORDS;
 
 /** The vCPU's userspace debug flags (ghost). */
@@ -56,6 +65,10 @@ export function latch(x: Executor, cpu: number, vcpu: number, hits: number, inte
   const b = cpu * G;
   const owner = b + (vcpu < 0 ? STATUS_HOST : STATUS_GUEST);
   g[owner] = ((g[owner] as number) | own) >>> 0;
+  if (vcpu >= 0) {
+    const vmm = (vmmDebug(x, vcpu) & VMM_DEBUG_ENABLE) !== 0 ? own : 0;
+    g[b + STATUS_VMM] = (((g[b + STATUS_VMM] as number) & ~own) | vmm) >>> 0;
+  }
   g[b + STATUS_SPURIOUS] = ((g[b + STATUS_SPURIOUS] as number) | (bits & ~own)) >>> 0;
   g[b + STATUS_DELIVERED] = ((g[b + STATUS_DELIVERED] as number) & ~bits) >>> 0;
   const o = cpu * x.regs + DBSR;
@@ -87,7 +100,7 @@ function take(x: Executor, cpu: number): number {
   delivery.guest = (g[b + STATUS_GUEST] as number) & events;
   delivery.spurious = (g[b + STATUS_SPURIOUS] as number) & events;
   delivery.again = (g[b + STATUS_DELIVERED] as number) & events;
-  for (const k of [STATUS_HOST, STATUS_GUEST, STATUS_SPURIOUS]) g[b + k] = ((g[b + k] as number) & ~events) >>> 0;
+  for (const k of [STATUS_HOST, STATUS_GUEST, STATUS_SPURIOUS, STATUS_VMM]) g[b + k] = ((g[b + k] as number) & ~events) >>> 0;
   g[b + STATUS_DELIVERED] = ((g[b + STATUS_DELIVERED] as number) | events) >>> 0;
   x.mutations++;
   return events;
@@ -135,12 +148,13 @@ const lost: DeliveryObservation = { ...delivery, to: 'guest', lost: 0 };
 function observeLost(x: Executor, cpu: number, dbsr: number): void {
   const gone = ((x.world.cpuGhost[cpu * G + STATUS_GUEST] as number) & ~dbsr) >>> 0;
   if (gone === 0) return;
-  const v = x.world.running[cpu] as number;
+  // Whom each bit was owed to when it latched (statusVmm): userspace's first, then the guest's.
+  const vmm = ((x.world.cpuGhost[cpu * G + STATUS_VMM] as number) & gone) >>> 0;
   lost.cpu = cpu;
-  lost.vcpu = v;
-  lost.to = v >= 0 && (vmmDebug(x, v) & VMM_DEBUG_ENABLE) !== 0 ? 'vmm' : 'guest';
-  lost.status = gone;
-  lost.lost = gone;
+  lost.vcpu = x.world.running[cpu] as number;
+  lost.to = vmm !== 0 ? 'vmm' : 'guest';
+  lost.status = vmm !== 0 ? vmm : gone;
+  lost.lost = lost.status;
   x.observeDelivery(lost);
 }
 

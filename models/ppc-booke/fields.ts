@@ -84,6 +84,7 @@ export function ppcBookeFields(): FieldTable {
     statusGuest: DBSR,
     statusSpurious: DBSR,
     statusDelivered: DBSR,
+    statusVmm: DBSR,
     MSR,
     shadowMsr: MSR,
     hostMsr: MSR,

@@ -9,9 +9,9 @@ import { compileLifecycle } from '../../src/engine/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/engine/model.js';
 import type { HookContext, Hooks } from '../../src/engine/policy.js';
 import type { World } from '../../src/engine/world.js';
-import { STATUS_GHOST, VMM_DEBUG_ENABLE, VMM_GHOST } from '../../src/model-kit/debug-status.js';
+import { VMM_DEBUG_ENABLE, VMM_GHOST } from '../../src/model-kit/debug-status.js';
 import { type BookeDomain, bookeDebugEvents } from './debug-events.js';
-import { ADDRESSES, observe, SWITCH_CODE, VCPU_SCALARS, vmmDebug } from './debug-interrupt.js';
+import { ADDRESSES, BOOKE_STATUS_GHOST, observe, SWITCH_CODE, VCPU_SCALARS, vmmDebug } from './debug-interrupt.js';
 import { PPC_BOOKE_KERNEL_EVENTS, ppcBookeFields } from './fields.js';
 import { effectiveSlots, USER } from './hardware.js';
 import { bookeLifecycle } from './lifecycle.machine.js';
@@ -214,7 +214,7 @@ export const ppcBooke: ArchModel = {
       guestAccess,
       events: bookeDebugEvents(domain, adv),
       defaultHooks: commonCode as Hooks<never, never>,
-      ghost: { cpu: STATUS_GHOST, vcpu: VMM_GHOST },
+      ghost: { cpu: BOOKE_STATUS_GHOST, vcpu: VMM_GHOST },
       fields: ppcBookeFields(),
       kernelEvents: PPC_BOOKE_KERNEL_EVENTS,
       observe,

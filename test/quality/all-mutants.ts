@@ -5,7 +5,14 @@
 import type { ModelConfig } from '../../src/engine/model.js';
 import type { Policy } from '../../src/engine/policy.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './mutants.js';
-import { breakpointsDropped, guestDbcr0Lost, hitsNotToUserspace, hostNotRestored, impreciseDroppedAtPut } from './ppc-booke-mutants.js';
+import {
+  breakpointsDropped,
+  guestDbcr0Lost,
+  hitsNotToUserspace,
+  hostNotRestored,
+  impreciseDroppedAtIoctl,
+  impreciseDroppedAtPut,
+} from './ppc-booke-mutants.js';
 import {
   copyBeforeIrqsDisabled,
   hostTrfcrNotRestored,
@@ -55,6 +62,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [hostNotRestored, {}],
   [guestDbcr0Lost, {}],
   [impreciseDroppedAtPut, {}],
+  [impreciseDroppedAtIoctl, {}],
   [generalDetectNotEmulated, {}],
   [dr6NotReset, {}],
   [dr7NotSavedOnExit, {}],

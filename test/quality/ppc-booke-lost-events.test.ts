@@ -16,7 +16,7 @@ import type { Policy } from '../../src/engine/policy.js';
 import { eventFromJSON, type TraceEvent } from '../../src/engine/trace.js';
 import { check, makeExecutor } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
-import { impreciseDroppedAtPut, spyDebugExits } from './ppc-booke-mutants.js';
+import { impreciseDroppedAtIoctl, impreciseDroppedAtPut, spyDebugExits } from './ppc-booke-mutants.js';
 
 const all = invariantsFor('ppc-booke');
 const LOST = /cleared before any debug interrupt took it: the event is lost/;
@@ -72,6 +72,21 @@ const userspaceOwn: TraceEvent[] = [
   { event: 'VCPU_PUT', vcpu: 0 },
 ];
 
+// The guest's own event of guestOwn, and userspace attaching between two KVM_RUNs instead of a
+// vcpu_put: KVM_SET_GUEST_DEBUG runs vcpu_put() itself (kvm_vcpu_ioctl before 4.16, the arch
+// function since), whose kvmppc_booke_vcpu_put clears DBSR.
+const guestOwnThenIoctl: TraceEvent[] = [
+  ...guestOwn.slice(0, -1),
+  { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'on', useHw: 'on', bps: '0x2000' },
+];
+
+// userspaceOwn, with userspace detaching (KVM_SET_GUEST_DEBUG off) between two KVM_RUNs: the
+// ioctl's vcpu_put clears the event userspace's breakpoint latched, after it stopped debugging.
+const userspaceOwnThenDetach: TraceEvent[] = [
+  ...userspaceOwn.slice(0, -1),
+  { event: 'VMM_SET_GUEST_DEBUG', vcpu: 0, enable: 'off', useHw: 'off', bps: 'none' },
+];
+
 describe('a latched debug event cleared before delivery is lost', () => {
   it('finds the mutant (guest on its own MSR[DE]) under debug-status-consumed, at vcpu_put', () => {
     const r = check(impreciseDroppedAtPut, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
@@ -113,5 +128,38 @@ describe('a latched debug event cleared before delivery is lost', () => {
       const r = check(policy, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
       expect(r.violation?.message, policy.name).toBeUndefined();
     }
+  });
+
+  it("KVM_SET_GUEST_DEBUG's own vcpu_put clears DBSR: upstream loses the guest's latched event there too", () => {
+    const r = replay(upstream, guestOwnThenIoctl);
+    expect(r.message).toMatch(/IAC1.*cleared before any debug interrupt took it/);
+    for (const policy of [fixed, eager] as Policy<BookeVcpu, BookeHost>[]) {
+      expect(replay(policy, guestOwnThenIoctl, false).message, policy.name).toBeUndefined();
+    }
+  });
+
+  it('finds the mutant whose vcpu_put hook keeps DBSR only through the ioctl, by check and by explore', () => {
+    const r = check(impreciseDroppedAtIoctl, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
+    expect(r.violation?.invariant).toBe('debug-status-consumed');
+    expect(r.violation?.message).toMatch(LOST);
+    expect(r.trace.at(-1)?.event).toBe('VMM_SET_GUEST_DEBUG');
+    const e = explore(impreciseDroppedAtIoctl, { arch: ppcBooke, invariants: all, depth: 10 });
+    expect(e.violation?.message).toMatch(LOST);
+    expect(e.trace.at(-1)?.event).toBe('VMM_SET_GUEST_DEBUG');
+    expect(replay(impreciseDroppedAtIoctl, guestOwnThenIoctl).message).toMatch(LOST);
+    // Without the ioctl's put (its event replayed with VCPU_PUT, the mutant's hook) nothing is lost.
+    expect(replay(impreciseDroppedAtIoctl, guestOwn).message).toBeUndefined();
+  });
+
+  it('names whom a lost event was owed to when it latched, not when it was cleared', () => {
+    // Userspace's breakpoint event, cleared once userspace has stopped debugging: still userspace's.
+    expect(replay(upstream, userspaceOwnThenDetach).message).toMatch(/IAC1.*owed to userspace \(KVM_SET_GUEST_DEBUG\) was cleared/);
+    // The guest's own event, cleared by the ioctl that attaches userspace: still the guest's.
+    expect(replay(upstream, guestOwnThenIoctl).message).toMatch(/IAC1.*owed to the guest was cleared/);
+    // The mutant's loss at the ioctl, by check and by explore: the guest's event, whatever the ioctl did.
+    const r = check(impreciseDroppedAtIoctl, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
+    expect(r.violation?.message).toMatch(/owed to the guest was cleared/);
+    const e = explore(impreciseDroppedAtIoctl, { arch: ppcBooke, invariants: all, depth: 10 });
+    expect(e.violation?.message).toMatch(/owed to the guest was cleared/);
   });
 });

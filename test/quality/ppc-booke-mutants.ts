@@ -83,6 +83,21 @@ export const impreciseDroppedAtPut = mutant(
   },
 );
 
+/**
+ * imprecise-dropped-at-put with the clear taken out of the vcpu_put hook (kvm_sched_out, the end of
+ * KVM_RUN): the guest's latched event is left in DBSR for its next entry. KVM_SET_GUEST_DEBUG is
+ * still upstream's kvm_arch_vcpu_ioctl_set_guest_debug, which runs vcpu_put() itself (4.16+; before,
+ * kvm_vcpu_ioctl() did) and so kvmppc_booke_vcpu_put's kvmppc_clear_dbsr(): userspace attaching
+ * or detaching between two KVM_RUNs discards the event. Only the ioctl's own put finds it.
+ */
+export const impreciseDroppedAtIoctl = definePolicy<BookeVcpu, BookeHost>({
+  ...impreciseDroppedAtPut,
+  name: 'imprecise-dropped-at-ioctl',
+  summary:
+    "mutant: the guest's shadow MSR[DE] follows its own MSR only and vcpu_put leaves DBSR alone, so only KVM_SET_GUEST_DEBUG's own vcpu_put clears a latched event",
+  hooks: { ...impreciseDroppedAtPut.hooks, vcpuPut: () => {} },
+});
+
 /** `policy` with `onDebugExit(k)` called before each debug exit's handler runs (the tests' spy on what it saw). */
 export function spyDebugExits(policy: Policy<BookeVcpu, BookeHost>, onDebugExit: (k: HookContext<BookeVcpu, BookeHost>) => void): Policy {
   const guestExit = policy.hooks.guestExit;

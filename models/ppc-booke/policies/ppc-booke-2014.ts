@@ -62,8 +62,26 @@ export function kvmppc_vcpu_sync_debug(k: BookeContext): void {
   }
 }
 
-/** booke.c kvm_arch_vcpu_ioctl_set_guest_debug, hardware breakpoints only. */
+/** booke.c kvmppc_booke_vcpu_put (kvm_arch_vcpu_put -> kvmppc_core_vcpu_put on e500): "Clear pending debug event in DBSR". */
+export function kvmppc_booke_vcpu_put(k: BookeContext): void {
+  kvmppc_clear_dbsr(k);
+}
+
+/**
+ * booke.c kvm_arch_vcpu_ioctl_set_guest_debug, hardware breakpoints only, inside the vcpu_load() /
+ * vcpu_put() every era runs it in: 3.15-4.15 kvm_vcpu_ioctl() bracketed every vCPU ioctl with them,
+ * and since 4.16 ("KVM: Move vcpu_load to arch-specific kvm_arch_vcpu_ioctl_set_guest_debug",
+ * Christoffer Dall, posted 2017-12-04) this function does. vcpu_load (kvmppc_booke_vcpu_load) touches
+ * no debug state; vcpu_put clears DBSR on the CPU the ioctl ran on.
+ */
 export function kvm_arch_vcpu_ioctl_set_guest_debug(k: BookeContext, dbg: GuestDebug): number {
+  const ret = set_guest_debug(k, dbg);
+  kvmppc_booke_vcpu_put(k); // out: vcpu_put(vcpu)
+  return ret;
+}
+
+/** The body of kvm_arch_vcpu_ioctl_set_guest_debug between vcpu_load() and vcpu_put(). */
+function set_guest_debug(k: BookeContext, dbg: GuestDebug): number {
   const dbg_reg = k.vcpu.dbgReg;
   if (!dbg.enable) {
     dbg_reg[DBCR0] = 0;
@@ -176,13 +194,13 @@ export default definePolicy<BookeVcpu, BookeHost>({
   name: 'ppc-booke-2014',
   arch: 'ppc-booke',
   summary:
-    'upstream since 3.15: dbg_reg swapped with thread.debug once per KVM_RUN, guest debug SPRs emulated into dbg_reg, DBSR saved and cleared on a debug exit and at vcpu_put',
+    'upstream since 3.15: dbg_reg swapped with thread.debug once per KVM_RUN, guest debug SPRs emulated into dbg_reg, DBSR saved and cleared on a debug exit and at vcpu_put (KVM_SET_GUEST_DEBUG runs one too)',
   hooks: {
     setGuestDebug: kvm_arch_vcpu_ioctl_set_guest_debug,
     runEnter: kvmppc_vcpu_run_enter,
     guestExit: kvmppc_handle_exit,
     trap: kvmppc_emulate,
     runReturn: kvmppc_vcpu_run_return,
-    vcpuPut: kvmppc_clear_dbsr, // kvmppc_booke_vcpu_put: clear pending debug event in DBSR
+    vcpuPut: kvmppc_booke_vcpu_put,
   },
 });
