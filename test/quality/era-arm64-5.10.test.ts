@@ -3,7 +3,10 @@
  * arm64-vhe-5.10.ts) and run as a reviewer runs them, through the CLI: each verdict below is one the
  * README's "Upstream eras written as user policies" table justifies from the 5.10 code.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../cli-harness.js';
 
 const NVHE = 'test/fixtures/eras/arm64-nvhe-5.10.ts';
@@ -111,5 +114,24 @@ describe('5.15 (the PC increment deferred to the next entry) on nVHE', () => {
       'GUEST_ENTER',
       'GUEST_READ',
     ]);
+  });
+});
+
+describe('the same 8 events on VHE (test/fixtures/eras/traces/vhe-5.10-pstate-ss.json, found on nVHE)', () => {
+  const TRACE = 'test/fixtures/eras/traces/vhe-5.10-pstate-ss.json';
+  const dir = mkdtempSync(join(tmpdir(), 'ws-era-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('break 5.10 on VHE (guest-step-preserved) and hold on 6.1-6.13, which has 34fbdee086cf', { timeout: T }, async () => {
+    const v510 = await cli('replay', TRACE, '--policy', VHE);
+    expect(v510.code).toBe(1);
+    expect(v510.out).toMatch(/^arm64-vhe\/arm64-vhe-5\.10: violated guest-step-preserved/);
+    const saved = JSON.parse(readFileSync(TRACE, 'utf8')) as Record<string, unknown>;
+    const { policyFile: _file, ...rest } = saved;
+    const as2022 = join(dir, 'as-2022.json');
+    writeFileSync(as2022, JSON.stringify({ ...rest, policy: 'arm64-guestdbg-2022' }));
+    const v61 = await cli('replay', as2022);
+    expect(v61.code).toBe(0);
+    expect(v61.out).toMatch(/^arm64-vhe\/arm64-guestdbg-2022: held on the saved trace/);
   });
 });
