@@ -179,7 +179,9 @@ export const forgetStep = (x: Executor, v: number): void => setGhost(x, v, STEP_
 /**
  * The guest's own PSTATE.SS, compared while userspace does not debug the vCPU: at the guest's EL0
  * while it steps itself, the value its ERET and its own steps made; for a guest that never armed a
- * step, 0 (ERET sets PSTATE.SS only when MDSCR_EL1.SS is set, exception entry clears it).
+ * step, 0 (ERET sets PSTATE.SS only when MDSCR_EL1.SS is set, exception entry clears it), judged only
+ * while the guest's software step is enabled: otherwise KVM's ERET into the guest gives PSTATE.SS = 0
+ * whatever SPSR_EL2.SS holds (DebugExceptionReturnSS), so a stale SPSR_EL2.SS is never seen.
  */
 export function guestStepView(
   c: StepCpu,
@@ -191,7 +193,7 @@ export function guestStepView(
   if (debugging(x, v)) return undefined;
   if (guestStepping(x, v) && x.world.vcpuGhost[ghostAt(x, v, GUEST_EL0)] === 1) {
     out.own = (x.world.vcpuGhost[ghostAt(x, v, GUEST_SS)] as number) ? 1 : 0;
-  } else if (x.world.vcpuGhost[ghostAt(x, v, GUEST_ARMED)] === 0) out.own = 0;
+  } else if (x.world.vcpuGhost[ghostAt(x, v, GUEST_ARMED)] === 0 && guestStepEnabled(x, c, v)) out.own = 0;
   else return undefined;
   out.live = (x.world.hw[cpu * x.regs + c.spsr] as number) & DBG_SPSR_SS ? 1 : 0;
   return out;
