@@ -84,7 +84,6 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
   const root = scratch.slice();
   const current = new Float64Array(W);
   let frontier = new SparseFrontier(root);
-  let previousLength = 1;
   frontier.push(root, addNode(-1, -1, 0));
   const expander = new Expander(x, codec, options.alphabet, options.symmetry === true, options.only, options.eagerChecks !== true);
   let transitions = 0;
@@ -172,7 +171,7 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
     for (let d = 1; d <= options.depth; d++) {
       level = d;
       // The last level's successors are never expanded: only counted (states, peak bytes).
-      next = d === options.depth ? new SizedFrontier() : nextFrontier();
+      next = d === options.depth ? new SizedFrontier() : frontier.nextLevel(pool !== undefined);
       if (por) {
         por.beginLevel();
         por.storing = d < options.depth;
@@ -190,15 +189,6 @@ export function bfs(x: Executor, options: BfsOptions): BfsResult {
       if (next.length === 0) return result('held', options.depth);
     }
     return result('held', options.depth);
-  }
-
-  /**
-   * An empty frontier for the next level, sized from this level's growth and state width.
-   */
-  function nextFrontier(): SparseFrontier {
-    const growth = Math.max(1, frontier.length / Math.max(1, previousLength));
-    previousLength = frontier.length;
-    return new SparseFrontier(root, Math.ceil(frontier.length * growth * 1.25), pool !== undefined, frontier.wordsPerState + 8);
   }
 
   /** Expands every state of the frontier (of this share) in this thread; a result if the search ends in this level. */

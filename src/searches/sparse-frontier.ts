@@ -20,6 +20,7 @@ export class SparseFrontier {
     capacity = 1024,
     private readonly sharedMemory = false,
     wordsPerState = 16,
+    private readonly parentLength = 1,
   ) {
     this.data = allocate(Float64Array, Math.max(1024, Math.ceil(capacity * wordsPerState)), sharedMemory);
     this.starts = allocate(Int32Array, Math.max(1024, capacity), sharedMemory);
@@ -89,9 +90,14 @@ export class SparseFrontier {
   get bytes(): number {
     return this.data.byteLength + this.starts.byteLength;
   }
-  /** Words per stored state, on average (its node id and count included). */
-  get wordsPerState(): number {
-    return this.length === 0 ? 2 : this.used / this.length;
+  /**
+   * An empty frontier for the next level, sized from this level's growth over its parent level and
+   * its words per state, so that it is not grown (copied) as it fills; pages it never fills are never touched.
+   */
+  nextLevel(shared: boolean): SparseFrontier {
+    const growth = Math.max(1, this.length / Math.max(1, this.parentLength));
+    const words = this.length === 0 ? 2 : this.used / this.length;
+    return new SparseFrontier(this.root, Math.ceil(this.length * growth * 1.25), shared, words + 8, this.length);
   }
 }
 
