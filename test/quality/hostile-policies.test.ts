@@ -3,6 +3,7 @@
  * `expected.ts` names, through the CLI: a policy's faults are policy-total findings or one line
  * on stderr with exit 2, never a false `held`, a crash (exit 3) or a hang.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The built CLI in a process of its own: its code, stdout and stderr. */
+const binary = (argv: readonly string[]): Promise<{ code: number; out: string; err: string }> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, ['bin/worldswitch.js', ...argv], { maxBuffer: 64 << 20 }, (error, out, err) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, out, err });
+    });
+  });
+
 describe('hostile policy files', () => {
   it.each(HOSTILE_CASES.map((c) => [`${c.command} ${c.policy} ${c.flags.join(' ')}`.trim(), c] as const))(
     '%s',
@@ -25,7 +34,7 @@ describe('hostile policy files', () => {
       const file = `test/quality/hostile-policies/${c.policy}`;
       const argv =
         c.command === 'replay' ? ['replay', trace, '--policy', file, ...c.flags, '--json'] : [c.command, file, ...c.flags, '--json'];
-      const r = await cli(...argv);
+      const r = c.ownProcess ? await binary(argv) : await cli(...argv);
       expect(r.code, r.err).toBe(c.exit);
       if (c.exit === 2) {
         expect(lines(r.err)).toHaveLength(1);
