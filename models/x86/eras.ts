@@ -8,7 +8,11 @@
 export const ERA_6_17 = 0;
 /** `--x86-era 1`: Linux 6.13, before the 6.14 DEBUGCTL fixes and 6.17's FREEZE_IN_SMM. */
 export const ERA_6_13 = 1;
-/** `--x86-era 2`: Linux 5.7, before the fast path could re-enter the guest (EXIT_FASTPATH_REENTER_GUEST, 5.8). */
+/**
+ * `--x86-era 2`: Linux 5.7, before the fast path could re-enter the guest (EXIT_FASTPATH_REENTER_GUEST, 5.8).
+ * Like 5.10, VMX did not virtualise the guest's IA32_DEBUGCTL: vmx_set_msr had no DEBUGCTL case, so
+ * kvm_set_msr_common ignored LBR and BTF ("nop"; guest LBR came in 5.12, Like Xu's series was still v11 in May 2020).
+ */
 export const ERA_5_7 = 2;
 /**
  * `--x86-era 3`: Linux 5.10 (LTS). Fast-path re-entry only on VMX (vmx_vcpu_run's `goto reenter_guest`;
@@ -21,14 +25,14 @@ export const ERA_5_10 = 3;
 
 /** Whether the era's run loop can re-enter the guest from a fast-path exit on this vendor. */
 export const eraFastPath = (era: number, vmx: boolean): boolean => (era === ERA_5_10 ? vmx : era < ERA_5_7);
-/** Whether the guest (WRMSR) and userspace (KVM_SET_MSRS) can set IA32_DEBUGCTL on VMX in this era. */
-export const eraVmxGuestDebugctl = (era: number): boolean => era !== ERA_5_10;
+/** Whether the guest (WRMSR) and userspace (KVM_SET_MSRS) can set IA32_DEBUGCTL on VMX in this era: from 5.12 on. */
+export const eraVmxGuestDebugctl = (era: number): boolean => era < ERA_5_7;
 
 /** The option's help text: each value and its upstream source. */
 export const X86_ERA_DESCRIPTION =
   "KVM's era: 0 = Linux 6.17 (host DEBUGCTL snapshot after local_irq_disable() and SVM's DEBUGCTL switch by hand without LBRV, both 6.14 'KVM: SVM: Fix DEBUGCTL bugs'; VMX keeps the host's FREEZE_IN_SMM, 6b1dd26544d0, 6.17; fast-path re-entry); " +
   '1 = Linux 6.13 (VMX snapshots the host DEBUGCTL in vmx_vcpu_load; SVM leaves DEBUGCTL to LBRV; no host-owned DEBUGCTL bits); ' +
-  '2 = Linux 5.7 (as 1, and no EXIT_FASTPATH_REENTER_GUEST, so no FASTPATH_EXIT; for policies transliterated from that code: the built-in ones are 6.13/6.17 code); ' +
+  "2 = Linux 5.7 (as 1, and no EXIT_FASTPATH_REENTER_GUEST, so no FASTPATH_EXIT; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes as in 5.10, so none are generated; for policies transliterated from that code: the built-in ones are 6.13/6.17 code); " +
   "3 = Linux 5.10 (as 1; FASTPATH_EXIT on VMX only, vmx_vcpu_run's reenter_guest; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes, kvm_set_msr_common 'nop' before 5.12's guest LBR, so none are generated; for policies transliterated from 5.10)";
 
 /** KVM_DEBUGREG_* (kvm_host.h enum switch_db_regs) as each era defines them; bit 2 changed meaning. */

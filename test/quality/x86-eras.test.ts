@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { ERA_5_7, ERA_6_13, KVM_DEBUGREG_FLAGS } from '../../models/x86/eras.js';
 import { x86Svm, x86Vmx } from '../../models/x86/model.js';
-import { x86EagerVmx } from '../../models/x86/policies/eager.js';
+import { DEBUGCTL } from '../../models/x86/registers.js';
+import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { KVM_DEBUGREG_AUTO_SWITCH } from '../../models/x86/policies/kvm-x86.js';
 import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
@@ -45,6 +46,15 @@ describe('x86-era 2 (Linux 5.7)', () => {
     const kinds = (era: number) => makeExecutor(x86EagerVmx, x86Vmx, [], { 'x86-era': era }).kinds.map((k) => k.type);
     expect(kinds(ERA_5_7)).not.toContain('FASTPATH_EXIT');
     expect(kinds(ERA_6_13)).toContain('FASTPATH_EXIT');
+  });
+
+  it('offers no IA32_DEBUGCTL writes on VMX (vmx_set_msr had no DEBUGCTL case before 5.12), and SVM keeps them', () => {
+    const writable = (p: typeof x86EagerVmx, arch: typeof x86Vmx, era: number) => [
+      ...makeExecutor(p, arch, [], { 'x86-era': era }).model.guestWritable,
+    ];
+    expect(writable(x86EagerVmx, x86Vmx, ERA_5_7)).not.toContain(DEBUGCTL);
+    expect(writable(x86EagerVmx, x86Vmx, ERA_6_13)).toContain(DEBUGCTL);
+    expect(writable(x86EagerSvm, x86Svm, ERA_5_7)).toContain(DEBUGCTL);
   });
 });
 
