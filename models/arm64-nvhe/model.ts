@@ -136,7 +136,7 @@ export const commonCode: Required<Pick<Arm64Hooks, 'getReg' | 'setReg' | 'vcpuRe
     k.vcpu.debugState.fill(0);
     k.vcpu.ctxt[MDSCR_EL1] = 0;
     k.vcpu.ctxt[MDCCINT_EL1] = 0;
-    // reset_val() for OSLSR_EL1 (in sys_regs[] since 5.19; with --oslock 1 only): implemented, unlocked.
+    // reset_val() for OSLSR_EL1 (in sys_regs[] since 5.18, 7dabf02f43a1; with --oslock 1 only): implemented, unlocked.
     if (k.vcpu.ctxt.length > OSLSR_EL1) k.vcpu.ctxt[OSLSR_EL1] = OSLSR_OSLM_IMPLEMENTED;
   },
 };

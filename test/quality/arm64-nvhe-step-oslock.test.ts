@@ -3,7 +3,7 @@
  * exit to entry, with or without `--gdb`) and `--oslock` (OSLAR_EL1/OSLSR_EL1 trapped by TDOSA, OSLK
  * blocking debug exceptions): the 6.14 owner holds under both; slips in its SPSR_EL2 and OS Lock
  * handling are found under the option and not without it (mutants built here, never looked up by
- * name), and the unmutated policy holds on the traces that find them. The eras before 5.19 are
+ * name), and the unmutated policy holds on the traces that find them. The eras before 5.18 are
  * found wanting under `--oslock 1` (OSLAR_EL1 RAZ/WI); 4.5's code, which switches SPSR_EL2 as the
  * 6.14 owner does, holds under `--guest-step 1`, and loses the guest's step without the save.
  */
@@ -144,7 +144,7 @@ describe('slips found only under the new option', () => {
   });
 });
 
-describe('the eras before 5.19 under --oslock 1: OSLAR_EL1 RAZ/WI, OSLSR_EL1 "unlocked"', () => {
+describe('the eras before 5.18 under --oslock 1: OSLAR_EL1 RAZ/WI, OSLSR_EL1 "unlocked"', () => {
   it.each([
     ['eager', eager],
     ['arm64-dirty-2015', dirty2015],

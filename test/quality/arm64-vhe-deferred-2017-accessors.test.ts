@@ -4,7 +4,7 @@
  * vcpu_sysreg): of the model's registers the VM registers, MDSCR_EL1 and MDCCINT_EL1. So
  * trap_debug_regs (MDSCR_EL1, MDCCINT_EL1) and kvm_arm_setup_debug's KDE/MDE check use it, while an
  * ID register (read_id_reg), a breakpoint register (vcpu_debug_state through debug_ptr) and
- * OSLSR_EL1 (a constant in trap_oslsr_el1; in sys_regs[] from 5.19) never do. The WARN+RAZ/WI
+ * OSLSR_EL1 (a constant in trap_oslsr_el1; in sys_regs[] from 5.18) never do. The WARN+RAZ/WI
  * variant of the review is where the difference shows: each trace below is a path 4.17 takes.
  */
 import { describe, expect, it } from 'vitest';

@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { ERA_5_7, ERA_6_13, KVM_DEBUGREG_FLAGS } from '../../models/x86/eras.js';
 import { x86Svm, x86Vmx } from '../../models/x86/model.js';
-import { DEBUGCTL } from '../../models/x86/registers.js';
 import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { KVM_DEBUGREG_AUTO_SWITCH } from '../../models/x86/policies/kvm-x86.js';
 import { x86Lazy2014FixedSvm, x86Lazy2014FixedVmx } from '../../models/x86/policies/x86-lazy-2014-fixed.js';
+import { DEBUGCTL } from '../../models/x86/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { check, makeExecutor } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';

@@ -98,7 +98,7 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
   scope: {
     oslock: {
       values: [0],
-      why: "the debug switch here is 4.5's (arm64-dirty-2015's), without the OS Lock emulation the 2023 kernel had (5.19: trap_oslar_el1, OSLSR_EL1 in sys_regs[], MDE masked while locked); arm64-trfcr-2025 models 6.14's",
+      why: "the debug switch here is 4.5's (arm64-dirty-2015's), without the OS Lock emulation the 2023 kernel had (5.18: trap_oslar_el1, OSLSR_EL1 in sys_regs[], MDE masked while locked); arm64-trfcr-2025 models 6.14's",
     },
   },
 });

@@ -77,7 +77,7 @@ export default definePolicy<Arm64Vcpu, Arm64Host>({
       __sysreg_save_guest_pstate(k);
       eagerExit(k);
     },
-    // Only the OS Lock registers trap (MDCR_EL2.TDOSA, --oslock 1): handled as the eras before 5.19 did (RAZ/WI, "unlocked").
+    // Only the OS Lock registers trap (MDCR_EL2.TDOSA, --oslock 1): handled as the eras before 5.18 did (RAZ/WI, "unlocked").
     trap: emulate_sys_reg_2015,
   },
 });

@@ -113,7 +113,7 @@ export function trap_debug_regs(k: Arm64Context, p: TrapParams): void {
 /**
  * 4.x's sys_regs.c table for the registers the model has (the OS Lock's with `--oslock 1`): OSLAR_EL1
  * trap_raz_wi, OSLSR_EL1 trap_oslsr_el1 ("OS Lock implemented", unlocked, writes ignored; OS Lock
- * emulation came in 5.19), the debug registers trap_debug_regs and friends.
+ * emulation came in 5.18), the debug registers trap_debug_regs and friends.
  */
 export function emulate_sys_reg_2015(k: Arm64Context, p: TrapParams): void {
   if (p.reg === OSLAR_EL1) {

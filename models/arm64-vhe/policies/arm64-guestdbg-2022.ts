@@ -4,7 +4,7 @@
  * of 2015, KVM_SET_GUEST_DEBUG through debug_ptr (userspace's breakpoints only with
  * KVM_GUESTDBG_USE_HW; otherwise the guest's own stay live, their exceptions routed to userspace
  * by MDCR_EL2.TDE), single-step with the guest's PSTATE.SS preserved and DBG_SS_ACTIVE_PENDING
- * (6.0, 34fbdee086cf), the OS Lock emulated by clearing MDE (5.19), MDCR_EL2 written at vcpu_load
+ * (6.1, 34fbdee086cf), the OS Lock emulated by clearing MDE (5.18), MDCR_EL2 written at vcpu_load
  * and put back at vcpu_put, with kvm_arm_setup_debug writing changes since load before each entry,
  * and the PC increment of an emulated instruction committed at the next entry (__kvm_adjust_pc).
  * Checked against what userspace is owed under `--debug-abi 2015`.
@@ -45,7 +45,7 @@ import { HCR_EL2, HCR_HOST_VHE_FLAGS, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1,
 import { vcpuSysRegAccess as sysReg } from './arm64-vhe-deferred-2017.js';
 import { access_vm_reg, kvm_vcpu_load_sysregs, kvm_vcpu_put_sysregs } from './vhe.js';
 
-/** vcpu iflags DBG_SS_ACTIVE_PENDING (6.0+): userspace's step was Active-pending at the last exit. */
+/** vcpu iflags DBG_SS_ACTIVE_PENDING (6.1+): userspace's step was Active-pending at the last exit. */
 const DBG_SS_ACTIVE_PENDING = 1 << 0;
 // Words of vcpu.scratch where this era keeps its own state.
 /** vcpu->arch.guest_debug_preserved.mdscr_el1 and .pstate_ss. */
@@ -163,7 +163,7 @@ function trap(k: Arm64VheContext, p: TrapParams): void {
 export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'arm64-guestdbg-2022',
   arch: 'arm64-vhe',
-  summary: 'Linux 6.1-6.13 on VHE: dirty flag, KVM_SET_GUEST_DEBUG through debug_ptr, PSTATE.SS preserved (6.0), MDCR_EL2 at load/put',
+  summary: 'Linux 6.1-6.13 on VHE: dirty flag, KVM_SET_GUEST_DEBUG through debug_ptr, PSTATE.SS preserved (6.1), MDCR_EL2 at load/put',
   // Judged by what its era owed userspace (4.2-6.13: without USE_HW the guest's own breakpoints stay live); --debug-abi 2025 asks 6.14's rule.
   defaults: { 'debug-abi': DEBUG_ABI_2015 },
   hooks: {

@@ -50,7 +50,7 @@ const inMemory: SysRegAccess = {
  * Whether 4.17 keeps `reg` in sys_regs[] (kvm_host.h enum vcpu_sysreg), the only registers
  * vcpu_read_sys_reg can be asked for: of the model's, the VM registers, MDSCR_EL1 and MDCCINT_EL1.
  * The breakpoint and watchpoint registers live in vcpu_debug_state (debug_ptr, since 4.5), ID
- * registers are read sanitised (read_id_reg), OSLSR_EL1 is a constant (trap_oslsr_el1; in sys_regs[] from 5.19).
+ * registers are read sanitised (read_id_reg), OSLSR_EL1 is a constant (trap_oslsr_el1; in sys_regs[] from 5.18).
  */
 const inSysRegs = (reg: number): boolean => isVmReg(reg) || reg === MDSCR_EL1 || reg === MDCCINT_EL1;
 
