@@ -1,7 +1,8 @@
 /**
- * Linux 5.10's KVM/arm64 debug switch, written as user policy files (test/fixtures/eras/arm64-nvhe-5.10.ts,
- * arm64-vhe-5.10.ts) and run as a reviewer runs them, through the CLI: each verdict below is one the
- * README's "Upstream eras written as user policies" table justifies from the 5.10 code.
+ * Linux 5.10's KVM/arm64 debug switch, written as user policy files and run as a reviewer runs them,
+ * through the CLI: v5.10 (test/fixtures/eras/arm64-nvhe-5.10.ts, arm64-vhe-5.10.ts) and 5.10.y with
+ * the 2021 stable fix cb853ded1d25 (arm64-{nvhe,vhe}-5.10-later-fixes.ts); each verdict below is one
+ * the README's "Upstream eras written as user policies" table justifies from the 5.10 code.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import { cli } from '../cli-harness.js';
 
 const NVHE = 'test/fixtures/eras/arm64-nvhe-5.10.ts';
 const VHE = 'test/fixtures/eras/arm64-vhe-5.10.ts';
+const NVHE_Y = 'test/fixtures/eras/arm64-nvhe-5.10-later-fixes.ts';
+const VHE_Y = 'test/fixtures/eras/arm64-vhe-5.10-later-fixes.ts';
 
 type Step = { event: string; reg?: string; value?: string | number; singleStep?: string; enable?: string };
 type Report = { verdict: string; invariant: string | null; config: Record<string, number>; trace: Step[] };
@@ -24,9 +27,53 @@ const T = 180_000;
 const events = (r: Report): string[] => r.trace.map((s) => s.event);
 
 describe.each([
-  ['nVHE', NVHE],
-  ['VHE', VHE],
-])('5.10 on %s', (_host, file) => {
+  ['nVHE', NVHE, NVHE_Y],
+  ['VHE', VHE, VHE_Y],
+])(
+  'v5.10 on %s: every DBG{B,W}{V,C}R<n>_EL1 access reaches slot rd->reg = 0 (03fdfb2690099; cb853ded1d25 fixed it)',
+  (_host, file, fixed) => {
+    const fourEvents = ['VCPU_LOAD', 'GUEST_ENTER', 'GUEST_WRITE', 'GUEST_ENTER'];
+    /** A breakpoint or watchpoint register of a slot other than 0: the one v5.10 files under slot 0. */
+    const notSlot0 = /^DBG[BW][VC]R([1-9]|1[0-5])_EL1$/;
+
+    it('reads a guest breakpoint write back stale (check, seed 1): the trapped write lands in slot 0, the next entry loads the slot the guest wrote from memory', {
+      timeout: T,
+    }, async () => {
+      const { code, report } = await run('check', file, '--seed', '1');
+      expect(code).toBe(1);
+      expect(report.invariant).toBe('no-stale-read');
+      expect(events(report)).toEqual(fourEvents);
+      expect(report.trace[2]?.reg).toMatch(notSlot0);
+    });
+
+    it('holds for every interleaving of at most 3 events and finds the same 4 events at depth 4 (explore)', { timeout: T }, async () => {
+      const three = await run('explore', file, '--depth', '3');
+      expect(three.report.verdict).toBe('held');
+      expect(three.code).toBe(0);
+      const four = await run('explore', file, '--depth', '4');
+      expect(four.code).toBe(1);
+      expect(four.report.invariant).toBe('no-stale-read');
+      expect(events(four.report)).toEqual(fourEvents);
+      expect(four.report.trace[2]?.reg).toMatch(notSlot0);
+    });
+
+    it('holds on the same seed and depth once the debug registers are indexed by CRm (5.10.y with cb853ded1d25)', {
+      timeout: T,
+    }, async () => {
+      const checked = await run('check', fixed, '--seed', '1');
+      expect(checked.report.verdict).toBe('held');
+      expect(checked.code).toBe(0);
+      const explored = await run('explore', fixed, '--depth', '4');
+      expect(explored.report.verdict).toBe('held');
+      expect(explored.code).toBe(0);
+    });
+  },
+);
+
+describe.each([
+  ['nVHE', NVHE_Y],
+  ['VHE', VHE_Y],
+])('5.10.y (cb853ded1d25 in) on %s', (_host, file) => {
   it('holds without userspace debugging or the OS Lock (check, seed 1)', { timeout: T }, async () => {
     const { code, report } = await run('check', file, '--seed', '1');
     expect(report.verdict).toBe('held');
@@ -68,7 +115,7 @@ describe('5.10 leaves userspace PSTATE.SS to the guest (34fbdee086cf fixed it)',
   }, async () => {
     const { code, report } = await run(
       'check',
-      NVHE,
+      NVHE_Y,
       '--gdb',
       '1',
       '--guest-step',
@@ -122,10 +169,15 @@ describe('the same 8 events on VHE (test/fixtures/eras/traces/vhe-5.10-pstate-ss
   const dir = mkdtempSync(join(tmpdir(), 'ws-era-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('break 5.10 on VHE (guest-step-preserved) and hold on 6.1-6.13, which has 34fbdee086cf', { timeout: T }, async () => {
+  it('break 5.10 on VHE (guest-step-preserved, v5.10 and 5.10.y alike) and hold on 6.1-6.13, which has 34fbdee086cf', {
+    timeout: T,
+  }, async () => {
     const v510 = await cli('replay', TRACE, '--policy', VHE);
     expect(v510.code).toBe(1);
     expect(v510.out).toMatch(/^arm64-vhe\/arm64-vhe-5\.10: violated guest-step-preserved/);
+    const v510y = await cli('replay', TRACE, '--policy', VHE_Y);
+    expect(v510y.code).toBe(1);
+    expect(v510y.out).toMatch(/^arm64-vhe\/arm64-vhe-5\.10-later-fixes: violated guest-step-preserved/);
     const saved = JSON.parse(readFileSync(TRACE, 'utf8')) as Record<string, unknown>;
     const { policyFile: _file, ...rest } = saved;
     const as2022 = join(dir, 'as-2022.json');
