@@ -30,7 +30,9 @@ import {
   DR7,
   DR7_FIXED_1,
   dr7Slot,
+  RFLAGS,
   SLOTS,
+  X86_EFLAGS_TF,
 } from './registers.js';
 import { fastpathStep, oweStep, userspaceSteps } from './single-step.js';
 import { archDr6, debugExit, slotIntent, userspaceHw } from './vm-switch.js';
@@ -157,6 +159,7 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
           if (x.model.instruction?.before(x, v, 0) || x.violation) return;
           const cpu = x.world.loadedOn[v] as number;
           const dr6 = archDr6(x, v);
+          const tf = ((x.world.hw[cpu * x.regs + RFLAGS] as number) & X86_EFLAGS_TF) !== 0; // as the guest ran it
           const exit = x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'));
           if (x.violation) return;
           if (typeof exit === 'number') {
@@ -166,7 +169,7 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
             x.fire(v, x.lifecycleEvent('EXITED'));
           } else x.fire(v, x.lifecycleEvent('REENTERED'));
           if (x.violation) return;
-          fastpathStep(x, v, userspaceSteps(x, v), exit, dr6);
+          fastpathStep(x, v, userspaceSteps(x, v), exit, dr6, tf);
           if (!x.violation) x.settle(cpu);
         }),
       ]

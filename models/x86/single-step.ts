@@ -119,8 +119,11 @@ function emulatedStep(x: Executor, v: number, steps: boolean, reg: number, isWri
 const fastpath: DeliveryObservation = { ...emulated };
 
 /** Why a fast-path WRMSR's step is a finding (built only then). */
-function fastpathWhy(v: number, exited: boolean, queued: boolean): string {
+function fastpathWhy(v: number, exited: boolean, queued: boolean, tf: boolean): string {
   const insn = `vcpu${v}'s WRMSR was handled on the fast path (handle_fastpath_set_msr_irqoff) and skipped`;
+  if (fastpath.missed !== 0 && !tf) {
+    return `${insn}, but the guest ran it without RFLAGS.TF although userspace single-steps it (KVM_SET_GUEST_DEBUG's __kvm_set_rflags sets TF), so kvm_skip_emulated_instruction had no step to report`;
+  }
   if (fastpath.missed === 0) {
     const did = queued ? 'queued #DB(BS) for the guest' : 'exited to userspace with KVM_EXIT_DEBUG for a step';
     return `userspace does not single-step vcpu${v} (and the guest never sets TF), yet the fast path that handled its WRMSR ${did}`;
@@ -137,9 +140,10 @@ function fastpathWhy(v: number, exited: boolean, queued: boolean): string {
  * kvm_skip_emulated_instruction returns KVM_EXIT_DEBUG (kvm_vcpu_do_singlestep) and the fast path must
  * exit to userspace with it (EXIT_FASTPATH_EXIT_USERSPACE), as an emulated instruction's handler does.
  * `exit` is what the fast path returned (a number: it exited to userspace); `dr6` is vcpu->arch.dr6
- * before it ran, to recognise a #DB(BS) it queued for the guest instead.
+ * before it ran, to recognise a #DB(BS) it queued for the guest instead; `tf` whether the guest ran
+ * the WRMSR with RFLAGS.TF (what kvm_skip_emulated_instruction tests), to say why a step was lost.
  */
-export function fastpathStep(x: Executor, v: number, steps: boolean, exit: unknown, dr6: number): void {
+export function fastpathStep(x: Executor, v: number, steps: boolean, exit: unknown, dr6: number, tf: boolean): void {
   oweStep(x, v, 0);
   const exited = typeof exit === 'number';
   const reported = exit === KVM_EXIT_DEBUG;
@@ -152,7 +156,7 @@ export function fastpathStep(x: Executor, v: number, steps: boolean, exit: unkno
   fastpath.vmm = fastpath.guest;
   fastpath.spurious = steps ? 0 : DR_STEP;
   fastpath.missed = steps && !reported && !queued ? DR_STEP : 0;
-  fastpath.why = fastpath.missed !== 0 || fastpath.spurious !== 0 ? fastpathWhy(v, exited, queued) : undefined;
+  fastpath.why = fastpath.missed !== 0 || fastpath.spurious !== 0 ? fastpathWhy(v, exited, queued, tf) : undefined;
   x.observeDelivery(fastpath);
 }
 

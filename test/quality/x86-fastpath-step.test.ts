@@ -19,6 +19,7 @@ import type { TraceEvent } from '../../src/engine/trace.js';
 import { expectPolicy, PolicyViolation, TraceDiverged } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
+import { singleStepTfNotSet } from './x86-eager-mutants.js';
 import { fastpathStepIgnored } from './x86-mutants.js';
 
 const IDS = ['x86-vmx', 'x86-svm'] as const;
@@ -90,6 +91,15 @@ describe('the single-step of a fast-path WRMSR (handle_fastpath_set_msr_irqoff, 
     const stillInGuest = STEP_THEN_CONTINUE.slice(0, 5);
     const run = () => expectPolicy(fastpathStepIgnored(id)).toHoldOn(stillInGuest, { invariants: ['policy-total'] });
     expect(run).toThrow(TraceDiverged);
+  });
+
+  it.each(IDS)('on %s, a step lost because the guest ran without TF is not blamed on the fast path', (id) => {
+    // KVM_SET_GUEST_DEBUG without kvm_set_rflags: the upstream fast path has no step to report.
+    const run = () => expectPolicy(singleStepTfNotSet(id)).toHoldOn(stepOverFastpath('off'));
+    expect(run).toThrow(
+      /DR6\[BS\] on cpu0 never reached userspace: vcpu0's WRMSR was handled on the fast path \(handle_fastpath_set_msr_irqoff\) and skipped, but the guest ran it without RFLAGS\.TF although userspace single-steps it/,
+    );
+    expect(run).not.toThrow(/ignored kvm_skip_emulated_instruction/);
   });
 
   it.each(IDS)('on %s, a fast path reporting a step userspace did not ask for is found, in kernel terms', (id) => {
