@@ -1,5 +1,6 @@
 /** The x86 lifecycle machine and what the CPU does at VM entry and exit, run through the executor. */
 import { describe, expect, it } from 'vitest';
+import { arm64NvheLifecycle } from '../models/arm64-nvhe/lifecycle.machine.js';
 import { VCPU_AREAS } from '../models/x86/layout.js';
 import { x86Lifecycle } from '../models/x86/lifecycle.machine.js';
 import { x86Svm, x86Vmx } from '../models/x86/model.js';
@@ -52,6 +53,19 @@ describe('compiled x86 lifecycle table', () => {
     expect(table.states[table.next[at('fastpath', 'REENTERED')] as number]).toBe('guest');
     expect(table.next[at('fastpath', 'EXITED')]).toBe(-1);
     expect(table.context[table.states.indexOf('fastpath')]).toBe(1); // hyp: interrupts off, no host debug user runs
+  });
+
+  it('leaves the loop from a fast path that exits to userspace through the exit path: fastpath -> exiting -> loaded', () => {
+    // EXIT_FASTPATH_EXIT_USERSPACE (6.12+): the code after vcpu_enter_guest's loop (guestExit), then KVM_RUN returns.
+    expect(table.states[table.next[at('fastpath', 'FASTPATH_EXIT_USERSPACE')] as number]).toBe('exiting');
+    expect(HOOK_NAMES[table.hook[at('fastpath', 'FASTPATH_EXIT_USERSPACE')] as number]).toBe('guestExit');
+    expect(table.states[table.next[at('exiting', 'EXITED')] as number]).toBe('loaded');
+    // Only from the fast path: a guest exits by GUEST_EXIT or TRAP.
+    expect(table.next[at('guest', 'FASTPATH_EXIT_USERSPACE')]).toBe(-1);
+    // Architectures without a fast path have neither the state nor the event.
+    const arm64 = compileLifecycle(arm64NvheLifecycle);
+    expect(arm64.states).not.toContain('fastpath');
+    expect(arm64.events).not.toContain('FASTPATH_EXIT_USERSPACE');
   });
 });
 

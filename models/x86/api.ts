@@ -10,6 +10,7 @@ export {
   emulate_dr_access,
   emulate_general_detect,
   handle_db_payload,
+  handle_fastpath_set_msr_irqoff,
   hw_breakpoint_active,
   hw_breakpoint_restore,
   KVM_DEBUGREG_AUTO_SWITCH,

@@ -3,8 +3,10 @@
  * and changing IA32_DEBUGCTL on a CPU from interrupt context (arch/x86/kernel/hw_breakpoint.c
  * arch_install_hw_breakpoint: DRn, cpu_debugreg[n], cpu_dr7 |= encode_dr7(), DR7), userspace's
  * KVM_SET_GUEST_DEBUG as QEMU fills it (kvm_arch_update_guest_debug: debugreg[7] = 0x600 | Gn and
- * R/W, LEN per breakpoint), guest code executing and accessing data, and fast-path exits that
- * re-enter the guest inside vcpu_enter_guest's loop (EXIT_FASTPATH_REENTER_GUEST).
+ * R/W, LEN per breakpoint), guest code executing and accessing data, and the guest's WRMSR that the
+ * fast path completes (FASTPATH_EXIT): it re-enters inside vcpu_enter_guest's loop
+ * (EXIT_FASTPATH_REENTER_GUEST) or, when the policy's fastpath hook returns an exit reason, exits to
+ * userspace (EXIT_FASTPATH_EXIT_USERSPACE, 6.12+); while userspace single-steps it owes its step.
  */
 
 import type { Executor } from '../../src/engine/execute.js';
@@ -28,10 +30,12 @@ import {
   DR7,
   DR7_FIXED_1,
   dr7Slot,
+  RFLAGS,
   SLOTS,
+  X86_EFLAGS_TF,
 } from './registers.js';
-import { oweStep } from './single-step.js';
-import { debugExit, slotIntent, userspaceHw } from './vm-switch.js';
+import { fastpathStep, oweStep, userspaceSteps } from './single-step.js';
+import { archDr6, debugExit, slotIntent, userspaceHw } from './vm-switch.js';
 
 /** Operand domains of the x86 events (the full or the small exploration domain). */
 export interface X86Domain {
@@ -150,12 +154,23 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: boolea
     ? [
         operandEvent('FASTPATH_EXIT', 2, ['vcpu', 'vcpu'], vcpusIn('FASTPATH_EXIT'), [], (x, ev) => {
           const v = ev[1] as number;
-          // e.g. a TSC-deadline WRMSR handled by handle_fastpath_set_msr_irqoff: exit and re-entry, interrupts off.
-          x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'));
+          // The guest's WRMSR of IA32_TSC_DEADLINE (or x2APIC ICR) that handle_fastpath_set_msr_irqoff completes
+          // with interrupts off: an instruction, so a step owed from the previous one is noticed first.
+          if (x.model.instruction?.before(x, v, 0) || x.violation) return;
+          const cpu = x.world.loadedOn[v] as number;
+          const dr6 = archDr6(x, v);
+          const tf = ((x.world.hw[cpu * x.regs + RFLAGS] as number) & X86_EFLAGS_TF) !== 0; // as the guest ran it
+          const exit = x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'));
           if (x.violation) return;
-          x.fire(v, x.lifecycleEvent('REENTERED'));
+          if (typeof exit === 'number') {
+            // EXIT_FASTPATH_EXIT_USERSPACE (6.12+): out of the loop through the exit path, KVM_RUN returns 0.
+            x.fire(v, x.lifecycleEvent('FASTPATH_EXIT_USERSPACE'), 'fastpath');
+            if (x.violation) return;
+            x.fire(v, x.lifecycleEvent('EXITED'));
+          } else x.fire(v, x.lifecycleEvent('REENTERED'));
           if (x.violation) return;
-          x.settle(x.world.loadedOn[v] as number);
+          fastpathStep(x, v, userspaceSteps(x, v), exit, dr6, tf);
+          if (!x.violation) x.settle(cpu);
         }),
       ]
     : [];

@@ -108,6 +108,7 @@ export const X86_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   VMM_GET_REG: 'KVM_GET_DEBUGREGS',
   VMM_SET_REG: 'KVM_SET_DEBUGREGS',
   VCPU_RESET: 'INIT: kvm_vcpu_reset()',
-  FASTPATH_EXIT: 'a fastpath VM exit handled with interrupts off, re-entering at once (EXIT_FASTPATH_REENTER_GUEST)',
+  FASTPATH_EXIT:
+    "the guest's WRMSR (TSC deadline, x2APIC ICR) completed on the fast path with interrupts off: handle_fastpath_set_msr_irqoff(), re-entering at once (EXIT_FASTPATH_REENTER_GUEST) or, for a step to report, exiting to userspace (EXIT_FASTPATH_EXIT_USERSPACE, 6.12+)",
   RUN_LOOP_IRQ: "an interrupt in vcpu_enter_guest() before local_irq_disable(): its handler changes the host's breakpoint or DEBUGCTL",
 };

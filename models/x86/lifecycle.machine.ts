@@ -4,8 +4,13 @@
  * loads the guest's DR7 (and on VMX DEBUGCTL) from the VMCS/VMCB; `exiting` is the VM exit and the
  * code after the run loop (the dirty-DR sync, hw_breakpoint_restore) before interrupts are enabled
  * again; `trapped` is the exit handler (handle_dr / dr_interception) in the host. A fast-path exit
- * (EXIT_FASTPATH_REENTER_GUEST) re-enters from inside the loop: `fastpath` runs with interrupts off
- * and neither the entry nor the exit path runs. A #DB is always intercepted: an exit with reason
+ * (a WRMSR handle_fastpath_set_msr_irqoff completes, EXIT_FASTPATH_REENTER_GUEST) re-enters from inside
+ * the loop: `fastpath` runs with interrupts off and neither the entry nor the exit path runs. When the
+ * fast path returns EXIT_FASTPATH_EXIT_USERSPACE instead (6.12+, f7f39c50edb9: skipping the WRMSR
+ * reported userspace's single-step, kvm_skip_emulated_instruction -> KVM_EXIT_DEBUG), vcpu_enter_guest
+ * breaks out of the loop and runs the code after it, as an exit does, then returns 0 without calling
+ * handle_exit: FASTPATH_EXIT_USERSPACE goes from `fastpath` to `exiting` running guestExit (reason
+ * `fastpath`), and EXITED to `loaded`. A #DB is always intercepted: an exit with reason
  * `debug` that returns to userspace (KVM_EXIT_DEBUG) or re-enters after injecting it. An exit handler
  * that ends KVM_RUN itself (the single-step of the instruction it emulated: kvm_skip_emulated_instruction
  * -> kvm_vcpu_do_singlestep returns 0 with KVM_EXIT_DEBUG) goes from `trapped` to `loaded` by EXITED.

@@ -1,7 +1,7 @@
 /**
  * The x86 models, VMX (Intel) and SVM (AMD): DR0-DR3, DR6, DR7 and IA32_DEBUGCTL, what the CPU
  * switches at VM entry and exit, the MOV-DR exiting control or DR intercepts, and the events: perf
- * hw_breakpoint users, KVM_SET_GUEST_DEBUG, guest code running into breakpoints, fast-path exits.
+ * hw_breakpoint users, KVM_SET_GUEST_DEBUG, guest code running into breakpoints, fast-path WRMSR exits.
  */
 
 import { HOST_SCRATCH_WORDS, SCRATCH_WORDS } from '../../src/engine/execute.js';

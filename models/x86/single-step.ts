@@ -116,6 +116,50 @@ function emulatedStep(x: Executor, v: number, steps: boolean, reg: number, isWri
   if (!x.violation && reported) x.settle(cpu);
 }
 
+const fastpath: DeliveryObservation = { ...emulated };
+
+/** Why a fast-path WRMSR's step is a finding (built only then). */
+function fastpathWhy(v: number, exited: boolean, queued: boolean, tf: boolean): string {
+  const insn = `vcpu${v}'s WRMSR was handled on the fast path (handle_fastpath_set_msr_irqoff) and skipped`;
+  if (fastpath.missed !== 0 && !tf) {
+    return `${insn}, but the guest ran it without RFLAGS.TF although userspace single-steps it (KVM_SET_GUEST_DEBUG's __kvm_set_rflags sets TF), so kvm_skip_emulated_instruction had no step to report`;
+  }
+  if (fastpath.missed === 0) {
+    const did = queued ? 'queued #DB(BS) for the guest' : 'exited to userspace with KVM_EXIT_DEBUG for a step';
+    return `userspace does not single-step vcpu${v} (and the guest never sets TF), yet the fast path that handled its WRMSR ${did}`;
+  }
+  if (exited) {
+    return `${insn}, and the fast path exited to userspace with another exit reason than KVM_EXIT_DEBUG: its single-step was not reported`;
+  }
+  return `${insn}, and the guest re-entered without its single-step: the fast path ignored kvm_skip_emulated_instruction's KVM_EXIT_DEBUG (EXIT_FASTPATH_REENTER_GUEST instead of EXIT_FASTPATH_EXIT_USERSPACE; fixed by f7f39c50edb9, 6.12)`;
+}
+
+/**
+ * The guest's WRMSR that the fast path completed (FASTPATH_EXIT): it VM-exited, so no hardware #DB
+ * follows it, and while userspace single-steps it owes userspace its step, which only KVM can report:
+ * kvm_skip_emulated_instruction returns KVM_EXIT_DEBUG (kvm_vcpu_do_singlestep) and the fast path must
+ * exit to userspace with it (EXIT_FASTPATH_EXIT_USERSPACE), as an emulated instruction's handler does.
+ * `exit` is what the fast path returned (a number: it exited to userspace); `dr6` is vcpu->arch.dr6
+ * before it ran, to recognise a #DB(BS) it queued for the guest instead; `tf` whether the guest ran
+ * the WRMSR with RFLAGS.TF (what kvm_skip_emulated_instruction tests), to say why a step was lost.
+ */
+export function fastpathStep(x: Executor, v: number, steps: boolean, exit: unknown, dr6: number, tf: boolean): void {
+  oweStep(x, v, 0);
+  const exited = typeof exit === 'number';
+  const reported = exit === KVM_EXIT_DEBUG;
+  const queued = !reported && handlerQueuedStep(x, v, dr6);
+  if (!steps && !reported && !queued) return;
+  fastpath.cpu = x.world.loadedOn[v] as number;
+  fastpath.vcpu = v;
+  fastpath.to = reported ? 'vmm' : 'guest';
+  fastpath.guest = steps && (reported || queued) ? DR_STEP : 0;
+  fastpath.vmm = fastpath.guest;
+  fastpath.spurious = steps ? 0 : DR_STEP;
+  fastpath.missed = steps && !reported && !queued ? DR_STEP : 0;
+  fastpath.why = fastpath.missed !== 0 || fastpath.spurious !== 0 ? fastpathWhy(v, exited, queued, tf) : undefined;
+  x.observeDelivery(fastpath);
+}
+
 /** The single-step hooks of the x86 models, around every guest instruction event. */
 export const singleStep: InstructionHooks = {
   before(x, v) {

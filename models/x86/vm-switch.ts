@@ -130,6 +130,8 @@ function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
 }
 
 const ARCH = VCPU_AREAS.indexOf('arch');
+/** vcpu->arch.dr6 of vCPU `v`. */
+export const archDr6 = (x: Executor, v: number): number => x.world.vcpuMem[(v * VCPU_AREAS.length + ARCH) * x.regs + DR6] as number;
 /** vcpu->arch.dr6 of the vCPU whose exit handler runs, as it was when the handler started (TRAPPED). */
 let dr6AtTrap = 0;
 /**
@@ -139,12 +141,12 @@ let dr6AtTrap = 0;
  * the value the guest wrote (kvm_set_dr stores its BS as written).
  */
 export function handlerQueuedStep(x: Executor, v: number, before = dr6AtTrap): boolean {
-  const now = x.world.vcpuMem[(v * VCPU_AREAS.length + ARCH) * x.regs + DR6] as number;
-  return (now & ~before & DR_STEP) !== 0;
+  return (archDr6(x, v) & ~before & DR_STEP) !== 0;
 }
 
 /**
- * ModelInstance.transition: VM entry on ENTERED/REENTERED, VM exit on GUEST_EXIT/TRAP/FASTPATH_EXIT.
+ * ModelInstance.transition: VM entry on ENTERED/REENTERED, VM exit on GUEST_EXIT/TRAP/FASTPATH_EXIT
+ * (FASTPATH_EXIT_USERSPACE, leaving the loop after a fast path, has no VM exit of its own: it happened at FASTPATH_EXIT).
  * After a full entry (ENTERED) the guest first re-executes a MOV DR its exit handler left pending; an
  * INIT (VCPU_RESET) drops it, as RIP then points elsewhere.
  */
@@ -170,7 +172,7 @@ export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: numbe
       x.world.vcpuGhost[g + VMM_DEBUG] = (x.world.vcpuGhost[g + VMM_DEBUG] as number) & ~VMM_DEBUG_STEP;
       x.world.vcpuGhost[g + STEP_OWED] = 0;
     }
-    if (event === trapped) dr6AtTrap = x.world.vcpuMem[(v * VCPU_AREAS.length + ARCH) * x.regs + DR6] as number;
+    if (event === trapped) dr6AtTrap = archDr6(x, v);
     if (cpu < 0) return;
     if (entries & (1 << event)) {
       vmEntry(x, v, cpu, vmx);

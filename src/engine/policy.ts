@@ -71,7 +71,9 @@ export interface Hooks<V = unknown, H = unknown> {
   /**
    * The guest exited for `reason` (one of EXIT_REASONS). Where the model has it (x86, ppc-booke),
    * the return value is the exit handler's: KVM_EXIT_DEBUG sends a debug exit to userspace; anything
-   * else (or nothing) resumes the guest's run loop.
+   * else (or nothing) resumes the guest's run loop. On x86, `reason` is `fastpath` when the run loop is
+   * left after a fast-path exit that asked to exit to userspace (the `fastpath` hook returned a number):
+   * the vendor's vcpu_run exit half already ran in that hook, no exit handler runs, the return value is ignored.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (void) is the common case and must type-check.
   guestExit?(k: HookContext<V, H>, reason: ExitReason | (string & {})): number | undefined | void;
@@ -88,8 +90,16 @@ export interface Hooks<V = unknown, H = unknown> {
   vcpuReset?(k: HookContext<V, H>): void;
   /** KVM_SET_GUEST_DEBUG; the return value is the ioctl's (0 or a negative errno). */
   setGuestDebug?(k: HookContext<V, H>, dbg: GuestDebug): number | undefined;
-  /** A fast-path exit handled with interrupts off, re-entering the guest without leaving the run loop (x86). */
-  fastpath?(k: HookContext<V, H>): void;
+  /**
+   * A fast-path exit handled with interrupts off (x86: the guest's WRMSR that handle_fastpath_set_msr_irqoff
+   * completes). Returning nothing (or anything but a number) re-enters the guest without leaving the run
+   * loop (EXIT_FASTPATH_REENTER_GUEST). Returning a number exits to userspace with that exit reason
+   * (EXIT_FASTPATH_EXIT_USERSPACE, 6.12+; KVM_EXIT_DEBUG when skipping the instruction reported its
+   * single-step): the run loop's exit path then runs as guestExit(k, 'fastpath'), whose return value is
+   * not used (no exit handler runs), and KVM_RUN returns.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (void) is the common case and must type-check.
+  fastpath?(k: HookContext<V, H>): number | undefined | void;
   /**
    * A host register access that traps to the hypervisor (e.g. ARMv7 HDCR.TDA left set while the host
    * runs): emulate it. `k.vcpu` is the vCPU loaded on the CPU, or undefined when none is.

@@ -28,6 +28,7 @@ export type VcpuLifecycleEvent =
         | 'VCPU_RESET'
         | 'FASTPATH_EXIT'
         | 'REENTERED'
+        | 'FASTPATH_EXIT_USERSPACE'
         | 'HYP_READ_REG'
         | 'HYP_WRITE_REG'
         | 'RUN_RETURN';
@@ -43,7 +44,10 @@ export interface VcpuLifecycleOptions {
   /**
    * Whether some exits are handled on a fast path (x86 EXIT_FASTPATH_REENTER_GUEST): the exit's
    * `fastpath` hook runs with interrupts off in the `fastpath` state and the guest is re-entered
-   * without leaving the inner run loop, so neither guestExit nor guestEnter runs.
+   * (REENTERED) without leaving the inner run loop, so neither guestExit nor guestEnter runs. When the
+   * fast path asks to exit to userspace instead (x86 EXIT_FASTPATH_EXIT_USERSPACE, 6.12+),
+   * FASTPATH_EXIT_USERSPACE leaves the loop through the normal exit path: `fastpath` -> `exiting`
+   * running guestExit (reason `fastpath`: no exit handler runs), then EXITED as after any exit.
    */
   readonly fastPath?: boolean;
   /**
@@ -129,7 +133,17 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
           ...(options.fastPath ? { FASTPATH_EXIT: { target: 'fastpath' as const, actions: 'fastpath' as const } } : {}),
         },
       },
-      ...(options.fastPath ? { fastpath: { meta: { cpu: options.switchContext }, on: { REENTERED: 'guest' } } } : {}),
+      ...(options.fastPath
+        ? {
+            fastpath: {
+              meta: { cpu: options.switchContext },
+              on: {
+                REENTERED: 'guest' as const,
+                FASTPATH_EXIT_USERSPACE: { target: 'exiting' as const, actions: 'guestExit' as const },
+              },
+            },
+          }
+        : {}),
       exiting: {
         meta: { cpu: options.switchContext },
         on: { EXITED: options.runLoop ? 'trapped' : 'loaded', TRAPPED: { target: 'trapped', actions: 'trap' } },

@@ -38,6 +38,7 @@ import {
   emulatedStepLost,
   emulatedStepWithoutTf,
   exitsNotRearmed,
+  fastpathStepIgnored,
   generalDetectNotEmulated,
   hostAddressesNotRestored,
   userspaceBreakpointsNotLoaded,
@@ -81,5 +82,6 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
     [emulatedStepInjected(id), {}] as const,
     [emulatedStepWithoutTf(id), {}] as const,
     [emulatedStepEarly(id), {}] as const,
+    [fastpathStepIgnored(id), {}] as const,
   ]),
 ];

@@ -47,9 +47,20 @@ describe('x86-vmx 5.10 as a user policy', () => {
   it('explore: the host DEBUGCTL snapshot of vmx_vcpu_load is stale after an interrupt (fixed in 6.14)', async () => {
     const r = await cli('explore', VMX, '--depth', '5', '--continue');
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/violated 1 invariant \(--continue\): host-breakpoints-preserved/);
+    expect(r.out).toMatch(/violated 2 invariants \(--continue\): host-breakpoints-preserved, debug-status-consumed/);
     expect(r.out).toMatch(/State 2: RUN_LOOP_IRQ \{ vcpu: 0, change: debugctl-LBR \}/);
     expect(r.out).toMatch(/cpu0 runs host code with IA32_DEBUGCTL = 0x0; the host's value is 0x1/);
+  });
+
+  it('explore: a single-stepped fast-path WRMSR loses its step (handle_fastpath_set_msr_irqoff ignored the skip; fixed in 6.12)', async () => {
+    const r = await cli('explore', VMX, '--depth', '5', '--continue');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/ 2 +debug-status-consumed +4 +FASTPATH_EXIT +after the event/);
+    expect(r.out).toMatch(/State 2: VMM_SET_GUEST_DEBUG \{ vcpu: 0, enable: on, useHw: off, singleStep: on, bps: none \}/);
+    expect(r.out).toMatch(/State 4: FASTPATH_EXIT \{ vcpu: 0 \} +<== debug-status-consumed broke here/);
+    expect(r.out).toContain(
+      "debug-status-consumed: DR6[BS] on cpu0 never reached userspace: vcpu0's WRMSR was handled on the fast path (handle_fastpath_set_msr_irqoff) and skipped, and the guest re-entered without its single-step: the fast path ignored kvm_skip_emulated_instruction's KVM_EXIT_DEBUG (EXIT_FASTPATH_REENTER_GUEST instead of EXIT_FASTPATH_EXIT_USERSPACE; fixed by f7f39c50edb9, 6.12)",
+    );
   });
 
   it('check --seed 1: FREEZE_IN_SMM lost (6.17), the DEBUGCTL snapshot (6.14), the re-executed MOV DR (unfixed)', async () => {
@@ -57,6 +68,7 @@ describe('x86-vmx 5.10 as a user policy', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/guest-isolation: vcpu0 runs on cpu0 with IA32_DEBUGCTL = 0x0; the host-owned bits 0x4000 must stay/);
     expect(r.out).toMatch(/ 3 +host-breakpoints-preserved +4 +GUEST_EXIT +after the event +IA32_DEBUGCTL/);
+    expect(r.out).toMatch(/ 4 +debug-status-consumed +4 +FASTPATH_EXIT +after the event/);
     expect(r.out).toMatch(/userspace-debug-honored +7 +RUN_LOOP_IRQ +after the event +DR0/);
   });
 });
@@ -97,5 +109,13 @@ describe('5.15 where it differs (x86-5.15.ts): the guest DR6 load moved into vmx
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/no-stale-read +5 +FASTPATH_EXIT +after the event +DR6/);
     expect(r.out).toMatch(/no-stale-read: vcpu0 reads DR6 untrapped on cpu0 and would see 0xffff0ff0; its value is 0xffff0ff1/);
+  });
+
+  // handle_fastpath_set_msr_irqoff still ignored the skip's KVM_EXIT_DEBUG (until f7f39c50edb9, 6.12), now on both vendors.
+  it.each(['vmx', 'svm', 'svmDebugctlFixed'])('%s: a single-stepped fast-path WRMSR loses its step (explore --depth 5)', async (which) => {
+    const r = await cli('explore', `./test/fixtures/eras/x86-5.15.ts#${which}`, '--depth', '5', '--continue');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/debug-status-consumed +4 +FASTPATH_EXIT +after the event/);
+    expect(r.out).toMatch(/debug-status-consumed: DR6\[BS\] on cpu0 never reached userspace: vcpu0's WRMSR was handled on the fast path/);
   });
 });

@@ -16,6 +16,7 @@ import {
   kvm_complete_insn_gp,
   kvm_emulate_msr,
   kvm_queue_db,
+  kvm_skip_emulated_instruction,
   kvm_update_dr7,
   kvm_update_dr0123,
 } from '../../models/x86/policies/kvm-x86.js';
@@ -196,5 +197,23 @@ export function emulatedStepInjected(arch: 'x86-vmx' | 'x86-svm'): Mutant {
     if (k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW_BP) return KVM_EXIT_DEBUG;
     kvm_queue_db(k, ops, DR_STEP);
     return undefined;
+  });
+}
+
+/**
+ * The fast path before 6.12 (f7f39c50edb9): handle_fastpath_set_msr_irqoff skips the WRMSR it handled
+ * with kvm_skip_emulated_instruction but ignores its result and returns EXIT_FASTPATH_REENTER_GUEST, so
+ * while userspace single-steps, the step that kvm_vcpu_do_singlestep set up (KVM_EXIT_DEBUG) is dropped
+ * and the guest runs on. Everything else as x86-lazy-2014-fixed.
+ */
+export function fastpathStepIgnored(arch: 'x86-vmx' | 'x86-svm'): Mutant {
+  const ops = opsOf(arch);
+  return mutant('fastpath-step-ignored', arch, {
+    ...lazyFixedHooks(ops),
+    fastpath(k) {
+      ops.run_exit(k);
+      kvm_skip_emulated_instruction(k, ops); // `if (!kvm_skip_emulated_instruction(vcpu))` missing
+      ops.run_enter(k, 0); // EXIT_FASTPATH_REENTER_GUEST
+    },
   });
 }

@@ -10,6 +10,7 @@ import type { TrapParams } from '../../../src/engine/policy.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, SLOTS } from '../registers.js';
 import {
+  handle_fastpath_set_msr_irqoff,
   hw_breakpoint_restore,
   type KvmX86Ops,
   kvm_emulate_msr,
@@ -52,7 +53,7 @@ export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
       ops.debugctl_enter(k, run_flags);
     },
     guestExit(k: X86Context, reason: string) {
-      ops.debugctl_exit(k);
+      if (reason !== 'fastpath') ops.debugctl_exit(k); // after a fast path exiting to userspace, done there
       if (guestOwns(k)) {
         for (let i = 0; i < SLOTS; i++) k.vcpu.arch[DR(i)] = k.hw.read(DR(i));
         k.vcpu.arch[DR6] = vmx ? k.hw.read(DR6) : (k.vcpu.vmcs[DR6] as number);
@@ -64,7 +65,11 @@ export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
     },
     fastpath(k: X86Context) {
       ops.debugctl_exit(k);
+      // handle_fastpath_set_msr_irqoff as upstream (6.12+): its single-step exits to userspace.
+      const exit = handle_fastpath_set_msr_irqoff(k, ops);
+      if (exit !== undefined) return exit;
       ops.debugctl_enter(k, 0);
+      return undefined;
     },
   };
 }

@@ -165,6 +165,13 @@ export function kvm_skip_emulated_instruction(k: X86Context, ops: KvmX86Ops): nu
   return rflags & X86_EFLAGS_TF ? kvm_vcpu_do_singlestep(k, ops) : undefined;
 }
 
+/**
+ * handle_fastpath_set_msr_irqoff (6.12+) once its WRMSR (TSC deadline, x2APIC ICR: not modelled) is
+ * handled: skip it, and KVM_EXIT_DEBUG when kvm_skip_emulated_instruction returned 0 (the step of a
+ * userspace single-step): EXIT_FASTPATH_EXIT_USERSPACE (f7f39c50edb9). Undefined: EXIT_FASTPATH_REENTER_GUEST.
+ */
+export const handle_fastpath_set_msr_irqoff = (k: X86Context, ops: KvmX86Ops): number | undefined => kvm_skip_emulated_instruction(k, ops);
+
 /** kvm_complete_insn_gp(vcpu, 0): the modelled accesses never #GP, so the instruction is skipped. */
 export const kvm_complete_insn_gp = (k: X86Context, ops: KvmX86Ops): number | undefined => kvm_skip_emulated_instruction(k, ops);
 

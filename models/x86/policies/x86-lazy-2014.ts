@@ -10,6 +10,7 @@ import { ERA_6_13, ERA_6_17 } from '../eras.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL } from '../registers.js';
 import {
+  handle_fastpath_set_msr_irqoff,
   type KvmX86Ops,
   kvm_arch_vcpu_ioctl_set_guest_debug,
   kvm_emulate_msr,
@@ -39,14 +40,20 @@ export function lazyHooks(ops: KvmX86Ops): X86Hooks {
   return {
     guestEnter: (k) => load_guest_debug_regs(k, ops),
     guestExit(k, reason) {
-      ops.run_exit(k);
+      // After a fast path that exits to userspace, vcpu_run's exit half already ran (in `fastpath`).
+      if (reason !== 'fastpath') ops.run_exit(k);
       put_guest_debug_regs(k, ops);
       return reason === 'debug' ? ops.handle_db(k) : undefined;
     },
     fastpath(k) {
-      // EXIT_FASTPATH_REENTER_GUEST: vcpu_run returns and is called again with run_flags = 0.
+      // vcpu_run's exit half, then vmx/svm_exit_handlers_fastpath -> handle_fastpath_set_msr_irqoff.
       ops.run_exit(k);
+      const exit = handle_fastpath_set_msr_irqoff(k, ops);
+      // EXIT_FASTPATH_EXIT_USERSPACE: vcpu_enter_guest leaves its loop (guestExit(k, 'fastpath')) and returns 0.
+      if (exit !== undefined) return exit;
+      // EXIT_FASTPATH_REENTER_GUEST: vcpu_run is called again with run_flags = 0.
       ops.run_enter(k, 0);
+      return undefined;
     },
     vcpuLoad(k) {
       if (k.host.era >= ERA_6_13) ops.vcpu_load_6_13(k);
