@@ -17,7 +17,7 @@ import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/model-kit
 import { VCPU_GHOST } from './layout.js';
 import { RETRY } from './reexecute.js';
 import { DEBUGCTL, DR_STEP, DR6, describeDr6, RFLAGS, X86_EFLAGS_TF } from './registers.js';
-import { debugExit, handlerQueuedStep, KVM_EXIT_DEBUG } from './vm-switch.js';
+import { debugExit, handlerQueuedStep, KVM_EXIT_DEBUG, trapRanWithTf } from './vm-switch.js';
 
 const STEP_OWED = VCPU_GHOST.indexOf('stepOwed');
 
@@ -73,6 +73,9 @@ function emulatedWhy(x: Executor, v: number, reg: number, isWrite: boolean, done
   const insn = instructionName(x, reg, isWrite);
   const did = queued ? 'queued #DB(BS) for the guest' : 'returned KVM_EXIT_DEBUG for a step';
   if (!done) return `the exit handler left vcpu${v}'s ${insn} to run again (not executed, so not stepped), yet ${did}`;
+  if (emulated.missed !== 0 && !trapRanWithTf()) {
+    return `vcpu${v}'s ${insn} trapped and KVM emulated it, but the guest ran it without RFLAGS.TF although userspace single-steps it (KVM_SET_GUEST_DEBUG's __kvm_set_rflags sets TF), so kvm_skip_emulated_instruction had no step to report`;
+  }
   if (emulated.missed !== 0) {
     return `vcpu${v}'s ${insn} trapped and KVM emulated it, but the exit handler skipped it and resumed the guest without its single-step (kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep returns KVM_EXIT_DEBUG while KVM_GUESTDBG_SINGLESTEP is set)`;
   }

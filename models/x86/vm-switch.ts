@@ -35,6 +35,7 @@ import {
   VM_ENTRY_LOAD_DEBUG_CONTROLS,
   VM_EXIT_SAVE_DEBUG_CONTROLS,
   X86_EFLAGS_FIXED,
+  X86_EFLAGS_TF,
 } from './registers.js';
 
 /** run->exit_reason KVM_EXIT_DEBUG (uapi/linux/kvm.h): what guestExit returns for a #DB that goes to userspace. */
@@ -134,6 +135,10 @@ const ARCH = VCPU_AREAS.indexOf('arch');
 export const archDr6 = (x: Executor, v: number): number => x.world.vcpuMem[(v * VCPU_AREAS.length + ARCH) * x.regs + DR6] as number;
 /** vcpu->arch.dr6 of the vCPU whose exit handler runs, as it was when the handler started (TRAPPED). */
 let dr6AtTrap = 0;
+/** Whether the guest ran the trapped instruction with RFLAGS.TF (GUEST_RFLAGS / save.rflags at TRAPPED). */
+let tfAtTrap = false;
+/** Whether the guest ran the instruction whose exit handler runs with RFLAGS.TF: what kvm_skip_emulated_instruction tests. */
+export const trapRanWithTf = (): boolean => tfAtTrap;
 /**
  * Whether the exit handler that just ran for vCPU `v` set DR6.BS in vcpu->arch.dr6: the payload of a
  * #DB(BS) it queued for the guest (kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS), applied at once here).
@@ -172,7 +177,10 @@ export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: numbe
       x.world.vcpuGhost[g + VMM_DEBUG] = (x.world.vcpuGhost[g + VMM_DEBUG] as number) & ~VMM_DEBUG_STEP;
       x.world.vcpuGhost[g + STEP_OWED] = 0;
     }
-    if (event === trapped) dr6AtTrap = archDr6(x, v);
+    if (event === trapped) {
+      dr6AtTrap = archDr6(x, v);
+      tfAtTrap = ((x.world.vcpuMem[vmcsBase(x, v) + RFLAGS] as number) & X86_EFLAGS_TF) !== 0;
+    }
     if (cpu < 0) return;
     if (entries & (1 << event)) {
       vmEntry(x, v, cpu, vmx);
