@@ -141,29 +141,6 @@ describe('5.10 leaves userspace PSTATE.SS to the guest (34fbdee086cf fixed it)',
   });
 });
 
-describe('5.15 (the PC increment deferred to the next entry) on nVHE', () => {
-  const V515 = 'test/fixtures/eras/arm64-nvhe-5.15.ts';
-
-  it('reports the emulated instruction now, and loses the step of an interrupt taken in Active-pending (370531d1e95b fixed it)', {
-    timeout: T,
-  }, async () => {
-    const { code, report } = await run('check', V515, '--gdb', '1', '--seed', '1');
-    expect(code).toBe(1);
-    expect(report.invariant).toBe('debug-status-consumed');
-    // 5.10's 6-event loss (trapped access, enter, next instruction) is not 5.15's: an interrupt exit comes between.
-    expect(events(report)).toEqual([
-      'VCPU_LOAD',
-      'VMM_SET_GUEST_DEBUG',
-      'GUEST_ENTER',
-      'GUEST_READ',
-      'GUEST_ENTER',
-      'GUEST_EXIT',
-      'GUEST_ENTER',
-      'GUEST_READ',
-    ]);
-  });
-});
-
 describe('the same 8 events on VHE (test/fixtures/eras/traces/vhe-5.10-pstate-ss.json, found on nVHE)', () => {
   const TRACE = 'test/fixtures/eras/traces/vhe-5.10-pstate-ss.json';
   const dir = mkdtempSync(join(tmpdir(), 'ws-era-'));
