@@ -48,7 +48,8 @@ export function oweStep(x: Executor, v: number, owed: number): void {
   x.mutations++;
 }
 
-const emulated: DeliveryObservation = {
+/** The step of an instruction KVM completed itself (emulated after a trap, or on the fast path): one observation for both. */
+const skipped: DeliveryObservation = {
   cpu: 0,
   vcpu: 0,
   to: 'vmm',
@@ -62,6 +63,27 @@ const emulated: DeliveryObservation = {
   describe: describeDr6,
 };
 
+/** Why a step was lost when the guest ran the instruction without TF: the cause is KVM_SET_GUEST_DEBUG, not the skip. */
+const NO_TF =
+  "the guest ran it without RFLAGS.TF although userspace single-steps it (KVM_SET_GUEST_DEBUG's __kvm_set_rflags sets TF), so kvm_skip_emulated_instruction had no step to report";
+
+/**
+ * Fills `skipped` with the step of vCPU `v`'s instruction that KVM completed and skipped on `cpu`: `owed`
+ * to userspace (it single-steps), `reported` (KVM_EXIT_DEBUG) or `queued` (#DB(BS) for the guest), else
+ * lost. Whether the outcome is a finding (lost or spurious), whose `why` the caller then builds.
+ */
+function skippedStep(cpu: number, v: number, owed: boolean, reported: boolean, queued: boolean): boolean {
+  skipped.cpu = cpu;
+  skipped.vcpu = v;
+  skipped.to = reported ? 'vmm' : 'guest';
+  // Reported or queued: userspace's step (or a spurious one). Neither: lost, delivered to nobody.
+  skipped.guest = owed && (reported || queued) ? DR_STEP : 0;
+  skipped.vmm = skipped.guest;
+  skipped.spurious = owed ? 0 : DR_STEP;
+  skipped.missed = owed && !reported && !queued ? DR_STEP : 0;
+  return skipped.missed !== 0 || skipped.spurious !== 0;
+}
+
 /** The guest instruction vCPU `v` trapped on: a MOV to or from DRn, or RDMSR/WRMSR of IA32_DEBUGCTL. */
 function instructionName(x: Executor, reg: number, isWrite: boolean): string {
   if (reg === DEBUGCTL) return `${isWrite ? 'WRMSR' : 'RDMSR'} of IA32_DEBUGCTL`;
@@ -73,10 +95,8 @@ function emulatedWhy(x: Executor, v: number, reg: number, isWrite: boolean, done
   const insn = instructionName(x, reg, isWrite);
   const did = queued ? 'queued #DB(BS) for the guest' : 'returned KVM_EXIT_DEBUG for a step';
   if (!done) return `the exit handler left vcpu${v}'s ${insn} to run again (not executed, so not stepped), yet ${did}`;
-  if (emulated.missed !== 0 && !trapRanWithTf()) {
-    return `vcpu${v}'s ${insn} trapped and KVM emulated it, but the guest ran it without RFLAGS.TF although userspace single-steps it (KVM_SET_GUEST_DEBUG's __kvm_set_rflags sets TF), so kvm_skip_emulated_instruction had no step to report`;
-  }
-  if (emulated.missed !== 0) {
+  if (skipped.missed !== 0 && !trapRanWithTf()) return `vcpu${v}'s ${insn} trapped and KVM emulated it, but ${NO_TF}`;
+  if (skipped.missed !== 0) {
     return `vcpu${v}'s ${insn} trapped and KVM emulated it, but the exit handler skipped it and resumed the guest without its single-step (kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep returns KVM_EXIT_DEBUG while KVM_GUESTDBG_SINGLESTEP is set)`;
   }
   return queued
@@ -106,28 +126,16 @@ function emulatedStep(x: Executor, v: number, steps: boolean, reg: number, isWri
     x.fire(v, x.lifecycleEvent('EXITED'));
     if (x.violation) return;
   }
-  emulated.cpu = cpu;
-  emulated.vcpu = v;
-  emulated.to = reported ? 'vmm' : 'guest';
-  // Reported or queued: userspace's step (or a spurious one). Neither: lost, delivered to nobody.
-  emulated.guest = owed && (reported || queued) ? DR_STEP : 0;
-  emulated.vmm = emulated.guest;
-  emulated.spurious = owed ? 0 : DR_STEP;
-  emulated.missed = owed && !reported && !queued ? DR_STEP : 0;
-  emulated.why = emulated.missed !== 0 || emulated.spurious !== 0 ? emulatedWhy(x, v, reg, isWrite, done, queued) : undefined;
-  x.observeDelivery(emulated);
+  skipped.why = skippedStep(cpu, v, owed, reported, queued) ? emulatedWhy(x, v, reg, isWrite, done, queued) : undefined;
+  x.observeDelivery(skipped);
   if (!x.violation && reported) x.settle(cpu);
 }
-
-const fastpath: DeliveryObservation = { ...emulated };
 
 /** Why a fast-path WRMSR's step is a finding (built only then). */
 function fastpathWhy(v: number, exited: boolean, queued: boolean, tf: boolean): string {
   const insn = `vcpu${v}'s WRMSR was handled on the fast path (handle_fastpath_set_msr_irqoff) and skipped`;
-  if (fastpath.missed !== 0 && !tf) {
-    return `${insn}, but the guest ran it without RFLAGS.TF although userspace single-steps it (KVM_SET_GUEST_DEBUG's __kvm_set_rflags sets TF), so kvm_skip_emulated_instruction had no step to report`;
-  }
-  if (fastpath.missed === 0) {
+  if (skipped.missed !== 0 && !tf) return `${insn}, but ${NO_TF}`;
+  if (skipped.missed === 0) {
     const did = queued ? 'queued #DB(BS) for the guest' : 'exited to userspace with KVM_EXIT_DEBUG for a step';
     return `userspace does not single-step vcpu${v} (and the guest never sets TF), yet the fast path that handled its WRMSR ${did}`;
   }
@@ -152,15 +160,9 @@ export function fastpathStep(x: Executor, v: number, steps: boolean, exit: unkno
   const reported = exit === KVM_EXIT_DEBUG;
   const queued = !reported && handlerQueuedStep(x, v, dr6);
   if (!steps && !reported && !queued) return;
-  fastpath.cpu = x.world.loadedOn[v] as number;
-  fastpath.vcpu = v;
-  fastpath.to = reported ? 'vmm' : 'guest';
-  fastpath.guest = steps && (reported || queued) ? DR_STEP : 0;
-  fastpath.vmm = fastpath.guest;
-  fastpath.spurious = steps ? 0 : DR_STEP;
-  fastpath.missed = steps && !reported && !queued ? DR_STEP : 0;
-  fastpath.why = fastpath.missed !== 0 || fastpath.spurious !== 0 ? fastpathWhy(v, exited, queued, tf) : undefined;
-  x.observeDelivery(fastpath);
+  const cpu = x.world.loadedOn[v] as number;
+  skipped.why = skippedStep(cpu, v, steps, reported, queued) ? fastpathWhy(v, exited, queued, tf) : undefined;
+  x.observeDelivery(skipped);
 }
 
 /** The single-step hooks of the x86 models, around every guest instruction event. */
