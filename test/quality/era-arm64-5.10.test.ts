@@ -9,22 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../cli-harness.js';
+import { events, run, T } from './era-harness.js';
 
 const NVHE = 'test/fixtures/eras/arm64-nvhe-5.10.ts';
 const VHE = 'test/fixtures/eras/arm64-vhe-5.10.ts';
 const NVHE_Y = 'test/fixtures/eras/arm64-nvhe-5.10-later-fixes.ts';
 const VHE_Y = 'test/fixtures/eras/arm64-vhe-5.10-later-fixes.ts';
-
-type Step = { event: string; reg?: string; value?: string | number; singleStep?: string; enable?: string };
-type Report = { verdict: string; invariant: string | null; config: Record<string, number>; trace: Step[] };
-
-async function run(...argv: string[]): Promise<{ code: number; report: Report }> {
-  const r = await cli(...argv, '--json', '--quiet');
-  return { code: r.code, report: JSON.parse(r.out) as Report };
-}
-/** Generous: each case runs the CLI, which loads the policy file in a worker, on 2 shared cores. */
-const T = 180_000;
-const events = (r: Report): string[] => r.trace.map((s) => s.event);
 
 describe.each([
   ['nVHE', NVHE, NVHE_Y],

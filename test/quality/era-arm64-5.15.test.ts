@@ -11,22 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../cli-harness.js';
+import { events, type Report, run, T } from './era-harness.js';
 
 const NVHE = 'test/fixtures/eras/arm64-nvhe-5.15.ts';
 const VHE = 'test/fixtures/eras/arm64-vhe-5.15.ts';
 const NVHE_510Y = 'test/fixtures/eras/arm64-nvhe-5.10-later-fixes.ts';
 const VHE_510Y = 'test/fixtures/eras/arm64-vhe-5.10-later-fixes.ts';
-
-type Step = { event: string; reg?: string; reason?: string; singleStep?: string };
-type Report = { verdict: string; invariant: string | null; config: Record<string, number>; trace: Step[] };
-
-async function run(...argv: string[]): Promise<{ code: number; report: Report }> {
-  const r = await cli(...argv, '--json', '--quiet');
-  return { code: r.code, report: JSON.parse(r.out) as Report };
-}
-/** Generous: each case runs the CLI, which loads the policy file in a worker, on 2 shared cores. */
-const T = 180_000;
-const events = (r: Report): string[] => r.trace.map((s) => s.event);
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-era515-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,6 +64,16 @@ describe.each([
   });
 });
 
+/** `check --gdb 1 --seed <seed>` on `file`, which loses the step userspace is owed: exit 1, debug-status-consumed. */
+async function lostStep(file: string, seed: string): Promise<Report> {
+  const { code, report } = await run('check', file, '--gdb', '1', '--seed', seed);
+  expect(code).toBe(1);
+  expect(report.invariant).toBe('debug-status-consumed');
+  return report;
+}
+/** How every lost step below begins: userspace single-steps the vCPU and KVM_RUN enters the guest. */
+const STEPPING = ['VCPU_LOAD', 'VMM_SET_GUEST_DEBUG', 'GUEST_ENTER'];
+
 describe('5.15: the step of an emulated instruction', () => {
   it("is reported on 5.10.y's 6 events, which lose it on 5.10.y (kvm_skip_instr in the host): the increment now comes after kvm_arm_setup_debug", {
     timeout: T,
@@ -92,20 +92,9 @@ describe('5.15: the step of an emulated instruction', () => {
   it('is lost on nVHE when an interrupt exit comes while it is Active-pending (8 events; 370531d1e95b fixed it)', {
     timeout: T,
   }, async () => {
-    const { code, report } = await run('check', NVHE, '--gdb', '1', '--seed', '1');
-    expect(code).toBe(1);
+    const report = await lostStep(NVHE, '1');
     expect(report.config['debug-abi']).toBe(2015);
-    expect(report.invariant).toBe('debug-status-consumed');
-    expect(events(report)).toEqual([
-      'VCPU_LOAD',
-      'VMM_SET_GUEST_DEBUG',
-      'GUEST_ENTER',
-      'GUEST_READ',
-      'GUEST_ENTER',
-      'GUEST_EXIT',
-      'GUEST_ENTER',
-      'GUEST_READ',
-    ]);
+    expect(events(report)).toEqual([...STEPPING, 'GUEST_READ', 'GUEST_ENTER', 'GUEST_EXIT', 'GUEST_ENTER', 'GUEST_READ']);
     expect(report.trace[1]?.singleStep).toBe('on');
     expect(report.trace[5]?.reason).toBe('irq');
   });
@@ -115,18 +104,8 @@ describe('5.15: the step of an emulated instruction', () => {
   }, async () => {
     // 370531d1e95b's own case: the step is Active-pending (PSTATE.SS = 0) at an interrupt exit, and the
     // next kvm_arm_setup_debug sets PSTATE.SS again, so the guest runs one more instruction unreported.
-    const { code, report } = await run('check', NVHE, '--gdb', '1', '--seed', '2');
-    expect(code).toBe(1);
-    expect(report.invariant).toBe('debug-status-consumed');
-    expect(events(report)).toEqual([
-      'VCPU_LOAD',
-      'VMM_SET_GUEST_DEBUG',
-      'GUEST_ENTER',
-      'GUEST_EXECUTE',
-      'GUEST_EXIT',
-      'GUEST_ENTER',
-      'GUEST_READ',
-    ]);
+    const report = await lostStep(NVHE, '2');
+    expect(events(report)).toEqual([...STEPPING, 'GUEST_EXECUTE', 'GUEST_EXIT', 'GUEST_ENTER', 'GUEST_READ']);
     expect(report.trace[4]?.reason).toBe('irq');
   });
 
@@ -156,19 +135,8 @@ describe('5.15: the step of an emulated instruction', () => {
   it('is lost on VHE when KVM_RUN returns before the next entry: out: commits the increment (PSTATE.SS = 0), the next KVM_RUN sets PSTATE.SS again (6.1-6.13 too)', {
     timeout: T,
   }, async () => {
-    const { code, report } = await run('check', VHE, '--gdb', '1', '--seed', '1');
-    expect(code).toBe(1);
-    expect(report.invariant).toBe('debug-status-consumed');
-    expect(events(report)).toEqual([
-      'VCPU_LOAD',
-      'VMM_SET_GUEST_DEBUG',
-      'GUEST_ENTER',
-      'GUEST_READ',
-      'RUN_RETURN',
-      'VCPU_LOAD',
-      'GUEST_ENTER',
-      'GUEST_READ',
-    ]);
+    const report = await lostStep(VHE, '1');
+    expect(events(report)).toEqual([...STEPPING, 'GUEST_READ', 'RUN_RETURN', 'VCPU_LOAD', 'GUEST_ENTER', 'GUEST_READ']);
     // 370531d1e95b decides Active-pending at the exit, before out: commits the increment: 6.1-6.13 lose it too.
     const as2022 = await savedTrace(VHE, 'vhe-run-return-as-2022', { policy: 'arm64-guestdbg-2022' });
     const v61 = await cli('replay', as2022);
