@@ -6,7 +6,7 @@
  * (as before 6.12) re-enters and the step is lost: found by `check` and `explore`, on VMX and SVM.
  */
 import { describe, expect, it } from 'vitest';
-import { ERA_5_10 } from '../../models/x86/eras.js';
+import { ERA_5_7, ERA_5_10 } from '../../models/x86/eras.js';
 import { x86Svm, x86Vmx } from '../../models/x86/model.js';
 import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { kvm_skip_emulated_instruction } from '../../models/x86/policies/kvm-x86.js';
@@ -177,6 +177,28 @@ describe('5.10 SVM: the fast path goes on through handle_exit (--x86-era 3)', ()
     expectPolicy(x86EagerSvm).toHoldOn(trace, { config });
     // In the eras that re-enter inside the loop, the guest is still running after FASTPATH_EXIT: no GUEST_ENTER.
     expect(() => expectPolicy(x86EagerSvm).toHoldOn(trace, { invariants: ['policy-total'] })).toThrow(TraceDiverged);
+  });
+
+  it('the exit path runs after the fast path: skipping it there leaves the host without its breakpoints', () => {
+    // vcpu_enter_guest's code after kvm_x86_ops.run (hw_breakpoint_restore) runs for a fast-path exit too.
+    const hooks = exitHandled.hooks;
+    const noExitPath = definePolicy({
+      name: 'fastpath-no-exit-path',
+      arch: 'x86-svm',
+      hooks: { ...hooks, guestExit: (k, reason) => (reason === 'fastpath' ? undefined : hooks.guestExit?.(k, reason)) },
+    });
+    const e = explore(noExitPath, { arch: x86Svm, invariants, depth: 5, config });
+    expect(e.violation?.invariant).toBe('host-breakpoints-preserved');
+    expect(e.violation?.message).toMatch(/cpu0 runs host code with DR7 = 0x400; the host's value is 0x402/);
+    expect(e.trace?.map((ev) => ev.event)).toEqual(['VCPU_LOAD', 'RUN_LOOP_IRQ', 'FASTPATH_EXIT']);
+    expectPolicy(exitHandled).toHoldOn(e.trace ?? [], { config });
+    // Where the fast path re-enters inside the loop (6.17), the same hooks never reach the host there.
+    expectPolicy(noExitPath).toHoldOn(e.trace ?? []);
+  });
+
+  it('only the era without a re-entry finds them: with no fast path (5.7) the mutant holds as eager does', () => {
+    const old = { 'x86-era': ERA_5_7 };
+    expect(check(exitHandled, { arch: x86Svm, invariants, seed: 1, runs: 300, config: old }).verdict).toBe('held');
   });
 
   it('the step is not lost where userspace gets it: the same trace single-stepped exits with KVM_EXIT_DEBUG', () => {
