@@ -67,6 +67,24 @@ describe('compiled x86 lifecycle table', () => {
     expect(arm64.states).not.toContain('fastpath');
     expect(arm64.events).not.toContain('FASTPATH_EXIT_USERSPACE');
   });
+
+  it('without an in-loop re-entry (5.10 SVM) goes on through the exit path and handle_exit: fastpath -> exiting -> trapped', () => {
+    // EXIT_FASTPATH_EXIT_HANDLED: vcpu_enter_guest's code after kvm_x86_ops.run (guestExit) ...
+    expect(table.states[table.next[at('fastpath', 'FASTPATH_EXIT_HANDLED')] as number]).toBe('exiting');
+    expect(HOOK_NAMES[table.hook[at('fastpath', 'FASTPATH_EXIT_HANDLED')] as number]).toBe('guestExit');
+    // ... then svm.c handle_exit's `if (exit_fastpath != EXIT_FASTPATH_NONE) return 1;`: no handler, no hook.
+    expect(table.states[table.next[at('exiting', 'FASTPATH_HANDLED')] as number]).toBe('trapped');
+    expect(table.hook[at('exiting', 'FASTPATH_HANDLED')]).toBe(-1);
+    expect(table.context[table.states.indexOf('trapped')]).toBe(0); // host: interrupts on again
+    // vcpu_run goes round: a full vcpu_enter_guest (guestEnter), not a re-entry inside the loop.
+    expect(table.states[table.next[at('trapped', 'GUEST_ENTER')] as number]).toBe('entering');
+    expect(HOOK_NAMES[table.hook[at('trapped', 'GUEST_ENTER')] as number]).toBe('guestEnter');
+    expect(table.next[at('guest', 'FASTPATH_EXIT_HANDLED')]).toBe(-1);
+    expect(table.next[at('fastpath', 'FASTPATH_HANDLED')]).toBe(-1);
+    const arm64 = compileLifecycle(arm64NvheLifecycle);
+    expect(arm64.events).not.toContain('FASTPATH_EXIT_HANDLED');
+    expect(arm64.events).not.toContain('FASTPATH_HANDLED');
+  });
 });
 
 describe('VMX entry and exit', () => {

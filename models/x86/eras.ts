@@ -16,15 +16,25 @@ export const ERA_6_13 = 1;
 export const ERA_5_7 = 2;
 /**
  * `--x86-era 3`: Linux 5.10 (LTS). Fast-path re-entry only on VMX (vmx_vcpu_run's `goto reenter_guest`;
- * svm_vcpu_run had none until the loop moved into vcpu_enter_guest), and VMX did not virtualise the
+ * svm_vcpu_run had none until the loop moved into vcpu_enter_guest): on SVM the fast path (the x2APIC ICR
+ * WRMSR, EXIT_FASTPATH_EXIT_HANDLED; its TSC-deadline case needs the VMX preemption timer) returns to
+ * vcpu_enter_guest, whose exit path and handle_exit run (svm.c handle_exit: `if (exit_fastpath !=
+ * EXIT_FASTPATH_NONE) return 1;`), and vcpu_run enters again through a full vcpu_enter_guest. VMX did not virtualise the
  * guest's IA32_DEBUGCTL: vmx_set_msr passed it to kvm_set_msr_common, which ignored LBR and BTF ("nop"),
  * and kvm_get_msr_common read it as 0 (guest LBR came in 5.12), so no one can set it. For policies
  * transliterated from 5.10 (its value is 3, after 5.7's, so the older values keep their meaning).
  */
 export const ERA_5_10 = 3;
 
-/** Whether the era's run loop can re-enter the guest from a fast-path exit on this vendor. */
-export const eraFastPath = (era: number, vmx: boolean): boolean => (era === ERA_5_10 ? vmx : era < ERA_5_7);
+/**
+ * How the era's run loop goes on after a fast-path exit on this vendor: `reenter` (EXIT_FASTPATH_REENTER_GUEST,
+ * 5.8+: re-entered inside the loop, no entry or exit path), `handle-exit` (5.10 SVM: svm_vcpu_run returns
+ * the fast path's result to vcpu_enter_guest, which runs its exit path and handle_exit, and vcpu_run enters
+ * again; openharmony/kernel_linux_5.10 svm.c @18459f50, x86.c @001420d1), or `none` (5.7: no FASTPATH_EXIT).
+ */
+export type EraFastPath = 'none' | 'reenter' | 'handle-exit';
+export const eraFastPath = (era: number, vmx: boolean): EraFastPath =>
+  era === ERA_5_10 ? (vmx ? 'reenter' : 'handle-exit') : era < ERA_5_7 ? 'reenter' : 'none';
 /** Whether the guest (WRMSR) and userspace (KVM_SET_MSRS) can set IA32_DEBUGCTL on VMX in this era: from 5.12 on. */
 export const eraVmxGuestDebugctl = (era: number): boolean => era < ERA_5_7;
 
@@ -33,7 +43,7 @@ export const X86_ERA_DESCRIPTION =
   "KVM's era: 0 = Linux 6.17 (host DEBUGCTL snapshot after local_irq_disable() and SVM's DEBUGCTL switch by hand without LBRV, both 6.14 'KVM: SVM: Fix DEBUGCTL bugs'; VMX keeps the host's FREEZE_IN_SMM, 6b1dd26544d0, 6.17; fast-path re-entry); " +
   '1 = Linux 6.13 (VMX snapshots the host DEBUGCTL in vmx_vcpu_load; SVM leaves DEBUGCTL to LBRV; no host-owned DEBUGCTL bits); ' +
   "2 = Linux 5.7 (as 1, and no EXIT_FASTPATH_REENTER_GUEST, so no FASTPATH_EXIT; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes as in 5.10, so none are generated; for policies transliterated from that code: the built-in ones are 6.13/6.17 code); " +
-  "3 = Linux 5.10 (as 1; FASTPATH_EXIT on VMX only, vmx_vcpu_run's reenter_guest; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes, kvm_set_msr_common 'nop' before 5.12's guest LBR, so none are generated; for policies transliterated from 5.10)";
+  "3 = Linux 5.10 (as 1; FASTPATH_EXIT re-enters on VMX only, vmx_vcpu_run's reenter_guest; on SVM it goes through vcpu_enter_guest's exit path and handle_exit, which returns 1 for a fast-path exit, and the run loop enters again; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes, kvm_set_msr_common 'nop' before 5.12's guest LBR, so none are generated; for policies transliterated from 5.10)";
 
 /** KVM_DEBUGREG_* (kvm_host.h enum switch_db_regs) as each era defines them; bit 2 changed meaning. */
 export const KVM_DEBUGREG_FLAGS = {

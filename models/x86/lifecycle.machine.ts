@@ -10,7 +10,11 @@
  * reported userspace's single-step, kvm_skip_emulated_instruction -> KVM_EXIT_DEBUG), vcpu_enter_guest
  * breaks out of the loop and runs the code after it, as an exit does, then returns 0 without calling
  * handle_exit: FASTPATH_EXIT_USERSPACE goes from `fastpath` to `exiting` running guestExit (reason
- * `fastpath`), and EXITED to `loaded`. A #DB is always intercepted: an exit with reason
+ * `fastpath`), and EXITED to `loaded`. Linux 5.10's SVM had no in-loop re-entry: svm_vcpu_run returned
+ * the fast path's EXIT_FASTPATH_EXIT_HANDLED to vcpu_enter_guest, which ran its exit path and
+ * handle_exit (`if (exit_fastpath != EXIT_FASTPATH_NONE) return 1;`), and vcpu_run entered again:
+ * FASTPATH_EXIT_HANDLED goes from `fastpath` to `exiting` running guestExit (reason `fastpath`), and
+ * FASTPATH_HANDLED to `trapped` with no hook, where GUEST_ENTER is the next run. A #DB is always intercepted: an exit with reason
  * `debug` that returns to userspace (KVM_EXIT_DEBUG) or re-enters after injecting it. An exit handler
  * that ends KVM_RUN itself (the single-step of the instruction it emulated: kvm_skip_emulated_instruction
  * -> kvm_vcpu_do_singlestep returns 0 with KVM_EXIT_DEBUG) goes from `trapped` to `loaded` by EXITED.

@@ -132,7 +132,7 @@ function emulatedStep(x: Executor, v: number, steps: boolean, reg: number, isWri
 }
 
 /** Why a fast-path WRMSR's step is a finding (built only then). */
-function fastpathWhy(v: number, exited: boolean, queued: boolean, tf: boolean): string {
+function fastpathWhy(v: number, exited: boolean, queued: boolean, tf: boolean, handleExit: boolean): string {
   const insn = `vcpu${v}'s WRMSR was handled on the fast path (handle_fastpath_set_msr_irqoff) and skipped`;
   if (skipped.missed !== 0 && !tf) return `${insn}, but ${NO_TF}`;
   if (skipped.missed === 0) {
@@ -141,6 +141,9 @@ function fastpathWhy(v: number, exited: boolean, queued: boolean, tf: boolean): 
   }
   if (exited) {
     return `${insn}, and the fast path exited to userspace with another exit reason than KVM_EXIT_DEBUG: its single-step was not reported`;
+  }
+  if (handleExit) {
+    return `${insn}, and the run loop entered the guest again without its single-step: the fast path ignored kvm_skip_emulated_instruction's KVM_EXIT_DEBUG (EXIT_FASTPATH_EXIT_HANDLED), and handle_exit returned 1 for the fast-path exit (fixed by f7f39c50edb9, 6.12: EXIT_FASTPATH_EXIT_USERSPACE)`;
   }
   return `${insn}, and the guest re-entered without its single-step: the fast path ignored kvm_skip_emulated_instruction's KVM_EXIT_DEBUG (EXIT_FASTPATH_REENTER_GUEST instead of EXIT_FASTPATH_EXIT_USERSPACE; fixed by f7f39c50edb9, 6.12)`;
 }
@@ -152,16 +155,17 @@ function fastpathWhy(v: number, exited: boolean, queued: boolean, tf: boolean): 
  * exit to userspace with it (EXIT_FASTPATH_EXIT_USERSPACE), as an emulated instruction's handler does.
  * `exit` is what the fast path returned (a number: it exited to userspace); `dr6` is vcpu->arch.dr6
  * before it ran, to recognise a #DB(BS) it queued for the guest instead; `tf` whether the guest ran
- * the WRMSR with RFLAGS.TF (what kvm_skip_emulated_instruction tests), to say why a step was lost.
+ * the WRMSR with RFLAGS.TF (what kvm_skip_emulated_instruction tests), to say why a step was lost;
+ * `handleExit` whether the run loop went on through handle_exit (5.10 SVM) rather than re-entering.
  */
-export function fastpathStep(x: Executor, v: number, steps: boolean, exit: unknown, dr6: number, tf: boolean): void {
+export function fastpathStep(x: Executor, v: number, steps: boolean, exit: unknown, dr6: number, tf: boolean, handleExit = false): void {
   oweStep(x, v, 0);
   const exited = typeof exit === 'number';
   const reported = exit === KVM_EXIT_DEBUG;
   const queued = !reported && handlerQueuedStep(x, v, dr6);
   if (!steps && !reported && !queued) return;
   const cpu = x.world.loadedOn[v] as number;
-  skipped.why = skippedStep(cpu, v, steps, reported, queued) ? fastpathWhy(v, exited, queued, tf) : undefined;
+  skipped.why = skippedStep(cpu, v, steps, reported, queued) ? fastpathWhy(v, exited, queued, tf, handleExit) : undefined;
   x.observeDelivery(skipped);
 }
 

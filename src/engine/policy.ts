@@ -96,7 +96,10 @@ export interface Hooks<V = unknown, H = unknown> {
    * loop (EXIT_FASTPATH_REENTER_GUEST). Returning a number exits to userspace with that exit reason
    * (EXIT_FASTPATH_EXIT_USERSPACE, 6.12+; KVM_EXIT_DEBUG when skipping the instruction reported its
    * single-step): the run loop's exit path then runs as guestExit(k, 'fastpath'), whose return value is
-   * not used (no exit handler runs), and KVM_RUN returns.
+   * not used (no exit handler runs), and KVM_RUN returns. Where the run loop has no in-loop re-entry
+   * (x86 Linux 5.10 SVM), returning nothing runs guestExit(k, 'fastpath') as the exit path and the exit
+   * handler (handle_exit returns 1 for a fast-path exit; its return value is not used either), and the
+   * guest is entered again by the next GUEST_ENTER.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (void) is the common case and must type-check.
   fastpath?(k: HookContext<V, H>): number | undefined | void;

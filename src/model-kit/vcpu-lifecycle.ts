@@ -29,6 +29,8 @@ export type VcpuLifecycleEvent =
         | 'FASTPATH_EXIT'
         | 'REENTERED'
         | 'FASTPATH_EXIT_USERSPACE'
+        | 'FASTPATH_EXIT_HANDLED'
+        | 'FASTPATH_HANDLED'
         | 'HYP_READ_REG'
         | 'HYP_WRITE_REG'
         | 'RUN_RETURN';
@@ -48,6 +50,10 @@ export interface VcpuLifecycleOptions {
    * fast path asks to exit to userspace instead (x86 EXIT_FASTPATH_EXIT_USERSPACE, 6.12+),
    * FASTPATH_EXIT_USERSPACE leaves the loop through the normal exit path: `fastpath` -> `exiting`
    * running guestExit (reason `fastpath`: no exit handler runs), then EXITED as after any exit.
+   * Where the run loop has no in-loop re-entry (x86 Linux 5.10 SVM: EXIT_FASTPATH_EXIT_HANDLED),
+   * FASTPATH_EXIT_HANDLED goes the same way, `fastpath` -> `exiting` running guestExit (reason
+   * `fastpath`), and FASTPATH_HANDLED ends the exit handling without a handler (`exiting` -> `trapped`,
+   * no hook: svm_handle_exit returns 1 for any fast-path exit), from where the run loop enters again.
    */
   readonly fastPath?: boolean;
   /**
@@ -140,13 +146,18 @@ export function vcpuLifecycle(options: VcpuLifecycleOptions) {
               on: {
                 REENTERED: 'guest' as const,
                 FASTPATH_EXIT_USERSPACE: { target: 'exiting' as const, actions: 'guestExit' as const },
+                FASTPATH_EXIT_HANDLED: { target: 'exiting' as const, actions: 'guestExit' as const },
               },
             },
           }
         : {}),
       exiting: {
         meta: { cpu: options.switchContext },
-        on: { EXITED: options.runLoop ? 'trapped' : 'loaded', TRAPPED: { target: 'trapped', actions: 'trap' } },
+        on: {
+          EXITED: options.runLoop ? 'trapped' : 'loaded',
+          TRAPPED: { target: 'trapped', actions: 'trap' },
+          ...(options.fastPath ? { FASTPATH_HANDLED: 'trapped' as const } : {}),
+        },
       },
       trapped: {
         meta: { cpu: 'host' },

@@ -5,7 +5,7 @@
  * is justified in README "Upstream eras written as user policies".
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ERA_5_10, ERA_6_13 } from '../../models/x86/eras.js';
+import { ERA_5_7, ERA_5_10, ERA_6_13 } from '../../models/x86/eras.js';
 import { x86Svm, x86Vmx } from '../../models/x86/model.js';
 import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { DEBUGCTL } from '../../models/x86/registers.js';
@@ -19,11 +19,27 @@ const VMX = './test/fixtures/eras/x86-vmx-5.10.ts';
 const SVM = './test/fixtures/eras/x86-svm-5.10.ts';
 
 describe('--x86-era 3 (Linux 5.10) in the model', () => {
-  it('re-enters from the fast path on VMX only (vmx_vcpu_run reenter_guest; svm_vcpu_run had no loop)', () => {
-    const kinds = (p: typeof x86EagerVmx, arch: typeof x86Vmx) =>
-      makeExecutor(p, arch, [], { 'x86-era': ERA_5_10 }).kinds.map((k) => k.type);
-    expect(kinds(x86EagerVmx, x86Vmx)).toContain('FASTPATH_EXIT');
-    expect(kinds(x86EagerSvm, x86Svm)).not.toContain('FASTPATH_EXIT');
+  it('has the fast-path WRMSR on both vendors (vmx_vcpu_run re-enters; svm_vcpu_run returns it to vcpu_enter_guest)', () => {
+    const kinds = (p: typeof x86EagerVmx, arch: typeof x86Vmx, era: number) =>
+      makeExecutor(p, arch, [], { 'x86-era': era }).kinds.map((k) => k.type);
+    expect(kinds(x86EagerVmx, x86Vmx, ERA_5_10)).toContain('FASTPATH_EXIT');
+    expect(kinds(x86EagerSvm, x86Svm, ERA_5_10)).toContain('FASTPATH_EXIT');
+    expect(kinds(x86EagerSvm, x86Svm, ERA_5_7)).not.toContain('FASTPATH_EXIT');
+  });
+
+  it.each([
+    ['x86-svm', x86EagerSvm, x86Svm, 'trapped'], // through the exit path and handle_exit; vcpu_run enters again
+    ['x86-vmx', x86EagerVmx, x86Vmx, 'guest'], // vmx_vcpu_run's goto reenter_guest
+  ] as const)('on %s, the fast path leaves the vCPU %s', (_id, policy, arch, state) => {
+    const x = makeExecutor(policy, arch, [], { 'x86-era': ERA_5_10 });
+    x.reset();
+    x.load(0, 0);
+    x.enter(0);
+    const ev = new Float64Array(6);
+    ev[0] = x.kinds.findIndex((k) => k.type === 'FASTPATH_EXIT');
+    x.apply(ev);
+    expect(x.model.lifecycle.states[x.world.vcpuState[0] as number]).toBe(state);
+    expect(x.violation).toBeUndefined();
   });
 
   it('offers no IA32_DEBUGCTL writes on VMX (kvm_set_msr_common ignored them before 5.12), as 6.13 does', () => {
@@ -82,6 +98,30 @@ describe('x86-svm 5.10 as a user policy', () => {
       expect(r.out).toMatch(/host-breakpoints-preserved +4 +GUEST_EXIT +after the event +DR6/);
       expect(r.out).toMatch(/vcpu0\.switchDbRegs: 0x0 -> 0x4 \(RELOAD\)/);
     }
+  });
+});
+
+describe('x86-svm 5.10: the single-stepped fast-path WRMSR (f7f39c50edb9)', () => {
+  const LOST_SVM =
+    "debug-status-consumed: DR6[BS] on cpu0 never reached userspace: vcpu0's WRMSR was handled on the fast path (handle_fastpath_set_msr_irqoff) and skipped, and the run loop entered the guest again without its single-step: the fast path ignored kvm_skip_emulated_instruction's KVM_EXIT_DEBUG (EXIT_FASTPATH_EXIT_HANDLED), and handle_exit returned 1 for the fast-path exit (fixed by f7f39c50edb9, 6.12: EXIT_FASTPATH_EXIT_USERSPACE)";
+
+  it('explore: the step is lost through handle_exit, at the fast-path WRMSR (4 events)', async () => {
+    for (const lbrv of ['1', '0']) {
+      const r = await cli('explore', SVM, '--depth', '5', '--continue', '--lbrv', lbrv);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/ 4 +debug-status-consumed +4 +FASTPATH_EXIT +after the event/);
+      expect(r.out).toMatch(/State 2: VMM_SET_GUEST_DEBUG \{ vcpu: 0, enable: on, useHw: off, singleStep: on, bps: none \}/);
+      expect(r.out).toMatch(/State 4: FASTPATH_EXIT \{ vcpu: 0 \} +<== debug-status-consumed broke here/);
+      expect(r.out).toMatch(/vcpu0: guest on cpu0 -> trapped on cpu0/); // not re-entered inside the loop
+      expect(r.out).toContain(LOST_SVM);
+    }
+  });
+
+  it('check --seed 1 finds it too, 4 events', async () => {
+    const r = await cli('check', SVM, '--seed', '1', '--continue');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/ 3 +debug-status-consumed +4 +FASTPATH_EXIT +after the event/);
+    expect(r.out).toContain(LOST_SVM);
   });
 });
 

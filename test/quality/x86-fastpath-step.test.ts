@@ -6,8 +6,10 @@
  * (as before 6.12) re-enters and the step is lost: found by `check` and `explore`, on VMX and SVM.
  */
 import { describe, expect, it } from 'vitest';
+import { ERA_5_7, ERA_5_10 } from '../../models/x86/eras.js';
 import { x86Svm, x86Vmx } from '../../models/x86/model.js';
 import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
+import { kvm_skip_emulated_instruction } from '../../models/x86/policies/kvm-x86.js';
 import { svmOps } from '../../models/x86/policies/svm.js';
 import { vmxOps } from '../../models/x86/policies/vmx.js';
 import { x86Lazy2014Svm, x86Lazy2014Vmx } from '../../models/x86/policies/x86-lazy-2014.js';
@@ -124,5 +126,91 @@ describe('the single-step of a fast-path WRMSR (handle_fastpath_set_msr_irqoff, 
       /DR6\[BS\] on cpu0 was delivered to userspace as KVM_EXIT_DEBUG: userspace does not single-step vcpu0 \(and the guest never sets TF\), yet the fast path that handled its WRMSR exited to userspace with KVM_EXIT_DEBUG for a step/,
     );
     expectPolicy(always).toHoldOn(stepOverFastpath('off'));
+  });
+});
+
+/**
+ * Linux 5.10's SVM had no fast-path re-entry (`--x86-era 3`): svm_vcpu_run returned the fast path's result
+ * (svm_exit_handlers_fastpath -> handle_fastpath_set_msr_irqoff, the x2APIC ICR write: EXIT_FASTPATH_EXIT_HANDLED)
+ * to vcpu_enter_guest, whose exit path ran, then handle_exit's `if (exit_fastpath != EXIT_FASTPATH_NONE) return 1;`
+ * and vcpu_run entered again: the KVM_EXIT_DEBUG the skip set up was dropped all the same.
+ */
+describe('5.10 SVM: the fast path goes on through handle_exit (--x86-era 3)', () => {
+  const config = { 'x86-era': ERA_5_10 };
+  const LOST_HANDLED =
+    /DR6\[BS\] on cpu0 never reached userspace: vcpu0's WRMSR was handled on the fast path \(handle_fastpath_set_msr_irqoff\) and skipped, and the run loop entered the guest again without its single-step: the fast path ignored kvm_skip_emulated_instruction's KVM_EXIT_DEBUG \(EXIT_FASTPATH_EXIT_HANDLED\), and handle_exit returned 1 for the fast-path exit/;
+  // The built-in eager SVM (6.17 code) with 5.10's fast path: the skip's result ignored.
+  const exitHandled = definePolicy({
+    name: 'fastpath-exit-handled',
+    arch: 'x86-svm',
+    hooks: {
+      ...x86EagerSvm.hooks,
+      fastpath(k) {
+        svmOps.debugctl_exit(k);
+        kvm_skip_emulated_instruction(k, svmOps); // `ret = EXIT_FASTPATH_EXIT_HANDLED;` whatever it returned
+      },
+    },
+  });
+  const invariants = invariantsFor('x86-svm');
+
+  it('check and explore find the lost step at the fast-path WRMSR; eager (f7f39c50edb9) holds on the trace', () => {
+    const c = check(exitHandled, { arch: x86Svm, invariants, seed: 1, runs: 2000, config });
+    expect(c.violation?.invariant).toBe('debug-status-consumed');
+    expect(c.violation?.message).toMatch(LOST_HANDLED);
+    expect(c.trace.at(-1)?.event).toBe('FASTPATH_EXIT');
+    const e = explore(exitHandled, { arch: x86Svm, invariants, depth: 5, config });
+    expect(e.violation?.invariant).toBe('debug-status-consumed');
+    expect(e.violation?.message).toMatch(LOST_HANDLED);
+    expect(e.trace).toHaveLength(4);
+    expectPolicy(x86EagerSvm).toHoldOn(e.trace ?? [], { config });
+  });
+
+  it('without single-step nothing is lost, and the vCPU is entered again by a full GUEST_ENTER', () => {
+    const trace: TraceEvent[] = [
+      { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'FASTPATH_EXIT', vcpu: 0 },
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 },
+    ];
+    expectPolicy(exitHandled).toHoldOn(trace, { config });
+    expectPolicy(x86EagerSvm).toHoldOn(trace, { config });
+    // In the eras that re-enter inside the loop, the guest is still running after FASTPATH_EXIT: no GUEST_ENTER.
+    expect(() => expectPolicy(x86EagerSvm).toHoldOn(trace, { invariants: ['policy-total'] })).toThrow(TraceDiverged);
+  });
+
+  it('the exit path runs after the fast path: skipping it there leaves the host without its breakpoints', () => {
+    // vcpu_enter_guest's code after kvm_x86_ops.run (hw_breakpoint_restore) runs for a fast-path exit too.
+    const hooks = exitHandled.hooks;
+    const noExitPath = definePolicy({
+      name: 'fastpath-no-exit-path',
+      arch: 'x86-svm',
+      hooks: { ...hooks, guestExit: (k, reason) => (reason === 'fastpath' ? undefined : hooks.guestExit?.(k, reason)) },
+    });
+    const e = explore(noExitPath, { arch: x86Svm, invariants, depth: 5, config });
+    expect(e.violation?.invariant).toBe('host-breakpoints-preserved');
+    expect(e.violation?.message).toMatch(/cpu0 runs host code with DR7 = 0x400; the host's value is 0x402/);
+    expect(e.trace?.map((ev) => ev.event)).toEqual(['VCPU_LOAD', 'RUN_LOOP_IRQ', 'FASTPATH_EXIT']);
+    expectPolicy(exitHandled).toHoldOn(e.trace ?? [], { config });
+    // Where the fast path re-enters inside the loop (6.17), the same hooks never reach the host there.
+    expectPolicy(noExitPath).toHoldOn(e.trace ?? []);
+  });
+
+  it('only the era without a re-entry finds them: with no fast path (5.7) the mutant holds as eager does', () => {
+    const old = { 'x86-era': ERA_5_7 };
+    expect(check(exitHandled, { arch: x86Svm, invariants, seed: 1, runs: 300, config: old }).verdict).toBe('held');
+  });
+
+  it('the step is not lost where userspace gets it: the same trace single-stepped exits with KVM_EXIT_DEBUG', () => {
+    expect(() => expectPolicy(exitHandled).toHoldOn(stepOverFastpath('off'), { config })).toThrow(LOST_HANDLED);
+    // KVM_RUN returned with the step (EXIT_FASTPATH_EXIT_USERSPACE), so KVM_SET_GUEST_DEBUG applies at once;
+    // the next fast path without a step goes on through handle_exit, and the loop enters the guest again.
+    const stepThenContinue: TraceEvent[] = [
+      ...STEP_THEN_CONTINUE.slice(0, 7),
+      { event: 'GUEST_ENTER', vcpu: 0 },
+      { event: 'GUEST_EXECUTE', vcpu: 0, addr: 0x1000 },
+    ];
+    expectPolicy(x86EagerSvm).toHoldOn(stepThenContinue, { config });
+    expect(() => expectPolicy(exitHandled).toHoldOn(stepThenContinue, { config, invariants: ['policy-total'] })).toThrow(TraceDiverged);
   });
 });
