@@ -55,6 +55,12 @@ describe('worldswitch on x86', () => {
     const old = await cli('check', 'x86-vmx/eager', '--x86-era', '2', '--coverage', '--runs', '100');
     expect(old.code, old.err).toBe(0);
     expect(old.out).not.toMatch(/FASTPATH_EXIT \d/);
+    // The era's run loop has no fast path: its transitions are listed as off, not warned about.
+    expect(old.out).toContain('not in this configuration (no kernel path): guest --FASTPATH_EXIT--> fastpath');
+    expect(old.out).not.toMatch(/warning: (transition .*FASTPATH|state fastpath)/);
+    const now = await cli('check', 'x86-vmx/eager', '--coverage', '--runs', '100');
+    expect(now.out).toContain('not in this configuration (no kernel path): fastpath --FASTPATH_EXIT_HANDLED--> exiting');
+    expect(now.out).not.toMatch(/not in this configuration.*REENTERED/);
   });
 
   it('checks a policy file written against the x86 API (DR exits never turned off: holds)', async () => {

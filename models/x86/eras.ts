@@ -56,3 +56,10 @@ export const KVM_DEBUGREG_FLAGS = {
   /** 6.4 on (SEV-ES DebugSwap): AUTO_SWITCH at bit 2, debug registers switched by hardware. */
   '6.4': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1, AUTO_SWITCH: 1 << 2 },
 } as const;
+
+/** The lifecycle events each fast-path form never fires (ModelInstance.lifecycleOff: `--coverage` does not warn about them). */
+export const FASTPATH_OFF: Readonly<Record<EraFastPath, readonly string[]>> = {
+  none: ['FASTPATH_EXIT', 'REENTERED', 'FASTPATH_EXIT_USERSPACE', 'FASTPATH_EXIT_HANDLED', 'FASTPATH_HANDLED'],
+  reenter: ['FASTPATH_EXIT_HANDLED', 'FASTPATH_HANDLED'],
+  'handle-exit': ['REENTERED'],
+};

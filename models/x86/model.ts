@@ -12,7 +12,7 @@ import type { World } from '../../src/engine/world.js';
 import { STATUS_GHOST } from '../../src/model-kit/debug-status.js';
 import { x86DebugEvents } from './debug-events.js';
 import { full, GUEST_REGS, SMALL_DOMAIN, small } from './domains.js';
-import { ERA_5_7, ERA_5_10, ERA_6_17, eraFastPath, eraVmxGuestDebugctl, X86_ERA_DESCRIPTION } from './eras.js';
+import { ERA_5_7, ERA_5_10, ERA_6_17, eraFastPath, eraVmxGuestDebugctl, FASTPATH_OFF, X86_ERA_DESCRIPTION } from './eras.js';
 import { X86_KERNEL_EVENTS, x86Fields } from './fields.js';
 import { effectiveSlots } from './hardware.js';
 import { HOST_AREAS, SVM_VCPU_AREAS, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
@@ -175,6 +175,7 @@ function x86Model(vmx: boolean): ArchModel {
         valueDomain: d.values,
         traps,
         events: x86DebugEvents(d.domain, vmx, eraFastPath(era, vmx)),
+        lifecycleOff: FASTPATH_OFF[eraFastPath(era, vmx)],
         defaultHooks: commonCode as Hooks<never, never>,
         ghost: { cpu: STATUS_GHOST, vcpu: VCPU_GHOST },
         fields: x86Fields(era >= ERA_5_7),

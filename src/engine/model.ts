@@ -188,6 +188,12 @@ export interface ModelInstance {
    * A model that sets it false offers the option `one-reg` to put the ioctls back (trace errors name it).
    */
   readonly oneReg?: boolean;
+  /**
+   * Lifecycle events this configuration's kernel has no path for (x86: the fast-path events of an era
+   * whose run loop lacks them), which the model never fires: `--coverage` lists the transitions they
+   * label as not in this configuration instead of warning that they were never taken.
+   */
+  readonly lifecycleOff?: readonly string[];
   /** Hooks the architecture's common code provides when a policy does not (e.g. KVM_GET_ONE_REG). */
   readonly defaultHooks: Hooks<never, never>;
   /** Puts the architecture's reset state into `w` (hardware, vCPU memory, intents). */

@@ -5,7 +5,14 @@ import type { HookName } from '../engine/lifecycle.js';
 export interface Coverage {
   readonly machine: string;
   readonly states: readonly { readonly state: string; readonly entered: number }[];
-  readonly transitions: readonly { readonly from: string; readonly event: string; readonly to: string; readonly taken: number }[];
+  /** `off`: labelled by an event this configuration has no path for (`ModelInstance.lifecycleOff`), so never a gap of the run. */
+  readonly transitions: readonly {
+    readonly from: string;
+    readonly event: string;
+    readonly to: string;
+    readonly taken: number;
+    readonly off?: true;
+  }[];
   /** Per event kind: how often it was applied; `needsHook`: a hook the kind needs and the policy lacks, so it is never generated. */
   readonly events: readonly { readonly event: string; readonly applied: number; readonly needsHook?: string }[];
 }
@@ -17,14 +24,22 @@ export function coverageOf(x: Executor): Coverage | undefined {
   const lc = x.model.lifecycle;
   const E = lc.events.length;
   const entered = new Float64Array(lc.states.length);
-  const transitions: { from: string; event: string; to: string; taken: number }[] = [];
+  const off = new Set(x.model.lifecycleOff ?? []);
+  const transitions: { from: string; event: string; to: string; taken: number; off?: true }[] = [];
   for (let s = 0; s < lc.states.length; s++) {
     for (let e = 0; e < E; e++) {
       const to = lc.next[s * E + e] as number;
       if (to < 0) continue;
       const taken = c.transitions[s * E + e] as number;
       entered[to] = (entered[to] as number) + taken;
-      transitions.push({ from: lc.states[s] ?? '?', event: lc.events[e] ?? '?', to: lc.states[to] ?? '?', taken });
+      const event = lc.events[e] ?? '?';
+      transitions.push({
+        from: lc.states[s] ?? '?',
+        event,
+        to: lc.states[to] ?? '?',
+        taken,
+        ...(off.has(event) ? { off: true as const } : {}),
+      });
     }
   }
   entered[lc.initial] = (entered[lc.initial] as number) + 1;
@@ -49,8 +64,15 @@ export function renderCoverage(c: Coverage): string {
     `  states: ${visited}/${c.states.length} entered`,
     `  transitions: ${taken}/${c.transitions.length} taken`,
   ];
-  for (const t of c.transitions) if (t.taken === 0) lines.push(`  warning: transition ${t.from} --${t.event}--> ${t.to} was never taken`);
-  for (const s of c.states) if (s.entered === 0) lines.push(`  warning: state ${s.state} was never entered`);
+  for (const t of c.transitions)
+    if (t.taken === 0 && !t.off) lines.push(`  warning: transition ${t.from} --${t.event}--> ${t.to} was never taken`);
+  // A state every way into which is off in this configuration is not a gap either.
+  const offOnly = (state: string): boolean =>
+    c.transitions.some((t) => t.to === state) && c.transitions.every((t) => t.to !== state || t.off);
+  for (const s of c.states) if (s.entered === 0 && !offOnly(s.state)) lines.push(`  warning: state ${s.state} was never entered`);
+  const offs = c.transitions.filter((t) => t.off && t.taken === 0);
+  if (offs.length > 0)
+    lines.push(`  not in this configuration (no kernel path): ${offs.map((t) => `${t.from} --${t.event}--> ${t.to}`).join(', ')}`);
   lines.push(`  events: ${c.events.map((e) => `${e.event} ${e.applied}`).join(', ')}`);
   for (const e of c.events) if (e.applied === 0 && e.needsHook === undefined) lines.push(`  warning: event ${e.event} was never applied`);
   // By design, not a gap of the run: the model generates these only for policies with the hook.
