@@ -196,6 +196,27 @@ describe('5.10 SVM: the fast path goes on through handle_exit (--x86-era 3)', ()
     expectPolicy(noExitPath).toHoldOn(e.trace ?? []);
   });
 
+  it('the baseline eager holds in this era: its fast path leaves the guest DEBUGCTL unloaded when no re-entry follows', () => {
+    // Loading the guest's DEBUGCTL for a re-entry that 5.10 SVM never makes left it live for the host after the exit path.
+    expect(explore(x86EagerSvm, { arch: x86Svm, invariants, depth: 5, config }).verdict).toBe('held');
+    expect(check(x86EagerSvm, { arch: x86Svm, invariants, seed: 1, runs: 2000, config }).verdict).toBe('held');
+    const reloads = definePolicy({
+      name: 'fastpath-reloads-guest-debugctl',
+      arch: 'x86-svm',
+      hooks: {
+        ...x86EagerSvm.hooks,
+        fastpath(k) {
+          const exit = x86EagerSvm.hooks.fastpath?.(k);
+          if (exit === undefined) svmOps.debugctl_enter(k, 0);
+          return exit;
+        },
+      },
+    });
+    const e = explore(reloads, { arch: x86Svm, invariants, depth: 4, config });
+    expect(e.violation?.invariant).toBe('host-breakpoints-preserved');
+    expect(e.violation?.message).toMatch(/IA32_DEBUGCTL = 0x0; the host's value is 0x1/);
+  });
+
   it('only the era without a re-entry finds them: with no fast path (5.7) the mutant holds as eager does', () => {
     const old = { 'x86-era': ERA_5_7 };
     expect(check(exitHandled, { arch: x86Svm, invariants, seed: 1, runs: 300, config: old }).verdict).toBe('held');

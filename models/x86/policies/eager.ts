@@ -7,6 +7,7 @@
  * (DESIGN §8).
  */
 import type { TrapParams } from '../../../src/engine/policy.js';
+import { eraFastPath } from '../eras.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, SLOTS } from '../registers.js';
 import {
@@ -68,6 +69,8 @@ export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
       // handle_fastpath_set_msr_irqoff as upstream (6.12+): its single-step exits to userspace.
       const exit = handle_fastpath_set_msr_irqoff(k, ops);
       if (exit !== undefined) return exit;
+      // 5.10 SVM's run loop does not re-enter from here: its exit path and handle_exit follow (eras.ts).
+      if (eraFastPath(k.host.era, vmx) === 'handle-exit') return undefined;
       ops.debugctl_enter(k, 0);
       return undefined;
     },
