@@ -10,7 +10,7 @@
  */
 import type { Executor } from '../../src/engine/execute.js';
 import type { EventKind, ModelConfig } from '../../src/engine/model.js';
-import { vcpuEvent } from '../../src/model-kit/events.js';
+import { VMM_DEBUG, VMM_DEBUG_ENABLE } from '../../src/model-kit/debug-status.js';
 import { UsageError } from '../../src/persistence/usage-error.js';
 import { MDCR_EL2, MDCR_EL2_TTRF, TRFCR_EL1 } from './registers.js';
 import { TRFCR_ENABLES } from './trace.js';
@@ -19,7 +19,7 @@ import { TRFCR_ENABLES } from './trace.js';
 export const GUEST_TRFCR_OPTION = {
   name: 'guest-trfcr',
   describe:
-    'guests write TRFCR_EL1 although KVM hides FEAT_TRF from them (1: GUEST_TRFCR, an UNDEF while MDCR_EL2.TTRF traps it, else the live register; needs --trf 1, not with --gdb 1 or --guest-step 1) or never (0)',
+    'guests write TRFCR_EL1 although KVM hides FEAT_TRF from them (1: GUEST_TRFCR, an UNDEF while MDCR_EL2.TTRF traps it, else the live register, while userspace does not debug the vCPU; needs --trf 1) or never (0)',
   default: 0,
   min: 0,
   max: 1,
@@ -37,20 +37,11 @@ export const GUEST_TRFCR_EVENTS: Readonly<Record<string, string>> = {
 const VALUES = ['0x0', 'E0TRE|E1TRE'] as const;
 const WRITTEN: readonly number[] = [0, TRFCR_ENABLES];
 
-/**
- * `--guest-trfcr` from `config`, refused (exit 2) where the event would be judged wrongly: without
- * FEAT_TRF the CPU itself makes the access UNDEFINED; with software step (`stepping`) the UNDEF's
- * exception entry, which the model does not have, would decide the step state.
- */
-export function guestTrfcrOf(config: ModelConfig, stepping: boolean): number {
+/** `--guest-trfcr` from `config`, refused (exit 2) without FEAT_TRF, where the CPU itself makes the access UNDEFINED. */
+export function guestTrfcrOf(config: ModelConfig): number {
   const on = config['guest-trfcr'] ?? 0;
-  if (on === 0) return 0;
-  if ((config.trf ?? 1) === 0)
+  if (on !== 0 && (config.trf ?? 1) === 0)
     throw new UsageError('--guest-trfcr 1 needs --trf 1: without FEAT_TRF no CPU has a TRFCR_EL1 for a guest to write. Drop one of them.');
-  if (stepping)
-    throw new UsageError(
-      '--guest-trfcr 1 is not modelled with software step (--gdb 1, --guest-step 1): the UNDEF it may take would decide the step state. Drop one of them.',
-    );
   return on;
 }
 
@@ -60,34 +51,72 @@ export const trfcrTraps = (r: Float64Array, o: number): boolean => ((r[o + MDCR_
 /** EXIT_REASONS[3], 'trap': the exit for the trapped access, whose handler injects the UNDEF. */
 const TRAP_EXIT = 3;
 
+/** Whether userspace debugs vCPU `v` (KVM_SET_GUEST_DEBUG; the VMM ghost words exist with --gdb 1 or --guest-step 1). */
+const debugged = (x: Executor, v: number): boolean =>
+  (x.world.shape.vcpuGhost ?? 0) > 0 &&
+  ((x.world.vcpuGhost[v * (x.world.shape.vcpuGhost ?? 0) + VMM_DEBUG] as number) & VMM_DEBUG_ENABLE) !== 0;
+
 /**
- * GUEST_TRFCR {vcpu, value}: the guest executes MSR TRFCR_EL1. Trapped (TTRF): a full exit, its
- * handler KVM's common sys_regs.c code and not a debug policy's `trap` hook; the UNDEF is injected
+ * GUEST_TRFCR {vcpu, value}: the guest kernel executes MSR TRFCR_EL1. Trapped (TTRF): a full exit,
+ * its handler KVM's common sys_regs.c code and not a debug policy's `trap` hook; the UNDEF is injected
  * and nothing else changes (the next GUEST_ENTER resumes the guest). Untrapped: the value reaches the
  * live register: on nVHE the host's own filter (judged by `trace-filter-honored` while the guest runs,
  * `host-breakpoints-preserved` once the host runs with it), on VHE the guests' (`trace-filter-honored`).
+ * An EL1 instruction, as GUEST_ERET: generated only while userspace does not debug the vCPU (an UNDEF
+ * entry that userspace single-steps is not modelled); the guest's own step is of its EL0 code only.
  */
 export function guestTrfcrEvent(): EventKind {
-  return vcpuEvent('GUEST_TRFCR', 'GUEST_WRITE', 1, {
-    operands: [['value', VALUES]],
-    decode(_x, r, ev) {
-      ev[2] = r % VALUES.length;
+  let e = -1;
+  const enabledFor = (x: Executor, v: number): boolean => x.can(v, e) && !debugged(x, v);
+  const count = (x: Executor, k = -1): number => {
+    if (e < 0) e = x.lifecycleEvent('GUEST_WRITE');
+    let n = 0;
+    for (let v = 0; v < x.world.vcpuState.length; v++) {
+      if (!enabledFor(x, v)) continue;
+      if (n === k) return v;
+      n++;
+    }
+    return k >= 0 ? -1 : n;
+  };
+  const buffer = new Float64Array(6);
+  return {
+    type: 'GUEST_TRFCR',
+    weight: 1,
+    operands: [
+      ['vcpu', 'vcpu'],
+      ['value', VALUES],
+    ],
+    enabled: (x) => count(x) > 0,
+    gate: 'GUEST_WRITE',
+    decode(x, r, ev) {
+      const n = count(x);
+      ev[1] = count(x, r % n);
+      ev[2] = Math.floor(r / n) % VALUES.length;
     },
-    accepts: (_x, ev) => ev[2] === 0 || ev[2] === 1,
-    each(_x, ev, emit) {
-      for (let i = 0; i < VALUES.length; i++) {
-        ev[2] = i;
-        emit(ev);
+    accepts: (x, ev) => {
+      count(x);
+      const v = ev[1] as number;
+      return v >= 0 && v < x.world.vcpuState.length && enabledFor(x, v) && (ev[2] === 0 || ev[2] === 1);
+    },
+    enumerate(x, emit) {
+      for (let v = 0; v < x.world.vcpuState.length; v++) {
+        if (count(x) === 0 || !enabledFor(x, v)) continue;
+        buffer.fill(0);
+        buffer[1] = v;
+        for (let i = 0; i < VALUES.length; i++) {
+          buffer[2] = i;
+          emit(buffer);
+        }
       }
     },
-    apply(x, ev) {
-      writeTrfcr(x, ev[1] as number, WRITTEN[ev[2] as number] as number);
-    },
-  });
+    apply: (x, ev) => writeTrfcr(x, ev[1] as number, WRITTEN[ev[2] as number] as number),
+  };
 }
 
 /** The guest's MSR TRFCR_EL1 of `value`: see guestTrfcrEvent. */
 function writeTrfcr(x: Executor, v: number, value: number): void {
+  // An EL1 instruction: what a step pending from the guest's EL0 code does first (as GUEST_ERET).
+  if (x.model.instruction?.before(x, v, 1) || x.violation) return;
   const w = x.world;
   const cpu = w.loadedOn[v] as number;
   const o = cpu * x.regs;
@@ -101,4 +130,5 @@ function writeTrfcr(x: Executor, v: number, value: number): void {
     x.mutations++;
   }
   x.settle(cpu);
+  if (!x.violation) x.model.instruction?.after(x, v, false, 1, TRFCR_EL1, true);
 }

@@ -216,7 +216,7 @@ export const arm64Nvhe: ArchModel = {
       'guest-trfcr': _guestTrfcr,
       ...options
     } = config;
-    const guestTrfcr = guestTrfcrOf(config, gdb !== 0 || guestStep !== 0);
+    const guestTrfcr = guestTrfcrOf(config);
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;

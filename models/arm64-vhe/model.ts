@@ -137,7 +137,7 @@ export const arm64Vhe: ArchModel = {
     const { gdb = 0, oslock = 0, 'guest-step': guestStep = 0, 'debug-abi': debugAbi = DEBUG_ABI_2025, ...nvheConfig } = config;
     const domainSlots = config['domain-slots'] ?? 1;
     // --guest-trfcr 1: the guest's TRFCR_EL1 filters only guest code here (EL1/EL0 with TGE = 0).
-    const guestTrfcr = guestTrfcrOf(config, gdb !== 0 || guestStep !== 0);
+    const guestTrfcr = guestTrfcrOf(config);
     const base = arm64Nvhe.instantiate(nvheConfig);
     const small = config.domain === DOMAIN_SMALL;
     const { brps, wrps } = base.config as { brps: number; wrps: number };
