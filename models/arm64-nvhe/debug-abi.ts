@@ -14,6 +14,7 @@
  */
 
 import type { Executor } from '../../src/engine/execute.js';
+import type { DebugView } from '../../src/engine/model.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW } from '../../src/model-kit/debug-status.js';
 import { DBG_MDSCR_KDE, DBG_MDSCR_MDE, MDCR_EL2, MDCR_EL2_TDE, MDSCR_EL1 } from './registers.js';
 import { vmmIntent } from './vmm-debug-events.js';
@@ -52,4 +53,11 @@ export function vmmIntentFor(
     buffer[MDCR_EL2] = MDCR_EL2_TDE;
     return buffer;
   };
+}
+
+/** What `--gdb 1` adds to the debug view: userspace's breakpoints under `abi` (gated by the guest's OS Lock at `lock` with `--oslock 1`). */
+export function gdbView(abi: number, slotRegs: Int32Array, count: number, lock: number | undefined): Pick<DebugView, 'vmmIntent'> {
+  const vmmBuffer = new Float64Array(count);
+  const vmmIntentOf = vmmIntentFor(abi, slotRegs, lock);
+  return { vmmIntent: (x, v) => vmmIntentOf(x, v, vmmBuffer) };
 }

@@ -39,6 +39,7 @@ import {
   MDCR_EL2_TDRA,
   MDCR_EL2_TPM,
   MDCR_EL2_TPMCR,
+  MDCR_EL2_TTRF,
   OSLAR_OSLK,
   OSLSR_OSLK,
   OSLSR_OSLM_IMPLEMENTED,
@@ -84,6 +85,8 @@ export const DBGWCR_FIELDS: readonly BitField[] = [
 export const MDCR_EL2_FIELDS: readonly BitField[] = [
   { name: 'HPMN', mask: MDCR_EL2_HPMN_MASK },
   ...flags({ TPMCR: MDCR_EL2_TPMCR, TPM: MDCR_EL2_TPM, TDE: MDCR_EL2_TDE, TDA: MDCR_EL2_TDA, TDOSA: MDCR_EL2_TDOSA, TDRA: MDCR_EL2_TDRA }),
+  // Named where set; "TTRF clear" would be added to every older policy's MDCR_EL2 line.
+  { name: 'TTRF', mask: MDCR_EL2_TTRF, setOnly: true },
 ];
 
 const MDSCR = flags({ SS: DBG_MDSCR_SS, KDE: DBG_MDSCR_KDE, MDE: DBG_MDSCR_MDE });

@@ -10,9 +10,10 @@ import { TRACE_NO_SESSION } from '../../src/engine/trace-session.js';
 import type { World } from '../../src/engine/world.js';
 import { vcpuEvent } from '../../src/model-kit/events.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
-import { DEBUG_ABI_2025, vmmIntentFor } from './debug-abi.js';
+import { DEBUG_ABI_2025, gdbView } from './debug-abi.js';
 import { arm64DebugEvents, debugDomain } from './debug-events.js';
 import { ARM64_KERNEL_EVENTS, ARM64_NVHE_6_14_EVENTS, ARM64_RUN_LOOP_EVENTS, arm64Fields, NVHE_OS_LOCK_EVENTS } from './fields.js';
+import { GUEST_TRFCR_DOMAIN, GUEST_TRFCR_EVENTS, GUEST_TRFCR_OPTION, guestTrfcrEvent, guestTrfcrOf } from './guest-trfcr.js';
 import { effectiveSlots, routesToEl2, trapsToEl2 } from './hardware.js';
 import { arm64NvheGdbLifecycle, arm64NvheLifecycle } from './lifecycle.machine.js';
 import {
@@ -51,7 +52,7 @@ import {
   TRFCR_EL2,
   wcr,
 } from './registers.js';
-import { guestEretEvent, guestStepView, type StepCpu, softwareStep } from './software-step.js';
+import { guestEretEvent, type StepCpu, softwareStep, stepView } from './software-step.js';
 import { arm64TraceEvents, NVHE_DRIVER, nvheTrace, TRACE_GHOST, traceOptions } from './trace.js';
 import { setGuestDebugEvent, VMM_GHOST_ARM64 } from './vmm-debug-events.js';
 
@@ -199,8 +200,9 @@ export const arm64Nvhe: ArchModel = {
     DEBUG_ABI_OPTION,
     NVHE_OSLOCK_OPTION,
     NVHE_GUEST_STEP_OPTION,
+    GUEST_TRFCR_OPTION,
   ],
-  smallDomain: `${ARM64_SMALL_DOMAIN}; ${GDB_DOMAIN}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}`,
+  smallDomain: `${ARM64_SMALL_DOMAIN}; ${GDB_DOMAIN}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}; ${GUEST_TRFCR_DOMAIN}`,
   costNote: ARM64_COSTS.note,
   instantiate(config: ModelConfig): ModelInstance {
     // 'domain-slots' is arm64-vhe's option (kept out of nVHE's config, so its small domain and reports stay as they were).
@@ -211,8 +213,10 @@ export const arm64Nvhe: ArchModel = {
       'debug-abi': debugAbi = DEBUG_ABI_2025,
       oslock = 0,
       'guest-step': guestStep = 0,
+      'guest-trfcr': _guestTrfcr,
       ...options
     } = config;
+    const guestTrfcr = guestTrfcrOf(config);
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
@@ -272,6 +276,7 @@ export const arm64Nvhe: ArchModel = {
         ...(gdb ? { gdb, 'debug-abi': debugAbi } : {}),
         ...(oslock ? { oslock } : {}),
         ...(guestStep ? { 'guest-step': guestStep } : {}),
+        ...(guestTrfcr ? { 'guest-trfcr': guestTrfcr } : {}),
       },
       registers,
       lifecycle: compileLifecycle(gdb ? arm64NvheGdbLifecycle : arm64NvheLifecycle),
@@ -300,6 +305,7 @@ export const arm64Nvhe: ArchModel = {
         ...(oslock ? [osLockEvent(NVHE_OS_LOCK)] : []),
         ...(guestStep && step ? [guestEretEvent(stepCpu, step)] : []),
         ...(trf ? arm64TraceEvents(NVHE_DRIVER) : []),
+        ...(guestTrfcr ? [guestTrfcrEvent()] : []),
       ],
       defaultHooks: commonCode as Hooks<never, never>,
       fields: arm64Fields(),
@@ -307,6 +313,7 @@ export const arm64Nvhe: ArchModel = {
         ...ARM64_KERNEL_EVENTS,
         ...(gdb ? { ...ARM64_NVHE_6_14_EVENTS, ...ARM64_RUN_LOOP_EVENTS } : {}),
         ...(oslock ? NVHE_OS_LOCK_EVENTS : {}),
+        ...(guestTrfcr ? GUEST_TRFCR_EVENTS : {}),
       },
       // ctxt.sys_regs as kvm_reset_sys_regs leaves them.
       reset: (w: World) => resetArm64World(w, registers, view.guestVisible),
@@ -315,16 +322,3 @@ export const arm64Nvhe: ArchModel = {
     };
   },
 };
-
-/** What `--gdb 1` adds to the debug view: userspace's breakpoints under `abi` (gated by the guest's OS Lock at `lock` with `--oslock 1`). */
-function gdbView(abi: number, slotRegs: Int32Array, count: number, lock: number | undefined): Pick<DebugView, 'vmmIntent'> {
-  const vmmBuffer = new Float64Array(count);
-  const vmmIntentOf = vmmIntentFor(abi, slotRegs, lock);
-  return { vmmIntent: (x, v) => vmmIntentOf(x, v, vmmBuffer) };
-}
-
-/** What `--gdb 1` or `--guest-step 1` adds to it: the guest's own PSTATE.SS (guest-step-preserved). */
-function stepView(c: StepCpu): Pick<DebugView, 'guestStep'> {
-  const stepBuffer = { live: 0, own: 0, name: 'PSTATE.SS' };
-  return { guestStep: (x, v, cpu) => guestStepView(c, x, v, cpu, stepBuffer) };
-}

@@ -38,6 +38,8 @@ export const MDCR_EL2_TDE = 1 << 8;
 export const MDCR_EL2_TDA = 1 << 9;
 export const MDCR_EL2_TDOSA = 1 << 10;
 export const MDCR_EL2_TDRA = 1 << 11;
+/** MDCR_EL2.TTRF (bit 19): trap EL1 accesses to TRFCR_EL1 (a354a64d91ee, 5.12; Arm ARM D13.2 MDCR_EL2). */
+export const MDCR_EL2_TTRF = 1 << 19;
 
 // Arm ARM D13.3.2 DBGBCR<n>_EL1 / D13.3.11 DBGWCR<n>_EL1
 export const BCR_E = 1 << 0;

@@ -22,7 +22,7 @@
 
 import type { Executor } from '../../src/engine/execute.js';
 import type { DeliveryObservation } from '../../src/engine/invariant.js';
-import type { EventKind, InstructionHooks } from '../../src/engine/model.js';
+import type { DebugView, EventKind, InstructionHooks } from '../../src/engine/model.js';
 import { CTX_GUEST } from '../../src/engine/world.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { DBG_MDSCR_SS, DBG_SPSR_SS, MDSCR_EL1 } from './registers.js';
@@ -272,4 +272,10 @@ export function guestEretEvent(c: StepCpu, step: InstructionHooks): EventKind {
       x.settle(cpu);
     },
   };
+}
+
+/** What `--gdb 1` or `--guest-step 1` adds to it: the guest's own PSTATE.SS (guest-step-preserved). */
+export function stepView(c: StepCpu): Pick<DebugView, 'guestStep'> {
+  const stepBuffer = { live: 0, own: 0, name: 'PSTATE.SS' };
+  return { guestStep: (x, v, cpu) => guestStepView(c, x, v, cpu, stepBuffer) };
 }

@@ -10,6 +10,7 @@ import type { HookContext, Hooks } from '../../src/engine/policy.js';
 import type { World } from '../../src/engine/world.js';
 import { vcpuEvent } from '../../src/model-kit/events.js';
 import { DEBUG_ABI_2025, vmmIntentFor } from '../arm64-nvhe/debug-abi.js';
+import { GUEST_TRFCR_DOMAIN, GUEST_TRFCR_EVENTS, GUEST_TRFCR_OPTION, guestTrfcrEvent, guestTrfcrOf } from '../arm64-nvhe/guest-trfcr.js';
 import {
   ARM64_SMALL_DOMAIN,
   ARM64_VCPU_SCALARS,
@@ -128,12 +129,15 @@ export const arm64Vhe: ArchModel = {
       min: 0,
       max: 1,
     },
+    GUEST_TRFCR_OPTION,
   ],
-  smallDomain: `${ARM64_SMALL_DOMAIN}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; ${GDB_DOMAIN}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}; with --domain-slots N, the last N slots of each kind`,
+  smallDomain: `${ARM64_SMALL_DOMAIN}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; ${GDB_DOMAIN}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}; ${GUEST_TRFCR_DOMAIN}; with --domain-slots N, the last N slots of each kind`,
   costNote: arm64Nvhe.costNote,
   instantiate(config: ModelConfig): ModelInstance {
     const { gdb = 0, oslock = 0, 'guest-step': guestStep = 0, 'debug-abi': debugAbi = DEBUG_ABI_2025, ...nvheConfig } = config;
     const domainSlots = config['domain-slots'] ?? 1;
+    // --guest-trfcr 1: the guest's TRFCR_EL1 filters only guest code here (EL1/EL0 with TGE = 0).
+    const guestTrfcr = guestTrfcrOf(config);
     const base = arm64Nvhe.instantiate(nvheConfig);
     const small = config.domain === DOMAIN_SMALL;
     const { brps, wrps } = base.config as { brps: number; wrps: number };
@@ -196,10 +200,11 @@ export const arm64Vhe: ArchModel = {
         ...(guestStep ? [guestEretEvent(VHE_STEP, vheStep)] : []),
         vcpuEvent('RUN_RETURN', 'RUN_RETURN', 2, { apply: (x, ev) => x.returnToUser(ev[1] as number) }),
         ...(trf ? arm64TraceEvents(VHE_DRIVER) : []),
+        ...(guestTrfcr ? [guestTrfcrEvent()] : []),
       ],
       ghost: { cpu: TRACE_GHOST, vcpu: VMM_GHOST_ARM64 },
       fields: arm64VheFields(),
-      kernelEvents: ARM64_VHE_KERNEL_EVENTS,
+      kernelEvents: guestTrfcr ? { ...ARM64_VHE_KERNEL_EVENTS, ...GUEST_TRFCR_EVENTS } : ARM64_VHE_KERNEL_EVENTS,
       instruction: vheStep,
       defaultHooks: commonCode as Hooks<never, never>,
       reset(w: World) {

@@ -15,6 +15,8 @@ export interface BitField {
   readonly values?: Readonly<Record<number, string>>;
   /** Bits that say nothing to a reader (RES1, fixed-1, active-low reserved bits): never printed. */
   readonly quiet?: boolean;
+  /** A flag named where set but never listed as clear (a trap bit few findings are about: MDCR_EL2.TTRF). */
+  readonly setOnly?: boolean;
 }
 
 /**
@@ -94,7 +96,7 @@ export function setAndClear(fields: readonly BitField[] | undefined, value: numb
   const one = sorted.filter(isFlag);
   const isSet = (f: BitField): boolean => (f.high !== undefined ? (high & f.high) !== 0 : (low & f.mask) !== 0);
   const set = one.filter(isSet).map((f) => f.name);
-  const clear = one.filter((f) => !isSet(f)).map((f) => f.name);
+  const clear = one.filter((f) => !isSet(f) && !f.setOnly).map((f) => f.name);
   const multiFields = sorted.filter((f) => !isFlag(f));
   const multi = decodeFields(multiFields, (low & multiFields.reduce((m, f) => m | f.mask, 0)) >>> 0);
   return [set.length ? `${set.join(', ')} set` : '', clear.length ? `${clear.join(', ')} clear` : '', multi].filter(Boolean).join('; ');

@@ -18,6 +18,7 @@ import {
   hostTrfcrNotRestored,
   noCopyAfterMigration,
   noIrqDisable,
+  ttrfDropped,
   vheWritesTrfcrEl1Encoding,
 } from './trfcr-mutants.js';
 import vhe614Timing, { vhe614 } from './vhe-6.14-timing.policy.js';
@@ -56,6 +57,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [noCopyAfterMigration, { trbe: 1 }],
   [noIrqDisable, { trbe: 1 }],
   [vheWritesTrfcrEl1Encoding, {}],
+  [ttrfDropped, { 'guest-trfcr': 1 }],
   [vhe614Timing, {}],
   [vhe614({ restoreMdcrAtPut: false }), {}],
   [breakpointsDropped, {}],

@@ -154,3 +154,26 @@ describe('the same 8 events on VHE (test/fixtures/eras/traces/vhe-5.10-pstate-ss
     expect(v61.out).toMatch(/^arm64-vhe\/arm64-guestdbg-2022: held on the saved trace/);
   });
 });
+
+describe.each([
+  ['nVHE', NVHE, NVHE_Y],
+  ['VHE', VHE, VHE_Y],
+])('v5.10 on %s lets the guest write TRFCR_EL1 (--guest-trfcr 1: no MDCR_EL2.TTRF before a354a64d91ee)', (_host, file, fixed) => {
+  it('is found in 3 events by explore; 5.10.y, which has the backport, holds (check, seed 1)', { timeout: T }, async () => {
+    const { code, report } = await run('explore', file, '--guest-trfcr', '1', '--depth', '3');
+    expect(code).toBe(1);
+    expect(report.invariant).toBe('trace-filter-honored');
+    expect(events(report)).toEqual(['VCPU_LOAD', 'GUEST_ENTER', 'GUEST_TRFCR']);
+    const y = await run('check', fixed, '--guest-trfcr', '1', '--seed', '1');
+    expect(y.report.verdict).toBe('held');
+    expect(y.code).toBe(0);
+  });
+});
+
+it("nVHE v5.10: the host then runs with the guest's value in its own filter (host-breakpoints-preserved)", { timeout: T }, async () => {
+  const skip = ['--skip-invariant', 'trace-filter-honored', '--skip-invariant', 'no-stale-read'];
+  const { code, report } = await run('explore', NVHE, '--guest-trfcr', '1', '--depth', '4', ...skip);
+  expect(code).toBe(1);
+  expect(report.invariant).toBe('host-breakpoints-preserved');
+  expect(events(report)).toEqual(['VCPU_LOAD', 'GUEST_ENTER', 'GUEST_TRFCR', 'GUEST_EXIT']);
+});

@@ -152,3 +152,14 @@ describe('5.15: the step of an emulated instruction', () => {
     expect(nvhe.out).toMatch(/^arm64-nvhe\/arm64-nvhe-5\.15: violated debug-status-consumed/);
   });
 });
+
+describe.each([
+  ['nVHE', NVHE],
+  ['VHE', VHE],
+])('5.15 on %s traps the guest writing TRFCR_EL1 (MDCR_EL2.TTRF, a354a64d91ee)', (_host, file) => {
+  it('holds with --guest-trfcr 1 (check, seed 1)', { timeout: T }, async () => {
+    const { code, report } = await run('check', file, '--guest-trfcr', '1', '--seed', '1');
+    expect(report.verdict).toBe('held');
+    expect(code).toBe(0);
+  });
+});

@@ -13,7 +13,7 @@ import arm64Trfcr2023, {
 } from '../../models/arm64-nvhe/policies/arm64-trfcr-2023.js';
 import arm64Trfcr2025 from '../../models/arm64-nvhe/policies/arm64-trfcr-2025.js';
 import { guest_run_enter } from '../../models/arm64-nvhe/policies/hyp.js';
-import { TRFCR_EL2 } from '../../models/arm64-nvhe/registers.js';
+import { MDCR_EL2_TTRF, TRFCR_EL2 } from '../../models/arm64-nvhe/registers.js';
 import { vheTracePolicy } from '../../models/arm64-vhe/policies/trfcr-vhe.js';
 import { definePolicy, type Hooks, type Policy } from '../../src/engine/policy.js';
 
@@ -34,7 +34,7 @@ export const copyBeforeIrqsDisabled = mutant('copy-before-irqs-disabled', arm64T
   guestEnter(k) {
     kvm_etm_update_vcpu_events(k);
     k.localIrqDisable();
-    guest_run_enter(k, debugSr2015);
+    guest_run_enter(k, debugSr2015, MDCR_EL2_TTRF);
     __debug_save_host_buffers_nvhe(k);
   },
 });
@@ -59,7 +59,7 @@ export const noCopyAfterMigration = mutant('no-copy-after-migration', arm64Trfcr
   },
   guestEnter(k) {
     k.localIrqDisable();
-    guest_run_enter(k, debugSr2015);
+    guest_run_enter(k, debugSr2015, MDCR_EL2_TTRF);
     __debug_save_host_buffers_nvhe(k);
   },
 });
@@ -73,7 +73,7 @@ export const hostTrfcrNotRestored = mutant('host-trfcr-not-restored', arm64Trfcr
 export const noIrqDisable = mutant('no-local-irq-disable', arm64Trfcr2023, {
   guestEnter(k) {
     kvm_etm_update_vcpu_events(k);
-    guest_run_enter(k, debugSr2015);
+    guest_run_enter(k, debugSr2015, MDCR_EL2_TTRF);
     __debug_save_host_buffers_nvhe(k);
   },
 });
@@ -85,3 +85,15 @@ export const noIrqDisable = mutant('no-local-irq-disable', arm64Trfcr2023, {
 export const vheWritesTrfcrEl1Encoding = vheTracePolicy('trfcr-el1-encoding-on-vhe', 'mutant: TRFCR_EL1 encoding on VHE', (k, value) =>
   k.hw.write(TRFCR_EL2, value),
 );
+
+/**
+ * 6.14 with MDCR_EL2_TTRF missing from the vCPU's MDCR_EL2 (a354a64d91ee undone): the guest's own MSR
+ * reaches TRFCR_EL1, on nVHE the host's filter, which the host's trace session set. Only
+ * `--guest-trfcr 1` has guests that write it.
+ */
+export const ttrfDropped = mutant('ttrf-dropped', arm64Trfcr2025, {
+  guestEnter(k) {
+    k.vcpu.mdcrEl2 &= ~MDCR_EL2_TTRF;
+    arm64Trfcr2025.hooks.guestEnter?.(k);
+  },
+});

@@ -6,7 +6,7 @@
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 import type { Arm64Context, Arm64Host, Arm64Vcpu } from '../model.js';
-import { ID_AA64DFR0_EL1, TRBLIMITR_EL1, TRFCR_EL1 } from '../registers.js';
+import { ID_AA64DFR0_EL1, MDCR_EL2_TTRF, TRBLIMITR_EL1, TRFCR_EL1 } from '../registers.js';
 import { TRBLIMITR_EL1_E, traceBufferOf, traceFiltOf } from '../trace.js';
 import { debugSr2015 } from './arm64-dirty-2015.js';
 import { guest_run_enter, guest_run_exit, trap_debug_regs } from './hyp.js';
@@ -73,7 +73,8 @@ export function __debug_restore_host_buffers_nvhe(k: Arm64Context): void {
 export function trfcr2023Enter(k: Arm64Context): void {
   k.localIrqDisable();
   kvm_etm_update_vcpu_events(k);
-  guest_run_enter(k, debugSr2015);
+  // The series applies to 6.6-rc, whose kvm_arm_setup_mdcr_el2 traps TRFCR_EL1 (TTRF, a354a64d91ee, 5.12).
+  guest_run_enter(k, debugSr2015, MDCR_EL2_TTRF);
   __debug_save_host_buffers_nvhe(k);
 }
 

@@ -34,6 +34,7 @@ import {
   MDCR_EL2_TDRA,
   MDCR_EL2_TPM,
   MDCR_EL2_TPMCR,
+  MDCR_EL2_TTRF,
   MDSCR_EL1,
   OSLAR_OSLK,
   OSLSR_OSLK,
@@ -64,12 +65,13 @@ export interface HostDebugMdcr {
 export type HasVhe = boolean;
 
 /**
- * kvm_arm_setup_mdcr_el2: trap PMU, debug ROM and OS registers; TDE while userspace debugs; TDA
+ * kvm_arm_setup_mdcr_el2: trap PMU, trace filter (TTRF, since a354a64d91ee), debug ROM and OS
+ * registers (6.14 debug.c, TPMS not modelled); TDE while userspace debugs; TDA
  * unless the guest owns debug; "Write MDCR_EL2 directly if we're already at EL2" (has_vhe()).
  */
 function kvm_arm_setup_mdcr_el2(k: Arm64Context, vhe: HasVhe): void {
   let mdcr = (k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK;
-  mdcr |= MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
+  mdcr |= MDCR_EL2_TPM | MDCR_EL2_TTRF | MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
   if (k.vcpu.guestDebug) mdcr |= MDCR_EL2_TDE;
   if (!kvm_guest_owns_debug_regs(k.vcpu)) mdcr |= MDCR_EL2_TDA;
   k.vcpu.mdcrEl2 = mdcr;

@@ -16,6 +16,7 @@ import {
   MDCR_EL2_HPMN_MASK,
   MDCR_EL2_TDOSA,
   MDCR_EL2_TDRA,
+  MDCR_EL2_TTRF,
 } from '../registers.js';
 import {
   __activate_traps,
@@ -45,9 +46,12 @@ function switchDebug(
   k.hw.write(MDCCINT_EL1, load.ctxt[MDCCINT_EL1] as number);
 }
 
-/** The entry's debug switch, shared with arm64-vhe's eager (which saves and restores its own SPSR_EL2). */
+/**
+ * The entry's debug switch, shared with arm64-vhe's eager (which saves and restores its own SPSR_EL2).
+ * TRFCR_EL1 is not the guest's (FEAT_TRF is hidden from it): trapped by TTRF, as KVM has since 5.12 (a354a64d91ee).
+ */
 export function eagerEnter(k: Arm64Context): void {
-  k.vcpu.mdcrEl2 = ((k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
+  k.vcpu.mdcrEl2 = ((k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TTRF | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
   __sysreg_save_state(k, k.host.ctxt);
   __activate_traps(k);
   __sysreg_restore_state(k, k.vcpu.ctxt);

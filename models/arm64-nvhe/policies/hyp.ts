@@ -88,11 +88,12 @@ export function __deactivate_traps(k: Arm64Context): void {
 /**
  * debug.c kvm_arm_setup_debug (4.5, no KVM_SET_GUEST_DEBUG): trap debug register accesses unless
  * the guest's debug state is already dirty. The per-CPU mdcr_el2 saved at init is kept in host ctxt.
+ * `ttrf`: MDCR_EL2_TTRF for a later kernel's list (a354a64d91ee, 5.12), which 4.5 does not have.
  */
-export function kvm_arm_setup_debug(k: Arm64Context): void {
+export function kvm_arm_setup_debug(k: Arm64Context, ttrf = 0): void {
   const trap_debug = !(k.vcpu.debugFlags & KVM_ARM64_DEBUG_DIRTY);
   k.vcpu.mdcrEl2 = (k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK;
-  k.vcpu.mdcrEl2 |= MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
+  k.vcpu.mdcrEl2 |= MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA | ttrf;
   if (trap_debug) k.vcpu.mdcrEl2 |= MDCR_EL2_TDA;
 }
 
@@ -131,9 +132,9 @@ export interface DebugSr {
   __debug_cond_restore_host_state(k: Arm64Context): void;
 }
 
-/** kvm_arch_vcpu_ioctl_run's kvm_arm_setup_debug, then hyp/switch.c __guest_run up to __guest_enter. */
-export function guest_run_enter(k: Arm64Context, sr: DebugSr): void {
-  kvm_arm_setup_debug(k);
+/** kvm_arch_vcpu_ioctl_run's kvm_arm_setup_debug (`ttrf` as there), then hyp/switch.c __guest_run up to __guest_enter. */
+export function guest_run_enter(k: Arm64Context, sr: DebugSr, ttrf = 0): void {
+  kvm_arm_setup_debug(k, ttrf);
   __sysreg_save_state(k, k.host.ctxt);
   sr.__debug_cond_save_host_state(k);
   __activate_traps(k);

@@ -38,6 +38,7 @@ import {
   MDCR_EL2_TDRA,
   MDCR_EL2_TPM,
   MDCR_EL2_TPMCR,
+  MDCR_EL2_TTRF,
   MDSCR_EL1,
 } from '../../arm64-nvhe/registers.js';
 import { type Arm64VheContext, type Arm64VheHost, type Arm64VheVcpu, resetSysRegs } from '../model.js';
@@ -73,10 +74,13 @@ function restore_guest_debug_regs(k: Arm64VheContext): void {
   else k.vcpu.pstate &= ~DBG_SPSR_SS;
 }
 
-/** kvm_arm_setup_mdcr_el2: traps; TDE while userspace debugs; TDA unless the guest's debug state is dirty and nobody else needs it. */
+/**
+ * kvm_arm_setup_mdcr_el2: traps (TTRF since a354a64d91ee, 5.12; TPMS not modelled); TDE while userspace
+ * debugs; TDA unless the guest's debug state is dirty and nobody else needs it.
+ */
 function kvm_arm_setup_mdcr_el2(k: Arm64VheContext): void {
   let mdcr = (k.host.ctxt[MDCR_EL2] as number) & MDCR_EL2_HPMN_MASK;
-  mdcr |= MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
+  mdcr |= MDCR_EL2_TPM | MDCR_EL2_TTRF | MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
   if (k.vcpu.guestDebug) mdcr |= MDCR_EL2_TDE;
   if (k.vcpu.guestDebug & KVM_GUESTDBG_USE_HW || !(k.vcpu.debugFlags & KVM_ARM64_DEBUG_DIRTY) || kvm_vcpu_os_lock_enabled(k)) {
     mdcr |= MDCR_EL2_TDA;
