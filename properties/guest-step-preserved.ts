@@ -16,7 +16,7 @@ export default defineInvariant({
     const step = x.model.view.guestStep?.(x, v, cpu);
     if (step === undefined || step.live === step.own) return undefined;
     return {
-      message: `vcpu${v} runs on cpu${cpu} with ${step.name} = ${step.live}, but its own step state is ${step.own}: ${step.live ? 'an instruction it did not step is stepped' : 'the step it armed is lost or taken twice'}`,
+      message: `vcpu${v} runs on cpu${cpu} with ${step.name} = ${step.live}, but its own step state is ${step.own}: ${step.why ?? (step.live ? 'an instruction it did not step is stepped' : 'the step it armed is lost or taken twice')}`,
       cpu,
       vcpu: v,
       register: step.name,

@@ -17,7 +17,8 @@
  * its ERETs and its own stepped instructions made it, frozen while userspace debugs the vCPU (KVM then
  * masks the guest's MDSCR_EL1.SS, "This confuses guest debuggers which use single-step behind the
  * scenes", debug.c; when single-stepping it owns the state machine and must hand the guest's back,
- * 6.14 GUEST_SS_ACTIVE_PENDING).
+ * 6.14 GUEST_SS_ACTIVE_PENDING). A guest that never armed a step and finds SPSR_EL2.SS = 1 after
+ * KVM's ERET is judged at its next instruction, whose level says where that ERET returned (`staleSs`).
  */
 
 import type { Executor } from '../../src/engine/execute.js';
@@ -128,10 +129,34 @@ function takeGuestStep(x: Executor, v: number, cpu: number): void {
   setGhost(x, v, GUEST_EL0, 0);
 }
 
+/**
+ * The first instruction, at view level `level`, of a guest that never armed a step and runs with
+ * PSTATE.SS = 1 (only KVM's ERET into it sets that): its level says where that ERET returned. The
+ * Arm ARM's DebugExceptionReturnSS sets PSTATE.SS only where software step is enabled at the target
+ * EL, so at its EL1 (PSTATE.D = 1), or with its step disabled, the bit is cleared now; at its EL0
+ * with its step enabled the instruction would be stepped though the guest never armed a step: the
+ * guest is at EL0 (GUEST_EL0), and guest-step-preserved is checked before the instruction runs.
+ * An interrupt to its EL1 right at that ERET (SPSR_EL1.SS = 1) is taken as the guest in its kernel.
+ */
+function staleSs(x: Executor, c: StepCpu, v: number, cpu: number, level: number): void {
+  const { hw, vcpuGhost } = x.world;
+  const o = cpu * x.regs + c.spsr;
+  if (debugging(x, v) || vcpuGhost[ghostAt(x, v, GUEST_ARMED)] !== 0 || ((hw[o] as number) & DBG_SPSR_SS) === 0) return;
+  if (stepTarget(x, c, cpu, level) === 0) {
+    hw[o] = (hw[o] as number) & ~DBG_SPSR_SS;
+    x.mutations++;
+  } else if (level === 0 && guestStepEnabled(x, c, v)) {
+    setGhost(x, v, GUEST_EL0, 1);
+    x.checkState(cpu);
+  }
+}
+
 /** The software-step hooks of a CPU `c`. */
 export const softwareStep = (c: StepCpu): InstructionHooks => ({
   before(x, v, level) {
     const cpu = x.world.loadedOn[v] as number;
+    staleSs(x, c, v, cpu, level);
+    if (x.violation) return true;
     const target = stepTarget(x, c, cpu, level);
     if (target !== 0 && ((x.world.hw[cpu * x.regs + c.spsr] as number) & DBG_SPSR_SS) === 0) {
       if (target === 2) takeStep(x, v, cpu);
@@ -176,26 +201,26 @@ export const softwareStep = (c: StepCpu): InstructionHooks => ({
 /** Userspace ended its debug session on the vCPU: no step is owed any more. */
 export const forgetStep = (x: Executor, v: number): void => setGhost(x, v, STEP_OWED, 0);
 
+const NEVER_ARMED = 'its EL0 instruction would be stepped though it never armed a step';
+
 /**
- * The guest's own PSTATE.SS, compared while userspace does not debug the vCPU: at the guest's EL0
- * while it steps itself, the value its ERET and its own steps made; for a guest that never armed a
- * step, 0 (ERET sets PSTATE.SS only when MDSCR_EL1.SS is set, exception entry clears it), judged only
- * while the guest's software step is enabled: otherwise KVM's ERET into the guest gives PSTATE.SS = 0
- * whatever SPSR_EL2.SS holds (DebugExceptionReturnSS), so a stale SPSR_EL2.SS is never seen.
+ * The guest's own PSTATE.SS, compared while userspace does not debug the vCPU and the guest is at its
+ * EL0 with its MDSCR_EL1.SS set: the value its ERET and its own steps made (0 for a guest that never
+ * armed a step: ERET sets PSTATE.SS only when MDSCR_EL1.SS is set, exception entry clears it). Where
+ * the guest's EL at KVM's ERET is unknown, its next instruction decides (`staleSs`).
  */
 export function guestStepView(
   c: StepCpu,
   x: Executor,
   v: number,
   cpu: number,
-  out: { live: number; own: number; name: string },
+  out: { live: number; own: number; name: string; why?: string | undefined },
 ): typeof out | undefined {
-  if (debugging(x, v)) return undefined;
-  if (guestStepping(x, v) && x.world.vcpuGhost[ghostAt(x, v, GUEST_EL0)] === 1) {
-    out.own = (x.world.vcpuGhost[ghostAt(x, v, GUEST_SS)] as number) ? 1 : 0;
-  } else if (x.world.vcpuGhost[ghostAt(x, v, GUEST_ARMED)] === 0 && guestStepEnabled(x, c, v)) out.own = 0;
-  else return undefined;
+  const ghost = x.world.vcpuGhost;
+  if (debugging(x, v) || !guestStepping(x, v) || ghost[ghostAt(x, v, GUEST_EL0)] !== 1) return undefined;
+  out.own = (ghost[ghostAt(x, v, GUEST_SS)] as number) ? 1 : 0;
   out.live = (x.world.hw[cpu * x.regs + c.spsr] as number) & DBG_SPSR_SS ? 1 : 0;
+  out.why = ghost[ghostAt(x, v, GUEST_ARMED)] === 0 ? NEVER_ARMED : undefined;
   return out;
 }
 

@@ -101,9 +101,14 @@ export interface DebugView {
   /**
    * The guest's own software-step state (arm64 PSTATE.SS) while its own debugger controls it on `cpu`:
    * `live` the value on hardware, `own` the value the guest made it; undefined while someone else
-   * (userspace single-stepping) owns it or the model has none (`guest-step-preserved`).
+   * (userspace single-stepping) owns it or the model has none (`guest-step-preserved`); `why`, where the
+   * model knows how a difference comes about, replaces the message's generic explanation.
    */
-  guestStep?(x: Executor, v: number, cpu: number): { readonly live: number; readonly own: number; readonly name: string } | undefined;
+  guestStep?(
+    x: Executor,
+    v: number,
+    cpu: number,
+  ): { readonly live: number; readonly own: number; readonly name: string; readonly why?: string | undefined } | undefined;
   /**
    * Registers in force while the guest runs that it cannot read without trapping (x86 IA32_DEBUGCTL,
    * whose RDMSR/WRMSR always exit): the hardware must hold the guest's value, except for the bits

@@ -4,7 +4,15 @@
  */
 import { cli } from '../cli-harness.js';
 
-export type Step = { event: string; reg?: string; value?: string | number; reason?: string; singleStep?: string; enable?: string };
+export type Step = {
+  event: string;
+  el?: string;
+  reg?: string;
+  value?: string | number;
+  reason?: string;
+  singleStep?: string;
+  enable?: string;
+};
 export type Report = { verdict: string; invariant: string | null; config: Record<string, number>; trace: Step[] };
 
 /** The CLI with `argv`, `--json --quiet`: its exit code and parsed report. */
