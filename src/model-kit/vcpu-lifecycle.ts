@@ -53,7 +53,7 @@ export interface VcpuLifecycleOptions {
    * Where the run loop has no in-loop re-entry (x86 Linux 5.10 SVM: EXIT_FASTPATH_EXIT_HANDLED),
    * FASTPATH_EXIT_HANDLED goes the same way, `fastpath` -> `exiting` running guestExit (reason
    * `fastpath`), and FASTPATH_HANDLED ends the exit handling without a handler (`exiting` -> `trapped`,
-   * no hook: svm_handle_exit returns 1 for any fast-path exit), from where the run loop enters again.
+   * no hook: 5.10 svm.c handle_exit returns 1 for any fast-path exit), from where the run loop enters again.
    */
   readonly fastPath?: boolean;
   /**
