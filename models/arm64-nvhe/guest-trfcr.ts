@@ -11,6 +11,7 @@
 import type { Executor } from '../../src/engine/execute.js';
 import type { EventKind, ModelConfig } from '../../src/engine/model.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE } from '../../src/model-kit/debug-status.js';
+import { operandEvent, vcpusWhere } from '../../src/model-kit/operand-event.js';
 import { UsageError } from '../../src/persistence/usage-error.js';
 import { MDCR_EL2, MDCR_EL2_TTRF, TRFCR_EL1 } from './registers.js';
 import { TRFCR_ENABLES } from './trace.js';
@@ -36,6 +37,7 @@ export const GUEST_TRFCR_EVENTS: Readonly<Record<string, string>> = {
 /** The values written: no trace, or trace at EL0 and EL1. */
 const VALUES = ['0x0', 'E0TRE|E1TRE'] as const;
 const WRITTEN: readonly number[] = [0, TRFCR_ENABLES];
+const INDICES: readonly number[] = [0, 1];
 
 /** `--guest-trfcr` from `config`, refused (exit 2) without FEAT_TRF, where the CPU itself makes the access UNDEFINED. */
 export function guestTrfcrOf(config: ModelConfig): number {
@@ -66,51 +68,14 @@ const debugged = (x: Executor, v: number): boolean =>
  * entry that userspace single-steps is not modelled); the guest's own step is of its EL0 code only.
  */
 export function guestTrfcrEvent(): EventKind {
-  let e = -1;
-  const enabledFor = (x: Executor, v: number): boolean => x.can(v, e) && !debugged(x, v);
-  const count = (x: Executor, k = -1): number => {
-    if (e < 0) e = x.lifecycleEvent('GUEST_WRITE');
-    let n = 0;
-    for (let v = 0; v < x.world.vcpuState.length; v++) {
-      if (!enabledFor(x, v)) continue;
-      if (n === k) return v;
-      n++;
-    }
-    return k >= 0 ? -1 : n;
-  };
-  const buffer = new Float64Array(6);
-  return {
-    type: 'GUEST_TRFCR',
-    weight: 1,
-    operands: [
-      ['vcpu', 'vcpu'],
-      ['value', VALUES],
-    ],
-    enabled: (x) => count(x) > 0,
-    gate: 'GUEST_WRITE',
-    decode(x, r, ev) {
-      const n = count(x);
-      ev[1] = count(x, r % n);
-      ev[2] = Math.floor(r / n) % VALUES.length;
-    },
-    accepts: (x, ev) => {
-      count(x);
-      const v = ev[1] as number;
-      return v >= 0 && v < x.world.vcpuState.length && enabledFor(x, v) && (ev[2] === 0 || ev[2] === 1);
-    },
-    enumerate(x, emit) {
-      for (let v = 0; v < x.world.vcpuState.length; v++) {
-        if (count(x) === 0 || !enabledFor(x, v)) continue;
-        buffer.fill(0);
-        buffer[1] = v;
-        for (let i = 0; i < VALUES.length; i++) {
-          buffer[2] = i;
-          emit(buffer);
-        }
-      }
-    },
-    apply: (x, ev) => writeTrfcr(x, ev[1] as number, WRITTEN[ev[2] as number] as number),
-  };
+  return operandEvent(
+    'GUEST_TRFCR',
+    1,
+    ['vcpu', 'vcpu'],
+    vcpusWhere('GUEST_WRITE', (x, v) => !debugged(x, v)),
+    [['value', VALUES, () => INDICES]],
+    (x, ev) => writeTrfcr(x, ev[1] as number, WRITTEN[ev[2] as number] as number),
+  );
 }
 
 /** The guest's MSR TRFCR_EL1 of `value`: see guestTrfcrEvent. */

@@ -26,6 +26,7 @@ import type { DeliveryObservation } from '../../src/engine/invariant.js';
 import type { DebugView, EventKind, InstructionHooks } from '../../src/engine/model.js';
 import { CTX_GUEST } from '../../src/engine/world.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
+import { operandEvent, vcpusWhere } from '../../src/model-kit/operand-event.js';
 import { DBG_MDSCR_SS, DBG_SPSR_SS, MDSCR_EL1 } from './registers.js';
 
 /** Ghost word (after the userspace debug words) holding 1 while a stepped instruction is not yet reported. */
@@ -225,6 +226,7 @@ export function guestStepView(
 }
 
 const SS_VALUES = ['0', '1'] as const;
+const SS_INDICES: readonly number[] = [0, 1];
 
 /**
  * GUEST_ERET {vcpu, ss}: the guest kernel returns to its EL0 code with SPSR_EL1.SS = ss (a debugger
@@ -233,58 +235,19 @@ const SS_VALUES = ['0', '1'] as const;
  * debug the vCPU (KVM masks the guest's step then; an ERET that userspace steps is not modelled), with `--guest-step 1`.
  */
 export function guestEretEvent(c: StepCpu, step: InstructionHooks): EventKind {
-  let e = -1;
-  const enabledFor = (x: Executor, v: number): boolean =>
-    x.world.vcpuState[v] !== undefined &&
-    x.can(v, e) &&
-    !debugging(x, v) &&
-    x.world.cpuContext[x.world.loadedOn[v] as number] === CTX_GUEST;
-  const count = (x: Executor, k = -1): number => {
-    if (e < 0) e = x.lifecycleEvent('GUEST_EXECUTE');
-    let n = 0;
-    for (let v = 0; v < x.world.vcpuState.length; v++) {
-      if (!enabledFor(x, v)) continue;
-      if (n === k) return v;
-      n++;
-    }
-    return k >= 0 ? -1 : n;
-  };
-  const buffer = new Float64Array(6);
-  return {
-    type: 'GUEST_ERET',
-    weight: 1,
-    operands: [
-      ['vcpu', 'vcpu'],
-      ['ss', SS_VALUES],
-    ],
-    enabled: (x) => count(x) > 0,
-    decode(x, r, ev) {
-      const n = count(x);
-      ev[1] = count(x, r % n);
-      ev[2] = Math.floor(r / n) % 2;
-    },
-    accepts: (x, ev) => {
-      count(x);
-      const v = ev[1] as number;
-      return v >= 0 && v < x.world.vcpuState.length && enabledFor(x, v) && (ev[2] === 0 || ev[2] === 1);
-    },
-    enumerate(x, emit) {
-      for (let v = 0; v < x.world.vcpuState.length; v++) {
-        if (count(x) === 0 || !enabledFor(x, v)) continue;
-        buffer.fill(0);
-        buffer[1] = v;
-        for (const ss of [0, 1]) {
-          buffer[2] = ss;
-          emit(buffer);
-        }
-      }
-    },
-    apply(x, ev) {
+  const inGuest = (x: Executor, v: number): boolean => !debugging(x, v) && x.world.cpuContext[x.world.loadedOn[v] as number] === CTX_GUEST;
+  return operandEvent(
+    'GUEST_ERET',
+    1,
+    ['vcpu', 'vcpu'],
+    vcpusWhere('GUEST_EXECUTE', inGuest),
+    [['ss', SS_VALUES, () => SS_INDICES]],
+    (x, ev) => {
       const v = ev[1] as number;
       const ss = ev[2] === 1;
       // ERET is an EL1 instruction: a pending step of the guest kernel's own code is not modelled, userspace's is.
       if (step.before(x, v, 1) || x.violation) return;
-      x.fire(v, e);
+      x.fire(v, x.lifecycleEvent('GUEST_EXECUTE'));
       const cpu = x.world.loadedOn[v] as number;
       const o = cpu * x.regs + c.spsr;
       const live = ss && stepTarget(x, c, cpu, 0) !== 0 ? DBG_SPSR_SS : 0;
@@ -296,7 +259,7 @@ export function guestEretEvent(c: StepCpu, step: InstructionHooks): EventKind {
       if (armed) setGhost(x, v, GUEST_ARMED, 1);
       x.settle(cpu);
     },
-  };
+  );
 }
 
 /** What `--gdb 1` or `--guest-step 1` adds to it: the guest's own PSTATE.SS (guest-step-preserved). */

@@ -123,6 +123,31 @@ export function cpusWhere(test: (x: Executor, c: number) => boolean): Subjects {
   );
 }
 
+/**
+ * The vCPUs whose lifecycle enables `machineEvent` now and for which `test(x, v)` holds: no gate, since
+ * `test` reads more than the lifecycle (e.g. whether userspace debugs the vCPU), so decode asks `enabled`.
+ */
+export function vcpusWhere(machineEvent: string, test: (x: Executor, v: number) => boolean): Subjects {
+  let e = -1;
+  const ok = (x: Executor, v: number): boolean => x.can(v, e >= 0 ? e : (e = x.lifecycleEvent(machineEvent))) && test(x, v);
+  return counted(
+    (x) => {
+      const out: number[] = [];
+      for (let v = 0; v < x.world.vcpuState.length; v++) if (ok(x, v)) out.push(v);
+      return out;
+    },
+    (x) => {
+      let n = 0;
+      for (let v = 0; v < x.world.vcpuState.length; v++) if (ok(x, v)) n++;
+      return n;
+    },
+    (x, k) => {
+      for (let v = 0, n = 0; v < x.world.vcpuState.length; v++) if (ok(x, v) && n++ === k) return v;
+      return -1;
+    },
+  );
+}
+
 /** The vCPUs whose lifecycle enables `machineEvent` now (a subject domain for `operandEvent`). */
 export function vcpusIn(machineEvent: string): Subjects {
   let e = -1;
