@@ -5,8 +5,8 @@
  * KVM_SET_GUEST_DEBUG as QEMU fills it (kvm_arch_update_guest_debug: debugreg[7] = 0x600 | Gn and
  * R/W, LEN per breakpoint), guest code executing and accessing data, and the guest's WRMSR that the
  * fast path completes (FASTPATH_EXIT): it re-enters inside vcpu_enter_guest's loop
- * (EXIT_FASTPATH_REENTER_GUEST; in 5.10 SVM, which had no such loop, through the exit path and
- * handle_exit instead) or, when the policy's fastpath hook returns an exit reason, exits to userspace
+ * (EXIT_FASTPATH_REENTER_GUEST; in 5.10, on SVM, which had no such loop, and for the x2APIC ICR on VMX,
+ * through the exit path and handle_exit instead) or, when the policy's fastpath hook returns an exit reason, exits to userspace
  * (EXIT_FASTPATH_EXIT_USERSPACE, 6.12+); while userspace single-steps it owes its step.
  */
 
@@ -17,7 +17,7 @@ import type { GuestDebug } from '../../src/engine/policy.js';
 import { CTX_HOST } from '../../src/engine/world.js';
 import { VMM_DEBUG, VMM_DEBUG_ENABLE, VMM_DEBUG_HW, VMM_DEBUG_STEP } from '../../src/model-kit/debug-status.js';
 import { cpusWhere, guestCodeEvents, hostCpus, hostProgram, operandEvent, vcpusIn } from '../../src/model-kit/operand-event.js';
-import type { EraFastPath } from './eras.js';
+import { type EraFastPath, FAST_PATH_MSR_INDEX, FAST_PATH_MSRS } from './eras.js';
 import { EXECUTE, matchingSlots, STORE, trapBits } from './hardware.js';
 import { HOST_AREAS, VCPU_GHOST } from './layout.js';
 import {
@@ -114,7 +114,7 @@ function guestDebugArch(bps: readonly number[]): number[] {
 /**
  * Builds the x86 debug events over `domain`; `vmx` selects how a #DB reaches KVM; `fastPath` how the
  * era's run loop goes on from a fast-path exit (EraFastPath: re-entered in the loop, Linux 5.8+; through
- * the exit path and handle_exit, 5.10 SVM; or no FASTPATH_EXIT).
+ * the exit path and handle_exit, 5.10 SVM; by the MSR, 5.10 VMX; or no FASTPATH_EXIT).
  */
 export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: EraFastPath): EventKind[] {
   const cpuDr7 = hostDr7;
@@ -153,10 +153,13 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: EraFas
   };
 
   let setGuestDebugEvent = -1;
+  // 5.10 VMX: which MSR the fast path completed decides how the run loop goes on (eras.ts FAST_PATH_MSRS).
+  const byMsr = fastPath === 'by-msr';
+  const msrOperand: Parameters<typeof operandEvent>[4] = byMsr ? [['msr', FAST_PATH_MSRS, () => [0, 1]]] : [];
   const fastPathEvents =
     fastPath !== 'none'
       ? [
-          operandEvent('FASTPATH_EXIT', 2, ['vcpu', 'vcpu'], vcpusIn('FASTPATH_EXIT'), [], (x, ev) => {
+          operandEvent('FASTPATH_EXIT', 2, ['vcpu', 'vcpu'], vcpusIn('FASTPATH_EXIT'), msrOperand, (x, ev) => {
             const v = ev[1] as number;
             // The guest's WRMSR of IA32_TSC_DEADLINE (or x2APIC ICR) that handle_fastpath_set_msr_irqoff completes
             // with interrupts off: an instruction, so a step owed from the previous one is noticed first.
@@ -164,23 +167,27 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: EraFas
             const cpu = x.world.loadedOn[v] as number;
             const dr6 = archDr6(x, v);
             const tf = ((x.world.hw[cpu * x.regs + RFLAGS] as number) & X86_EFLAGS_TF) !== 0; // as the guest ran it
-            const exit = x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'));
+            // The hook receives the MSR index where the era tells the MSRs apart (kvm_rcx_read).
+            const msr = byMsr ? FAST_PATH_MSR_INDEX[ev[2] as number] : undefined;
+            const handleExit = fastPath === 'handle-exit' || (byMsr && ev[2] === 1);
+            const exit = x.fire(v, x.lifecycleEvent('FASTPATH_EXIT'), msr);
             if (x.violation) return;
             if (typeof exit === 'number') {
               // EXIT_FASTPATH_EXIT_USERSPACE (6.12+): out of the loop through the exit path, KVM_RUN returns 0.
               x.fire(v, x.lifecycleEvent('FASTPATH_EXIT_USERSPACE'), 'fastpath');
               if (x.violation) return;
               x.fire(v, x.lifecycleEvent('EXITED'));
-            } else if (fastPath === 'handle-exit') {
-              // 5.10 SVM (EXIT_FASTPATH_EXIT_HANDLED): svm_vcpu_run returns to vcpu_enter_guest, whose exit path
-              // runs, then handle_exit returns 1 for any fast-path exit (svm.c: `if (exit_fastpath !=
-              // EXIT_FASTPATH_NONE) return 1;`): vcpu_run goes round and enters through a full vcpu_enter_guest.
+            } else if (handleExit) {
+              // 5.10 (EXIT_FASTPATH_EXIT_HANDLED: every fast path on SVM, the x2APIC ICR on VMX): svm_vcpu_run or
+              // vmx_vcpu_run returns to vcpu_enter_guest, whose exit path runs, then handle_exit returns 1 for any
+              // fast-path exit (`if (exit_fastpath != EXIT_FASTPATH_NONE) return 1;`): vcpu_run goes round and
+              // enters through a full vcpu_enter_guest.
               x.fire(v, x.lifecycleEvent('FASTPATH_EXIT_HANDLED'), 'fastpath');
               if (x.violation) return;
               x.fire(v, x.lifecycleEvent('FASTPATH_HANDLED'));
             } else x.fire(v, x.lifecycleEvent('REENTERED'));
             if (x.violation) return;
-            fastpathStep(x, v, userspaceSteps(x, v), exit, dr6, tf, fastPath === 'handle-exit');
+            fastpathStep(x, v, userspaceSteps(x, v), exit, dr6, tf, handleExit);
             if (!x.violation) x.settle(cpu);
           }),
         ]

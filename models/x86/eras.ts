@@ -15,11 +15,12 @@ export const ERA_6_13 = 1;
  */
 export const ERA_5_7 = 2;
 /**
- * `--x86-era 3`: Linux 5.10 (LTS). Fast-path re-entry only on VMX (vmx_vcpu_run's `goto reenter_guest`;
- * svm_vcpu_run had none until the loop moved into vcpu_enter_guest): on SVM the fast path (the x2APIC ICR
- * WRMSR, EXIT_FASTPATH_EXIT_HANDLED; its TSC-deadline case needs the VMX preemption timer) returns to
- * vcpu_enter_guest, whose exit path and handle_exit run (svm.c handle_exit: `if (exit_fastpath !=
- * EXIT_FASTPATH_NONE) return 1;`), and vcpu_run enters again through a full vcpu_enter_guest. VMX did not virtualise the
+ * `--x86-era 3`: Linux 5.10 (LTS). Fast-path re-entry only on VMX, for the TSC-deadline WRMSR
+ * (EXIT_FASTPATH_REENTER_GUEST, vmx_vcpu_run's `goto reenter_guest`; svm_vcpu_run had none until the loop
+ * moved into vcpu_enter_guest, and the TSC-deadline case needs the VMX preemption timer). The x2APIC ICR
+ * WRMSR (EXIT_FASTPATH_EXIT_HANDLED), on both vendors, returns to vcpu_enter_guest, whose exit path and
+ * handle_exit run (`if (exit_fastpath != EXIT_FASTPATH_NONE) return 1;` in svm.c handle_exit and vmx.c
+ * __vmx_handle_exit), and vcpu_run enters again through a full vcpu_enter_guest (FAST_PATH_MSRS). VMX did not virtualise the
  * guest's IA32_DEBUGCTL: vmx_set_msr passed it to kvm_set_msr_common, which ignored LBR and BTF ("nop"),
  * and kvm_get_msr_common read it as 0 (guest LBR came in 5.12), so no one can set it. For policies
  * transliterated from 5.10 (its value is 3, after 5.7's, so the older values keep their meaning).
@@ -30,11 +31,38 @@ export const ERA_5_10 = 3;
  * How the era's run loop goes on after a fast-path exit on this vendor: `reenter` (EXIT_FASTPATH_REENTER_GUEST,
  * 5.8+: re-entered inside the loop, no entry or exit path), `handle-exit` (5.10 SVM: svm_vcpu_run returns
  * the fast path's result to vcpu_enter_guest, which runs its exit path and handle_exit, and vcpu_run enters
- * again; openharmony/kernel_linux_5.10 svm.c @18459f50, x86.c @001420d1), or `none` (5.7: no FASTPATH_EXIT).
+ * again; openharmony/kernel_linux_5.10 svm.c @18459f50, x86.c @001420d1), `by-msr` (5.10 VMX: it depends
+ * on the MSR, FastPathMsr), or `none` (5.7: no FASTPATH_EXIT).
  */
-export type EraFastPath = 'none' | 'reenter' | 'handle-exit';
+export type EraFastPath = 'none' | 'reenter' | 'handle-exit' | 'by-msr';
 export const eraFastPath = (era: number, vmx: boolean): EraFastPath =>
-  era === ERA_5_10 ? (vmx ? 'reenter' : 'handle-exit') : era < ERA_5_7 ? 'reenter' : 'none';
+  era === ERA_5_10 ? (vmx ? 'by-msr' : 'handle-exit') : era < ERA_5_7 ? 'reenter' : 'none';
+
+/** MSR_IA32_TSC_DEADLINE (arch/x86/include/asm/msr-index.h: 0x000006e0). */
+export const MSR_IA32_TSC_DEADLINE = 0x6e0;
+/** The x2APIC ICR, `APIC_BASE_MSR + (APIC_ICR >> 4)` as handle_fastpath_set_msr_irqoff names it (apicdef.h: 0x800 + (0x300 >> 4)). */
+export const X2APIC_ICR_MSR = 0x800 + (0x300 >> 4);
+/**
+ * The MSRs whose WRMSR 5.10's handle_fastpath_set_msr_irqoff completes, with what it returns
+ * (openharmony/kernel_linux_5.10 x86.c @001420d1): the x2APIC ICR `EXIT_FASTPATH_EXIT_HANDLED`, so
+ * vmx_vcpu_run returns to vcpu_enter_guest, whose exit path and handle_exit (vmx.c @0508804a
+ * __vmx_handle_exit: `if (exit_fastpath != EXIT_FASTPATH_NONE) return 1;`) run before vcpu_run enters
+ * again; the TSC deadline `EXIT_FASTPATH_REENTER_GUEST`, so vmx_vcpu_run goes to `reenter_guest`. Both
+ * skip the WRMSR first (kvm_skip_emulated_instruction) and ignore what the skip returns. The
+ * FASTPATH_EXIT operand `msr` under `by-msr`; its index is what the policy's `fastpath` hook receives.
+ */
+export const FAST_PATH_MSRS = ['tsc-deadline', 'x2apic-icr'] as const;
+export const FAST_PATH_MSR_INDEX: readonly number[] = [MSR_IA32_TSC_DEADLINE, X2APIC_ICR_MSR];
+
+/**
+ * Whether the run loop re-enters at once after the fast path completed a WRMSR of `msr` (an MSR index,
+ * or undefined where the era treats every fast-path MSR alike): what a transliterated `fastpath` hook
+ * asks to decide whether its exit path still runs (`guestExit(k, 'fastpath')`).
+ */
+export const fastPathReenters = (era: number, vmx: boolean, msr?: number): boolean => {
+  const form = eraFastPath(era, vmx);
+  return form === 'reenter' || (form === 'by-msr' && msr === MSR_IA32_TSC_DEADLINE);
+};
 /** Whether the guest (WRMSR) and userspace (KVM_SET_MSRS) can set IA32_DEBUGCTL on VMX in this era: from 5.12 on. */
 export const eraVmxGuestDebugctl = (era: number): boolean => era < ERA_5_7;
 
@@ -43,7 +71,7 @@ export const X86_ERA_DESCRIPTION =
   "KVM's era: 0 = Linux 6.17 (host DEBUGCTL snapshot after local_irq_disable() and SVM's DEBUGCTL switch by hand without LBRV, both 6.14 'KVM: SVM: Fix DEBUGCTL bugs'; VMX keeps the host's FREEZE_IN_SMM, 6b1dd26544d0, 6.17; fast-path re-entry); " +
   '1 = Linux 6.13 (VMX snapshots the host DEBUGCTL in vmx_vcpu_load; SVM leaves DEBUGCTL to LBRV; no host-owned DEBUGCTL bits); ' +
   "2 = Linux 5.7 (as 1, and no EXIT_FASTPATH_REENTER_GUEST, so no FASTPATH_EXIT; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes as in 5.10, so none are generated; for policies transliterated from that code: the built-in ones are 6.13/6.17 code); " +
-  "3 = Linux 5.10 (as 1; FASTPATH_EXIT re-enters on VMX only, vmx_vcpu_run's reenter_guest; on SVM it goes through vcpu_enter_guest's exit path and handle_exit, which returns 1 for a fast-path exit, and the run loop enters again; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes, kvm_set_msr_common 'nop' before 5.12's guest LBR, so none are generated; for policies transliterated from 5.10)";
+  "3 = Linux 5.10 (as 1; FASTPATH_EXIT re-enters only on VMX and only for the TSC-deadline WRMSR, vmx_vcpu_run's reenter_guest; the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr) and on SVM every fast path go through vcpu_enter_guest's exit path and handle_exit, which returns 1 for a fast-path exit, and the run loop enters again; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes, kvm_set_msr_common 'nop' before 5.12's guest LBR, so none are generated; for policies transliterated from 5.10)";
 
 /** KVM_DEBUGREG_* (kvm_host.h enum switch_db_regs) as each era defines them; bit 2 changed meaning. */
 export const KVM_DEBUGREG_FLAGS = {
@@ -62,4 +90,5 @@ export const FASTPATH_OFF: Readonly<Record<EraFastPath, readonly string[]>> = {
   none: ['FASTPATH_EXIT', 'REENTERED', 'FASTPATH_EXIT_USERSPACE', 'FASTPATH_EXIT_HANDLED', 'FASTPATH_HANDLED'],
   reenter: ['FASTPATH_EXIT_HANDLED', 'FASTPATH_HANDLED'],
   'handle-exit': ['REENTERED'],
+  'by-msr': [],
 };

@@ -10,7 +10,8 @@
  * reported userspace's single-step, kvm_skip_emulated_instruction -> KVM_EXIT_DEBUG), vcpu_enter_guest
  * breaks out of the loop and runs the code after it, as an exit does, then returns 0 without calling
  * handle_exit: FASTPATH_EXIT_USERSPACE goes from `fastpath` to `exiting` running guestExit (reason
- * `fastpath`), and EXITED to `loaded`. Linux 5.10's SVM had no in-loop re-entry: svm_vcpu_run returned
+ * `fastpath`), and EXITED to `loaded`. Linux 5.10's SVM had no in-loop re-entry, and its VMX re-entered
+ * only after a TSC-deadline WRMSR: svm_vcpu_run (and vmx_vcpu_run after an x2APIC ICR WRMSR) returned
  * the fast path's EXIT_FASTPATH_EXIT_HANDLED to vcpu_enter_guest, which ran its exit path and
  * handle_exit (`if (exit_fastpath != EXIT_FASTPATH_NONE) return 1;`), and vcpu_run entered again:
  * FASTPATH_EXIT_HANDLED goes from `fastpath` to `exiting` running guestExit (reason `fastpath`), and

@@ -96,13 +96,15 @@ export interface Hooks<V = unknown, H = unknown> {
    * loop (EXIT_FASTPATH_REENTER_GUEST). Returning a number exits to userspace with that exit reason
    * (EXIT_FASTPATH_EXIT_USERSPACE, 6.12+; KVM_EXIT_DEBUG when skipping the instruction reported its
    * single-step): the run loop's exit path then runs as guestExit(k, 'fastpath'), whose return value is
-   * not used (no exit handler runs), and KVM_RUN returns. Where the run loop has no in-loop re-entry
-   * (x86 Linux 5.10 SVM), returning nothing runs guestExit(k, 'fastpath') as the exit path and the exit
-   * handler (handle_exit returns 1 for a fast-path exit; its return value is not used either), and the
-   * guest is entered again by the next GUEST_ENTER.
+   * not used (no exit handler runs), and KVM_RUN returns. Where the run loop does not re-enter from this
+   * fast path (x86 Linux 5.10: every fast path on SVM, the x2APIC ICR WRMSR on VMX), returning nothing
+   * runs guestExit(k, 'fastpath') as the exit path and the exit handler (handle_exit returns 1 for a
+   * fast-path exit; its return value is not used either), and the guest is entered again by the next
+   * GUEST_ENTER. `msr` is the WRMSR's MSR index where the era's run loop goes on differently for each
+   * (x86 5.10 VMX: MSR_IA32_TSC_DEADLINE 0x6e0 re-enters, the x2APIC ICR 0x830 does not), else undefined.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (void) is the common case and must type-check.
-  fastpath?(k: HookContext<V, H>): number | undefined | void;
+  fastpath?(k: HookContext<V, H>, msr?: number): number | undefined | void;
   /**
    * A host register access that traps to the hypervisor (e.g. ARMv7 HDCR.TDA left set while the host
    * runs): emulate it. `k.vcpu` is the vCPU loaded on the CPU, or undefined when none is.

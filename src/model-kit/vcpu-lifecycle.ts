@@ -50,7 +50,7 @@ export interface VcpuLifecycleOptions {
    * fast path asks to exit to userspace instead (x86 EXIT_FASTPATH_EXIT_USERSPACE, 6.12+),
    * FASTPATH_EXIT_USERSPACE leaves the loop through the normal exit path: `fastpath` -> `exiting`
    * running guestExit (reason `fastpath`: no exit handler runs), then EXITED as after any exit.
-   * Where the run loop has no in-loop re-entry (x86 Linux 5.10 SVM: EXIT_FASTPATH_EXIT_HANDLED),
+   * Where the run loop has no in-loop re-entry (x86 Linux 5.10 SVM, and VMX after an x2APIC ICR WRMSR: EXIT_FASTPATH_EXIT_HANDLED),
    * FASTPATH_EXIT_HANDLED goes the same way, `fastpath` -> `exiting` running guestExit (reason
    * `fastpath`), and FASTPATH_HANDLED ends the exit handling without a handler (`exiting` -> `trapped`,
    * no hook: 5.10 svm.c handle_exit returns 1 for any fast-path exit), from where the run loop enters again.

@@ -73,7 +73,7 @@ describe('x86-vmx 5.10 as a user policy', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/ 2 +debug-status-consumed +4 +FASTPATH_EXIT +after the event/);
     expect(r.out).toMatch(/State 2: VMM_SET_GUEST_DEBUG \{ vcpu: 0, enable: on, useHw: off, singleStep: on, bps: none \}/);
-    expect(r.out).toMatch(/State 4: FASTPATH_EXIT \{ vcpu: 0 \} +<== debug-status-consumed broke here/);
+    expect(r.out).toMatch(/State 4: FASTPATH_EXIT \{ vcpu: 0, msr: tsc-deadline \} +<== debug-status-consumed broke here/);
     expect(r.out).toContain(
       "debug-status-consumed: DR6[BS] on cpu0 never reached userspace: vcpu0's WRMSR was handled on the fast path (handle_fastpath_set_msr_irqoff) and skipped, and the guest re-entered without its single-step: the fast path ignored kvm_skip_emulated_instruction's KVM_EXIT_DEBUG (EXIT_FASTPATH_REENTER_GUEST instead of EXIT_FASTPATH_EXIT_USERSPACE; fixed by f7f39c50edb9, 6.12)",
     );
@@ -82,9 +82,12 @@ describe('x86-vmx 5.10 as a user policy', () => {
   it('check --seed 1: FREEZE_IN_SMM lost (6.17), the DEBUGCTL snapshot (6.14), the re-executed MOV DR (unfixed)', async () => {
     const r = await cli('check', VMX, '--seed', '1', '--continue');
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/guest-isolation: vcpu0 runs on cpu0 with IA32_DEBUGCTL = 0x0; the host-owned bits 0x4000 must stay/);
-    expect(r.out).toMatch(/ 3 +host-breakpoints-preserved +4 +GUEST_EXIT +after the event +IA32_DEBUGCTL/);
+    expect(r.out).toMatch(/guest-isolation: vcpu0 runs on cpu\d with IA32_DEBUGCTL = 0x0; the host-owned bits 0x4000 must stay/);
+    expect(r.out).toMatch(/ 2 +host-breakpoints-preserved +3 +GUEST_EXIT +after the event +IA32_DEBUGCTL/);
     expect(r.out).toMatch(/ 4 +debug-status-consumed +4 +FASTPATH_EXIT +after the event/);
+    // check's draw is the x2APIC ICR WRMSR, which 5.10 VMX completes with EXIT_FASTPATH_EXIT_HANDLED.
+    expect(r.out).toMatch(/State 4: FASTPATH_EXIT \{ vcpu: 0, msr: x2apic-icr \}/);
+    expect(r.out).toContain('the run loop entered the guest again without its single-step');
     expect(r.out).toMatch(/userspace-debug-honored +7 +RUN_LOOP_IRQ +after the event +DR0/);
   });
 });

@@ -7,7 +7,7 @@
  * (DESIGN §8).
  */
 import type { TrapParams } from '../../../src/engine/policy.js';
-import { eraFastPath } from '../eras.js';
+import { fastPathReenters } from '../eras.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL, DR, DR6, DR6_ACTIVE_LOW, DR7, DR7_FIXED_1, SLOTS } from '../registers.js';
 import {
@@ -64,13 +64,13 @@ export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
       hw_breakpoint_restore(k);
       return reason === 'debug' ? ops.handle_db(k) : undefined;
     },
-    fastpath(k: X86Context) {
+    fastpath(k: X86Context, msr?: number) {
       ops.debugctl_exit(k);
       // handle_fastpath_set_msr_irqoff as upstream (6.12+): its single-step exits to userspace.
       const exit = handle_fastpath_set_msr_irqoff(k, ops);
       if (exit !== undefined) return exit;
-      // 5.10 SVM's run loop does not re-enter from here: its exit path and handle_exit follow (eras.ts).
-      if (eraFastPath(k.host.era, vmx) === 'handle-exit') return undefined;
+      // 5.10's run loop re-enters only on VMX after the TSC deadline; else its exit path and handle_exit follow (eras.ts).
+      if (!fastPathReenters(k.host.era, vmx, msr)) return undefined;
       ops.debugctl_enter(k, 0);
       return undefined;
     },
