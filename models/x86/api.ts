@@ -3,7 +3,17 @@
  * KVM_EXIT_DEBUG a #DB exit returns, and the upstream helpers (x86.c common code and the VMX and
  * SVM kvm_x86_ops). Published as `worldswitch/x86`.
  */
-export { ERA_5_7, ERA_5_10, ERA_6_13, ERA_6_17, KVM_DEBUGREG_FLAGS } from './eras.js';
+export {
+  ERA_5_7,
+  ERA_5_10,
+  ERA_5_15,
+  ERA_6_13,
+  ERA_6_17,
+  fastPathReenters,
+  KVM_DEBUGREG_FLAGS,
+  MSR_IA32_TSC_DEADLINE,
+  X2APIC_ICR_MSR,
+} from './eras.js';
 export type { SvmVcpu, X86Context, X86Hooks, X86Host, X86Vcpu } from './model.js';
 export { eagerHooks } from './policies/eager.js';
 export {

@@ -114,7 +114,7 @@ function guestDebugArch(bps: readonly number[]): number[] {
 /**
  * Builds the x86 debug events over `domain`; `vmx` selects how a #DB reaches KVM; `fastPath` how the
  * era's run loop goes on from a fast-path exit (EraFastPath: re-entered in the loop, Linux 5.8+; through
- * the exit path and handle_exit, 5.10 SVM; by the MSR, 5.10 VMX; or no FASTPATH_EXIT).
+ * the exit path and handle_exit, 5.10 and 5.15 SVM; by the MSR, 5.10 and 5.15 VMX; or no FASTPATH_EXIT).
  */
 export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: EraFastPath): EventKind[] {
   const cpuDr7 = hostDr7;
@@ -153,7 +153,7 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: EraFas
   };
 
   let setGuestDebugEvent = -1;
-  // 5.10 VMX: which MSR the fast path completed decides how the run loop goes on (eras.ts FAST_PATH_MSRS).
+  // 5.10 and 5.15 VMX: which MSR the fast path completed decides how the run loop goes on (eras.ts FAST_PATH_MSRS).
   const byMsr = fastPath === 'by-msr';
   const msrOperand: Parameters<typeof operandEvent>[4] = byMsr ? [['msr', FAST_PATH_MSRS, () => [0, 1]]] : [];
   const fastPathEvents =
@@ -178,7 +178,7 @@ export function x86DebugEvents(domain: X86Domain, vmx: boolean, fastPath: EraFas
               if (x.violation) return;
               x.fire(v, x.lifecycleEvent('EXITED'));
             } else if (handleExit) {
-              // 5.10 (EXIT_FASTPATH_EXIT_HANDLED: every fast path on SVM, the x2APIC ICR on VMX): svm_vcpu_run or
+              // 5.10 and 5.15 (EXIT_FASTPATH_EXIT_HANDLED: every fast path on SVM, the x2APIC ICR on VMX): svm_vcpu_run or
               // vmx_vcpu_run returns to vcpu_enter_guest, whose exit path runs, then handle_exit returns 1 for any
               // fast-path exit (`if (exit_fastpath != EXIT_FASTPATH_NONE) return 1;`): vcpu_run goes round and
               // enters through a full vcpu_enter_guest.

@@ -26,17 +26,27 @@ export const ERA_5_7 = 2;
  * transliterated from 5.10 (its value is 3, after 5.7's, so the older values keep their meaning).
  */
 export const ERA_5_10 = 3;
+/**
+ * `--x86-era 4`: Linux 5.15 (LTS). As 6.13 (`--x86-era 1`: guest LBR on VMX since 5.12, the host
+ * DEBUGCTL snapshot in vmx_vcpu_load, SVM's DEBUGCTL left to LBRV, the fast-path re-entry loop in
+ * vcpu_enter_guest), except that until 6.12 only the TSC-deadline WRMSR re-entered: the x2APIC ICR one
+ * returned EXIT_FASTPATH_EXIT_HANDLED, so the loop broke out, the exit path and handle_exit ran, and
+ * vcpu_run entered again (0dd45f2cd8cc, "KVM: x86: Re-enter guest if WRMSR(X2APIC_ICR) fastpath is
+ * successful", 6.12, changed that). SVM has no TSC-deadline fast path (no VMX preemption timer), so
+ * no 5.15 SVM fast path re-enters. Compared with android13-5.15-lts x86.c and svm.c.
+ */
+export const ERA_5_15 = 4;
 
 /**
  * How the era's run loop goes on after a fast-path exit on this vendor: `reenter` (EXIT_FASTPATH_REENTER_GUEST,
- * 5.8+: re-entered inside the loop, no entry or exit path), `handle-exit` (5.10 SVM: svm_vcpu_run returns
+ * 5.8+: re-entered inside the loop, no entry or exit path), `handle-exit` (5.10 and 5.15 SVM: svm_vcpu_run returns
  * the fast path's result to vcpu_enter_guest, which runs its exit path and handle_exit, and vcpu_run enters
- * again; openharmony/kernel_linux_5.10 svm.c @18459f50, x86.c @001420d1), `by-msr` (5.10 VMX: it depends
- * on the MSR, FastPathMsr), or `none` (5.7: no FASTPATH_EXIT).
+ * again; openharmony/kernel_linux_5.10 svm.c @18459f50, x86.c @001420d1), `by-msr` (5.10 and 5.15 VMX: it depends
+ * on the MSR, FAST_PATH_MSRS), or `none` (5.7: no FASTPATH_EXIT).
  */
 export type EraFastPath = 'none' | 'reenter' | 'handle-exit' | 'by-msr';
 export const eraFastPath = (era: number, vmx: boolean): EraFastPath =>
-  era === ERA_5_10 ? (vmx ? 'by-msr' : 'handle-exit') : era < ERA_5_7 ? 'reenter' : 'none';
+  era === ERA_5_10 || era === ERA_5_15 ? (vmx ? 'by-msr' : 'handle-exit') : era === ERA_5_7 ? 'none' : 'reenter';
 
 /** MSR_IA32_TSC_DEADLINE (arch/x86/include/asm/msr-index.h: 0x000006e0). */
 export const MSR_IA32_TSC_DEADLINE = 0x6e0;
@@ -64,14 +74,17 @@ export const fastPathReenters = (era: number, vmx: boolean, msr?: number): boole
   return form === 'reenter' || (form === 'by-msr' && msr === MSR_IA32_TSC_DEADLINE);
 };
 /** Whether the guest (WRMSR) and userspace (KVM_SET_MSRS) can set IA32_DEBUGCTL on VMX in this era: from 5.12 on. */
-export const eraVmxGuestDebugctl = (era: number): boolean => era < ERA_5_7;
+export const eraVmxGuestDebugctl = (era: number): boolean => era !== ERA_5_7 && era !== ERA_5_10;
+/** Whether the era's `switch_db_regs` bit 2 is KVM_DEBUGREG_RELOAD (until 5.14: 5.7 and 5.10). */
+export const eraReload = (era: number): boolean => era === ERA_5_7 || era === ERA_5_10;
 
 /** The option's help text: each value and its upstream source. */
 export const X86_ERA_DESCRIPTION =
   "KVM's era: 0 = Linux 6.17 (host DEBUGCTL snapshot after local_irq_disable() and SVM's DEBUGCTL switch by hand without LBRV, both 6.14 'KVM: SVM: Fix DEBUGCTL bugs'; VMX keeps the host's FREEZE_IN_SMM, 6b1dd26544d0, 6.17; fast-path re-entry); " +
   '1 = Linux 6.13 (VMX snapshots the host DEBUGCTL in vmx_vcpu_load; SVM leaves DEBUGCTL to LBRV; no host-owned DEBUGCTL bits); ' +
   "2 = Linux 5.7 (as 1, and no EXIT_FASTPATH_REENTER_GUEST, so no FASTPATH_EXIT; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes as in 5.10, so none are generated; for policies transliterated from that code: the built-in ones are 6.13/6.17 code); " +
-  "3 = Linux 5.10 (as 1; FASTPATH_EXIT re-enters only on VMX and only for the TSC-deadline WRMSR, vmx_vcpu_run's reenter_guest; the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr) and on SVM every fast path go through vcpu_enter_guest's exit path and handle_exit, which returns 1 for a fast-path exit, and the run loop enters again; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes, kvm_set_msr_common 'nop' before 5.12's guest LBR, so none are generated; for policies transliterated from 5.10)";
+  "3 = Linux 5.10 (as 1; FASTPATH_EXIT re-enters only on VMX and only for the TSC-deadline WRMSR, vmx_vcpu_run's reenter_guest; the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr) and on SVM every fast path go through vcpu_enter_guest's exit path and handle_exit, which returns 1 for a fast-path exit, and the run loop enters again; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes, kvm_set_msr_common 'nop' before 5.12's guest LBR, so none are generated; for policies transliterated from 5.10); " +
+  "4 = Linux 5.15 (as 1, except that only the TSC-deadline WRMSR re-enters, on VMX: the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr), and on SVM every fast path, goes through the exit path and handle_exit as in 5.10, before 0dd45f2cd8cc, 6.12; for policies transliterated from 5.15)";
 
 /** KVM_DEBUGREG_* (kvm_host.h enum switch_db_regs) as each era defines them; bit 2 changed meaning. */
 export const KVM_DEBUGREG_FLAGS = {

@@ -109,6 +109,6 @@ export const X86_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   VMM_SET_REG: 'KVM_SET_DEBUGREGS',
   VCPU_RESET: 'INIT: kvm_vcpu_reset()',
   FASTPATH_EXIT:
-    "the guest's WRMSR (TSC deadline, x2APIC ICR) completed on the fast path with interrupts off: handle_fastpath_set_msr_irqoff(), re-entering at once (EXIT_FASTPATH_REENTER_GUEST; 5.10: on SVM, and on VMX for the x2APIC ICR (operand msr), through the exit path and handle_exit, then the run loop enters again) or, for a step to report, exiting to userspace (EXIT_FASTPATH_EXIT_USERSPACE, 6.12+)",
+    "the guest's WRMSR (TSC deadline, x2APIC ICR) completed on the fast path with interrupts off: handle_fastpath_set_msr_irqoff(), re-entering at once (EXIT_FASTPATH_REENTER_GUEST; 5.10 and 5.15: on SVM, and on VMX for the x2APIC ICR (operand msr), through the exit path and handle_exit, then the run loop enters again) or, for a step to report, exiting to userspace (EXIT_FASTPATH_EXIT_USERSPACE, 6.12+)",
   RUN_LOOP_IRQ: "an interrupt in vcpu_enter_guest() before local_irq_disable(): its handler changes the host's breakpoint or DEBUGCTL",
 };

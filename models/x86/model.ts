@@ -12,7 +12,7 @@ import type { World } from '../../src/engine/world.js';
 import { STATUS_GHOST } from '../../src/model-kit/debug-status.js';
 import { x86DebugEvents } from './debug-events.js';
 import { full, GUEST_REGS, SMALL_DOMAIN, small } from './domains.js';
-import { ERA_5_7, ERA_5_10, ERA_6_17, eraFastPath, eraVmxGuestDebugctl, FASTPATH_OFF, X86_ERA_DESCRIPTION } from './eras.js';
+import { ERA_5_15, ERA_6_17, eraFastPath, eraReload, eraVmxGuestDebugctl, FASTPATH_OFF, X86_ERA_DESCRIPTION } from './eras.js';
 import { X86_KERNEL_EVENTS, x86Fields } from './fields.js';
 import { effectiveSlots } from './hardware.js';
 import { HOST_AREAS, SVM_VCPU_AREAS, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
@@ -110,7 +110,7 @@ function x86Model(vmx: boolean): ArchModel {
     options: [
       { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
       { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
-      { name: 'x86-era', describe: X86_ERA_DESCRIPTION, default: ERA_6_17, min: ERA_6_17, max: ERA_5_10 },
+      { name: 'x86-era', describe: X86_ERA_DESCRIPTION, default: ERA_6_17, min: ERA_6_17, max: ERA_5_15 },
       ...(vmx
         ? []
         : [
@@ -178,7 +178,7 @@ function x86Model(vmx: boolean): ArchModel {
         lifecycleOff: FASTPATH_OFF[eraFastPath(era, vmx)],
         defaultHooks: commonCode as Hooks<never, never>,
         ghost: { cpu: STATUS_GHOST, vcpu: VCPU_GHOST },
-        fields: x86Fields(era >= ERA_5_7),
+        fields: x86Fields(eraReload(era)),
         kernelEvents: X86_KERNEL_EVENTS,
         transition: vmTransitions(vmx),
         guestAccess: generalDetect(vmx, traps),

@@ -156,7 +156,7 @@ function fastpathWhy(v: number, exited: boolean, queued: boolean, tf: boolean, h
  * `exit` is what the fast path returned (a number: it exited to userspace); `dr6` is vcpu->arch.dr6
  * before it ran, to recognise a #DB(BS) it queued for the guest instead; `tf` whether the guest ran
  * the WRMSR with RFLAGS.TF (what kvm_skip_emulated_instruction tests), to say why a step was lost;
- * `handleExit` whether the run loop went on through handle_exit (5.10: SVM, and the x2APIC ICR on VMX) rather than re-entering.
+ * `handleExit` whether the run loop went on through handle_exit (5.10 and 5.15: SVM, and the x2APIC ICR on VMX) rather than re-entering.
  */
 export function fastpathStep(x: Executor, v: number, steps: boolean, exit: unknown, dr6: number, tf: boolean, handleExit = false): void {
   oweStep(x, v, 0);

@@ -101,7 +101,7 @@ export interface Hooks<V = unknown, H = unknown> {
    * runs guestExit(k, 'fastpath') as the exit path and the exit handler (handle_exit returns 1 for a
    * fast-path exit; its return value is not used either), and the guest is entered again by the next
    * GUEST_ENTER. `msr` is the WRMSR's MSR index where the era's run loop goes on differently for each
-   * (x86 5.10 VMX: MSR_IA32_TSC_DEADLINE 0x6e0 re-enters, the x2APIC ICR 0x830 does not), else undefined.
+   * (x86 5.10 and 5.15 VMX: MSR_IA32_TSC_DEADLINE 0x6e0 re-enters, the x2APIC ICR 0x830 does not), else undefined.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (void) is the common case and must type-check.
   fastpath?(k: HookContext<V, H>, msr?: number): number | undefined | void;

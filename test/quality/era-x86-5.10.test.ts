@@ -5,7 +5,7 @@
  * is justified in README "Upstream eras written as user policies".
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ERA_5_7, ERA_5_10, ERA_6_13 } from '../../models/x86/eras.js';
+import { ERA_5_7, ERA_5_10, ERA_5_15, ERA_6_13 } from '../../models/x86/eras.js';
 import { x86Svm, x86Vmx } from '../../models/x86/model.js';
 import { x86EagerSvm, x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { DEBUGCTL } from '../../models/x86/registers.js';
@@ -46,6 +46,7 @@ describe('--x86-era 3 (Linux 5.10) in the model', () => {
     const writable = (era: number) => [...makeExecutor(x86EagerVmx, x86Vmx, [], { 'x86-era': era }).model.guestWritable];
     expect(writable(ERA_5_10)).not.toContain(DEBUGCTL);
     expect(writable(ERA_6_13)).toContain(DEBUGCTL);
+    expect(writable(ERA_5_15)).toContain(DEBUGCTL); // 5.15 has 5.12's guest LBR
   });
 });
 
@@ -144,14 +145,24 @@ describe('5.15 where it differs (x86-5.15.ts): the guest DR6 load moved into vmx
   // 375e28ffc0cf (VMX) and d67668e9dd76 (SVM) load vcpu->arch.dr6 on every entry, and since the
   // re-entry loop is in vcpu_enter_guest a fast-path re-entry clobbers the DR6 the guest wrote
   // untrapped: fixed by c2fee09fc167 (6.14). 5.10 loads DR6 outside the loop (its later-fixes variant holds).
-  it.each([
-    ['vmx', 5],
-    ['svmDebugctlFixed', 5],
-  ])('%s: no-stale-read DR6 at FASTPATH_EXIT (explore --depth %i)', async (which, depth) => {
-    const r = await cli('explore', `./test/fixtures/eras/x86-5.15.ts#${which}`, '--depth', String(depth), '--continue');
+  // In 5.15 only the TSC-deadline WRMSR re-enters, and only on VMX (--x86-era 4); the x2APIC ICR one goes
+  // through the exit path, whose sync reads the guest's DR6 back first.
+  it('vmx: no-stale-read DR6 at a TSC-deadline FASTPATH_EXIT (explore --depth 5)', async () => {
+    const r = await cli('explore', './test/fixtures/eras/x86-5.15.ts#vmx', '--depth', '5', '--continue');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/no-stale-read +5 +FASTPATH_EXIT +after the event +DR6/);
+    expect(r.out).toMatch(/State 5: FASTPATH_EXIT \{ vcpu: 0, msr: tsc-deadline \} +<== no-stale-read broke here/);
     expect(r.out).toMatch(/no-stale-read: vcpu0 reads DR6 untrapped on cpu0 and would see 0xffff0ff0; its value is 0xffff0ff1/);
+  });
+
+  it("svm: no fast path re-enters in 5.15, so no DR6 clobber; under 6.13's run loop (x2APIC ICR re-entering, 0dd45f2cd8cc) the same code has it", async () => {
+    const r = await cli('explore', './test/fixtures/eras/x86-5.15.ts#svmDebugctlFixed', '--depth', '5', '--continue');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/x86-era=4/);
+    expect(r.out).not.toMatch(/violated no-stale-read|^ +[0-9]+ +no-stale-read /m);
+    const e613 = await cli('explore', './test/fixtures/eras/x86-5.15.ts#svmDebugctlFixed', '--depth', '5', '--continue', '--x86-era', '1');
+    expect(e613.code).toBe(1);
+    expect(e613.out).toMatch(/no-stale-read +5 +FASTPATH_EXIT +after the event +DR6/);
   });
 
   // handle_fastpath_set_msr_irqoff still ignored the skip's KVM_EXIT_DEBUG (until f7f39c50edb9, 6.12), now on both vendors.

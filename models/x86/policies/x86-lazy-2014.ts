@@ -75,7 +75,7 @@ export const LAZY_2014_ERAS = {
   scope: {
     'x86-era': {
       values: [ERA_6_17, ERA_6_13],
-      why: "its debug-register code is Linux 6.13's and 6.17's, not 5.7's or 5.10's: check those with a policy file transliterated from their code (test/fixtures/eras/ has 5.10's)",
+      why: "its debug-register code is Linux 6.13's and 6.17's, not 5.7's, 5.10's or 5.15's: check those with a policy file transliterated from their code (test/fixtures/eras/ has 5.10's and 5.15's)",
     },
   },
 };

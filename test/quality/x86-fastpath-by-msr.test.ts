@@ -7,7 +7,7 @@
  * x86.c @001420d1, vmx.c @0508804a). Both skip the WRMSR and ignore the skip's KVM_EXIT_DEBUG.
  */
 import { describe, expect, it } from 'vitest';
-import { ERA_5_10, MSR_IA32_TSC_DEADLINE, X2APIC_ICR_MSR } from '../../models/x86/eras.js';
+import { ERA_5_10, ERA_5_15, MSR_IA32_TSC_DEADLINE, X2APIC_ICR_MSR } from '../../models/x86/eras.js';
 import { x86Vmx } from '../../models/x86/model.js';
 import { x86EagerVmx } from '../../models/x86/policies/eager.js';
 import { invariantsFor } from '../../properties/suites.js';
@@ -15,6 +15,7 @@ import { definePolicy } from '../../src/engine/policy.js';
 import type { TraceEvent } from '../../src/engine/trace.js';
 import { expectPolicy, TraceDiverged } from '../../src/expect-policy.js';
 import { explore } from '../../src/searches/explore.js';
+import { vmx as vmx515 } from '../fixtures/eras/x86-5.15.js';
 import vmx510 from '../fixtures/eras/x86-vmx-5.10.js';
 
 const config = { 'x86-era': ERA_5_10 };
@@ -96,5 +97,23 @@ describe('5.10 VMX: the fast path re-enters after a TSC-deadline WRMSR and goes 
     const tsc = (e.trace ?? []).map((ev) => (ev.event === 'FASTPATH_EXIT' ? { ...ev, msr: 'tsc-deadline' } : ev));
     expectPolicy(noExitPath).toHoldOn(tsc, { config });
     expectPolicy(x86EagerVmx).toHoldOn(e.trace ?? [], { config });
+  });
+});
+
+/**
+ * Linux 5.15 (`--x86-era 4`) kept 5.10's returns (android13-5.15-lts x86.c) under the re-entry loop that moved into
+ * vcpu_enter_guest: the TSC deadline re-enters there, reloading vmx_vcpu_run's stale DR6 over the one the guest wrote
+ * untrapped (c2fee09fc167, 6.14); the x2APIC ICR leaves the loop, and the exit path's sync reads the guest's DR6 first.
+ */
+describe("5.15 VMX: only the TSC deadline's re-entry clobbers the guest's DR6", () => {
+  const era515 = { 'x86-era': ERA_5_15 };
+  it('explore finds the clobber at a TSC-deadline FASTPATH_EXIT; with the x2APIC ICR the same trace holds', () => {
+    const noStaleRead = invariants.filter((i) => i.name === 'no-stale-read');
+    const e = explore(vmx515, { arch: x86Vmx, invariants: noStaleRead, depth: 5, config: era515 });
+    expect(e.violation?.invariant).toBe('no-stale-read');
+    expect(e.violation?.message).toMatch(/vcpu0 reads DR6 untrapped on cpu0 and would see 0xffff0ff0; its value is 0xffff0ff1/);
+    expect(e.trace?.at(-1)).toMatchObject({ event: 'FASTPATH_EXIT', msr: 'tsc-deadline' });
+    const icr = (e.trace ?? []).map((ev) => (ev.event === 'FASTPATH_EXIT' ? { ...ev, msr: 'x2apic-icr' } : ev));
+    expectPolicy(vmx515).toHoldOn([...icr, { event: 'GUEST_ENTER', vcpu: 0 }], { config: era515, invariants: ['no-stale-read'] });
   });
 });
