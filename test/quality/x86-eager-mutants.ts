@@ -186,3 +186,17 @@ export const dr7NotSavedOnExit: Mutant = mutant('vm-exit-save-debug-controls-cle
     k.vcpu.vmExitControls &= ~VM_EXIT_SAVE_DEBUG_CONTROLS;
   },
 });
+
+/**
+ * `base` with the code after the run loop (vcpu_enter_guest's dirty-DR sync and hw_breakpoint_restore)
+ * skipped after a fast-path exit: its guestExit does nothing for reason `fastpath`. Only a run loop
+ * that leaves the loop after a fast path (5.10 and 5.15's EXIT_FASTPATH_EXIT_HANDLED) reaches the slip.
+ */
+export function fastpathExitPathSkipped<V, H>(base: Policy<V, H>): Policy<V, H> {
+  const hooks = base.hooks;
+  return definePolicy<V, H>({
+    name: 'fastpath-no-exit-path',
+    arch: base.arch,
+    hooks: { ...hooks, guestExit: (k, reason) => (reason === 'fastpath' ? undefined : hooks.guestExit?.(k, reason)) },
+  });
+}

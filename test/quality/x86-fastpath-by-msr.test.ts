@@ -17,6 +17,7 @@ import { expectPolicy, TraceDiverged } from '../../src/expect-policy.js';
 import { explore } from '../../src/searches/explore.js';
 import { vmx as vmx515 } from '../fixtures/eras/x86-5.15.js';
 import vmx510 from '../fixtures/eras/x86-vmx-5.10.js';
+import { fastpathExitPathSkipped } from './x86-eager-mutants.js';
 
 const config = { 'x86-era': ERA_5_10 };
 const invariants = invariantsFor('x86-vmx');
@@ -83,12 +84,7 @@ describe('5.10 VMX: the fast path re-enters after a TSC-deadline WRMSR and goes 
   it('eager, whose fast path re-arms only a re-entry, holds; a mutant that skips the exit path after the ICR is found', () => {
     expect(explore(x86EagerVmx, { arch: x86Vmx, invariants, depth: 5, config }).verdict).toBe('held');
     // vcpu_enter_guest's code after kvm_x86_ops.run (hw_breakpoint_restore) runs after the x2APIC ICR fast path too.
-    const hooks = x86EagerVmx.hooks;
-    const noExitPath = definePolicy({
-      name: 'fastpath-no-exit-path',
-      arch: 'x86-vmx',
-      hooks: { ...hooks, guestExit: (k, reason) => (reason === 'fastpath' ? undefined : hooks.guestExit?.(k, reason)) },
-    });
+    const noExitPath = fastpathExitPathSkipped(x86EagerVmx);
     const e = explore(noExitPath, { arch: x86Vmx, invariants, depth: 5, config });
     expect(e.violation?.invariant).toBe('host-breakpoints-preserved');
     expect(e.trace?.map((ev) => ev.event)).toEqual(['VCPU_LOAD', 'RUN_LOOP_IRQ', 'FASTPATH_EXIT']);

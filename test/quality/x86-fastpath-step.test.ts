@@ -21,7 +21,7 @@ import type { TraceEvent } from '../../src/engine/trace.js';
 import { expectPolicy, PolicyViolation, TraceDiverged } from '../../src/expect-policy.js';
 import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
-import { singleStepTfNotSet } from './x86-eager-mutants.js';
+import { fastpathExitPathSkipped, singleStepTfNotSet } from './x86-eager-mutants.js';
 import { fastpathStepIgnored } from './x86-mutants.js';
 
 const IDS = ['x86-vmx', 'x86-svm'] as const;
@@ -181,12 +181,7 @@ describe('5.10 SVM: the fast path goes on through handle_exit (--x86-era 3)', ()
 
   it('the exit path runs after the fast path: skipping it there leaves the host without its breakpoints', () => {
     // vcpu_enter_guest's code after kvm_x86_ops.run (hw_breakpoint_restore) runs for a fast-path exit too.
-    const hooks = exitHandled.hooks;
-    const noExitPath = definePolicy({
-      name: 'fastpath-no-exit-path',
-      arch: 'x86-svm',
-      hooks: { ...hooks, guestExit: (k, reason) => (reason === 'fastpath' ? undefined : hooks.guestExit?.(k, reason)) },
-    });
+    const noExitPath = fastpathExitPathSkipped(exitHandled);
     const e = explore(noExitPath, { arch: x86Svm, invariants, depth: 5, config });
     expect(e.violation?.invariant).toBe('host-breakpoints-preserved');
     expect(e.violation?.message).toMatch(/cpu0 runs host code with DR7 = 0x400; the host's value is 0x402/);
