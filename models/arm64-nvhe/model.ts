@@ -23,6 +23,7 @@ import {
   NVHE_GDB_OPTION,
   NVHE_GUEST_STEP_OPTION,
   NVHE_OSLOCK_OPTION,
+  PMU_COUNTERS_OPTION,
 } from './options.js';
 import { osLockAccessTraps, osLockEvent, osLockedBy } from './os-lock.js';
 import {
@@ -89,7 +90,7 @@ export interface Arm64Vcpu {
 
 /** The host's per-CPU state (kvm_host_cpu_state). */
 export interface Arm64Host {
-  /** host_cpu_context->sys_regs. */
+  /** host_cpu_context->sys_regs; its MDCR_EL2 is the per-CPU mdcr_el2 kvm_arm_init_debug read (the host's HPMN). */
   readonly ctxt: Float64Array;
   /** The TRFCR_EL1 value guests run with on this CPU: per-CPU guest_trfcr (2023), host_data->trfcr_while_in_guest (6.14). */
   trfcrWhileInGuest: number;
@@ -159,7 +160,11 @@ export const ARM64_COSTS = {
  */
 export function resetArm64World(w: World, registers: RegisterFile, guestVisible: Int32Array): void {
   resetArmWorld(w, registers, guestVisible);
-  for (let c = 0; c < w.shape.cpus; c++) w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
+  for (let c = 0; c < w.shape.cpus; c++) {
+    w.cpuGhost[c * TRACE_GHOST.length] = TRACE_NO_SESSION;
+    // kvm_arm_init_debug: the per-CPU mdcr_el2 (host ctxt), the host's MDCR_EL2 at KVM's init (HPMN).
+    w.hostMem[c * w.shape.hostAreas * registers.count + MDCR_EL2] = registers.reset[MDCR_EL2] as number;
+  }
 }
 
 export { ARM64_SMALL_DOMAIN, DEBUG_ABI_OPTION, GDB_DOMAIN, GDB_OPTION } from './options.js';
@@ -201,6 +206,7 @@ export const arm64Nvhe: ArchModel = {
     NVHE_OSLOCK_OPTION,
     NVHE_GUEST_STEP_OPTION,
     GUEST_TRFCR_OPTION,
+    PMU_COUNTERS_OPTION,
   ],
   smallDomain: `${ARM64_SMALL_DOMAIN}; ${GDB_DOMAIN}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}; ${GUEST_TRFCR_DOMAIN}`,
   costNote: ARM64_COSTS.note,
@@ -221,7 +227,8 @@ export const arm64Nvhe: ArchModel = {
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
     const { trf, trbe } = traceOptions(options);
-    const registers = nvheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe }, oslock === 1);
+    const pmuCounters = options['pmu-counters'] ?? 0;
+    const registers = nvheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe, pmuCounters }, oslock === 1);
     // Software step with --gdb 1 (userspace's) or --guest-step 1 (the guest's own), gated by the OS Lock with --oslock 1.
     const stepCpu = oslock ? NVHE_STEP_OS_LOCK : NVHE_STEP;
     const step = gdb || guestStep ? softwareStep(stepCpu) : undefined;

@@ -49,6 +49,23 @@ export const NVHE_GUEST_STEP_OPTION = {
   max: 1,
 } as const;
 
+/**
+ * `--pmu-counters`, shared with arm64-vhe: PMCR_EL0.N, the PMU's event counters (the model's ID_AA64DFR0_EL1
+ * has PMUVer 1). Linux's EL2 set-up gives the host MDCR_EL2.HPMN = PMCR_EL0.N (head.S el2_setup to 5.10,
+ * asm/el2_setup.h __init_el2_debug from 5.11), KVM keeps that per CPU (debug.c kvm_arm_init_debug:
+ * "preserve MDCR_EL2.HPMN which has presumably been set-up by some knowledgeable bootcode") and each
+ * vCPU's mdcr_el2 starts from it. 0, the default, is a PMU with no event counters: legal (Arm ARM D13.3
+ * PMCR_EL0.N), and it hides a host HPMN lost to a zero (263d6287da14).
+ */
+export const PMU_COUNTERS_OPTION = {
+  name: 'pmu-counters',
+  describe:
+    "the PMU's event counters, PMCR_EL0.N: the host's MDCR_EL2.HPMN from boot, which KVM keeps per CPU (kvm_arm_init_debug) and must give back to the host; 0 (a PMU without event counters) cannot tell a lost HPMN",
+  default: 0,
+  min: 0,
+  max: 31,
+} as const;
+
 /** The small domain both arm64 models draw from (arm64-vhe adds its VM registers and options). */
 export const ARM64_SMALL_DOMAIN =
   'the last breakpoint and the last watchpoint slot, one address (0x1000), BCR {off, EL1, EL0}, WCR {off, any}, MDSCR_EL1 {0, MDE, MDE|KDE}, MDCCINT_EL1 {0, TX}, trace sessions {in, ex}clude guest × host';

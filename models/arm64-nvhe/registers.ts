@@ -71,6 +71,8 @@ export interface DebugCpu {
   readonly traceFilt?: number;
   /** ID_AA64DFR0_EL1.TraceBuffer: 1 with FEAT_TRBE (TRBLIMITR_EL1), 0 or absent without. */
   readonly traceBuffer?: number;
+  /** PMCR_EL0.N (`--pmu-counters`): the host's MDCR_EL2.HPMN from boot; 0 or absent, no event counters. */
+  readonly pmuCounters?: number;
 }
 
 /**
@@ -97,7 +99,8 @@ export function arm64RegisterFile(cpu: DebugCpu): RegisterFile {
   }
   specs.push({ name: 'MDSCR_EL1', width: 32, reset: 0, write: 'rw' });
   specs.push({ name: 'MDCCINT_EL1', width: 32, reset: 0, write: 'rw' });
-  specs.push({ name: 'MDCR_EL2', width: 32, reset: 0, write: 'rw' });
+  // The host's MDCR_EL2 as Linux's EL2 set-up leaves it: HPMN = PMCR_EL0.N, every trap clear (options.ts PMU_COUNTERS_OPTION).
+  specs.push({ name: 'MDCR_EL2', width: 32, reset: (cpu.pmuCounters ?? 0) & MDCR_EL2_HPMN_MASK, write: 'rw' });
   specs.push({ name: 'ID_AA64DFR0_EL1', width: 64, reset: idAa64dfr0(cpu), write: 'ro' });
   // Arm ARM D19.2 TRFCR_EL1/TRFCR_EL2 (reset UNKNOWN; Linux leaves 0 until a trace driver writes them); TRBLIMITR_EL1 E = 0.
   specs.push({ name: 'TRFCR_EL1', width: 64, reset: 0, write: 'rw' });

@@ -142,16 +142,17 @@ export const arm64Vhe: ArchModel = {
     const small = config.domain === DOMAIN_SMALL;
     const { brps, wrps } = base.config as { brps: number; wrps: number };
     const { trf, trbe } = traceOptions(nvheConfig);
-    const registers = vheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe });
+    const registers = vheRegisterFile({ brps, wrps, traceFilt: trf, traceBuffer: trbe, pmuCounters: nvheConfig['pmu-counters'] ?? 0 });
     const vmmBuffer = new Float64Array(registers.count);
     const vmmIntentOf = vmmIntentFor(debugAbi, base.view.slotRegs, OSLSR_EL1);
     const stepBuffer = { live: 0, own: 0, name: 'PSTATE.SS' };
     // TRFCR_EL1 is the guests' filter on VHE (the host sets it through TRFCR_EL12), not the host's.
     const hostState = new Int32Array([...base.view.hostState.filter((r) => r !== TRFCR_EL1), HCR_EL2]);
     // While a vCPU is loaded on a CPU only EL2 code runs there (a preempted vCPU is put first, and
-    // KVM_RUN puts it before returning to user space), and no modelled MDCR_EL2 bit affects EL2:
-    // they trap EL1/EL0 accesses (TDA, TDOSA, TDRA, TPM, TPMCR), route EL1/EL0 debug exceptions
-    // (TDE, which TGE = 1 overrides for the host's EL0), or give EL1/EL0 counters (HPMN). Arm ARM D13.2 MDCR_EL2.
+    // KVM_RUN puts it before returning to user space), and no modelled MDCR_EL2 debug bit affects EL2:
+    // they trap EL1/EL0 accesses (TDA, TDOSA, TDRA, TPM, TPMCR) or route EL1/EL0 debug exceptions
+    // (TDE, which TGE = 1 overrides for the host's EL0). HPMN does (counters from HPMN up count at EL2
+    // only under HPME, which the host leaves 0): not judged while loaded (README, --pmu-counters). Arm ARM D13.2 MDCR_EL2.
     const loadedHostState = hostState.filter((r) => r !== MDCR_EL2);
     const view: DebugView = {
       ...base.view,

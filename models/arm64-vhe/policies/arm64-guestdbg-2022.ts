@@ -56,7 +56,7 @@ const PRESERVED_PSTATE_SS = 1;
 const INCREMENT_PC = 2;
 /** vcpu->arch.debug_ptr: 0 vcpu_debug_state, 1 external_debug_state. */
 const DEBUG_PTR_EXTERNAL = 3;
-/** vcpu->arch.mdcr_el2_host (5.10+; host_data in 6.14): the host's MDCR_EL2 from vcpu_load to vcpu_put. */
+/** vcpu->arch.mdcr_el2_host (5.15+; host_data in 6.14): the host's MDCR_EL2 from vcpu_load to vcpu_put. */
 const MDCR_EL2_HOST = 4;
 
 const kvm_vcpu_os_lock_enabled = (k: Arm64VheContext): boolean => ((k.vcpu.ctxt[OSLSR_EL1] as number) & OSLSR_OSLK) !== 0;
