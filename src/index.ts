@@ -23,7 +23,17 @@ export {
   type Violation,
 } from './engine/invariant.js';
 export { compileLifecycle, HOOK_NAMES, type HookName, LIFECYCLE_EVENTS, type Lifecycle } from './engine/lifecycle.js';
-export type { ArchModel, CostCase, DebugView, EventKind, MemoryLayout, ModelConfig, ModelInstance, ModelOption } from './engine/model.js';
+export type {
+  ArchModel,
+  CostCase,
+  DebugView,
+  EventKind,
+  HostField,
+  MemoryLayout,
+  ModelConfig,
+  ModelInstance,
+  ModelOption,
+} from './engine/model.js';
 export {
   definePolicy,
   type GuestDebug,

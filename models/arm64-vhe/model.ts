@@ -23,7 +23,16 @@ import {
   resetArm64World,
   storage,
 } from '../arm64-nvhe/model.js';
-import { DBG_MDSCR_MDE, DBG_MDSCR_SS, ID_AA64DFR0_EL1, MDCCINT_EL1, MDCR_EL2, MDSCR_EL1, TRFCR_EL1 } from '../arm64-nvhe/registers.js';
+import {
+  DBG_MDSCR_MDE,
+  DBG_MDSCR_SS,
+  ID_AA64DFR0_EL1,
+  MDCCINT_EL1,
+  MDCR_EL2,
+  MDCR_EL2_HPMN_MASK,
+  MDSCR_EL1,
+  TRFCR_EL1,
+} from '../arm64-nvhe/registers.js';
 import { guestEretEvent, guestStepView, type StepCpu, softwareStep } from '../arm64-nvhe/software-step.js';
 import { arm64TraceEvents, TRACE_GHOST, traceOptions } from '../arm64-nvhe/trace.js';
 import { setGuestDebugEvent, VMM_GHOST_ARM64 } from '../arm64-nvhe/vmm-debug-events.js';
@@ -152,12 +161,15 @@ export const arm64Vhe: ArchModel = {
     // KVM_RUN puts it before returning to user space), and no modelled MDCR_EL2 debug bit affects EL2:
     // they trap EL1/EL0 accesses (TDA, TDOSA, TDRA, TPM, TPMCR) or route EL1/EL0 debug exceptions
     // (TDE, which TGE = 1 overrides for the host's EL0). HPMN does (counters from HPMN up count at EL2
-    // only under HPME, which the host leaves 0): not judged while loaded (README, --pmu-counters). Arm ARM D13.2 MDCR_EL2.
+    // only under HPME, which the host leaves 0): a field of its own while loaded. Arm ARM D13.2 MDCR_EL2.
     const loadedHostState = hostState.filter((r) => r !== MDCR_EL2);
+    // With --pmu-counters N the host's HPMN is N, and a lower one while loaded stops its EL2 counters (263d6287da14).
+    const loadedHostFields = nvheConfig['pmu-counters'] ? [{ reg: MDCR_EL2, mask: MDCR_EL2_HPMN_MASK, name: 'HPMN' }] : undefined;
     const view: DebugView = {
       ...base.view,
       hostState,
       hostStateOn: (x, cpu) => ((x.world.running[cpu] as number) >= 0 ? loadedHostState : hostState),
+      ...(loadedHostFields ? { hostFieldsOn: (x, cpu) => ((x.world.running[cpu] as number) >= 0 ? loadedHostFields : undefined) } : {}),
       deliversToGuest: (r, o) => !vheRoutesToEl2(r, o),
       guestVisible: new Int32Array([...base.view.guestVisible, ...VM_REGS, OSLSR_EL1]),
       // --oslock 1: OSLSR_EL1.OSLK gates every slot (vheEffectiveSlots reads it), named before MDCR_EL2 as on nVHE.

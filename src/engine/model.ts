@@ -57,6 +57,13 @@ export interface EventKind {
  * What the architecture-neutral invariants ask of a model: which registers make up host and guest
  * debug state, and when a breakpoint or watchpoint slot is effective.
  */
+/** A field of a register the host depends on (`DebugView.hostFieldsOn`): its bits and its name. */
+export interface HostField {
+  readonly reg: number;
+  readonly mask: number;
+  readonly name: string;
+}
+
 export interface DebugView {
   /** Registers whose hardware value the host owns while it runs (compared with hostIntent). */
   readonly hostState: Int32Array;
@@ -72,6 +79,12 @@ export interface DebugView {
    * while a vCPU is loaded); `hostState` when absent.
    */
   hostStateOn?(x: Executor, cpu: number): Int32Array;
+  /**
+   * Fields of registers left out of `hostStateOn` that the host code on `cpu` still depends on now,
+   * compared under `mask` (arm64 VHE: MDCR_EL2.HPMN while a vCPU is loaded, which decides which PMU
+   * counters count at EL2); none when absent or undefined.
+   */
+  hostFieldsOn?(x: Executor, cpu: number): readonly HostField[] | undefined;
   /** Registers the guest can read (compared with guestIntent). */
   readonly guestVisible: Int32Array;
   /** Breakpoint and watchpoint slots: `slotRegs[2s]` the value register, `slotRegs[2s+1]` the control register. */

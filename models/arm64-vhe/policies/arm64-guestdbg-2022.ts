@@ -58,6 +58,8 @@ const INCREMENT_PC = 2;
 const DEBUG_PTR_EXTERNAL = 3;
 /** vcpu->arch.mdcr_el2_host (5.15+; host_data in 6.14): the host's MDCR_EL2 from vcpu_load to vcpu_put. */
 const MDCR_EL2_HOST = 4;
+/** vcpu_has_run_once (6.1: the vCPU's pid set by its first KVM_RUN). */
+const HAS_RUN_ONCE = 5;
 
 const kvm_vcpu_os_lock_enabled = (k: Arm64VheContext): boolean => ((k.vcpu.ctxt[OSLSR_EL1] as number) & OSLSR_OSLK) !== 0;
 const debug_ptr = (k: Arm64VheContext): Float64Array =>
@@ -131,8 +133,16 @@ function __kvm_adjust_pc(k: Arm64VheContext): void {
   k.vcpu.pstate &= ~DBG_SPSR_SS;
 }
 
-/** kvm_vcpu_load_vhe: the VM registers, then __activate_traps_common (the host's MDCR_EL2 saved, the vCPU's written). */
+/**
+ * kvm_vcpu_load_vhe: the VM registers, then __activate_traps_common (the host's MDCR_EL2 saved, the vCPU's
+ * written). A vCPU's first load is its first KVM_RUN's, whose kvm_arch_vcpu_run_pid_change (arm.c, before
+ * kvm_arch_vcpu_ioctl_run's vcpu_load) computed vcpu->arch.mdcr_el2 first: kvm_arm_vcpu_init_debug (263d6287da14).
+ */
 function load(k: Arm64VheContext): void {
+  if (!k.vcpu.scratch[HAS_RUN_ONCE]) {
+    k.vcpu.scratch[HAS_RUN_ONCE] = 1;
+    kvm_arm_setup_mdcr_el2(k);
+  }
   kvm_vcpu_load_sysregs(k);
   k.vcpu.scratch[MDCR_EL2_HOST] = k.hw.read(MDCR_EL2);
   k.hw.write(MDCR_EL2, k.vcpu.mdcrEl2);
