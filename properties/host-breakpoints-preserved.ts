@@ -53,8 +53,8 @@ function fieldDiffers(x: Executor, cpu: number, field: HostField, actual: number
 /**
  * Whenever a CPU runs host code, its debug registers hold what the host's debug users programmed:
  * the model's `hostState` (narrowed by `hostStateOn` to what the host code that can run there depends
- * on, and the fields `hostFieldsOn` adds), which includes the host's own trace filter where the model has one (less the registers a
- * master enable left off on both sides makes inert, `hostInert`).
+ * on, with the fields `hostFieldsOn` adds), which includes the host's own trace filter where the model
+ * has one (less the registers a master enable left off on both sides makes inert, `hostInert`).
  */
 export default defineInvariant({
   name: 'host-breakpoints-preserved',
