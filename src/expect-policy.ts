@@ -133,13 +133,16 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
       });
       if (r.verdict === 'held') return r;
       const how = { policyArg: builtIn ? name : '<your policy file>', flags: [], ...(builtIn ? {} : { policyFile: './your-policy.js' }) };
-      throw new PolicyViolation(renderText(r, makeExecutor(policy, arch, invariants, config), how));
+      const renderer = makeExecutor(policy, arch, invariants, config);
+      if (!builtIn) renderer.guardMs = (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000;
+      throw new PolicyViolation(renderText(r, renderer, how));
     },
     toHoldOn(events, options = {}) {
       const { invariants, config } = setup(policy, arch, options);
       const x = makeExecutor(policy, arch, invariants, config);
+      x.guardMs = (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000;
       const { trace, packed } = packTraceEvents(x, events.map(addressListsAsLabels), 'toHoldOn events');
-      const steps = rerunGuarded(x, packed, (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000);
+      const steps = rerunGuarded(x, packed, x.guardMs);
       const v = x.violation;
       if (v === undefined && steps < trace.length) {
         const at = trace[steps] as TraceEvent;

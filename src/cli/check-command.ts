@@ -12,7 +12,7 @@ import { limiter } from './check-workers.js';
 import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
 import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
-import type { RunFlags } from './run-flags.js';
+import { hookTimeoutReplayFlag, type RunFlags } from './run-flags.js';
 import { selectForRun } from './select-for-run.js';
 import {
   checkInvariantNames,
@@ -121,12 +121,15 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
     if (result.stoppedBy === 'SIGINT' || result.stoppedBy === 'SIGTERM') signal = result.stoppedBy;
     else if (result.verdict === 'held-so-far') budget = true;
     const renderer = makeExecutor(policy, arch, invariants, config);
+    // The report re-executes the trace on this thread: a policy file's hooks under the watchdog.
+    if (file) renderer.guardMs = flags.hookTimeout * 1000;
     const replayFlags = [
       ...replay,
       ...checkReplayFlags(names, { runs, maxSteps: flags.maxSteps }),
       // The runs this check made: from the --path given (a shard's own start, or a replayed path).
       ...(flags.path ? [`--path ${flags.path}`] : shard && unit.from > 0 ? [`--path ${unit.from}`] : []),
       ...triageReplayFlags(flags),
+      ...hookTimeoutReplayFlag(file, flags),
     ];
     const command = replayCommand(result, { policyArg: arg, flags: replayFlags });
     const how = saveFinding(flags, result, renderer, io, {
@@ -153,6 +156,7 @@ export async function checkCommand(args: string[], flags: CheckFlags, io: Io, ca
         ...(result.path ? [`--path ${result.path}`] : []),
         ...replay,
         ...checkReplayFlags(names, { runs: CHECK_DEFAULTS.runs, maxSteps: flags.maxSteps }),
+        ...hookTimeoutReplayFlag(file, flags),
       ].join(' '),
       properties: { seed: result.seed, runs: result.runs, ...(shard ? { shard: `${shard.index}/${shard.total}` } : {}) },
     });

@@ -9,7 +9,7 @@ import { limiter } from './check-workers.js';
 import { annotate, type CiVerdict, resultVerdict, writeJunit } from './ci-output.js';
 import { saveFinding } from './finding-outputs.js';
 import { type Io, quiet, type Signal, signalExitCode } from './io.js';
-import type { RunFlags } from './run-flags.js';
+import { hookTimeoutReplayFlag, type RunFlags } from './run-flags.js';
 import { selectForRun } from './select-for-run.js';
 import {
   checkInvariantNames,
@@ -148,6 +148,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           `explore ${name}: depth ${p[0]}, ${count(p[1] as number)} states, ${count(p[2] as number)} transitions, ${count((p[1] as number) / (ms / 1000))} states/s`,
         onHang: (hang): ExploreResult => {
           const x = makeExploreExecutor(policy, arch, invariants, config);
+          // The report re-executes the trace on this thread: a policy file's hooks under the watchdog.
+          if (file) x.guardMs = flags.hookTimeout * 1000;
           return {
             verdict: 'violated',
             hung: true,
@@ -201,6 +203,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       ...(shard ? [`--shard ${shard.index}/${shard.total}`] : []),
       ...triageReplayFlags(flags),
       ...(flags.perPoint ? ['--per-point'] : []),
+      ...hookTimeoutReplayFlag(file, flags),
     ];
     const command = ['npx worldswitch explore', arg, `--depth ${flags.depth}`, ...replayFlags].join(' ');
     const how = saveFinding(flags, result, x, io, {

@@ -150,6 +150,8 @@ export async function replayFile(
 ): Promise<Replayed | undefined> {
   const { saved, selected, x, trace, packed } = await loadTrace(file, flags, catalog);
   const timeoutMs = selected.file ? (flags.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000 : undefined;
+  // The report's re-execution (viewTraceInSlices) runs the hooks again, under the same watchdog.
+  if (timeoutMs !== undefined) x.guardMs = timeoutMs;
   const steps = await runInSlices(rerunInChunks(x, packed, timeoutMs), stopOnSignal(io));
   if (steps === undefined) return undefined;
   const verdict = verdictOf(x, steps, packed.length);

@@ -1,3 +1,5 @@
+import { DEFAULT_HOOK_TIMEOUT_S } from '../searches/guard.js';
+
 /** The flags `check` and `explore` share: which invariants, where the report and the trace go, and the policy-file watchdog. */
 export interface RunFlags {
   invariant?: string[];
@@ -26,3 +28,7 @@ export interface RunFlags {
   /** Model options (`--cpus`, `--brps`, …), validated per architecture by `modelConfig`. */
   [option: string]: unknown;
 }
+
+/** `--hook-timeout N` for a finding's replay command: a policy file's, when not the default (a hang's message names the time). */
+export const hookTimeoutReplayFlag = (file: string | undefined, flags: RunFlags): string[] =>
+  file !== undefined && flags.hookTimeout !== DEFAULT_HOOK_TIMEOUT_S ? [`--hook-timeout ${flags.hookTimeout}`] : [];

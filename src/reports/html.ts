@@ -279,7 +279,7 @@ ${rows.join('\n')}
 </tbody></table>
 ${reproduce}
 </main><aside>
-${v ? findingBox(x, v, view.gates, view.accesses) : '<p class="held">No invariant broke on this trace.</p>'}
+${v ? findingBox(x, v, view.gates, view.accesses) : '<p class="held">No invariant broke on this trace.</p>'}${view.rerun ? `\n<p class="note">Note: ${esc(view.rerun)}</p>` : ''}
 ${LEGEND}
 ${kernel}
 ${state}

@@ -59,6 +59,7 @@ export function counterexampleJson(
     expected: v.expected === undefined ? null : hexWithFields(f, v.expected),
     actual: v.actual === undefined ? null : hexWithFields(f, v.actual),
     gates: view.gates,
+    ...(view.rerun ? { rerun: view.rerun } : {}),
   };
 }
 

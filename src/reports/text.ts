@@ -107,6 +107,7 @@ export function renderTrace(
     for (const g of view.gates) lines.push(`  ${g}`);
     lines.push(...alsoLines(v));
   }
+  if (view.rerun) lines.push(`note: ${view.rerun}`);
   if (options.fullState) {
     const where = v ? `at the failing point (step ${v.step}, ${v.at})` : `after step ${trace.length}`;
     lines.push('', ...renderFullState(view.state, where));

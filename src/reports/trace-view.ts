@@ -37,6 +37,11 @@ export interface TraceView {
   readonly gates: readonly string[];
   /** The full debug state at the failing point (or the end of the trace). */
   readonly state: readonly StateGroup[];
+  /**
+   * Set when re-executing the trace for the report cut off a hook that the reported run got past (a
+   * policy file whose hooks keep state outside k.vcpu/k.host): what happened, for a note.
+   */
+  readonly rerun?: string;
 }
 
 /** A saved event as one line, its `value` operand decoded with the fields of its `reg`. */
@@ -101,11 +106,17 @@ export function* viewTraceInSlices(
       gates.push(`cpu${v.cpu}.${name} = ${hexWithFields(undefined, value)}${spelled ? `: ${spelled}` : ''}`);
     }
   }
+  const cut = rep.cutOff ? rep.violation : undefined;
   return {
     steps,
     kernel: kernelNames(x, trace),
     accesses: failing ? accessLines(x, failing, v) : [],
     gates,
     state: fullState(x, last),
+    ...(cut && (hung || cut.step !== v?.step || cut.message !== v.message)
+      ? {
+          rerun: `re-executing the trace for this report stopped at step ${cut.step} (${cut.message}), where the reported run did not: the policy does not run the same way twice (state outside k.vcpu/k.host), so later steps show no changes`,
+        }
+      : {}),
   };
 }

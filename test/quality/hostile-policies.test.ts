@@ -47,6 +47,7 @@ describe('hostile policy files', () => {
         violation?: { message: string } | null;
         error?: string;
         trace?: unknown[];
+        counterexample?: { rerun?: string } | null;
       };
       if (c.command === 'cost') {
         expect(json.error).toMatch(c.says);
@@ -59,6 +60,7 @@ describe('hostile policy files', () => {
         // The finding comes with the trace that led to it.
         expect(json.trace?.length ?? 0).toBeGreaterThan(0);
       }
+      if (c.rerun) expect(json.counterexample?.rerun).toMatch(c.rerun);
     },
     60_000,
   );

@@ -11,7 +11,7 @@ export interface HostileCase {
   readonly flags: readonly string[];
   readonly exit: number;
   /** The JSON report's verdict (absent: no report, a usage error). */
-  readonly verdict?: 'held' | 'violated' | 'held-so-far';
+  readonly verdict?: 'held' | 'violated' | 'held-so-far' | 'diverged';
   readonly invariant?: string;
   /** Must match the finding's message (JSON `violation.message`, or cost's `error`), or the stderr line for exit 2. */
   readonly says: RegExp;
@@ -20,6 +20,8 @@ export interface HostileCase {
    * resident memory, which in this test's process has grown with every row before it.
    */
   readonly ownProcess?: boolean;
+  /** Must match the JSON counterexample's `rerun` note: the report's re-execution cut off a hook the reported run got past. */
+  readonly rerun?: RegExp;
 }
 
 /** Rows where each of `commands` reports the policy's fault as a policy-total finding that `says` (cost: in its error). */
@@ -114,6 +116,37 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     flags: ['--hook-timeout', '1', ...(command === 'explore' ? ['--depth', '3'] : [])],
     exit: 1,
     ...(command === 'cost' ? {} : { verdict: 'violated' as const, invariant: 'policy-total' }),
+    says: /vcpuLoad did not return within 1 s: it does not terminate/,
+  })),
+  // A hook that spins only when the report re-executes the trace (a counter kept outside k): cut off there too, and said.
+  {
+    policy: 'loop-on-rerun.ts',
+    command: 'check',
+    flags: ['--hook-timeout', '1'],
+    ownProcess: true,
+    exit: 1,
+    verdict: 'violated',
+    invariant: 'policy-total',
+    says: /vcpuLoad did not return within 1 s: it does not terminate/,
+    rerun: /^re-executing the trace for this report stopped at step 1 \(vcpuLoad did not return within 1 s/,
+  },
+  // The saved arm64-nvhe trace diverges under eager's hooks after its one load; the report's second pass spins at that load.
+  {
+    policy: 'loop-on-rerun.ts',
+    command: 'replay',
+    flags: ['--hook-timeout', '1'],
+    ownProcess: true,
+    exit: 5,
+    verdict: 'diverged',
+    says: /^$/,
+  },
+  ...(['check', 'explore'] as const).map((command) => ({
+    policy: 'loop-on-rerun.ts',
+    command,
+    flags: ['--hook-timeout', '1', ...(command === 'explore' ? ['--depth', '3'] : [])],
+    exit: 1,
+    verdict: 'violated' as const,
+    invariant: 'policy-total',
     says: /vcpuLoad did not return within 1 s: it does not terminate/,
   })),
   // 11. Allocation without end: the worker's memory limit makes it a finding.
