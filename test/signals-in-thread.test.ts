@@ -73,6 +73,26 @@ describe('cost answers signals within a policy', () => {
   }, 60_000);
 });
 
+describe('a hook spinning on this thread answers SIGINT', () => {
+  // spin.ts's vcpuLoad never returns; under a 600 s watchdog only the signal can end it. The signal
+  // goes after 5 s of CPU: loading the file takes about 1.5 s, the spin uses a core from then on.
+  const spin = join(root, 'test/quality/hostile-policies/spin.ts');
+  it.each([
+    ['replay', () => ['replay', short, '--policy', spin, '--hook-timeout', '600']],
+    ['cost', () => ['cost', spin, '--hook-timeout', '600']],
+  ] as const)(
+    '%s: ended at once, exit 130, no verdict',
+    async (_, args) => {
+      const r = await interrupt([...args()], [['SIGINT', 5000]]);
+      expect(r.code).toBe(130);
+      expect(r.err).toBe('worldswitch: stopped by SIGINT while a policy hook ran: no verdict\n');
+      expect(r.out).toBe('');
+      expect(r.afterSignalMs).toBeLessThan(2000);
+    },
+    60_000,
+  );
+});
+
 describe('a signal while the process ends', () => {
   it('SIGINTs arriving after the stopped run printed its summary still end it with exit 130, never by the signal', async () => {
     // Once the first SIGINT's summary is out the process is on its way out. It used to let the event

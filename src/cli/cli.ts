@@ -25,6 +25,7 @@ import { describeError } from '../engine/execute.js';
 import { guardProcessEnds } from '../engine/process-ends.js';
 import { UsageError } from '../persistence/usage-error.js';
 import { COST_DEFAULTS } from '../searches/cost.js';
+import { Interrupted } from '../searches/guard.js';
 import { type MergeFlags, mergeCommand } from './merge-command.js';
 import { addArchOptions, addBudgets, addHookTimeout, addModelOptions, integer } from './options.js';
 import { fitLine } from './progress-bar.js';
@@ -212,6 +213,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return exit.code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander printed its one line
+    if (e instanceof Interrupted) {
+      io.err(`worldswitch: ${e.message}\n`);
+      return signalExitCode('SIGINT');
+    }
     if (e instanceof UsageError || (e instanceof Error && USAGE_CODES.has((e as { code?: unknown }).code))) {
       // One line, always: a message that quotes input (JSON.parse, a module's error) may hold newlines.
       io.err(`worldswitch: ${e.message.replace(/\s*[\r\n]+\s*/g, ' ').trim()}\n`);

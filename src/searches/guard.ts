@@ -2,7 +2,9 @@
  * A watchdog for policy hooks run on the calling thread (`replay`, `cost`, the vitest helper): the
  * work runs inside a `vm` script with a timeout, whose expiry terminates whatever JavaScript runs,
  * the policy's own functions included. Each call costs tens of microseconds, so callers guard a
- * unit of work (a run, a guest round, a chunk of replayed events), not every hook.
+ * unit of work (a run, a guest round, a chunk of replayed events), not every hook. Ctrl-C ends the
+ * work at once too (`breakOnSigint`): the signal is passed on to the CLI's handlers and the work
+ * ends with `Interrupted`, which the CLI reports as a stop by SIGINT (exit 130), no verdict.
  */
 import vm from 'node:vm';
 import type { Executor } from '../engine/execute.js';
@@ -10,6 +12,14 @@ import { runToEnd, type Sliced } from './slices.js';
 
 const context = vm.createContext({ work: undefined as (() => unknown) | undefined });
 const script = new vm.Script('work()');
+
+/** Ctrl-C arrived while a policy's hook ran on this thread: the work was ended part-way, so nothing it did is a verdict. */
+export class Interrupted extends Error {
+  readonly code = 'ERR_INTERRUPTED';
+  constructor() {
+    super('stopped by SIGINT while a policy hook ran: no verdict');
+  }
+}
 
 /** Default seconds a hook may run before it counts as looping (`--hook-timeout`). */
 export const DEFAULT_HOOK_TIMEOUT_S = 10;
@@ -23,10 +33,16 @@ export function guardRun(x: Executor, ms: number, fn: () => void): boolean {
   const outer = context.work;
   context.work = fn;
   try {
-    script.runInContext(context, { timeout: ms });
+    script.runInContext(context, { timeout: ms, breakOnSigint: true });
     return true;
   } catch (e) {
-    if ((e as { code?: unknown })?.code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
+    const code = (e as { code?: unknown })?.code;
+    if (code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') {
+      // Node held the signal back from process.on('SIGINT') while the script ran: hand it on.
+      process.emit('SIGINT', 'SIGINT');
+      throw new Interrupted();
+    }
+    if (code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
     x.hookTimedOut(`did not return within ${ms / 1000} s: it does not terminate`);
     return false;
   } finally {
