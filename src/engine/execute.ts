@@ -40,6 +40,11 @@ export class Executor extends VcpuIoctls {
   readonly kinds: readonly EventKind[];
   /** Events executed since the executor was made, across runs. */
   eventsExecuted = 0;
+  /**
+   * A policy file's `--hook-timeout` in milliseconds, for re-executions on the calling thread (the
+   * reports' replay of a counterexample): a hook that loops there is cut off, not the process hung.
+   */
+  guardMs: number | undefined;
   private readonly initial: World;
   private readonly enabledWeight: Float64Array;
   /** Each kind's weight, read once (the kinds' object shapes differ: a property load per kind per decode is polymorphic). */

@@ -55,11 +55,6 @@ export abstract class HookRunner {
    * appended, in order. Undefined (one branch per access, no allocation) on the checking path.
    */
   accessLog: HookAccess[] | undefined;
-  /**
-   * A policy file's `--hook-timeout` in milliseconds, for re-executions on the calling thread (the
-   * reports' replay of a counterexample): a hook that loops there is cut off, not the process hung.
-   */
-  guardMs: number | undefined;
   /** Set once any hook asked for its CPU number (k.cpu or k.host.cpu): CPU symmetry is then unsound. */
   cpuNumberRead = false;
   /** This object as the executor it is (`Executor` is the one concrete subclass): what models and invariants are handed. */
