@@ -21,6 +21,12 @@ export class Interrupted extends Error {
   }
 }
 
+/**
+ * A guarded chunk of events starts no new event once it has run this long: the watchdog's time is
+ * then the last event's, to within this, so a slow hook that returns is never taken for a loop.
+ */
+export const GUARDED_CHUNK_MS = 20;
+
 /** Default seconds a hook may run before it counts as looping (`--hook-timeout`). */
 export const DEFAULT_HOOK_TIMEOUT_S = 10;
 
@@ -62,7 +68,9 @@ export function* rerunInChunks(x: Executor, events: readonly Float64Array[], ms:
   let stopped = false;
   const chunk = (): void => {
     const end = Math.min(events.length, i + 64);
+    const started = performance.now();
     for (; i < end; i++) {
+      if (ms !== undefined && performance.now() - started > GUARDED_CHUNK_MS) return;
       const ev = events[i] as Float64Array;
       if (!(x.kinds[ev[0] as number]?.accepts(x, ev) ?? false)) {
         stopped = true;

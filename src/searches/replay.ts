@@ -2,7 +2,7 @@ import type { Executor, HookAccess } from '../engine/execute.js';
 import type { Violation } from '../engine/invariant.js';
 import { eventFromJSON, type TraceEvent } from '../engine/trace.js';
 import type { World } from '../engine/world.js';
-import { guardRun } from './guard.js';
+import { GUARDED_CHUNK_MS, guardRun } from './guard.js';
 import { runToEnd, type Sliced } from './slices.js';
 
 /** A trace re-executed step by step: the world after each step (index 0 is the initial world). */
@@ -32,7 +32,7 @@ export function replay(x: Executor, trace: readonly TraceEvent[], logAccesses = 
 
 /**
  * `replay`, yielding every 256 steps (see slices.ts). With `x.guardMs` (a policy file's hooks), each
- * slice runs under the watchdog: a hook that does not return ends the replay at its step with a
+ * slice (at most `GUARDED_CHUNK_MS` of events started) runs under the watchdog: a hook that does not return ends the replay at its step with a
  * policy-total finding on `x`, as in a search.
  */
 export function* replayInSlices(x: Executor, trace: readonly TraceEvent[], logAccesses = false): Sliced<Replay> {
@@ -44,7 +44,9 @@ export function* replayInSlices(x: Executor, trace: readonly TraceEvent[], logAc
   let cutOff = false;
   const slice = (): void => {
     const end = Math.min(trace.length, i + 256);
+    const started = performance.now();
     for (; i < end; i++) {
+      if (x.guardMs !== undefined && performance.now() - started > GUARDED_CHUNK_MS) return;
       const e = trace[i] as TraceEvent;
       const ev = eventFromJSON(x, e);
       if (typeof ev === 'string') throw new TraceError(`step ${i + 1}: ${ev}`);

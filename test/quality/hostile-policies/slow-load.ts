@@ -1,0 +1,17 @@
+/** Hostile-policy fixture: the arm64-nvhe eager policy plus a vcpuLoad that busy-waits 300 ms and returns: slow, not a loop. */
+import eager from '../../../models/arm64-nvhe/policies/eager.js';
+import { definePolicy } from '../../../src/engine/policy.js';
+
+export default definePolicy({
+  name: 'slow-load',
+  arch: 'arm64-nvhe',
+  summary: 'hostile fixture: a vcpuLoad that takes 300 ms',
+  hooks: {
+    ...eager.hooks,
+    vcpuLoad(k) {
+      const until = performance.now() + 300;
+      while (performance.now() < until) {}
+      eager.hooks.vcpuLoad?.(k);
+    },
+  },
+});

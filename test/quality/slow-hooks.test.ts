@@ -1,0 +1,30 @@
+/**
+ * The in-thread watchdog times a hook, not a batch of events: a policy file's hook that is slow but
+ * returns (300 ms, under `--hook-timeout 1`) is never reported as a loop when `replay` re-executes a
+ * trace with several of them, nor when its report describes the steps.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { cli } from '../cli-harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'worldswitch-slow-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('replays five 300 ms loads under a 1 s watchdog: held, no policy-total', async () => {
+  const saved = join(dir, 'saved.json');
+  expect((await cli('check', 'arm64-nvhe/arm64-dirty-2015-v2', '--seed', '1', '--out', saved)).code).toBe(1);
+  const t = JSON.parse(readFileSync(saved, 'utf8')) as { events: unknown[] };
+  t.events = Array.from({ length: 5 }, () => [
+    { event: 'VCPU_LOAD', vcpu: 0, cpu: 0 },
+    { event: 'VCPU_PUT', vcpu: 0 },
+  ]).flat();
+  const trace = join(dir, 'loads.json');
+  writeFileSync(trace, JSON.stringify(t));
+  const r = await cli('replay', trace, '--policy', 'test/quality/hostile-policies/slow-load.ts', '--hook-timeout', '1', '--json');
+  expect(r.code, r.err).toBe(0);
+  const json = JSON.parse(r.out) as { verdict: string; steps: number; violation: unknown };
+  expect(json.violation).toBeNull();
+  expect(json.steps).toBe(10);
+}, 60_000);
