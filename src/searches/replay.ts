@@ -32,8 +32,8 @@ export function replay(x: Executor, trace: readonly TraceEvent[], logAccesses = 
 
 /**
  * `replay`, yielding every 256 steps (see slices.ts). With `x.guardMs` (a policy file's hooks), each
- * slice (at most `GUARDED_CHUNK_MS` of events started) runs under the watchdog: a hook that does not return ends the replay at its step with a
- * policy-total finding on `x`, as in a search.
+ * slice (no event started after `GUARDED_CHUNK_MS`) runs under the watchdog: a hook that does not
+ * return ends the replay at its step with a policy-total finding on `x`, as in a search.
  */
 export function* replayInSlices(x: Executor, trace: readonly TraceEvent[], logAccesses = false): Sliced<Replay> {
   x.reset();

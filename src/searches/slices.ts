@@ -21,7 +21,8 @@ const SLICE_MS = 25;
 
 /**
  * Runs a sliced computation, letting the event loop run about every `SLICE_MS` milliseconds and
- * asking `stop` before the first slice and after each time; undefined when `stop` said so (the work is abandoned there).
+ * asking `stop` before the first slice and after each time; undefined when `stop` said so (the
+ * work is abandoned there).
  */
 export async function runInSlices<T>(work: Sliced<T>, stop: () => boolean): Promise<T | undefined> {
   // A signal that came before the work (while a policy file loaded): its first slice may never end.
