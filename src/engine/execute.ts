@@ -40,6 +40,8 @@ export class Executor extends VcpuIoctls {
   readonly kinds: readonly EventKind[];
   /** Events executed since the executor was made, across runs. */
   eventsExecuted = 0;
+  /** `runChoices` stopped for its time budget, not at the run's end. */
+  paused = false;
   /**
    * A policy file's `--hook-timeout` in milliseconds, for re-executions on the calling thread (the
    * reports' replay of a counterexample): a hook that loops there is cut off, not the process hung.
@@ -178,15 +180,25 @@ export class Executor extends VcpuIoctls {
     (this.kindApply[ev[0] as number] as EventKind['apply'])(this, ev);
   }
 
-  /** Runs the events a list of raw choices decodes to, from the initial world; returns the steps taken. */
-  runChoices(choices: readonly number[], trace?: Float64Array): number {
-    this.reset();
+  /**
+   * Runs the events a list of raw choices decodes to, from the initial world; returns the steps
+   * taken. With `budgetMs` (a watchdog's chunk), it starts no event after that long and sets `paused`:
+   * call it again with `from` the steps taken so far to go on.
+   */
+  runChoices(choices: readonly number[], trace?: Float64Array, from = 0, budgetMs?: number): number {
+    if (from === 0) this.reset();
+    this.paused = false;
     const ev = this.scratchEvent;
     const watch = this.watch;
-    if (watch) watch.beat[3] = (watch.beat[3] as number) + 1;
-    let n = 0;
-    for (const c of choices) {
-      if (!this.decode(c, ev)) break;
+    if (watch && from === 0) watch.beat[3] = (watch.beat[3] as number) + 1;
+    const started = budgetMs === undefined ? 0 : performance.now();
+    let n = from;
+    for (let i = from; i < choices.length; i++) {
+      if (budgetMs !== undefined && i > from && performance.now() - started > budgetMs) {
+        this.paused = true;
+        break;
+      }
+      if (!this.decode(choices[i] as number, ev)) break;
       if (trace) copyEvent(ev, trace, n * EVENT_WIDTH);
       n++;
       if (watch && n * EVENT_WIDTH <= watch.trace.length) {

@@ -11,7 +11,7 @@ import { tracesToJSON } from '../engine/trace.js';
 import { bfs, traceAlphabet } from './bfs.js';
 import { CHECK_DEFAULTS, type CheckOptions, type CheckResult, NONDETERMINISTIC } from './check-types.js';
 import { type Coverage, coverageOf } from './coverage.js';
-import { guardRun } from './guard.js';
+import { GUARDED_CHUNK_MS, guardRun } from './guard.js';
 import { interleavings } from './interleave.js';
 import { makeExecutor } from './make-executor.js';
 import { minimizeTrace, rerun, splitEvents } from './minimize.js';
@@ -56,12 +56,15 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   let runChoices = (choices: number[]): number => x.runChoices(choices, raw);
   if (timeout !== undefined) {
+    // In chunks of GUARDED_CHUNK_MS, so that the watchdog times a hook, not a whole run of slow ones.
     runChoices = (choices) => {
       let n = 0;
-      if (!guardRun(x, timeout, () => (n = x.runChoices(choices, raw)))) {
-        hung = { events: splitEvents(raw, x.step), violation: x.violation as Violation };
-        return x.step;
-      }
+      do {
+        if (!guardRun(x, timeout, () => (n = x.runChoices(choices, raw, n, GUARDED_CHUNK_MS)))) {
+          hung = { events: splitEvents(raw, x.step), violation: x.violation as Violation };
+          return x.step;
+        }
+      } while (x.paused);
       return n;
     };
   }

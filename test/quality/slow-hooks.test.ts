@@ -1,13 +1,16 @@
 /**
  * The in-thread watchdog times a hook, not a batch of events: a policy file's hook that is slow but
  * returns (300 ms, under `--hook-timeout 1`) is never reported as a loop when `replay` re-executes a
- * trace with several of them, nor when its report describes the steps.
+ * trace with several of them, nor when its report describes the steps, nor in the vitest helper's
+ * in-process check, whose watchdog guards a run.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { expectPolicy } from '../../src/expect-policy.js';
 import { cli } from '../cli-harness.js';
+import slow, { slowLoads } from './hostile-policies/slow-load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worldswitch-slow-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,3 +31,11 @@ it('replays five 300 ms loads under a 1 s watchdog: held, no policy-total', asyn
   expect(json.violation).toBeNull();
   expect(json.steps).toBe(10);
 }, 60_000);
+
+it('checks runs of 300 ms loads in-process (the vitest helper) under a 1 s watchdog: held', async () => {
+  const before = slowLoads();
+  const r = expectPolicy(slow).toHold({ runs: 20, seed: 1, maxSteps: 80, hookTimeout: 1 });
+  expect(r.verdict).toBe('held');
+  // Runs of 80 steps hold several loads: a run outlasted the watchdog as one guarded unit before.
+  expect(slowLoads() - before).toBeGreaterThan(6);
+}, 120_000);
