@@ -81,6 +81,9 @@ function addressListsAsLabels(e: Readonly<Record<string, unknown>>): Record<stri
   return out;
 }
 
+/** The watchdog's milliseconds for a hook run on this thread (`hookTimeout`, default 10 s). */
+const hookTimeoutMs = (options: { readonly hookTimeout?: number }): number => (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000;
+
 function resolve(policy: Policy | string): { policy: Policy; arch: ArchModel; builtIn: boolean } {
   const found = typeof policy === 'string' ? selectPolicies(policy, policies, architectures) : [policy];
   const p = found[0];
@@ -126,7 +129,7 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
         arch,
         invariants,
         config,
-        hookTimeoutMs: (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000,
+        hookTimeoutMs: hookTimeoutMs(options),
         ...(runs ? { runs } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(maxSteps ? { maxSteps } : {}),
@@ -134,13 +137,13 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
       if (r.verdict === 'held') return r;
       const how = { policyArg: builtIn ? name : '<your policy file>', flags: [], ...(builtIn ? {} : { policyFile: './your-policy.js' }) };
       const renderer = makeExecutor(policy, arch, invariants, config);
-      if (!builtIn) renderer.guardMs = (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000;
+      if (!builtIn) renderer.guardMs = hookTimeoutMs(options);
       throw new PolicyViolation(renderText(r, renderer, how));
     },
     toHoldOn(events, options = {}) {
       const { invariants, config } = setup(policy, arch, options);
       const x = makeExecutor(policy, arch, invariants, config);
-      x.guardMs = (options.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000;
+      x.guardMs = hookTimeoutMs(options);
       const { trace, packed } = packTraceEvents(x, events.map(addressListsAsLabels), 'toHoldOn events');
       const steps = rerunGuarded(x, packed, x.guardMs);
       const v = x.violation;
