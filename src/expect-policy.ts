@@ -145,7 +145,7 @@ export function expectPolicy(subject: Policy | string): PolicyExpectation {
       const x = makeExecutor(policy, arch, invariants, config);
       x.guardMs = hookTimeoutMs(options);
       const { trace, packed } = packTraceEvents(x, events.map(addressListsAsLabels), 'toHoldOn events');
-      const steps = rerunGuarded(x, packed, x.guardMs);
+      const steps = rerunGuarded(x, packed);
       const v = x.violation;
       if (v === undefined && steps < trace.length) {
         const at = trace[steps] as TraceEvent;

@@ -152,7 +152,7 @@ export async function replayFile(
   const timeoutMs = selected.file ? (flags.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000 : undefined;
   // The report's re-execution (viewTraceInSlices) runs the hooks again, under the same watchdog.
   if (timeoutMs !== undefined) x.guardMs = timeoutMs;
-  const steps = await runInSlices(rerunInChunks(x, packed, timeoutMs), stopOnSignal(io));
+  const steps = await runInSlices(rerunInChunks(x, packed), stopOnSignal(io));
   if (steps === undefined) return undefined;
   const verdict = verdictOf(x, steps, packed.length);
   const hung = x.violation?.message.includes('did not return within') === true && timeoutMs !== undefined;

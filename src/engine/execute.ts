@@ -42,6 +42,8 @@ export class Executor extends VcpuIoctls {
   eventsExecuted = 0;
   /** `runChoices` stopped for its time budget, not at the run's end. */
   paused = false;
+  /** Set when the in-thread watchdog (`guardRun`) cut off a hook; cleared by whoever asks. */
+  cutOff = false;
   /**
    * A policy file's `--hook-timeout` in milliseconds, for re-executions on the calling thread (the
    * reports' replay of a counterexample): a hook that loops there is cut off, not the process hung.

@@ -11,7 +11,7 @@ import { tracesToJSON } from '../engine/trace.js';
 import { bfs, traceAlphabet } from './bfs.js';
 import { CHECK_DEFAULTS, type CheckOptions, type CheckResult, NONDETERMINISTIC } from './check-types.js';
 import { type Coverage, coverageOf } from './coverage.js';
-import { GUARDED_CHUNK_MS, guardRun } from './guard.js';
+import { GUARDED_CHUNK_MS, guardRun, HookCutOff } from './guard.js';
 import { interleavings } from './interleave.js';
 import { makeExecutor } from './make-executor.js';
 import { minimizeTrace, rerun, splitEvents } from './minimize.js';
@@ -56,6 +56,8 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   let runChoices = (choices: number[]): number => x.runChoices(choices, raw);
   if (timeout !== undefined) {
+    // Minimising re-executes the counterexample (`rerun`): under the watchdog too.
+    x.guardMs = timeout;
     // In chunks of GUARDED_CHUNK_MS, so that the watchdog times a hook, not a whole run of slow ones.
     runChoices = (choices) => {
       let n = 0;
@@ -167,25 +169,35 @@ export function check(policy: Policy, options: CheckOptions): CheckResult {
     if (original === undefined) break;
     if (out.counterexample === null) return nondeterministic(original);
     const invariant = original.violation.invariant;
-    let trace = splitEvents(raw, x.runChoices(out.counterexample[0], raw));
-    if (x.violation?.invariant !== invariant) return nondeterministic(original);
+    let trace = splitEvents(raw, runChoices(out.counterexample[0]));
+    // A hook the watchdog cut off where the failing run went on: the policy does not run as it did.
+    if (hung || x.violation?.invariant !== invariant) return nondeterministic(original);
     let minimized = trace;
-    if (shrink && !stopped) {
-      trace = minimizeTrace(x, trace, invariant);
-      minimized = trace;
-      if (trace.length > 2) {
-        // Shrinking and minimising stop at local minima; a breadth-first search over the
-        // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
-        const alphabet = traceAlphabet(x, trace);
-        const shortest = bfs(x, { depth: trace.length - 1, only: invariant, alphabet, maxTransitions: RESEARCH_BUDGET });
-        if (shortest.outcome === 'violated' && shortest.trace) trace = [...shortest.trace];
+    try {
+      if (shrink && !stopped) {
+        trace = minimizeTrace(x, trace, invariant);
+        minimized = trace;
+        if (trace.length > 2) {
+          // Shrinking and minimising stop at local minima; a breadth-first search over the
+          // counterexample's own events (with every CPU and vCPU) finds the shortest such trace.
+          const alphabet = traceAlphabet(x, trace);
+          const research = () => bfs(x, { depth: trace.length - 1, only: invariant, alphabet, maxTransitions: RESEARCH_BUDGET });
+          let shortest: ReturnType<typeof research> | undefined;
+          // On this thread, under the watchdog as one unit: cut off, the minimised trace stands.
+          if (timeout === undefined) shortest = research();
+          else guardRun(x, timeout, () => (shortest = research()));
+          if (shortest?.outcome === 'violated' && shortest.trace) trace = [...shortest.trace];
+        }
       }
-    }
-    rerun(x, trace); // the report's violation and step stamps come from the final trace
-    if (x.violation?.invariant !== invariant && trace !== minimized) {
-      // The breadth-first search runs from decoded states; the minimised trace ran from the start.
-      trace = minimized;
-      rerun(x, trace);
+      rerun(x, trace); // the report's violation and step stamps come from the final trace
+      if (x.violation?.invariant !== invariant && trace !== minimized) {
+        // The breadth-first search runs from decoded states; the minimised trace ran from the start.
+        trace = minimized;
+        rerun(x, trace);
+      }
+    } catch (e) {
+      if (e instanceof HookCutOff) return nondeterministic(original);
+      throw e;
     }
     const violation = x.violation as Violation | undefined;
     if (violation?.invariant !== invariant) return nondeterministic(original);

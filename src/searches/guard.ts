@@ -50,6 +50,7 @@ export function guardRun(x: Executor, ms: number, fn: () => void): boolean {
     }
     if (code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
     x.hookTimedOut(`did not return within ${ms / 1000} s: it does not terminate`);
+    x.cutOff = true;
     return false;
   } finally {
     context.work = outer;
@@ -57,12 +58,13 @@ export function guardRun(x: Executor, ms: number, fn: () => void): boolean {
 }
 
 /**
- * `rerun` (minimize.ts) in chunks of events, under the watchdog when `ms` is given: re-executes
- * packed events from the initial world, stopping at a violation, an event that is not enabled, or
- * a hook that does not return; yields after every chunk and returns the events executed (a hung
- * hook's event included).
+ * Re-executes packed events from the initial world in chunks, under the watchdog when `x.guardMs`
+ * is set, stopping at a violation, an event that is not enabled, or a hook that does not return;
+ * yields after every chunk and returns the events executed (a hung hook's event included). `rerun`
+ * (minimize.ts) runs it at once.
  */
-export function* rerunInChunks(x: Executor, events: readonly Float64Array[], ms: number | undefined): Sliced<number> {
+export function* rerunInChunks(x: Executor, events: readonly Float64Array[]): Sliced<number> {
+  const ms = x.guardMs;
   x.reset();
   let i = 0;
   let stopped = false;
@@ -92,5 +94,8 @@ export function* rerunInChunks(x: Executor, events: readonly Float64Array[], ms:
   return i;
 }
 
-/** `rerunInChunks` under the watchdog, at once. */
-export const rerunGuarded = (x: Executor, events: readonly Float64Array[], ms: number): number => runToEnd(rerunInChunks(x, events, ms));
+/** `rerunInChunks` at once. */
+export const rerunGuarded = (x: Executor, events: readonly Float64Array[]): number => runToEnd(rerunInChunks(x, events));
+
+/** The watchdog cut off a hook while a search re-executed a trace for its own use (minimising it): the policy did not run as it had. */
+export class HookCutOff extends Error {}

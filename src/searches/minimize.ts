@@ -1,18 +1,18 @@
 import { EVENT_WIDTH, type Executor } from '../engine/execute.js';
+import { HookCutOff, rerunGuarded } from './guard.js';
 
 /**
  * Re-executes packed events from the initial world, stopping at a violation or at an event that
  * is not enabled; returns the events executed. The executor is left in the trace's final state
  * (its `violation` says what broke), which is how reports get the real violation and step stamps.
+ * With `x.guardMs`, under the watchdog: a hook it cuts off throws `HookCutOff`.
  */
 export function rerun(x: Executor, events: readonly Float64Array[]): number {
-  x.reset();
-  for (const [i, ev] of events.entries()) {
-    if (!(x.kinds[ev[0] as number]?.accepts(x, ev) ?? false)) return i;
-    x.apply(ev);
-    if (x.violation) return i + 1;
-  }
-  return events.length;
+  x.cutOff = false;
+  const n = rerunGuarded(x, events);
+  // Only with `x.guardMs` (a policy file's hooks on this thread: the in-process check).
+  if (x.cutOff) throw new HookCutOff();
+  return n;
 }
 
 /** Re-executes packed events; returns the steps up to the violation of `invariant`, or -1 if it does not break. */
