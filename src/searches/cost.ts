@@ -9,7 +9,7 @@ import type { Executor } from '../engine/execute.js';
 import type { ArchModel, CostCase, EventKind, ModelConfig } from '../engine/model.js';
 import type { Policy } from '../engine/policy.js';
 import { makeExecutor } from './check.js';
-import { guardRun } from './guard.js';
+import { GUARDED_CHUNK_MS, guardRun } from './guard.js';
 import { policyConfig } from './make-executor.js';
 import { runToEnd, type Sliced } from './slices.js';
 
@@ -38,7 +38,7 @@ export interface CostOptions {
   readonly seed?: number;
   /**
    * Run the workload under an in-process watchdog: a hook that does not return within this many
-   * milliseconds (per guest run) stops the case with a policy-total finding (user policy files).
+   * milliseconds stops the case with a policy-total finding (user policy files).
    */
   readonly hookTimeoutMs?: number;
 }
@@ -107,7 +107,7 @@ const popcount = (n: number): number => {
  * of its domain that leaves the most slots effective (the first non-zero one on a tie), written
  * through the executor as the guest would (trapping or not, as the policy has set things up).
  */
-function guestArms(x: Executor, v: number): void {
+function* guestArms(x: Executor, v: number): Generator<void, void> {
   const intent = x.world.guestIntent;
   for (let pass = 0; pass < 2; pass++) {
     for (const reg of x.model.guestWritable) {
@@ -124,8 +124,12 @@ function guestArms(x: Executor, v: number): void {
         }
       }
       intent[i] = was;
-      if (best !== was) x.guestWrite(v, reg, best);
+      if (best !== was) {
+        x.guestWrite(v, reg, best);
+        yield;
+      }
       if (!resume(x)) return;
+      yield;
     }
   }
 }
@@ -142,14 +146,16 @@ function resume(x: Executor): boolean {
 /**
  * One generated guest run: entry, guest activity drawn from `choices` (a trapped access runs its
  * exit, handler and re-entry), exit. With `sum`, adds [entry, exit, traps, trap cycles] to it.
+ * Yields after each step that runs the policy's hooks, so that a watchdog times a hook, not a run.
  */
-function guestRun(x: Executor, guestUsesDebug: boolean, choices: readonly number[], sum: number[] | undefined): void {
+function* guestRun(x: Executor, guestUsesDebug: boolean, choices: readonly number[], sum: number[] | undefined): Generator<void, void> {
   const readable = x.model.guestReadable;
   let start = x.cycles;
   x.enter(0);
   if (sum) sum[0] = (sum[0] as number) + x.cycles - start;
   start = x.cycles;
   for (const c of choices) {
+    yield;
     if (!resume(x)) break;
     const o = (x.world.loadedOn[0] as number) * x.regs;
     if (guestUsesDebug && c % 3 === 0) {
@@ -163,9 +169,11 @@ function guestRun(x: Executor, guestUsesDebug: boolean, choices: readonly number
       if (ev) x.apply(ev);
     }
   }
+  yield;
   resume(x);
   if (sum) sum[3] = (sum[3] as number) + x.cycles - start;
   if (x.violation || !inGuest(x)) return;
+  yield;
   start = x.cycles;
   x.exit(0, 0);
   if (sum) sum[1] = (sum[1] as number) + x.cycles - start;
@@ -178,29 +186,46 @@ function* measureCase(policy: Policy, options: CostOptions, c: CostCase, rounds:
     seed,
     numRuns: WARMUP_ROUNDS + rounds,
   });
-  const ms = options.hookTimeoutMs;
-  const guarded = (fn: () => void): void => {
-    if (ms === undefined) fn();
-    else guardRun(x, ms, fn);
-  };
-  x.reset();
-  guarded(() => {
+  const sum = [0, 0, 0, 0];
+  /** The whole workload, pausing after each step that runs hooks (`true`: a slice may end here). */
+  function* workload(): Generator<boolean, void> {
+    x.reset();
     x.load(0, 0);
+    yield false;
     if (c.host) {
       const arm = instances(x, 'HOST_SET_BREAKPOINT')[0];
       if (arm) x.apply(arm);
+      yield false;
     }
     if (c.guest) {
       x.enter(0);
-      if (!x.violation) guestArms(x, 0);
+      if (!x.violation) for (const _ of guestArms(x, 0)) yield false;
       if (!x.violation && inGuest(x)) x.exit(0, 0);
     }
-  });
-  const sum = [0, 0, 0, 0];
-  for (const [i, run] of choices.entries()) {
-    if (x.violation) break;
-    guarded(() => guestRun(x, c.guest, run, i < WARMUP_ROUNDS ? undefined : sum));
-    if ((i & 63) === 63) yield;
+    for (const [i, run] of choices.entries()) {
+      if (x.violation) return;
+      for (const _ of guestRun(x, c.guest, run, i < WARMUP_ROUNDS ? undefined : sum)) yield false;
+      if ((i & 63) === 63) yield true;
+    }
+  }
+  const steps = workload();
+  const ms = options.hookTimeoutMs;
+  if (ms === undefined) {
+    for (const sliceEnds of steps) if (sliceEnds) yield;
+  } else {
+    // A user policy file: guarded chunks that start no step after GUARDED_CHUNK_MS, so the
+    // watchdog's time is the last hook's (a slow round of hooks that each return is no loop).
+    let done = false;
+    const chunk = (): void => {
+      const started = performance.now();
+      while (performance.now() - started <= GUARDED_CHUNK_MS) {
+        if (steps.next().done) {
+          done = true;
+          return;
+        }
+      }
+    };
+    while (!done && guardRun(x, ms, chunk)) yield;
   }
   if (x.violation) return `${x.violation.invariant}: ${x.violation.message}`;
   const mean = (n: number): number => Math.round((n / rounds) * 10) / 10;

@@ -2,7 +2,7 @@
  * A watchdog for policy hooks run on the calling thread (`replay`, `cost`, the vitest helper): the
  * work runs inside a `vm` script with a timeout, whose expiry terminates whatever JavaScript runs,
  * the policy's own functions included. Each call costs tens of microseconds, so callers guard a
- * unit of work (a run, a guest round, a chunk of replayed events), not every hook. Ctrl-C ends the
+ * chunk of work that starts no hook after GUARDED_CHUNK_MS, not every hook. Ctrl-C ends the
  * work at once too (`breakOnSigint`): the signal is passed on to the CLI's handlers and the work
  * ends with `Interrupted`, which the CLI reports as a stop by SIGINT (exit 130), no verdict.
  */

@@ -1,5 +1,5 @@
 /**
- * The in-thread watchdog (policy-file hooks run on the caller's thread: `replay`, the vitest helper)
+ * The in-thread watchdog (policy-file hooks run on the caller's thread: `replay`, `cost`, the vitest helper)
  * times a hook, not a batch of events: a hook that is slow but returns (300 ms, under
  * `--hook-timeout 1`) is never reported as a loop when `replay` re-executes a trace with several of
  * them, nor in the vitest helper's check, whose watchdog guarded a whole run. And it covers every
@@ -42,6 +42,15 @@ it('checks runs of 300 ms loads in-process (the vitest helper) under a 1 s watch
   // Runs of 80 steps hold several loads: a run outlasted the watchdog as one guarded unit before.
   expect(slowLoads() - before).toBeGreaterThan(6);
 }, 120_000);
+
+it('measures a 1.2 s guest round of hooks that each return under a 1 s watchdog (cost): no policy-total', async () => {
+  const r = await cli('cost', 'test/quality/hostile-policies/slow-switch.ts', '--rounds', '1', '--hook-timeout', '1', '--json');
+  expect(r.code, r.err).toBe(0);
+  const result = JSON.parse(r.out) as { error?: string; cases: Record<string, unknown> };
+  // `cost` guarded each guest round (entry, guest events, exit) as one unit before: a false loop.
+  expect(result.error).toBeUndefined();
+  expect(Object.keys(result.cases)).toContain('neither');
+}, 60_000);
 
 it('a hook that spins only where the helper reproduces or minimises the counterexample: a finding, no hang', async () => {
   // In a process of its own (a spin on vitest's thread could not be timed out), on the compiled files.
