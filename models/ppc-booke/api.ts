@@ -16,13 +16,14 @@ export {
   kvmppc_clear_dbsr,
   kvmppc_emulate,
   kvmppc_handle_exit,
+  kvmppc_lightweight_exit,
   kvmppc_vcpu_run_enter,
   kvmppc_vcpu_run_return,
   kvmppc_vcpu_sync_debug,
   prime_debug_regs,
   switch_booke_debug_regs,
 } from './policies/ppc-booke-2014.js';
-export { ioctl_debug_guest_2008, kvmppc_shadow_msr_2008 } from './policies/ppc-booke-gdb-2008.js';
+export { ioctl_debug_guest_2008, kvmppc_enter_2008, kvmppc_shadow_msr_2008 } from './policies/ppc-booke-gdb-2008.js';
 export {
   CSRR0,
   DAC,

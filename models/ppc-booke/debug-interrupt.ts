@@ -31,6 +31,7 @@ export const KVM_EXIT_DEBUG = 4;
 /** vcpuScalars of the ppc model, in order (see model.ts BookeVcpu). */
 export const VCPU_SCALARS = ['guestDebug', 'shadowMsr', 'hostMsr', 'dbsr', 'bp0', 'bp1', 'bp2', 'bp3', 'debugQueued'] as const;
 const SHADOW_MSR = VCPU_SCALARS.indexOf('shadowMsr');
+const DEBUG_QUEUED = VCPU_SCALARS.indexOf('debugQueued');
 
 /**
  * The Book E per-CPU ghost words: STATUS_GHOST, then `statusVmm`, the bits of `statusGuest` that
@@ -108,11 +109,14 @@ function take(x: Executor, cpu: number): number {
 
 /**
  * A debug interrupt in the guest: an exit to KVM (BOOKE_INTERRUPT_DEBUG) with CSRR0 = `pc`. The
- * policy's guestExit returns KVM_EXIT_DEBUG when the exit goes on to userspace, and KVM_RUN returns.
+ * policy's guestExit returns KVM_EXIT_DEBUG when the exit goes on to userspace, and KVM_RUN returns;
+ * otherwise the guest's events reach it only if the handler queued a debug interrupt for it
+ * (`debugQueued`: kvmppc_core_queue_debug), which counts as delivered at this exit.
  */
 export function guestDebugInterrupt(x: Executor, v: number, cpu: number, pc: number): void {
+  const owedVmm = ((x.world.cpuGhost[cpu * G + STATUS_VMM] as number) & (x.world.hw[cpu * x.regs + DBSR] as number)) >>> 0;
   take(x, cpu);
-  const seen = { ...delivery };
+  const seen: DeliveryObservation = { ...delivery };
   x.world.hw[cpu * x.regs + CSRR0] = pc;
   const reason = x.fire(v, x.lifecycleEvent('GUEST_EXIT'), 'debug');
   if (x.violation) return;
@@ -122,7 +126,18 @@ export function guestDebugInterrupt(x: Executor, v: number, cpu: number, pc: num
   if (reason === KVM_EXIT_DEBUG) x.fire(v, x.lifecycleEvent('RUN_RETURN'));
   if (reason === KVM_EXIT_DEBUG && !x.violation) x.fire(v, x.lifecycleEvent('RETURNED'));
   if (x.violation) return;
-  x.observeDelivery({ ...seen, to: reason === KVM_EXIT_DEBUG ? 'vmm' : 'guest' });
+  if (reason === KVM_EXIT_DEBUG) return x.observeDelivery({ ...seen, to: 'vmm' });
+  // Resumed into the guest: userspace's events went to the guest's side (userspace-debug-honored
+  // judges that); the guest's own reach it only if queued, else DBSR was cleared and they are gone.
+  const queued = ((x.world.vcpuScalar[v * words + DEBUG_QUEUED] as number) & 1) !== 0;
+  const own = (seen.guest & ~owedVmm) >>> 0;
+  if (queued || own === 0) return x.observeDelivery({ ...seen, to: 'guest' });
+  x.observeDelivery({
+    ...seen,
+    to: 'guest',
+    missed: own,
+    why: `KVM handled the debug exit and resumed vcpu${v} without queueing a debug interrupt for the guest (kvmppc_core_queue_debug)`,
+  });
 }
 
 /** A debug interrupt in the host: the host kernel's DebugException handles and clears the events. */

@@ -60,7 +60,11 @@ export interface BookeVcpu {
   bp1: number;
   bp2: number;
   bp3: number;
-  /** BOOKE_IRQPRIO_DEBUG in vcpu->arch.pending_exceptions (2014): a debug interrupt queued for the guest. */
+  /**
+   * BOOKE_IRQPRIO_DEBUG in vcpu->arch.pending_exceptions (2014): a debug interrupt queued for the
+   * guest. The model reads it when a debug exit's handler returns without KVM_EXIT_DEBUG: set, the
+   * guest's events count as delivered; clear, they are lost.
+   */
   debugQueued: number;
   /** Words for a policy's own state. */
   readonly scratch: Float64Array;

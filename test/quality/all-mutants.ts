@@ -7,9 +7,11 @@ import type { Policy } from '../../src/engine/policy.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './mutants.js';
 import {
   breakpointsDropped,
+  debugNotQueued,
   guestDbcr0Lost,
   hitsNotToUserspace,
   hostNotRestored,
+  impreciseDropped,
   impreciseDroppedAtIoctl,
   impreciseDroppedAtPut,
 } from './ppc-booke-mutants.js';
@@ -64,6 +66,8 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [hitsNotToUserspace, {}],
   [hostNotRestored, {}],
   [guestDbcr0Lost, {}],
+  [debugNotQueued, {}],
+  [impreciseDropped, {}],
   [impreciseDroppedAtPut, {}],
   [impreciseDroppedAtIoctl, {}],
   [generalDetectNotEmulated, {}],

@@ -2,7 +2,8 @@
  * Book E debug events lost before delivery: DBSR is write-1-to-clear, so an event latched while
  * MSR[DE]=0 (DBSR[IDE]: the interrupt waits until DE is set) and then cleared by software is gone.
  * A planted mutant of the fixed design (the guest on its own MSR[DE], as upstream) is found only by
- * this judgement; upstream itself loses such events at vcpu_put (kvmppc_booke_vcpu_put ->
+ * this judgement; upstream itself loses such events at the next guest entry (booke_interrupts.S
+ * lightweight_exit clears DBSR before its rfi) and at vcpu_put (kvmppc_booke_vcpu_put ->
  * kvmppc_clear_dbsr); the fixed design and eager, which take every event at once, hold.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import type { Policy } from '../../src/engine/policy.js';
 import { eventFromJSON, type TraceEvent } from '../../src/engine/trace.js';
 import { check, makeExecutor } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
-import { impreciseDroppedAtIoctl, impreciseDroppedAtPut, spyDebugExits } from './ppc-booke-mutants.js';
+import { debugNotQueued, impreciseDropped, impreciseDroppedAtIoctl, impreciseDroppedAtPut, spyDebugExits } from './ppc-booke-mutants.js';
 
 const all = invariantsFor('ppc-booke');
 const LOST = /cleared before any debug interrupt took it: the event is lost/;
@@ -60,6 +61,10 @@ const guestOwn: TraceEvent[] = [
   { event: 'VCPU_PUT', vcpu: 0 },
 ];
 
+// guestOwn, with the run loop re-entering the guest after the exit instead of KVM_RUN returning:
+// lightweight_exit clears DBSR before the guest can set its DE.
+const guestOwnReentered: TraceEvent[] = [...guestOwn.slice(0, -2), { event: 'GUEST_ENTER', vcpu: 0 }];
+
 // userspace sets a breakpoint at 0x1000; upstream's KVM_SET_GUEST_DEBUG does not force the shadow
 // MSR[DE] (only kvmppc_set_msr calls kvmppc_vcpu_sync_debug), so the hit waits in DBSR.
 const userspaceOwn: TraceEvent[] = [
@@ -88,7 +93,20 @@ const userspaceOwnThenDetach: TraceEvent[] = [
 ];
 
 describe('a latched debug event cleared before delivery is lost', () => {
-  it('finds the mutant (guest on its own MSR[DE]) under debug-status-consumed, at vcpu_put', () => {
+  it('finds the mutant (guest on its own MSR[DE]) under debug-status-consumed, at the next entry', () => {
+    const r = check(impreciseDropped, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
+    expect(r.violation?.invariant).toBe('debug-status-consumed');
+    expect(r.violation?.message).toMatch(/owed to the guest was cleared before any debug interrupt took it/);
+    expect(r.trace.at(-1)?.event).toBe('GUEST_ENTER');
+    expect(replay(impreciseDropped, guestOwnReentered).message).toMatch(LOST);
+    // The shortest: the guest arms IAC1 (two emulated mtspr), runs into it, an exit, the re-entry.
+    const shortest = explore(impreciseDropped, { arch: ppcBooke, invariants: all, depth: 10 });
+    expect(shortest.violation?.message).toMatch(LOST);
+    expect(shortest.trace).toHaveLength(9);
+    expect(shortest.trace?.at(-1)?.event).toBe('GUEST_ENTER');
+  });
+
+  it('finds the mutant without the entry clear at vcpu_put', () => {
     const r = check(impreciseDroppedAtPut, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
     expect(r.verdict).toBe('violated');
     expect(r.violation?.invariant).toBe('debug-status-consumed');
@@ -102,17 +120,22 @@ describe('a latched debug event cleared before delivery is lost', () => {
     expect(shortest.trace).toHaveLength(10);
   });
 
-  it('finds nothing else wrong with the mutant: every other invariant holds on it', () => {
+  it('finds nothing else wrong with the mutants: every other invariant holds on them', () => {
     const others = all.filter((i) => i.name !== 'debug-status-consumed');
-    const r = check(impreciseDroppedAtPut, { arch: ppcBooke, invariants: others, seed: 1, runs: 3000 });
-    expect(r.violation?.message).toBeUndefined();
-    expect(explore(impreciseDroppedAtPut, { arch: ppcBooke, invariants: others, depth: 8 }).verdict).toBe('held');
+    for (const m of [impreciseDropped, impreciseDroppedAtPut]) {
+      const r = check(m, { arch: ppcBooke, invariants: others, seed: 1, runs: 3000 });
+      expect(r.violation?.message, m.name).toBeUndefined();
+      expect(explore(m, { arch: ppcBooke, invariants: others, depth: 8 }).verdict, m.name).toBe('held');
+    }
   });
 
-  it('upstream (3.15+) loses the same events at vcpu_put: the guest own, and userspace breakpoints', () => {
+  it('upstream (3.15+) loses the same events at the next entry and at vcpu_put: the guest own, and userspace breakpoints', () => {
     const own = replay(upstream, guestOwn);
     expect(own.message).toMatch(/IAC1.*owed to the guest was cleared/);
     expect(own.debugExits).toBe(0);
+    const reentered = replay(upstream, guestOwnReentered);
+    expect(reentered.message).toMatch(/IAC1.*owed to the guest was cleared/);
+    expect(reentered.debugExits).toBe(0);
     const gdb = replay(upstream, userspaceOwn);
     expect(gdb.message).toMatch(/IAC1.*owed to userspace \(KVM_SET_GUEST_DEBUG\) was cleared/);
     expect(gdb.debugExits).toBe(0);
@@ -120,7 +143,7 @@ describe('a latched debug event cleared before delivery is lost', () => {
 
   it('the fixed design and eager take those events at once (a debug exit) and hold on the same traces and under check', () => {
     for (const policy of [fixed, eager] as Policy<BookeVcpu, BookeHost>[]) {
-      for (const trace of [guestOwn, userspaceOwn]) {
+      for (const trace of [guestOwn, guestOwnReentered, userspaceOwn]) {
         const r = replay(policy, trace, false);
         expect(r.message, policy.name).toBeUndefined();
         expect(r.debugExits, policy.name).toBe(1);
@@ -161,5 +184,17 @@ describe('a latched debug event cleared before delivery is lost', () => {
     expect(r.violation?.message).toMatch(/owed to the guest was cleared/);
     const e = explore(impreciseDroppedAtIoctl, { arch: ppcBooke, invariants: all, depth: 10 });
     expect(e.violation?.message).toMatch(/owed to the guest was cleared/);
+  });
+
+  it('finds a debug exit that resumes the guest without queueing its event (the guest never gets it), and nothing else', () => {
+    const r = check(debugNotQueued, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
+    expect(r.violation?.invariant).toBe('debug-status-consumed');
+    expect(r.violation?.message).toMatch(
+      /never reached the guest: KVM handled the debug exit and resumed vcpu0 without queueing a debug interrupt/,
+    );
+    const e = explore(debugNotQueued, { arch: ppcBooke, invariants: all, depth: 8 });
+    expect(e.violation?.message).toMatch(/never reached the guest/);
+    const others = all.filter((i) => i.name !== 'debug-status-consumed');
+    expect(check(debugNotQueued, { arch: ppcBooke, invariants: others, seed: 1, runs: 3000 }).violation?.message).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
  * quality tests and the partial-order reduction soundness test (test/por.test.ts).
  */
 import type { BookeHost, BookeVcpu } from '../../models/ppc-booke/model.js';
-import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
+import fixed, { switch_to_guest_fixed } from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
 import { DBCR0, MSR, MSR_DE } from '../../models/ppc-booke/registers.js';
 import { definePolicy, type HookContext, type Hooks, type Policy } from '../../src/engine/policy.js';
 
@@ -53,6 +53,18 @@ export const guestDbcr0Lost = mutant(
   },
 );
 
+/**
+ * The guest's own debug exit handled and resumed without kvmppc_core_queue_debug: DBSR is saved and
+ * cleared, but no debug interrupt is queued for the guest, so its event is dropped at the exit.
+ */
+export const debugNotQueued = mutant('debug-not-queued', "a guest's own debug exit resumes it without queueing its debug interrupt", {
+  guestExit(k, reason) {
+    const r = hooks.guestExit?.(k, reason);
+    if (reason === 'debug' && !k.vcpu.guestDebug) k.vcpu.debugQueued = 0;
+    return r;
+  },
+});
+
 /** Upstream's kvmppc_vcpu_sync_debug rule for the shadow MSR, without the fixed design's forced DE. */
 function guestOwnDe(k: HookContext<BookeVcpu, BookeHost>): void {
   k.vcpu.shadowMsr = ((k.vcpu.ctxt[MSR] as number) & MSR_DE) | (k.vcpu.guestDebug ? MSR_DE : 0);
@@ -60,12 +72,13 @@ function guestOwnDe(k: HookContext<BookeVcpu, BookeHost>): void {
 
 /**
  * The guest runs on its own MSR[DE] while its comparators are on (the fixed design's fourth fix
- * undone): an event it raises with DE clear waits in DBSR (IDE), and vcpu_put's kvmppc_clear_dbsr
- * discards it when KVM_RUN returns first. Every hook that sets the shadow MSR is followed by the rule.
+ * undone, as upstream): an event it raises with DE clear waits in DBSR (IDE), and the next entry's
+ * lightweight_exit clears DBSR before DE can be set, or vcpu_put's kvmppc_clear_dbsr does when
+ * KVM_RUN returns first. Every hook that sets the shadow MSR is followed by the rule.
  */
-export const impreciseDroppedAtPut = mutant(
-  'imprecise-dropped-at-put',
-  "the guest's shadow MSR[DE] follows its own MSR only, so an event latched while it is clear is cleared by vcpu_put, never delivered",
+export const impreciseDropped = mutant(
+  'imprecise-dropped',
+  "the guest's shadow MSR[DE] follows its own MSR only, so an event latched while it is clear is cleared by the next entry or by vcpu_put, never delivered",
   {
     runEnter(k) {
       hooks.runEnter?.(k);
@@ -84,17 +97,36 @@ export const impreciseDroppedAtPut = mutant(
 );
 
 /**
- * imprecise-dropped-at-put with the clear taken out of the vcpu_put hook (kvm_sched_out, the end of
- * KVM_RUN): the guest's latched event is left in DBSR for its next entry. KVM_SET_GUEST_DEBUG is
- * still upstream's kvm_arch_vcpu_ioctl_set_guest_debug, which runs vcpu_put() itself (4.16+; before,
- * kvm_vcpu_ioctl() did) and so kvmppc_booke_vcpu_put's kvmppc_clear_dbsr(): userspace attaching
- * or detaching between two KVM_RUNs discards the event. Only the ioctl's own put finds it.
+ * imprecise-dropped with lightweight_exit's DBSR clear taken out of every entry (KVM_RUN's first and
+ * the run loop's re-entries): the latched event survives the run loop, and only vcpu_put's
+ * kvmppc_clear_dbsr (kvm_sched_out, the end of KVM_RUN) discards it.
+ */
+export const impreciseDroppedAtPut = definePolicy<BookeVcpu, BookeHost>({
+  ...impreciseDropped,
+  name: 'imprecise-dropped-at-put',
+  summary: 'mutant: imprecise-dropped with no DBSR clear at guest entry, so vcpu_put clears the latched event',
+  hooks: {
+    ...impreciseDropped.hooks,
+    runEnter(k) {
+      switch_to_guest_fixed(k);
+      guestOwnDe(k);
+    },
+    guestEnter: () => {},
+  },
+});
+
+/**
+ * imprecise-dropped-at-put with the clear taken out of the vcpu_put hook too: the guest's latched
+ * event is left in DBSR. KVM_SET_GUEST_DEBUG is still upstream's kvm_arch_vcpu_ioctl_set_guest_debug,
+ * which runs vcpu_put() itself (4.16+; before, kvm_vcpu_ioctl() did) and so kvmppc_booke_vcpu_put's
+ * kvmppc_clear_dbsr(): userspace attaching or detaching between two KVM_RUNs discards the event.
+ * Only the ioctl's own put finds it.
  */
 export const impreciseDroppedAtIoctl = definePolicy<BookeVcpu, BookeHost>({
   ...impreciseDroppedAtPut,
   name: 'imprecise-dropped-at-ioctl',
   summary:
-    "mutant: the guest's shadow MSR[DE] follows its own MSR only and vcpu_put leaves DBSR alone, so only KVM_SET_GUEST_DEBUG's own vcpu_put clears a latched event",
+    "mutant: the guest's shadow MSR[DE] follows its own MSR only and neither guest entry nor vcpu_put clears DBSR, so only KVM_SET_GUEST_DEBUG's own vcpu_put clears a latched event",
   hooks: { ...impreciseDroppedAtPut.hooks, vcpuPut: () => {} },
 });
 

@@ -22,7 +22,12 @@ import {
   MSR,
   MSR_DE,
 } from '../registers.js';
-import { kvm_arch_vcpu_ioctl_set_guest_debug, kvmppc_booke_emulate_mfspr, kvmppc_clear_dbsr } from './ppc-booke-2014.js';
+import {
+  kvm_arch_vcpu_ioctl_set_guest_debug,
+  kvmppc_booke_emulate_mfspr,
+  kvmppc_clear_dbsr,
+  kvmppc_lightweight_exit,
+} from './ppc-booke-2014.js';
 
 const VALUES = [IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR1, DBCR2];
 
@@ -35,6 +40,7 @@ function enter(k: BookeContext): void {
   // are on: every event then exits at once, and none waits in DBSR (imprecise) for the exit's clear.
   const own = (k.vcpu.dbgReg[DBCR0] as number) & DBCR0_IDM;
   k.vcpu.shadowMsr = ((k.vcpu.ctxt[MSR] as number) & MSR_DE) | (k.vcpu.guestDebug || own ? MSR_DE : 0);
+  kvmppc_lightweight_exit(k); // the asm entry path every policy on Book E goes through
 }
 
 /** Loads a debug context, DBCR0 last; the guest's with every comparator qualified for MSR[PR]=1 (where it runs). */

@@ -33,6 +33,7 @@ import upstream, {
   kvm_arch_vcpu_ioctl_set_guest_debug,
   kvmppc_booke_emulate_mfspr,
   kvmppc_handle_exit,
+  kvmppc_lightweight_exit,
   switch_booke_debug_regs,
 } from './ppc-booke-2014.js';
 
@@ -66,13 +67,19 @@ function handle_exit_fixed(k: BookeContext, reason: string): number | undefined 
   return undefined; // RESUME_GUEST
 }
 
-/** kvmppc_vcpu_run's way in, loading the sanitised context. */
-function run_enter_fixed(k: BookeContext): void {
+/** kvmppc_vcpu_run's switch to the guest debug context, loading the sanitised one. */
+export function switch_to_guest_fixed(k: BookeContext): void {
   const debug = sanitised(k);
   switch_booke_debug_regs(k, debug);
   k.vcpu.hostDbg.set(k.host.thread);
   k.host.thread.set(debug);
   sync_debug_fixed(k);
+}
+
+/** kvmppc_vcpu_run's way in: the switch, then __kvmppc_vcpu_run enters through lightweight_exit (DBSR cleared). */
+function run_enter_fixed(k: BookeContext): void {
+  switch_to_guest_fixed(k);
+  kvmppc_lightweight_exit(k);
 }
 
 /** kvmppc_booke_emulate_mtspr with the switch moved before `current->thread.debug = ...`, sanitised. */

@@ -62,6 +62,17 @@ export function kvmppc_vcpu_sync_debug(k: BookeContext): void {
   }
 }
 
+/**
+ * booke_interrupts.S lightweight_exit, the last thing every entry does before its rfi (KVM_RUN's
+ * first, through __kvmppc_vcpu_run, and each RESUME_GUEST re-entry of the run loop), in every era
+ * from the 2008 text to its removal: "Clear any debug events which occurred since we disabled
+ * MSR[DE]. XXX This gives us a 3-instruction window in which a breakpoint intended for guest context
+ * could fire in the host instead." (lis r3,0xffff; ori r3,r3,0xffff; mtspr SPRN_DBSR,r3).
+ */
+export function kvmppc_lightweight_exit(k: BookeContext): void {
+  k.hw.write(DBSR, 0xffffffff);
+}
+
 /** booke.c kvmppc_booke_vcpu_put (kvm_arch_vcpu_put -> kvmppc_core_vcpu_put on e500): "Clear pending debug event in DBSR". */
 export function kvmppc_booke_vcpu_put(k: BookeContext): void {
   kvmppc_clear_dbsr(k);
@@ -167,12 +178,16 @@ export function kvmppc_emulate(k: BookeContext, p: TrapParams): void {
   else p.regval = kvmppc_booke_emulate_mfspr(k, p.reg);
 }
 
-/** kvmppc_vcpu_run's way in: switch to the guest debug context (thread.debug becomes dbg_reg). */
+/**
+ * kvmppc_vcpu_run's way in: switch to the guest debug context (thread.debug becomes dbg_reg), then
+ * __kvmppc_vcpu_run, which enters through lightweight_exit (DBSR cleared).
+ */
 export function kvmppc_vcpu_run_enter(k: BookeContext): void {
   // debug = vcpu->arch.dbg_reg; switch_booke_debug_regs(&debug);
   switch_booke_debug_regs(k, k.vcpu.dbgReg);
   k.vcpu.hostDbg.set(k.host.thread); // debug = current->thread.debug
   k.host.thread.set(k.vcpu.dbgReg); // current->thread.debug = vcpu->arch.dbg_reg
+  kvmppc_lightweight_exit(k); // ret = __kvmppc_vcpu_run(vcpu)
 }
 
 /** kvmppc_vcpu_run after __kvmppc_vcpu_run returns: switch back to the user space debug context. */
@@ -198,6 +213,8 @@ export default definePolicy<BookeVcpu, BookeHost>({
   hooks: {
     setGuestDebug: kvm_arch_vcpu_ioctl_set_guest_debug,
     runEnter: kvmppc_vcpu_run_enter,
+    // A RESUME_GUEST exit re-enters through the asm lightweight_exit.
+    guestEnter: kvmppc_lightweight_exit,
     guestExit: kvmppc_handle_exit,
     trap: kvmppc_emulate,
     runReturn: kvmppc_vcpu_run_return,

@@ -27,7 +27,7 @@ import {
   MSR,
   MSR_DE,
 } from '../registers.js';
-import { ioctl_debug_guest_2008, kvmppc_shadow_msr_2008 } from './ppc-booke-gdb-2008.js';
+import { ioctl_debug_guest_2008, kvmppc_enter_2008 } from './ppc-booke-gdb-2008.js';
 
 const DEBUG_REGS = [IAC(0), IAC(1), IAC(2), IAC(3), DBCR0, DBCR1, DBCR2];
 const EXPECTED_DBSR = (DBSR_IAC1 | DBSR_IAC2 | DBSR_IAC3 | DBSR_IAC4 | DBSR_IDE) >>> 0;
@@ -73,9 +73,9 @@ export default definePolicy<BookeVcpu, BookeHost>({
     setGuestDebug: ioctl_debug_guest_2008,
     runEnter(k) {
       kvmppc_load_guest_debugstate(k);
-      kvmppc_shadow_msr_2008(k);
+      kvmppc_enter_2008(k);
     },
-    guestEnter: kvmppc_shadow_msr_2008,
+    guestEnter: kvmppc_enter_2008,
     guestExit(k, reason) {
       if (reason !== 'debug') return undefined;
       k.hw.read(CSRR0); // vcpu->arch.pc

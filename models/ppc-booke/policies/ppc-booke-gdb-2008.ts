@@ -10,6 +10,7 @@ import { definePolicy, type GuestDebug } from '../../../src/engine/policy.js';
 import { KVM_EXIT_DEBUG } from '../debug-interrupt.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
 import { CSRR0, DBCR0, DBCR0_IDM, DBCR1, DBSR, IAC, MSR, MSR_DE } from '../registers.js';
+import { kvmppc_lightweight_exit } from './ppc-booke-2014.js';
 
 // 2008 asm-powerpc/reg_booke.h names: DBCR0_IA1..IA4 are today's DBCR0_IAC1..IAC4.
 const DBCR0_IA1 = 0x00800000;
@@ -93,6 +94,12 @@ export const kvmppc_shadow_msr_2008 = (k: BookeContext): void => {
   k.vcpu.shadowMsr = (k.vcpu.ctxt[MSR] as number) | MSR_DE;
 };
 
+/** booke_interrupts.S of 2008, every entry: the guest's MSR with KVMPPC_MSR_MASK, and lightweight_exit's DBSR clear before rfi. */
+export const kvmppc_enter_2008 = (k: BookeContext): void => {
+  kvmppc_shadow_msr_2008(k);
+  kvmppc_lightweight_exit(k);
+};
+
 export default definePolicy<BookeVcpu, BookeHost>({
   name: 'ppc-booke-gdb-2008',
   arch: 'ppc-booke',
@@ -102,10 +109,10 @@ export default definePolicy<BookeVcpu, BookeHost>({
     // kvm_arch_vcpu_ioctl_run: load the debug registers once, then __kvmppc_vcpu_run.
     runEnter(k) {
       guest_load_debug_registers(k);
-      kvmppc_shadow_msr_2008(k);
+      kvmppc_enter_2008(k);
     },
     // Every entry (booke_interrupts.S, including lightweight re-entries inside the run loop).
-    guestEnter: kvmppc_shadow_msr_2008,
+    guestEnter: kvmppc_enter_2008,
     // kvmppc_handle_exit: the debug case returns RESUME_HOST with KVM_EXIT_DEBUG.
     guestExit(k, reason) {
       if (reason !== 'debug') return undefined;
