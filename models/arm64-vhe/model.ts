@@ -10,7 +10,7 @@ import type { HookContext, Hooks } from '../../src/engine/policy.js';
 import type { World } from '../../src/engine/world.js';
 import { vcpuEvent } from '../../src/model-kit/events.js';
 import { DEBUG_ABI_2025, vmmIntentFor } from '../arm64-nvhe/debug-abi.js';
-import { GUEST_TRFCR_DOMAIN, GUEST_TRFCR_EVENTS, GUEST_TRFCR_OPTION, guestTrfcrEvent, guestTrfcrOf } from '../arm64-nvhe/guest-trfcr.js';
+import { GUEST_TRFCR_DOMAIN, GUEST_TRFCR_EVENTS, guestTrfcrEvent, guestTrfcrOf } from '../arm64-nvhe/guest-trfcr.js';
 import {
   ARM64_SMALL_DOMAIN,
   ARM64_VCPU_SCALARS,
@@ -138,7 +138,7 @@ export const arm64Vhe: ArchModel = {
       min: 0,
       max: 1,
     },
-    GUEST_TRFCR_OPTION,
+    // --guest-trfcr and --pmu-counters come with arm64-nvhe's options above.
   ],
   smallDomain: `${ARM64_SMALL_DOMAIN}, VM registers {reset, 0x1000}, SCTLR_EL1 {reset, M|C}; ${GDB_DOMAIN}; with --oslock, OSLK {0, 1}; with --guest-step, MDSCR_EL1 also {SS, SS|MDE} and GUEST_ERET SS {0, 1}; ${GUEST_TRFCR_DOMAIN}; with --domain-slots N, the last N slots of each kind`,
   costNote: arm64Nvhe.costNote,
