@@ -143,6 +143,15 @@ describe('hooks wherever the hooks object keeps them', () => {
   });
 });
 
+describe('model options', () => {
+  it('each architecture declares each option once (list, --help and the trace config name it once)', () => {
+    for (const arch of architectures) {
+      const names = arch.options.map((o) => o.name);
+      expect(names, arch.id).toEqual([...new Set(names)]);
+    }
+  });
+});
+
 describe('hooks an architecture never calls', () => {
   it('no built-in policy has one under its default model options, but for the hooks a 0/1 option enables', () => {
     for (const p of policies) {
