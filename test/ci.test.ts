@@ -349,6 +349,10 @@ describe('explore --shard K/N, merged, equals one search', () => {
       /arm64-nvhe\/arm64-dirty-2015: held for every interleaving of at most 4 events \(exhaustive, the shards together\)/,
     );
     expect(text.out).toMatch(/split at depth 3 \([\d,]+ states\) into 4 shards/);
+    // The domain as one search prints it: the options that are off dropped, the configuration named.
+    const domain = (await cli('explore', 'arm64-nvhe/arm64-dirty-2015', '--depth', '1')).out.split('\n')[1] ?? '';
+    expect(text.out).toContain(`${domain}\n`);
+    expect(domain).toMatch(/^ {2}domain: .*; cpus=2 vcpus=1 brps=6 wrps=4$/);
   }, 300_000);
 
   it('a shard that holds says its part holds, never that the search was exhaustive (shard 1/2 of armv7-none is violated)', async () => {

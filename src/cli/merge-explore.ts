@@ -4,7 +4,7 @@ import { UsageError } from '../persistence/usage-error.js';
 import { REPORT_VERSION } from '../reports/json.js';
 import { policyArgOf } from '../reports/merge-report.js';
 import { steps } from '../reports/tables.js';
-import { formatEvent } from '../reports/text.js';
+import { configText, domainText, formatEvent } from '../reports/text.js';
 import { annotate, type CiVerdict, mergedVerdict, writeJunit } from './ci-output.js';
 import type { Io } from './io.js';
 import type { MergeFlags, ReportFile } from './merge-command.js';
@@ -92,7 +92,7 @@ function renderPolicy(m: MergedExplore, shards: number): string {
       m.depthCompleted === r.depth
         ? `${name}: held for every interleaving of at most ${r.depth} events (exhaustive, the shards together)`
         : `${name}: ${r.verdict}; held for every interleaving of at most ${m.depthCompleted} events (depth ${r.depth} not completed by every shard)`;
-    return `${head}\n  domain: ${r.domain}\n${coverage}\n`;
+    return `${head}\n  domain: ${domainText(r.domain, r.config)}; ${configText(r.config)}\n${coverage}\n`;
   }
   const v = r.violation;
   return [

@@ -169,7 +169,7 @@ export function renderText(r: CheckResult, x: Executor, how: ReplayFlags): strin
 }
 
 /** An explore domain without the clauses of model options that are off (`with --gdb, …` when gdb=0). */
-const domainText = (domain: string, config: ModelConfig): string =>
+export const domainText = (domain: string, config: ModelConfig): string =>
   domain
     .split('; ')
     .filter((part) => {
