@@ -126,12 +126,18 @@ export function guestDebugInterrupt(x: Executor, v: number, cpu: number, pc: num
   if (reason === KVM_EXIT_DEBUG) x.fire(v, x.lifecycleEvent('RUN_RETURN'));
   if (reason === KVM_EXIT_DEBUG && !x.violation) x.fire(v, x.lifecycleEvent('RETURNED'));
   if (x.violation) return;
-  if (reason === KVM_EXIT_DEBUG) return x.observeDelivery({ ...seen, to: 'vmm' });
+  if (reason === KVM_EXIT_DEBUG) {
+    x.observeDelivery({ ...seen, to: 'vmm' });
+    return;
+  }
   // Resumed into the guest: userspace's events went to the guest's side (userspace-debug-honored
   // judges that); the guest's own reach it only if queued, else DBSR was cleared and they are gone.
   const queued = ((x.world.vcpuScalar[v * words + DEBUG_QUEUED] as number) & 1) !== 0;
   const own = (seen.guest & ~owedVmm) >>> 0;
-  if (queued || own === 0) return x.observeDelivery({ ...seen, to: 'guest' });
+  if (queued || own === 0) {
+    x.observeDelivery({ ...seen, to: 'guest' });
+    return;
+  }
   x.observeDelivery({
     ...seen,
     to: 'guest',
