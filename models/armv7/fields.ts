@@ -13,8 +13,6 @@ import {
   ARM_DSCR_HDBGEN,
   ARM_DSCR_MDBGEN,
   CTRL_E,
-  DBGDCCINT_RX,
-  DBGDCCINT_TX,
   HDCR_HPMN_MASK,
   HDCR_TDA,
   HDCR_TDE,
@@ -59,7 +57,6 @@ export function armv7Fields(): FieldTable {
     ...slots('DBGBCR', DBGBCR),
     ...slots('DBGWCR', DBGWCR),
     DBGDSCRext: flags({ HDBGen: ARM_DSCR_HDBGEN, MDBGen: ARM_DSCR_MDBGEN }),
-    DBGDCCINT: flags({ TX: DBGDCCINT_TX, RX: DBGDCCINT_RX }),
     HDCR: [
       { name: 'HPMN', mask: HDCR_HPMN_MASK },
       ...flags({ TPMCR: HDCR_TPMCR, TPM: HDCR_TPM, TDE: HDCR_TDE, TDA: HDCR_TDA, TDOSA: HDCR_TDOSA, TDRA: HDCR_TDRA }),

@@ -11,7 +11,6 @@ import {
   CTRL_E,
   DBGBCR,
   DBGBVR,
-  DBGDCCINT,
   DBGDIDR,
   DBGDSCRext,
   DBGWCR,
@@ -91,7 +90,7 @@ export function watchpointHits(r: Float64Array, o: number, pl: number, addr: num
  * TDA behave as set. The host kernel runs at Non-secure PL1 too, so the same bits trap its accesses.
  */
 export function trapsToHyp(r: Float64Array, o: number, reg: number): boolean {
-  if (reg <= DBGWCR(15) || reg === DBGDSCRext || reg === DBGDCCINT || reg === DBGDIDR) {
+  if (reg <= DBGWCR(15) || reg === DBGDSCRext || reg === DBGDIDR) {
     return ((r[o + HDCR] as number) & (HDCR_TDA | HDCR_TDE)) !== 0;
   }
   return false;

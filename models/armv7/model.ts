@@ -22,9 +22,6 @@ import {
   armv7RegisterFile,
   bcr,
   DBGBCR,
-  DBGDCCINT,
-  DBGDCCINT_RX,
-  DBGDCCINT_TX,
   DBGDIDR,
   DBGDSCRext,
   DBGWCR,
@@ -104,7 +101,7 @@ export const armv7: ArchModel = {
     },
   ],
   smallDomain:
-    'guest: the reserved (last) breakpoint and the last watchpoint slot; host: the last usable breakpoint (core_num_brps - 1), the last watchpoint (stepping through the reserved one); one address (0x1000), DBGBCR {off, PL1, PL0}, DBGWCR {off, any}, DBGDSCRext {0, MDBGen}, DBGDCCINT {0, TX}',
+    'guest: the reserved (last) breakpoint and the last watchpoint slot; host: the last usable breakpoint (core_num_brps - 1), the last watchpoint (stepping through the reserved one); one address (0x1000), DBGBCR {off, PL1, PL0}, DBGWCR {off, any}, DBGDSCRext {0, MDBGen}',
   costNote: ARMV7_COSTS.note,
   costCases: [
     {
@@ -127,8 +124,8 @@ export const armv7: ArchModel = {
     const { slotRegs, slotNames, bpSlots, wpSlots, generated } = slotLayout(brps, wrps, small);
     const view: DebugView = {
       // HDCR belongs to Hyp mode, not to the host kernel: a TDE left set shows as a host breakpoint that never fires.
-      hostState: new Int32Array([...slotRegs, DBGDSCRext, DBGDCCINT]),
-      guestVisible: new Int32Array([...slotRegs, DBGDSCRext, DBGDCCINT, DBGDIDR]),
+      hostState: new Int32Array([...slotRegs, DBGDSCRext]),
+      guestVisible: new Int32Array([...slotRegs, DBGDSCRext, DBGDIDR]),
       slotRegs,
       slotNames,
       gateRegs: new Int32Array([DBGDSCRext]),
@@ -152,7 +149,6 @@ export const armv7: ArchModel = {
     const loadEvent = vcpuLoad.event('VCPU_LOAD');
     const domain = (reg: number): readonly number[] => {
       if (reg === DBGDSCRext) return dscr;
-      if (reg === DBGDCCINT) return small ? [0, DBGDCCINT_TX] : [0, DBGDCCINT_TX, DBGDCCINT_RX];
       if (reg >= DBGWCR(0)) return wcrs;
       if (reg >= DBGBCR(0) && reg < DBGWVR(0)) return bcrs;
       return addresses;
@@ -167,8 +163,8 @@ export const armv7: ArchModel = {
       directHooks: ['hostTrap'],
       oneReg,
       view,
-      guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT, DBGDIDR]),
-      guestWritable: new Int32Array([...generated, DBGDSCRext, DBGDCCINT]),
+      guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDIDR]),
+      guestWritable: new Int32Array([...generated, DBGDSCRext]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToHyp(hw, o, reg),
       events,

@@ -1,7 +1,9 @@
 /**
  * ARMv7-A CP14 debug registers as 32-bit KVM/arm (2015) sees them, and the Hyp trap register.
- * Sources: ARMv7-A/R ARM (DDI 0406C) C11.11 (DBGDIDR, DBGDSCR, DBGBVR/DBGBCR, DBGWVR/DBGWCR,
- * DBGDCCINT), B4.1.80 HDCR; kernel arch/arm/include/asm/hw_breakpoint.h, asm/kvm_arm.h.
+ * Sources: ARMv7-A/R ARM (DDI 0406C) C11.11 (DBGDIDR, DBGDSCR, DBGBVR/DBGBCR, DBGWVR/DBGWCR),
+ * B4.1.80 HDCR; kernel arch/arm/include/asm/hw_breakpoint.h, asm/kvm_arm.h, asm/hardware/cp14.h.
+ * No DBGDCCINT: it is ARMv8's AArch32 view of MDCCINT_EL1 (ARMv7's cp14.h has none), and the 2015
+ * series' vcpu cp14[] holds the 64 slot registers and DBGDSCRext only (NR_CP14_REGS 66).
  */
 import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 import { slotBcr, slotBvr, slotWcr, slotWvr } from '../arm-slots.js';
@@ -15,10 +17,9 @@ export const DBGBCR = slotBcr;
 export const DBGWVR = slotWvr;
 export const DBGWCR = slotWcr;
 export const DBGDSCRext = 64;
-export const DBGDCCINT = 65;
-export const HDCR = 66;
-export const DBGDIDR = 67;
-export const REGISTER_COUNT = 68;
+export const HDCR = 65;
+export const DBGDIDR = 66;
+export const REGISTER_COUNT = 67;
 
 // hw_breakpoint.h: DSCR monitor/halting bits
 export const ARM_DSCR_HDBGEN = 1 << 14;
@@ -41,10 +42,6 @@ export const ARM_BREAKPOINT_LOAD = 1; // LSC [4:3]
 export const ARM_BREAKPOINT_STORE = 2;
 export const ARM_BREAKPOINT_LEN_4 = 0xf; // BAS: a word (an ARM instruction)
 export const BCR_MISMATCH = 1 << 22; // BT [23:20] = 0b0100: unlinked instruction address mismatch
-
-// ARMv7 ARM C11.11.? DBGDCCINT: RX bit 30, TX bit 29
-export const DBGDCCINT_TX = 1 << 29;
-export const DBGDCCINT_RX = 1 << 30;
 
 /** encode_ctrl_reg() for an enabled breakpoint at `privilege`; `mismatch` for the single-step breakpoint. */
 export const bcr = (privilege: number, mismatch = false): number =>
@@ -79,7 +76,6 @@ export function armv7RegisterFile(cpu: DebugCpu): RegisterFile {
     for (let n = 0; n < MAX_SLOTS; n++) specs.push({ name: `${prefix}${n}`, width: 32, reset: 0, write: 'rw' });
   }
   specs.push({ name: 'DBGDSCRext', width: 32, reset: 0, write: 'rw' });
-  specs.push({ name: 'DBGDCCINT', width: 32, reset: 0, write: 'rw' });
   specs.push({ name: 'HDCR', width: 32, reset: 0, write: 'rw' });
   specs.push({ name: 'DBGDIDR', width: 32, reset: dbgdidr(cpu), write: 'ro' });
   return defineRegisterFile(specs, (id) => {

@@ -9,7 +9,6 @@ import {
   CTRL_E,
   DBGBCR,
   DBGBVR,
-  DBGDCCINT,
   DBGDIDR,
   DBGDSCRext,
   DBGWCR,
@@ -61,20 +60,18 @@ function eachSlotRegister(k: Armv7Context, f: (reg: number) => void): void {
   for (let i = 0; i < wrps; i++) f(DBGWCR(i));
 }
 
-/** save_debug_state: every BVR, BCR, WVR, WCR (cp14_read_and_str), then DBGDSCRext and DBGDCCINT, into `cp14`. */
+/** save_debug_state: every BVR, BCR, WVR, WCR (cp14_read_and_str), then DBGDSCRext, into `cp14` (the series' cp14[] has no other: NR_CP14_REGS 66). */
 export function save_debug_state(k: Armv7Context, cp14: Float64Array): void {
   eachSlotRegister(k, (reg) => {
     cp14[reg] = k.hw.read(reg);
   });
   cp14[DBGDSCRext] = k.hw.read(DBGDSCRext);
-  cp14[DBGDCCINT] = k.hw.read(DBGDCCINT);
 }
 
 /** restore_debug_state: the same registers from `cp14` (cp14_ldr_and_write). */
 export function restore_debug_state(k: Armv7Context, cp14: Float64Array): void {
   eachSlotRegister(k, (reg) => k.hw.write(reg, cp14[reg] as number));
   k.hw.write(DBGDSCRext, cp14[DBGDSCRext] as number);
-  k.hw.write(DBGDCCINT, cp14[DBGDCCINT] as number);
 }
 
 /** Whether any breakpoint or watchpoint control value in a memory copy `cp14` has its enable bit set. */
@@ -86,8 +83,9 @@ export function any_ctrl_enabled(cp14: Float64Array): boolean {
 }
 
 /**
- * coproc.c trap_debug32 as the series has it: emulate the access on vcpu->arch.cp14; a write marks
- * the debug state dirty. DBGDIDR reads return the hardware's value (it is read-only).
+ * coproc.c trap_debug32 as the series has it (v3 08/11): emulate the access on vcpu->arch.cp14; a
+ * write marks the debug state dirty. DBGDIDR is not in cp14[]: its read returns the hardware's value
+ * here, an assumption (the patch that dispatches DBGDIDR, v3 06/11, is not in the seed thread).
  */
 export function trap_debug32(k: Armv7Context, p: TrapParams): void {
   if (p.isWrite) {
