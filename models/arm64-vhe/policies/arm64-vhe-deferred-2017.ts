@@ -3,7 +3,8 @@
  * vcpu_write_sys_reg hide where a register lives — on the CPU for a deferred register while the
  * vCPU is loaded, else the memory copy — and every reader uses them: trap emulation,
  * kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG. Reset runs with the
- * registers put (as upstream since e761a927bc9a, 2019).
+ * registers put: 4.17's kvm_reset_vcpu ran with the vCPU unloaded (KVM_ARM_VCPU_INIT outside
+ * vcpu_load since 4.16), and since e761a927bc9a (2019) it puts them itself; the values are the same.
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 import { storage } from '../../arm64-nvhe/model.js';
