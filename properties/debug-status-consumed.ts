@@ -54,7 +54,7 @@ export default defineInvariant({
     }
     if (d.missed) {
       return {
-        message: `${d.describe(d.missed)} on cpu${d.cpu} never reached ${d.to === 'guest' ? 'the guest' : 'userspace'}: ${d.why ?? `vcpu${d.vcpu} ran its next instruction first`}`,
+        message: `${d.describe(d.missed)} on cpu${d.cpu} never reached ${d.missedOwner === 'guest' ? 'the guest' : 'userspace'}: ${d.why ?? `vcpu${d.vcpu} ran its next instruction first`}`,
         cpu: d.cpu,
         vcpu: d.vcpu,
       };

@@ -142,6 +142,7 @@ export function guestDebugInterrupt(x: Executor, v: number, cpu: number, pc: num
     ...seen,
     to: 'guest',
     missed: own,
+    missedOwner: 'guest',
     why: `KVM handled the debug exit and resumed vcpu${v} without queueing a debug interrupt for the guest (kvmppc_core_queue_debug)`,
   });
 }

@@ -77,11 +77,10 @@ export interface DeliveryObservation {
   vmm?: number;
   /** Of `status`: already delivered once and not raised since. */
   again: number;
-  /**
-   * Events owed to userspace (or, with `to` 'guest', to the guest) that were lost: the vCPU ran on
-   * past them (a software step never reported; a Book E debug exit that queued nothing).
-   */
+  /** Events owed to userspace that were lost: the vCPU ran on past them (a software step never reported). */
   missed?: number;
+  /** Whom `missed` events were owed to when it is not userspace: the guest (a Book E debug exit that queued nothing). */
+  missedOwner?: 'guest';
   /**
    * How a `missed` or `spurious` event came about, where the model knows more than the bits (x86: the
    * exit handler that emulated the stepped instruction and resumed the guest without reporting its
