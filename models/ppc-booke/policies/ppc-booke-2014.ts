@@ -209,7 +209,7 @@ export default definePolicy<BookeVcpu, BookeHost>({
   name: 'ppc-booke-2014',
   arch: 'ppc-booke',
   summary:
-    'upstream since 3.15: dbg_reg swapped with thread.debug once per KVM_RUN, guest debug SPRs emulated into dbg_reg, DBSR saved and cleared on a debug exit and at vcpu_put (KVM_SET_GUEST_DEBUG runs one too)',
+    'upstream since 3.15: dbg_reg swapped with thread.debug once per KVM_RUN, guest debug SPRs emulated into dbg_reg, DBSR saved and cleared on a debug exit, cleared at every entry (lightweight_exit) and at vcpu_put (KVM_SET_GUEST_DEBUG runs one too)',
   hooks: {
     setGuestDebug: kvm_arch_vcpu_ioctl_set_guest_debug,
     runEnter: kvmppc_vcpu_run_enter,
