@@ -37,7 +37,8 @@ const SEEDED: [policy: string, decoded: string[], inside: RegExp][] = [
       'GUEST_WRITE { vcpu: 0, reg: DBCR0, value: 0x40800000 (IAC1|IDM) }',
       'DBCR0: expected 0x40800000 (IAC1|IDM) since step 3, actual 0x0',
       'vcpu0.shadowMsr: 0x0 -> 0x200 (DE)',
-      'cpu0.DBCR1 = 0xcc00cc00: IAC4US=user',
+      // The live gate registers: a CPU no prime_debug_regs() has written yet (--dbcr-reset 0).
+      'cpu0.DBCR1 = 0x0\n  cpu0.DBCR2 = 0x0\n',
     ],
     // The entry's only access: lightweight_exit's DBSR clear (the 2008 asm had it too).
     /Inside step 4[^\n]*\n {2}guestEnter on cpu0:\n {4}#1 {2}write DBSR = 0xffffffff /,

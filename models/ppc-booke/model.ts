@@ -10,6 +10,7 @@ import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type Mo
 import type { HookContext, Hooks } from '../../src/engine/policy.js';
 import type { World } from '../../src/engine/world.js';
 import { VMM_DEBUG_ENABLE, VMM_GHOST } from '../../src/model-kit/debug-status.js';
+import { UsageError } from '../../src/persistence/usage-error.js';
 import { type BookeDomain, bookeDebugEvents } from './debug-events.js';
 import { ADDRESSES, BOOKE_STATUS_GHOST, observe, SWITCH_CODE, VCPU_SCALARS, vmmDebug } from './debug-interrupt.js';
 import { PPC_BOOKE_KERNEL_EVENTS, ppcBookeFields } from './fields.js';
@@ -144,14 +145,27 @@ export const ppcBooke: ArchModel = {
       min: 0,
       max: 1,
     },
+    {
+      name: 'dbcr-reset',
+      describe:
+        "what every CPU's DBCR1/DBCR2 hold before the first prime_debug_regs() writes them: 0 = 0b00 qualifiers (any privilege level; the 440x5 manual leaves them undefined at reset, Linux's boot code never writes them, and a kernel thread's prime loads init_task's zeros); 1 = the user-only set_debug_reg_defaults() values (a CPU last primed for a user thread; needs --ptrace 1)",
+      default: 0,
+      min: 0,
+      max: 1,
+    },
   ],
   smallDomain:
     'host IAC1 and DAC1 at 0x1000, guest code at 0x1000 and the switch code 0x2000, gdb breakpoint lists {none, [0x2000]}, guest MSR {0, DE}, guest IAC1 {0x1000, 0x2000}, DBCR0 {0, IDM|IAC1}, DBCR1 user-only',
   costNote: PPC_COSTS.note,
   instantiate(config: ModelConfig): ModelInstance {
-    const { domain: domainOption, ...options } = config;
+    const { domain: domainOption, 'dbcr-reset': dbcrResetOption, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
     const adv = options.ptrace !== 0;
+    const dbcrReset = dbcrResetOption === 1 ? 1 : 0;
+    if (dbcrReset === 1 && !adv)
+      throw new UsageError(
+        '--dbcr-reset 1 needs --ptrace 1: a 2008 host has no set_debug_reg_defaults() values to prime DBCR1/DBCR2 with. Drop one of them.',
+      );
     const registers = bookeRegisterFile(adv);
     const slotRegs = new Int32Array([0, 1, 2, 3].flatMap((n) => [IAC(n), DBCR0]).concat([0, 1].flatMap((n) => [DAC(n), DBCR0])));
     const view: DebugView = {
@@ -205,7 +219,7 @@ export const ppcBooke: ArchModel = {
     const writable = new Int32Array(Object.keys(guestDomain).map(Number));
     return {
       arch: 'ppc-booke',
-      config: { cpus: 2, vcpus: 1, ...options, ptrace: adv ? 1 : 0 },
+      config: { cpus: 2, vcpus: 1, ...options, ptrace: adv ? 1 : 0, 'dbcr-reset': dbcrReset },
       registers,
       lifecycle: compileLifecycle(bookeLifecycle),
       memory: { vcpuAreas: ['ctxt', 'dbgReg', 'hostDbg'], hostAreas: ['thread'], vcpuScalars: VCPU_SCALARS },
@@ -228,6 +242,11 @@ export const ppcBooke: ArchModel = {
           w.hw.set(registers.reset, c * R);
           w.hostIntent.set(registers.reset, c * R);
           w.hostMem.set(registers.reset, c * R); // current->thread.debug after set_debug_reg_defaults
+          if (dbcrReset === 0) {
+            // Only prime_debug_regs() writes them (process.c); until it does they hold what reset or firmware left.
+            w.hw[c * R + DBCR1] = 0;
+            w.hw[c * R + DBCR2] = 0;
+          }
         }
         // A new vCPU's MSR is 0 (kvmppc_core_vcpu_create) and its vcpu->arch.dbg_reg is zeroed memory.
         for (let v = 0; v < w.shape.vcpus; v++) for (const reg of view.guestVisible) w.guestIntent[v * R + reg] = 0;

@@ -7,6 +7,7 @@ import type { Policy } from '../../src/engine/policy.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './mutants.js';
 import {
   breakpointsDropped,
+  dbcr0PrimedFirst,
   debugNotQueued,
   guestDbcr0Lost,
   hitsNotToUserspace,
@@ -67,6 +68,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [hostNotRestored, {}],
   [guestDbcr0Lost, {}],
   [debugNotQueued, {}],
+  [dbcr0PrimedFirst, {}],
   [impreciseDropped, {}],
   [impreciseDroppedAtPut, {}],
   [impreciseDroppedAtIoctl, {}],

@@ -3,7 +3,8 @@
  * quality tests and the partial-order reduction soundness test (test/por.test.ts).
  */
 import type { BookeHost, BookeVcpu } from '../../models/ppc-booke/model.js';
-import fixed, { switch_to_guest_fixed } from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
+import { kvmppc_lightweight_exit, switch_booke_debug_regs } from '../../models/ppc-booke/policies/ppc-booke-2014.js';
+import fixed, { emulate_mtspr_fixed, switch_to_guest_fixed } from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
 import { DBCR0, MSR, MSR_DE } from '../../models/ppc-booke/registers.js';
 import { definePolicy, type HookContext, type Hooks, type Policy } from '../../src/engine/policy.js';
 
@@ -129,6 +130,27 @@ export const impreciseDroppedAtIoctl = definePolicy<BookeVcpu, BookeHost>({
     "mutant: the guest's shadow MSR[DE] follows its own MSR only and neither guest entry nor vcpu_put clears DBSR, so only KVM_SET_GUEST_DEBUG's own vcpu_put clears a latched event",
   hooks: { ...impreciseDroppedAtPut.hooks, vcpuPut: () => {} },
 });
+
+/**
+ * The fixed design's fifth fix undone: the guest's context is primed in upstream prime_debug_regs's
+ * order, DBCR0 before DBCR1/DBCR2. On a CPU whose DBCR1/DBCR2 still hold 0b00 qualifiers
+ * (--dbcr-reset 0), the guest's comparators are enabled for two instructions at every privilege
+ * level, and one at the switch code's address latches DBSR there. With --dbcr-reset 1 it holds.
+ */
+export const dbcr0PrimedFirst = mutant(
+  'dbcr0-primed-first',
+  "the guest's debug context is primed DBCR0 first (upstream prime_debug_regs), before DBCR1/DBCR2 qualify its comparators user-only",
+  {
+    runEnter(k) {
+      switch_to_guest_fixed(k, switch_booke_debug_regs);
+      kvmppc_lightweight_exit(k);
+    },
+    trap(k, p) {
+      if (p.reg !== MSR && p.isWrite) emulate_mtspr_fixed(k, p.reg, p.regval, switch_booke_debug_regs);
+      else hooks.trap?.(k, p);
+    },
+  },
+);
 
 /** `policy` with `onDebugExit(k)` called before each debug exit's handler runs (the tests' spy on what it saw). */
 export function spyDebugExits(policy: Policy<BookeVcpu, BookeHost>, onDebugExit: (k: HookContext<BookeVcpu, BookeHost>) => void): Policy {

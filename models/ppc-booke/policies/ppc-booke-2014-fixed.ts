@@ -10,7 +10,10 @@
  * (4) the guest runs with DE forced in its shadow MSR whenever its dbg_reg has DBCR0[IDM], so its
  * events exit at once and are queued for it (kvmppc_booke_irqprio_deliver holds a queued debug
  * interrupt until the guest's MSR[DE] is set), instead of waiting in DBSR as imprecise events that
- * kvmppc_booke_vcpu_put's kvmppc_clear_dbsr() discards when KVM_RUN returns first.
+ * kvmppc_booke_vcpu_put's kvmppc_clear_dbsr() discards when KVM_RUN returns first; (5) the guest's
+ * context is primed with DBCR1/DBCR2 before DBCR0 (upstream prime_debug_regs writes DBCR0 first), so
+ * on a CPU whose DBCR1/DBCR2 still hold 0b00 qualifiers (no prime yet, or a kernel thread's) the
+ * guest's comparators are never enabled for the host kernel's code, even for two instructions.
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
@@ -25,6 +28,7 @@ import {
   DBCR2_DEFAULT,
   DBSR,
   DBSR_IDE,
+  IAC,
   MSR,
   MSR_DE,
   REGISTER_COUNT,
@@ -34,7 +38,6 @@ import upstream, {
   kvmppc_booke_emulate_mfspr,
   kvmppc_handle_exit,
   kvmppc_lightweight_exit,
-  switch_booke_debug_regs,
 } from './ppc-booke-2014.js';
 
 const loaded = new Float64Array(REGISTER_COUNT);
@@ -67,10 +70,19 @@ function handle_exit_fixed(k: BookeContext, reason: string): number | undefined 
   return undefined; // RESUME_GUEST
 }
 
+const PRIME_ORDER_FIXED = [IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR1, DBCR2, DBCR0];
+
+/** process.c switch_booke_debug_regs, priming DBCR1/DBCR2 before the DBCR0 that enables the comparators. */
+export function switch_booke_debug_regs_fixed(k: BookeContext, new_debug: Float64Array): void {
+  if (!((k.host.thread[DBCR0] as number) & DBCR0_IDM || (new_debug[DBCR0] as number) & DBCR0_IDM)) return;
+  k.hw.write(MSR, k.hw.read(MSR) & ~MSR_DE);
+  for (const reg of PRIME_ORDER_FIXED) k.hw.write(reg, new_debug[reg] as number);
+}
+
 /** kvmppc_vcpu_run's switch to the guest debug context, loading the sanitised one. */
-export function switch_to_guest_fixed(k: BookeContext): void {
+export function switch_to_guest_fixed(k: BookeContext, switchRegs = switch_booke_debug_regs_fixed): void {
   const debug = sanitised(k);
-  switch_booke_debug_regs(k, debug);
+  switchRegs(k, debug);
   k.vcpu.hostDbg.set(k.host.thread);
   k.host.thread.set(debug);
   sync_debug_fixed(k);
@@ -83,7 +95,7 @@ function run_enter_fixed(k: BookeContext): void {
 }
 
 /** kvmppc_booke_emulate_mtspr with the switch moved before `current->thread.debug = ...`, sanitised. */
-export function emulate_mtspr_fixed(k: BookeContext, sprn: number, spr_val: number): void {
+export function emulate_mtspr_fixed(k: BookeContext, sprn: number, spr_val: number, switchRegs = switch_booke_debug_regs_fixed): void {
   if (sprn === DBSR) {
     if (k.vcpu.guestDebug) return;
     k.vcpu.dbsr = (k.vcpu.dbsr & ~spr_val) >>> 0;
@@ -93,7 +105,7 @@ export function emulate_mtspr_fixed(k: BookeContext, sprn: number, spr_val: numb
   if (!(sprn === DBCR0 || sprn === DBCR1 || sprn === DBCR2 || sprn <= DAC(1)) || k.vcpu.guestDebug) return;
   k.vcpu.dbgReg[sprn] = sprn === DBCR0 ? (spr_val & DBCR0_GUEST_MASK) >>> 0 : spr_val;
   const debug = sanitised(k);
-  switch_booke_debug_regs(k, debug); // the old thread.debug still decides
+  switchRegs(k, debug); // the old thread.debug still decides
   k.host.thread.set(debug);
   sync_debug_fixed(k);
 }
@@ -102,7 +114,7 @@ export default definePolicy<BookeVcpu, BookeHost>({
   name: 'ppc-booke-2014-fixed',
   arch: 'ppc-booke',
   summary:
-    "ppc-booke-2014 with fixes for what the checker finds (not upstream): a guest mtspr clearing DBCR0[IDM] reloads the comparators; guest DBCR1/DBCR2 loaded user-only; the guest's MSR[DE] kept while userspace debugs; DE forced in the shadow MSR while the guest's own comparators are on, so no event waits in DBSR for vcpu_put to clear",
+    "ppc-booke-2014 with fixes for what the checker finds (not upstream): a guest mtspr clearing DBCR0[IDM] reloads the comparators; guest DBCR1/DBCR2 loaded user-only; the guest's MSR[DE] kept while userspace debugs; DE forced in the shadow MSR while the guest's own comparators are on, so no event waits in DBSR for vcpu_put to clear; DBCR1/DBCR2 primed before DBCR0",
   hooks: {
     ...upstream.hooks,
     runEnter: run_enter_fixed,
