@@ -166,7 +166,7 @@ export const ppcBooke: ArchModel = {
       throw new UsageError(
         '--dbcr-reset 1 needs --ptrace 1: a 2008 host has no set_debug_reg_defaults() values to prime DBCR1/DBCR2 with. Drop one of them.',
       );
-    const registers = bookeRegisterFile(adv);
+    const registers = bookeRegisterFile(dbcrReset === 1);
     const slotRegs = new Int32Array([0, 1, 2, 3].flatMap((n) => [IAC(n), DBCR0]).concat([0, 1].flatMap((n) => [DAC(n), DBCR0])));
     const view: DebugView = {
       hostState: new Int32Array([IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR0, DBCR1, DBCR2, MSR]),
@@ -241,11 +241,13 @@ export const ppcBooke: ArchModel = {
         for (let c = 0; c < w.shape.cpus; c++) {
           w.hw.set(registers.reset, c * R);
           w.hostIntent.set(registers.reset, c * R);
-          w.hostMem.set(registers.reset, c * R); // current->thread.debug after set_debug_reg_defaults
-          if (dbcrReset === 0) {
-            // Only prime_debug_regs() writes them (process.c); until it does they hold what reset or firmware left.
-            w.hw[c * R + DBCR1] = 0;
-            w.hw[c * R + DBCR2] = 0;
+          w.hostMem.set(registers.reset, c * R);
+          if (adv) {
+            // current->thread.debug after set_debug_reg_defaults(), and what the host means the hardware to hold.
+            for (const mem of [w.hostIntent, w.hostMem]) {
+              mem[c * R + DBCR1] = DBCR1_DEFAULT;
+              mem[c * R + DBCR2] = DBCR2_DEFAULT;
+            }
           }
         }
         // A new vCPU's MSR is 0 (kvmppc_core_vcpu_create) and its vcpu->arch.dbg_reg is zeroed memory.

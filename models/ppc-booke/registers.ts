@@ -109,16 +109,17 @@ export const DBCR1_DEFAULT = (DBCR1_IAC1US | DBCR1_IAC2US | DBCR1_IAC3US | DBCR1
 export const DBCR2_DEFAULT = (DBCR2_DAC1US | DBCR2_DAC2US) >>> 0;
 
 /**
- * The register file: every register is implemented; DBSR is write-1-to-clear. DBCR1/DBCR2 reset to
- * set_debug_reg_defaults()'s user-only values on a 2.6.34+ host (`adv`), to 0 (the ISA's reset
- * value, which the 2008 kernel left alone) before.
+ * The register file: every register is implemented; DBSR is write-1-to-clear. The reset values are
+ * the hardware's before Linux first primes it: DBCR1/DBCR2 at 0 (0b00 qualifiers: the 440x5 manual,
+ * 3.1, leaves them undefined, and only process.c prime_debug_regs() writes them), or, `primed`, at
+ * set_debug_reg_defaults()'s user-only values, as a user thread's prime leaves them (--dbcr-reset 1).
  */
-export function bookeRegisterFile(adv = true): RegisterFile {
+export function bookeRegisterFile(primed = false): RegisterFile {
   const rw = (name: string, reset = 0): RegisterSpec => ({ name, width: 32, reset, write: 'rw' });
   const specs: RegisterSpec[] = [
     ...['IAC1', 'IAC2', 'IAC3', 'IAC4', 'DAC1', 'DAC2', 'DBCR0'].map((name) => rw(name)),
-    rw('DBCR1', adv ? DBCR1_DEFAULT : 0),
-    rw('DBCR2', adv ? DBCR2_DEFAULT : 0),
+    rw('DBCR1', primed ? DBCR1_DEFAULT : 0),
+    rw('DBCR2', primed ? DBCR2_DEFAULT : 0),
     { name: 'DBSR', width: 32, reset: 0, write: 'w1c' },
     rw('MSR'),
     rw('CSRR0'),
