@@ -28,7 +28,6 @@ import {
   DBCR2_DEFAULT,
   DBSR,
   DBSR_IDE,
-  IAC,
   MSR,
   MSR_DE,
   REGISTER_COUNT,
@@ -38,6 +37,9 @@ import upstream, {
   kvmppc_booke_emulate_mfspr,
   kvmppc_handle_exit,
   kvmppc_lightweight_exit,
+  PRIME_ORDER,
+  prime_debug_regs,
+  switch_booke_debug_regs,
 } from './ppc-booke-2014.js';
 
 const loaded = new Float64Array(REGISTER_COUNT);
@@ -70,13 +72,13 @@ function handle_exit_fixed(k: BookeContext, reason: string): number | undefined 
   return undefined; // RESUME_GUEST
 }
 
-const PRIME_ORDER_FIXED = [IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR1, DBCR2, DBCR0];
+/** prime_debug_regs's order with DBCR1/DBCR2 moved before the DBCR0 that enables the comparators. */
+const PRIME_ORDER_FIXED = [...PRIME_ORDER.filter((reg) => reg !== DBCR0), DBCR0];
+const prime_debug_regs_fixed = (k: BookeContext, debug: Float64Array): void => prime_debug_regs(k, debug, PRIME_ORDER_FIXED);
 
-/** process.c switch_booke_debug_regs, priming DBCR1/DBCR2 before the DBCR0 that enables the comparators. */
+/** process.c switch_booke_debug_regs, priming in the fixed order. */
 export function switch_booke_debug_regs_fixed(k: BookeContext, new_debug: Float64Array): void {
-  if (!((k.host.thread[DBCR0] as number) & DBCR0_IDM || (new_debug[DBCR0] as number) & DBCR0_IDM)) return;
-  k.hw.write(MSR, k.hw.read(MSR) & ~MSR_DE);
-  for (const reg of PRIME_ORDER_FIXED) k.hw.write(reg, new_debug[reg] as number);
+  switch_booke_debug_regs(k, new_debug, prime_debug_regs_fixed);
 }
 
 /** kvmppc_vcpu_run's switch to the guest debug context, loading the sanitised one. */

@@ -34,15 +34,18 @@ import {
 export const KVM_GUESTDBG_ENABLE = 0x00000001;
 export const KVM_GUESTDBG_USE_HW_BP = 0x00020000;
 
-/** process.c prime_debug_regs: MSR[DE] off, then IAC1-4, DAC1-2, DBCR0, DBCR1, DBCR2. */
-export function prime_debug_regs(k: BookeContext, debug: Float64Array): void {
+/** The order process.c prime_debug_regs writes: IAC1-4, DAC1-2, DBCR0, DBCR1, DBCR2. */
+export const PRIME_ORDER: readonly number[] = [IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR0, DBCR1, DBCR2];
+
+/** process.c prime_debug_regs: MSR[DE] off, then the registers in `order` (upstream's unless a fixed design says otherwise). */
+export function prime_debug_regs(k: BookeContext, debug: Float64Array, order = PRIME_ORDER): void {
   k.hw.write(MSR, k.hw.read(MSR) & ~MSR_DE);
-  for (const reg of [IAC(0), IAC(1), IAC(2), IAC(3), DAC(0), DAC(1), DBCR0, DBCR1, DBCR2]) k.hw.write(reg, debug[reg] as number);
+  for (const reg of order) k.hw.write(reg, debug[reg] as number);
 }
 
-/** process.c switch_booke_debug_regs: only when the old or the new context uses internal debug mode. */
-export function switch_booke_debug_regs(k: BookeContext, new_debug: Float64Array): void {
-  if ((k.host.thread[DBCR0] as number) & DBCR0_IDM || (new_debug[DBCR0] as number) & DBCR0_IDM) prime_debug_regs(k, new_debug);
+/** process.c switch_booke_debug_regs: `prime` only when the old or the new context uses internal debug mode. */
+export function switch_booke_debug_regs(k: BookeContext, new_debug: Float64Array, prime = prime_debug_regs): void {
+  if ((k.host.thread[DBCR0] as number) & DBCR0_IDM || (new_debug[DBCR0] as number) & DBCR0_IDM) prime(k, new_debug);
 }
 
 /** booke.c kvmppc_clear_dbsr. */
