@@ -70,6 +70,7 @@ describe('ppc-booke --dbcr-reset: DBCR1/DBCR2 before the first prime', () => {
     expect(e.trace?.map((t) => t.event)).toEqual(['VCPU_LOAD', 'GUEST_ENTER', 'GUEST_WRITE', 'GUEST_ENTER', 'GUEST_WRITE']);
     const r = check(dbcr0PrimedFirst, { arch: ppcBooke, invariants: all, seed: 1, runs: 3000 });
     expect(r.violation?.invariant).toBe('debug-status-consumed');
+    expect(r.trace).toHaveLength(5); // shrunk to the same five steps
   });
 
   it('holds the same mutant on CPUs already primed user-only (--dbcr-reset 1): the window needs 0b00 qualifiers', () => {
