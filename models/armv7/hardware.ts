@@ -13,6 +13,7 @@ import {
   DBGBVR,
   DBGDIDR,
   DBGDSCRext,
+  DBGVCR,
   DBGWCR,
   DBGWVR,
   HDCR,
@@ -86,11 +87,11 @@ export function watchpointHits(r: Float64Array, o: number, pl: number, addr: num
 
 /**
  * Whether a Non-secure PL0/PL1 access to `reg` traps to Hyp mode: HDCR.TDA traps every CP14 debug
- * register other than those TDRA and TDOSA trap (DDI 0438 4.3.37), DBGDIDR included; TDE set makes
+ * register other than those TDRA and TDOSA trap (DDI 0438 4.3.37), DBGDIDR and DBGVCR included; TDE set makes
  * TDA behave as set. The host kernel runs at Non-secure PL1 too, so the same bits trap its accesses.
  */
 export function trapsToHyp(r: Float64Array, o: number, reg: number): boolean {
-  if (reg <= DBGWCR(15) || reg === DBGDSCRext || reg === DBGDIDR) {
+  if (reg <= DBGWCR(15) || reg === DBGDSCRext || reg === DBGDIDR || reg === DBGVCR) {
     return ((r[o + HDCR] as number) & (HDCR_TDA | HDCR_TDE)) !== 0;
   }
   return false;

@@ -24,6 +24,8 @@ import {
   DBGBCR,
   DBGDIDR,
   DBGDSCRext,
+  DBGVCR,
+  DBGVCR_NSI,
   DBGWCR,
   DBGWVR,
   REGISTER_COUNT,
@@ -92,6 +94,14 @@ export const armv7: ArchModel = {
       max: 1,
     },
     {
+      name: 'vector-catch',
+      describe:
+        'the guest writes DBGVCR, the Vector Catch Register (1: 0 or NSI, the Non-secure IRQ vector), or never touches it (0, as Linux guests, which clear it at boot)',
+      default: 0,
+      min: 0,
+      max: 1,
+    },
+    {
       name: 'one-reg',
       describe:
         'userspace reads and writes the CP14 debug registers with KVM_GET/SET_ONE_REG (1), or cannot, as in 32-bit KVM/arm, whose ONE_REG did cp15 only (0)',
@@ -113,19 +123,22 @@ export const armv7: ArchModel = {
     },
   ],
   instantiate(config: ModelConfig): ModelInstance {
-    const { domain: domainOption, 'one-reg': oneRegOption, ...options } = config;
+    const { domain: domainOption, 'one-reg': oneRegOption, 'vector-catch': vectorCatchOption, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
     const mdbgen = options.mdbgen === 1;
     // arch/arm/kvm/coproc.c index_to_coproc_reg (3.9-5.6): "We only do cp15 for now"; the 2015 series adds no CP14 ONE_REG.
     const oneReg = oneRegOption === 1;
+    // --vector-catch 1: the guest's own DBGVCR writes; without it no one writes DBGVCR and it stays 0 everywhere.
+    const vectorCatch = vectorCatchOption === 1;
+    const vcr = vectorCatch ? [DBGVCR] : [];
     const registers = armv7RegisterFile({ brps, wrps });
     const { slotRegs, slotNames, bpSlots, wpSlots, generated } = slotLayout(brps, wrps, small);
     const view: DebugView = {
       // HDCR belongs to Hyp mode, not to the host kernel: a TDE left set shows as a host breakpoint that never fires.
-      hostState: new Int32Array([...slotRegs, DBGDSCRext]),
-      guestVisible: new Int32Array([...slotRegs, DBGDSCRext, DBGDIDR]),
+      hostState: new Int32Array([...slotRegs, DBGDSCRext, DBGVCR]),
+      guestVisible: new Int32Array([...slotRegs, DBGDSCRext, DBGDIDR, DBGVCR]),
       slotRegs,
       slotNames,
       gateRegs: new Int32Array([DBGDSCRext]),
@@ -149,13 +162,23 @@ export const armv7: ArchModel = {
     const loadEvent = vcpuLoad.event('VCPU_LOAD');
     const domain = (reg: number): readonly number[] => {
       if (reg === DBGDSCRext) return dscr;
+      if (reg === DBGVCR) return [0, DBGVCR_NSI];
       if (reg >= DBGWCR(0)) return wcrs;
       if (reg >= DBGBCR(0) && reg < DBGWVR(0)) return bcrs;
       return addresses;
     };
     return {
       arch: 'armv7',
-      config: { cpus: 2, vcpus: 1, ...options, brps, wrps, mdbgen: mdbgen ? 1 : 0, 'one-reg': oneReg ? 1 : 0 },
+      config: {
+        cpus: 2,
+        vcpus: 1,
+        ...options,
+        brps,
+        wrps,
+        mdbgen: mdbgen ? 1 : 0,
+        ...(vectorCatch ? { 'vector-catch': 1 } : {}),
+        'one-reg': oneReg ? 1 : 0,
+      },
       registers,
       lifecycle: vcpuLoad,
       memory: { vcpuAreas: ['cp14'], hostAreas: ['cp14', 'onReg', 'percpu'], vcpuScalars: ['debugFlags'] },
@@ -163,8 +186,8 @@ export const armv7: ArchModel = {
       directHooks: ['hostTrap'],
       oneReg,
       view,
-      guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDIDR]),
-      guestWritable: new Int32Array([...generated, DBGDSCRext]),
+      guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDIDR, ...vcr]),
+      guestWritable: new Int32Array([...generated, DBGDSCRext, ...vcr]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToHyp(hw, o, reg),
       events,

@@ -1,9 +1,9 @@
 /**
  * ARMv7-A CP14 debug registers as 32-bit KVM/arm (2015) sees them, and the Hyp trap register.
- * Sources: ARMv7-A/R ARM (DDI 0406C) C11.11 (DBGDIDR, DBGDSCR, DBGBVR/DBGBCR, DBGWVR/DBGWCR),
- * B4.1.80 HDCR; kernel arch/arm/include/asm/hw_breakpoint.h, asm/kvm_arm.h, asm/hardware/cp14.h.
+ * Sources: ARMv7-A/R ARM (DDI 0406C) C11.11 (DBGDIDR, DBGDSCR, DBGBVR/DBGBCR, DBGWVR/DBGWCR,
+ * DBGVCR), B4.1.80 HDCR; kernel arch/arm/include/asm/hw_breakpoint.h, asm/kvm_arm.h, asm/hardware/cp14.h.
  * No DBGDCCINT: it is ARMv8's AArch32 view of MDCCINT_EL1 (ARMv7's cp14.h has none), and the 2015
- * series' vcpu cp14[] holds the 64 slot registers and DBGDSCRext only (NR_CP14_REGS 66).
+ * series' vcpu cp14[] holds the 64 slot registers and DBGDSCRext only (NR_CP14_REGS 66): no DBGVCR.
  */
 import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 import { slotBcr, slotBvr, slotWcr, slotWvr } from '../arm-slots.js';
@@ -19,7 +19,18 @@ export const DBGWCR = slotWcr;
 export const DBGDSCRext = 64;
 export const HDCR = 65;
 export const DBGDIDR = 66;
-export const REGISTER_COUNT = 67;
+/** DBGVCR, the Vector Catch Register (MRC/MCR p14, 0, <Rt>, c0, c7, 0). */
+export const DBGVCR = 67;
+export const REGISTER_COUNT = 68;
+
+/**
+ * DBGVCR.NSI [30]: IRQ vector catch in Non-secure state (Security Extensions layout; Cortex-A15 and
+ * Cortex-A8 TRMs, Arm's AArch32 DBGVCR page). Monitor debug-mode ignores only the Prefetch and Data
+ * Abort catches (Cortex-A8 TRM 12.4.8: bits 28, 27, 12, 11, 4, 3), so with MDBGen set an NS IRQ
+ * taken through the vector generates a vector-catch debug event: a Prefetch Abort that Linux's
+ * hw_breakpoint_pending() does not handle (MOE 0b0101: "Unhandled fault").
+ */
+export const DBGVCR_NSI = 1 << 30;
 
 // hw_breakpoint.h: DSCR monitor/halting bits
 export const ARM_DSCR_HDBGEN = 1 << 14;
@@ -78,6 +89,8 @@ export function armv7RegisterFile(cpu: DebugCpu): RegisterFile {
   specs.push({ name: 'DBGDSCRext', width: 32, reset: 0, write: 'rw' });
   specs.push({ name: 'HDCR', width: 32, reset: 0, write: 'rw' });
   specs.push({ name: 'DBGDIDR', width: 32, reset: dbgdidr(cpu), write: 'ro' });
+  // hw_breakpoint.c reset_ctrl_regs(): "Clear any configured vector-catch events before enabling monitor mode."
+  specs.push({ name: 'DBGVCR', width: 32, reset: 0, write: 'rw' });
   return defineRegisterFile(specs, (id) => {
     if (id >= DBGDSCRext) return true;
     const n = id % MAX_SLOTS;

@@ -4,6 +4,7 @@
  */
 import type { ModelConfig } from '../../src/engine/model.js';
 import type { Policy } from '../../src/engine/policy.js';
+import { vectorCatchNotSwitched } from './armv7-mutants.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './mutants.js';
 import {
   breakpointsDropped,
@@ -69,6 +70,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [guestDbcr0Lost, {}],
   [debugNotQueued, {}],
   [dbcr0PrimedFirst, {}],
+  [vectorCatchNotSwitched, { 'vector-catch': 1 }],
   [impreciseDropped, {}],
   [impreciseDroppedAtPut, {}],
   [impreciseDroppedAtIoctl, {}],

@@ -11,6 +11,7 @@ import {
   DBGBVR,
   DBGDIDR,
   DBGDSCRext,
+  DBGVCR,
   DBGWCR,
   DBGWVR,
   didrCounts,
@@ -86,8 +87,15 @@ export function any_ctrl_enabled(cp14: Float64Array): boolean {
  * coproc.c trap_debug32 as the series has it (v3 08/11): emulate the access on vcpu->arch.cp14; a
  * write marks the debug state dirty. DBGDIDR is not in cp14[]: its read returns the hardware's value
  * here, an assumption (the patch that dispatches DBGDIDR, v3 06/11, is not in the seed thread).
+ * DBGVCR has no cp14[] slot either (NR_CP14_REGS 66): taken as trap_raz_wi (v3 02/11's name for the
+ * handler of registers KVM keeps no copy of; arm64's cp14 table gives it DBGDSCRint), the same
+ * assumption about 06/11.
  */
 export function trap_debug32(k: Armv7Context, p: TrapParams): void {
+  if (p.reg === DBGVCR) {
+    if (!p.isWrite) p.regval = 0;
+    return;
+  }
   if (p.isWrite) {
     k.vcpu.cp14[p.reg] = p.regval;
     k.vcpu.debugFlags |= KVM_ARM_DEBUG_DIRTY;
