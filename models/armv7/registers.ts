@@ -24,11 +24,12 @@ export const DBGVCR = 67;
 export const REGISTER_COUNT = 68;
 
 /**
- * DBGVCR.NSI [30]: IRQ vector catch in Non-secure state (Security Extensions layout; Cortex-A15 and
- * Cortex-A8 TRMs, Arm's AArch32 DBGVCR page). Monitor debug-mode ignores only the Prefetch and Data
- * Abort catches (Cortex-A8 TRM 12.4.8: bits 28, 27, 12, 11, 4, 3), so with MDBGen set an NS IRQ
- * taken through the vector generates a vector-catch debug event: a Prefetch Abort that Linux's
- * hw_breakpoint_pending() does not handle (MOE 0b0101: "Unhandled fault").
+ * DBGVCR.NSI [30]: IRQ vector catch in Non-secure state (Security Extensions layout: ARMv7 ARM
+ * C10.4 DBGVCR, Cortex-A8 TRM 12.4.8, Arm's AArch32 DBGVCR page). In Monitor debug-mode only a catch
+ * on the Prefetch or Data Abort vector is UNPREDICTABLE (v7 Debug; ignored in v6), any other "generates
+ * a Prefetch Abort exception" (ARMv7 ARM C3.4, Vector Catch debug events): with MDBGen set an NS IRQ
+ * taken through the vector raises one that Linux's hw_breakpoint_pending() does not handle
+ * (method of entry 0b0101: "Unhandled fault").
  */
 export const DBGVCR_NSI = 1 << 30;
 
