@@ -133,6 +133,7 @@ export const armv7: ArchModel = {
     // --vector-catch 1: the guest's own DBGVCR writes; without it no one writes DBGVCR and it stays 0 everywhere.
     const vectorCatch = vectorCatchOption === 1;
     const vcr = vectorCatch ? [DBGVCR] : [];
+    const vcrConfig: Record<string, number> = vectorCatch ? { 'vector-catch': 1 } : {};
     const registers = armv7RegisterFile({ brps, wrps });
     const { slotRegs, slotNames, bpSlots, wpSlots, generated } = slotLayout(brps, wrps, small);
     const view: DebugView = {
@@ -169,16 +170,7 @@ export const armv7: ArchModel = {
     };
     return {
       arch: 'armv7',
-      config: {
-        cpus: 2,
-        vcpus: 1,
-        ...options,
-        brps,
-        wrps,
-        mdbgen: mdbgen ? 1 : 0,
-        ...(vectorCatch ? { 'vector-catch': 1 } : {}),
-        'one-reg': oneReg ? 1 : 0,
-      },
+      config: { cpus: 2, vcpus: 1, ...options, brps, wrps, mdbgen: mdbgen ? 1 : 0, ...vcrConfig, 'one-reg': oneReg ? 1 : 0 },
       registers,
       lifecycle: vcpuLoad,
       memory: { vcpuAreas: ['cp14'], hostAreas: ['cp14', 'onReg', 'percpu'], vcpuScalars: ['debugFlags'] },
