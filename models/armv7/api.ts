@@ -6,6 +6,7 @@ export { DBG_REG_KINDS, type DbgRegKind, dbgRegId, dbgRegOf } from '../arm-slots
 export type { Armv7Context, Armv7Hooks, Armv7Host, Armv7Vcpu } from './model.js';
 export {
   any_ctrl_enabled,
+  emulate_cp14_32,
   GUEST_LIVE,
   HDCR_DEBUG_TRAPS,
   host_ctrl_enabled,
@@ -18,6 +19,7 @@ export {
   switch_to_host,
   switchWhenEnabled,
   trap_debug32,
+  trap_raz_wi,
 } from './policies/hyp.js';
 export {
   ARM_BREAKPOINT_LEN_4,
@@ -34,6 +36,8 @@ export {
   DBGBVR,
   DBGDIDR,
   DBGDSCRext,
+  DBGVCR,
+  DBGVCR_NSI,
   DBGWCR,
   DBGWVR,
   didrCounts,

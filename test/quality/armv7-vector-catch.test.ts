@@ -7,12 +7,14 @@
  * set) is found only when guests write DBGVCR; eager, which switches it, holds.
  */
 import { describe, expect, it } from 'vitest';
+import type { Armv7Context } from '../../models/armv7/model.js';
 import { armv7 } from '../../models/armv7/model.js';
 import armv7CtrlCheck from '../../models/armv7/policies/armv7-ctrl-check.js';
 import armv7HwbpEnabled from '../../models/armv7/policies/armv7-hwbp-enabled.js';
 import armv7OwnerTrap from '../../models/armv7/policies/armv7-owner-trap.js';
 import eager from '../../models/armv7/policies/eager.js';
-import { DBGVCR, DBGVCR_NSI, HDCR, HDCR_TDA } from '../../models/armv7/registers.js';
+import { emulate_cp14_32, KVM_ARM_DEBUG_DIRTY } from '../../models/armv7/policies/hyp.js';
+import { DBGBVR, DBGVCR, DBGVCR_NSI, HDCR, HDCR_TDA } from '../../models/armv7/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { check, makeExecutor } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
@@ -39,6 +41,16 @@ describe('armv7 --vector-catch: the guest writes DBGVCR', () => {
     expect([...x.model.guestWritable]).toContain(DBGVCR);
     expect(x.model.valueDomain(DBGVCR)).toEqual([0, DBGVCR_NSI]);
     expect([...makeExecutor(eager, armv7, all, {}).model.guestWritable]).not.toContain(DBGVCR);
+  });
+
+  it("routes a trapped DBGVCR access of the series' policies to trap_raz_wi, the slot registers to trap_debug32", () => {
+    const k = { vcpu: { cp14: new Float64Array(128), debugFlags: 0 } } as unknown as Armv7Context;
+    emulate_cp14_32(k, { reg: DBGVCR, isWrite: true, regval: DBGVCR_NSI });
+    const read = { reg: DBGVCR, isWrite: false, regval: 7 };
+    emulate_cp14_32(k, read);
+    expect([k.vcpu.cp14[DBGVCR], k.vcpu.debugFlags, read.regval]).toEqual([0, 0, 0]);
+    emulate_cp14_32(k, { reg: DBGBVR(1), isWrite: true, regval: 0x1000 });
+    expect([k.vcpu.cp14[DBGBVR(1)], k.vcpu.debugFlags]).toEqual([0x1000, KVM_ARM_DEBUG_DIRTY]);
   });
 
   it("finds the series' register set leaving the guest's vector catch in the host", () => {

@@ -6,7 +6,7 @@
 import { definePolicy } from '../../../src/engine/policy.js';
 import type { Armv7Context, Armv7Host, Armv7Vcpu } from '../model.js';
 import { ARM_DSCR_MDBGEN, DBGDSCRext } from '../registers.js';
-import { KVM_ARM_DEBUG_DIRTY, set_hdcr_vmentry, set_hdcr_vmexit, switch_to_guest, switch_to_host, trap_debug32 } from './hyp.js';
+import { emulate_cp14_32, KVM_ARM_DEBUG_DIRTY, set_hdcr_vmentry, set_hdcr_vmexit, switch_to_guest, switch_to_host } from './hyp.js';
 
 /** compute_debug_state: MDBGen sets the dirty bit; returns whether to do the save/restore dance. */
 function compute_debug_state(k: Armv7Context): boolean {
@@ -33,6 +33,6 @@ export default definePolicy<Armv7Vcpu, Armv7Host>({
       switch_to_host(k);
       k.vcpu.debugFlags = 0; // clear_debug_dirty_bit
     },
-    trap: trap_debug32,
+    trap: emulate_cp14_32,
   },
 });

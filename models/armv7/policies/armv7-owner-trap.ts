@@ -8,6 +8,7 @@ import { definePolicy } from '../../../src/engine/policy.js';
 import type { Armv7Context, Armv7Host, Armv7Vcpu } from '../model.js';
 import { HDCR, HDCR_TPM, HDCR_TPMCR } from '../registers.js';
 import {
+  emulate_cp14_32,
   GUEST_LIVE,
   HDCR_DEBUG_TRAPS,
   host_ctrl_enabled,
@@ -15,7 +16,6 @@ import {
   set_hdcr_vmentry,
   switch_to_guest,
   switch_to_host,
-  trap_debug32,
 } from './hyp.js';
 
 /** Per-CPU words in k.host.percpu: host traps installed on this CPU, and whether the host owns its debug registers. */
@@ -55,7 +55,7 @@ export default definePolicy<Armv7Vcpu, Armv7Host>({
       switch_to_host(k);
       k.vcpu.debugFlags &= ~GUEST_LIVE;
     },
-    trap: trap_debug32,
+    trap: emulate_cp14_32,
     vcpuReset(k) {
       k.vcpu.cp14.fill(0);
       k.vcpu.debugFlags &= ~KVM_ARM_DEBUG_DIRTY;

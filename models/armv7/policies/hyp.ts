@@ -87,21 +87,31 @@ export function any_ctrl_enabled(cp14: Float64Array): boolean {
  * coproc.c trap_debug32 as the series has it (v3 08/11): emulate the access on vcpu->arch.cp14; a
  * write marks the debug state dirty. DBGDIDR is not in cp14[]: its read returns the hardware's value
  * here, an assumption (the patch that dispatches DBGDIDR, v3 06/11, is not in the seed thread).
- * DBGVCR has no cp14[] slot either (NR_CP14_REGS 66): taken as trap_raz_wi (v3 02/11's name for the
- * handler of registers KVM keeps no copy of; arm64's cp14 table gives it DBGDSCRint), the same
- * assumption about 06/11.
  */
 export function trap_debug32(k: Armv7Context, p: TrapParams): void {
-  if (p.reg === DBGVCR) {
-    if (!p.isWrite) p.regval = 0;
-    return;
-  }
   if (p.isWrite) {
     k.vcpu.cp14[p.reg] = p.regval;
     k.vcpu.debugFlags |= KVM_ARM_DEBUG_DIRTY;
   } else {
     p.regval = p.reg === DBGDIDR ? k.hw.read(DBGDIDR) : (k.vcpu.cp14[p.reg] as number);
   }
+}
+
+/** coproc.c trap_raz_wi (v3 02/11, renamed from pm_fake): reads as zero, writes ignored. */
+export function trap_raz_wi(_k: Armv7Context, p: TrapParams): void {
+  if (!p.isWrite) p.regval = 0;
+}
+
+/**
+ * The series' cp14 table (kvm_handle_cp14_32 → emulate_cp14), as the policies built on it use it:
+ * DBGVCR, which has no cp14[] slot (NR_CP14_REGS 66), to trap_raz_wi; every other register to
+ * trap_debug32. An assumption: the table is in v3 06/11, which is not in the seed thread; arm64's
+ * cp14 table, which the series follows, sends the registers KVM keeps no copy of (DBGDSCRint,
+ * DBGDTRRXext) to trap_raz_wi.
+ */
+export function emulate_cp14_32(k: Armv7Context, p: TrapParams): void {
+  if (p.reg === DBGVCR) trap_raz_wi(k, p);
+  else trap_debug32(k, p);
 }
 
 /** The full switch on entry: save the host's debug registers, load the guest's. */
@@ -136,7 +146,7 @@ export function switchWhenEnabled(hostUses: (k: Armv7Context) => boolean): Armv7
       switch_to_host(k);
       k.vcpu.debugFlags &= ~GUEST_LIVE;
     },
-    trap: trap_debug32,
+    trap: emulate_cp14_32,
   };
 }
 
