@@ -59,11 +59,11 @@ describe('armv7 register definitions', () => {
     expect(m.registers.implemented[DBGWCR(4)]).toBe(0);
   });
 
-  it("has ARMv7's CP14 debug registers only: the 64 slot registers, DBGDSCRext, DBGDIDR, DBGVCR (no ARMv8 DBGDCCINT), and HDCR", () => {
+  it("has ARMv7's CP14 debug registers only: the 64 slot registers, DBGDSCRext, DBGDIDR, DBGVCR, the OS Lock's (no ARMv8 DBGDCCINT), and HDCR", () => {
     const names = armv7.instantiate({}).registers.names;
     const singletons = names.filter((n) => !/^DBG[BW][VC]R\d+$/.test(n));
     expect(names.length - singletons.length).toBe(64); // the series' cp14[]: NR_CP14_REGS 66 = invalid + 64 + DBGDSCRext
-    expect([...singletons].sort()).toEqual(['DBGDIDR', 'DBGDSCRext', 'DBGVCR', 'HDCR']);
+    expect([...singletons].sort()).toEqual(['DBGDIDR', 'DBGDSCRext', 'DBGOSLAR', 'DBGOSLSR', 'DBGVCR', 'HDCR']);
   });
 
   it('makes DBGDIDR read-only: the guest cannot write it and a policy that does is a policy-total finding', () => {

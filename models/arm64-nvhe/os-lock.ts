@@ -7,9 +7,8 @@
  */
 
 import type { EventKind } from '../../src/engine/model.js';
-import { vcpuEvent } from '../../src/model-kit/events.js';
+import { osLockEvent as guestOsLock } from '../../src/model-kit/os-lock-event.js';
 import { MDCR_EL2, MDCR_EL2_TDE, MDCR_EL2_TDOSA, OSLAR_OSLK, OSLSR_OSLK, OSLSR_OSLM_IMPLEMENTED } from './registers.js';
-import { OFF_ON } from './vmm-debug-events.js';
 
 /** Where a model keeps the OS Lock registers. */
 export interface OsLockRegs {
@@ -32,24 +31,10 @@ export const osLockAccessTraps = (r: Float64Array, o: number): boolean =>
 
 /** GUEST_OS_LOCK {vcpu, lock}: the guest writes OSLAR_EL1.OSLK; its OSLSR_EL1.OSLK follows (Arm ARM D13.3 OSLAR_EL1). */
 export function osLockEvent({ oslar, oslsr }: OsLockRegs): EventKind {
-  return vcpuEvent('GUEST_OS_LOCK', 'GUEST_WRITE', 1, {
-    operands: [['lock', OFF_ON]],
-    decode(_x, r, ev) {
-      ev[2] = r % 2;
-    },
-    each(_x, ev, emit) {
-      for (const lock of [0, 1]) {
-        ev[2] = lock;
-        emit(ev);
-      }
-    },
-    apply(x, ev) {
-      const v = ev[1] as number;
-      const lock = ev[2] === 1;
-      // A step exception taken before the OSLAR_EL1 write means it never happened.
-      if (x.model.instruction?.before(x, v, 1) || x.violation) return;
-      x.setGuestIntent(v, oslsr, OSLSR_OSLM_IMPLEMENTED | (lock ? OSLSR_OSLK : 0));
-      x.guestWrite(v, oslar, lock ? OSLAR_OSLK : 0);
-    },
+  return guestOsLock({
+    oslar,
+    oslsr,
+    writes: [0, OSLAR_OSLK],
+    status: [OSLSR_OSLM_IMPLEMENTED, OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK],
   });
 }

@@ -19,6 +19,7 @@ export {
   switch_to_host,
   switchWhenEnabled,
   trap_debug32,
+  trap_oslsr,
   trap_raz_wi,
 } from './policies/hyp.js';
 export {
@@ -36,6 +37,11 @@ export {
   DBGBVR,
   DBGDIDR,
   DBGDSCRext,
+  DBGOSLAR,
+  DBGOSLAR_KEY,
+  DBGOSLSR,
+  DBGOSLSR_OSLK,
+  DBGOSLSR_OSLM_IMPLEMENTED,
   DBGVCR,
   DBGVCR_NSI,
   DBGWCR,

@@ -13,6 +13,8 @@ import {
   ARM_DSCR_HDBGEN,
   ARM_DSCR_MDBGEN,
   CTRL_E,
+  DBGOSLSR_OSLK,
+  DBGOSLSR_OSLM_IMPLEMENTED,
   HDCR_HPMN_MASK,
   HDCR_TDA,
   HDCR_TDE,
@@ -57,6 +59,7 @@ export function armv7Fields(): FieldTable {
     ...slots('DBGBCR', DBGBCR),
     ...slots('DBGWCR', DBGWCR),
     DBGDSCRext: flags({ HDBGen: ARM_DSCR_HDBGEN, MDBGen: ARM_DSCR_MDBGEN }),
+    DBGOSLSR: flags({ OSLK: DBGOSLSR_OSLK, OSLM_IMPLEMENTED: DBGOSLSR_OSLM_IMPLEMENTED }),
     HDCR: [
       { name: 'HPMN', mask: HDCR_HPMN_MASK },
       ...flags({ TPMCR: HDCR_TPMCR, TPM: HDCR_TPM, TDE: HDCR_TDE, TDA: HDCR_TDA, TDOSA: HDCR_TDOSA, TDRA: HDCR_TDRA }),
@@ -75,4 +78,11 @@ export const ARMV7_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   GUEST_READ: 'guest MRC p14 (trapped by HDCR.TDA: kvm_handle_cp14_access())',
   GUEST_WRITE: 'guest MCR p14 (trapped by HDCR.TDA: kvm_handle_cp14_access())',
   VCPU_RESET: 'KVM_ARM_VCPU_INIT: kvm_reset_vcpu()',
+};
+
+/** armv7 with `--oslock 1`: its guests also write DBGOSLAR and read DBGOSLSR, which TDOSA traps, not TDA. */
+export const ARMV7_OS_LOCK_EVENTS: Readonly<Record<string, string>> = {
+  ...ARMV7_KERNEL_EVENTS,
+  GUEST_READ: 'guest MRC p14 (trapped by HDCR.TDA, DBGOSLSR by TDOSA: kvm_handle_cp14_access())',
+  GUEST_OS_LOCK: 'guest MCR p14 to DBGOSLAR (trapped by HDCR.TDOSA: kvm_handle_cp14_access())',
 };

@@ -13,12 +13,16 @@ import {
   DBGBVR,
   DBGDIDR,
   DBGDSCRext,
+  DBGOSLAR,
+  DBGOSLSR,
   DBGVCR,
   DBGWCR,
   DBGWVR,
   HDCR,
   HDCR_TDA,
   HDCR_TDE,
+  HDCR_TDOSA,
+  oslsrAfter,
 } from './registers.js';
 
 /** Whether debug exceptions from Non-secure PL0/PL1 are routed to Hyp mode (HDCR.TDE). */
@@ -87,12 +91,27 @@ export function watchpointHits(r: Float64Array, o: number, pl: number, addr: num
 
 /**
  * Whether a Non-secure PL0/PL1 access to `reg` traps to Hyp mode: HDCR.TDA traps every CP14 debug
- * register other than those TDRA and TDOSA trap (DDI 0438 4.3.37), DBGDIDR and DBGVCR included; TDE set makes
- * TDA behave as set. The host kernel runs at Non-secure PL1 too, so the same bits trap its accesses.
+ * register other than those TDRA and TDOSA trap (DDI 0438 4.3.37), DBGDIDR and DBGVCR included;
+ * TDOSA traps the OS Lock registers (the AArch32 DBGOSLAR pseudocode: `HDCR.<TDE,TDOSA> != '00'`).
+ * TDE set makes TDA and TDOSA behave as set. The host kernel runs at Non-secure PL1 too, so the same
+ * bits trap its accesses.
  */
 export function trapsToHyp(r: Float64Array, o: number, reg: number): boolean {
   if (reg <= DBGWCR(15) || reg === DBGDSCRext || reg === DBGDIDR || reg === DBGVCR) {
     return ((r[o + HDCR] as number) & (HDCR_TDA | HDCR_TDE)) !== 0;
   }
+  if (reg === DBGOSLAR || reg === DBGOSLSR) return ((r[o + HDCR] as number) & (HDCR_TDOSA | HDCR_TDE)) !== 0;
   return false;
+}
+
+/**
+ * The OS Lock takes the value last written to DBGOSLAR: DBGOSLSR.OSLK is set after the key, clear
+ * after any other value. Run at every observation point (ModelInstance.observe), so a write by a
+ * hook or by the guest shows in DBGOSLSR before the next instruction reads it. Returns whether it changed.
+ */
+export function osLockLatch(r: Float64Array, o: number): boolean {
+  const oslsr = oslsrAfter(r[o + DBGOSLAR] as number);
+  if (r[o + DBGOSLSR] === oslsr) return false;
+  r[o + DBGOSLSR] = oslsr;
+  return true;
 }

@@ -7,10 +7,11 @@ import { compileLifecycle } from '../../src/engine/lifecycle.js';
 import { type ArchModel, type DebugView, DOMAIN_SMALL, type ModelConfig, type ModelInstance } from '../../src/engine/model.js';
 import type { HookContext, Hooks } from '../../src/engine/policy.js';
 import type { World } from '../../src/engine/world.js';
+import { osLockEvent } from '../../src/model-kit/os-lock-event.js';
 import { resetArmWorld, slotLayout } from '../arm-slots.js';
 import { ADDRESSES, armv7DebugEvents, STEP_GHOST } from './debug-events.js';
-import { ARMV7_KERNEL_EVENTS, armv7Fields } from './fields.js';
-import { effectiveSlots, routesToHyp, trapsToHyp } from './hardware.js';
+import { ARMV7_KERNEL_EVENTS, ARMV7_OS_LOCK_EVENTS, armv7Fields } from './fields.js';
+import { effectiveSlots, osLockLatch, routesToHyp, trapsToHyp } from './hardware.js';
 import { armv7Lifecycle } from './lifecycle.machine.js';
 import {
   ARM_BREAKPOINT_LOAD,
@@ -24,10 +25,15 @@ import {
   DBGBCR,
   DBGDIDR,
   DBGDSCRext,
+  DBGOSLAR,
+  DBGOSLAR_KEY,
+  DBGOSLAR_UNLOCK,
+  DBGOSLSR,
   DBGVCR,
   DBGVCR_NSI,
   DBGWCR,
   DBGWVR,
+  oslsrAfter,
   REGISTER_COUNT,
   wcr,
 } from './registers.js';
@@ -60,9 +66,13 @@ export type Armv7Context = HookContext<Armv7Vcpu, Armv7Host>;
 /** The hooks an ARMv7 policy provides. */
 export type Armv7Hooks = Hooks<Armv7Vcpu, Armv7Host>;
 
-/** KVM's generic coproc.c paths, used when a policy does not override them. */
+/**
+ * KVM's generic coproc.c paths, used when a policy does not override them. DBGOSLSR, which is no
+ * memory word of its own, reads as the status the memory copy's DBGOSLAR gives.
+ */
 const commonCode: Armv7Hooks = {
-  getReg: (k, reg) => (reg === DBGDIDR ? k.hw.read(DBGDIDR) : (k.vcpu.cp14[reg] as number)),
+  getReg: (k, reg) =>
+    reg === DBGDIDR ? k.hw.read(DBGDIDR) : reg === DBGOSLSR ? oslsrAfter(k.vcpu.cp14[DBGOSLAR] as number) : (k.vcpu.cp14[reg] as number),
   setReg: (k, reg, value) => {
     k.vcpu.cp14[reg] = value;
   },
@@ -102,6 +112,14 @@ export const armv7: ArchModel = {
       max: 1,
     },
     {
+      name: 'oslock',
+      describe:
+        'the guest locks and unlocks its OS Lock (1: GUEST_OS_LOCK writes DBGOSLAR, trapped by HDCR.TDOSA, and it reads DBGOSLSR), or never touches it (0, as Linux guests, which only unlock it at boot)',
+      default: 0,
+      min: 0,
+      max: 1,
+    },
+    {
       name: 'one-reg',
       describe:
         'userspace reads and writes the CP14 debug registers with KVM_GET/SET_ONE_REG (1), or cannot, as in 32-bit KVM/arm, whose ONE_REG did cp15 only (0)',
@@ -123,7 +141,7 @@ export const armv7: ArchModel = {
     },
   ],
   instantiate(config: ModelConfig): ModelInstance {
-    const { domain: domainOption, 'one-reg': oneRegOption, 'vector-catch': vectorCatchOption, ...options } = config;
+    const { domain: domainOption, 'one-reg': oneRegOption, 'vector-catch': vectorCatchOption, oslock: oslockOption, ...options } = config;
     const small = domainOption === DOMAIN_SMALL;
     const brps = options.brps ?? 6;
     const wrps = options.wrps ?? 4;
@@ -133,13 +151,16 @@ export const armv7: ArchModel = {
     // --vector-catch 1: the guest's own DBGVCR writes; without it no one writes DBGVCR and it stays 0 everywhere.
     const vectorCatch = vectorCatchOption === 1;
     const vcr = vectorCatch ? [DBGVCR] : [];
-    const vcrConfig: Record<string, number> = vectorCatch ? { 'vector-catch': 1 } : {};
+    // --oslock 1: the guest's own DBGOSLAR writes (GUEST_OS_LOCK) and DBGOSLSR reads; without it the OS Lock stays clear.
+    const oslock = oslockOption === 1;
+    const osl = oslock ? [DBGOSLSR] : [];
+    const extraConfig: Record<string, number> = { ...(vectorCatch ? { 'vector-catch': 1 } : {}), ...(oslock ? { oslock: 1 } : {}) };
     const registers = armv7RegisterFile({ brps, wrps });
     const { slotRegs, slotNames, bpSlots, wpSlots, generated } = slotLayout(brps, wrps, small);
     const view: DebugView = {
       // HDCR belongs to Hyp mode, not to the host kernel: a TDE left set shows as a host breakpoint that never fires.
-      hostState: new Int32Array([...slotRegs, DBGDSCRext, DBGVCR]),
-      guestVisible: new Int32Array([...slotRegs, DBGDSCRext, DBGDIDR, DBGVCR]),
+      hostState: new Int32Array([...slotRegs, DBGDSCRext, DBGVCR, DBGOSLSR]),
+      guestVisible: new Int32Array([...slotRegs, DBGDSCRext, DBGDIDR, DBGVCR, DBGOSLSR]),
       slotRegs,
       slotNames,
       gateRegs: new Int32Array([DBGDSCRext]),
@@ -158,7 +179,15 @@ export const armv7: ArchModel = {
     const addresses = small ? ADDRESSES.slice(0, 1) : ADDRESSES;
     // The host's debug users get bp_on_reg slots 0..core_num_brps-1; the last breakpoint is reserved.
     const hostBpSlots = small ? [brps - 2] : bpSlots.filter((n) => n < brps - 1);
-    const { events, endStep } = armv7DebugEvents(brps, wrps, { addresses, slots: [hostBpSlots, wpSlots] });
+    const debugEvents = armv7DebugEvents(brps, wrps, { addresses, slots: [hostBpSlots, wpSlots] });
+    const { endStep } = debugEvents;
+    const osLock = {
+      oslar: DBGOSLAR,
+      oslsr: DBGOSLSR,
+      writes: [DBGOSLAR_UNLOCK, DBGOSLAR_KEY],
+      status: [oslsrAfter(0), oslsrAfter(DBGOSLAR_KEY)],
+    } as const;
+    const events = oslock ? [...debugEvents.events, osLockEvent(osLock)] : debugEvents.events;
     const vcpuLoad = compileLifecycle(armv7Lifecycle);
     const loadEvent = vcpuLoad.event('VCPU_LOAD');
     const domain = (reg: number): readonly number[] => {
@@ -170,7 +199,7 @@ export const armv7: ArchModel = {
     };
     return {
       arch: 'armv7',
-      config: { cpus: 2, vcpus: 1, ...options, brps, wrps, mdbgen: mdbgen ? 1 : 0, ...vcrConfig, 'one-reg': oneReg ? 1 : 0 },
+      config: { cpus: 2, vcpus: 1, ...options, brps, wrps, mdbgen: mdbgen ? 1 : 0, ...extraConfig, 'one-reg': oneReg ? 1 : 0 },
       registers,
       lifecycle: vcpuLoad,
       memory: { vcpuAreas: ['cp14'], hostAreas: ['cp14', 'onReg', 'percpu'], vcpuScalars: ['debugFlags'] },
@@ -178,7 +207,7 @@ export const armv7: ArchModel = {
       directHooks: ['hostTrap'],
       oneReg,
       view,
-      guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDIDR, ...vcr]),
+      guestReadable: new Int32Array([...generated, DBGDSCRext, DBGDIDR, ...vcr, ...osl]),
       guestWritable: new Int32Array([...generated, DBGDSCRext, ...vcr]),
       valueDomain: domain,
       traps: (hw, o, reg) => trapsToHyp(hw, o, reg),
@@ -187,15 +216,21 @@ export const armv7: ArchModel = {
       // A watchpoint step pending on the CPU ends before a vCPU is loaded there: the watched task ran
       // its next user instruction (the mismatch fired) or was scheduled out, either way uninstalling
       // the reserved breakpoint (debug-events.ts).
+      // The OS Lock follows the last DBGOSLAR write, whoever made it (a hook, or the guest untrapped).
+      observe(x, cpu) {
+        if (osLockLatch(x.world.hw, cpu * REGISTER_COUNT)) x.mutations++;
+      },
       transition(x, _v, cpu, event) {
         if (event === loadEvent && cpu >= 0) endStep(x, cpu);
       },
       defaultHooks: commonCode as Hooks<never, never>,
       fields: armv7Fields(),
-      kernelEvents: ARMV7_KERNEL_EVENTS,
+      kernelEvents: oslock ? ARMV7_OS_LOCK_EVENTS : ARMV7_KERNEL_EVENTS,
       reset(w: World) {
         const R = REGISTER_COUNT;
         resetArmWorld(w, registers, view.guestVisible);
+        // The vCPU's cp14[] keeps no DBGOSLSR: its status is that of the DBGOSLAR word (commonCode.getReg).
+        for (let v = 0; v < w.shape.vcpus; v++) w.vcpuMem[v * w.shape.vcpuAreas * R + DBGOSLSR] = 0;
         // hw_breakpoint.c reset_ctrl_regs() -> enable_monitor_mode() at boot: the host keeps MDBGen set.
         for (let c = 0; c < w.shape.cpus; c++) {
           w.hw[c * R + DBGDSCRext] = ARM_DSCR_MDBGEN;

@@ -1,9 +1,10 @@
 /**
  * ARMv7-A CP14 debug registers as 32-bit KVM/arm (2015) sees them, and the Hyp trap register.
  * Sources: ARMv7-A/R ARM (DDI 0406C) C11.11 (DBGDIDR, DBGDSCR, DBGBVR/DBGBCR, DBGWVR/DBGWCR,
- * DBGVCR), B4.1.80 HDCR; kernel arch/arm/include/asm/hw_breakpoint.h, asm/kvm_arm.h, asm/hardware/cp14.h.
+ * DBGVCR, DBGOSLAR/DBGOSLSR), B4.1.80 HDCR; kernel arch/arm/include/asm/hw_breakpoint.h, asm/kvm_arm.h, asm/hardware/cp14.h.
  * No DBGDCCINT: it is ARMv8's AArch32 view of MDCCINT_EL1 (ARMv7's cp14.h has none), and the 2015
- * series' vcpu cp14[] holds the 64 slot registers and DBGDSCRext only (NR_CP14_REGS 66): no DBGVCR.
+ * series' vcpu cp14[] holds the 64 slot registers and DBGDSCRext only (NR_CP14_REGS 66): no DBGVCR,
+ * no OS Lock.
  */
 import { defineRegisterFile, type RegisterFile, type RegisterSpec } from '../../src/engine/register-file.js';
 import { slotBcr, slotBvr, slotWcr, slotWvr } from '../arm-slots.js';
@@ -21,7 +22,11 @@ export const HDCR = 65;
 export const DBGDIDR = 66;
 /** DBGVCR, the Vector Catch Register (MRC/MCR p14, 0, <Rt>, c0, c7, 0). */
 export const DBGVCR = 67;
-export const REGISTER_COUNT = 68;
+/** DBGOSLAR, the OS Lock Access Register (MCR p14, 0, <Rt>, c1, c0, 4): write-only, its write sets or clears the OS Lock. */
+export const DBGOSLAR = 68;
+/** DBGOSLSR, the OS Lock Status Register (MRC p14, 0, <Rt>, c1, c1, 4): read-only. */
+export const DBGOSLSR = 69;
+export const REGISTER_COUNT = 70;
 
 /**
  * DBGVCR.NSI [30]: IRQ vector catch in Non-secure state (Security Extensions layout: ARMv7 ARM
@@ -32,6 +37,24 @@ export const REGISTER_COUNT = 68;
  * (method of entry 0b0101: "Unhandled fault").
  */
 export const DBGVCR_NSI = 1 << 30;
+
+/**
+ * The DBGOSLAR key: writing it sets the OS Lock, "any other value" clears it (ARMv7 ARM C11.11
+ * DBGOSLAR; Cortex-A15 TRM (DDI 0438) table 10.13). hw_breakpoint.c's CORESIGHT_UNLOCK (CS_LAR_KEY).
+ */
+export const DBGOSLAR_KEY = 0xc5acce55;
+/** What reset_ctrl_regs() writes to clear the OS Lock on v7.1 Debug: ~CORESIGHT_UNLOCK. */
+export const DBGOSLAR_UNLOCK = ~DBGOSLAR_KEY >>> 0;
+/** DBGOSLSR.OSLK [1]: the OS Lock is set (ARMv7 ARM C11.11 DBGOSLSR; DDI 0438 table 10.14). */
+export const DBGOSLSR_OSLK = 1 << 1;
+/**
+ * DBGOSLSR.OSLM [3,0] = 0b10, OS Lock implemented without DBGOSSRR (v7.1 Debug, as Cortex-A15 and
+ * A7): 0x8 unlocked, 0xa locked, as arm64's OSLSR_EL1 (sys_regs.c trap_oslsr_el1's `1 << 3`).
+ */
+export const DBGOSLSR_OSLM_IMPLEMENTED = 1 << 3;
+
+/** DBGOSLSR as the hardware shows it after `oslar` was the last value written to DBGOSLAR. */
+export const oslsrAfter = (oslar: number): number => DBGOSLSR_OSLM_IMPLEMENTED | (oslar === DBGOSLAR_KEY ? DBGOSLSR_OSLK : 0);
 
 // hw_breakpoint.h: DSCR monitor/halting bits
 export const ARM_DSCR_HDBGEN = 1 << 14;
@@ -92,6 +115,12 @@ export function armv7RegisterFile(cpu: DebugCpu): RegisterFile {
   specs.push({ name: 'DBGDIDR', width: 32, reset: dbgdidr(cpu), write: 'ro' });
   // hw_breakpoint.c reset_ctrl_regs(): "Clear any configured vector-catch events before enabling monitor mode."
   specs.push({ name: 'DBGVCR', width: 32, reset: 0, write: 'rw' });
+  // reset_ctrl_regs(): "Unconditionally clear the OS lock by writing a value other than CS_LAR_KEY
+  // to the access register" (v7.1 Debug), so the CPU leaves boot unlocked. DBGOSLAR is write-only:
+  // the model keeps the last value written (0 at reset: a value other than the key, as memory copies
+  // keep an unlocked lock), and DBGOSLSR follows it (hardware.ts osLockLatch).
+  specs.push({ name: 'DBGOSLAR', width: 32, reset: 0, write: 'rw' });
+  specs.push({ name: 'DBGOSLSR', width: 32, reset: oslsrAfter(0), write: 'ro' });
   return defineRegisterFile(specs, (id) => {
     if (id >= DBGDSCRext) return true;
     const n = id % MAX_SLOTS;

@@ -4,7 +4,7 @@
  */
 import type { ModelConfig } from '../../src/engine/model.js';
 import type { Policy } from '../../src/engine/policy.js';
-import { vectorCatchNotSwitched } from './armv7-mutants.js';
+import { osLockNotSwitched, vectorCatchNotSwitched } from './armv7-mutants.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './mutants.js';
 import {
   breakpointsDropped,
@@ -71,6 +71,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [debugNotQueued, {}],
   [dbcr0PrimedFirst, {}],
   [vectorCatchNotSwitched, { 'vector-catch': 1 }],
+  [osLockNotSwitched, { oslock: 1 }],
   [impreciseDropped, {}],
   [impreciseDroppedAtPut, {}],
   [impreciseDroppedAtIoctl, {}],

@@ -11,6 +11,9 @@ import {
   DBGBVR,
   DBGDIDR,
   DBGDSCRext,
+  DBGOSLAR,
+  DBGOSLSR,
+  DBGOSLSR_OSLM_IMPLEMENTED,
   DBGVCR,
   DBGWCR,
   DBGWVR,
@@ -103,14 +106,25 @@ export function trap_raz_wi(_k: Armv7Context, p: TrapParams): void {
 }
 
 /**
+ * arm64 sys_regs.c trap_oslsr_el1 (4.x), which its cp14 table uses for the AArch32 DBGOSLSR too:
+ * reads "OS Lock implemented, unlocked" (`1 << 3`), writes ignored.
+ */
+export function trap_oslsr(_k: Armv7Context, p: TrapParams): void {
+  if (!p.isWrite) p.regval = DBGOSLSR_OSLM_IMPLEMENTED;
+}
+
+/**
  * The series' cp14 table (kvm_handle_cp14_32 → emulate_cp14), as the policies built on it use it:
- * DBGVCR, which has no cp14[] slot (NR_CP14_REGS 66), to trap_raz_wi; every other register to
- * trap_debug32. An assumption: the table is in v3 06/11, which is not in the seed thread; arm64's
- * cp14 table, which the series follows, sends the registers KVM keeps no copy of (DBGDSCRint,
- * DBGDTRRXext) to trap_raz_wi.
+ * DBGVCR, which has no cp14[] slot (NR_CP14_REGS 66), to trap_raz_wi; the OS Lock registers as
+ * arm64's 4.x cp14 table has them (DBGOSLAR to trap_raz_wi, DBGOSLSR to trap_oslsr_el1); every
+ * other register to trap_debug32. An assumption: the table is in v3 06/11, which is not in the seed
+ * thread; arm64's cp14 table, which the series follows, sends the registers KVM keeps no copy of
+ * (DBGDSCRint, DBGDTRRXext) to trap_raz_wi, and DBGVCR to trap_debug32 on a cp14_DBGVCR slot that
+ * the series' cp14[] does not have.
  */
 export function emulate_cp14_32(k: Armv7Context, p: TrapParams): void {
-  if (p.reg === DBGVCR) trap_raz_wi(k, p);
+  if (p.reg === DBGVCR || p.reg === DBGOSLAR) trap_raz_wi(k, p);
+  else if (p.reg === DBGOSLSR) trap_oslsr(k, p);
   else trap_debug32(k, p);
 }
 
