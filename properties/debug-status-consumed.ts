@@ -14,7 +14,11 @@ function stale(x: Executor, cpu: number): Finding | undefined {
   // The model's per-CPU ghost words start with STATUS_GHOST; a model may append its own (Book E's statusVmm).
   const G = x.world.shape.cpuGhost ?? 0;
   const delivered = value & (g[cpu * G + STATUS_DELIVERED] as number);
-  const spurious = value & (g[cpu * G + STATUS_SPURIOUS] as number);
+  // A spurious bit is judged where it is delivered (delivery below), and here only once the CPU
+  // leaves the hypervisor with it pending (no vCPU loaded: vcpu_put ran). While a vCPU is loaded,
+  // KVM's own code decides its fate: Book E clears DBSR at every entry (lightweight_exit) and at
+  // vcpu_put, and discards a debug interrupt taken in its enter/exit path (KVM_DBG_HANDLER).
+  const spurious = x.world.running[cpu] === -1 ? value & (g[cpu * G + STATUS_SPURIOUS] as number) : 0;
   if (delivered === 0 && spurious === 0) return undefined;
   const register = x.model.registers.names[status.reg] ?? String(status.reg);
   const where = `cpu${cpu} (${CONTEXT_NAMES[x.world.cpuContext[cpu] as number]})`;

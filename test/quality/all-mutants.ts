@@ -8,7 +8,6 @@ import { osLockNotSwitched, vectorCatchNotSwitched } from './armv7-mutants.js';
 import { countOffByOne, dirtyClearedBeforeSave, mdccintNotRestored, trapWritesHardware } from './mutants.js';
 import {
   breakpointsDropped,
-  dbcr0PrimedFirst,
   debugNotQueued,
   guestDbcr0Lost,
   hitsNotToUserspace,
@@ -16,6 +15,7 @@ import {
   impreciseDropped,
   impreciseDroppedAtIoctl,
   impreciseDroppedAtPut,
+  spuriousLeftAtPut,
 } from './ppc-booke-mutants.js';
 import {
   copyBeforeIrqsDisabled,
@@ -69,7 +69,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [hostNotRestored, {}],
   [guestDbcr0Lost, {}],
   [debugNotQueued, {}],
-  [dbcr0PrimedFirst, {}],
+  [spuriousLeftAtPut, {}],
   [vectorCatchNotSwitched, { 'vector-catch': 1 }],
   [osLockNotSwitched, { oslock: 1 }],
   [impreciseDropped, {}],

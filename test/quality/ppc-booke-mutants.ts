@@ -3,8 +3,7 @@
  * quality tests and the partial-order reduction soundness test (test/por.test.ts).
  */
 import type { BookeHost, BookeVcpu } from '../../models/ppc-booke/model.js';
-import { kvmppc_lightweight_exit, switch_booke_debug_regs } from '../../models/ppc-booke/policies/ppc-booke-2014.js';
-import fixed, { emulate_mtspr_fixed, switch_to_guest_fixed } from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
+import fixed, { switch_to_guest_fixed } from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
 import { DBCR0, MSR, MSR_DE } from '../../models/ppc-booke/registers.js';
 import { definePolicy, type HookContext, type Hooks, type Policy } from '../../src/engine/policy.js';
 
@@ -132,24 +131,15 @@ export const impreciseDroppedAtIoctl = definePolicy<BookeVcpu, BookeHost>({
 });
 
 /**
- * The fixed design's fifth fix undone: the guest's context is primed in upstream prime_debug_regs's
- * order, DBCR0 before DBCR1/DBCR2. On a CPU whose DBCR1/DBCR2 still hold 0b00 qualifiers
- * (--dbcr-reset 0), the guest's comparators are enabled for two instructions at every privilege
- * level, and one at the switch code's address latches DBSR there. With --dbcr-reset 1 it holds.
+ * vcpu_put without kvmppc_booke_vcpu_put's kvmppc_clear_dbsr(): a DBSR bit the run loop's own code
+ * latched (inside prime_debug_regs, on a CPU whose DBCR1/DBCR2 still hold 0b00 qualifiers, before
+ * DBCR1 makes the guest's comparator user-only) stays pending when KVM_RUN returns and the CPU goes
+ * on to other tasks, the first of them with MSR[DE] to take it as its own.
  */
-export const dbcr0PrimedFirst = mutant(
-  'dbcr0-primed-first',
-  "the guest's debug context is primed DBCR0 first (upstream prime_debug_regs), before DBCR1/DBCR2 qualify its comparators user-only",
-  {
-    runEnter(k) {
-      switch_to_guest_fixed(k, switch_booke_debug_regs);
-      kvmppc_lightweight_exit(k);
-    },
-    trap(k, p) {
-      if (p.reg !== MSR && p.isWrite) emulate_mtspr_fixed(k, p.reg, p.regval, switch_booke_debug_regs);
-      else hooks.trap?.(k, p);
-    },
-  },
+export const spuriousLeftAtPut = mutant(
+  'spurious-left-at-put',
+  'kvmppc_booke_vcpu_put does not clear DBSR, so what the switch code latched outlives KVM on the CPU',
+  { vcpuPut: () => {} },
 );
 
 /** `policy` with `onDebugExit(k)` called before each debug exit's handler runs (the tests' spy on what it saw). */

@@ -10,10 +10,12 @@
  * (4) the guest runs with DE forced in its shadow MSR whenever its dbg_reg has DBCR0[IDM], so its
  * events exit at once and are queued for it (kvmppc_booke_irqprio_deliver holds a queued debug
  * interrupt until the guest's MSR[DE] is set), instead of waiting in DBSR as imprecise events that
- * kvmppc_booke_vcpu_put's kvmppc_clear_dbsr() discards when KVM_RUN returns first; (5) the guest's
- * context is primed with DBCR1/DBCR2 before DBCR0 (upstream prime_debug_regs writes DBCR0 first), so
- * on a CPU whose DBCR1/DBCR2 still hold 0b00 qualifiers (no prime yet, or a kernel thread's) the
- * guest's comparators are never enabled for the host kernel's code, even for two instructions.
+ * kvmppc_booke_vcpu_put's kvmppc_clear_dbsr() discards when KVM_RUN returns first. The guest's
+ * context is primed in upstream's order (DBCR0 before DBCR1/DBCR2): on a CPU whose DBCR1/DBCR2 still
+ * hold 0b00 qualifiers the switch code can latch the guest's comparator for two instructions, but
+ * with MSR[DE] clear (prime_debug_regs clears it first), and the entry's lightweight_exit clears DBSR
+ * before the guest runs, as kvmppc_booke_vcpu_put does before any other task can: no world takes it.
+ * (A fifth fix that primed DBCR1/DBCR2 first answered a false alarm of the checker, withdrawn.)
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 import type { BookeContext, BookeHost, BookeVcpu } from '../model.js';
@@ -37,8 +39,6 @@ import upstream, {
   kvmppc_booke_emulate_mfspr,
   kvmppc_handle_exit,
   kvmppc_lightweight_exit,
-  PRIME_ORDER,
-  prime_debug_regs,
   switch_booke_debug_regs,
 } from './ppc-booke-2014.js';
 
@@ -72,19 +72,10 @@ function handle_exit_fixed(k: BookeContext, reason: string): number | undefined 
   return undefined; // RESUME_GUEST
 }
 
-/** prime_debug_regs's order with DBCR1/DBCR2 moved before the DBCR0 that enables the comparators. */
-const PRIME_ORDER_FIXED = [...PRIME_ORDER.filter((reg) => reg !== DBCR0), DBCR0];
-const prime_debug_regs_fixed = (k: BookeContext, debug: Float64Array): void => prime_debug_regs(k, debug, PRIME_ORDER_FIXED);
-
-/** process.c switch_booke_debug_regs, priming in the fixed order. */
-export function switch_booke_debug_regs_fixed(k: BookeContext, new_debug: Float64Array): void {
-  switch_booke_debug_regs(k, new_debug, prime_debug_regs_fixed);
-}
-
 /** kvmppc_vcpu_run's switch to the guest debug context, loading the sanitised one. */
-export function switch_to_guest_fixed(k: BookeContext, switchRegs = switch_booke_debug_regs_fixed): void {
+export function switch_to_guest_fixed(k: BookeContext): void {
   const debug = sanitised(k);
-  switchRegs(k, debug);
+  switch_booke_debug_regs(k, debug);
   k.vcpu.hostDbg.set(k.host.thread);
   k.host.thread.set(debug);
   sync_debug_fixed(k);
@@ -97,7 +88,7 @@ function run_enter_fixed(k: BookeContext): void {
 }
 
 /** kvmppc_booke_emulate_mtspr with the switch moved before `current->thread.debug = ...`, sanitised. */
-export function emulate_mtspr_fixed(k: BookeContext, sprn: number, spr_val: number, switchRegs = switch_booke_debug_regs_fixed): void {
+export function emulate_mtspr_fixed(k: BookeContext, sprn: number, spr_val: number): void {
   if (sprn === DBSR) {
     if (k.vcpu.guestDebug) return;
     k.vcpu.dbsr = (k.vcpu.dbsr & ~spr_val) >>> 0;
@@ -107,7 +98,7 @@ export function emulate_mtspr_fixed(k: BookeContext, sprn: number, spr_val: numb
   if (!(sprn === DBCR0 || sprn === DBCR1 || sprn === DBCR2 || sprn <= DAC(1)) || k.vcpu.guestDebug) return;
   k.vcpu.dbgReg[sprn] = sprn === DBCR0 ? (spr_val & DBCR0_GUEST_MASK) >>> 0 : spr_val;
   const debug = sanitised(k);
-  switchRegs(k, debug); // the old thread.debug still decides
+  switch_booke_debug_regs(k, debug); // the old thread.debug still decides
   k.host.thread.set(debug);
   sync_debug_fixed(k);
 }
@@ -116,7 +107,7 @@ export default definePolicy<BookeVcpu, BookeHost>({
   name: 'ppc-booke-2014-fixed',
   arch: 'ppc-booke',
   summary:
-    "ppc-booke-2014 with fixes for what the checker finds (not upstream): a guest mtspr clearing DBCR0[IDM] reloads the comparators; guest DBCR1/DBCR2 loaded user-only; the guest's MSR[DE] kept while userspace debugs; DE forced in the shadow MSR while the guest's own comparators are on, so no event waits in DBSR for vcpu_put to clear; DBCR1/DBCR2 primed before DBCR0",
+    "ppc-booke-2014 with fixes for what the checker finds (not upstream): a guest mtspr clearing DBCR0[IDM] reloads the comparators; guest DBCR1/DBCR2 loaded user-only; the guest's MSR[DE] kept while userspace debugs; DE forced in the shadow MSR while the guest's own comparators are on, so no event waits in DBSR for vcpu_put to clear",
   hooks: {
     ...upstream.hooks,
     runEnter: run_enter_fixed,
