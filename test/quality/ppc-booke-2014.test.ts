@@ -15,24 +15,17 @@ import fixed from '../../models/ppc-booke/policies/ppc-booke-2014-fixed.js';
 import { invariantsFor } from '../../properties/suites.js';
 import type { Invariant } from '../../src/engine/invariant.js';
 import type { Policy } from '../../src/engine/policy.js';
-import { eventFromJSON, type TraceEvent } from '../../src/engine/trace.js';
-import { check, makeExecutor } from '../../src/searches/check.js';
+import type { TraceEvent } from '../../src/engine/trace.js';
+import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
+import { firstViolation } from './first-violation.js';
 
 const all = invariantsFor('ppc-booke');
 const only = (name: string) => all.filter((i) => i.name === name || i.name === 'policy-total');
 
-/** Replays `trace`: the step (1-based) and message of the first violation of `invariants`, if any. */
-function replay(policy: Policy, trace: TraceEvent[], invariants: readonly Invariant[]): { step: number; message: string } | undefined {
-  const x = makeExecutor(policy, ppcBooke, invariants, {});
-  for (const [i, e] of trace.entries()) {
-    const ev = eventFromJSON(x, e);
-    if (typeof ev === 'string') throw new Error(ev);
-    x.apply(ev);
-    if (x.violation) return { step: i + 1, message: x.violation.message };
-  }
-  return undefined;
-}
+/** The first violation of `invariants` on `trace` (default configuration). */
+const replay = (policy: Policy, trace: TraceEvent[], invariants: readonly Invariant[]) =>
+  firstViolation(policy, ppcBooke, trace, invariants);
 
 describe('ppc-booke-2014 (upstream)', () => {
   it('leaves the comparators armed after the guest clears DBCR0[IDM] (seed 1, every invariant)', () => {

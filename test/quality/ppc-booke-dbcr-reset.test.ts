@@ -20,6 +20,7 @@ import { eventFromJSON, type TraceEvent } from '../../src/engine/trace.js';
 import { check, makeExecutor } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
 import { cli } from '../cli-harness.js';
+import { firstViolation } from './first-violation.js';
 import { spuriousLeftAtPut } from './ppc-booke-mutants.js';
 
 const all = invariantsFor('ppc-booke');
@@ -39,17 +40,9 @@ const userOnlyFirst: TraceEvent[] = [
 const reentered: TraceEvent[] = [...userOnlyFirst, { event: 'GUEST_ENTER', vcpu: 0 }];
 const leftKvm: TraceEvent[] = [...userOnlyFirst, { event: 'RUN_RETURN', vcpu: 0 }, { event: 'VCPU_PUT', vcpu: 0 }];
 
-/** Replays `trace` with every invariant: the step (1-based) and message of the first violation. */
-function replay(policy: Policy, trace: TraceEvent[], config: Record<string, number>): { step: number; message: string } | undefined {
-  const x = makeExecutor(policy, ppcBooke, all, config);
-  for (const [i, e] of trace.entries()) {
-    const ev = eventFromJSON(x, e);
-    if (typeof ev === 'string') throw new Error(ev);
-    x.apply(ev);
-    if (x.violation) return { step: i + 1, message: x.violation.message };
-  }
-  return undefined;
-}
+/** The first violation, with every invariant, of `trace` under `config`. */
+const replay = (policy: Policy, trace: TraceEvent[], config: Record<string, number>) =>
+  firstViolation(policy, ppcBooke, trace, all, config);
 
 describe('ppc-booke --dbcr-reset: DBCR1/DBCR2 before the first prime', () => {
   it('resets the hardware qualifiers to 0b00 by default and to the user-only defaults with 1; thread.debug keeps the defaults', () => {
