@@ -6,7 +6,7 @@
 
 /** `--x86-era 0`: Linux 6.17, the newest modelled (the default). */
 export const ERA_6_17 = 0;
-/** `--x86-era 1`: Linux 6.13, before the 6.14 DEBUGCTL fixes and 6.17's FREEZE_IN_SMM. */
+/** `--x86-era 1`: Linux 6.13, before the 6.14 DEBUGCTL fixes and 6.17's FREEZE_IN_SMM (the built-ins' DR6 load is 6.13.y's, after c2fee09fc167's backport). */
 export const ERA_6_13 = 1;
 /**
  * `--x86-era 2`: Linux 5.7, before the fast path could re-enter the guest (EXIT_FASTPATH_REENTER_GUEST, 5.8).
@@ -27,7 +27,7 @@ export const ERA_5_7 = 2;
  */
 export const ERA_5_10 = 3;
 /**
- * `--x86-era 4`: Linux 5.15 (LTS). As 6.13 (`--x86-era 1`: guest LBR on VMX since 5.12, the host
+ * `--x86-era 4`: Linux 5.15 (LTS), and 6.1 and 6.6 as released (the same in every modelled fact). As 6.13 (`--x86-era 1`: guest LBR on VMX since 5.12, the host
  * DEBUGCTL snapshot in vmx_vcpu_load, SVM's DEBUGCTL left to LBRV, the fast-path re-entry loop in
  * vcpu_enter_guest), except that until 6.12 only the TSC-deadline WRMSR re-entered: the x2APIC ICR one
  * returned EXIT_FASTPATH_EXIT_HANDLED, so the loop broke out, the exit path and handle_exit ran, and
@@ -84,7 +84,7 @@ export const X86_ERA_DESCRIPTION =
   '1 = Linux 6.13 (VMX snapshots the host DEBUGCTL in vmx_vcpu_load; SVM leaves DEBUGCTL to LBRV; no host-owned DEBUGCTL bits); ' +
   "2 = Linux 5.7 (as 1, and no EXIT_FASTPATH_REENTER_GUEST, so no FASTPATH_EXIT; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes as in 5.10, so none are generated; for policies transliterated from that code: the built-in ones are 6.13/6.17 code); " +
   "3 = Linux 5.10 (as 1; FASTPATH_EXIT re-enters only on VMX and only for the TSC-deadline WRMSR, vmx_vcpu_run's reenter_guest; the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr) and on SVM every fast path go through vcpu_enter_guest's exit path and handle_exit, which returns 1 for a fast-path exit, and the run loop enters again; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes, kvm_set_msr_common 'nop' before 5.12's guest LBR, so none are generated; for policies transliterated from 5.10); " +
-  "4 = Linux 5.15 (as 1, except that only the TSC-deadline WRMSR re-enters, on VMX: the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr), and on SVM every fast path, goes through the exit path and handle_exit as in 5.10, before 0dd45f2cd8cc, 6.12; for policies transliterated from 5.15)";
+  "4 = Linux 5.15, also 6.1 and 6.6 as released (as 1, except that only the TSC-deadline WRMSR re-enters, on VMX: the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr), and on SVM every fast path, goes through the exit path and handle_exit as in 5.10, before 0dd45f2cd8cc, 6.12; for policies transliterated from 5.15)";
 
 /** KVM_DEBUGREG_* (kvm_host.h enum switch_db_regs) as each era defines them; bit 2 changed meaning. */
 export const KVM_DEBUGREG_FLAGS = {
@@ -92,10 +92,10 @@ export const KVM_DEBUGREG_FLAGS = {
   '3.15': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1 },
   /** From the 3.19/4.x era until 5.14: RELOAD at bit 2 (removed by 34e9f860071f "KVM: X86: Remove unneeded KVM_DEBUGREG_RELOAD", 5.15). */
   '4.x': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1, RELOAD: 1 << 2 },
-  /** 5.15 to 6.3: BP_ENABLED and WONT_EXIT only. */
+  /** 5.15 to 6.5: BP_ENABLED and WONT_EXIT only. */
   '5.15': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1 },
-  /** 6.4 on (SEV-ES DebugSwap): AUTO_SWITCH at bit 2, debug registers switched by hardware. */
-  '6.4': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1, AUTO_SWITCH: 1 << 2 },
+  /** 6.6 on (SEV-ES DebugSwap, d1f85fbe836e in the 6.6 merge window): AUTO_SWITCH at bit 2, debug registers switched by hardware. */
+  '6.6': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1, AUTO_SWITCH: 1 << 2 },
 } as const;
 
 /** The lifecycle events each fast-path form never fires (ModelInstance.lifecycleOff: `--coverage` does not warn about them). */

@@ -61,7 +61,7 @@ let x86ReloadTable: FieldTable | undefined;
 
 /**
  * Built on first use: the constants it names come from policy modules that import the model (a cycle at
- * load time). `reload`: the era's switch_db_regs bit 2 is KVM_DEBUGREG_RELOAD (until 5.14), not 6.4's
+ * load time). `reload`: the era's switch_db_regs bit 2 is KVM_DEBUGREG_RELOAD (until 5.14), not 6.6's
  * AUTO_SWITCH, so a trace of a policy transliterated from 5.7 or 5.10 names the flag its code sets.
  */
 export function x86Fields(reload = false): FieldTable {

@@ -79,6 +79,10 @@ export interface SvmVcpu extends X86Vcpu {
   readonly vmcb: Float64Array;
 }
 
+/** The x86-svm option for what the APM leaves open: the host's DR6 after #VMEXIT (registers.ts HSAVE_DR6). */
+const VMEXIT_DR6_DESCRIPTION =
+  "the host's DR6 after #VMEXIT, which the APM does not specify (vol. 2 15.5.1, 15.6): 0 = #VMEXIT gives the host its own back, as KVM assumes (1ccb6f983a4e, 5.15: the guest's DR6 on the CPU 'never happens at all on SVM'); 1 = the guest's DR6 stays on the CPU, #DB status bits included";
+
 /** The host's per-CPU state. */
 export interface X86Host {
   /** hw_breakpoint.c per-CPU cpu_debugreg[0..3] (at DR0-DR3) and cpu_dr7 (at DR7). */
@@ -119,6 +123,13 @@ function x86Model(vmx: boolean): ArchModel {
               describe:
                 'kvm_amd lbrv: 1 = guest WRMSR DEBUGCTL kept in the VMCB, LBR virtualisation on while it has LBR (svm_update_lbrv), KVM switches DEBUGCTL by hand otherwise; 0 = guest writes dropped, always switched by hand (svm.c, 6.14+)',
               default: 1,
+              min: 0,
+              max: 1,
+            },
+            {
+              name: 'vmexit-dr6',
+              describe: VMEXIT_DR6_DESCRIPTION,
+              default: 0,
               min: 0,
               max: 1,
             },
@@ -180,7 +191,7 @@ function x86Model(vmx: boolean): ArchModel {
         ghost: { cpu: STATUS_GHOST, vcpu: VCPU_GHOST },
         fields: x86Fields(eraReload(era)),
         kernelEvents: X86_KERNEL_EVENTS,
-        transition: vmTransitions(vmx),
+        transition: vmTransitions(vmx, !vmx && config['vmexit-dr6'] === 1),
         guestAccess: generalDetect(vmx, traps),
         retryAccess,
         instruction: singleStep,

@@ -28,9 +28,11 @@ export const HSAVE_DEBUGCTL = EXIT_QUAL;
  */
 export const DR_CONTROLS = 8;
 /**
- * SVM: the host's DR6 while the guest runs. VMRUN loads DR6 from the VMCB and #VMEXIT gives the host
- * its own back ("SVM always uses the DR6 value from the VMCB", commit 375e28ffc0cf, Linux 5.15), so
- * the model keeps the host's value here in between. Not on VMX.
+ * SVM: the host's DR6 while the guest runs. VMRUN loads DR6 from the VMCB; whether #VMEXIT gives the
+ * host its own back the APM does not say (vol. 2 15.5.1 lists no DR6 among the host state VMRUN saves,
+ * 15.6 only disables the host DR7's breakpoints). KVM assumes it does (1ccb6f983a4e, 5.15: the guest's
+ * DR6 on the CPU "never happens at all on SVM"), and so does the model by default, keeping the host's
+ * value here in between; `--vmexit-dr6 1` leaves the guest's on the CPU instead. Not on VMX.
  */
 export const HSAVE_DR6 = 9;
 /**

@@ -101,8 +101,11 @@ function vmEntry(x: Executor, v: number, cpu: number, vmx: boolean): void {
   x.mutations++;
 }
 
-/** The CPU's VM exit on `cpu` from vCPU `v`. */
-function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
+/**
+ * The CPU's VM exit on `cpu` from vCPU `v`. `leavesGuestDr6` (SVM, `--vmexit-dr6 1`): #VMEXIT does not
+ * give the host its DR6 back.
+ */
+function vmExit(x: Executor, v: number, cpu: number, vmx: boolean, leavesGuestDr6: boolean): void {
   const { hw, vcpuMem } = x.world;
   const o = cpu * x.regs;
   const b = vmcsBase(x, v);
@@ -116,7 +119,7 @@ function vmExit(x: Executor, v: number, cpu: number, vmx: boolean): void {
   } else {
     vcpuMem[b + DR7] = hw[o + DR7] as number;
     vcpuMem[b + DR6] = hw[o + DR6] as number;
-    hw[o + DR6] = hw[o + HSAVE_DR6] as number;
+    if (!leavesGuestDr6) hw[o + DR6] = hw[o + HSAVE_DR6] as number;
     // APM 15.23: #VMEXIT saves the guest's DEBUGCTL into the VMCB and reloads the host's.
     if (scalar(x, v, VIRT_EXT) & LBR_CTL_ENABLE_MASK) {
       vcpuMem[b + DEBUGCTL] = hw[o + DEBUGCTL] as number;
@@ -155,7 +158,7 @@ export function handlerQueuedStep(x: Executor, v: number, before = dr6AtTrap): b
  * After a full entry (ENTERED) the guest first re-executes a MOV DR its exit handler left pending; an
  * INIT (VCPU_RESET) drops it, as RIP then points elsewhere.
  */
-export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: number, event: number) => void {
+export function vmTransitions(vmx: boolean, leavesGuestDr6 = false): (x: Executor, v: number, cpu: number, event: number) => void {
   let entries = 0;
   let exits = 0;
   let entered = -1;
@@ -185,7 +188,7 @@ export function vmTransitions(vmx: boolean): (x: Executor, v: number, cpu: numbe
     if (entries & (1 << event)) {
       vmEntry(x, v, cpu, vmx);
       if (event === entered) reexecute(x, v);
-    } else if (exits & (1 << event)) vmExit(x, v, cpu, vmx);
+    } else if (exits & (1 << event)) vmExit(x, v, cpu, vmx, leavesGuestDr6);
   };
 }
 

@@ -30,6 +30,7 @@ import {
   debugAlwaysToUserspace,
   debugctlSnapshotBeforeIrqOff,
   debugctlWriteNotInVmcs,
+  dr6LeftToVmexit,
   dr6NotReset,
   dr7NotSavedOnExit,
   guestDebugctlNotLoaded,
@@ -77,6 +78,7 @@ export const ALL_MUTANTS: readonly (readonly [Policy, ModelConfig])[] = [
   [impreciseDroppedAtIoctl, {}],
   [generalDetectNotEmulated, {}],
   [dr6NotReset, {}],
+  [dr6LeftToVmexit, { 'vmexit-dr6': 1 }],
   [dr7NotSavedOnExit, {}],
   [debugctlWriteNotInVmcs, {}],
   ...x86.flatMap((id) => [

@@ -93,6 +93,21 @@ export const debugctlWriteNotInVmcs: Mutant = mutant('debugctl-write-not-in-vmcs
 });
 
 /**
+ * SVM eager trusting #VMEXIT with the host's DR6: each exit restores the host's DR0-DR3 and DR7 from
+ * hw_breakpoint's copy but leaves DR6 to the CPU. Right only if #VMEXIT gives the host its DR6 back,
+ * which the APM does not promise: found only with --vmexit-dr6 1.
+ */
+export const dr6LeftToVmexit: Mutant = mutant(
+  'dr6-left-to-vmexit',
+  'x86-svm',
+  'eager',
+  eagerHooks(svmOps, false, (k) => {
+    for (let i = 0; i < SLOTS; i++) k.hw.write(DR(i), k.host.hwBreakpoint[DR(i)] as number);
+    k.hw.write(DR7, k.host.hwBreakpoint[DR7] as number); // set_debugreg(DR6_RESERVED, 6) left out
+  }),
+);
+
+/**
  * The host half of the DEBUGCTL switch skipped, on eager: after the exit KVM does not write the host's
  * DEBUGCTL back (VMX: the VM exit cleared it; SVM without LBRV: the guest's stays).
  */

@@ -24,8 +24,11 @@ import { lazyHooks } from './x86-lazy-2014.js';
 
 const guestOwns = (k: X86Context): boolean => k.vcpu.guestDebug === 0;
 
-/** The eager hooks over vendor `ops` (`vmx` selects where DR6 lives while the guest runs). */
-export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
+/**
+ * The eager hooks over vendor `ops` (`vmx` selects where DR6 lives while the guest runs); every exit
+ * gives the host its debug registers back with `restoreHost`.
+ */
+export function eagerHooks(ops: KvmX86Ops, vmx: boolean, restoreHost = hw_breakpoint_restore): X86Hooks {
   const upstream = lazyHooks(ops);
   const msr: TrapParams = { reg: DEBUGCTL, isWrite: false, regval: 0 };
   const debugctl = (k: X86Context, isWrite: boolean, value: number): number => {
@@ -61,7 +64,7 @@ export function eagerHooks(ops: KvmX86Ops, vmx: boolean): X86Hooks {
         k.vcpu.arch[DR7] = k.vcpu.vmcs[DR7] as number;
         kvm_update_dr0123(k);
       }
-      hw_breakpoint_restore(k);
+      restoreHost(k);
       return reason === 'debug' ? ops.handle_db(k) : undefined;
     },
     fastpath(k: X86Context, msr?: number) {
