@@ -7,7 +7,7 @@
 export { GDB_BCR, KVM_ARM_MAX_DBG_REGS } from '../arm64-nvhe/vmm-debug-events.js';
 export type { Arm64VheContext, Arm64VheHooks, Arm64VheHost, Arm64VheVcpu } from './model.js';
 export { resetSysRegs } from './model.js';
-export { accessorHooks, vcpuSysReg, vcpuSysRegAccess } from './policies/arm64-vhe-deferred-2017.js';
+export { accessorHooks, reset50, vcpuSysReg, vcpuSysRegAccess } from './policies/arm64-vhe-deferred-2017.js';
 export { vheTracePolicy, writeTrfcrEl12 } from './policies/trfcr-vhe.js';
 export {
   access_vm_reg,

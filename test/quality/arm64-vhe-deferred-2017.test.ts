@@ -1,13 +1,14 @@
 /**
  * "Planted bug must be found" for the VHE deferral series: the v2 posting reads and writes the
- * memory copy of a VM register while the live value is on the CPU (KVM_SET_ONE_REG, the
- * hypervisor's own accesses, reset), so the checker must find a stale read from every seed and
- * shrink it; the accessor-based fix and the eager baseline hold; the WARN+RAZ/WI variant never
- * stops a hook, and its WARNs are counted. Each kind of reader is proven covered by a mutant of the fix.
+ * memory copy of a VM register while the live value is on the CPU (the hypervisor's own accesses,
+ * a reset of a loaded vCPU), so the checker must find a stale read from every seed and shrink it.
+ * 4.17 as merged still resets a loaded vCPU's memory copy only (PSCI CPU_ON from another vCPU,
+ * fixed in 5.0); with 5.0's reset it holds, as eager does. The WARN+RAZ/WI variant never stops a
+ * hook, and its WARNs are counted. Each kind of reader is proven covered by a mutant of the fix.
  */
 import { describe, expect, it } from 'vitest';
 import { arm64Vhe } from '../../models/arm64-vhe/model.js';
-import arm64VheDeferred2017 from '../../models/arm64-vhe/policies/arm64-vhe-deferred-2017.js';
+import arm64VheDeferred2017, { arm64VheDeferred2017Reset50 } from '../../models/arm64-vhe/policies/arm64-vhe-deferred-2017.js';
 import arm64VheDeferred2017V2 from '../../models/arm64-vhe/policies/arm64-vhe-deferred-2017-v2.js';
 import arm64VheDeferred2017Warn from '../../models/arm64-vhe/policies/arm64-vhe-deferred-2017-warn.js';
 import eager from '../../models/arm64-vhe/policies/eager.js';
@@ -16,6 +17,7 @@ import { HCR_TRVM, isVmReg } from '../../models/arm64-vhe/registers.js';
 import { invariants as allInvariants, invariantsFor } from '../../properties/suites.js';
 import { definePolicy } from '../../src/engine/policy.js';
 import { type CheckResult, check } from '../../src/searches/check.js';
+import { explore } from '../../src/searches/explore.js';
 
 const invariants = invariantsFor('arm64-vhe');
 const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
@@ -41,9 +43,27 @@ describe('arm64-vhe-deferred-2017-v2 (only trapped writes know where the value l
   });
 });
 
-describe('the accessor-based fix and the baseline hold', () => {
+describe("4.17's reset of a loaded vCPU (PSCI CPU_ON from another vCPU's thread)", () => {
+  it('is found: kvm_reset_vcpu resets the memory copy while the registers are on the CPU, and the guest runs on with them', () => {
+    const e = explore(arm64VheDeferred2017, { arch: arm64Vhe, invariants, depth: 5 });
+    expect(e.violation?.invariant).toBe('no-stale-read');
+    expect(e.trace?.map((t) => t.event)).toEqual(['VCPU_LOAD', 'VMM_SET_REG', 'VCPU_RESET', 'GUEST_ENTER']);
+    expect(e.violation?.message).toMatch(
+      /reads SCTLR_EL1 untrapped on cpu0 and would see 0xc5007d; its value is 0xc50078, set by the vCPU reset at step 3/,
+    );
+    const r = check(arm64VheDeferred2017, { arch: arm64Vhe, invariants, seed: 1, runs: 1000 });
+    expect(r.violation?.invariant).toBe('no-stale-read');
+    expect(r.trace.map((t) => t.event)).toContain('VCPU_RESET');
+  });
+
+  it("holds with 5.0's reset (put, reset, load): the reset is the only thing wrong", () => {
+    expect(explore(arm64VheDeferred2017Reset50, { arch: arm64Vhe, invariants, depth: 5 }).verdict).toBe('held');
+  });
+});
+
+describe('the accessor-based fix (with 5.0 reset) and the baseline hold', () => {
   it.each([
-    ['arm64-vhe-deferred-2017', arm64VheDeferred2017],
+    ['arm64-vhe-deferred-2017-reset50', arm64VheDeferred2017Reset50],
     ['eager', eager],
   ])('%s holds on 1000 interleavings (seeds 1 and 2)', (_name, policy) => {
     for (const seed of [1, 2]) {
@@ -71,9 +91,9 @@ describe('WARN+RAZ/WI instead of BUG()', () => {
   });
 });
 
-/** The fix with one reader going back to the memory copy, or (for trap emulation) VM reads trapped and emulated from memory. */
+/** The fix (with 5.0's reset) with one reader going back to the memory copy, or (for trap emulation) VM reads trapped and emulated from memory. */
 function staleReader(reader: 'getReg' | 'hypReadReg' | 'trap') {
-  const hooks = arm64VheDeferred2017.hooks;
+  const hooks = arm64VheDeferred2017Reset50.hooks;
   if (reader === 'trap') {
     return definePolicy({
       name: 'trvm-from-memory',

@@ -1,10 +1,15 @@
 /**
  * The deferral as the review converged on (merged in Linux 4.17): vcpu_read_sys_reg /
  * vcpu_write_sys_reg hide where a register lives — on the CPU for a deferred register while the
- * vCPU is loaded, else the memory copy — and every reader uses them: trap emulation,
- * kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG. Reset runs with the
- * registers put: 4.17's kvm_reset_vcpu ran with the vCPU unloaded (KVM_ARM_VCPU_INIT outside
- * vcpu_load since 4.16), and since e761a927bc9a (2019) it puts them itself; the values are the same.
+ * vCPU is loaded, else the memory copy — and the hypervisor's readers use them: trap emulation,
+ * kvm_toggle_cache, the hypervisor's own accesses. KVM_GET/SET_ONE_REG use the memory copy
+ * (__vcpu_sys_reg), right because they run with the vCPU put.
+ *
+ * Reset is 4.17's kvm_reset_vcpu: it writes the memory copy and never puts. KVM_ARM_VCPU_INIT runs it
+ * with the vCPU put, but PSCI CPU_ON (virt/kvm/arm/psci.c kvm_psci_vcpu_on) runs it from the caller's
+ * thread on a target that has just done CPU_OFF and may still be loaded: the model's VCPU_RESET of a
+ * loaded vCPU. 5.0 fixed that (358b28f09f0a "Allow a VCPU to fully reset itself", e761a927bc9a
+ * "Reset the VCPU without preemption and vcpu state loaded": put, reset, load); `reset50` is that reset.
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 import { storage } from '../../arm64-nvhe/model.js';
@@ -66,8 +71,21 @@ function where417(access: SysRegAccess): SysRegAccess {
   };
 }
 
-/** The 4.17 hooks with every access 4.17 makes through vcpu_read_sys_reg / vcpu_write_sys_reg going through `access`. */
-export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
+/**
+ * kvm_reset_vcpu from 5.0 on (e761a927bc9a): put the registers if they are loaded, reset the memory
+ * copy, load them again. Not 4.17's (which reset the memory copy only); for comparison.
+ */
+export function reset50(k: Arm64VheContext): void {
+  kvm_vcpu_put_2017(k);
+  resetSysRegs(k.vcpu);
+  kvm_vcpu_load_2017(k);
+}
+
+/**
+ * The 4.17 hooks with every access 4.17 makes through vcpu_read_sys_reg / vcpu_write_sys_reg going
+ * through `access`; `vcpuReset` is 4.17's kvm_reset_vcpu (memory only) unless given.
+ */
+export function accessorHooks(access: SysRegAccess, vcpuReset: (k: Arm64VheContext) => void = (k) => resetSysRegs(k.vcpu)): Arm64VheHooks {
   const sysReg = where417(access);
   return {
     vcpuLoad: kvm_vcpu_load_2017,
@@ -79,22 +97,30 @@ export function accessorHooks(access: SysRegAccess): Arm64VheHooks {
     setReg: sysReg.write,
     hypReadReg: sysReg.read,
     hypWriteReg: sysReg.write,
-    // kvm_reset_vcpu: kvm_arch_vcpu_put, reset the memory copy, kvm_arch_vcpu_load.
-    vcpuReset(k) {
-      kvm_vcpu_put_2017(k);
-      resetSysRegs(k.vcpu);
-      kvm_vcpu_load_2017(k);
-    },
+    vcpuReset,
   };
 }
 
 /** vcpu_read_sys_reg / vcpu_write_sys_reg as merged: the CPU for a deferred register while loaded, else memory. */
 export const vcpuSysRegAccess: SysRegAccess = vcpuSysReg(inMemory);
 
+/**
+ * 4.17 as merged with 5.0's reset (`reset50`): not a built-in, the comparison that shows the deferral
+ * itself holds once a loaded vCPU is put around its reset.
+ */
+export const arm64VheDeferred2017Reset50 = definePolicy<Arm64VheVcpu, Arm64VheHost>({
+  name: 'arm64-vhe-deferred-2017-reset50',
+  arch: 'arm64-vhe',
+  summary: "arm64-vhe-deferred-2017 with 5.0's kvm_reset_vcpu (put, reset, load: e761a927bc9a)",
+  hooks: accessorHooks(vcpuSysRegAccess, reset50),
+  ...NO_GUEST_DEBUG_2017,
+});
+
 export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
   name: 'arm64-vhe-deferred-2017',
   arch: 'arm64-vhe',
-  summary: 'VM sysregs deferred to vcpu_load/put behind vcpu_read/write_sys_reg, used by every reader (as merged in 4.17)',
+  summary:
+    "VM sysregs deferred to vcpu_load/put behind vcpu_read/write_sys_reg, used by the hypervisor's readers; reset on the memory copy only (as merged in 4.17)",
   hooks: accessorHooks(vcpuSysRegAccess),
   ...NO_GUEST_DEBUG_2017,
 });
