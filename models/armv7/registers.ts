@@ -33,7 +33,8 @@ export const REGISTER_COUNT = 70;
  * C10.4 DBGVCR, Cortex-A8 TRM 12.4.8, Arm's AArch32 DBGVCR page). In Monitor debug-mode only a catch
  * on the Prefetch or Data Abort vector is UNPREDICTABLE (v7 Debug; ignored in v6), any other "generates
  * a Prefetch Abort exception" (ARMv7 ARM C3.4, Vector Catch debug events): with MDBGen set an NS IRQ
- * taken through the vector raises one that Linux's hw_breakpoint_pending() does not handle
+ * taken through the vector raises one, in IRQ mode, which Linux's vector stubs treat as invalid
+ * (__pabt_invalid -> bad_mode(), a panic); hw_breakpoint_pending() would not handle it either
  * (method of entry 0b0101: "Unhandled fault").
  */
 export const DBGVCR_NSI = 1 << 30;

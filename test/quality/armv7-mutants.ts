@@ -4,7 +4,7 @@
  */
 import type { Armv7Host, Armv7Vcpu } from '../../models/armv7/model.js';
 import { switchVcr } from '../../models/armv7/policies/eager.js';
-import { set_hdcr_vmentry, set_hdcr_vmexit, switch_to_guest, switch_to_host } from '../../models/armv7/policies/hyp.js';
+import { set_hdcr_vmentry_pmu, set_hdcr_vmexit, switch_to_guest, switch_to_host } from '../../models/armv7/policies/hyp.js';
 import { definePolicy } from '../../src/engine/policy.js';
 
 /**
@@ -18,7 +18,7 @@ export const vectorCatchNotSwitched = definePolicy<Armv7Vcpu, Armv7Host>({
   hooks: {
     guestEnter(k) {
       switch_to_guest(k);
-      set_hdcr_vmentry(k, false);
+      set_hdcr_vmentry_pmu(k);
     },
     guestExit(k) {
       set_hdcr_vmexit(k);
@@ -39,7 +39,7 @@ export const osLockNotSwitched = definePolicy<Armv7Vcpu, Armv7Host>({
     guestEnter(k) {
       switch_to_guest(k);
       switchVcr(k, k.host.cp14, k.vcpu.cp14);
-      set_hdcr_vmentry(k, false);
+      set_hdcr_vmentry_pmu(k);
     },
     guestExit(k) {
       set_hdcr_vmexit(k);

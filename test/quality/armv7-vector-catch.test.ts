@@ -57,6 +57,7 @@ describe('armv7 --vector-catch: the guest writes DBGVCR', () => {
     guestEvent: 'GUEST_WRITE',
     onHost: HOST_VCR,
     dropped: /DBGVCR .*0x0; its value is 0x40000000/,
+    untrappedWhenSwitched: true,
   });
 
   it('refuses a bad --vector-catch value in one line, exit 2', async () => {

@@ -2,7 +2,9 @@
  * "[PATCH v2 22/36] KVM: arm64: Prepare to handle traps on deferred VM sysregs" as posted (Dec 2017):
  * the VM registers stay on the CPU from vcpu_load to vcpu_put, and only the trapped VM-register
  * write goes through read_/write_deferrable_vm_reg (BUG() on an unlisted register). Every other
- * reader — kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG — uses the memory copy.
+ * reader — kvm_toggle_cache, the hypervisor's own accesses, KVM_GET/SET_ONE_REG — uses the memory copy
+ * (right only for the ioctls, which run with the vCPU put). Reset is the model's default, 4.17's
+ * kvm_reset_vcpu on the memory copy, as the merged policy has it.
  */
 import { definePolicy } from '../../../src/engine/policy.js';
 

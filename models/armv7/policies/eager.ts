@@ -7,7 +7,7 @@
 import { definePolicy } from '../../../src/engine/policy.js';
 import type { Armv7Context, Armv7Host, Armv7Vcpu } from '../model.js';
 import { DBGOSLAR, DBGOSLAR_KEY, DBGOSLSR, DBGOSLSR_OSLK, DBGVCR } from '../registers.js';
-import { set_hdcr_vmentry, set_hdcr_vmexit, switch_to_guest, switch_to_host } from './hyp.js';
+import { set_hdcr_vmentry_pmu, set_hdcr_vmexit, switch_to_guest, switch_to_host } from './hyp.js';
 
 /** The series' switch and DBGVCR with it: save `from`'s from the hardware, load `to`'s. */
 export function switchVcr(k: Armv7Context, from: Float64Array, to: Float64Array): void {
@@ -34,7 +34,7 @@ export default definePolicy<Armv7Vcpu, Armv7Host>({
       switch_to_guest(k);
       switchVcr(k, k.host.cp14, k.vcpu.cp14);
       switchOsLock(k, k.host.cp14, k.vcpu.cp14);
-      set_hdcr_vmentry(k, false);
+      set_hdcr_vmentry_pmu(k);
     },
     guestExit(k) {
       set_hdcr_vmexit(k);

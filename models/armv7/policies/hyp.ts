@@ -36,13 +36,29 @@ export const GUEST_LIVE = 1 << 1;
 export const HDCR_DEBUG_TRAPS = HDCR_TDRA | HDCR_TDOSA | HDCR_TDA;
 
 /**
- * interrupts_head.S set_hdcr vmentry: trap the PMU (TPM, TPMCR) and, when `trapDebug`, the CP14
- * debug registers; a read-modify-write of HDCR (MRC/MCR p15, 4, c1, c1, 1).
+ * The debug traps the series keeps while any guest runs, its debug state dirty or not: an
+ * ASSUMPTION. The patch that changes set_hdcr is not in the thread (v3 08/11 adds only the macros);
+ * the series ports arm64's lazy switch (its compute_debug_state keeps arm64's comment "Check the state
+ * of MDSCR_EL1"), whose activate_traps (arm64 hyp.S, 3.16-4.4) sets TDRA and TDOSA at every entry and
+ * leaves only TDA to the dirty flag. Until 2026-12-03 the model cleared all three with TDA, which let
+ * a guest lock the CPU's OS Lock untrapped (a finding resting on that unsourced reading; helper audit).
+ */
+export const HDCR_GUEST_TRAPS = HDCR_TDRA | HDCR_TDOSA;
+
+/**
+ * interrupts_head.S set_hdcr vmentry as the series has it: trap the PMU (TPM, TPMCR), the OS Lock and
+ * ROM registers (HDCR_GUEST_TRAPS) and, when `trapDebug`, the other CP14 debug registers (TDA); a
+ * read-modify-write of HDCR (MRC/MCR p15, 4, c1, c1, 1).
  */
 export function set_hdcr_vmentry(k: Armv7Context, trapDebug: boolean): void {
-  let r2 = k.hw.read(HDCR) | HDCR_TPM | HDCR_TPMCR;
-  r2 = trapDebug ? r2 | HDCR_DEBUG_TRAPS : r2 & ~HDCR_DEBUG_TRAPS;
+  let r2 = k.hw.read(HDCR) | HDCR_TPM | HDCR_TPMCR | HDCR_GUEST_TRAPS;
+  r2 = trapDebug ? r2 | HDCR_TDA : r2 & ~HDCR_TDA;
   k.hw.write(HDCR, r2);
+}
+
+/** set_hdcr vmentry before the series (and for eager, which never traps): the PMU only. */
+export function set_hdcr_vmentry_pmu(k: Armv7Context): void {
+  k.hw.write(HDCR, (k.hw.read(HDCR) | HDCR_TPM | HDCR_TPMCR) & ~HDCR_DEBUG_TRAPS);
 }
 
 /** set_hdcr vmexit: clear the traps again, so that the host's own accesses do not trap. */
