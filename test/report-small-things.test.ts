@@ -16,6 +16,14 @@ describe('report details', () => {
     }
   });
 
+  it('a step the vCPU ran past is listed as missed and owed to userspace, not as delivered (arm64 era audit)', async () => {
+    const r = await cli('check', 'test/fixtures/eras/arm64-nvhe-5.10-later-fixes.ts', '--gdb', '1', '--seed', '1', '--workers', '1');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/debug-status-consumed/);
+    expect(r.out).toContain('debug event owed to userspace (KVM_EXIT_DEBUG) missed: the vCPU ran on without it');
+    expect(r.out).not.toContain('debug exception delivered to the guest');
+  });
+
   it('a policy named twice is checked once (arch/name and a bare name; a file by two paths)', async () => {
     const both = await cli('check', 'arm64-nvhe/eager', 'eager', '--runs', '10', '--workers', '1');
     expect(both.out.match(/^arm64-nvhe\/eager +held/gm)).toHaveLength(1);

@@ -44,7 +44,7 @@ export interface Watch {
  * `reg` and a write's `value` are what the hook passed, which may be no number at all.
  */
 export interface HookAccess {
-  readonly kind: 'hook' | 'resume' | 'read' | 'write' | 'deliver';
+  readonly kind: 'hook' | 'resume' | 'read' | 'write' | 'deliver' | 'missed';
   /** The hook; for `deliver`, who received the debug exception (`host`, `guest`, `vmm`). */
   readonly hook: string;
   readonly cpu: number;

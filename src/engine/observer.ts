@@ -224,11 +224,13 @@ export abstract class Observer extends HookRunner {
 
   /** Runs the delivery invariants on a debug interrupt the hardware model took. */
   observeDelivery(d: DeliveryObservation): void {
-    // An event lost before delivery is reported to the same invariants, but nobody received it.
+    // An event lost before delivery is reported to the same invariants, but nobody received it; one
+    // that was only missed (the vCPU ran on past it) is listed as missed, with whom it was owed to.
+    const missedOnly = (d.missed ?? 0) !== 0 && (d.host | d.guest | d.spurious | d.again) === 0;
     if (!d.lost)
       this.accessLog?.push({
-        kind: 'deliver',
-        hook: d.to,
+        kind: missedOnly ? 'missed' : 'deliver',
+        hook: missedOnly ? (d.missedOwner ?? 'vmm') : d.to,
         cpu: d.cpu,
         depth: this.nesting,
         reg: -1,

@@ -42,6 +42,8 @@ export function accessLines(x: Executor, accesses: readonly HookAccess[], v: Vio
     const name = nameOf(a.reg);
     let text: string;
     if (a.kind === 'deliver') text = `debug exception delivered to ${a.hook === 'vmm' ? 'userspace (KVM_EXIT_DEBUG)' : `the ${a.hook}`}`;
+    else if (a.kind === 'missed')
+      text = `debug event owed to ${a.hook === 'vmm' ? 'userspace (KVM_EXIT_DEBUG)' : `the ${a.hook}`} missed: the vCPU ran on without it`;
     else if (a.kind === 'hook') text = `${a.hook} on cpu${a.cpu}${a.depth > 0 ? ` (taken inside ${outer[a.depth - 1] ?? 'a hook'})` : ''}`;
     else if (a.kind === 'resume') text = `${a.hook} resumes`;
     else if (a.kind === 'read')
