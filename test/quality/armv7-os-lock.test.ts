@@ -25,7 +25,6 @@ import {
 } from '../../models/armv7/registers.js';
 import { invariantsFor } from '../../properties/suites.js';
 import { makeExecutor } from '../../src/searches/check.js';
-import { cli } from '../cli-harness.js';
 import { osLockNotSwitched } from './armv7-mutants.js';
 import { seriesLeakTests } from './armv7-series-leak.js';
 
@@ -84,11 +83,5 @@ describe('armv7 --oslock: the guest locks its OS Lock', () => {
     onHost: HOST_LOCKED,
     dropped: /DBGOSLSR .*0x8; its value is 0xa/,
     untrappedWhenSwitched: false,
-  });
-
-  it('refuses a bad --oslock value in one line, exit 2', async () => {
-    const r = await cli('check', 'armv7/eager', '--oslock', '2');
-    expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The tests an ARMv7 register the 2015 series never switches gets (DBGVCR with --vector-catch, the
  * OS Lock with --oslock): a planted mutant (eager without the register) is found only with the option
- * that lets guests write it, eager holds, and each review alternative built on the series' switch
- * leaves the guest's value in the host through its own untrapped write. Called inside a describe.
+ * that lets guests write it, a bad value of that option is one line and exit 2, eager holds, and each
+ * review alternative built on the series' switch drops a trapped write and, where the switch stops
+ * trapping the register (TDA: DBGVCR), leaves the guest's value on the host through its own untrapped
+ * write. Called inside a describe.
  */
 import { expect, it } from 'vitest';
 import { armv7 } from '../../models/armv7/model.js';
@@ -14,6 +16,7 @@ import { invariantsFor } from '../../properties/suites.js';
 import type { Policy } from '../../src/engine/policy.js';
 import { check } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
+import { cli } from '../cli-harness.js';
 
 export interface SeriesLeak {
   /** What the register is, for test names ("DBGVCR", "the OS Lock"). */
@@ -46,6 +49,12 @@ export function seriesLeakTests({ register, config, mutant, guestEvent, onHost, 
     const r = check(mutant, { arch: armv7, invariants: all, seed: 1, runs: 2000, config });
     expect(r.violation?.invariant).toBe('host-breakpoints-preserved');
     expect(r.trace).toHaveLength(4);
+  });
+
+  it.each(Object.keys(config))('refuses a bad --%s value in one line, exit 2', async (option) => {
+    const r = await cli('check', 'armv7/eager', `--${option}`, '2');
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
   it(`holds the same mutant when no guest writes ${register} (the default): only the option finds it`, () => {
