@@ -36,6 +36,17 @@ export const ERA_5_10 = 3;
  * no 5.15 SVM fast path re-enters. Compared with android13-5.15-lts x86.c and svm.c.
  */
 export const ERA_5_15 = 4;
+/**
+ * `--x86-era 5`: late 6.1.y and 6.6.y (LTS), after the August 2025 stable backports (Sean Christopherson,
+ * "[PATCH 6.1.y 00/21] KVM: x86: Backports for 6.1.y" and "[PATCH 6.6.y 00/20]", 2025-08-15; in 6.1.y by
+ * v6.1.151) over 6.1 and 6.6 as released (`--x86-era 4`). Its run loop is 5.15's: the fast path as era 4
+ * (0dd45f2cd8cc and f7f39c50edb9, 6.12, were not backported). Its DEBUGCTL code is 6.17's on VMX: common
+ * x86 snapshots the host's DEBUGCTL after local_irq_disable() (fb71c7959356, 189ecdb3e112) and VMX keeps
+ * the host's FREEZE_IN_SMM (6b1dd26544d0); SVM's is 6.13's: no switch by hand without LBRV (433265870ab3,
+ * 6.14, not in either series). The guest's DR6 is loaded once before the run loop (c2fee09fc167, backported
+ * earlier as the set_dr6 op, then 80c64c7afea1's KVM_RUN_LOAD_GUEST_DR6 in the same series).
+ */
+export const ERA_LTS_2025 = 5;
 
 /**
  * How the era's run loop goes on after a fast-path exit on this vendor: `reenter` (EXIT_FASTPATH_REENTER_GUEST,
@@ -46,7 +57,14 @@ export const ERA_5_15 = 4;
  */
 export type EraFastPath = 'none' | 'reenter' | 'handle-exit' | 'by-msr';
 export const eraFastPath = (era: number, vmx: boolean): EraFastPath =>
-  era === ERA_5_10 || era === ERA_5_15 ? (vmx ? 'by-msr' : 'handle-exit') : era === ERA_5_7 ? 'none' : 'reenter';
+  era === ERA_5_10 || era === ERA_5_15 || era === ERA_LTS_2025 ? (vmx ? 'by-msr' : 'handle-exit') : era === ERA_5_7 ? 'none' : 'reenter';
+/**
+ * Whether common x86 snapshots the host's DEBUGCTL after local_irq_disable() in vcpu_enter_guest and VMX keeps
+ * its FREEZE_IN_SMM (6.17, and late 6.1.y/6.6.y); otherwise VMX snapshots it in vmx_vcpu_load and SVM takes none.
+ */
+export const eraDebugctlAfterIrqs = (era: number): boolean => era === ERA_6_17 || era === ERA_LTS_2025;
+/** Whether svm_vcpu_run switches DEBUGCTL by hand when LBR virtualisation is off (433265870ab3, 6.14: era 0 only). */
+export const eraSvmDebugctlByHand = (era: number): boolean => era === ERA_6_17;
 
 /** MSR_IA32_TSC_DEADLINE (arch/x86/include/asm/msr-index.h: 0x000006e0). */
 export const MSR_IA32_TSC_DEADLINE = 0x6e0;
@@ -84,7 +102,8 @@ export const X86_ERA_DESCRIPTION =
   '1 = Linux 6.13 (VMX snapshots the host DEBUGCTL in vmx_vcpu_load; SVM leaves DEBUGCTL to LBRV; no host-owned DEBUGCTL bits); ' +
   "2 = Linux 5.7 (as 1, and no EXIT_FASTPATH_REENTER_GUEST, so no FASTPATH_EXIT; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes as in 5.10, so none are generated; for policies transliterated from that code: the built-in ones are 6.13/6.17 code); " +
   "3 = Linux 5.10 (as 1; FASTPATH_EXIT re-enters only on VMX and only for the TSC-deadline WRMSR, vmx_vcpu_run's reenter_guest; the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr) and on SVM every fast path go through vcpu_enter_guest's exit path and handle_exit, which returns 1 for a fast-path exit, and the run loop enters again; VMX ignores the guest's and userspace's IA32_DEBUGCTL writes, kvm_set_msr_common 'nop' before 5.12's guest LBR, so none are generated; for policies transliterated from 5.10); " +
-  "4 = Linux 5.15, also 6.1 and 6.6 as released (as 1, except that only the TSC-deadline WRMSR re-enters, on VMX: the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr), and on SVM every fast path, goes through the exit path and handle_exit as in 5.10, before 0dd45f2cd8cc, 6.12; for policies transliterated from 5.15)";
+  "4 = Linux 5.15, also 6.1 and 6.6 as released (as 1, except that only the TSC-deadline WRMSR re-enters, on VMX: the x2APIC ICR WRMSR (VMX's FASTPATH_EXIT operand msr), and on SVM every fast path, goes through the exit path and handle_exit as in 5.10, before 0dd45f2cd8cc, 6.12; for policies transliterated from 5.15); " +
+  "5 = late 6.1.y and 6.6.y, after the August 2025 stable backports (the run loop as 4; VMX's DEBUGCTL as 0: snapshot after local_irq_disable(), the host's FREEZE_IN_SMM kept; SVM's as 1: left to LBRV; for policies transliterated from that code)";
 
 /** KVM_DEBUGREG_* (kvm_host.h enum switch_db_regs) as each era defines them; bit 2 changed meaning. */
 export const KVM_DEBUGREG_FLAGS = {

@@ -12,7 +12,7 @@ import type { World } from '../../src/engine/world.js';
 import { STATUS_GHOST } from '../../src/model-kit/debug-status.js';
 import { x86DebugEvents } from './debug-events.js';
 import { full, GUEST_REGS, SMALL_DOMAIN, small } from './domains.js';
-import { ERA_5_15, ERA_6_17, eraFastPath, eraReload, eraVmxGuestDebugctl, FASTPATH_OFF, X86_ERA_DESCRIPTION } from './eras.js';
+import { ERA_6_17, ERA_LTS_2025, eraFastPath, eraReload, eraVmxGuestDebugctl, FASTPATH_OFF, X86_ERA_DESCRIPTION } from './eras.js';
 import { X86_KERNEL_EVENTS, x86Fields } from './fields.js';
 import { effectiveSlots } from './hardware.js';
 import { HOST_AREAS, SVM_VCPU_AREAS, VCPU_AREAS, VCPU_GHOST, VCPU_SCALARS } from './layout.js';
@@ -114,7 +114,7 @@ function x86Model(vmx: boolean): ArchModel {
     options: [
       { name: 'cpus', describe: 'physical CPUs', default: 2, min: 1, max: 4 },
       { name: 'vcpus', describe: 'vCPUs', default: 1, min: 1, max: 3 },
-      { name: 'x86-era', describe: X86_ERA_DESCRIPTION, default: ERA_6_17, min: ERA_6_17, max: ERA_5_15 },
+      { name: 'x86-era', describe: X86_ERA_DESCRIPTION, default: ERA_6_17, min: ERA_6_17, max: ERA_LTS_2025 },
       ...(vmx
         ? []
         : [

@@ -4,7 +4,7 @@
  * and svm.ts; policies compose these into hooks.
  */
 import type { GuestDebug, TrapParams } from '../../../src/engine/policy.js';
-import { ERA_6_17 } from '../eras.js';
+import { eraDebugctlAfterIrqs } from '../eras.js';
 import type { X86Context } from '../model.js';
 import {
   DEBUGCTL,
@@ -220,8 +220,8 @@ export function load_guest_debug_regs(k: X86Context, ops: KvmX86Ops): void {
   } else if (hw_breakpoint_active(k)) {
     k.hw.write(DR7, DR7_FIXED_1);
   }
-  // Before 6.14 (x86-era >= 1) VMX took the snapshot in vmx_vcpu_load, SVM took none.
-  if (k.host.era === ERA_6_17) run_flags |= snapshot_host_debugctl(k, ops);
+  // Before 6.14 (x86-era 1 to 4) VMX took the snapshot in vmx_vcpu_load, SVM took none.
+  if (eraDebugctlAfterIrqs(k.host.era)) run_flags |= snapshot_host_debugctl(k, ops);
   ops.run_enter(k, run_flags);
 }
 

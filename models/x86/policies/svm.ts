@@ -1,6 +1,6 @@
 /** The SVM side of KVM's debug-register handling (Linux arch/x86/kvm/svm/svm.c, as of 6.17; no SEV-ES). */
 import type { TrapParams } from '../../../src/engine/policy.js';
-import { ERA_6_17 } from '../eras.js';
+import { eraSvmDebugctlByHand } from '../eras.js';
 import type { X86Context } from '../model.js';
 import {
   DEBUGCTL,
@@ -92,11 +92,11 @@ export const svmOps: KvmX86Ops = {
     // Run with all-zero DR6 unless the guest can write DR6 freely, so that KVM can get the exact cause of a #DB.
     if (run_flags & KVM_RUN_LOAD_GUEST_DR6) k.vcpu.vmcs[DR6] = k.vcpu.arch[DR6] as number;
     else if (!(k.vcpu.switchDbRegs & KVM_DEBUGREG_WONT_EXIT)) k.vcpu.vmcs[DR6] = DR6_ACTIVE_LOW;
-    // Before 6.14 (x86-era >= 1) svm_vcpu_run left DEBUGCTL to LBR virtualisation.
-    if (k.host.era === ERA_6_17) svmOps.debugctl_enter(k, run_flags);
+    // Before 6.14 (x86-era 1 to 5) svm_vcpu_run left DEBUGCTL to LBR virtualisation.
+    if (eraSvmDebugctlByHand(k.host.era)) svmOps.debugctl_enter(k, run_flags);
   },
   run_exit(k) {
-    if (k.host.era === ERA_6_17) svmOps.debugctl_exit(k);
+    if (eraSvmDebugctlByHand(k.host.era)) svmOps.debugctl_exit(k);
   },
   // svm_vcpu_reset -> init_vmcb (INIT too) -> set_dr_intercepts(): DR exits back on; switch_db_regs keeps WONT_EXIT.
   vcpu_reset: (k) => svm_dr_intercepts(k, true),

@@ -6,7 +6,7 @@
  * the host's are restored after the run loop only when hw_breakpoint_active().
  */
 import type { TrapParams } from '../../../src/engine/policy.js';
-import { ERA_6_13, ERA_6_17 } from '../eras.js';
+import { ERA_6_13, ERA_6_17, eraDebugctlAfterIrqs } from '../eras.js';
 import type { X86Context, X86Hooks } from '../model.js';
 import { DEBUGCTL } from '../registers.js';
 import {
@@ -33,7 +33,8 @@ export function debugctl_msr(k: X86Context, ops: KvmX86Ops, isWrite: boolean, va
 }
 
 /** The vendor's IA32_DEBUGCTL MSR handler of the era the model runs (k.host.era). */
-const debugctlHandler = (k: X86Context, ops: KvmX86Ops) => (k.host.era >= ERA_6_13 ? ops.handle_debugctl_6_13 : ops.handle_debugctl);
+const debugctlHandler = (k: X86Context, ops: KvmX86Ops) =>
+  eraDebugctlAfterIrqs(k.host.era) ? ops.handle_debugctl : ops.handle_debugctl_6_13;
 
 /** The upstream hooks over vendor `ops`. */
 export function lazyHooks(ops: KvmX86Ops): X86Hooks {
@@ -56,7 +57,7 @@ export function lazyHooks(ops: KvmX86Ops): X86Hooks {
       return undefined;
     },
     vcpuLoad(k) {
-      if (k.host.era >= ERA_6_13) ops.vcpu_load_6_13(k);
+      if (!eraDebugctlAfterIrqs(k.host.era)) ops.vcpu_load_6_13(k);
     },
     // handle_rdmsr/handle_wrmsr (kvm_emulate_rdmsr/wrmsr) or the DR-access handler; both skip the
     // emulated instruction with kvm_skip_emulated_instruction, which reports its single-step.
@@ -70,12 +71,12 @@ export function lazyHooks(ops: KvmX86Ops): X86Hooks {
   };
 }
 
-/** The eras this code is (its DR code is 6.17's, in effect 6.13's; its DEBUGCTL code reads the era): not 5.7. */
+/** The eras this code is (its DR code is 6.17's, in effect 6.13.y's; its DEBUGCTL code reads the era): not 5.7 to late 6.1.y. */
 export const LAZY_2014_ERAS = {
   scope: {
     'x86-era': {
       values: [ERA_6_17, ERA_6_13],
-      why: "its debug-register code is Linux 6.13's and 6.17's, not 5.7's, 5.10's or 5.15's: check those with a policy file transliterated from their code (test/fixtures/eras/ has 5.10's and 5.15's)",
+      why: "its debug-register code is Linux 6.13's and 6.17's, not 5.7's, 5.10's, 5.15's or late 6.1.y's (whose fast path is 5.15's): check those with a policy file transliterated from their code (test/fixtures/eras/ has 5.10's, 5.15's and late 6.1.y/6.6.y's)",
     },
   },
 };
