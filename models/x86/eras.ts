@@ -38,8 +38,8 @@ export const ERA_5_10 = 3;
 export const ERA_5_15 = 4;
 /**
  * `--x86-era 5`: late 6.1.y and 6.6.y (LTS), after the August 2025 stable backports (Sean Christopherson,
- * "[PATCH 6.1.y 00/21] KVM: x86: Backports for 6.1.y" and "[PATCH 6.6.y 00/20]", 2025-08-15; in 6.1.y by
- * v6.1.151) over 6.1 and 6.6 as released (`--x86-era 4`). Its run loop is 5.15's: the fast path as era 4
+ * "[PATCH 6.1.y 00/21] KVM: x86: Backports for 6.1.y" and "[PATCH 6.6.y 00/20]", 2025-08-15; first in
+ * 6.1.149 and 6.6.103, whose -rc1 reviews list every patch) over 6.1 and 6.6 as released (`--x86-era 4`). Its run loop is 5.15's: the fast path as era 4
  * (0dd45f2cd8cc and f7f39c50edb9, 6.12, were not backported). Its DEBUGCTL code is 6.17's on VMX: common
  * x86 snapshots the host's DEBUGCTL after local_irq_disable() (fb71c7959356, 189ecdb3e112) and VMX keeps
  * the host's FREEZE_IN_SMM (6b1dd26544d0); SVM's is 6.13's: no switch by hand without LBRV (433265870ab3,
@@ -111,10 +111,13 @@ export const KVM_DEBUGREG_FLAGS = {
   '3.15': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1 },
   /** From the 3.19/4.x era until 5.14: RELOAD at bit 2 (removed by 34e9f860071f "KVM: X86: Remove unneeded KVM_DEBUGREG_RELOAD", 5.15). */
   '4.x': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1, RELOAD: 1 << 2 },
-  /** 5.15 to 6.5: BP_ENABLED and WONT_EXIT only. */
+  /** 5.15 to 6.15 (6.1.y and 6.6.y too): BP_ENABLED and WONT_EXIT only. */
   '5.15': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1 },
-  /** 6.6 on (SEV-ES DebugSwap, d1f85fbe836e in the 6.6 merge window): AUTO_SWITCH at bit 2, debug registers switched by hardware. */
-  '6.6': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1, AUTO_SWITCH: 1 << 2 },
+  /**
+   * 6.16 on, with TDX: AUTO_SWITCH at bit 2, debug registers switched by the TDX module ("KVM: x86: Add a
+   * switch_db_regs flag to handle TDX's auto-switched behavior"; tdx_vcpu_create sets it for every TD vCPU).
+   */
+  '6.16': { BP_ENABLED: 1 << 0, WONT_EXIT: 1 << 1, AUTO_SWITCH: 1 << 2 },
 } as const;
 
 /** The lifecycle events each fast-path form never fires (ModelInstance.lifecycleOff: `--coverage` does not warn about them). */

@@ -59,9 +59,9 @@ describe('x86-era 2 (Linux 5.7)', () => {
 });
 
 describe('KVM_DEBUGREG_* per era', () => {
-  it('bit 2 was RELOAD until 5.14 and is AUTO_SWITCH since 6.6, as the model exports it', () => {
-    expect(KVM_DEBUGREG_FLAGS['4.x'].RELOAD).toBe(KVM_DEBUGREG_FLAGS['6.6'].AUTO_SWITCH);
-    expect(KVM_DEBUGREG_FLAGS['6.6'].AUTO_SWITCH).toBe(KVM_DEBUGREG_AUTO_SWITCH);
+  it('bit 2 was RELOAD until 5.14 and is AUTO_SWITCH since 6.16 (TDX), as the model exports it', () => {
+    expect(KVM_DEBUGREG_FLAGS['4.x'].RELOAD).toBe(KVM_DEBUGREG_FLAGS['6.16'].AUTO_SWITCH);
+    expect(KVM_DEBUGREG_FLAGS['6.16'].AUTO_SWITCH).toBe(KVM_DEBUGREG_AUTO_SWITCH);
     expect('RELOAD' in KVM_DEBUGREG_FLAGS['5.15']).toBe(false);
   });
 });

@@ -45,7 +45,7 @@ describe("--x86-era 5 in the model: the run loop is 5.15's", () => {
 });
 
 describe('late 6.1.y/6.6.y VMX', () => {
-  it('holds at depth 6 for all but the lost single-step, which it still has (4 steps, the x2APIC ICR)', () => {
+  it('holds at depth 6 for all but the lost single-step, which it still has (4 steps, at a fast-path WRMSR)', () => {
     expect(explore(vmxLts, { arch: x86Vmx, invariants: allButStep, depth: 6, config }).violation).toBeUndefined();
     const step = explore(vmxLts, { arch: x86Vmx, invariants: vmxInvariants, depth: 5, config });
     expect(step.violation?.invariant).toBe('debug-status-consumed');

@@ -32,7 +32,7 @@ import { KVM_EXIT_DEBUG } from '../vm-switch.js';
 // kvm_host.h enum switch_db_regs.
 export const KVM_DEBUGREG_BP_ENABLED = 1 << 0;
 export const KVM_DEBUGREG_WONT_EXIT = 1 << 1;
-/** Debug registers switched by hardware (SEV-ES DebugSwap, TDX): never set for the guests modelled here. */
+/** Debug registers switched by the TDX module (6.16 on, set for every TD vCPU): never set for the guests modelled here. */
 export const KVM_DEBUGREG_AUTO_SWITCH = 1 << 2;
 // uapi/linux/kvm.h and x86 uapi/asm/kvm.h.
 export const KVM_GUESTDBG_ENABLE = 0x00000001;
