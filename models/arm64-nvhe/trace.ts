@@ -91,8 +91,13 @@ function eachExclude(ev: Float64Array, at: number, emit: (ev: Float64Array) => v
 
 /**
  * The trace events of an arm64 model whose host's ETM driver is `driver`. Both are generated only
- * for policies with a `setGuestTrace` hook: a kernel without that interface predates FEAT_TRF
- * support (Linux 4.5), so no host trace session filters by TRFCR there.
+ * for policies with a `setGuestTrace` hook, the interface through which 6.14's driver hands KVM the
+ * guests' filter (kvm_tracing_set_el1_configuration). A policy without it gets no host trace session,
+ * so `trace-filter-honored` only checks that nothing is traced: right for kernels before the driver
+ * filtered by TRFCR, but for those whose ETM driver wrote the host's TRFCR and passed KVM nothing
+ * (coresight-self-hosted-trace.h, 2021, up to 6.13: "Currently the userspace and kernel filters for
+ * guests are never set, so no trace will be generated for them", aaf69eff6cdb, 6.14), the sessions and
+ * their guest side are not modelled.
  */
 export function arm64TraceEvents(driver: TraceDriver): EventKind[] {
   const buffer = new Float64Array(6);

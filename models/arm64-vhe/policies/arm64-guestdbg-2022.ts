@@ -3,8 +3,8 @@
  * kvm_arm_clear_debug, hyp/include/hyp/debug-sr.h, hyp/vhe/switch.c, sys_regs.c): the dirty flag
  * of 2015, KVM_SET_GUEST_DEBUG through debug_ptr (userspace's breakpoints only with
  * KVM_GUESTDBG_USE_HW; otherwise the guest's own stay live, their exceptions routed to userspace
- * by MDCR_EL2.TDE), single-step with the guest's PSTATE.SS preserved and DBG_SS_ACTIVE_PENDING
- * (6.1, 34fbdee086cf), the OS Lock emulated by clearing MDE (5.18), MDCR_EL2 written at vcpu_load
+ * by MDCR_EL2.TDE), single-step with the guest's PSTATE.SS preserved (6.1, 34fbdee086cf) and
+ * DBG_SS_ACTIVE_PENDING (6.1, 370531d1e95b), the OS Lock emulated by clearing MDE (5.18), MDCR_EL2 written at vcpu_load
  * and put back at vcpu_put, with kvm_arm_setup_debug writing changes since load before each entry,
  * and the PC increment of an emulated instruction committed at the next entry (__kvm_adjust_pc).
  * Checked against what userspace is owed under `--debug-abi 2015`.
@@ -46,7 +46,7 @@ import { HCR_EL2, HCR_HOST_VHE_FLAGS, isVmReg, OSLAR_EL1, OSLAR_OSLK, OSLSR_EL1,
 import { vcpuSysRegAccess as sysReg } from './arm64-vhe-deferred-2017.js';
 import { access_vm_reg, kvm_vcpu_load_sysregs, kvm_vcpu_put_sysregs } from './vhe.js';
 
-/** vcpu iflags DBG_SS_ACTIVE_PENDING (6.1+): userspace's step was Active-pending at the last exit. */
+/** vcpu sflags DBG_SS_ACTIVE_PENDING (6.1+, `__vcpu_single_flag(sflags, BIT(5))`): userspace's step was Active-pending at the last exit. */
 const DBG_SS_ACTIVE_PENDING = 1 << 0;
 // Words of vcpu.scratch where this era keeps its own state.
 /** vcpu->arch.guest_debug_preserved.mdscr_el1 and .pstate_ss. */
@@ -56,7 +56,7 @@ const PRESERVED_PSTATE_SS = 1;
 const INCREMENT_PC = 2;
 /** vcpu->arch.debug_ptr: 0 vcpu_debug_state, 1 external_debug_state. */
 const DEBUG_PTR_EXTERNAL = 3;
-/** vcpu->arch.mdcr_el2_host (5.15+; host_data in 6.14): the host's MDCR_EL2 from vcpu_load to vcpu_put. */
+/** vcpu->arch.mdcr_el2_host (5.15+; per-CPU host data from 2024's "Exclude mdcr_el2_host from kvm_vcpu_arch", the same behaviour): the host's MDCR_EL2 from vcpu_load to vcpu_put. */
 const MDCR_EL2_HOST = 4;
 /** vcpu_has_run_once (6.1: the vCPU's pid set by its first KVM_RUN). */
 const HAS_RUN_ONCE = 5;
@@ -163,6 +163,8 @@ function trap(k: Arm64VheContext, p: TrapParams): void {
       k.vcpu.ctxt[OSLSR_EL1] = p.regval & OSLAR_OSLK ? oslsr | OSLSR_OSLK : oslsr;
     }
   } else if (p.reg === OSLSR_EL1) {
+    // The model never generates an OSLAR_EL1 read or an OSLSR_EL1 write (read_from_write_only /
+    // write_to_read_only would inject an UNDEF and leave the PC).
     if (!p.isWrite) p.regval = k.vcpu.ctxt[OSLSR_EL1] as number;
   } else {
     const mem = storage(k.vcpu, p.reg);
@@ -230,7 +232,6 @@ export default definePolicy<Arm64VheVcpu, Arm64VheHost>({
     vcpuReset(k) {
       put(k);
       resetSysRegs(k.vcpu);
-      k.vcpu.scratch[INCREMENT_PC] = 0;
       load(k);
     },
   },

@@ -6,5 +6,5 @@ import { vheTracePolicy } from './trfcr-vhe.js';
 
 export default vheTracePolicy(
   'arm64-trfcr-2025',
-  'guest TRFCR written to TRFCR_EL12 by kvm_tracing_set_el1_configuration (Linux 6.14 on VHE)',
+  'guest TRFCR written to TRFCR_EL12 by kvm_tracing_set_el1_configuration (Linux 6.14 on VHE), over the 6.17 debug switch',
 );
