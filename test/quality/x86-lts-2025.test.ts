@@ -18,7 +18,7 @@ import { check, makeExecutor } from '../../src/searches/check.js';
 import { explore } from '../../src/searches/explore.js';
 import { cli } from '../cli-harness.js';
 import { enter_load, vmx as vmx515 } from '../fixtures/eras/x86-5.15.js';
-import { svm as svmLts, vmx as vmxLts } from '../fixtures/eras/x86-lts-2025.js';
+import { svm as svmLts, vmxDr6Backport, vmx as vmxLts } from '../fixtures/eras/x86-lts-2025.js';
 
 vi.setConfig({ testTimeout: 180_000 });
 
@@ -97,6 +97,18 @@ describe('late 6.1.y/6.6.y SVM: DEBUGCTL without LBRV was not backported', () =>
     const step = explore(svmLts, { arch: x86Svm, invariants: rest, depth: 5, config });
     expect(step.violation?.invariant).toBe('debug-status-consumed');
     expect(step.trace).toHaveLength(4);
+  });
+});
+
+describe('the DR6 backport alone (5.15.182+, 6.1.138-6.1.148, 6.6.90-6.6.102: --x86-era 4)', () => {
+  const era4 = { 'x86-era': ERA_5_15 };
+  const noDebugctl = allButStep.filter((i) => i.name !== 'host-breakpoints-preserved' && i.name !== 'guest-isolation');
+  it("closes 5.15's DR6 clobber (held at depth 6 where 5.15 is found in 5) and keeps its DEBUGCTL snapshot finding", () => {
+    expect(explore(vmxDr6Backport, { arch: x86Vmx, invariants: noDebugctl, depth: 6, config: era4 }).violation).toBeUndefined();
+    expect(explore(vmx515, { arch: x86Vmx, invariants: noDebugctl, depth: 5, config: era4 }).violation?.register).toBe('DR6');
+    const r = explore(vmxDr6Backport, { arch: x86Vmx, invariants: allButStep, depth: 4, config: era4 });
+    expect(r.violation?.invariant).toBe('host-breakpoints-preserved');
+    expect(r.trace?.map((e) => e.event)).toEqual(['VCPU_LOAD', 'RUN_LOOP_IRQ', 'GUEST_EXIT']);
   });
 });
 
