@@ -39,8 +39,8 @@ export const ERA_5_15 = 4;
 /**
  * `--x86-era 5`: late 6.1.y and 6.6.y (LTS), after the August 2025 stable backports (Sean Christopherson,
  * "[PATCH 6.1.y 00/21] KVM: x86: Backports for 6.1.y" and "[PATCH 6.6.y 00/20]", 2025-08-15; first in
- * 6.1.149 and 6.6.103, whose -rc1 reviews list every patch) over 6.1 and 6.6 as released (`--x86-era 4`). Its run loop is 5.15's: the fast path as era 4
- * (0dd45f2cd8cc and f7f39c50edb9, 6.12, were not backported). Its DEBUGCTL code is 6.17's on VMX: common
+ * 6.1.149 and 6.6.103, whose -rc1 reviews list every patch) over 6.1 and 6.6 as released (`--x86-era 4`).
+ * Its run loop is 5.15's: the fast path as era 4 (0dd45f2cd8cc and f7f39c50edb9, 6.12, were not backported). Its DEBUGCTL code is 6.17's on VMX: common
  * x86 snapshots the host's DEBUGCTL after local_irq_disable() (fb71c7959356, 189ecdb3e112) and VMX keeps
  * the host's FREEZE_IN_SMM (6b1dd26544d0); SVM's is 6.13's: no switch by hand without LBRV (433265870ab3,
  * 6.14, not in either series). The guest's DR6 is loaded once before the run loop (c2fee09fc167, backported

@@ -4,9 +4,10 @@
  * of 2015, KVM_SET_GUEST_DEBUG through debug_ptr (userspace's breakpoints only with
  * KVM_GUESTDBG_USE_HW; otherwise the guest's own stay live, their exceptions routed to userspace
  * by MDCR_EL2.TDE), single-step with the guest's PSTATE.SS preserved (6.1, 34fbdee086cf) and
- * DBG_SS_ACTIVE_PENDING (6.1, 370531d1e95b), the OS Lock emulated by clearing MDE (5.18), MDCR_EL2 written at vcpu_load
- * and put back at vcpu_put, with kvm_arm_setup_debug writing changes since load before each entry,
- * and the PC increment of an emulated instruction committed at the next entry (__kvm_adjust_pc).
+ * DBG_SS_ACTIVE_PENDING (6.1, 370531d1e95b), the OS Lock emulated by clearing MDE (5.18), MDCR_EL2
+ * written at vcpu_load and put back at vcpu_put, with kvm_arm_setup_debug writing changes since load
+ * before each entry, and the PC increment of an emulated instruction committed at the next entry
+ * (__kvm_adjust_pc).
  * Checked against what userspace is owed under `--debug-abi 2015`.
  */
 import { definePolicy, type TrapParams } from '../../../src/engine/policy.js';

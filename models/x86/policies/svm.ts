@@ -92,7 +92,7 @@ export const svmOps: KvmX86Ops = {
     // Run with all-zero DR6 unless the guest can write DR6 freely, so that KVM can get the exact cause of a #DB.
     if (run_flags & KVM_RUN_LOAD_GUEST_DR6) k.vcpu.vmcs[DR6] = k.vcpu.arch[DR6] as number;
     else if (!(k.vcpu.switchDbRegs & KVM_DEBUGREG_WONT_EXIT)) k.vcpu.vmcs[DR6] = DR6_ACTIVE_LOW;
-    // Before 6.14 (x86-era 1 to 5) svm_vcpu_run left DEBUGCTL to LBR virtualisation.
+    // Before 6.14, and in late 6.1.y/6.6.y (x86-era 1 to 5), svm_vcpu_run left DEBUGCTL to LBR virtualisation.
     if (eraSvmDebugctlByHand(k.host.era)) svmOps.debugctl_enter(k, run_flags);
   },
   run_exit(k) {
