@@ -42,6 +42,8 @@ import { hypAccessEvents } from './hyp-events.js';
 import { arm64VheLifecycle } from './lifecycle.machine.js';
 import { guestOsLockEvent } from './oslock-events.js';
 import {
+  ESR_EL1,
+  FAR_EL1,
   HCR_EL2,
   HCR_TVM,
   OSLSR_EL1,
@@ -56,6 +58,16 @@ import {
 } from './registers.js';
 import { VHE_DRIVER, vheTrace } from './trace.js';
 import { vheDebugEvents } from './vhe-debug-events.js';
+
+/**
+ * The registers KVM's own code reads or writes while a vCPU is loaded, outside the debug switch and
+ * the trap handlers (which the policy's hooks are): vcpu_has_cache_enabled and kvm_vcpu_is_be read
+ * SCTLR_EL1 (kvm_toggle_cache, MMIO data endianness), kvm_arm_setup_debug / kvm_vcpu_load_debug
+ * read MDSCR_EL1; inject_abt64 / inject_undef64 write ESR_EL1 and FAR_EL1 (kvm/inject_fault.c).
+ * KVM_GET/SET_ONE_REG run with the vCPU put (ioctlsPut) and are the VMM's events, not these.
+ */
+const HYP_READABLE = new Int32Array([SCTLR_EL1, MDSCR_EL1]);
+const HYP_WRITABLE = new Int32Array([ESR_EL1, FAR_EL1]);
 
 /** A VHE vCPU's in-memory state: the nVHE fields and what the deferral adds (struct kvm_vcpu_arch). */
 export interface Arm64VheVcpu extends Arm64Vcpu {
@@ -207,7 +219,7 @@ export const arm64Vhe: ArchModel = {
       traps: vheTrapsToEl2,
       events: [
         ...vheDebugEvents(brps, wrps, small, domainSlots),
-        ...hypAccessEvents(guestReadable, new Int32Array(VM_REGS), valueDomain),
+        ...hypAccessEvents(HYP_READABLE, HYP_WRITABLE, valueDomain),
         ...(gdb ? [setGuestDebugEvent()] : []),
         ...(oslock ? [guestOsLockEvent()] : []),
         ...(guestStep ? [guestEretEvent(VHE_STEP, vheStep)] : []),

@@ -51,7 +51,12 @@ export function* replayInSlices(x: Executor, trace: readonly TraceEvent[], logAc
       const ev = eventFromJSON(x, e);
       if (typeof ev === 'string') throw new TraceError(`step ${i + 1}: ${ev}`);
       const kind = x.kinds[ev[0] as number];
-      if (!kind?.accepts(x, ev)) throw new TraceError(`step ${i + 1}: ${e.event} is not enabled in this state`);
+      if (!kind?.accepts(x, ev)) {
+        // Not enabled here, or operands outside the event's domain (VHE's HYP_READ_REG of a register no kernel path reads).
+        const operands = Object.entries(e).filter(([k]) => k !== 'event');
+        const shown = operands.length ? ` { ${operands.map(([k, v]) => `${k}: ${v}`).join(', ')} }` : '';
+        throw new TraceError(`step ${i + 1}: ${e.event}${shown} is not enabled in this state or not in the model's alphabet`);
+      }
       if (logAccesses) x.accessLog = [];
       x.apply(ev);
       if (x.accessLog) accesses.push(x.accessLog);
