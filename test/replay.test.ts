@@ -205,7 +205,7 @@ describe('a bad trace file: exit 2, one line on stderr, no stack', () => {
           t.events.splice(1, 1); // drop VCPU_LOAD: the guest cannot be entered
           t.step = t.events.length;
         }),
-      /events\[1\]: GUEST_ENTER is not enabled at step 2: the trace does not replay/,
+      /events\[1\]: GUEST_ENTER \{ vcpu: 0 \} is not enabled at step 2 \(or not in the model's alphabet\): the trace does not replay/,
     ],
     ['a file that does not exist', () => join(dir, 'no-such-trace.json'), /Trace file .* does not exist/],
   ];

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import * as z from 'zod';
 import type { Executor } from '../engine/execute.js';
 import { DOMAIN_SMALL } from '../engine/model.js';
+import { describeTraceEvent } from '../engine/trace.js';
 import { readInputFile } from '../persistence/input-file.js';
 import { splitPolicyAddress } from '../persistence/load-policy.js';
 import { MAX_TRACE_BYTES, parseOrThrow, readTraceFile, type TraceFile } from '../persistence/trace-file.js';
@@ -159,7 +160,9 @@ export async function replayFile(
   const note = differs(saved, verdict, x, steps);
   if (verdict === 'diverged' && flags.policy === undefined && strict) {
     const e = trace[steps];
-    throw new UsageError(`${file}: events[${steps}]: ${e?.event ?? '?'} is not enabled at step ${steps + 1}: the trace does not replay.`);
+    throw new UsageError(
+      `${file}: events[${steps}]: ${e ? describeTraceEvent(e) : '?'} is not enabled at step ${steps + 1} (or not in the model's alphabet): the trace does not replay.`,
+    );
   }
   const outcome: ReplayOutcome = {
     file,

@@ -40,3 +40,9 @@ export function eventFromJSON(x: Executor, e: TraceEvent): Float64Array | string
 export function tracesToJSON(x: Executor, events: readonly Float64Array[]): TraceEvent[] {
   return events.map((ev) => eventToJSON(x, ev));
 }
+
+/** `event { operand: value, … }`, as a refusal names a saved event ("HYP_READ_REG { vcpu: 0, reg: OSLSR_EL1 }"). */
+export function describeTraceEvent(e: TraceEvent): string {
+  const operands = Object.entries(e).filter(([k]) => k !== 'event');
+  return operands.length ? `${e.event} { ${operands.map(([k, v]) => `${k}: ${v}`).join(', ')} }` : e.event;
+}

@@ -1,6 +1,6 @@
 import type { Executor, HookAccess } from '../engine/execute.js';
 import type { Violation } from '../engine/invariant.js';
-import { eventFromJSON, type TraceEvent } from '../engine/trace.js';
+import { describeTraceEvent, eventFromJSON, type TraceEvent } from '../engine/trace.js';
 import type { World } from '../engine/world.js';
 import { GUARDED_CHUNK_MS, guardRun } from './guard.js';
 import { runToEnd, type Sliced } from './slices.js';
@@ -53,9 +53,7 @@ export function* replayInSlices(x: Executor, trace: readonly TraceEvent[], logAc
       const kind = x.kinds[ev[0] as number];
       if (!kind?.accepts(x, ev)) {
         // Not enabled here, or operands outside the event's domain (VHE's HYP_READ_REG of a register no kernel path reads).
-        const operands = Object.entries(e).filter(([k]) => k !== 'event');
-        const shown = operands.length ? ` { ${operands.map(([k, v]) => `${k}: ${v}`).join(', ')} }` : '';
-        throw new TraceError(`step ${i + 1}: ${e.event}${shown} is not enabled in this state or not in the model's alphabet`);
+        throw new TraceError(`step ${i + 1}: ${describeTraceEvent(e)} is not enabled in this state or not in the model's alphabet`);
       }
       if (logAccesses) x.accessLog = [];
       x.apply(ev);
