@@ -110,9 +110,9 @@ export interface Hooks<V = unknown, H = unknown> {
    * runs): emulate it. `k.vcpu` is the vCPU loaded on the CPU, or undefined when none is.
    */
   hostTrap?(k: HookContext<V, H>, p: TrapParams): void;
-  /** The hypervisor reads a guest register for itself (exception injection, kvm_toggle_cache): vcpu_read_sys_reg. */
+  /** The hypervisor reads a guest register for itself (kvm_toggle_cache, kvm_arm_setup_debug): vcpu_read_sys_reg; on arm64-vhe, SCTLR_EL1 or MDSCR_EL1. */
   hypReadReg?(k: HookContext<V, H>, reg: number): number;
-  /** The hypervisor writes a guest register for itself (e.g. ESR_EL1/FAR_EL1 when injecting an abort): vcpu_write_sys_reg. */
+  /** The hypervisor writes a guest register for itself (ESR_EL1/FAR_EL1 when injecting an abort, the only two on arm64-vhe): vcpu_write_sys_reg. */
   hypWriteReg?(k: HookContext<V, H>, reg: number, value: number): void;
   /**
    * The interface a host trace driver calls on its own CPU, preemption disabled, to say which trace
