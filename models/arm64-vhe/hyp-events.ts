@@ -1,8 +1,8 @@
 /**
  * The hypervisor's own accesses to a loaded vCPU's registers: an exit handler reads a guest register
- * for itself (vcpu_has_cache_enabled reading SCTLR_EL1 in kvm_toggle_cache, the debug code reading
- * MDSCR_EL1) or writes a VM register (ESR_EL1/FAR_EL1 when injecting an abort). The model passes
- * exactly the registers such paths touch (model.ts's HYP_READABLE / HYP_WRITABLE). With the EL1
+ * for itself (kvm_vcpu_is_be reading SCTLR_EL1 for MMIO, the debug code reading MDSCR_EL1) or writes
+ * a VM register (ESR_EL1/FAR_EL1 when injecting an abort). The model passes exactly the registers
+ * such paths touch, over the eras (model.ts's HYP_READABLE / HYP_WRITABLE). With the EL1
  * registers deferred to vcpu_put, such a reader must know where the value lives.
  */
 

@@ -53,6 +53,9 @@ import {
   SCTLR_M,
   SCTLR_RESET,
   SPSR_EL2,
+  TCR_EL1,
+  TTBR0_EL1,
+  TTBR1_EL1,
   VM_REGS,
   vheRegisterFile,
 } from './registers.js';
@@ -61,12 +64,16 @@ import { vheDebugEvents } from './vhe-debug-events.js';
 
 /**
  * The registers KVM's own code reads or writes while a vCPU is loaded, outside the debug switch and
- * the trap handlers (which the policy's hooks are): vcpu_has_cache_enabled and kvm_vcpu_is_be read
- * SCTLR_EL1 (kvm_toggle_cache, MMIO data endianness), kvm_arm_setup_debug / kvm_vcpu_load_debug
- * read MDSCR_EL1; inject_abt64 / inject_undef64 write ESR_EL1 and FAR_EL1 (kvm/inject_fault.c).
+ * the trap handlers (which the policy's hooks are), for AArch64 guests without nested virt; the
+ * union over the eras (a path of one era only is named with it). Reads: SCTLR_EL1 by kvm_vcpu_is_be
+ * (MMIO data endianness, kvm_psci_vcpu_on) and exception entry (enter_exception64, 5.6+); MDSCR_EL1
+ * by kvm_arm_setup_debug (4.17-6.13; 6.14's kvm_vcpu_load_debug reads it before kvm_vcpu_load_vhe);
+ * ESR_EL1 by kvm_inject_size_fault (5.19+); TCR_EL1, TTBR0_EL1 and TTBR1_EL1 by inject_abt64's
+ * stage-1 walk for an abort on the guest's own page-table walk (__kvm_find_s1_desc_level, 6.18+).
+ * Writes: ESR_EL1 and FAR_EL1 by inject_abt64 / inject_undef64 (kvm/inject_fault.c, every era).
  * KVM_GET/SET_ONE_REG run with the vCPU put (ioctlsPut) and are the VMM's events, not these.
  */
-const HYP_READABLE = new Int32Array([SCTLR_EL1, MDSCR_EL1]);
+const HYP_READABLE = new Int32Array([SCTLR_EL1, MDSCR_EL1, ESR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1]);
 const HYP_WRITABLE = new Int32Array([ESR_EL1, FAR_EL1]);
 
 /** A VHE vCPU's in-memory state: the nVHE fields and what the deferral adds (struct kvm_vcpu_arch). */
