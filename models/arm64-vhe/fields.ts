@@ -31,7 +31,7 @@ export const ARM64_VHE_KERNEL_EVENTS: Readonly<Record<string, string>> = {
   ...ARM64_KERNEL_EVENTS,
   GUEST_ENTER: 'KVM_RUN: kvm_arch_vcpu_ioctl_run() -> kvm_vcpu_run_vhe()',
   GUEST_EXIT: 'an exit to EL2, back through kvm_vcpu_run_vhe() to handle_exit()',
-  HYP_READ_REG: 'the hypervisor reads a guest sysreg: vcpu_read_sys_reg() (e.g. kvm_toggle_cache)',
+  HYP_READ_REG: 'the hypervisor reads a guest sysreg: vcpu_read_sys_reg() (e.g. kvm_vcpu_is_be for MMIO)',
   HYP_WRITE_REG: 'the hypervisor writes a guest sysreg: vcpu_write_sys_reg() (e.g. inject_abt64)',
   VCPU_RESET:
     "kvm_reset_vcpu() of a loaded vCPU: PSCI CPU_ON from another vCPU's thread (until 5.0), the vCPU's own KVM_REQ_VCPU_RESET (5.0 on)",

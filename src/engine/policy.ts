@@ -110,7 +110,7 @@ export interface Hooks<V = unknown, H = unknown> {
    * runs): emulate it. `k.vcpu` is the vCPU loaded on the CPU, or undefined when none is.
    */
   hostTrap?(k: HookContext<V, H>, p: TrapParams): void;
-  /** The hypervisor reads a guest register for itself (kvm_toggle_cache, kvm_arm_setup_debug): vcpu_read_sys_reg; on arm64-vhe, SCTLR_EL1, MDSCR_EL1, ESR_EL1, TCR_EL1 or TTBR0/1_EL1. */
+  /** The hypervisor reads a guest register for itself (kvm_vcpu_is_be, kvm_arm_setup_debug): vcpu_read_sys_reg; on arm64-vhe, SCTLR_EL1, MDSCR_EL1, ESR_EL1, TCR_EL1 or TTBR0/1_EL1. */
   hypReadReg?(k: HookContext<V, H>, reg: number): number;
   /** The hypervisor writes a guest register for itself (ESR_EL1/FAR_EL1 when injecting an abort, the only two on arm64-vhe): vcpu_write_sys_reg. */
   hypWriteReg?(k: HookContext<V, H>, reg: number, value: number): void;
